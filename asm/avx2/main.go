@@ -1,0 +1,670 @@
+// Command avx2 generates the AVX2+FMA kernels of package kernels.
+//
+// Run it through `go generate ./kernels` or `make generate` in the library
+// module; it writes kernels/avx2_amd64.s and its Go declarations,
+// kernels/avx2_stubs_amd64.go. The generated files must never be edited by
+// hand: `make check-generated` regenerates them and fails on any difference.
+//
+// Conventions shared by every function here:
+//   - lengths are checked in Go before the call; the assembly trusts them and
+//     is only called with non-empty shapes;
+//   - loads and stores never reach past the slices: vector loops stop at the
+//     last whole vector, load-only tails use VMASKMOVPS (which does not fault
+//     on masked-off lanes), and tails that store run a scalar loop;
+//   - every function ends with VZEROUPPER so SSE code after it pays no
+//     transition penalty.
+package main
+
+import (
+	"fmt"
+
+	"github.com/mmcloughlin/avo/gotypes"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// loadGP loads a Go argument into a new general-purpose register.
+func loadGP(arg gotypes.Component) GPVirtual {
+	r := GP64()
+	Load(arg, r)
+	return r
+}
+
+// vecBytes is the width of one YMM register in bytes; vecFloats in float32s.
+const (
+	vecBytes  = 32
+	vecFloats = 8
+)
+
+var maskTable Mem
+
+func main() {
+	ConstraintExpr("!purego")
+	maskTable = tailMaskTable()
+	dot()
+	axpy()
+	scale()
+	rank1Add()
+	matTVecAdd()
+	for batch := 1; batch <= maxBatch; batch++ {
+		matVec(batch)
+	}
+	Generate()
+}
+
+// tailMaskTable is eight all-ones int32 lanes followed by eight zero lanes.
+// The 32 bytes at offset 4·(8−k) form a mask that selects the first k lanes.
+func tailMaskTable() Mem {
+	table := GLOBL("tailmask", RODATA|NOPTR)
+	for i := 0; i < 2*vecFloats; i++ {
+		v := U32(0)
+		if i < vecFloats {
+			v = U32(0xffffffff)
+		}
+		DATA(4*i, v)
+	}
+	return table
+}
+
+// loadTailMask returns a YMM mask selecting the first remainingBytes/4 lanes,
+// 0 < remainingBytes < 32, given as 32 − remainingBytes in offset.
+func loadTailMask(offset GPVirtual) VecVirtual {
+	table := GP64()
+	LEAQ(maskTable, table)
+	mask := YMM()
+	VMOVDQU(Mem{Base: table, Index: offset, Scale: 1}, mask)
+	return mask
+}
+
+// reduceToScalar sums the eight lanes of v into the low lane of the result.
+func reduceToScalar(v VecVirtual) VecVirtual {
+	high := XMM()
+	VEXTRACTF128(U8(1), v, high)
+	sum := XMM()
+	VADDPS(high, v.AsX(), sum)
+	VHADDPS(sum, sum, sum)
+	VHADDPS(sum, sum, sum)
+	return sum
+}
+
+func dot() {
+	TEXT("dotAVX2", NOSPLIT, "func(x, y []float32) float32")
+	Pragma("noescape")
+	Doc("dotAVX2 returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.")
+	x := loadGP(Param("x").Base())
+	y := loadGP(Param("y").Base())
+	n := loadGP(Param("x").Len())
+
+	const unroll = 4
+	acc := make([]VecVirtual, unroll)
+	for i := range acc {
+		acc[i] = YMM()
+		VXORPS(acc[i], acc[i], acc[i])
+	}
+
+	Label("dot_blocks")
+	CMPQ(n, U8(unroll*vecFloats))
+	JB(LabelRef("dot_vectors"))
+	for u := 0; u < unroll; u++ {
+		t := YMM()
+		VMOVUPS(Mem{Base: x, Disp: u * vecBytes}, t)
+		VFMADD231PS(Mem{Base: y, Disp: u * vecBytes}, t, acc[u])
+	}
+	ADDQ(U8(unroll*vecBytes), x)
+	ADDQ(U8(unroll*vecBytes), y)
+	SUBQ(U8(unroll*vecFloats), n)
+	JMP(LabelRef("dot_blocks"))
+
+	Label("dot_vectors")
+	CMPQ(n, U8(vecFloats))
+	JB(LabelRef("dot_tail"))
+	t := YMM()
+	VMOVUPS(Mem{Base: x}, t)
+	VFMADD231PS(Mem{Base: y}, t, acc[0])
+	ADDQ(U8(vecBytes), x)
+	ADDQ(U8(vecBytes), y)
+	SUBQ(U8(vecFloats), n)
+	JMP(LabelRef("dot_vectors"))
+
+	Label("dot_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("dot_reduce"))
+	offset := GP64()
+	MOVQ(U32(vecBytes), offset)
+	SHLQ(U8(2), n)
+	SUBQ(n, offset)
+	mask := loadTailMask(offset)
+	xt, yt := YMM(), YMM()
+	VMASKMOVPS(Mem{Base: x}, mask, xt)
+	VMASKMOVPS(Mem{Base: y}, mask, yt)
+	VFMADD231PS(yt, xt, acc[1])
+
+	Label("dot_reduce")
+	VADDPS(acc[1], acc[0], acc[0])
+	VADDPS(acc[3], acc[2], acc[2])
+	VADDPS(acc[2], acc[0], acc[0])
+	sum := reduceToScalar(acc[0])
+	VZEROUPPER()
+	Store(sum, ReturnIndex(0))
+	RET()
+}
+
+// elementwise emits the loops shared by axpy and scale: body handles one
+// vector at the byte displacement given, scalar one float32.
+func elementwise(prefix string, n GPVirtual, pointers []GPVirtual, body func(disp int), scalar func()) {
+	const unroll = 4
+	Label(prefix + "_blocks")
+	CMPQ(n, U8(unroll*vecFloats))
+	JB(LabelRef(prefix + "_vectors"))
+	for u := 0; u < unroll; u++ {
+		body(u * vecBytes)
+	}
+	for _, p := range pointers {
+		ADDQ(U8(unroll*vecBytes), p)
+	}
+	SUBQ(U8(unroll*vecFloats), n)
+	JMP(LabelRef(prefix + "_blocks"))
+
+	Label(prefix + "_vectors")
+	CMPQ(n, U8(vecFloats))
+	JB(LabelRef(prefix + "_tail"))
+	body(0)
+	for _, p := range pointers {
+		ADDQ(U8(vecBytes), p)
+	}
+	SUBQ(U8(vecFloats), n)
+	JMP(LabelRef(prefix + "_vectors"))
+
+	Label(prefix + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(prefix + "_done"))
+	scalar()
+	for _, p := range pointers {
+		ADDQ(U8(4), p)
+	}
+	DECQ(n)
+	JMP(LabelRef(prefix + "_tail"))
+
+	Label(prefix + "_done")
+	VZEROUPPER()
+	RET()
+}
+
+func axpy() {
+	TEXT("axpyAVX2", NOSPLIT, "func(alpha float32, x, y []float32)")
+	Pragma("noescape")
+	Doc("axpyAVX2 sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.")
+	alpha := YMM()
+	VBROADCASTSS(NewParamAddr("alpha", 0), alpha)
+	x := loadGP(Param("x").Base())
+	y := loadGP(Param("y").Base())
+	n := loadGP(Param("x").Len())
+	elementwise("axpy", n, []GPVirtual{x, y},
+		func(disp int) {
+			t := YMM()
+			VMOVUPS(Mem{Base: y, Disp: disp}, t)
+			VFMADD231PS(Mem{Base: x, Disp: disp}, alpha, t)
+			VMOVUPS(t, Mem{Base: y, Disp: disp})
+		},
+		func() {
+			t := XMM()
+			VMOVSS(Mem{Base: y}, t)
+			VFMADD231SS(Mem{Base: x}, alpha.AsX(), t)
+			VMOVSS(t, Mem{Base: y})
+		})
+}
+
+func scale() {
+	TEXT("scaleAVX2", NOSPLIT, "func(alpha float32, x []float32)")
+	Pragma("noescape")
+	Doc("scaleAVX2 sets x[i] *= alpha; len(x) > 0.")
+	alpha := YMM()
+	VBROADCASTSS(NewParamAddr("alpha", 0), alpha)
+	x := loadGP(Param("x").Base())
+	n := loadGP(Param("x").Len())
+	elementwise("scale", n, []GPVirtual{x},
+		func(disp int) {
+			t := YMM()
+			VMULPS(Mem{Base: x, Disp: disp}, alpha, t)
+			VMOVUPS(t, Mem{Base: x, Disp: disp})
+		},
+		func() {
+			t := XMM()
+			VMULSS(Mem{Base: x}, alpha.AsX(), t)
+			VMOVSS(t, Mem{Base: x})
+		})
+}
+
+// rank1Add emits W += a·bᵀ: for each row i, an axpy of b scaled by a[i]
+// into the row.
+func rank1Add() {
+	TEXT("rank1AddAVX2", NOSPLIT, "func(w, a, b []float32)")
+	Pragma("noescape")
+	Doc("rank1AddAVX2 sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.")
+	row := loadGP(Param("w").Base())
+	a := loadGP(Param("a").Base())
+	rowsLeft := loadGP(Param("a").Len())
+
+	Label("rank1_rows")
+	scalar := YMM()
+	VBROADCASTSS(Mem{Base: a}, scalar)
+	b := loadGP(Param("b").Base())
+	n := loadGP(Param("b").Len())
+	w := GP64()
+	MOVQ(row, w)
+
+	const unroll = 4
+	Label("rank1_blocks")
+	CMPQ(n, U8(unroll*vecFloats))
+	JB(LabelRef("rank1_vectors"))
+	for u := 0; u < unroll; u++ {
+		t := YMM()
+		VMOVUPS(Mem{Base: w, Disp: u * vecBytes}, t)
+		VFMADD231PS(Mem{Base: b, Disp: u * vecBytes}, scalar, t)
+		VMOVUPS(t, Mem{Base: w, Disp: u * vecBytes})
+	}
+	ADDQ(U8(unroll*vecBytes), w)
+	ADDQ(U8(unroll*vecBytes), b)
+	SUBQ(U8(unroll*vecFloats), n)
+	JMP(LabelRef("rank1_blocks"))
+
+	Label("rank1_vectors")
+	CMPQ(n, U8(vecFloats))
+	JB(LabelRef("rank1_tail"))
+	t := YMM()
+	VMOVUPS(Mem{Base: w}, t)
+	VFMADD231PS(Mem{Base: b}, scalar, t)
+	VMOVUPS(t, Mem{Base: w})
+	ADDQ(U8(vecBytes), w)
+	ADDQ(U8(vecBytes), b)
+	SUBQ(U8(vecFloats), n)
+	JMP(LabelRef("rank1_vectors"))
+
+	Label("rank1_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("rank1_next"))
+	s := XMM()
+	VMOVSS(Mem{Base: w}, s)
+	VFMADD231SS(Mem{Base: b}, scalar.AsX(), s)
+	VMOVSS(s, Mem{Base: w})
+	ADDQ(U8(4), w)
+	ADDQ(U8(4), b)
+	DECQ(n)
+	JMP(LabelRef("rank1_tail"))
+
+	Label("rank1_next")
+	MOVQ(w, row)
+	ADDQ(U8(4), a)
+	DECQ(rowsLeft)
+	JNZ(LabelRef("rank1_rows"))
+	VZEROUPPER()
+	RET()
+}
+
+// matTVecAdd emits y += Wᵀ·x four rows of W at a time, so each element of
+// y is loaded and stored once per four rows; y[j] is updated row after row
+// with one FMA per row, the order of the reference loop.
+func matTVecAdd() {
+	TEXT("matTVecAddAVX2", NOSPLIT, "func(y, w, x []float32)")
+	Pragma("noescape")
+	Doc("matTVecAddAVX2 sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.")
+	const rowsPerBlock = 4
+	rowBytes := AllocLocal(8)
+	cols := loadGP(Param("y").Len())
+	SHLQ(U8(2), cols)
+	MOVQ(cols, rowBytes)
+	w0 := loadGP(Param("w").Base())
+	x := loadGP(Param("x").Base())
+	rowsLeft := loadGP(Param("x").Len())
+
+	// One block of rows: broadcast x[i..i+rows-1], walk the columns.
+	block := func(prefix string, rows int) {
+		scalars := make([]VecVirtual, rows)
+		for r := range scalars {
+			scalars[r] = YMM()
+			VBROADCASTSS(Mem{Base: x, Disp: 4 * r}, scalars[r])
+		}
+		wr := make([]GPVirtual, rows)
+		wr[0] = w0
+		stride := GP64()
+		MOVQ(rowBytes, stride)
+		for r := 1; r < rows; r++ {
+			wr[r] = GP64()
+			LEAQ(Mem{Base: wr[r-1], Index: stride, Scale: 1}, wr[r])
+		}
+		y := loadGP(Param("y").Base())
+		j := GP64()
+		XORQ(j, j)
+		end := GP64()
+		MOVQ(rowBytes, end)
+		SUBQ(U8(2*vecBytes), end)
+
+		Label(prefix + "_pairs")
+		CMPQ(j, end)
+		JG(LabelRef(prefix + "_vectors"))
+		for u := 0; u < 2; u++ {
+			t := YMM()
+			VMOVUPS(Mem{Base: y, Index: j, Scale: 1, Disp: u * vecBytes}, t)
+			for r := 0; r < rows; r++ {
+				VFMADD231PS(Mem{Base: wr[r], Index: j, Scale: 1, Disp: u * vecBytes}, scalars[r], t)
+			}
+			VMOVUPS(t, Mem{Base: y, Index: j, Scale: 1, Disp: u * vecBytes})
+		}
+		ADDQ(U8(2*vecBytes), j)
+		JMP(LabelRef(prefix + "_pairs"))
+
+		Label(prefix + "_vectors")
+		ADDQ(U8(vecBytes), end)
+		CMPQ(j, end)
+		JG(LabelRef(prefix + "_tail"))
+		t := YMM()
+		VMOVUPS(Mem{Base: y, Index: j, Scale: 1}, t)
+		for r := 0; r < rows; r++ {
+			VFMADD231PS(Mem{Base: wr[r], Index: j, Scale: 1}, scalars[r], t)
+		}
+		VMOVUPS(t, Mem{Base: y, Index: j, Scale: 1})
+		ADDQ(U8(vecBytes), j)
+
+		Label(prefix + "_tail")
+		CMPQ(j, rowBytes)
+		JAE(LabelRef(prefix + "_next"))
+		s := XMM()
+		VMOVSS(Mem{Base: y, Index: j, Scale: 1}, s)
+		for r := 0; r < rows; r++ {
+			VFMADD231SS(Mem{Base: wr[r], Index: j, Scale: 1}, scalars[r].AsX(), s)
+		}
+		VMOVSS(s, Mem{Base: y, Index: j, Scale: 1})
+		ADDQ(U8(4), j)
+		JMP(LabelRef(prefix + "_tail"))
+
+		Label(prefix + "_next")
+		MOVQ(rowBytes, stride)
+		LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w0)
+		ADDQ(U8(4*rows), x)
+		SUBQ(U8(rows), rowsLeft)
+	}
+
+	Label("mattvec_blocks")
+	CMPQ(rowsLeft, U8(rowsPerBlock))
+	JB(LabelRef("mattvec_rows"))
+	block("mattvec4", rowsPerBlock)
+	JMP(LabelRef("mattvec_blocks"))
+
+	Label("mattvec_rows")
+	TESTQ(rowsLeft, rowsLeft)
+	JZ(LabelRef("mattvec_done"))
+	block("mattvec1", 1)
+	JMP(LabelRef("mattvec_rows"))
+
+	Label("mattvec_done")
+	VZEROUPPER()
+	RET()
+}
+
+// maxBatch is the largest batch one matVec function serves with one pass
+// over W; larger batches are split in Go.
+const maxBatch = 8
+
+// mvPlan is the register blocking of one row loop of matVec: rows of W per
+// block, vectors of columns per iteration, and whether the x vectors are
+// held in registers (each W vector then loaded once per block row) or read
+// as FMA memory operands (W held in a register, reused across the batch).
+type mvPlan struct {
+	rows, unroll int
+	xInRegs      bool
+}
+
+// mvPlans gives, per batch size, the plan of the main row loop and of the
+// loop over the rows left over (one row at a time). Each keeps the
+// accumulators, x registers, a W temporary and the tail mask within the 16
+// YMM registers.
+var mvPlans = map[int][2]mvPlan{
+	1: {{8, 1, true}, {1, 4, true}},
+	2: {{4, 1, true}, {1, 2, true}},
+	3: {{2, 1, true}, {1, 2, true}},
+	4: {{2, 1, true}, {1, 1, true}},
+	5: {{1, 1, false}, {1, 1, false}},
+	6: {{1, 1, false}, {1, 1, false}},
+	7: {{1, 1, false}, {1, 1, false}},
+	8: {{1, 1, false}, {1, 1, false}},
+}
+
+// matVec emits matVecB<batch>AVX2: y[b] (+)= W·x[b] for batch vectors with
+// one pass over W.
+func matVec(batch int) {
+	name := fmt.Sprintf("matVecB%dAVX2", batch)
+	TEXT(name, NOSPLIT, "func(y, w, x []float32, rows, cols int, add bool)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
+
+	colBytes := AllocLocal(8)   // cols·4
+	wholeBytes := AllocLocal(8) // bytes in whole vectors of a row
+	outBytes := AllocLocal(8)   // rows·4: distance between y vectors
+	yNext := AllocLocal(8)      // &y[i] for the current block
+	rowsLeft := AllocLocal(8)
+
+	t := loadGP(Param("cols"))
+	SHLQ(U8(2), t)
+	MOVQ(t, colBytes)
+	ANDQ(I8(-vecBytes), t)
+	MOVQ(t, wholeBytes)
+	t = loadGP(Param("rows"))
+	MOVQ(t, rowsLeft)
+	SHLQ(U8(2), t)
+	MOVQ(t, outBytes)
+	t = loadGP(Param("y").Base())
+	MOVQ(t, yNext)
+
+	xb := make([]GPVirtual, batch)
+	xb[0] = loadGP(Param("x").Base())
+	for b := 1; b < batch; b++ {
+		xb[b] = GP64()
+		MOVQ(xb[b-1], xb[b])
+		ADDQ(colBytes, xb[b])
+	}
+	w := loadGP(Param("w").Base())
+
+	plans := mvPlans[batch]
+	prefix := fmt.Sprintf("mvb%d", batch)
+	for k, plan := range plans {
+		if k == 1 && plans[0].rows == 1 {
+			break // the main loop already goes one row at a time
+		}
+		loop := fmt.Sprintf("%s_r%d", prefix, plan.rows)
+		Label(loop)
+		CMPQ(rowsLeft, U8(plan.rows))
+		JB(LabelRef(loop + "_end"))
+		mvBlock(loop, batch, plan, w, xb, colBytes, wholeBytes, outBytes, yNext)
+		SUBQ(U8(plan.rows), rowsLeft)
+		JMP(LabelRef(loop))
+		Label(loop + "_end")
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// mvBlock emits one block of plan.rows rows of W against every x vector:
+// zero the accumulators, walk the columns, reduce, store, advance w and
+// yNext.
+func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual, colBytes, wholeBytes, outBytes, yNext Mem) {
+	rows, unroll := plan.rows, plan.unroll
+	acc := make([][][]VecVirtual, rows)
+	for r := range acc {
+		acc[r] = make([][]VecVirtual, batch)
+		for b := range acc[r] {
+			acc[r][b] = make([]VecVirtual, unroll)
+			for u := range acc[r][b] {
+				acc[r][b][u] = YMM()
+				VXORPS(acc[r][b][u], acc[r][b][u], acc[r][b][u])
+			}
+		}
+	}
+	wr := make([]GPVirtual, rows)
+	wr[0] = w
+	if rows > 1 {
+		stride := GP64()
+		MOVQ(colBytes, stride)
+		for r := 1; r < rows; r++ {
+			wr[r] = GP64()
+			LEAQ(Mem{Base: wr[r-1], Index: stride, Scale: 1}, wr[r])
+		}
+	}
+	j := GP64()
+	XORQ(j, j)
+
+	// step emits the FMAs for unrollNow vectors of columns starting at j.
+	step := func(unrollNow int) {
+		for u := 0; u < unrollNow; u++ {
+			disp := u * vecBytes
+			if plan.xInRegs {
+				xv := make([]VecVirtual, batch)
+				for b := range xv {
+					xv[b] = YMM()
+					VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 1, Disp: disp}, xv[b])
+				}
+				for r := 0; r < rows; r++ {
+					wm := Mem{Base: wr[r], Index: j, Scale: 1, Disp: disp}
+					if batch == 1 {
+						VFMADD231PS(wm, xv[0], acc[r][0][u])
+						continue
+					}
+					wv := YMM()
+					VMOVUPS(wm, wv)
+					for b := 0; b < batch; b++ {
+						VFMADD231PS(xv[b], wv, acc[r][b][u])
+					}
+				}
+			} else {
+				for r := 0; r < rows; r++ {
+					wv := YMM()
+					VMOVUPS(Mem{Base: wr[r], Index: j, Scale: 1, Disp: disp}, wv)
+					for b := 0; b < batch; b++ {
+						VFMADD231PS(Mem{Base: xb[b], Index: j, Scale: 1, Disp: disp}, wv, acc[r][b][u])
+					}
+				}
+			}
+		}
+		ADDQ(U32(unrollNow*vecBytes), j)
+	}
+
+	if unroll > 1 {
+		end := GP64()
+		MOVQ(wholeBytes, end)
+		SUBQ(U32(unroll*vecBytes), end)
+		Label(prefix + "_unrolled")
+		CMPQ(j, end)
+		JG(LabelRef(prefix + "_vectors"))
+		step(unroll)
+		JMP(LabelRef(prefix + "_unrolled"))
+	}
+	Label(prefix + "_vectors")
+	CMPQ(j, wholeBytes)
+	JAE(LabelRef(prefix + "_tail"))
+	step(1)
+	JMP(LabelRef(prefix + "_vectors"))
+
+	// Tail: fewer than eight columns left; masked loads read only them.
+	Label(prefix + "_tail")
+	CMPQ(j, colBytes)
+	JAE(LabelRef(prefix + "_reduce"))
+	offset := GP64()
+	LEAQ(Mem{Base: j, Disp: vecBytes}, offset)
+	SUBQ(colBytes, offset)
+	mask := loadTailMask(offset)
+	for b := 0; b < batch; b++ {
+		xv := YMM()
+		VMASKMOVPS(Mem{Base: xb[b], Index: j, Scale: 1}, mask, xv)
+		for r := 0; r < rows; r++ {
+			wv := YMM()
+			VMASKMOVPS(Mem{Base: wr[r], Index: j, Scale: 1}, mask, wv)
+			VFMADD231PS(xv, wv, acc[r][b][0])
+		}
+	}
+
+	Label(prefix + "_reduce")
+	for r := range acc {
+		for b := range acc[r] {
+			for u := 1; u < unroll; u++ {
+				VADDPS(acc[r][b][u], acc[r][b][0], acc[r][b][0])
+			}
+		}
+	}
+	y := GP64()
+	MOVQ(yNext, y)
+	for b := 0; b < batch; b++ {
+		for r0 := 0; r0 < rows; r0 += 4 {
+			group := min(4, rows-r0)
+			vs := make([]VecVirtual, group)
+			for g := range vs {
+				vs[g] = acc[r0+g][b][0]
+			}
+			storeRowSums(fmt.Sprintf("%s_b%d_g%d", prefix, b, r0), vs, Mem{Base: y, Disp: 4 * r0})
+		}
+		if b+1 < batch {
+			ADDQ(outBytes, y)
+		}
+	}
+
+	// Advance to the next block of rows.
+	stride := GP64()
+	MOVQ(colBytes, stride)
+	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
+	ADDQ(U8(4*rows), yNext)
+}
+
+// storeRowSums reduces 1, 2 or 4 accumulators (consecutive rows) and stores
+// their sums to dst, adding the old values first when the add parameter is
+// set. The sum of each accumulator is formed before y is added.
+func storeRowSums(prefix string, vs []VecVirtual, dst Mem) {
+	var sums VecVirtual
+	switch len(vs) {
+	case 4:
+		h01, h23 := YMM(), YMM()
+		VHADDPS(vs[1], vs[0], h01)
+		VHADDPS(vs[3], vs[2], h23)
+		VHADDPS(h23, h01, h01)
+		high := XMM()
+		VEXTRACTF128(U8(1), h01, high)
+		sums = XMM()
+		VADDPS(high, h01.AsX(), sums)
+	case 2:
+		h := YMM()
+		VHADDPS(vs[1], vs[0], h)
+		high := XMM()
+		VEXTRACTF128(U8(1), h, high)
+		sums = XMM()
+		VADDPS(high, h.AsX(), sums)
+		VHADDPS(sums, sums, sums)
+	case 1:
+		sums = reduceToScalar(vs[0])
+	default:
+		panic("storeRowSums: group of " + fmt.Sprint(len(vs)))
+	}
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	CMPB(add.Addr, U8(0))
+	JE(LabelRef(prefix + "_store"))
+	old := XMM()
+	switch len(vs) {
+	case 4:
+		VMOVUPS(dst, old)
+	case 2:
+		VMOVSD(dst, old)
+	case 1:
+		VMOVSS(dst, old)
+	}
+	VADDPS(sums, old, sums)
+	Label(prefix + "_store")
+	switch len(vs) {
+	case 4:
+		VMOVUPS(sums, dst)
+	case 2:
+		VMOVSD(sums, dst)
+	case 1:
+		VMOVSS(sums, dst)
+	}
+}

@@ -1,0 +1,67 @@
+//go:build linux
+
+// Package guard places float32 slices against PROT_NONE pages, so that a
+// kernel reading or writing one element past either end of a slice faults
+// instead of passing unnoticed.
+package guard
+
+import (
+	"fmt"
+	"os"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Region is memory with an inaccessible page on one side of its data.
+type Region struct {
+	mapping []byte // whole mapping, unmapped by Free
+	data    []byte // the accessible bytes
+	atEnd   bool   // guard page after data (else before)
+}
+
+// NewTail returns a region whose data of at least maxFloats float32s ends
+// exactly where a PROT_NONE page begins.
+func NewTail(maxFloats int) (*Region, error) { return newRegion(maxFloats, true) }
+
+// NewHead returns a region whose data starts exactly where a PROT_NONE page
+// ends.
+func NewHead(maxFloats int) (*Region, error) { return newRegion(maxFloats, false) }
+
+func newRegion(maxFloats int, atEnd bool) (*Region, error) {
+	page := os.Getpagesize()
+	dataPages := (4*maxFloats + page - 1) / page
+	if dataPages == 0 {
+		dataPages = 1
+	}
+	mapping, err := unix.Mmap(-1, 0, (dataPages+1)*page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	if err != nil {
+		return nil, fmt.Errorf("guard: mmap: %w", err)
+	}
+	guardPage, data := mapping[dataPages*page:], mapping[:dataPages*page]
+	if !atEnd {
+		guardPage, data = mapping[:page], mapping[page:]
+	}
+	if err := unix.Mprotect(guardPage, unix.PROT_NONE); err != nil {
+		unix.Munmap(mapping)
+		return nil, fmt.Errorf("guard: mprotect: %w", err)
+	}
+	return &Region{mapping: mapping, data: data, atEnd: atEnd}, nil
+}
+
+// Floats returns n float32s against the guard page: the last n of the data
+// for a tail region, the first n for a head region. The contents are
+// whatever the region held before.
+func (r *Region) Floats(n int) []float32 {
+	if 4*n > len(r.data) {
+		panic(fmt.Sprintf("guard: %d floats do not fit in %d bytes", n, len(r.data)))
+	}
+	start := unsafe.Pointer(unsafe.SliceData(r.data))
+	if r.atEnd {
+		start = unsafe.Add(start, len(r.data)-4*n)
+	}
+	return unsafe.Slice((*float32)(start), n)
+}
+
+// Free unmaps the region; slices from it must not be used afterwards.
+func (r *Region) Free() error { return unix.Munmap(r.mapping) }

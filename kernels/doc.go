@@ -1,0 +1,48 @@
+// Package kernels holds the float32 SIMD kernels that simdrnn's cells and
+// training routines are built on.
+//
+// Data is contiguous and row-major; shapes are taken from slice lengths. A
+// kernel given lengths that do not fit together panics, before it touches
+// memory, with a message that names the kernel and the sizes.
+//
+// # Levels
+//
+// Every kernel has a generic pure-Go implementation and assembly for the
+// SIMD levels of the target (AVX2+FMA on amd64). The best level the CPU has
+// is chosen once at start-up from golang.org/x/sys/cpu; ActiveLevel reports
+// it. GODEBUG=cpu.avx2=off (or cpu.fma=off) makes the process use the generic
+// code, and the purego build tag leaves the assembly out altogether.
+//
+// # Accuracy
+//
+// Each kernel's doc comment gives its reference loop (what it computes, in
+// exact arithmetic) and an error bound. Bounds use u = 2⁻²⁴, the unit
+// roundoff of float32, and γ(n) = n·u/(1−n·u). Reductions are summed in
+// blocks and lanes, not in the order of the reference loop, so results may
+// differ between levels by up to the bound, never more. Every bound carries
+// an absolute term of n·2⁻¹⁴⁹ for subnormal rounding. Results that overflow
+// float32 become ±Inf.
+//
+// # Special values
+//
+// NaN and ±Inf follow IEEE 754 as they pass through the reference loop: a NaN
+// input reaches every output whose reference sum it enters, Inf·0 is NaN,
+// +Inf + −Inf is NaN. Reductions start from +0, so a sum of zeros is +0.
+package kernels
+
+import "github.com/simdrnn/simdrnn/internal/level"
+
+// ActiveLevel returns the name of the implementation level in use:
+// "avx2" or "generic" on amd64, "generic" elsewhere.
+func ActiveLevel() string { return level.Active.String() }
+
+// AvailableLevels returns the names of the levels this CPU and build
+// support, best first, "generic" last.
+func AvailableLevels() []string {
+	levels := level.Available()
+	names := make([]string, len(levels))
+	for i, l := range levels {
+		names[i] = l.String()
+	}
+	return names
+}

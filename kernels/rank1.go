@@ -1,0 +1,31 @@
+package kernels
+
+import "fmt"
+
+// Rank1Add sets W += a·bᵀ: one step's weight gradient dW += dG·xᵀ.
+//
+// W is len(a)×len(b), row-major. Reference loop:
+//
+//	for i := range a {
+//		for j := range b { w[i*len(b)+j] += a[i] * b[j] }
+//	}
+//
+// Shapes: len(w) == len(a)·len(b) (panics otherwise). w must not overlap a or
+// b. Error bound: per element, γ(2)·(|w[i][j]| + |a[i]·b[j]|) + 2⁻¹⁴⁹; as in
+// Axpy, without FMA a[i]·b[j] is rounded on its own and may overflow to ±Inf.
+func Rank1Add(w, a, b []float32) {
+	if len(w) != len(a)*len(b) {
+		panic(fmt.Sprintf("kernels.Rank1Add: len(w) = %d; want len(a) × len(b) = %d × %d = %d", len(w), len(a), len(b), len(a)*len(b)))
+	}
+	if len(a) == 0 || len(b) == 0 {
+		return
+	}
+	rank1Add(w, a, b)
+}
+
+func rank1AddGeneric(w, a, b []float32) {
+	cols := len(b)
+	for i, v := range a {
+		axpyGeneric(v, b, w[i*cols:(i+1)*cols])
+	}
+}
