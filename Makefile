@@ -1,0 +1,72 @@
+# simdrnn: `make test` runs every check and installs what it needs (as root on
+# Debian); `make demo` runs the showcase.
+SHELL := /bin/bash
+GO ?= go
+COUNT ?= 6
+FUZZTIME ?= 2000x
+
+# Levels the CPU reports, read from /proc/cpuinfo independently of
+# golang.org/x/sys/cpu: the tests fail if any of them is not exercised.
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
+REQUIRE_LEVELS := generic$(if $(and $(filter avx2,$(CPU_FLAGS)),$(filter fma,$(CPU_FLAGS))),$(comma)avx2)$(if $(filter avx512f,$(CPU_FLAGS)),$(comma)avx512)
+comma := ,
+STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
+
+.PHONY: all deps generate check-generated vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz bench bench-peers demo
+
+all: test
+
+deps:
+	@scripts/deps.sh
+
+generate:
+	$(GO) generate ./kernels
+
+check-generated:
+	@scripts/check-generated.sh
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags purego ./...
+	GOARCH=arm64 $(GO) vet ./...
+	GOARCH=arm64 $(GO) vet -tags purego ./...
+	cd asm && $(GO) vet ./...
+
+test: deps check-generated vet test-native test-purego test-godebug test-qemu-x86 test-arm64
+	@echo "make test: all checks passed"
+
+test-native:
+	$(STRICT) $(GO) test -count=1 ./...
+
+test-purego:
+	SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -tags purego ./...
+
+# GODEBUG switches walk down the cascade on this CPU.
+test-godebug:
+	GODEBUG=cpu.avx2=off SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 ./kernels ./fuzz
+	GODEBUG=cpu.fma=off SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 ./kernels
+
+# Emulated x86 CPUs prove the dispatch on CPUs this machine is not.
+test-qemu-x86:
+	SIMDRNN_EXPECT_LEVEL=avx2 SIMDRNN_REQUIRE_LEVELS=avx2,generic $(GO) test -count=1 -exec 'qemu-x86_64-static -cpu Haswell' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
+	SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -exec 'qemu-x86_64-static -cpu Nehalem' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
+
+test-arm64:
+	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./...
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -tags purego -exec qemu-aarch64-static ./...
+
+fuzz:
+	@for target in $$($(GO) test -list 'Fuzz.*' ./fuzz | grep '^Fuzz'); do \
+		echo "== $$target"; \
+		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) ./bench | tee bench/out.txt
+	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da bench/out.txt
+
+bench-peers:
+	cd bench/peers && COUNT=$(COUNT) ./run.sh
+
+demo:
+	$(GO) run ./cmd/simdrnn-demo

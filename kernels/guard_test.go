@@ -1,0 +1,60 @@
+//go:build linux
+
+package kernels_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdrnn/simdrnn/internal/guard"
+	"github.com/simdrnn/simdrnn/internal/kerneltest"
+)
+
+// TestGuardPages places every operand so that it ends exactly at a PROT_NONE
+// page, then so that it starts right after one, for every length up to
+// 3·widest+1 (and matrices of up to 9 rows and batches of up to 9). A read
+// or write one element outside any operand faults and kills the test.
+func TestGuardPages(t *testing.T) {
+	const capacity = 9 * (3*widest + 1) * 9
+	var tails, heads [3]*guard.Region
+	for i := range tails {
+		var err error
+		tails[i], err = guard.NewTail(capacity)
+		require.NoError(t, err)
+		heads[i], err = guard.NewHead(capacity)
+		require.NoError(t, err)
+		defer tails[i].Free()
+		defer heads[i].Free()
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		for _, sp := range kerneltest.Specs {
+			t.Run(sp.Name, func(t *testing.T) {
+				r := kerneltest.Rand(3)
+				rows, bs := []int{1}, []int{1}
+				if sp.Matrix {
+					rows = seq(1, 9)
+				}
+				if sp.Batched {
+					bs = seq(1, 9)
+				}
+				for _, m := range rows {
+					for n := 0; n <= 3*widest+1; n++ {
+						for _, b := range bs {
+							s := kerneltest.Shape{Rows: m, Cols: n, Batch: b}
+							for _, regions := range [][3]*guard.Region{tails, heads} {
+								sizes := sp.Sizes(s)
+								ops := make([][]float32, len(sizes))
+								for i, size := range sizes {
+									ops[i] = regions[i].Floats(size)
+									kerneltest.Fill(r, ops[i])
+								}
+								require.NoError(t, sp.Execute(s, 0.75, ops))
+							}
+						}
+					}
+				}
+			})
+		}
+	})
+}
