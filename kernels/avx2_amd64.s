@@ -370,23 +370,35 @@ mattvec_done:
 
 // func matVecB1AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB1AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ w_base+24(FP), CX
+TEXT ·matVecB1AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    w_base+24(FP), CX
+	SUBQ    8(SP), CX
 
 mvb1_r8:
-	CMPQ   32(SP), $0x08
+	CMPQ   40(SP), $0x08
 	JB     mvb1_r8_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -404,11 +416,11 @@ mvb1_r8:
 	LEAQ   (R8)(DX*1), R9
 	LEAQ   (R9)(DX*1), R10
 	LEAQ   (R10)(DX*1), DX
-	XORQ   R11, R11
+	MOVQ   8(SP), R11
+	TESTQ  R11, R11
+	JZ     mvb1_r8_tail
 
-mvb1_r8_vectors:
-	CMPQ        R11, 8(SP)
-	JAE         mvb1_r8_tail
+mvb1_r8_loop:
 	VMOVUPS     (AX)(R11*1), Y8
 	VFMADD231PS (CX)(R11*1), Y8, Y0
 	VFMADD231PS (BX)(R11*1), Y8, Y1
@@ -418,36 +430,44 @@ mvb1_r8_vectors:
 	VFMADD231PS (R9)(R11*1), Y8, Y5
 	VFMADD231PS (R10)(R11*1), Y8, Y6
 	VFMADD231PS (DX)(R11*1), Y8, Y7
-	ADDQ        $0x00000020, R11
-	JMP         mvb1_r8_vectors
+	ADDQ        $0x20, R11
+	JZ          mvb1_r8_tail
+	VMOVUPS     (AX)(R11*1), Y8
+	VFMADD231PS (CX)(R11*1), Y8, Y0
+	VFMADD231PS (BX)(R11*1), Y8, Y1
+	VFMADD231PS (SI)(R11*1), Y8, Y2
+	VFMADD231PS (DI)(R11*1), Y8, Y3
+	VFMADD231PS (R8)(R11*1), Y8, Y4
+	VFMADD231PS (R9)(R11*1), Y8, Y5
+	VFMADD231PS (R10)(R11*1), Y8, Y6
+	VFMADD231PS (DX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         mvb1_r8_loop
 
 mvb1_r8_tail:
-	CMPQ        R11, (SP)
-	JAE         mvb1_r8_reduce
-	LEAQ        32(R11), R12
-	SUBQ        (SP), R12
-	LEAQ        tailmask<>+0(SB), R13
-	VMOVDQU     (R13)(R12*1), Y8
-	VMASKMOVPS  (AX)(R11*1), Y8, Y9
-	VMASKMOVPS  (CX)(R11*1), Y8, Y10
+	CMPQ        16(SP), $0x00
+	JE          mvb1_r8_reduce
+	VMOVDQU     48(SP), Y8
+	VMASKMOVPS  (AX), Y8, Y9
+	VMASKMOVPS  (CX), Y8, Y10
 	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (BX)(R11*1), Y8, Y10
+	VMASKMOVPS  (BX), Y8, Y10
 	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (SI)(R11*1), Y8, Y10
+	VMASKMOVPS  (SI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (DI)(R11*1), Y8, Y10
+	VMASKMOVPS  (DI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (R8)(R11*1), Y8, Y10
+	VMASKMOVPS  (R8), Y8, Y10
 	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (R9)(R11*1), Y8, Y10
+	VMASKMOVPS  (R9), Y8, Y10
 	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (DX)(R11*1), Y8, Y8
+	VMASKMOVPS  (DX), Y8, Y8
 	VFMADD231PS Y9, Y8, Y7
 
 mvb1_r8_reduce:
-	MOVQ         24(SP), CX
+	MOVQ         32(SP), CX
 	VHADDPS      Y1, Y0, Y0
 	VHADDPS      Y3, Y2, Y1
 	VHADDPS      Y1, Y0, Y0
@@ -474,60 +494,53 @@ mvb1_r8_b0_g4_store:
 	VMOVUPS X0, 16(CX)
 	MOVQ    (SP), CX
 	LEAQ    (DX)(CX*1), CX
-	ADDQ    $0x20, 24(SP)
-	SUBQ    $0x08, 32(SP)
+	ADDQ    $0x20, 32(SP)
+	SUBQ    $0x08, 40(SP)
 	JMP     mvb1_r8
 
 mvb1_r8_end:
 mvb1_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb1_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	XORQ   DX, DX
-	MOVQ   8(SP), BX
-	SUBQ   $0x00000080, BX
+	MOVQ   8(SP), DX
+	TESTQ  DX, DX
+	JZ     mvb1_r1_tail
 
-mvb1_r1_unrolled:
-	CMPQ        DX, BX
-	JG          mvb1_r1_vectors
+mvb1_r1_loop:
 	VMOVUPS     (AX)(DX*1), Y4
 	VFMADD231PS (CX)(DX*1), Y4, Y0
-	VMOVUPS     32(AX)(DX*1), Y4
-	VFMADD231PS 32(CX)(DX*1), Y4, Y1
-	VMOVUPS     64(AX)(DX*1), Y4
-	VFMADD231PS 64(CX)(DX*1), Y4, Y2
-	VMOVUPS     96(AX)(DX*1), Y4
-	VFMADD231PS 96(CX)(DX*1), Y4, Y3
-	ADDQ        $0x00000080, DX
-	JMP         mvb1_r1_unrolled
-
-mvb1_r1_vectors:
-	CMPQ        DX, 8(SP)
-	JAE         mvb1_r1_tail
+	ADDQ        $0x20, DX
+	JZ          mvb1_r1_tail
 	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y0
-	ADDQ        $0x00000020, DX
-	JMP         mvb1_r1_vectors
+	VFMADD231PS (CX)(DX*1), Y4, Y1
+	ADDQ        $0x20, DX
+	JZ          mvb1_r1_tail
+	VMOVUPS     (AX)(DX*1), Y4
+	VFMADD231PS (CX)(DX*1), Y4, Y2
+	ADDQ        $0x20, DX
+	JZ          mvb1_r1_tail
+	VMOVUPS     (AX)(DX*1), Y4
+	VFMADD231PS (CX)(DX*1), Y4, Y3
+	ADDQ        $0x20, DX
+	JNZ         mvb1_r1_loop
 
 mvb1_r1_tail:
-	CMPQ        DX, (SP)
-	JAE         mvb1_r1_reduce
-	LEAQ        32(DX), BX
-	SUBQ        (SP), BX
-	LEAQ        tailmask<>+0(SB), SI
-	VMOVDQU     (SI)(BX*1), Y4
-	VMASKMOVPS  (AX)(DX*1), Y4, Y5
-	VMASKMOVPS  (CX)(DX*1), Y4, Y4
+	CMPQ        16(SP), $0x00
+	JE          mvb1_r1_reduce
+	VMOVDQU     48(SP), Y4
+	VMASKMOVPS  (AX), Y4, Y5
+	VMASKMOVPS  (CX), Y4, Y4
 	VFMADD231PS Y5, Y4, Y0
 
 mvb1_r1_reduce:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y2, Y0, Y0
 	VADDPS       Y3, Y0, Y0
-	MOVQ         24(SP), DX
+	MOVQ         32(SP), DX
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
@@ -541,8 +554,8 @@ mvb1_r1_b0_g0_store:
 	VMOVSS X0, (DX)
 	MOVQ   (SP), DX
 	LEAQ   (CX)(DX*1), CX
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb1_r1
 
 mvb1_r1_end:
@@ -551,25 +564,37 @@ mvb1_r1_end:
 
 // func matVecB2AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB2AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ w_base+24(FP), DX
+TEXT ·matVecB2AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    AX, CX
+	ADDQ    (SP), CX
+	MOVQ    w_base+24(FP), DX
+	SUBQ    8(SP), DX
 
 mvb2_r4:
-	CMPQ   32(SP), $0x04
+	CMPQ   40(SP), $0x04
 	JB     mvb2_r4_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -583,11 +608,11 @@ mvb2_r4:
 	LEAQ   (DX)(BX*1), SI
 	LEAQ   (SI)(BX*1), DI
 	LEAQ   (DI)(BX*1), BX
-	XORQ   R8, R8
+	MOVQ   8(SP), R8
+	TESTQ  R8, R8
+	JZ     mvb2_r4_tail
 
-mvb2_r4_vectors:
-	CMPQ        R8, 8(SP)
-	JAE         mvb2_r4_tail
+mvb2_r4_loop:
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -602,37 +627,50 @@ mvb2_r4_vectors:
 	VMOVUPS     (BX)(R8*1), Y10
 	VFMADD231PS Y8, Y10, Y6
 	VFMADD231PS Y9, Y10, Y7
-	ADDQ        $0x00000020, R8
-	JMP         mvb2_r4_vectors
+	ADDQ        $0x20, R8
+	JZ          mvb2_r4_tail
+	VMOVUPS     (AX)(R8*1), Y8
+	VMOVUPS     (CX)(R8*1), Y9
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (SI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (DI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JNZ         mvb2_r4_loop
 
 mvb2_r4_tail:
-	CMPQ        R8, (SP)
-	JAE         mvb2_r4_reduce
-	LEAQ        32(R8), R9
-	SUBQ        (SP), R9
-	LEAQ        tailmask<>+0(SB), R10
-	VMOVDQU     (R10)(R9*1), Y8
-	VMASKMOVPS  (AX)(R8*1), Y8, Y9
-	VMASKMOVPS  (DX)(R8*1), Y8, Y10
+	CMPQ        16(SP), $0x00
+	JE          mvb2_r4_reduce
+	VMOVDQU     48(SP), Y8
+	VMASKMOVPS  (AX), Y8, Y9
+	VMASKMOVPS  (DX), Y8, Y10
 	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (SI)(R8*1), Y8, Y10
+	VMASKMOVPS  (SI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (DI)(R8*1), Y8, Y10
+	VMASKMOVPS  (DI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (BX)(R8*1), Y8, Y10
+	VMASKMOVPS  (BX), Y8, Y10
 	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (CX)(R8*1), Y8, Y9
-	VMASKMOVPS  (DX)(R8*1), Y8, Y10
+	VMASKMOVPS  (CX), Y8, Y9
+	VMASKMOVPS  (DX), Y8, Y10
 	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (SI)(R8*1), Y8, Y10
+	VMASKMOVPS  (SI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (DI)(R8*1), Y8, Y10
+	VMASKMOVPS  (DI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (BX)(R8*1), Y8, Y8
+	VMASKMOVPS  (BX), Y8, Y8
 	VFMADD231PS Y9, Y8, Y7
 
 mvb2_r4_reduce:
-	MOVQ         24(SP), DX
+	MOVQ         32(SP), DX
 	VHADDPS      Y2, Y0, Y0
 	VHADDPS      Y6, Y4, Y2
 	VHADDPS      Y2, Y0, Y0
@@ -645,7 +683,7 @@ mvb2_r4_reduce:
 
 mvb2_r4_b0_g0_store:
 	VMOVUPS      X0, (DX)
-	ADDQ         16(SP), DX
+	ADDQ         24(SP), DX
 	VHADDPS      Y3, Y1, Y0
 	VHADDPS      Y7, Y5, Y1
 	VHADDPS      Y1, Y0, Y0
@@ -660,67 +698,53 @@ mvb2_r4_b1_g0_store:
 	VMOVUPS X0, (DX)
 	MOVQ    (SP), DX
 	LEAQ    (BX)(DX*1), DX
-	ADDQ    $0x10, 24(SP)
-	SUBQ    $0x04, 32(SP)
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
 	JMP     mvb2_r4
 
 mvb2_r4_end:
 mvb2_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb2_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	XORQ   BX, BX
-	MOVQ   8(SP), SI
-	SUBQ   $0x00000040, SI
+	MOVQ   8(SP), BX
+	TESTQ  BX, BX
+	JZ     mvb2_r1_tail
 
-mvb2_r1_unrolled:
-	CMPQ        BX, SI
-	JG          mvb2_r1_vectors
+mvb2_r1_loop:
 	VMOVUPS     (AX)(BX*1), Y4
 	VMOVUPS     (CX)(BX*1), Y5
 	VMOVUPS     (DX)(BX*1), Y6
 	VFMADD231PS Y4, Y6, Y0
 	VFMADD231PS Y5, Y6, Y2
-	VMOVUPS     32(AX)(BX*1), Y4
-	VMOVUPS     32(CX)(BX*1), Y5
-	VMOVUPS     32(DX)(BX*1), Y6
+	ADDQ        $0x20, BX
+	JZ          mvb2_r1_tail
+	VMOVUPS     (AX)(BX*1), Y4
+	VMOVUPS     (CX)(BX*1), Y5
+	VMOVUPS     (DX)(BX*1), Y6
 	VFMADD231PS Y4, Y6, Y1
 	VFMADD231PS Y5, Y6, Y3
-	ADDQ        $0x00000040, BX
-	JMP         mvb2_r1_unrolled
-
-mvb2_r1_vectors:
-	CMPQ        BX, 8(SP)
-	JAE         mvb2_r1_tail
-	VMOVUPS     (AX)(BX*1), Y4
-	VMOVUPS     (CX)(BX*1), Y5
-	VMOVUPS     (DX)(BX*1), Y6
-	VFMADD231PS Y4, Y6, Y0
-	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x00000020, BX
-	JMP         mvb2_r1_vectors
+	ADDQ        $0x20, BX
+	JNZ         mvb2_r1_loop
 
 mvb2_r1_tail:
-	CMPQ        BX, (SP)
-	JAE         mvb2_r1_reduce
-	LEAQ        32(BX), SI
-	SUBQ        (SP), SI
-	LEAQ        tailmask<>+0(SB), DI
-	VMOVDQU     (DI)(SI*1), Y4
-	VMASKMOVPS  (AX)(BX*1), Y4, Y5
-	VMASKMOVPS  (DX)(BX*1), Y4, Y6
+	CMPQ        16(SP), $0x00
+	JE          mvb2_r1_reduce
+	VMOVDQU     48(SP), Y4
+	VMASKMOVPS  (AX), Y4, Y5
+	VMASKMOVPS  (DX), Y4, Y6
 	VFMADD231PS Y5, Y6, Y0
-	VMASKMOVPS  (CX)(BX*1), Y4, Y5
-	VMASKMOVPS  (DX)(BX*1), Y4, Y4
+	VMASKMOVPS  (CX), Y4, Y5
+	VMASKMOVPS  (DX), Y4, Y4
 	VFMADD231PS Y5, Y4, Y2
 
 mvb2_r1_reduce:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
-	MOVQ         24(SP), BX
+	MOVQ         32(SP), BX
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
@@ -732,7 +756,7 @@ mvb2_r1_reduce:
 
 mvb2_r1_b0_g0_store:
 	VMOVSS       X0, (BX)
-	ADDQ         16(SP), BX
+	ADDQ         24(SP), BX
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
@@ -746,8 +770,8 @@ mvb2_r1_b1_g0_store:
 	VMOVSS X0, (BX)
 	MOVQ   (SP), BX
 	LEAQ   (DX)(BX*1), DX
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb2_r1
 
 mvb2_r1_end:
@@ -756,27 +780,39 @@ mvb2_r1_end:
 
 // func matVecB3AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB3AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ w_base+24(FP), BX
+TEXT ·matVecB3AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    AX, CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	ADDQ    (SP), DX
+	MOVQ    w_base+24(FP), BX
+	SUBQ    8(SP), BX
 
 mvb3_r2:
-	CMPQ   32(SP), $0x02
+	CMPQ   40(SP), $0x02
 	JB     mvb3_r2_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -786,11 +822,11 @@ mvb3_r2:
 	VXORPS Y5, Y5, Y5
 	MOVQ   (SP), SI
 	LEAQ   (BX)(SI*1), SI
-	XORQ   DI, DI
+	MOVQ   8(SP), DI
+	TESTQ  DI, DI
+	JZ     mvb3_r2_tail
 
-mvb3_r2_vectors:
-	CMPQ        DI, 8(SP)
-	JAE         mvb3_r2_tail
+mvb3_r2_loop:
 	VMOVUPS     (AX)(DI*1), Y6
 	VMOVUPS     (CX)(DI*1), Y7
 	VMOVUPS     (DX)(DI*1), Y8
@@ -802,34 +838,44 @@ mvb3_r2_vectors:
 	VFMADD231PS Y6, Y9, Y3
 	VFMADD231PS Y7, Y9, Y4
 	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x00000020, DI
-	JMP         mvb3_r2_vectors
+	ADDQ        $0x20, DI
+	JZ          mvb3_r2_tail
+	VMOVUPS     (AX)(DI*1), Y6
+	VMOVUPS     (CX)(DI*1), Y7
+	VMOVUPS     (DX)(DI*1), Y8
+	VMOVUPS     (BX)(DI*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (SI)(DI*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, DI
+	JNZ         mvb3_r2_loop
 
 mvb3_r2_tail:
-	CMPQ        DI, (SP)
-	JAE         mvb3_r2_reduce
-	LEAQ        32(DI), R8
-	SUBQ        (SP), R8
-	LEAQ        tailmask<>+0(SB), R9
-	VMOVDQU     (R9)(R8*1), Y6
-	VMASKMOVPS  (AX)(DI*1), Y6, Y7
-	VMASKMOVPS  (BX)(DI*1), Y6, Y8
+	CMPQ        16(SP), $0x00
+	JE          mvb3_r2_reduce
+	VMOVDQU     48(SP), Y6
+	VMASKMOVPS  (AX), Y6, Y7
+	VMASKMOVPS  (BX), Y6, Y8
 	VFMADD231PS Y7, Y8, Y0
-	VMASKMOVPS  (SI)(DI*1), Y6, Y8
+	VMASKMOVPS  (SI), Y6, Y8
 	VFMADD231PS Y7, Y8, Y3
-	VMASKMOVPS  (CX)(DI*1), Y6, Y7
-	VMASKMOVPS  (BX)(DI*1), Y6, Y8
+	VMASKMOVPS  (CX), Y6, Y7
+	VMASKMOVPS  (BX), Y6, Y8
 	VFMADD231PS Y7, Y8, Y1
-	VMASKMOVPS  (SI)(DI*1), Y6, Y8
+	VMASKMOVPS  (SI), Y6, Y8
 	VFMADD231PS Y7, Y8, Y4
-	VMASKMOVPS  (DX)(DI*1), Y6, Y7
-	VMASKMOVPS  (BX)(DI*1), Y6, Y8
+	VMASKMOVPS  (DX), Y6, Y7
+	VMASKMOVPS  (BX), Y6, Y8
 	VFMADD231PS Y7, Y8, Y2
-	VMASKMOVPS  (SI)(DI*1), Y6, Y6
+	VMASKMOVPS  (SI), Y6, Y6
 	VFMADD231PS Y7, Y6, Y5
 
 mvb3_r2_reduce:
-	MOVQ         24(SP), BX
+	MOVQ         32(SP), BX
 	VHADDPS      Y3, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
@@ -841,7 +887,7 @@ mvb3_r2_reduce:
 
 mvb3_r2_b0_g0_store:
 	VMOVSD       X0, (BX)
-	ADDQ         16(SP), BX
+	ADDQ         24(SP), BX
 	VHADDPS      Y4, Y1, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
@@ -853,7 +899,7 @@ mvb3_r2_b0_g0_store:
 
 mvb3_r2_b1_g0_store:
 	VMOVSD       X0, (BX)
-	ADDQ         16(SP), BX
+	ADDQ         24(SP), BX
 	VHADDPS      Y5, Y2, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
@@ -867,13 +913,13 @@ mvb3_r2_b2_g0_store:
 	VMOVSD X0, (BX)
 	MOVQ   (SP), BX
 	LEAQ   (SI)(BX*1), BX
-	ADDQ   $0x08, 24(SP)
-	SUBQ   $0x02, 32(SP)
+	ADDQ   $0x08, 32(SP)
+	SUBQ   $0x02, 40(SP)
 	JMP    mvb3_r2
 
 mvb3_r2_end:
 mvb3_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb3_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -881,13 +927,11 @@ mvb3_r1:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	XORQ   SI, SI
-	MOVQ   8(SP), DI
-	SUBQ   $0x00000040, DI
+	MOVQ   8(SP), SI
+	TESTQ  SI, SI
+	JZ     mvb3_r1_tail
 
-mvb3_r1_unrolled:
-	CMPQ        SI, DI
-	JG          mvb3_r1_vectors
+mvb3_r1_loop:
 	VMOVUPS     (AX)(SI*1), Y6
 	VMOVUPS     (CX)(SI*1), Y7
 	VMOVUPS     (DX)(SI*1), Y8
@@ -895,51 +939,37 @@ mvb3_r1_unrolled:
 	VFMADD231PS Y6, Y9, Y0
 	VFMADD231PS Y7, Y9, Y2
 	VFMADD231PS Y8, Y9, Y4
-	VMOVUPS     32(AX)(SI*1), Y6
-	VMOVUPS     32(CX)(SI*1), Y7
-	VMOVUPS     32(DX)(SI*1), Y8
-	VMOVUPS     32(BX)(SI*1), Y9
+	ADDQ        $0x20, SI
+	JZ          mvb3_r1_tail
+	VMOVUPS     (AX)(SI*1), Y6
+	VMOVUPS     (CX)(SI*1), Y7
+	VMOVUPS     (DX)(SI*1), Y8
+	VMOVUPS     (BX)(SI*1), Y9
 	VFMADD231PS Y6, Y9, Y1
 	VFMADD231PS Y7, Y9, Y3
 	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x00000040, SI
-	JMP         mvb3_r1_unrolled
-
-mvb3_r1_vectors:
-	CMPQ        SI, 8(SP)
-	JAE         mvb3_r1_tail
-	VMOVUPS     (AX)(SI*1), Y6
-	VMOVUPS     (CX)(SI*1), Y7
-	VMOVUPS     (DX)(SI*1), Y8
-	VMOVUPS     (BX)(SI*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y2
-	VFMADD231PS Y8, Y9, Y4
-	ADDQ        $0x00000020, SI
-	JMP         mvb3_r1_vectors
+	ADDQ        $0x20, SI
+	JNZ         mvb3_r1_loop
 
 mvb3_r1_tail:
-	CMPQ        SI, (SP)
-	JAE         mvb3_r1_reduce
-	LEAQ        32(SI), DI
-	SUBQ        (SP), DI
-	LEAQ        tailmask<>+0(SB), R8
-	VMOVDQU     (R8)(DI*1), Y6
-	VMASKMOVPS  (AX)(SI*1), Y6, Y7
-	VMASKMOVPS  (BX)(SI*1), Y6, Y8
+	CMPQ        16(SP), $0x00
+	JE          mvb3_r1_reduce
+	VMOVDQU     48(SP), Y6
+	VMASKMOVPS  (AX), Y6, Y7
+	VMASKMOVPS  (BX), Y6, Y8
 	VFMADD231PS Y7, Y8, Y0
-	VMASKMOVPS  (CX)(SI*1), Y6, Y7
-	VMASKMOVPS  (BX)(SI*1), Y6, Y8
+	VMASKMOVPS  (CX), Y6, Y7
+	VMASKMOVPS  (BX), Y6, Y8
 	VFMADD231PS Y7, Y8, Y2
-	VMASKMOVPS  (DX)(SI*1), Y6, Y7
-	VMASKMOVPS  (BX)(SI*1), Y6, Y6
+	VMASKMOVPS  (DX), Y6, Y7
+	VMASKMOVPS  (BX), Y6, Y6
 	VFMADD231PS Y7, Y6, Y4
 
 mvb3_r1_reduce:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y3, Y2, Y2
 	VADDPS       Y5, Y4, Y4
-	MOVQ         24(SP), SI
+	MOVQ         32(SP), SI
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
@@ -951,7 +981,7 @@ mvb3_r1_reduce:
 
 mvb3_r1_b0_g0_store:
 	VMOVSS       X0, (SI)
-	ADDQ         16(SP), SI
+	ADDQ         24(SP), SI
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
@@ -963,7 +993,7 @@ mvb3_r1_b0_g0_store:
 
 mvb3_r1_b1_g0_store:
 	VMOVSS       X0, (SI)
-	ADDQ         16(SP), SI
+	ADDQ         24(SP), SI
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X0
 	VHADDPS      X0, X0, X0
@@ -977,8 +1007,8 @@ mvb3_r1_b2_g0_store:
 	VMOVSS X0, (SI)
 	MOVQ   (SP), SI
 	LEAQ   (BX)(SI*1), BX
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb3_r1
 
 mvb3_r1_end:
@@ -987,29 +1017,41 @@ mvb3_r1_end:
 
 // func matVecB4AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB4AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ w_base+24(FP), SI
+TEXT ·matVecB4AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    AX, CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	ADDQ    (SP), DX
+	MOVQ    DX, BX
+	ADDQ    (SP), BX
+	MOVQ    w_base+24(FP), SI
+	SUBQ    8(SP), SI
 
 mvb4_r2:
-	CMPQ   32(SP), $0x02
+	CMPQ   40(SP), $0x02
 	JB     mvb4_r2_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -1021,11 +1063,11 @@ mvb4_r2:
 	VXORPS Y7, Y7, Y7
 	MOVQ   (SP), DI
 	LEAQ   (SI)(DI*1), DI
-	XORQ   R8, R8
+	MOVQ   8(SP), R8
+	TESTQ  R8, R8
+	JZ     mvb4_r2_tail
 
-mvb4_r2_vectors:
-	CMPQ        R8, 8(SP)
-	JAE         mvb4_r2_tail
+mvb4_r2_loop:
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -1040,39 +1082,52 @@ mvb4_r2_vectors:
 	VFMADD231PS Y9, Y12, Y5
 	VFMADD231PS Y10, Y12, Y6
 	VFMADD231PS Y11, Y12, Y7
-	ADDQ        $0x00000020, R8
-	JMP         mvb4_r2_vectors
+	ADDQ        $0x20, R8
+	JZ          mvb4_r2_tail
+	VMOVUPS     (AX)(R8*1), Y8
+	VMOVUPS     (CX)(R8*1), Y9
+	VMOVUPS     (DX)(R8*1), Y10
+	VMOVUPS     (BX)(R8*1), Y11
+	VMOVUPS     (SI)(R8*1), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VMOVUPS     (DI)(R8*1), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x20, R8
+	JNZ         mvb4_r2_loop
 
 mvb4_r2_tail:
-	CMPQ        R8, (SP)
-	JAE         mvb4_r2_reduce
-	LEAQ        32(R8), R9
-	SUBQ        (SP), R9
-	LEAQ        tailmask<>+0(SB), R10
-	VMOVDQU     (R10)(R9*1), Y8
-	VMASKMOVPS  (AX)(R8*1), Y8, Y9
-	VMASKMOVPS  (SI)(R8*1), Y8, Y10
+	CMPQ        16(SP), $0x00
+	JE          mvb4_r2_reduce
+	VMOVDQU     48(SP), Y8
+	VMASKMOVPS  (AX), Y8, Y9
+	VMASKMOVPS  (SI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (DI)(R8*1), Y8, Y10
+	VMASKMOVPS  (DI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (CX)(R8*1), Y8, Y9
-	VMASKMOVPS  (SI)(R8*1), Y8, Y10
+	VMASKMOVPS  (CX), Y8, Y9
+	VMASKMOVPS  (SI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (DI)(R8*1), Y8, Y10
+	VMASKMOVPS  (DI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (DX)(R8*1), Y8, Y9
-	VMASKMOVPS  (SI)(R8*1), Y8, Y10
+	VMASKMOVPS  (DX), Y8, Y9
+	VMASKMOVPS  (SI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (DI)(R8*1), Y8, Y10
+	VMASKMOVPS  (DI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (BX)(R8*1), Y8, Y9
-	VMASKMOVPS  (SI)(R8*1), Y8, Y10
+	VMASKMOVPS  (BX), Y8, Y9
+	VMASKMOVPS  (SI), Y8, Y10
 	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (DI)(R8*1), Y8, Y8
+	VMASKMOVPS  (DI), Y8, Y8
 	VFMADD231PS Y9, Y8, Y7
 
 mvb4_r2_reduce:
-	MOVQ         24(SP), SI
+	MOVQ         32(SP), SI
 	VHADDPS      Y4, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X4
 	VADDPS       X4, X0, X0
@@ -1084,7 +1139,7 @@ mvb4_r2_reduce:
 
 mvb4_r2_b0_g0_store:
 	VMOVSD       X0, (SI)
-	ADDQ         16(SP), SI
+	ADDQ         24(SP), SI
 	VHADDPS      Y5, Y1, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
@@ -1096,7 +1151,7 @@ mvb4_r2_b0_g0_store:
 
 mvb4_r2_b1_g0_store:
 	VMOVSD       X0, (SI)
-	ADDQ         16(SP), SI
+	ADDQ         24(SP), SI
 	VHADDPS      Y6, Y2, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
@@ -1108,7 +1163,7 @@ mvb4_r2_b1_g0_store:
 
 mvb4_r2_b2_g0_store:
 	VMOVSD       X0, (SI)
-	ADDQ         16(SP), SI
+	ADDQ         24(SP), SI
 	VHADDPS      Y7, Y3, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
@@ -1122,23 +1177,23 @@ mvb4_r2_b3_g0_store:
 	VMOVSD X0, (SI)
 	MOVQ   (SP), SI
 	LEAQ   (DI)(SI*1), SI
-	ADDQ   $0x08, 24(SP)
-	SUBQ   $0x02, 32(SP)
+	ADDQ   $0x08, 32(SP)
+	SUBQ   $0x02, 40(SP)
 	JMP    mvb4_r2
 
 mvb4_r2_end:
 mvb4_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb4_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	XORQ   DI, DI
+	MOVQ   8(SP), DI
+	TESTQ  DI, DI
+	JZ     mvb4_r1_tail
 
-mvb4_r1_vectors:
-	CMPQ        DI, 8(SP)
-	JAE         mvb4_r1_tail
+mvb4_r1_loop:
 	VMOVUPS     (AX)(DI*1), Y4
 	VMOVUPS     (CX)(DI*1), Y5
 	VMOVUPS     (DX)(DI*1), Y6
@@ -1148,31 +1203,39 @@ mvb4_r1_vectors:
 	VFMADD231PS Y5, Y8, Y1
 	VFMADD231PS Y6, Y8, Y2
 	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x00000020, DI
-	JMP         mvb4_r1_vectors
+	ADDQ        $0x20, DI
+	JZ          mvb4_r1_tail
+	VMOVUPS     (AX)(DI*1), Y4
+	VMOVUPS     (CX)(DI*1), Y5
+	VMOVUPS     (DX)(DI*1), Y6
+	VMOVUPS     (BX)(DI*1), Y7
+	VMOVUPS     (SI)(DI*1), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	ADDQ        $0x20, DI
+	JNZ         mvb4_r1_loop
 
 mvb4_r1_tail:
-	CMPQ        DI, (SP)
-	JAE         mvb4_r1_reduce
-	LEAQ        32(DI), R8
-	SUBQ        (SP), R8
-	LEAQ        tailmask<>+0(SB), R9
-	VMOVDQU     (R9)(R8*1), Y4
-	VMASKMOVPS  (AX)(DI*1), Y4, Y5
-	VMASKMOVPS  (SI)(DI*1), Y4, Y6
+	CMPQ        16(SP), $0x00
+	JE          mvb4_r1_reduce
+	VMOVDQU     48(SP), Y4
+	VMASKMOVPS  (AX), Y4, Y5
+	VMASKMOVPS  (SI), Y4, Y6
 	VFMADD231PS Y5, Y6, Y0
-	VMASKMOVPS  (CX)(DI*1), Y4, Y5
-	VMASKMOVPS  (SI)(DI*1), Y4, Y6
+	VMASKMOVPS  (CX), Y4, Y5
+	VMASKMOVPS  (SI), Y4, Y6
 	VFMADD231PS Y5, Y6, Y1
-	VMASKMOVPS  (DX)(DI*1), Y4, Y5
-	VMASKMOVPS  (SI)(DI*1), Y4, Y6
+	VMASKMOVPS  (DX), Y4, Y5
+	VMASKMOVPS  (SI), Y4, Y6
 	VFMADD231PS Y5, Y6, Y2
-	VMASKMOVPS  (BX)(DI*1), Y4, Y5
-	VMASKMOVPS  (SI)(DI*1), Y4, Y4
+	VMASKMOVPS  (BX), Y4, Y5
+	VMASKMOVPS  (SI), Y4, Y4
 	VFMADD231PS Y5, Y4, Y3
 
 mvb4_r1_reduce:
-	MOVQ         24(SP), DI
+	MOVQ         32(SP), DI
 	VEXTRACTF128 $0x01, Y0, X4
 	VADDPS       X4, X0, X0
 	VHADDPS      X0, X0, X0
@@ -1184,7 +1247,7 @@ mvb4_r1_reduce:
 
 mvb4_r1_b0_g0_store:
 	VMOVSS       X0, (DI)
-	ADDQ         16(SP), DI
+	ADDQ         24(SP), DI
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
@@ -1196,7 +1259,7 @@ mvb4_r1_b0_g0_store:
 
 mvb4_r1_b1_g0_store:
 	VMOVSS       X0, (DI)
-	ADDQ         16(SP), DI
+	ADDQ         24(SP), DI
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
@@ -1208,7 +1271,7 @@ mvb4_r1_b1_g0_store:
 
 mvb4_r1_b2_g0_store:
 	VMOVSS       X0, (DI)
-	ADDQ         16(SP), DI
+	ADDQ         24(SP), DI
 	VEXTRACTF128 $0x01, Y3, X0
 	VADDPS       X0, X3, X0
 	VHADDPS      X0, X0, X0
@@ -1222,8 +1285,8 @@ mvb4_r1_b3_g0_store:
 	VMOVSS X0, (DI)
 	MOVQ   (SP), DI
 	LEAQ   (SI)(DI*1), SI
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb4_r1
 
 mvb4_r1_end:
@@ -1232,76 +1295,93 @@ mvb4_r1_end:
 
 // func matVecB5AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB5AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ w_base+24(FP), DI
+TEXT ·matVecB5AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    AX, CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	ADDQ    (SP), DX
+	MOVQ    DX, BX
+	ADDQ    (SP), BX
+	MOVQ    BX, SI
+	ADDQ    (SP), SI
+	MOVQ    w_base+24(FP), DI
+	SUBQ    8(SP), DI
 
 mvb5_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb5_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
-	XORQ   R8, R8
+	MOVQ   8(SP), R8
+	TESTQ  R8, R8
+	JZ     mvb5_r1_tail
 
-mvb5_r1_vectors:
-	CMPQ        R8, 8(SP)
-	JAE         mvb5_r1_tail
+mvb5_r1_loop:
 	VMOVUPS     (DI)(R8*1), Y5
 	VFMADD231PS (AX)(R8*1), Y5, Y0
 	VFMADD231PS (CX)(R8*1), Y5, Y1
 	VFMADD231PS (DX)(R8*1), Y5, Y2
 	VFMADD231PS (BX)(R8*1), Y5, Y3
 	VFMADD231PS (SI)(R8*1), Y5, Y4
-	ADDQ        $0x00000020, R8
-	JMP         mvb5_r1_vectors
+	ADDQ        $0x20, R8
+	JZ          mvb5_r1_tail
+	VMOVUPS     (DI)(R8*1), Y5
+	VFMADD231PS (AX)(R8*1), Y5, Y0
+	VFMADD231PS (CX)(R8*1), Y5, Y1
+	VFMADD231PS (DX)(R8*1), Y5, Y2
+	VFMADD231PS (BX)(R8*1), Y5, Y3
+	VFMADD231PS (SI)(R8*1), Y5, Y4
+	ADDQ        $0x20, R8
+	JNZ         mvb5_r1_loop
 
 mvb5_r1_tail:
-	CMPQ        R8, (SP)
-	JAE         mvb5_r1_reduce
-	LEAQ        32(R8), R9
-	SUBQ        (SP), R9
-	LEAQ        tailmask<>+0(SB), R10
-	VMOVDQU     (R10)(R9*1), Y5
-	VMASKMOVPS  (AX)(R8*1), Y5, Y6
-	VMASKMOVPS  (DI)(R8*1), Y5, Y7
+	CMPQ        16(SP), $0x00
+	JE          mvb5_r1_reduce
+	VMOVDQU     48(SP), Y5
+	VMASKMOVPS  (AX), Y5, Y6
+	VMASKMOVPS  (DI), Y5, Y7
 	VFMADD231PS Y6, Y7, Y0
-	VMASKMOVPS  (CX)(R8*1), Y5, Y6
-	VMASKMOVPS  (DI)(R8*1), Y5, Y7
+	VMASKMOVPS  (CX), Y5, Y6
+	VMASKMOVPS  (DI), Y5, Y7
 	VFMADD231PS Y6, Y7, Y1
-	VMASKMOVPS  (DX)(R8*1), Y5, Y6
-	VMASKMOVPS  (DI)(R8*1), Y5, Y7
+	VMASKMOVPS  (DX), Y5, Y6
+	VMASKMOVPS  (DI), Y5, Y7
 	VFMADD231PS Y6, Y7, Y2
-	VMASKMOVPS  (BX)(R8*1), Y5, Y6
-	VMASKMOVPS  (DI)(R8*1), Y5, Y7
+	VMASKMOVPS  (BX), Y5, Y6
+	VMASKMOVPS  (DI), Y5, Y7
 	VFMADD231PS Y6, Y7, Y3
-	VMASKMOVPS  (SI)(R8*1), Y5, Y6
-	VMASKMOVPS  (DI)(R8*1), Y5, Y5
+	VMASKMOVPS  (SI), Y5, Y6
+	VMASKMOVPS  (DI), Y5, Y5
 	VFMADD231PS Y6, Y5, Y4
 
 mvb5_r1_reduce:
-	MOVQ         24(SP), R8
+	MOVQ         32(SP), R8
 	VEXTRACTF128 $0x01, Y0, X5
 	VADDPS       X5, X0, X0
 	VHADDPS      X0, X0, X0
@@ -1313,7 +1393,7 @@ mvb5_r1_reduce:
 
 mvb5_r1_b0_g0_store:
 	VMOVSS       X0, (R8)
-	ADDQ         16(SP), R8
+	ADDQ         24(SP), R8
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
@@ -1325,7 +1405,7 @@ mvb5_r1_b0_g0_store:
 
 mvb5_r1_b1_g0_store:
 	VMOVSS       X0, (R8)
-	ADDQ         16(SP), R8
+	ADDQ         24(SP), R8
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
@@ -1337,7 +1417,7 @@ mvb5_r1_b1_g0_store:
 
 mvb5_r1_b2_g0_store:
 	VMOVSS       X0, (R8)
-	ADDQ         16(SP), R8
+	ADDQ         24(SP), R8
 	VEXTRACTF128 $0x01, Y3, X0
 	VADDPS       X0, X3, X0
 	VHADDPS      X0, X0, X0
@@ -1349,7 +1429,7 @@ mvb5_r1_b2_g0_store:
 
 mvb5_r1_b3_g0_store:
 	VMOVSS       X0, (R8)
-	ADDQ         16(SP), R8
+	ADDQ         24(SP), R8
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X0
 	VHADDPS      X0, X0, X0
@@ -1363,8 +1443,8 @@ mvb5_r1_b4_g0_store:
 	VMOVSS X0, (R8)
 	MOVQ   (SP), R8
 	LEAQ   (DI)(R8*1), DI
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb5_r1
 
 mvb5_r1_end:
@@ -1373,33 +1453,45 @@ mvb5_r1_end:
 
 // func matVecB6AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB6AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ SI, DI
-	ADDQ (SP), DI
-	MOVQ w_base+24(FP), R8
+TEXT ·matVecB6AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    AX, CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	ADDQ    (SP), DX
+	MOVQ    DX, BX
+	ADDQ    (SP), BX
+	MOVQ    BX, SI
+	ADDQ    (SP), SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	MOVQ    w_base+24(FP), R8
+	SUBQ    8(SP), R8
 
 mvb6_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb6_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -1407,11 +1499,11 @@ mvb6_r1:
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	XORQ   R9, R9
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb6_r1_tail
 
-mvb6_r1_vectors:
-	CMPQ        R9, 8(SP)
-	JAE         mvb6_r1_tail
+mvb6_r1_loop:
 	VMOVUPS     (R8)(R9*1), Y6
 	VFMADD231PS (AX)(R9*1), Y6, Y0
 	VFMADD231PS (CX)(R9*1), Y6, Y1
@@ -1419,37 +1511,43 @@ mvb6_r1_vectors:
 	VFMADD231PS (BX)(R9*1), Y6, Y3
 	VFMADD231PS (SI)(R9*1), Y6, Y4
 	VFMADD231PS (DI)(R9*1), Y6, Y5
-	ADDQ        $0x00000020, R9
-	JMP         mvb6_r1_vectors
+	ADDQ        $0x20, R9
+	JZ          mvb6_r1_tail
+	VMOVUPS     (R8)(R9*1), Y6
+	VFMADD231PS (AX)(R9*1), Y6, Y0
+	VFMADD231PS (CX)(R9*1), Y6, Y1
+	VFMADD231PS (DX)(R9*1), Y6, Y2
+	VFMADD231PS (BX)(R9*1), Y6, Y3
+	VFMADD231PS (SI)(R9*1), Y6, Y4
+	VFMADD231PS (DI)(R9*1), Y6, Y5
+	ADDQ        $0x20, R9
+	JNZ         mvb6_r1_loop
 
 mvb6_r1_tail:
-	CMPQ        R9, (SP)
-	JAE         mvb6_r1_reduce
-	LEAQ        32(R9), R10
-	SUBQ        (SP), R10
-	LEAQ        tailmask<>+0(SB), R11
-	VMOVDQU     (R11)(R10*1), Y6
-	VMASKMOVPS  (AX)(R9*1), Y6, Y7
-	VMASKMOVPS  (R8)(R9*1), Y6, Y8
+	CMPQ        16(SP), $0x00
+	JE          mvb6_r1_reduce
+	VMOVDQU     48(SP), Y6
+	VMASKMOVPS  (AX), Y6, Y7
+	VMASKMOVPS  (R8), Y6, Y8
 	VFMADD231PS Y7, Y8, Y0
-	VMASKMOVPS  (CX)(R9*1), Y6, Y7
-	VMASKMOVPS  (R8)(R9*1), Y6, Y8
+	VMASKMOVPS  (CX), Y6, Y7
+	VMASKMOVPS  (R8), Y6, Y8
 	VFMADD231PS Y7, Y8, Y1
-	VMASKMOVPS  (DX)(R9*1), Y6, Y7
-	VMASKMOVPS  (R8)(R9*1), Y6, Y8
+	VMASKMOVPS  (DX), Y6, Y7
+	VMASKMOVPS  (R8), Y6, Y8
 	VFMADD231PS Y7, Y8, Y2
-	VMASKMOVPS  (BX)(R9*1), Y6, Y7
-	VMASKMOVPS  (R8)(R9*1), Y6, Y8
+	VMASKMOVPS  (BX), Y6, Y7
+	VMASKMOVPS  (R8), Y6, Y8
 	VFMADD231PS Y7, Y8, Y3
-	VMASKMOVPS  (SI)(R9*1), Y6, Y7
-	VMASKMOVPS  (R8)(R9*1), Y6, Y8
+	VMASKMOVPS  (SI), Y6, Y7
+	VMASKMOVPS  (R8), Y6, Y8
 	VFMADD231PS Y7, Y8, Y4
-	VMASKMOVPS  (DI)(R9*1), Y6, Y7
-	VMASKMOVPS  (R8)(R9*1), Y6, Y6
+	VMASKMOVPS  (DI), Y6, Y7
+	VMASKMOVPS  (R8), Y6, Y6
 	VFMADD231PS Y7, Y6, Y5
 
 mvb6_r1_reduce:
-	MOVQ         24(SP), R9
+	MOVQ         32(SP), R9
 	VEXTRACTF128 $0x01, Y0, X6
 	VADDPS       X6, X0, X0
 	VHADDPS      X0, X0, X0
@@ -1461,7 +1559,7 @@ mvb6_r1_reduce:
 
 mvb6_r1_b0_g0_store:
 	VMOVSS       X0, (R9)
-	ADDQ         16(SP), R9
+	ADDQ         24(SP), R9
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
@@ -1473,7 +1571,7 @@ mvb6_r1_b0_g0_store:
 
 mvb6_r1_b1_g0_store:
 	VMOVSS       X0, (R9)
-	ADDQ         16(SP), R9
+	ADDQ         24(SP), R9
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
@@ -1485,7 +1583,7 @@ mvb6_r1_b1_g0_store:
 
 mvb6_r1_b2_g0_store:
 	VMOVSS       X0, (R9)
-	ADDQ         16(SP), R9
+	ADDQ         24(SP), R9
 	VEXTRACTF128 $0x01, Y3, X0
 	VADDPS       X0, X3, X0
 	VHADDPS      X0, X0, X0
@@ -1497,7 +1595,7 @@ mvb6_r1_b2_g0_store:
 
 mvb6_r1_b3_g0_store:
 	VMOVSS       X0, (R9)
-	ADDQ         16(SP), R9
+	ADDQ         24(SP), R9
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X0
 	VHADDPS      X0, X0, X0
@@ -1509,7 +1607,7 @@ mvb6_r1_b3_g0_store:
 
 mvb6_r1_b4_g0_store:
 	VMOVSS       X0, (R9)
-	ADDQ         16(SP), R9
+	ADDQ         24(SP), R9
 	VEXTRACTF128 $0x01, Y5, X0
 	VADDPS       X0, X5, X0
 	VHADDPS      X0, X0, X0
@@ -1523,8 +1621,8 @@ mvb6_r1_b5_g0_store:
 	VMOVSS X0, (R9)
 	MOVQ   (SP), R9
 	LEAQ   (R8)(R9*1), R8
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb6_r1
 
 mvb6_r1_end:
@@ -1533,35 +1631,47 @@ mvb6_r1_end:
 
 // func matVecB7AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB7AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ SI, DI
-	ADDQ (SP), DI
-	MOVQ DI, R8
-	ADDQ (SP), R8
-	MOVQ w_base+24(FP), R9
+TEXT ·matVecB7AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    AX, CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	ADDQ    (SP), DX
+	MOVQ    DX, BX
+	ADDQ    (SP), BX
+	MOVQ    BX, SI
+	ADDQ    (SP), SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	MOVQ    DI, R8
+	ADDQ    (SP), R8
+	MOVQ    w_base+24(FP), R9
+	SUBQ    8(SP), R9
 
 mvb7_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb7_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -1570,11 +1680,11 @@ mvb7_r1:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
-	XORQ   R10, R10
+	MOVQ   8(SP), R10
+	TESTQ  R10, R10
+	JZ     mvb7_r1_tail
 
-mvb7_r1_vectors:
-	CMPQ        R10, 8(SP)
-	JAE         mvb7_r1_tail
+mvb7_r1_loop:
 	VMOVUPS     (R9)(R10*1), Y7
 	VFMADD231PS (AX)(R10*1), Y7, Y0
 	VFMADD231PS (CX)(R10*1), Y7, Y1
@@ -1583,40 +1693,47 @@ mvb7_r1_vectors:
 	VFMADD231PS (SI)(R10*1), Y7, Y4
 	VFMADD231PS (DI)(R10*1), Y7, Y5
 	VFMADD231PS (R8)(R10*1), Y7, Y6
-	ADDQ        $0x00000020, R10
-	JMP         mvb7_r1_vectors
+	ADDQ        $0x20, R10
+	JZ          mvb7_r1_tail
+	VMOVUPS     (R9)(R10*1), Y7
+	VFMADD231PS (AX)(R10*1), Y7, Y0
+	VFMADD231PS (CX)(R10*1), Y7, Y1
+	VFMADD231PS (DX)(R10*1), Y7, Y2
+	VFMADD231PS (BX)(R10*1), Y7, Y3
+	VFMADD231PS (SI)(R10*1), Y7, Y4
+	VFMADD231PS (DI)(R10*1), Y7, Y5
+	VFMADD231PS (R8)(R10*1), Y7, Y6
+	ADDQ        $0x20, R10
+	JNZ         mvb7_r1_loop
 
 mvb7_r1_tail:
-	CMPQ        R10, (SP)
-	JAE         mvb7_r1_reduce
-	LEAQ        32(R10), R11
-	SUBQ        (SP), R11
-	LEAQ        tailmask<>+0(SB), R12
-	VMOVDQU     (R12)(R11*1), Y7
-	VMASKMOVPS  (AX)(R10*1), Y7, Y8
-	VMASKMOVPS  (R9)(R10*1), Y7, Y9
+	CMPQ        16(SP), $0x00
+	JE          mvb7_r1_reduce
+	VMOVDQU     48(SP), Y7
+	VMASKMOVPS  (AX), Y7, Y8
+	VMASKMOVPS  (R9), Y7, Y9
 	VFMADD231PS Y8, Y9, Y0
-	VMASKMOVPS  (CX)(R10*1), Y7, Y8
-	VMASKMOVPS  (R9)(R10*1), Y7, Y9
+	VMASKMOVPS  (CX), Y7, Y8
+	VMASKMOVPS  (R9), Y7, Y9
 	VFMADD231PS Y8, Y9, Y1
-	VMASKMOVPS  (DX)(R10*1), Y7, Y8
-	VMASKMOVPS  (R9)(R10*1), Y7, Y9
+	VMASKMOVPS  (DX), Y7, Y8
+	VMASKMOVPS  (R9), Y7, Y9
 	VFMADD231PS Y8, Y9, Y2
-	VMASKMOVPS  (BX)(R10*1), Y7, Y8
-	VMASKMOVPS  (R9)(R10*1), Y7, Y9
+	VMASKMOVPS  (BX), Y7, Y8
+	VMASKMOVPS  (R9), Y7, Y9
 	VFMADD231PS Y8, Y9, Y3
-	VMASKMOVPS  (SI)(R10*1), Y7, Y8
-	VMASKMOVPS  (R9)(R10*1), Y7, Y9
+	VMASKMOVPS  (SI), Y7, Y8
+	VMASKMOVPS  (R9), Y7, Y9
 	VFMADD231PS Y8, Y9, Y4
-	VMASKMOVPS  (DI)(R10*1), Y7, Y8
-	VMASKMOVPS  (R9)(R10*1), Y7, Y9
+	VMASKMOVPS  (DI), Y7, Y8
+	VMASKMOVPS  (R9), Y7, Y9
 	VFMADD231PS Y8, Y9, Y5
-	VMASKMOVPS  (R8)(R10*1), Y7, Y8
-	VMASKMOVPS  (R9)(R10*1), Y7, Y7
+	VMASKMOVPS  (R8), Y7, Y8
+	VMASKMOVPS  (R9), Y7, Y7
 	VFMADD231PS Y8, Y7, Y6
 
 mvb7_r1_reduce:
-	MOVQ         24(SP), R10
+	MOVQ         32(SP), R10
 	VEXTRACTF128 $0x01, Y0, X7
 	VADDPS       X7, X0, X0
 	VHADDPS      X0, X0, X0
@@ -1628,7 +1745,7 @@ mvb7_r1_reduce:
 
 mvb7_r1_b0_g0_store:
 	VMOVSS       X0, (R10)
-	ADDQ         16(SP), R10
+	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
@@ -1640,7 +1757,7 @@ mvb7_r1_b0_g0_store:
 
 mvb7_r1_b1_g0_store:
 	VMOVSS       X0, (R10)
-	ADDQ         16(SP), R10
+	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
@@ -1652,7 +1769,7 @@ mvb7_r1_b1_g0_store:
 
 mvb7_r1_b2_g0_store:
 	VMOVSS       X0, (R10)
-	ADDQ         16(SP), R10
+	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y3, X0
 	VADDPS       X0, X3, X0
 	VHADDPS      X0, X0, X0
@@ -1664,7 +1781,7 @@ mvb7_r1_b2_g0_store:
 
 mvb7_r1_b3_g0_store:
 	VMOVSS       X0, (R10)
-	ADDQ         16(SP), R10
+	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X0
 	VHADDPS      X0, X0, X0
@@ -1676,7 +1793,7 @@ mvb7_r1_b3_g0_store:
 
 mvb7_r1_b4_g0_store:
 	VMOVSS       X0, (R10)
-	ADDQ         16(SP), R10
+	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y5, X0
 	VADDPS       X0, X5, X0
 	VHADDPS      X0, X0, X0
@@ -1688,7 +1805,7 @@ mvb7_r1_b4_g0_store:
 
 mvb7_r1_b5_g0_store:
 	VMOVSS       X0, (R10)
-	ADDQ         16(SP), R10
+	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y6, X0
 	VADDPS       X0, X6, X0
 	VHADDPS      X0, X0, X0
@@ -1702,8 +1819,8 @@ mvb7_r1_b6_g0_store:
 	VMOVSS X0, (R10)
 	MOVQ   (SP), R10
 	LEAQ   (R9)(R10*1), R9
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb7_r1
 
 mvb7_r1_end:
@@ -1712,37 +1829,49 @@ mvb7_r1_end:
 
 // func matVecB8AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB8AVX2(SB), NOSPLIT, $40-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	ANDQ $-32, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 32(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 16(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 24(SP)
-	MOVQ x_base+48(FP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ SI, DI
-	ADDQ (SP), DI
-	MOVQ DI, R8
-	ADDQ (SP), R8
-	MOVQ R8, R9
-	ADDQ (SP), R9
-	MOVQ w_base+24(FP), R10
+TEXT ·matVecB8AVX2(SB), NOSPLIT, $80-89
+	MOVQ    cols+80(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, (SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 16(SP)
+	MOVQ    $0x00000020, DX
+	SUBQ    AX, DX
+	LEAQ    tailmask<>+0(SB), AX
+	VMOVDQU (AX)(DX*1), Y0
+	VMOVDQU Y0, 48(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 8(SP)
+	MOVQ    rows+72(FP), AX
+	MOVQ    AX, 40(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 24(SP)
+	MOVQ    y_base+0(FP), AX
+	MOVQ    AX, 32(SP)
+	MOVQ    x_base+48(FP), AX
+	SUBQ    8(SP), AX
+	MOVQ    AX, CX
+	ADDQ    (SP), CX
+	MOVQ    CX, DX
+	ADDQ    (SP), DX
+	MOVQ    DX, BX
+	ADDQ    (SP), BX
+	MOVQ    BX, SI
+	ADDQ    (SP), SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	MOVQ    DI, R8
+	ADDQ    (SP), R8
+	MOVQ    R8, R9
+	ADDQ    (SP), R9
+	MOVQ    w_base+24(FP), R10
+	SUBQ    8(SP), R10
 
 mvb8_r1:
-	CMPQ   32(SP), $0x01
+	CMPQ   40(SP), $0x01
 	JB     mvb8_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
@@ -1752,11 +1881,11 @@ mvb8_r1:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	XORQ   R11, R11
+	MOVQ   8(SP), R11
+	TESTQ  R11, R11
+	JZ     mvb8_r1_tail
 
-mvb8_r1_vectors:
-	CMPQ        R11, 8(SP)
-	JAE         mvb8_r1_tail
+mvb8_r1_loop:
 	VMOVUPS     (R10)(R11*1), Y8
 	VFMADD231PS (AX)(R11*1), Y8, Y0
 	VFMADD231PS (CX)(R11*1), Y8, Y1
@@ -1766,43 +1895,51 @@ mvb8_r1_vectors:
 	VFMADD231PS (DI)(R11*1), Y8, Y5
 	VFMADD231PS (R8)(R11*1), Y8, Y6
 	VFMADD231PS (R9)(R11*1), Y8, Y7
-	ADDQ        $0x00000020, R11
-	JMP         mvb8_r1_vectors
+	ADDQ        $0x20, R11
+	JZ          mvb8_r1_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (CX)(R11*1), Y8, Y1
+	VFMADD231PS (DX)(R11*1), Y8, Y2
+	VFMADD231PS (BX)(R11*1), Y8, Y3
+	VFMADD231PS (SI)(R11*1), Y8, Y4
+	VFMADD231PS (DI)(R11*1), Y8, Y5
+	VFMADD231PS (R8)(R11*1), Y8, Y6
+	VFMADD231PS (R9)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         mvb8_r1_loop
 
 mvb8_r1_tail:
-	CMPQ        R11, (SP)
-	JAE         mvb8_r1_reduce
-	LEAQ        32(R11), R12
-	SUBQ        (SP), R12
-	LEAQ        tailmask<>+0(SB), R13
-	VMOVDQU     (R13)(R12*1), Y8
-	VMASKMOVPS  (AX)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	CMPQ        16(SP), $0x00
+	JE          mvb8_r1_reduce
+	VMOVDQU     48(SP), Y8
+	VMASKMOVPS  (AX), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (CX)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	VMASKMOVPS  (CX), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (DX)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	VMASKMOVPS  (DX), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (BX)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	VMASKMOVPS  (BX), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (SI)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	VMASKMOVPS  (SI), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (DI)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	VMASKMOVPS  (DI), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (R8)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y10
+	VMASKMOVPS  (R8), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y10
 	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (R9)(R11*1), Y8, Y9
-	VMASKMOVPS  (R10)(R11*1), Y8, Y8
+	VMASKMOVPS  (R9), Y8, Y9
+	VMASKMOVPS  (R10), Y8, Y8
 	VFMADD231PS Y9, Y8, Y7
 
 mvb8_r1_reduce:
-	MOVQ         24(SP), R11
+	MOVQ         32(SP), R11
 	VEXTRACTF128 $0x01, Y0, X8
 	VADDPS       X8, X0, X0
 	VHADDPS      X0, X0, X0
@@ -1814,7 +1951,7 @@ mvb8_r1_reduce:
 
 mvb8_r1_b0_g0_store:
 	VMOVSS       X0, (R11)
-	ADDQ         16(SP), R11
+	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
@@ -1826,7 +1963,7 @@ mvb8_r1_b0_g0_store:
 
 mvb8_r1_b1_g0_store:
 	VMOVSS       X0, (R11)
-	ADDQ         16(SP), R11
+	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
@@ -1838,7 +1975,7 @@ mvb8_r1_b1_g0_store:
 
 mvb8_r1_b2_g0_store:
 	VMOVSS       X0, (R11)
-	ADDQ         16(SP), R11
+	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y3, X0
 	VADDPS       X0, X3, X0
 	VHADDPS      X0, X0, X0
@@ -1850,7 +1987,7 @@ mvb8_r1_b2_g0_store:
 
 mvb8_r1_b3_g0_store:
 	VMOVSS       X0, (R11)
-	ADDQ         16(SP), R11
+	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y4, X0
 	VADDPS       X0, X4, X0
 	VHADDPS      X0, X0, X0
@@ -1862,7 +1999,7 @@ mvb8_r1_b3_g0_store:
 
 mvb8_r1_b4_g0_store:
 	VMOVSS       X0, (R11)
-	ADDQ         16(SP), R11
+	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y5, X0
 	VADDPS       X0, X5, X0
 	VHADDPS      X0, X0, X0
@@ -1874,7 +2011,7 @@ mvb8_r1_b4_g0_store:
 
 mvb8_r1_b5_g0_store:
 	VMOVSS       X0, (R11)
-	ADDQ         16(SP), R11
+	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y6, X0
 	VADDPS       X0, X6, X0
 	VHADDPS      X0, X0, X0
@@ -1886,7 +2023,7 @@ mvb8_r1_b5_g0_store:
 
 mvb8_r1_b6_g0_store:
 	VMOVSS       X0, (R11)
-	ADDQ         16(SP), R11
+	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y7, X0
 	VADDPS       X0, X7, X0
 	VHADDPS      X0, X0, X0
@@ -1900,8 +2037,8 @@ mvb8_r1_b7_g0_store:
 	VMOVSS X0, (R11)
 	MOVQ   (SP), R11
 	LEAQ   (R10)(R11*1), R10
-	ADDQ   $0x04, 24(SP)
-	SUBQ   $0x01, 32(SP)
+	ADDQ   $0x04, 32(SP)
+	SUBQ   $0x01, 40(SP)
 	JMP    mvb8_r1
 
 mvb8_r1_end:

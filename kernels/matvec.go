@@ -82,8 +82,13 @@ func matVecDispatch(y, w, x []float32, rows, cols, batch int, add bool) {
 		return
 	}
 	if cols == 0 {
-		if !add {
-			clear(y)
+		// Every row sum is +0; adding it keeps the IEEE rule −0 + +0 = +0.
+		for i := range y {
+			if add {
+				y[i] += 0
+			} else {
+				y[i] = 0
+			}
 		}
 		return
 	}

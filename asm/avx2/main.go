@@ -433,38 +433,63 @@ var mvPlans = map[int][2]mvPlan{
 
 // matVec emits matVecB<batch>AVX2: y[b] (+)= W·x[b] for batch vectors with
 // one pass over W.
+//
+// Column loops count a negative byte index j up to zero against row and x
+// pointers advanced past the whole vectors of their row, so each vector step
+// costs one ADDQ and one branch. The tail of fewer than eight columns (at
+// j = 0) uses a mask computed once per call and kept on the stack.
 func matVec(batch int) {
 	name := fmt.Sprintf("matVecB%dAVX2", batch)
 	TEXT(name, NOSPLIT, "func(y, w, x []float32, rows, cols int, add bool)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
 
-	colBytes := AllocLocal(8)   // cols·4
-	wholeBytes := AllocLocal(8) // bytes in whole vectors of a row
-	outBytes := AllocLocal(8)   // rows·4: distance between y vectors
-	yNext := AllocLocal(8)      // &y[i] for the current block
-	rowsLeft := AllocLocal(8)
+	f := mvFrame{
+		colBytes:  AllocLocal(8),
+		negWhole:  AllocLocal(8),
+		tailBytes: AllocLocal(8),
+		outBytes:  AllocLocal(8),
+		yNext:     AllocLocal(8),
+		rowsLeft:  AllocLocal(8),
+		mask:      AllocLocal(vecBytes),
+	}
+	cols := loadGP(Param("cols"))
+	SHLQ(U8(2), cols)
+	MOVQ(cols, f.colBytes)
+	whole := GP64()
+	MOVQ(cols, whole)
+	ANDQ(I8(-vecBytes), whole)
+	SUBQ(whole, cols)
+	MOVQ(cols, f.tailBytes)
+	// The tail mask: 32 − tailBytes is the offset into the mask table.
+	offset := GP64()
+	MOVQ(U32(vecBytes), offset)
+	SUBQ(cols, offset)
+	mask := loadTailMask(offset)
+	VMOVDQU(mask, f.mask)
+	neg := GP64()
+	XORQ(neg, neg)
+	SUBQ(whole, neg)
+	MOVQ(neg, f.negWhole)
 
-	t := loadGP(Param("cols"))
+	t := loadGP(Param("rows"))
+	MOVQ(t, f.rowsLeft)
 	SHLQ(U8(2), t)
-	MOVQ(t, colBytes)
-	ANDQ(I8(-vecBytes), t)
-	MOVQ(t, wholeBytes)
-	t = loadGP(Param("rows"))
-	MOVQ(t, rowsLeft)
-	SHLQ(U8(2), t)
-	MOVQ(t, outBytes)
+	MOVQ(t, f.outBytes)
 	t = loadGP(Param("y").Base())
-	MOVQ(t, yNext)
+	MOVQ(t, f.yNext)
 
+	// x pointers and the first row pointer, advanced past the whole vectors.
 	xb := make([]GPVirtual, batch)
 	xb[0] = loadGP(Param("x").Base())
+	SUBQ(f.negWhole, xb[0])
 	for b := 1; b < batch; b++ {
 		xb[b] = GP64()
 		MOVQ(xb[b-1], xb[b])
-		ADDQ(colBytes, xb[b])
+		ADDQ(f.colBytes, xb[b])
 	}
 	w := loadGP(Param("w").Base())
+	SUBQ(f.negWhole, w)
 
 	plans := mvPlans[batch]
 	prefix := fmt.Sprintf("mvb%d", batch)
@@ -474,10 +499,10 @@ func matVec(batch int) {
 		}
 		loop := fmt.Sprintf("%s_r%d", prefix, plan.rows)
 		Label(loop)
-		CMPQ(rowsLeft, U8(plan.rows))
+		CMPQ(f.rowsLeft, U8(plan.rows))
 		JB(LabelRef(loop + "_end"))
-		mvBlock(loop, batch, plan, w, xb, colBytes, wholeBytes, outBytes, yNext)
-		SUBQ(U8(plan.rows), rowsLeft)
+		mvBlock(loop, batch, plan, w, xb, f)
+		SUBQ(U8(plan.rows), f.rowsLeft)
 		JMP(LabelRef(loop))
 		Label(loop + "_end")
 	}
@@ -485,10 +510,21 @@ func matVec(batch int) {
 	RET()
 }
 
+// mvFrame holds matVec's values kept on the stack.
+type mvFrame struct {
+	colBytes  Mem // cols·4: distance between rows of W and vectors of x
+	negWhole  Mem // −(bytes of whole vectors in a row)
+	tailBytes Mem // bytes of the last partial vector of a row (0…28)
+	outBytes  Mem // rows·4: distance between vectors of y
+	yNext     Mem // &y[i] for the current block of rows
+	rowsLeft  Mem
+	mask      Mem // tail mask selecting tailBytes/4 lanes
+}
+
 // mvBlock emits one block of plan.rows rows of W against every x vector:
 // zero the accumulators, walk the columns, reduce, store, advance w and
-// yNext.
-func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual, colBytes, wholeBytes, outBytes, yNext Mem) {
+// yNext. w and xb point past the whole vectors of their rows.
+func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual, f mvFrame) {
 	rows, unroll := plan.rows, plan.unroll
 	acc := make([][][]VecVirtual, rows)
 	for r := range acc {
@@ -505,80 +541,76 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 	wr[0] = w
 	if rows > 1 {
 		stride := GP64()
-		MOVQ(colBytes, stride)
+		MOVQ(f.colBytes, stride)
 		for r := 1; r < rows; r++ {
 			wr[r] = GP64()
 			LEAQ(Mem{Base: wr[r-1], Index: stride, Scale: 1}, wr[r])
 		}
 	}
 	j := GP64()
-	XORQ(j, j)
+	MOVQ(f.negWhole, j)
+	TESTQ(j, j)
+	JZ(LabelRef(prefix + "_tail"))
 
-	// step emits the FMAs for unrollNow vectors of columns starting at j.
-	step := func(unrollNow int) {
-		for u := 0; u < unrollNow; u++ {
-			disp := u * vecBytes
-			if plan.xInRegs {
-				xv := make([]VecVirtual, batch)
-				for b := range xv {
-					xv[b] = YMM()
-					VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 1, Disp: disp}, xv[b])
+	// step emits the FMAs for one vector of columns at j into accumulator
+	// set u.
+	step := func(u int) {
+		if plan.xInRegs {
+			xv := make([]VecVirtual, batch)
+			for b := range xv {
+				xv[b] = YMM()
+				VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 1}, xv[b])
+			}
+			for r := 0; r < rows; r++ {
+				wm := Mem{Base: wr[r], Index: j, Scale: 1}
+				if batch == 1 {
+					VFMADD231PS(wm, xv[0], acc[r][0][u])
+					continue
 				}
-				for r := 0; r < rows; r++ {
-					wm := Mem{Base: wr[r], Index: j, Scale: 1, Disp: disp}
-					if batch == 1 {
-						VFMADD231PS(wm, xv[0], acc[r][0][u])
-						continue
-					}
-					wv := YMM()
-					VMOVUPS(wm, wv)
-					for b := 0; b < batch; b++ {
-						VFMADD231PS(xv[b], wv, acc[r][b][u])
-					}
-				}
-			} else {
-				for r := 0; r < rows; r++ {
-					wv := YMM()
-					VMOVUPS(Mem{Base: wr[r], Index: j, Scale: 1, Disp: disp}, wv)
-					for b := 0; b < batch; b++ {
-						VFMADD231PS(Mem{Base: xb[b], Index: j, Scale: 1, Disp: disp}, wv, acc[r][b][u])
-					}
+				wv := YMM()
+				VMOVUPS(wm, wv)
+				for b := 0; b < batch; b++ {
+					VFMADD231PS(xv[b], wv, acc[r][b][u])
 				}
 			}
+			return
 		}
-		ADDQ(U32(unrollNow*vecBytes), j)
-	}
-
-	if unroll > 1 {
-		end := GP64()
-		MOVQ(wholeBytes, end)
-		SUBQ(U32(unroll*vecBytes), end)
-		Label(prefix + "_unrolled")
-		CMPQ(j, end)
-		JG(LabelRef(prefix + "_vectors"))
-		step(unroll)
-		JMP(LabelRef(prefix + "_unrolled"))
-	}
-	Label(prefix + "_vectors")
-	CMPQ(j, wholeBytes)
-	JAE(LabelRef(prefix + "_tail"))
-	step(1)
-	JMP(LabelRef(prefix + "_vectors"))
-
-	// Tail: fewer than eight columns left; masked loads read only them.
-	Label(prefix + "_tail")
-	CMPQ(j, colBytes)
-	JAE(LabelRef(prefix + "_reduce"))
-	offset := GP64()
-	LEAQ(Mem{Base: j, Disp: vecBytes}, offset)
-	SUBQ(colBytes, offset)
-	mask := loadTailMask(offset)
-	for b := 0; b < batch; b++ {
-		xv := YMM()
-		VMASKMOVPS(Mem{Base: xb[b], Index: j, Scale: 1}, mask, xv)
 		for r := 0; r < rows; r++ {
 			wv := YMM()
-			VMASKMOVPS(Mem{Base: wr[r], Index: j, Scale: 1}, mask, wv)
+			VMOVUPS(Mem{Base: wr[r], Index: j, Scale: 1}, wv)
+			for b := 0; b < batch; b++ {
+				VFMADD231PS(Mem{Base: xb[b], Index: j, Scale: 1}, wv, acc[r][b][u])
+			}
+		}
+	}
+
+	// The loop body holds max(unroll, 2) steps with an exit test after each,
+	// so any number of whole vectors works without a remainder loop.
+	copies := max(unroll, 2)
+	Label(prefix + "_loop")
+	for c := 0; c < copies; c++ {
+		step(c % unroll)
+		ADDQ(U8(vecBytes), j)
+		if c+1 < copies {
+			JZ(LabelRef(prefix + "_tail"))
+		} else {
+			JNZ(LabelRef(prefix + "_loop"))
+		}
+	}
+
+	// Tail: fewer than eight columns left, at j = 0; masked loads read only
+	// them.
+	Label(prefix + "_tail")
+	CMPQ(f.tailBytes, U8(0))
+	JE(LabelRef(prefix + "_reduce"))
+	mask := YMM()
+	VMOVDQU(f.mask, mask)
+	for b := 0; b < batch; b++ {
+		xv := YMM()
+		VMASKMOVPS(Mem{Base: xb[b]}, mask, xv)
+		for r := 0; r < rows; r++ {
+			wv := YMM()
+			VMASKMOVPS(Mem{Base: wr[r]}, mask, wv)
 			VFMADD231PS(xv, wv, acc[r][b][0])
 		}
 	}
@@ -592,7 +624,7 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 		}
 	}
 	y := GP64()
-	MOVQ(yNext, y)
+	MOVQ(f.yNext, y)
 	for b := 0; b < batch; b++ {
 		for r0 := 0; r0 < rows; r0 += 4 {
 			group := min(4, rows-r0)
@@ -603,15 +635,15 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 			storeRowSums(fmt.Sprintf("%s_b%d_g%d", prefix, b, r0), vs, Mem{Base: y, Disp: 4 * r0})
 		}
 		if b+1 < batch {
-			ADDQ(outBytes, y)
+			ADDQ(f.outBytes, y)
 		}
 	}
 
 	// Advance to the next block of rows.
 	stride := GP64()
-	MOVQ(colBytes, stride)
+	MOVQ(f.colBytes, stride)
 	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
-	ADDQ(U8(4*rows), yNext)
+	ADDQ(U8(4*rows), f.yNext)
 }
 
 // storeRowSums reduces 1, 2 or 4 accumulators (consecutive rows) and stores
