@@ -4,24 +4,6 @@
 
 #include "textflag.h"
 
-DATA tailmask<>+0(SB)/4, $0xffffffff
-DATA tailmask<>+4(SB)/4, $0xffffffff
-DATA tailmask<>+8(SB)/4, $0xffffffff
-DATA tailmask<>+12(SB)/4, $0xffffffff
-DATA tailmask<>+16(SB)/4, $0xffffffff
-DATA tailmask<>+20(SB)/4, $0xffffffff
-DATA tailmask<>+24(SB)/4, $0xffffffff
-DATA tailmask<>+28(SB)/4, $0xffffffff
-DATA tailmask<>+32(SB)/4, $0x00000000
-DATA tailmask<>+36(SB)/4, $0x00000000
-DATA tailmask<>+40(SB)/4, $0x00000000
-DATA tailmask<>+44(SB)/4, $0x00000000
-DATA tailmask<>+48(SB)/4, $0x00000000
-DATA tailmask<>+52(SB)/4, $0x00000000
-DATA tailmask<>+56(SB)/4, $0x00000000
-DATA tailmask<>+60(SB)/4, $0x00000000
-GLOBL tailmask<>(SB), RODATA|NOPTR, $64
-
 // func dotAVX2(x []float32, y []float32) float32
 // Requires: AVX, FMA3, SSE
 TEXT ·dotAVX2(SB), NOSPLIT, $0-52
@@ -62,14 +44,13 @@ dot_vectors:
 dot_tail:
 	TESTQ       DX, DX
 	JZ          dot_reduce
-	MOVQ        $0x00000020, BX
-	SHLQ        $0x02, DX
-	SUBQ        DX, BX
-	LEAQ        tailmask<>+0(SB), DX
-	VMOVDQU     (DX)(BX*1), Y4
-	VMASKMOVPS  (AX), Y4, Y5
-	VMASKMOVPS  (CX), Y4, Y4
-	VFMADD231PS Y4, Y5, Y1
+	VMOVSS      (AX), X5
+	VMOVSS      (CX), X6
+	VFMADD231PS Y6, Y5, Y1
+	ADDQ        $0x04, AX
+	ADDQ        $0x04, CX
+	DECQ        DX
+	JMP         dot_tail
 
 dot_reduce:
 	VADDPS       Y1, Y0, Y0
@@ -126,7 +107,8 @@ axpy_tail:
 	TESTQ       DX, DX
 	JZ          axpy_done
 	VMOVSS      (CX), X1
-	VFMADD231SS (AX), X0, X1
+	VMOVSS      (AX), X2
+	VFMADD231SS X2, X0, X1
 	VMOVSS      X1, (CX)
 	ADDQ        $0x04, AX
 	ADDQ        $0x04, CX
@@ -171,7 +153,8 @@ scale_vectors:
 scale_tail:
 	TESTQ  CX, CX
 	JZ     scale_done
-	VMULSS (AX), X0, X1
+	VMOVSS (AX), X1
+	VMULSS X1, X0, X1
 	VMOVSS X1, (AX)
 	ADDQ   $0x04, AX
 	DECQ   CX
@@ -228,7 +211,8 @@ rank1_tail:
 	TESTQ       SI, SI
 	JZ          rank1_next
 	VMOVSS      (AX), X1
-	VFMADD231SS (BX), X0, X1
+	VMOVSS      (BX), X2
+	VFMADD231SS X2, X0, X1
 	VMOVSS      X1, (AX)
 	ADDQ        $0x04, AX
 	ADDQ        $0x04, BX
@@ -302,10 +286,14 @@ mattvec4_tail:
 	CMPQ        R9, (SP)
 	JAE         mattvec4_next
 	VMOVSS      (BX)(R9*1), X4
-	VFMADD231SS (AX)(R9*1), X0, X4
-	VFMADD231SS (SI)(R9*1), X1, X4
-	VFMADD231SS (DI)(R9*1), X2, X4
-	VFMADD231SS (R8)(R9*1), X3, X4
+	VMOVSS      (AX)(R9*1), X5
+	VFMADD231SS X5, X0, X4
+	VMOVSS      (SI)(R9*1), X5
+	VFMADD231SS X5, X1, X4
+	VMOVSS      (DI)(R9*1), X5
+	VFMADD231SS X5, X2, X4
+	VMOVSS      (R8)(R9*1), X5
+	VFMADD231SS X5, X3, X4
 	VMOVSS      X4, (BX)(R9*1)
 	ADDQ        $0x04, R9
 	JMP         mattvec4_tail
@@ -352,7 +340,8 @@ mattvec1_tail:
 	CMPQ        SI, (SP)
 	JAE         mattvec1_next
 	VMOVSS      (BX)(SI*1), X1
-	VFMADD231SS (AX)(SI*1), X0, X1
+	VMOVSS      (AX)(SI*1), X2
+	VFMADD231SS X2, X0, X1
 	VMOVSS      X1, (BX)(SI*1)
 	ADDQ        $0x04, SI
 	JMP         mattvec1_tail
@@ -370,32 +359,27 @@ mattvec_done:
 
 // func matVecB1AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB1AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    w_base+24(FP), CX
-	SUBQ    8(SP), CX
+TEXT ·matVecB1AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ w_base+24(FP), CX
+	SUBQ 8(SP), CX
 
 mvb1_r8:
 	CMPQ   40(SP), $0x08
@@ -445,26 +429,27 @@ mvb1_r8_loop:
 	JNZ         mvb1_r8_loop
 
 mvb1_r8_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb1_r8_reduce
-	VMOVDQU     48(SP), Y8
-	VMASKMOVPS  (AX), Y8, Y9
-	VMASKMOVPS  (CX), Y8, Y10
-	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (BX), Y8, Y10
-	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (SI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (DI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (R8), Y8, Y10
-	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (R9), Y8, Y10
-	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (DX), Y8, Y8
-	VFMADD231PS Y9, Y8, Y7
+	CMPQ        R11, 16(SP)
+	JAE         mvb1_r8_reduce
+	VMOVSS      (AX)(R11*1), X9
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         mvb1_r8_tail
 
 mvb1_r8_reduce:
 	MOVQ         32(SP), CX
@@ -529,12 +514,13 @@ mvb1_r1_loop:
 	JNZ         mvb1_r1_loop
 
 mvb1_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb1_r1_reduce
-	VMOVDQU     48(SP), Y4
-	VMASKMOVPS  (AX), Y4, Y5
-	VMASKMOVPS  (CX), Y4, Y4
-	VFMADD231PS Y5, Y4, Y0
+	CMPQ        DX, 16(SP)
+	JAE         mvb1_r1_reduce
+	VMOVSS      (AX)(DX*1), X9
+	VMOVSS      (CX)(DX*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	ADDQ        $0x04, DX
+	JMP         mvb1_r1_tail
 
 mvb1_r1_reduce:
 	VADDPS       Y1, Y0, Y0
@@ -564,34 +550,29 @@ mvb1_r1_end:
 
 // func matVecB2AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB2AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    AX, CX
-	ADDQ    (SP), CX
-	MOVQ    w_base+24(FP), DX
-	SUBQ    8(SP), DX
+TEXT ·matVecB2AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ AX, CX
+	ADDQ (SP), CX
+	MOVQ w_base+24(FP), DX
+	SUBQ 8(SP), DX
 
 mvb2_r4:
 	CMPQ   40(SP), $0x04
@@ -647,27 +628,28 @@ mvb2_r4_loop:
 	JNZ         mvb2_r4_loop
 
 mvb2_r4_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb2_r4_reduce
-	VMOVDQU     48(SP), Y8
-	VMASKMOVPS  (AX), Y8, Y9
-	VMASKMOVPS  (DX), Y8, Y10
-	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (SI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (DI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (BX), Y8, Y10
-	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (CX), Y8, Y9
-	VMASKMOVPS  (DX), Y8, Y10
-	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (SI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (DI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (BX), Y8, Y8
-	VFMADD231PS Y9, Y8, Y7
+	CMPQ        R8, 16(SP)
+	JAE         mvb2_r4_reduce
+	VMOVSS      (AX)(R8*1), X11
+	VMOVSS      (DX)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y0
+	VMOVSS      (SI)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y2
+	VMOVSS      (DI)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y4
+	VMOVSS      (BX)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y6
+	VMOVSS      (CX)(R8*1), X11
+	VMOVSS      (DX)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y1
+	VMOVSS      (SI)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y3
+	VMOVSS      (DI)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y5
+	VMOVSS      (BX)(R8*1), X12
+	VFMADD231PS Y12, Y11, Y7
+	ADDQ        $0x04, R8
+	JMP         mvb2_r4_tail
 
 mvb2_r4_reduce:
 	MOVQ         32(SP), DX
@@ -731,15 +713,16 @@ mvb2_r1_loop:
 	JNZ         mvb2_r1_loop
 
 mvb2_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb2_r1_reduce
-	VMOVDQU     48(SP), Y4
-	VMASKMOVPS  (AX), Y4, Y5
-	VMASKMOVPS  (DX), Y4, Y6
-	VFMADD231PS Y5, Y6, Y0
-	VMASKMOVPS  (CX), Y4, Y5
-	VMASKMOVPS  (DX), Y4, Y4
-	VFMADD231PS Y5, Y4, Y2
+	CMPQ        BX, 16(SP)
+	JAE         mvb2_r1_reduce
+	VMOVSS      (AX)(BX*1), X11
+	VMOVSS      (DX)(BX*1), X12
+	VFMADD231PS Y12, Y11, Y0
+	VMOVSS      (CX)(BX*1), X11
+	VMOVSS      (DX)(BX*1), X12
+	VFMADD231PS Y12, Y11, Y2
+	ADDQ        $0x04, BX
+	JMP         mvb2_r1_tail
 
 mvb2_r1_reduce:
 	VADDPS       Y1, Y0, Y0
@@ -780,36 +763,31 @@ mvb2_r1_end:
 
 // func matVecB3AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB3AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    AX, CX
-	ADDQ    (SP), CX
-	MOVQ    CX, DX
-	ADDQ    (SP), DX
-	MOVQ    w_base+24(FP), BX
-	SUBQ    8(SP), BX
+TEXT ·matVecB3AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ AX, CX
+	ADDQ (SP), CX
+	MOVQ CX, DX
+	ADDQ (SP), DX
+	MOVQ w_base+24(FP), BX
+	SUBQ 8(SP), BX
 
 mvb3_r2:
 	CMPQ   40(SP), $0x02
@@ -855,24 +833,25 @@ mvb3_r2_loop:
 	JNZ         mvb3_r2_loop
 
 mvb3_r2_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb3_r2_reduce
-	VMOVDQU     48(SP), Y6
-	VMASKMOVPS  (AX), Y6, Y7
-	VMASKMOVPS  (BX), Y6, Y8
-	VFMADD231PS Y7, Y8, Y0
-	VMASKMOVPS  (SI), Y6, Y8
-	VFMADD231PS Y7, Y8, Y3
-	VMASKMOVPS  (CX), Y6, Y7
-	VMASKMOVPS  (BX), Y6, Y8
-	VFMADD231PS Y7, Y8, Y1
-	VMASKMOVPS  (SI), Y6, Y8
-	VFMADD231PS Y7, Y8, Y4
-	VMASKMOVPS  (DX), Y6, Y7
-	VMASKMOVPS  (BX), Y6, Y8
-	VFMADD231PS Y7, Y8, Y2
-	VMASKMOVPS  (SI), Y6, Y6
-	VFMADD231PS Y7, Y6, Y5
+	CMPQ        DI, 16(SP)
+	JAE         mvb3_r2_reduce
+	VMOVSS      (AX)(DI*1), X10
+	VMOVSS      (BX)(DI*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (SI)(DI*1), X11
+	VFMADD231PS Y11, Y10, Y3
+	VMOVSS      (CX)(DI*1), X10
+	VMOVSS      (BX)(DI*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (SI)(DI*1), X11
+	VFMADD231PS Y11, Y10, Y4
+	VMOVSS      (DX)(DI*1), X10
+	VMOVSS      (BX)(DI*1), X11
+	VFMADD231PS Y11, Y10, Y2
+	VMOVSS      (SI)(DI*1), X11
+	VFMADD231PS Y11, Y10, Y5
+	ADDQ        $0x04, DI
+	JMP         mvb3_r2_tail
 
 mvb3_r2_reduce:
 	MOVQ         32(SP), BX
@@ -952,18 +931,19 @@ mvb3_r1_loop:
 	JNZ         mvb3_r1_loop
 
 mvb3_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb3_r1_reduce
-	VMOVDQU     48(SP), Y6
-	VMASKMOVPS  (AX), Y6, Y7
-	VMASKMOVPS  (BX), Y6, Y8
-	VFMADD231PS Y7, Y8, Y0
-	VMASKMOVPS  (CX), Y6, Y7
-	VMASKMOVPS  (BX), Y6, Y8
-	VFMADD231PS Y7, Y8, Y2
-	VMASKMOVPS  (DX), Y6, Y7
-	VMASKMOVPS  (BX), Y6, Y6
-	VFMADD231PS Y7, Y6, Y4
+	CMPQ        SI, 16(SP)
+	JAE         mvb3_r1_reduce
+	VMOVSS      (AX)(SI*1), X10
+	VMOVSS      (BX)(SI*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (CX)(SI*1), X10
+	VMOVSS      (BX)(SI*1), X11
+	VFMADD231PS Y11, Y10, Y2
+	VMOVSS      (DX)(SI*1), X10
+	VMOVSS      (BX)(SI*1), X11
+	VFMADD231PS Y11, Y10, Y4
+	ADDQ        $0x04, SI
+	JMP         mvb3_r1_tail
 
 mvb3_r1_reduce:
 	VADDPS       Y1, Y0, Y0
@@ -1017,38 +997,33 @@ mvb3_r1_end:
 
 // func matVecB4AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB4AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    AX, CX
-	ADDQ    (SP), CX
-	MOVQ    CX, DX
-	ADDQ    (SP), DX
-	MOVQ    DX, BX
-	ADDQ    (SP), BX
-	MOVQ    w_base+24(FP), SI
-	SUBQ    8(SP), SI
+TEXT ·matVecB4AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ AX, CX
+	ADDQ (SP), CX
+	MOVQ CX, DX
+	ADDQ (SP), DX
+	MOVQ DX, BX
+	ADDQ (SP), BX
+	MOVQ w_base+24(FP), SI
+	SUBQ 8(SP), SI
 
 mvb4_r2:
 	CMPQ   40(SP), $0x02
@@ -1102,29 +1077,30 @@ mvb4_r2_loop:
 	JNZ         mvb4_r2_loop
 
 mvb4_r2_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb4_r2_reduce
-	VMOVDQU     48(SP), Y8
-	VMASKMOVPS  (AX), Y8, Y9
-	VMASKMOVPS  (SI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (DI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (CX), Y8, Y9
-	VMASKMOVPS  (SI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (DI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (DX), Y8, Y9
-	VMASKMOVPS  (SI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (DI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (BX), Y8, Y9
-	VMASKMOVPS  (SI), Y8, Y10
-	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (DI), Y8, Y8
-	VFMADD231PS Y9, Y8, Y7
+	CMPQ        R8, 16(SP)
+	JAE         mvb4_r2_reduce
+	VMOVSS      (AX)(R8*1), X13
+	VMOVSS      (SI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (DI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (CX)(R8*1), X13
+	VMOVSS      (SI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (DI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (DX)(R8*1), X13
+	VMOVSS      (SI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (DI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (BX)(R8*1), X13
+	VMOVSS      (SI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y3
+	VMOVSS      (DI)(R8*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	ADDQ        $0x04, R8
+	JMP         mvb4_r2_tail
 
 mvb4_r2_reduce:
 	MOVQ         32(SP), SI
@@ -1218,21 +1194,22 @@ mvb4_r1_loop:
 	JNZ         mvb4_r1_loop
 
 mvb4_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb4_r1_reduce
-	VMOVDQU     48(SP), Y4
-	VMASKMOVPS  (AX), Y4, Y5
-	VMASKMOVPS  (SI), Y4, Y6
-	VFMADD231PS Y5, Y6, Y0
-	VMASKMOVPS  (CX), Y4, Y5
-	VMASKMOVPS  (SI), Y4, Y6
-	VFMADD231PS Y5, Y6, Y1
-	VMASKMOVPS  (DX), Y4, Y5
-	VMASKMOVPS  (SI), Y4, Y6
-	VFMADD231PS Y5, Y6, Y2
-	VMASKMOVPS  (BX), Y4, Y5
-	VMASKMOVPS  (SI), Y4, Y4
-	VFMADD231PS Y5, Y4, Y3
+	CMPQ        DI, 16(SP)
+	JAE         mvb4_r1_reduce
+	VMOVSS      (AX)(DI*1), X13
+	VMOVSS      (SI)(DI*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (CX)(DI*1), X13
+	VMOVSS      (SI)(DI*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (DX)(DI*1), X13
+	VMOVSS      (SI)(DI*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (BX)(DI*1), X13
+	VMOVSS      (SI)(DI*1), X14
+	VFMADD231PS Y14, Y13, Y3
+	ADDQ        $0x04, DI
+	JMP         mvb4_r1_tail
 
 mvb4_r1_reduce:
 	MOVQ         32(SP), DI
@@ -1295,40 +1272,35 @@ mvb4_r1_end:
 
 // func matVecB5AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB5AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    AX, CX
-	ADDQ    (SP), CX
-	MOVQ    CX, DX
-	ADDQ    (SP), DX
-	MOVQ    DX, BX
-	ADDQ    (SP), BX
-	MOVQ    BX, SI
-	ADDQ    (SP), SI
-	MOVQ    w_base+24(FP), DI
-	SUBQ    8(SP), DI
+TEXT ·matVecB5AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ AX, CX
+	ADDQ (SP), CX
+	MOVQ CX, DX
+	ADDQ (SP), DX
+	MOVQ DX, BX
+	ADDQ (SP), BX
+	MOVQ BX, SI
+	ADDQ (SP), SI
+	MOVQ w_base+24(FP), DI
+	SUBQ 8(SP), DI
 
 mvb5_r1:
 	CMPQ   40(SP), $0x01
@@ -1361,24 +1333,25 @@ mvb5_r1_loop:
 	JNZ         mvb5_r1_loop
 
 mvb5_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb5_r1_reduce
-	VMOVDQU     48(SP), Y5
-	VMASKMOVPS  (AX), Y5, Y6
-	VMASKMOVPS  (DI), Y5, Y7
-	VFMADD231PS Y6, Y7, Y0
-	VMASKMOVPS  (CX), Y5, Y6
-	VMASKMOVPS  (DI), Y5, Y7
-	VFMADD231PS Y6, Y7, Y1
-	VMASKMOVPS  (DX), Y5, Y6
-	VMASKMOVPS  (DI), Y5, Y7
-	VFMADD231PS Y6, Y7, Y2
-	VMASKMOVPS  (BX), Y5, Y6
-	VMASKMOVPS  (DI), Y5, Y7
-	VFMADD231PS Y6, Y7, Y3
-	VMASKMOVPS  (SI), Y5, Y6
-	VMASKMOVPS  (DI), Y5, Y5
-	VFMADD231PS Y6, Y5, Y4
+	CMPQ        R8, 16(SP)
+	JAE         mvb5_r1_reduce
+	VMOVSS      (AX)(R8*1), X6
+	VMOVSS      (DI)(R8*1), X7
+	VFMADD231PS Y7, Y6, Y0
+	VMOVSS      (CX)(R8*1), X6
+	VMOVSS      (DI)(R8*1), X7
+	VFMADD231PS Y7, Y6, Y1
+	VMOVSS      (DX)(R8*1), X6
+	VMOVSS      (DI)(R8*1), X7
+	VFMADD231PS Y7, Y6, Y2
+	VMOVSS      (BX)(R8*1), X6
+	VMOVSS      (DI)(R8*1), X7
+	VFMADD231PS Y7, Y6, Y3
+	VMOVSS      (SI)(R8*1), X6
+	VMOVSS      (DI)(R8*1), X7
+	VFMADD231PS Y7, Y6, Y4
+	ADDQ        $0x04, R8
+	JMP         mvb5_r1_tail
 
 mvb5_r1_reduce:
 	MOVQ         32(SP), R8
@@ -1453,42 +1426,37 @@ mvb5_r1_end:
 
 // func matVecB6AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB6AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    AX, CX
-	ADDQ    (SP), CX
-	MOVQ    CX, DX
-	ADDQ    (SP), DX
-	MOVQ    DX, BX
-	ADDQ    (SP), BX
-	MOVQ    BX, SI
-	ADDQ    (SP), SI
-	MOVQ    SI, DI
-	ADDQ    (SP), DI
-	MOVQ    w_base+24(FP), R8
-	SUBQ    8(SP), R8
+TEXT ·matVecB6AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ AX, CX
+	ADDQ (SP), CX
+	MOVQ CX, DX
+	ADDQ (SP), DX
+	MOVQ DX, BX
+	ADDQ (SP), BX
+	MOVQ BX, SI
+	ADDQ (SP), SI
+	MOVQ SI, DI
+	ADDQ (SP), DI
+	MOVQ w_base+24(FP), R8
+	SUBQ 8(SP), R8
 
 mvb6_r1:
 	CMPQ   40(SP), $0x01
@@ -1524,27 +1492,28 @@ mvb6_r1_loop:
 	JNZ         mvb6_r1_loop
 
 mvb6_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb6_r1_reduce
-	VMOVDQU     48(SP), Y6
-	VMASKMOVPS  (AX), Y6, Y7
-	VMASKMOVPS  (R8), Y6, Y8
-	VFMADD231PS Y7, Y8, Y0
-	VMASKMOVPS  (CX), Y6, Y7
-	VMASKMOVPS  (R8), Y6, Y8
-	VFMADD231PS Y7, Y8, Y1
-	VMASKMOVPS  (DX), Y6, Y7
-	VMASKMOVPS  (R8), Y6, Y8
-	VFMADD231PS Y7, Y8, Y2
-	VMASKMOVPS  (BX), Y6, Y7
-	VMASKMOVPS  (R8), Y6, Y8
-	VFMADD231PS Y7, Y8, Y3
-	VMASKMOVPS  (SI), Y6, Y7
-	VMASKMOVPS  (R8), Y6, Y8
-	VFMADD231PS Y7, Y8, Y4
-	VMASKMOVPS  (DI), Y6, Y7
-	VMASKMOVPS  (R8), Y6, Y6
-	VFMADD231PS Y7, Y6, Y5
+	CMPQ        R9, 16(SP)
+	JAE         mvb6_r1_reduce
+	VMOVSS      (AX)(R9*1), X7
+	VMOVSS      (R8)(R9*1), X8
+	VFMADD231PS Y8, Y7, Y0
+	VMOVSS      (CX)(R9*1), X7
+	VMOVSS      (R8)(R9*1), X8
+	VFMADD231PS Y8, Y7, Y1
+	VMOVSS      (DX)(R9*1), X7
+	VMOVSS      (R8)(R9*1), X8
+	VFMADD231PS Y8, Y7, Y2
+	VMOVSS      (BX)(R9*1), X7
+	VMOVSS      (R8)(R9*1), X8
+	VFMADD231PS Y8, Y7, Y3
+	VMOVSS      (SI)(R9*1), X7
+	VMOVSS      (R8)(R9*1), X8
+	VFMADD231PS Y8, Y7, Y4
+	VMOVSS      (DI)(R9*1), X7
+	VMOVSS      (R8)(R9*1), X8
+	VFMADD231PS Y8, Y7, Y5
+	ADDQ        $0x04, R9
+	JMP         mvb6_r1_tail
 
 mvb6_r1_reduce:
 	MOVQ         32(SP), R9
@@ -1631,44 +1600,39 @@ mvb6_r1_end:
 
 // func matVecB7AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB7AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    AX, CX
-	ADDQ    (SP), CX
-	MOVQ    CX, DX
-	ADDQ    (SP), DX
-	MOVQ    DX, BX
-	ADDQ    (SP), BX
-	MOVQ    BX, SI
-	ADDQ    (SP), SI
-	MOVQ    SI, DI
-	ADDQ    (SP), DI
-	MOVQ    DI, R8
-	ADDQ    (SP), R8
-	MOVQ    w_base+24(FP), R9
-	SUBQ    8(SP), R9
+TEXT ·matVecB7AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ AX, CX
+	ADDQ (SP), CX
+	MOVQ CX, DX
+	ADDQ (SP), DX
+	MOVQ DX, BX
+	ADDQ (SP), BX
+	MOVQ BX, SI
+	ADDQ (SP), SI
+	MOVQ SI, DI
+	ADDQ (SP), DI
+	MOVQ DI, R8
+	ADDQ (SP), R8
+	MOVQ w_base+24(FP), R9
+	SUBQ 8(SP), R9
 
 mvb7_r1:
 	CMPQ   40(SP), $0x01
@@ -1707,30 +1671,31 @@ mvb7_r1_loop:
 	JNZ         mvb7_r1_loop
 
 mvb7_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb7_r1_reduce
-	VMOVDQU     48(SP), Y7
-	VMASKMOVPS  (AX), Y7, Y8
-	VMASKMOVPS  (R9), Y7, Y9
-	VFMADD231PS Y8, Y9, Y0
-	VMASKMOVPS  (CX), Y7, Y8
-	VMASKMOVPS  (R9), Y7, Y9
-	VFMADD231PS Y8, Y9, Y1
-	VMASKMOVPS  (DX), Y7, Y8
-	VMASKMOVPS  (R9), Y7, Y9
-	VFMADD231PS Y8, Y9, Y2
-	VMASKMOVPS  (BX), Y7, Y8
-	VMASKMOVPS  (R9), Y7, Y9
-	VFMADD231PS Y8, Y9, Y3
-	VMASKMOVPS  (SI), Y7, Y8
-	VMASKMOVPS  (R9), Y7, Y9
-	VFMADD231PS Y8, Y9, Y4
-	VMASKMOVPS  (DI), Y7, Y8
-	VMASKMOVPS  (R9), Y7, Y9
-	VFMADD231PS Y8, Y9, Y5
-	VMASKMOVPS  (R8), Y7, Y8
-	VMASKMOVPS  (R9), Y7, Y7
-	VFMADD231PS Y8, Y7, Y6
+	CMPQ        R10, 16(SP)
+	JAE         mvb7_r1_reduce
+	VMOVSS      (AX)(R10*1), X8
+	VMOVSS      (R9)(R10*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VMOVSS      (CX)(R10*1), X8
+	VMOVSS      (R9)(R10*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VMOVSS      (DX)(R10*1), X8
+	VMOVSS      (R9)(R10*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VMOVSS      (BX)(R10*1), X8
+	VMOVSS      (R9)(R10*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VMOVSS      (SI)(R10*1), X8
+	VMOVSS      (R9)(R10*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VMOVSS      (DI)(R10*1), X8
+	VMOVSS      (R9)(R10*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VMOVSS      (R8)(R10*1), X8
+	VMOVSS      (R9)(R10*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	ADDQ        $0x04, R10
+	JMP         mvb7_r1_tail
 
 mvb7_r1_reduce:
 	MOVQ         32(SP), R10
@@ -1829,46 +1794,41 @@ mvb7_r1_end:
 
 // func matVecB8AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB8AVX2(SB), NOSPLIT, $80-89
-	MOVQ    cols+80(FP), AX
-	SHLQ    $0x02, AX
-	MOVQ    AX, (SP)
-	MOVQ    AX, CX
-	ANDQ    $-32, CX
-	SUBQ    CX, AX
-	MOVQ    AX, 16(SP)
-	MOVQ    $0x00000020, DX
-	SUBQ    AX, DX
-	LEAQ    tailmask<>+0(SB), AX
-	VMOVDQU (AX)(DX*1), Y0
-	VMOVDQU Y0, 48(SP)
-	XORQ    AX, AX
-	SUBQ    CX, AX
-	MOVQ    AX, 8(SP)
-	MOVQ    rows+72(FP), AX
-	MOVQ    AX, 40(SP)
-	SHLQ    $0x02, AX
-	MOVQ    AX, 24(SP)
-	MOVQ    y_base+0(FP), AX
-	MOVQ    AX, 32(SP)
-	MOVQ    x_base+48(FP), AX
-	SUBQ    8(SP), AX
-	MOVQ    AX, CX
-	ADDQ    (SP), CX
-	MOVQ    CX, DX
-	ADDQ    (SP), DX
-	MOVQ    DX, BX
-	ADDQ    (SP), BX
-	MOVQ    BX, SI
-	ADDQ    (SP), SI
-	MOVQ    SI, DI
-	ADDQ    (SP), DI
-	MOVQ    DI, R8
-	ADDQ    (SP), R8
-	MOVQ    R8, R9
-	ADDQ    (SP), R9
-	MOVQ    w_base+24(FP), R10
-	SUBQ    8(SP), R10
+TEXT ·matVecB8AVX2(SB), NOSPLIT, $48-89
+	MOVQ cols+80(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, (SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 8(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 40(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 24(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 32(SP)
+	MOVQ x_base+48(FP), AX
+	SUBQ 8(SP), AX
+	MOVQ AX, CX
+	ADDQ (SP), CX
+	MOVQ CX, DX
+	ADDQ (SP), DX
+	MOVQ DX, BX
+	ADDQ (SP), BX
+	MOVQ BX, SI
+	ADDQ (SP), SI
+	MOVQ SI, DI
+	ADDQ (SP), DI
+	MOVQ DI, R8
+	ADDQ (SP), R8
+	MOVQ R8, R9
+	ADDQ (SP), R9
+	MOVQ w_base+24(FP), R10
+	SUBQ 8(SP), R10
 
 mvb8_r1:
 	CMPQ   40(SP), $0x01
@@ -1910,33 +1870,34 @@ mvb8_r1_loop:
 	JNZ         mvb8_r1_loop
 
 mvb8_r1_tail:
-	CMPQ        16(SP), $0x00
-	JE          mvb8_r1_reduce
-	VMOVDQU     48(SP), Y8
-	VMASKMOVPS  (AX), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y0
-	VMASKMOVPS  (CX), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y1
-	VMASKMOVPS  (DX), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y2
-	VMASKMOVPS  (BX), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y3
-	VMASKMOVPS  (SI), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y4
-	VMASKMOVPS  (DI), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y5
-	VMASKMOVPS  (R8), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y10
-	VFMADD231PS Y9, Y10, Y6
-	VMASKMOVPS  (R9), Y8, Y9
-	VMASKMOVPS  (R10), Y8, Y8
-	VFMADD231PS Y9, Y8, Y7
+	CMPQ        R11, 16(SP)
+	JAE         mvb8_r1_reduce
+	VMOVSS      (AX)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (CX)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (DX)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (BX)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (SI)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (DI)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R8)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (R9)(R11*1), X9
+	VMOVSS      (R10)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         mvb8_r1_tail
 
 mvb8_r1_reduce:
 	MOVQ         32(SP), R11

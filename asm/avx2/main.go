@@ -9,8 +9,9 @@
 //   - lengths are checked in Go before the call; the assembly trusts them and
 //     is only called with non-empty shapes;
 //   - loads and stores never reach past the slices: vector loops stop at the
-//     last whole vector, load-only tails use VMASKMOVPS (which does not fault
-//     on masked-off lanes), and tails that store run a scalar loop;
+//     last whole vector and tails run one float32 at a time, loading each
+//     with VMOVSS (qemu's x86 emulation reads 16 bytes for a scalar FMA's
+//     memory operand, and the tests run there too);
 //   - every function ends with VZEROUPPER so SSE code after it pays no
 //     transition penalty.
 package main
@@ -38,11 +39,8 @@ const (
 	vecFloats = 8
 )
 
-var maskTable Mem
-
 func main() {
 	ConstraintExpr("!purego")
-	maskTable = tailMaskTable()
 	dot()
 	axpy()
 	scale()
@@ -52,30 +50,6 @@ func main() {
 		matVec(batch)
 	}
 	Generate()
-}
-
-// tailMaskTable is eight all-ones int32 lanes followed by eight zero lanes.
-// The 32 bytes at offset 4·(8−k) form a mask that selects the first k lanes.
-func tailMaskTable() Mem {
-	table := GLOBL("tailmask", RODATA|NOPTR)
-	for i := 0; i < 2*vecFloats; i++ {
-		v := U32(0)
-		if i < vecFloats {
-			v = U32(0xffffffff)
-		}
-		DATA(4*i, v)
-	}
-	return table
-}
-
-// loadTailMask returns a YMM mask selecting the first remainingBytes/4 lanes,
-// 0 < remainingBytes < 32, given as 32 − remainingBytes in offset.
-func loadTailMask(offset GPVirtual) VecVirtual {
-	table := GP64()
-	LEAQ(maskTable, table)
-	mask := YMM()
-	VMOVDQU(Mem{Base: table, Index: offset, Scale: 1}, mask)
-	return mask
 }
 
 // reduceToScalar sums the eight lanes of v into the low lane of the result.
@@ -128,18 +102,19 @@ func dot() {
 	SUBQ(U8(vecFloats), n)
 	JMP(LabelRef("dot_vectors"))
 
+	// Tail: one float at a time into lane 0 of an accumulator (VMOVSS zeroes
+	// the other lanes, which then add 0·0).
 	Label("dot_tail")
 	TESTQ(n, n)
 	JZ(LabelRef("dot_reduce"))
-	offset := GP64()
-	MOVQ(U32(vecBytes), offset)
-	SHLQ(U8(2), n)
-	SUBQ(n, offset)
-	mask := loadTailMask(offset)
-	xt, yt := YMM(), YMM()
-	VMASKMOVPS(Mem{Base: x}, mask, xt)
-	VMASKMOVPS(Mem{Base: y}, mask, yt)
-	VFMADD231PS(yt, xt, acc[1])
+	xt, yt := XMM(), XMM()
+	VMOVSS(Mem{Base: x}, xt)
+	VMOVSS(Mem{Base: y}, yt)
+	VFMADD231PS(yt.AsY(), xt.AsY(), acc[1])
+	ADDQ(U8(4), x)
+	ADDQ(U8(4), y)
+	DECQ(n)
+	JMP(LabelRef("dot_tail"))
 
 	Label("dot_reduce")
 	VADDPS(acc[1], acc[0], acc[0])
@@ -210,8 +185,10 @@ func axpy() {
 		},
 		func() {
 			t := XMM()
+			xs := XMM()
 			VMOVSS(Mem{Base: y}, t)
-			VFMADD231SS(Mem{Base: x}, alpha.AsX(), t)
+			VMOVSS(Mem{Base: x}, xs)
+			VFMADD231SS(xs, alpha.AsX(), t)
 			VMOVSS(t, Mem{Base: y})
 		})
 }
@@ -232,7 +209,8 @@ func scale() {
 		},
 		func() {
 			t := XMM()
-			VMULSS(Mem{Base: x}, alpha.AsX(), t)
+			VMOVSS(Mem{Base: x}, t)
+			VMULSS(t, alpha.AsX(), t)
 			VMOVSS(t, Mem{Base: x})
 		})
 }
@@ -286,8 +264,10 @@ func rank1Add() {
 	TESTQ(n, n)
 	JZ(LabelRef("rank1_next"))
 	s := XMM()
+	bs := XMM()
 	VMOVSS(Mem{Base: w}, s)
-	VFMADD231SS(Mem{Base: b}, scalar.AsX(), s)
+	VMOVSS(Mem{Base: b}, bs)
+	VFMADD231SS(bs, scalar.AsX(), s)
 	VMOVSS(s, Mem{Base: w})
 	ADDQ(U8(4), w)
 	ADDQ(U8(4), b)
@@ -373,7 +353,9 @@ func matTVecAdd() {
 		s := XMM()
 		VMOVSS(Mem{Base: y, Index: j, Scale: 1}, s)
 		for r := 0; r < rows; r++ {
-			VFMADD231SS(Mem{Base: wr[r], Index: j, Scale: 1}, scalars[r].AsX(), s)
+			ws := XMM()
+			VMOVSS(Mem{Base: wr[r], Index: j, Scale: 1}, ws)
+			VFMADD231SS(ws, scalars[r].AsX(), s)
 		}
 		VMOVSS(s, Mem{Base: y, Index: j, Scale: 1})
 		ADDQ(U8(4), j)
@@ -418,7 +400,7 @@ type mvPlan struct {
 
 // mvPlans gives, per batch size, the plan of the main row loop and of the
 // loop over the rows left over (one row at a time). Each keeps the
-// accumulators, x registers, a W temporary and the tail mask within the 16
+// accumulators, x registers and W temporaries within the 16
 // YMM registers.
 var mvPlans = map[int][2]mvPlan{
 	1: {{8, 1, true}, {1, 4, true}},
@@ -436,8 +418,8 @@ var mvPlans = map[int][2]mvPlan{
 //
 // Column loops count a negative byte index j up to zero against row and x
 // pointers advanced past the whole vectors of their row, so each vector step
-// costs one ADDQ and one branch. The tail of fewer than eight columns (at
-// j = 0) uses a mask computed once per call and kept on the stack.
+// costs one ADDQ and one branch. The tail of fewer than eight columns
+// follows at j = 0.
 func matVec(batch int) {
 	name := fmt.Sprintf("matVecB%dAVX2", batch)
 	TEXT(name, NOSPLIT, "func(y, w, x []float32, rows, cols int, add bool)")
@@ -451,7 +433,6 @@ func matVec(batch int) {
 		outBytes:  AllocLocal(8),
 		yNext:     AllocLocal(8),
 		rowsLeft:  AllocLocal(8),
-		mask:      AllocLocal(vecBytes),
 	}
 	cols := loadGP(Param("cols"))
 	SHLQ(U8(2), cols)
@@ -461,12 +442,6 @@ func matVec(batch int) {
 	ANDQ(I8(-vecBytes), whole)
 	SUBQ(whole, cols)
 	MOVQ(cols, f.tailBytes)
-	// The tail mask: 32 − tailBytes is the offset into the mask table.
-	offset := GP64()
-	MOVQ(U32(vecBytes), offset)
-	SUBQ(cols, offset)
-	mask := loadTailMask(offset)
-	VMOVDQU(mask, f.mask)
 	neg := GP64()
 	XORQ(neg, neg)
 	SUBQ(whole, neg)
@@ -518,7 +493,6 @@ type mvFrame struct {
 	outBytes  Mem // rows·4: distance between vectors of y
 	yNext     Mem // &y[i] for the current block of rows
 	rowsLeft  Mem
-	mask      Mem // tail mask selecting tailBytes/4 lanes
 }
 
 // mvBlock emits one block of plan.rows rows of W against every x vector:
@@ -598,22 +572,25 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 		}
 	}
 
-	// Tail: fewer than eight columns left, at j = 0; masked loads read only
-	// them.
+	// Tail: fewer than eight columns left, at j = 0, one column at a time
+	// into lane 0 of the accumulators (VMOVSS zeroes the other lanes, which
+	// then add 0·0). Masked loads would be shorter, but not every x86
+	// implementation (qemu's among them) suppresses their faults on
+	// masked-off lanes past the end of a slice.
 	Label(prefix + "_tail")
-	CMPQ(f.tailBytes, U8(0))
-	JE(LabelRef(prefix + "_reduce"))
-	mask := YMM()
-	VMOVDQU(f.mask, mask)
+	CMPQ(j, f.tailBytes)
+	JAE(LabelRef(prefix + "_reduce"))
 	for b := 0; b < batch; b++ {
-		xv := YMM()
-		VMASKMOVPS(Mem{Base: xb[b]}, mask, xv)
+		xs := XMM()
+		VMOVSS(Mem{Base: xb[b], Index: j, Scale: 1}, xs)
 		for r := 0; r < rows; r++ {
-			wv := YMM()
-			VMASKMOVPS(Mem{Base: wr[r]}, mask, wv)
-			VFMADD231PS(xv, wv, acc[r][b][0])
+			ws := XMM()
+			VMOVSS(Mem{Base: wr[r], Index: j, Scale: 1}, ws)
+			VFMADD231PS(ws.AsY(), xs.AsY(), acc[r][b][0])
 		}
 	}
+	ADDQ(U8(4), j)
+	JMP(LabelRef(prefix + "_tail"))
 
 	Label(prefix + "_reduce")
 	for r := range acc {
