@@ -49,6 +49,7 @@ func main() {
 	for batch := 1; batch <= maxBatch; batch++ {
 		matVec(batch)
 	}
+	activationKernels()
 	Generate()
 }
 

@@ -1,0 +1,4 @@
+package main
+
+// activationKernels emits the activation and fused pointwise kernels.
+func activationKernels() {}
