@@ -50,6 +50,7 @@ func main() {
 		matVec(batch)
 	}
 	activationKernels()
+	gemmKernels()
 	Generate()
 }
 

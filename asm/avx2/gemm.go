@@ -1,0 +1,4 @@
+package main
+
+// gemmKernels emits the register-blocked GEMM micro-kernels.
+func gemmKernels() {}
