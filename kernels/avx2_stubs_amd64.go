@@ -68,3 +68,9 @@ func matVecB7AVX2(y []float32, w []float32, x []float32, rows int, cols int, add
 //
 //go:noescape
 func matVecB8AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+
+// gemm6x16AVX2 sets (or with add, adds to) the 6×16 block of C at c, rows ldc
+// floats apart, the product of the packed panels a (k×6) and b (k×16); k ≥ 1.
+//
+//go:noescape
+func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)

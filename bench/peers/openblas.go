@@ -70,3 +70,19 @@ func SgemmXWt(y, w, x []float32, batch int) {
 		(*C.float)(unsafe.Pointer(&w[0])), C.blasint(n),
 		0, (*C.float)(unsafe.Pointer(&y[0])), C.blasint(m))
 }
+
+// Sgemm sets C = A·B with cblas_sgemm (RowMajor, NoTrans, NoTrans): A is
+// m×k, B k×n, C m×n, all tight row-major.
+func Sgemm(m, n, k int, a, b, c []float32) {
+	if len(a) < m*k || len(b) < k*n || len(c) < m*n {
+		panic("peers.Sgemm: slices too short")
+	}
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
+	C.cblas_sgemm(C.CblasRowMajor, C.CblasNoTrans, C.CblasNoTrans,
+		C.blasint(m), C.blasint(n), C.blasint(k),
+		1, (*C.float)(unsafe.Pointer(&a[0])), C.blasint(k),
+		(*C.float)(unsafe.Pointer(&b[0])), C.blasint(n),
+		0, (*C.float)(unsafe.Pointer(&c[0])), C.blasint(n))
+}

@@ -13,3 +13,4 @@ func OpenBLASCorename() string          { return "unavailable" }
 func OpenBLASThreads() int              { return 0 }
 func Sgemv(y, w, x []float32)           { panic("peers: built without cgo; OpenBLAS unavailable") }
 func SgemmXWt(y, w, x []float32, b int) { panic("peers: built without cgo; OpenBLAS unavailable") }
+func Sgemm(m, n, k int, a, b, c []float32)  { panic("peers: built without cgo; OpenBLAS unavailable") }

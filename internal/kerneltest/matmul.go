@@ -1,0 +1,103 @@
+package kerneltest
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/simdrnn/simdrnn/internal/ref"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// MatMulCase is one call of MatMul or MatMulAdd: its shape, layout and
+// operands. Elements of the operands outside the matrices (the gaps that
+// leading dimensions leave) hold Gap, which must be neither read nor written.
+type MatMulCase struct {
+	TransA, TransB, Add bool
+	M, N, K             int
+	LDA, LDB, LDC       int
+	A, B, C             []float32
+}
+
+// Gap fills the elements between rows: NaN, so reading one poisons a result.
+var Gap = float32(math.NaN())
+
+// StoredShape returns rows and columns of A and B as stored.
+func (mc *MatMulCase) StoredShape() (aRows, aCols, bRows, bCols int) {
+	aRows, aCols = mc.M, mc.K
+	if mc.TransA {
+		aRows, aCols = mc.K, mc.M
+	}
+	bRows, bCols = mc.K, mc.N
+	if mc.TransB {
+		bRows, bCols = mc.N, mc.K
+	}
+	return
+}
+
+// Len returns the length a slice needs for rows×cols with leading dimension ld.
+func Len(rows, cols, ld int) int {
+	if rows == 0 || cols == 0 {
+		return 0
+	}
+	return (rows-1)*ld + cols
+}
+
+// FillMatrix fills the rows×cols matrix in s (leading dimension ld) from
+// value(i, j) and its gaps with Gap.
+func FillMatrix(s []float32, rows, cols, ld int, value func(i, j int) float32) {
+	for k := range s {
+		s[k] = Gap
+	}
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			s[i*ld+j] = value(i, j)
+		}
+	}
+}
+
+// Run calls the kernel, then checks every element of C against the float64
+// reference under the documented bound, the gaps of C unchanged, and A and B
+// unchanged.
+func (mc *MatMulCase) Run() error {
+	a0 := append([]float32(nil), mc.A...)
+	b0 := append([]float32(nil), mc.B...)
+	c0 := append([]float32(nil), mc.C...)
+	if mc.Add {
+		kernels.MatMulAdd(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, mc.C, mc.LDC)
+	} else {
+		kernels.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, mc.C, mc.LDC)
+	}
+	name := fmt.Sprintf("MatMul(transA=%v transB=%v add=%v m=%d n=%d k=%d lda=%d ldb=%d ldc=%d)", mc.TransA, mc.TransB, mc.Add, mc.M, mc.N, mc.K, mc.LDA, mc.LDB, mc.LDC)
+	if !sameBits(a0, mc.A) || !sameBits(b0, mc.B) {
+		return fmt.Errorf("%s: an input changed", name)
+	}
+	want, scale := ref.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, a0, mc.LDA, b0, mc.LDB, c0, mc.LDC, mc.Add)
+	terms := mc.K
+	if mc.Add {
+		terms++
+	}
+	for idx := range mc.C {
+		i, j := idx/mc.LDC, idx%mc.LDC
+		if i >= mc.M || j >= mc.N {
+			if math.Float32bits(mc.C[idx]) != math.Float32bits(c0[idx]) {
+				return fmt.Errorf("%s: C outside the block changed at row %d col %d", name, i, j)
+			}
+			continue
+		}
+		w, s := want[i*mc.N+j], scale[i*mc.N+j]
+		bound := Gamma(terms)*s + float64(terms)*Underflow
+		if !Close(mc.C[idx], w, bound) {
+			return fmt.Errorf("%s: C[%d][%d] = %v, want %v ± %g", name, i, j, mc.C[idx], w, bound)
+		}
+	}
+	return nil
+}
+
+func sameBits(x, y []float32) bool {
+	for i := range x {
+		if math.Float32bits(x[i]) != math.Float32bits(y[i]) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,8 @@
+//go:build !amd64 || purego
+
+package kernels
+
+// microKernel computes one MR×NR tile; see microKernelGeneric.
+func microKernel(kc int, a, b, c []float32, ldc int, add bool) {
+	microKernelGeneric(kc, a, b, c, ldc, add)
+}

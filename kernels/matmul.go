@@ -1,0 +1,257 @@
+package kernels
+
+import (
+	"fmt"
+	"sync"
+)
+
+// MatMul sets C = op(A)·op(B), where op(X) is X, or Xᵀ when the matching
+// trans flag is set: the products of a whole sequence — the input
+// projection X·W_ihᵀ of all steps, batched recurrent products, the backward
+// pass's dX = dG·W and the weight gradients dW = dGᵀ·X summed over time.
+//
+// All matrices are row-major with leading dimensions (the distance between
+// rows, in elements), so a block of a larger matrix — one gate's rows, one
+// time step's columns — is used in place:
+//
+//   - op(A) is m×k: A is m×k with lda ≥ k, or, with transA, k×m with lda ≥ m;
+//   - op(B) is k×n: B is k×n with ldb ≥ n, or, with transB, n×k with ldb ≥ k;
+//   - C is m×n with ldc ≥ n.
+//
+// Reference loop:
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			sum := float32(0)
+//			for p := 0; p < k; p++ { sum += op(A)[i][p] * op(B)[p][j] }
+//			c[i*ldc+j] = sum
+//		}
+//	}
+//
+// Shapes: m, n, k ≥ 0, leading dimensions as above and at least 1, and
+// slices long enough to hold the last row (len(c) ≥ (m−1)·ldc + n, and so
+// on); anything else panics with a message naming the sizes. C must not
+// overlap A or B. Elements of C outside the m×n block are not touched.
+//
+// Error bound: each element is within γ(k)·Σ_p|op(A)[i][p]·op(B)[p][j]| +
+// k·2⁻¹⁴⁹ of the exact result. NaN and ±Inf propagate as in the reference
+// loop.
+//
+// The work is split into cache blocks with packed operands in buffers that
+// are reused across calls (no allocation per call once warm). It runs on the
+// calling goroutine unless SetMatMulWorkers allows more.
+func MatMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	checkMatMul("MatMul", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	matMul(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, false)
+}
+
+// MatMulAdd sets C += op(A)·op(B); shapes, layout and aliasing as MatMul.
+// Each element's products are summed in blocks of at most matMulKC terms
+// that are added to C in turn, so the error bound is γ(k+1)·(|C[i][j]| +
+// Σ_p|op(A)[i][p]·op(B)[p][j]|) + (k+1)·2⁻¹⁴⁹.
+func MatMulAdd(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	checkMatMul("MatMulAdd", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	matMul(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, true)
+}
+
+// Cache blocking: a KC×NR panel of B stays in L1 while the micro-kernel
+// walks an MC×KC block of A held in L2; the KC×NC block of B sits in L3.
+const (
+	matMulMR = 6    // rows of the micro-kernel's register block
+	matMulNR = 16   // columns of the register block
+	matMulKC = 256  // depth of one packed block
+	matMulMC = 144  // rows of a packed A block (a multiple of MR)
+	matMulNC = 3072 // columns of a packed B block (a multiple of NR)
+)
+
+func checkMatMul(kernel string, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels.%s: m = %d, n = %d, k = %d; want sizes ≥ 0", kernel, m, n, k))
+	}
+	aRows, aCols := m, k
+	if transA {
+		aRows, aCols = k, m
+	}
+	bRows, bCols := k, n
+	if transB {
+		bRows, bCols = n, k
+	}
+	checkOperand(kernel, "a", "lda", aRows, aCols, a, lda)
+	checkOperand(kernel, "b", "ldb", bRows, bCols, b, ldb)
+	checkOperand(kernel, "c", "ldc", m, n, c, ldc)
+}
+
+func checkOperand(kernel, name, ldName string, rows, cols int, s []float32, ld int) {
+	if ld < max(1, cols) {
+		panic(fmt.Sprintf("kernels.%s: %s = %d for a %d×%d %s; want %s ≥ %d", kernel, ldName, ld, rows, cols, name, ldName, max(1, cols)))
+	}
+	if rows > 0 && cols > 0 {
+		if need := (rows-1)*ld + cols; len(s) < need {
+			panic(fmt.Sprintf("kernels.%s: len(%s) = %d for a %d×%d %s with %s = %d; want ≥ %d", kernel, name, len(s), rows, cols, name, ldName, ld, need))
+		}
+	}
+}
+
+// matMulWork holds the packed blocks and the edge tile of one goroutine.
+type matMulWork struct {
+	packedA []float32 // MC×KC, as panels of MR rows
+	packedB []float32 // KC×NC, as panels of NR columns
+	tile    [matMulMR * matMulNR]float32
+}
+
+var matMulPool = sync.Pool{New: func() any {
+	return &matMulWork{
+		packedA: make([]float32, matMulMC*matMulKC),
+		packedB: make([]float32, matMulKC*matMulNC),
+	}
+}}
+
+func matMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		// Every sum is +0; adding it keeps the IEEE rule −0 + +0 = +0.
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			for j := range row {
+				if add {
+					row[j] += 0
+				} else {
+					row[j] = 0
+				}
+			}
+		}
+		return
+	}
+	work := matMulPool.Get().(*matMulWork)
+	defer matMulPool.Put(work)
+	for jc := 0; jc < n; jc += matMulNC {
+		nc := min(matMulNC, n-jc)
+		for pc := 0; pc < k; pc += matMulKC {
+			kc := min(matMulKC, k-pc)
+			packB(work.packedB, transB, b, ldb, pc, jc, kc, nc)
+			accumulate := add || pc > 0
+			if workers := matMulWorkers(m, nc, kc); workers > 1 {
+				matMulParallel(workers, work.packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+				continue
+			}
+			for ic := 0; ic < m; ic += matMulMC {
+				mc := min(matMulMC, m-ic)
+				packA(work.packedA, transA, a, lda, ic, pc, mc, kc)
+				macroKernel(work, work.packedA, work.packedB, c, ldc, ic, jc, mc, nc, kc, accumulate)
+			}
+		}
+	}
+}
+
+// macroKernel runs the micro-kernel over every MR×NR tile of an mc×nc
+// block of C at (ic, jc).
+func macroKernel(work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, mc, nc, kc int, add bool) {
+	for jr := 0; jr < nc; jr += matMulNR {
+		nr := min(matMulNR, nc-jr)
+		bPanel := packedB[jr*kc : jr*kc+matMulNR*kc]
+		for ir := 0; ir < mc; ir += matMulMR {
+			mr := min(matMulMR, mc-ir)
+			aPanel := packedA[ir*kc : ir*kc+matMulMR*kc]
+			origin := (ic+ir)*ldc + jc + jr
+			if mr == matMulMR && nr == matMulNR {
+				microKernel(kc, aPanel, bPanel, c[origin:origin+(matMulMR-1)*ldc+matMulNR], ldc, add)
+				continue
+			}
+			// An edge tile: compute the whole register block into the work
+			// tile, then write only the part inside C.
+			microKernel(kc, aPanel, bPanel, work.tile[:], matMulNR, false)
+			for i := 0; i < mr; i++ {
+				row := c[origin+i*ldc : origin+i*ldc+nr]
+				tile := work.tile[i*matMulNR : i*matMulNR+nr]
+				if add {
+					for j, v := range tile {
+						row[j] += v
+					}
+				} else {
+					copy(row, tile)
+				}
+			}
+		}
+	}
+}
+
+// packA copies the mc×kc block of op(A) at (ic, pc) into panels of MR rows:
+// panel q holds, for each p < kc, op(A)[ic+q·MR+0 … +MR−1][pc+p], rows past mc
+// zero.
+func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
+	for ir := 0; ir < mc; ir += matMulMR {
+		panel := dst[ir*kc : ir*kc+matMulMR*kc]
+		mr := min(matMulMR, mc-ir)
+		if mr < matMulMR {
+			clear(panel)
+		}
+		for i := 0; i < mr; i++ {
+			row := ic + ir + i
+			if transA {
+				for p := 0; p < kc; p++ {
+					panel[p*matMulMR+i] = a[(pc+p)*lda+row]
+				}
+			} else {
+				src := a[row*lda+pc : row*lda+pc+kc]
+				for p, v := range src {
+					panel[p*matMulMR+i] = v
+				}
+			}
+		}
+	}
+}
+
+// packB copies the kc×nc block of op(B) at (pc, jc) into panels of NR
+// columns: panel q holds, for each p < kc, op(B)[pc+p][jc+q·NR+0 … +NR−1],
+// columns past nc zero.
+func packB(dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
+	for jr := 0; jr < nc; jr += matMulNR {
+		panel := dst[jr*kc : jr*kc+matMulNR*kc]
+		nr := min(matMulNR, nc-jr)
+		if nr < matMulNR {
+			clear(panel)
+		}
+		if transB {
+			for j := 0; j < nr; j++ {
+				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
+				for p, v := range src {
+					panel[p*matMulNR+j] = v
+				}
+			}
+			continue
+		}
+		for p := 0; p < kc; p++ {
+			src := b[(pc+p)*ldb+jc+jr : (pc+p)*ldb+jc+jr+nr]
+			copy(panel[p*matMulNR:p*matMulNR+nr], src)
+		}
+	}
+}
+
+// microKernelGeneric sets (or adds to) the MR×NR block of c the product of
+// the packed panels a (kc×MR) and b (kc×NR).
+func microKernelGeneric(kc int, a, b, c []float32, ldc int, add bool) {
+	var acc [matMulMR][matMulNR]float32
+	a = a[:kc*matMulMR]
+	b = b[:kc*matMulNR]
+	for p := 0; p < kc; p++ {
+		bRow := (*[matMulNR]float32)(b[p*matMulNR:])
+		aCol := (*[matMulMR]float32)(a[p*matMulMR:])
+		for i, av := range aCol {
+			for j, bv := range bRow {
+				acc[i][j] += av * bv
+			}
+		}
+	}
+	for i := range acc {
+		row := c[i*ldc : i*ldc+matMulNR]
+		for j, v := range acc[i] {
+			if add {
+				row[j] += v
+			} else {
+				row[j] = v
+			}
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package kernels_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdrnn/simdrnn/internal/guard"
+	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// newMatMulCase builds a case with leading dimensions widened by pad
+// (0 for tight rows), operands filled with values in [−1, 1), C's padding
+// with sentinels.
+func newMatMulCase(r *rand.Rand, transA, transB, add bool, m, n, k, pad int) *kerneltest.MatMulCase {
+	mc := &kerneltest.MatMulCase{TransA: transA, TransB: transB, Add: add, M: m, N: n, K: k}
+	aRows, aCols, bRows, bCols := mc.StoredShape()
+	mc.LDA, mc.LDB, mc.LDC = max(1, aCols)+pad, max(1, bCols)+pad, max(1, n)+pad
+	mc.A = make([]float32, kerneltest.Len(aRows, aCols, mc.LDA))
+	mc.B = make([]float32, kerneltest.Len(bRows, bCols, mc.LDB))
+	mc.C = make([]float32, kerneltest.Len(m, n, mc.LDC))
+	random := func(int, int) float32 { return 2*r.Float32() - 1 }
+	kerneltest.FillMatrix(mc.A, aRows, aCols, mc.LDA, random)
+	kerneltest.FillMatrix(mc.B, bRows, bCols, mc.LDB, random)
+	kerneltest.FillMatrix(mc.C, m, n, mc.LDC, random)
+	return mc
+}
+
+var transForms = [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}}
+
+// TestMatMulAllSmall runs every m, n, k in 0 … 33 for C = A·Bᵀ (the input
+// projection's form) at every level. With -short (the emulated-CPU runs,
+// which prove dispatch) it takes every third size.
+func TestMatMulAllSmall(t *testing.T) {
+	step := 1
+	if testing.Short() {
+		step = 3
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		r := kerneltest.Rand(10)
+		for m := 0; m <= 33; m += step {
+			for n := 0; n <= 33; n += step {
+				for k := 0; k <= 33; k += step {
+					require.NoError(t, newMatMulCase(r, false, true, false, m, n, k, 0).Run())
+				}
+			}
+		}
+	})
+}
+
+// TestMatMulEdges runs every transposition form, overwrite and accumulate,
+// tight and padded leading dimensions, over the sizes at the edges of the
+// register block (6×16) and of the cache blocks (KC = 256, MC = 144,
+// NC = 3072), and a few larger odd shapes.
+func TestMatMulEdges(t *testing.T) {
+	edges := []int{0, 1, 2, 5, 6, 7, 12, 15, 16, 17, 31, 32, 33}
+	large := [][3]int{{145, 33, 257}, {100, 257, 300}, {13, 3075, 7}, {1, 600, 513}, {290, 1, 40}, {7, 19, 1030}}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		r := kerneltest.Rand(11)
+		for _, form := range transForms {
+			for _, add := range []bool{false, true} {
+				t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v", form[0], form[1], add), func(t *testing.T) {
+					for _, m := range edges {
+						for _, n := range edges {
+							for _, k := range edges {
+								pad := (m + n + k) % 3 * 5
+								require.NoError(t, newMatMulCase(r, form[0], form[1], add, m, n, k, pad).Run())
+							}
+						}
+					}
+					for _, s := range large {
+						require.NoError(t, newMatMulCase(r, form[0], form[1], add, s[0], s[1], s[2], 3).Run())
+					}
+				})
+			}
+		}
+	})
+}
+
+// TestMatMulSpecialValues injects NaN, ±Inf, −0 and subnormals.
+func TestMatMulSpecialValues(t *testing.T) {
+	values := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 1e-40, 1e18}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		r := kerneltest.Rand(12)
+		for trial := 0; trial < 300; trial++ {
+			form := transForms[trial%4]
+			mc := newMatMulCase(r, form[0], form[1], trial%2 == 0, 1+r.IntN(20), 1+r.IntN(40), 1+r.IntN(20), r.IntN(3))
+			aRows, aCols, bRows, bCols := mc.StoredShape()
+			for s := 0; s < 1+trial%3; s++ {
+				v := values[r.IntN(len(values))]
+				switch r.IntN(3) {
+				case 0:
+					mc.A[r.IntN(aRows)*mc.LDA+r.IntN(aCols)] = v
+				case 1:
+					mc.B[r.IntN(bRows)*mc.LDB+r.IntN(bCols)] = v
+				default:
+					mc.C[r.IntN(mc.M)*mc.LDC+r.IntN(mc.N)] = v
+				}
+			}
+			require.NoError(t, mc.Run())
+		}
+	})
+}
+
+// TestMatMulGuardPages places A, B and C against PROT_NONE pages, ending at
+// one and starting after one.
+func TestMatMulGuardPages(t *testing.T) {
+	var regions [2][3]*guard.Region
+	for side := range regions {
+		for i := range regions[side] {
+			var err error
+			if side == 0 {
+				regions[side][i], err = guard.NewTail(40 * 40)
+			} else {
+				regions[side][i], err = guard.NewHead(40 * 40)
+			}
+			require.NoError(t, err)
+			defer regions[side][i].Free()
+		}
+	}
+	sizes := []int{1, 2, 5, 6, 7, 15, 16, 17, 33}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		r := kerneltest.Rand(13)
+		for _, form := range transForms {
+			for _, m := range sizes {
+				for _, n := range sizes {
+					for _, k := range sizes {
+						for side := range regions {
+							mc := newMatMulCase(r, form[0], form[1], (m+n+k)%2 == 0, m, n, k, (m*n)%2)
+							mc.A = placed(regions[side][0], mc.A)
+							mc.B = placed(regions[side][1], mc.B)
+							mc.C = placed(regions[side][2], mc.C)
+							require.NoError(t, mc.Run())
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+func placed(region *guard.Region, s []float32) []float32 {
+	dst := region.Floats(len(s))
+	copy(dst, s)
+	return dst
+}
+
+// TestMatMulBadShapes checks the panics name the kernel and the sizes.
+func TestMatMulBadShapes(t *testing.T) {
+	a, b, c := make([]float32, 12), make([]float32, 12), make([]float32, 12)
+	cases := []struct {
+		want string
+		call func()
+	}{
+		{"m = -1", func() { kernels.MatMul(false, false, -1, 2, 2, a, 2, b, 2, c, 2) }},
+		{"lda = 2 for a 3×4 a; want lda ≥ 4", func() { kernels.MatMul(false, false, 3, 2, 4, a, 2, b, 2, c, 2) }},
+		{"len(b) = 12 for a 4×5 b with ldb = 5; want ≥ 20", func() { kernels.MatMul(false, false, 2, 5, 4, a, 4, b, 5, c, 5) }},
+		{"len(c) = 12 for a 4×4 c with ldc = 4; want ≥ 16", func() { kernels.MatMulAdd(true, false, 4, 4, 2, a, 4, b, 4, c, 4) }},
+		{"ldb = 1 for a 3×2 b; want ldb ≥ 2", func() { kernels.MatMulAdd(false, true, 2, 3, 2, a, 2, b, 1, c, 3) }},
+	}
+	for _, tc := range cases {
+		before := append([]float32(nil), c...)
+		var message string
+		func() {
+			defer func() { message = fmt.Sprint(recover()) }()
+			tc.call()
+		}()
+		require.Contains(t, message, "kernels.MatMul")
+		require.Contains(t, message, tc.want)
+		require.Equal(t, before, c)
+	}
+}
+
+// TestMatMulWorkers checks the parallel split gives results within the
+// same bound, and that the setting round-trips.
+func TestMatMulWorkers(t *testing.T) {
+	previous := kernels.SetMatMulWorkers(2)
+	defer kernels.SetMatMulWorkers(previous)
+	require.Equal(t, 1, previous)
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		r := kerneltest.Rand(14)
+		for _, form := range transForms {
+			require.NoError(t, newMatMulCase(r, form[0], form[1], true, 301, 130, 270, 1).Run())
+			require.NoError(t, newMatMulCase(r, form[0], form[1], false, 150, 3100, 20, 0).Run())
+		}
+	})
+}
+
+// TestMatMulNoAllocations checks a warm call allocates nothing.
+func TestMatMulNoAllocations(t *testing.T) {
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		a, b, c := make([]float32, 100*64), make([]float32, 64*300), make([]float32, 100*300)
+		allocs := testing.AllocsPerRun(20, func() { kernels.MatMul(false, false, 100, 300, 64, a, 64, b, 300, c, 300) })
+		require.Zero(t, allocs)
+	})
+}
