@@ -209,7 +209,7 @@ rank1_vectors:
 
 rank1_tail:
 	TESTQ       SI, SI
-	JZ          rank1_next
+	JZ          rank1_done
 	VMOVSS      (AX), X1
 	VMOVSS      (BX), X2
 	VFMADD231SS X2, X0, X1
@@ -219,7 +219,7 @@ rank1_tail:
 	DECQ        SI
 	JMP         rank1_tail
 
-rank1_next:
+rank1_done:
 	ADDQ $0x04, CX
 	DECQ DX
 	JNZ  rank1_rows

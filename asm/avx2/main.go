@@ -128,8 +128,9 @@ func dot() {
 	RET()
 }
 
-// elementwise emits the loops shared by axpy and scale: body handles one
-// vector at the byte displacement given, scalar one float32.
+// elementwise emits the loops shared by axpy, scale and rank1Add over n
+// floats: body handles one vector at the byte displacement given, scalar
+// one float32; every pointer advances with them.
 func elementwise(prefix string, n GPVirtual, pointers []GPVirtual, body func(disp int), scalar func()) {
 	const unroll = 4
 	Label(prefix + "_blocks")
@@ -165,8 +166,6 @@ func elementwise(prefix string, n GPVirtual, pointers []GPVirtual, body func(dis
 	JMP(LabelRef(prefix + "_tail"))
 
 	Label(prefix + "_done")
-	VZEROUPPER()
-	RET()
 }
 
 func axpy() {
@@ -193,6 +192,8 @@ func axpy() {
 			VFMADD231SS(xs, alpha.AsX(), t)
 			VMOVSS(t, Mem{Base: y})
 		})
+	VZEROUPPER()
+	RET()
 }
 
 func scale() {
@@ -215,6 +216,8 @@ func scale() {
 			VMULSS(t, alpha.AsX(), t)
 			VMOVSS(t, Mem{Base: x})
 		})
+	VZEROUPPER()
+	RET()
 }
 
 // rank1Add emits W += a·bᵀ: for each row i, an axpy of b scaled by a[i]
@@ -235,46 +238,20 @@ func rank1Add() {
 	w := GP64()
 	MOVQ(row, w)
 
-	const unroll = 4
-	Label("rank1_blocks")
-	CMPQ(n, U8(unroll*vecFloats))
-	JB(LabelRef("rank1_vectors"))
-	for u := 0; u < unroll; u++ {
-		t := YMM()
-		VMOVUPS(Mem{Base: w, Disp: u * vecBytes}, t)
-		VFMADD231PS(Mem{Base: b, Disp: u * vecBytes}, scalar, t)
-		VMOVUPS(t, Mem{Base: w, Disp: u * vecBytes})
-	}
-	ADDQ(U8(unroll*vecBytes), w)
-	ADDQ(U8(unroll*vecBytes), b)
-	SUBQ(U8(unroll*vecFloats), n)
-	JMP(LabelRef("rank1_blocks"))
-
-	Label("rank1_vectors")
-	CMPQ(n, U8(vecFloats))
-	JB(LabelRef("rank1_tail"))
-	t := YMM()
-	VMOVUPS(Mem{Base: w}, t)
-	VFMADD231PS(Mem{Base: b}, scalar, t)
-	VMOVUPS(t, Mem{Base: w})
-	ADDQ(U8(vecBytes), w)
-	ADDQ(U8(vecBytes), b)
-	SUBQ(U8(vecFloats), n)
-	JMP(LabelRef("rank1_vectors"))
-
-	Label("rank1_tail")
-	TESTQ(n, n)
-	JZ(LabelRef("rank1_next"))
-	s := XMM()
-	bs := XMM()
-	VMOVSS(Mem{Base: w}, s)
-	VMOVSS(Mem{Base: b}, bs)
-	VFMADD231SS(bs, scalar.AsX(), s)
-	VMOVSS(s, Mem{Base: w})
-	ADDQ(U8(4), w)
-	ADDQ(U8(4), b)
-	DECQ(n)
-	JMP(LabelRef("rank1_tail"))
+	elementwise("rank1", n, []GPVirtual{w, b},
+		func(disp int) {
+			t := YMM()
+			VMOVUPS(Mem{Base: w, Disp: disp}, t)
+			VFMADD231PS(Mem{Base: b, Disp: disp}, scalar, t)
+			VMOVUPS(t, Mem{Base: w, Disp: disp})
+		},
+		func() {
+			s, bs := XMM(), XMM()
+			VMOVSS(Mem{Base: w}, s)
+			VMOVSS(Mem{Base: b}, bs)
+			VFMADD231SS(bs, scalar.AsX(), s)
+			VMOVSS(s, Mem{Base: w})
+		})
 
 	Label("rank1_next")
 	MOVQ(w, row)
