@@ -12,7 +12,7 @@ REQUIRE_LEVELS := generic$(if $(and $(filter avx2,$(CPU_FLAGS)),$(filter fma,$(C
 comma := ,
 STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
 
-.PHONY: all deps generate check-generated vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz bench bench-peers demo
+.PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz bench bench-peers demo
 
 all: test
 
@@ -32,7 +32,7 @@ vet:
 	GOARCH=arm64 $(GO) vet -tags purego ./...
 	cd asm && $(GO) vet ./...
 
-test: deps check-generated vet test-native test-purego test-godebug test-qemu-x86 test-arm64
+test: deps check-generated check-neon-words vet test-native test-purego test-godebug test-qemu-x86 test-arm64
 	@echo "make test: all checks passed"
 
 test-native:
@@ -51,9 +51,19 @@ test-qemu-x86:
 	SIMDRNN_EXPECT_LEVEL=avx2 SIMDRNN_REQUIRE_LEVELS=avx2,generic $(GO) test -count=1 -short -exec 'qemu-x86_64-static -cpu Haswell' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
 	SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -short -exec 'qemu-x86_64-static -cpu Nehalem' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
 
+# arm64 under qemu: the default emulated CPU and a Cortex-A72 must select
+# neon (the first run, full and strict, fails if neon is not exercised);
+# cpu.asimd=off must fall back to generic. The dispatch-only runs use -short.
 test-arm64:
-	GOARCH=arm64 $(GO) test -count=1 -exec qemu-aarch64-static ./...
-	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -tags purego -exec qemu-aarch64-static ./...
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=neon SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=neon,generic $(GO) test -count=1 -exec qemu-aarch64-static ./...
+	QEMU_CPU=cortex-a72 GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=neon SIMDRNN_REQUIRE_LEVELS=neon,generic $(GO) test -count=1 -short -exec qemu-aarch64-static ./kernels ./fuzz
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -short -exec 'env GODEBUG=cpu.asimd=off qemu-aarch64-static' ./kernels ./fuzz
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -short -tags purego -exec qemu-aarch64-static ./...
+
+# Every WORD in the arm64 assembly must disassemble to the instruction its
+# comment names; the encoder is checked against GNU as.
+check-neon-words:
+	cd asm && $(GO) test -count=1 ./... && $(GO) run ./neon/wordcheck ..
 
 fuzz:
 	@for target in $$($(GO) test -list 'Fuzz.*' ./fuzz | grep '^Fuzz'); do \

@@ -33,7 +33,8 @@ package kernels
 import "github.com/simdrnn/simdrnn/internal/level"
 
 // ActiveLevel returns the name of the implementation level in use:
-// "avx2" or "generic" on amd64, "generic" elsewhere.
+// "avx2" or "generic" on amd64, "neon" or "generic" on arm64, "generic"
+// elsewhere.
 func ActiveLevel() string { return level.Active.String() }
 
 // AvailableLevels returns the names of the levels this CPU and build

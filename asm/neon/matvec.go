@@ -1,0 +1,301 @@
+package main
+
+import "fmt"
+
+// maxBatch is the largest batch one matVec function serves with one pass
+// over W; larger batches are split in Go.
+const maxBatch = 8
+
+// mvPlan is the register blocking of one row loop of matVec: rows of W per
+// block and vectors of columns per iteration. The x vectors of the
+// iteration stay in registers and serve every row of the block; each W
+// vector is loaded once and serves every x vector.
+type mvPlan struct {
+	rows, unroll int
+}
+
+// mvPlans gives, per batch size, the plan of the main row loop and of the
+// loop over the rows left over (one row at a time). Each keeps the
+// accumulators (rows·batch·unroll), the x vectors (batch·unroll) and the W
+// vectors (unroll, or rows·unroll when they fit) within the 32 vector
+// registers. Four-row blocks reduce their four sums into one vector and
+// store it with one instruction.
+var mvPlans = map[int][2]mvPlan{
+	1: {{4, 4}, {1, 4}},
+	2: {{4, 2}, {1, 2}},
+	3: {{4, 1}, {1, 2}},
+	4: {{4, 1}, {1, 2}},
+	5: {{4, 1}, {1, 1}},
+	6: {{4, 1}, {1, 1}},
+	7: {{2, 1}, {1, 1}},
+	8: {{2, 1}, {1, 1}},
+}
+
+// General-purpose registers of matVec.
+const (
+	mvW        = R(0)  // W: start of the current block, cursor of its first row
+	mvY        = R(1)  // &y[i] of vector 0 for the current block
+	mvRowsLeft = R(2)  // rows not yet done
+	mvCols     = R(3)  // cols
+	mvColBytes = R(4)  // cols·4: distance between rows of W and between x vectors
+	mvOutBytes = R(5)  // rows·4: distance between y vectors
+	mvAdd      = R(6)  // the add flag
+	mvX        = R(7)  // x
+	mvN        = R(8)  // columns left in the current block
+	mvYBatch   = R(9)  // &y[b·rows+i]
+	mvYCursor  = R(10) // where the next row sums go
+)
+
+// Cursors of W's rows 1–3 and of the x vectors.
+var (
+	mvWRows = []R{mvW, 11, 12, 13}
+	mvXRows = []R{14, 15, 16, 17, 19, 20, 21, 22}
+)
+
+// matVec emits matVecB<batch>NEON: y[b] (+)= W·x[b] for batch vectors with
+// one pass over W.
+func matVec(fl *file, batch int) {
+	name := fmt.Sprintf("matVecB%dNEON", batch)
+	f := fl.text(name, "(y []float32, w []float32, x []float32, rows int, cols int, add bool)", "$0-89",
+		fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
+
+	f.op("MOVD y_base+0(FP), %v", mvY)
+	f.op("MOVD w_base+24(FP), %v", mvW)
+	f.op("MOVD x_base+48(FP), %v", mvX)
+	f.op("MOVD rows+72(FP), %v", mvRowsLeft)
+	f.op("MOVD cols+80(FP), %v", mvCols)
+	f.op("MOVBU add+88(FP), %v", mvAdd)
+	f.op("LSL $2, %v, %v", mvCols, mvColBytes)
+	f.op("LSL $2, %v, %v", mvRowsLeft, mvOutBytes)
+
+	plans := mvPlans[batch]
+	for k, plan := range plans {
+		if k == 1 && plans[0].rows == 1 {
+			break // the main loop already goes one row at a time
+		}
+		loop := fmt.Sprintf("mvb%d_r%d", batch, plan.rows)
+		f.label(loop)
+		f.op("CMP $%d, %v", plan.rows, mvRowsLeft)
+		f.op("BLT %s_end", loop)
+		mvBlock(f, loop, batch, plan)
+		f.op("SUB $%d, %v, %v", plan.rows, mvRowsLeft, mvRowsLeft)
+		f.op("B %s", loop)
+		f.label(loop + "_end")
+	}
+	f.op("RET")
+}
+
+// mvRegs is the vector register assignment of one block.
+type mvRegs struct {
+	x   [][]V   // [b][u]
+	w   [][]V   // [r][u]; all rows share one set when they do not fit
+	acc [][][]V // [r][b][u]
+}
+
+func allocMV(batch int, plan mvPlan) mvRegs {
+	rows, unroll := plan.rows, plan.unroll
+	next := V(0)
+	take := func(n int) []V {
+		out := vecs(next, n)
+		next += V(n)
+		return out
+	}
+	var g mvRegs
+	for range batch {
+		g.x = append(g.x, take(unroll))
+	}
+	distinct := batch*unroll+rows*unroll+rows*batch*unroll <= 32
+	for r := range rows {
+		if r == 0 || distinct {
+			g.w = append(g.w, take(unroll))
+		} else {
+			g.w = append(g.w, g.w[0])
+		}
+	}
+	g.acc = make([][][]V, rows)
+	for r := range rows {
+		for range batch {
+			g.acc[r] = append(g.acc[r], take(unroll))
+		}
+	}
+	if next > 32 {
+		panic(fmt.Sprintf("matVec: batch %d plan %+v needs %d vector registers", batch, plan, next))
+	}
+	return g
+}
+
+// mvBlock emits one block of plan.rows rows of W against every x vector:
+// set up the cursors, zero the accumulators, walk the columns, reduce,
+// store, and advance W and y to the next block.
+func mvBlock(f *function, prefix string, batch int, plan mvPlan) {
+	rows, unroll := plan.rows, plan.unroll
+	g := allocMV(batch, plan)
+	wr, xr := mvWRows[:rows], mvXRows[:batch]
+
+	f.op("MOVD %v, %v", mvX, xr[0])
+	for b := 1; b < batch; b++ {
+		f.op("ADD %v, %v, %v", mvColBytes, xr[b-1], xr[b])
+	}
+	for r := 1; r < rows; r++ {
+		f.op("ADD %v, %v, %v", mvColBytes, wr[r-1], wr[r])
+	}
+	for r := range g.acc {
+		for b := range g.acc[r] {
+			f.zero(g.acc[r][b]...)
+		}
+	}
+	f.op("MOVD %v, %v", mvCols, mvN)
+
+	// fmlas emits the products of the first k vectors of row r with every
+	// x vector.
+	fmlas := func(r, k int) {
+		for b := range batch {
+			for u := range k {
+				f.fmla(g.acc[r][b][u], g.w[r][u], g.x[b][u])
+			}
+		}
+	}
+	distinct := rows == 1 || g.w[0][0] != g.w[1][0]
+	// step emits k whole vectors of columns.
+	step := func(k int) {
+		for b := range batch {
+			f.op("VLD1.P %d(%v), %s", k*vecBytes, xr[b], list(g.x[b][:k]))
+		}
+		if distinct {
+			for r := range rows {
+				f.op("VLD1.P %d(%v), %s", k*vecBytes, wr[r], list(g.w[r][:k]))
+			}
+			for r := range rows {
+				fmlas(r, k)
+			}
+		} else {
+			for r := range rows {
+				f.op("VLD1.P %d(%v), %s", k*vecBytes, wr[r], list(g.w[r][:k]))
+				fmlas(r, k)
+			}
+		}
+		f.op("SUB $%d, %v, %v", k*vecFloats, mvN, mvN)
+	}
+
+	if unroll > 1 {
+		f.label(prefix + "_unrolled")
+		f.op("CMP $%d, %v", unroll*vecFloats, mvN)
+		f.op("BLT %s_vectors", prefix)
+		step(unroll)
+		f.op("B %s_unrolled", prefix)
+	}
+	f.label(prefix + "_vectors")
+	f.op("CMP $%d, %v", vecFloats, mvN)
+	f.op("BLT %s_tail", prefix)
+	step(1)
+	f.op("B %s_vectors", prefix)
+
+	// Tail: one to three columns left. They are loaded into the low lanes
+	// of zeroed vectors (never past the rows or x vectors), so the other
+	// lanes add 0·0 = +0 and change no sum.
+	f.label(prefix + "_tail")
+	f.op("CBZ %v, %s_reduce", mvN, prefix)
+	f.op("CMP $2, %v", mvN)
+	f.op("BLT %s_tail1", prefix)
+	f.op("BEQ %s_tail2", prefix)
+	for count := 3; count >= 1; count-- {
+		f.label(fmt.Sprintf("%s_tail%d", prefix, count))
+		for b := range batch {
+			f.loadPartial(g.x[b][0], xr[b], count)
+		}
+		for r := range rows {
+			f.loadPartial(g.w[r][0], wr[r], count)
+			if !distinct {
+				fmlas(r, 1)
+			}
+		}
+		if distinct {
+			for r := range rows {
+				fmlas(r, 1)
+			}
+		}
+		if count > 1 {
+			f.op("B %s_reduce", prefix)
+		}
+	}
+
+	f.label(prefix + "_reduce")
+	for r := range g.acc {
+		for b := range g.acc[r] {
+			a := g.acc[r][b]
+			for s := 1; s < unroll; s *= 2 {
+				for u := 0; u+s < unroll; u += 2 * s {
+					f.word(FADD(S4, a[u], a[u], a[u+s]))
+				}
+			}
+		}
+	}
+	f.op("MOVD %v, %v", mvY, mvYBatch)
+	scratch := g.x[0][0]
+	for b := range batch {
+		f.op("MOVD %v, %v", mvYBatch, mvYCursor)
+		for r0 := 0; r0 < rows; {
+			group := 4
+			for group > rows-r0 {
+				group /= 2
+			}
+			sums := make([]V, group)
+			for k := range sums {
+				sums[k] = g.acc[r0+k][b][0]
+			}
+			storeRowSums(f, fmt.Sprintf("%s_b%d_r%d", prefix, b, r0), sums, scratch)
+			r0 += group
+		}
+		if b+1 < batch {
+			f.op("ADD %v, %v, %v", mvOutBytes, mvYBatch, mvYBatch)
+		}
+	}
+	f.op("ADD $%d, %v, %v", 4*rows, mvY, mvY)
+	if rows > 1 {
+		f.op("MOVD %v, %v", wr[rows-1], mvW)
+	}
+}
+
+// storeRowSums reduces the accumulators of 1, 2 or 4 consecutive rows to
+// their sums and stores them at the y cursor, advancing it; with the add
+// flag set the old values are added to the finished sums (the sum of each
+// row is formed before y is added). The reduction overwrites the
+// accumulators; scratch is a free register.
+func storeRowSums(f *function, prefix string, sums []V, scratch V) {
+	s := sums[0]
+	switch len(sums) {
+	case 4:
+		f.word(FADDP(S4, sums[0], sums[0], sums[1]))
+		f.word(FADDP(S4, sums[2], sums[2], sums[3]))
+		f.word(FADDP(S4, s, sums[0], sums[2]))
+	case 2:
+		f.word(FADDP(S4, s, sums[0], sums[1]))
+		f.word(FADDP(S4, s, s, s))
+	case 1:
+		f.word(FADDP(S4, s, s, s))
+		f.word(FADDPScalar(s, s))
+	default:
+		panic(fmt.Sprintf("storeRowSums: group of %d", len(sums)))
+	}
+	f.op("CBZW %v, %s_store", mvAdd, prefix)
+	switch len(sums) {
+	case 4:
+		f.op("VLD1 (%v), %s", mvYCursor, list([]V{scratch}))
+		f.word(FADD(S4, s, scratch, s))
+	case 2:
+		f.op("FMOVD (%v), %s", mvYCursor, scratch.F())
+		f.word(FADD(S2, s, scratch, s))
+	case 1:
+		f.op("FMOVS (%v), %s", mvYCursor, scratch.F())
+		f.op("FADDS %s, %s, %s", s.F(), scratch.F(), s.F())
+	}
+	f.label(prefix + "_store")
+	switch len(sums) {
+	case 4:
+		f.op("VST1.P %s, 16(%v)", list([]V{s}), mvYCursor)
+	case 2:
+		f.op("FMOVD.P %s, 8(%v)", s.F(), mvYCursor)
+	case 1:
+		f.op("FMOVS.P %s, 4(%v)", s.F(), mvYCursor)
+	}
+}
