@@ -12,7 +12,7 @@ REQUIRE_LEVELS := generic$(if $(and $(filter avx2,$(CPU_FLAGS)),$(filter fma,$(C
 comma := ,
 STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
 
-.PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz bench bench-peers demo
+.PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 bench bench-peers demo
 
 all: test
 
@@ -69,6 +69,15 @@ fuzz:
 	@for target in $$($(GO) test -list 'Fuzz.*' ./fuzz | grep '^Fuzz'); do \
 		echo "== $$target"; \
 		$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
+	done
+
+# The fuzz targets for arm64 under qemu (fuzz workers exec the arm64 test
+# binary themselves, which needs qemu registered with binfmt_misc).
+fuzz-arm64:
+	@scripts/binfmt-arm64.sh
+	@for target in $$(GOARCH=arm64 $(GO) test -list 'Fuzz.*' ./fuzz | grep '^Fuzz'); do \
+		echo "== $$target (arm64)"; \
+		GOARCH=arm64 $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) ./fuzz || exit 1; \
 	done
 
 bench:

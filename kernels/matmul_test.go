@@ -59,6 +59,12 @@ func TestMatMulAllSmall(t *testing.T) {
 func TestMatMulEdges(t *testing.T) {
 	edges := []int{0, 1, 2, 5, 6, 7, 12, 15, 16, 17, 31, 32, 33}
 	large := [][3]int{{145, 33, 257}, {100, 257, 300}, {13, 3075, 7}, {1, 600, 513}, {290, 1, 40}, {7, 19, 1030}}
+	if testing.Short() {
+		// The emulated-CPU runs prove dispatch: the register block's edges
+		// and one shape across every cache block suffice.
+		edges = []int{0, 1, 5, 6, 7, 16, 17}
+		large = [][3]int{{145, 3075, 257}}
+	}
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		r := kerneltest.Rand(11)
 		for _, form := range transForms {
@@ -183,7 +189,11 @@ func TestMatMulWorkers(t *testing.T) {
 	require.Equal(t, 1, previous)
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		r := kerneltest.Rand(14)
-		for _, form := range transForms {
+		forms := transForms
+		if testing.Short() {
+			forms = forms[:1]
+		}
+		for _, form := range forms {
 			require.NoError(t, newMatMulCase(r, form[0], form[1], true, 301, 130, 270, 1).Run())
 			require.NoError(t, newMatMulCase(r, form[0], form[1], false, 150, 3100, 20, 0).Run())
 		}
