@@ -3018,3 +3018,169 @@ mvb8_r1_b7_r0_store:
 	B mvb8_r1
 mvb8_r1_end:
 	RET
+
+// func gemm6x16NEON(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
+TEXT ·gemm6x16NEON(SB), NOSPLIT, $0-41
+	MOVD kc+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	VEOR V31.B16, V31.B16, V31.B16
+	SUBS $2, R0, R0
+	BLT gemm_single
+gemm_pairs:
+	VLD1.P 48(R1), [V4.S4, V5.S4, V6.S4]
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4f841008 // fmla v8.4s, v0.4s, v4.s[0]
+	WORD $0x4fa4100c // fmla v12.4s, v0.4s, v4.s[1]
+	WORD $0x4f841810 // fmla v16.4s, v0.4s, v4.s[2]
+	WORD $0x4fa41814 // fmla v20.4s, v0.4s, v4.s[3]
+	WORD $0x4f851018 // fmla v24.4s, v0.4s, v5.s[0]
+	WORD $0x4fa5101c // fmla v28.4s, v0.4s, v5.s[1]
+	WORD $0x4f841029 // fmla v9.4s, v1.4s, v4.s[0]
+	WORD $0x4fa4102d // fmla v13.4s, v1.4s, v4.s[1]
+	WORD $0x4f841831 // fmla v17.4s, v1.4s, v4.s[2]
+	WORD $0x4fa41835 // fmla v21.4s, v1.4s, v4.s[3]
+	WORD $0x4f851039 // fmla v25.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5103d // fmla v29.4s, v1.4s, v5.s[1]
+	WORD $0x4f84104a // fmla v10.4s, v2.4s, v4.s[0]
+	WORD $0x4fa4104e // fmla v14.4s, v2.4s, v4.s[1]
+	WORD $0x4f841852 // fmla v18.4s, v2.4s, v4.s[2]
+	WORD $0x4fa41856 // fmla v22.4s, v2.4s, v4.s[3]
+	WORD $0x4f85105a // fmla v26.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5105e // fmla v30.4s, v2.4s, v5.s[1]
+	WORD $0x4f84106b // fmla v11.4s, v3.4s, v4.s[0]
+	WORD $0x4fa4106f // fmla v15.4s, v3.4s, v4.s[1]
+	WORD $0x4f841873 // fmla v19.4s, v3.4s, v4.s[2]
+	WORD $0x4fa41877 // fmla v23.4s, v3.4s, v4.s[3]
+	WORD $0x4f85107b // fmla v27.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5107f // fmla v31.4s, v3.4s, v5.s[1]
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4f851808 // fmla v8.4s, v0.4s, v5.s[2]
+	WORD $0x4fa5180c // fmla v12.4s, v0.4s, v5.s[3]
+	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
+	WORD $0x4fa61014 // fmla v20.4s, v0.4s, v6.s[1]
+	WORD $0x4f861818 // fmla v24.4s, v0.4s, v6.s[2]
+	WORD $0x4fa6181c // fmla v28.4s, v0.4s, v6.s[3]
+	WORD $0x4f851829 // fmla v9.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5182d // fmla v13.4s, v1.4s, v5.s[3]
+	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61035 // fmla v21.4s, v1.4s, v6.s[1]
+	WORD $0x4f861839 // fmla v25.4s, v1.4s, v6.s[2]
+	WORD $0x4fa6183d // fmla v29.4s, v1.4s, v6.s[3]
+	WORD $0x4f85184a // fmla v10.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5184e // fmla v14.4s, v2.4s, v5.s[3]
+	WORD $0x4f861052 // fmla v18.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61056 // fmla v22.4s, v2.4s, v6.s[1]
+	WORD $0x4f86185a // fmla v26.4s, v2.4s, v6.s[2]
+	WORD $0x4fa6185e // fmla v30.4s, v2.4s, v6.s[3]
+	WORD $0x4f85186b // fmla v11.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
+	WORD $0x4f861073 // fmla v19.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61077 // fmla v23.4s, v3.4s, v6.s[1]
+	WORD $0x4f86187b // fmla v27.4s, v3.4s, v6.s[2]
+	WORD $0x4fa6187f // fmla v31.4s, v3.4s, v6.s[3]
+	SUBS $2, R0, R0
+	BGE gemm_pairs
+gemm_single:
+	TBZ $0, R0, gemm_store
+	VLD1 (R1), [V4.S4]
+	FMOVD 16(R1), F5
+	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4f841008 // fmla v8.4s, v0.4s, v4.s[0]
+	WORD $0x4fa4100c // fmla v12.4s, v0.4s, v4.s[1]
+	WORD $0x4f841810 // fmla v16.4s, v0.4s, v4.s[2]
+	WORD $0x4fa41814 // fmla v20.4s, v0.4s, v4.s[3]
+	WORD $0x4f851018 // fmla v24.4s, v0.4s, v5.s[0]
+	WORD $0x4fa5101c // fmla v28.4s, v0.4s, v5.s[1]
+	WORD $0x4f841029 // fmla v9.4s, v1.4s, v4.s[0]
+	WORD $0x4fa4102d // fmla v13.4s, v1.4s, v4.s[1]
+	WORD $0x4f841831 // fmla v17.4s, v1.4s, v4.s[2]
+	WORD $0x4fa41835 // fmla v21.4s, v1.4s, v4.s[3]
+	WORD $0x4f851039 // fmla v25.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5103d // fmla v29.4s, v1.4s, v5.s[1]
+	WORD $0x4f84104a // fmla v10.4s, v2.4s, v4.s[0]
+	WORD $0x4fa4104e // fmla v14.4s, v2.4s, v4.s[1]
+	WORD $0x4f841852 // fmla v18.4s, v2.4s, v4.s[2]
+	WORD $0x4fa41856 // fmla v22.4s, v2.4s, v4.s[3]
+	WORD $0x4f85105a // fmla v26.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5105e // fmla v30.4s, v2.4s, v5.s[1]
+	WORD $0x4f84106b // fmla v11.4s, v3.4s, v4.s[0]
+	WORD $0x4fa4106f // fmla v15.4s, v3.4s, v4.s[1]
+	WORD $0x4f841873 // fmla v19.4s, v3.4s, v4.s[2]
+	WORD $0x4fa41877 // fmla v23.4s, v3.4s, v4.s[3]
+	WORD $0x4f85107b // fmla v27.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5107f // fmla v31.4s, v3.4s, v5.s[1]
+gemm_store:
+	MOVD c+24(FP), R3
+	MOVD ldc+32(FP), R4
+	LSL $2, R4, R4
+	MOVBU add+40(FP), R5
+	CBZW R5, gemm_set
+	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e28d408 // fadd v8.4s, v0.4s, v8.4s
+	WORD $0x4e29d429 // fadd v9.4s, v1.4s, v9.4s
+	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
+	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], (R3)(R4)
+	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e2cd40c // fadd v12.4s, v0.4s, v12.4s
+	WORD $0x4e2dd42d // fadd v13.4s, v1.4s, v13.4s
+	WORD $0x4e2ed44e // fadd v14.4s, v2.4s, v14.4s
+	WORD $0x4e2fd46f // fadd v15.4s, v3.4s, v15.4s
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], (R3)(R4)
+	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
+	WORD $0x4e31d431 // fadd v17.4s, v1.4s, v17.4s
+	WORD $0x4e32d452 // fadd v18.4s, v2.4s, v18.4s
+	WORD $0x4e33d473 // fadd v19.4s, v3.4s, v19.4s
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], (R3)(R4)
+	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e34d414 // fadd v20.4s, v0.4s, v20.4s
+	WORD $0x4e35d435 // fadd v21.4s, v1.4s, v21.4s
+	WORD $0x4e36d456 // fadd v22.4s, v2.4s, v22.4s
+	WORD $0x4e37d477 // fadd v23.4s, v3.4s, v23.4s
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], (R3)(R4)
+	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e38d418 // fadd v24.4s, v0.4s, v24.4s
+	WORD $0x4e39d439 // fadd v25.4s, v1.4s, v25.4s
+	WORD $0x4e3ad45a // fadd v26.4s, v2.4s, v26.4s
+	WORD $0x4e3bd47b // fadd v27.4s, v3.4s, v27.4s
+	VST1.P [V24.S4, V25.S4, V26.S4, V27.S4], (R3)(R4)
+	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x4e3cd41c // fadd v28.4s, v0.4s, v28.4s
+	WORD $0x4e3dd43d // fadd v29.4s, v1.4s, v29.4s
+	WORD $0x4e3ed45e // fadd v30.4s, v2.4s, v30.4s
+	WORD $0x4e3fd47f // fadd v31.4s, v3.4s, v31.4s
+	VST1 [V28.S4, V29.S4, V30.S4, V31.S4], (R3)
+	RET
+gemm_set:
+	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], (R3)(R4)
+	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], (R3)(R4)
+	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], (R3)(R4)
+	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], (R3)(R4)
+	VST1.P [V24.S4, V25.S4, V26.S4, V27.S4], (R3)(R4)
+	VST1 [V28.S4, V29.S4, V30.S4, V31.S4], (R3)
+	RET

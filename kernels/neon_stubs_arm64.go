@@ -68,3 +68,9 @@ func matVecB7NEON(y []float32, w []float32, x []float32, rows int, cols int, add
 //
 //go:noescape
 func matVecB8NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+
+// gemm6x16NEON sets (or with add, adds to) the 6×16 block of C at c, rows ldc
+// floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.
+//
+//go:noescape
+func gemm6x16NEON(kc int, a *float32, b *float32, c *float32, ldc int, add bool)

@@ -120,14 +120,7 @@ func TestEncoderRejects(t *testing.T) {
 func TestGenerated(t *testing.T) {
 	gen := func() (string, string) {
 		var fl file
-		dot(&fl)
-		axpy(&fl)
-		scale(&fl)
-		rank1Add(&fl)
-		matTVecAdd(&fl)
-		for batch := 1; batch <= maxBatch; batch++ {
-			matVec(&fl, batch)
-		}
+		emitAll(&fl)
 		return fl.assembly("// header"), fl.stubs("// header", "kernels")
 	}
 	s1, g1 := gen()

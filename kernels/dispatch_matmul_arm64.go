@@ -1,0 +1,15 @@
+//go:build !purego
+
+package kernels
+
+import "github.com/simdrnn/simdrnn/internal/level"
+
+// microKernel computes one MR×NR tile; see microKernelGeneric.
+func microKernel(kc int, a, b, c []float32, ldc int, add bool) {
+	if level.Active == level.NEON {
+		_ = c[(matMulMR-1)*ldc+matMulNR-1] // the tile lies inside c
+		gemm6x16NEON(kc, &a[0], &b[0], &c[0], ldc, add)
+		return
+	}
+	microKernelGeneric(kc, a, b, c, ldc, add)
+}
