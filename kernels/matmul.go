@@ -222,9 +222,29 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
 			}
 			continue
 		}
-		for p := 0; p < kc; p++ {
-			src := b[(pc+p)*ldb+jc+jr : (pc+p)*ldb+jc+jr+nr]
-			copy(panel[p*matMulNR:p*matMulNR+nr], src)
+		if nr < matMulNR {
+			for p := 0; p < kc; p++ {
+				src := b[(pc+p)*ldb+jc+jr : (pc+p)*ldb+jc+jr+nr]
+				copy(panel[p*matMulNR:p*matMulNR+nr], src)
+			}
+		}
+	}
+	if transB {
+		return
+	}
+	// Whole panels: walk the rows of B in groups, so the reads advance along
+	// a few rows at a time and each panel receives a contiguous run; a
+	// 16-float array assignment is a few vector moves, not a memmove call.
+	const group = 8
+	whole := nc / matMulNR * matMulNR
+	for p0 := 0; p0 < kc; p0 += group {
+		rows := min(group, kc-p0)
+		for jr := 0; jr < whole; jr += matMulNR {
+			panel := dst[jr*kc : jr*kc+matMulNR*kc]
+			for p := p0; p < p0+rows; p++ {
+				src := (*[matMulNR]float32)(b[(pc+p)*ldb+jc+jr:])
+				*(*[matMulNR]float32)(panel[p*matMulNR:]) = *src
+			}
 		}
 	}
 }
