@@ -184,19 +184,30 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
 	for ir := 0; ir < mc; ir += matMulMR {
 		panel := dst[ir*kc : ir*kc+matMulMR*kc]
 		mr := min(matMulMR, mc-ir)
-		if mr < matMulMR {
+		switch {
+		case mr == matMulMR && transA:
+			// op(A)[i][p] = a[p·lda + i]: six consecutive floats per p.
+			for p := 0; p < kc; p++ {
+				src := (*[matMulMR]float32)(a[(pc+p)*lda+ic+ir:])
+				*(*[matMulMR]float32)(panel[p*matMulMR:]) = *src
+			}
+		case mr == matMulMR:
+			// Six rows read side by side, each panel entry written once.
+			row := func(i int) []float32 { return a[(ic+ir+i)*lda+pc:][:kc] }
+			r0, r1, r2, r3, r4, r5 := row(0), row(1), row(2), row(3), row(4), row(5)
+			for p := range r0 {
+				d := (*[matMulMR]float32)(panel[p*matMulMR:])
+				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+			}
+		default:
 			clear(panel)
-		}
-		for i := 0; i < mr; i++ {
-			row := ic + ir + i
-			if transA {
+			for i := 0; i < mr; i++ {
 				for p := 0; p < kc; p++ {
-					panel[p*matMulMR+i] = a[(pc+p)*lda+row]
-				}
-			} else {
-				src := a[row*lda+pc : row*lda+pc+kc]
-				for p, v := range src {
-					panel[p*matMulMR+i] = v
+					if transA {
+						panel[p*matMulMR+i] = a[(pc+p)*lda+ic+ir+i]
+					} else {
+						panel[p*matMulMR+i] = a[(ic+ir+i)*lda+pc+p]
+					}
 				}
 			}
 		}
