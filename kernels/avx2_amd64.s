@@ -2006,6 +2006,4179 @@ mvb8_r1_end:
 	VZEROUPPER
 	RET
 
+DATA actconst<>+0(SB)/4, $0x7fffffff
+DATA actconst<>+4(SB)/4, $0x7fffffff
+DATA actconst<>+8(SB)/4, $0x7fffffff
+DATA actconst<>+12(SB)/4, $0x7fffffff
+DATA actconst<>+16(SB)/4, $0x7fffffff
+DATA actconst<>+20(SB)/4, $0x7fffffff
+DATA actconst<>+24(SB)/4, $0x7fffffff
+DATA actconst<>+28(SB)/4, $0x7fffffff
+DATA actconst<>+32(SB)/4, $0x80000000
+DATA actconst<>+36(SB)/4, $0x80000000
+DATA actconst<>+40(SB)/4, $0x80000000
+DATA actconst<>+44(SB)/4, $0x80000000
+DATA actconst<>+48(SB)/4, $0x80000000
+DATA actconst<>+52(SB)/4, $0x80000000
+DATA actconst<>+56(SB)/4, $0x80000000
+DATA actconst<>+60(SB)/4, $0x80000000
+DATA actconst<>+64(SB)/4, $0x3f800000
+DATA actconst<>+68(SB)/4, $0x3f800000
+DATA actconst<>+72(SB)/4, $0x3f800000
+DATA actconst<>+76(SB)/4, $0x3f800000
+DATA actconst<>+80(SB)/4, $0x3f800000
+DATA actconst<>+84(SB)/4, $0x3f800000
+DATA actconst<>+88(SB)/4, $0x3f800000
+DATA actconst<>+92(SB)/4, $0x3f800000
+DATA actconst<>+96(SB)/4, $0x3fb8aa3b
+DATA actconst<>+100(SB)/4, $0x3fb8aa3b
+DATA actconst<>+104(SB)/4, $0x3fb8aa3b
+DATA actconst<>+108(SB)/4, $0x3fb8aa3b
+DATA actconst<>+112(SB)/4, $0x3fb8aa3b
+DATA actconst<>+116(SB)/4, $0x3fb8aa3b
+DATA actconst<>+120(SB)/4, $0x3fb8aa3b
+DATA actconst<>+124(SB)/4, $0x3fb8aa3b
+DATA actconst<>+128(SB)/4, $0x3f318000
+DATA actconst<>+132(SB)/4, $0x3f318000
+DATA actconst<>+136(SB)/4, $0x3f318000
+DATA actconst<>+140(SB)/4, $0x3f318000
+DATA actconst<>+144(SB)/4, $0x3f318000
+DATA actconst<>+148(SB)/4, $0x3f318000
+DATA actconst<>+152(SB)/4, $0x3f318000
+DATA actconst<>+156(SB)/4, $0x3f318000
+DATA actconst<>+160(SB)/4, $0xb95e8083
+DATA actconst<>+164(SB)/4, $0xb95e8083
+DATA actconst<>+168(SB)/4, $0xb95e8083
+DATA actconst<>+172(SB)/4, $0xb95e8083
+DATA actconst<>+176(SB)/4, $0xb95e8083
+DATA actconst<>+180(SB)/4, $0xb95e8083
+DATA actconst<>+184(SB)/4, $0xb95e8083
+DATA actconst<>+188(SB)/4, $0xb95e8083
+DATA actconst<>+192(SB)/4, $0x39506967
+DATA actconst<>+196(SB)/4, $0x39506967
+DATA actconst<>+200(SB)/4, $0x39506967
+DATA actconst<>+204(SB)/4, $0x39506967
+DATA actconst<>+208(SB)/4, $0x39506967
+DATA actconst<>+212(SB)/4, $0x39506967
+DATA actconst<>+216(SB)/4, $0x39506967
+DATA actconst<>+220(SB)/4, $0x39506967
+DATA actconst<>+224(SB)/4, $0x3ab743ce
+DATA actconst<>+228(SB)/4, $0x3ab743ce
+DATA actconst<>+232(SB)/4, $0x3ab743ce
+DATA actconst<>+236(SB)/4, $0x3ab743ce
+DATA actconst<>+240(SB)/4, $0x3ab743ce
+DATA actconst<>+244(SB)/4, $0x3ab743ce
+DATA actconst<>+248(SB)/4, $0x3ab743ce
+DATA actconst<>+252(SB)/4, $0x3ab743ce
+DATA actconst<>+256(SB)/4, $0x3c088908
+DATA actconst<>+260(SB)/4, $0x3c088908
+DATA actconst<>+264(SB)/4, $0x3c088908
+DATA actconst<>+268(SB)/4, $0x3c088908
+DATA actconst<>+272(SB)/4, $0x3c088908
+DATA actconst<>+276(SB)/4, $0x3c088908
+DATA actconst<>+280(SB)/4, $0x3c088908
+DATA actconst<>+284(SB)/4, $0x3c088908
+DATA actconst<>+288(SB)/4, $0x3d2aa9c1
+DATA actconst<>+292(SB)/4, $0x3d2aa9c1
+DATA actconst<>+296(SB)/4, $0x3d2aa9c1
+DATA actconst<>+300(SB)/4, $0x3d2aa9c1
+DATA actconst<>+304(SB)/4, $0x3d2aa9c1
+DATA actconst<>+308(SB)/4, $0x3d2aa9c1
+DATA actconst<>+312(SB)/4, $0x3d2aa9c1
+DATA actconst<>+316(SB)/4, $0x3d2aa9c1
+DATA actconst<>+320(SB)/4, $0x3e2aaaaa
+DATA actconst<>+324(SB)/4, $0x3e2aaaaa
+DATA actconst<>+328(SB)/4, $0x3e2aaaaa
+DATA actconst<>+332(SB)/4, $0x3e2aaaaa
+DATA actconst<>+336(SB)/4, $0x3e2aaaaa
+DATA actconst<>+340(SB)/4, $0x3e2aaaaa
+DATA actconst<>+344(SB)/4, $0x3e2aaaaa
+DATA actconst<>+348(SB)/4, $0x3e2aaaaa
+DATA actconst<>+352(SB)/4, $0x3f000000
+DATA actconst<>+356(SB)/4, $0x3f000000
+DATA actconst<>+360(SB)/4, $0x3f000000
+DATA actconst<>+364(SB)/4, $0x3f000000
+DATA actconst<>+368(SB)/4, $0x3f000000
+DATA actconst<>+372(SB)/4, $0x3f000000
+DATA actconst<>+376(SB)/4, $0x3f000000
+DATA actconst<>+380(SB)/4, $0x3f000000
+DATA actconst<>+384(SB)/4, $0x0000007f
+DATA actconst<>+388(SB)/4, $0x0000007f
+DATA actconst<>+392(SB)/4, $0x0000007f
+DATA actconst<>+396(SB)/4, $0x0000007f
+DATA actconst<>+400(SB)/4, $0x0000007f
+DATA actconst<>+404(SB)/4, $0x0000007f
+DATA actconst<>+408(SB)/4, $0x0000007f
+DATA actconst<>+412(SB)/4, $0x0000007f
+DATA actconst<>+416(SB)/4, $0x42d00000
+DATA actconst<>+420(SB)/4, $0x42d00000
+DATA actconst<>+424(SB)/4, $0x42d00000
+DATA actconst<>+428(SB)/4, $0x42d00000
+DATA actconst<>+432(SB)/4, $0x42d00000
+DATA actconst<>+436(SB)/4, $0x42d00000
+DATA actconst<>+440(SB)/4, $0x42d00000
+DATA actconst<>+444(SB)/4, $0x42d00000
+DATA actconst<>+448(SB)/4, $0x41200000
+DATA actconst<>+452(SB)/4, $0x41200000
+DATA actconst<>+456(SB)/4, $0x41200000
+DATA actconst<>+460(SB)/4, $0x41200000
+DATA actconst<>+464(SB)/4, $0x41200000
+DATA actconst<>+468(SB)/4, $0x41200000
+DATA actconst<>+472(SB)/4, $0x41200000
+DATA actconst<>+476(SB)/4, $0x41200000
+DATA actconst<>+480(SB)/4, $0x3f200000
+DATA actconst<>+484(SB)/4, $0x3f200000
+DATA actconst<>+488(SB)/4, $0x3f200000
+DATA actconst<>+492(SB)/4, $0x3f200000
+DATA actconst<>+496(SB)/4, $0x3f200000
+DATA actconst<>+500(SB)/4, $0x3f200000
+DATA actconst<>+504(SB)/4, $0x3f200000
+DATA actconst<>+508(SB)/4, $0x3f200000
+DATA actconst<>+512(SB)/4, $0xbeaaaa99
+DATA actconst<>+516(SB)/4, $0xbeaaaa99
+DATA actconst<>+520(SB)/4, $0xbeaaaa99
+DATA actconst<>+524(SB)/4, $0xbeaaaa99
+DATA actconst<>+528(SB)/4, $0xbeaaaa99
+DATA actconst<>+532(SB)/4, $0xbeaaaa99
+DATA actconst<>+536(SB)/4, $0xbeaaaa99
+DATA actconst<>+540(SB)/4, $0xbeaaaa99
+DATA actconst<>+544(SB)/4, $0x3e088393
+DATA actconst<>+548(SB)/4, $0x3e088393
+DATA actconst<>+552(SB)/4, $0x3e088393
+DATA actconst<>+556(SB)/4, $0x3e088393
+DATA actconst<>+560(SB)/4, $0x3e088393
+DATA actconst<>+564(SB)/4, $0x3e088393
+DATA actconst<>+568(SB)/4, $0x3e088393
+DATA actconst<>+572(SB)/4, $0x3e088393
+DATA actconst<>+576(SB)/4, $0xbd5c1e2d
+DATA actconst<>+580(SB)/4, $0xbd5c1e2d
+DATA actconst<>+584(SB)/4, $0xbd5c1e2d
+DATA actconst<>+588(SB)/4, $0xbd5c1e2d
+DATA actconst<>+592(SB)/4, $0xbd5c1e2d
+DATA actconst<>+596(SB)/4, $0xbd5c1e2d
+DATA actconst<>+600(SB)/4, $0xbd5c1e2d
+DATA actconst<>+604(SB)/4, $0xbd5c1e2d
+DATA actconst<>+608(SB)/4, $0x3ca9134e
+DATA actconst<>+612(SB)/4, $0x3ca9134e
+DATA actconst<>+616(SB)/4, $0x3ca9134e
+DATA actconst<>+620(SB)/4, $0x3ca9134e
+DATA actconst<>+624(SB)/4, $0x3ca9134e
+DATA actconst<>+628(SB)/4, $0x3ca9134e
+DATA actconst<>+632(SB)/4, $0x3ca9134e
+DATA actconst<>+636(SB)/4, $0x3ca9134e
+DATA actconst<>+640(SB)/4, $0xbbbaf0ea
+DATA actconst<>+644(SB)/4, $0xbbbaf0ea
+DATA actconst<>+648(SB)/4, $0xbbbaf0ea
+DATA actconst<>+652(SB)/4, $0xbbbaf0ea
+DATA actconst<>+656(SB)/4, $0xbbbaf0ea
+DATA actconst<>+660(SB)/4, $0xbbbaf0ea
+DATA actconst<>+664(SB)/4, $0xbbbaf0ea
+DATA actconst<>+668(SB)/4, $0xbbbaf0ea
+GLOBL actconst<>(SB), RODATA|NOPTR, $672
+
+// func sigmoidAVX2(dst []float32, x []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-64
+	MOVQ hidden+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ batch+56(FP), DX
+
+sigmoidAVX2_row:
+	MOVQ hidden+48(FP), BX
+
+sigmoidAVX2_vectors:
+	CMPQ         BX, $0x08
+	JB           sigmoidAVX2_tail
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y4
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y1, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y1, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y1, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y1, Y4, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y4
+	VPSUBD       Y2, Y4, Y2
+	VPSUBD       Y1, Y4, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y5, Y1, Y0
+	VADDPS       Y5, Y1, Y2
+	VDIVPS       Y2, Y0, Y4
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y5, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y4, Y0
+	VFNMADD231PS Y1, Y4, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y4
+	VMOVUPS      Y4, (AX)
+	ADDQ         $0x20, AX
+	ADDQ         $0x20, CX
+	SUBQ         $0x08, BX
+	JMP          sigmoidAVX2_vectors
+
+sigmoidAVX2_tail:
+	TESTQ        BX, BX
+	JZ           sigmoidAVX2_next
+	VMOVSS       (CX), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y0, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y0, Y5
+	VFMADD213PS  Y5, Y2, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y0, Y5
+	VFMADD213PS  Y5, Y2, Y4
+	VFMADD213PS  Y0, Y2, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y4, Y0, Y1
+	VADDPS       Y4, Y0, Y2
+	VDIVPS       Y2, Y1, Y5
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y4, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y5, Y1
+	VFNMADD231PS Y0, Y5, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y5
+	VMOVSS       X5, (AX)
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, CX
+	DECQ         BX
+	JMP          sigmoidAVX2_tail
+
+sigmoidAVX2_next:
+	DECQ DX
+	JNZ  sigmoidAVX2_row
+	VZEROUPPER
+	RET
+
+// func tanhAVX2(dst []float32, x []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·tanhAVX2(SB), NOSPLIT, $0-64
+	MOVQ hidden+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ batch+56(FP), DX
+
+tanhAVX2_row:
+	MOVQ hidden+48(FP), BX
+
+tanhAVX2_vectors:
+	CMPQ         BX, $0x08
+	JB           tanhAVX2_tail
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
+	VFMADD231PS  actconst<>+160(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y2, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y2, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y3, Y5, Y3
+	VPSUBD       Y2, Y5, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y6, Y6, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VADDPS       Y6, Y3, Y5
+	VDIVPS       Y5, Y2, Y7
+	VSUBPS       Y5, Y3, Y8
+	VADDPS       Y6, Y8, Y8
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y5, Y7, Y2
+	VFNMADD231PS Y8, Y7, Y2
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y2, Y7
+	VSUBPS       Y7, Y3, Y7
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y3
+	VFMADD213PS  actconst<>+608(SB), Y2, Y3
+	VFMADD213PS  actconst<>+576(SB), Y2, Y3
+	VFMADD213PS  actconst<>+544(SB), Y2, Y3
+	VFMADD213PS  actconst<>+512(SB), Y2, Y3
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y3
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y3, Y7, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMOVUPS      Y7, (AX)
+	ADDQ         $0x20, AX
+	ADDQ         $0x20, CX
+	SUBQ         $0x08, BX
+	JMP          tanhAVX2_vectors
+
+tanhAVX2_tail:
+	TESTQ        BX, BX
+	JZ           tanhAVX2_next
+	VMOVSS       (CX), X4
+	VANDPS       actconst<>+0(SB), Y4, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y1, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y1, Y6
+	VFMADD213PS  Y6, Y3, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y1, Y6
+	VFMADD213PS  Y6, Y3, Y5
+	VFMADD213PS  Y1, Y3, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VADDPS       Y5, Y5, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y5, Y2, Y3
+	VDIVPS       Y3, Y1, Y6
+	VSUBPS       Y3, Y2, Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y3, Y6, Y1
+	VFNMADD231PS Y7, Y6, Y1
+	VRCPPS       Y3, Y3
+	VFMADD231PS  Y3, Y1, Y6
+	VSUBPS       Y6, Y2, Y6
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y6, Y6
+	VANDPS       actconst<>+32(SB), Y4, Y0
+	VORPS        Y0, Y6, Y6
+	VMOVSS       X6, (AX)
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, CX
+	DECQ         BX
+	JMP          tanhAVX2_tail
+
+tanhAVX2_next:
+	DECQ DX
+	JNZ  tanhAVX2_row
+	VZEROUPPER
+	RET
+
+// func reluAVX2(dst []float32, x []float32, hidden int, batch int)
+// Requires: AVX
+TEXT ·reluAVX2(SB), NOSPLIT, $0-64
+	MOVQ hidden+48(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dst_base+0(FP), AX
+	MOVQ x_base+24(FP), CX
+	MOVQ batch+56(FP), DX
+
+reluAVX2_row:
+	MOVQ hidden+48(FP), BX
+
+reluAVX2_vectors:
+	CMPQ    BX, $0x08
+	JB      reluAVX2_tail
+	VMOVUPS (CX), Y0
+	VXORPS  Y1, Y1, Y1
+	VMAXPS  Y0, Y1, Y0
+	VADDPS  Y1, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, BX
+	JMP     reluAVX2_vectors
+
+reluAVX2_tail:
+	TESTQ  BX, BX
+	JZ     reluAVX2_next
+	VMOVSS (CX), X2
+	VXORPS Y0, Y0, Y0
+	VMAXPS Y2, Y0, Y2
+	VADDPS Y0, Y2, Y2
+	VMOVSS X2, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   BX
+	JMP    reluAVX2_tail
+
+reluAVX2_next:
+	DECQ DX
+	JNZ  reluAVX2_row
+	VZEROUPPER
+	RET
+
+// func rnnTanhBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+// Requires: AVX, FMA3
+TEXT ·rnnTanhBackwardAVX2(SB), NOSPLIT, $0-88
+	MOVQ hidden+72(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dpre_base+0(FP), AX
+	MOVQ h_base+24(FP), CX
+	MOVQ dh_base+48(FP), DX
+	MOVQ batch+80(FP), BX
+
+rnnTanhBackwardAVX2_row:
+	MOVQ hidden+72(FP), SI
+
+rnnTanhBackwardAVX2_vectors:
+	CMPQ         SI, $0x08
+	JB           rnnTanhBackwardAVX2_tail
+	VMOVUPS      (CX), Y0
+	VMOVAPS      Y0, Y1
+	VFNMADD213PS actconst<>+64(SB), Y0, Y1
+	VMOVUPS      (DX), Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (AX)
+	ADDQ         $0x20, AX
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	SUBQ         $0x08, SI
+	JMP          rnnTanhBackwardAVX2_vectors
+
+rnnTanhBackwardAVX2_tail:
+	TESTQ        SI, SI
+	JZ           rnnTanhBackwardAVX2_next
+	VMOVSS       (CX), X2
+	VMOVAPS      Y2, Y0
+	VFNMADD213PS actconst<>+64(SB), Y2, Y0
+	VMOVSS       (DX), X2
+	VMULPS       Y0, Y2, Y0
+	VMOVSS       X0, (AX)
+	ADDQ         $0x04, AX
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	DECQ         SI
+	JMP          rnnTanhBackwardAVX2_tail
+
+rnnTanhBackwardAVX2_next:
+	DECQ BX
+	JNZ  rnnTanhBackwardAVX2_row
+	VZEROUPPER
+	RET
+
+// func rnnReLUBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+// Requires: AVX
+TEXT ·rnnReLUBackwardAVX2(SB), NOSPLIT, $0-88
+	MOVQ hidden+72(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dpre_base+0(FP), AX
+	MOVQ h_base+24(FP), CX
+	MOVQ dh_base+48(FP), DX
+	MOVQ batch+80(FP), BX
+
+rnnReLUBackwardAVX2_row:
+	MOVQ hidden+72(FP), SI
+
+rnnReLUBackwardAVX2_vectors:
+	CMPQ    SI, $0x08
+	JB      rnnReLUBackwardAVX2_tail
+	VMOVUPS (CX), Y0
+	VXORPS  Y1, Y1, Y1
+	VCMPPS  $0x02, Y1, Y0, Y0
+	VMOVUPS (DX), Y1
+	VANDNPS Y1, Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, SI
+	JMP     rnnReLUBackwardAVX2_vectors
+
+rnnReLUBackwardAVX2_tail:
+	TESTQ   SI, SI
+	JZ      rnnReLUBackwardAVX2_next
+	VMOVSS  (CX), X2
+	VXORPS  Y0, Y0, Y0
+	VCMPPS  $0x02, Y0, Y2, Y2
+	VMOVSS  (DX), X3
+	VANDNPS Y3, Y2, Y2
+	VMOVSS  X2, (AX)
+	ADDQ    $0x04, AX
+	ADDQ    $0x04, CX
+	ADDQ    $0x04, DX
+	DECQ    SI
+	JMP     rnnReLUBackwardAVX2_tail
+
+rnnReLUBackwardAVX2_next:
+	DECQ BX
+	JNZ  rnnReLUBackwardAVX2_row
+	VZEROUPPER
+	RET
+
+// func lstmForwardAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·lstmForwardAVX2(SB), NOSPLIT, $0-112
+	MOVQ hidden+96(FP), AX
+	SHLQ $0x02, AX
+	MOVQ h_base+0(FP), CX
+	MOVQ c_base+24(FP), DX
+	MOVQ gates_base+48(FP), BX
+	LEAQ (AX)(AX*2), SI
+	MOVQ batch+104(FP), DI
+
+lstmForwardAVX2_row:
+	MOVQ hidden+96(FP), R8
+
+lstmForwardAVX2_pairs:
+	CMPQ         R8, $0x10
+	JB           lstmForwardAVX2_vectors
+	VMOVUPS      (BX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y6, Y1, Y0
+	VADDPS       Y6, Y1, Y2
+	VDIVPS       Y2, Y0, Y5
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y6, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y5, Y0
+	VFNMADD231PS Y1, Y5, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y5
+	VMOVUPS      (BX)(AX*2), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y6, Y2
+	VPSRAD       $0x01, Y2, Y6
+	VPSUBD       Y6, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y6, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y8, Y8, Y2
+	VMOVUPS      actconst<>+64(SB), Y6
+	VADDPS       Y8, Y6, Y7
+	VDIVPS       Y7, Y2, Y9
+	VSUBPS       Y7, Y6, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y9, Y2
+	VFNMADD231PS Y10, Y9, Y2
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y2, Y9
+	VSUBPS       Y9, Y6, Y9
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y6
+	VFMADD213PS  actconst<>+608(SB), Y2, Y6
+	VFMADD213PS  actconst<>+576(SB), Y2, Y6
+	VFMADD213PS  actconst<>+544(SB), Y2, Y6
+	VFMADD213PS  actconst<>+512(SB), Y2, Y6
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y6
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y6, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y7, Y2, Y1
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y6, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y1, Y6
+	VMOVUPS      (DX), Y1
+	VFMADD213PS  Y0, Y6, Y1
+	VMOVUPS      Y1, (DX)
+	VMOVUPS      (BX)(SI*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y0, Y7, Y2, Y0
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y0, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y5, Y6, Y0
+	VFNMADD231PS Y2, Y6, Y0
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y0, Y6
+	VMOVUPS      32(BX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y5, Y7, Y5
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y0, Y8, Y2, Y0
+	VADDPS       Y8, Y2, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y8, Y2, Y2
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y5, Y7, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y0, Y7
+	VMOVUPS      32(BX)(AX*2), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y2, Y5, Y5
+	VADDPS       Y5, Y5, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y8, Y5
+	VFMADD231PS  actconst<>+160(SB), Y8, Y5
+	VMULPS       Y5, Y5, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y5, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y5, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y8, Y5
+	VPSRAD       $0x01, Y5, Y8
+	VPSUBD       Y8, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y8, Y9, Y8
+	VPSUBD       Y5, Y9, Y5
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y5, Y10, Y10
+	VADDPS       Y10, Y10, Y5
+	VMOVUPS      actconst<>+64(SB), Y8
+	VADDPS       Y10, Y8, Y9
+	VDIVPS       Y9, Y5, Y11
+	VSUBPS       Y9, Y8, Y12
+	VADDPS       Y10, Y12, Y12
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y9, Y11, Y5
+	VFNMADD231PS Y12, Y11, Y5
+	VRCPPS       Y9, Y9
+	VFMADD231PS  Y9, Y5, Y11
+	VSUBPS       Y11, Y8, Y11
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+640(SB), Y8
+	VFMADD213PS  actconst<>+608(SB), Y5, Y8
+	VFMADD213PS  actconst<>+576(SB), Y5, Y8
+	VFMADD213PS  actconst<>+544(SB), Y5, Y8
+	VFMADD213PS  actconst<>+512(SB), Y5, Y8
+	VMULPS       Y2, Y5, Y5
+	VFMADD213PS  Y2, Y5, Y8
+	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
+	VBLENDVPS    Y2, Y8, Y11, Y11
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y11, Y11
+	VMULPS       Y11, Y7, Y0
+	VMOVUPS      32(BX)(AX*1), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y5
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y5, Y7, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
+	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y5, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y5
+	VPSRAD       $0x01, Y5, Y7
+	VPSUBD       Y7, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y5, Y8, Y5
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VMOVUPS      actconst<>+64(SB), Y5
+	VBLENDVPS    Y2, Y9, Y5, Y2
+	VADDPS       Y9, Y5, Y7
+	VDIVPS       Y7, Y2, Y8
+	VSUBPS       Y7, Y5, Y5
+	VADDPS       Y9, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y8, Y2
+	VFNMADD231PS Y5, Y8, Y2
+	VRCPPS       Y7, Y5
+	VFMADD231PS  Y5, Y2, Y8
+	VMOVUPS      32(DX), Y2
+	VFMADD213PS  Y0, Y8, Y2
+	VMOVUPS      Y2, 32(DX)
+	VMOVUPS      32(BX)(SI*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y5
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y5, Y7, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
+	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y5, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y5
+	VPSRAD       $0x01, Y5, Y7
+	VPSUBD       Y7, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y5, Y8, Y5
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VMOVUPS      actconst<>+64(SB), Y5
+	VBLENDVPS    Y0, Y9, Y5, Y0
+	VADDPS       Y9, Y5, Y7
+	VDIVPS       Y7, Y0, Y8
+	VSUBPS       Y7, Y5, Y5
+	VADDPS       Y9, Y5, Y5
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y7, Y8, Y0
+	VFNMADD231PS Y5, Y8, Y0
+	VRCPPS       Y7, Y5
+	VFMADD231PS  Y5, Y0, Y8
+	VANDPS       actconst<>+0(SB), Y1, Y0
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y0, Y5, Y5
+	VADDPS       Y5, Y5, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
+	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y5, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y5, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y7, Y5
+	VPSRAD       $0x01, Y5, Y7
+	VPSUBD       Y7, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y7, Y9, Y7
+	VPSUBD       Y5, Y9, Y5
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y5, Y10, Y10
+	VADDPS       Y10, Y10, Y5
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y10, Y7, Y9
+	VDIVPS       Y9, Y5, Y11
+	VSUBPS       Y9, Y7, Y12
+	VADDPS       Y10, Y12, Y12
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y9, Y11, Y5
+	VFNMADD231PS Y12, Y11, Y5
+	VRCPPS       Y9, Y9
+	VFMADD231PS  Y9, Y5, Y11
+	VSUBPS       Y11, Y7, Y11
+	VMULPS       Y0, Y0, Y5
+	VMOVUPS      actconst<>+640(SB), Y7
+	VFMADD213PS  actconst<>+608(SB), Y5, Y7
+	VFMADD213PS  actconst<>+576(SB), Y5, Y7
+	VFMADD213PS  actconst<>+544(SB), Y5, Y7
+	VFMADD213PS  actconst<>+512(SB), Y5, Y7
+	VMULPS       Y0, Y5, Y5
+	VFMADD213PS  Y0, Y5, Y7
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y7, Y11, Y11
+	VANDPS       actconst<>+32(SB), Y1, Y0
+	VORPS        Y0, Y11, Y11
+	VMULPS       Y11, Y6, Y0
+	VMOVUPS      Y0, (CX)
+	VANDPS       actconst<>+0(SB), Y2, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y1
+	VFMADD231PS  actconst<>+160(SB), Y5, Y1
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y1
+	VPSRAD       $0x01, Y1, Y5
+	VPSUBD       Y5, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y1, Y6, Y1
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y7, Y7, Y1
+	VMOVUPS      actconst<>+64(SB), Y5
+	VADDPS       Y7, Y5, Y6
+	VDIVPS       Y6, Y1, Y9
+	VSUBPS       Y6, Y5, Y10
+	VADDPS       Y7, Y10, Y10
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y6, Y9, Y1
+	VFNMADD231PS Y10, Y9, Y1
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y1, Y9
+	VSUBPS       Y9, Y5, Y9
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y5
+	VFMADD213PS  actconst<>+608(SB), Y1, Y5
+	VFMADD213PS  actconst<>+576(SB), Y1, Y5
+	VFMADD213PS  actconst<>+544(SB), Y1, Y5
+	VFMADD213PS  actconst<>+512(SB), Y1, Y5
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y5
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y5, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y2, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y8, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	SUBQ         $0x10, R8
+	JMP          lstmForwardAVX2_pairs
+
+lstmForwardAVX2_vectors:
+	CMPQ         R8, $0x08
+	JB           lstmForwardAVX2_tail
+	VMOVUPS      (BX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y6, Y1, Y0
+	VADDPS       Y6, Y1, Y2
+	VDIVPS       Y2, Y0, Y5
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y6, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y5, Y0
+	VFNMADD231PS Y1, Y5, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y5
+	VMOVUPS      (BX)(AX*2), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y6, Y2
+	VPSRAD       $0x01, Y2, Y6
+	VPSUBD       Y6, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y6, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y8, Y8, Y2
+	VMOVUPS      actconst<>+64(SB), Y6
+	VADDPS       Y8, Y6, Y7
+	VDIVPS       Y7, Y2, Y9
+	VSUBPS       Y7, Y6, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y9, Y2
+	VFNMADD231PS Y10, Y9, Y2
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y2, Y9
+	VSUBPS       Y9, Y6, Y9
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y6
+	VFMADD213PS  actconst<>+608(SB), Y2, Y6
+	VFMADD213PS  actconst<>+576(SB), Y2, Y6
+	VFMADD213PS  actconst<>+544(SB), Y2, Y6
+	VFMADD213PS  actconst<>+512(SB), Y2, Y6
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y6
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y6, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y7, Y2, Y1
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y6, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y1, Y6
+	VMOVUPS      (DX), Y1
+	VFMADD213PS  Y0, Y6, Y1
+	VMOVUPS      Y1, (DX)
+	VMOVUPS      (BX)(SI*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y0, Y7, Y2, Y0
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y0, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y5, Y6, Y0
+	VFNMADD231PS Y2, Y6, Y0
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y0, Y6
+	VANDPS       actconst<>+0(SB), Y1, Y0
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y0, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y5, Y7, Y5
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y8, Y8, Y2
+	VMOVUPS      actconst<>+64(SB), Y5
+	VADDPS       Y8, Y5, Y7
+	VDIVPS       Y7, Y2, Y9
+	VSUBPS       Y7, Y5, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y9, Y2
+	VFNMADD231PS Y10, Y9, Y2
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y2, Y9
+	VSUBPS       Y9, Y5, Y9
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+640(SB), Y5
+	VFMADD213PS  actconst<>+608(SB), Y2, Y5
+	VFMADD213PS  actconst<>+576(SB), Y2, Y5
+	VFMADD213PS  actconst<>+544(SB), Y2, Y5
+	VFMADD213PS  actconst<>+512(SB), Y2, Y5
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y2, Y5
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y5, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y1, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y6, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	SUBQ         $0x08, R8
+	JMP          lstmForwardAVX2_vectors
+
+lstmForwardAVX2_tail:
+	TESTQ        R8, R8
+	JZ           lstmForwardAVX2_next
+	VMOVSS       (BX), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y0, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VFMADD213PS  Y0, Y2, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y5, Y0, Y1
+	VADDPS       Y5, Y0, Y2
+	VDIVPS       Y2, Y1, Y6
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y5, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VFNMADD231PS Y0, Y6, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y6
+	VMOVSS       (BX)(AX*2), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VFMADD213PS  Y1, Y5, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y7, Y7, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y8
+	VSUBPS       Y5, Y2, Y9
+	VADDPS       Y7, Y9, Y9
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y8, Y1
+	VFNMADD231PS Y9, Y8, Y1
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y1, Y8
+	VSUBPS       Y8, Y2, Y8
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y8, Y8
+	VANDPS       actconst<>+32(SB), Y3, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y6, Y0
+	VMOVSS       (BX)(AX*1), X3
+	VANDPS       actconst<>+0(SB), Y3, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y3, Y6, Y1, Y2
+	VADDPS       Y6, Y1, Y5
+	VDIVPS       Y5, Y2, Y7
+	VSUBPS       Y5, Y1, Y1
+	VADDPS       Y6, Y1, Y1
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y5, Y7, Y2
+	VFNMADD231PS Y1, Y7, Y2
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y2, Y7
+	VMOVSS       (DX), X4
+	VFMADD213PS  Y0, Y7, Y4
+	VMOVSS       X4, (DX)
+	VMOVSS       (BX)(SI*1), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y0, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VFMADD213PS  Y0, Y2, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y5, Y0, Y1
+	VADDPS       Y5, Y0, Y2
+	VDIVPS       Y2, Y1, Y6
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y5, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VFNMADD231PS Y0, Y6, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y6
+	VANDPS       actconst<>+0(SB), Y4, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VFMADD213PS  Y1, Y5, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y7, Y7, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y8
+	VSUBPS       Y5, Y2, Y9
+	VADDPS       Y7, Y9, Y9
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y8, Y1
+	VFNMADD231PS Y9, Y8, Y1
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y1, Y8
+	VSUBPS       Y8, Y2, Y8
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y8, Y8
+	VANDPS       actconst<>+32(SB), Y4, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y6, Y0
+	VMOVSS       X0, (CX)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	DECQ         R8
+	JMP          lstmForwardAVX2_tail
+
+lstmForwardAVX2_next:
+	ADDQ SI, BX
+	DECQ DI
+	JNZ  lstmForwardAVX2_row
+	VZEROUPPER
+	RET
+
+// func gruForwardAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gruForwardAVX2(SB), NOSPLIT, $0-136
+	MOVQ hidden+120(FP), AX
+	SHLQ $0x02, AX
+	MOVQ hNew_base+0(FP), CX
+	MOVQ h_base+24(FP), DX
+	MOVQ inputGates_base+48(FP), BX
+	MOVQ hiddenGates_base+72(FP), SI
+	MOVQ batch+128(FP), DI
+
+gruForwardAVX2_row:
+	MOVQ hidden+120(FP), R8
+
+gruForwardAVX2_vectors:
+	CMPQ         R8, $0x08
+	JB           gruForwardAVX2_tail
+	VMOVUPS      (BX), Y0
+	VADDPS       (SI), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y8, Y1, Y0
+	VADDPS       Y8, Y1, Y2
+	VDIVPS       Y2, Y0, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VFNMADD231PS Y1, Y7, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      (SI)(AX*2), Y0
+	VMOVUPS      (BX)(AX*2), Y1
+	VFMADD213PS  Y1, Y7, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y2, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y2, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y2, Y8, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y9, Y9, Y2
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y9, Y7, Y8
+	VDIVPS       Y8, Y2, Y10
+	VSUBPS       Y8, Y7, Y11
+	VADDPS       Y9, Y11, Y11
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y8, Y10, Y2
+	VFNMADD231PS Y11, Y10, Y2
+	VRCPPS       Y8, Y8
+	VFMADD231PS  Y8, Y2, Y10
+	VSUBPS       Y10, Y7, Y10
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y7
+	VFMADD213PS  actconst<>+608(SB), Y2, Y7
+	VFMADD213PS  actconst<>+576(SB), Y2, Y7
+	VFMADD213PS  actconst<>+544(SB), Y2, Y7
+	VFMADD213PS  actconst<>+512(SB), Y2, Y7
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y7
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y7, Y10, Y10
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y10, Y10
+	VMOVUPS      (BX)(AX*1), Y0
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y8, Y1, Y0
+	VADDPS       Y8, Y1, Y2
+	VDIVPS       Y2, Y0, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VFNMADD231PS Y1, Y7, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      (DX), Y0
+	VSUBPS       Y10, Y0, Y0
+	VFMADD213PS  Y10, Y7, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	SUBQ         $0x08, R8
+	JMP          gruForwardAVX2_vectors
+
+gruForwardAVX2_tail:
+	TESTQ        R8, R8
+	JZ           gruForwardAVX2_next
+	VMOVSS       (BX), X3
+	VMOVSS       (SI), X4
+	VADDPS       Y4, Y3, Y3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y0, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VFMADD213PS  Y0, Y2, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y7, Y0, Y1
+	VADDPS       Y7, Y0, Y2
+	VDIVPS       Y2, Y1, Y8
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y7, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VFNMADD231PS Y0, Y8, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y8
+	VMOVSS       (SI)(AX*2), X5
+	VMOVSS       (BX)(AX*2), X4
+	VFMADD213PS  Y4, Y8, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VADDPS       Y8, Y8, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y8, Y2, Y7
+	VDIVPS       Y7, Y1, Y9
+	VSUBPS       Y7, Y2, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y9, Y1
+	VFNMADD231PS Y10, Y9, Y1
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y1, Y9
+	VSUBPS       Y9, Y2, Y9
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y5, Y0
+	VORPS        Y0, Y9, Y9
+	VMOVSS       (BX)(AX*1), X6
+	VMOVSS       (SI)(AX*1), X4
+	VADDPS       Y4, Y6, Y6
+	VANDPS       actconst<>+0(SB), Y6, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y0, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VFMADD213PS  Y0, Y2, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y6, Y7, Y0, Y1
+	VADDPS       Y7, Y0, Y2
+	VDIVPS       Y2, Y1, Y8
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y7, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VFNMADD231PS Y0, Y8, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y8
+	VMOVSS       (DX), X4
+	VSUBPS       Y9, Y4, Y0
+	VFMADD213PS  Y9, Y8, Y0
+	VMOVSS       X0, (CX)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	DECQ         R8
+	JMP          gruForwardAVX2_tail
+
+gruForwardAVX2_next:
+	LEAQ (BX)(AX*2), BX
+	LEAQ (SI)(AX*2), SI
+	DECQ DI
+	JNZ  gruForwardAVX2_row
+	VZEROUPPER
+	RET
+
+// func lstmForwardCacheAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·lstmForwardCacheAVX2(SB), NOSPLIT, $0-112
+	MOVQ hidden+96(FP), AX
+	SHLQ $0x02, AX
+	MOVQ h_base+0(FP), CX
+	MOVQ c_base+24(FP), DX
+	MOVQ gates_base+48(FP), BX
+	MOVQ cache_base+72(FP), SI
+	LEAQ (AX)(AX*2), DI
+	MOVQ batch+104(FP), R8
+
+lstmForwardCacheAVX2_row:
+	MOVQ hidden+96(FP), R9
+
+lstmForwardCacheAVX2_pairs:
+	CMPQ         R9, $0x10
+	JB           lstmForwardCacheAVX2_vectors
+	VMOVUPS      (BX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y6, Y1, Y0
+	VADDPS       Y6, Y1, Y2
+	VDIVPS       Y2, Y0, Y5
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y6, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y5, Y0
+	VFNMADD231PS Y1, Y5, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y5
+	VMOVUPS      Y5, (SI)
+	VMOVUPS      (BX)(AX*2), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y6, Y2
+	VPSRAD       $0x01, Y2, Y6
+	VPSUBD       Y6, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y6, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y8, Y8, Y2
+	VMOVUPS      actconst<>+64(SB), Y6
+	VADDPS       Y8, Y6, Y7
+	VDIVPS       Y7, Y2, Y9
+	VSUBPS       Y7, Y6, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y9, Y2
+	VFNMADD231PS Y10, Y9, Y2
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y2, Y9
+	VSUBPS       Y9, Y6, Y9
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y6
+	VFMADD213PS  actconst<>+608(SB), Y2, Y6
+	VFMADD213PS  actconst<>+576(SB), Y2, Y6
+	VFMADD213PS  actconst<>+544(SB), Y2, Y6
+	VFMADD213PS  actconst<>+512(SB), Y2, Y6
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y6
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y6, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y9, Y9
+	VMOVUPS      Y9, (SI)(AX*2)
+	VMULPS       Y9, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y7, Y2, Y1
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y6, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y1, Y6
+	VMOVUPS      Y6, (SI)(AX*1)
+	VMOVUPS      (DX), Y1
+	VFMADD213PS  Y0, Y6, Y1
+	VMOVUPS      Y1, (DX)
+	VMOVUPS      (BX)(DI*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y0, Y7, Y2, Y0
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y0, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y5, Y6, Y0
+	VFNMADD231PS Y2, Y6, Y0
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y0, Y6
+	VMOVUPS      Y6, (SI)(DI*1)
+	VMOVUPS      32(BX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y5, Y7, Y5
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y0, Y8, Y2, Y0
+	VADDPS       Y8, Y2, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y8, Y2, Y2
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y5, Y7, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y0, Y7
+	VMOVUPS      Y7, 32(SI)
+	VMOVUPS      32(BX)(AX*2), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y2, Y5, Y5
+	VADDPS       Y5, Y5, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y8
+	VROUNDPS     $0x00, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y8, Y5
+	VFMADD231PS  actconst<>+160(SB), Y8, Y5
+	VMULPS       Y5, Y5, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y5, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y5, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y8, Y5
+	VPSRAD       $0x01, Y5, Y8
+	VPSUBD       Y8, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y8, Y9, Y8
+	VPSUBD       Y5, Y9, Y5
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y8, Y10, Y10
+	VMULPS       Y5, Y10, Y10
+	VADDPS       Y10, Y10, Y5
+	VMOVUPS      actconst<>+64(SB), Y8
+	VADDPS       Y10, Y8, Y9
+	VDIVPS       Y9, Y5, Y11
+	VSUBPS       Y9, Y8, Y12
+	VADDPS       Y10, Y12, Y12
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y9, Y11, Y5
+	VFNMADD231PS Y12, Y11, Y5
+	VRCPPS       Y9, Y9
+	VFMADD231PS  Y9, Y5, Y11
+	VSUBPS       Y11, Y8, Y11
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+640(SB), Y8
+	VFMADD213PS  actconst<>+608(SB), Y5, Y8
+	VFMADD213PS  actconst<>+576(SB), Y5, Y8
+	VFMADD213PS  actconst<>+544(SB), Y5, Y8
+	VFMADD213PS  actconst<>+512(SB), Y5, Y8
+	VMULPS       Y2, Y5, Y5
+	VFMADD213PS  Y2, Y5, Y8
+	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
+	VBLENDVPS    Y2, Y8, Y11, Y11
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y11, Y11
+	VMOVUPS      Y11, 32(SI)(AX*2)
+	VMULPS       Y11, Y7, Y0
+	VMOVUPS      32(BX)(AX*1), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y5
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y5, Y7, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
+	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y5, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y5
+	VPSRAD       $0x01, Y5, Y7
+	VPSUBD       Y7, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y5, Y8, Y5
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VMOVUPS      actconst<>+64(SB), Y5
+	VBLENDVPS    Y2, Y9, Y5, Y2
+	VADDPS       Y9, Y5, Y7
+	VDIVPS       Y7, Y2, Y8
+	VSUBPS       Y7, Y5, Y5
+	VADDPS       Y9, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y8, Y2
+	VFNMADD231PS Y5, Y8, Y2
+	VRCPPS       Y7, Y5
+	VFMADD231PS  Y5, Y2, Y8
+	VMOVUPS      Y8, 32(SI)(AX*1)
+	VMOVUPS      32(DX), Y2
+	VFMADD213PS  Y0, Y8, Y2
+	VMOVUPS      Y2, 32(DX)
+	VMOVUPS      32(BX)(DI*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y5
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y5, Y7, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
+	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y5, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y5
+	VPSRAD       $0x01, Y5, Y7
+	VPSUBD       Y7, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y5, Y8, Y5
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y5, Y9, Y9
+	VMOVUPS      actconst<>+64(SB), Y5
+	VBLENDVPS    Y0, Y9, Y5, Y0
+	VADDPS       Y9, Y5, Y7
+	VDIVPS       Y7, Y0, Y8
+	VSUBPS       Y7, Y5, Y5
+	VADDPS       Y9, Y5, Y5
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y7, Y8, Y0
+	VFNMADD231PS Y5, Y8, Y0
+	VRCPPS       Y7, Y5
+	VFMADD231PS  Y5, Y0, Y8
+	VMOVUPS      Y8, 32(SI)(DI*1)
+	VANDPS       actconst<>+0(SB), Y1, Y0
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y0, Y5, Y5
+	VADDPS       Y5, Y5, Y5
+	VMULPS       actconst<>+96(SB), Y5, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
+	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y5, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y5, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y5, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y7, Y5
+	VPSRAD       $0x01, Y5, Y7
+	VPSUBD       Y7, Y5, Y5
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y7, Y9, Y7
+	VPSUBD       Y5, Y9, Y5
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y5, Y5
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y5, Y10, Y10
+	VADDPS       Y10, Y10, Y5
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y10, Y7, Y9
+	VDIVPS       Y9, Y5, Y11
+	VSUBPS       Y9, Y7, Y12
+	VADDPS       Y10, Y12, Y12
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y9, Y11, Y5
+	VFNMADD231PS Y12, Y11, Y5
+	VRCPPS       Y9, Y9
+	VFMADD231PS  Y9, Y5, Y11
+	VSUBPS       Y11, Y7, Y11
+	VMULPS       Y0, Y0, Y5
+	VMOVUPS      actconst<>+640(SB), Y7
+	VFMADD213PS  actconst<>+608(SB), Y5, Y7
+	VFMADD213PS  actconst<>+576(SB), Y5, Y7
+	VFMADD213PS  actconst<>+544(SB), Y5, Y7
+	VFMADD213PS  actconst<>+512(SB), Y5, Y7
+	VMULPS       Y0, Y5, Y5
+	VFMADD213PS  Y0, Y5, Y7
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y7, Y11, Y11
+	VANDPS       actconst<>+32(SB), Y1, Y0
+	VORPS        Y0, Y11, Y11
+	VMULPS       Y11, Y6, Y0
+	VMOVUPS      Y0, (CX)
+	VANDPS       actconst<>+0(SB), Y2, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y1
+	VFMADD231PS  actconst<>+160(SB), Y5, Y1
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y1
+	VPSRAD       $0x01, Y1, Y5
+	VPSUBD       Y5, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y1, Y6, Y1
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y7, Y7, Y1
+	VMOVUPS      actconst<>+64(SB), Y5
+	VADDPS       Y7, Y5, Y6
+	VDIVPS       Y6, Y1, Y9
+	VSUBPS       Y6, Y5, Y10
+	VADDPS       Y7, Y10, Y10
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y6, Y9, Y1
+	VFNMADD231PS Y10, Y9, Y1
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y1, Y9
+	VSUBPS       Y9, Y5, Y9
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y5
+	VFMADD213PS  actconst<>+608(SB), Y1, Y5
+	VFMADD213PS  actconst<>+576(SB), Y1, Y5
+	VFMADD213PS  actconst<>+544(SB), Y1, Y5
+	VFMADD213PS  actconst<>+512(SB), Y1, Y5
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y5
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y5, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y2, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y8, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	SUBQ         $0x10, R9
+	JMP          lstmForwardCacheAVX2_pairs
+
+lstmForwardCacheAVX2_vectors:
+	CMPQ         R9, $0x08
+	JB           lstmForwardCacheAVX2_tail
+	VMOVUPS      (BX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y6, Y1, Y0
+	VADDPS       Y6, Y1, Y2
+	VDIVPS       Y2, Y0, Y5
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y6, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y5, Y0
+	VFNMADD231PS Y1, Y5, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y5
+	VMOVUPS      Y5, (SI)
+	VMOVUPS      (BX)(AX*2), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y6
+	VROUNDPS     $0x00, Y6, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y6, Y2
+	VPSRAD       $0x01, Y2, Y6
+	VPSUBD       Y6, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y6, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y8, Y8, Y2
+	VMOVUPS      actconst<>+64(SB), Y6
+	VADDPS       Y8, Y6, Y7
+	VDIVPS       Y7, Y2, Y9
+	VSUBPS       Y7, Y6, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y9, Y2
+	VFNMADD231PS Y10, Y9, Y2
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y2, Y9
+	VSUBPS       Y9, Y6, Y9
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y6
+	VFMADD213PS  actconst<>+608(SB), Y2, Y6
+	VFMADD213PS  actconst<>+576(SB), Y2, Y6
+	VFMADD213PS  actconst<>+544(SB), Y2, Y6
+	VFMADD213PS  actconst<>+512(SB), Y2, Y6
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y6
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y6, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y9, Y9
+	VMOVUPS      Y9, (SI)(AX*2)
+	VMULPS       Y9, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y7, Y2, Y1
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y6, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y1, Y6
+	VMOVUPS      Y6, (SI)(AX*1)
+	VMOVUPS      (DX), Y1
+	VFMADD213PS  Y0, Y6, Y1
+	VMOVUPS      Y1, (DX)
+	VMOVUPS      (BX)(DI*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+416(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y0, Y7, Y2, Y0
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y0, Y6
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y5, Y6, Y0
+	VFNMADD231PS Y2, Y6, Y0
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y0, Y6
+	VMOVUPS      Y6, (SI)(DI*1)
+	VANDPS       actconst<>+0(SB), Y1, Y0
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y0, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y2, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y5, Y2
+	VPSRAD       $0x01, Y2, Y5
+	VPSUBD       Y5, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y5, Y7, Y5
+	VPSUBD       Y2, Y7, Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y2, Y8, Y8
+	VADDPS       Y8, Y8, Y2
+	VMOVUPS      actconst<>+64(SB), Y5
+	VADDPS       Y8, Y5, Y7
+	VDIVPS       Y7, Y2, Y9
+	VSUBPS       Y7, Y5, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y7, Y9, Y2
+	VFNMADD231PS Y10, Y9, Y2
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y2, Y9
+	VSUBPS       Y9, Y5, Y9
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+640(SB), Y5
+	VFMADD213PS  actconst<>+608(SB), Y2, Y5
+	VFMADD213PS  actconst<>+576(SB), Y2, Y5
+	VFMADD213PS  actconst<>+544(SB), Y2, Y5
+	VFMADD213PS  actconst<>+512(SB), Y2, Y5
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y2, Y5
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y5, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y1, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y6, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	SUBQ         $0x08, R9
+	JMP          lstmForwardCacheAVX2_vectors
+
+lstmForwardCacheAVX2_tail:
+	TESTQ        R9, R9
+	JZ           lstmForwardCacheAVX2_next
+	VMOVSS       (BX), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y0, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VFMADD213PS  Y0, Y2, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y5, Y0, Y1
+	VADDPS       Y5, Y0, Y2
+	VDIVPS       Y2, Y1, Y6
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y5, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VFNMADD231PS Y0, Y6, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y6
+	VMOVSS       X6, (SI)
+	VMOVSS       (BX)(AX*2), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VFMADD213PS  Y1, Y5, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y7, Y7, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y8
+	VSUBPS       Y5, Y2, Y9
+	VADDPS       Y7, Y9, Y9
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y8, Y1
+	VFNMADD231PS Y9, Y8, Y1
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y1, Y8
+	VSUBPS       Y8, Y2, Y8
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y8, Y8
+	VANDPS       actconst<>+32(SB), Y3, Y0
+	VORPS        Y0, Y8, Y8
+	VMOVSS       X8, (SI)(AX*2)
+	VMULPS       Y8, Y6, Y0
+	VMOVSS       (BX)(AX*1), X3
+	VANDPS       actconst<>+0(SB), Y3, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y3, Y6, Y1, Y2
+	VADDPS       Y6, Y1, Y5
+	VDIVPS       Y5, Y2, Y7
+	VSUBPS       Y5, Y1, Y1
+	VADDPS       Y6, Y1, Y1
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y5, Y7, Y2
+	VFNMADD231PS Y1, Y7, Y2
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y2, Y7
+	VMOVSS       X7, (SI)(AX*1)
+	VMOVSS       (DX), X4
+	VFMADD213PS  Y0, Y7, Y4
+	VMOVSS       X4, (DX)
+	VMOVSS       (BX)(DI*1), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y0, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VFMADD213PS  Y0, Y2, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y5, Y0, Y1
+	VADDPS       Y5, Y0, Y2
+	VDIVPS       Y2, Y1, Y6
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y5, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y6, Y1
+	VFNMADD231PS Y0, Y6, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y6
+	VMOVSS       X6, (SI)(DI*1)
+	VANDPS       actconst<>+0(SB), Y4, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VFMADD213PS  Y1, Y5, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y2, Y5, Y2
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VADDPS       Y7, Y7, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y7, Y2, Y5
+	VDIVPS       Y5, Y1, Y8
+	VSUBPS       Y5, Y2, Y9
+	VADDPS       Y7, Y9, Y9
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y8, Y1
+	VFNMADD231PS Y9, Y8, Y1
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y1, Y8
+	VSUBPS       Y8, Y2, Y8
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y8, Y8
+	VANDPS       actconst<>+32(SB), Y4, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y6, Y0
+	VMOVSS       X0, (CX)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	DECQ         R9
+	JMP          lstmForwardCacheAVX2_tail
+
+lstmForwardCacheAVX2_next:
+	ADDQ DI, BX
+	ADDQ DI, SI
+	DECQ R8
+	JNZ  lstmForwardCacheAVX2_row
+	VZEROUPPER
+	RET
+
+// func gruForwardCacheAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gruForwardCacheAVX2(SB), NOSPLIT, $0-136
+	MOVQ hidden+120(FP), AX
+	SHLQ $0x02, AX
+	MOVQ hNew_base+0(FP), CX
+	MOVQ h_base+24(FP), DX
+	MOVQ inputGates_base+48(FP), BX
+	MOVQ hiddenGates_base+72(FP), SI
+	MOVQ cache_base+96(FP), DI
+	LEAQ (AX)(AX*2), R8
+	MOVQ batch+128(FP), R9
+
+gruForwardCacheAVX2_row:
+	MOVQ hidden+120(FP), R10
+
+gruForwardCacheAVX2_vectors:
+	CMPQ         R10, $0x08
+	JB           gruForwardCacheAVX2_tail
+	VMOVUPS      (BX), Y0
+	VADDPS       (SI), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y8, Y1, Y0
+	VADDPS       Y8, Y1, Y2
+	VDIVPS       Y2, Y0, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VFNMADD231PS Y1, Y7, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      Y7, (DI)
+	VMOVUPS      (SI)(AX*2), Y0
+	VMOVUPS      Y0, (DI)(R8*1)
+	VMOVUPS      (BX)(AX*2), Y1
+	VFMADD213PS  Y1, Y7, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y2, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y2, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y2, Y8, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y9, Y9, Y2
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y9, Y7, Y8
+	VDIVPS       Y8, Y2, Y10
+	VSUBPS       Y8, Y7, Y11
+	VADDPS       Y9, Y11, Y11
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y8, Y10, Y2
+	VFNMADD231PS Y11, Y10, Y2
+	VRCPPS       Y8, Y8
+	VFMADD231PS  Y8, Y2, Y10
+	VSUBPS       Y10, Y7, Y10
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y7
+	VFMADD213PS  actconst<>+608(SB), Y2, Y7
+	VFMADD213PS  actconst<>+576(SB), Y2, Y7
+	VFMADD213PS  actconst<>+544(SB), Y2, Y7
+	VFMADD213PS  actconst<>+512(SB), Y2, Y7
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y7
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y7, Y10, Y10
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y10, Y10
+	VMOVUPS      Y10, (DI)(AX*2)
+	VMOVUPS      (BX)(AX*1), Y0
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y8, Y1, Y0
+	VADDPS       Y8, Y1, Y2
+	VDIVPS       Y2, Y0, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VFNMADD231PS Y1, Y7, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      Y7, (DI)(AX*1)
+	VMOVUPS      (DX), Y0
+	VSUBPS       Y10, Y0, Y0
+	VFMADD213PS  Y10, Y7, Y0
+	VMOVUPS      Y0, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, R10
+	JMP          gruForwardCacheAVX2_vectors
+
+gruForwardCacheAVX2_tail:
+	TESTQ        R10, R10
+	JZ           gruForwardCacheAVX2_next
+	VMOVSS       (BX), X3
+	VMOVSS       (SI), X4
+	VADDPS       Y4, Y3, Y3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y0, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VFMADD213PS  Y0, Y2, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y7, Y0, Y1
+	VADDPS       Y7, Y0, Y2
+	VDIVPS       Y2, Y1, Y8
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y7, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VFNMADD231PS Y0, Y8, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y8
+	VMOVSS       X8, (DI)
+	VMOVSS       (SI)(AX*2), X5
+	VMOVSS       X5, (DI)(R8*1)
+	VMOVSS       (BX)(AX*2), X4
+	VFMADD213PS  Y4, Y8, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VADDPS       Y8, Y8, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y8, Y2, Y7
+	VDIVPS       Y7, Y1, Y9
+	VSUBPS       Y7, Y2, Y10
+	VADDPS       Y8, Y10, Y10
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y9, Y1
+	VFNMADD231PS Y10, Y9, Y1
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y1, Y9
+	VSUBPS       Y9, Y2, Y9
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y9, Y9
+	VANDPS       actconst<>+32(SB), Y5, Y0
+	VORPS        Y0, Y9, Y9
+	VMOVSS       X9, (DI)(AX*2)
+	VMOVSS       (BX)(AX*1), X6
+	VMOVSS       (SI)(AX*1), X4
+	VADDPS       Y4, Y6, Y6
+	VANDPS       actconst<>+0(SB), Y6, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y0, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VFMADD213PS  Y8, Y2, Y7
+	VFMADD213PS  Y0, Y2, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y7, Y7
+	VMULPS       Y0, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y6, Y7, Y0, Y1
+	VADDPS       Y7, Y0, Y2
+	VDIVPS       Y2, Y1, Y8
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y7, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VFNMADD231PS Y0, Y8, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y8
+	VMOVSS       X8, (DI)(AX*1)
+	VMOVSS       (DX), X4
+	VSUBPS       Y9, Y4, Y0
+	VFMADD213PS  Y9, Y8, Y0
+	VMOVSS       X0, (CX)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	DECQ         R10
+	JMP          gruForwardCacheAVX2_tail
+
+gruForwardCacheAVX2_next:
+	LEAQ (BX)(AX*2), BX
+	LEAQ (SI)(AX*2), SI
+	ADDQ R8, DI
+	DECQ R9
+	JNZ  gruForwardCacheAVX2_row
+	VZEROUPPER
+	RET
+
+// func lstmBackwardAVX2(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·lstmBackwardAVX2(SB), NOSPLIT, $0-184
+	MOVQ hidden+168(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dgates_base+0(FP), CX
+	MOVQ dcPrev_base+24(FP), DX
+	MOVQ cache_base+48(FP), BX
+	MOVQ cPrev_base+72(FP), SI
+	MOVQ c_base+96(FP), DI
+	MOVQ dh_base+120(FP), R8
+	MOVQ dc_base+144(FP), R9
+	LEAQ (AX)(AX*2), R10
+	MOVQ batch+176(FP), R11
+
+lstmBackwardAVX2_row:
+	MOVQ hidden+168(FP), R12
+
+lstmBackwardAVX2_vectors:
+	CMPQ         R12, $0x08
+	JB           lstmBackwardAVX2_tail
+	VMOVUPS      (DI), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
+	VFMADD231PS  actconst<>+160(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y2, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y3, Y6, Y3
+	VPSUBD       Y2, Y6, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y7, Y7
+	VMULPS       Y2, Y7, Y7
+	VADDPS       Y7, Y7, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VADDPS       Y7, Y3, Y6
+	VDIVPS       Y6, Y2, Y8
+	VSUBPS       Y6, Y3, Y10
+	VADDPS       Y7, Y10, Y10
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y6, Y8, Y2
+	VFNMADD231PS Y10, Y8, Y2
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y2, Y8
+	VSUBPS       Y8, Y3, Y8
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y3
+	VFMADD213PS  actconst<>+608(SB), Y2, Y3
+	VFMADD213PS  actconst<>+576(SB), Y2, Y3
+	VFMADD213PS  actconst<>+544(SB), Y2, Y3
+	VFMADD213PS  actconst<>+512(SB), Y2, Y3
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y3
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y3, Y8, Y8
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y8, Y8
+	VMOVUPS      (R8), Y0
+	VMOVUPS      (BX)(R10*1), Y1
+	VMOVUPS      (R9), Y2
+	VMOVAPS      Y8, Y3
+	VFNMADD213PS actconst<>+64(SB), Y8, Y3
+	VMULPS       Y1, Y0, Y6
+	VFMADD231PS  Y3, Y6, Y2
+	VMULPS       Y8, Y0, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y3
+	VSUBPS       Y1, Y3, Y3
+	VMULPS       Y3, Y0, Y0
+	VMOVUPS      Y0, (CX)(R10*1)
+	VMOVUPS      (BX), Y0
+	VMOVUPS      (BX)(AX*2), Y1
+	VMULPS       Y1, Y2, Y3
+	VMULPS       Y0, Y3, Y3
+	VMOVUPS      actconst<>+64(SB), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMULPS       Y6, Y3, Y3
+	VMOVUPS      Y3, (CX)
+	VMULPS       Y0, Y2, Y0
+	VMOVAPS      Y1, Y3
+	VFNMADD213PS actconst<>+64(SB), Y1, Y3
+	VMULPS       Y3, Y0, Y0
+	VMOVUPS      Y0, (CX)(AX*2)
+	VMOVUPS      (BX)(AX*1), Y0
+	VMOVUPS      (SI), Y1
+	VMULPS       Y1, Y2, Y1
+	VMULPS       Y0, Y1, Y1
+	VMOVUPS      actconst<>+64(SB), Y3
+	VSUBPS       Y0, Y3, Y3
+	VMULPS       Y3, Y1, Y1
+	VMOVUPS      Y1, (CX)(AX*1)
+	VMULPS       Y0, Y2, Y0
+	VMOVUPS      Y0, (DX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	ADDQ         $0x20, R8
+	ADDQ         $0x20, R9
+	SUBQ         $0x08, R12
+	JMP          lstmBackwardAVX2_vectors
+
+lstmBackwardAVX2_tail:
+	TESTQ        R12, R12
+	JZ           lstmBackwardAVX2_next
+	VMOVSS       (DI), X4
+	VANDPS       actconst<>+0(SB), Y4, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y3, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y3, Y6
+	VFMADD213PS  Y1, Y3, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y6, Y6, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y6, Y2, Y3
+	VDIVPS       Y3, Y1, Y7
+	VSUBPS       Y3, Y2, Y8
+	VADDPS       Y6, Y8, Y8
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y3, Y7, Y1
+	VFNMADD231PS Y8, Y7, Y1
+	VRCPPS       Y3, Y3
+	VFMADD231PS  Y3, Y1, Y7
+	VSUBPS       Y7, Y2, Y7
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y7, Y7
+	VANDPS       actconst<>+32(SB), Y4, Y0
+	VORPS        Y0, Y7, Y7
+	VMOVSS       (R8), X4
+	VMOVSS       (BX)(R10*1), X9
+	VMOVSS       (R9), X5
+	VMOVAPS      Y7, Y0
+	VFNMADD213PS actconst<>+64(SB), Y7, Y0
+	VMULPS       Y9, Y4, Y1
+	VFMADD231PS  Y0, Y1, Y5
+	VMULPS       Y7, Y4, Y0
+	VMULPS       Y9, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y1
+	VSUBPS       Y9, Y1, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVSS       X0, (CX)(R10*1)
+	VMOVSS       (BX), X4
+	VMOVSS       (BX)(AX*2), X9
+	VMULPS       Y9, Y5, Y0
+	VMULPS       Y4, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y1
+	VSUBPS       Y4, Y1, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVSS       X0, (CX)
+	VMULPS       Y4, Y5, Y0
+	VMOVAPS      Y9, Y1
+	VFNMADD213PS actconst<>+64(SB), Y9, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVSS       X0, (CX)(AX*2)
+	VMOVSS       (BX)(AX*1), X4
+	VMOVSS       (SI), X9
+	VMULPS       Y9, Y5, Y0
+	VMULPS       Y4, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y1
+	VSUBPS       Y4, Y1, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVSS       X0, (CX)(AX*1)
+	VMULPS       Y4, Y5, Y0
+	VMOVSS       X0, (DX)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	ADDQ         $0x04, R9
+	DECQ         R12
+	JMP          lstmBackwardAVX2_tail
+
+lstmBackwardAVX2_next:
+	ADDQ R10, CX
+	ADDQ R10, BX
+	DECQ R11
+	JNZ  lstmBackwardAVX2_row
+	VZEROUPPER
+	RET
+
+// func gruBackwardAVX2(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+// Requires: AVX, FMA3
+TEXT ·gruBackwardAVX2(SB), NOSPLIT, $0-160
+	MOVQ hidden+144(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dInputGates_base+0(FP), CX
+	MOVQ dHiddenGates_base+24(FP), DX
+	MOVQ dhPrev_base+48(FP), BX
+	MOVQ cache_base+72(FP), SI
+	MOVQ h_base+96(FP), DI
+	MOVQ dh_base+120(FP), R8
+	LEAQ (AX)(AX*2), R9
+	MOVQ batch+152(FP), R10
+
+gruBackwardAVX2_row:
+	MOVQ hidden+144(FP), R11
+
+gruBackwardAVX2_vectors:
+	CMPQ         R11, $0x08
+	JB           gruBackwardAVX2_tail
+	VMOVUPS      (R8), Y0
+	VMOVUPS      (SI)(AX*1), Y1
+	VMOVUPS      (SI)(AX*2), Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VSUBPS       Y1, Y3, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD213PS actconst<>+64(SB), Y2, Y4
+	VMOVUPS      (DI), Y5
+	VSUBPS       Y2, Y5, Y5
+	VMULPS       Y0, Y5, Y5
+	VMULPS       Y1, Y5, Y5
+	VMULPS       Y3, Y5, Y5
+	VMOVUPS      Y5, (CX)(AX*1)
+	VMOVUPS      Y5, (DX)(AX*1)
+	VMULPS       Y1, Y0, Y1
+	VMOVUPS      Y1, (BX)
+	VMOVUPS      (SI), Y1
+	VMOVUPS      (SI)(R9*1), Y2
+	VMULPS       Y2, Y0, Y2
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VMOVUPS      actconst<>+64(SB), Y5
+	VSUBPS       Y1, Y5, Y5
+	VMULPS       Y5, Y2, Y2
+	VMOVUPS      Y2, (CX)
+	VMOVUPS      Y2, (DX)
+	VMULPS       Y3, Y0, Y0
+	VMULPS       Y4, Y0, Y0
+	VMOVUPS      Y0, (CX)(AX*2)
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (DX)(AX*2)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	ADDQ         $0x20, R8
+	SUBQ         $0x08, R11
+	JMP          gruBackwardAVX2_vectors
+
+gruBackwardAVX2_tail:
+	TESTQ        R11, R11
+	JZ           gruBackwardAVX2_next
+	VMOVSS       (R8), X6
+	VMOVSS       (SI)(AX*1), X7
+	VMOVSS       (SI)(AX*2), X8
+	VMOVUPS      actconst<>+64(SB), Y0
+	VSUBPS       Y7, Y0, Y0
+	VMOVAPS      Y8, Y1
+	VFNMADD213PS actconst<>+64(SB), Y8, Y1
+	VMOVSS       (DI), X9
+	VSUBPS       Y8, Y9, Y9
+	VMULPS       Y6, Y9, Y9
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y0, Y9, Y9
+	VMOVSS       X9, (CX)(AX*1)
+	VMOVSS       X9, (DX)(AX*1)
+	VMULPS       Y7, Y6, Y2
+	VMOVSS       X2, (BX)
+	VMOVSS       (SI), X7
+	VMOVSS       (SI)(R9*1), X8
+	VMULPS       Y8, Y6, Y2
+	VMULPS       Y0, Y2, Y2
+	VMULPS       Y1, Y2, Y2
+	VMULPS       Y7, Y2, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VSUBPS       Y7, Y3, Y3
+	VMULPS       Y3, Y2, Y2
+	VMOVSS       X2, (CX)
+	VMOVSS       X2, (DX)
+	VMULPS       Y0, Y6, Y0
+	VMULPS       Y1, Y0, Y0
+	VMOVSS       X0, (CX)(AX*2)
+	VMULPS       Y7, Y0, Y0
+	VMOVSS       X0, (DX)(AX*2)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	DECQ         R11
+	JMP          gruBackwardAVX2_tail
+
+gruBackwardAVX2_next:
+	LEAQ (CX)(AX*2), CX
+	LEAQ (DX)(AX*2), DX
+	ADDQ R9, SI
+	DECQ R10
+	JNZ  gruBackwardAVX2_row
+	VZEROUPPER
+	RET
+
+// func gruResetBeforeGatesAVX2(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gruResetBeforeGatesAVX2(SB), NOSPLIT, $0-136
+	MOVQ hidden+120(FP), AX
+	SHLQ $0x02, AX
+	MOVQ rh_base+0(FP), CX
+	MOVQ cache_base+24(FP), DX
+	MOVQ inputGates_base+48(FP), BX
+	MOVQ hiddenGates_base+72(FP), SI
+	MOVQ h_base+96(FP), DI
+	MOVQ batch+128(FP), R8
+
+gruResetBeforeGatesAVX2_row:
+	MOVQ hidden+120(FP), R9
+
+gruResetBeforeGatesAVX2_vectors:
+	CMPQ         R9, $0x08
+	JB           gruResetBeforeGatesAVX2_tail
+	VMOVUPS      (BX), Y0
+	VADDPS       (SI), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y2, Y6, Y2
+	VPSUBD       Y1, Y6, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y7, Y1, Y0
+	VADDPS       Y7, Y1, Y2
+	VDIVPS       Y2, Y0, Y6
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y6, Y0
+	VFNMADD231PS Y1, Y6, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y6
+	VMOVUPS      Y6, (DX)
+	VMOVUPS      (DI), Y0
+	VMULPS       Y0, Y6, Y0
+	VMOVUPS      Y0, (CX)
+	VMOVUPS      (BX)(AX*1), Y0
+	VADDPS       (SI)(AX*1), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y1, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y2, Y6, Y2
+	VPSUBD       Y1, Y6, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y7
+	VMULPS       Y1, Y7, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y7, Y1, Y0
+	VADDPS       Y7, Y1, Y2
+	VDIVPS       Y2, Y0, Y6
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y6, Y0
+	VFNMADD231PS Y1, Y6, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y6
+	VMOVUPS      Y6, (DX)(AX*1)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, R9
+	JMP          gruResetBeforeGatesAVX2_vectors
+
+gruResetBeforeGatesAVX2_tail:
+	TESTQ        R9, R9
+	JZ           gruResetBeforeGatesAVX2_next
+	VMOVSS       (BX), X3
+	VMOVSS       (SI), X4
+	VADDPS       Y4, Y3, Y3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y0, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y0, Y7
+	VFMADD213PS  Y7, Y2, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y0, Y7
+	VFMADD213PS  Y7, Y2, Y6
+	VFMADD213PS  Y0, Y2, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y3, Y6, Y0, Y1
+	VADDPS       Y6, Y0, Y2
+	VDIVPS       Y2, Y1, Y7
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y6, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y7, Y1
+	VFNMADD231PS Y0, Y7, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y7
+	VMOVSS       X7, (DX)
+	VMOVSS       (DI), X4
+	VMULPS       Y4, Y7, Y0
+	VMOVSS       X0, (CX)
+	VMOVSS       (BX)(AX*1), X5
+	VMOVSS       (SI)(AX*1), X4
+	VADDPS       Y4, Y5, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y0
+	VMOVUPS      actconst<>+416(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       actconst<>+96(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
+	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y0, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y0, Y7
+	VFMADD213PS  Y7, Y2, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y0, Y7
+	VFMADD213PS  Y7, Y2, Y6
+	VFMADD213PS  Y0, Y2, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VMOVUPS      actconst<>+384(SB), Y2
+	VPSUBD       Y1, Y2, Y1
+	VPSUBD       Y0, Y2, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y6, Y6
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y0
+	VBLENDVPS    Y5, Y6, Y0, Y1
+	VADDPS       Y6, Y0, Y2
+	VDIVPS       Y2, Y1, Y7
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y6, Y0, Y0
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y2, Y7, Y1
+	VFNMADD231PS Y0, Y7, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y7
+	VMOVSS       X7, (DX)(AX*1)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	DECQ         R9
+	JMP          gruResetBeforeGatesAVX2_tail
+
+gruResetBeforeGatesAVX2_next:
+	LEAQ (DX)(AX*2), DX
+	LEAQ (BX)(AX*2), BX
+	ADDQ AX, SI
+	DECQ R8
+	JNZ  gruResetBeforeGatesAVX2_row
+	VZEROUPPER
+	RET
+
+// func gruResetBeforeOutputAVX2(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gruResetBeforeOutputAVX2(SB), NOSPLIT, $0-136
+	MOVQ hidden+120(FP), AX
+	SHLQ $0x02, AX
+	MOVQ hNew_base+0(FP), CX
+	MOVQ cache_base+24(FP), DX
+	MOVQ h_base+48(FP), BX
+	MOVQ inputGates_base+72(FP), SI
+	MOVQ hn_base+96(FP), DI
+	MOVQ batch+128(FP), R8
+
+gruResetBeforeOutputAVX2_row:
+	MOVQ hidden+120(FP), R9
+
+gruResetBeforeOutputAVX2_vectors:
+	CMPQ         R9, $0x08
+	JB           gruResetBeforeOutputAVX2_tail
+	VMOVUPS      (SI)(AX*2), Y0
+	VMOVUPS      (DI), Y1
+	VADDPS       Y1, Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y4
+	VMINPS       Y1, Y4, Y4
+	VADDPS       Y4, Y4, Y4
+	VMULPS       actconst<>+96(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VMOVAPS      Y4, Y4
+	VFMSUB231PS  actconst<>+128(SB), Y5, Y4
+	VFMADD231PS  actconst<>+160(SB), Y5, Y4
+	VMULPS       Y4, Y4, Y6
+	VMOVUPS      actconst<>+192(SB), Y7
+	VFMADD213PS  actconst<>+224(SB), Y4, Y7
+	VMOVUPS      actconst<>+256(SB), Y8
+	VFMADD213PS  actconst<>+288(SB), Y4, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+320(SB), Y8
+	VFMADD213PS  actconst<>+352(SB), Y4, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y4, Y6, Y7
+	VADDPS       actconst<>+64(SB), Y7, Y7
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VMOVUPS      actconst<>+384(SB), Y6
+	VPSUBD       Y5, Y6, Y5
+	VPSUBD       Y4, Y6, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y7, Y7
+	VMULPS       Y4, Y7, Y7
+	VADDPS       Y7, Y7, Y4
+	VMOVUPS      actconst<>+64(SB), Y5
+	VADDPS       Y7, Y5, Y6
+	VDIVPS       Y6, Y4, Y8
+	VSUBPS       Y6, Y5, Y10
+	VADDPS       Y7, Y10, Y10
+	VMOVAPS      Y4, Y4
+	VFNMADD231PS Y6, Y8, Y4
+	VFNMADD231PS Y10, Y8, Y4
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y4, Y8
+	VSUBPS       Y8, Y5, Y8
+	VMULPS       Y1, Y1, Y4
+	VMOVUPS      actconst<>+640(SB), Y5
+	VFMADD213PS  actconst<>+608(SB), Y4, Y5
+	VFMADD213PS  actconst<>+576(SB), Y4, Y5
+	VFMADD213PS  actconst<>+544(SB), Y4, Y5
+	VFMADD213PS  actconst<>+512(SB), Y4, Y5
+	VMULPS       Y1, Y4, Y4
+	VFMADD213PS  Y1, Y4, Y5
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y5, Y8, Y8
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y8, Y8
+	VMOVUPS      Y8, (DX)(AX*2)
+	VMOVUPS      (DX)(AX*1), Y0
+	VMOVUPS      (BX), Y1
+	VSUBPS       Y8, Y1, Y1
+	VFMADD213PS  Y8, Y0, Y1
+	VMOVUPS      Y1, (CX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, R9
+	JMP          gruResetBeforeOutputAVX2_vectors
+
+gruResetBeforeOutputAVX2_tail:
+	TESTQ        R9, R9
+	JZ           gruResetBeforeOutputAVX2_next
+	VMOVSS       (SI)(AX*2), X2
+	VMOVSS       (DI), X3
+	VADDPS       Y3, Y2, Y2
+	VANDPS       actconst<>+0(SB), Y2, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y4, Y1
+	VFMADD231PS  actconst<>+160(SB), Y4, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y1, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y4, Y1
+	VPSRAD       $0x01, Y1, Y4
+	VPSUBD       Y4, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y4, Y5, Y4
+	VPSUBD       Y1, Y5, Y1
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y4, Y6, Y6
+	VMULPS       Y1, Y6, Y6
+	VADDPS       Y6, Y6, Y1
+	VMOVUPS      actconst<>+64(SB), Y4
+	VADDPS       Y6, Y4, Y5
+	VDIVPS       Y5, Y1, Y7
+	VSUBPS       Y5, Y4, Y8
+	VADDPS       Y6, Y8, Y8
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y5, Y7, Y1
+	VFNMADD231PS Y8, Y7, Y1
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y1, Y7
+	VSUBPS       Y7, Y4, Y7
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y4
+	VFMADD213PS  actconst<>+608(SB), Y1, Y4
+	VFMADD213PS  actconst<>+576(SB), Y1, Y4
+	VFMADD213PS  actconst<>+544(SB), Y1, Y4
+	VFMADD213PS  actconst<>+512(SB), Y1, Y4
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y4
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y4, Y7, Y7
+	VANDPS       actconst<>+32(SB), Y2, Y0
+	VORPS        Y0, Y7, Y7
+	VMOVSS       X7, (DX)(AX*2)
+	VMOVSS       (DX)(AX*1), X3
+	VMOVSS       (BX), X9
+	VSUBPS       Y7, Y9, Y0
+	VFMADD213PS  Y7, Y3, Y0
+	VMOVSS       X0, (CX)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	DECQ         R9
+	JMP          gruResetBeforeOutputAVX2_tail
+
+gruResetBeforeOutputAVX2_next:
+	LEAQ (DX)(AX*2), DX
+	LEAQ (SI)(AX*2), SI
+	DECQ R8
+	JNZ  gruResetBeforeOutputAVX2_row
+	VZEROUPPER
+	RET
+
+// func gruResetBeforeBackwardOutputAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+// Requires: AVX, FMA3
+TEXT ·gruResetBeforeBackwardOutputAVX2(SB), NOSPLIT, $0-136
+	MOVQ hidden+120(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dGates_base+0(FP), CX
+	MOVQ dhPrev_base+24(FP), DX
+	MOVQ cache_base+48(FP), BX
+	MOVQ h_base+72(FP), SI
+	MOVQ dh_base+96(FP), DI
+	MOVQ batch+128(FP), R8
+
+gruResetBeforeBackwardOutputAVX2_row:
+	MOVQ hidden+120(FP), R9
+
+gruResetBeforeBackwardOutputAVX2_vectors:
+	CMPQ         R9, $0x08
+	JB           gruResetBeforeBackwardOutputAVX2_tail
+	VMOVUPS      (DI), Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VMOVUPS      (BX)(AX*2), Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VSUBPS       Y1, Y3, Y3
+	VMOVUPS      (SI), Y4
+	VSUBPS       Y2, Y4, Y4
+	VMULPS       Y0, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMULPS       Y3, Y4, Y4
+	VMOVUPS      Y4, (CX)(AX*1)
+	VMULPS       Y3, Y0, Y3
+	VMOVAPS      Y2, Y4
+	VFNMADD213PS actconst<>+64(SB), Y2, Y4
+	VMULPS       Y4, Y3, Y3
+	VMOVUPS      Y3, (CX)(AX*2)
+	VMULPS       Y1, Y0, Y0
+	VMOVUPS      Y0, (DX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x20, DX
+	ADDQ         $0x20, BX
+	ADDQ         $0x20, SI
+	ADDQ         $0x20, DI
+	SUBQ         $0x08, R9
+	JMP          gruResetBeforeBackwardOutputAVX2_vectors
+
+gruResetBeforeBackwardOutputAVX2_tail:
+	TESTQ        R9, R9
+	JZ           gruResetBeforeBackwardOutputAVX2_next
+	VMOVSS       (DI), X5
+	VMOVSS       (BX)(AX*1), X6
+	VMOVSS       (BX)(AX*2), X7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VSUBPS       Y6, Y0, Y0
+	VMOVSS       (SI), X8
+	VSUBPS       Y7, Y8, Y8
+	VMULPS       Y5, Y8, Y8
+	VMULPS       Y6, Y8, Y8
+	VMULPS       Y0, Y8, Y8
+	VMOVSS       X8, (CX)(AX*1)
+	VMULPS       Y0, Y5, Y0
+	VMOVAPS      Y7, Y1
+	VFNMADD213PS actconst<>+64(SB), Y7, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVSS       X0, (CX)(AX*2)
+	VMULPS       Y6, Y5, Y0
+	VMOVSS       X0, (DX)
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DX
+	ADDQ         $0x04, BX
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DI
+	DECQ         R9
+	JMP          gruResetBeforeBackwardOutputAVX2_tail
+
+gruResetBeforeBackwardOutputAVX2_next:
+	LEAQ (CX)(AX*2), CX
+	LEAQ (BX)(AX*2), BX
+	DECQ R8
+	JNZ  gruResetBeforeBackwardOutputAVX2_row
+	VZEROUPPER
+	RET
+
+// func gruResetBeforeBackwardGatesAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
+// Requires: AVX, FMA3
+TEXT ·gruResetBeforeBackwardGatesAVX2(SB), NOSPLIT, $0-136
+	MOVQ hidden+120(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dGates_base+0(FP), CX
+	MOVQ dhPrev_base+24(FP), DX
+	MOVQ cache_base+48(FP), BX
+	MOVQ h_base+72(FP), SI
+	MOVQ drh_base+96(FP), DI
+	MOVQ batch+128(FP), R8
+
+gruResetBeforeBackwardGatesAVX2_row:
+	MOVQ hidden+120(FP), R9
+
+gruResetBeforeBackwardGatesAVX2_vectors:
+	CMPQ        R9, $0x08
+	JB          gruResetBeforeBackwardGatesAVX2_tail
+	VMOVUPS     (DI), Y0
+	VMOVUPS     (BX), Y1
+	VMOVUPS     (SI), Y2
+	VMULPS      Y2, Y0, Y2
+	VMULPS      Y1, Y2, Y2
+	VMOVUPS     actconst<>+64(SB), Y7
+	VSUBPS      Y1, Y7, Y7
+	VMULPS      Y7, Y2, Y2
+	VMOVUPS     Y2, (CX)
+	VMOVUPS     (DX), Y2
+	VFMADD231PS Y1, Y0, Y2
+	VMOVUPS     Y2, (DX)
+	ADDQ        $0x20, CX
+	ADDQ        $0x20, DX
+	ADDQ        $0x20, BX
+	ADDQ        $0x20, SI
+	ADDQ        $0x20, DI
+	SUBQ        $0x08, R9
+	JMP         gruResetBeforeBackwardGatesAVX2_vectors
+
+gruResetBeforeBackwardGatesAVX2_tail:
+	TESTQ       R9, R9
+	JZ          gruResetBeforeBackwardGatesAVX2_next
+	VMOVSS      (DI), X3
+	VMOVSS      (BX), X4
+	VMOVSS      (SI), X5
+	VMULPS      Y5, Y3, Y0
+	VMULPS      Y4, Y0, Y0
+	VMOVUPS     actconst<>+64(SB), Y1
+	VSUBPS      Y4, Y1, Y1
+	VMULPS      Y1, Y0, Y0
+	VMOVSS      X0, (CX)
+	VMOVSS      (DX), X6
+	VFMADD231PS Y4, Y3, Y6
+	VMOVSS      X6, (DX)
+	ADDQ        $0x04, CX
+	ADDQ        $0x04, DX
+	ADDQ        $0x04, BX
+	ADDQ        $0x04, SI
+	ADDQ        $0x04, DI
+	DECQ        R9
+	JMP         gruResetBeforeBackwardGatesAVX2_tail
+
+gruResetBeforeBackwardGatesAVX2_next:
+	LEAQ (CX)(AX*2), CX
+	LEAQ (BX)(AX*2), BX
+	DECQ R8
+	JNZ  gruResetBeforeBackwardGatesAVX2_row
+	VZEROUPPER
+	RET
+
 // func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
 TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-41

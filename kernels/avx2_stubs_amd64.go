@@ -69,6 +69,81 @@ func matVecB7AVX2(y []float32, w []float32, x []float32, rows int, cols int, add
 //go:noescape
 func matVecB8AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
+// sigmoidAVX2 sets dst[i] = σ(x[i]) for i < hidden·batch.
+//
+//go:noescape
+func sigmoidAVX2(dst []float32, x []float32, hidden int, batch int)
+
+// tanhAVX2 sets dst[i] = tanh(x[i]) for i < hidden·batch.
+//
+//go:noescape
+func tanhAVX2(dst []float32, x []float32, hidden int, batch int)
+
+// reluAVX2 sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.
+//
+//go:noescape
+func reluAVX2(dst []float32, x []float32, hidden int, batch int)
+
+// rnnTanhBackwardAVX2 sets dpre[i] = dh[i]·(1 − h[i]²).
+//
+//go:noescape
+func rnnTanhBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+
+// rnnReLUBackwardAVX2 sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].
+//
+//go:noescape
+func rnnReLUBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+
+// lstmForwardAVX2 is one LSTM pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func lstmForwardAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+
+// gruForwardAVX2 is one GRU (reset-after) pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func gruForwardAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+
+// lstmForwardCacheAVX2 is one LSTM pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func lstmForwardCacheAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+
+// gruForwardCacheAVX2 is one GRU (reset-after) pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func gruForwardCacheAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+
+// lstmBackwardAVX2 is one LSTM pointwise backward step over batch rows of hidden units.
+//
+//go:noescape
+func lstmBackwardAVX2(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
+
+// gruBackwardAVX2 is one GRU (reset-after) pointwise backward step over batch rows of hidden units.
+//
+//go:noescape
+func gruBackwardAVX2(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+
+// gruResetBeforeGatesAVX2 computes r, z and r·h over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeGatesAVX2(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
+
+// gruResetBeforeOutputAVX2 computes n and h' over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeOutputAVX2(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
+
+// gruResetBeforeBackwardOutputAVX2 computes dz, dn and dh·z over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeBackwardOutputAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+
+// gruResetBeforeBackwardGatesAVX2 computes dr and adds drh·r to dhPrev over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeBackwardGatesAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
+
 // gemm6x16AVX2 sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6) and b (k×16); k ≥ 1.
 //

@@ -1,7 +1,9 @@
 // Command simdrnn-demo shows what simdrnn finds on this machine: the CPU
-// features, the kernel level chosen, and the throughput of each kernel at
-// every available level against the generic code, at the LSTM shape
-// W = 4H × 2H for H = 256.
+// features, the kernel level chosen, the throughput of each kernel at
+// every available level against the generic code at the LSTM shape
+// W = 4H × 2H (H = 256 by default), and an LSTM loaded from a safetensors
+// file streaming a sequence step by step, with per-step latency
+// percentiles at each level.
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 
 func main() {
 	hidden := flag.Int("h", 256, "hidden size H of the LSTM shape W = 4H × 2H")
+	steps := flag.Int("steps", 5000, "steps of the streaming demo")
 	flag.Parse()
 
 	fmt.Printf("simdrnn kernels on %s/%s, %d CPUs\n", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
@@ -63,6 +66,11 @@ func main() {
 		fmt.Fprintln(tw)
 	}
 	tw.Flush()
+
+	if err := streamDemo(h, h, *steps); err != nil {
+		fmt.Fprintln(os.Stderr, "streaming demo:", err)
+		os.Exit(1)
+	}
 }
 
 type demoKernel struct {

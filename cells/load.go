@@ -1,0 +1,87 @@
+package cells
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/simdrnn/simdrnn/cells/safetensors"
+)
+
+// LoadSafetensors reads a model's parameters from a safetensors file, the
+// format PyTorch users save state_dicts in (F32, or F16, BF16 and F64
+// converted to float32 on load), and returns the model for cfg.
+//
+// Tensors are found by PyTorch name after prefix (e.g. "rnn." for a module's
+// state_dict saved from a bigger model, or "" for a bare nn.LSTM). Tensors
+// outside the prefix are ignored; a missing tensor, a tensor of the wrong
+// shape or dtype, or an unexpected tensor under the prefix is an error
+// naming it. Malformed or truncated files return errors too, never a panic.
+func LoadSafetensors(path string, cfg Config, prefix string) (*Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadSafetensors(f, cfg, prefix)
+}
+
+// ReadSafetensors is LoadSafetensors from a reader.
+func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	file, err := safetensors.Read(r)
+	if err != nil {
+		return nil, err
+	}
+	specs := cfg.Params()
+	expected := make(map[string]ParamSpec, len(specs))
+	for _, spec := range specs {
+		expected[spec.Name] = spec
+	}
+	var unexpected []string
+	for _, name := range file.Names() {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			if _, known := expected[rest]; !known {
+				unexpected = append(unexpected, name)
+			}
+		}
+	}
+	if len(unexpected) > 0 {
+		sort.Strings(unexpected)
+		return nil, fmt.Errorf("cells: unexpected tensors for a %d-layer %v: %s", cfg.NumLayers, cfg.Mode, strings.Join(unexpected, ", "))
+	}
+	params := make(map[string][]float32, len(specs))
+	for _, spec := range specs {
+		name := prefix + spec.Name
+		dtype, shape, ok := file.Info(name)
+		if !ok {
+			return nil, fmt.Errorf("cells: tensor %s (shape %v) is missing from the file", name, spec.Shape)
+		}
+		if !slices.Equal(shape, spec.Shape) {
+			return nil, fmt.Errorf("cells: tensor %s has shape %v (%s); want %v", name, shape, dtype, spec.Shape)
+		}
+		tensor, err := file.Tensor(name)
+		if err != nil {
+			return nil, err
+		}
+		params[spec.Name] = tensor.Data
+	}
+	return New(cfg, params)
+}
+
+// WriteSafetensors writes the model's parameters under PyTorch's names
+// (after prefix) as F32 tensors with their PyTorch shapes; PyTorch's
+// safetensors.torch.load_file reads the file back.
+func (m *Model) WriteSafetensors(w io.Writer, prefix string) error {
+	params := m.Parameters()
+	var tensors []safetensors.Tensor
+	for _, spec := range m.cfg.Params() {
+		tensors = append(tensors, safetensors.Tensor{Name: prefix + spec.Name, Shape: spec.Shape, Data: params[spec.Name]})
+	}
+	return safetensors.Write(w, tensors, map[string]string{"format": "pt", "producer": "simdrnn"})
+}

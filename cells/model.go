@@ -1,0 +1,262 @@
+package cells
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// Mode is the kind of recurrent cell.
+type Mode int
+
+const (
+	// LSTM is PyTorch's nn.LSTM.
+	LSTM Mode = iota
+	// GRU is PyTorch's nn.GRU: the reset gate multiplies W_hn·h + b_hn.
+	GRU
+	// GRUResetBefore applies the reset gate before the product:
+	// W_hn·(r⊙h). It is Keras' reset_after=False and ONNX's
+	// linear_before_reset=0; PyTorch has no such layer.
+	GRUResetBefore
+	// RNNTanh is PyTorch's nn.RNN with nonlinearity='tanh'.
+	RNNTanh
+	// RNNReLU is PyTorch's nn.RNN with nonlinearity='relu'.
+	RNNReLU
+)
+
+func (m Mode) String() string {
+	switch m {
+	case LSTM:
+		return "LSTM"
+	case GRU:
+		return "GRU"
+	case GRUResetBefore:
+		return "GRUResetBefore"
+	case RNNTanh:
+		return "RNNTanh"
+	case RNNReLU:
+		return "RNNReLU"
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// gates returns how many gate blocks of H rows the weights hold.
+func (m Mode) gates() int {
+	switch m {
+	case LSTM:
+		return 4
+	case GRU, GRUResetBefore:
+		return 3
+	}
+	return 1
+}
+
+// Config describes a model as PyTorch's constructor arguments do.
+type Config struct {
+	Mode          Mode
+	InputSize     int  // I, features per step of the input
+	HiddenSize    int  // H
+	NumLayers     int  // stacked layers, ≥ 1
+	Bidirectional bool // a reverse direction per layer
+	NoBias        bool // PyTorch's bias=False: no bias tensors
+}
+
+func (c Config) directions() int {
+	if c.Bidirectional {
+		return 2
+	}
+	return 1
+}
+
+// OutputSize is the width of the model's output per step and sample: H, or
+// 2H when bidirectional.
+func (c Config) OutputSize() int { return c.directions() * c.HiddenSize }
+
+func (c Config) validate() error {
+	if c.Mode < LSTM || c.Mode > RNNReLU {
+		return fmt.Errorf("cells: unknown mode %v", c.Mode)
+	}
+	if c.InputSize < 1 || c.HiddenSize < 1 || c.NumLayers < 1 {
+		return fmt.Errorf("cells: input size %d, hidden size %d, layers %d; want all ≥ 1", c.InputSize, c.HiddenSize, c.NumLayers)
+	}
+	return nil
+}
+
+// ParamSpec names one parameter tensor and its PyTorch shape.
+type ParamSpec struct {
+	Name  string
+	Shape []int
+}
+
+// Size returns the number of elements of the tensor.
+func (p ParamSpec) Size() int {
+	n := 1
+	for _, d := range p.Shape {
+		n *= d
+	}
+	return n
+}
+
+// Params lists the model's parameters in PyTorch's order (named_parameters).
+func (c Config) Params() []ParamSpec {
+	var specs []ParamSpec
+	gh := c.Mode.gates() * c.HiddenSize
+	for layer := 0; layer < c.NumLayers; layer++ {
+		in := c.InputSize
+		if layer > 0 {
+			in = c.OutputSize()
+		}
+		for dir := 0; dir < c.directions(); dir++ {
+			suffix := fmt.Sprintf("_l%d", layer)
+			if dir == 1 {
+				suffix += "_reverse"
+			}
+			specs = append(specs,
+				ParamSpec{"weight_ih" + suffix, []int{gh, in}},
+				ParamSpec{"weight_hh" + suffix, []int{gh, c.HiddenSize}})
+			if !c.NoBias {
+				specs = append(specs,
+					ParamSpec{"bias_ih" + suffix, []int{gh}},
+					ParamSpec{"bias_hh" + suffix, []int{gh}})
+			}
+		}
+	}
+	return specs
+}
+
+// Model is a stack of recurrent layers with their weights. It is read-only
+// after New and safe for concurrent use.
+type Model struct {
+	cfg    Config
+	layers [][]*direction // [layer][direction]
+}
+
+// direction is one direction of one layer.
+type direction struct {
+	mode          Mode
+	input, hidden int
+	weightIH      []float32 // G·H × input, PyTorch layout
+	weightHH      []float32 // G·H × H
+	biasIH        []float32 // G·H (zeros without bias)
+	biasHH        []float32 // G·H
+	// inputBias is what the input side's pre-activations start from:
+	// b_ih + b_hh for LSTM and RNN (both biases sit outside any product),
+	// b_ih alone for the GRUs (b_hn sits inside the reset product).
+	inputBias []float32
+
+	// joined is [W_ih | W_hh], G·H × (input + H), for the streaming step of
+	// LSTMs and RNNs: one product over x‖h streams all the weights in one
+	// pass. It is built on the first NewState, so models used only for
+	// sequences do not hold the weights twice.
+	joinOnce sync.Once
+	joined   []float32
+}
+
+// joinedWeights returns [W_ih | W_hh], building it once.
+func (d *direction) joinedWeights() []float32 {
+	d.joinOnce.Do(func() {
+		rows, width := d.mode.gates()*d.hidden, d.input+d.hidden
+		d.joined = make([]float32, rows*width)
+		for i := 0; i < rows; i++ {
+			copy(d.joined[i*width:i*width+d.input], d.weightIH[i*d.input:(i+1)*d.input])
+			copy(d.joined[i*width+d.input:(i+1)*width], d.weightHH[i*d.hidden:(i+1)*d.hidden])
+		}
+	})
+	return d.joined
+}
+
+// New returns a model with the given configuration and parameters, keyed
+// by PyTorch's names (see Config.Params for names and shapes; each value is
+// the tensor's elements in row-major order). It returns an error naming the
+// tensor and the sizes if a parameter is missing, unexpected, or of the
+// wrong size. The weights are copied.
+func New(cfg Config, params map[string][]float32) (*Model, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	specs := cfg.Params()
+	known := make(map[string]bool, len(specs))
+	for _, spec := range specs {
+		known[spec.Name] = true
+		data, ok := params[spec.Name]
+		if !ok {
+			return nil, fmt.Errorf("cells: %v parameter %s (shape %v) is missing", cfg.Mode, spec.Name, spec.Shape)
+		}
+		if len(data) != spec.Size() {
+			return nil, fmt.Errorf("cells: %v parameter %s has %d values; want shape %v = %d values", cfg.Mode, spec.Name, len(data), spec.Shape, spec.Size())
+		}
+	}
+	var extra []string
+	for name := range params {
+		if !known[name] {
+			extra = append(extra, name)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return nil, fmt.Errorf("cells: unexpected parameters for a %d-layer %v: %s", cfg.NumLayers, cfg.Mode, strings.Join(extra, ", "))
+	}
+
+	m := &Model{cfg: cfg}
+	gh := cfg.Mode.gates() * cfg.HiddenSize
+	for layer := 0; layer < cfg.NumLayers; layer++ {
+		in := cfg.InputSize
+		if layer > 0 {
+			in = cfg.OutputSize()
+		}
+		var dirs []*direction
+		for dir := 0; dir < cfg.directions(); dir++ {
+			suffix := fmt.Sprintf("_l%d", layer)
+			if dir == 1 {
+				suffix += "_reverse"
+			}
+			d := &direction{
+				mode: cfg.Mode, input: in, hidden: cfg.HiddenSize,
+				weightIH: clone(params["weight_ih"+suffix]),
+				weightHH: clone(params["weight_hh"+suffix]),
+				biasIH:   make([]float32, gh),
+				biasHH:   make([]float32, gh),
+			}
+			if !cfg.NoBias {
+				copy(d.biasIH, params["bias_ih"+suffix])
+				copy(d.biasHH, params["bias_hh"+suffix])
+			}
+			d.inputBias = clone(d.biasIH)
+			if cfg.Mode != GRU && cfg.Mode != GRUResetBefore {
+				kernels.Axpy(1, d.biasHH, d.inputBias)
+			}
+			dirs = append(dirs, d)
+		}
+		m.layers = append(m.layers, dirs)
+	}
+	return m, nil
+}
+
+// Config returns the model's configuration.
+func (m *Model) Config() Config { return m.cfg }
+
+// Parameters returns copies of the model's parameters under PyTorch's
+// names, as New takes them.
+func (m *Model) Parameters() map[string][]float32 {
+	out := map[string][]float32{}
+	for layer, dirs := range m.layers {
+		for dir, d := range dirs {
+			suffix := fmt.Sprintf("_l%d", layer)
+			if dir == 1 {
+				suffix += "_reverse"
+			}
+			out["weight_ih"+suffix] = clone(d.weightIH)
+			out["weight_hh"+suffix] = clone(d.weightHH)
+			if !m.cfg.NoBias {
+				out["bias_ih"+suffix] = clone(d.biasIH)
+				out["bias_hh"+suffix] = clone(d.biasHH)
+			}
+		}
+	}
+	return out
+}
+
+func clone(s []float32) []float32 { return append([]float32(nil), s...) }

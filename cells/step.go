@@ -1,0 +1,213 @@
+package cells
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// scratch holds one direction's per-step buffers for up to batch rows.
+type scratch struct {
+	gates  []float32 // batch × G·H: the input side, then the pre-activations
+	hidden []float32 // batch × 3H: GRU hidden-side gates (2H for reset-before)
+	rh     []float32 // batch × H: r⊙h (reset-before)
+	hn     []float32 // batch × H: W_hn·(r⊙h) + b_hn (reset-before)
+	cache  []float32 // batch × 3H: r, z, n (reset-before)
+}
+
+func (d *direction) newScratch(batch int) scratch {
+	h := d.hidden
+	s := scratch{gates: make([]float32, batch*d.mode.gates()*h)}
+	switch d.mode {
+	case GRU:
+		s.hidden = make([]float32, batch*3*h)
+	case GRUResetBefore:
+		s.hidden = make([]float32, batch*2*h)
+		s.rh = make([]float32, batch*h)
+		s.hn = make([]float32, batch*h)
+		s.cache = make([]float32, batch*3*h)
+	}
+	return s
+}
+
+// fillRows sets each of the rows of dst (len(dst)/len(row) of them) to row.
+func fillRows(dst, row []float32) {
+	for start := 0; start < len(dst); start += len(row) {
+		copy(dst[start:start+len(row)], row)
+	}
+}
+
+// recurrent completes one step for rows of a batch: gates holds the input
+// side of the pre-activations with inputBias (rows × G·H); h and c (rows × H)
+// hold the state and receive the new one.
+func (d *direction) recurrent(rows int, gates, h, c []float32, s *scratch) {
+	hid := d.hidden
+	switch d.mode {
+	case LSTM:
+		kernels.MatVecBatchAdd(gates, d.weightHH, h, rows)
+		kernels.LSTMForwardBatch(h, c, gates, nil, rows)
+	case RNNTanh:
+		kernels.MatVecBatchAdd(gates, d.weightHH, h, rows)
+		kernels.RNNTanhForward(h, gates)
+	case RNNReLU:
+		kernels.MatVecBatchAdd(gates, d.weightHH, h, rows)
+		kernels.RNNReLUForward(h, gates)
+	case GRU:
+		hidden := s.hidden[:rows*3*hid]
+		fillRows(hidden, d.biasHH)
+		kernels.MatVecBatchAdd(hidden, d.weightHH, h, rows)
+		kernels.GRUForwardBatch(h, h, gates, hidden, nil, rows)
+	case GRUResetBefore:
+		rz := s.hidden[:rows*2*hid]
+		fillRows(rz, d.biasHH[:2*hid])
+		kernels.MatVecBatchAdd(rz, d.weightHH[:2*hid*hid], h, rows)
+		rh, cache, hn := s.rh[:rows*hid], s.cache[:rows*3*hid], s.hn[:rows*hid]
+		kernels.GRUResetBeforeGatesBatch(rh, cache, gates, rz, h, rows)
+		fillRows(hn, d.biasHH[2*hid:])
+		kernels.MatVecBatchAdd(hn, d.weightHH[2*hid*hid:], rh, rows)
+		kernels.GRUResetBeforeOutputBatch(h, cache, h, gates, hn, rows)
+	}
+}
+
+// joins reports whether the streaming step uses the joined weights: LSTMs
+// and RNNs, whose input and recurrent products only ever meet in a sum.
+func (d *direction) joins() bool { return d.mode == LSTM || d.mode == RNNTanh || d.mode == RNNReLU }
+
+// joinedStep is one streaming step of an LSTM or RNN over [W_ih | W_hh]:
+// gates (batch × G·H, holding inputBias) += W·(x‖h), then the pointwise
+// kernel.
+func (d *direction) joinedStep(batch int, x, xh, gates, h, c []float32) {
+	width := d.input + d.hidden
+	for b := 0; b < batch; b++ {
+		copy(xh[b*width:b*width+d.input], x[b*d.input:(b+1)*d.input])
+		copy(xh[b*width+d.input:(b+1)*width], h[b*d.hidden:(b+1)*d.hidden])
+	}
+	kernels.MatVecBatchAdd(gates, d.joinedWeights(), xh, batch)
+	switch d.mode {
+	case LSTM:
+		kernels.LSTMForwardBatch(h, c, gates, nil, batch)
+	case RNNTanh:
+		kernels.RNNTanhForward(h, gates)
+	case RNNReLU:
+		kernels.RNNReLUForward(h, gates)
+	}
+}
+
+// State is the recurrent state of a batch of streams for Model.Step: h (and
+// c for LSTMs) per layer, with the step's scratch. Each goroutine that
+// streams needs its own State; the Model may be shared.
+type State struct {
+	model   *Model
+	batch   int
+	h, c    [][]float32 // per layer, batch × H
+	xh      [][]float32 // per layer, batch × (input + H): x‖h for joined weights
+	scratch []scratch   // per layer
+}
+
+// ErrBidirectional is returned by NewState for a bidirectional model: its
+// reverse direction needs the whole sequence, so it cannot stream.
+var ErrBidirectional = errors.New("cells: a bidirectional model cannot run step by step; use Forward")
+
+// NewState returns a zero state for batch streams. Building it allocates;
+// Step then allocates nothing.
+func (m *Model) NewState(batch int) (*State, error) {
+	if m.cfg.Bidirectional {
+		return nil, ErrBidirectional
+	}
+	if batch < 1 {
+		return nil, fmt.Errorf("cells: batch = %d; want ≥ 1", batch)
+	}
+	s := &State{model: m, batch: batch}
+	for _, dirs := range m.layers {
+		d := dirs[0]
+		s.h = append(s.h, make([]float32, batch*d.hidden))
+		if m.cfg.Mode == LSTM {
+			s.c = append(s.c, make([]float32, batch*d.hidden))
+		}
+		s.scratch = append(s.scratch, d.newScratch(batch))
+		var xh []float32
+		if d.joins() {
+			d.joinedWeights()
+			xh = make([]float32, batch*(d.input+d.hidden))
+		}
+		s.xh = append(s.xh, xh)
+	}
+	return s, nil
+}
+
+// Batch returns the number of streams the state holds.
+func (s *State) Batch() int { return s.batch }
+
+// Hidden returns layer's hidden state h, batch × H, as a view: it changes
+// with every Step, and writing it sets the state.
+func (s *State) Hidden(layer int) []float32 { return s.h[layer] }
+
+// Cell returns an LSTM layer's cell state c, batch × H, as a view (nil for
+// other modes).
+func (s *State) Cell(layer int) []float32 {
+	if s.c == nil {
+		return nil
+	}
+	return s.c[layer]
+}
+
+// Reset sets every state to zero.
+func (s *State) Reset() {
+	for i := range s.h {
+		clear(s.h[i])
+		if s.c != nil {
+			clear(s.c[i])
+		}
+	}
+}
+
+// CopyFrom sets s to src's state values (a snapshot or a rewind); both must
+// belong to the same model and batch size.
+func (s *State) CopyFrom(src *State) error {
+	if src.model != s.model || src.batch != s.batch {
+		return fmt.Errorf("cells: copying a state of batch %d into one of batch %d, or across models", src.batch, s.batch)
+	}
+	for i := range s.h {
+		copy(s.h[i], src.h[i])
+		if s.c != nil {
+			copy(s.c[i], src.c[i])
+		}
+	}
+	return nil
+}
+
+// Step advances the state by one time step: x is batch × I, and y (batch ×
+// H, or nil) receives the last layer's new h. It allocates nothing.
+func (m *Model) Step(s *State, x, y []float32) error {
+	if s.model != m {
+		return errors.New("cells: the state belongs to another model")
+	}
+	if len(x) != s.batch*m.cfg.InputSize {
+		return fmt.Errorf("cells: Step: len(x) = %d; want batch × input = %d × %d", len(x), s.batch, m.cfg.InputSize)
+	}
+	if y != nil && len(y) != s.batch*m.cfg.HiddenSize {
+		return fmt.Errorf("cells: Step: len(y) = %d; want batch × hidden = %d × %d", len(y), s.batch, m.cfg.HiddenSize)
+	}
+	in := x
+	for layer, dirs := range m.layers {
+		d := dirs[0]
+		sc := &s.scratch[layer]
+		var c []float32
+		if s.c != nil {
+			c = s.c[layer]
+		}
+		fillRows(sc.gates, d.inputBias)
+		if xh := s.xh[layer]; xh != nil {
+			d.joinedStep(s.batch, in, xh, sc.gates, s.h[layer], c)
+		} else {
+			kernels.MatVecBatchAdd(sc.gates, d.weightIH, in, s.batch)
+			d.recurrent(s.batch, sc.gates, s.h[layer], c, sc)
+		}
+		in = s.h[layer]
+	}
+	if y != nil {
+		copy(y, in)
+	}
+	return nil
+}
