@@ -49,7 +49,9 @@ func streamDemo(input, hidden, steps int) error {
 			}
 		})
 		slices.Sort(times)
-		q := func(p float64) time.Duration { return times[int(math.Min(float64(len(times)-1), p*float64(len(times))))] }
+		q := func(p float64) time.Duration {
+			return times[int(math.Min(float64(len(times)-1), p*float64(len(times))))]
+		}
 		fmt.Printf("%10v %9v %9v %9v %9v %9v\n", l, q(0.5), q(0.9), q(0.99), q(0.999), times[len(times)-1])
 	}
 	return nil
