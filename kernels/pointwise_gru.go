@@ -2,7 +2,7 @@ package kernels
 
 // GRUForward is GRUForwardBatch for one row (batch = 1).
 func GRUForward(hNew, h, inputGates, hiddenGates, cache []float32) {
-	GRUForwardBatch(hNew, h, inputGates, hiddenGates, cache, 1)
+	gruForwardChecked("GRUForward", hNew, h, inputGates, hiddenGates, cache, 1)
 }
 
 // GRUForwardBatch is the pointwise part of one GRU step in PyTorch's
@@ -36,7 +36,12 @@ func GRUForward(hNew, h, inputGates, hiddenGates, cache []float32) {
 // 2·2⁻¹⁴⁹ of n + z·(h − n) computed exactly from the cached z and n. NaN and
 // ±Inf propagate as the reference loop says.
 func GRUForwardBatch(hNew, h, inputGates, hiddenGates, cache []float32, batch int) {
-	hidden := checkPointwise("GRUForwardBatch", batch, pwOperand{name: "h", n: len(h)},
+	gruForwardChecked("GRUForwardBatch", hNew, h, inputGates, hiddenGates, cache, batch)
+}
+
+// gruForwardChecked checks the shapes in the name of kernel, then runs it.
+func gruForwardChecked(kernel string, hNew, h, inputGates, hiddenGates, cache []float32, batch int) {
+	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "hNew", n: len(hNew), blocks: 1},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
 		pwOperand{name: "hiddenGates", n: len(hiddenGates), blocks: 3},
@@ -49,7 +54,7 @@ func GRUForwardBatch(hNew, h, inputGates, hiddenGates, cache []float32, batch in
 
 // GRUBackward is GRUBackwardBatch for one row (batch = 1).
 func GRUBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32) {
-	GRUBackwardBatch(dInputGates, dHiddenGates, dhPrev, cache, h, dh, 1)
+	gruBackwardChecked("GRUBackward", dInputGates, dHiddenGates, dhPrev, cache, h, dh, 1)
 }
 
 // GRUBackwardBatch is the pointwise part of one reset-after GRU backward
@@ -81,7 +86,12 @@ func GRUBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32) {
 // cached activations in their ranges (r, z in [0, 1], n in [−1, 1]), as the
 // forward kernels write them.
 func GRUBackwardBatch(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, batch int) {
-	hidden := checkPointwise("GRUBackwardBatch", batch, pwOperand{name: "h", n: len(h)},
+	gruBackwardChecked("GRUBackwardBatch", dInputGates, dHiddenGates, dhPrev, cache, h, dh, batch)
+}
+
+// gruBackwardChecked checks the shapes in the name of kernel, then runs it.
+func gruBackwardChecked(kernel string, dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, batch int) {
+	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dInputGates", n: len(dInputGates), blocks: 3},
 		pwOperand{name: "dHiddenGates", n: len(dHiddenGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
@@ -95,7 +105,7 @@ func GRUBackwardBatch(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32,
 
 // GRUResetBeforeGates is GRUResetBeforeGatesBatch for one row (batch = 1).
 func GRUResetBeforeGates(rh, cache, inputGates, hiddenGates, h []float32) {
-	GRUResetBeforeGatesBatch(rh, cache, inputGates, hiddenGates, h, 1)
+	gruResetBeforeGatesChecked("GRUResetBeforeGates", rh, cache, inputGates, hiddenGates, h, 1)
 }
 
 // GRUResetBeforeGatesBatch is the first pointwise phase of one GRU step in
@@ -124,7 +134,12 @@ func GRUResetBeforeGates(rh, cache, inputGates, hiddenGates, h []float32) {
 // (panics otherwise). No overlap. Error bound: r and z within 2 ULP of σ of
 // the float32 sums; rh correctly rounded from the cached r.
 func GRUResetBeforeGatesBatch(rh, cache, inputGates, hiddenGates, h []float32, batch int) {
-	hidden := checkPointwise("GRUResetBeforeGatesBatch", batch, pwOperand{name: "h", n: len(h)},
+	gruResetBeforeGatesChecked("GRUResetBeforeGatesBatch", rh, cache, inputGates, hiddenGates, h, batch)
+}
+
+// gruResetBeforeGatesChecked checks the shapes in the name of kernel, then runs it.
+func gruResetBeforeGatesChecked(kernel string, rh, cache, inputGates, hiddenGates, h []float32, batch int) {
+	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "rh", n: len(rh), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
@@ -137,7 +152,7 @@ func GRUResetBeforeGatesBatch(rh, cache, inputGates, hiddenGates, h []float32, b
 
 // GRUResetBeforeOutput is GRUResetBeforeOutputBatch for one row (batch = 1).
 func GRUResetBeforeOutput(hNew, cache, h, inputGates, hn []float32) {
-	GRUResetBeforeOutputBatch(hNew, cache, h, inputGates, hn, 1)
+	gruResetBeforeOutputChecked("GRUResetBeforeOutput", hNew, cache, h, inputGates, hn, 1)
 }
 
 // GRUResetBeforeOutputBatch is the second pointwise phase of a
@@ -156,7 +171,12 @@ func GRUResetBeforeOutput(hNew, cache, h, inputGates, hn []float32) {
 // Aliasing: hNew may be h itself. Error bound: n within 2 ULP of tanh of the
 // float32 sum; hNew as in GRUForwardBatch.
 func GRUResetBeforeOutputBatch(hNew, cache, h, inputGates, hn []float32, batch int) {
-	hidden := checkPointwise("GRUResetBeforeOutputBatch", batch, pwOperand{name: "h", n: len(h)},
+	gruResetBeforeOutputChecked("GRUResetBeforeOutputBatch", hNew, cache, h, inputGates, hn, batch)
+}
+
+// gruResetBeforeOutputChecked checks the shapes in the name of kernel, then runs it.
+func gruResetBeforeOutputChecked(kernel string, hNew, cache, h, inputGates, hn []float32, batch int) {
+	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "hNew", n: len(hNew), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
@@ -170,7 +190,7 @@ func GRUResetBeforeOutputBatch(hNew, cache, h, inputGates, hn []float32, batch i
 // GRUResetBeforeBackwardOutput is GRUResetBeforeBackwardOutputBatch for one
 // row (batch = 1).
 func GRUResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh []float32) {
-	GRUResetBeforeBackwardOutputBatch(dGates, dhPrev, cache, h, dh, 1)
+	gruResetBeforeBackwardOutputChecked("GRUResetBeforeBackwardOutput", dGates, dhPrev, cache, h, dh, 1)
 }
 
 // GRUResetBeforeBackwardOutputBatch is the first pointwise phase of a
@@ -190,7 +210,12 @@ func GRUResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh []float32) {
 // len(h), len(dGates) = len(cache) = 3·len(h) (panics otherwise). Aliasing:
 // dhPrev may be dh itself. Error bound: as GRUBackwardBatch.
 func GRUResetBeforeBackwardOutputBatch(dGates, dhPrev, cache, h, dh []float32, batch int) {
-	hidden := checkPointwise("GRUResetBeforeBackwardOutputBatch", batch, pwOperand{name: "h", n: len(h)},
+	gruResetBeforeBackwardOutputChecked("GRUResetBeforeBackwardOutputBatch", dGates, dhPrev, cache, h, dh, batch)
+}
+
+// gruResetBeforeBackwardOutputChecked checks the shapes in the name of kernel, then runs it.
+func gruResetBeforeBackwardOutputChecked(kernel string, dGates, dhPrev, cache, h, dh []float32, batch int) {
+	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dGates", n: len(dGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
@@ -204,7 +229,7 @@ func GRUResetBeforeBackwardOutputBatch(dGates, dhPrev, cache, h, dh []float32, b
 // GRUResetBeforeBackwardGates is GRUResetBeforeBackwardGatesBatch for one
 // row (batch = 1).
 func GRUResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32) {
-	GRUResetBeforeBackwardGatesBatch(dGates, dhPrev, cache, h, drh, 1)
+	gruResetBeforeBackwardGatesChecked("GRUResetBeforeBackwardGates", dGates, dhPrev, cache, h, drh, 1)
 }
 
 // GRUResetBeforeBackwardGatesBatch is the second pointwise phase of a
@@ -221,7 +246,12 @@ func GRUResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32) {
 // Shapes: as GRUResetBeforeBackwardOutputBatch with drh for dh. No overlap.
 // Error bound: as GRUBackwardBatch, with |dhPrev| added to M of dhPrev.
 func GRUResetBeforeBackwardGatesBatch(dGates, dhPrev, cache, h, drh []float32, batch int) {
-	hidden := checkPointwise("GRUResetBeforeBackwardGatesBatch", batch, pwOperand{name: "h", n: len(h)},
+	gruResetBeforeBackwardGatesChecked("GRUResetBeforeBackwardGatesBatch", dGates, dhPrev, cache, h, drh, batch)
+}
+
+// gruResetBeforeBackwardGatesChecked checks the shapes in the name of kernel, then runs it.
+func gruResetBeforeBackwardGatesChecked(kernel string, dGates, dhPrev, cache, h, drh []float32, batch int) {
+	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dGates", n: len(dGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
