@@ -5,11 +5,12 @@ GO ?= go
 COUNT ?= 6
 FUZZTIME ?= 2000x
 
+comma := ,
+
 # Levels the CPU reports, read from /proc/cpuinfo independently of
 # golang.org/x/sys/cpu: the tests fail if any of them is not exercised.
 CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 REQUIRE_LEVELS := generic$(if $(and $(filter avx2,$(CPU_FLAGS)),$(filter fma,$(CPU_FLAGS))),$(comma)avx2)$(if $(filter avx512f,$(CPU_FLAGS)),$(comma)avx512)
-comma := ,
 STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
 
 .PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive bench bench-peers demo
