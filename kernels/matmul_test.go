@@ -61,9 +61,9 @@ func TestMatMulEdges(t *testing.T) {
 	large := [][3]int{{145, 33, 257}, {100, 257, 300}, {13, 3075, 7}, {1, 600, 513}, {290, 1, 40}, {7, 19, 1030}}
 	if testing.Short() {
 		// The emulated-CPU runs prove dispatch: the register block's edges
-		// and one shape across every cache block suffice.
+		// and one crossing of each cache block suffice.
 		edges = []int{0, 1, 5, 6, 7, 16, 17}
-		large = [][3]int{{145, 3075, 257}}
+		large = [][3]int{{145, 17, 9}, {7, 3075, 5}, {5, 17, 260}}
 	}
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		r := kerneltest.Rand(11)
