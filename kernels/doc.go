@@ -8,10 +8,18 @@
 // # Levels
 //
 // Every kernel has a generic pure-Go implementation and assembly for the
-// SIMD levels of the target (AVX2+FMA on amd64). The best level the CPU has
-// is chosen once at start-up from golang.org/x/sys/cpu; ActiveLevel reports
-// it. GODEBUG=cpu.avx2=off (or cpu.fma=off) makes the process use the generic
-// code, and the purego build tag leaves the assembly out altogether.
+// SIMD levels of the target (AVX2+FMA on amd64, NEON on arm64). The best
+// level the CPU has is chosen once at start-up from golang.org/x/sys/cpu;
+// ActiveLevel reports it. GODEBUG=cpu.avx2=off (or cpu.fma=off) on amd64 and
+// GODEBUG=cpu.asimd=off on arm64 make the process use the generic code, and
+// the purego build tag leaves the assembly out altogether.
+//
+// # Families
+//
+// Linear algebra (Dot, Axpy, Scale, MatVec and its batched and accumulating
+// forms, MatTVecAdd, Rank1Add), the matrix product (MatMul, MatMulAdd),
+// activations (Sigmoid, Tanh) and the fused pointwise steps of the cells
+// (LSTM, GRU in both forms, RNN; forward and backward).
 //
 // # Accuracy
 //
