@@ -3184,3 +3184,3438 @@ gemm_set:
 	VST1.P [V24.S4, V25.S4, V26.S4, V27.S4], (R3)(R4)
 	VST1 [V28.S4, V29.S4, V30.S4, V31.S4], (R3)
 	RET
+
+// func sigmoidNEON(dst, x []float32, hidden, batch int)
+TEXT ·sigmoidNEON(SB), NOSPLIT, $0-64
+	MOVD hidden+48(FP), R10
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD batch+56(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+sigmoidNEON_row:
+	MOVD R10, R15
+sigmoidNEON_vectors:
+	CMP $4, R15
+	BLT sigmoidNEON_tail
+	VLD1 (R1), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
+	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V14.S4, V2.S4, V1.S4
+	VFMLA V15.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V17.B16, V4.B16
+	VFMLA V16.S4, V1.S4, V4.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V18.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V21.B16, V4.B16
+	VFMLA V20.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VUSHR $1, V2.S4, V3.S4
+	VSUB V3.S4, V2.S4, V2.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V2.S4, V23.S4, V2.S4
+	VSHL $23, V3.S4, V3.S4
+	VSHL $23, V2.S4, V2.S4
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V22.B16, V1.B16, V2.B16
+	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
+	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	VFMLS V3.S4, V4.S4, V2.S4
+	VFMLS V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
+	VFMLA V5.S4, V2.S4, V4.S4
+	VST1 [V4.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	SUB $4, R15
+	B sigmoidNEON_vectors
+sigmoidNEON_tail:
+	CBZ R15, sigmoidNEON_next
+	FMOVS (R1), F0
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
+	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V14.S4, V2.S4, V1.S4
+	VFMLA V15.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V17.B16, V4.B16
+	VFMLA V16.S4, V1.S4, V4.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V18.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V21.B16, V4.B16
+	VFMLA V20.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VUSHR $1, V2.S4, V3.S4
+	VSUB V3.S4, V2.S4, V2.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V2.S4, V23.S4, V2.S4
+	VSHL $23, V3.S4, V3.S4
+	VSHL $23, V2.S4, V2.S4
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V22.B16, V1.B16, V2.B16
+	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
+	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	VFMLS V3.S4, V4.S4, V2.S4
+	VFMLS V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
+	VFMLA V5.S4, V2.S4, V4.S4
+	FMOVS F4, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	SUB $1, R15
+	B sigmoidNEON_tail
+sigmoidNEON_next:
+	SUB $1, R14
+	CBNZ R14, sigmoidNEON_row
+	RET
+
+// func tanhNEON(dst, x []float32, hidden, batch int)
+TEXT ·tanhNEON(SB), NOSPLIT, $0-64
+	MOVD hidden+48(FP), R10
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD batch+56(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+tanhNEON_row:
+	MOVD R10, R15
+tanhNEON_vectors:
+	CMP $4, R15
+	BLT tanhNEON_tail
+	VLD1 (R1), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V5.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	VST1 [V4.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	SUB $4, R15
+	B tanhNEON_vectors
+tanhNEON_tail:
+	CBZ R15, tanhNEON_next
+	FMOVS (R1), F0
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V5.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	FMOVS F4, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	SUB $1, R15
+	B tanhNEON_tail
+tanhNEON_next:
+	SUB $1, R14
+	CBNZ R14, tanhNEON_row
+	RET
+
+// func lstmForwardNEON(h, c, gates, cache []float32, hidden, batch int)
+TEXT ·lstmForwardNEON(SB), NOSPLIT, $0-112
+	MOVD hidden+96(FP), R10
+	MOVD h_base+0(FP), R0
+	MOVD c_base+24(FP), R1
+	MOVD gates_base+48(FP), R2
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	ADD R11, R12, R13
+	MOVD batch+104(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+lstmForwardNEON_row:
+	MOVD R10, R15
+lstmForwardNEON_vectors:
+	CMP $4, R15
+	BLT lstmForwardNEON_tail
+	VLD1 (R2), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
+	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V14.S4, V2.S4, V1.S4
+	VFMLA V15.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V17.B16, V4.B16
+	VFMLA V16.S4, V1.S4, V4.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V18.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V21.B16, V4.B16
+	VFMLA V20.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VUSHR $1, V2.S4, V3.S4
+	VSUB V3.S4, V2.S4, V2.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V2.S4, V23.S4, V2.S4
+	VSHL $23, V3.S4, V3.S4
+	VSHL $23, V2.S4, V2.S4
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V22.B16, V1.B16, V2.B16
+	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
+	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	VFMLS V3.S4, V4.S4, V2.S4
+	VFMLS V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
+	VFMLA V5.S4, V2.S4, V4.S4
+	ADD R12, R2, R16
+	VLD1 (R16), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V5.B16
+	VBIF V31.B16, V0.B16, V5.B16
+	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	ADD R11, R2, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	VLD1 (R1), [V1.S4]
+	VFMLA V1.S4, V5.S4, V0.S4
+	VST1 [V0.S4], (R1)
+	ADD R13, R2, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V4.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
+	VFMLA V6.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V4.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
+	VST1 [V4.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	SUB $4, R15
+	B lstmForwardNEON_vectors
+lstmForwardNEON_tail:
+	CBZ R15, lstmForwardNEON_next
+	FMOVS (R2), F0
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
+	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V14.S4, V2.S4, V1.S4
+	VFMLA V15.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V17.B16, V4.B16
+	VFMLA V16.S4, V1.S4, V4.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V18.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V21.B16, V4.B16
+	VFMLA V20.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VUSHR $1, V2.S4, V3.S4
+	VSUB V3.S4, V2.S4, V2.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V2.S4, V23.S4, V2.S4
+	VSHL $23, V3.S4, V3.S4
+	VSHL $23, V2.S4, V2.S4
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V22.B16, V1.B16, V2.B16
+	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
+	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	VFMLS V3.S4, V4.S4, V2.S4
+	VFMLS V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
+	VFMLA V5.S4, V2.S4, V4.S4
+	ADD R12, R2, R16
+	FMOVS (R16), F0
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V5.B16
+	VBIF V31.B16, V0.B16, V5.B16
+	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	ADD R11, R2, R16
+	FMOVS (R16), F1
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	FMOVS (R1), F1
+	VFMLA V1.S4, V5.S4, V0.S4
+	FMOVS F0, (R1)
+	ADD R13, R2, R16
+	FMOVS (R16), F1
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V4.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
+	VFMLA V6.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V4.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
+	FMOVS F4, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	SUB $1, R15
+	B lstmForwardNEON_tail
+lstmForwardNEON_next:
+	ADD R13, R2
+	SUB $1, R14
+	CBNZ R14, lstmForwardNEON_row
+	RET
+
+// func lstmForwardCacheNEON(h, c, gates, cache []float32, hidden, batch int)
+TEXT ·lstmForwardCacheNEON(SB), NOSPLIT, $0-112
+	MOVD hidden+96(FP), R10
+	MOVD h_base+0(FP), R0
+	MOVD c_base+24(FP), R1
+	MOVD gates_base+48(FP), R2
+	MOVD cache_base+72(FP), R3
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	ADD R11, R12, R13
+	MOVD batch+104(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+lstmForwardCacheNEON_row:
+	MOVD R10, R15
+lstmForwardCacheNEON_vectors:
+	CMP $4, R15
+	BLT lstmForwardCacheNEON_tail
+	VLD1 (R2), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
+	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V14.S4, V2.S4, V1.S4
+	VFMLA V15.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V17.B16, V4.B16
+	VFMLA V16.S4, V1.S4, V4.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V18.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V21.B16, V4.B16
+	VFMLA V20.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VUSHR $1, V2.S4, V3.S4
+	VSUB V3.S4, V2.S4, V2.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V2.S4, V23.S4, V2.S4
+	VSHL $23, V3.S4, V3.S4
+	VSHL $23, V2.S4, V2.S4
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V22.B16, V1.B16, V2.B16
+	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
+	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	VFMLS V3.S4, V4.S4, V2.S4
+	VFMLS V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
+	VFMLA V5.S4, V2.S4, V4.S4
+	VST1 [V4.S4], (R3)
+	ADD R12, R2, R16
+	VLD1 (R16), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V5.B16
+	VBIF V31.B16, V0.B16, V5.B16
+	ADD R12, R3, R16
+	VST1 [V5.S4], (R16)
+	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	ADD R11, R2, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R11, R3, R16
+	VST1 [V5.S4], (R16)
+	VLD1 (R1), [V1.S4]
+	VFMLA V1.S4, V5.S4, V0.S4
+	VST1 [V0.S4], (R1)
+	ADD R13, R2, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R13, R3, R16
+	VST1 [V5.S4], (R16)
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V4.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
+	VFMLA V6.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V4.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
+	VST1 [V4.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	SUB $4, R15
+	B lstmForwardCacheNEON_vectors
+lstmForwardCacheNEON_tail:
+	CBZ R15, lstmForwardCacheNEON_next
+	FMOVS (R2), F0
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
+	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V14.S4, V2.S4, V1.S4
+	VFMLA V15.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V17.B16, V4.B16
+	VFMLA V16.S4, V1.S4, V4.S4
+	VMOV V19.B16, V5.B16
+	VFMLA V18.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V21.B16, V4.B16
+	VFMLA V20.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VUSHR $1, V2.S4, V3.S4
+	VSUB V3.S4, V2.S4, V2.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V2.S4, V23.S4, V2.S4
+	VSHL $23, V3.S4, V3.S4
+	VSHL $23, V2.S4, V2.S4
+	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
+	VBSL V22.B16, V1.B16, V2.B16
+	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
+	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
+	VFMLS V3.S4, V4.S4, V2.S4
+	VFMLS V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
+	VFMLA V5.S4, V2.S4, V4.S4
+	FMOVS F4, (R3)
+	ADD R12, R2, R16
+	FMOVS (R16), F0
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V3.S4, V2.S4, V5.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V5.B16
+	VBIF V31.B16, V0.B16, V5.B16
+	ADD R12, R3, R16
+	FMOVS F5, (R16)
+	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	ADD R11, R2, R16
+	FMOVS (R16), F1
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R11, R3, R16
+	FMOVS F5, (R16)
+	FMOVS (R1), F1
+	VFMLA V1.S4, V5.S4, V0.S4
+	FMOVS F0, (R1)
+	ADD R13, R2, R16
+	FMOVS (R16), F1
+	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R13, R3, R16
+	FMOVS F5, (R16)
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V4.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
+	VFMLA V6.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V4.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V6.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
+	FMOVS F4, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	SUB $1, R15
+	B lstmForwardCacheNEON_tail
+lstmForwardCacheNEON_next:
+	ADD R13, R2
+	ADD R13, R3
+	SUB $1, R14
+	CBNZ R14, lstmForwardCacheNEON_row
+	RET
+
+// func lstmBackwardNEON(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)
+TEXT ·lstmBackwardNEON(SB), NOSPLIT, $0-184
+	MOVD hidden+168(FP), R10
+	MOVD dgates_base+0(FP), R0
+	MOVD dcPrev_base+24(FP), R1
+	MOVD cache_base+48(FP), R2
+	MOVD cPrev_base+72(FP), R3
+	MOVD c_base+96(FP), R4
+	MOVD dh_base+120(FP), R5
+	MOVD dc_base+144(FP), R6
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	ADD R11, R12, R13
+	MOVD batch+176(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+lstmBackwardNEON_row:
+	MOVD R10, R15
+lstmBackwardNEON_vectors:
+	CMP $4, R15
+	BLT lstmBackwardNEON_tail
+	VLD1 (R4), [V0.S4]
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V5.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	VLD1 (R5), [V0.S4]
+	ADD R13, R2, R16
+	VLD1 (R16), [V1.S4]
+	VLD1 (R6), [V2.S4]
+	VMOV V22.B16, V3.B16
+	VFMLS V4.S4, V4.S4, V3.S4
+	WORD $0x6e21dc05 // fmul v5.4s, v0.4s, v1.4s
+	VFMLA V5.S4, V3.S4, V2.S4
+	WORD $0x6e24dc03 // fmul v3.4s, v0.4s, v4.4s
+	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
+	WORD $0x4ea1d6c5 // fsub v5.4s, v22.4s, v1.4s
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	ADD R13, R0, R16
+	VST1 [V3.S4], (R16)
+	VLD1 (R2), [V0.S4]
+	ADD R12, R2, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	VST1 [V3.S4], (R0)
+	WORD $0x6e20dc43 // fmul v3.4s, v2.4s, v0.4s
+	VMOV V22.B16, V4.B16
+	VFMLS V1.S4, V1.S4, V4.S4
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	ADD R12, R0, R16
+	VST1 [V3.S4], (R16)
+	ADD R11, R2, R16
+	VLD1 (R16), [V0.S4]
+	VLD1 (R3), [V1.S4]
+	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	ADD R11, R0, R16
+	VST1 [V3.S4], (R16)
+	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
+	VST1 [V2.S4], (R1)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	ADD $16, R4
+	ADD $16, R5
+	ADD $16, R6
+	SUB $4, R15
+	B lstmBackwardNEON_vectors
+lstmBackwardNEON_tail:
+	CBZ R15, lstmBackwardNEON_next
+	FMOVS (R4), F0
+	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
+	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
+	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
+	VFMLA V3.S4, V2.S4, V1.S4
+	VBSL V5.B16, V1.B16, V4.B16
+	VBIF V31.B16, V0.B16, V4.B16
+	FMOVS (R5), F0
+	ADD R13, R2, R16
+	FMOVS (R16), F1
+	FMOVS (R6), F2
+	VMOV V22.B16, V3.B16
+	VFMLS V4.S4, V4.S4, V3.S4
+	WORD $0x6e21dc05 // fmul v5.4s, v0.4s, v1.4s
+	VFMLA V5.S4, V3.S4, V2.S4
+	WORD $0x6e24dc03 // fmul v3.4s, v0.4s, v4.4s
+	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
+	WORD $0x4ea1d6c5 // fsub v5.4s, v22.4s, v1.4s
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	ADD R13, R0, R16
+	FMOVS F3, (R16)
+	FMOVS (R2), F0
+	ADD R12, R2, R16
+	FMOVS (R16), F1
+	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	FMOVS F3, (R0)
+	WORD $0x6e20dc43 // fmul v3.4s, v2.4s, v0.4s
+	VMOV V22.B16, V4.B16
+	VFMLS V1.S4, V1.S4, V4.S4
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	ADD R12, R0, R16
+	FMOVS F3, (R16)
+	ADD R11, R2, R16
+	FMOVS (R16), F0
+	FMOVS (R3), F1
+	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	ADD R11, R0, R16
+	FMOVS F3, (R16)
+	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
+	FMOVS F2, (R1)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	ADD $4, R4
+	ADD $4, R5
+	ADD $4, R6
+	SUB $1, R15
+	B lstmBackwardNEON_tail
+lstmBackwardNEON_next:
+	ADD R13, R0
+	ADD R13, R2
+	SUB $1, R14
+	CBNZ R14, lstmBackwardNEON_row
+	RET
+
+// func reluNEON(dst, x []float32, hidden, batch int)
+TEXT ·reluNEON(SB), NOSPLIT, $0-64
+	MOVD hidden+48(FP), R10
+	MOVD dst_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD batch+56(FP), R14
+reluNEON_row:
+	MOVD R10, R15
+reluNEON_vectors:
+	CMP $4, R15
+	BLT reluNEON_tail
+	VLD1 (R1), [V0.S4]
+	VEOR V1.B16, V1.B16, V1.B16
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	VST1 [V0.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	SUB $4, R15
+	B reluNEON_vectors
+reluNEON_tail:
+	CBZ R15, reluNEON_next
+	FMOVS (R1), F0
+	VEOR V1.B16, V1.B16, V1.B16
+	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
+	FMOVS F0, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	SUB $1, R15
+	B reluNEON_tail
+reluNEON_next:
+	SUB $1, R14
+	CBNZ R14, reluNEON_row
+	RET
+
+// func rnnTanhBackwardNEON(dpre, h, dh []float32, hidden, batch int)
+TEXT ·rnnTanhBackwardNEON(SB), NOSPLIT, $0-88
+	MOVD hidden+72(FP), R10
+	MOVD dpre_base+0(FP), R0
+	MOVD h_base+24(FP), R1
+	MOVD dh_base+48(FP), R2
+	MOVD batch+80(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+rnnTanhBackwardNEON_row:
+	MOVD R10, R15
+rnnTanhBackwardNEON_vectors:
+	CMP $4, R15
+	BLT rnnTanhBackwardNEON_tail
+	VLD1 (R1), [V0.S4]
+	VMOV V22.B16, V1.B16
+	VFMLS V0.S4, V0.S4, V1.S4
+	VLD1 (R2), [V2.S4]
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	VST1 [V1.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	SUB $4, R15
+	B rnnTanhBackwardNEON_vectors
+rnnTanhBackwardNEON_tail:
+	CBZ R15, rnnTanhBackwardNEON_next
+	FMOVS (R1), F0
+	VMOV V22.B16, V1.B16
+	VFMLS V0.S4, V0.S4, V1.S4
+	FMOVS (R2), F2
+	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
+	FMOVS F1, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	SUB $1, R15
+	B rnnTanhBackwardNEON_tail
+rnnTanhBackwardNEON_next:
+	SUB $1, R14
+	CBNZ R14, rnnTanhBackwardNEON_row
+	RET
+
+// func rnnReLUBackwardNEON(dpre, h, dh []float32, hidden, batch int)
+TEXT ·rnnReLUBackwardNEON(SB), NOSPLIT, $0-88
+	MOVD hidden+72(FP), R10
+	MOVD dpre_base+0(FP), R0
+	MOVD h_base+24(FP), R1
+	MOVD dh_base+48(FP), R2
+	MOVD batch+80(FP), R14
+rnnReLUBackwardNEON_row:
+	MOVD R10, R15
+rnnReLUBackwardNEON_vectors:
+	CMP $4, R15
+	BLT rnnReLUBackwardNEON_tail
+	VLD1 (R1), [V0.S4]
+	WORD $0x6ea0d800 // fcmle v0.4s, v0.4s, #0.0
+	VLD1 (R2), [V1.S4]
+	WORD $0x4e601c21 // bic v1.16b, v1.16b, v0.16b
+	VST1 [V1.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	SUB $4, R15
+	B rnnReLUBackwardNEON_vectors
+rnnReLUBackwardNEON_tail:
+	CBZ R15, rnnReLUBackwardNEON_next
+	FMOVS (R1), F0
+	WORD $0x6ea0d800 // fcmle v0.4s, v0.4s, #0.0
+	FMOVS (R2), F1
+	WORD $0x4e601c21 // bic v1.16b, v1.16b, v0.16b
+	FMOVS F1, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	SUB $1, R15
+	B rnnReLUBackwardNEON_tail
+rnnReLUBackwardNEON_next:
+	SUB $1, R14
+	CBNZ R14, rnnReLUBackwardNEON_row
+	RET
+
+// func gruForwardNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+TEXT ·gruForwardNEON(SB), NOSPLIT, $0-136
+	MOVD hidden+120(FP), R10
+	MOVD hNew_base+0(FP), R0
+	MOVD h_base+24(FP), R1
+	MOVD inputGates_base+48(FP), R2
+	MOVD hiddenGates_base+72(FP), R3
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	MOVD batch+128(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+gruForwardNEON_row:
+	MOVD R10, R15
+gruForwardNEON_vectors:
+	CMP $4, R15
+	BLT gruForwardNEON_tail
+	VLD1 (R2), [V0.S4]
+	VLD1 (R3), [V1.S4]
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R12, R3, R16
+	VLD1 (R16), [V0.S4]
+	ADD R12, R2, R16
+	VLD1 (R16), [V1.S4]
+	VFMLA V0.S4, V5.S4, V1.S4
+	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
+	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
+	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
+	VFMLA V3.S4, V2.S4, V0.S4
+	VBSL V5.B16, V0.B16, V4.B16
+	VBIF V31.B16, V1.B16, V4.B16
+	ADD R11, R2, R16
+	VLD1 (R16), [V0.S4]
+	ADD R11, R3, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	VLD1 (R1), [V0.S4]
+	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
+	VFMLA V1.S4, V6.S4, V4.S4
+	VST1 [V4.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	SUB $4, R15
+	B gruForwardNEON_vectors
+gruForwardNEON_tail:
+	CBZ R15, gruForwardNEON_next
+	FMOVS (R2), F0
+	FMOVS (R3), F1
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R12, R3, R16
+	FMOVS (R16), F0
+	ADD R12, R2, R16
+	FMOVS (R16), F1
+	VFMLA V0.S4, V5.S4, V1.S4
+	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
+	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
+	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
+	VFMLA V3.S4, V2.S4, V0.S4
+	VBSL V5.B16, V0.B16, V4.B16
+	VBIF V31.B16, V1.B16, V4.B16
+	ADD R11, R2, R16
+	FMOVS (R16), F0
+	ADD R11, R3, R16
+	FMOVS (R16), F1
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	FMOVS (R1), F0
+	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
+	VFMLA V1.S4, V6.S4, V4.S4
+	FMOVS F4, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	SUB $1, R15
+	B gruForwardNEON_tail
+gruForwardNEON_next:
+	ADD R12, R2
+	ADD R12, R3
+	SUB $1, R14
+	CBNZ R14, gruForwardNEON_row
+	RET
+
+// func gruForwardCacheNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+TEXT ·gruForwardCacheNEON(SB), NOSPLIT, $0-136
+	MOVD hidden+120(FP), R10
+	MOVD hNew_base+0(FP), R0
+	MOVD h_base+24(FP), R1
+	MOVD inputGates_base+48(FP), R2
+	MOVD hiddenGates_base+72(FP), R3
+	MOVD cache_base+96(FP), R4
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	ADD R11, R12, R13
+	MOVD batch+128(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+gruForwardCacheNEON_row:
+	MOVD R10, R15
+gruForwardCacheNEON_vectors:
+	CMP $4, R15
+	BLT gruForwardCacheNEON_tail
+	VLD1 (R2), [V0.S4]
+	VLD1 (R3), [V1.S4]
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	VST1 [V5.S4], (R4)
+	ADD R12, R3, R16
+	VLD1 (R16), [V0.S4]
+	ADD R13, R4, R16
+	VST1 [V0.S4], (R16)
+	ADD R12, R2, R16
+	VLD1 (R16), [V1.S4]
+	VFMLA V0.S4, V5.S4, V1.S4
+	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
+	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
+	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
+	VFMLA V3.S4, V2.S4, V0.S4
+	VBSL V5.B16, V0.B16, V4.B16
+	VBIF V31.B16, V1.B16, V4.B16
+	ADD R12, R4, R16
+	VST1 [V4.S4], (R16)
+	ADD R11, R2, R16
+	VLD1 (R16), [V0.S4]
+	ADD R11, R3, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	ADD R11, R4, R16
+	VST1 [V6.S4], (R16)
+	VLD1 (R1), [V0.S4]
+	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
+	VFMLA V1.S4, V6.S4, V4.S4
+	VST1 [V4.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	ADD $16, R4
+	SUB $4, R15
+	B gruForwardCacheNEON_vectors
+gruForwardCacheNEON_tail:
+	CBZ R15, gruForwardCacheNEON_next
+	FMOVS (R2), F0
+	FMOVS (R3), F1
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	FMOVS F5, (R4)
+	ADD R12, R3, R16
+	FMOVS (R16), F0
+	ADD R13, R4, R16
+	FMOVS F0, (R16)
+	ADD R12, R2, R16
+	FMOVS (R16), F1
+	VFMLA V0.S4, V5.S4, V1.S4
+	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
+	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
+	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
+	VMOV V30.B16, V3.B16
+	VMOV V29.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V28.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V3.S4, V2.S4, V4.S4
+	VMOV V26.B16, V3.B16
+	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
+	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
+	VFMLA V3.S4, V2.S4, V0.S4
+	VBSL V5.B16, V0.B16, V4.B16
+	VBIF V31.B16, V1.B16, V4.B16
+	ADD R12, R4, R16
+	FMOVS F4, (R16)
+	ADD R11, R2, R16
+	FMOVS (R16), F0
+	ADD R11, R3, R16
+	FMOVS (R16), F1
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V2.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V2.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V2.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V5.S4
+	VSUB V5.S4, V3.S4, V3.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
+	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
+	VFMLS V5.S4, V6.S4, V3.S4
+	VFMLS V7.S4, V6.S4, V3.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V3.S4, V6.S4
+	ADD R11, R4, R16
+	FMOVS F6, (R16)
+	FMOVS (R1), F0
+	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
+	VFMLA V1.S4, V6.S4, V4.S4
+	FMOVS F4, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	ADD $4, R4
+	SUB $1, R15
+	B gruForwardCacheNEON_tail
+gruForwardCacheNEON_next:
+	ADD R12, R2
+	ADD R12, R3
+	ADD R13, R4
+	SUB $1, R14
+	CBNZ R14, gruForwardCacheNEON_row
+	RET
+
+// func gruBackwardNEON(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+TEXT ·gruBackwardNEON(SB), NOSPLIT, $0-160
+	MOVD hidden+144(FP), R10
+	MOVD dInputGates_base+0(FP), R0
+	MOVD dHiddenGates_base+24(FP), R1
+	MOVD dhPrev_base+48(FP), R2
+	MOVD cache_base+72(FP), R3
+	MOVD h_base+96(FP), R4
+	MOVD dh_base+120(FP), R5
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	ADD R11, R12, R13
+	MOVD batch+152(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+gruBackwardNEON_row:
+	MOVD R10, R15
+gruBackwardNEON_vectors:
+	CMP $4, R15
+	BLT gruBackwardNEON_tail
+	VLD1 (R5), [V0.S4]
+	ADD R11, R3, R16
+	VLD1 (R16), [V1.S4]
+	ADD R12, R3, R16
+	VLD1 (R16), [V2.S4]
+	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
+	VMOV V22.B16, V4.B16
+	VFMLS V2.S4, V2.S4, V4.S4
+	VLD1 (R4), [V5.S4]
+	WORD $0x4ea2d4a5 // fsub v5.4s, v5.4s, v2.4s
+	WORD $0x6e20dca5 // fmul v5.4s, v5.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	ADD R11, R0, R16
+	VST1 [V5.S4], (R16)
+	ADD R11, R1, R16
+	VST1 [V5.S4], (R16)
+	WORD $0x6e21dc02 // fmul v2.4s, v0.4s, v1.4s
+	VST1 [V2.S4], (R2)
+	VLD1 (R3), [V1.S4]
+	ADD R13, R3, R16
+	VLD1 (R16), [V2.S4]
+	WORD $0x6e22dc05 // fmul v5.4s, v0.4s, v2.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x4ea1d6c2 // fsub v2.4s, v22.4s, v1.4s
+	WORD $0x6e22dca5 // fmul v5.4s, v5.4s, v2.4s
+	VST1 [V5.S4], (R0)
+	VST1 [V5.S4], (R1)
+	WORD $0x6e23dc02 // fmul v2.4s, v0.4s, v3.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	ADD R12, R0, R16
+	VST1 [V2.S4], (R16)
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	ADD R12, R1, R16
+	VST1 [V2.S4], (R16)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	ADD $16, R4
+	ADD $16, R5
+	SUB $4, R15
+	B gruBackwardNEON_vectors
+gruBackwardNEON_tail:
+	CBZ R15, gruBackwardNEON_next
+	FMOVS (R5), F0
+	ADD R11, R3, R16
+	FMOVS (R16), F1
+	ADD R12, R3, R16
+	FMOVS (R16), F2
+	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
+	VMOV V22.B16, V4.B16
+	VFMLS V2.S4, V2.S4, V4.S4
+	FMOVS (R4), F5
+	WORD $0x4ea2d4a5 // fsub v5.4s, v5.4s, v2.4s
+	WORD $0x6e20dca5 // fmul v5.4s, v5.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	ADD R11, R0, R16
+	FMOVS F5, (R16)
+	ADD R11, R1, R16
+	FMOVS F5, (R16)
+	WORD $0x6e21dc02 // fmul v2.4s, v0.4s, v1.4s
+	FMOVS F2, (R2)
+	FMOVS (R3), F1
+	ADD R13, R3, R16
+	FMOVS (R16), F2
+	WORD $0x6e22dc05 // fmul v5.4s, v0.4s, v2.4s
+	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
+	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	WORD $0x4ea1d6c2 // fsub v2.4s, v22.4s, v1.4s
+	WORD $0x6e22dca5 // fmul v5.4s, v5.4s, v2.4s
+	FMOVS F5, (R0)
+	FMOVS F5, (R1)
+	WORD $0x6e23dc02 // fmul v2.4s, v0.4s, v3.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	ADD R12, R0, R16
+	FMOVS F2, (R16)
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	ADD R12, R1, R16
+	FMOVS F2, (R16)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	ADD $4, R4
+	ADD $4, R5
+	SUB $1, R15
+	B gruBackwardNEON_tail
+gruBackwardNEON_next:
+	ADD R12, R0
+	ADD R12, R1
+	ADD R13, R3
+	SUB $1, R14
+	CBNZ R14, gruBackwardNEON_row
+	RET
+
+// func gruResetBeforeGatesNEON(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)
+TEXT ·gruResetBeforeGatesNEON(SB), NOSPLIT, $0-136
+	MOVD hidden+120(FP), R10
+	MOVD rh_base+0(FP), R0
+	MOVD cache_base+24(FP), R1
+	MOVD inputGates_base+48(FP), R2
+	MOVD hiddenGates_base+72(FP), R3
+	MOVD h_base+96(FP), R4
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	MOVD batch+128(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+gruResetBeforeGatesNEON_row:
+	MOVD R10, R15
+gruResetBeforeGatesNEON_vectors:
+	CMP $4, R15
+	BLT gruResetBeforeGatesNEON_tail
+	VLD1 (R2), [V0.S4]
+	VLD1 (R3), [V1.S4]
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	VST1 [V5.S4], (R1)
+	VLD1 (R4), [V0.S4]
+	WORD $0x6e25dc00 // fmul v0.4s, v0.4s, v5.4s
+	VST1 [V0.S4], (R0)
+	ADD R11, R2, R16
+	VLD1 (R16), [V0.S4]
+	ADD R11, R3, R16
+	VLD1 (R16), [V1.S4]
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R11, R1, R16
+	VST1 [V5.S4], (R16)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	ADD $16, R4
+	SUB $4, R15
+	B gruResetBeforeGatesNEON_vectors
+gruResetBeforeGatesNEON_tail:
+	CBZ R15, gruResetBeforeGatesNEON_next
+	FMOVS (R2), F0
+	FMOVS (R3), F1
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	FMOVS F5, (R1)
+	FMOVS (R4), F0
+	WORD $0x6e25dc00 // fmul v0.4s, v0.4s, v5.4s
+	FMOVS F0, (R0)
+	ADD R11, R2, R16
+	FMOVS (R16), F0
+	ADD R11, R3, R16
+	FMOVS (R16), F1
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
+	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V14.S4, V3.S4, V2.S4
+	VFMLA V15.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V17.B16, V5.B16
+	VFMLA V16.S4, V2.S4, V5.S4
+	VMOV V19.B16, V6.B16
+	VFMLA V18.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
+	VMOV V21.B16, V5.B16
+	VFMLA V20.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VUSHR $1, V3.S4, V4.S4
+	VSUB V4.S4, V3.S4, V3.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSUB V3.S4, V23.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	VSHL $23, V3.S4, V3.S4
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
+	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
+	VBSL V22.B16, V2.B16, V3.B16
+	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
+	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
+	VFMLS V4.S4, V5.S4, V3.S4
+	VFMLS V6.S4, V5.S4, V3.S4
+	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
+	VFMLA V6.S4, V3.S4, V5.S4
+	ADD R11, R1, R16
+	FMOVS F5, (R16)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	ADD $4, R4
+	SUB $1, R15
+	B gruResetBeforeGatesNEON_tail
+gruResetBeforeGatesNEON_next:
+	ADD R12, R1
+	ADD R12, R2
+	ADD R11, R3
+	SUB $1, R14
+	CBNZ R14, gruResetBeforeGatesNEON_row
+	RET
+
+// func gruResetBeforeOutputNEON(hNew, cache, h, inputGates, hn []float32, hidden, batch int)
+TEXT ·gruResetBeforeOutputNEON(SB), NOSPLIT, $0-136
+	MOVD hidden+120(FP), R10
+	MOVD hNew_base+0(FP), R0
+	MOVD cache_base+24(FP), R1
+	MOVD h_base+48(FP), R2
+	MOVD inputGates_base+72(FP), R3
+	MOVD hn_base+96(FP), R4
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	MOVD batch+128(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+gruResetBeforeOutputNEON_row:
+	MOVD R10, R15
+gruResetBeforeOutputNEON_vectors:
+	CMP $4, R15
+	BLT gruResetBeforeOutputNEON_tail
+	ADD R12, R3, R16
+	VLD1 (R16), [V0.S4]
+	VLD1 (R4), [V1.S4]
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eb8f443 // fmin v3.4s, v2.4s, v24.4s
+	WORD $0x4e23d463 // fadd v3.4s, v3.4s, v3.4s
+	WORD $0x6e2ddc64 // fmul v4.4s, v3.4s, v13.4s
+	WORD $0x4e218884 // frintn v4.4s, v4.4s
+	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
+	VFMLA V14.S4, V4.S4, V3.S4
+	VFMLA V15.S4, V4.S4, V3.S4
+	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V3.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V3.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V3.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V3.S4
+	WORD $0x4e36d463 // fadd v3.4s, v3.4s, v22.4s
+	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
+	VUSHR $1, V4.S4, V5.S4
+	VSUB V5.S4, V4.S4, V4.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V4.S4, V4.S4
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x4e23d464 // fadd v4.4s, v3.4s, v3.4s
+	WORD $0x4e36d465 // fadd v5.4s, v3.4s, v22.4s
+	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	VFMLS V5.S4, V6.S4, V4.S4
+	VFMLS V7.S4, V6.S4, V4.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V4.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e22dc43 // fmul v3.4s, v2.4s, v2.4s
+	VMOV V30.B16, V4.B16
+	VMOV V29.B16, V5.B16
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V28.B16, V4.B16
+	VFMLA V5.S4, V3.S4, V4.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V26.B16, V4.B16
+	VFMLA V5.S4, V3.S4, V4.S4
+	WORD $0x6e23dc43 // fmul v3.4s, v2.4s, v3.4s
+	WORD $0x6ea2e725 // fcmgt v5.4s, v25.4s, v2.4s
+	VFMLA V4.S4, V3.S4, V2.S4
+	VBSL V6.B16, V2.B16, V5.B16
+	VBIF V31.B16, V0.B16, V5.B16
+	ADD R12, R1, R16
+	VST1 [V5.S4], (R16)
+	ADD R11, R1, R16
+	VLD1 (R16), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	WORD $0x4ea5d422 // fsub v2.4s, v1.4s, v5.4s
+	VFMLA V2.S4, V0.S4, V5.S4
+	VST1 [V5.S4], (R0)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	ADD $16, R4
+	SUB $4, R15
+	B gruResetBeforeOutputNEON_vectors
+gruResetBeforeOutputNEON_tail:
+	CBZ R15, gruResetBeforeOutputNEON_next
+	ADD R12, R3, R16
+	FMOVS (R16), F0
+	FMOVS (R4), F1
+	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
+	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
+	WORD $0x4eb8f443 // fmin v3.4s, v2.4s, v24.4s
+	WORD $0x4e23d463 // fadd v3.4s, v3.4s, v3.4s
+	WORD $0x6e2ddc64 // fmul v4.4s, v3.4s, v13.4s
+	WORD $0x4e218884 // frintn v4.4s, v4.4s
+	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
+	VFMLA V14.S4, V4.S4, V3.S4
+	VFMLA V15.S4, V4.S4, V3.S4
+	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
+	VMOV V17.B16, V6.B16
+	VFMLA V16.S4, V3.S4, V6.S4
+	VMOV V19.B16, V7.B16
+	VFMLA V18.S4, V3.S4, V7.S4
+	VFMLA V6.S4, V5.S4, V7.S4
+	VMOV V21.B16, V6.B16
+	VFMLA V20.S4, V3.S4, V6.S4
+	VFMLA V7.S4, V5.S4, V6.S4
+	VFMLA V6.S4, V5.S4, V3.S4
+	WORD $0x4e36d463 // fadd v3.4s, v3.4s, v22.4s
+	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
+	VUSHR $1, V4.S4, V5.S4
+	VSUB V5.S4, V4.S4, V4.S4
+	VSUB V5.S4, V23.S4, V5.S4
+	VSUB V4.S4, V23.S4, V4.S4
+	VSHL $23, V5.S4, V5.S4
+	VSHL $23, V4.S4, V4.S4
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x4e23d464 // fadd v4.4s, v3.4s, v3.4s
+	WORD $0x4e36d465 // fadd v5.4s, v3.4s, v22.4s
+	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
+	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	VFMLS V5.S4, V6.S4, V4.S4
+	VFMLS V7.S4, V6.S4, V4.S4
+	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
+	VFMLA V7.S4, V4.S4, V6.S4
+	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
+	WORD $0x6e22dc43 // fmul v3.4s, v2.4s, v2.4s
+	VMOV V30.B16, V4.B16
+	VMOV V29.B16, V5.B16
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V28.B16, V4.B16
+	VFMLA V5.S4, V3.S4, V4.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V4.S4, V3.S4, V5.S4
+	VMOV V26.B16, V4.B16
+	VFMLA V5.S4, V3.S4, V4.S4
+	WORD $0x6e23dc43 // fmul v3.4s, v2.4s, v3.4s
+	WORD $0x6ea2e725 // fcmgt v5.4s, v25.4s, v2.4s
+	VFMLA V4.S4, V3.S4, V2.S4
+	VBSL V6.B16, V2.B16, V5.B16
+	VBIF V31.B16, V0.B16, V5.B16
+	ADD R12, R1, R16
+	FMOVS F5, (R16)
+	ADD R11, R1, R16
+	FMOVS (R16), F0
+	FMOVS (R2), F1
+	WORD $0x4ea5d422 // fsub v2.4s, v1.4s, v5.4s
+	VFMLA V2.S4, V0.S4, V5.S4
+	FMOVS F5, (R0)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	ADD $4, R4
+	SUB $1, R15
+	B gruResetBeforeOutputNEON_tail
+gruResetBeforeOutputNEON_next:
+	ADD R12, R1
+	ADD R12, R3
+	SUB $1, R14
+	CBNZ R14, gruResetBeforeOutputNEON_row
+	RET
+
+// func gruResetBeforeBackwardOutputNEON(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+TEXT ·gruResetBeforeBackwardOutputNEON(SB), NOSPLIT, $0-136
+	MOVD hidden+120(FP), R10
+	MOVD dGates_base+0(FP), R0
+	MOVD dhPrev_base+24(FP), R1
+	MOVD cache_base+48(FP), R2
+	MOVD h_base+72(FP), R3
+	MOVD dh_base+96(FP), R4
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	MOVD batch+128(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+gruResetBeforeBackwardOutputNEON_row:
+	MOVD R10, R15
+gruResetBeforeBackwardOutputNEON_vectors:
+	CMP $4, R15
+	BLT gruResetBeforeBackwardOutputNEON_tail
+	VLD1 (R4), [V0.S4]
+	ADD R11, R2, R16
+	VLD1 (R16), [V1.S4]
+	ADD R12, R2, R16
+	VLD1 (R16), [V2.S4]
+	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
+	VLD1 (R3), [V4.S4]
+	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
+	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	WORD $0x6e23dc84 // fmul v4.4s, v4.4s, v3.4s
+	ADD R11, R0, R16
+	VST1 [V4.S4], (R16)
+	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
+	VMOV V22.B16, V6.B16
+	VFMLS V2.S4, V2.S4, V6.S4
+	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
+	ADD R12, R0, R16
+	VST1 [V5.S4], (R16)
+	WORD $0x6e21dc00 // fmul v0.4s, v0.4s, v1.4s
+	VST1 [V0.S4], (R1)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	ADD $16, R4
+	SUB $4, R15
+	B gruResetBeforeBackwardOutputNEON_vectors
+gruResetBeforeBackwardOutputNEON_tail:
+	CBZ R15, gruResetBeforeBackwardOutputNEON_next
+	FMOVS (R4), F0
+	ADD R11, R2, R16
+	FMOVS (R16), F1
+	ADD R12, R2, R16
+	FMOVS (R16), F2
+	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
+	FMOVS (R3), F4
+	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
+	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	WORD $0x6e23dc84 // fmul v4.4s, v4.4s, v3.4s
+	ADD R11, R0, R16
+	FMOVS F4, (R16)
+	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
+	VMOV V22.B16, V6.B16
+	VFMLS V2.S4, V2.S4, V6.S4
+	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
+	ADD R12, R0, R16
+	FMOVS F5, (R16)
+	WORD $0x6e21dc00 // fmul v0.4s, v0.4s, v1.4s
+	FMOVS F0, (R1)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	ADD $4, R4
+	SUB $1, R15
+	B gruResetBeforeBackwardOutputNEON_tail
+gruResetBeforeBackwardOutputNEON_next:
+	ADD R12, R0
+	ADD R12, R2
+	SUB $1, R14
+	CBNZ R14, gruResetBeforeBackwardOutputNEON_row
+	RET
+
+// func gruResetBeforeBackwardGatesNEON(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)
+TEXT ·gruResetBeforeBackwardGatesNEON(SB), NOSPLIT, $0-136
+	MOVD hidden+120(FP), R10
+	MOVD dGates_base+0(FP), R0
+	MOVD dhPrev_base+24(FP), R1
+	MOVD cache_base+48(FP), R2
+	MOVD h_base+72(FP), R3
+	MOVD drh_base+96(FP), R4
+	LSL $2, R10, R11
+	ADD R11, R11, R12
+	MOVD batch+128(FP), R14
+	// activation constants
+	MOVW $0x42d00000, R17
+	VDUP R17, V12.S4
+	MOVW $0x3fb8aa3b, R17
+	VDUP R17, V13.S4
+	MOVW $0x3f318000, R17
+	VDUP R17, V14.S4
+	MOVW $0xb95e8083, R17
+	VDUP R17, V15.S4
+	MOVW $0x39506967, R17
+	VDUP R17, V16.S4
+	MOVW $0x3ab743ce, R17
+	VDUP R17, V17.S4
+	MOVW $0x3c088908, R17
+	VDUP R17, V18.S4
+	MOVW $0x3d2aa9c1, R17
+	VDUP R17, V19.S4
+	MOVW $0x3e2aaaaa, R17
+	VDUP R17, V20.S4
+	MOVW $0x3f000000, R17
+	VDUP R17, V21.S4
+	MOVW $0x3f800000, R17
+	VDUP R17, V22.S4
+	MOVW $0x0000007f, R17
+	VDUP R17, V23.S4
+	MOVW $0x41200000, R17
+	VDUP R17, V24.S4
+	MOVW $0x3f200000, R17
+	VDUP R17, V25.S4
+	MOVW $0xbeaaaa99, R17
+	VDUP R17, V26.S4
+	MOVW $0x3e088393, R17
+	VDUP R17, V27.S4
+	MOVW $0xbd5c1e2d, R17
+	VDUP R17, V28.S4
+	MOVW $0x3ca9134e, R17
+	VDUP R17, V29.S4
+	MOVW $0xbbbaf0ea, R17
+	VDUP R17, V30.S4
+	MOVW $0x7fffffff, R17
+	VDUP R17, V31.S4
+gruResetBeforeBackwardGatesNEON_row:
+	MOVD R10, R15
+gruResetBeforeBackwardGatesNEON_vectors:
+	CMP $4, R15
+	BLT gruResetBeforeBackwardGatesNEON_tail
+	VLD1 (R4), [V0.S4]
+	VLD1 (R2), [V1.S4]
+	VLD1 (R3), [V2.S4]
+	WORD $0x6e22dc03 // fmul v3.4s, v0.4s, v2.4s
+	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
+	WORD $0x4ea1d6c4 // fsub v4.4s, v22.4s, v1.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	VST1 [V3.S4], (R0)
+	VLD1 (R1), [V5.S4]
+	VFMLA V0.S4, V1.S4, V5.S4
+	VST1 [V5.S4], (R1)
+	ADD $16, R0
+	ADD $16, R1
+	ADD $16, R2
+	ADD $16, R3
+	ADD $16, R4
+	SUB $4, R15
+	B gruResetBeforeBackwardGatesNEON_vectors
+gruResetBeforeBackwardGatesNEON_tail:
+	CBZ R15, gruResetBeforeBackwardGatesNEON_next
+	FMOVS (R4), F0
+	FMOVS (R2), F1
+	FMOVS (R3), F2
+	WORD $0x6e22dc03 // fmul v3.4s, v0.4s, v2.4s
+	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
+	WORD $0x4ea1d6c4 // fsub v4.4s, v22.4s, v1.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	FMOVS F3, (R0)
+	FMOVS (R1), F5
+	VFMLA V0.S4, V1.S4, V5.S4
+	FMOVS F5, (R1)
+	ADD $4, R0
+	ADD $4, R1
+	ADD $4, R2
+	ADD $4, R3
+	ADD $4, R4
+	SUB $1, R15
+	B gruResetBeforeBackwardGatesNEON_tail
+gruResetBeforeBackwardGatesNEON_next:
+	ADD R12, R0
+	ADD R12, R2
+	SUB $1, R14
+	CBNZ R14, gruResetBeforeBackwardGatesNEON_row
+	RET

@@ -74,3 +74,78 @@ func matVecB8NEON(y []float32, w []float32, x []float32, rows int, cols int, add
 //
 //go:noescape
 func gemm6x16NEON(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
+
+// sigmoidNEON sets dst[i] = σ(x[i]) for i < hidden·batch.
+//
+//go:noescape
+func sigmoidNEON(dst, x []float32, hidden, batch int)
+
+// tanhNEON sets dst[i] = tanh(x[i]) for i < hidden·batch.
+//
+//go:noescape
+func tanhNEON(dst, x []float32, hidden, batch int)
+
+// lstmForwardNEON is one LSTM pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func lstmForwardNEON(h, c, gates, cache []float32, hidden, batch int)
+
+// lstmForwardCacheNEON is one LSTM pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func lstmForwardCacheNEON(h, c, gates, cache []float32, hidden, batch int)
+
+// lstmBackwardNEON is one LSTM pointwise backward step over batch rows of hidden units.
+//
+//go:noescape
+func lstmBackwardNEON(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)
+
+// reluNEON sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.
+//
+//go:noescape
+func reluNEON(dst, x []float32, hidden, batch int)
+
+// rnnTanhBackwardNEON sets dpre[i] = dh[i]·(1 − h[i]²).
+//
+//go:noescape
+func rnnTanhBackwardNEON(dpre, h, dh []float32, hidden, batch int)
+
+// rnnReLUBackwardNEON sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].
+//
+//go:noescape
+func rnnReLUBackwardNEON(dpre, h, dh []float32, hidden, batch int)
+
+// gruForwardNEON is one GRU (reset-after) pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func gruForwardNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+
+// gruForwardCacheNEON is one GRU (reset-after) pointwise step over batch rows of hidden units.
+//
+//go:noescape
+func gruForwardCacheNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+
+// gruBackwardNEON is one GRU (reset-after) pointwise backward step over batch rows of hidden units.
+//
+//go:noescape
+func gruBackwardNEON(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+
+// gruResetBeforeGatesNEON computes r, z and r·h over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeGatesNEON(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)
+
+// gruResetBeforeOutputNEON computes n and h' over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeOutputNEON(hNew, cache, h, inputGates, hn []float32, hidden, batch int)
+
+// gruResetBeforeBackwardOutputNEON computes dz, dn and dh·z over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeBackwardOutputNEON(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+
+// gruResetBeforeBackwardGatesNEON computes dr and adds drh·r to dhPrev over batch rows of hidden units.
+//
+//go:noescape
+func gruResetBeforeBackwardGatesNEON(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)

@@ -65,4 +65,5 @@ func emitAll(fl *file) {
 		matVec(fl, batch)
 	}
 	gemmKernel(fl)
+	activationKernels(fl)
 }

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"fmt"
+	"math"
+)
+
+// This file emits the activations σ and tanh as straight-line NEON code on
+// one register of four lanes; pointwise.go wraps them in the loops of the
+// activation and fused LSTM, GRU and RNN kernels. The algorithms are those of
+// ../avx2/activation.go, instruction for instruction where NEON has the same
+// operation, so both levels round the same way:
+//
+//	exp(−t), 0 ≤ t ≤ 208:  k = round(t·log₂e) (FRINTN, ties to even);
+//	    r = (k·C1 − t) + k·C2 with C1 = 0.693359375 (k·C1 and the first
+//	    difference are exact) and C1 + C2 = ln 2; exp(r) = 1 + r + r²·P(r), P
+//	    of degree 5 (Cephes expf) by Estrin's scheme; 2⁻ᵏ applied as
+//	    2^−⌊k/2⌋ · 2^−⌈k/2⌉ through the exponent bits so a subnormal result is
+//	    rounded once.
+//	num/(1+e), 0 ≤ e ≤ 1:  q = 1+e, s = num/q (FDIV), then one correction
+//	    s += (fma(−s, q, num) − s·((1−q)+e))·rcp(q), rcp the 8-bit FRECPE
+//	    estimate, which removes the rounding errors of q and of the division.
+//	σ(x) = e/(1+e) for x < 0, 1/(1+e) otherwise, e = exp(−min(|x|, 104)).
+//	tanh(x) = ±(a + a³·T(a²)) for a = |x| < 0.625 (Cephes tanhf), else
+//	    ±(1 − 2e/(1+e)), e = exp(−2·min(a, 10)).
+//
+// NEON's FMIN returns NaN when either operand is NaN, so the clamps pass a
+// NaN on; every later operation keeps it (FCVTZS turns it into the harmless
+// exponent step 0). Linux runs with FPCR.FZ clear: subnormals are kept.
+//
+// The constants live in V12–V31 for the whole kernel (loaded once per call
+// with MOVW and VDUP: the generator has no data section); V0–V11 are the
+// temporaries, handed out by a small allocator.
+
+// actConst is one constant of the activations, broadcast into reg.
+type actConst struct {
+	reg  V
+	bits uint32
+}
+
+var actConsts = map[string]actConst{}
+
+// actConstOrder fixes the register of each constant.
+var actConstOrder = []struct {
+	name string
+	bits uint32
+}{
+	{"sigmoidClamp", math.Float32bits(104)},
+	{"log2e", math.Float32bits(1.44269504088896341)},
+	{"c1", math.Float32bits(0.693359375)},
+	{"c2", math.Float32bits(-2.12194440e-4)},
+	{"p0", math.Float32bits(1.9875691500e-4)},
+	{"p1", math.Float32bits(1.3981999507e-3)},
+	{"p2", math.Float32bits(8.3334519073e-3)},
+	{"p3", math.Float32bits(4.1665795894e-2)},
+	{"p4", math.Float32bits(1.6666665459e-1)},
+	{"p5", math.Float32bits(5.0000001201e-1)},
+	{"one", math.Float32bits(1)},
+	{"bias", 127},
+	{"tanhClamp", math.Float32bits(10)},
+	{"tanhSmall", math.Float32bits(0.625)},
+	{"t0", math.Float32bits(-3.33332819422e-1)},
+	{"t1", math.Float32bits(1.33314422036e-1)},
+	{"t2", math.Float32bits(-5.37397155531e-2)},
+	{"t3", math.Float32bits(2.06390887954e-2)},
+	{"t4", math.Float32bits(-5.70498872745e-3)},
+	{"absmask", 0x7fffffff},
+}
+
+// firstConstReg is the register of the first constant; the temporaries are
+// V0 … firstConstReg−1.
+const firstConstReg = V(12)
+
+func init() {
+	for i, c := range actConstOrder {
+		actConsts[c.name] = actConst{reg: firstConstReg + V(i), bits: c.bits}
+	}
+	if int(firstConstReg)+len(actConstOrder) != 32 {
+		panic("activation constants do not fill V12–V31")
+	}
+}
+
+// kernel is a function under construction with its temporary registers.
+type kernel struct {
+	*function
+	used uint32 // bit i set: Vi is taken
+}
+
+// alloc returns a free temporary register.
+func (k *kernel) alloc() V {
+	for r := V(0); r < firstConstReg; r++ {
+		if k.used&(1<<r) == 0 {
+			k.used |= 1 << r
+			return r
+		}
+	}
+	panic(fmt.Sprintf("%s: out of vector registers", k.name))
+}
+
+// release returns temporaries to the pool.
+func (k *kernel) release(regs ...V) {
+	for _, r := range regs {
+		if r >= firstConstReg || k.used&(1<<r) == 0 {
+			panic(fmt.Sprintf("%s: release of V%d, which is not a taken temporary", k.name, int(r)))
+		}
+		k.used &^= 1 << r
+	}
+}
+
+// kc returns the register of the named constant.
+func kc(name string) V {
+	c, ok := actConsts[name]
+	if !ok {
+		panic("no constant " + name)
+	}
+	return c.reg
+}
+
+// loadConsts broadcasts every constant into its register, using gp as
+// scratch.
+func (k *kernel) loadConsts(gp R) {
+	k.comment("activation constants")
+	for _, c := range actConstOrder {
+		r := kc(c.name)
+		k.op("MOVW $0x%08x, %v", c.bits, gp)
+		k.op("VDUP %v, %s", gp, r.S4())
+	}
+}
+
+// mov copies src to a new temporary.
+func (k *kernel) mov(src V) V {
+	d := k.alloc()
+	k.op("VMOV V%d.B16, V%d.B16", int(src), int(d))
+	return d
+}
+
+// fmlaTo emits acc += a·b, fused.
+func (k *kernel) fmlaTo(acc, a, b V) { k.fmla(acc, a, b) }
+
+// fmls emits acc −= a·b, fused (VFMLS Vm, Vn, Vd is fmls vd, vn, vm).
+func (k *kernel) fmls(acc, a, b V) {
+	k.op("VFMLS %s, %s, %s", b.S4(), a.S4(), acc.S4())
+}
+
+// bsl emits mask = mask ? a : b bit by bit (bsl vd, vn, vm with d the mask).
+func (k *kernel) bsl(mask, a, b V) {
+	k.op("VBSL V%d.B16, V%d.B16, V%d.B16", int(b), int(a), int(mask))
+}
+
+// expNeg returns exp(−t) lane by lane for t in [0, 208] in a new register
+// and releases t.
+func (k *kernel) expNeg(t V) V {
+	kk := k.alloc()
+	k.word(FMUL(S4, kk, t, kc("log2e")))
+	k.word(FRINTN(S4, kk, kk)) // k, to nearest even
+	r := t
+	k.word(FNEG(S4, r, t))
+	k.fmlaTo(r, kk, kc("c1")) // r = k·C1 − t, exact
+	k.fmlaTo(r, kk, kc("c2")) // r += k·C2
+	// Estrin's scheme: ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5),
+	// three FMAs deep instead of five.
+	r2 := k.alloc()
+	k.word(FMUL(S4, r2, r, r))
+	y := k.mov(kc("p1"))
+	k.fmlaTo(y, r, kc("p0"))
+	b := k.mov(kc("p3"))
+	k.fmlaTo(b, r, kc("p2"))
+	k.fmlaTo(b, r2, y) // b = y·r² + b
+	c := y
+	k.op("VMOV V%d.B16, V%d.B16", int(kc("p5")), int(c))
+	k.fmlaTo(c, r, kc("p4"))
+	k.fmlaTo(c, r2, b) // c = b·r² + c
+	k.fmlaTo(r, r2, c) // r = c·r² + r
+	k.release(r2, b, c)
+	k.word(FADD(S4, r, r, kc("one")))
+	// 2⁻ᵏ in two steps: 2^−⌊k/2⌋ then 2^−(k−⌊k/2⌋), as exponent bits.
+	k.word(FCVTZS(S4, kk, kk))
+	k1 := k.alloc()
+	k.op("VUSHR $1, %s, %s", kk.S4(), k1.S4())
+	k.op("VSUB %s, %s, %s", k1.S4(), kk.S4(), kk.S4())         // kk = k − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", k1.S4(), kc("bias").S4(), k1.S4()) // 127 − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", kk.S4(), kc("bias").S4(), kk.S4()) // 127 − ⌈k/2⌉
+	k.op("VSHL $23, %s, %s", k1.S4(), k1.S4())
+	k.op("VSHL $23, %s, %s", kk.S4(), kk.S4())
+	k.word(FMUL(S4, r, r, k1))
+	k.word(FMUL(S4, r, r, kk))
+	k.release(kk, k1)
+	return r
+}
+
+// divOnePlus returns num/(1+e) for e in [0, 1] in a new register, with the
+// rounding errors of 1+e and of the division corrected; it releases num and
+// keeps e.
+func (k *kernel) divOnePlus(num, e V) V {
+	one := kc("one")
+	q := k.alloc()
+	k.word(FADD(S4, q, e, one))
+	s := k.alloc()
+	k.word(FDIV(S4, s, num, q))
+	eq := k.alloc()
+	k.word(FSUB(S4, eq, one, q))
+	k.word(FADD(S4, eq, eq, e)) // eq = (1 − q) + e, the rounding error of q
+	res := num
+	k.fmls(res, s, q)  // res = num − s·q, exact
+	k.fmls(res, s, eq) // res −= s·eq
+	k.word(FRECPE(S4, eq, q))
+	k.fmlaTo(s, res, eq) // s += res/q
+	k.release(q, eq, res)
+	return s
+}
+
+// sigmoid returns σ(x) in a new register; x is kept.
+func (k *kernel) sigmoid(x V) V {
+	t := k.alloc()
+	k.word(FABS(S4, t, x))
+	k.word(FMIN(S4, t, t, kc("sigmoidClamp"))) // NaN stays NaN
+	e := k.expNeg(t)
+	num := k.alloc()
+	k.word(FCMLT0(S4, num, x)) // x < 0 (−0 takes 1/(1+e), the same 0.5)
+	k.bsl(num, e, kc("one"))   // x < 0 ? e : 1
+	s := k.divOnePlus(num, e)
+	k.release(e)
+	return s
+}
+
+// tanh returns tanh(x) in a new register; x is kept.
+func (k *kernel) tanh(x V) V {
+	a := k.alloc()
+	k.word(FABS(S4, a, x))
+	// Large |x|: 1 − 2e/(1+e).
+	t := k.alloc()
+	k.word(FMIN(S4, t, a, kc("tanhClamp"))) // NaN stays NaN
+	k.word(FADD(S4, t, t, t))
+	e := k.expNeg(t)
+	num := k.alloc()
+	k.word(FADD(S4, num, e, e))
+	y := k.divOnePlus(num, e)
+	k.release(e)
+	k.word(FSUB(S4, y, kc("one"), y))
+	// Small |x|: a + a³·T(a²), Horner's scheme.
+	z := k.alloc()
+	k.word(FMUL(S4, z, a, a))
+	p := k.mov(kc("t4"))
+	for _, c := range []string{"t3", "t2", "t1", "t0"} {
+		next := k.mov(kc(c))
+		k.fmlaTo(next, z, p) // next = p·z + c
+		k.release(p)
+		p = next
+	}
+	k.word(FMUL(S4, z, a, z))
+	mask := k.alloc()
+	k.word(FCMGT(S4, mask, kc("tanhSmall"), a)) // a < 0.625 (false for NaN)
+	k.fmlaTo(a, z, p)                           // a = a·z·T + a
+	k.bsl(mask, a, y)
+	k.release(a, z, p, y)
+	// The sign of x, also for ±0.
+	k.op("VBIF V%d.B16, V%d.B16, V%d.B16", int(kc("absmask")), int(x), int(mask))
+	return mask
+}
+
+// oneMinus returns 1 − v in a new register.
+func (k *kernel) oneMinus(v V) V {
+	r := k.alloc()
+	k.word(FSUB(S4, r, kc("one"), v))
+	return r
+}
+
+// oneMinusSquare returns 1 − v², rounded once, in a new register.
+func (k *kernel) oneMinusSquare(v V) V {
+	r := k.mov(kc("one"))
+	k.fmls(r, v, v)
+	return r
+}
+
+// mul returns a·b in a new register.
+func (k *kernel) mul(a, b V) V {
+	r := k.alloc()
+	k.word(FMUL(S4, r, a, b))
+	return r
+}
+
+// mulIn sets a = a·b.
+func (k *kernel) mulIn(a, b V) { k.word(FMUL(S4, a, a, b)) }
