@@ -13,7 +13,7 @@ CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 REQUIRE_LEVELS := generic$(if $(and $(filter avx2,$(CPU_FLAGS)),$(filter fma,$(CPU_FLAGS))),$(comma)avx2)$(if $(filter avx512f,$(CPU_FLAGS)),$(comma)avx512)
 STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
 
-.PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive bench bench-peers demo
+.PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive exhaustive-neon bench bench-peers demo
 
 all: test
 
@@ -86,6 +86,15 @@ fuzz-arm64:
 # math; prints the maximum ULP error and where (about 4 min on 2 cores).
 exhaustive:
 	SIMDRNN_EXHAUSTIVE=1 $(GO) test -count=1 -run '^TestActivationExhaustive$$' -v -timeout 30m ./kernels
+
+# The NEON level of Sigmoid and Tanh under qemu: every float32 in [−10, 10]
+# plus every 4097th bit pattern (the full 2³² would take hours emulated).
+# The results stream from the emulated producer to a native checker.
+exhaustive-neon:
+	GOARCH=arm64 $(GO) build -o bin/actsweep-arm64 ./internal/tools/actsweep
+	$(GO) build -o bin/actsweep ./internal/tools/actsweep
+	bin/actsweep -func sigmoid -level neon -producer 'qemu-aarch64-static bin/actsweep-arm64' & \
+	bin/actsweep -func tanh -level neon -producer 'qemu-aarch64-static bin/actsweep-arm64'; status=$$?; wait $$! && exit $$status
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) ./bench | tee bench/out.txt
