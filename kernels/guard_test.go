@@ -16,17 +16,7 @@ import (
 // 3·widest+1 (and matrices of up to 9 rows and batches of up to 9). A read
 // or write one element outside any operand faults and kills the test.
 func TestGuardPages(t *testing.T) {
-	const capacity = 9 * (3*widest + 1) * 9
-	var tails, heads [3]*guard.Region
-	for i := range tails {
-		var err error
-		tails[i], err = guard.NewTail(capacity)
-		require.NoError(t, err)
-		heads[i], err = guard.NewHead(capacity)
-		require.NoError(t, err)
-		defer tails[i].Free()
-		defer heads[i].Free()
-	}
+	tails, heads := guardRegions(t, 3, 9*(3*widest+1)*9)
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, sp := range kerneltest.Specs {
 			t.Run(sp.Name, func(t *testing.T) {
@@ -42,7 +32,7 @@ func TestGuardPages(t *testing.T) {
 					for n := 0; n <= 3*widest+1; n++ {
 						for _, b := range bs {
 							s := kerneltest.Shape{Rows: m, Cols: n, Batch: b}
-							for _, regions := range [][3]*guard.Region{tails, heads} {
+							for _, regions := range [][]*guard.Region{tails, heads} {
 								sizes := sp.Sizes(s)
 								ops := make([][]float32, len(sizes))
 								for i, size := range sizes {
@@ -57,4 +47,20 @@ func TestGuardPages(t *testing.T) {
 			})
 		}
 	})
+}
+
+// guardRegions returns count regions ending at a PROT_NONE page and count
+// starting after one, each with room for capacity float32s, freed when the
+// test ends.
+func guardRegions(t *testing.T, count, capacity int) (tails, heads []*guard.Region) {
+	t.Helper()
+	for i := 0; i < count; i++ {
+		tail, err := guard.NewTail(capacity)
+		require.NoError(t, err)
+		head, err := guard.NewHead(capacity)
+		require.NoError(t, err)
+		t.Cleanup(func() { tail.Free(); head.Free() })
+		tails, heads = append(tails, tail), append(heads, head)
+	}
+	return tails, heads
 }

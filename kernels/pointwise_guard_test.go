@@ -16,17 +16,8 @@ import (
 // so that it starts right after one, for hidden sizes up to 3·widest+1 and
 // batches up to 3: an access one element outside any operand faults.
 func TestPointwiseGuardPages(t *testing.T) {
-	const maxOperands, capacity = 7, 4 * (3*widest + 1) * 3
-	var tails, heads [maxOperands]*guard.Region
-	for i := range tails {
-		var err error
-		tails[i], err = guard.NewTail(capacity)
-		require.NoError(t, err)
-		heads[i], err = guard.NewHead(capacity)
-		require.NoError(t, err)
-		defer tails[i].Free()
-		defer heads[i].Free()
-	}
+	const maxOperands = 7
+	tails, heads := guardRegions(t, maxOperands, 4*(3*widest+1)*3)
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, sp := range kerneltest.PWSpecs {
 			t.Run(sp.Name, func(t *testing.T) {
@@ -38,7 +29,7 @@ func TestPointwiseGuardPages(t *testing.T) {
 				}
 				for _, batch := range batches {
 					for hidden := 0; hidden <= 3*widest+1; hidden++ {
-						for _, regions := range [][maxOperands]*guard.Region{tails, heads} {
+						for _, regions := range [][]*guard.Region{tails, heads} {
 							sizes := sp.Sizes(batch, hidden)
 							ops := make([][]float32, len(sizes))
 							for i, n := range sizes {
