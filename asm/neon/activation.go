@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/simdrnn/simdrnn/asm/internal/actconst"
 	"math"
 )
 
@@ -45,25 +46,25 @@ var actConstOrder = []struct {
 	name string
 	bits uint32
 }{
-	{"sigmoidClamp", math.Float32bits(104)},
-	{"log2e", math.Float32bits(1.44269504088896341)},
-	{"c1", math.Float32bits(0.693359375)},
-	{"c2", math.Float32bits(-2.12194440e-4)},
-	{"p0", math.Float32bits(1.9875691500e-4)},
-	{"p1", math.Float32bits(1.3981999507e-3)},
-	{"p2", math.Float32bits(8.3334519073e-3)},
-	{"p3", math.Float32bits(4.1665795894e-2)},
-	{"p4", math.Float32bits(1.6666665459e-1)},
-	{"p5", math.Float32bits(5.0000001201e-1)},
-	{"one", math.Float32bits(1)},
-	{"bias", 127},
-	{"tanhClamp", math.Float32bits(10)},
-	{"tanhSmall", math.Float32bits(0.625)},
-	{"t0", math.Float32bits(-3.33332819422e-1)},
-	{"t1", math.Float32bits(1.33314422036e-1)},
-	{"t2", math.Float32bits(-5.37397155531e-2)},
-	{"t3", math.Float32bits(2.06390887954e-2)},
-	{"t4", math.Float32bits(-5.70498872745e-3)},
+	{"sigmoidClamp", math.Float32bits(actconst.SigmoidClamp)},
+	{"log2e", math.Float32bits(actconst.Log2e)},
+	{"c1", math.Float32bits(actconst.C1)},
+	{"c2", math.Float32bits(actconst.C2)},
+	{"p0", math.Float32bits(actconst.P0)},
+	{"p1", math.Float32bits(actconst.P1)},
+	{"p2", math.Float32bits(actconst.P2)},
+	{"p3", math.Float32bits(actconst.P3)},
+	{"p4", math.Float32bits(actconst.P4)},
+	{"p5", math.Float32bits(actconst.P5)},
+	{"one", math.Float32bits(actconst.One)},
+	{"bias", actconst.Bias},
+	{"tanhClamp", math.Float32bits(actconst.TanhClamp)},
+	{"tanhSmall", math.Float32bits(actconst.TanhSmall)},
+	{"t0", math.Float32bits(actconst.T0)},
+	{"t1", math.Float32bits(actconst.T1)},
+	{"t2", math.Float32bits(actconst.T2)},
+	{"t3", math.Float32bits(actconst.T3)},
+	{"t4", math.Float32bits(actconst.T4)},
 	{"absmask", 0x7fffffff},
 }
 

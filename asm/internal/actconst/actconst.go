@@ -1,0 +1,28 @@
+// Package actconst holds the constants of the vectorised Sigmoid and Tanh,
+// shared by every generator so that all SIMD levels run the same algorithm
+// and round the same way: σ from exp(−|x|) with a two-constant Cody–Waite
+// reduction and the Cephes expf polynomial, tanh from an odd polynomial for
+// |x| < TanhSmall and 1 − 2e/(1+e) above.
+package actconst
+
+const (
+	One          = 1.0
+	Log2e        = 1.44269504088896341 // log2(e), rounds k = round(x·log2e)
+	C1           = 0.693359375         // ln 2 = C1 + C2, C1 exact in float32
+	C2           = -2.12194440e-4
+	P0           = 1.9875691500e-4 // exp(r) ≈ 1 + r + r²·(P5 + r·(P4 + …))
+	P1           = 1.3981999507e-3
+	P2           = 8.3334519073e-3
+	P3           = 4.1665795894e-2
+	P4           = 1.6666665459e-1
+	P5           = 5.0000001201e-1
+	Bias         = 127               // float32 exponent bias, integer lanes
+	SigmoidClamp = 104               // |x| beyond which σ is 1 or rounds to +0
+	TanhClamp    = 10                // |x| beyond which tanh rounds to ±1
+	TanhSmall    = 0.625             // below, the odd polynomial
+	T0           = -3.33332819422e-1 // tanh(x) ≈ x + x³·(T0 + x²·(T1 + …))
+	T1           = 1.33314422036e-1
+	T2           = -5.37397155531e-2
+	T3           = 2.06390887954e-2
+	T4           = -5.70498872745e-3
+)
