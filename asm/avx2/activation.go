@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"github.com/simdrnn/simdrnn/asm/internal/actconst"
-	"math"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -40,39 +39,36 @@ var (
 	actConstIndex = map[string]int{}
 )
 
-var actConstValues = []struct {
-	name string
-	bits uint32
-}{
-	{"absmask", 0x7fffffff},
-	{"signmask", 0x80000000},
-	{"one", math.Float32bits(actconst.One)},
-	{"log2e", math.Float32bits(actconst.Log2e)},
-	{"c1", math.Float32bits(actconst.C1)},
-	{"c2", math.Float32bits(actconst.C2)},
-	{"p0", math.Float32bits(actconst.P0)},
-	{"p1", math.Float32bits(actconst.P1)},
-	{"p2", math.Float32bits(actconst.P2)},
-	{"p3", math.Float32bits(actconst.P3)},
-	{"p4", math.Float32bits(actconst.P4)},
-	{"p5", math.Float32bits(actconst.P5)},
-	{"bias", actconst.Bias},
-	{"sigmoidClamp", math.Float32bits(actconst.SigmoidClamp)},
-	{"tanhClamp", math.Float32bits(actconst.TanhClamp)},
-	{"tanhSmall", math.Float32bits(actconst.TanhSmall)},
-	{"t0", math.Float32bits(actconst.T0)},
-	{"t1", math.Float32bits(actconst.T1)},
-	{"t2", math.Float32bits(actconst.T2)},
-	{"t3", math.Float32bits(actconst.T3)},
-	{"t4", math.Float32bits(actconst.T4)},
+var actConstValues = []string{
+	"absmask",
+	"signmask",
+	"one",
+	"log2e",
+	"c1",
+	"c2",
+	"p0",
+	"p1",
+	"p2",
+	"p3",
+	"p4",
+	"p5",
+	"bias",
+	"sigmoidClamp",
+	"tanhClamp",
+	"tanhSmall",
+	"t0",
+	"t1",
+	"t2",
+	"t3",
+	"t4",
 }
 
 func emitActConsts() {
 	actConstMem = GLOBL("actconst", RODATA|NOPTR)
-	for i, c := range actConstValues {
-		actConstIndex[c.name] = i
+	for i, name := range actConstValues {
+		actConstIndex[name] = i
 		for lane := 0; lane < vecFloats; lane++ {
-			DATA(i*vecBytes+4*lane, U32(c.bits))
+			DATA(i*vecBytes+4*lane, U32(actconst.Bits[name]))
 		}
 	}
 }

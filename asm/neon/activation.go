@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"github.com/simdrnn/simdrnn/asm/internal/actconst"
-	"math"
 )
 
 // This file emits the activations σ and tanh as straight-line NEON code on
@@ -42,30 +41,27 @@ type actConst struct {
 var actConsts = map[string]actConst{}
 
 // actConstOrder fixes the register of each constant.
-var actConstOrder = []struct {
-	name string
-	bits uint32
-}{
-	{"sigmoidClamp", math.Float32bits(actconst.SigmoidClamp)},
-	{"log2e", math.Float32bits(actconst.Log2e)},
-	{"c1", math.Float32bits(actconst.C1)},
-	{"c2", math.Float32bits(actconst.C2)},
-	{"p0", math.Float32bits(actconst.P0)},
-	{"p1", math.Float32bits(actconst.P1)},
-	{"p2", math.Float32bits(actconst.P2)},
-	{"p3", math.Float32bits(actconst.P3)},
-	{"p4", math.Float32bits(actconst.P4)},
-	{"p5", math.Float32bits(actconst.P5)},
-	{"one", math.Float32bits(actconst.One)},
-	{"bias", actconst.Bias},
-	{"tanhClamp", math.Float32bits(actconst.TanhClamp)},
-	{"tanhSmall", math.Float32bits(actconst.TanhSmall)},
-	{"t0", math.Float32bits(actconst.T0)},
-	{"t1", math.Float32bits(actconst.T1)},
-	{"t2", math.Float32bits(actconst.T2)},
-	{"t3", math.Float32bits(actconst.T3)},
-	{"t4", math.Float32bits(actconst.T4)},
-	{"absmask", 0x7fffffff},
+var actConstOrder = []string{
+	"sigmoidClamp",
+	"log2e",
+	"c1",
+	"c2",
+	"p0",
+	"p1",
+	"p2",
+	"p3",
+	"p4",
+	"p5",
+	"one",
+	"bias",
+	"tanhClamp",
+	"tanhSmall",
+	"t0",
+	"t1",
+	"t2",
+	"t3",
+	"t4",
+	"absmask",
 }
 
 // firstConstReg is the register of the first constant; the temporaries are
@@ -73,8 +69,8 @@ var actConstOrder = []struct {
 const firstConstReg = V(12)
 
 func init() {
-	for i, c := range actConstOrder {
-		actConsts[c.name] = actConst{reg: firstConstReg + V(i), bits: c.bits}
+	for i, name := range actConstOrder {
+		actConsts[name] = actConst{reg: firstConstReg + V(i), bits: actconst.Bits[name]}
 	}
 	if int(firstConstReg)+len(actConstOrder) != 32 {
 		panic("activation constants do not fill V12–V31")
@@ -121,9 +117,9 @@ func kc(name string) V {
 // scratch.
 func (k *kernel) loadConsts(gp R) {
 	k.comment("activation constants")
-	for _, c := range actConstOrder {
-		r := kc(c.name)
-		k.op("MOVW $0x%08x, %v", c.bits, gp)
+	for _, name := range actConstOrder {
+		r := kc(name)
+		k.op("MOVW $0x%08x, %v", actconst.Bits[name], gp)
 		k.op("VDUP %v, %s", gp, r.S4())
 	}
 }

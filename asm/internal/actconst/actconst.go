@@ -5,6 +5,8 @@
 // |x| < TanhSmall and 1 − 2e/(1+e) above.
 package actconst
 
+import "math"
+
 const (
 	One          = 1.0
 	Log2e        = 1.44269504088896341 // log2(e), rounds k = round(x·log2e)
@@ -26,3 +28,29 @@ const (
 	T3           = 2.06390887954e-2
 	T4           = -5.70498872745e-3
 )
+
+// Bits maps the generators' names of the constants to their float32 bits
+// (integer lanes for the masks and the exponent bias).
+var Bits = map[string]uint32{
+	"absmask":      0x7fffffff,
+	"signmask":     0x80000000,
+	"bias":         Bias,
+	"one":          math.Float32bits(One),
+	"log2e":        math.Float32bits(Log2e),
+	"c1":           math.Float32bits(C1),
+	"c2":           math.Float32bits(C2),
+	"p0":           math.Float32bits(P0),
+	"p1":           math.Float32bits(P1),
+	"p2":           math.Float32bits(P2),
+	"p3":           math.Float32bits(P3),
+	"p4":           math.Float32bits(P4),
+	"p5":           math.Float32bits(P5),
+	"sigmoidClamp": math.Float32bits(SigmoidClamp),
+	"tanhClamp":    math.Float32bits(TanhClamp),
+	"tanhSmall":    math.Float32bits(TanhSmall),
+	"t0":           math.Float32bits(T0),
+	"t1":           math.Float32bits(T1),
+	"t2":           math.Float32bits(T2),
+	"t3":           math.Float32bits(T3),
+	"t4":           math.Float32bits(T4),
+}
