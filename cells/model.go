@@ -110,10 +110,7 @@ func (c Config) Params() []ParamSpec {
 			in = c.OutputSize()
 		}
 		for dir := 0; dir < c.directions(); dir++ {
-			suffix := fmt.Sprintf("_l%d", layer)
-			if dir == 1 {
-				suffix += "_reverse"
-			}
+			suffix := paramSuffix(layer, dir)
 			specs = append(specs,
 				ParamSpec{"weight_ih" + suffix, []int{gh, in}},
 				ParamSpec{"weight_hh" + suffix, []int{gh, c.HiddenSize}})
@@ -209,10 +206,7 @@ func New(cfg Config, params map[string][]float32) (*Model, error) {
 		}
 		var dirs []*direction
 		for dir := 0; dir < cfg.directions(); dir++ {
-			suffix := fmt.Sprintf("_l%d", layer)
-			if dir == 1 {
-				suffix += "_reverse"
-			}
+			suffix := paramSuffix(layer, dir)
 			d := &direction{
 				mode: cfg.Mode, input: in, hidden: cfg.HiddenSize,
 				weightIH: clone(params["weight_ih"+suffix]),
@@ -244,10 +238,7 @@ func (m *Model) Parameters() map[string][]float32 {
 	out := map[string][]float32{}
 	for layer, dirs := range m.layers {
 		for dir, d := range dirs {
-			suffix := fmt.Sprintf("_l%d", layer)
-			if dir == 1 {
-				suffix += "_reverse"
-			}
+			suffix := paramSuffix(layer, dir)
 			out["weight_ih"+suffix] = clone(d.weightIH)
 			out["weight_hh"+suffix] = clone(d.weightHH)
 			if !m.cfg.NoBias {
@@ -257,6 +248,15 @@ func (m *Model) Parameters() map[string][]float32 {
 		}
 	}
 	return out
+}
+
+// paramSuffix is the end of a parameter's PyTorch name: _l<layer>, and
+// _reverse for the reverse direction.
+func paramSuffix(layer, dir int) string {
+	if dir == 1 {
+		return fmt.Sprintf("_l%d_reverse", layer)
+	}
+	return fmt.Sprintf("_l%d", layer)
 }
 
 func clone(s []float32) []float32 { return append([]float32(nil), s...) }

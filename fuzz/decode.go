@@ -47,10 +47,7 @@ func (in *input) float() float32 {
 	}
 	exponent := int((bits>>23)&0xff) - 127
 	if exponent > maxExponent {
-		exponent = exponent%maxExponent - 0
-		if exponent < 0 {
-			exponent = -exponent
-		}
+		exponent %= maxExponent
 		bits = bits&^(0xff<<23) | uint32(exponent+127)<<23
 	}
 	return math.Float32frombits(bits)

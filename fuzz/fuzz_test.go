@@ -59,9 +59,6 @@ func fuzzKernel(f *testing.F, name string) {
 	})
 }
 
-// The exercised-level bookkeeping of kerneltest.Main needs ForEachLevel.
-func TestLevelsRun(t *testing.T) { kerneltest.ForEachLevel(t, func(t *testing.T) {}) }
-
 func FuzzDot(f *testing.F)            { fuzzKernel(f, "Dot") }
 func FuzzAxpy(f *testing.F)           { fuzzKernel(f, "Axpy") }
 func FuzzScale(f *testing.F)          { fuzzKernel(f, "Scale") }

@@ -32,21 +32,23 @@ func ForEachLevel(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	for _, l := range Levels() {
 		t.Run(l.String(), func(t *testing.T) {
-			restore := level.Force(l)
-			defer restore()
-			exercisedMu.Lock()
-			exercised[l] = true
-			exercisedMu.Unlock()
-			f(t)
+			WithLevel(l, func() { f(t) })
 		})
 	}
 }
 
-// WithLevel runs f with level l forced.
+// WithLevel runs f with level l forced and records that l was exercised.
 func WithLevel(l level.Level, f func()) {
 	restore := level.Force(l)
 	defer restore()
+	markExercised(l)
 	f()
+}
+
+func markExercised(l level.Level) {
+	exercisedMu.Lock()
+	exercised[l] = true
+	exercisedMu.Unlock()
 }
 
 // CheckLevels is called by TestMain after the tests ran. It returns an error
