@@ -81,6 +81,23 @@ func BenchmarkLSTMForward(b *testing.B) {
 	})
 }
 
+// BenchmarkGRUForward times the fused GRU (reset-after) pointwise step
+// (with the backward cache written) for batch 1 at every level and H.
+func BenchmarkGRUForward(b *testing.B) {
+	eachLevel(b, func(b *testing.B, h int) {
+		r := kerneltest.Rand(uint64(h))
+		in, hid, hPrev := make([]float32, 3*h), make([]float32, 3*h), make([]float32, h)
+		kerneltest.Fill(r, in)
+		kerneltest.Fill(r, hid)
+		kerneltest.Fill(r, hPrev)
+		out, cache := make([]float32, h), make([]float32, 4*h)
+		for b.Loop() {
+			kernels.GRUForward(out, hPrev, in, hid, cache)
+		}
+		reportPerElement(b, h)
+	})
+}
+
 // BenchmarkLSTMBackward times the fused LSTM pointwise backward step.
 func BenchmarkLSTMBackward(b *testing.B) {
 	eachLevel(b, func(b *testing.B, h int) {

@@ -3596,6 +3596,306 @@ TEXT ·gruForwardAVX2(SB), NOSPLIT, $0-136
 gruForwardAVX2_row:
 	MOVQ hidden+120(FP), R8
 
+gruForwardAVX2_pairs:
+	CMPQ         R8, $0x10
+	JB           gruForwardAVX2_vectors
+	VMOVUPS      (BX), Y0
+	VADDPS       (SI), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y8, Y1, Y0
+	VADDPS       Y8, Y1, Y2
+	VDIVPS       Y2, Y0, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VFNMADD231PS Y1, Y7, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      (SI)(AX*2), Y0
+	VMOVUPS      (BX)(AX*2), Y1
+	VFMADD213PS  Y1, Y7, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VADDPS       (SI)(AX*1), Y1, Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y2, Y7, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y2, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y2, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y2, Y8, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y2, Y9, Y9
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y9, Y2, Y1
+	VADDPS       Y9, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y8, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
+	VMOVUPS      32(BX), Y1
+	VADDPS       32(SI), Y1, Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y2, Y7, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y2, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y2, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y7, Y9, Y7
+	VPSUBD       Y2, Y9, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y2, Y10, Y10
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y10, Y2, Y1
+	VADDPS       Y10, Y2, Y7
+	VDIVPS       Y7, Y1, Y9
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y9
+	VMOVUPS      32(SI)(AX*2), Y1
+	VMOVUPS      32(BX)(AX*2), Y2
+	VFMADD213PS  Y2, Y9, Y1
+	VMOVUPS      32(BX)(AX*1), Y2
+	VADDPS       32(SI)(AX*1), Y2, Y2
+	VANDPS       actconst<>+0(SB), Y2, Y7
+	VMOVUPS      actconst<>+416(SB), Y9
+	VMINPS       Y7, Y9, Y7
+	VMULPS       actconst<>+96(SB), Y7, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMOVAPS      Y7, Y7
+	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
+	VFMADD231PS  actconst<>+160(SB), Y9, Y7
+	VMULPS       Y7, Y7, Y10
+	VMOVUPS      actconst<>+192(SB), Y11
+	VFMADD213PS  actconst<>+224(SB), Y7, Y11
+	VMOVUPS      actconst<>+256(SB), Y12
+	VFMADD213PS  actconst<>+288(SB), Y7, Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VMOVUPS      actconst<>+320(SB), Y12
+	VFMADD213PS  actconst<>+352(SB), Y7, Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VFMADD213PS  Y7, Y10, Y11
+	VADDPS       actconst<>+64(SB), Y11, Y11
+	VCVTPS2DQ    Y9, Y7
+	VPSRAD       $0x01, Y7, Y9
+	VPSUBD       Y9, Y7, Y7
+	VMOVUPS      actconst<>+384(SB), Y10
+	VPSUBD       Y9, Y10, Y9
+	VPSUBD       Y7, Y10, Y7
+	VPSLLD       $0x17, Y9, Y9
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y7, Y11, Y11
+	VMOVUPS      actconst<>+64(SB), Y7
+	VBLENDVPS    Y2, Y11, Y7, Y2
+	VADDPS       Y11, Y7, Y9
+	VDIVPS       Y9, Y2, Y10
+	VSUBPS       Y9, Y7, Y7
+	VADDPS       Y11, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y9, Y10, Y2
+	VFNMADD231PS Y7, Y10, Y2
+	VRCPPS       Y9, Y7
+	VFMADD231PS  Y7, Y2, Y10
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y2, Y7, Y7
+	VADDPS       Y7, Y7, Y7
+	VMULPS       actconst<>+96(SB), Y7, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMOVAPS      Y7, Y7
+	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
+	VFMADD231PS  actconst<>+160(SB), Y9, Y7
+	VMULPS       Y7, Y7, Y11
+	VMOVUPS      actconst<>+192(SB), Y12
+	VFMADD213PS  actconst<>+224(SB), Y7, Y12
+	VMOVUPS      actconst<>+256(SB), Y13
+	VFMADD213PS  actconst<>+288(SB), Y7, Y13
+	VFMADD213PS  Y13, Y11, Y12
+	VMOVUPS      actconst<>+320(SB), Y13
+	VFMADD213PS  actconst<>+352(SB), Y7, Y13
+	VFMADD213PS  Y13, Y11, Y12
+	VFMADD213PS  Y7, Y11, Y12
+	VADDPS       actconst<>+64(SB), Y12, Y12
+	VCVTPS2DQ    Y9, Y7
+	VPSRAD       $0x01, Y7, Y9
+	VPSUBD       Y9, Y7, Y7
+	VMOVUPS      actconst<>+384(SB), Y11
+	VPSUBD       Y9, Y11, Y9
+	VPSUBD       Y7, Y11, Y7
+	VPSLLD       $0x17, Y9, Y9
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y9, Y12, Y12
+	VMULPS       Y7, Y12, Y12
+	VADDPS       Y12, Y12, Y7
+	VMOVUPS      actconst<>+64(SB), Y9
+	VADDPS       Y12, Y9, Y11
+	VDIVPS       Y11, Y7, Y13
+	VSUBPS       Y11, Y9, Y14
+	VADDPS       Y12, Y14, Y14
+	VMOVAPS      Y7, Y7
+	VFNMADD231PS Y11, Y13, Y7
+	VFNMADD231PS Y14, Y13, Y7
+	VRCPPS       Y11, Y11
+	VFMADD231PS  Y11, Y7, Y13
+	VSUBPS       Y13, Y9, Y13
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+640(SB), Y9
+	VFMADD213PS  actconst<>+608(SB), Y7, Y9
+	VFMADD213PS  actconst<>+576(SB), Y7, Y9
+	VFMADD213PS  actconst<>+544(SB), Y7, Y9
+	VFMADD213PS  actconst<>+512(SB), Y7, Y9
+	VMULPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y7, Y9
+	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
+	VBLENDVPS    Y2, Y9, Y13, Y13
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y13, Y13
+	VMOVUPS      (DX), Y0
+	VSUBPS       Y13, Y0, Y0
+	VFMADD213PS  Y13, Y8, Y0
+	VMOVUPS      Y0, (CX)
+	VANDPS       actconst<>+0(SB), Y1, Y0
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y0, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y2, Y9
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VFMADD213PS  Y11, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VFMADD213PS  Y11, Y8, Y9
+	VFMADD213PS  Y2, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y2, Y8, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y9, Y9, Y2
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y9, Y7, Y8
+	VDIVPS       Y8, Y2, Y11
+	VSUBPS       Y8, Y7, Y12
+	VADDPS       Y9, Y12, Y12
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y8, Y11, Y2
+	VFNMADD231PS Y12, Y11, Y2
+	VRCPPS       Y8, Y8
+	VFMADD231PS  Y8, Y2, Y11
+	VSUBPS       Y11, Y7, Y11
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+640(SB), Y7
+	VFMADD213PS  actconst<>+608(SB), Y2, Y7
+	VFMADD213PS  actconst<>+576(SB), Y2, Y7
+	VFMADD213PS  actconst<>+544(SB), Y2, Y7
+	VFMADD213PS  actconst<>+512(SB), Y2, Y7
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y2, Y7
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y7, Y11, Y11
+	VANDPS       actconst<>+32(SB), Y1, Y0
+	VORPS        Y0, Y11, Y11
+	VMOVUPS      32(DX), Y0
+	VSUBPS       Y11, Y0, Y0
+	VFMADD213PS  Y11, Y10, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	SUBQ         $0x10, R8
+	JMP          gruForwardAVX2_pairs
+
 gruForwardAVX2_vectors:
 	CMPQ         R8, $0x08
 	JB           gruForwardAVX2_tail
@@ -3644,10 +3944,11 @@ gruForwardAVX2_vectors:
 	VMOVUPS      (SI)(AX*2), Y0
 	VMOVUPS      (BX)(AX*2), Y1
 	VFMADD213PS  Y1, Y7, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
+	VMOVUPS      (BX)(AX*1), Y1
+	VADDPS       (SI)(AX*1), Y1, Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y2, Y7, Y2
 	VMULPS       actconst<>+96(SB), Y2, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y2, Y2
@@ -3674,18 +3975,59 @@ gruForwardAVX2_vectors:
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y7, Y9, Y9
 	VMULPS       Y2, Y9, Y9
-	VADDPS       Y9, Y9, Y2
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y9, Y7, Y8
-	VDIVPS       Y8, Y2, Y10
-	VSUBPS       Y8, Y7, Y11
-	VADDPS       Y9, Y11, Y11
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y9, Y2, Y1
+	VADDPS       Y9, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y8, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y8, Y10, Y2
-	VFNMADD231PS Y11, Y10, Y2
-	VRCPPS       Y8, Y8
-	VFMADD231PS  Y8, Y2, Y10
-	VSUBPS       Y10, Y7, Y10
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y2, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y2, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y7, Y9, Y7
+	VPSUBD       Y2, Y9, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y2, Y10, Y10
+	VADDPS       Y10, Y10, Y2
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y10, Y7, Y9
+	VDIVPS       Y9, Y2, Y11
+	VSUBPS       Y9, Y7, Y12
+	VADDPS       Y10, Y12, Y12
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y9, Y11, Y2
+	VFNMADD231PS Y12, Y11, Y2
+	VRCPPS       Y9, Y9
+	VFMADD231PS  Y9, Y2, Y11
+	VSUBPS       Y11, Y7, Y11
 	VMULPS       Y1, Y1, Y2
 	VMOVUPS      actconst<>+640(SB), Y7
 	VFMADD213PS  actconst<>+608(SB), Y2, Y7
@@ -3695,54 +4037,12 @@ gruForwardAVX2_vectors:
 	VMULPS       Y1, Y2, Y2
 	VFMADD213PS  Y1, Y2, Y7
 	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y7, Y10, Y10
+	VBLENDVPS    Y1, Y7, Y11, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y10, Y10
-	VMOVUPS      (BX)(AX*1), Y0
-	VADDPS       (SI)(AX*1), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
-	VMULPS       Y1, Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y8, Y1, Y0
-	VADDPS       Y8, Y1, Y2
-	VDIVPS       Y2, Y0, Y7
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y7, Y0
-	VFNMADD231PS Y1, Y7, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y7
+	VORPS        Y0, Y11, Y11
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y10, Y0, Y0
-	VFMADD213PS  Y10, Y7, Y0
+	VSUBPS       Y11, Y0, Y0
+	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -3800,60 +4100,6 @@ gruForwardAVX2_tail:
 	VMOVSS       (SI)(AX*2), X5
 	VMOVSS       (BX)(AX*2), X4
 	VFMADD213PS  Y4, Y8, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
-	VMULPS       Y1, Y8, Y8
-	VADDPS       Y8, Y8, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y8, Y2, Y7
-	VDIVPS       Y7, Y1, Y9
-	VSUBPS       Y7, Y2, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y7, Y9, Y1
-	VFNMADD231PS Y10, Y9, Y1
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y1, Y9
-	VSUBPS       Y9, Y2, Y9
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y9, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y0
-	VORPS        Y0, Y9, Y9
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
@@ -3897,9 +4143,63 @@ gruForwardAVX2_tail:
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
+	VANDPS       actconst<>+0(SB), Y5, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y1, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y1, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y1, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VFMADD213PS  Y1, Y7, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y9, Y9
+	VMULPS       Y1, Y9, Y9
+	VADDPS       Y9, Y9, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y9, Y2, Y7
+	VDIVPS       Y7, Y1, Y10
+	VSUBPS       Y7, Y2, Y11
+	VADDPS       Y9, Y11, Y11
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y10, Y1
+	VFNMADD231PS Y11, Y10, Y1
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y1, Y10
+	VSUBPS       Y10, Y2, Y10
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y10, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y0
+	VORPS        Y0, Y10, Y10
 	VMOVSS       (DX), X4
-	VSUBPS       Y9, Y4, Y0
-	VFMADD213PS  Y9, Y8, Y0
+	VSUBPS       Y10, Y4, Y0
+	VFMADD213PS  Y10, Y8, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -4953,6 +5253,315 @@ TEXT ·gruForwardCacheAVX2(SB), NOSPLIT, $0-136
 gruForwardCacheAVX2_row:
 	MOVQ hidden+120(FP), R10
 
+gruForwardCacheAVX2_pairs:
+	CMPQ         R10, $0x10
+	JB           gruForwardCacheAVX2_vectors
+	VMOVUPS      (BX), Y0
+	VADDPS       (SI), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y8
+	VFMADD213PS  actconst<>+224(SB), Y1, Y8
+	VMOVUPS      actconst<>+256(SB), Y9
+	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+320(SB), Y9
+	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y1, Y7, Y8
+	VADDPS       actconst<>+64(SB), Y8, Y8
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y8, Y8
+	VMULPS       Y1, Y8, Y8
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y8, Y1, Y0
+	VADDPS       Y8, Y1, Y2
+	VDIVPS       Y2, Y0, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y7, Y0
+	VFNMADD231PS Y1, Y7, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      Y7, (DI)
+	VMOVUPS      (SI)(AX*2), Y0
+	VMOVUPS      Y0, (DI)(R8*1)
+	VMOVUPS      (BX)(AX*2), Y1
+	VFMADD213PS  Y1, Y7, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VADDPS       (SI)(AX*1), Y1, Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y2, Y7, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y2, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y2, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y2, Y8, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y2, Y9, Y9
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y9, Y2, Y1
+	VADDPS       Y9, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y8, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
+	VMOVUPS      Y8, (DI)(AX*1)
+	VMOVUPS      32(BX), Y1
+	VADDPS       32(SI), Y1, Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y2, Y7, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y2, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y2, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y7, Y9, Y7
+	VPSUBD       Y2, Y9, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y2, Y10, Y10
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y10, Y2, Y1
+	VADDPS       Y10, Y2, Y7
+	VDIVPS       Y7, Y1, Y9
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y9, Y1
+	VFNMADD231PS Y2, Y9, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y9
+	VMOVUPS      Y9, 32(DI)
+	VMOVUPS      32(SI)(AX*2), Y1
+	VMOVUPS      Y1, 32(DI)(R8*1)
+	VMOVUPS      32(BX)(AX*2), Y2
+	VFMADD213PS  Y2, Y9, Y1
+	VMOVUPS      32(BX)(AX*1), Y2
+	VADDPS       32(SI)(AX*1), Y2, Y2
+	VANDPS       actconst<>+0(SB), Y2, Y7
+	VMOVUPS      actconst<>+416(SB), Y9
+	VMINPS       Y7, Y9, Y7
+	VMULPS       actconst<>+96(SB), Y7, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMOVAPS      Y7, Y7
+	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
+	VFMADD231PS  actconst<>+160(SB), Y9, Y7
+	VMULPS       Y7, Y7, Y10
+	VMOVUPS      actconst<>+192(SB), Y11
+	VFMADD213PS  actconst<>+224(SB), Y7, Y11
+	VMOVUPS      actconst<>+256(SB), Y12
+	VFMADD213PS  actconst<>+288(SB), Y7, Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VMOVUPS      actconst<>+320(SB), Y12
+	VFMADD213PS  actconst<>+352(SB), Y7, Y12
+	VFMADD213PS  Y12, Y10, Y11
+	VFMADD213PS  Y7, Y10, Y11
+	VADDPS       actconst<>+64(SB), Y11, Y11
+	VCVTPS2DQ    Y9, Y7
+	VPSRAD       $0x01, Y7, Y9
+	VPSUBD       Y9, Y7, Y7
+	VMOVUPS      actconst<>+384(SB), Y10
+	VPSUBD       Y9, Y10, Y9
+	VPSUBD       Y7, Y10, Y7
+	VPSLLD       $0x17, Y9, Y9
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y9, Y11, Y11
+	VMULPS       Y7, Y11, Y11
+	VMOVUPS      actconst<>+64(SB), Y7
+	VBLENDVPS    Y2, Y11, Y7, Y2
+	VADDPS       Y11, Y7, Y9
+	VDIVPS       Y9, Y2, Y10
+	VSUBPS       Y9, Y7, Y7
+	VADDPS       Y11, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y9, Y10, Y2
+	VFNMADD231PS Y7, Y10, Y2
+	VRCPPS       Y9, Y7
+	VFMADD231PS  Y7, Y2, Y10
+	VMOVUPS      Y10, 32(DI)(AX*1)
+	VANDPS       actconst<>+0(SB), Y0, Y2
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y2, Y7, Y7
+	VADDPS       Y7, Y7, Y7
+	VMULPS       actconst<>+96(SB), Y7, Y9
+	VROUNDPS     $0x00, Y9, Y9
+	VMOVAPS      Y7, Y7
+	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
+	VFMADD231PS  actconst<>+160(SB), Y9, Y7
+	VMULPS       Y7, Y7, Y11
+	VMOVUPS      actconst<>+192(SB), Y12
+	VFMADD213PS  actconst<>+224(SB), Y7, Y12
+	VMOVUPS      actconst<>+256(SB), Y13
+	VFMADD213PS  actconst<>+288(SB), Y7, Y13
+	VFMADD213PS  Y13, Y11, Y12
+	VMOVUPS      actconst<>+320(SB), Y13
+	VFMADD213PS  actconst<>+352(SB), Y7, Y13
+	VFMADD213PS  Y13, Y11, Y12
+	VFMADD213PS  Y7, Y11, Y12
+	VADDPS       actconst<>+64(SB), Y12, Y12
+	VCVTPS2DQ    Y9, Y7
+	VPSRAD       $0x01, Y7, Y9
+	VPSUBD       Y9, Y7, Y7
+	VMOVUPS      actconst<>+384(SB), Y11
+	VPSUBD       Y9, Y11, Y9
+	VPSUBD       Y7, Y11, Y7
+	VPSLLD       $0x17, Y9, Y9
+	VPSLLD       $0x17, Y7, Y7
+	VMULPS       Y9, Y12, Y12
+	VMULPS       Y7, Y12, Y12
+	VADDPS       Y12, Y12, Y7
+	VMOVUPS      actconst<>+64(SB), Y9
+	VADDPS       Y12, Y9, Y11
+	VDIVPS       Y11, Y7, Y13
+	VSUBPS       Y11, Y9, Y14
+	VADDPS       Y12, Y14, Y14
+	VMOVAPS      Y7, Y7
+	VFNMADD231PS Y11, Y13, Y7
+	VFNMADD231PS Y14, Y13, Y7
+	VRCPPS       Y11, Y11
+	VFMADD231PS  Y11, Y7, Y13
+	VSUBPS       Y13, Y9, Y13
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+640(SB), Y9
+	VFMADD213PS  actconst<>+608(SB), Y7, Y9
+	VFMADD213PS  actconst<>+576(SB), Y7, Y9
+	VFMADD213PS  actconst<>+544(SB), Y7, Y9
+	VFMADD213PS  actconst<>+512(SB), Y7, Y9
+	VMULPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y7, Y9
+	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
+	VBLENDVPS    Y2, Y9, Y13, Y13
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y13, Y13
+	VMOVUPS      Y13, (DI)(AX*2)
+	VMOVUPS      (DX), Y0
+	VSUBPS       Y13, Y0, Y0
+	VFMADD213PS  Y13, Y8, Y0
+	VMOVUPS      Y0, (CX)
+	VANDPS       actconst<>+0(SB), Y1, Y0
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y0, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y8
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y2, Y9
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VFMADD213PS  Y11, Y8, Y9
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VFMADD213PS  Y11, Y8, Y9
+	VFMADD213PS  Y2, Y8, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y8
+	VPSUBD       Y7, Y8, Y7
+	VPSUBD       Y2, Y8, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y9, Y9
+	VMULPS       Y2, Y9, Y9
+	VADDPS       Y9, Y9, Y2
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y9, Y7, Y8
+	VDIVPS       Y8, Y2, Y11
+	VSUBPS       Y8, Y7, Y12
+	VADDPS       Y9, Y12, Y12
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y8, Y11, Y2
+	VFNMADD231PS Y12, Y11, Y2
+	VRCPPS       Y8, Y8
+	VFMADD231PS  Y8, Y2, Y11
+	VSUBPS       Y11, Y7, Y11
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+640(SB), Y7
+	VFMADD213PS  actconst<>+608(SB), Y2, Y7
+	VFMADD213PS  actconst<>+576(SB), Y2, Y7
+	VFMADD213PS  actconst<>+544(SB), Y2, Y7
+	VFMADD213PS  actconst<>+512(SB), Y2, Y7
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y2, Y7
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y7, Y11, Y11
+	VANDPS       actconst<>+32(SB), Y1, Y0
+	VORPS        Y0, Y11, Y11
+	VMOVUPS      Y11, 32(DI)(AX*2)
+	VMOVUPS      32(DX), Y0
+	VSUBPS       Y11, Y0, Y0
+	VFMADD213PS  Y11, Y10, Y0
+	VMOVUPS      Y0, 32(CX)
+	ADDQ         $0x40, CX
+	ADDQ         $0x40, DX
+	ADDQ         $0x40, BX
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DI
+	SUBQ         $0x10, R10
+	JMP          gruForwardCacheAVX2_pairs
+
 gruForwardCacheAVX2_vectors:
 	CMPQ         R10, $0x08
 	JB           gruForwardCacheAVX2_tail
@@ -5003,10 +5612,11 @@ gruForwardCacheAVX2_vectors:
 	VMOVUPS      Y0, (DI)(R8*1)
 	VMOVUPS      (BX)(AX*2), Y1
 	VFMADD213PS  Y1, Y7, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
+	VMOVUPS      (BX)(AX*1), Y1
+	VADDPS       (SI)(AX*1), Y1, Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y2, Y7, Y2
 	VMULPS       actconst<>+96(SB), Y2, Y7
 	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y2, Y2
@@ -5033,18 +5643,60 @@ gruForwardCacheAVX2_vectors:
 	VPSLLD       $0x17, Y2, Y2
 	VMULPS       Y7, Y9, Y9
 	VMULPS       Y2, Y9, Y9
-	VADDPS       Y9, Y9, Y2
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y9, Y7, Y8
-	VDIVPS       Y8, Y2, Y10
-	VSUBPS       Y8, Y7, Y11
-	VADDPS       Y9, Y11, Y11
+	VMOVUPS      actconst<>+64(SB), Y2
+	VBLENDVPS    Y1, Y9, Y2, Y1
+	VADDPS       Y9, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y8, Y1
+	VFNMADD231PS Y2, Y8, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
+	VMOVUPS      Y8, (DI)(AX*1)
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y7
+	VROUNDPS     $0x00, Y7, Y7
 	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y8, Y10, Y2
-	VFNMADD231PS Y11, Y10, Y2
-	VRCPPS       Y8, Y8
-	VFMADD231PS  Y8, Y2, Y10
-	VSUBPS       Y10, Y7, Y10
+	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
+	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y9
+	VMOVUPS      actconst<>+192(SB), Y10
+	VFMADD213PS  actconst<>+224(SB), Y2, Y10
+	VMOVUPS      actconst<>+256(SB), Y11
+	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+320(SB), Y11
+	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y2, Y9, Y10
+	VADDPS       actconst<>+64(SB), Y10, Y10
+	VCVTPS2DQ    Y7, Y2
+	VPSRAD       $0x01, Y2, Y7
+	VPSUBD       Y7, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y9
+	VPSUBD       Y7, Y9, Y7
+	VPSUBD       Y2, Y9, Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y7, Y10, Y10
+	VMULPS       Y2, Y10, Y10
+	VADDPS       Y10, Y10, Y2
+	VMOVUPS      actconst<>+64(SB), Y7
+	VADDPS       Y10, Y7, Y9
+	VDIVPS       Y9, Y2, Y11
+	VSUBPS       Y9, Y7, Y12
+	VADDPS       Y10, Y12, Y12
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y9, Y11, Y2
+	VFNMADD231PS Y12, Y11, Y2
+	VRCPPS       Y9, Y9
+	VFMADD231PS  Y9, Y2, Y11
+	VSUBPS       Y11, Y7, Y11
 	VMULPS       Y1, Y1, Y2
 	VMOVUPS      actconst<>+640(SB), Y7
 	VFMADD213PS  actconst<>+608(SB), Y2, Y7
@@ -5054,56 +5706,13 @@ gruForwardCacheAVX2_vectors:
 	VMULPS       Y1, Y2, Y2
 	VFMADD213PS  Y1, Y2, Y7
 	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y7, Y10, Y10
+	VBLENDVPS    Y1, Y7, Y11, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y10, Y10
-	VMOVUPS      Y10, (DI)(AX*2)
-	VMOVUPS      (BX)(AX*1), Y0
-	VADDPS       (SI)(AX*1), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
-	VMULPS       Y1, Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y8, Y1, Y0
-	VADDPS       Y8, Y1, Y2
-	VDIVPS       Y2, Y0, Y7
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y7, Y0
-	VFNMADD231PS Y1, Y7, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      Y7, (DI)(AX*1)
+	VORPS        Y0, Y11, Y11
+	VMOVUPS      Y11, (DI)(AX*2)
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y10, Y0, Y0
-	VFMADD213PS  Y10, Y7, Y0
+	VSUBPS       Y11, Y0, Y0
+	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -5164,61 +5773,6 @@ gruForwardCacheAVX2_tail:
 	VMOVSS       X5, (DI)(R8*1)
 	VMOVSS       (BX)(AX*2), X4
 	VFMADD213PS  Y4, Y8, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
-	VMULPS       Y1, Y8, Y8
-	VADDPS       Y8, Y8, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y8, Y2, Y7
-	VDIVPS       Y7, Y1, Y9
-	VSUBPS       Y7, Y2, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y7, Y9, Y1
-	VFNMADD231PS Y10, Y9, Y1
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y1, Y9
-	VSUBPS       Y9, Y2, Y9
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y9, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y0
-	VORPS        Y0, Y9, Y9
-	VMOVSS       X9, (DI)(AX*2)
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
@@ -5263,9 +5817,64 @@ gruForwardCacheAVX2_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
 	VMOVSS       X8, (DI)(AX*1)
+	VANDPS       actconst<>+0(SB), Y5, Y0
+	VMOVUPS      actconst<>+448(SB), Y1
+	VMINPS       Y0, Y1, Y1
+	VADDPS       Y1, Y1, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y7
+	VMOVUPS      actconst<>+192(SB), Y9
+	VFMADD213PS  actconst<>+224(SB), Y1, Y9
+	VMOVUPS      actconst<>+256(SB), Y10
+	VFMADD213PS  actconst<>+288(SB), Y1, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+320(SB), Y10
+	VFMADD213PS  actconst<>+352(SB), Y1, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VFMADD213PS  Y1, Y7, Y9
+	VADDPS       actconst<>+64(SB), Y9, Y9
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y7
+	VPSUBD       Y2, Y7, Y2
+	VPSUBD       Y1, Y7, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y9, Y9
+	VMULPS       Y1, Y9, Y9
+	VADDPS       Y9, Y9, Y1
+	VMOVUPS      actconst<>+64(SB), Y2
+	VADDPS       Y9, Y2, Y7
+	VDIVPS       Y7, Y1, Y10
+	VSUBPS       Y7, Y2, Y11
+	VADDPS       Y9, Y11, Y11
+	VMOVAPS      Y1, Y1
+	VFNMADD231PS Y7, Y10, Y1
+	VFNMADD231PS Y11, Y10, Y1
+	VRCPPS       Y7, Y7
+	VFMADD231PS  Y7, Y1, Y10
+	VSUBPS       Y10, Y2, Y10
+	VMULPS       Y0, Y0, Y1
+	VMOVUPS      actconst<>+640(SB), Y2
+	VFMADD213PS  actconst<>+608(SB), Y1, Y2
+	VFMADD213PS  actconst<>+576(SB), Y1, Y2
+	VFMADD213PS  actconst<>+544(SB), Y1, Y2
+	VFMADD213PS  actconst<>+512(SB), Y1, Y2
+	VMULPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y1, Y2
+	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
+	VBLENDVPS    Y0, Y2, Y10, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y0
+	VORPS        Y0, Y10, Y10
+	VMOVSS       X10, (DI)(AX*2)
 	VMOVSS       (DX), X4
-	VSUBPS       Y9, Y4, Y0
-	VFMADD213PS  Y9, Y8, Y0
+	VSUBPS       Y10, Y4, Y0
+	VFMADD213PS  Y10, Y8, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX

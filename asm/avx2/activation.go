@@ -512,28 +512,34 @@ func gruForward(withCache bool) {
 		ops = append(ops, pwOperand{"cache", 4})
 	}
 	name := cacheName("gruForward", withCache)
-	pointwise(name, "func(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)",
+	// First phase: r, z and the argument of tanh; second: n and h'. The
+	// pairs loop overlaps one vector's tanh with the other's sigmoids.
+	first := func(io *pwIO) []VecVirtual {
+		r := sigmoidSum(io, "inputGates", "hiddenGates", 0)
+		if withCache {
+			io.store("cache", 0, r)
+		}
+		hn := io.load("hiddenGates", 2)
+		if withCache {
+			io.store("cache", 3, hn)
+		}
+		VFMADD213PS(io.load("inputGates", 2), r, hn) // r·hn + xn
+		z := sigmoidSum(io, "inputGates", "hiddenGates", 1)
+		if withCache {
+			io.store("cache", 1, z)
+		}
+		return []VecVirtual{hn, z}
+	}
+	second := func(io *pwIO, state []VecVirtual) {
+		n := tanhVec(state[0])
+		if withCache {
+			io.store("cache", 2, n)
+		}
+		io.store("hNew", 0, blend(state[1], io.load("h", 0), n))
+	}
+	pointwise2(name, "func(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)",
 		name+" is one GRU (reset-after) pointwise step over batch rows of hidden units.", ops,
-		func(io *pwIO) {
-			r := sigmoidSum(io, "inputGates", "hiddenGates", 0)
-			if withCache {
-				io.store("cache", 0, r)
-			}
-			hn := io.load("hiddenGates", 2)
-			if withCache {
-				io.store("cache", 3, hn)
-			}
-			VFMADD213PS(io.load("inputGates", 2), r, hn) // r·hn + xn
-			n := tanhVec(hn)
-			if withCache {
-				io.store("cache", 2, n)
-			}
-			z := sigmoidSum(io, "inputGates", "hiddenGates", 1)
-			if withCache {
-				io.store("cache", 1, z)
-			}
-			io.store("hNew", 0, blend(z, io.load("h", 0), n))
-		})
+		func(io *pwIO) { second(io, first(io)) }, first, second)
 }
 
 func gruBackward() {
