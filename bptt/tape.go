@@ -1,0 +1,145 @@
+package bptt
+
+// Tape is what Forward keeps for Backward, with the outputs of both. Its
+// buffers grow to the largest call seen and are reused: once warm, Forward
+// and Backward allocate nothing. A Tape belongs to one Net and serves one
+// Forward/Backward pair at a time.
+//
+// Memory, per layer and direction, for T steps of a batch of B (floats; G
+// gates: 4 LSTM, 3 GRU, 1 RNN; I the layer's input width):
+//
+//   - the pre-activations of every step, T·B·G·H (the LSTM's are replaced by
+//     its gate activations, its cache);
+//   - the states h_0 … h_T, (T+1)·B·H, and for LSTMs c_0 … c_T as well;
+//   - GRU: the cache r, z, n, W_hn·h + b_hn, T·B·4H; reset-before: r, z, n
+//     (T·B·3H) and r⊙h (T·B·H);
+//   - the input in processing order, T·B·I, when the direction reads it in
+//     another order (a reverse direction, or samples of different lengths);
+//   - every layer's output, T·B·(directions·H).
+//
+// Backward adds the gate gradients of every step (T·B·G·H; GRUs twice) and
+// the input gradients, T·B·I per layer.
+type Tape struct {
+	net        *Net
+	steps      int
+	batch      int
+	batchFirst bool
+	lengths    bool // per-sample lengths given, some shorter than steps
+
+	order  []int // samples by decreasing length (stable)
+	lens   []int // each sample's length
+	active []int // active[k]: samples running at step k, a prefix of order
+
+	x     []float32   // the layer-0 input, time-major (a view or xT)
+	xT    []float32   // batch-first input made time-major
+	ys    [][]float32 // per layer, its output (time-major)
+	yUser []float32   // the last output batch-first
+	hn    []float32
+	cn    []float32
+	dirs  [][]*dirTape
+
+	recorded bool // a Forward filled the tape and no Backward has run
+
+	// Backward's results and scratch.
+	dyT   []float32 // batch-first dy made time-major
+	dxs   [][]float32
+	dxUsr []float32
+	dh0   []float32
+	dc0   []float32
+	ones  []float32
+	zeros []float32 // a zero bias row (NoBias)
+}
+
+// dirTape is the record of one direction of one layer.
+type dirTape struct {
+	permuted bool      // xp holds the input in processing order
+	xp       []float32 // T·B × I
+	inBias   []float32 // G·H: the input side's bias
+	proj     []float32 // T·B × G·H: pre-activations; the LSTM cache
+	hs       []float32 // (T+1)·B × H: h_0 … h_T in processing order
+	cs       []float32 // (T+1)·B × H: c_0 … c_T (LSTM)
+	cache    []float32 // T·B × 4H (GRU), × 3H (reset-before)
+	rh       []float32 // T·B × H: r⊙h (reset-before)
+
+	hidden []float32 // B × 3H: the GRU's hidden side of one step
+	hnBuf  []float32 // B × H: W_hn·(r⊙h) + b_hn (reset-before)
+
+	dg     []float32 // T·B × G·H: gate gradients (input side)
+	dgh    []float32 // T·B × 3H: GRU hidden-side gate gradients
+	dhNext []float32 // B × H
+	dcNext []float32 // B × H
+	dhCur  []float32 // B × H
+	drh    []float32 // B × H (reset-before)
+	dxp    []float32 // T·B × I: input gradient in processing order
+	colsum []float32 // G·H
+}
+
+// NewTape returns an empty tape for n.
+func (n *Net) NewTape() *Tape { return &Tape{net: n} }
+
+// Y returns the last Forward's output: steps × batch × OutputSize (batch ×
+// steps × OutputSize with BatchFirst), zero past each sample's length. It
+// is a view into the tape, valid until the next Forward.
+func (t *Tape) Y() []float32 {
+	if t.batchFirst {
+		return t.yUser
+	}
+	return t.ys[len(t.ys)-1]
+}
+
+// HN returns the last Forward's final hidden states, (layers·directions) ×
+// batch × H, each sample's state after its own last step (a view).
+func (t *Tape) HN() []float32 { return t.hn }
+
+// CN returns the LSTM's final cell states as HN does (nil for other modes).
+func (t *Tape) CN() []float32 { return t.cn }
+
+// DX returns the last Backward's gradient of the loss with respect to the
+// input x, in x's layout (a view, valid until the next call).
+func (t *Tape) DX() []float32 {
+	if t.batchFirst {
+		return t.dxUsr
+	}
+	return t.dxs[0]
+}
+
+// DH0 returns the last Backward's gradient with respect to the initial
+// hidden states, (layers·directions) × batch × H (a view).
+func (t *Tape) DH0() []float32 { return t.dh0 }
+
+// DC0 returns the gradient with respect to the LSTM's initial cell states
+// (nil for other modes).
+func (t *Tape) DC0() []float32 { return t.dc0 }
+
+// grow returns s resliced to n elements, reallocated only if too small. The
+// contents are not cleared.
+func grow(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+func growInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
+}
+
+// fillRows sets each row of dst (len(dst)/len(row) of them) to row.
+func fillRows(dst, row []float32) {
+	for start := 0; start < len(dst); start += len(row) {
+		copy(dst[start:start+len(row)], row)
+	}
+}
+
+// transposeInto writes the outer × inner × width array src into dst as
+// inner × outer × width (batch-first ↔ time-major).
+func transposeInto(dst, src []float32, outer, inner, width int) {
+	for o := 0; o < outer; o++ {
+		for i := 0; i < inner; i++ {
+			copy(dst[(i*outer+o)*width:(i*outer+o+1)*width], src[(o*inner+i)*width:(o*inner+i+1)*width])
+		}
+	}
+}
