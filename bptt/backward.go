@@ -54,9 +54,8 @@ func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 		dy = t.dyT
 	}
 	t.dh0 = grow(t.dh0, states)
-	t.dc0 = nil
 	if cfg.Mode == cells.LSTM {
-		t.dc0 = grow(t.dc0[:0:cap(t.dc0)], states)
+		t.dc0 = grow(t.dc0, states)
 	}
 	for len(t.dxs) < len(n.layers) {
 		t.dxs = append(t.dxs, nil)

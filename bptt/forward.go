@@ -58,19 +58,10 @@ func (n *Net) Forward(t *Tape, x []float32, batch int, opts *cells.SequenceOptio
 		t.x = t.xT
 	}
 	t.hn = grow(t.hn, states)
-	if opts.H0 != nil {
-		copy(t.hn, opts.H0)
-	} else {
-		clear(t.hn)
-	}
-	t.cn = nil
+	initState(t.hn, opts.H0)
 	if cfg.Mode == cells.LSTM {
-		t.cn = grow(t.cn[:0:cap(t.cn)], states)
-		if opts.C0 != nil {
-			copy(t.cn, opts.C0)
-		} else {
-			clear(t.cn)
-		}
+		t.cn = grow(t.cn, states)
+		initState(t.cn, opts.C0)
 	}
 	for len(t.ys) < len(n.layers) {
 		t.ys = append(t.ys, nil)

@@ -48,6 +48,9 @@ type Tape struct {
 	dc0   []float32
 	ones  []float32
 	zeros []float32 // a zero bias row (NoBias)
+
+	// TruncatedBPTT's carried state and chunk gradient.
+	tbH, tbC, tbDY []float32
 }
 
 // dirTape is the record of one direction of one layer.

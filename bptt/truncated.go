@@ -1,0 +1,126 @@
+package bptt
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/cells"
+)
+
+// TruncatedOptions configures TruncatedBPTT.
+type TruncatedOptions struct {
+	// K1 and K2: every K1 steps, backpropagate over the last K2 steps
+	// (Williams and Peng's BPTT(k2, k1)); 1 ≤ K1 ≤ K2. K1 = K2 = k is the
+	// common form: chunks of k steps, the state carried from one chunk to
+	// the next and the gradient cut at chunk boundaries.
+	K1, K2 int
+	// H0 and C0 are the initial states, layers × batch × H (nil: zeros).
+	H0, C0 []float32
+	// Loss is called once per chunk with the outputs y of the chunk's K1
+	// new steps [start, start+n) (n × batch × H, time-major) and must write
+	// ∂L/∂y into dy (same shape, zeroed before the call) and return the
+	// chunk's loss. It is required.
+	Loss func(start int, y, dy []float32) float64
+	// AfterChunk, if set, runs after each chunk's backward pass (an
+	// optimizer step and ZeroGrad, typically); an error stops the run.
+	// Without it the gradients of all chunks add up.
+	AfterChunk func() error
+}
+
+// TruncatedBPTT trains over one long time-major sequence x (steps × batch ×
+// input) with truncated backpropagation: for each chunk of K1 new steps it
+// runs Forward over the window of the last K2 steps, starting from the
+// state the previous windows reached, calls Loss on the new steps' outputs,
+// and Backward with those gradients only (none into the final state, none
+// past the window's start: the cut). Steps shared by overlapping windows
+// (K2 > K1) are recomputed with the current parameters from the recorded
+// state at the window's start. It returns the sum of the chunk losses; the
+// final state is left on the tape (HN, CN).
+//
+// Unidirectional models only (a reverse direction needs the whole
+// sequence), and no per-sample lengths. Memory is that of a tape of K2
+// steps; nothing is allocated once the tape is warm.
+func (n *Net) TruncatedBPTT(t *Tape, x []float32, batch int, opts TruncatedOptions) (float64, error) {
+	cfg := n.cfg
+	if cfg.Bidirectional {
+		return 0, errors.New("bptt: TruncatedBPTT: a bidirectional model needs the whole sequence")
+	}
+	if opts.K1 < 1 || opts.K2 < opts.K1 {
+		return 0, fmt.Errorf("bptt: TruncatedBPTT: K1 = %d, K2 = %d; want 1 ≤ K1 ≤ K2", opts.K1, opts.K2)
+	}
+	if opts.Loss == nil {
+		return 0, errors.New("bptt: TruncatedBPTT: no Loss function")
+	}
+	if batch < 1 || len(x) == 0 || len(x)%(batch*cfg.InputSize) != 0 {
+		return 0, fmt.Errorf("bptt: TruncatedBPTT: len(x) = %d, batch = %d; want a positive multiple of batch × input = %d × %d", len(x), batch, batch, cfg.InputSize)
+	}
+	steps := len(x) / (batch * cfg.InputSize)
+	states := cfg.NumLayers * batch * cfg.HiddenSize
+	if opts.H0 != nil && len(opts.H0) != states {
+		return 0, fmt.Errorf("bptt: TruncatedBPTT: len(H0) = %d; want layers × batch × hidden = %d", len(opts.H0), states)
+	}
+	if opts.C0 != nil && (cfg.Mode != cells.LSTM || len(opts.C0) != states) {
+		return 0, fmt.Errorf("bptt: TruncatedBPTT: C0 of length %d given to a %v; want an LSTM and length %d", len(opts.C0), cfg.Mode, states)
+	}
+
+	// The state at the next window's start, carried between windows.
+	t.tbH = grow(t.tbH, states)
+	initState(t.tbH, opts.H0)
+	var c0 []float32
+	if cfg.Mode == cells.LSTM {
+		t.tbC = grow(t.tbC, states)
+		initState(t.tbC, opts.C0)
+		c0 = t.tbC
+	}
+	width := batch * cfg.HiddenSize
+	in := batch * cfg.InputSize
+	var total float64
+	prevEnd := 0
+	for prevEnd < steps {
+		end := min(prevEnd+opts.K1, steps)
+		start := max(0, end-opts.K2)
+		seqOpts := &cells.SequenceOptions{H0: t.tbH, C0: c0}
+		if err := n.Forward(t, x[start*in:end*in], batch, seqOpts); err != nil {
+			return total, err
+		}
+		t.tbDY = grow(t.tbDY, (end-start)*width)
+		clear(t.tbDY)
+		from := (prevEnd - start) * width
+		total += opts.Loss(prevEnd, t.Y()[from:], t.tbDY[from:])
+		if err := n.Backward(t, t.tbDY, nil, nil); err != nil {
+			return total, err
+		}
+		if opts.AfterChunk != nil {
+			if err := opts.AfterChunk(); err != nil {
+				return total, err
+			}
+		}
+		// The next window starts K2 steps before its end, inside this one.
+		next := max(0, min(end+opts.K1, steps)-opts.K2)
+		t.stateAfter(next-start, t.tbH, c0)
+		prevEnd = end
+	}
+	return total, nil
+}
+
+// stateAfter copies the state every layer reached after j steps of the
+// recorded (unidirectional, full-length) Forward into h and c (layers ×
+// batch × H; c nil but for LSTMs).
+func (t *Tape) stateAfter(j int, h, c []float32) {
+	size := t.batch * t.net.cfg.HiddenSize
+	for layer := range t.net.layers {
+		dt := t.dirs[layer][0]
+		copy(h[layer*size:(layer+1)*size], dt.hs[j*size:(j+1)*size])
+		if c != nil {
+			copy(c[layer*size:(layer+1)*size], dt.cs[j*size:(j+1)*size])
+		}
+	}
+}
+
+func initState(dst, src []float32) {
+	if src != nil {
+		copy(dst, src)
+	} else {
+		clear(dst)
+	}
+}
