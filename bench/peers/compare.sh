@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # Every comparison the issues ask for, interleaved so that a noisy machine
 # hurts all sides alike: each round runs simdrnn's kernels at every level,
-# the peers (OpenBLAS, gonum, vek) and PyTorch once, and benchstat then reads
-# COUNT rounds.
+# the peers (OpenBLAS, gonum, vek), the cells, training (forward + backward)
+# and PyTorch once, and benchstat then reads COUNT rounds.
 #
 #   COUNT=6 BENCHTIME=300ms OUT=../results/latest ./compare.sh
+#
+# ONLY picks groups (space- or comma-separated: kernels peers cells train);
+# the default is all of them. Only the chosen groups' files in OUT are
+# replaced, and the summary goes to summary-<groups>.txt instead of
+# summary.txt. The training comparison alone (issue 7: forward + backward
+# per step, T = 100, B = 1 and 16, H = 64 … 512, LSTM and GRU, every level,
+# PyTorch on one thread) takes a few minutes at COUNT=3:
+#
+#   ONLY=train COUNT=3 OUT=../results/latest ./compare.sh
+#
+# PY_MIN_TIME (default 0.3) is pytorch_bench.py's --min-time, in seconds.
+# TRAIN_BENCH narrows the go test -bench pattern of the training group, e.g.
+# TRAIN_BENCH='^BenchmarkTrainStep$/./impl=simdrnn-avx2' leaves out the
+# generic level (its B = 16, H = 512 pass takes seconds).
 #
 # Needs libopenblas-dev (installed by run.sh) and, for the PyTorch columns,
 # Debian's python3-torch (apt-get install python3-torch); without it those
@@ -14,26 +28,72 @@ cd "$(dirname "$0")"
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-300ms}
 OUT=${OUT:-../results/latest}
+ONLY=${ONLY:-}
+TRAIN_BENCH=${TRAIN_BENCH:-'^BenchmarkTrainStep$'}
+PY_MIN_TIME=${PY_MIN_TIME:-0.3}
+want() { [ -z "$ONLY" ] || [[ " ${ONLY//,/ } " == *" $1 "* ]]; }
+for group in ${ONLY//,/ }; do
+	case $group in
+	kernels | peers | cells | train) ;;
+	*) echo "compare.sh: ONLY: unknown group $group (want kernels, peers, cells, train)" >&2; exit 2 ;;
+	esac
+done
 mkdir -p "$OUT"
 BENCHSTAT="$(go env GOPATH)/bin/benchstat"
 [ -x "$BENCHSTAT" ] || go install golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 have_torch=false
 /usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=true
-rm -f "$OUT"/*.txt
+# PyTorch's lines carry no -GOMAXPROCS suffix and its header lines are
+# configuration keys the Go lines lack: ignore both so that impl=pytorch
+# lands in the same rows and table as simdrnn.
+PYSTAT=(-col /impl -ignore /gomaxprocs,pytorch,pytorch-threads,pytorch-config)
+SUMMARY="$OUT/summary.txt"
+if [ -n "$ONLY" ]; then
+	SUMMARY="$OUT/summary-$(echo $ONLY | tr ' ,' '--').txt"
+fi
+for group in kernels peers cells train; do
+	if want $group; then
+		rm -f "$OUT/$group.txt"
+	fi
+done
 for round in $(seq "$COUNT"); do
 	echo "round $round/$COUNT" >&2
-	(cd .. && go test -run '^$' -bench '^Benchmark(Dot|MatVec|MatVecBatch|Sigmoid|Tanh|LSTMPointwiseShare)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/kernels.txt"
-	go test -run '^$' -bench '^Benchmark(MatVec|MatVecBatch|MatMul)$' -benchtime "$BENCHTIME" -count 1 . >> "$OUT/peers.txt"
-	(cd .. && go test -run '^$' -bench '^Benchmark(CellStep|StepFloor|Sequence)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/cells.txt"
-	if $have_torch; then
-		/usr/bin/python3 pytorch_bench.py --count 1 --min-time 0.3 >> "$OUT/cells.txt"
+	if want kernels; then
+		(cd .. && go test -run '^$' -bench '^Benchmark(Dot|MatVec|MatVecBatch|Sigmoid|Tanh|LSTMPointwiseShare)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/kernels.txt"
+	fi
+	if want peers; then
+		go test -run '^$' -bench '^Benchmark(MatVec|MatVecBatch|MatMul)$' -benchtime "$BENCHTIME" -count 1 . >> "$OUT/peers.txt"
+	fi
+	if want cells; then
+		(cd .. && go test -run '^$' -bench '^Benchmark(CellStep|StepFloor|Sequence)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/cells.txt"
+		if $have_torch; then
+			/usr/bin/python3 pytorch_bench.py --count 1 --min-time "$PY_MIN_TIME" >> "$OUT/cells.txt"
+		fi
+	fi
+	if want train; then
+		(cd .. && go test -run '^$' -bench "$TRAIN_BENCH" -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/train.txt"
+		if $have_torch; then
+			/usr/bin/python3 pytorch_bench.py --only train --count 1 --min-time "$PY_MIN_TIME" >> "$OUT/train.txt"
+		fi
 	fi
 done
 {
-	echo "== kernels per level (MB/s = bytes of W per second)"
-	"$BENCHSTAT" -col /level "$OUT/kernels.txt"
-	echo "== peers"
-	"$BENCHSTAT" -col /impl "$OUT/peers.txt"
-	echo "== cells (impl=pytorch is PyTorch on one thread)"
-	"$BENCHSTAT" -col /impl "$OUT/cells.txt"
-} | tee "$OUT/summary.txt"
+	if want kernels; then
+		echo "== kernels per level (MB/s = bytes of W per second)"
+		"$BENCHSTAT" -col /level "$OUT/kernels.txt"
+	fi
+	if want peers; then
+		echo "== peers"
+		"$BENCHSTAT" -col /impl "$OUT/peers.txt"
+	fi
+	if want cells; then
+		echo "== cells (impl=pytorch is PyTorch on one thread)"
+		grep -m 4 '^pytorch' "$OUT/cells.txt" || true
+		"$BENCHSTAT" "${PYSTAT[@]}" "$OUT/cells.txt"
+	fi
+	if want train; then
+		echo "== training (forward+backward per step; impl=pytorch is PyTorch on one thread)"
+		grep -m 4 '^pytorch' "$OUT/train.txt" || true
+		"$BENCHSTAT" "${PYSTAT[@]}" "$OUT/train.txt"
+	fi
+} | tee "$SUMMARY"

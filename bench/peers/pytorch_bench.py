@@ -2,11 +2,18 @@
 """PyTorch on one CPU thread, timed the way `go test -bench` reports, so
 benchstat can line its numbers up with simdrnn's.
 
-    /usr/bin/python3 bench/peers/pytorch_bench.py [--count 6] [--min-time 0.5] [--only step|sequence]
+    /usr/bin/python3 bench/peers/pytorch_bench.py [--count 6] [--min-time 0.5] [--only step|sequence|train]
 
 Prints lines such as
 
     BenchmarkCellStep/cell=lstm/impl=pytorch/B=1/H=256 	 2000	 41234 ns/op
+    BenchmarkTrainStep/cell=lstm/impl=pytorch/T=100/B=16/H=256 	 8	 61234567 ns/op	 612345.7 ns/step
+
+By default it runs the inference benchmarks (step, sequence); --only train
+runs the training one (BenchmarkTrainStep, as bench/bptt_test.go): nn.LSTM or
+nn.GRU, float32, I = H, over x of T = 100 × B × H (time-major, no gradient),
+forward, backward with a fixed random ∂L/∂y for every step (y.backward(dy),
+the gradient of (y·dy).sum()), and zero_grad(set_to_none=False).
 
 It uses Debian's python3-torch (apt-get install python3-torch); the header
 lines say which PyTorch and which BLAS it runs.
@@ -17,7 +24,8 @@ import time
 import torch
 
 
-def bench(name, fn, min_time):
+def bench(name, fn, min_time, steps=None):
+    """Prints one go-test-style line; with steps, also ns/step = ns/op / steps."""
     fn()  # warm up
     n = 1
     while True:
@@ -28,14 +36,32 @@ def bench(name, fn, min_time):
         if elapsed >= min_time:
             break
         n = max(n * 2, int(n * min_time / max(elapsed, 1e-9) * 1.2))
-    print(f"{name} \t{n}\t{elapsed / n * 1e9:.1f} ns/op", flush=True)
+    line = f"{name} \t{n}\t{elapsed / n * 1e9:.1f} ns/op"
+    if steps:
+        line += f"\t{elapsed / n / steps * 1e9:.1f} ns/step"
+    print(line, flush=True)
+
+
+def train_step(cls, h, batch, steps=100):
+    """One training pass of a one-layer cls(h, h): forward, backward, zero_grad."""
+    model = cls(h, h)
+    x = torch.randn(steps, batch, h)  # requires_grad False
+    dy = torch.randn(steps, batch, h)
+
+    def fn():
+        y, _ = model(x)
+        y.backward(dy)
+        model.zero_grad(set_to_none=False)
+
+    return fn
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=6)
     parser.add_argument("--min-time", type=float, default=0.5)
-    parser.add_argument("--only", choices=["step", "sequence"], default=None)
+    parser.add_argument("--only", choices=["step", "sequence", "train"], default=None,
+                        help="one group of benchmarks (default: step and sequence; train only when named)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(1)
@@ -67,6 +93,13 @@ def main():
                         model = cls(h, h)
                         x = torch.randn(100, 1, h)
                         bench(f"BenchmarkSequence/cell={cell_name}/impl=pytorch/T=100/B=1/H={h}", lambda: model(x), args.min_time)
+    if args.only == "train":
+        for _ in range(args.count):
+            for cell_name, cls in (("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
+                for batch in (1, 16):
+                    for h in sizes[:4]:
+                        bench(f"BenchmarkTrainStep/cell={cell_name}/impl=pytorch/T=100/B={batch}/H={h}",
+                              train_step(cls, h, batch), args.min_time, steps=100)
 
 
 if __name__ == "__main__":

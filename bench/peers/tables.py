@@ -3,7 +3,11 @@
 the rounds, ratios taken within the same run).
 
     /usr/bin/python3 bench/peers/tables.py bench/results/<dir>
+
+The training table needs train.txt; a directory holding only that (from
+ONLY=train ./compare.sh) gets only the training table.
 """
+import os
 import re
 import statistics
 import sys
@@ -37,8 +41,50 @@ def fmt(v, digits=1):
     return "—" if v is None else f"{v:.{digits}f}"
 
 
+def train_table(out):
+    """Issue 7's bars: forward + backward per step, T = 100, PyTorch (one
+    thread) / simdrnn at its best level ≥ 3× at B = 1 and ≥ 1× at B = 16."""
+    path = f"{out}/train.txt"
+    if not os.path.exists(path):
+        return
+    train = load(path)
+    levels = []  # simdrnn levels in the order the file shows them: best first, generic last
+    for name in train:
+        m = re.search(r"/impl=simdrnn-([^/]+)/", name)
+        if m and m.group(1) not in levels:
+            levels.append(m.group(1))
+    best = next((l for l in levels if l != "generic"), "generic")
+    bars = {1: 3.0, 16: 1.0}
+
+    def per_step(cell, impl, batch, h):
+        name = f"BenchmarkTrainStep/cell={cell}/impl={impl}/T=100/B={batch}/H={h}"
+        v = get(train, name, "ns/step")
+        if v is None and get(train, name) is not None:
+            v = get(train, name) / 100
+        return v
+
+    print(f"\nTraining, forward + backward per step (T = 100, I = H; ZeroGrad, Forward, Backward with ∂L/∂y at every step), "
+          f"µs per step, median of rounds; PyTorch nn.{{LSTM,GRU}} on one thread; bar: PyTorch/simdrnn-{best} ≥ 3× at B = 1, ≥ 1× at B = 16:\n")
+    print(f"| cell | B | H | simdrnn {best} | generic | PyTorch | PyTorch / {best} | bar | met |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for cell in ("lstm", "gru"):
+        for batch in (1, 16):
+            for h in (64, 128, 256, 512):
+                s = per_step(cell, f"simdrnn-{best}", batch, h)
+                g = per_step(cell, "simdrnn-generic", batch, h)
+                pt = per_step(cell, "pytorch", batch, h)
+                ratio = pt / s if pt and s else None
+                verdict = "—" if ratio is None else ("met" if ratio >= bars[batch] else "**unmet**")
+                us = lambda v: None if v is None else v / 1e3
+                print(f"| {cell} | {batch} | {h} | {fmt(us(s), 2)} | {fmt(us(g), 1)} | {fmt(us(pt), 1)} | "
+                      f"{fmt(ratio, 2)}× | ≥ {bars[batch]:g}× | {verdict} |")
+
+
 def main():
     out = sys.argv[1]
+    if not os.path.exists(f"{out}/kernels.txt"):  # ONLY=train
+        train_table(out)
+        return
     kern = load(f"{out}/kernels.txt")
     peers = load(f"{out}/peers.txt")
     cells = load(f"{out}/cells.txt")
@@ -106,6 +152,8 @@ def main():
             print(f"| {cell} | {h} | {fmt(us(step), 2)} | {fmt(us(floor), 2)} | {fmt(step / floor if step and floor else None, 2)} | "
                   f"{fmt(us(pt), 1)} | {fmt(pt / step if pt and step else None, 1)}× | {fmt(us(step8, 8), 2)} | {fmt(us(pt8, 8), 1)} | "
                   f"{fmt(us(seq, 100), 2)} | {fmt(us(ptseq, 100), 1)} | {fmt(ptseq / seq if ptseq and seq else None, 1)}× |")
+
+    train_table(out)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,77 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/simdrnn/simdrnn/bptt"
+	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// trainNet returns a one-layer bptt.Net with I = H, its parameters filled
+// as benchModel fills the inference model's (values in [-1/√H, 1/√H)).
+func trainNet(b *testing.B, mode cells.Mode, h int) *bptt.Net {
+	cfg := cells.Config{Mode: mode, InputSize: h, HiddenSize: h, NumLayers: 1}
+	r := kerneltest.Rand(uint64(h))
+	params := map[string][]float32{}
+	scale := 1 / float32(math.Sqrt(float64(h)))
+	for _, spec := range cfg.Params() {
+		data := make([]float32, spec.Size())
+		kerneltest.Fill(r, data)
+		kernels.Scale(scale, data)
+		params[spec.Name] = data
+	}
+	net, err := bptt.New(cfg, params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return net
+}
+
+// BenchmarkTrainStep times one training pass over a sequence of T = 100
+// steps, time-major, at batch 1 and 16: ZeroGrad, Forward (recording the
+// tape) and Backward with a fixed random ∂L/∂Y for every step and no
+// gradient on the final states. It reports ns/step = ns/op / 100, the
+// figure issue 7 compares with PyTorch (impl=pytorch lines from
+// bench/peers/pytorch_bench.py --only train: nn.LSTM/nn.GRU on one thread,
+// forward, backward, zero_grad). A warm-up pass before the timed loop
+// sizes the tape, so the loop should allocate nothing.
+func BenchmarkTrainStep(b *testing.B) {
+	const steps = 100
+	for _, cell := range benchCells {
+		for _, l := range kerneltest.Levels() {
+			for _, batch := range []int{1, 16} {
+				for _, h := range cellSizes[:4] {
+					b.Run(fmt.Sprintf("cell=%s/impl=simdrnn-%v/T=100/B=%d/H=%d", cell.name, l, batch, h), func(b *testing.B) {
+						kerneltest.WithLevel(l, func() {
+							net := trainNet(b, cell.mode, h)
+							tape := net.NewTape()
+							x := make([]float32, steps*batch*h)
+							dy := make([]float32, steps*batch*h)
+							kerneltest.Fill(kerneltest.Rand(5), x)
+							kerneltest.Fill(kerneltest.Rand(6), dy)
+							pass := func() {
+								net.ZeroGrad()
+								if err := net.Forward(tape, x, batch, nil); err != nil {
+									b.Fatal(err)
+								}
+								if err := net.Backward(tape, dy, nil, nil); err != nil {
+									b.Fatal(err)
+								}
+							}
+							pass() // warm-up: grows the tape's buffers
+							b.ReportAllocs()
+							for b.Loop() {
+								pass()
+							}
+							b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/steps, "ns/step")
+						})
+					})
+				}
+			}
+		}
+	}
+}
