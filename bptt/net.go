@@ -64,8 +64,7 @@ func NewRandom(cfg cells.Config, seed uint64) (*Net, error) {
 		return nil, err
 	}
 	n := newNet(cfg)
-	_ = math.Sqrt //TMP
-	//TMP InitUniform(n.params, float32(1/math.Sqrt(float64(cfg.HiddenSize))), seed)
+	InitUniform(n.params, float32(1/math.Sqrt(float64(cfg.HiddenSize))), seed)
 	return n, nil
 }
 

@@ -18,8 +18,9 @@
 //
 // Linear algebra (Dot, Axpy, Scale, MatVec and its batched and accumulating
 // forms, MatTVecAdd, Rank1Add), the matrix product (MatMul, MatMulAdd),
-// activations (Sigmoid, Tanh) and the fused pointwise steps of the cells
-// (LSTM, GRU in both forms, RNN; forward and backward).
+// activations (Sigmoid, Tanh), the fused pointwise steps of the cells
+// (LSTM, GRU in both forms, RNN; forward and backward) and the optimizer
+// step AdamStep.
 //
 // # Accuracy
 //
