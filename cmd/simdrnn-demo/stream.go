@@ -3,87 +3,87 @@ package main
 import (
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
-	"github.com/simdrnn/simdrnn/cells"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/internal/level"
-	"github.com/simdrnn/simdrnn/kernels"
 )
 
-// streamDemo saves a seeded LSTM as a safetensors file (as a PyTorch user
-// would hand it over), loads it, streams a sequence through it one step at
-// a time and prints per-step latency percentiles at each level.
-func streamDemo(input, hidden, steps int) error {
-	cfg := cells.Config{Mode: cells.LSTM, InputSize: input, HiddenSize: hidden, NumLayers: 1}
-	path, err := writeDemoModel(cfg)
+// streamPasses is how many times the test set is streamed per level, for
+// enough steps to read a p99 from.
+const streamPasses = 10
+
+// streamDemo turns the trained LSTM into an inference model, feeds it the
+// test samples one value at a time at batch 1, as a live signal would
+// arrive, classifies each sample after its last step with the trained head,
+// and prints the streaming accuracy and the per-step latency percentiles
+// at every level.
+func streamDemo(m *recurrentModel, data classData, batchAccuracy float64) error {
+	model, err := m.net.Model()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(filepath.Dir(path))
-	model, err := cells.LoadSafetensors(path, cfg, "")
-	if err != nil {
-		return err
-	}
-	fmt.Printf("\nStreaming: an LSTM (input %d, hidden %d) loaded from %s, %d steps at batch 1\n\n", input, hidden, filepath.Base(path), steps)
-	fmt.Printf("%10s %9s %9s %9s %9s %9s\n", "level", "p50", "p90", "p99", "p99.9", "max")
-	x := make([]float32, steps*input)
-	kerneltest.Fill(kerneltest.Rand(2), x)
+	hidden := model.Config().HiddenSize
+	test := data.x[classTrain:]
+	fmt.Printf("3. Streaming inference: the trained LSTM as a cells.Model (Net.Model), fed the %d test samples\n", len(test))
+	fmt.Printf("   one value at a time (NewState(1), Step), the head applied after each sample's last step\n\n")
+
 	y := make([]float32, hidden)
+	logits := make([]float32, classes)
+	labels := make([]int, 1)
+	state, err := model.NewState(1)
+	if err != nil {
+		return err
+	}
+	// One pass at the chosen level for the accuracy.
+	var correct float64
+	for i, sample := range test {
+		state.Reset()
+		for t := range sample {
+			if err := model.Step(state, sample[t:t+1], y); err != nil {
+				return err
+			}
+		}
+		m.head.Forward(logits, y, 1)
+		labels[0] = data.labels[classTrain+i]
+		correct += bptt.Accuracy(logits, labels, classes)
+	}
+	fmt.Printf("   streaming test accuracy %.1f%% (the batched Forward: %.1f%%)\n\n", 100*correct/float64(len(test)), 100*batchAccuracy)
+
+	steps := streamPasses * len(test) * classSteps
+	fmt.Printf("   latency of one Step (input 1, hidden %d), %d steps per level:\n", hidden, steps)
+	fmt.Printf("   %-8s %9s %9s %9s %9s\n", "level", "p50", "p90", "p99", "max")
+	times := make([]time.Duration, 0, steps)
+	var p50 []time.Duration
 	for _, l := range level.Available() {
-		var times []time.Duration
-		kerneltest.WithLevel(l, func() {
-			state, _ := model.NewState(1)
-			for warm := 0; warm < 100; warm++ {
-				_ = model.Step(state, x[:input], y)
+		restore := level.Force(l)
+		times = times[:0]
+		for pass := 0; pass < streamPasses; pass++ {
+			for _, sample := range test {
+				state.Reset()
+				for t := range sample {
+					start := time.Now()
+					_ = model.Step(state, sample[t:t+1], y)
+					times = append(times, time.Since(start))
+				}
 			}
-			state.Reset()
-			times = make([]time.Duration, steps)
-			for t := 0; t < steps; t++ {
-				start := time.Now()
-				_ = model.Step(state, x[t*input:(t+1)*input], y)
-				times[t] = time.Since(start)
-			}
-		})
+		}
+		restore()
 		slices.Sort(times)
 		q := func(p float64) time.Duration {
 			return times[int(math.Min(float64(len(times)-1), p*float64(len(times))))]
 		}
-		fmt.Printf("%10v %9v %9v %9v %9v %9v\n", l, q(0.5), q(0.9), q(0.99), q(0.999), times[len(times)-1])
+		p50 = append(p50, q(0.5))
+		fmt.Printf("   %-8v %9s %9s %9s %9s\n", l, micros(q(0.5)), micros(q(0.9)), micros(q(0.99)), micros(times[len(times)-1]))
+	}
+	if len(p50) > 1 {
+		fmt.Printf("   p50 speed-up of %v over generic: %.1f×\n", level.Available()[0], float64(p50[len(p50)-1])/float64(p50[0]))
 	}
 	return nil
 }
 
-// writeDemoModel writes a seeded model (uniform ±1/√H, PyTorch's
-// initialisation) to a temporary safetensors file.
-func writeDemoModel(cfg cells.Config) (string, error) {
-	r := kerneltest.Rand(1)
-	params := map[string][]float32{}
-	for _, spec := range cfg.Params() {
-		data := make([]float32, spec.Size())
-		kerneltest.Fill(r, data)
-		kernels.Scale(1/float32(math.Sqrt(float64(cfg.HiddenSize))), data)
-		params[spec.Name] = data
-	}
-	model, err := cells.New(cfg, params)
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "simdrnn-demo")
-	if err != nil {
-		return "", err
-	}
-	path := filepath.Join(dir, "lstm.safetensors")
-	f, err := os.Create(path)
-	if err != nil {
-		return "", err
-	}
-	if err := model.WriteSafetensors(f, ""); err != nil {
-		f.Close()
-		return "", err
-	}
-	return path, f.Close()
+// micros formats d in microseconds with two decimals.
+func micros(d time.Duration) string {
+	return fmt.Sprintf("%.2f µs", float64(d.Nanoseconds())/1e3)
 }

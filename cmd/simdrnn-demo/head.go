@@ -1,0 +1,72 @@
+package main
+
+import (
+	"github.com/simdrnn/simdrnn/bptt"
+	"github.com/simdrnn/simdrnn/cells"
+)
+
+// recurrentModel is a one-layer recurrent net with a dense head on its final
+// hidden state, trained with Adam on gradients clipped to a global norm.
+type recurrentModel struct {
+	net    *bptt.Net
+	tape   *bptt.Tape
+	head   *bptt.Dense
+	params []*bptt.Param // the net's, then the head's
+	opt    *bptt.Adam
+	clip   float64
+
+	out []float32 // batch × outputs: the head's output
+	dh  []float32 // batch × hidden: ∂L/∂h_T
+}
+
+// newRecurrentModel returns a model of the given mode, its net and head
+// drawn from seed.
+func newRecurrentModel(mode cells.Mode, inputs, hidden, outputs int, lr, clip float64, seed uint64) (*recurrentModel, error) {
+	net, err := bptt.NewRandom(cells.Config{Mode: mode, InputSize: inputs, HiddenSize: hidden, NumLayers: 1}, seed)
+	if err != nil {
+		return nil, err
+	}
+	head := bptt.NewDense("head", hidden, outputs, seed+1)
+	return &recurrentModel{
+		net:    net,
+		tape:   net.NewTape(),
+		head:   head,
+		params: append(append([]*bptt.Param(nil), net.Params()...), head.Params()...),
+		opt:    bptt.NewAdam(lr),
+		clip:   clip,
+	}, nil
+}
+
+// forward runs the time-major sequences x (steps × batch × inputs) and
+// returns the head's output, batch × outputs (valid until the next call).
+func (m *recurrentModel) forward(x []float32, batch int) ([]float32, error) {
+	if err := m.net.Forward(m.tape, x, batch, nil); err != nil {
+		return nil, err
+	}
+	m.out = resize(m.out, batch*m.head.Out)
+	m.head.Forward(m.out, m.tape.HN(), batch)
+	return m.out, nil
+}
+
+// update back-propagates dout (∂L/∂output of the last forward), clips the
+// gradients and takes one Adam step.
+func (m *recurrentModel) update(dout []float32, batch int) error {
+	hidden := m.net.Config().HiddenSize
+	m.dh = resize(m.dh, batch*hidden)
+	m.head.Backward(m.dh, dout, m.tape.HN(), batch)
+	if err := m.net.Backward(m.tape, nil, m.dh, nil); err != nil {
+		return err
+	}
+	bptt.ClipGradNorm(m.params, m.clip)
+	m.opt.Step(m.params)
+	bptt.ZeroGrad(m.params)
+	return nil
+}
+
+// resize returns s with n elements, reallocated only if too small.
+func resize(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
