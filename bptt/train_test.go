@@ -38,7 +38,14 @@ const (
 // TestAddingProblem trains an LSTM and a GRU (hidden 24, a dense head on the
 // final state, Adam at 0.02, clipping at norm 1, batch 16, fixed seeds) on the adding problem
 // at T = 50: the model must carry two values across up to 49 steps.
+//
+// It trains for real (about 2 s natively, 2.5 min under qemu for arm64), so
+// the -short runs, which make test uses only to check dispatch on emulated
+// CPUs after the full runs, leave it out.
 func TestAddingProblem(t *testing.T) {
+	if testing.Short() {
+		t.Skip("training test: runs in the full native, purego and arm64 runs of make test, not in the -short dispatch runs")
+	}
 	for _, mode := range []cells.Mode{cells.LSTM, cells.GRU} {
 		t.Run(mode.String(), func(t *testing.T) {
 			const hidden, batch, evalBatch = 24, 16, 256
