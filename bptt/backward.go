@@ -99,9 +99,10 @@ func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 }
 
 // backProject sets dst (rows × n) (+)= X·W for X rows × k (row stride ldx)
-// and W k × n: the products with transposed weights of the backward pass.
-// One row is a transposed matrix·vector product.
-func backProject(dst, x []float32, ldx int, w []float32, rows, k, n int, add bool) {
+// and W k × n (packed holds W for batches): the products with transposed
+// weights of the backward pass. One row is a transposed matrix·vector
+// product.
+func backProject(dst, x []float32, ldx int, w []float32, rows, k, n int, add bool, packed *kernels.PackedMatrix) {
 	if rows == 1 {
 		if !add {
 			clear(dst)
@@ -110,9 +111,9 @@ func backProject(dst, x []float32, ldx int, w []float32, rows, k, n int, add boo
 		return
 	}
 	if add {
-		kernels.MatMulAdd(false, false, rows, n, k, x, ldx, w, n, dst, n)
+		kernels.MatMulPackedAdd(false, rows, x, ldx, packed, dst, n)
 	} else {
-		kernels.MatMul(false, false, rows, n, k, x, ldx, w, n, dst, n)
+		kernels.MatMulPacked(false, rows, x, ldx, packed, dst, n)
 	}
 }
 
@@ -141,6 +142,14 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 	}
 
 	whh := d.whh.Data
+	if batch > 1 {
+		if d.mode == cells.GRUResetBefore {
+			dt.bwdW[0].Pack(false, 2*hid, hid, whh[:2*hid*hid], hid)
+			dt.bwdW[1].Pack(false, hid, hid, whh[2*hid*hid:], hid)
+		} else {
+			dt.bwdW[0].Pack(false, gh, hid, whh, hid)
+		}
+	}
 	for k := steps - 1; k >= 0; k-- {
 		a := t.active[k]
 		row := k * batch
@@ -169,24 +178,24 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 			dc := dt.dcNext[:a*hid]
 			kernels.LSTMBackwardBatch(dg, dc, dt.proj[row*gh:(row+a)*gh], dt.cs[row*hid:(row+a)*hid],
 				dt.cs[(row+batch)*hid:(row+batch+a)*hid], dhCur, dc, a)
-			backProject(dhn, dg, gh, whh, a, gh, hid, false)
+			backProject(dhn, dg, gh, whh, a, gh, hid, false, &dt.bwdW[0])
 		case cells.GRU:
 			dgh := dt.dgh[row*3*hid : (row+a)*3*hid]
 			kernels.GRUBackwardBatch(dg, dgh, dhn, dt.cache[row*4*hid:(row+a)*4*hid], hp, dhCur, a)
-			backProject(dhn, dgh, 3*hid, whh, a, 3*hid, hid, true)
+			backProject(dhn, dgh, 3*hid, whh, a, 3*hid, hid, true, &dt.bwdW[0])
 		case cells.GRUResetBefore:
 			cache := dt.cache[row*3*hid : (row+a)*3*hid]
 			kernels.GRUResetBeforeBackwardOutputBatch(dg, dhn, cache, hp, dhCur, a)
 			drh := dt.drh[:a*hid]
-			backProject(drh, dg[2*hid:], 3*hid, whh[2*hid*hid:], a, hid, hid, false)
+			backProject(drh, dg[2*hid:], 3*hid, whh[2*hid*hid:], a, hid, hid, false, &dt.bwdW[1])
 			kernels.GRUResetBeforeBackwardGatesBatch(dg, dhn, cache, hp, drh, a)
-			backProject(dhn, dg, 3*hid, whh[:2*hid*hid], a, 2*hid, hid, true)
+			backProject(dhn, dg, 3*hid, whh[:2*hid*hid], a, 2*hid, hid, true, &dt.bwdW[0])
 		case cells.RNNTanh:
 			kernels.RNNTanhBackward(dg, dt.hs[(row+batch)*hid:(row+batch+a)*hid], dhCur)
-			backProject(dhn, dg, hid, whh, a, hid, hid, false)
+			backProject(dhn, dg, hid, whh, a, hid, hid, false, &dt.bwdW[0])
 		case cells.RNNReLU:
 			kernels.RNNReLUBackward(dg, dt.hs[(row+batch)*hid:(row+batch+a)*hid], dhCur)
-			backProject(dhn, dg, hid, whh, a, hid, hid, false)
+			backProject(dhn, dg, hid, whh, a, hid, hid, false, &dt.bwdW[0])
 		}
 	}
 	for s, b := range t.order {

@@ -135,15 +135,20 @@ func stepTime(k, length int, reverse bool) int {
 	return k
 }
 
+// packedRows is the batch above which a step's recurrent product is a
+// matrix product with W_hh packed once per call (below it, MatVecBatchAdd
+// reads W_hh once per eight rows and needs no packing).
+const packedRows = 8
+
 // project sets y (rows × n, holding the bias) += x (rows × k) · wᵀ (w is
-// n × k): the recurrent product of a step. Up to eight rows share one pass
-// over w (MatVecBatchAdd); more rows make it a matrix product.
-func project(y, w, x []float32, rows, n, k int) {
-	if rows <= 8 {
+// n × k; packed holds wᵀ when the batch is over packedRows): the recurrent
+// product of a step.
+func project(y, w, x []float32, rows, n, k int, packed *kernels.PackedMatrix) {
+	if rows <= packedRows {
 		kernels.MatVecBatchAdd(y, w, x, rows)
 		return
 	}
-	kernels.MatMulAdd(false, true, rows, n, k, x, k, w, k, y, n)
+	kernels.MatMulPackedAdd(false, rows, x, k, packed, y, n)
 }
 
 // forward runs one direction over all steps and fills its record. x is
@@ -209,6 +214,14 @@ func (d *dir) forward(t *Tape, dt *dirTape, x []float32, h, c, y []float32, offs
 	}
 
 	whh := d.whh.Data
+	if batch > packedRows {
+		if d.mode == cells.GRUResetBefore {
+			dt.fwdW[0].Pack(true, hid, 2*hid, whh[:2*hid*hid], hid)
+			dt.fwdW[1].Pack(true, hid, hid, whh[2*hid*hid:], hid)
+		} else {
+			dt.fwdW[0].Pack(true, hid, gh, whh, hid)
+		}
+	}
 	for k := 0; k < steps; k++ {
 		a := t.active[k]
 		row := k * batch
@@ -218,32 +231,32 @@ func (d *dir) forward(t *Tape, dt *dirTape, x []float32, h, c, y []float32, offs
 		if a > 0 {
 			switch d.mode {
 			case cells.LSTM:
-				project(gates, whh, hp, a, gh, hid)
+				project(gates, whh, hp, a, gh, hid, &dt.fwdW[0])
 				cn := dt.cs[(row+batch)*hid : (row+batch+a)*hid]
 				copy(cn, dt.cs[row*hid:(row+a)*hid])
 				kernels.LSTMForwardBatch(hn, cn, gates, gates, a)
 			case cells.GRU:
 				hidden := dt.hidden[:a*3*hid]
 				fillRows(hidden, d.bhhOrZero(t, 0, 3*hid))
-				project(hidden, whh, hp, a, 3*hid, hid)
+				project(hidden, whh, hp, a, 3*hid, hid, &dt.fwdW[0])
 				kernels.GRUForwardBatch(hn, hp, gates, hidden, dt.cache[row*4*hid:(row+a)*4*hid], a)
 			case cells.GRUResetBefore:
 				rz := dt.hidden[:a*2*hid]
 				fillRows(rz, d.bhhOrZero(t, 0, 2*hid))
-				project(rz, whh[:2*hid*hid], hp, a, 2*hid, hid)
+				project(rz, whh[:2*hid*hid], hp, a, 2*hid, hid, &dt.fwdW[0])
 				rh := dt.rh[row*hid : (row+a)*hid]
 				cache := dt.cache[row*3*hid : (row+a)*3*hid]
 				kernels.GRUResetBeforeGatesBatch(rh, cache, gates, rz, hp, a)
 				hnb := dt.hnBuf[:a*hid]
 				fillRows(hnb, d.bhhOrZero(t, 2*hid, 3*hid))
-				project(hnb, whh[2*hid*hid:], rh, a, hid, hid)
+				project(hnb, whh[2*hid*hid:], rh, a, hid, hid, &dt.fwdW[1])
 				kernels.GRUResetBeforeOutputBatch(hn, cache, hp, gates, hnb, a)
 				clear(dt.rh[(row+a)*hid : (row+batch)*hid])
 			case cells.RNNTanh:
-				project(gates, whh, hp, a, hid, hid)
+				project(gates, whh, hp, a, hid, hid, &dt.fwdW[0])
 				kernels.RNNTanhForward(hn, gates)
 			case cells.RNNReLU:
-				project(gates, whh, hp, a, hid, hid)
+				project(gates, whh, hp, a, hid, hid, &dt.fwdW[0])
 				kernels.RNNReLUForward(hn, gates)
 			}
 		}

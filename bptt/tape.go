@@ -1,5 +1,7 @@
 package bptt
 
+import "github.com/simdrnn/simdrnn/kernels"
+
 // Tape is what Forward keeps for Backward, with the outputs of both. Its
 // buffers grow to the largest call seen and are reused: once warm, Forward
 // and Backward allocate nothing. A Tape belongs to one Net and serves one
@@ -18,7 +20,8 @@ package bptt
 //   - every layer's output, T·B·(directions·H).
 //
 // Backward adds the gate gradients of every step (T·B·G·H; GRUs twice) and
-// the input gradients, T·B·I per layer.
+// the input gradients, T·B·I per layer. For batches, W_hh is also kept
+// packed for the per-step products (G·H·H floats each way).
 type Tape struct {
 	net        *Net
 	steps      int
@@ -63,6 +66,11 @@ type dirTape struct {
 	cs       []float32 // (T+1)·B × H: c_0 … c_T (LSTM)
 	cache    []float32 // T·B × 4H (GRU), × 3H (reset-before)
 	rh       []float32 // T·B × H: r⊙h (reset-before)
+
+	// W_hh packed for the steps' matrix products (batches over 8 rows
+	// forward, over 1 backward): op(B) = W_hhᵀ forward, W_hh backward; the
+	// reset-before GRU packs its r,z rows and its n rows apart.
+	fwdW, bwdW [2]kernels.PackedMatrix
 
 	hidden []float32 // B × 3H: the GRU's hidden side of one step
 	hnBuf  []float32 // B × H: W_hn·(r⊙h) + b_hn (reset-before)

@@ -6,7 +6,8 @@ import (
 	"github.com/simdrnn/simdrnn/internal/kerneltest"
 )
 
-// FuzzMatMul decodes the transposition flags, accumulate flag, m, n, k,
+// FuzzMatMul decodes the transposition flags, accumulate flag, packed flag
+// (MatMulPacked, which must also equal MatMul bit for bit), m, n, k,
 // leading-dimension padding and the operands, and checks every level
 // against the float64 reference.
 func FuzzMatMul(f *testing.F) {
@@ -21,6 +22,7 @@ func FuzzMatMul(f *testing.F) {
 			M: int(in.byte()) % 40, N: int(in.byte()) % 40, K: int(in.byte()) % 300,
 		}
 		pad := int(flags>>3) % 4
+		mc.Packed = flags&32 != 0
 		aRows, aCols, bRows, bCols := mc.StoredShape()
 		mc.LDA, mc.LDB, mc.LDC = max(1, aCols)+pad, max(1, bCols)+pad, max(1, mc.N)+pad
 		a := make([]float32, kerneltest.Len(aRows, aCols, mc.LDA))

@@ -42,7 +42,7 @@ import (
 // calling goroutine unless SetMatMulWorkers allows more.
 func MatMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	checkMatMul("MatMul", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	matMul(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, false)
+	matMul(transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, false)
 }
 
 // MatMulAdd sets C += op(A)·op(B); shapes, layout and aliasing as MatMul.
@@ -51,7 +51,7 @@ func MatMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 // Σ_p|op(A)[i][p]·op(B)[p][j]|) + (k+1)·2⁻¹⁴⁹.
 func MatMulAdd(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	checkMatMul("MatMulAdd", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	matMul(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, true)
+	matMul(transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, true)
 }
 
 // Cache blocking: a KC×NR panel of B stays in L1 while the micro-kernel
@@ -106,42 +106,61 @@ var matMulPool = sync.Pool{New: func() any {
 	}
 }}
 
-func matMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
+// matMul computes C (+)= op(A)·op(B), packing each block of op(B) from b,
+// or taking it from packed when that is not nil.
+func matMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, packed *PackedMatrix, c []float32, ldc int, add bool) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 {
-		// Every sum is +0; adding it keeps the IEEE rule −0 + +0 = +0.
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			for j := range row {
-				if add {
-					row[j] += 0
-				} else {
-					row[j] = 0
-				}
-			}
-		}
+		zeroProduct(m, n, c, ldc, add)
 		return
 	}
 	work := matMulPool.Get().(*matMulWork)
 	defer matMulPool.Put(work)
+	off := 0 // of the next block in packed
 	for jc := 0; jc < n; jc += matMulNC {
 		nc := min(matMulNC, n-jc)
 		for pc := 0; pc < k; pc += matMulKC {
 			kc := min(matMulKC, k-pc)
-			packB(work.packedB, transB, b, ldb, pc, jc, kc, nc)
-			accumulate := add || pc > 0
-			if workers := matMulWorkers(m, nc, kc); workers > 1 {
-				matMulParallel(workers, work.packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
-				continue
+			block := work.packedB
+			if packed != nil {
+				size := packedBlock(kc, nc)
+				block, off = packed.data[off:off+size], off+size
+			} else {
+				packB(block, transB, b, ldb, pc, jc, kc, nc)
 			}
-			for ic := 0; ic < m; ic += matMulMC {
-				mc := min(matMulMC, m-ic)
-				packA(work.packedA, transA, a, lda, ic, pc, mc, kc)
-				macroKernel(work, work.packedA, work.packedB, c, ldc, ic, jc, mc, nc, kc, accumulate)
+			blockProduct(work, block, transA, a, lda, c, ldc, m, jc, pc, kc, nc, add || pc > 0)
+		}
+	}
+}
+
+// zeroProduct stores (or adds) the +0 of every empty sum (k = 0); adding it
+// keeps the IEEE rule −0 + +0 = +0.
+func zeroProduct(m, n int, c []float32, ldc int, add bool) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			if add {
+				row[j] += 0
+			} else {
+				row[j] = 0
 			}
 		}
+	}
+}
+
+// blockProduct multiplies all m rows of op(A) (columns pc … pc+kc−1) by a
+// packed kc×nc block of op(B) into C's columns jc … jc+nc−1.
+func blockProduct(work *matMulWork, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
+	if workers := matMulWorkers(m, nc, kc); workers > 1 {
+		matMulParallel(workers, packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+		return
+	}
+	for ic := 0; ic < m; ic += matMulMC {
+		mc := min(matMulMC, m-ic)
+		packA(work.packedA, transA, a, lda, ic, pc, mc, kc)
+		macroKernel(work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, accumulate)
 	}
 }
 

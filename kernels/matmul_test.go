@@ -69,19 +69,25 @@ func TestMatMulEdges(t *testing.T) {
 		r := kerneltest.Rand(11)
 		for _, form := range transForms {
 			for _, add := range []bool{false, true} {
-				t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v", form[0], form[1], add), func(t *testing.T) {
-					for _, m := range edges {
-						for _, n := range edges {
-							for _, k := range edges {
-								pad := (m + n + k) % 3 * 5
-								require.NoError(t, newMatMulCase(r, form[0], form[1], add, m, n, k, pad).Run())
+				for _, packed := range []bool{false, true} {
+					t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v/packed=%v", form[0], form[1], add, packed), func(t *testing.T) {
+						run := func(m, n, k, pad int) {
+							mc := newMatMulCase(r, form[0], form[1], add, m, n, k, pad)
+							mc.Packed = packed
+							require.NoError(t, mc.Run())
+						}
+						for _, m := range edges {
+							for _, n := range edges {
+								for _, k := range edges {
+									run(m, n, k, (m+n+k)%3*5)
+								}
 							}
 						}
-					}
-					for _, s := range large {
-						require.NoError(t, newMatMulCase(r, form[0], form[1], add, s[0], s[1], s[2], 3).Run())
-					}
-				})
+						for _, s := range large {
+							run(s[0], s[1], s[2], 3)
+						}
+					})
+				}
 			}
 		}
 	})
@@ -137,6 +143,7 @@ func TestMatMulGuardPages(t *testing.T) {
 					for _, k := range sizes {
 						for side := range regions {
 							mc := newMatMulCase(r, form[0], form[1], (m+n+k)%2 == 0, m, n, k, (m*n)%2)
+							mc.Packed = (m+k)%2 == 1
 							mc.A = placed(regions[side][0], mc.A)
 							mc.B = placed(regions[side][1], mc.B)
 							mc.C = placed(regions[side][2], mc.C)
@@ -167,6 +174,19 @@ func TestMatMulBadShapes(t *testing.T) {
 		{"len(b) = 12 for a 4×5 b with ldb = 5; want ≥ 20", func() { kernels.MatMul(false, false, 2, 5, 4, a, 4, b, 5, c, 5) }},
 		{"len(c) = 12 for a 4×4 c with ldc = 4; want ≥ 16", func() { kernels.MatMulAdd(true, false, 4, 4, 2, a, 4, b, 4, c, 4) }},
 		{"ldb = 1 for a 3×2 b; want ldb ≥ 2", func() { kernels.MatMulAdd(false, true, 2, 3, 2, a, 2, b, 1, c, 3) }},
+		{"PackedMatrix.Pack: len(b) = 12 for a 5×3 b with ldb = 3; want ≥ 15", func() { new(kernels.PackedMatrix).Pack(true, 3, 5, b, 3) }},
+		{"PackedMatrix.Pack: k = -1", func() { new(kernels.PackedMatrix).Pack(false, -1, 2, b, 2) }},
+		{"MatMulPacked: len(c) = 12 for a 4×4 c with ldc = 4; want ≥ 16", func() {
+			var p kernels.PackedMatrix
+			p.Pack(false, 2, 4, b, 4)
+			kernels.MatMulPacked(false, 4, a, 2, &p, c, 4)
+		}},
+		{"MatMulPackedAdd: lda = 1 for a 2×3 a; want lda ≥ 3", func() {
+			var p kernels.PackedMatrix
+			p.Pack(false, 3, 2, b, 2)
+			kernels.MatMulPackedAdd(false, 2, a, 1, &p, c, 2)
+		}},
+		{"MatMulPacked: b is nil", func() { kernels.MatMulPacked(false, 1, a, 1, nil, c, 1) }},
 	}
 	for _, tc := range cases {
 		before := append([]float32(nil), c...)
@@ -175,7 +195,7 @@ func TestMatMulBadShapes(t *testing.T) {
 			defer func() { message = fmt.Sprint(recover()) }()
 			tc.call()
 		}()
-		require.Contains(t, message, "kernels.MatMul")
+		require.Contains(t, message, "kernels.")
 		require.Contains(t, message, tc.want)
 		require.Equal(t, before, c)
 	}
@@ -205,6 +225,13 @@ func TestMatMulNoAllocations(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		a, b, c := make([]float32, 100*64), make([]float32, 64*300), make([]float32, 100*300)
 		allocs := testing.AllocsPerRun(20, func() { kernels.MatMul(false, false, 100, 300, 64, a, 64, b, 300, c, 300) })
+		require.Zero(t, allocs)
+		var p kernels.PackedMatrix
+		p.Pack(false, 64, 300, b, 300)
+		allocs = testing.AllocsPerRun(20, func() {
+			p.Pack(true, 64, 100, a, 64)
+			kernels.MatMulPacked(false, 100, a, 64, &p, c, 300)
+		})
 		require.Zero(t, allocs)
 	})
 }

@@ -13,9 +13,12 @@ import (
 // leading dimensions leave) hold Gap, which must be neither read nor written.
 type MatMulCase struct {
 	TransA, TransB, Add bool
-	M, N, K             int
-	LDA, LDB, LDC       int
-	A, B, C             []float32
+	// Packed calls MatMulPacked(Add) with B packed by PackedMatrix.Pack,
+	// and also requires the result to equal MatMul(Add)'s bit for bit.
+	Packed        bool
+	M, N, K       int
+	LDA, LDB, LDC int
+	A, B, C       []float32
 }
 
 // Gap fills the elements between rows: NaN, so reading one poisons a result.
@@ -62,12 +65,27 @@ func (mc *MatMulCase) Run() error {
 	a0 := append([]float32(nil), mc.A...)
 	b0 := append([]float32(nil), mc.B...)
 	c0 := append([]float32(nil), mc.C...)
-	if mc.Add {
-		kernels.MatMulAdd(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, mc.C, mc.LDC)
-	} else {
-		kernels.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, mc.C, mc.LDC)
-	}
 	name := fmt.Sprintf("MatMul(transA=%v transB=%v add=%v m=%d n=%d k=%d lda=%d ldb=%d ldc=%d)", mc.TransA, mc.TransB, mc.Add, mc.M, mc.N, mc.K, mc.LDA, mc.LDB, mc.LDC)
+	if mc.Packed {
+		name = "Packed" + name
+		unpacked := append([]float32(nil), mc.C...)
+		mc.call(unpacked)
+		var packed kernels.PackedMatrix
+		packed.Pack(mc.TransB, mc.K, mc.N, mc.B, mc.LDB)
+		if packed.Rows() != mc.K || packed.Cols() != mc.N {
+			return fmt.Errorf("%s: packed %d×%d", name, packed.Rows(), packed.Cols())
+		}
+		if mc.Add {
+			kernels.MatMulPackedAdd(mc.TransA, mc.M, mc.A, mc.LDA, &packed, mc.C, mc.LDC)
+		} else {
+			kernels.MatMulPacked(mc.TransA, mc.M, mc.A, mc.LDA, &packed, mc.C, mc.LDC)
+		}
+		if !sameBits(unpacked, mc.C) {
+			return fmt.Errorf("%s: differs from MatMul", name)
+		}
+	} else {
+		mc.call(mc.C)
+	}
 	if !sameBits(a0, mc.A) || !sameBits(b0, mc.B) {
 		return fmt.Errorf("%s: an input changed", name)
 	}
@@ -91,6 +109,15 @@ func (mc *MatMulCase) Run() error {
 		}
 	}
 	return nil
+}
+
+// call runs MatMul or MatMulAdd into c.
+func (mc *MatMulCase) call(c []float32) {
+	if mc.Add {
+		kernels.MatMulAdd(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, c, mc.LDC)
+	} else {
+		kernels.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, c, mc.LDC)
+	}
 }
 
 func sameBits(x, y []float32) bool {
