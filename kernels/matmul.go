@@ -200,16 +200,27 @@ func macroKernel(work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, m
 // panel q holds, for each p < kc, op(A)[ic+q·MR+0 … +MR−1][pc+p], rows past mc
 // zero.
 func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
+	whole := mc / matMulMR * matMulMR
+	if transA && whole > 0 {
+		// op(A)[i][p] = a[p·lda + i]: row p of A holds six consecutive
+		// floats of every panel. Walk A row by row (rows lie lda apart,
+		// often a power of two that maps them to one cache set) and move
+		// the floats one by one (an array assignment calls memmove).
+		for p := 0; p < kc; p++ {
+			src := a[(pc+p)*lda+ic:][:whole]
+			for ir := 0; ir < whole; ir += matMulMR {
+				s := src[ir:][:matMulMR]
+				d := dst[ir*kc+p*matMulMR:][:matMulMR]
+				d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+			}
+		}
+	}
 	for ir := 0; ir < mc; ir += matMulMR {
 		panel := dst[ir*kc : ir*kc+matMulMR*kc]
 		mr := min(matMulMR, mc-ir)
 		switch {
 		case mr == matMulMR && transA:
-			// op(A)[i][p] = a[p·lda + i]: six consecutive floats per p.
-			for p := 0; p < kc; p++ {
-				src := (*[matMulMR]float32)(a[(pc+p)*lda+ic+ir:])
-				*(*[matMulMR]float32)(panel[p*matMulMR:]) = *src
-			}
+			// Packed above.
 		case mr == matMulMR:
 			// Six rows read side by side, each panel entry written once.
 			row := func(i int) []float32 { return a[(ic+ir+i)*lda+pc:][:kc] }
