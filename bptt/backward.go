@@ -25,8 +25,10 @@ import (
 // and the input gradient one product (dX = dG·W_ih).
 //
 // Backward only reads the tape: it may be called again with other
-// gradients. It returns an error if no Forward was recorded or a length
-// does not fit.
+// gradients. It uses the weights as they are when it runs, so the
+// parameters must not change between a Forward and its Backward (step the
+// optimizer after Backward). It returns an error if no Forward was
+// recorded or a length does not fit.
 func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 	if t == nil || t.net != n {
 		return errors.New("bptt: Backward: the tape belongs to another Net (use Net.NewTape)")
