@@ -2,29 +2,17 @@ package bench
 
 import (
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/cells"
 	"github.com/simdrnn/simdrnn/internal/kerneltest"
-	"github.com/simdrnn/simdrnn/kernels"
 )
 
-// trainNet returns a one-layer bptt.Net with I = H, its parameters filled
-// as benchModel fills the inference model's (values in [-1/√H, 1/√H)).
+// trainNet returns a one-layer bptt.Net with I = H holding benchModel's
+// parameters (values in [-1/√H, 1/√H)).
 func trainNet(b *testing.B, mode cells.Mode, h int) *bptt.Net {
-	cfg := cells.Config{Mode: mode, InputSize: h, HiddenSize: h, NumLayers: 1}
-	r := kerneltest.Rand(uint64(h))
-	params := map[string][]float32{}
-	scale := 1 / float32(math.Sqrt(float64(h)))
-	for _, spec := range cfg.Params() {
-		data := make([]float32, spec.Size())
-		kerneltest.Fill(r, data)
-		kernels.Scale(scale, data)
-		params[spec.Name] = data
-	}
-	net, err := bptt.New(cfg, params)
+	net, err := bptt.FromModel(benchModel(b, mode, h))
 	if err != nil {
 		b.Fatal(err)
 	}
