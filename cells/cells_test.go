@@ -1,10 +1,8 @@
 package cells_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"sync"
 	"testing"
 
@@ -13,75 +11,20 @@ import (
 	"github.com/simdrnn/simdrnn/cells"
 	"github.com/simdrnn/simdrnn/internal/kerneltest"
 	"github.com/simdrnn/simdrnn/internal/ref"
+	"github.com/simdrnn/simdrnn/internal/torchcase"
 )
 
 func TestMain(m *testing.M) { kerneltest.Main(m) }
 
-// vectorCase is one case of testdata/pytorch_vectors.json (see
+// loadVectors reads testdata/pytorch_vectors.json (see
 // testdata/make_vectors.py).
-type vectorCase struct {
-	Name          string `json:"name"`
-	Mode          string `json:"mode"`
-	InputSize     int    `json:"input_size"`
-	HiddenSize    int    `json:"hidden_size"`
-	NumLayers     int    `json:"num_layers"`
-	Bidirectional bool   `json:"bidirectional"`
-	Nonlinearity  string `json:"nonlinearity"`
-	Batch         int    `json:"batch"`
-	Steps         int    `json:"steps"`
-	Lengths       []int  `json:"lengths"`
-	Weights       map[string]struct {
-		Shape []int     `json:"shape"`
-		Data  []float64 `json:"data"`
-	} `json:"weights"`
-	X  []float64 `json:"x"`
-	H0 []float64 `json:"h0"`
-	C0 []float64 `json:"c0"`
-	Y  []float64 `json:"y"`
-	HN []float64 `json:"h_n"`
-	CN []float64 `json:"c_n"`
-}
-
-func loadVectors(t *testing.T) []vectorCase {
-	data, err := os.ReadFile("testdata/pytorch_vectors.json")
+func loadVectors(t *testing.T) []torchcase.Case {
+	cases, err := torchcase.Load("testdata/pytorch_vectors.json")
 	require.NoError(t, err)
-	var file struct {
-		Cases []vectorCase `json:"cases"`
-	}
-	require.NoError(t, json.Unmarshal(data, &file))
-	require.NotEmpty(t, file.Cases)
-	return file.Cases
+	return cases
 }
 
-func f32(s []float64) []float32 {
-	if s == nil {
-		return nil
-	}
-	out := make([]float32, len(s))
-	for i, v := range s {
-		out[i] = float32(v)
-	}
-	return out
-}
-
-func (vc vectorCase) config() cells.Config {
-	mode := map[string]cells.Mode{"LSTM": cells.LSTM, "GRU": cells.GRU}[vc.Mode]
-	if vc.Mode == "RNN" {
-		mode = cells.RNNTanh
-		if vc.Nonlinearity == "relu" {
-			mode = cells.RNNReLU
-		}
-	}
-	return cells.Config{Mode: mode, InputSize: vc.InputSize, HiddenSize: vc.HiddenSize, NumLayers: vc.NumLayers, Bidirectional: vc.Bidirectional}
-}
-
-func (vc vectorCase) params() map[string][]float32 {
-	params := map[string][]float32{}
-	for name, w := range vc.Weights {
-		params[name] = f32(w.Data)
-	}
-	return params
-}
+var f32 = torchcase.F32
 
 // Tolerance of the parity tests: 1e-5 relative to the float64 value, with
 // an absolute floor of 1e-6 for values near zero.
@@ -103,7 +46,7 @@ func TestPyTorchParity(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, vc := range vectors {
 			t.Run(vc.Name, func(t *testing.T) {
-				model, err := cells.New(vc.config(), vc.params())
+				model, err := cells.New(vc.Config(), vc.Params())
 				require.NoError(t, err)
 				opts := &cells.SequenceOptions{H0: f32(vc.H0), C0: f32(vc.C0)}
 				if len(vc.Lengths) > 0 {
@@ -128,10 +71,10 @@ func TestPyTorchParity(t *testing.T) {
 // PyTorch has no counterpart, as for the reset-before GRU) against PyTorch.
 func TestReferenceMatchesPyTorch(t *testing.T) {
 	for _, vc := range loadVectors(t) {
-		cfg := vc.config()
+		cfg := vc.Config()
 		y, hN, cN := ref.CellForward(ref.CellConfig{
 			Mode: int(cfg.Mode), Input: vc.InputSize, Hidden: vc.HiddenSize, Layers: vc.NumLayers,
-			Bidirectional: vc.Bidirectional, Params: vc.params(), X: f32(vc.X), Steps: vc.Steps, Batch: vc.Batch,
+			Bidirectional: vc.Bidirectional, Params: vc.Params(), X: f32(vc.X), Steps: vc.Steps, Batch: vc.Batch,
 			Lengths: nilIfEmpty(vc.Lengths), H0: f32(vc.H0), C0: f32(vc.C0),
 		})
 		for _, pair := range []struct {
