@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -52,7 +53,7 @@ func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 	}
 	if dy != nil && t.batchFirst {
 		t.dyT = grow(t.dyT, len(dy))
-		transposeInto(t.dyT, dy, batch, steps, width)
+		seq.Transpose(t.dyT, dy, batch, steps, width)
 		dy = t.dyT
 	}
 	t.dh0 = grow(t.dh0, states)
@@ -95,7 +96,7 @@ func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 	}
 	if t.batchFirst {
 		t.dxUsr = grow(t.dxUsr, len(t.dxs[0]))
-		transposeInto(t.dxUsr, t.dxs[0], steps, batch, cfg.InputSize)
+		seq.Transpose(t.dxUsr, t.dxs[0], steps, batch, cfg.InputSize)
 	}
 	return nil
 }
@@ -168,7 +169,7 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 		if dy != nil {
 			for s := 0; s < a; s++ {
 				b := t.order[s]
-				at := (stepTime(k, t.lens[b], reverse)*batch+b)*width + offset
+				at := (seq.StepTime(k, t.lens[b], reverse)*batch+b)*width + offset
 				kernels.Axpy(1, dy[at:at+hid], dhCur[s*hid:(s+1)*hid])
 			}
 		}
@@ -244,7 +245,7 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 	for k := 0; k < steps; k++ {
 		for s := 0; s < t.active[k]; s++ {
 			b := t.order[s]
-			at := (stepTime(k, t.lens[b], reverse)*batch + b) * in
+			at := (seq.StepTime(k, t.lens[b], reverse)*batch + b) * in
 			kernels.Axpy(1, dt.dxp[(k*batch+s)*in:(k*batch+s+1)*in], dx[at:at+in])
 		}
 	}

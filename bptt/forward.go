@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -54,7 +55,7 @@ func (n *Net) Forward(t *Tape, x []float32, batch int, opts *cells.SequenceOptio
 	t.x = x
 	if opts.BatchFirst {
 		t.xT = grow(t.xT, len(x))
-		transposeInto(t.xT, x, batch, steps, cfg.InputSize)
+		seq.Transpose(t.xT, x, batch, steps, cfg.InputSize)
 		t.x = t.xT
 	}
 	t.hn = grow(t.hn, states)
@@ -88,9 +89,8 @@ func (n *Net) Forward(t *Tape, x []float32, batch int, opts *cells.SequenceOptio
 	}
 	if opts.BatchFirst {
 		t.yUser = grow(t.yUser, steps*batch*width)
-		transposeInto(t.yUser, in, steps, batch, width)
+		seq.Transpose(t.yUser, in, steps, batch, width)
 	}
-	t.recorded = true
 	return nil
 }
 
@@ -124,15 +124,6 @@ func (t *Tape) plan(lengths []int) {
 		}
 		t.active[k] = a
 	}
-}
-
-// stepTime is the time index of the k-th step of a sample of the given
-// length: k going forward, counted back from its last step in reverse.
-func stepTime(k, length int, reverse bool) int {
-	if reverse {
-		return length - 1 - k
-	}
-	return k
 }
 
 // packedRows is the batch above which a step's recurrent product is a
@@ -182,14 +173,14 @@ func (d *dir) forward(t *Tape, dt *dirTape, x []float32, h, c, y []float32, offs
 			a := t.active[k]
 			for s := 0; s < a; s++ {
 				b := t.order[s]
-				tt := stepTime(k, t.lens[b], reverse)
+				tt := seq.StepTime(k, t.lens[b], reverse)
 				copy(xp[(k*batch+s)*d.input:(k*batch+s+1)*d.input], x[(tt*batch+b)*d.input:(tt*batch+b+1)*d.input])
 			}
 			clear(xp[(k*batch+a)*d.input : (k+1)*batch*d.input])
 		}
 	}
 	dt.proj = grow(dt.proj, tb*gh)
-	fillRows(dt.proj, dt.inBias)
+	seq.FillRows(dt.proj, dt.inBias)
 	kernels.MatMulAdd(false, true, tb, gh, d.input, xp, d.input, d.wih.Data, d.input, dt.proj, gh)
 
 	dt.hs = grow(dt.hs, (steps+1)*batch*hid)
@@ -237,18 +228,18 @@ func (d *dir) forward(t *Tape, dt *dirTape, x []float32, h, c, y []float32, offs
 				kernels.LSTMForwardBatch(hn, cn, gates, gates, a)
 			case cells.GRU:
 				hidden := dt.hidden[:a*3*hid]
-				fillRows(hidden, d.bhhOrZero(t, 0, 3*hid))
+				seq.FillRows(hidden, d.bhhOrZero(t, 0, 3*hid))
 				project(hidden, whh, hp, a, 3*hid, hid, &dt.fwdW[0])
 				kernels.GRUForwardBatch(hn, hp, gates, hidden, dt.cache[row*4*hid:(row+a)*4*hid], a)
 			case cells.GRUResetBefore:
 				rz := dt.hidden[:a*2*hid]
-				fillRows(rz, d.bhhOrZero(t, 0, 2*hid))
+				seq.FillRows(rz, d.bhhOrZero(t, 0, 2*hid))
 				project(rz, whh[:2*hid*hid], hp, a, 2*hid, hid, &dt.fwdW[0])
 				rh := dt.rh[row*hid : (row+a)*hid]
 				cache := dt.cache[row*3*hid : (row+a)*3*hid]
 				kernels.GRUResetBeforeGatesBatch(rh, cache, gates, rz, hp, a)
 				hnb := dt.hnBuf[:a*hid]
-				fillRows(hnb, d.bhhOrZero(t, 2*hid, 3*hid))
+				seq.FillRows(hnb, d.bhhOrZero(t, 2*hid, 3*hid))
 				project(hnb, whh[2*hid*hid:], rh, a, hid, hid, &dt.fwdW[1])
 				kernels.GRUResetBeforeOutputBatch(hn, cache, hp, gates, hnb, a)
 				clear(dt.rh[(row+a)*hid : (row+batch)*hid])
@@ -268,7 +259,7 @@ func (d *dir) forward(t *Tape, dt *dirTape, x []float32, h, c, y []float32, offs
 		}
 		for s := 0; s < a; s++ {
 			b := t.order[s]
-			tt := stepTime(k, t.lens[b], reverse)
+			tt := seq.StepTime(k, t.lens[b], reverse)
 			at := (tt*batch+b)*width + offset
 			copy(y[at:at+hid], hn[s*hid:(s+1)*hid])
 		}

@@ -41,8 +41,6 @@ type Tape struct {
 	cn    []float32
 	dirs  [][]*dirTape
 
-	recorded bool // a Forward filled the tape and no Backward has run
-
 	// Backward's results and scratch.
 	dyT   []float32 // batch-first dy made time-major
 	dxs   [][]float32
@@ -136,21 +134,4 @@ func growInts(s []int, n int) []int {
 		return make([]int, n)
 	}
 	return s[:n]
-}
-
-// fillRows sets each row of dst (len(dst)/len(row) of them) to row.
-func fillRows(dst, row []float32) {
-	for start := 0; start < len(dst); start += len(row) {
-		copy(dst[start:start+len(row)], row)
-	}
-}
-
-// transposeInto writes the outer × inner × width array src into dst as
-// inner × outer × width (batch-first ↔ time-major).
-func transposeInto(dst, src []float32, outer, inner, width int) {
-	for o := 0; o < outer; o++ {
-		for i := 0; i < inner; i++ {
-			copy(dst[(i*outer+o)*width:(i*outer+o+1)*width], src[(o*inner+i)*width:(o*inner+i+1)*width])
-		}
-	}
 }

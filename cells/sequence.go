@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -73,7 +74,8 @@ func (m *Model) Forward(x []float32, batch int, opts *SequenceOptions) (*Output,
 
 	in := x
 	if opts.BatchFirst {
-		in = transposeSteps(x, batch, steps, cfg.InputSize)
+		in = make([]float32, len(x))
+		seq.Transpose(in, x, batch, steps, cfg.InputSize)
 	}
 	out := &Output{HN: make([]float32, states)}
 	if opts.H0 != nil {
@@ -102,7 +104,8 @@ func (m *Model) Forward(x []float32, batch int, opts *SequenceOptions) (*Output,
 	}
 	out.Y = in
 	if opts.BatchFirst {
-		out.Y = transposeSteps(in, steps, batch, width)
+		out.Y = make([]float32, len(in))
+		seq.Transpose(out.Y, in, steps, batch, width)
 	}
 	return out, nil
 }
@@ -133,7 +136,7 @@ func (d *direction) sequence(x []float32, steps, batch int, order, lens []int, r
 	gh := d.mode.gates() * hid
 	// The input side of every step at once: proj = x·W_ihᵀ + inputBias.
 	proj := make([]float32, steps*batch*gh)
-	fillRows(proj, d.inputBias)
+	seq.FillRows(proj, d.inputBias)
 	kernels.MatMulAdd(false, true, steps*batch, gh, d.input, x, d.input, d.weightIH, d.input, proj, gh)
 
 	sc := d.newScratch(batch)
@@ -158,7 +161,7 @@ func (d *direction) sequence(x []float32, steps, batch int, order, lens []int, r
 		}
 		for s := 0; s < active; s++ {
 			b := order[s]
-			t := stepTime(k, lens[b], reverse)
+			t := seq.StepTime(k, lens[b], reverse)
 			copy(sc.gates[s*gh:(s+1)*gh], proj[(t*batch+b)*gh:(t*batch+b+1)*gh])
 		}
 		var cActive []float32
@@ -168,7 +171,7 @@ func (d *direction) sequence(x []float32, steps, batch int, order, lens []int, r
 		d.recurrent(active, sc.gates[:active*gh], hs[:active*hid], cActive, &sc)
 		for s := 0; s < active; s++ {
 			b := order[s]
-			t := stepTime(k, lens[b], reverse)
+			t := seq.StepTime(k, lens[b], reverse)
 			row := (t*batch+b)*width + offset
 			copy(y[row:row+hid], hs[s*hid:(s+1)*hid])
 		}
@@ -179,25 +182,4 @@ func (d *direction) sequence(x []float32, steps, batch int, order, lens []int, r
 			copy(c[b*hid:(b+1)*hid], cs[s*hid:(s+1)*hid])
 		}
 	}
-}
-
-// stepTime is the time index of a sample's k-th step: k going forward,
-// counted back from the sample's own last step in reverse.
-func stepTime(k, length int, reverse bool) int {
-	if reverse {
-		return length - 1 - k
-	}
-	return k
-}
-
-// transposeSteps turns an outer × inner × width array into inner × outer ×
-// width (batch-first ↔ time-major).
-func transposeSteps(src []float32, outer, inner, width int) []float32 {
-	dst := make([]float32, len(src))
-	for o := 0; o < outer; o++ {
-		for i := 0; i < inner; i++ {
-			copy(dst[(i*outer+o)*width:(i*outer+o+1)*width], src[(o*inner+i)*width:(o*inner+i+1)*width])
-		}
-	}
-	return dst
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -31,13 +32,6 @@ func (d *direction) newScratch(batch int) scratch {
 	return s
 }
 
-// fillRows sets each of the rows of dst (len(dst)/len(row) of them) to row.
-func fillRows(dst, row []float32) {
-	for start := 0; start < len(dst); start += len(row) {
-		copy(dst[start:start+len(row)], row)
-	}
-}
-
 // recurrent completes one step for rows of a batch: gates holds the input
 // side of the pre-activations with inputBias (rows × G·H); h and c (rows × H)
 // hold the state and receive the new one.
@@ -55,16 +49,16 @@ func (d *direction) recurrent(rows int, gates, h, c []float32, s *scratch) {
 		kernels.RNNReLUForward(h, gates)
 	case GRU:
 		hidden := s.hidden[:rows*3*hid]
-		fillRows(hidden, d.biasHH)
+		seq.FillRows(hidden, d.biasHH)
 		kernels.MatVecBatchAdd(hidden, d.weightHH, h, rows)
 		kernels.GRUForwardBatch(h, h, gates, hidden, nil, rows)
 	case GRUResetBefore:
 		rz := s.hidden[:rows*2*hid]
-		fillRows(rz, d.biasHH[:2*hid])
+		seq.FillRows(rz, d.biasHH[:2*hid])
 		kernels.MatVecBatchAdd(rz, d.weightHH[:2*hid*hid], h, rows)
 		rh, cache, hn := s.rh[:rows*hid], s.cache[:rows*3*hid], s.hn[:rows*hid]
 		kernels.GRUResetBeforeGatesBatch(rh, cache, gates, rz, h, rows)
-		fillRows(hn, d.biasHH[2*hid:])
+		seq.FillRows(hn, d.biasHH[2*hid:])
 		kernels.MatVecBatchAdd(hn, d.weightHH[2*hid*hid:], rh, rows)
 		kernels.GRUResetBeforeOutputBatch(h, cache, h, gates, hn, rows)
 	}
@@ -197,7 +191,7 @@ func (m *Model) Step(s *State, x, y []float32) error {
 		if s.c != nil {
 			c = s.c[layer]
 		}
-		fillRows(sc.gates, d.inputBias)
+		seq.FillRows(sc.gates, d.inputBias)
 		if xh := s.xh[layer]; xh != nil {
 			d.joinedStep(s.batch, in, xh, sc.gates, s.h[layer], c)
 		} else {
