@@ -173,25 +173,28 @@ func TestBatchFirstAndAccumulation(t *testing.T) {
 	}
 }
 
-// TestNoAllocationOnceWarm: Forward and Backward reuse the tape.
+// TestNoAllocationOnceWarm: Forward and Backward reuse the tape, at every
+// level (the levels take different paths through the matrix products).
 func TestNoAllocationOnceWarm(t *testing.T) {
-	for ci, nc := range propertyCases() {
-		t.Run(nc.String(), func(t *testing.T) {
-			r := kerneltest.Rand(uint64(200 + ci))
-			net, err := bptt.New(nc.cfg, randomParams(nc.cfg, r))
-			require.NoError(t, err)
-			tape := net.NewTape()
-			x := randomSlice(r, nc.steps*nc.batch*nc.cfg.InputSize)
-			dy := randomSlice(r, nc.steps*nc.batch*nc.cfg.OutputSize())
-			opts := &cells.SequenceOptions{Lengths: nc.lengths, BatchFirst: ci%2 == 1}
-			step := func() {
-				require.NoError(t, net.Forward(tape, x, nc.batch, opts))
-				require.NoError(t, net.Backward(tape, dy, nil, nil))
-			}
-			step()
-			require.Zero(t, testing.AllocsPerRun(5, step))
-		})
-	}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		for ci, nc := range propertyCases() {
+			t.Run(nc.String(), func(t *testing.T) {
+				r := kerneltest.Rand(uint64(200 + ci))
+				net, err := bptt.New(nc.cfg, randomParams(nc.cfg, r))
+				require.NoError(t, err)
+				tape := net.NewTape()
+				x := randomSlice(r, nc.steps*nc.batch*nc.cfg.InputSize)
+				dy := randomSlice(r, nc.steps*nc.batch*nc.cfg.OutputSize())
+				opts := &cells.SequenceOptions{Lengths: nc.lengths, BatchFirst: ci%2 == 1}
+				step := func() {
+					require.NoError(t, net.Forward(tape, x, nc.batch, opts))
+					require.NoError(t, net.Backward(tape, dy, nil, nil))
+				}
+				step()
+				require.Zero(t, testing.AllocsPerRun(5, step))
+			})
+		}
+	})
 }
 
 // TestErrors: bad shapes and misuse return errors naming the sizes.
