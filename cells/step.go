@@ -95,7 +95,7 @@ type State struct {
 	model   *Model
 	batch   int
 	h, c    [][]float32 // per layer, batch × H
-	xh      [][]float32 // per layer, batch × (input + H): x‖h for joined weights
+	xh      [][]float32 // per layer, batch × (input + H): x‖h for joined weights; for a GRU at batch 1, h_{t−1}
 	scratch []scratch   // per layer
 }
 
@@ -121,9 +121,12 @@ func (m *Model) NewState(batch int) (*State, error) {
 		}
 		s.scratch = append(s.scratch, d.newScratch(batch))
 		var xh []float32
-		if d.joins() {
+		switch {
+		case d.joins():
 			d.joinedWeights()
 			xh = make([]float32, batch*(d.input+d.hidden))
+		case d.mode == GRU && batch == 1:
+			xh = make([]float32, d.hidden)
 		}
 		s.xh = append(s.xh, xh)
 	}
@@ -191,10 +194,19 @@ func (m *Model) Step(s *State, x, y []float32) error {
 		if s.c != nil {
 			c = s.c[layer]
 		}
-		seq.FillRows(sc.gates, d.inputBias)
-		if xh := s.xh[layer]; xh != nil {
+		switch xh := s.xh[layer]; {
+		case s.batch == 1 && d.mode == LSTM:
+			copy(xh, in)
+			copy(xh[d.input:], s.h[layer])
+			kernels.LSTMStep(s.h[layer], c, d.joinedWeights(), xh, d.inputBias)
+		case s.batch == 1 && d.mode == GRU:
+			copy(xh, s.h[layer])
+			kernels.GRUStep(s.h[layer], d.weightIH, d.weightHH, in, xh, d.biasIH, d.biasHH)
+		case xh != nil:
+			seq.FillRows(sc.gates, d.inputBias)
 			d.joinedStep(s.batch, in, xh, sc.gates, s.h[layer], c)
-		} else {
+		default:
+			seq.FillRows(sc.gates, d.inputBias)
 			kernels.MatVecBatchAdd(sc.gates, d.weightIH, in, s.batch)
 			d.recurrent(s.batch, sc.gates, s.h[layer], c, sc)
 		}

@@ -6788,6 +6788,1852 @@ gruResetBeforeBackwardGatesAVX2_next:
 	VZEROUPPER
 	RET
 
+// func lstmStepAVX2(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·lstmStepAVX2(SB), NOSPLIT, $392-136
+	MOVQ  hidden+120(FP), AX
+	MOVQ  AX, CX
+	SHRQ  $0x03, CX
+	MOVQ  CX, 336(SP)
+	SHLQ  $0x02, AX
+	MOVQ  AX, 344(SP)
+	XORQ  CX, CX
+	MOVQ  CX, 320(SP)
+	MOVQ  cols+128(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, 352(SP)
+	MOVQ  AX, CX
+	ANDQ  $-32, CX
+	SUBQ  CX, AX
+	MOVQ  AX, 368(SP)
+	XORQ  AX, AX
+	SUBQ  CX, AX
+	MOVQ  AX, 360(SP)
+	MOVQ  352(SP), AX
+	IMULQ 344(SP), AX
+	SHRQ  $0x02, AX
+	MOVQ  AX, 376(SP)
+	MOVQ  w_base+48(FP), AX
+	MOVQ  AX, 384(SP)
+
+lstmStepAVX2_block:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   384(SP), AX
+	SUBQ   360(SP), AX
+	MOVQ   352(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   xh_base+72(FP), R10
+	SUBQ   360(SP), R10
+	MOVQ   360(SP), R11
+	TESTQ  R11, R11
+	JZ     lstmStepAVX2_p0_tail
+
+lstmStepAVX2_p0_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          lstmStepAVX2_p0_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         lstmStepAVX2_p0_loop
+
+lstmStepAVX2_p0_tail:
+	CMPQ        R11, 368(SP)
+	JAE         lstmStepAVX2_p0_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         lstmStepAVX2_p0_tail
+
+lstmStepAVX2_p0_reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	MOVQ         bias_base+96(FP), AX
+	ADDQ         320(SP), AX
+	VMOVUPS      (AX), Y1
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, (SP)
+	CMPQ         320(SP), $0x00
+	JE           lstmStepAVX2_p0_first
+	VMOVUPS      128(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 256(SP)
+
+lstmStepAVX2_p0_first:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   384(SP), AX
+	ADDQ   376(SP), AX
+	SUBQ   360(SP), AX
+	MOVQ   352(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   xh_base+72(FP), R10
+	SUBQ   360(SP), R10
+	MOVQ   360(SP), R11
+	TESTQ  R11, R11
+	JZ     lstmStepAVX2_p1_tail
+
+lstmStepAVX2_p1_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          lstmStepAVX2_p1_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         lstmStepAVX2_p1_loop
+
+lstmStepAVX2_p1_tail:
+	CMPQ        R11, 368(SP)
+	JAE         lstmStepAVX2_p1_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         lstmStepAVX2_p1_tail
+
+lstmStepAVX2_p1_reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	MOVQ         bias_base+96(FP), AX
+	ADDQ         320(SP), AX
+	ADDQ         344(SP), AX
+	VMOVUPS      (AX), Y1
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, 32(SP)
+	CMPQ         320(SP), $0x00
+	JE           lstmStepAVX2_p1_first
+	VMOVUPS      160(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 288(SP)
+
+lstmStepAVX2_p1_first:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   384(SP), AX
+	ADDQ   376(SP), AX
+	ADDQ   376(SP), AX
+	SUBQ   360(SP), AX
+	MOVQ   352(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   xh_base+72(FP), R10
+	SUBQ   360(SP), R10
+	MOVQ   360(SP), R11
+	TESTQ  R11, R11
+	JZ     lstmStepAVX2_p2_tail
+
+lstmStepAVX2_p2_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          lstmStepAVX2_p2_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         lstmStepAVX2_p2_loop
+
+lstmStepAVX2_p2_tail:
+	CMPQ        R11, 368(SP)
+	JAE         lstmStepAVX2_p2_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         lstmStepAVX2_p2_tail
+
+lstmStepAVX2_p2_reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	MOVQ         bias_base+96(FP), AX
+	ADDQ         320(SP), AX
+	ADDQ         344(SP), AX
+	ADDQ         344(SP), AX
+	VMOVUPS      (AX), Y1
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, 64(SP)
+	CMPQ         320(SP), $0x00
+	JE           lstmStepAVX2_p2_first
+	VMOVUPS      192(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
+	VFMADD231PS  actconst<>+160(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y2, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y4
+	VPSUBD       Y3, Y4, Y3
+	VPSUBD       Y2, Y4, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y5, Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VADDPS       Y5, Y3, Y4
+	VDIVPS       Y4, Y2, Y6
+	VSUBPS       Y4, Y3, Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y4, Y6, Y2
+	VFNMADD231PS Y7, Y6, Y2
+	VRCPPS       Y4, Y4
+	VFMADD231PS  Y4, Y2, Y6
+	VSUBPS       Y6, Y3, Y6
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y3
+	VFMADD213PS  actconst<>+608(SB), Y2, Y3
+	VFMADD213PS  actconst<>+576(SB), Y2, Y3
+	VFMADD213PS  actconst<>+544(SB), Y2, Y3
+	VFMADD213PS  actconst<>+512(SB), Y2, Y3
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y3
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y3, Y6, Y6
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y6, Y6
+	VMOVUPS      256(SP), Y0
+	VMULPS       Y6, Y0, Y0
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y1
+	VMOVUPS      288(SP), Y2
+	VFMADD213PS  Y0, Y2, Y1
+	VMOVUPS      Y1, (AX)(CX*1)
+
+lstmStepAVX2_p2_first:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   384(SP), AX
+	ADDQ   376(SP), AX
+	ADDQ   376(SP), AX
+	ADDQ   376(SP), AX
+	SUBQ   360(SP), AX
+	MOVQ   352(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   xh_base+72(FP), R10
+	SUBQ   360(SP), R10
+	MOVQ   360(SP), R11
+	TESTQ  R11, R11
+	JZ     lstmStepAVX2_p3_tail
+
+lstmStepAVX2_p3_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          lstmStepAVX2_p3_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         lstmStepAVX2_p3_loop
+
+lstmStepAVX2_p3_tail:
+	CMPQ        R11, 368(SP)
+	JAE         lstmStepAVX2_p3_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         lstmStepAVX2_p3_tail
+
+lstmStepAVX2_p3_reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	MOVQ         bias_base+96(FP), AX
+	ADDQ         320(SP), AX
+	ADDQ         344(SP), AX
+	ADDQ         344(SP), AX
+	ADDQ         344(SP), AX
+	VMOVUPS      (AX), Y1
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, 96(SP)
+	CMPQ         320(SP), $0x00
+	JE           lstmStepAVX2_p3_first
+	VMOVUPS      224(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y4, Y2
+	VFMADD231PS  actconst<>+160(SB), Y4, Y2
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y2, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y2, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y4, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y4, Y5, Y4
+	VPSUBD       Y2, Y5, Y2
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y6, Y6, Y2
+	VMOVUPS      actconst<>+64(SB), Y4
+	VADDPS       Y6, Y4, Y5
+	VDIVPS       Y5, Y2, Y7
+	VSUBPS       Y5, Y4, Y8
+	VADDPS       Y6, Y8, Y8
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y5, Y7, Y2
+	VFNMADD231PS Y8, Y7, Y2
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y2, Y7
+	VSUBPS       Y7, Y4, Y7
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y4
+	VFMADD213PS  actconst<>+608(SB), Y2, Y4
+	VFMADD213PS  actconst<>+576(SB), Y2, Y4
+	VFMADD213PS  actconst<>+544(SB), Y2, Y4
+	VFMADD213PS  actconst<>+512(SB), Y2, Y4
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y4
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y4, Y7, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y3, Y0
+	MOVQ         h_base+0(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      Y0, (AX)(CX*1)
+
+lstmStepAVX2_p3_first:
+	VMOVUPS      (SP), Y0
+	VMOVUPS      Y0, 128(SP)
+	VMOVUPS      32(SP), Y0
+	VMOVUPS      Y0, 160(SP)
+	VMOVUPS      64(SP), Y0
+	VMOVUPS      Y0, 192(SP)
+	VMOVUPS      96(SP), Y0
+	VMOVUPS      Y0, 224(SP)
+	MOVQ         320(SP), AX
+	MOVQ         AX, 328(SP)
+	ADDQ         $0x20, 320(SP)
+	MOVQ         352(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         384(SP), AX
+	MOVQ         AX, 384(SP)
+	DECQ         336(SP)
+	JNZ          lstmStepAVX2_block
+	VMOVUPS      128(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      160(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 288(SP)
+	VMOVUPS      192(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
+	VFMADD231PS  actconst<>+160(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y2, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y4
+	VPSUBD       Y3, Y4, Y3
+	VPSUBD       Y2, Y4, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y5, Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VADDPS       Y5, Y3, Y4
+	VDIVPS       Y4, Y2, Y6
+	VSUBPS       Y4, Y3, Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y4, Y6, Y2
+	VFNMADD231PS Y7, Y6, Y2
+	VRCPPS       Y4, Y4
+	VFMADD231PS  Y4, Y2, Y6
+	VSUBPS       Y6, Y3, Y6
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y3
+	VFMADD213PS  actconst<>+608(SB), Y2, Y3
+	VFMADD213PS  actconst<>+576(SB), Y2, Y3
+	VFMADD213PS  actconst<>+544(SB), Y2, Y3
+	VFMADD213PS  actconst<>+512(SB), Y2, Y3
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y3
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y3, Y6, Y6
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y6, Y6
+	VMOVUPS      256(SP), Y0
+	VMULPS       Y6, Y0, Y0
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y1
+	VMOVUPS      288(SP), Y2
+	VFMADD213PS  Y0, Y2, Y1
+	VMOVUPS      Y1, (AX)(CX*1)
+	VMOVUPS      224(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y4, Y2
+	VFMADD231PS  actconst<>+160(SB), Y4, Y2
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y2, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y2, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y4, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y4, Y5, Y4
+	VPSUBD       Y2, Y5, Y2
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y6, Y6, Y2
+	VMOVUPS      actconst<>+64(SB), Y4
+	VADDPS       Y6, Y4, Y5
+	VDIVPS       Y5, Y2, Y7
+	VSUBPS       Y5, Y4, Y8
+	VADDPS       Y6, Y8, Y8
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y5, Y7, Y2
+	VFNMADD231PS Y8, Y7, Y2
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y2, Y7
+	VSUBPS       Y7, Y4, Y7
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y4
+	VFMADD213PS  actconst<>+608(SB), Y2, Y4
+	VFMADD213PS  actconst<>+576(SB), Y2, Y4
+	VFMADD213PS  actconst<>+544(SB), Y2, Y4
+	VFMADD213PS  actconst<>+512(SB), Y2, Y4
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y4
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y4, Y7, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y3, Y0
+	MOVQ         h_base+0(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      Y0, (AX)(CX*1)
+	VZEROUPPER
+	RET
+
+// func gruStepAVX2(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gruStepAVX2(SB), NOSPLIT, $592-184
+	MOVQ  hidden+168(FP), AX
+	MOVQ  AX, CX
+	SHRQ  $0x03, CX
+	MOVQ  CX, 496(SP)
+	SHLQ  $0x02, AX
+	MOVQ  AX, 504(SP)
+	XORQ  CX, CX
+	MOVQ  CX, 480(SP)
+	MOVQ  inputs+176(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, 512(SP)
+	MOVQ  AX, CX
+	ANDQ  $-32, CX
+	SUBQ  CX, AX
+	MOVQ  AX, 528(SP)
+	XORQ  AX, AX
+	SUBQ  CX, AX
+	MOVQ  AX, 520(SP)
+	MOVQ  512(SP), AX
+	IMULQ 504(SP), AX
+	SHRQ  $0x02, AX
+	MOVQ  AX, 536(SP)
+	MOVQ  wIH_base+24(FP), AX
+	MOVQ  AX, 544(SP)
+	MOVQ  hidden+168(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, 552(SP)
+	MOVQ  AX, CX
+	ANDQ  $-32, CX
+	SUBQ  CX, AX
+	MOVQ  AX, 568(SP)
+	XORQ  AX, AX
+	SUBQ  CX, AX
+	MOVQ  AX, 560(SP)
+	MOVQ  552(SP), AX
+	IMULQ 504(SP), AX
+	SHRQ  $0x02, AX
+	MOVQ  AX, 576(SP)
+	MOVQ  wHH_base+48(FP), AX
+	MOVQ  AX, 584(SP)
+
+gruStepAVX2_block:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   544(SP), AX
+	SUBQ   520(SP), AX
+	MOVQ   512(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   x_base+72(FP), R10
+	SUBQ   520(SP), R10
+	MOVQ   520(SP), R11
+	TESTQ  R11, R11
+	JZ     gruStepAVX2_p0_tail
+
+gruStepAVX2_p0_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          gruStepAVX2_p0_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         gruStepAVX2_p0_loop
+
+gruStepAVX2_p0_tail:
+	CMPQ        R11, 528(SP)
+	JAE         gruStepAVX2_p0_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         gruStepAVX2_p0_tail
+
+gruStepAVX2_p0_reduce:
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	MOVQ       bIH_base+120(FP), AX
+	ADDQ       480(SP), AX
+	VMOVUPS    (AX), Y1
+	VADDPS     Y0, Y1, Y1
+	VMOVUPS    Y1, (SP)
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       584(SP), AX
+	SUBQ       560(SP), AX
+	MOVQ       552(SP), CX
+	LEAQ       (AX)(CX*1), DX
+	LEAQ       (DX)(CX*1), BX
+	LEAQ       (BX)(CX*1), SI
+	LEAQ       (SI)(CX*1), DI
+	LEAQ       (DI)(CX*1), R8
+	LEAQ       (R8)(CX*1), R9
+	LEAQ       (R9)(CX*1), CX
+	MOVQ       hPrev_base+96(FP), R10
+	SUBQ       560(SP), R10
+	MOVQ       560(SP), R11
+	TESTQ      R11, R11
+	JZ         gruStepAVX2_p1_tail
+
+gruStepAVX2_p1_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          gruStepAVX2_p1_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         gruStepAVX2_p1_loop
+
+gruStepAVX2_p1_tail:
+	CMPQ        R11, 568(SP)
+	JAE         gruStepAVX2_p1_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         gruStepAVX2_p1_tail
+
+gruStepAVX2_p1_reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	MOVQ         bHH_base+144(FP), AX
+	ADDQ         480(SP), AX
+	VMOVUPS      (AX), Y1
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, 32(SP)
+	CMPQ         480(SP), $0x00
+	JE           gruStepAVX2_p1_first
+	VMOVUPS      192(SP), Y0
+	VADDPS       224(SP), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 384(SP)
+
+gruStepAVX2_p1_first:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   544(SP), AX
+	ADDQ   536(SP), AX
+	SUBQ   520(SP), AX
+	MOVQ   512(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   x_base+72(FP), R10
+	SUBQ   520(SP), R10
+	MOVQ   520(SP), R11
+	TESTQ  R11, R11
+	JZ     gruStepAVX2_p2_tail
+
+gruStepAVX2_p2_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          gruStepAVX2_p2_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         gruStepAVX2_p2_loop
+
+gruStepAVX2_p2_tail:
+	CMPQ        R11, 528(SP)
+	JAE         gruStepAVX2_p2_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         gruStepAVX2_p2_tail
+
+gruStepAVX2_p2_reduce:
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	MOVQ       bIH_base+120(FP), AX
+	ADDQ       480(SP), AX
+	ADDQ       504(SP), AX
+	VMOVUPS    (AX), Y1
+	VADDPS     Y0, Y1, Y1
+	VMOVUPS    Y1, 64(SP)
+	VXORPS     Y0, Y0, Y0
+	VXORPS     Y1, Y1, Y1
+	VXORPS     Y2, Y2, Y2
+	VXORPS     Y3, Y3, Y3
+	VXORPS     Y4, Y4, Y4
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	MOVQ       584(SP), AX
+	ADDQ       576(SP), AX
+	SUBQ       560(SP), AX
+	MOVQ       552(SP), CX
+	LEAQ       (AX)(CX*1), DX
+	LEAQ       (DX)(CX*1), BX
+	LEAQ       (BX)(CX*1), SI
+	LEAQ       (SI)(CX*1), DI
+	LEAQ       (DI)(CX*1), R8
+	LEAQ       (R8)(CX*1), R9
+	LEAQ       (R9)(CX*1), CX
+	MOVQ       hPrev_base+96(FP), R10
+	SUBQ       560(SP), R10
+	MOVQ       560(SP), R11
+	TESTQ      R11, R11
+	JZ         gruStepAVX2_p3_tail
+
+gruStepAVX2_p3_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          gruStepAVX2_p3_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         gruStepAVX2_p3_loop
+
+gruStepAVX2_p3_tail:
+	CMPQ        R11, 568(SP)
+	JAE         gruStepAVX2_p3_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         gruStepAVX2_p3_tail
+
+gruStepAVX2_p3_reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	MOVQ         bHH_base+144(FP), AX
+	ADDQ         480(SP), AX
+	ADDQ         504(SP), AX
+	VMOVUPS      (AX), Y1
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, 96(SP)
+	CMPQ         480(SP), $0x00
+	JE           gruStepAVX2_p3_first
+	VMOVUPS      256(SP), Y0
+	VADDPS       288(SP), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 416(SP)
+
+gruStepAVX2_p3_first:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   544(SP), AX
+	ADDQ   536(SP), AX
+	ADDQ   536(SP), AX
+	SUBQ   520(SP), AX
+	MOVQ   512(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   x_base+72(FP), R10
+	SUBQ   520(SP), R10
+	MOVQ   520(SP), R11
+	TESTQ  R11, R11
+	JZ     gruStepAVX2_p4_tail
+
+gruStepAVX2_p4_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          gruStepAVX2_p4_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         gruStepAVX2_p4_loop
+
+gruStepAVX2_p4_tail:
+	CMPQ        R11, 528(SP)
+	JAE         gruStepAVX2_p4_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         gruStepAVX2_p4_tail
+
+gruStepAVX2_p4_reduce:
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	MOVQ         bIH_base+120(FP), AX
+	ADDQ         480(SP), AX
+	ADDQ         504(SP), AX
+	ADDQ         504(SP), AX
+	VMOVUPS      (AX), Y1
+	VADDPS       Y0, Y1, Y1
+	VMOVUPS      Y1, 128(SP)
+	CMPQ         480(SP), $0x00
+	JE           gruStepAVX2_p4_first
+	VMOVUPS      352(SP), Y0
+	VMOVUPS      320(SP), Y1
+	VMOVUPS      384(SP), Y2
+	VFMADD213PS  Y1, Y2, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
+	VFMADD231PS  actconst<>+160(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y2, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y4
+	VPSUBD       Y3, Y4, Y3
+	VPSUBD       Y2, Y4, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y5, Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VADDPS       Y5, Y3, Y4
+	VDIVPS       Y4, Y2, Y6
+	VSUBPS       Y4, Y3, Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y4, Y6, Y2
+	VFNMADD231PS Y7, Y6, Y2
+	VRCPPS       Y4, Y4
+	VFMADD231PS  Y4, Y2, Y6
+	VSUBPS       Y6, Y3, Y6
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y3
+	VFMADD213PS  actconst<>+608(SB), Y2, Y3
+	VFMADD213PS  actconst<>+576(SB), Y2, Y3
+	VFMADD213PS  actconst<>+544(SB), Y2, Y3
+	VFMADD213PS  actconst<>+512(SB), Y2, Y3
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y3
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y3, Y6, Y6
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y6, Y6
+	VMOVUPS      Y6, 448(SP)
+
+gruStepAVX2_p4_first:
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   584(SP), AX
+	ADDQ   576(SP), AX
+	ADDQ   576(SP), AX
+	SUBQ   560(SP), AX
+	MOVQ   552(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   hPrev_base+96(FP), R10
+	SUBQ   560(SP), R10
+	MOVQ   560(SP), R11
+	TESTQ  R11, R11
+	JZ     gruStepAVX2_p5_tail
+
+gruStepAVX2_p5_loop:
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JZ          gruStepAVX2_p5_tail
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS (AX)(R11*1), Y8, Y0
+	VFMADD231PS (DX)(R11*1), Y8, Y1
+	VFMADD231PS (BX)(R11*1), Y8, Y2
+	VFMADD231PS (SI)(R11*1), Y8, Y3
+	VFMADD231PS (DI)(R11*1), Y8, Y4
+	VFMADD231PS (R8)(R11*1), Y8, Y5
+	VFMADD231PS (R9)(R11*1), Y8, Y6
+	VFMADD231PS (CX)(R11*1), Y8, Y7
+	ADDQ        $0x20, R11
+	JNZ         gruStepAVX2_p5_loop
+
+gruStepAVX2_p5_tail:
+	CMPQ        R11, 568(SP)
+	JAE         gruStepAVX2_p5_reduce
+	VMOVSS      (R10)(R11*1), X9
+	VMOVSS      (AX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (CX)(R11*1), X10
+	VFMADD231PS Y10, Y9, Y7
+	ADDQ        $0x04, R11
+	JMP         gruStepAVX2_p5_tail
+
+gruStepAVX2_p5_reduce:
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VHADDPS     Y5, Y4, Y2
+	VHADDPS     Y7, Y6, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        bHH_base+144(FP), AX
+	ADDQ        480(SP), AX
+	ADDQ        504(SP), AX
+	ADDQ        504(SP), AX
+	VMOVUPS     (AX), Y1
+	VADDPS      Y0, Y1, Y1
+	VMOVUPS     Y1, 160(SP)
+	CMPQ        480(SP), $0x00
+	JE          gruStepAVX2_p5_first
+	VMOVUPS     448(SP), Y0
+	MOVQ        hPrev_base+96(FP), AX
+	MOVQ        488(SP), CX
+	VMOVUPS     (AX)(CX*1), Y1
+	VMOVUPS     416(SP), Y2
+	VSUBPS      Y0, Y1, Y1
+	VFMADD213PS Y0, Y2, Y1
+	MOVQ        h_base+0(FP), AX
+	MOVQ        488(SP), CX
+	VMOVUPS     Y1, (AX)(CX*1)
+
+gruStepAVX2_p5_first:
+	VMOVUPS      (SP), Y0
+	VMOVUPS      Y0, 192(SP)
+	VMOVUPS      32(SP), Y0
+	VMOVUPS      Y0, 224(SP)
+	VMOVUPS      64(SP), Y0
+	VMOVUPS      Y0, 256(SP)
+	VMOVUPS      96(SP), Y0
+	VMOVUPS      Y0, 288(SP)
+	VMOVUPS      128(SP), Y0
+	VMOVUPS      Y0, 320(SP)
+	VMOVUPS      160(SP), Y0
+	VMOVUPS      Y0, 352(SP)
+	MOVQ         480(SP), AX
+	MOVQ         AX, 488(SP)
+	ADDQ         $0x20, 480(SP)
+	MOVQ         512(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         544(SP), AX
+	MOVQ         AX, 544(SP)
+	MOVQ         552(SP), AX
+	SHLQ         $0x03, AX
+	ADDQ         584(SP), AX
+	MOVQ         AX, 584(SP)
+	DECQ         496(SP)
+	JNZ          gruStepAVX2_block
+	VMOVUPS      192(SP), Y0
+	VADDPS       224(SP), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      256(SP), Y0
+	VADDPS       288(SP), Y0, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      Y3, 416(SP)
+	VMOVUPS      352(SP), Y0
+	VMOVUPS      320(SP), Y1
+	VMOVUPS      384(SP), Y2
+	VFMADD213PS  Y1, Y2, Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
+	VFMADD231PS  actconst<>+160(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y2, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y4
+	VPSUBD       Y3, Y4, Y3
+	VPSUBD       Y2, Y4, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y5, Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VADDPS       Y5, Y3, Y4
+	VDIVPS       Y4, Y2, Y6
+	VSUBPS       Y4, Y3, Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y4, Y6, Y2
+	VFNMADD231PS Y7, Y6, Y2
+	VRCPPS       Y4, Y4
+	VFMADD231PS  Y4, Y2, Y6
+	VSUBPS       Y6, Y3, Y6
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y3
+	VFMADD213PS  actconst<>+608(SB), Y2, Y3
+	VFMADD213PS  actconst<>+576(SB), Y2, Y3
+	VFMADD213PS  actconst<>+544(SB), Y2, Y3
+	VFMADD213PS  actconst<>+512(SB), Y2, Y3
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y3
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y3, Y6, Y6
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y6, Y6
+	VMOVUPS      Y6, 448(SP)
+	VMOVUPS      448(SP), Y0
+	MOVQ         hPrev_base+96(FP), AX
+	MOVQ         488(SP), CX
+	VMOVUPS      (AX)(CX*1), Y1
+	VMOVUPS      416(SP), Y2
+	VSUBPS       Y0, Y1, Y1
+	VFMADD213PS  Y0, Y2, Y1
+	MOVQ         h_base+0(FP), AX
+	MOVQ         488(SP), CX
+	VMOVUPS      Y1, (AX)(CX*1)
+	VZEROUPPER
+	RET
+
 // func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
 TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-41

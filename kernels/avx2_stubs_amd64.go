@@ -144,6 +144,16 @@ func gruResetBeforeBackwardOutputAVX2(dGates []float32, dhPrev []float32, cache 
 //go:noescape
 func gruResetBeforeBackwardGatesAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
 
+// lstmStepAVX2 is one LSTM step of one sequence for the first hidden/8·8 units: pre = bias + w·xh per gate, then lstmForward's pointwise step.
+//
+//go:noescape
+func lstmStepAVX2(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
+
+// gruStepAVX2 is one GRU (reset-after) step of one sequence for the first hidden/8·8 units: input and hidden gates = bias + W·vector per gate, then gruForward's pointwise step.
+//
+//go:noescape
+func gruStepAVX2(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
+
 // gemm6x16AVX2 sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6) and b (k×16); k ≥ 1.
 //

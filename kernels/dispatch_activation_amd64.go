@@ -122,3 +122,22 @@ func gruResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32, hidden
 	}
 	gruResetBeforeBackwardGatesGeneric(dGates, dhPrev, cache, h, drh, hidden, batch)
 }
+
+// lstmStepWhole runs the AVX2 step kernel over the whole blocks of eight
+// units and returns how many units it did (0 at other levels).
+func lstmStepWhole(h, c, w, xh, bias []float32, hidden, cols int) int {
+	if level.Active != level.AVX2 || hidden < vecUnits {
+		return 0
+	}
+	lstmStepAVX2(h, c, w, xh, bias, hidden, cols)
+	return hidden &^ (vecUnits - 1)
+}
+
+// gruStepWhole is lstmStepWhole for GRUStep.
+func gruStepWhole(h, wIH, wHH, x, hPrev, bIH, bHH []float32, hidden, inputs int) int {
+	if level.Active != level.AVX2 || hidden < vecUnits {
+		return 0
+	}
+	gruStepAVX2(h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs)
+	return hidden &^ (vecUnits - 1)
+}

@@ -41,3 +41,8 @@ func gruResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh []float32, hidden
 func gruResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32, hidden, batch int) {
 	gruResetBeforeBackwardGatesGeneric(dGates, dhPrev, cache, h, drh, hidden, batch)
 }
+
+// lstmStepWhole and gruStepWhole: no fused step kernel at this level yet;
+// LSTMStep and GRUStep run block by block.
+func lstmStepWhole(_, _, _, _, _ []float32, _, _ int) int      { return 0 }
+func gruStepWhole(_, _, _, _, _, _, _ []float32, _, _ int) int { return 0 }

@@ -50,6 +50,7 @@ func main() {
 		matVec(batch)
 	}
 	activationKernels()
+	stepKernels()
 	gemmKernels()
 	Generate()
 }
@@ -413,18 +414,7 @@ func matVec(batch int) {
 		yNext:     AllocLocal(8),
 		rowsLeft:  AllocLocal(8),
 	}
-	cols := loadGP(Param("cols"))
-	SHLQ(U8(2), cols)
-	MOVQ(cols, f.colBytes)
-	whole := GP64()
-	MOVQ(cols, whole)
-	ANDQ(I8(-vecBytes), whole)
-	SUBQ(whole, cols)
-	MOVQ(cols, f.tailBytes)
-	neg := GP64()
-	XORQ(neg, neg)
-	SUBQ(whole, neg)
-	MOVQ(neg, f.negWhole)
+	splitColumns("cols", f.colBytes, f.negWhole, f.tailBytes)
 
 	t := loadGP(Param("rows"))
 	MOVQ(t, f.rowsLeft)
@@ -462,6 +452,24 @@ func matVec(batch int) {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// splitColumns stores, for the column count in the named parameter, the
+// bytes of a row, minus the bytes of its whole vectors (the start of the
+// negative column index) and the bytes of its last partial vector.
+func splitColumns(param string, rowBytes, negWhole, tailBytes Mem) {
+	cols := loadGP(Param(param))
+	SHLQ(U8(2), cols)
+	MOVQ(cols, rowBytes)
+	whole := GP64()
+	MOVQ(cols, whole)
+	ANDQ(I8(-vecBytes), whole)
+	SUBQ(whole, cols)
+	MOVQ(cols, tailBytes)
+	neg := GP64()
+	XORQ(neg, neg)
+	SUBQ(whole, neg)
+	MOVQ(neg, negWhole)
 }
 
 // mvFrame holds matVec's values kept on the stack.

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// This file emits the fused streaming steps (lstmStepAVX2, gruStepAVX2):
+// one time step of one sequence, the matrix·vector products and the
+// pointwise step in one pass over the weights.
+//
+// The hidden units go in blocks of eight. For a block the kernel makes
+// passes, one per gate and weight matrix: eight consecutive rows of the
+// matrix against its vector, eight accumulators walked over the columns
+// exactly as matVecB1AVX2 walks them, reduced to one vector of eight row
+// sums in matVecB1AVX2's order, plus the bias (bias + sum, as MatVecAdd
+// adds a row's sum to a y that holds the bias). The sums go to the stack.
+//
+// The pointwise step of block b then runs in pieces placed between the
+// passes of block b+1, so that its long dependent chains (an activation is
+// some 80 cycles deep) overlap the next block's loads instead of stalling
+// them: placed as one lump after a block, the chains fill the reorder
+// buffer and the weight stream stops. Each piece reads its inputs from the
+// stack and stores its results there or to the outputs. The last block's
+// pieces run after the loop.
+//
+// The pieces use the same operations in the same order as lstmForwardAVX2
+// and gruForwardAVX2, so with the same row sums the results are the same
+// bits as MatVecAdd followed by the pointwise kernel.
+
+// stepPart is one weight matrix of a step kernel: the parameter names of
+// the matrix (rows of cols floats, gate-blocked as PyTorch lays them out),
+// of the vector it multiplies, of the bias (one value per row) and of the
+// column count.
+type stepPart struct {
+	w, x, bias, cols string
+}
+
+// stepPass is one pass over a block: part's rows of gate.
+type stepPass struct {
+	part, gate int
+}
+
+// partFrame holds one part's values kept on the stack.
+type partFrame struct {
+	stepPart
+	rowBytes  Mem // cols·4
+	negWhole  Mem // −(bytes of whole vectors in a row)
+	tailBytes Mem // bytes of the last partial vector of a row
+	gateBytes Mem // hidden·rowBytes: from one gate's rows to the next
+	wBlock    Mem // &w[8b·cols]: row 0 of the current block in gate 0
+}
+
+// stepKernel is the state of one step kernel's emission.
+type stepKernel struct {
+	name    string
+	parts   []*partFrame
+	passes  []stepPass
+	pre     Mem // sums of the current block, one vector per pass
+	prev    Mem // sums of the block whose pieces run
+	act     Mem // pieces' results
+	off     Mem // 32·b: byte offset of the current block in a vector of H
+	prevOff Mem // byte offset of the block whose pieces run
+	left    Mem // blocks left
+	hb      Mem // hidden·4
+}
+
+// unit returns the vector of param at the block whose pieces run.
+func (k *stepKernel) unit(param string) Mem {
+	p := loadGP(Param(param).Base())
+	o := GP64()
+	MOVQ(k.prevOff, o)
+	return Mem{Base: p, Index: o, Scale: 1}
+}
+
+func (k *stepKernel) load(m Mem) VecVirtual {
+	v := YMM()
+	VMOVUPS(m, v)
+	return v
+}
+
+// emitStepKernel emits one step kernel; pieces[p] (nil for none) runs
+// after pass p of the next block.
+func emitStepKernel(name, sig, doc string, parts []stepPart, passes []stepPass, acts int, pieces []func(k *stepKernel)) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc)
+	k := &stepKernel{
+		name:    name,
+		passes:  passes,
+		pre:     AllocLocal(vecBytes * len(passes)),
+		prev:    AllocLocal(vecBytes * len(passes)),
+		act:     AllocLocal(vecBytes * acts),
+		off:     AllocLocal(8),
+		prevOff: AllocLocal(8),
+		left:    AllocLocal(8),
+		hb:      AllocLocal(8),
+	}
+	hidden := loadGP(Param("hidden"))
+	t := GP64()
+	MOVQ(hidden, t)
+	SHRQ(U8(3), t)
+	MOVQ(t, k.left)
+	SHLQ(U8(2), hidden)
+	MOVQ(hidden, k.hb)
+	XORQ(t, t)
+	MOVQ(t, k.off)
+	for _, p := range parts {
+		f := &partFrame{
+			stepPart:  p,
+			rowBytes:  AllocLocal(8),
+			negWhole:  AllocLocal(8),
+			tailBytes: AllocLocal(8),
+			gateBytes: AllocLocal(8),
+			wBlock:    AllocLocal(8),
+		}
+		splitColumns(p.cols, f.rowBytes, f.negWhole, f.tailBytes)
+		gb := GP64()
+		MOVQ(f.rowBytes, gb)
+		IMULQ(k.hb, gb)
+		SHRQ(U8(2), gb) // cols·4 · hidden·4 / 4
+		MOVQ(gb, f.gateBytes)
+		w := loadGP(Param(p.w).Base())
+		MOVQ(w, f.wBlock)
+		k.parts = append(k.parts, f)
+	}
+
+	Label(name + "_block")
+	for p, pass := range passes {
+		k.pass(fmt.Sprintf("%s_p%d", name, p), pass, k.pre.Offset(p*vecBytes))
+		if p < len(pieces) && pieces[p] != nil {
+			skip := fmt.Sprintf("%s_p%d_first", name, p)
+			CMPQ(k.off, U8(0))
+			JE(LabelRef(skip))
+			pieces[p](k)
+			Label(skip)
+		}
+	}
+	// The block's sums become the previous block's; advance.
+	for p := range passes {
+		v := YMM()
+		VMOVUPS(k.pre.Offset(p*vecBytes), v)
+		VMOVUPS(v, k.prev.Offset(p*vecBytes))
+	}
+	o := GP64()
+	MOVQ(k.off, o)
+	MOVQ(o, k.prevOff)
+	ADDQ(U8(vecBytes), k.off)
+	for _, f := range k.parts {
+		w := GP64()
+		MOVQ(f.rowBytes, w)
+		SHLQ(U8(3), w)
+		ADDQ(f.wBlock, w)
+		MOVQ(w, f.wBlock)
+	}
+	DECQ(k.left)
+	JNZ(LabelRef(name + "_block"))
+
+	// The last block's pieces.
+	for _, piece := range pieces {
+		if piece != nil {
+			piece(k)
+		}
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// pass emits one pass: the eight rows of the current block in gate
+// pass.gate of pass.part against its vector, reduced, plus the bias,
+// stored to dst.
+func (k *stepKernel) pass(prefix string, pass stepPass, dst Mem) {
+	f := k.parts[pass.part]
+	acc := make([]VecVirtual, vecFloats)
+	for r := range acc {
+		acc[r] = YMM()
+		VXORPS(acc[r], acc[r], acc[r])
+	}
+	wr := make([]GPVirtual, vecFloats)
+	wr[0] = GP64()
+	MOVQ(f.wBlock, wr[0])
+	for g := 0; g < pass.gate; g++ {
+		ADDQ(f.gateBytes, wr[0])
+	}
+	SUBQ(f.negWhole, wr[0])
+	stride := GP64()
+	MOVQ(f.rowBytes, stride)
+	for r := 1; r < vecFloats; r++ {
+		wr[r] = GP64()
+		LEAQ(Mem{Base: wr[r-1], Index: stride, Scale: 1}, wr[r])
+	}
+	xb := loadGP(Param(f.x).Base())
+	SUBQ(f.negWhole, xb)
+	j := GP64()
+	MOVQ(f.negWhole, j)
+	TESTQ(j, j)
+	JZ(LabelRef(prefix + "_tail"))
+
+	// Two vector steps per iteration with an exit test after each, as
+	// matVecB1AVX2's loop.
+	Label(prefix + "_loop")
+	for c := 0; c < 2; c++ {
+		xv := YMM()
+		VMOVUPS(Mem{Base: xb, Index: j, Scale: 1}, xv)
+		for r := range acc {
+			VFMADD231PS(Mem{Base: wr[r], Index: j, Scale: 1}, xv, acc[r])
+		}
+		ADDQ(U8(vecBytes), j)
+		if c == 0 {
+			JZ(LabelRef(prefix + "_tail"))
+		} else {
+			JNZ(LabelRef(prefix + "_loop"))
+		}
+	}
+
+	// Tail: one column at a time into lane 0 (see mvBlock).
+	Label(prefix + "_tail")
+	CMPQ(j, f.tailBytes)
+	JAE(LabelRef(prefix + "_reduce"))
+	xs := XMM()
+	VMOVSS(Mem{Base: xb, Index: j, Scale: 1}, xs)
+	for r := range acc {
+		ws := XMM()
+		VMOVSS(Mem{Base: wr[r], Index: j, Scale: 1}, ws)
+		VFMADD231PS(ws.AsY(), xs.AsY(), acc[r])
+	}
+	ADDQ(U8(4), j)
+	JMP(LabelRef(prefix + "_tail"))
+
+	// Reduce as storeRowSums does for rows 0–3 and 4–7 (pairwise within
+	// each 128-bit half, then low half + high half), but into one vector.
+	Label(prefix + "_reduce")
+	h := make([]VecVirtual, 4)
+	for i := range h {
+		h[i] = YMM()
+		VHADDPS(acc[2*i+1], acc[2*i], h[i])
+	}
+	q0, q1 := YMM(), YMM()
+	VHADDPS(h[1], h[0], q0)
+	VHADDPS(h[3], h[2], q1)
+	lo, hi := YMM(), YMM()
+	VPERM2F128(U8(0x20), q1, q0, lo) // rows 0–7, low halves
+	VPERM2F128(U8(0x31), q1, q0, hi) // rows 0–7, high halves
+	sum := YMM()
+	VADDPS(hi, lo, sum)
+	bias := loadGP(Param(f.bias).Base())
+	ADDQ(k.off, bias)
+	for g := 0; g < pass.gate; g++ {
+		ADDQ(k.hb, bias)
+	}
+	b := YMM()
+	VMOVUPS(Mem{Base: bias}, b)
+	VADDPS(sum, b, b) // bias + sum
+	VMOVUPS(b, dst)
+}
+
+func stepKernels() {
+	// LSTM: one part, [W_ih | W_hh] against x‖h; pieces i, f, then g and
+	// c', then o and h' (lstmForwardAVX2's operations in its order).
+	emitStepKernel("lstmStepAVX2", "func(h, c, w, xh, bias []float32, hidden, cols int)",
+		"lstmStepAVX2 is one LSTM step of one sequence for the first hidden/8·8 units: pre = bias + w·xh per gate, then lstmForward's pointwise step.",
+		[]stepPart{{w: "w", x: "xh", bias: "bias", cols: "cols"}},
+		[]stepPass{{0, 0}, {0, 1}, {0, 2}, {0, 3}}, 2,
+		[]func(k *stepKernel){
+			func(k *stepKernel) {
+				VMOVUPS(sigmoidVec(k.load(k.prev.Offset(0))), k.act.Offset(0))
+			},
+			func(k *stepKernel) {
+				VMOVUPS(sigmoidVec(k.load(k.prev.Offset(vecBytes))), k.act.Offset(vecBytes))
+			},
+			func(k *stepKernel) {
+				g := tanhVec(k.load(k.prev.Offset(2 * vecBytes)))
+				ig := mul(k.load(k.act.Offset(0)), g)
+				cm := k.unit("c")
+				c := k.load(cm)
+				VFMADD213PS(ig, k.load(k.act.Offset(vecBytes)), c) // c = f·c + i·g
+				VMOVUPS(c, cm)
+			},
+			func(k *stepKernel) {
+				o := sigmoidVec(k.load(k.prev.Offset(3 * vecBytes)))
+				c := k.load(k.unit("c"))
+				VMOVUPS(mul(o, tanhVec(c)), k.unit("h"))
+			},
+		})
+
+	// GRU (reset-after): two parts, W_ih against x and W_hh against the
+	// previous h, a pass per gate of each; pieces r, z, then n, then h'
+	// (gruForwardAVX2's operations in its order).
+	emitStepKernel("gruStepAVX2", "func(h, wIH, wHH, x, hPrev, bIH, bHH []float32, hidden, inputs int)",
+		"gruStepAVX2 is one GRU (reset-after) step of one sequence for the first hidden/8·8 units: input and hidden gates = bias + W·vector per gate, then gruForward's pointwise step.",
+		[]stepPart{{w: "wIH", x: "x", bias: "bIH", cols: "inputs"}, {w: "wHH", x: "hPrev", bias: "bHH", cols: "hidden"}},
+		[]stepPass{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0, 2}, {1, 2}}, 3,
+		[]func(k *stepKernel){
+			nil,
+			func(k *stepKernel) {
+				x := k.load(k.prev.Offset(0))
+				VADDPS(k.prev.Offset(vecBytes), x, x)
+				VMOVUPS(sigmoidVec(x), k.act.Offset(0))
+			},
+			nil,
+			func(k *stepKernel) {
+				x := k.load(k.prev.Offset(2 * vecBytes))
+				VADDPS(k.prev.Offset(3*vecBytes), x, x)
+				VMOVUPS(sigmoidVec(x), k.act.Offset(vecBytes))
+			},
+			func(k *stepKernel) {
+				hn := k.load(k.prev.Offset(5 * vecBytes))
+				VFMADD213PS(k.load(k.prev.Offset(4*vecBytes)), k.load(k.act.Offset(0)), hn) // r·hn + xn
+				VMOVUPS(tanhVec(hn), k.act.Offset(2*vecBytes))
+			},
+			func(k *stepKernel) {
+				n := k.load(k.act.Offset(2 * vecBytes))
+				hp := k.load(k.unit("hPrev"))
+				VMOVUPS(blend(k.load(k.act.Offset(vecBytes)), hp, n), k.unit("h"))
+			},
+		})
+}

@@ -1,0 +1,52 @@
+//go:build linux
+
+package kernels_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdrnn/simdrnn/internal/guard"
+	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// TestStepGuardPages places every operand of LSTMStep and GRUStep so that
+// it ends exactly at a PROT_NONE page, then so that it starts right after
+// one, for every hidden size and input size up to 3·widest+1: an access one
+// element outside any operand faults. The results must equal those of the
+// same call on ordinary slices.
+func TestStepGuardPages(t *testing.T) {
+	const maxSize = 3*widest + 1
+	tails, heads := guardRegions(t, 7, 4*maxSize*2*maxSize)
+	// place copies the operands into the regions.
+	place := func(regions []*guard.Region, ops ...[]float32) [][]float32 {
+		out := make([][]float32, len(ops))
+		for i, op := range ops {
+			out[i] = regions[i].Floats(len(op))
+			copy(out[i], op)
+		}
+		return out
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		for hidden := 0; hidden <= maxSize; hidden++ {
+			for inputs := 0; inputs <= maxSize; inputs++ {
+				for _, regions := range [][]*guard.Region{tails, heads} {
+					s := newLSTMStepCase(uint64(hidden*64+inputs), hidden, inputs)
+					g := place(regions, s.h, s.c, s.w, s.xh, s.bias)
+					kernels.LSTMStep(g[0], g[1], g[2], g[3], g[4])
+					kernels.LSTMStep(s.h, s.c, s.w, s.xh, s.bias)
+					require.Equal(t, s.h, g[0], "LSTM H=%d I=%d", hidden, inputs)
+					require.Equal(t, s.c, g[1], "LSTM H=%d I=%d", hidden, inputs)
+
+					r := newGRUStepCase(uint64(hidden*64+inputs), hidden, inputs)
+					g = place(regions, r.h, r.wIH, r.wHH, r.x, r.hPrev, r.bIH, r.bHH)
+					kernels.GRUStep(g[0], g[1], g[2], g[3], g[4], g[5], g[6])
+					kernels.GRUStep(r.h, r.wIH, r.wHH, r.x, r.hPrev, r.bIH, r.bHH)
+					require.Equal(t, r.h, g[0], "GRU H=%d I=%d", hidden, inputs)
+				}
+			}
+		}
+	})
+}
