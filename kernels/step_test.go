@@ -56,7 +56,6 @@ func newGRUStepCase(seed uint64, hidden, inputs int) gruStepCase {
 	return s
 }
 
-
 // rowSum64 returns bias + Σ w[row]·v in float64 and Σ|w[row]·v|.
 func rowSum64(w, v []float32, bias float32, row int) (sum, abs float64) {
 	sum = float64(bias)
@@ -201,4 +200,3 @@ func TestStepAllocatesNothing(t *testing.T) {
 		require.Zero(t, testing.AllocsPerRun(20, func() { kernels.GRUStep(g.h, g.wIH, g.wHH, g.x, g.hPrev, g.bIH, g.bHH) }))
 	})
 }
-
