@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/simdrnn/simdrnn/cells"
 	"github.com/simdrnn/simdrnn/internal/kerneltest"
@@ -87,6 +88,64 @@ func BenchmarkStepFloor(b *testing.B) {
 						for b.Loop() {
 							kernels.MatVec(y, w, x)
 						}
+					})
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkStepOverFloor measures, in one run, the fused batch-1 step
+// kernel that Model.Step runs (kernels.LSTMStep, kernels.GRUStep) against
+// its floor, the matrix·vector products over the very same weight arrays
+// (LSTM: MatVec over [W_ih | W_hh]; GRU: MatVec over W_ih and over W_hh),
+// alternating runs of eight of each so both see the same machine state and
+// the same cache contents, and reports their ratio ("step/floor"; issue 6's
+// bar is ≤ 1.15). Model.Step adds two copies of at most I + H floats
+// (BenchmarkCellStep times it whole).
+func BenchmarkStepOverFloor(b *testing.B) {
+	const run = 8
+	for _, cell := range benchCells {
+		for _, l := range kerneltest.Levels() {
+			for _, h := range cellSizes {
+				b.Run(fmt.Sprintf("cell=%s/impl=simdrnn-%v/B=1/H=%d", cell.name, l, h), func(b *testing.B) {
+					kerneltest.WithLevel(l, func() {
+						r := kerneltest.Rand(uint64(h))
+						fill := func(n int) []float32 {
+							s := make([]float32, n)
+							kerneltest.Fill(r, s)
+							kernels.Scale(1/float32(math.Sqrt(float64(h))), s)
+							return s
+						}
+						var step, floor func()
+						switch cell.mode {
+						case cells.LSTM:
+							w, xh, bias, hh, c, y := fill(8*h*h), fill(2*h), fill(4*h), fill(h), fill(h), fill(4*h)
+							step = func() { kernels.LSTMStep(hh, c, w, xh, bias) }
+							floor = func() { kernels.MatVec(y, w, xh) }
+						default:
+							wIH, wHH, x, hPrev, bIH, bHH := fill(3*h*h), fill(3*h*h), fill(h), fill(h), fill(3*h), fill(3*h)
+							hh, y1, y2 := fill(h), fill(3*h), fill(3*h)
+							step = func() { kernels.GRUStep(hh, wIH, wHH, x, hPrev, bIH, bHH) }
+							floor = func() { kernels.MatVec(y1, wIH, x); kernels.MatVec(y2, wHH, hPrev) }
+						}
+						var tStep, tFloor time.Duration
+						for b.Loop() {
+							t0 := time.Now()
+							for range run {
+								step()
+							}
+							t1 := time.Now()
+							for range run {
+								floor()
+							}
+							t2 := time.Now()
+							tStep += t1.Sub(t0)
+							tFloor += t2.Sub(t1)
+						}
+						b.ReportMetric(tStep.Seconds()/tFloor.Seconds(), "step/floor")
+						b.ReportMetric(float64(tStep.Nanoseconds())/float64(run*b.N), "ns/step")
+						b.ReportMetric(float64(tFloor.Nanoseconds())/float64(run*b.N), "ns/floor")
 					})
 				})
 			}

@@ -6946,7 +6946,63 @@ lstmStepAVX2_p0_reduce:
 	VFNMADD231PS Y1, Y3, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 256(SP)
+	VMOVUPS      192(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y4, Y2
+	VFMADD231PS  actconst<>+160(SB), Y4, Y2
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+192(SB), Y6
+	VFMADD213PS  actconst<>+224(SB), Y2, Y6
+	VMOVUPS      actconst<>+256(SB), Y7
+	VFMADD213PS  actconst<>+288(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+320(SB), Y7
+	VFMADD213PS  actconst<>+352(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y2, Y5, Y6
+	VADDPS       actconst<>+64(SB), Y6, Y6
+	VCVTPS2DQ    Y4, Y2
+	VPSRAD       $0x01, Y2, Y4
+	VPSUBD       Y4, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y5
+	VPSUBD       Y4, Y5, Y4
+	VPSUBD       Y2, Y5, Y2
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y4, Y6, Y6
+	VMULPS       Y2, Y6, Y6
+	VADDPS       Y6, Y6, Y2
+	VMOVUPS      actconst<>+64(SB), Y4
+	VADDPS       Y6, Y4, Y5
+	VDIVPS       Y5, Y2, Y7
+	VSUBPS       Y5, Y4, Y8
+	VADDPS       Y6, Y8, Y8
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y5, Y7, Y2
+	VFNMADD231PS Y8, Y7, Y2
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y2, Y7
+	VSUBPS       Y7, Y4, Y7
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y4
+	VFMADD213PS  actconst<>+608(SB), Y2, Y4
+	VFMADD213PS  actconst<>+576(SB), Y2, Y4
+	VFMADD213PS  actconst<>+544(SB), Y2, Y4
+	VFMADD213PS  actconst<>+512(SB), Y2, Y4
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y4
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y4, Y7, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y3, Y0
+	VMOVUPS      Y0, 256(SP)
 
 lstmStepAVX2_p0_first:
 	VXORPS Y0, Y0, Y0
@@ -7080,7 +7136,11 @@ lstmStepAVX2_p1_reduce:
 	VFNMADD231PS Y1, Y3, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 288(SP)
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y0
+	VFMADD213PS  256(SP), Y3, Y0
+	VMOVUPS      Y0, (AX)(CX*1)
 
 lstmStepAVX2_p1_first:
 	VXORPS Y0, Y0, Y0
@@ -7175,7 +7235,9 @@ lstmStepAVX2_p2_reduce:
 	VMOVUPS      Y1, 64(SP)
 	CMPQ         320(SP), $0x00
 	JE           lstmStepAVX2_p2_first
-	VMOVUPS      192(SP), Y0
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
@@ -7230,14 +7292,7 @@ lstmStepAVX2_p2_reduce:
 	VBLENDVPS    Y1, Y3, Y6, Y6
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y6, Y6
-	VMOVUPS      256(SP), Y0
-	VMULPS       Y6, Y0, Y0
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y1
-	VMOVUPS      288(SP), Y2
-	VFMADD213PS  Y0, Y2, Y1
-	VMOVUPS      Y1, (AX)(CX*1)
+	VMOVUPS      Y6, 288(SP)
 
 lstmStepAVX2_p2_first:
 	VXORPS Y0, Y0, Y0
@@ -7375,64 +7430,8 @@ lstmStepAVX2_p3_reduce:
 	VFNMADD231PS Y1, Y3, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y3
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y4
-	VROUNDPS     $0x00, Y4, Y4
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y4, Y2
-	VFMADD231PS  actconst<>+160(SB), Y4, Y2
-	VMULPS       Y2, Y2, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y2, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y2, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y4, Y2
-	VPSRAD       $0x01, Y2, Y4
-	VPSUBD       Y4, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y4, Y5, Y4
-	VPSUBD       Y2, Y5, Y2
-	VPSLLD       $0x17, Y4, Y4
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y4, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y6, Y6, Y2
-	VMOVUPS      actconst<>+64(SB), Y4
-	VADDPS       Y6, Y4, Y5
-	VDIVPS       Y5, Y2, Y7
-	VSUBPS       Y5, Y4, Y8
-	VADDPS       Y6, Y8, Y8
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y5, Y7, Y2
-	VFNMADD231PS Y8, Y7, Y2
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y2, Y7
-	VSUBPS       Y7, Y4, Y7
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y4
-	VFMADD213PS  actconst<>+608(SB), Y2, Y4
-	VFMADD213PS  actconst<>+576(SB), Y2, Y4
-	VFMADD213PS  actconst<>+544(SB), Y2, Y4
-	VFMADD213PS  actconst<>+512(SB), Y2, Y4
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y4
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y4, Y7, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y3, Y0
+	VMOVUPS      288(SP), Y0
+	VMULPS       Y0, Y3, Y0
 	MOVQ         h_base+0(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      Y0, (AX)(CX*1)
@@ -7496,156 +7495,7 @@ lstmStepAVX2_p3_first:
 	VFNMADD231PS Y1, Y3, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 256(SP)
-	VMOVUPS      160(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 288(SP)
 	VMOVUPS      192(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
-	VFMADD231PS  actconst<>+160(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y2, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y4
-	VPSUBD       Y3, Y4, Y3
-	VPSUBD       Y2, Y4, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VADDPS       Y5, Y5, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VADDPS       Y5, Y3, Y4
-	VDIVPS       Y4, Y2, Y6
-	VSUBPS       Y4, Y3, Y7
-	VADDPS       Y5, Y7, Y7
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y4, Y6, Y2
-	VFNMADD231PS Y7, Y6, Y2
-	VRCPPS       Y4, Y4
-	VFMADD231PS  Y4, Y2, Y6
-	VSUBPS       Y6, Y3, Y6
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y3
-	VFMADD213PS  actconst<>+608(SB), Y2, Y3
-	VFMADD213PS  actconst<>+576(SB), Y2, Y3
-	VFMADD213PS  actconst<>+544(SB), Y2, Y3
-	VFMADD213PS  actconst<>+512(SB), Y2, Y3
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y3
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y3, Y6, Y6
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y6, Y6
-	VMOVUPS      256(SP), Y0
-	VMULPS       Y6, Y0, Y0
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y1
-	VMOVUPS      288(SP), Y2
-	VFMADD213PS  Y0, Y2, Y1
-	VMOVUPS      Y1, (AX)(CX*1)
-	VMOVUPS      224(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
@@ -7701,6 +7551,154 @@ lstmStepAVX2_p3_first:
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y3, Y0
+	VMOVUPS      Y0, 256(SP)
+	VMOVUPS      160(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y0
+	VFMADD213PS  256(SP), Y3, Y0
+	VMOVUPS      Y0, (AX)(CX*1)
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+448(SB), Y2
+	VMINPS       Y1, Y2, Y2
+	VADDPS       Y2, Y2, Y2
+	VMULPS       actconst<>+96(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
+	VFMADD231PS  actconst<>+160(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+192(SB), Y5
+	VFMADD213PS  actconst<>+224(SB), Y2, Y5
+	VMOVUPS      actconst<>+256(SB), Y6
+	VFMADD213PS  actconst<>+288(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+320(SB), Y6
+	VFMADD213PS  actconst<>+352(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VADDPS       actconst<>+64(SB), Y5, Y5
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VMOVUPS      actconst<>+384(SB), Y4
+	VPSUBD       Y3, Y4, Y3
+	VPSUBD       Y2, Y4, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y5, Y5
+	VMULPS       Y2, Y5, Y5
+	VADDPS       Y5, Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y3
+	VADDPS       Y5, Y3, Y4
+	VDIVPS       Y4, Y2, Y6
+	VSUBPS       Y4, Y3, Y7
+	VADDPS       Y5, Y7, Y7
+	VMOVAPS      Y2, Y2
+	VFNMADD231PS Y4, Y6, Y2
+	VFNMADD231PS Y7, Y6, Y2
+	VRCPPS       Y4, Y4
+	VFMADD231PS  Y4, Y2, Y6
+	VSUBPS       Y6, Y3, Y6
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+640(SB), Y3
+	VFMADD213PS  actconst<>+608(SB), Y2, Y3
+	VFMADD213PS  actconst<>+576(SB), Y2, Y3
+	VFMADD213PS  actconst<>+544(SB), Y2, Y3
+	VFMADD213PS  actconst<>+512(SB), Y2, Y3
+	VMULPS       Y1, Y2, Y2
+	VFMADD213PS  Y1, Y2, Y3
+	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
+	VBLENDVPS    Y1, Y3, Y6, Y6
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y6, Y6
+	VMOVUPS      Y6, 288(SP)
+	VMOVUPS      224(SP), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y1
+	VMOVUPS      actconst<>+416(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       actconst<>+96(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
+	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+192(SB), Y4
+	VFMADD213PS  actconst<>+224(SB), Y1, Y4
+	VMOVUPS      actconst<>+256(SB), Y5
+	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+320(SB), Y5
+	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
+	VADDPS       actconst<>+64(SB), Y4, Y4
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VMOVUPS      actconst<>+384(SB), Y3
+	VPSUBD       Y2, Y3, Y2
+	VPSUBD       Y1, Y3, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y4, Y4
+	VMULPS       Y1, Y4, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y4, Y1, Y1
+	VMOVAPS      Y0, Y0
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      288(SP), Y0
+	VMULPS       Y0, Y3, Y0
 	MOVQ         h_base+0(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      Y0, (AX)(CX*1)

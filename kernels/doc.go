@@ -19,8 +19,9 @@
 // Linear algebra (Dot, Axpy, Scale, MatVec and its batched and accumulating
 // forms, MatTVecAdd, Rank1Add), the matrix product (MatMul, MatMulAdd),
 // activations (Sigmoid, Tanh), the fused pointwise steps of the cells
-// (LSTM, GRU in both forms, RNN; forward and backward) and the optimizer
-// step AdamStep.
+// (LSTM, GRU in both forms, RNN; forward and backward), the fused batch-1
+// streaming steps (LSTMStep, GRUStep: products and pointwise in one pass)
+// and the optimizer step AdamStep.
 //
 // # Accuracy
 //

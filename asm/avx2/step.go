@@ -258,31 +258,32 @@ func (k *stepKernel) pass(prefix string, pass stepPass, dst Mem) {
 }
 
 func stepKernels() {
-	// LSTM: one part, [W_ih | W_hh] against x‖h; pieces i, f, then g and
-	// c', then o and h' (lstmForwardAVX2's operations in its order).
+	// LSTM: one part, [W_ih | W_hh] against x‖h; four pieces of about
+	// equal length and depth: i·g, c', tanh(c'), h' (lstmForwardAVX2's
+	// operations).
 	emitStepKernel("lstmStepAVX2", "func(h, c, w, xh, bias []float32, hidden, cols int)",
 		"lstmStepAVX2 is one LSTM step of one sequence for the first hidden/8·8 units: pre = bias + w·xh per gate, then lstmForward's pointwise step.",
 		[]stepPart{{w: "w", x: "xh", bias: "bias", cols: "cols"}},
 		[]stepPass{{0, 0}, {0, 1}, {0, 2}, {0, 3}}, 2,
 		[]func(k *stepKernel){
-			func(k *stepKernel) {
-				VMOVUPS(sigmoidVec(k.load(k.prev.Offset(0))), k.act.Offset(0))
-			},
-			func(k *stepKernel) {
-				VMOVUPS(sigmoidVec(k.load(k.prev.Offset(vecBytes))), k.act.Offset(vecBytes))
-			},
-			func(k *stepKernel) {
+			func(k *stepKernel) { // i·g
+				i := sigmoidVec(k.load(k.prev.Offset(0)))
 				g := tanhVec(k.load(k.prev.Offset(2 * vecBytes)))
-				ig := mul(k.load(k.act.Offset(0)), g)
+				VMOVUPS(mul(i, g), k.act.Offset(0))
+			},
+			func(k *stepKernel) { // c = f·c + i·g
+				f := sigmoidVec(k.load(k.prev.Offset(vecBytes)))
 				cm := k.unit("c")
 				c := k.load(cm)
-				VFMADD213PS(ig, k.load(k.act.Offset(vecBytes)), c) // c = f·c + i·g
+				VFMADD213PS(k.act.Offset(0), f, c)
 				VMOVUPS(c, cm)
 			},
-			func(k *stepKernel) {
+			func(k *stepKernel) { // tanh(c)
+				VMOVUPS(tanhVec(k.load(k.unit("c"))), k.act.Offset(vecBytes))
+			},
+			func(k *stepKernel) { // h = o·tanh(c)
 				o := sigmoidVec(k.load(k.prev.Offset(3 * vecBytes)))
-				c := k.load(k.unit("c"))
-				VMOVUPS(mul(o, tanhVec(c)), k.unit("h"))
+				VMOVUPS(mul(o, k.load(k.act.Offset(vecBytes))), k.unit("h"))
 			},
 		})
 
