@@ -175,7 +175,11 @@ func (s *State) CopyFrom(src *State) error {
 }
 
 // Step advances the state by one time step: x is batch × I, and y (batch ×
-// H, or nil) receives the last layer's new h. It allocates nothing.
+// H, or nil) receives the last layer's new h. It allocates nothing. At batch
+// 1 an LSTM or GRU (reset-after) layer runs the fused step kernels
+// (kernels.LSTMStep, kernels.GRUStep: the products and the pointwise step in
+// one pass over the weights); other modes and batches run MatVecBatchAdd and
+// the pointwise kernels.
 func (m *Model) Step(s *State, x, y []float32) error {
 	if s.model != m {
 		return errors.New("cells: the state belongs to another model")
