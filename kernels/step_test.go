@@ -143,19 +143,29 @@ func TestGRUStep(t *testing.T) {
 }
 
 // TestStepNonFinite checks that a NaN or an infinity in the input reaches
-// every unit as the unfused kernels let it (every weight here is nonzero).
+// every unit as it does through the unfused kernels (every weight here is
+// nonzero, so a NaN input makes every output NaN).
 func TestStepNonFinite(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
 			for _, hidden := range []int{5, 16, 21} {
 				s := newLSTMStepCase(7, hidden, 9)
 				s.xh[3] = bad
+				cOld := append([]float32(nil), s.c...)
 				kernels.LSTMStep(s.h, s.c, s.w, s.xh, s.bias)
+				gates := append([]float32(nil), s.bias...)
+				kernels.MatVecAdd(gates, s.w, s.xh)
+				h2, c2 := make([]float32, hidden), cOld
+				kernels.LSTMForward(h2, c2, gates, nil)
 				for j := range s.h {
-					// ±Inf pre-activations saturate the gates; the sum of
-					// +Inf and −Inf rows and 0·Inf products give NaN.
+					for _, p := range [][2]float32{{s.h[j], h2[j]}, {s.c[j], c2[j]}} {
+						require.Equal(t, math.IsNaN(float64(p[1])), math.IsNaN(float64(p[0])), "LSTM H=%d unit %d: %v vs %v", hidden, j, p[0], p[1])
+						if !math.IsNaN(float64(p[1])) {
+							require.InDelta(t, p[1], p[0], 1e-6, "LSTM H=%d unit %d", hidden, j)
+						}
+					}
 					if math.IsNaN(float64(bad)) {
-						require.True(t, math.IsNaN(float64(s.h[j])) && math.IsNaN(float64(s.c[j])), "LSTM H=%d unit %d: %v %v", hidden, j, s.h[j], s.c[j])
+						require.True(t, math.IsNaN(float64(s.h[j])), "LSTM H=%d unit %d: NaN input gave %v", hidden, j, s.h[j])
 					}
 				}
 				g := newGRUStepCase(7, hidden, 9)
@@ -164,7 +174,7 @@ func TestStepNonFinite(t *testing.T) {
 				in, hid := append([]float32(nil), g.bIH...), append([]float32(nil), g.bHH...)
 				kernels.MatVecAdd(in, g.wIH, g.x)
 				kernels.MatVecAdd(hid, g.wHH, g.hPrev)
-				h2 := make([]float32, hidden)
+				h2 = make([]float32, hidden)
 				kernels.GRUForward(h2, g.hPrev, in, hid, nil)
 				for j := range g.h {
 					require.Equal(t, math.IsNaN(float64(h2[j])), math.IsNaN(float64(g.h[j])), "GRU H=%d unit %d: %v vs %v", hidden, j, g.h[j], h2[j])
