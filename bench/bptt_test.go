@@ -21,8 +21,9 @@ func trainNet(b *testing.B, mode cells.Mode, h int) *bptt.Net {
 
 // BenchmarkTrainStep times one training pass over a sequence of T = 100
 // steps, time-major, at batch 1 and 16: ZeroGrad, Forward (recording the
-// tape) and Backward with a fixed random ∂L/∂Y for every step and no
-// gradient on the final states. It reports ns/step = ns/op / 100, the
+// tape) and Backward with a fixed random ∂L/∂Y for every step, no
+// gradient on the final states and none for the input (SetInputGrad(false);
+// from 2026-11-26 on, earlier results include dX). It reports ns/step = ns/op / 100, the
 // figure issue 7 compares with PyTorch (impl=pytorch lines from
 // bench/peers/pytorch_bench.py --only train: nn.LSTM/nn.GRU on one thread,
 // forward, backward, zero_grad). A warm-up pass before the timed loop
@@ -37,6 +38,9 @@ func BenchmarkTrainStep(b *testing.B) {
 						kerneltest.WithLevel(l, func() {
 							net := trainNet(b, cell.mode, h)
 							tape := net.NewTape()
+							// The input is data: no dX, as pytorch_bench.py's x
+							// (requires_grad False).
+							tape.SetInputGrad(false)
 							x := make([]float32, steps*batch*h)
 							dy := make([]float32, steps*batch*h)
 							kerneltest.Fill(kerneltest.Rand(5), x)

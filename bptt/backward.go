@@ -19,7 +19,7 @@ import (
 //     LSTMs only).
 //
 // The gradients with respect to the input and the initial states are left
-// on the tape (DX, DH0, DC0). Per layer and direction the steps run the
+// on the tape (DX, DH0, DC0); Tape.SetInputGrad(false) skips the input's. Per layer and direction the steps run the
 // fused backward pointwise kernel and one product with W_hh for the
 // recurrence; then each weight gradient is one matrix product over all
 // steps (dW_ih = dGᵀ·X, dW_hh = dGᵀ·H), each bias gradient one column sum,
@@ -75,9 +75,12 @@ func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 		if layer > 0 {
 			x = t.ys[layer-1]
 		}
-		dx := grow(t.dxs[layer], steps*batch*ds[0].input)
-		t.dxs[layer] = dx
-		clear(dx)
+		var dx []float32 // nil: the input gradient is not wanted
+		if layer > 0 || !t.noInputGrad {
+			dx = grow(t.dxs[layer], steps*batch*ds[0].input)
+			t.dxs[layer] = dx
+			clear(dx)
+		}
 		for dr, d := range ds {
 			at := (layer*dirs + dr) * batch * hid
 			var dh, dc, dc0 []float32
@@ -94,7 +97,7 @@ func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 		}
 		dy = dx
 	}
-	if t.batchFirst {
+	if t.batchFirst && !t.noInputGrad {
 		t.dxUsr = grow(t.dxUsr, len(t.dxs[0]))
 		seq.Transpose(t.dxUsr, t.dxs[0], steps, batch, cfg.InputSize)
 	}
@@ -123,8 +126,9 @@ func backProject(dst, x []float32, ldx int, w []float32, rows, k, n int, add boo
 // backward runs one direction's backward pass (see Net.Backward). x is the
 // layer input and dy the layer output's gradient (time-major, nil for
 // zeros; this direction's part at offset in rows of width); dhN and dcN
-// (batch × H or nil) the final states' gradients; dx (time-major) receives
-// the input gradient added to it, dh0 and dc0 the initial states'.
+// (batch × H or nil) the final states' gradients; dx (time-major, or nil
+// to skip it) receives the input gradient added to it, dh0 and dc0 the
+// initial states'.
 func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int, dhN, dcN, dx, dh0, dc0 []float32, reverse bool) {
 	steps, batch, hid := t.steps, t.batch, d.hidden
 	gh := d.gates() * hid
@@ -236,6 +240,9 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 	}
 
 	// The input gradient, dX = dG·W_ih, back in time order.
+	if dx == nil {
+		return
+	}
 	if !dt.permuted {
 		kernels.MatMulAdd(false, false, tb, in, gh, dt.dg, gh, d.wih.Data, in, dx, in)
 		return

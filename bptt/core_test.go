@@ -173,6 +173,37 @@ func TestBatchFirstAndAccumulation(t *testing.T) {
 	}
 }
 
+// TestSkipInputGrad: with SetInputGrad(false) every other gradient is the
+// same bits as with it on, DX is nil, and turning it back on restores DX.
+func TestSkipInputGrad(t *testing.T) {
+	for ci, nc := range propertyCases() {
+		t.Run(nc.String(), func(t *testing.T) {
+			r := kerneltest.Rand(uint64(300 + ci))
+			net, err := bptt.New(nc.cfg, randomParams(nc.cfg, r))
+			require.NoError(t, err)
+			in, out := nc.cfg.InputSize, nc.cfg.OutputSize()
+			x := randomSlice(r, nc.steps*nc.batch*in)
+			dy := randomSlice(r, nc.steps*nc.batch*out)
+			for _, batchFirst := range []bool{false, true} {
+				opts := &cells.SequenceOptions{Lengths: nc.lengths, BatchFirst: batchFirst}
+				tape := net.NewTape()
+				want := run(t, net, tape, x, nc.batch, opts, dy, nil, nil)
+				require.Len(t, want["x"], len(x))
+				tape.SetInputGrad(false)
+				got := run(t, net, tape, x, nc.batch, opts, dy, nil, nil)
+				require.Nil(t, tape.DX())
+				for name, w := range want {
+					if name != "x" {
+						require.Equal(t, w, got[name], name)
+					}
+				}
+				tape.SetInputGrad(true)
+				require.Equal(t, want["x"], run(t, net, tape, x, nc.batch, opts, dy, nil, nil)["x"])
+			}
+		})
+	}
+}
+
 // TestNoAllocationOnceWarm: Forward and Backward reuse the tape, at every
 // level (the levels take different paths through the matrix products).
 func TestNoAllocationOnceWarm(t *testing.T) {

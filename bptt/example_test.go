@@ -21,6 +21,7 @@ func Example() {
 	params := append(net.Params(), head.Params()...)
 	opt := bptt.NewAdam(1e-2)
 	tape := net.NewTape()
+	tape.SetInputGrad(false) // x is data: no gradient needed for it
 
 	r := rand.New(rand.NewPCG(3, 4))
 	x := make([]float32, steps*batch) // time-major: steps × batch × 1

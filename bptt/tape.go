@@ -50,6 +50,8 @@ type Tape struct {
 	ones  []float32
 	zeros []float32 // a zero bias row (NoBias)
 
+	noInputGrad bool // Backward skips DX (SetInputGrad(false))
+
 	// TruncatedBPTT's carried state and chunk gradient.
 	tbH, tbC, tbDY []float32
 }
@@ -104,13 +106,26 @@ func (t *Tape) HN() []float32 { return t.hn }
 func (t *Tape) CN() []float32 { return t.cn }
 
 // DX returns the last Backward's gradient of the loss with respect to the
-// input x, in x's layout (a view, valid until the next call).
+// input x, in x's layout (a view, valid until the next call); nil after
+// SetInputGrad(false).
 func (t *Tape) DX() []float32 {
+	if t.noInputGrad {
+		return nil
+	}
 	if t.batchFirst {
 		return t.dxUsr
 	}
 	return t.dxs[0]
 }
+
+// SetInputGrad sets whether Backward computes the gradient with respect to
+// the input x (DX): it does unless turned off. A training loop whose input is
+// data, not the output of something it trains, can turn it off and save one
+// matrix product (dX = dG·W_ih over all steps) per direction of the first
+// layer, a sixth of the matrix work of a one-layer step; PyTorch skips it
+// likewise for an input that does not require grad. The gradients of deeper
+// layers' inputs are always formed (the layers below need them).
+func (t *Tape) SetInputGrad(on bool) { t.noInputGrad = !on }
 
 // DH0 returns the last Backward's gradient with respect to the initial
 // hidden states, (layers·directions) × batch × H (a view).

@@ -62,6 +62,7 @@ func TestAddingProblem(t *testing.T) {
 			params := append(append([]*bptt.Param(nil), net.Params()...), head.Params()...)
 			opt := bptt.NewAdam(2e-2)
 			tape := net.NewTape()
+			tape.SetInputGrad(false)
 
 			r := rand.New(rand.NewPCG(9, 10))
 			x, target := make([]float32, addingT*batch*2), make([]float32, batch)

@@ -27,9 +27,11 @@ func newRecurrentModel(mode cells.Mode, inputs, hidden, outputs int, lr, clip fl
 		return nil, err
 	}
 	head := bptt.NewDense("head", hidden, outputs, seed+1)
+	tape := net.NewTape()
+	tape.SetInputGrad(false) // the input is data
 	return &recurrentModel{
 		net:    net,
-		tape:   net.NewTape(),
+		tape:   tape,
 		head:   head,
 		params: append(append([]*bptt.Param(nil), net.Params()...), head.Params()...),
 		opt:    bptt.NewAdam(lr),
