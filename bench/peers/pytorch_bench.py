@@ -45,7 +45,7 @@ def bench(name, fn, min_time, steps=None):
 def train_step(cls, h, batch, steps=100):
     """One training pass of a one-layer cls(h, h): forward, backward, zero_grad."""
     model = cls(h, h)
-    x = torch.randn(steps, batch, h)  # requires_grad False
+    x = torch.randn(steps, batch, h)  # requires_grad False: no dX (simdrnn: SetInputGrad(false))
     dy = torch.randn(steps, batch, h)
 
     def fn():

@@ -63,7 +63,7 @@ def train_table(out):
             v = get(train, name) / 100
         return v
 
-    print(f"\nTraining, forward + backward per step (T = 100, I = H; ZeroGrad, Forward, Backward with ∂L/∂y at every step), "
+    print(f"\nTraining, forward + backward per step (T = 100, I = H; ZeroGrad, Forward, Backward with ∂L/∂y at every step and no ∂L/∂x, as PyTorch for an x that does not require grad), "
           f"µs per step, median of rounds; PyTorch nn.{{LSTM,GRU}} on one thread; bar: PyTorch/simdrnn-{best} ≥ 3× at B = 1, ≥ 1× at B = 16:\n")
     print(f"| cell | B | H | simdrnn {best} | generic | PyTorch | PyTorch / {best} | bar | met |")
     print("|---|---|---|---|---|---|---|---|---|")
