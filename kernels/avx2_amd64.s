@@ -8651,7 +8651,7 @@ TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 
-gemm_loop:
+gemm6x16AVX2_loop:
 	VMOVUPS      (DX), Y12
 	VMOVUPS      32(DX), Y13
 	VBROADCASTSS (CX), Y14
@@ -8675,12 +8675,12 @@ gemm_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm_loop
+	JNZ          gemm6x16AVX2_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm_store
+	JE           gemm6x16AVX2_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8700,7 +8700,7 @@ gemm_loop:
 	VADDPS       (DX), Y10, Y10
 	VADDPS       32(DX), Y11, Y11
 
-gemm_store:
+gemm6x16AVX2_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8719,4 +8719,315 @@ gemm_store:
 	VMOVUPS Y10, (AX)
 	VMOVUPS Y11, 32(AX)
 	VZEROUPPER
+	RET
+
+// func gemm5x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm5x16AVX2(SB), NOSPLIT, $0-41
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   b+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+
+gemm5x16AVX2_loop:
+	VMOVUPS      (DX), Y10
+	VMOVUPS      32(DX), Y11
+	VBROADCASTSS (CX), Y12
+	VFMADD231PS  Y10, Y12, Y0
+	VFMADD231PS  Y11, Y12, Y1
+	VBROADCASTSS 4(CX), Y12
+	VFMADD231PS  Y10, Y12, Y2
+	VFMADD231PS  Y11, Y12, Y3
+	VBROADCASTSS 8(CX), Y12
+	VFMADD231PS  Y10, Y12, Y4
+	VFMADD231PS  Y11, Y12, Y5
+	VBROADCASTSS 12(CX), Y12
+	VFMADD231PS  Y10, Y12, Y6
+	VFMADD231PS  Y11, Y12, Y7
+	VBROADCASTSS 16(CX), Y12
+	VFMADD231PS  Y10, Y12, Y8
+	VFMADD231PS  Y11, Y12, Y9
+	ADDQ         $0x18, CX
+	ADDQ         $0x40, DX
+	DECQ         AX
+	JNZ          gemm5x16AVX2_loop
+	MOVQ         c+24(FP), AX
+	MOVQ         ldc+32(FP), CX
+	SHLQ         $0x02, CX
+	CMPB         add+40(FP), $0x00
+	JE           gemm5x16AVX2_store
+	MOVQ         AX, DX
+	VADDPS       (DX), Y0, Y0
+	VADDPS       32(DX), Y1, Y1
+	ADDQ         CX, DX
+	VADDPS       (DX), Y2, Y2
+	VADDPS       32(DX), Y3, Y3
+	ADDQ         CX, DX
+	VADDPS       (DX), Y4, Y4
+	VADDPS       32(DX), Y5, Y5
+	ADDQ         CX, DX
+	VADDPS       (DX), Y6, Y6
+	VADDPS       32(DX), Y7, Y7
+	ADDQ         CX, DX
+	VADDPS       (DX), Y8, Y8
+	VADDPS       32(DX), Y9, Y9
+
+gemm5x16AVX2_store:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm4x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-41
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   b+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+
+gemm4x16AVX2_loop:
+	VMOVUPS      (DX), Y8
+	VMOVUPS      32(DX), Y9
+	VBROADCASTSS (CX), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS 4(CX), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS 8(CX), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS 12(CX), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         $0x18, CX
+	ADDQ         $0x40, DX
+	DECQ         AX
+	JNZ          gemm4x16AVX2_loop
+	MOVQ         c+24(FP), AX
+	MOVQ         ldc+32(FP), CX
+	SHLQ         $0x02, CX
+	CMPB         add+40(FP), $0x00
+	JE           gemm4x16AVX2_store
+	MOVQ         AX, DX
+	VADDPS       (DX), Y0, Y0
+	VADDPS       32(DX), Y1, Y1
+	ADDQ         CX, DX
+	VADDPS       (DX), Y2, Y2
+	VADDPS       32(DX), Y3, Y3
+	ADDQ         CX, DX
+	VADDPS       (DX), Y4, Y4
+	VADDPS       32(DX), Y5, Y5
+	ADDQ         CX, DX
+	VADDPS       (DX), Y6, Y6
+	VADDPS       32(DX), Y7, Y7
+
+gemm4x16AVX2_store:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm3x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm3x16AVX2(SB), NOSPLIT, $0-41
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   b+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+gemm3x16AVX2_loop:
+	VMOVUPS      (DX), Y6
+	VMOVUPS      32(DX), Y7
+	VBROADCASTSS (CX), Y8
+	VFMADD231PS  Y6, Y8, Y0
+	VFMADD231PS  Y7, Y8, Y1
+	VBROADCASTSS 4(CX), Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VFMADD231PS  Y7, Y8, Y3
+	VBROADCASTSS 8(CX), Y8
+	VFMADD231PS  Y6, Y8, Y4
+	VFMADD231PS  Y7, Y8, Y5
+	ADDQ         $0x18, CX
+	ADDQ         $0x40, DX
+	DECQ         AX
+	JNZ          gemm3x16AVX2_loop
+	MOVQ         c+24(FP), AX
+	MOVQ         ldc+32(FP), CX
+	SHLQ         $0x02, CX
+	CMPB         add+40(FP), $0x00
+	JE           gemm3x16AVX2_store
+	MOVQ         AX, DX
+	VADDPS       (DX), Y0, Y0
+	VADDPS       32(DX), Y1, Y1
+	ADDQ         CX, DX
+	VADDPS       (DX), Y2, Y2
+	VADDPS       32(DX), Y3, Y3
+	ADDQ         CX, DX
+	VADDPS       (DX), Y4, Y4
+	VADDPS       32(DX), Y5, Y5
+
+gemm3x16AVX2_store:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm2x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm2x16AVX2(SB), NOSPLIT, $0-41
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   b+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+
+gemm2x16AVX2_loop:
+	VMOVUPS      (DX), Y4
+	VMOVUPS      32(DX), Y5
+	VBROADCASTSS (CX), Y6
+	VFMADD231PS  Y4, Y6, Y0
+	VFMADD231PS  Y5, Y6, Y1
+	VBROADCASTSS 4(CX), Y6
+	VFMADD231PS  Y4, Y6, Y2
+	VFMADD231PS  Y5, Y6, Y3
+	ADDQ         $0x18, CX
+	ADDQ         $0x40, DX
+	DECQ         AX
+	JNZ          gemm2x16AVX2_loop
+	MOVQ         c+24(FP), AX
+	MOVQ         ldc+32(FP), CX
+	SHLQ         $0x02, CX
+	CMPB         add+40(FP), $0x00
+	JE           gemm2x16AVX2_store
+	MOVQ         AX, DX
+	VADDPS       (DX), Y0, Y0
+	VADDPS       32(DX), Y1, Y1
+	ADDQ         CX, DX
+	VADDPS       (DX), Y2, Y2
+	VADDPS       32(DX), Y3, Y3
+
+gemm2x16AVX2_store:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	VZEROUPPER
+	RET
+
+// func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// Requires: AVX, FMA3
+TEXT ·gemm1x16AVX2(SB), NOSPLIT, $0-41
+	MOVQ   k+0(FP), AX
+	MOVQ   a+8(FP), CX
+	MOVQ   b+16(FP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+
+gemm1x16AVX2_loop:
+	VMOVUPS      (DX), Y2
+	VMOVUPS      32(DX), Y3
+	VBROADCASTSS (CX), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         $0x18, CX
+	ADDQ         $0x40, DX
+	DECQ         AX
+	JNZ          gemm1x16AVX2_loop
+	MOVQ         c+24(FP), AX
+	MOVQ         ldc+32(FP), CX
+	SHLQ         $0x02, CX
+	CMPB         add+40(FP), $0x00
+	JE           gemm1x16AVX2_store
+	MOVQ         AX, CX
+	VADDPS       (CX), Y0, Y0
+	VADDPS       32(CX), Y1, Y1
+
+gemm1x16AVX2_store:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	VZEROUPPER
+	RET
+
+// func packATransAVX2(dst *float32, src *float32, kc int, panels int, lda int)
+// Requires: AVX
+TEXT ·packATransAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ kc+16(FP), DX
+	MOVQ lda+32(FP), BX
+	SHLQ $0x02, BX
+	LEAQ (DX)(DX*2), SI
+	SHLQ $0x03, SI
+
+packat_row:
+	MOVQ CX, DI
+	MOVQ AX, R8
+	MOVQ panels+24(FP), R9
+
+packat_group:
+	VMOVUPS (DI), X0
+	VMOVSD  16(DI), X1
+	VMOVUPS X0, (R8)
+	VMOVSD  X1, 16(R8)
+	ADDQ    $0x18, DI
+	ADDQ    SI, R8
+	DECQ    R9
+	JNZ     packat_group
+	ADDQ    BX, CX
+	ADDQ    $0x18, AX
+	DECQ    DX
+	JNZ     packat_row
 	RET

@@ -155,7 +155,42 @@ func lstmStepAVX2(h []float32, c []float32, w []float32, xh []float32, bias []fl
 func gruStepAVX2(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 
 // gemm6x16AVX2 sets (or with add, adds to) the 6×16 block of C at c, rows ldc
-// floats apart, the product of the packed panels a (k×6) and b (k×16); k ≥ 1.
+// floats apart, the product of the packed panels a (k×6, first 6 used) and b (k×16); k ≥ 1.
 //
 //go:noescape
 func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+
+// gemm5x16AVX2 sets (or with add, adds to) the 5×16 block of C at c, rows ldc
+// floats apart, the product of the packed panels a (k×6, first 5 used) and b (k×16); k ≥ 1.
+//
+//go:noescape
+func gemm5x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+
+// gemm4x16AVX2 sets (or with add, adds to) the 4×16 block of C at c, rows ldc
+// floats apart, the product of the packed panels a (k×6, first 4 used) and b (k×16); k ≥ 1.
+//
+//go:noescape
+func gemm4x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+
+// gemm3x16AVX2 sets (or with add, adds to) the 3×16 block of C at c, rows ldc
+// floats apart, the product of the packed panels a (k×6, first 3 used) and b (k×16); k ≥ 1.
+//
+//go:noescape
+func gemm3x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+
+// gemm2x16AVX2 sets (or with add, adds to) the 2×16 block of C at c, rows ldc
+// floats apart, the product of the packed panels a (k×6, first 2 used) and b (k×16); k ≥ 1.
+//
+//go:noescape
+func gemm2x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+
+// gemm1x16AVX2 sets (or with add, adds to) the 1×16 block of C at c, rows ldc
+// floats apart, the product of the packed panels a (k×6, first 1 used) and b (k×16); k ≥ 1.
+//
+//go:noescape
+func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+
+// packATransAVX2 sets dst[q·6·kc + p·6 + i] = src[p·lda + q·6 + i] for p < kc, q < panels, i < 6; kc, panels ≥ 1.
+//
+//go:noescape
+func packATransAVX2(dst *float32, src *float32, kc int, panels int, lda int)

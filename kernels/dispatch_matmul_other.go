@@ -6,3 +6,10 @@ package kernels
 func microKernel(kc int, a, b, c []float32, ldc int, add bool) {
 	microKernelGeneric(kc, a, b, c, ldc, add)
 }
+
+// microKernelRows: edge rows go through the edge tile at this level.
+func microKernelRows(_, _ int, _, _, _ []float32, _ int, _ bool) bool { return false }
+
+func packATrans(dst, src []float32, kc, panels, lda int) {
+	packATransGeneric(dst, src, kc, panels, lda)
+}

@@ -178,6 +178,9 @@ func macroKernel(work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, m
 				microKernel(kc, aPanel, bPanel, c[origin:origin+(matMulMR-1)*ldc+matMulNR], ldc, add)
 				continue
 			}
+			if nr == matMulNR && microKernelRows(kc, mr, aPanel, bPanel, c[origin:origin+(mr-1)*ldc+matMulNR], ldc, add) {
+				continue
+			}
 			// An edge tile: compute the whole register block into the work
 			// tile, then write only the part inside C.
 			microKernel(kc, aPanel, bPanel, work.tile[:], matMulNR, false)
@@ -196,6 +199,23 @@ func macroKernel(work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, m
 	}
 }
 
+// packATransGeneric is packA's loop for a transposed A: row p of A holds
+// six consecutive floats of every panel, src[p·lda + q·6 + i] →
+// dst[q·6·kc + p·6 + i].
+func packATransGeneric(dst, src []float32, kc, panels, lda int) {
+	for p := 0; p < kc; p++ {
+		row := src[p*lda:][:panels*matMulMR]
+		for q := 0; q < panels; q++ {
+			s := row[q*matMulMR:][:matMulMR]
+			d := dst[q*matMulMR*kc+p*matMulMR:][:matMulMR]
+			d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+		}
+	}
+}
+
+// zeroRow is what packA reads for the rows of a panel past the matrix.
+var zeroRow [matMulKC]float32
+
 // packA copies the mc×kc block of op(A) at (ic, pc) into panels of MR rows:
 // panel q holds, for each p < kc, op(A)[ic+q·MR+0 … +MR−1][pc+p], rows past mc
 // zero.
@@ -206,14 +226,7 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
 		// floats of every panel. Walk A row by row (rows lie lda apart,
 		// often a power of two that maps them to one cache set) and move
 		// the floats one by one (an array assignment calls memmove).
-		for p := 0; p < kc; p++ {
-			src := a[(pc+p)*lda+ic:][:whole]
-			for ir := 0; ir < whole; ir += matMulMR {
-				s := src[ir:][:matMulMR]
-				d := dst[ir*kc+p*matMulMR:][:matMulMR]
-				d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
-			}
-		}
+		packATrans(dst[:whole*kc], a[pc*lda+ic:][:(kc-1)*lda+whole], kc, whole/matMulMR, lda)
 	}
 	for ir := 0; ir < mc; ir += matMulMR {
 		panel := dst[ir*kc : ir*kc+matMulMR*kc]
@@ -221,23 +234,25 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
 		switch {
 		case mr == matMulMR && transA:
 			// Packed above.
-		case mr == matMulMR:
-			// Six rows read side by side, each panel entry written once.
-			row := func(i int) []float32 { return a[(ic+ir+i)*lda+pc:][:kc] }
+		case !transA:
+			// Six rows read side by side, each panel entry written once;
+			// rows past mc read zeros.
+			row := func(i int) []float32 {
+				if i >= mr {
+					return zeroRow[:kc]
+				}
+				return a[(ic+ir+i)*lda+pc:][:kc]
+			}
 			r0, r1, r2, r3, r4, r5 := row(0), row(1), row(2), row(3), row(4), row(5)
 			for p := range r0 {
 				d := (*[matMulMR]float32)(panel[p*matMulMR:])
 				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
 			}
-		default:
+		default: // the last rows of a transposed A
 			clear(panel)
 			for i := 0; i < mr; i++ {
 				for p := 0; p < kc; p++ {
-					if transA {
-						panel[p*matMulMR+i] = a[(pc+p)*lda+ic+ir+i]
-					} else {
-						panel[p*matMulMR+i] = a[(ic+ir+i)*lda+pc+p]
-					}
+					panel[p*matMulMR+i] = a[(pc+p)*lda+ic+ir+i]
 				}
 			}
 		}

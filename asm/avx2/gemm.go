@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
@@ -14,35 +16,44 @@ const (
 	gemmCols = 2 * vecFloats
 )
 
-// gemmKernels emits the register-blocked GEMM micro-kernels.
+// gemmKernels emits the register-blocked GEMM micro-kernels: the full
+// 6×16 block and, for the last rows of a matrix whose row count is not a
+// multiple of 6 (a batch of 16 is 6 + 6 + 4), blocks of 1 … 5 rows of the
+// same 6-row panels, which write only their rows of C.
 func gemmKernels() {
-	gemmKernel()
+	for rows := gemmRows; rows >= 1; rows-- {
+		gemmKernel(rows)
+	}
+	packATrans()
 }
 
-// gemmKernel emits gemm6x16AVX2: C[0:6][0:16] (+)= Σ_p a[p][0:6]ᵀ·b[p][0:16]
-// over packed panels: a holds k groups of 6 floats (one column of the A
-// block each), b k groups of 16 floats (one row of the B block each).
-func gemmKernel() {
-	TEXT("gemm6x16AVX2", NOSPLIT, "func(k int, a, b, c *float32, ldc int, add bool)")
+// gemmKernel emits gemm<rows>x16AVX2: C[0:rows][0:16] (+)= Σ_p
+// a[p][0:rows]ᵀ·b[p][0:16] over packed panels: a holds k groups of 6
+// floats (one column of the A block each, of which the first rows are
+// used), b k groups of 16 floats (one row of the B block each).
+func gemmKernel(rows int) {
+	name := fmt.Sprintf("gemm%dx16AVX2", rows)
+	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, add bool)")
 	Pragma("noescape")
-	Doc("gemm6x16AVX2 sets (or with add, adds to) the 6×16 block of C at c, rows ldc",
-		"floats apart, the product of the packed panels a (k×6) and b (k×16); k ≥ 1.")
+	Doc(fmt.Sprintf("%s sets (or with add, adds to) the %d×16 block of C at c, rows ldc", name, rows),
+		fmt.Sprintf("floats apart, the product of the packed panels a (k×6, first %d used) and b (k×16); k ≥ 1.", rows))
 	n := loadGP(Param("k"))
 	a := loadGP(Param("a"))
 	b := loadGP(Param("b"))
+	loop, store := name+"_loop", name+"_store"
 
-	var acc [gemmRows][2]VecVirtual
+	acc := make([][2]VecVirtual, rows)
 	for i := range acc {
 		for h := range acc[i] {
 			acc[i][h] = YMM()
 			VXORPS(acc[i][h], acc[i][h], acc[i][h])
 		}
 	}
-	Label("gemm_loop")
+	Label(loop)
 	b0, b1 := YMM(), YMM()
 	VMOVUPS(Mem{Base: b}, b0)
 	VMOVUPS(Mem{Base: b, Disp: vecBytes}, b1)
-	for i := 0; i < gemmRows; i++ {
+	for i := 0; i < rows; i++ {
 		t := YMM()
 		VBROADCASTSS(Mem{Base: a, Disp: 4 * i}, t)
 		VFMADD231PS(b0, t, acc[i][0])
@@ -51,7 +62,7 @@ func gemmKernel() {
 	ADDQ(U8(4*gemmRows), a)
 	ADDQ(U8(4*gemmCols), b)
 	DECQ(n)
-	JNZ(LabelRef("gemm_loop"))
+	JNZ(LabelRef(loop))
 
 	c := loadGP(Param("c"))
 	ldc := loadGP(Param("ldc"))
@@ -61,26 +72,64 @@ func gemmKernel() {
 		panic(err)
 	}
 	CMPB(add.Addr, U8(0))
-	JE(LabelRef("gemm_store"))
+	JE(LabelRef(store))
 	row := GP64()
 	MOVQ(c, row)
-	for i := 0; i < gemmRows; i++ {
+	for i := 0; i < rows; i++ {
 		for h := 0; h < 2; h++ {
 			VADDPS(Mem{Base: row, Disp: h * vecBytes}, acc[i][h], acc[i][h])
 		}
-		if i+1 < gemmRows {
+		if i+1 < rows {
 			ADDQ(ldc, row)
 		}
 	}
-	Label("gemm_store")
-	for i := 0; i < gemmRows; i++ {
+	Label(store)
+	for i := 0; i < rows; i++ {
 		for h := 0; h < 2; h++ {
 			VMOVUPS(acc[i][h], Mem{Base: c, Disp: h * vecBytes})
 		}
-		if i+1 < gemmRows {
+		if i+1 < rows {
 			ADDQ(ldc, c)
 		}
 	}
 	VZEROUPPER()
+	RET()
+}
+
+// packATrans emits packATransAVX2, packA's loop for a transposed A: for
+// each of kc rows p of A, panels groups of six consecutive floats go to the
+// six-float slot p of consecutive panels (6·kc floats apart). Each group
+// moves as 16 + 8 bytes, never past its six floats.
+func packATrans() {
+	TEXT("packATransAVX2", NOSPLIT, "func(dst, src *float32, kc, panels, lda int)")
+	Pragma("noescape")
+	Doc("packATransAVX2 sets dst[q·6·kc + p·6 + i] = src[p·lda + q·6 + i] for p < kc, q < panels, i < 6; kc, panels ≥ 1.")
+	dst := loadGP(Param("dst"))
+	src := loadGP(Param("src"))
+	kc := loadGP(Param("kc"))
+	rowBytes := loadGP(Param("lda"))
+	SHLQ(U8(2), rowBytes)
+	panelBytes := GP64()
+	LEAQ(Mem{Base: kc, Index: kc, Scale: 2}, panelBytes) // 3·kc
+	SHLQ(U8(3), panelBytes)                              // 4·6·kc bytes
+	Label("packat_row")
+	s, d := GP64(), GP64()
+	MOVQ(src, s)
+	MOVQ(dst, d)
+	q := loadGP(Param("panels"))
+	Label("packat_group")
+	lo, hi := XMM(), XMM()
+	VMOVUPS(Mem{Base: s}, lo)
+	VMOVSD(Mem{Base: s, Disp: 16}, hi)
+	VMOVUPS(lo, Mem{Base: d})
+	VMOVSD(hi, Mem{Base: d, Disp: 16})
+	ADDQ(U8(4*gemmRows), s)
+	ADDQ(panelBytes, d)
+	DECQ(q)
+	JNZ(LabelRef("packat_group"))
+	ADDQ(rowBytes, src)
+	ADDQ(U8(4*gemmRows), dst)
+	DECQ(kc)
+	JNZ(LabelRef("packat_row"))
 	RET()
 }
