@@ -125,7 +125,11 @@ func (c Config) Params() []ParamSpec {
 }
 
 // Model is a stack of recurrent layers with their weights. It is read-only
-// after New and safe for concurrent use.
+// after New and safe for concurrent use. Besides the PyTorch-layout weights
+// it builds, once, on first use and per layer: [W_ih | W_hh] for the
+// streaming step of LSTMs and RNNs (at the first NewState), and W_ih packed
+// for the input projection (at the first Forward); each is about the size of
+// the weights it copies.
 type Model struct {
 	cfg    Config
 	layers [][]*direction // [layer][direction]
@@ -150,6 +154,19 @@ type direction struct {
 	// sequences do not hold the weights twice.
 	joinOnce sync.Once
 	joined   []float32
+
+	// packedIH is W_ihᵀ packed for the input projection of Forward, built
+	// on the first Forward (streaming-only users don't pay its memory).
+	packOnce sync.Once
+	packedIH kernels.PackedMatrix
+}
+
+// packedInput returns W_ihᵀ packed for MatMulPacked, packing it once.
+func (d *direction) packedInput() *kernels.PackedMatrix {
+	d.packOnce.Do(func() {
+		d.packedIH.Pack(true, d.input, d.mode.gates()*d.hidden, d.weightIH, d.input)
+	})
+	return &d.packedIH
 }
 
 // joinedWeights returns [W_ih | W_hh], building it once.

@@ -137,7 +137,7 @@ func (d *direction) sequence(x []float32, steps, batch int, order, lens []int, r
 	// The input side of every step at once: proj = x·W_ihᵀ + inputBias.
 	proj := make([]float32, steps*batch*gh)
 	seq.FillRows(proj, d.inputBias)
-	kernels.MatMulAdd(false, true, steps*batch, gh, d.input, x, d.input, d.weightIH, d.input, proj, gh)
+	kernels.MatMulPackedAdd(false, steps*batch, x, d.input, d.packedInput(), proj, gh)
 
 	sc := d.newScratch(batch)
 	hs := make([]float32, batch*hid) // states in processing order

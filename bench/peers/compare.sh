@@ -65,7 +65,7 @@ for round in $(seq "$COUNT"); do
 		go test -run '^$' -bench '^Benchmark(MatVec|MatVecBatch|MatMul)$' -benchtime "$BENCHTIME" -count 1 . >> "$OUT/peers.txt"
 	fi
 	if want cells; then
-		(cd .. && go test -run '^$' -bench '^Benchmark(CellStep|StepFloor|Sequence)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/cells.txt"
+		(cd .. && go test -run '^$' -bench '^Benchmark(CellStep|StepFloor|StepOverFloor|Sequence)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/cells.txt"
 		if $have_torch; then
 			/usr/bin/python3 pytorch_bench.py --count 1 --min-time "$PY_MIN_TIME" >> "$OUT/cells.txt"
 		fi

@@ -4,8 +4,8 @@ the rounds, ratios taken within the same run).
 
     /usr/bin/python3 bench/peers/tables.py bench/results/<dir>
 
-The training table needs train.txt; a directory holding only that (from
-ONLY=train ./compare.sh) gets only the training table.
+The training table needs train.txt, the cells table cells.txt; a directory
+without kernels.txt (from ONLY=train and/or ONLY=cells) gets only those.
 """
 import os
 import re
@@ -80,14 +80,47 @@ def train_table(out):
                       f"{fmt(ratio, 2)}× | ≥ {bars[batch]:g}× | {verdict} |")
 
 
+def cells_table(out):
+    """Issue 6's bars: the batch-1 step against its floor and PyTorch's
+    cells, batch 8, sequences. step/floor is BenchmarkStepOverFloor's (the
+    step kernel and MatVec over the same weights, alternated in one run)
+    when cells.txt has it, else CellStep / StepFloor."""
+    cells = load(f"{out}/cells.txt")
+    sizes = [64, 128, 256, 512, 1024]
+    print("\nCells, I = H, time per step (µs), median of rounds; step/floor from BenchmarkStepOverFloor where run:\n")
+    print("| cell | H | step avx2 B=1 | MatVec floor | step/floor | PyTorch cell B=1 | vs PyTorch | step avx2 B=8, per sample | PyTorch B=8, per sample | sequence T=100, per step | PyTorch nn.{LSTM,GRU} per step | vs PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for cell in ("lstm", "gru"):
+        for h in sizes:
+            step = get(cells, f"BenchmarkCellStep/cell={cell}/impl=simdrnn-avx2/B=1/H={h}")
+            floor = get(cells, f"BenchmarkStepFloor/cell={cell}/impl=simdrnn-avx2/B=1/H={h}")
+            over = f"BenchmarkStepOverFloor/cell={cell}/impl=simdrnn-avx2/B=1/H={h}"
+            ratio = get(cells, over, "step/floor")
+            if ratio is not None:
+                floor = get(cells, over, "ns/floor")
+            elif step and floor:
+                ratio = step / floor
+            pt = get(cells, f"BenchmarkCellStep/cell={cell}/impl=pytorch/B=1/H={h}")
+            step8 = get(cells, f"BenchmarkCellStep/cell={cell}/impl=simdrnn-avx2/B=8/H={h}")
+            pt8 = get(cells, f"BenchmarkCellStep/cell={cell}/impl=pytorch/B=8/H={h}")
+            seq = get(cells, f"BenchmarkSequence/cell={cell}/impl=simdrnn-avx2/T=100/B=1/H={h}")
+            ptseq = get(cells, f"BenchmarkSequence/cell={cell}/impl=pytorch/T=100/B=1/H={h}")
+            us = lambda v, d=1: None if v is None else v / 1e3 / d
+            print(f"| {cell} | {h} | {fmt(us(step), 2)} | {fmt(us(floor), 2)} | {fmt(ratio, 3)} | "
+                  f"{fmt(us(pt), 1)} | {fmt(pt / step if pt and step else None, 1)}× | {fmt(us(step8, 8), 2)} | {fmt(us(pt8, 8), 1)} | "
+                  f"{fmt(us(seq, 100), 2)} | {fmt(us(ptseq, 100), 1)} | {fmt(ptseq / seq if ptseq and seq else None, 1)}× |")
+
+
 def main():
     out = sys.argv[1]
-    if not os.path.exists(f"{out}/kernels.txt"):  # ONLY=train
-        train_table(out)
+    if not os.path.exists(f"{out}/kernels.txt"):  # ONLY=train and/or cells
+        if os.path.exists(f"{out}/cells.txt"):
+            cells_table(out)
+        if os.path.exists(f"{out}/train.txt"):
+            train_table(out)
         return
     kern = load(f"{out}/kernels.txt")
     peers = load(f"{out}/peers.txt")
-    cells = load(f"{out}/cells.txt")
     sizes = [64, 128, 256, 512, 1024]
 
     print("Matrix·vector, W = 4H × 2H, GB/s of W (median of rounds):\n")
@@ -136,23 +169,7 @@ def main():
     share = {lvl: get(kern, f"BenchmarkLSTMPointwiseShare/level={lvl}/H=256", "%pointwise") for lvl in ("avx2", "generic")}
     print(f"\nLSTM pointwise step at H = 256 as a share of the step's MatVec (1024×512), one run: avx2 {fmt(share['avx2'], 2)} %, generic {fmt(share['generic'], 2)} %.")
 
-    print("\nCells, I = H, time per step (µs), median of rounds:\n")
-    print("| cell | H | step avx2 B=1 | MatVec floor | step/floor | PyTorch cell B=1 | vs PyTorch | step avx2 B=8, per sample | PyTorch B=8, per sample | sequence T=100, per step | PyTorch nn.{LSTM,GRU} per step | vs PyTorch |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for cell in ("lstm", "gru"):
-        for h in sizes:
-            step = get(cells, f"BenchmarkCellStep/cell={cell}/impl=simdrnn-avx2/B=1/H={h}")
-            floor = get(cells, f"BenchmarkStepFloor/cell={cell}/impl=simdrnn-avx2/B=1/H={h}")
-            pt = get(cells, f"BenchmarkCellStep/cell={cell}/impl=pytorch/B=1/H={h}")
-            step8 = get(cells, f"BenchmarkCellStep/cell={cell}/impl=simdrnn-avx2/B=8/H={h}")
-            pt8 = get(cells, f"BenchmarkCellStep/cell={cell}/impl=pytorch/B=8/H={h}")
-            seq = get(cells, f"BenchmarkSequence/cell={cell}/impl=simdrnn-avx2/T=100/B=1/H={h}")
-            ptseq = get(cells, f"BenchmarkSequence/cell={cell}/impl=pytorch/T=100/B=1/H={h}")
-            us = lambda v, d=1: None if v is None else v / 1e3 / d
-            print(f"| {cell} | {h} | {fmt(us(step), 2)} | {fmt(us(floor), 2)} | {fmt(step / floor if step and floor else None, 2)} | "
-                  f"{fmt(us(pt), 1)} | {fmt(pt / step if pt and step else None, 1)}× | {fmt(us(step8, 8), 2)} | {fmt(us(pt8, 8), 1)} | "
-                  f"{fmt(us(seq, 100), 2)} | {fmt(us(ptseq, 100), 1)} | {fmt(ptseq / seq if ptseq and seq else None, 1)}× |")
-
+    cells_table(out)
     train_table(out)
 
 
