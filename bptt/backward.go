@@ -19,11 +19,12 @@ import (
 //     LSTMs only).
 //
 // The gradients with respect to the input and the initial states are left
-// on the tape (DX, DH0, DC0); Tape.SetInputGrad(false) skips the input's. Per layer and direction the steps run the
-// fused backward pointwise kernel and one product with W_hh for the
-// recurrence; then each weight gradient is one matrix product over all
-// steps (dW_ih = dGᵀ·X, dW_hh = dGᵀ·H), each bias gradient one column sum,
-// and the input gradient one product (dX = dG·W_ih).
+// on the tape (DX, DH0, DC0; Tape.SetInputGrad(false) skips the input's).
+// Per layer and direction the steps run the fused backward pointwise kernel
+// and one product with W_hh for the recurrence; then each weight gradient
+// is one matrix product over all steps (dW_ih = dGᵀ·X, dW_hh = dGᵀ·H), each
+// bias gradient one column sum, and the input gradient one product
+// (dX = dG·W_ih).
 //
 // Backward only reads the tape: it may be called again with other
 // gradients. It uses the weights as they are when it runs, so the

@@ -225,7 +225,7 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
 		// op(A)[i][p] = a[p·lda + i]: row p of A holds six consecutive
 		// floats of every panel. Walk A row by row (rows lie lda apart,
 		// often a power of two that maps them to one cache set) and move
-		// the floats one by one (an array assignment calls memmove).
+		// each group of six (packATrans: AVX2, or packATransGeneric).
 		packATrans(dst[:whole*kc], a[pc*lda+ic:][:(kc-1)*lda+whole], kc, whole/matMulMR, lda)
 	}
 	for ir := 0; ir < mc; ir += matMulMR {
