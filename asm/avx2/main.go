@@ -487,6 +487,41 @@ type mvFrame struct {
 // yNext. w and xb point past the whole vectors of their rows.
 func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual, f mvFrame) {
 	rows, unroll := plan.rows, plan.unroll
+	acc := zeroAccumulators(rows, batch, unroll)
+	wr := rowPointers(w, rows, f.colBytes)
+	walkColumns(prefix, plan, acc, wr, xb, f.negWhole, f.tailBytes)
+	for r := range acc {
+		for b := range acc[r] {
+			for u := 1; u < unroll; u++ {
+				VADDPS(acc[r][b][u], acc[r][b][0], acc[r][b][0])
+			}
+		}
+	}
+	y := GP64()
+	MOVQ(f.yNext, y)
+	for b := 0; b < batch; b++ {
+		for r0 := 0; r0 < rows; r0 += 4 {
+			group := min(4, rows-r0)
+			vs := make([]VecVirtual, group)
+			for g := range vs {
+				vs[g] = acc[r0+g][b][0]
+			}
+			storeRowSums(fmt.Sprintf("%s_b%d_g%d", prefix, b, r0), vs, Mem{Base: y, Disp: 4 * r0})
+		}
+		if b+1 < batch {
+			ADDQ(f.outBytes, y)
+		}
+	}
+
+	// Advance to the next block of rows.
+	stride := GP64()
+	MOVQ(f.colBytes, stride)
+	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
+	ADDQ(U8(4*rows), f.yNext)
+}
+
+// zeroAccumulators returns rows × batch × unroll zeroed accumulators.
+func zeroAccumulators(rows, batch, unroll int) [][][]VecVirtual {
 	acc := make([][][]VecVirtual, rows)
 	for r := range acc {
 		acc[r] = make([][]VecVirtual, batch)
@@ -498,18 +533,35 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 			}
 		}
 	}
+	return acc
+}
+
+// rowPointers returns pointers to rows consecutive rows of W, the first at
+// w, rowBytes apart.
+func rowPointers(w GPVirtual, rows int, rowBytes Mem) []GPVirtual {
 	wr := make([]GPVirtual, rows)
 	wr[0] = w
 	if rows > 1 {
 		stride := GP64()
-		MOVQ(f.colBytes, stride)
+		MOVQ(rowBytes, stride)
 		for r := 1; r < rows; r++ {
 			wr[r] = GP64()
 			LEAQ(Mem{Base: wr[r-1], Index: stride, Scale: 1}, wr[r])
 		}
 	}
+	return wr
+}
+
+// walkColumns emits the column walk of a block of rows (the pointers wr)
+// against the x vectors (xb), both advanced past the whole vectors of
+// their rows: a loop over the whole vectors with a negative byte index
+// counting up from negWhole to zero, then the tail of tailBytes, into
+// acc[r][b][u]. It ends at the label prefix_reduce. The matVec kernels and
+// the step kernels walk their rows through it, so they sum in one order.
+func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem) {
+	rows, unroll, batch := plan.rows, plan.unroll, len(xb)
 	j := GP64()
-	MOVQ(f.negWhole, j)
+	MOVQ(negWhole, j)
 	TESTQ(j, j)
 	JZ(LabelRef(prefix + "_tail"))
 
@@ -565,7 +617,7 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 	// implementation (qemu's among them) suppresses their faults on
 	// masked-off lanes past the end of a slice.
 	Label(prefix + "_tail")
-	CMPQ(j, f.tailBytes)
+	CMPQ(j, tailBytes)
 	JAE(LabelRef(prefix + "_reduce"))
 	for b := 0; b < batch; b++ {
 		xs := XMM()
@@ -578,36 +630,7 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 	}
 	ADDQ(U8(4), j)
 	JMP(LabelRef(prefix + "_tail"))
-
 	Label(prefix + "_reduce")
-	for r := range acc {
-		for b := range acc[r] {
-			for u := 1; u < unroll; u++ {
-				VADDPS(acc[r][b][u], acc[r][b][0], acc[r][b][0])
-			}
-		}
-	}
-	y := GP64()
-	MOVQ(f.yNext, y)
-	for b := 0; b < batch; b++ {
-		for r0 := 0; r0 < rows; r0 += 4 {
-			group := min(4, rows-r0)
-			vs := make([]VecVirtual, group)
-			for g := range vs {
-				vs[g] = acc[r0+g][b][0]
-			}
-			storeRowSums(fmt.Sprintf("%s_b%d_g%d", prefix, b, r0), vs, Mem{Base: y, Disp: 4 * r0})
-		}
-		if b+1 < batch {
-			ADDQ(f.outBytes, y)
-		}
-	}
-
-	// Advance to the next block of rows.
-	stride := GP64()
-	MOVQ(f.colBytes, stride)
-	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
-	ADDQ(U8(4*rows), f.yNext)
 }
 
 // storeRowSums reduces 1, 2 or 4 accumulators (consecutive rows) and stores

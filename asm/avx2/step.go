@@ -15,7 +15,7 @@ import (
 // The hidden units go in blocks of eight. For a block the kernel makes
 // passes, one per gate and weight matrix: eight consecutive rows of the
 // matrix against its vector, eight accumulators walked over the columns
-// exactly as matVecB1AVX2 walks them, reduced to one vector of eight row
+// by matVecB1AVX2's code (walkColumns), reduced to one vector of eight row
 // sums in matVecB1AVX2's order, plus the bias (bias + sum, as MatVecAdd
 // adds a row's sum to a y that holds the bias). The sums go to the stack.
 //
@@ -174,65 +174,25 @@ func emitStepKernel(name, sig, doc string, parts []stepPart, passes []stepPass, 
 // stored to dst.
 func (k *stepKernel) pass(prefix string, pass stepPass, dst Mem) {
 	f := k.parts[pass.part]
-	acc := make([]VecVirtual, vecFloats)
-	for r := range acc {
-		acc[r] = YMM()
-		VXORPS(acc[r], acc[r], acc[r])
-	}
-	wr := make([]GPVirtual, vecFloats)
-	wr[0] = GP64()
-	MOVQ(f.wBlock, wr[0])
+	plan := mvPlan{rows: vecFloats, unroll: 1, xInRegs: true} // matVecB1AVX2's
+	rowsAcc := zeroAccumulators(vecFloats, 1, 1)
+	w := GP64()
+	MOVQ(f.wBlock, w)
 	for g := 0; g < pass.gate; g++ {
-		ADDQ(f.gateBytes, wr[0])
+		ADDQ(f.gateBytes, w)
 	}
-	SUBQ(f.negWhole, wr[0])
-	stride := GP64()
-	MOVQ(f.rowBytes, stride)
-	for r := 1; r < vecFloats; r++ {
-		wr[r] = GP64()
-		LEAQ(Mem{Base: wr[r-1], Index: stride, Scale: 1}, wr[r])
-	}
+	SUBQ(f.negWhole, w)
+	wr := rowPointers(w, vecFloats, f.rowBytes)
 	xb := loadGP(Param(f.x).Base())
 	SUBQ(f.negWhole, xb)
-	j := GP64()
-	MOVQ(f.negWhole, j)
-	TESTQ(j, j)
-	JZ(LabelRef(prefix + "_tail"))
-
-	// Two vector steps per iteration with an exit test after each, as
-	// matVecB1AVX2's loop.
-	Label(prefix + "_loop")
-	for c := 0; c < 2; c++ {
-		xv := YMM()
-		VMOVUPS(Mem{Base: xb, Index: j, Scale: 1}, xv)
-		for r := range acc {
-			VFMADD231PS(Mem{Base: wr[r], Index: j, Scale: 1}, xv, acc[r])
-		}
-		ADDQ(U8(vecBytes), j)
-		if c == 0 {
-			JZ(LabelRef(prefix + "_tail"))
-		} else {
-			JNZ(LabelRef(prefix + "_loop"))
-		}
-	}
-
-	// Tail: one column at a time into lane 0 (see mvBlock).
-	Label(prefix + "_tail")
-	CMPQ(j, f.tailBytes)
-	JAE(LabelRef(prefix + "_reduce"))
-	xs := XMM()
-	VMOVSS(Mem{Base: xb, Index: j, Scale: 1}, xs)
+	walkColumns(prefix, plan, rowsAcc, wr, []GPVirtual{xb}, f.negWhole, f.tailBytes)
+	acc := make([]VecVirtual, vecFloats)
 	for r := range acc {
-		ws := XMM()
-		VMOVSS(Mem{Base: wr[r], Index: j, Scale: 1}, ws)
-		VFMADD231PS(ws.AsY(), xs.AsY(), acc[r])
+		acc[r] = rowsAcc[r][0][0]
 	}
-	ADDQ(U8(4), j)
-	JMP(LabelRef(prefix + "_tail"))
 
 	// Reduce as storeRowSums does for rows 0–3 and 4–7 (pairwise within
 	// each 128-bit half, then low half + high half), but into one vector.
-	Label(prefix + "_reduce")
 	h := make([]VecVirtual, 4)
 	for i := range h {
 		h[i] = YMM()
