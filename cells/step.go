@@ -95,7 +95,8 @@ type State struct {
 	model   *Model
 	batch   int
 	h, c    [][]float32 // per layer, batch × H
-	xh      [][]float32 // per layer, batch × (input + H): x‖h for joined weights; for a GRU at batch 1, h_{t−1}
+	xh      [][]float32 // per layer, batch × (input + H): x‖h for joined weights
+	hPrev   [][]float32 // per layer, H: h_{t−1} for the GRU's fused batch-1 step
 	scratch []scratch   // per layer
 }
 
@@ -120,15 +121,16 @@ func (m *Model) NewState(batch int) (*State, error) {
 			s.c = append(s.c, make([]float32, batch*d.hidden))
 		}
 		s.scratch = append(s.scratch, d.newScratch(batch))
-		var xh []float32
+		var xh, hPrev []float32
 		switch {
 		case d.joins():
 			d.joinedWeights()
 			xh = make([]float32, batch*(d.input+d.hidden))
 		case d.mode == GRU && batch == 1:
-			xh = make([]float32, d.hidden)
+			hPrev = make([]float32, d.hidden)
 		}
 		s.xh = append(s.xh, xh)
+		s.hPrev = append(s.hPrev, hPrev)
 	}
 	return s, nil
 }
@@ -204,8 +206,9 @@ func (m *Model) Step(s *State, x, y []float32) error {
 			copy(xh[d.input:], s.h[layer])
 			kernels.LSTMStep(s.h[layer], c, d.joinedWeights(), xh, d.inputBias)
 		case s.batch == 1 && d.mode == GRU:
-			copy(xh, s.h[layer])
-			kernels.GRUStep(s.h[layer], d.weightIH, d.weightHH, in, xh, d.biasIH, d.biasHH)
+			hPrev := s.hPrev[layer]
+			copy(hPrev, s.h[layer])
+			kernels.GRUStep(s.h[layer], d.weightIH, d.weightHH, in, hPrev, d.biasIH, d.biasHH)
 		case xh != nil:
 			seq.FillRows(sc.gates, d.inputBias)
 			d.joinedStep(s.batch, in, xh, sc.gates, s.h[layer], c)
