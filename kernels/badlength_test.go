@@ -34,31 +34,38 @@ func TestBadLengths(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, c := range calls {
 			t.Run(c.kernel, func(t *testing.T) {
-				ops := make([][]float32, len(c.sizes))
-				r := kerneltest.Rand(4)
-				for i, n := range c.sizes {
-					ops[i] = make([]float32, n)
-					kerneltest.Fill(r, ops[i])
-				}
-				before := make([][]float32, len(ops))
-				for i := range ops {
-					before[i] = append([]float32(nil), ops[i]...)
-				}
-				var message string
-				func() {
-					defer func() { message = fmt.Sprint(recover()) }()
-					c.run(ops)
-				}()
-				require.Contains(t, message, "kernels."+c.kernel+":")
-				for _, w := range c.want {
-					require.Contains(t, message, w)
-				}
-				for i := range ops {
-					for k := range ops[i] {
-						require.Equal(t, math.Float32bits(before[i][k]), math.Float32bits(ops[i][k]), "operand %d changed at %d before the panic", i, k)
-					}
-				}
+				requireBadLengthPanic(t, 4, c.kernel, c.sizes, c.want, c.run)
 			})
 		}
 	})
+}
+
+// requireBadLengthPanic fills operands of the given sizes (seeded), runs
+// call on them and requires a panic whose message starts with
+// "kernels.<kernel>:" and contains each of want, with every operand as it
+// was: the kernel checked the shapes before it touched memory.
+func requireBadLengthPanic(t *testing.T, seed uint64, kernel string, sizes []int, want []string, call func(ops [][]float32)) {
+	t.Helper()
+	r := kerneltest.Rand(seed)
+	ops := make([][]float32, len(sizes))
+	before := make([][]float32, len(sizes))
+	for i, n := range sizes {
+		ops[i] = make([]float32, n)
+		kerneltest.Fill(r, ops[i])
+		before[i] = append([]float32(nil), ops[i]...)
+	}
+	var message string
+	func() {
+		defer func() { message = fmt.Sprint(recover()) }()
+		call(ops)
+	}()
+	require.Contains(t, message, "kernels."+kernel+":")
+	for _, w := range want {
+		require.Contains(t, message, w)
+	}
+	for i := range ops {
+		for k := range ops[i] {
+			require.Equal(t, math.Float32bits(before[i][k]), math.Float32bits(ops[i][k]), "operand %d changed at %d before the panic", i, k)
+		}
+	}
 }

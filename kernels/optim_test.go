@@ -1,7 +1,6 @@
 package kernels_test
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -160,28 +159,9 @@ func TestAdamStepBadArguments(t *testing.T) {
 	}
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, c := range cases {
-			r := kerneltest.Rand(24)
-			ops := make([][]float32, 4)
-			before := make([][]float32, 4)
-			for i, n := range c.sizes {
-				ops[i] = make([]float32, n)
-				kerneltest.Fill(r, ops[i])
-				before[i] = append([]float32(nil), ops[i]...)
-			}
-			var message string
-			func() {
-				defer func() { message = fmt.Sprint(recover()) }()
-				kernels.AdamStep(ops[0], ops[1], ops[2], ops[3], c.opts)
-			}()
-			require.Contains(t, message, "kernels.AdamStep:")
-			for _, w := range c.want {
-				require.Contains(t, message, w)
-			}
-			for i := range ops {
-				for k := range ops[i] {
-					require.Equal(t, math.Float32bits(before[i][k]), math.Float32bits(ops[i][k]), "operand %d changed at %d before the panic", i, k)
-				}
-			}
+			requireBadLengthPanic(t, 24, "AdamStep", c.sizes[:], c.want, func(o [][]float32) {
+				kernels.AdamStep(o[0], o[1], o[2], o[3], c.opts)
+			})
 		}
 	})
 }

@@ -2,7 +2,6 @@ package kernels_test
 
 import (
 	"fmt"
-	"math"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -57,28 +56,7 @@ func TestPointwiseBadLengths(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, c := range calls {
 			t.Run(c.kernel, func(t *testing.T) {
-				r := kerneltest.Rand(15)
-				ops := make([][]float32, len(c.sizes))
-				before := make([][]float32, len(c.sizes))
-				for i, n := range c.sizes {
-					ops[i] = make([]float32, n)
-					kerneltest.Fill(r, ops[i])
-					before[i] = append([]float32(nil), ops[i]...)
-				}
-				var message string
-				func() {
-					defer func() { message = fmt.Sprint(recover()) }()
-					c.run(ops)
-				}()
-				require.Contains(t, message, "kernels."+c.kernel+":")
-				for _, w := range c.want {
-					require.Contains(t, message, w)
-				}
-				for i := range ops {
-					for k := range ops[i] {
-						require.Equal(t, math.Float32bits(before[i][k]), math.Float32bits(ops[i][k]), "operand %d changed at %d before the panic", i, k)
-					}
-				}
+				requireBadLengthPanic(t, 15, c.kernel, c.sizes, c.want, c.run)
 			})
 		}
 	})

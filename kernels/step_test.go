@@ -187,18 +187,32 @@ func TestStepNonFinite(t *testing.T) {
 	})
 }
 
-// TestStepBadLengths checks the panics name the kernel and the sizes.
+// TestStepBadLengths checks the panics name the kernel and the sizes and
+// come before any operand is written, at every level.
 func TestStepBadLengths(t *testing.T) {
-	s := newLSTMStepCase(1, 4, 3)
-	require.PanicsWithValue(t, "kernels.LSTMStep: len(h) = 4, len(c) = 3, len(w) = 112, len(xh) = 7, len(bias) = 16; want len(c) = H, len(bias) = 4H, len(w) = 4H·len(xh) with H = len(h)",
-		func() { kernels.LSTMStep(s.h, s.c[:3], s.w, s.xh, s.bias) })
-	require.PanicsWithValue(t, "kernels.LSTMStep: len(h) = 4, len(c) = 4, len(w) = 112, len(xh) = 6, len(bias) = 16; want len(c) = H, len(bias) = 4H, len(w) = 4H·len(xh) with H = len(h)",
-		func() { kernels.LSTMStep(s.h, s.c, s.w, s.xh[:6], s.bias) })
-	g := newGRUStepCase(1, 4, 3)
-	require.PanicsWithValue(t, "kernels.GRUStep: len(h) = 4, len(wIH) = 36, len(wHH) = 48, len(x) = 3, len(hPrev) = 4, len(bIH) = 12, len(bHH) = 11; want len(hPrev) = H, len(wIH) = 3H·len(x), len(wHH) = 3H·H, len(bIH) = len(bHH) = 3H with H = len(h)",
-		func() { kernels.GRUStep(g.h, g.wIH, g.wHH, g.x, g.hPrev, g.bIH, g.bHH[:11]) })
-	require.Panics(t, func() { kernels.GRUStep(g.h, g.wIH, g.wHH[:47], g.x, g.hPrev, g.bIH, g.bHH) })
-	require.Panics(t, func() { kernels.GRUStep(g.h, g.wIH, g.wHH, g.x[:2], g.hPrev, g.bIH, g.bHH) })
+	lstm := func(o [][]float32) { kernels.LSTMStep(o[0], o[1], o[2], o[3], o[4]) }
+	gru := func(o [][]float32) { kernels.GRUStep(o[0], o[1], o[2], o[3], o[4], o[5], o[6]) }
+	calls := []struct {
+		kernel string
+		sizes  []int
+		want   []string
+		run    func(ops [][]float32)
+	}{
+		// LSTMStep(h, c, w, xh, bias), H = 4, len(xh) = 7.
+		{"LSTMStep", []int{4, 3, 112, 7, 16}, []string{"len(h) = 4", "len(c) = 3", "want len(c) = H"}, lstm},
+		{"LSTMStep", []int{4, 4, 112, 6, 16}, []string{"len(w) = 112", "len(xh) = 6", "len(w) = 4H·len(xh)"}, lstm},
+		{"LSTMStep", []int{4, 4, 112, 7, 15}, []string{"len(bias) = 15", "len(bias) = 4H"}, lstm},
+		// GRUStep(h, wIH, wHH, x, hPrev, bIH, bHH), H = 4, I = 3.
+		{"GRUStep", []int{4, 36, 48, 3, 4, 12, 11}, []string{"len(bHH) = 11", "len(bIH) = len(bHH) = 3H"}, gru},
+		{"GRUStep", []int{4, 36, 47, 3, 4, 12, 12}, []string{"len(wHH) = 47", "len(wHH) = 3H·H"}, gru},
+		{"GRUStep", []int{4, 36, 48, 2, 4, 12, 12}, []string{"len(wIH) = 36", "len(x) = 2", "len(wIH) = 3H·len(x)"}, gru},
+		{"GRUStep", []int{4, 36, 48, 3, 5, 12, 12}, []string{"len(hPrev) = 5", "len(hPrev) = H"}, gru},
+	}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		for _, c := range calls {
+			requireBadLengthPanic(t, 16, c.kernel, c.sizes, c.want, c.run)
+		}
+	})
 }
 
 // TestStepAllocatesNothing checks the steps allocate nothing at any level.
