@@ -13,11 +13,19 @@
 //     with VMOVSS (qemu's x86 emulation reads 16 bytes for a scalar FMA's
 //     memory operand, and the tests run there too);
 //   - every function ends with VZEROUPPER so SSE code after it pays no
-//     transition penalty.
+//     transition penalty;
+//   - only X0–X15/Y0–Y15: avo's allocator also hands out X16–X31, which
+//     need AVX-512's EVEX encoding (SIGILL on an AVX2-only CPU), so main
+//     rejects an output that uses them (mind register pressure when a
+//     body keeps many values live).
 package main
 
 import (
+	"flag"
 	"fmt"
+	"os"
+	"regexp"
+	"strings"
 
 	"github.com/mmcloughlin/avo/gotypes"
 
@@ -53,6 +61,34 @@ func main() {
 	stepKernels()
 	gemmKernels()
 	Generate()
+	if err := checkVEXRegisters(flag.Lookup("out").Value.String()); err != nil {
+		fmt.Fprintln(os.Stderr, "avx2:", err)
+		os.Exit(1)
+	}
+}
+
+// evexRegister matches the vector registers only AVX-512 can encode.
+var evexRegister = regexp.MustCompile(`\b([XYZ](1[6-9]|2[0-9]|3[01])|Z([0-9]|1[0-5])|K[0-7])\b`)
+
+// checkVEXRegisters fails when the generated file uses a register beyond
+// AVX2's sixteen, naming the function and the line.
+func checkVEXRegisters(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	fn := ""
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "TEXT ") {
+			fn = line
+			continue
+		}
+		code, _, _ := strings.Cut(line, "//")
+		if r := evexRegister.FindString(code); r != "" {
+			return fmt.Errorf("%s:%d: %s uses %s, which needs AVX-512 (EVEX); too many values are live at once", path, i+1, fn, r)
+		}
+	}
+	return nil
 }
 
 // reduceToScalar sums the eight lanes of v into the low lane of the result.
