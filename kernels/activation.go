@@ -62,10 +62,14 @@ func Sigmoid(dst, x []float32) {
 // Subnormal range: subnormal inputs give themselves (tanh(x) = x correctly
 // rounded), never flushed to zero.
 //
-// Algorithm: for |x| < 0.625 (generic: 0.0625) an odd polynomial
-// x + x³·P(x²); otherwise (1−e)/(1+e) with e = exp(−2|x|), |x| clamped to 10,
-// computed as 1 − 2e/(1+e) (AVX2, with the division corrected as in Sigmoid)
-// or directly in float64 (generic); the sign is restored last.
+// Algorithm: (1−e)/(1+e) with e = exp(−2|x|), |x| clamped to 10, and the
+// sign restored last. Generic and NEON split the range: an odd polynomial
+// x + x³·P(x²) for |x| < 0.0625 (generic, float64) or 0.625 (NEON), above it
+// the quotient in float64 (generic) or as 1 − 2e/(1+e) with the division
+// corrected as in Sigmoid (NEON). AVX2 uses the quotient for every x: e and
+// 1 − e each from one exp core with one rounding, whose errors join the
+// division's correction; one formula instead of two is most of what makes
+// the fused LSTM and GRU steps cheap.
 func Tanh(dst, x []float32) {
 	if len(dst) != len(x) {
 		panic(fmt.Sprintf("kernels.Tanh: len(dst) = %d, len(x) = %d; want equal lengths", len(dst), len(x)))

@@ -2038,143 +2038,103 @@ DATA actconst<>+112(SB)/4, $0x3fb8aa3b
 DATA actconst<>+116(SB)/4, $0x3fb8aa3b
 DATA actconst<>+120(SB)/4, $0x3fb8aa3b
 DATA actconst<>+124(SB)/4, $0x3fb8aa3b
-DATA actconst<>+128(SB)/4, $0x3f318000
-DATA actconst<>+132(SB)/4, $0x3f318000
-DATA actconst<>+136(SB)/4, $0x3f318000
-DATA actconst<>+140(SB)/4, $0x3f318000
-DATA actconst<>+144(SB)/4, $0x3f318000
-DATA actconst<>+148(SB)/4, $0x3f318000
-DATA actconst<>+152(SB)/4, $0x3f318000
-DATA actconst<>+156(SB)/4, $0x3f318000
-DATA actconst<>+160(SB)/4, $0xb95e8083
-DATA actconst<>+164(SB)/4, $0xb95e8083
-DATA actconst<>+168(SB)/4, $0xb95e8083
-DATA actconst<>+172(SB)/4, $0xb95e8083
-DATA actconst<>+176(SB)/4, $0xb95e8083
-DATA actconst<>+180(SB)/4, $0xb95e8083
-DATA actconst<>+184(SB)/4, $0xb95e8083
-DATA actconst<>+188(SB)/4, $0xb95e8083
-DATA actconst<>+192(SB)/4, $0x39506967
-DATA actconst<>+196(SB)/4, $0x39506967
-DATA actconst<>+200(SB)/4, $0x39506967
-DATA actconst<>+204(SB)/4, $0x39506967
-DATA actconst<>+208(SB)/4, $0x39506967
-DATA actconst<>+212(SB)/4, $0x39506967
-DATA actconst<>+216(SB)/4, $0x39506967
-DATA actconst<>+220(SB)/4, $0x39506967
-DATA actconst<>+224(SB)/4, $0x3ab743ce
-DATA actconst<>+228(SB)/4, $0x3ab743ce
-DATA actconst<>+232(SB)/4, $0x3ab743ce
-DATA actconst<>+236(SB)/4, $0x3ab743ce
-DATA actconst<>+240(SB)/4, $0x3ab743ce
-DATA actconst<>+244(SB)/4, $0x3ab743ce
-DATA actconst<>+248(SB)/4, $0x3ab743ce
-DATA actconst<>+252(SB)/4, $0x3ab743ce
-DATA actconst<>+256(SB)/4, $0x3c088908
-DATA actconst<>+260(SB)/4, $0x3c088908
-DATA actconst<>+264(SB)/4, $0x3c088908
-DATA actconst<>+268(SB)/4, $0x3c088908
-DATA actconst<>+272(SB)/4, $0x3c088908
-DATA actconst<>+276(SB)/4, $0x3c088908
-DATA actconst<>+280(SB)/4, $0x3c088908
-DATA actconst<>+284(SB)/4, $0x3c088908
-DATA actconst<>+288(SB)/4, $0x3d2aa9c1
-DATA actconst<>+292(SB)/4, $0x3d2aa9c1
-DATA actconst<>+296(SB)/4, $0x3d2aa9c1
-DATA actconst<>+300(SB)/4, $0x3d2aa9c1
-DATA actconst<>+304(SB)/4, $0x3d2aa9c1
-DATA actconst<>+308(SB)/4, $0x3d2aa9c1
-DATA actconst<>+312(SB)/4, $0x3d2aa9c1
-DATA actconst<>+316(SB)/4, $0x3d2aa9c1
-DATA actconst<>+320(SB)/4, $0x3e2aaaaa
-DATA actconst<>+324(SB)/4, $0x3e2aaaaa
-DATA actconst<>+328(SB)/4, $0x3e2aaaaa
-DATA actconst<>+332(SB)/4, $0x3e2aaaaa
-DATA actconst<>+336(SB)/4, $0x3e2aaaaa
-DATA actconst<>+340(SB)/4, $0x3e2aaaaa
-DATA actconst<>+344(SB)/4, $0x3e2aaaaa
-DATA actconst<>+348(SB)/4, $0x3e2aaaaa
-DATA actconst<>+352(SB)/4, $0x3f000000
-DATA actconst<>+356(SB)/4, $0x3f000000
-DATA actconst<>+360(SB)/4, $0x3f000000
-DATA actconst<>+364(SB)/4, $0x3f000000
-DATA actconst<>+368(SB)/4, $0x3f000000
-DATA actconst<>+372(SB)/4, $0x3f000000
-DATA actconst<>+376(SB)/4, $0x3f000000
-DATA actconst<>+380(SB)/4, $0x3f000000
-DATA actconst<>+384(SB)/4, $0x0000007f
-DATA actconst<>+388(SB)/4, $0x0000007f
-DATA actconst<>+392(SB)/4, $0x0000007f
-DATA actconst<>+396(SB)/4, $0x0000007f
-DATA actconst<>+400(SB)/4, $0x0000007f
-DATA actconst<>+404(SB)/4, $0x0000007f
-DATA actconst<>+408(SB)/4, $0x0000007f
-DATA actconst<>+412(SB)/4, $0x0000007f
-DATA actconst<>+416(SB)/4, $0x42d00000
-DATA actconst<>+420(SB)/4, $0x42d00000
-DATA actconst<>+424(SB)/4, $0x42d00000
-DATA actconst<>+428(SB)/4, $0x42d00000
-DATA actconst<>+432(SB)/4, $0x42d00000
-DATA actconst<>+436(SB)/4, $0x42d00000
-DATA actconst<>+440(SB)/4, $0x42d00000
-DATA actconst<>+444(SB)/4, $0x42d00000
-DATA actconst<>+448(SB)/4, $0x41200000
-DATA actconst<>+452(SB)/4, $0x41200000
-DATA actconst<>+456(SB)/4, $0x41200000
-DATA actconst<>+460(SB)/4, $0x41200000
-DATA actconst<>+464(SB)/4, $0x41200000
-DATA actconst<>+468(SB)/4, $0x41200000
-DATA actconst<>+472(SB)/4, $0x41200000
-DATA actconst<>+476(SB)/4, $0x41200000
-DATA actconst<>+480(SB)/4, $0x3f200000
-DATA actconst<>+484(SB)/4, $0x3f200000
-DATA actconst<>+488(SB)/4, $0x3f200000
-DATA actconst<>+492(SB)/4, $0x3f200000
-DATA actconst<>+496(SB)/4, $0x3f200000
-DATA actconst<>+500(SB)/4, $0x3f200000
-DATA actconst<>+504(SB)/4, $0x3f200000
-DATA actconst<>+508(SB)/4, $0x3f200000
-DATA actconst<>+512(SB)/4, $0xbeaaaa99
-DATA actconst<>+516(SB)/4, $0xbeaaaa99
-DATA actconst<>+520(SB)/4, $0xbeaaaa99
-DATA actconst<>+524(SB)/4, $0xbeaaaa99
-DATA actconst<>+528(SB)/4, $0xbeaaaa99
-DATA actconst<>+532(SB)/4, $0xbeaaaa99
-DATA actconst<>+536(SB)/4, $0xbeaaaa99
-DATA actconst<>+540(SB)/4, $0xbeaaaa99
-DATA actconst<>+544(SB)/4, $0x3e088393
-DATA actconst<>+548(SB)/4, $0x3e088393
-DATA actconst<>+552(SB)/4, $0x3e088393
-DATA actconst<>+556(SB)/4, $0x3e088393
-DATA actconst<>+560(SB)/4, $0x3e088393
-DATA actconst<>+564(SB)/4, $0x3e088393
-DATA actconst<>+568(SB)/4, $0x3e088393
-DATA actconst<>+572(SB)/4, $0x3e088393
-DATA actconst<>+576(SB)/4, $0xbd5c1e2d
-DATA actconst<>+580(SB)/4, $0xbd5c1e2d
-DATA actconst<>+584(SB)/4, $0xbd5c1e2d
-DATA actconst<>+588(SB)/4, $0xbd5c1e2d
-DATA actconst<>+592(SB)/4, $0xbd5c1e2d
-DATA actconst<>+596(SB)/4, $0xbd5c1e2d
-DATA actconst<>+600(SB)/4, $0xbd5c1e2d
-DATA actconst<>+604(SB)/4, $0xbd5c1e2d
-DATA actconst<>+608(SB)/4, $0x3ca9134e
-DATA actconst<>+612(SB)/4, $0x3ca9134e
-DATA actconst<>+616(SB)/4, $0x3ca9134e
-DATA actconst<>+620(SB)/4, $0x3ca9134e
-DATA actconst<>+624(SB)/4, $0x3ca9134e
-DATA actconst<>+628(SB)/4, $0x3ca9134e
-DATA actconst<>+632(SB)/4, $0x3ca9134e
-DATA actconst<>+636(SB)/4, $0x3ca9134e
-DATA actconst<>+640(SB)/4, $0xbbbaf0ea
-DATA actconst<>+644(SB)/4, $0xbbbaf0ea
-DATA actconst<>+648(SB)/4, $0xbbbaf0ea
-DATA actconst<>+652(SB)/4, $0xbbbaf0ea
-DATA actconst<>+656(SB)/4, $0xbbbaf0ea
-DATA actconst<>+660(SB)/4, $0xbbbaf0ea
-DATA actconst<>+664(SB)/4, $0xbbbaf0ea
-DATA actconst<>+668(SB)/4, $0xbbbaf0ea
-GLOBL actconst<>(SB), RODATA|NOPTR, $672
+DATA actconst<>+128(SB)/4, $0x4b400000
+DATA actconst<>+132(SB)/4, $0x4b400000
+DATA actconst<>+136(SB)/4, $0x4b400000
+DATA actconst<>+140(SB)/4, $0x4b400000
+DATA actconst<>+144(SB)/4, $0x4b400000
+DATA actconst<>+148(SB)/4, $0x4b400000
+DATA actconst<>+152(SB)/4, $0x4b400000
+DATA actconst<>+156(SB)/4, $0x4b400000
+DATA actconst<>+160(SB)/4, $0x3f318000
+DATA actconst<>+164(SB)/4, $0x3f318000
+DATA actconst<>+168(SB)/4, $0x3f318000
+DATA actconst<>+172(SB)/4, $0x3f318000
+DATA actconst<>+176(SB)/4, $0x3f318000
+DATA actconst<>+180(SB)/4, $0x3f318000
+DATA actconst<>+184(SB)/4, $0x3f318000
+DATA actconst<>+188(SB)/4, $0x3f318000
+DATA actconst<>+192(SB)/4, $0xb95e8083
+DATA actconst<>+196(SB)/4, $0xb95e8083
+DATA actconst<>+200(SB)/4, $0xb95e8083
+DATA actconst<>+204(SB)/4, $0xb95e8083
+DATA actconst<>+208(SB)/4, $0xb95e8083
+DATA actconst<>+212(SB)/4, $0xb95e8083
+DATA actconst<>+216(SB)/4, $0xb95e8083
+DATA actconst<>+220(SB)/4, $0xb95e8083
+DATA actconst<>+224(SB)/4, $0x39506967
+DATA actconst<>+228(SB)/4, $0x39506967
+DATA actconst<>+232(SB)/4, $0x39506967
+DATA actconst<>+236(SB)/4, $0x39506967
+DATA actconst<>+240(SB)/4, $0x39506967
+DATA actconst<>+244(SB)/4, $0x39506967
+DATA actconst<>+248(SB)/4, $0x39506967
+DATA actconst<>+252(SB)/4, $0x39506967
+DATA actconst<>+256(SB)/4, $0x3ab743ce
+DATA actconst<>+260(SB)/4, $0x3ab743ce
+DATA actconst<>+264(SB)/4, $0x3ab743ce
+DATA actconst<>+268(SB)/4, $0x3ab743ce
+DATA actconst<>+272(SB)/4, $0x3ab743ce
+DATA actconst<>+276(SB)/4, $0x3ab743ce
+DATA actconst<>+280(SB)/4, $0x3ab743ce
+DATA actconst<>+284(SB)/4, $0x3ab743ce
+DATA actconst<>+288(SB)/4, $0x3c088908
+DATA actconst<>+292(SB)/4, $0x3c088908
+DATA actconst<>+296(SB)/4, $0x3c088908
+DATA actconst<>+300(SB)/4, $0x3c088908
+DATA actconst<>+304(SB)/4, $0x3c088908
+DATA actconst<>+308(SB)/4, $0x3c088908
+DATA actconst<>+312(SB)/4, $0x3c088908
+DATA actconst<>+316(SB)/4, $0x3c088908
+DATA actconst<>+320(SB)/4, $0x3d2aa9c1
+DATA actconst<>+324(SB)/4, $0x3d2aa9c1
+DATA actconst<>+328(SB)/4, $0x3d2aa9c1
+DATA actconst<>+332(SB)/4, $0x3d2aa9c1
+DATA actconst<>+336(SB)/4, $0x3d2aa9c1
+DATA actconst<>+340(SB)/4, $0x3d2aa9c1
+DATA actconst<>+344(SB)/4, $0x3d2aa9c1
+DATA actconst<>+348(SB)/4, $0x3d2aa9c1
+DATA actconst<>+352(SB)/4, $0x3e2aaaaa
+DATA actconst<>+356(SB)/4, $0x3e2aaaaa
+DATA actconst<>+360(SB)/4, $0x3e2aaaaa
+DATA actconst<>+364(SB)/4, $0x3e2aaaaa
+DATA actconst<>+368(SB)/4, $0x3e2aaaaa
+DATA actconst<>+372(SB)/4, $0x3e2aaaaa
+DATA actconst<>+376(SB)/4, $0x3e2aaaaa
+DATA actconst<>+380(SB)/4, $0x3e2aaaaa
+DATA actconst<>+384(SB)/4, $0x3f000000
+DATA actconst<>+388(SB)/4, $0x3f000000
+DATA actconst<>+392(SB)/4, $0x3f000000
+DATA actconst<>+396(SB)/4, $0x3f000000
+DATA actconst<>+400(SB)/4, $0x3f000000
+DATA actconst<>+404(SB)/4, $0x3f000000
+DATA actconst<>+408(SB)/4, $0x3f000000
+DATA actconst<>+412(SB)/4, $0x3f000000
+DATA actconst<>+416(SB)/4, $0x0000007f
+DATA actconst<>+420(SB)/4, $0x0000007f
+DATA actconst<>+424(SB)/4, $0x0000007f
+DATA actconst<>+428(SB)/4, $0x0000007f
+DATA actconst<>+432(SB)/4, $0x0000007f
+DATA actconst<>+436(SB)/4, $0x0000007f
+DATA actconst<>+440(SB)/4, $0x0000007f
+DATA actconst<>+444(SB)/4, $0x0000007f
+DATA actconst<>+448(SB)/4, $0x42d00000
+DATA actconst<>+452(SB)/4, $0x42d00000
+DATA actconst<>+456(SB)/4, $0x42d00000
+DATA actconst<>+460(SB)/4, $0x42d00000
+DATA actconst<>+464(SB)/4, $0x42d00000
+DATA actconst<>+468(SB)/4, $0x42d00000
+DATA actconst<>+472(SB)/4, $0x42d00000
+DATA actconst<>+476(SB)/4, $0x42d00000
+DATA actconst<>+480(SB)/4, $0x41200000
+DATA actconst<>+484(SB)/4, $0x41200000
+DATA actconst<>+488(SB)/4, $0x41200000
+DATA actconst<>+492(SB)/4, $0x41200000
+DATA actconst<>+496(SB)/4, $0x41200000
+DATA actconst<>+500(SB)/4, $0x41200000
+DATA actconst<>+504(SB)/4, $0x41200000
+DATA actconst<>+508(SB)/4, $0x41200000
+GLOBL actconst<>(SB), RODATA|NOPTR, $512
 
 // func sigmoidAVX2(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
@@ -2193,33 +2153,33 @@ sigmoidAVX2_vectors:
 	JB           sigmoidAVX2_tail
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y4
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y1
 	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y1, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6
 	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y1, Y6
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6
 	VFMADD213PS  Y6, Y4, Y5
 	VFMADD213PS  Y1, Y4, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y4
+	VMOVUPS      actconst<>+416(SB), Y4
 	VPSUBD       Y2, Y4, Y2
 	VPSUBD       Y1, Y4, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y5, Y5
+	VFMADD213PS  Y2, Y2, Y5
 	VMULPS       Y1, Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y5, Y1, Y0
@@ -2243,33 +2203,33 @@ sigmoidAVX2_tail:
 	JZ           sigmoidAVX2_next
 	VMOVSS       (CX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y0, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y0, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y0, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5
 	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y0, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y0, Y5
 	VFMADD213PS  Y5, Y2, Y4
 	VFMADD213PS  Y0, Y2, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y4, Y4
+	VFMADD213PS  Y1, Y1, Y4
 	VMULPS       Y0, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y4, Y0, Y1
@@ -2311,60 +2271,50 @@ tanhAVX2_vectors:
 	JB           tanhAVX2_tail
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y4
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
-	VFMADD231PS  actconst<>+160(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y2, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y2, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y3, Y5, Y3
-	VPSUBD       Y2, Y5, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y6, Y6, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VADDPS       Y6, Y3, Y5
-	VDIVPS       Y5, Y2, Y7
-	VSUBPS       Y5, Y3, Y8
-	VADDPS       Y6, Y8, Y8
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y5, Y7, Y2
-	VFNMADD231PS Y8, Y7, Y2
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y2, Y7
-	VSUBPS       Y7, Y3, Y7
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y3
-	VFMADD213PS  actconst<>+608(SB), Y2, Y3
-	VFMADD213PS  actconst<>+576(SB), Y2, Y3
-	VFMADD213PS  actconst<>+544(SB), Y2, Y3
-	VFMADD213PS  actconst<>+512(SB), Y2, Y3
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y3
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y3, Y7, Y7
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y2
+	VFMADD231PS  actconst<>+192(SB), Y4, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y4
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS Y1, Y5, Y4
+	VSUBPS       Y4, Y6, Y6
+	VFNMADD231PS Y1, Y5, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  Y1, Y5, Y7
+	VSUBPS       Y7, Y1, Y8
+	VFMADD231PS  Y1, Y5, Y8
+	VADDPS       Y7, Y2, Y1
+	VDIVPS       Y1, Y4, Y5
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VADDPS       Y8, Y2, Y2
+	VFNMADD231PS Y2, Y5, Y6
+	VFNMADD231PS Y1, Y5, Y4
+	VADDPS       Y6, Y4, Y4
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y4, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y7, Y7
-	VMOVUPS      Y7, (AX)
+	VORPS        Y0, Y5, Y5
+	VMOVUPS      Y5, (AX)
 	ADDQ         $0x20, AX
 	ADDQ         $0x20, CX
 	SUBQ         $0x08, BX
@@ -2373,62 +2323,52 @@ tanhAVX2_vectors:
 tanhAVX2_tail:
 	TESTQ        BX, BX
 	JZ           tanhAVX2_next
-	VMOVSS       (CX), X4
-	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVSS       (CX), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y1, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y1, Y6
-	VFMADD213PS  Y6, Y3, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y1, Y6
-	VFMADD213PS  Y6, Y3, Y5
-	VFMADD213PS  Y1, Y3, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y5, Y5
-	VMULPS       Y1, Y5, Y5
-	VADDPS       Y5, Y5, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y5, Y2, Y3
-	VDIVPS       Y3, Y1, Y6
-	VSUBPS       Y3, Y2, Y7
-	VADDPS       Y5, Y7, Y7
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y3, Y6, Y1
-	VFNMADD231PS Y7, Y6, Y1
-	VRCPPS       Y3, Y3
-	VFMADD231PS  Y3, Y1, Y6
-	VSUBPS       Y6, Y2, Y6
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y6, Y6
-	VANDPS       actconst<>+32(SB), Y4, Y0
-	VORPS        Y0, Y6, Y6
-	VMOVSS       X6, (AX)
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
+	VFMADD213PS  Y5, Y2, Y4
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
+	VFMADD213PS  Y5, Y2, Y4
+	VFMADD213PS  Y1, Y2, Y4
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y5
+	VFNMADD231PS Y0, Y4, Y2
+	VSUBPS       Y2, Y5, Y5
+	VFNMADD231PS Y0, Y4, Y5
+	VMOVAPS      Y0, Y6
+	VFMADD231PS  Y0, Y4, Y6
+	VSUBPS       Y6, Y0, Y7
+	VFMADD231PS  Y0, Y4, Y7
+	VADDPS       Y6, Y1, Y0
+	VDIVPS       Y0, Y2, Y4
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y6, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VFNMADD231PS Y1, Y4, Y5
+	VFNMADD231PS Y0, Y4, Y2
+	VADDPS       Y5, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y4
+	VANDPS       actconst<>+32(SB), Y3, Y0
+	VORPS        Y0, Y4, Y4
+	VMOVSS       X4, (AX)
 	ADDQ         $0x04, AX
 	ADDQ         $0x04, CX
 	DECQ         BX
@@ -2601,33 +2541,33 @@ lstmForwardAVX2_pairs:
 	JB           lstmForwardAVX2_vectors
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VPSUBD       Y2, Y5, Y2
 	VPSUBD       Y1, Y5, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y6
+	VFMADD213PS  Y2, Y2, Y6
 	VMULPS       Y1, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -2642,89 +2582,79 @@ lstmForwardAVX2_pairs:
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y6
-	VROUNDPS     $0x00, Y6, Y6
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
-	VFMADD231PS  actconst<>+160(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y6, Y2
-	VPSRAD       $0x01, Y2, Y6
-	VPSUBD       Y6, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y6, Y7, Y6
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y6, Y6
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y6, Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y8, Y8, Y2
-	VMOVUPS      actconst<>+64(SB), Y6
-	VADDPS       Y8, Y6, Y7
-	VDIVPS       Y7, Y2, Y9
-	VSUBPS       Y7, Y6, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y7, Y9, Y2
-	VFNMADD231PS Y10, Y9, Y2
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y2, Y9
-	VSUBPS       Y9, Y6, Y9
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y6
-	VFMADD213PS  actconst<>+608(SB), Y2, Y6
-	VFMADD213PS  actconst<>+576(SB), Y2, Y6
-	VFMADD213PS  actconst<>+544(SB), Y2, Y6
-	VFMADD213PS  actconst<>+512(SB), Y2, Y6
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y6
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y6, Y9, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
-	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y6
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VSUBPS       Y6, Y8, Y8
+	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y7, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y7, Y10
+	VADDPS       Y9, Y2, Y1
+	VDIVPS       Y1, Y6, Y7
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VADDPS       Y8, Y6, Y6
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y6, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -2742,33 +2672,33 @@ lstmForwardAVX2_pairs:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(SI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -2783,33 +2713,33 @@ lstmForwardAVX2_pairs:
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      32(BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y5, Y2
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VPSUBD       Y5, Y7, Y5
 	VPSUBD       Y2, Y7, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y8, Y8
+	VFMADD213PS  Y5, Y5, Y8
 	VMULPS       Y2, Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y8, Y2, Y0
@@ -2824,89 +2754,79 @@ lstmForwardAVX2_pairs:
 	VFMADD231PS  Y2, Y0, Y7
 	VMOVUPS      32(BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5
 	VMINPS       Y2, Y5, Y5
 	VADDPS       Y5, Y5, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y8
-	VROUNDPS     $0x00, Y8, Y8
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y5, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y8
 	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y8, Y5
-	VFMADD231PS  actconst<>+160(SB), Y8, Y5
-	VMULPS       Y5, Y5, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y5, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y5, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y8, Y5
-	VPSRAD       $0x01, Y5, Y8
-	VPSUBD       Y8, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y9
-	VPSUBD       Y8, Y9, Y8
-	VPSUBD       Y5, Y9, Y5
-	VPSLLD       $0x17, Y8, Y8
-	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y8, Y10, Y10
-	VMULPS       Y5, Y10, Y10
-	VADDPS       Y10, Y10, Y5
-	VMOVUPS      actconst<>+64(SB), Y8
-	VADDPS       Y10, Y8, Y9
-	VDIVPS       Y9, Y5, Y11
-	VSUBPS       Y9, Y8, Y12
-	VADDPS       Y10, Y12, Y12
-	VMOVAPS      Y5, Y5
-	VFNMADD231PS Y9, Y11, Y5
-	VFNMADD231PS Y12, Y11, Y5
-	VRCPPS       Y9, Y9
-	VFMADD231PS  Y9, Y5, Y11
-	VSUBPS       Y11, Y8, Y11
-	VMULPS       Y2, Y2, Y5
-	VMOVUPS      actconst<>+640(SB), Y8
-	VFMADD213PS  actconst<>+608(SB), Y5, Y8
-	VFMADD213PS  actconst<>+576(SB), Y5, Y8
-	VFMADD213PS  actconst<>+544(SB), Y5, Y8
-	VFMADD213PS  actconst<>+512(SB), Y5, Y8
-	VMULPS       Y2, Y5, Y5
-	VFMADD213PS  Y2, Y5, Y8
-	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
-	VBLENDVPS    Y2, Y8, Y11, Y11
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y11, Y11
-	VMULPS       Y11, Y7, Y0
-	VMOVUPS      32(BX)(AX*1), Y2
-	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
-	VMINPS       Y5, Y7, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
-	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y5, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y5
+	VMOVUPS      actconst<>+64(SB), Y5
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y5, Y2
+	VSUBPS       Y2, Y5, Y8
+	VMOVAPS      Y8, Y10
+	VFNMADD231PS Y2, Y9, Y8
+	VSUBPS       Y8, Y10, Y10
+	VFNMADD231PS Y2, Y9, Y10
+	VMOVAPS      Y2, Y11
+	VFMADD231PS  Y2, Y9, Y11
+	VSUBPS       Y11, Y2, Y12
+	VFMADD231PS  Y2, Y9, Y12
+	VADDPS       Y11, Y5, Y2
+	VDIVPS       Y2, Y8, Y9
+	VSUBPS       Y2, Y5, Y5
+	VADDPS       Y11, Y5, Y5
+	VADDPS       Y12, Y5, Y5
+	VFNMADD231PS Y5, Y9, Y10
+	VFNMADD231PS Y2, Y9, Y8
+	VADDPS       Y10, Y8, Y8
+	VRCPPS       Y2, Y2
+	VFMADD231PS  Y2, Y8, Y9
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y7, Y0
+	VMOVUPS      32(BX)(AX*1), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y5
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y5, Y7, Y5
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMULPS       Y5, Y5, Y8
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VPSUBD       actconst<>+128(SB), Y7, Y5
 	VPSRAD       $0x01, Y5, Y7
 	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y5, Y8, Y5
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y5, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y2, Y9, Y5, Y2
@@ -2924,33 +2844,33 @@ lstmForwardAVX2_pairs:
 	VMOVUPS      Y2, 32(DX)
 	VMOVUPS      32(BX)(SI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y5, Y7, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
 	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
-	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y5, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y5
+	VPSUBD       actconst<>+128(SB), Y7, Y5
 	VPSRAD       $0x01, Y5, Y7
 	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y5, Y8, Y5
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y5, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y0, Y9, Y5, Y0
@@ -2964,116 +2884,96 @@ lstmForwardAVX2_pairs:
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5
 	VMINPS       Y0, Y5, Y5
 	VADDPS       Y5, Y5, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y5, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y7
 	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
-	VFMADD231PS  actconst<>+160(SB), Y7, Y5
-	VMULPS       Y5, Y5, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y5, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y5, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y7, Y5
-	VPSRAD       $0x01, Y5, Y7
-	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y9
-	VPSUBD       Y7, Y9, Y7
-	VPSUBD       Y5, Y9, Y5
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y7, Y10, Y10
-	VMULPS       Y5, Y10, Y10
-	VADDPS       Y10, Y10, Y5
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y10, Y7, Y9
-	VDIVPS       Y9, Y5, Y11
-	VSUBPS       Y9, Y7, Y12
-	VADDPS       Y10, Y12, Y12
-	VMOVAPS      Y5, Y5
-	VFNMADD231PS Y9, Y11, Y5
-	VFNMADD231PS Y12, Y11, Y5
-	VRCPPS       Y9, Y9
-	VFMADD231PS  Y9, Y5, Y11
-	VSUBPS       Y11, Y7, Y11
-	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+640(SB), Y7
-	VFMADD213PS  actconst<>+608(SB), Y5, Y7
-	VFMADD213PS  actconst<>+576(SB), Y5, Y7
-	VFMADD213PS  actconst<>+544(SB), Y5, Y7
-	VFMADD213PS  actconst<>+512(SB), Y5, Y7
-	VMULPS       Y0, Y5, Y5
-	VFMADD213PS  Y0, Y5, Y7
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y7, Y11, Y11
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y5
+	VFMADD231PS  actconst<>+192(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y7
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VFMADD213PS  Y5, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y5
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y5, Y0
+	VSUBPS       Y0, Y5, Y7
+	VMOVAPS      Y7, Y10
+	VFNMADD231PS Y0, Y9, Y7
+	VSUBPS       Y7, Y10, Y10
+	VFNMADD231PS Y0, Y9, Y10
+	VMOVAPS      Y0, Y11
+	VFMADD231PS  Y0, Y9, Y11
+	VSUBPS       Y11, Y0, Y12
+	VFMADD231PS  Y0, Y9, Y12
+	VADDPS       Y11, Y5, Y0
+	VDIVPS       Y0, Y7, Y9
+	VSUBPS       Y0, Y5, Y5
+	VADDPS       Y11, Y5, Y5
+	VADDPS       Y12, Y5, Y5
+	VFNMADD231PS Y5, Y9, Y10
+	VFNMADD231PS Y0, Y9, Y7
+	VADDPS       Y10, Y7, Y7
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0
-	VORPS        Y0, Y11, Y11
-	VMULPS       Y11, Y6, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y6, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y1
-	VFMADD231PS  actconst<>+160(SB), Y5, Y1
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
-	VFMADD213PS  Y9, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
-	VFMADD213PS  Y9, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y1
-	VPSRAD       $0x01, Y1, Y5
-	VPSUBD       Y5, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y1, Y6, Y1
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y5, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y7, Y7, Y1
-	VMOVUPS      actconst<>+64(SB), Y5
-	VADDPS       Y7, Y5, Y6
-	VDIVPS       Y6, Y1, Y9
-	VSUBPS       Y6, Y5, Y10
-	VADDPS       Y7, Y10, Y10
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y6, Y9, Y1
-	VFNMADD231PS Y10, Y9, Y1
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y1, Y9
-	VSUBPS       Y9, Y5, Y9
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y5
-	VFMADD213PS  actconst<>+608(SB), Y1, Y5
-	VFMADD213PS  actconst<>+576(SB), Y1, Y5
-	VFMADD213PS  actconst<>+544(SB), Y1, Y5
-	VFMADD213PS  actconst<>+512(SB), Y1, Y5
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y5
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y5, Y9, Y9
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y5
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS Y0, Y6, Y5
+	VSUBPS       Y5, Y7, Y7
+	VFNMADD231PS Y0, Y6, Y7
+	VMOVAPS      Y0, Y9
+	VFMADD231PS  Y0, Y6, Y9
+	VSUBPS       Y9, Y0, Y10
+	VFMADD231PS  Y0, Y6, Y10
+	VADDPS       Y9, Y1, Y0
+	VDIVPS       Y0, Y5, Y6
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y6, Y7
+	VFNMADD231PS Y0, Y6, Y5
+	VADDPS       Y7, Y5, Y5
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y5, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y8, Y0
+	VORPS        Y0, Y6, Y6
+	VMULPS       Y6, Y8, Y0
 	VMOVUPS      Y0, 32(CX)
 	ADDQ         $0x40, CX
 	ADDQ         $0x40, DX
@@ -3086,33 +2986,33 @@ lstmForwardAVX2_vectors:
 	JB           lstmForwardAVX2_tail
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VPSUBD       Y2, Y5, Y2
 	VPSUBD       Y1, Y5, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y6
+	VFMADD213PS  Y2, Y2, Y6
 	VMULPS       Y1, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -3127,89 +3027,79 @@ lstmForwardAVX2_vectors:
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y6
-	VROUNDPS     $0x00, Y6, Y6
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
-	VFMADD231PS  actconst<>+160(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y6, Y2
-	VPSRAD       $0x01, Y2, Y6
-	VPSUBD       Y6, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y6, Y7, Y6
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y6, Y6
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y6, Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y8, Y8, Y2
-	VMOVUPS      actconst<>+64(SB), Y6
-	VADDPS       Y8, Y6, Y7
-	VDIVPS       Y7, Y2, Y9
-	VSUBPS       Y7, Y6, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y7, Y9, Y2
-	VFNMADD231PS Y10, Y9, Y2
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y2, Y9
-	VSUBPS       Y9, Y6, Y9
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y6
-	VFMADD213PS  actconst<>+608(SB), Y2, Y6
-	VFMADD213PS  actconst<>+576(SB), Y2, Y6
-	VFMADD213PS  actconst<>+544(SB), Y2, Y6
-	VFMADD213PS  actconst<>+512(SB), Y2, Y6
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y6
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y6, Y9, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
-	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y6
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VSUBPS       Y6, Y8, Y8
+	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y7, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y7, Y10
+	VADDPS       Y9, Y2, Y1
+	VDIVPS       Y1, Y6, Y7
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VADDPS       Y8, Y6, Y6
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y6, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -3227,33 +3117,33 @@ lstmForwardAVX2_vectors:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(SI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -3267,60 +3157,50 @@ lstmForwardAVX2_vectors:
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y2, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y5
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y5, Y7, Y5
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y8, Y8, Y2
-	VMOVUPS      actconst<>+64(SB), Y5
-	VADDPS       Y8, Y5, Y7
-	VDIVPS       Y7, Y2, Y9
-	VSUBPS       Y7, Y5, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y7, Y9, Y2
-	VFNMADD231PS Y10, Y9, Y2
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y2, Y9
-	VSUBPS       Y9, Y5, Y9
-	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+640(SB), Y5
-	VFMADD213PS  actconst<>+608(SB), Y2, Y5
-	VFMADD213PS  actconst<>+576(SB), Y2, Y5
-	VFMADD213PS  actconst<>+544(SB), Y2, Y5
-	VFMADD213PS  actconst<>+512(SB), Y2, Y5
-	VMULPS       Y0, Y2, Y2
-	VFMADD213PS  Y0, Y2, Y5
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y5, Y9, Y9
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y2
+	VFMADD231PS  actconst<>+192(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VFMADD213PS  Y2, Y5, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y2, Y0
+	VSUBPS       Y0, Y2, Y5
+	VMOVAPS      Y5, Y8
+	VFNMADD231PS Y0, Y7, Y5
+	VSUBPS       Y5, Y8, Y8
+	VFNMADD231PS Y0, Y7, Y8
+	VMOVAPS      Y0, Y9
+	VFMADD231PS  Y0, Y7, Y9
+	VSUBPS       Y9, Y0, Y10
+	VFMADD231PS  Y0, Y7, Y10
+	VADDPS       Y9, Y2, Y0
+	VDIVPS       Y0, Y5, Y7
+	VSUBPS       Y0, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y8
+	VFNMADD231PS Y0, Y7, Y5
+	VADDPS       Y8, Y5, Y5
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y5, Y7
 	VANDPS       actconst<>+32(SB), Y1, Y0
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -3333,33 +3213,33 @@ lstmForwardAVX2_tail:
 	JZ           lstmForwardAVX2_next
 	VMOVSS       (BX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y0, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y5, Y5
+	VFMADD213PS  Y1, Y1, Y5
 	VMULPS       Y0, Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -3374,89 +3254,79 @@ lstmForwardAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       (BX)(AX*2), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VFMADD213PS  Y1, Y5, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y7, Y7, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y7, Y2, Y5
-	VDIVPS       Y5, Y1, Y8
-	VSUBPS       Y5, Y2, Y9
-	VADDPS       Y7, Y9, Y9
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y5, Y8, Y1
-	VFNMADD231PS Y9, Y8, Y1
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y1, Y8
-	VSUBPS       Y8, Y2, Y8
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y8, Y8
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VFMADD213PS  Y1, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VSUBPS       Y2, Y7, Y7
+	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y8
+	VFMADD231PS  Y0, Y5, Y8
+	VSUBPS       Y8, Y0, Y9
+	VFMADD231PS  Y0, Y5, Y9
+	VADDPS       Y8, Y1, Y0
+	VDIVPS       Y0, Y2, Y5
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VADDPS       Y7, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y3, Y0
-	VORPS        Y0, Y8, Y8
-	VMULPS       Y8, Y6, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VPSUBD       Y2, Y5, Y2
 	VPSUBD       Y1, Y5, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y6
+	VFMADD213PS  Y2, Y2, Y6
 	VMULPS       Y1, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y3, Y6, Y1, Y2
@@ -3474,33 +3344,33 @@ lstmForwardAVX2_tail:
 	VMOVSS       X4, (DX)
 	VMOVSS       (BX)(SI*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y0, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y5, Y5
+	VFMADD213PS  Y1, Y1, Y5
 	VMULPS       Y0, Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -3514,60 +3384,50 @@ lstmForwardAVX2_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
 	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VFMADD213PS  Y1, Y5, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y7, Y7, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y7, Y2, Y5
-	VDIVPS       Y5, Y1, Y8
-	VSUBPS       Y5, Y2, Y9
-	VADDPS       Y7, Y9, Y9
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y5, Y8, Y1
-	VFNMADD231PS Y9, Y8, Y1
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y1, Y8
-	VSUBPS       Y8, Y2, Y8
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y8, Y8
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VFMADD213PS  Y1, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VSUBPS       Y2, Y7, Y7
+	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y8
+	VFMADD231PS  Y0, Y5, Y8
+	VSUBPS       Y8, Y0, Y9
+	VFMADD231PS  Y0, Y5, Y9
+	VADDPS       Y8, Y1, Y0
+	VDIVPS       Y0, Y2, Y5
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VADDPS       Y7, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y4, Y0
-	VORPS        Y0, Y8, Y8
-	VMULPS       Y8, Y6, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y6, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -3602,33 +3462,33 @@ gruForwardAVX2_pairs:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VPSUBD       Y2, Y7, Y2
 	VPSUBD       Y1, Y7, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
+	VFMADD213PS  Y2, Y2, Y8
 	VMULPS       Y1, Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -3647,33 +3507,33 @@ gruForwardAVX2_pairs:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y2, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y2
+	VPSUBD       actconst<>+128(SB), Y7, Y2
 	VPSRAD       $0x01, Y2, Y7
 	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y2, Y8, Y2
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y2, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -3689,33 +3549,33 @@ gruForwardAVX2_pairs:
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y9
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y2, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VMOVUPS      actconst<>+224(SB), Y10
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10
+	VMOVUPS      actconst<>+288(SB), Y11
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11
 	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VMOVUPS      actconst<>+352(SB), Y11
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y7, Y2
+	VPSUBD       actconst<>+128(SB), Y7, Y2
 	VPSRAD       $0x01, Y2, Y7
 	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y9
+	VMOVUPS      actconst<>+416(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSUBD       Y2, Y9, Y2
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y10, Y10
+	VFMADD213PS  Y7, Y7, Y10
 	VMULPS       Y2, Y10, Y10
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y10, Y2, Y1
@@ -3734,33 +3594,33 @@ gruForwardAVX2_pairs:
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
 	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+416(SB), Y9
+	VMOVUPS      actconst<>+448(SB), Y9
 	VMINPS       Y7, Y9, Y7
-	VMULPS       actconst<>+96(SB), Y7, Y9
-	VROUNDPS     $0x00, Y9, Y9
+	VMOVUPS      actconst<>+128(SB), Y9
+	VFMADD231PS  actconst<>+96(SB), Y7, Y9
+	VSUBPS       actconst<>+128(SB), Y9, Y10
 	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
-	VFMADD231PS  actconst<>+160(SB), Y9, Y7
+	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
+	VFMADD231PS  actconst<>+192(SB), Y10, Y7
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+192(SB), Y11
-	VFMADD213PS  actconst<>+224(SB), Y7, Y11
-	VMOVUPS      actconst<>+256(SB), Y12
-	VFMADD213PS  actconst<>+288(SB), Y7, Y12
+	VMOVUPS      actconst<>+224(SB), Y11
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11
+	VMOVUPS      actconst<>+288(SB), Y12
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12
 	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+320(SB), Y12
-	VFMADD213PS  actconst<>+352(SB), Y7, Y12
+	VMOVUPS      actconst<>+352(SB), Y12
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
-	VADDPS       actconst<>+64(SB), Y11, Y11
-	VCVTPS2DQ    Y9, Y7
+	VPSUBD       actconst<>+128(SB), Y9, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
-	VMOVUPS      actconst<>+384(SB), Y10
+	VMOVUPS      actconst<>+416(SB), Y10
 	VPSUBD       Y9, Y10, Y9
 	VPSUBD       Y7, Y10, Y7
 	VPSLLD       $0x17, Y9, Y9
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y9, Y11, Y11
+	VFMADD213PS  Y9, Y9, Y11
 	VMULPS       Y7, Y11, Y11
 	VMOVUPS      actconst<>+64(SB), Y7
 	VBLENDVPS    Y2, Y11, Y7, Y2
@@ -3774,120 +3634,100 @@ gruForwardAVX2_pairs:
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7
 	VMINPS       Y2, Y7, Y7
 	VADDPS       Y7, Y7, Y7
-	VMULPS       actconst<>+96(SB), Y7, Y9
-	VROUNDPS     $0x00, Y9, Y9
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y7, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y9
 	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
-	VFMADD231PS  actconst<>+160(SB), Y9, Y7
-	VMULPS       Y7, Y7, Y11
-	VMOVUPS      actconst<>+192(SB), Y12
-	VFMADD213PS  actconst<>+224(SB), Y7, Y12
-	VMOVUPS      actconst<>+256(SB), Y13
-	VFMADD213PS  actconst<>+288(SB), Y7, Y13
-	VFMADD213PS  Y13, Y11, Y12
-	VMOVUPS      actconst<>+320(SB), Y13
-	VFMADD213PS  actconst<>+352(SB), Y7, Y13
-	VFMADD213PS  Y13, Y11, Y12
-	VFMADD213PS  Y7, Y11, Y12
-	VADDPS       actconst<>+64(SB), Y12, Y12
-	VCVTPS2DQ    Y9, Y7
-	VPSRAD       $0x01, Y7, Y9
-	VPSUBD       Y9, Y7, Y7
-	VMOVUPS      actconst<>+384(SB), Y11
-	VPSUBD       Y9, Y11, Y9
-	VPSUBD       Y7, Y11, Y7
-	VPSLLD       $0x17, Y9, Y9
-	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y9, Y12, Y12
-	VMULPS       Y7, Y12, Y12
-	VADDPS       Y12, Y12, Y7
-	VMOVUPS      actconst<>+64(SB), Y9
-	VADDPS       Y12, Y9, Y11
-	VDIVPS       Y11, Y7, Y13
-	VSUBPS       Y11, Y9, Y14
-	VADDPS       Y12, Y14, Y14
-	VMOVAPS      Y7, Y7
-	VFNMADD231PS Y11, Y13, Y7
-	VFNMADD231PS Y14, Y13, Y7
-	VRCPPS       Y11, Y11
-	VFMADD231PS  Y11, Y7, Y13
-	VSUBPS       Y13, Y9, Y13
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+640(SB), Y9
-	VFMADD213PS  actconst<>+608(SB), Y7, Y9
-	VFMADD213PS  actconst<>+576(SB), Y7, Y9
-	VFMADD213PS  actconst<>+544(SB), Y7, Y9
-	VFMADD213PS  actconst<>+512(SB), Y7, Y9
-	VMULPS       Y2, Y7, Y7
-	VFMADD213PS  Y2, Y7, Y9
-	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
-	VBLENDVPS    Y2, Y9, Y13, Y13
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y7
+	VFMADD231PS  actconst<>+192(SB), Y9, Y7
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      actconst<>+224(SB), Y11
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11
+	VMOVUPS      actconst<>+288(SB), Y12
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VFMADD213PS  Y12, Y9, Y11
+	VMOVUPS      actconst<>+352(SB), Y12
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VFMADD213PS  Y12, Y9, Y11
+	VFMADD213PS  Y7, Y9, Y11
+	VMOVUPS      actconst<>+64(SB), Y7
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y7, Y2
+	VSUBPS       Y2, Y7, Y9
+	VMOVAPS      Y9, Y12
+	VFNMADD231PS Y2, Y11, Y9
+	VSUBPS       Y9, Y12, Y12
+	VFNMADD231PS Y2, Y11, Y12
+	VMOVAPS      Y2, Y13
+	VFMADD231PS  Y2, Y11, Y13
+	VSUBPS       Y13, Y2, Y14
+	VFMADD231PS  Y2, Y11, Y14
+	VADDPS       Y13, Y7, Y2
+	VDIVPS       Y2, Y9, Y11
+	VSUBPS       Y2, Y7, Y7
+	VADDPS       Y13, Y7, Y7
+	VADDPS       Y14, Y7, Y7
+	VFNMADD231PS Y7, Y11, Y12
+	VFNMADD231PS Y2, Y11, Y9
+	VADDPS       Y12, Y9, Y9
+	VRCPPS       Y2, Y2
+	VFMADD231PS  Y2, Y9, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y13, Y13
+	VORPS        Y0, Y11, Y11
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y13, Y0, Y0
-	VFMADD213PS  Y13, Y8, Y0
+	VSUBPS       Y11, Y0, Y0
+	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y2, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y2, Y9
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y2, Y11
-	VFMADD213PS  Y11, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y2, Y11
-	VFMADD213PS  Y11, Y8, Y9
-	VFMADD213PS  Y2, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y2, Y8, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y9, Y9
-	VMULPS       Y2, Y9, Y9
-	VADDPS       Y9, Y9, Y2
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y9, Y7, Y8
-	VDIVPS       Y8, Y2, Y11
-	VSUBPS       Y8, Y7, Y12
-	VADDPS       Y9, Y12, Y12
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y8, Y11, Y2
-	VFNMADD231PS Y12, Y11, Y2
-	VRCPPS       Y8, Y8
-	VFMADD231PS  Y8, Y2, Y11
-	VSUBPS       Y11, Y7, Y11
-	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+640(SB), Y7
-	VFMADD213PS  actconst<>+608(SB), Y2, Y7
-	VFMADD213PS  actconst<>+576(SB), Y2, Y7
-	VFMADD213PS  actconst<>+544(SB), Y2, Y7
-	VFMADD213PS  actconst<>+512(SB), Y2, Y7
-	VMULPS       Y0, Y2, Y2
-	VFMADD213PS  Y0, Y2, Y7
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y7, Y11, Y11
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y2, Y0
+	VSUBPS       Y0, Y2, Y7
+	VMOVAPS      Y7, Y9
+	VFNMADD231PS Y0, Y8, Y7
+	VSUBPS       Y7, Y9, Y9
+	VFNMADD231PS Y0, Y8, Y9
+	VMOVAPS      Y0, Y11
+	VFMADD231PS  Y0, Y8, Y11
+	VSUBPS       Y11, Y0, Y12
+	VFMADD231PS  Y0, Y8, Y12
+	VADDPS       Y11, Y2, Y0
+	VDIVPS       Y0, Y7, Y8
+	VSUBPS       Y0, Y2, Y2
+	VADDPS       Y11, Y2, Y2
+	VADDPS       Y12, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y9
+	VFNMADD231PS Y0, Y8, Y7
+	VADDPS       Y9, Y7, Y7
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y7, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0
-	VORPS        Y0, Y11, Y11
+	VORPS        Y0, Y8, Y8
 	VMOVUPS      32(DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y10, Y0
+	VSUBPS       Y8, Y0, Y0
+	VFMADD213PS  Y8, Y10, Y0
 	VMOVUPS      Y0, 32(CX)
 	ADDQ         $0x40, CX
 	ADDQ         $0x40, DX
@@ -3902,33 +3742,33 @@ gruForwardAVX2_vectors:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VPSUBD       Y2, Y7, Y2
 	VPSUBD       Y1, Y7, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
+	VFMADD213PS  Y2, Y2, Y8
 	VMULPS       Y1, Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -3947,33 +3787,33 @@ gruForwardAVX2_vectors:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y2, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y2
+	VPSUBD       actconst<>+128(SB), Y7, Y2
 	VPSRAD       $0x01, Y2, Y7
 	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y2, Y8, Y2
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y2, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -3987,62 +3827,52 @@ gruForwardAVX2_vectors:
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y2, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y2, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y2, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y2, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y9
-	VPSUBD       Y7, Y9, Y7
-	VPSUBD       Y2, Y9, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y10, Y10
-	VMULPS       Y2, Y10, Y10
-	VADDPS       Y10, Y10, Y2
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y10, Y7, Y9
-	VDIVPS       Y9, Y2, Y11
-	VSUBPS       Y9, Y7, Y12
-	VADDPS       Y10, Y12, Y12
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y9, Y11, Y2
-	VFNMADD231PS Y12, Y11, Y2
-	VRCPPS       Y9, Y9
-	VFMADD231PS  Y9, Y2, Y11
-	VSUBPS       Y11, Y7, Y11
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y7
-	VFMADD213PS  actconst<>+608(SB), Y2, Y7
-	VFMADD213PS  actconst<>+576(SB), Y2, Y7
-	VFMADD213PS  actconst<>+544(SB), Y2, Y7
-	VFMADD213PS  actconst<>+512(SB), Y2, Y7
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y7
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y7, Y11, Y11
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VFMADD213PS  Y2, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y7
+	VMOVAPS      Y7, Y10
+	VFNMADD231PS Y1, Y9, Y7
+	VSUBPS       Y7, Y10, Y10
+	VFNMADD231PS Y1, Y9, Y10
+	VMOVAPS      Y1, Y11
+	VFMADD231PS  Y1, Y9, Y11
+	VSUBPS       Y11, Y1, Y12
+	VFMADD231PS  Y1, Y9, Y12
+	VADDPS       Y11, Y2, Y1
+	VDIVPS       Y1, Y7, Y9
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y11, Y2, Y2
+	VADDPS       Y12, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y10
+	VFNMADD231PS Y1, Y9, Y7
+	VADDPS       Y10, Y7, Y7
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y11, Y11
+	VORPS        Y0, Y9, Y9
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y8, Y0
+	VSUBPS       Y9, Y0, Y0
+	VFMADD213PS  Y9, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -4058,33 +3888,33 @@ gruForwardAVX2_tail:
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y0, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y7, Y7
+	VFMADD213PS  Y1, Y1, Y7
 	VMULPS       Y0, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y7, Y0, Y1
@@ -4104,33 +3934,33 @@ gruForwardAVX2_tail:
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
 	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y0, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y7, Y7
+	VFMADD213PS  Y1, Y1, Y7
 	VMULPS       Y0, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y6, Y7, Y0, Y1
@@ -4144,62 +3974,52 @@ gruForwardAVX2_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
 	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y1, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y1, Y10
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y1, Y10
-	VFMADD213PS  Y10, Y7, Y9
-	VFMADD213PS  Y1, Y7, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y9, Y9
-	VMULPS       Y1, Y9, Y9
-	VADDPS       Y9, Y9, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y9, Y2, Y7
-	VDIVPS       Y7, Y1, Y10
-	VSUBPS       Y7, Y2, Y11
-	VADDPS       Y9, Y11, Y11
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y7, Y10, Y1
-	VFNMADD231PS Y11, Y10, Y1
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y1, Y10
-	VSUBPS       Y10, Y2, Y10
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y10, Y10
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VFMADD213PS  Y9, Y2, Y7
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VFMADD213PS  Y9, Y2, Y7
+	VFMADD213PS  Y1, Y2, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y9
+	VFNMADD231PS Y0, Y7, Y2
+	VSUBPS       Y2, Y9, Y9
+	VFNMADD231PS Y0, Y7, Y9
+	VMOVAPS      Y0, Y10
+	VFMADD231PS  Y0, Y7, Y10
+	VSUBPS       Y10, Y0, Y11
+	VFMADD231PS  Y0, Y7, Y11
+	VADDPS       Y10, Y1, Y0
+	VDIVPS       Y0, Y2, Y7
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VADDPS       Y11, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y9
+	VFNMADD231PS Y0, Y7, Y2
+	VADDPS       Y9, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y7
 	VANDPS       actconst<>+32(SB), Y5, Y0
-	VORPS        Y0, Y10, Y10
+	VORPS        Y0, Y7, Y7
 	VMOVSS       (DX), X4
-	VSUBPS       Y10, Y4, Y0
-	VFMADD213PS  Y10, Y8, Y0
+	VSUBPS       Y7, Y4, Y0
+	VFMADD213PS  Y7, Y8, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -4236,33 +4056,33 @@ lstmForwardCacheAVX2_pairs:
 	JB           lstmForwardCacheAVX2_vectors
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VPSUBD       Y2, Y5, Y2
 	VPSUBD       Y1, Y5, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y6
+	VFMADD213PS  Y2, Y2, Y6
 	VMULPS       Y1, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -4278,90 +4098,80 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y5, (SI)
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y6
-	VROUNDPS     $0x00, Y6, Y6
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
-	VFMADD231PS  actconst<>+160(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y6, Y2
-	VPSRAD       $0x01, Y2, Y6
-	VPSUBD       Y6, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y6, Y7, Y6
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y6, Y6
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y6, Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y8, Y8, Y2
-	VMOVUPS      actconst<>+64(SB), Y6
-	VADDPS       Y8, Y6, Y7
-	VDIVPS       Y7, Y2, Y9
-	VSUBPS       Y7, Y6, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y7, Y9, Y2
-	VFNMADD231PS Y10, Y9, Y2
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y2, Y9
-	VSUBPS       Y9, Y6, Y9
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y6
-	VFMADD213PS  actconst<>+608(SB), Y2, Y6
-	VFMADD213PS  actconst<>+576(SB), Y2, Y6
-	VFMADD213PS  actconst<>+544(SB), Y2, Y6
-	VFMADD213PS  actconst<>+512(SB), Y2, Y6
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y6
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y6, Y9, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y9, Y9
-	VMOVUPS      Y9, (SI)(AX*2)
-	VMULPS       Y9, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
-	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y6
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VSUBPS       Y6, Y8, Y8
+	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y7, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y7, Y10
+	VADDPS       Y9, Y2, Y1
+	VDIVPS       Y1, Y6, Y7
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VADDPS       Y8, Y6, Y6
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y6, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMOVUPS      Y7, (SI)(AX*2)
+	VMULPS       Y7, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -4380,33 +4190,33 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(DI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -4422,33 +4232,33 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y6, (SI)(DI*1)
 	VMOVUPS      32(BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y5, Y2
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VPSUBD       Y5, Y7, Y5
 	VPSUBD       Y2, Y7, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y8, Y8
+	VFMADD213PS  Y5, Y5, Y8
 	VMULPS       Y2, Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y8, Y2, Y0
@@ -4464,90 +4274,80 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y7, 32(SI)
 	VMOVUPS      32(BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5
 	VMINPS       Y2, Y5, Y5
 	VADDPS       Y5, Y5, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y8
-	VROUNDPS     $0x00, Y8, Y8
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y5, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y8
 	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y8, Y5
-	VFMADD231PS  actconst<>+160(SB), Y8, Y5
-	VMULPS       Y5, Y5, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y5, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y5, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y8, Y5
-	VPSRAD       $0x01, Y5, Y8
-	VPSUBD       Y8, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y9
-	VPSUBD       Y8, Y9, Y8
-	VPSUBD       Y5, Y9, Y5
-	VPSLLD       $0x17, Y8, Y8
-	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y8, Y10, Y10
-	VMULPS       Y5, Y10, Y10
-	VADDPS       Y10, Y10, Y5
-	VMOVUPS      actconst<>+64(SB), Y8
-	VADDPS       Y10, Y8, Y9
-	VDIVPS       Y9, Y5, Y11
-	VSUBPS       Y9, Y8, Y12
-	VADDPS       Y10, Y12, Y12
-	VMOVAPS      Y5, Y5
-	VFNMADD231PS Y9, Y11, Y5
-	VFNMADD231PS Y12, Y11, Y5
-	VRCPPS       Y9, Y9
-	VFMADD231PS  Y9, Y5, Y11
-	VSUBPS       Y11, Y8, Y11
-	VMULPS       Y2, Y2, Y5
-	VMOVUPS      actconst<>+640(SB), Y8
-	VFMADD213PS  actconst<>+608(SB), Y5, Y8
-	VFMADD213PS  actconst<>+576(SB), Y5, Y8
-	VFMADD213PS  actconst<>+544(SB), Y5, Y8
-	VFMADD213PS  actconst<>+512(SB), Y5, Y8
-	VMULPS       Y2, Y5, Y5
-	VFMADD213PS  Y2, Y5, Y8
-	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
-	VBLENDVPS    Y2, Y8, Y11, Y11
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y11, Y11
-	VMOVUPS      Y11, 32(SI)(AX*2)
-	VMULPS       Y11, Y7, Y0
-	VMOVUPS      32(BX)(AX*1), Y2
-	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
-	VMINPS       Y5, Y7, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y7
-	VROUNDPS     $0x00, Y7, Y7
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
-	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y5, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y5
+	VMOVUPS      actconst<>+64(SB), Y5
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y5, Y2
+	VSUBPS       Y2, Y5, Y8
+	VMOVAPS      Y8, Y10
+	VFNMADD231PS Y2, Y9, Y8
+	VSUBPS       Y8, Y10, Y10
+	VFNMADD231PS Y2, Y9, Y10
+	VMOVAPS      Y2, Y11
+	VFMADD231PS  Y2, Y9, Y11
+	VSUBPS       Y11, Y2, Y12
+	VFMADD231PS  Y2, Y9, Y12
+	VADDPS       Y11, Y5, Y2
+	VDIVPS       Y2, Y8, Y9
+	VSUBPS       Y2, Y5, Y5
+	VADDPS       Y11, Y5, Y5
+	VADDPS       Y12, Y5, Y5
+	VFNMADD231PS Y5, Y9, Y10
+	VFNMADD231PS Y2, Y9, Y8
+	VADDPS       Y10, Y8, Y8
+	VRCPPS       Y2, Y2
+	VFMADD231PS  Y2, Y8, Y9
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y9, Y9
+	VMOVUPS      Y9, 32(SI)(AX*2)
+	VMULPS       Y9, Y7, Y0
+	VMOVUPS      32(BX)(AX*1), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y5
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y5, Y7, Y5
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y5, Y5
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMULPS       Y5, Y5, Y8
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VPSUBD       actconst<>+128(SB), Y7, Y5
 	VPSRAD       $0x01, Y5, Y7
 	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y5, Y8, Y5
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y5, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y2, Y9, Y5, Y2
@@ -4566,33 +4366,33 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y2, 32(DX)
 	VMOVUPS      32(BX)(DI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y5, Y7, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
 	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
-	VFMADD231PS  actconst<>+160(SB), Y7, Y5
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y5, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y5
+	VPSUBD       actconst<>+128(SB), Y7, Y5
 	VPSRAD       $0x01, Y5, Y7
 	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y5, Y8, Y5
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y5, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y0, Y9, Y5, Y0
@@ -4607,116 +4407,96 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD231PS  Y5, Y0, Y8
 	VMOVUPS      Y8, 32(SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5
 	VMINPS       Y0, Y5, Y5
 	VADDPS       Y5, Y5, Y5
-	VMULPS       actconst<>+96(SB), Y5, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y5, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y7
 	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y5
-	VFMADD231PS  actconst<>+160(SB), Y7, Y5
-	VMULPS       Y5, Y5, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y5, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y5, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y5, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y7, Y5
-	VPSRAD       $0x01, Y5, Y7
-	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+384(SB), Y9
-	VPSUBD       Y7, Y9, Y7
-	VPSUBD       Y5, Y9, Y5
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y5, Y5
-	VMULPS       Y7, Y10, Y10
-	VMULPS       Y5, Y10, Y10
-	VADDPS       Y10, Y10, Y5
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y10, Y7, Y9
-	VDIVPS       Y9, Y5, Y11
-	VSUBPS       Y9, Y7, Y12
-	VADDPS       Y10, Y12, Y12
-	VMOVAPS      Y5, Y5
-	VFNMADD231PS Y9, Y11, Y5
-	VFNMADD231PS Y12, Y11, Y5
-	VRCPPS       Y9, Y9
-	VFMADD231PS  Y9, Y5, Y11
-	VSUBPS       Y11, Y7, Y11
-	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+640(SB), Y7
-	VFMADD213PS  actconst<>+608(SB), Y5, Y7
-	VFMADD213PS  actconst<>+576(SB), Y5, Y7
-	VFMADD213PS  actconst<>+544(SB), Y5, Y7
-	VFMADD213PS  actconst<>+512(SB), Y5, Y7
-	VMULPS       Y0, Y5, Y5
-	VFMADD213PS  Y0, Y5, Y7
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y7, Y11, Y11
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y5
+	VFMADD231PS  actconst<>+192(SB), Y7, Y5
+	VMULPS       Y5, Y5, Y7
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VFMADD213PS  Y5, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y5
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y5, Y0
+	VSUBPS       Y0, Y5, Y7
+	VMOVAPS      Y7, Y10
+	VFNMADD231PS Y0, Y9, Y7
+	VSUBPS       Y7, Y10, Y10
+	VFNMADD231PS Y0, Y9, Y10
+	VMOVAPS      Y0, Y11
+	VFMADD231PS  Y0, Y9, Y11
+	VSUBPS       Y11, Y0, Y12
+	VFMADD231PS  Y0, Y9, Y12
+	VADDPS       Y11, Y5, Y0
+	VDIVPS       Y0, Y7, Y9
+	VSUBPS       Y0, Y5, Y5
+	VADDPS       Y11, Y5, Y5
+	VADDPS       Y12, Y5, Y5
+	VFNMADD231PS Y5, Y9, Y10
+	VFNMADD231PS Y0, Y9, Y7
+	VADDPS       Y10, Y7, Y7
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0
-	VORPS        Y0, Y11, Y11
-	VMULPS       Y11, Y6, Y0
+	VORPS        Y0, Y9, Y9
+	VMULPS       Y9, Y6, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y1
-	VFMADD231PS  actconst<>+160(SB), Y5, Y1
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
-	VFMADD213PS  Y9, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
-	VFMADD213PS  Y9, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y1
-	VPSRAD       $0x01, Y1, Y5
-	VPSUBD       Y5, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y1, Y6, Y1
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y5, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y7, Y7, Y1
-	VMOVUPS      actconst<>+64(SB), Y5
-	VADDPS       Y7, Y5, Y6
-	VDIVPS       Y6, Y1, Y9
-	VSUBPS       Y6, Y5, Y10
-	VADDPS       Y7, Y10, Y10
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y6, Y9, Y1
-	VFNMADD231PS Y10, Y9, Y1
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y1, Y9
-	VSUBPS       Y9, Y5, Y9
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y5
-	VFMADD213PS  actconst<>+608(SB), Y1, Y5
-	VFMADD213PS  actconst<>+576(SB), Y1, Y5
-	VFMADD213PS  actconst<>+544(SB), Y1, Y5
-	VFMADD213PS  actconst<>+512(SB), Y1, Y5
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y5
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y5, Y9, Y9
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y5
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS Y0, Y6, Y5
+	VSUBPS       Y5, Y7, Y7
+	VFNMADD231PS Y0, Y6, Y7
+	VMOVAPS      Y0, Y9
+	VFMADD231PS  Y0, Y6, Y9
+	VSUBPS       Y9, Y0, Y10
+	VFMADD231PS  Y0, Y6, Y10
+	VADDPS       Y9, Y1, Y0
+	VDIVPS       Y0, Y5, Y6
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y6, Y7
+	VFNMADD231PS Y0, Y6, Y5
+	VADDPS       Y7, Y5, Y5
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y5, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y8, Y0
+	VORPS        Y0, Y6, Y6
+	VMULPS       Y6, Y8, Y0
 	VMOVUPS      Y0, 32(CX)
 	ADDQ         $0x40, CX
 	ADDQ         $0x40, DX
@@ -4730,33 +4510,33 @@ lstmForwardCacheAVX2_vectors:
 	JB           lstmForwardCacheAVX2_tail
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VPSUBD       Y2, Y5, Y2
 	VPSUBD       Y1, Y5, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y6
+	VFMADD213PS  Y2, Y2, Y6
 	VMULPS       Y1, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -4772,90 +4552,80 @@ lstmForwardCacheAVX2_vectors:
 	VMOVUPS      Y5, (SI)
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y6
-	VROUNDPS     $0x00, Y6, Y6
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y6, Y2
-	VFMADD231PS  actconst<>+160(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y6, Y2
-	VPSRAD       $0x01, Y2, Y6
-	VPSUBD       Y6, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y6, Y7, Y6
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y6, Y6
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y6, Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y8, Y8, Y2
-	VMOVUPS      actconst<>+64(SB), Y6
-	VADDPS       Y8, Y6, Y7
-	VDIVPS       Y7, Y2, Y9
-	VSUBPS       Y7, Y6, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y7, Y9, Y2
-	VFNMADD231PS Y10, Y9, Y2
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y2, Y9
-	VSUBPS       Y9, Y6, Y9
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y6
-	VFMADD213PS  actconst<>+608(SB), Y2, Y6
-	VFMADD213PS  actconst<>+576(SB), Y2, Y6
-	VFMADD213PS  actconst<>+544(SB), Y2, Y6
-	VFMADD213PS  actconst<>+512(SB), Y2, Y6
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y6
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y6, Y9, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y9, Y9
-	VMOVUPS      Y9, (SI)(AX*2)
-	VMULPS       Y9, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
-	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y6
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VSUBPS       Y6, Y8, Y8
+	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y7, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y7, Y10
+	VADDPS       Y9, Y2, Y1
+	VDIVPS       Y1, Y6, Y7
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y8
+	VFNMADD231PS Y1, Y7, Y6
+	VADDPS       Y8, Y6, Y6
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y6, Y7
+	VANDPS       actconst<>+32(SB), Y0, Y0
+	VORPS        Y0, Y7, Y7
+	VMOVUPS      Y7, (SI)(AX*2)
+	VMULPS       Y7, Y5, Y0
+	VMOVUPS      (BX)(AX*1), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y2
+	VMOVUPS      actconst<>+448(SB), Y5
+	VMINPS       Y2, Y5, Y2
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMULPS       Y2, Y2, Y6
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y2, Y6, Y7
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -4874,33 +4644,33 @@ lstmForwardCacheAVX2_vectors:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(DI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y6
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y2
+	VPSUBD       actconst<>+128(SB), Y5, Y2
 	VPSRAD       $0x01, Y2, Y5
 	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y5, Y6, Y5
 	VPSUBD       Y2, Y6, Y2
 	VPSLLD       $0x17, Y5, Y5
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y7, Y7
+	VFMADD213PS  Y5, Y5, Y7
 	VMULPS       Y2, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -4915,60 +4685,50 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      Y6, (SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y2, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y5
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y2
-	VFMADD231PS  actconst<>+160(SB), Y5, Y2
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y2, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y2, Y9
-	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y5, Y7, Y5
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y5, Y8, Y8
-	VMULPS       Y2, Y8, Y8
-	VADDPS       Y8, Y8, Y2
-	VMOVUPS      actconst<>+64(SB), Y5
-	VADDPS       Y8, Y5, Y7
-	VDIVPS       Y7, Y2, Y9
-	VSUBPS       Y7, Y5, Y10
-	VADDPS       Y8, Y10, Y10
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y7, Y9, Y2
-	VFNMADD231PS Y10, Y9, Y2
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y2, Y9
-	VSUBPS       Y9, Y5, Y9
-	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+640(SB), Y5
-	VFMADD213PS  actconst<>+608(SB), Y2, Y5
-	VFMADD213PS  actconst<>+576(SB), Y2, Y5
-	VFMADD213PS  actconst<>+544(SB), Y2, Y5
-	VFMADD213PS  actconst<>+512(SB), Y2, Y5
-	VMULPS       Y0, Y2, Y2
-	VFMADD213PS  Y0, Y2, Y5
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y5, Y9, Y9
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y2
+	VFMADD231PS  actconst<>+192(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  Y8, Y5, Y7
+	VFMADD213PS  Y2, Y5, Y7
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y2, Y0
+	VSUBPS       Y0, Y2, Y5
+	VMOVAPS      Y5, Y8
+	VFNMADD231PS Y0, Y7, Y5
+	VSUBPS       Y5, Y8, Y8
+	VFNMADD231PS Y0, Y7, Y8
+	VMOVAPS      Y0, Y9
+	VFMADD231PS  Y0, Y7, Y9
+	VSUBPS       Y9, Y0, Y10
+	VFMADD231PS  Y0, Y7, Y10
+	VADDPS       Y9, Y2, Y0
+	VDIVPS       Y0, Y5, Y7
+	VSUBPS       Y0, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y8
+	VFNMADD231PS Y0, Y7, Y5
+	VADDPS       Y8, Y5, Y5
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y5, Y7
 	VANDPS       actconst<>+32(SB), Y1, Y0
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -4982,33 +4742,33 @@ lstmForwardCacheAVX2_tail:
 	JZ           lstmForwardCacheAVX2_next
 	VMOVSS       (BX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y0, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y5, Y5
+	VFMADD213PS  Y1, Y1, Y5
 	VMULPS       Y0, Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -5024,90 +4784,80 @@ lstmForwardCacheAVX2_tail:
 	VMOVSS       X6, (SI)
 	VMOVSS       (BX)(AX*2), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VFMADD213PS  Y1, Y5, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y7, Y7, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y7, Y2, Y5
-	VDIVPS       Y5, Y1, Y8
-	VSUBPS       Y5, Y2, Y9
-	VADDPS       Y7, Y9, Y9
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y5, Y8, Y1
-	VFNMADD231PS Y9, Y8, Y1
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y1, Y8
-	VSUBPS       Y8, Y2, Y8
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y8, Y8
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VFMADD213PS  Y1, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VSUBPS       Y2, Y7, Y7
+	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y8
+	VFMADD231PS  Y0, Y5, Y8
+	VSUBPS       Y8, Y0, Y9
+	VFMADD231PS  Y0, Y5, Y9
+	VADDPS       Y8, Y1, Y0
+	VDIVPS       Y0, Y2, Y5
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VADDPS       Y7, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y3, Y0
-	VORPS        Y0, Y8, Y8
-	VMOVSS       X8, (SI)(AX*2)
-	VMULPS       Y8, Y6, Y0
+	VORPS        Y0, Y5, Y5
+	VMOVSS       X5, (SI)(AX*2)
+	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VPSUBD       Y2, Y5, Y2
 	VPSUBD       Y1, Y5, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y6
+	VFMADD213PS  Y2, Y2, Y6
 	VMULPS       Y1, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y3, Y6, Y1, Y2
@@ -5126,33 +4876,33 @@ lstmForwardCacheAVX2_tail:
 	VMOVSS       X4, (DX)
 	VMOVSS       (BX)(DI*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y0, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y5, Y5
+	VFMADD213PS  Y1, Y1, Y5
 	VMULPS       Y0, Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -5167,60 +4917,50 @@ lstmForwardCacheAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       X6, (SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y1, Y8
-	VFMADD213PS  Y8, Y5, Y7
-	VFMADD213PS  Y1, Y5, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y7
-	VMULPS       Y1, Y7, Y7
-	VADDPS       Y7, Y7, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y7, Y2, Y5
-	VDIVPS       Y5, Y1, Y8
-	VSUBPS       Y5, Y2, Y9
-	VADDPS       Y7, Y9, Y9
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y5, Y8, Y1
-	VFNMADD231PS Y9, Y8, Y1
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y1, Y8
-	VSUBPS       Y8, Y2, Y8
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y8, Y8
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  Y7, Y2, Y5
+	VFMADD213PS  Y1, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VSUBPS       Y2, Y7, Y7
+	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y8
+	VFMADD231PS  Y0, Y5, Y8
+	VSUBPS       Y8, Y0, Y9
+	VFMADD231PS  Y0, Y5, Y9
+	VADDPS       Y8, Y1, Y0
+	VDIVPS       Y0, Y2, Y5
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y7
+	VFNMADD231PS Y0, Y5, Y2
+	VADDPS       Y7, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y4, Y0
-	VORPS        Y0, Y8, Y8
-	VMULPS       Y8, Y6, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y6, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -5259,33 +4999,33 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VPSUBD       Y2, Y7, Y2
 	VPSUBD       Y1, Y7, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
+	VFMADD213PS  Y2, Y2, Y8
 	VMULPS       Y1, Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -5306,33 +5046,33 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y2, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y2
+	VPSUBD       actconst<>+128(SB), Y7, Y2
 	VPSRAD       $0x01, Y2, Y7
 	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y2, Y8, Y2
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y2, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -5349,33 +5089,33 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y9
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y2, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y2, Y11
+	VMOVUPS      actconst<>+224(SB), Y10
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10
+	VMOVUPS      actconst<>+288(SB), Y11
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11
 	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y2, Y11
+	VMOVUPS      actconst<>+352(SB), Y11
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y7, Y2
+	VPSUBD       actconst<>+128(SB), Y7, Y2
 	VPSRAD       $0x01, Y2, Y7
 	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y9
+	VMOVUPS      actconst<>+416(SB), Y9
 	VPSUBD       Y7, Y9, Y7
 	VPSUBD       Y2, Y9, Y2
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y10, Y10
+	VFMADD213PS  Y7, Y7, Y10
 	VMULPS       Y2, Y10, Y10
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y10, Y2, Y1
@@ -5396,33 +5136,33 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
 	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+416(SB), Y9
+	VMOVUPS      actconst<>+448(SB), Y9
 	VMINPS       Y7, Y9, Y7
-	VMULPS       actconst<>+96(SB), Y7, Y9
-	VROUNDPS     $0x00, Y9, Y9
+	VMOVUPS      actconst<>+128(SB), Y9
+	VFMADD231PS  actconst<>+96(SB), Y7, Y9
+	VSUBPS       actconst<>+128(SB), Y9, Y10
 	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
-	VFMADD231PS  actconst<>+160(SB), Y9, Y7
+	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
+	VFMADD231PS  actconst<>+192(SB), Y10, Y7
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+192(SB), Y11
-	VFMADD213PS  actconst<>+224(SB), Y7, Y11
-	VMOVUPS      actconst<>+256(SB), Y12
-	VFMADD213PS  actconst<>+288(SB), Y7, Y12
+	VMOVUPS      actconst<>+224(SB), Y11
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11
+	VMOVUPS      actconst<>+288(SB), Y12
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12
 	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+320(SB), Y12
-	VFMADD213PS  actconst<>+352(SB), Y7, Y12
+	VMOVUPS      actconst<>+352(SB), Y12
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
-	VADDPS       actconst<>+64(SB), Y11, Y11
-	VCVTPS2DQ    Y9, Y7
+	VPSUBD       actconst<>+128(SB), Y9, Y7
 	VPSRAD       $0x01, Y7, Y9
 	VPSUBD       Y9, Y7, Y7
-	VMOVUPS      actconst<>+384(SB), Y10
+	VMOVUPS      actconst<>+416(SB), Y10
 	VPSUBD       Y9, Y10, Y9
 	VPSUBD       Y7, Y10, Y7
 	VPSLLD       $0x17, Y9, Y9
 	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y9, Y11, Y11
+	VFMADD213PS  Y9, Y9, Y11
 	VMULPS       Y7, Y11, Y11
 	VMOVUPS      actconst<>+64(SB), Y7
 	VBLENDVPS    Y2, Y11, Y7, Y2
@@ -5437,122 +5177,102 @@ gruForwardCacheAVX2_pairs:
 	VFMADD231PS  Y7, Y2, Y10
 	VMOVUPS      Y10, 32(DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7
 	VMINPS       Y2, Y7, Y7
 	VADDPS       Y7, Y7, Y7
-	VMULPS       actconst<>+96(SB), Y7, Y9
-	VROUNDPS     $0x00, Y9, Y9
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y7, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y9
 	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+128(SB), Y9, Y7
-	VFMADD231PS  actconst<>+160(SB), Y9, Y7
-	VMULPS       Y7, Y7, Y11
-	VMOVUPS      actconst<>+192(SB), Y12
-	VFMADD213PS  actconst<>+224(SB), Y7, Y12
-	VMOVUPS      actconst<>+256(SB), Y13
-	VFMADD213PS  actconst<>+288(SB), Y7, Y13
-	VFMADD213PS  Y13, Y11, Y12
-	VMOVUPS      actconst<>+320(SB), Y13
-	VFMADD213PS  actconst<>+352(SB), Y7, Y13
-	VFMADD213PS  Y13, Y11, Y12
-	VFMADD213PS  Y7, Y11, Y12
-	VADDPS       actconst<>+64(SB), Y12, Y12
-	VCVTPS2DQ    Y9, Y7
-	VPSRAD       $0x01, Y7, Y9
-	VPSUBD       Y9, Y7, Y7
-	VMOVUPS      actconst<>+384(SB), Y11
-	VPSUBD       Y9, Y11, Y9
-	VPSUBD       Y7, Y11, Y7
-	VPSLLD       $0x17, Y9, Y9
-	VPSLLD       $0x17, Y7, Y7
-	VMULPS       Y9, Y12, Y12
-	VMULPS       Y7, Y12, Y12
-	VADDPS       Y12, Y12, Y7
-	VMOVUPS      actconst<>+64(SB), Y9
-	VADDPS       Y12, Y9, Y11
-	VDIVPS       Y11, Y7, Y13
-	VSUBPS       Y11, Y9, Y14
-	VADDPS       Y12, Y14, Y14
-	VMOVAPS      Y7, Y7
-	VFNMADD231PS Y11, Y13, Y7
-	VFNMADD231PS Y14, Y13, Y7
-	VRCPPS       Y11, Y11
-	VFMADD231PS  Y11, Y7, Y13
-	VSUBPS       Y13, Y9, Y13
-	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+640(SB), Y9
-	VFMADD213PS  actconst<>+608(SB), Y7, Y9
-	VFMADD213PS  actconst<>+576(SB), Y7, Y9
-	VFMADD213PS  actconst<>+544(SB), Y7, Y9
-	VFMADD213PS  actconst<>+512(SB), Y7, Y9
-	VMULPS       Y2, Y7, Y7
-	VFMADD213PS  Y2, Y7, Y9
-	VCMPPS       $0x01, actconst<>+480(SB), Y2, Y2
-	VBLENDVPS    Y2, Y9, Y13, Y13
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y7
+	VFMADD231PS  actconst<>+192(SB), Y9, Y7
+	VMULPS       Y7, Y7, Y9
+	VMOVUPS      actconst<>+224(SB), Y11
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11
+	VMOVUPS      actconst<>+288(SB), Y12
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VFMADD213PS  Y12, Y9, Y11
+	VMOVUPS      actconst<>+352(SB), Y12
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VFMADD213PS  Y12, Y9, Y11
+	VFMADD213PS  Y7, Y9, Y11
+	VMOVUPS      actconst<>+64(SB), Y7
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y7, Y2
+	VSUBPS       Y2, Y7, Y9
+	VMOVAPS      Y9, Y12
+	VFNMADD231PS Y2, Y11, Y9
+	VSUBPS       Y9, Y12, Y12
+	VFNMADD231PS Y2, Y11, Y12
+	VMOVAPS      Y2, Y13
+	VFMADD231PS  Y2, Y11, Y13
+	VSUBPS       Y13, Y2, Y14
+	VFMADD231PS  Y2, Y11, Y14
+	VADDPS       Y13, Y7, Y2
+	VDIVPS       Y2, Y9, Y11
+	VSUBPS       Y2, Y7, Y7
+	VADDPS       Y13, Y7, Y7
+	VADDPS       Y14, Y7, Y7
+	VFNMADD231PS Y7, Y11, Y12
+	VFNMADD231PS Y2, Y11, Y9
+	VADDPS       Y12, Y9, Y9
+	VRCPPS       Y2, Y2
+	VFMADD231PS  Y2, Y9, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y13, Y13
-	VMOVUPS      Y13, (DI)(AX*2)
+	VORPS        Y0, Y11, Y11
+	VMOVUPS      Y11, (DI)(AX*2)
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y13, Y0, Y0
-	VFMADD213PS  Y13, Y8, Y0
+	VSUBPS       Y11, Y0, Y0
+	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y2, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y2, Y9
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y2, Y11
-	VFMADD213PS  Y11, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y2, Y11
-	VFMADD213PS  Y11, Y8, Y9
-	VFMADD213PS  Y2, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y2, Y8, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y9, Y9
-	VMULPS       Y2, Y9, Y9
-	VADDPS       Y9, Y9, Y2
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y9, Y7, Y8
-	VDIVPS       Y8, Y2, Y11
-	VSUBPS       Y8, Y7, Y12
-	VADDPS       Y9, Y12, Y12
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y8, Y11, Y2
-	VFNMADD231PS Y12, Y11, Y2
-	VRCPPS       Y8, Y8
-	VFMADD231PS  Y8, Y2, Y11
-	VSUBPS       Y11, Y7, Y11
-	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+640(SB), Y7
-	VFMADD213PS  actconst<>+608(SB), Y2, Y7
-	VFMADD213PS  actconst<>+576(SB), Y2, Y7
-	VFMADD213PS  actconst<>+544(SB), Y2, Y7
-	VFMADD213PS  actconst<>+512(SB), Y2, Y7
-	VMULPS       Y0, Y2, Y2
-	VFMADD213PS  Y0, Y2, Y7
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y7, Y11, Y11
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VFMADD213PS  Y9, Y7, Y8
+	VFMADD213PS  Y2, Y7, Y8
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y2, Y0
+	VSUBPS       Y0, Y2, Y7
+	VMOVAPS      Y7, Y9
+	VFNMADD231PS Y0, Y8, Y7
+	VSUBPS       Y7, Y9, Y9
+	VFNMADD231PS Y0, Y8, Y9
+	VMOVAPS      Y0, Y11
+	VFMADD231PS  Y0, Y8, Y11
+	VSUBPS       Y11, Y0, Y12
+	VFMADD231PS  Y0, Y8, Y12
+	VADDPS       Y11, Y2, Y0
+	VDIVPS       Y0, Y7, Y8
+	VSUBPS       Y0, Y2, Y2
+	VADDPS       Y11, Y2, Y2
+	VADDPS       Y12, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y9
+	VFNMADD231PS Y0, Y8, Y7
+	VADDPS       Y9, Y7, Y7
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y7, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0
-	VORPS        Y0, Y11, Y11
-	VMOVUPS      Y11, 32(DI)(AX*2)
+	VORPS        Y0, Y8, Y8
+	VMOVUPS      Y8, 32(DI)(AX*2)
 	VMOVUPS      32(DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y10, Y0
+	VSUBPS       Y8, Y0, Y0
+	VFMADD213PS  Y8, Y10, Y0
 	VMOVUPS      Y0, 32(CX)
 	ADDQ         $0x40, CX
 	ADDQ         $0x40, DX
@@ -5568,33 +5288,33 @@ gruForwardCacheAVX2_vectors:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y8
-	VFMADD213PS  actconst<>+224(SB), Y1, Y8
-	VMOVUPS      actconst<>+256(SB), Y9
-	VFMADD213PS  actconst<>+288(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+320(SB), Y9
-	VFMADD213PS  actconst<>+352(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VADDPS       actconst<>+64(SB), Y8, Y8
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VPSUBD       Y2, Y7, Y2
 	VPSUBD       Y1, Y7, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y8, Y8
+	VFMADD213PS  Y2, Y2, Y8
 	VMULPS       Y1, Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -5615,33 +5335,33 @@ gruForwardCacheAVX2_vectors:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y2, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y7, Y2
+	VPSUBD       actconst<>+128(SB), Y7, Y2
 	VPSRAD       $0x01, Y2, Y7
 	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y8
+	VMOVUPS      actconst<>+416(SB), Y8
 	VPSUBD       Y7, Y8, Y7
 	VPSUBD       Y2, Y8, Y2
 	VPSLLD       $0x17, Y7, Y7
 	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y9, Y9
+	VFMADD213PS  Y7, Y7, Y9
 	VMULPS       Y2, Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -5656,63 +5376,53 @@ gruForwardCacheAVX2_vectors:
 	VFMADD231PS  Y2, Y1, Y8
 	VMOVUPS      Y8, (DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y7
-	VROUNDPS     $0x00, Y7, Y7
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y7, Y2
-	VFMADD231PS  actconst<>+160(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+192(SB), Y10
-	VFMADD213PS  actconst<>+224(SB), Y2, Y10
-	VMOVUPS      actconst<>+256(SB), Y11
-	VFMADD213PS  actconst<>+288(SB), Y2, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+320(SB), Y11
-	VFMADD213PS  actconst<>+352(SB), Y2, Y11
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y2, Y9, Y10
-	VADDPS       actconst<>+64(SB), Y10, Y10
-	VCVTPS2DQ    Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y9
-	VPSUBD       Y7, Y9, Y7
-	VPSUBD       Y2, Y9, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y7, Y10, Y10
-	VMULPS       Y2, Y10, Y10
-	VADDPS       Y10, Y10, Y2
-	VMOVUPS      actconst<>+64(SB), Y7
-	VADDPS       Y10, Y7, Y9
-	VDIVPS       Y9, Y2, Y11
-	VSUBPS       Y9, Y7, Y12
-	VADDPS       Y10, Y12, Y12
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y9, Y11, Y2
-	VFNMADD231PS Y12, Y11, Y2
-	VRCPPS       Y9, Y9
-	VFMADD231PS  Y9, Y2, Y11
-	VSUBPS       Y11, Y7, Y11
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y7
-	VFMADD213PS  actconst<>+608(SB), Y2, Y7
-	VFMADD213PS  actconst<>+576(SB), Y2, Y7
-	VFMADD213PS  actconst<>+544(SB), Y2, Y7
-	VFMADD213PS  actconst<>+512(SB), Y2, Y7
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y7
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y7, Y11, Y11
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMULPS       Y2, Y2, Y7
+	VMOVUPS      actconst<>+224(SB), Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VMOVUPS      actconst<>+288(SB), Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+352(SB), Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VFMADD213PS  Y10, Y7, Y9
+	VFMADD213PS  Y2, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y7
+	VMOVAPS      Y7, Y10
+	VFNMADD231PS Y1, Y9, Y7
+	VSUBPS       Y7, Y10, Y10
+	VFNMADD231PS Y1, Y9, Y10
+	VMOVAPS      Y1, Y11
+	VFMADD231PS  Y1, Y9, Y11
+	VSUBPS       Y11, Y1, Y12
+	VFMADD231PS  Y1, Y9, Y12
+	VADDPS       Y11, Y2, Y1
+	VDIVPS       Y1, Y7, Y9
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y11, Y2, Y2
+	VADDPS       Y12, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y10
+	VFNMADD231PS Y1, Y9, Y7
+	VADDPS       Y10, Y7, Y7
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y11, Y11
-	VMOVUPS      Y11, (DI)(AX*2)
+	VORPS        Y0, Y9, Y9
+	VMOVUPS      Y9, (DI)(AX*2)
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y8, Y0
+	VSUBPS       Y9, Y0, Y0
+	VFMADD213PS  Y9, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -5729,33 +5439,33 @@ gruForwardCacheAVX2_tail:
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y0, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y7, Y7
+	VFMADD213PS  Y1, Y1, Y7
 	VMULPS       Y0, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y7, Y0, Y1
@@ -5777,33 +5487,33 @@ gruForwardCacheAVX2_tail:
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
 	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y0, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y7, Y7
+	VFMADD213PS  Y1, Y1, Y7
 	VMULPS       Y0, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y6, Y7, Y0, Y1
@@ -5818,63 +5528,53 @@ gruForwardCacheAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y8
 	VMOVSS       X8, (DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+192(SB), Y9
-	VFMADD213PS  actconst<>+224(SB), Y1, Y9
-	VMOVUPS      actconst<>+256(SB), Y10
-	VFMADD213PS  actconst<>+288(SB), Y1, Y10
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+320(SB), Y10
-	VFMADD213PS  actconst<>+352(SB), Y1, Y10
-	VFMADD213PS  Y10, Y7, Y9
-	VFMADD213PS  Y1, Y7, Y9
-	VADDPS       actconst<>+64(SB), Y9, Y9
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y9, Y9
-	VMULPS       Y1, Y9, Y9
-	VADDPS       Y9, Y9, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y9, Y2, Y7
-	VDIVPS       Y7, Y1, Y10
-	VSUBPS       Y7, Y2, Y11
-	VADDPS       Y9, Y11, Y11
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y7, Y10, Y1
-	VFNMADD231PS Y11, Y10, Y1
-	VRCPPS       Y7, Y7
-	VFMADD231PS  Y7, Y1, Y10
-	VSUBPS       Y10, Y2, Y10
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y10, Y10
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VMOVUPS      actconst<>+288(SB), Y9
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VFMADD213PS  Y9, Y2, Y7
+	VMOVUPS      actconst<>+352(SB), Y9
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VFMADD213PS  Y9, Y2, Y7
+	VFMADD213PS  Y1, Y2, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y9
+	VFNMADD231PS Y0, Y7, Y2
+	VSUBPS       Y2, Y9, Y9
+	VFNMADD231PS Y0, Y7, Y9
+	VMOVAPS      Y0, Y10
+	VFMADD231PS  Y0, Y7, Y10
+	VSUBPS       Y10, Y0, Y11
+	VFMADD231PS  Y0, Y7, Y11
+	VADDPS       Y10, Y1, Y0
+	VDIVPS       Y0, Y2, Y7
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VADDPS       Y11, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y9
+	VFNMADD231PS Y0, Y7, Y2
+	VADDPS       Y9, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y7
 	VANDPS       actconst<>+32(SB), Y5, Y0
-	VORPS        Y0, Y10, Y10
-	VMOVSS       X10, (DI)(AX*2)
+	VORPS        Y0, Y7, Y7
+	VMOVSS       X7, (DI)(AX*2)
 	VMOVSS       (DX), X4
-	VSUBPS       Y10, Y4, Y0
-	VFMADD213PS  Y10, Y8, Y0
+	VSUBPS       Y7, Y4, Y0
+	VFMADD213PS  Y7, Y8, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -5916,92 +5616,82 @@ lstmBackwardAVX2_vectors:
 	JB           lstmBackwardAVX2_tail
 	VMOVUPS      (DI), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y5
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
-	VFMADD231PS  actconst<>+160(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y2, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y2, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y2, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y2, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y6
-	VPSUBD       Y3, Y6, Y3
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y7, Y7
-	VMULPS       Y2, Y7, Y7
-	VADDPS       Y7, Y7, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VADDPS       Y7, Y3, Y6
-	VDIVPS       Y6, Y2, Y8
-	VSUBPS       Y6, Y3, Y10
-	VADDPS       Y7, Y10, Y10
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y6, Y8, Y2
-	VFNMADD231PS Y10, Y8, Y2
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y2, Y8
-	VSUBPS       Y8, Y3, Y8
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y3
-	VFMADD213PS  actconst<>+608(SB), Y2, Y3
-	VFMADD213PS  actconst<>+576(SB), Y2, Y3
-	VFMADD213PS  actconst<>+544(SB), Y2, Y3
-	VFMADD213PS  actconst<>+512(SB), Y2, Y3
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y3
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y3, Y8, Y8
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y2
+	VFMADD231PS  actconst<>+192(SB), Y5, Y2
+	VMULPS       Y2, Y2, Y5
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y2, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y2, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y2, Y5, Y6
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y5
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS Y1, Y6, Y5
+	VSUBPS       Y5, Y7, Y7
+	VFNMADD231PS Y1, Y6, Y7
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y6, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y6, Y10
+	VADDPS       Y9, Y2, Y1
+	VDIVPS       Y1, Y5, Y6
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y9, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y2, Y6, Y7
+	VFNMADD231PS Y1, Y6, Y5
+	VADDPS       Y7, Y5, Y5
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y5, Y6
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y8, Y8
+	VORPS        Y0, Y6, Y6
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (BX)(R10*1), Y1
 	VMOVUPS      (R9), Y2
-	VMOVAPS      Y8, Y3
-	VFNMADD213PS actconst<>+64(SB), Y8, Y3
-	VMULPS       Y1, Y0, Y6
-	VFMADD231PS  Y3, Y6, Y2
-	VMULPS       Y8, Y0, Y0
+	VMOVAPS      Y6, Y5
+	VFNMADD213PS actconst<>+64(SB), Y6, Y5
+	VMULPS       Y1, Y0, Y7
+	VFMADD231PS  Y5, Y7, Y2
+	VMULPS       Y6, Y0, Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y3
-	VSUBPS       Y1, Y3, Y3
-	VMULPS       Y3, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y5
+	VSUBPS       Y1, Y5, Y5
+	VMULPS       Y5, Y0, Y0
 	VMOVUPS      Y0, (CX)(R10*1)
 	VMOVUPS      (BX), Y0
 	VMOVUPS      (BX)(AX*2), Y1
-	VMULPS       Y1, Y2, Y3
-	VMULPS       Y0, Y3, Y3
+	VMULPS       Y1, Y2, Y5
+	VMULPS       Y0, Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y6
 	VSUBPS       Y0, Y6, Y6
-	VMULPS       Y6, Y3, Y3
-	VMOVUPS      Y3, (CX)
+	VMULPS       Y6, Y5, Y5
+	VMOVUPS      Y5, (CX)
 	VMULPS       Y0, Y2, Y0
-	VMOVAPS      Y1, Y3
-	VFNMADD213PS actconst<>+64(SB), Y1, Y3
-	VMULPS       Y3, Y0, Y0
+	VMOVAPS      Y1, Y5
+	VFNMADD213PS actconst<>+64(SB), Y1, Y5
+	VMULPS       Y5, Y0, Y0
 	VMOVUPS      Y0, (CX)(AX*2)
 	VMOVUPS      (BX)(AX*1), Y0
 	VMOVUPS      (SI), Y1
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y1
-	VMOVUPS      actconst<>+64(SB), Y3
-	VSUBPS       Y0, Y3, Y3
-	VMULPS       Y3, Y1, Y1
+	VMOVUPS      actconst<>+64(SB), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMULPS       Y5, Y1, Y1
 	VMOVUPS      Y1, (CX)(AX*1)
 	VMULPS       Y0, Y2, Y0
 	VMOVUPS      Y0, (DX)
@@ -6018,96 +5708,86 @@ lstmBackwardAVX2_vectors:
 lstmBackwardAVX2_tail:
 	TESTQ        R12, R12
 	JZ           lstmBackwardAVX2_next
-	VMOVSS       (DI), X4
-	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVSS       (DI), X3
+	VANDPS       actconst<>+0(SB), Y3, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y2
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
-	VFMADD213PS  Y7, Y3, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
-	VFMADD213PS  Y7, Y3, Y6
-	VFMADD213PS  Y1, Y3, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VADDPS       Y6, Y6, Y1
-	VMOVUPS      actconst<>+64(SB), Y2
-	VADDPS       Y6, Y2, Y3
-	VDIVPS       Y3, Y1, Y7
-	VSUBPS       Y3, Y2, Y8
-	VADDPS       Y6, Y8, Y8
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y3, Y7, Y1
-	VFNMADD231PS Y8, Y7, Y1
-	VRCPPS       Y3, Y3
-	VFMADD231PS  Y3, Y1, Y7
-	VSUBPS       Y7, Y2, Y7
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y2
-	VFMADD213PS  actconst<>+608(SB), Y1, Y2
-	VFMADD213PS  actconst<>+576(SB), Y1, Y2
-	VFMADD213PS  actconst<>+544(SB), Y1, Y2
-	VFMADD213PS  actconst<>+512(SB), Y1, Y2
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y2
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y2, Y7, Y7
-	VANDPS       actconst<>+32(SB), Y4, Y0
-	VORPS        Y0, Y7, Y7
-	VMOVSS       (R8), X4
-	VMOVSS       (BX)(R10*1), X9
-	VMOVSS       (R9), X5
-	VMOVAPS      Y7, Y0
-	VFNMADD213PS actconst<>+64(SB), Y7, Y0
-	VMULPS       Y9, Y4, Y1
-	VFMADD231PS  Y0, Y1, Y5
-	VMULPS       Y7, Y4, Y0
-	VMULPS       Y9, Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y1
+	VMULPS       Y1, Y1, Y2
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6
+	VFMADD213PS  Y6, Y2, Y5
+	VFMADD213PS  Y1, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y1
-	VSUBPS       Y9, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y2
+	VMOVAPS      Y2, Y6
+	VFNMADD231PS Y0, Y5, Y2
+	VSUBPS       Y2, Y6, Y6
+	VFNMADD231PS Y0, Y5, Y6
+	VMOVAPS      Y0, Y7
+	VFMADD231PS  Y0, Y5, Y7
+	VSUBPS       Y7, Y0, Y9
+	VFMADD231PS  Y0, Y5, Y9
+	VADDPS       Y7, Y1, Y0
+	VDIVPS       Y0, Y2, Y5
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y6
+	VFNMADD231PS Y0, Y5, Y2
+	VADDPS       Y6, Y2, Y2
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y2, Y5
+	VANDPS       actconst<>+32(SB), Y3, Y0
+	VORPS        Y0, Y5, Y5
+	VMOVSS       (R8), X3
+	VMOVSS       (BX)(R10*1), X8
+	VMOVSS       (R9), X4
+	VMOVAPS      Y5, Y0
+	VFNMADD213PS actconst<>+64(SB), Y5, Y0
+	VMULPS       Y8, Y3, Y1
+	VFMADD231PS  Y0, Y1, Y4
+	VMULPS       Y5, Y3, Y0
+	VMULPS       Y8, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y1
+	VSUBPS       Y8, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(R10*1)
-	VMOVSS       (BX), X4
-	VMOVSS       (BX)(AX*2), X9
-	VMULPS       Y9, Y5, Y0
-	VMULPS       Y4, Y0, Y0
+	VMOVSS       (BX), X3
+	VMOVSS       (BX)(AX*2), X8
+	VMULPS       Y8, Y4, Y0
+	VMULPS       Y3, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1
-	VSUBPS       Y4, Y1, Y1
+	VSUBPS       Y3, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)
-	VMULPS       Y4, Y5, Y0
-	VMOVAPS      Y9, Y1
-	VFNMADD213PS actconst<>+64(SB), Y9, Y1
+	VMULPS       Y3, Y4, Y0
+	VMOVAPS      Y8, Y1
+	VFNMADD213PS actconst<>+64(SB), Y8, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(AX*2)
-	VMOVSS       (BX)(AX*1), X4
-	VMOVSS       (SI), X9
-	VMULPS       Y9, Y5, Y0
-	VMULPS       Y4, Y0, Y0
+	VMOVSS       (BX)(AX*1), X3
+	VMOVSS       (SI), X8
+	VMULPS       Y8, Y4, Y0
+	VMULPS       Y3, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1
-	VSUBPS       Y4, Y1, Y1
+	VSUBPS       Y3, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(AX*1)
-	VMULPS       Y4, Y5, Y0
+	VMULPS       Y3, Y4, Y0
 	VMOVSS       X0, (DX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -6262,33 +5942,33 @@ gruResetBeforeGatesAVX2_vectors:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y6
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y2, Y6, Y2
 	VPSUBD       Y1, Y6, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       Y1, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y7, Y1, Y0
@@ -6308,33 +5988,33 @@ gruResetBeforeGatesAVX2_vectors:
 	VMOVUPS      (BX)(AX*1), Y0
 	VADDPS       (SI)(AX*1), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y6
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y1, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y6
+	VMOVUPS      actconst<>+416(SB), Y6
 	VPSUBD       Y2, Y6, Y2
 	VPSUBD       Y1, Y6, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y7, Y7
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       Y1, Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y7, Y1, Y0
@@ -6363,33 +6043,33 @@ gruResetBeforeGatesAVX2_tail:
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y0, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y6, Y6
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       Y0, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y6, Y0, Y1
@@ -6410,33 +6090,33 @@ gruResetBeforeGatesAVX2_tail:
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y5, Y5
 	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y0
-	VMULPS       actconst<>+96(SB), Y0, Y1
-	VROUNDPS     $0x00, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
 	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+128(SB), Y1, Y0
-	VFMADD231PS  actconst<>+160(SB), Y1, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y0, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y1, Y0
+	VPSUBD       actconst<>+128(SB), Y1, Y0
 	VPSRAD       $0x01, Y0, Y1
 	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+384(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VPSUBD       Y1, Y2, Y1
 	VPSUBD       Y0, Y2, Y0
 	VPSLLD       $0x17, Y1, Y1
 	VPSLLD       $0x17, Y0, Y0
-	VMULPS       Y1, Y6, Y6
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       Y0, Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y5, Y6, Y0, Y1
@@ -6489,64 +6169,54 @@ gruResetBeforeOutputAVX2_vectors:
 	VMOVUPS      (DI), Y1
 	VADDPS       Y1, Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y4
+	VMOVUPS      actconst<>+480(SB), Y4
 	VMINPS       Y1, Y4, Y4
 	VADDPS       Y4, Y4, Y4
-	VMULPS       actconst<>+96(SB), Y4, Y5
-	VROUNDPS     $0x00, Y5, Y5
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y4, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y5
 	VMOVAPS      Y4, Y4
-	VFMSUB231PS  actconst<>+128(SB), Y5, Y4
-	VFMADD231PS  actconst<>+160(SB), Y5, Y4
-	VMULPS       Y4, Y4, Y6
-	VMOVUPS      actconst<>+192(SB), Y7
-	VFMADD213PS  actconst<>+224(SB), Y4, Y7
-	VMOVUPS      actconst<>+256(SB), Y8
-	VFMADD213PS  actconst<>+288(SB), Y4, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+320(SB), Y8
-	VFMADD213PS  actconst<>+352(SB), Y4, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y4, Y6, Y7
-	VADDPS       actconst<>+64(SB), Y7, Y7
-	VCVTPS2DQ    Y5, Y4
-	VPSRAD       $0x01, Y4, Y5
-	VPSUBD       Y5, Y4, Y4
-	VMOVUPS      actconst<>+384(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y4, Y6, Y4
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y4, Y4
-	VMULPS       Y5, Y7, Y7
-	VMULPS       Y4, Y7, Y7
-	VADDPS       Y7, Y7, Y4
-	VMOVUPS      actconst<>+64(SB), Y5
-	VADDPS       Y7, Y5, Y6
-	VDIVPS       Y6, Y4, Y8
-	VSUBPS       Y6, Y5, Y10
-	VADDPS       Y7, Y10, Y10
-	VMOVAPS      Y4, Y4
-	VFNMADD231PS Y6, Y8, Y4
-	VFNMADD231PS Y10, Y8, Y4
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y4, Y8
-	VSUBPS       Y8, Y5, Y8
-	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+640(SB), Y5
-	VFMADD213PS  actconst<>+608(SB), Y4, Y5
-	VFMADD213PS  actconst<>+576(SB), Y4, Y5
-	VFMADD213PS  actconst<>+544(SB), Y4, Y5
-	VFMADD213PS  actconst<>+512(SB), Y4, Y5
-	VMULPS       Y1, Y4, Y4
-	VFMADD213PS  Y1, Y4, Y5
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y5, Y8, Y8
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y4
+	VFMADD231PS  actconst<>+192(SB), Y5, Y4
+	VMULPS       Y4, Y4, Y5
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y4, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y4, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y4, Y7
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y4, Y5, Y6
+	VMOVUPS      actconst<>+64(SB), Y4
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y4, Y1
+	VSUBPS       Y1, Y4, Y5
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS Y1, Y6, Y5
+	VSUBPS       Y5, Y7, Y7
+	VFNMADD231PS Y1, Y6, Y7
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y6, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y6, Y10
+	VADDPS       Y9, Y4, Y1
+	VDIVPS       Y1, Y5, Y6
+	VSUBPS       Y1, Y4, Y4
+	VADDPS       Y9, Y4, Y4
+	VADDPS       Y10, Y4, Y4
+	VFNMADD231PS Y4, Y6, Y7
+	VFNMADD231PS Y1, Y6, Y5
+	VADDPS       Y7, Y5, Y5
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y5, Y6
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y8, Y8
-	VMOVUPS      Y8, (DX)(AX*2)
+	VORPS        Y0, Y6, Y6
+	VMOVUPS      Y6, (DX)(AX*2)
 	VMOVUPS      (DX)(AX*1), Y0
 	VMOVUPS      (BX), Y1
-	VSUBPS       Y8, Y1, Y1
-	VFMADD213PS  Y8, Y0, Y1
+	VSUBPS       Y6, Y1, Y1
+	VFMADD213PS  Y6, Y0, Y1
 	VMOVUPS      Y1, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -6563,64 +6233,54 @@ gruResetBeforeOutputAVX2_tail:
 	VMOVSS       (DI), X3
 	VADDPS       Y3, Y2, Y2
 	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y4
-	VROUNDPS     $0x00, Y4, Y4
+	VMOVUPS      actconst<>+128(SB), Y0
+	VFMADD231PS  actconst<>+96(SB), Y1, Y0
+	VSUBPS       actconst<>+128(SB), Y0, Y4
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y4, Y1
-	VFMADD231PS  actconst<>+160(SB), Y4, Y1
-	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y1, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y1, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y1, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y1, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y4, Y1
-	VPSRAD       $0x01, Y1, Y4
-	VPSUBD       Y4, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y4, Y5, Y4
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y4, Y4
-	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y4, Y6, Y6
-	VMULPS       Y1, Y6, Y6
-	VADDPS       Y6, Y6, Y1
-	VMOVUPS      actconst<>+64(SB), Y4
-	VADDPS       Y6, Y4, Y5
-	VDIVPS       Y5, Y1, Y7
-	VSUBPS       Y5, Y4, Y8
-	VADDPS       Y6, Y8, Y8
-	VMOVAPS      Y1, Y1
-	VFNMADD231PS Y5, Y7, Y1
-	VFNMADD231PS Y8, Y7, Y1
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y1, Y7
-	VSUBPS       Y7, Y4, Y7
-	VMULPS       Y0, Y0, Y1
-	VMOVUPS      actconst<>+640(SB), Y4
-	VFMADD213PS  actconst<>+608(SB), Y1, Y4
-	VFMADD213PS  actconst<>+576(SB), Y1, Y4
-	VFMADD213PS  actconst<>+544(SB), Y1, Y4
-	VFMADD213PS  actconst<>+512(SB), Y1, Y4
-	VMULPS       Y0, Y1, Y1
-	VFMADD213PS  Y0, Y1, Y4
-	VCMPPS       $0x01, actconst<>+480(SB), Y0, Y0
-	VBLENDVPS    Y0, Y4, Y7, Y7
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y1
+	VMULPS       Y1, Y1, Y4
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y1, Y4, Y5
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y0, Y0
+	VPSUBD       Y0, Y1, Y0
+	VSUBPS       Y0, Y1, Y4
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS Y0, Y5, Y4
+	VSUBPS       Y4, Y6, Y6
+	VFNMADD231PS Y0, Y5, Y6
+	VMOVAPS      Y0, Y7
+	VFMADD231PS  Y0, Y5, Y7
+	VSUBPS       Y7, Y0, Y9
+	VFMADD231PS  Y0, Y5, Y9
+	VADDPS       Y7, Y1, Y0
+	VDIVPS       Y0, Y4, Y5
+	VSUBPS       Y0, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y6
+	VFNMADD231PS Y0, Y5, Y4
+	VADDPS       Y6, Y4, Y4
+	VRCPPS       Y0, Y0
+	VFMADD231PS  Y0, Y4, Y5
 	VANDPS       actconst<>+32(SB), Y2, Y0
-	VORPS        Y0, Y7, Y7
-	VMOVSS       X7, (DX)(AX*2)
+	VORPS        Y0, Y5, Y5
+	VMOVSS       X5, (DX)(AX*2)
 	VMOVSS       (DX)(AX*1), X3
-	VMOVSS       (BX), X9
-	VSUBPS       Y7, Y9, Y0
-	VFMADD213PS  Y7, Y3, Y0
+	VMOVSS       (BX), X8
+	VSUBPS       Y5, Y8, Y0
+	VFMADD213PS  Y5, Y3, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -6907,33 +6567,33 @@ lstmStepAVX2_p0_reduce:
 	JE           lstmStepAVX2_p0_first
 	VMOVUPS      128(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -6948,60 +6608,50 @@ lstmStepAVX2_p0_reduce:
 	VFMADD231PS  Y1, Y0, Y3
 	VMOVUPS      192(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y4
-	VROUNDPS     $0x00, Y4, Y4
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y4
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y4, Y2
-	VFMADD231PS  actconst<>+160(SB), Y4, Y2
-	VMULPS       Y2, Y2, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y2, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y2, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y4, Y2
-	VPSRAD       $0x01, Y2, Y4
-	VPSUBD       Y4, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y4, Y5, Y4
-	VPSUBD       Y2, Y5, Y2
-	VPSLLD       $0x17, Y4, Y4
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y4, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y6, Y6, Y2
-	VMOVUPS      actconst<>+64(SB), Y4
-	VADDPS       Y6, Y4, Y5
-	VDIVPS       Y5, Y2, Y7
-	VSUBPS       Y5, Y4, Y8
-	VADDPS       Y6, Y8, Y8
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y5, Y7, Y2
-	VFNMADD231PS Y8, Y7, Y2
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y2, Y7
-	VSUBPS       Y7, Y4, Y7
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y4
-	VFMADD213PS  actconst<>+608(SB), Y2, Y4
-	VFMADD213PS  actconst<>+576(SB), Y2, Y4
-	VFMADD213PS  actconst<>+544(SB), Y2, Y4
-	VFMADD213PS  actconst<>+512(SB), Y2, Y4
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y4
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y4, Y7, Y7
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y2
+	VFMADD231PS  actconst<>+192(SB), Y4, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y4
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS Y1, Y5, Y4
+	VSUBPS       Y4, Y6, Y6
+	VFNMADD231PS Y1, Y5, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  Y1, Y5, Y7
+	VSUBPS       Y7, Y1, Y8
+	VFMADD231PS  Y1, Y5, Y8
+	VADDPS       Y7, Y2, Y1
+	VDIVPS       Y1, Y4, Y5
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VADDPS       Y8, Y2, Y2
+	VFNMADD231PS Y2, Y5, Y6
+	VFNMADD231PS Y1, Y5, Y4
+	VADDPS       Y6, Y4, Y4
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y4, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y3, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y3, Y0
 	VMOVUPS      Y0, 256(SP)
 
 lstmStepAVX2_p0_first:
@@ -7097,33 +6747,33 @@ lstmStepAVX2_p1_reduce:
 	JE           lstmStepAVX2_p1_first
 	VMOVUPS      160(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -7239,60 +6889,50 @@ lstmStepAVX2_p2_reduce:
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y3
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
-	VFMADD231PS  actconst<>+160(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y2, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y4
-	VPSUBD       Y3, Y4, Y3
-	VPSUBD       Y2, Y4, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VADDPS       Y5, Y5, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VADDPS       Y5, Y3, Y4
-	VDIVPS       Y4, Y2, Y6
-	VSUBPS       Y4, Y3, Y7
-	VADDPS       Y5, Y7, Y7
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y4, Y6, Y2
-	VFNMADD231PS Y7, Y6, Y2
-	VRCPPS       Y4, Y4
-	VFMADD231PS  Y4, Y2, Y6
-	VSUBPS       Y6, Y3, Y6
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y3
-	VFMADD213PS  actconst<>+608(SB), Y2, Y3
-	VFMADD213PS  actconst<>+576(SB), Y2, Y3
-	VFMADD213PS  actconst<>+544(SB), Y2, Y3
-	VFMADD213PS  actconst<>+512(SB), Y2, Y3
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y3
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y3, Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
+	VFMADD231PS  actconst<>+192(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y2, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y2, Y3, Y4
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y3
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VSUBPS       Y3, Y5, Y5
+	VFNMADD231PS Y1, Y4, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  Y1, Y4, Y6
+	VSUBPS       Y6, Y1, Y7
+	VFMADD231PS  Y1, Y4, Y7
+	VADDPS       Y6, Y2, Y1
+	VDIVPS       Y1, Y3, Y4
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y4, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VADDPS       Y5, Y3, Y3
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y3, Y4
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y6, Y6
-	VMOVUPS      Y6, 288(SP)
+	VORPS        Y0, Y4, Y4
+	VMOVUPS      Y4, 288(SP)
 
 lstmStepAVX2_p2_first:
 	VXORPS Y0, Y0, Y0
@@ -7391,33 +7031,33 @@ lstmStepAVX2_p3_reduce:
 	JE           lstmStepAVX2_p3_first
 	VMOVUPS      224(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -7456,33 +7096,33 @@ lstmStepAVX2_p3_first:
 	JNZ          lstmStepAVX2_block
 	VMOVUPS      128(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -7497,90 +7137,80 @@ lstmStepAVX2_p3_first:
 	VFMADD231PS  Y1, Y0, Y3
 	VMOVUPS      192(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y4
-	VROUNDPS     $0x00, Y4, Y4
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y4
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y4, Y2
-	VFMADD231PS  actconst<>+160(SB), Y4, Y2
-	VMULPS       Y2, Y2, Y5
-	VMOVUPS      actconst<>+192(SB), Y6
-	VFMADD213PS  actconst<>+224(SB), Y2, Y6
-	VMOVUPS      actconst<>+256(SB), Y7
-	VFMADD213PS  actconst<>+288(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+320(SB), Y7
-	VFMADD213PS  actconst<>+352(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y2, Y5, Y6
-	VADDPS       actconst<>+64(SB), Y6, Y6
-	VCVTPS2DQ    Y4, Y2
-	VPSRAD       $0x01, Y2, Y4
-	VPSUBD       Y4, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y5
-	VPSUBD       Y4, Y5, Y4
-	VPSUBD       Y2, Y5, Y2
-	VPSLLD       $0x17, Y4, Y4
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y4, Y6, Y6
-	VMULPS       Y2, Y6, Y6
-	VADDPS       Y6, Y6, Y2
-	VMOVUPS      actconst<>+64(SB), Y4
-	VADDPS       Y6, Y4, Y5
-	VDIVPS       Y5, Y2, Y7
-	VSUBPS       Y5, Y4, Y8
-	VADDPS       Y6, Y8, Y8
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y5, Y7, Y2
-	VFNMADD231PS Y8, Y7, Y2
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y2, Y7
-	VSUBPS       Y7, Y4, Y7
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y4
-	VFMADD213PS  actconst<>+608(SB), Y2, Y4
-	VFMADD213PS  actconst<>+576(SB), Y2, Y4
-	VFMADD213PS  actconst<>+544(SB), Y2, Y4
-	VFMADD213PS  actconst<>+512(SB), Y2, Y4
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y4
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y4, Y7, Y7
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y2
+	VFMADD231PS  actconst<>+192(SB), Y4, Y2
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+224(SB), Y5
+	VFMADD213PS  actconst<>+256(SB), Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y6
+	VFMADD213PS  actconst<>+320(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+352(SB), Y6
+	VFMADD213PS  actconst<>+384(SB), Y2, Y6
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y4
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS Y1, Y5, Y4
+	VSUBPS       Y4, Y6, Y6
+	VFNMADD231PS Y1, Y5, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  Y1, Y5, Y7
+	VSUBPS       Y7, Y1, Y8
+	VFMADD231PS  Y1, Y5, Y8
+	VADDPS       Y7, Y2, Y1
+	VDIVPS       Y1, Y4, Y5
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VADDPS       Y8, Y2, Y2
+	VFNMADD231PS Y2, Y5, Y6
+	VFNMADD231PS Y1, Y5, Y4
+	VADDPS       Y6, Y4, Y4
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y4, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y3, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y3, Y0
 	VMOVUPS      Y0, 256(SP)
 	VMOVUPS      160(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -7602,89 +7232,79 @@ lstmStepAVX2_p3_first:
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y3
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
-	VFMADD231PS  actconst<>+160(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y2, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y4
-	VPSUBD       Y3, Y4, Y3
-	VPSUBD       Y2, Y4, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VADDPS       Y5, Y5, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VADDPS       Y5, Y3, Y4
-	VDIVPS       Y4, Y2, Y6
-	VSUBPS       Y4, Y3, Y7
-	VADDPS       Y5, Y7, Y7
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y4, Y6, Y2
-	VFNMADD231PS Y7, Y6, Y2
-	VRCPPS       Y4, Y4
-	VFMADD231PS  Y4, Y2, Y6
-	VSUBPS       Y6, Y3, Y6
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y3
-	VFMADD213PS  actconst<>+608(SB), Y2, Y3
-	VFMADD213PS  actconst<>+576(SB), Y2, Y3
-	VFMADD213PS  actconst<>+544(SB), Y2, Y3
-	VFMADD213PS  actconst<>+512(SB), Y2, Y3
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y3
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y3, Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
+	VFMADD231PS  actconst<>+192(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y2, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y2, Y3, Y4
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y3
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VSUBPS       Y3, Y5, Y5
+	VFNMADD231PS Y1, Y4, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  Y1, Y4, Y6
+	VSUBPS       Y6, Y1, Y7
+	VFMADD231PS  Y1, Y4, Y7
+	VADDPS       Y6, Y2, Y1
+	VDIVPS       Y1, Y3, Y4
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y4, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VADDPS       Y5, Y3, Y3
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y3, Y4
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y6, Y6
-	VMOVUPS      Y6, 288(SP)
+	VORPS        Y0, Y4, Y4
+	VMOVUPS      Y4, 288(SP)
 	VMOVUPS      224(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -7927,33 +7547,33 @@ gruStepAVX2_p1_reduce:
 	VMOVUPS      192(SP), Y0
 	VADDPS       224(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -8150,33 +7770,33 @@ gruStepAVX2_p3_reduce:
 	VMOVUPS      256(SP), Y0
 	VADDPS       288(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -8289,60 +7909,50 @@ gruStepAVX2_p4_reduce:
 	VMOVUPS      384(SP), Y2
 	VFMADD213PS  Y1, Y2, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y3
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
-	VFMADD231PS  actconst<>+160(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y2, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y4
-	VPSUBD       Y3, Y4, Y3
-	VPSUBD       Y2, Y4, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VADDPS       Y5, Y5, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VADDPS       Y5, Y3, Y4
-	VDIVPS       Y4, Y2, Y6
-	VSUBPS       Y4, Y3, Y7
-	VADDPS       Y5, Y7, Y7
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y4, Y6, Y2
-	VFNMADD231PS Y7, Y6, Y2
-	VRCPPS       Y4, Y4
-	VFMADD231PS  Y4, Y2, Y6
-	VSUBPS       Y6, Y3, Y6
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y3
-	VFMADD213PS  actconst<>+608(SB), Y2, Y3
-	VFMADD213PS  actconst<>+576(SB), Y2, Y3
-	VFMADD213PS  actconst<>+544(SB), Y2, Y3
-	VFMADD213PS  actconst<>+512(SB), Y2, Y3
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y3
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y3, Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
+	VFMADD231PS  actconst<>+192(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y2, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y2, Y3, Y4
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y3
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VSUBPS       Y3, Y5, Y5
+	VFNMADD231PS Y1, Y4, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  Y1, Y4, Y6
+	VSUBPS       Y6, Y1, Y7
+	VFMADD231PS  Y1, Y4, Y7
+	VADDPS       Y6, Y2, Y1
+	VDIVPS       Y1, Y3, Y4
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y4, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VADDPS       Y5, Y3, Y3
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y3, Y4
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y6, Y6
-	VMOVUPS      Y6, 448(SP)
+	VORPS        Y0, Y4, Y4
+	VMOVUPS      Y4, 448(SP)
 
 gruStepAVX2_p4_first:
 	VXORPS Y0, Y0, Y0
@@ -8477,33 +8087,33 @@ gruStepAVX2_p5_first:
 	VMOVUPS      192(SP), Y0
 	VADDPS       224(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -8520,33 +8130,33 @@ gruStepAVX2_p5_first:
 	VMOVUPS      256(SP), Y0
 	VADDPS       288(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y1
-	VMULPS       actconst<>+96(SB), Y1, Y2
-	VROUNDPS     $0x00, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y3
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+128(SB), Y2, Y1
-	VFMADD231PS  actconst<>+160(SB), Y2, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+192(SB), Y4
-	VFMADD213PS  actconst<>+224(SB), Y1, Y4
-	VMOVUPS      actconst<>+256(SB), Y5
-	VFMADD213PS  actconst<>+288(SB), Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+320(SB), Y5
-	VFMADD213PS  actconst<>+352(SB), Y1, Y5
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VADDPS       actconst<>+64(SB), Y4, Y4
-	VCVTPS2DQ    Y2, Y1
+	VPSUBD       actconst<>+128(SB), Y2, Y1
 	VPSRAD       $0x01, Y1, Y2
 	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+384(SB), Y3
+	VMOVUPS      actconst<>+416(SB), Y3
 	VPSUBD       Y2, Y3, Y2
 	VPSUBD       Y1, Y3, Y1
 	VPSLLD       $0x17, Y2, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMULPS       Y2, Y4, Y4
+	VFMADD213PS  Y2, Y2, Y4
 	VMULPS       Y1, Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
@@ -8565,60 +8175,50 @@ gruStepAVX2_p5_first:
 	VMOVUPS      384(SP), Y2
 	VFMADD213PS  Y1, Y2, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
-	VMULPS       actconst<>+96(SB), Y2, Y3
-	VROUNDPS     $0x00, Y3, Y3
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y2, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y3
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+128(SB), Y3, Y2
-	VFMADD231PS  actconst<>+160(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actconst<>+192(SB), Y5
-	VFMADD213PS  actconst<>+224(SB), Y2, Y5
-	VMOVUPS      actconst<>+256(SB), Y6
-	VFMADD213PS  actconst<>+288(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+320(SB), Y6
-	VFMADD213PS  actconst<>+352(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VADDPS       actconst<>+64(SB), Y5, Y5
-	VCVTPS2DQ    Y3, Y2
-	VPSRAD       $0x01, Y2, Y3
-	VPSUBD       Y3, Y2, Y2
-	VMOVUPS      actconst<>+384(SB), Y4
-	VPSUBD       Y3, Y4, Y3
-	VPSUBD       Y2, Y4, Y2
-	VPSLLD       $0x17, Y3, Y3
-	VPSLLD       $0x17, Y2, Y2
-	VMULPS       Y3, Y5, Y5
-	VMULPS       Y2, Y5, Y5
-	VADDPS       Y5, Y5, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VADDPS       Y5, Y3, Y4
-	VDIVPS       Y4, Y2, Y6
-	VSUBPS       Y4, Y3, Y7
-	VADDPS       Y5, Y7, Y7
-	VMOVAPS      Y2, Y2
-	VFNMADD231PS Y4, Y6, Y2
-	VFNMADD231PS Y7, Y6, Y2
-	VRCPPS       Y4, Y4
-	VFMADD231PS  Y4, Y2, Y6
-	VSUBPS       Y6, Y3, Y6
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+640(SB), Y3
-	VFMADD213PS  actconst<>+608(SB), Y2, Y3
-	VFMADD213PS  actconst<>+576(SB), Y2, Y3
-	VFMADD213PS  actconst<>+544(SB), Y2, Y3
-	VFMADD213PS  actconst<>+512(SB), Y2, Y3
-	VMULPS       Y1, Y2, Y2
-	VFMADD213PS  Y1, Y2, Y3
-	VCMPPS       $0x01, actconst<>+480(SB), Y1, Y1
-	VBLENDVPS    Y1, Y3, Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
+	VFMADD231PS  actconst<>+192(SB), Y3, Y2
+	VMULPS       Y2, Y2, Y3
+	VMOVUPS      actconst<>+224(SB), Y4
+	VFMADD213PS  actconst<>+256(SB), Y2, Y4
+	VMOVUPS      actconst<>+288(SB), Y5
+	VFMADD213PS  actconst<>+320(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+352(SB), Y5
+	VFMADD213PS  actconst<>+384(SB), Y2, Y5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y2, Y3, Y4
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y2, Y1
+	VSUBPS       Y1, Y2, Y3
+	VMOVAPS      Y3, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VSUBPS       Y3, Y5, Y5
+	VFNMADD231PS Y1, Y4, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  Y1, Y4, Y6
+	VSUBPS       Y6, Y1, Y7
+	VFMADD231PS  Y1, Y4, Y7
+	VADDPS       Y6, Y2, Y1
+	VDIVPS       Y1, Y3, Y4
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       Y6, Y2, Y2
+	VADDPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y4, Y5
+	VFNMADD231PS Y1, Y4, Y3
+	VADDPS       Y5, Y3, Y3
+	VRCPPS       Y1, Y1
+	VFMADD231PS  Y1, Y3, Y4
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y6, Y6
-	VMOVUPS      Y6, 448(SP)
+	VORPS        Y0, Y4, Y4
+	VMOVUPS      Y4, 448(SP)
 	VMOVUPS      448(SP), Y0
 	MOVQ         hPrev_base+96(FP), AX
 	MOVQ         488(SP), CX

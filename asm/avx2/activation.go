@@ -16,19 +16,25 @@ import (
 // unit at a time (VMOVSS into lane 0; the other lanes hold zeros, which
 // every body maps to finite values and which are never stored).
 //
-// The algorithms are those of kernels/activation.go, in float32 with FMA:
+// The algorithms, in float32 with FMA (σ is kernels/activation.go's; tanh
+// is one formula over the whole range, unlike the generic and NEON levels'
+// split form, because the LSTM and GRU steps spend most of their
+// non-product time in it):
 //
-//	exp(−t), 0 ≤ t ≤ 208:  k = round(t·log₂e); r = (k·C1 − t) + k·C2 with
+//	exp core, 0 ≤ t ≤ 208:  k = round(t·log₂e) to nearest even, as the low
+//	    bits of t·log₂e + 1.5·2²³; r = (k·C1 − t) + k·C2 with
 //	    C1 = 0.693359375 (k·C1 and the first difference are exact) and
-//	    C1 + C2 = ln 2; exp(r) = 1 + r + r²·P(r), P of degree 5 (Cephes
-//	    expf) evaluated by Estrin's scheme; 2⁻ᵏ applied as 2^−⌊k/2⌋ · 2^−⌈k/2⌉ so a subnormal result is
-//	    rounded once.
+//	    C1 + C2 = ln 2; p = expm1(r) = r + r²·P(r), P of degree 5 (Cephes
+//	    expf) evaluated by Estrin's scheme; exp(−t) = 2⁻ᵏ(1 + p).
+//	exp(−t) for σ: 2⁻ᵏ applied as 2^−⌊k/2⌋ · 2^−⌈k/2⌉ so that a subnormal
+//	    result is rounded once.
 //	num/(1+e), 0 ≤ e ≤ 1:  q = 1+e, s = num/q, then one correction
 //	    s += (fma(−s, q, num) − s·((1−q)+e))·rcp(q), which removes the
 //	    rounding errors of q and of the division.
 //	σ(x) = e/(1+e) for x < 0, 1/(1+e) otherwise, e = exp(−min(|x|, 104)).
-//	tanh(x) = ±(a + a³·T(a²)) for a = |x| < 0.625 (Cephes tanhf), else
-//	    ±(1 − 2e/(1+e)), e = exp(−2·min(a, 10)).
+//	tanh(x) = ±(1 − e)/(1 + e), e = exp(−2·min(|x|, 10)), with 1 − e and e
+//	    each from p by one FMA and their rounding errors carried into the
+//	    division's correction (tanhVec).
 //
 // The clamps are VMINPS with the argument as the second source, so a NaN
 // passes through them and through every later operation.
@@ -44,6 +50,7 @@ var actConstValues = []string{
 	"signmask",
 	"one",
 	"log2e",
+	"shifter",
 	"c1",
 	"c2",
 	"p0",
@@ -55,12 +62,6 @@ var actConstValues = []string{
 	"bias",
 	"sigmoidClamp",
 	"tanhClamp",
-	"tanhSmall",
-	"t0",
-	"t1",
-	"t2",
-	"t3",
-	"t4",
 }
 
 func emitActConsts() {
@@ -89,11 +90,19 @@ func kreg(name string) VecVirtual {
 	return r
 }
 
-// expNegVec returns exp(−t) for t in [0, 208] (NaN gives NaN).
-func expNegVec(t VecVirtual) VecVirtual {
+// expm1Core returns kb and p for t in [0, 208]: kb = t·log₂e + 1.5·2²³
+// rounded once, so that kb − 1.5·2²³ is the integer k = round(t·log₂e)
+// (to nearest even) and kb's bits are those of 1.5·2²³ plus k (whose low
+// nine bits are zero, so kb's bits shifted left by 23 are k·2²³); and
+// p = expm1(r) =
+// exp(r) − 1 for the reduced argument r = k·ln 2 − t, so that
+// exp(−t) = 2⁻ᵏ·(1 + p). NaN gives NaN in p.
+func expm1Core(t VecVirtual) (kb, p VecVirtual) {
+	kb = YMM()
+	VMOVUPS(kc("shifter"), kb)
+	VFMADD231PS(kc("log2e"), t, kb)
 	k := YMM()
-	VMULPS(kc("log2e"), t, k)
-	VROUNDPS(U8(0), k, k) // to nearest even
+	VSUBPS(kc("shifter"), kb, k) // k, exact
 	r := YMM()
 	VMOVAPS(t, r)
 	VFMSUB231PS(kc("c1"), k, r) // r = k·C1 − t, exact
@@ -110,10 +119,18 @@ func expNegVec(t VecVirtual) VecVirtual {
 	c := kreg("p4")
 	VFMADD213PS(kc("p5"), r, c)
 	VFMADD213PS(c, r2, y)
-	VFMADD213PS(r, r2, y) // y = y·r² + r
-	VADDPS(kc("one"), y, y)
+	VFMADD213PS(r, r2, y) // p = y·r² + r
+	return kb, y
+}
+
+// expNegVec returns exp(−t) for t in [0, 208] (NaN gives NaN).
+func expNegVec(t VecVirtual) VecVirtual {
+	kb, p := expm1Core(t)
+	// 2⁻ᵏ in two steps, 2^−⌊k/2⌋ then 2^−⌈k/2⌉, as exponent bits, so that
+	// a subnormal result is rounded once: (2^−⌊k/2⌋ + 2^−⌊k/2⌋·p) is
+	// 2^−⌊k/2⌋·(1 + p) rounded (a normal number), then · 2^−⌈k/2⌉.
 	ki := YMM()
-	VCVTPS2DQ(k, ki)
+	VPSUBD(kc("shifter"), kb, ki) // k as an integer
 	k1 := YMM()
 	VPSRAD(U8(1), ki, k1)
 	VPSUBD(k1, ki, ki) // ki = k − ⌊k/2⌋
@@ -122,9 +139,9 @@ func expNegVec(t VecVirtual) VecVirtual {
 	VPSUBD(ki, bias, ki)
 	VPSLLD(U8(23), k1, k1)
 	VPSLLD(U8(23), ki, ki)
-	VMULPS(k1, y, y)
-	VMULPS(ki, y, y)
-	return y
+	VFMADD213PS(k1, k1, p)
+	VMULPS(ki, p, p)
+	return p
 }
 
 // divOnePlus returns num/(1+e) for e in [0, 1], with the rounding errors of
@@ -160,32 +177,53 @@ func sigmoidVec(x VecVirtual) VecVirtual {
 	return divOnePlus(num, e, one)
 }
 
-// tanhVec returns tanh(x).
+// tanhVec returns tanh(x) as (1 − e)/(1 + e), e = exp(−2a), a = |x|
+// clamped to 10, with neither part formed by a cancelling subtraction: one
+// exp core gives k and p with e = 2⁻ᵏ(1 + p) (k ≤ 29, so 2⁻ᵏ is built
+// exactly in the exponent bits); then m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp and e =
+// 2⁻ᵏ + 2⁻ᵏp each round once, and their rounding errors are recovered
+// exactly (the difference before each last FMA is exact). The quotient
+// y = m/q, q = 1 + e, is corrected by res/q with res = (m − y·q) +
+// (dm − y·eq), eq = (1 − q) + e + de, so that it approximates
+// (m + dm)/(1 + e + de); the two halves of res are formed side by side so
+// that only the last add and FMA wait for both. The sign of x is restored
+// last.
 func tanhVec(x VecVirtual) VecVirtual {
 	a := YMM()
 	VANDPS(kc("absmask"), x, a)
-	// Large |x|: 1 − 2e/(1+e).
 	t := kreg("tanhClamp")
 	VMINPS(a, t, t) // NaN stays NaN
 	VADDPS(t, t, t)
-	e := expNegVec(t)
-	num := YMM()
-	VADDPS(e, e, num)
+	kb, p := expm1Core(t)
 	one := kreg("one")
-	y := divOnePlus(num, e, one)
-	VSUBPS(y, one, y)
-	// Small |x|: a + a³·T(a²).
-	z := YMM()
-	VMULPS(a, a, z)
-	p := kreg("t4")
-	for _, c := range []string{"t3", "t2", "t1", "t0"} {
-		VFMADD213PS(kc(c), z, p)
-	}
-	VMULPS(a, z, z)
-	VFMADD213PS(a, z, p) // p = a·z·T + a
-	mask := YMM()
-	VCMPPS(U8(1), kc("tanhSmall"), a, mask) // a < 0.625 (false for NaN)
-	VBLENDVPS(mask, p, y, y)
+	ki := YMM()
+	VPSLLD(U8(23), kb, ki) // k·2²³: the bits of 1.5·2²³ shift out
+	scale := YMM()
+	VPSUBD(ki, one, scale) // 2⁻ᵏ: the bits of 1.0 less k in the exponent
+	m, dm := YMM(), YMM()
+	VSUBPS(scale, one, m) // 1 − 2⁻ᵏ, exact
+	VMOVAPS(m, dm)
+	VFNMADD231PS(scale, p, m) // m = (1 − 2⁻ᵏ) − 2⁻ᵏp
+	VSUBPS(m, dm, dm)
+	VFNMADD231PS(scale, p, dm) // dm
+	e, de := YMM(), YMM()
+	VMOVAPS(scale, e)
+	VFMADD231PS(scale, p, e) // e = 2⁻ᵏ + 2⁻ᵏp
+	VSUBPS(e, scale, de)
+	VFMADD231PS(scale, p, de) // de
+	q, y := YMM(), YMM()
+	VADDPS(e, one, q)
+	VDIVPS(q, m, y)
+	eq := YMM()
+	VSUBPS(q, one, eq) // 1 − q, exact
+	VADDPS(e, eq, eq)
+	VADDPS(de, eq, eq)      // eq
+	VFNMADD231PS(eq, y, dm) // dm − y·eq
+	VFNMADD231PS(q, y, m)   // m − y·q, exact
+	VADDPS(dm, m, m)        // res
+	rc := YMM()
+	VRCPPS(q, rc)
+	VFMADD231PS(rc, m, y)
 	sign := YMM()
 	VANDPS(kc("signmask"), x, sign)
 	VORPS(sign, y, y)

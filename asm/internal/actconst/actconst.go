@@ -1,8 +1,8 @@
 // Package actconst holds the constants of the vectorised Sigmoid and Tanh,
-// shared by every generator so that all SIMD levels run the same algorithm
-// and round the same way: σ from exp(−|x|) with a two-constant Cody–Waite
-// reduction and the Cephes expf polynomial, tanh from an odd polynomial for
-// |x| < TanhSmall and 1 − 2e/(1+e) above.
+// shared by the generators: σ from exp(−|x|) with a two-constant Cody–Waite
+// reduction and the Cephes expf polynomial at every SIMD level; tanh from an
+// odd polynomial for |x| < TanhSmall and 1 − 2e/(1+e) above (NEON), or from
+// (1 − e)/(1 + e) over the whole range with the same exp core (AVX2).
 package actconst
 
 import "math"
@@ -10,6 +10,7 @@ import "math"
 const (
 	One          = 1.0
 	Log2e        = 1.44269504088896341 // log2(e), rounds k = round(x·log2e)
+	Shifter      = 0x1.8p23            // 1.5·2²³: x + Shifter rounds x to an integer in the low bits
 	C1           = 0.693359375         // ln 2 = C1 + C2, C1 exact in float32
 	C2           = -2.12194440e-4
 	P0           = 1.9875691500e-4 // exp(r) ≈ 1 + r + r²·(P5 + r·(P4 + …))
@@ -37,6 +38,7 @@ var Bits = map[string]uint32{
 	"bias":         Bias,
 	"one":          math.Float32bits(One),
 	"log2e":        math.Float32bits(Log2e),
+	"shifter":      math.Float32bits(Shifter),
 	"c1":           math.Float32bits(C1),
 	"c2":           math.Float32bits(C2),
 	"p0":           math.Float32bits(P0),
