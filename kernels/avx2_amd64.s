@@ -2110,31 +2110,39 @@ DATA actconst<>+400(SB)/4, $0x3f000000
 DATA actconst<>+404(SB)/4, $0x3f000000
 DATA actconst<>+408(SB)/4, $0x3f000000
 DATA actconst<>+412(SB)/4, $0x3f000000
-DATA actconst<>+416(SB)/4, $0x0000007f
-DATA actconst<>+420(SB)/4, $0x0000007f
-DATA actconst<>+424(SB)/4, $0x0000007f
-DATA actconst<>+428(SB)/4, $0x0000007f
-DATA actconst<>+432(SB)/4, $0x0000007f
-DATA actconst<>+436(SB)/4, $0x0000007f
-DATA actconst<>+440(SB)/4, $0x0000007f
-DATA actconst<>+444(SB)/4, $0x0000007f
-DATA actconst<>+448(SB)/4, $0x42d00000
-DATA actconst<>+452(SB)/4, $0x42d00000
-DATA actconst<>+456(SB)/4, $0x42d00000
-DATA actconst<>+460(SB)/4, $0x42d00000
-DATA actconst<>+464(SB)/4, $0x42d00000
-DATA actconst<>+468(SB)/4, $0x42d00000
-DATA actconst<>+472(SB)/4, $0x42d00000
-DATA actconst<>+476(SB)/4, $0x42d00000
-DATA actconst<>+480(SB)/4, $0x41200000
-DATA actconst<>+484(SB)/4, $0x41200000
-DATA actconst<>+488(SB)/4, $0x41200000
-DATA actconst<>+492(SB)/4, $0x41200000
-DATA actconst<>+496(SB)/4, $0x41200000
-DATA actconst<>+500(SB)/4, $0x41200000
-DATA actconst<>+504(SB)/4, $0x41200000
-DATA actconst<>+508(SB)/4, $0x41200000
-GLOBL actconst<>(SB), RODATA|NOPTR, $512
+DATA actconst<>+416(SB)/4, $0x42d00000
+DATA actconst<>+420(SB)/4, $0x42d00000
+DATA actconst<>+424(SB)/4, $0x42d00000
+DATA actconst<>+428(SB)/4, $0x42d00000
+DATA actconst<>+432(SB)/4, $0x42d00000
+DATA actconst<>+436(SB)/4, $0x42d00000
+DATA actconst<>+440(SB)/4, $0x42d00000
+DATA actconst<>+444(SB)/4, $0x42d00000
+DATA actconst<>+448(SB)/4, $0x41200000
+DATA actconst<>+452(SB)/4, $0x41200000
+DATA actconst<>+456(SB)/4, $0x41200000
+DATA actconst<>+460(SB)/4, $0x41200000
+DATA actconst<>+464(SB)/4, $0x41200000
+DATA actconst<>+468(SB)/4, $0x41200000
+DATA actconst<>+472(SB)/4, $0x41200000
+DATA actconst<>+476(SB)/4, $0x41200000
+DATA actconst<>+480(SB)/4, $0x5f800000
+DATA actconst<>+484(SB)/4, $0x5f800000
+DATA actconst<>+488(SB)/4, $0x5f800000
+DATA actconst<>+492(SB)/4, $0x5f800000
+DATA actconst<>+496(SB)/4, $0x5f800000
+DATA actconst<>+500(SB)/4, $0x5f800000
+DATA actconst<>+504(SB)/4, $0x5f800000
+DATA actconst<>+508(SB)/4, $0x5f800000
+DATA actconst<>+512(SB)/4, $0x1f800000
+DATA actconst<>+516(SB)/4, $0x1f800000
+DATA actconst<>+520(SB)/4, $0x1f800000
+DATA actconst<>+524(SB)/4, $0x1f800000
+DATA actconst<>+528(SB)/4, $0x1f800000
+DATA actconst<>+532(SB)/4, $0x1f800000
+DATA actconst<>+536(SB)/4, $0x1f800000
+DATA actconst<>+540(SB)/4, $0x1f800000
+GLOBL actconst<>(SB), RODATA|NOPTR, $544
 
 // func sigmoidAVX2(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
@@ -2153,7 +2161,7 @@ sigmoidAVX2_vectors:
 	JB           sigmoidAVX2_tail
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -2171,16 +2179,11 @@ sigmoidAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y6
 	VFMADD213PS  Y6, Y4, Y5
 	VFMADD213PS  Y1, Y4, Y5
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y4
-	VPSUBD       Y2, Y4, Y2
-	VPSUBD       Y1, Y4, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y5
-	VMULPS       Y1, Y5, Y5
+	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y5, Y1, Y0
 	VADDPS       Y5, Y1, Y2
@@ -2203,7 +2206,7 @@ sigmoidAVX2_tail:
 	JZ           sigmoidAVX2_next
 	VMOVSS       (CX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -2221,16 +2224,11 @@ sigmoidAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y5
 	VFMADD213PS  Y5, Y2, Y4
 	VFMADD213PS  Y0, Y2, Y4
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y4
-	VMULPS       Y0, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y4, Y0, Y1
 	VADDPS       Y4, Y0, Y2
@@ -2271,7 +2269,7 @@ tanhAVX2_vectors:
 	JB           tanhAVX2_tail
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -2325,7 +2323,7 @@ tanhAVX2_tail:
 	JZ           tanhAVX2_next
 	VMOVSS       (CX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -2541,7 +2539,7 @@ lstmForwardAVX2_pairs:
 	JB           lstmForwardAVX2_vectors
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -2559,16 +2557,11 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y6
-	VMULPS       Y1, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -2582,7 +2575,7 @@ lstmForwardAVX2_pairs:
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -2628,7 +2621,7 @@ lstmForwardAVX2_pairs:
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -2646,16 +2639,11 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -2672,7 +2660,7 @@ lstmForwardAVX2_pairs:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(SI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -2690,16 +2678,11 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -2713,7 +2696,7 @@ lstmForwardAVX2_pairs:
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      32(BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -2731,16 +2714,11 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
-	VPSUBD       Y5, Y7, Y5
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       Y2, Y8, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
@@ -2754,7 +2732,7 @@ lstmForwardAVX2_pairs:
 	VFMADD231PS  Y2, Y0, Y7
 	VMOVUPS      32(BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y5
 	VADDPS       Y5, Y5, Y5
 	VMOVUPS      actconst<>+128(SB), Y2
@@ -2800,7 +2778,7 @@ lstmForwardAVX2_pairs:
 	VMULPS       Y9, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
 	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y5, Y7, Y5
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
@@ -2818,16 +2796,11 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y5
-	VPSRAD       $0x01, Y5, Y7
-	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y5, Y8, Y5
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y7, Y5
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y5, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y5, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
@@ -2844,7 +2817,7 @@ lstmForwardAVX2_pairs:
 	VMOVUPS      Y2, 32(DX)
 	VMOVUPS      32(BX)(SI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y5, Y7, Y5
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
@@ -2862,16 +2835,11 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y5
-	VPSRAD       $0x01, Y5, Y7
-	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y5, Y8, Y5
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y7, Y5
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y5, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y5, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
@@ -2884,7 +2852,7 @@ lstmForwardAVX2_pairs:
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y0, Y5, Y5
 	VADDPS       Y5, Y5, Y5
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -2930,7 +2898,7 @@ lstmForwardAVX2_pairs:
 	VMULPS       Y9, Y6, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -2986,7 +2954,7 @@ lstmForwardAVX2_vectors:
 	JB           lstmForwardAVX2_tail
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -3004,16 +2972,11 @@ lstmForwardAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y6
-	VMULPS       Y1, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -3027,7 +2990,7 @@ lstmForwardAVX2_vectors:
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -3073,7 +3036,7 @@ lstmForwardAVX2_vectors:
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -3091,16 +3054,11 @@ lstmForwardAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -3117,7 +3075,7 @@ lstmForwardAVX2_vectors:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(SI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -3135,16 +3093,11 @@ lstmForwardAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -3157,7 +3110,7 @@ lstmForwardAVX2_vectors:
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -3213,7 +3166,7 @@ lstmForwardAVX2_tail:
 	JZ           lstmForwardAVX2_next
 	VMOVSS       (BX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -3231,16 +3184,11 @@ lstmForwardAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       Y0, Y5, Y5
+	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -3254,7 +3202,7 @@ lstmForwardAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       (BX)(AX*2), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -3300,7 +3248,7 @@ lstmForwardAVX2_tail:
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -3318,16 +3266,11 @@ lstmForwardAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y6
-	VMULPS       Y1, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
@@ -3344,7 +3287,7 @@ lstmForwardAVX2_tail:
 	VMOVSS       X4, (DX)
 	VMOVSS       (BX)(SI*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -3362,16 +3305,11 @@ lstmForwardAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       Y0, Y5, Y5
+	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -3384,7 +3322,7 @@ lstmForwardAVX2_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
 	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -3462,7 +3400,7 @@ gruForwardAVX2_pairs:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -3480,16 +3418,11 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       Y1, Y8, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -3507,7 +3440,7 @@ gruForwardAVX2_pairs:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y2, Y7, Y2
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
@@ -3525,16 +3458,11 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y2, Y8, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y7, Y2
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y2, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y2, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -3549,7 +3477,7 @@ gruForwardAVX2_pairs:
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y2, Y7, Y2
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
@@ -3567,16 +3495,11 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y11
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
-	VPSUBD       actconst<>+128(SB), Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y9
-	VPSUBD       Y7, Y9, Y7
-	VPSUBD       Y2, Y9, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y7, Y2
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y2, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y10
-	VMULPS       Y2, Y10, Y10
+	VMULPS       actconst<>+512(SB), Y10, Y10
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
@@ -3594,7 +3517,7 @@ gruForwardAVX2_pairs:
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
 	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+448(SB), Y9
+	VMOVUPS      actconst<>+416(SB), Y9
 	VMINPS       Y7, Y9, Y7
 	VMOVUPS      actconst<>+128(SB), Y9
 	VFMADD231PS  actconst<>+96(SB), Y7, Y9
@@ -3612,16 +3535,11 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y7, Y12
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
-	VPSUBD       actconst<>+128(SB), Y9, Y7
-	VPSRAD       $0x01, Y7, Y9
-	VPSUBD       Y9, Y7, Y7
-	VMOVUPS      actconst<>+416(SB), Y10
-	VPSUBD       Y9, Y10, Y9
-	VPSUBD       Y7, Y10, Y7
-	VPSLLD       $0x17, Y9, Y9
-	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y9, Y7
+	VMOVUPS      actconst<>+480(SB), Y9
+	VPSUBD       Y7, Y9, Y9
 	VFMADD213PS  Y9, Y9, Y11
-	VMULPS       Y7, Y11, Y11
+	VMULPS       actconst<>+512(SB), Y11, Y11
 	VMOVUPS      actconst<>+64(SB), Y7
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
@@ -3634,7 +3552,7 @@ gruForwardAVX2_pairs:
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y7
 	VADDPS       Y7, Y7, Y7
 	VMOVUPS      actconst<>+128(SB), Y2
@@ -3682,7 +3600,7 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -3742,7 +3660,7 @@ gruForwardAVX2_vectors:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -3760,16 +3678,11 @@ gruForwardAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       Y1, Y8, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -3787,7 +3700,7 @@ gruForwardAVX2_vectors:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y2, Y7, Y2
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
@@ -3805,16 +3718,11 @@ gruForwardAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y2, Y8, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y7, Y2
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y2, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y2, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -3827,7 +3735,7 @@ gruForwardAVX2_vectors:
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -3888,7 +3796,7 @@ gruForwardAVX2_tail:
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -3906,16 +3814,11 @@ gruForwardAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       Y0, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -3934,7 +3837,7 @@ gruForwardAVX2_tail:
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
 	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -3952,16 +3855,11 @@ gruForwardAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       Y0, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -3974,7 +3872,7 @@ gruForwardAVX2_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
 	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -4056,7 +3954,7 @@ lstmForwardCacheAVX2_pairs:
 	JB           lstmForwardCacheAVX2_vectors
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -4074,16 +3972,11 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y6
-	VMULPS       Y1, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -4098,7 +3991,7 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y5, (SI)
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -4145,7 +4038,7 @@ lstmForwardCacheAVX2_pairs:
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -4163,16 +4056,11 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -4190,7 +4078,7 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(DI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -4208,16 +4096,11 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -4232,7 +4115,7 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y6, (SI)(DI*1)
 	VMOVUPS      32(BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -4250,16 +4133,11 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
-	VPSUBD       Y5, Y7, Y5
-	VPSUBD       Y2, Y7, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       Y2, Y8, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
@@ -4274,7 +4152,7 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y7, 32(SI)
 	VMOVUPS      32(BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y2, Y5, Y5
 	VADDPS       Y5, Y5, Y5
 	VMOVUPS      actconst<>+128(SB), Y2
@@ -4321,7 +4199,7 @@ lstmForwardCacheAVX2_pairs:
 	VMULPS       Y9, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
 	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y5, Y7, Y5
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
@@ -4339,16 +4217,11 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y5
-	VPSRAD       $0x01, Y5, Y7
-	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y5, Y8, Y5
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y7, Y5
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y5, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y5, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
@@ -4366,7 +4239,7 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y2, 32(DX)
 	VMOVUPS      32(BX)(DI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y5, Y7, Y5
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
@@ -4384,16 +4257,11 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y5, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y5
-	VPSRAD       $0x01, Y5, Y7
-	VPSUBD       Y7, Y5, Y5
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y5, Y8, Y5
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y7, Y5
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y5, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y5, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
@@ -4407,7 +4275,7 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD231PS  Y5, Y0, Y8
 	VMOVUPS      Y8, 32(SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+448(SB), Y5
 	VMINPS       Y0, Y5, Y5
 	VADDPS       Y5, Y5, Y5
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -4453,7 +4321,7 @@ lstmForwardCacheAVX2_pairs:
 	VMULPS       Y9, Y6, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -4510,7 +4378,7 @@ lstmForwardCacheAVX2_vectors:
 	JB           lstmForwardCacheAVX2_tail
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -4528,16 +4396,11 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y6
-	VMULPS       Y1, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -4552,7 +4415,7 @@ lstmForwardCacheAVX2_vectors:
 	VMOVUPS      Y5, (SI)
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -4599,7 +4462,7 @@ lstmForwardCacheAVX2_vectors:
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -4617,16 +4480,11 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -4644,7 +4502,7 @@ lstmForwardCacheAVX2_vectors:
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(DI*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VMOVUPS      actconst<>+416(SB), Y5
 	VMINPS       Y2, Y5, Y2
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
@@ -4662,16 +4520,11 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y5, Y2
-	VPSRAD       $0x01, Y2, Y5
-	VPSUBD       Y5, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y5, Y6, Y5
-	VPSUBD       Y2, Y6, Y2
-	VPSLLD       $0x17, Y5, Y5
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y5, Y2
+	VMOVUPS      actconst<>+480(SB), Y5
+	VPSUBD       Y2, Y5, Y5
 	VFMADD213PS  Y5, Y5, Y7
-	VMULPS       Y2, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -4685,7 +4538,7 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      Y6, (SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -4742,7 +4595,7 @@ lstmForwardCacheAVX2_tail:
 	JZ           lstmForwardCacheAVX2_next
 	VMOVSS       (BX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -4760,16 +4613,11 @@ lstmForwardCacheAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       Y0, Y5, Y5
+	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -4784,7 +4632,7 @@ lstmForwardCacheAVX2_tail:
 	VMOVSS       X6, (SI)
 	VMOVSS       (BX)(AX*2), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -4831,7 +4679,7 @@ lstmForwardCacheAVX2_tail:
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -4849,16 +4697,11 @@ lstmForwardCacheAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y5
-	VPSUBD       Y2, Y5, Y2
-	VPSUBD       Y1, Y5, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y6
-	VMULPS       Y1, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
@@ -4876,7 +4719,7 @@ lstmForwardCacheAVX2_tail:
 	VMOVSS       X4, (DX)
 	VMOVSS       (BX)(DI*1), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -4894,16 +4737,11 @@ lstmForwardCacheAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y6
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       Y0, Y5, Y5
+	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -4917,7 +4755,7 @@ lstmForwardCacheAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       X6, (SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -4999,7 +4837,7 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -5017,16 +4855,11 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       Y1, Y8, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -5046,7 +4879,7 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y2, Y7, Y2
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
@@ -5064,16 +4897,11 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y2, Y8, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y7, Y2
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y2, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y2, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -5089,7 +4917,7 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y2, Y7, Y2
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
@@ -5107,16 +4935,11 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y11
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
-	VPSUBD       actconst<>+128(SB), Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y9
-	VPSUBD       Y7, Y9, Y7
-	VPSUBD       Y2, Y9, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y7, Y2
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y2, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y10
-	VMULPS       Y2, Y10, Y10
+	VMULPS       actconst<>+512(SB), Y10, Y10
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
@@ -5136,7 +4959,7 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
 	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+448(SB), Y9
+	VMOVUPS      actconst<>+416(SB), Y9
 	VMINPS       Y7, Y9, Y7
 	VMOVUPS      actconst<>+128(SB), Y9
 	VFMADD231PS  actconst<>+96(SB), Y7, Y9
@@ -5154,16 +4977,11 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  actconst<>+384(SB), Y7, Y12
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
-	VPSUBD       actconst<>+128(SB), Y9, Y7
-	VPSRAD       $0x01, Y7, Y9
-	VPSUBD       Y9, Y7, Y7
-	VMOVUPS      actconst<>+416(SB), Y10
-	VPSUBD       Y9, Y10, Y9
-	VPSUBD       Y7, Y10, Y7
-	VPSLLD       $0x17, Y9, Y9
-	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y9, Y7
+	VMOVUPS      actconst<>+480(SB), Y9
+	VPSUBD       Y7, Y9, Y9
 	VFMADD213PS  Y9, Y9, Y11
-	VMULPS       Y7, Y11, Y11
+	VMULPS       actconst<>+512(SB), Y11, Y11
 	VMOVUPS      actconst<>+64(SB), Y7
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
@@ -5177,7 +4995,7 @@ gruForwardCacheAVX2_pairs:
 	VFMADD231PS  Y7, Y2, Y10
 	VMOVUPS      Y10, 32(DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y2, Y7, Y7
 	VADDPS       Y7, Y7, Y7
 	VMOVUPS      actconst<>+128(SB), Y2
@@ -5226,7 +5044,7 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y0, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -5288,7 +5106,7 @@ gruForwardCacheAVX2_vectors:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -5306,16 +5124,11 @@ gruForwardCacheAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y7
-	VPSUBD       Y2, Y7, Y2
-	VPSUBD       Y1, Y7, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       Y1, Y8, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -5335,7 +5148,7 @@ gruForwardCacheAVX2_vectors:
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
 	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y2, Y7, Y2
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
@@ -5353,16 +5166,11 @@ gruForwardCacheAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VPSUBD       actconst<>+128(SB), Y7, Y2
-	VPSRAD       $0x01, Y2, Y7
-	VPSUBD       Y7, Y2, Y2
-	VMOVUPS      actconst<>+416(SB), Y8
-	VPSUBD       Y7, Y8, Y7
-	VPSUBD       Y2, Y8, Y2
-	VPSLLD       $0x17, Y7, Y7
-	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y7, Y2
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y2, Y7, Y7
 	VFMADD213PS  Y7, Y7, Y9
-	VMULPS       Y2, Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -5376,7 +5184,7 @@ gruForwardCacheAVX2_vectors:
 	VFMADD231PS  Y2, Y1, Y8
 	VMOVUPS      Y8, (DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -5439,7 +5247,7 @@ gruForwardCacheAVX2_tail:
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -5457,16 +5265,11 @@ gruForwardCacheAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       Y0, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -5487,7 +5290,7 @@ gruForwardCacheAVX2_tail:
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
 	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -5505,16 +5308,11 @@ gruForwardCacheAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       Y0, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -5528,7 +5326,7 @@ gruForwardCacheAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y8
 	VMOVSS       X8, (DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -5616,7 +5414,7 @@ lstmBackwardAVX2_vectors:
 	JB           lstmBackwardAVX2_tail
 	VMOVUPS      (DI), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -5710,7 +5508,7 @@ lstmBackwardAVX2_tail:
 	JZ           lstmBackwardAVX2_next
 	VMOVSS       (DI), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -5942,7 +5740,7 @@ gruResetBeforeGatesAVX2_vectors:
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -5960,16 +5758,11 @@ gruResetBeforeGatesAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y2, Y6, Y2
-	VPSUBD       Y1, Y6, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       Y1, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
@@ -5988,7 +5781,7 @@ gruResetBeforeGatesAVX2_vectors:
 	VMOVUPS      (BX)(AX*1), Y0
 	VADDPS       (SI)(AX*1), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -6006,16 +5799,11 @@ gruResetBeforeGatesAVX2_vectors:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y6
-	VPSUBD       Y2, Y6, Y2
-	VPSUBD       Y1, Y6, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       Y1, Y7, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
@@ -6043,7 +5831,7 @@ gruResetBeforeGatesAVX2_tail:
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
 	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -6061,16 +5849,11 @@ gruResetBeforeGatesAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       Y0, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
@@ -6090,7 +5873,7 @@ gruResetBeforeGatesAVX2_tail:
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y5, Y5
 	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VMOVUPS      actconst<>+416(SB), Y1
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
@@ -6108,16 +5891,11 @@ gruResetBeforeGatesAVX2_tail:
 	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
-	VPSUBD       actconst<>+128(SB), Y1, Y0
-	VPSRAD       $0x01, Y0, Y1
-	VPSUBD       Y1, Y0, Y0
-	VMOVUPS      actconst<>+416(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VPSUBD       Y0, Y2, Y0
-	VPSLLD       $0x17, Y1, Y1
-	VPSLLD       $0x17, Y0, Y0
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1
+	VPSUBD       Y0, Y1, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       Y0, Y6, Y6
+	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y5, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
@@ -6169,7 +5947,7 @@ gruResetBeforeOutputAVX2_vectors:
 	VMOVUPS      (DI), Y1
 	VADDPS       Y1, Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y4
+	VMOVUPS      actconst<>+448(SB), Y4
 	VMINPS       Y1, Y4, Y4
 	VADDPS       Y4, Y4, Y4
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -6233,7 +6011,7 @@ gruResetBeforeOutputAVX2_tail:
 	VMOVSS       (DI), X3
 	VADDPS       Y3, Y2, Y2
 	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+448(SB), Y1
 	VMINPS       Y0, Y1, Y1
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y0
@@ -6567,7 +6345,7 @@ lstmStepAVX2_p0_reduce:
 	JE           lstmStepAVX2_p0_first
 	VMOVUPS      128(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -6585,16 +6363,11 @@ lstmStepAVX2_p0_reduce:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -6608,7 +6381,7 @@ lstmStepAVX2_p0_reduce:
 	VFMADD231PS  Y1, Y0, Y3
 	VMOVUPS      192(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -6747,7 +6520,7 @@ lstmStepAVX2_p1_reduce:
 	JE           lstmStepAVX2_p1_first
 	VMOVUPS      160(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -6765,16 +6538,11 @@ lstmStepAVX2_p1_reduce:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -6889,7 +6657,7 @@ lstmStepAVX2_p2_reduce:
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -7031,7 +6799,7 @@ lstmStepAVX2_p3_reduce:
 	JE           lstmStepAVX2_p3_first
 	VMOVUPS      224(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -7049,16 +6817,11 @@ lstmStepAVX2_p3_reduce:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -7096,7 +6859,7 @@ lstmStepAVX2_p3_first:
 	JNZ          lstmStepAVX2_block
 	VMOVUPS      128(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -7114,16 +6877,11 @@ lstmStepAVX2_p3_first:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -7137,7 +6895,7 @@ lstmStepAVX2_p3_first:
 	VFMADD231PS  Y1, Y0, Y3
 	VMOVUPS      192(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -7184,7 +6942,7 @@ lstmStepAVX2_p3_first:
 	VMOVUPS      Y0, 256(SP)
 	VMOVUPS      160(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -7202,16 +6960,11 @@ lstmStepAVX2_p3_first:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -7232,7 +6985,7 @@ lstmStepAVX2_p3_first:
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -7278,7 +7031,7 @@ lstmStepAVX2_p3_first:
 	VMOVUPS      Y4, 288(SP)
 	VMOVUPS      224(SP), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -7296,16 +7049,11 @@ lstmStepAVX2_p3_first:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -7547,7 +7295,7 @@ gruStepAVX2_p1_reduce:
 	VMOVUPS      192(SP), Y0
 	VADDPS       224(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -7565,16 +7313,11 @@ gruStepAVX2_p1_reduce:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -7770,7 +7513,7 @@ gruStepAVX2_p3_reduce:
 	VMOVUPS      256(SP), Y0
 	VADDPS       288(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -7788,16 +7531,11 @@ gruStepAVX2_p3_reduce:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -7909,7 +7647,7 @@ gruStepAVX2_p4_reduce:
 	VMOVUPS      384(SP), Y2
 	VFMADD213PS  Y1, Y2, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1
@@ -8087,7 +7825,7 @@ gruStepAVX2_p5_first:
 	VMOVUPS      192(SP), Y0
 	VADDPS       224(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -8105,16 +7843,11 @@ gruStepAVX2_p5_first:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -8130,7 +7863,7 @@ gruStepAVX2_p5_first:
 	VMOVUPS      256(SP), Y0
 	VADDPS       288(SP), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VMOVUPS      actconst<>+416(SB), Y2
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
@@ -8148,16 +7881,11 @@ gruStepAVX2_p5_first:
 	VFMADD213PS  actconst<>+384(SB), Y1, Y5
 	VFMADD213PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
-	VPSUBD       actconst<>+128(SB), Y2, Y1
-	VPSRAD       $0x01, Y1, Y2
-	VPSUBD       Y2, Y1, Y1
-	VMOVUPS      actconst<>+416(SB), Y3
-	VPSUBD       Y2, Y3, Y2
-	VPSUBD       Y1, Y3, Y1
-	VPSLLD       $0x17, Y2, Y2
-	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2
+	VPSUBD       Y1, Y2, Y2
 	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       Y1, Y4, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y4, Y1, Y0
 	VADDPS       Y4, Y1, Y2
@@ -8175,7 +7903,7 @@ gruStepAVX2_p5_first:
 	VMOVUPS      384(SP), Y2
 	VFMADD213PS  Y1, Y2, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+448(SB), Y2
 	VMINPS       Y1, Y2, Y2
 	VADDPS       Y2, Y2, Y2
 	VMOVUPS      actconst<>+128(SB), Y1

@@ -26,8 +26,8 @@ import (
 //	    C1 = 0.693359375 (k·C1 and the first difference are exact) and
 //	    C1 + C2 = ln 2; p = expm1(r) = r + r²·P(r), P of degree 5 (Cephes
 //	    expf) evaluated by Estrin's scheme; exp(−t) = 2⁻ᵏ(1 + p).
-//	exp(−t) for σ: 2⁻ᵏ applied as 2^−⌊k/2⌋ · 2^−⌈k/2⌉ so that a subnormal
-//	    result is rounded once.
+//	exp(−t) for σ: 2⁻ᵏ applied as 2⁶⁴⁻ᵏ · 2⁻⁶⁴ so that a subnormal result
+//	    is rounded once.
 //	num/(1+e), 0 ≤ e ≤ 1:  q = 1+e, s = num/q, then one correction
 //	    s += (fma(−s, q, num) − s·((1−q)+e))·rcp(q), which removes the
 //	    rounding errors of q and of the division.
@@ -59,9 +59,10 @@ var actConstValues = []string{
 	"p3",
 	"p4",
 	"p5",
-	"bias",
 	"sigmoidClamp",
 	"tanhClamp",
+	"two64",
+	"twoM64",
 }
 
 func emitActConsts() {
@@ -123,24 +124,19 @@ func expm1Core(t VecVirtual) (kb, p VecVirtual) {
 	return kb, y
 }
 
-// expNegVec returns exp(−t) for t in [0, 208] (NaN gives NaN).
-func expNegVec(t VecVirtual) VecVirtual {
-	kb, p := expm1Core(t)
-	// 2⁻ᵏ in two steps, 2^−⌊k/2⌋ then 2^−⌈k/2⌉, as exponent bits, so that
-	// a subnormal result is rounded once: (2^−⌊k/2⌋ + 2^−⌊k/2⌋·p) is
-	// 2^−⌊k/2⌋·(1 + p) rounded (a normal number), then · 2^−⌈k/2⌉.
+// expNegScale returns exp(−t) = 2⁻ᵏ(1 + p) from expm1Core's results for
+// t in [0, 208] (NaN gives NaN).
+func expNegScale(kb, p VecVirtual) VecVirtual {
+	// 2⁻ᵏ as 2⁶⁴⁻ᵏ · 2⁻⁶⁴ so that a subnormal result is rounded once:
+	// 2⁶⁴⁻ᵏ (k ≤ 150, so a normal number) is built in the exponent bits,
+	// 2⁶⁴⁻ᵏ + 2⁶⁴⁻ᵏ·p is 2⁶⁴⁻ᵏ·(1 + p) rounded once (a normal number),
+	// and the product with 2⁻⁶⁴ rounds once more only if it is subnormal.
 	ki := YMM()
-	VPSUBD(kc("shifter"), kb, ki) // k as an integer
-	k1 := YMM()
-	VPSRAD(U8(1), ki, k1)
-	VPSUBD(k1, ki, ki) // ki = k − ⌊k/2⌋
-	bias := kreg("bias")
-	VPSUBD(k1, bias, k1)
-	VPSUBD(ki, bias, ki)
-	VPSLLD(U8(23), k1, k1)
-	VPSLLD(U8(23), ki, ki)
-	VFMADD213PS(k1, k1, p)
-	VMULPS(ki, p, p)
+	VPSLLD(U8(23), kb, ki) // k·2²³: the bits of 1.5·2²³ shift out
+	s := kreg("two64")
+	VPSUBD(ki, s, s)
+	VFMADD213PS(s, s, p)
+	VMULPS(kc("twoM64"), p, p)
 	return p
 }
 
@@ -170,7 +166,7 @@ func sigmoidVec(x VecVirtual) VecVirtual {
 	VANDPS(kc("absmask"), x, t)
 	clamp := kreg("sigmoidClamp")
 	VMINPS(t, clamp, t) // NaN stays NaN
-	e := expNegVec(t)
+	e := expNegScale(expm1Core(t))
 	one := kreg("one")
 	num := YMM()
 	VBLENDVPS(x, e, one, num) // x < 0 (sign bit set): e, else 1

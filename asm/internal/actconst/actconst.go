@@ -49,6 +49,8 @@ var Bits = map[string]uint32{
 	"p5":           math.Float32bits(P5),
 	"sigmoidClamp": math.Float32bits(SigmoidClamp),
 	"tanhClamp":    math.Float32bits(TanhClamp),
+	"two64":        math.Float32bits(0x1p64),
+	"twoM64":       math.Float32bits(0x1p-64),
 	"tanhSmall":    math.Float32bits(TanhSmall),
 	"t0":           math.Float32bits(T0),
 	"t1":           math.Float32bits(T1),
