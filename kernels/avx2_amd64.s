@@ -2181,8 +2181,8 @@ sigmoidAVX2_vectors:
 	VFMADD213PS  Y1, Y4, Y5
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y5
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y5
 	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y5, Y1, Y0
@@ -2226,8 +2226,8 @@ sigmoidAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y4
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y4
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y4
 	VMULPS       actconst<>+512(SB), Y4, Y4
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y4, Y0, Y1
@@ -2270,45 +2270,45 @@ tanhAVX2_vectors:
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y4
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y2
-	VFMADD231PS  actconst<>+192(SB), Y4, Y2
-	VMULPS       Y2, Y2, Y4
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y4
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y1
+	VMULPS       Y1, Y1, Y4
 	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y2, Y5
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5
 	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y2, Y6
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6
 	VFMADD213PS  Y6, Y4, Y5
 	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y2, Y6
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6
 	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y4
+	VFMADD213PS  Y1, Y4, Y5
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y4
 	VMOVAPS      Y4, Y6
-	VFNMADD231PS Y1, Y5, Y4
+	VFNMADD231PS Y2, Y5, Y4
 	VSUBPS       Y4, Y6, Y6
-	VFNMADD231PS Y1, Y5, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  Y1, Y5, Y7
-	VSUBPS       Y7, Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VADDPS       Y7, Y2, Y1
-	VDIVPS       Y1, Y4, Y5
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y7, Y2, Y2
-	VADDPS       Y8, Y2, Y2
 	VFNMADD231PS Y2, Y5, Y6
-	VFNMADD231PS Y1, Y5, Y4
+	VMOVAPS      Y2, Y7
+	VFMADD231PS  Y2, Y5, Y7
+	VSUBPS       Y7, Y2, Y8
+	VFMADD231PS  Y2, Y5, Y8
+	VADDPS       Y7, Y1, Y2
+	VDIVPS       Y2, Y4, Y5
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VADDPS       Y8, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y6
+	VFNMADD231PS Y2, Y5, Y4
 	VADDPS       Y6, Y4, Y4
-	VRCPPS       Y1, Y1
+	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y4, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y5, Y5
@@ -2324,45 +2324,45 @@ tanhAVX2_tail:
 	VMOVSS       (CX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
+	VFMADD213PS  actconst<>+256(SB), Y0, Y4
 	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5
 	VFMADD213PS  Y5, Y2, Y4
 	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
+	VFMADD213PS  actconst<>+384(SB), Y0, Y5
 	VFMADD213PS  Y5, Y2, Y4
-	VFMADD213PS  Y1, Y2, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
+	VFMADD213PS  Y0, Y2, Y4
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
 	VMOVAPS      Y2, Y5
-	VFNMADD231PS Y0, Y4, Y2
+	VFNMADD231PS Y1, Y4, Y2
 	VSUBPS       Y2, Y5, Y5
-	VFNMADD231PS Y0, Y4, Y5
-	VMOVAPS      Y0, Y6
-	VFMADD231PS  Y0, Y4, Y6
-	VSUBPS       Y6, Y0, Y7
-	VFMADD231PS  Y0, Y4, Y7
-	VADDPS       Y6, Y1, Y0
-	VDIVPS       Y0, Y2, Y4
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y6, Y1, Y1
-	VADDPS       Y7, Y1, Y1
 	VFNMADD231PS Y1, Y4, Y5
-	VFNMADD231PS Y0, Y4, Y2
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  Y1, Y4, Y6
+	VSUBPS       Y6, Y1, Y7
+	VFMADD231PS  Y1, Y4, Y7
+	VADDPS       Y6, Y0, Y1
+	VDIVPS       Y1, Y2, Y4
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y6, Y0, Y0
+	VADDPS       Y7, Y0, Y0
+	VFNMADD231PS Y0, Y4, Y5
+	VFNMADD231PS Y1, Y4, Y2
 	VADDPS       Y5, Y2, Y2
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y4
 	VANDPS       actconst<>+32(SB), Y3, Y0
 	VORPS        Y0, Y4, Y4
@@ -2559,8 +2559,8 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y6
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -2576,45 +2576,45 @@ lstmForwardAVX2_pairs:
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y6
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y6
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMULPS       Y1, Y1, Y6
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
 	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y2, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y6
+	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y6
 	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VFNMADD231PS Y2, Y7, Y6
 	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y1, Y7, Y8
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y7, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VADDPS       Y9, Y2, Y1
-	VDIVPS       Y1, Y6, Y7
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y9, Y2, Y2
-	VADDPS       Y10, Y2, Y2
 	VFNMADD231PS Y2, Y7, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VMOVAPS      Y2, Y9
+	VFMADD231PS  Y2, Y7, Y9
+	VSUBPS       Y9, Y2, Y10
+	VFMADD231PS  Y2, Y7, Y10
+	VADDPS       Y9, Y1, Y2
+	VDIVPS       Y2, Y6, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y8
+	VFNMADD231PS Y2, Y7, Y6
 	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y1, Y1
+	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y7, Y7
@@ -2641,8 +2641,8 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -2680,8 +2680,8 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -2716,8 +2716,8 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y8
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y8
 	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y8, Y2, Y0
@@ -2733,45 +2733,45 @@ lstmForwardAVX2_pairs:
 	VMOVUPS      32(BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
 	VMOVUPS      actconst<>+448(SB), Y5
-	VMINPS       Y2, Y5, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y5, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y8
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
-	VMULPS       Y5, Y5, Y8
+	VMINPS       Y2, Y5, Y2
+	VADDPS       Y2, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y8
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMULPS       Y2, Y2, Y8
 	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
 	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y5, Y8, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
-	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y5, Y2
-	VSUBPS       Y2, Y5, Y8
+	VFMADD213PS  Y2, Y8, Y9
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSUBD       Y5, Y2, Y5
+	VSUBPS       Y5, Y2, Y8
 	VMOVAPS      Y8, Y10
-	VFNMADD231PS Y2, Y9, Y8
+	VFNMADD231PS Y5, Y9, Y8
 	VSUBPS       Y8, Y10, Y10
-	VFNMADD231PS Y2, Y9, Y10
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y9, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y9, Y12
-	VADDPS       Y11, Y5, Y2
-	VDIVPS       Y2, Y8, Y9
-	VSUBPS       Y2, Y5, Y5
-	VADDPS       Y11, Y5, Y5
-	VADDPS       Y12, Y5, Y5
 	VFNMADD231PS Y5, Y9, Y10
-	VFNMADD231PS Y2, Y9, Y8
+	VMOVAPS      Y5, Y11
+	VFMADD231PS  Y5, Y9, Y11
+	VSUBPS       Y11, Y5, Y12
+	VFMADD231PS  Y5, Y9, Y12
+	VADDPS       Y11, Y2, Y5
+	VDIVPS       Y5, Y8, Y9
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y11, Y2, Y2
+	VADDPS       Y12, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y10
+	VFNMADD231PS Y5, Y9, Y8
 	VADDPS       Y10, Y8, Y8
-	VRCPPS       Y2, Y2
+	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y8, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y9, Y9
@@ -2798,8 +2798,8 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y5, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y5, Y7, Y5
+	VFMADD213PS  Y5, Y5, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y2, Y9, Y5, Y2
@@ -2837,8 +2837,8 @@ lstmForwardAVX2_pairs:
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y5, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y5, Y7, Y5
+	VFMADD213PS  Y5, Y5, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y0, Y9, Y5, Y0
@@ -2853,45 +2853,45 @@ lstmForwardAVX2_pairs:
 	VFMADD231PS  Y5, Y0, Y8
 	VANDPS       actconst<>+0(SB), Y1, Y0
 	VMOVUPS      actconst<>+448(SB), Y5
-	VMINPS       Y0, Y5, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y5, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y7
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y5
-	VFMADD231PS  actconst<>+192(SB), Y7, Y5
-	VMULPS       Y5, Y5, Y7
+	VMINPS       Y0, Y5, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y0, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y7
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMULPS       Y0, Y0, Y7
 	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9
 	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10
 	VFMADD213PS  Y10, Y7, Y9
 	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  actconst<>+384(SB), Y0, Y10
 	VFMADD213PS  Y10, Y7, Y9
-	VFMADD213PS  Y5, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y5, Y0
-	VSUBPS       Y0, Y5, Y7
+	VFMADD213PS  Y0, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y5, Y5
+	VPSUBD       Y5, Y0, Y5
+	VSUBPS       Y5, Y0, Y7
 	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y0, Y9, Y7
+	VFNMADD231PS Y5, Y9, Y7
 	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y0, Y9, Y10
-	VMOVAPS      Y0, Y11
-	VFMADD231PS  Y0, Y9, Y11
-	VSUBPS       Y11, Y0, Y12
-	VFMADD231PS  Y0, Y9, Y12
-	VADDPS       Y11, Y5, Y0
-	VDIVPS       Y0, Y7, Y9
-	VSUBPS       Y0, Y5, Y5
-	VADDPS       Y11, Y5, Y5
-	VADDPS       Y12, Y5, Y5
 	VFNMADD231PS Y5, Y9, Y10
-	VFNMADD231PS Y0, Y9, Y7
+	VMOVAPS      Y5, Y11
+	VFMADD231PS  Y5, Y9, Y11
+	VSUBPS       Y11, Y5, Y12
+	VFMADD231PS  Y5, Y9, Y12
+	VADDPS       Y11, Y0, Y5
+	VDIVPS       Y5, Y7, Y9
+	VSUBPS       Y5, Y0, Y0
+	VADDPS       Y11, Y0, Y0
+	VADDPS       Y12, Y0, Y0
+	VFNMADD231PS Y0, Y9, Y10
+	VFNMADD231PS Y5, Y9, Y7
 	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y0, Y0
+	VRCPPS       Y5, Y0
 	VFMADD231PS  Y0, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0
 	VORPS        Y0, Y9, Y9
@@ -2899,45 +2899,45 @@ lstmForwardAVX2_pairs:
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y2, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
-	VMULPS       Y1, Y1, Y5
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y5
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMULPS       Y0, Y0, Y5
 	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6
 	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y1, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y5
+	VFMADD213PS  Y0, Y5, Y6
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y5
 	VMOVAPS      Y5, Y7
-	VFNMADD231PS Y0, Y6, Y5
+	VFNMADD231PS Y1, Y6, Y5
 	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y0, Y6, Y7
-	VMOVAPS      Y0, Y9
-	VFMADD231PS  Y0, Y6, Y9
-	VSUBPS       Y9, Y0, Y10
-	VFMADD231PS  Y0, Y6, Y10
-	VADDPS       Y9, Y1, Y0
-	VDIVPS       Y0, Y5, Y6
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
 	VFNMADD231PS Y1, Y6, Y7
-	VFNMADD231PS Y0, Y6, Y5
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y6, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y6, Y10
+	VADDPS       Y9, Y0, Y1
+	VDIVPS       Y1, Y5, Y6
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VADDPS       Y10, Y0, Y0
+	VFNMADD231PS Y0, Y6, Y7
+	VFNMADD231PS Y1, Y6, Y5
 	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y5, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0
 	VORPS        Y0, Y6, Y6
@@ -2974,8 +2974,8 @@ lstmForwardAVX2_vectors:
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y6
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -2991,45 +2991,45 @@ lstmForwardAVX2_vectors:
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y6
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y6
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMULPS       Y1, Y1, Y6
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
 	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y2, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y6
+	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y6
 	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VFNMADD231PS Y2, Y7, Y6
 	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y1, Y7, Y8
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y7, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VADDPS       Y9, Y2, Y1
-	VDIVPS       Y1, Y6, Y7
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y9, Y2, Y2
-	VADDPS       Y10, Y2, Y2
 	VFNMADD231PS Y2, Y7, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VMOVAPS      Y2, Y9
+	VFMADD231PS  Y2, Y7, Y9
+	VSUBPS       Y9, Y2, Y10
+	VFMADD231PS  Y2, Y7, Y10
+	VADDPS       Y9, Y1, Y2
+	VDIVPS       Y2, Y6, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y8
+	VFNMADD231PS Y2, Y7, Y6
 	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y1, Y1
+	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y7, Y7
@@ -3056,8 +3056,8 @@ lstmForwardAVX2_vectors:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -3095,8 +3095,8 @@ lstmForwardAVX2_vectors:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -3111,45 +3111,45 @@ lstmForwardAVX2_vectors:
 	VFMADD231PS  Y2, Y0, Y6
 	VANDPS       actconst<>+0(SB), Y1, Y0
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y0, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y2, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y5
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y2
-	VFMADD231PS  actconst<>+192(SB), Y5, Y2
-	VMULPS       Y2, Y2, Y5
+	VMINPS       Y0, Y2, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMULPS       Y0, Y0, Y5
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
 	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8
 	VFMADD213PS  Y8, Y5, Y7
 	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y5, Y7
-	VFMADD213PS  Y2, Y5, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y2, Y0
-	VSUBPS       Y0, Y2, Y5
+	VFMADD213PS  Y0, Y5, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y0, Y2
+	VSUBPS       Y2, Y0, Y5
 	VMOVAPS      Y5, Y8
-	VFNMADD231PS Y0, Y7, Y5
+	VFNMADD231PS Y2, Y7, Y5
 	VSUBPS       Y5, Y8, Y8
-	VFNMADD231PS Y0, Y7, Y8
-	VMOVAPS      Y0, Y9
-	VFMADD231PS  Y0, Y7, Y9
-	VSUBPS       Y9, Y0, Y10
-	VFMADD231PS  Y0, Y7, Y10
-	VADDPS       Y9, Y2, Y0
-	VDIVPS       Y0, Y5, Y7
-	VSUBPS       Y0, Y2, Y2
-	VADDPS       Y9, Y2, Y2
-	VADDPS       Y10, Y2, Y2
 	VFNMADD231PS Y2, Y7, Y8
-	VFNMADD231PS Y0, Y7, Y5
+	VMOVAPS      Y2, Y9
+	VFMADD231PS  Y2, Y7, Y9
+	VSUBPS       Y9, Y2, Y10
+	VFMADD231PS  Y2, Y7, Y10
+	VADDPS       Y9, Y0, Y2
+	VDIVPS       Y2, Y5, Y7
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VADDPS       Y10, Y0, Y0
+	VFNMADD231PS Y0, Y7, Y8
+	VFNMADD231PS Y2, Y7, Y5
 	VADDPS       Y8, Y5, Y5
-	VRCPPS       Y0, Y0
+	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y5, Y7
 	VANDPS       actconst<>+32(SB), Y1, Y0
 	VORPS        Y0, Y7, Y7
@@ -3186,8 +3186,8 @@ lstmForwardAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y5
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y5
 	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -3203,45 +3203,45 @@ lstmForwardAVX2_tail:
 	VMOVSS       (BX)(AX*2), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
 	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
 	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
-	VFMADD213PS  Y1, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
+	VFMADD213PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
 	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VFNMADD231PS Y1, Y5, Y2
 	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y0, Y5, Y7
-	VMOVAPS      Y0, Y8
-	VFMADD231PS  Y0, Y5, Y8
-	VSUBPS       Y8, Y0, Y9
-	VFMADD231PS  Y0, Y5, Y9
-	VADDPS       Y8, Y1, Y0
-	VDIVPS       Y0, Y2, Y5
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VADDPS       Y9, Y1, Y1
 	VFNMADD231PS Y1, Y5, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  Y1, Y5, Y8
+	VSUBPS       Y8, Y1, Y9
+	VFMADD231PS  Y1, Y5, Y9
+	VADDPS       Y8, Y0, Y1
+	VDIVPS       Y1, Y2, Y5
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y8, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VFNMADD231PS Y0, Y5, Y7
+	VFNMADD231PS Y1, Y5, Y2
 	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y3, Y0
 	VORPS        Y0, Y5, Y5
@@ -3268,8 +3268,8 @@ lstmForwardAVX2_tail:
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y6
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y3, Y6, Y1, Y2
@@ -3307,8 +3307,8 @@ lstmForwardAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y5
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y5
 	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -3323,45 +3323,45 @@ lstmForwardAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y6
 	VANDPS       actconst<>+0(SB), Y4, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
 	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
 	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
-	VFMADD213PS  Y1, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
+	VFMADD213PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
 	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VFNMADD231PS Y1, Y5, Y2
 	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y0, Y5, Y7
-	VMOVAPS      Y0, Y8
-	VFMADD231PS  Y0, Y5, Y8
-	VSUBPS       Y8, Y0, Y9
-	VFMADD231PS  Y0, Y5, Y9
-	VADDPS       Y8, Y1, Y0
-	VDIVPS       Y0, Y2, Y5
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VADDPS       Y9, Y1, Y1
 	VFNMADD231PS Y1, Y5, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  Y1, Y5, Y8
+	VSUBPS       Y8, Y1, Y9
+	VFMADD231PS  Y1, Y5, Y9
+	VADDPS       Y8, Y0, Y1
+	VDIVPS       Y1, Y2, Y5
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y8, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VFNMADD231PS Y0, Y5, Y7
+	VFNMADD231PS Y1, Y5, Y2
 	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y4, Y0
 	VORPS        Y0, Y5, Y5
@@ -3420,8 +3420,8 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y8
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y8
 	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -3460,8 +3460,8 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y2, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y2, Y7, Y2
+	VFMADD213PS  Y2, Y2, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -3497,8 +3497,8 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y2, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y10
+	VPSUBD       Y2, Y7, Y2
+	VFMADD213PS  Y2, Y2, Y10
 	VMULPS       actconst<>+512(SB), Y10, Y10
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y10, Y2, Y1
@@ -3537,8 +3537,8 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
 	VMOVUPS      actconst<>+480(SB), Y9
-	VPSUBD       Y7, Y9, Y9
-	VFMADD213PS  Y9, Y9, Y11
+	VPSUBD       Y7, Y9, Y7
+	VFMADD213PS  Y7, Y7, Y11
 	VMULPS       actconst<>+512(SB), Y11, Y11
 	VMOVUPS      actconst<>+64(SB), Y7
 	VBLENDVPS    Y2, Y11, Y7, Y2
@@ -3553,45 +3553,45 @@ gruForwardAVX2_pairs:
 	VFMADD231PS  Y7, Y2, Y10
 	VANDPS       actconst<>+0(SB), Y0, Y2
 	VMOVUPS      actconst<>+448(SB), Y7
-	VMINPS       Y2, Y7, Y7
-	VADDPS       Y7, Y7, Y7
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y7, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y9
-	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y7
-	VFMADD231PS  actconst<>+192(SB), Y9, Y7
-	VMULPS       Y7, Y7, Y9
+	VMINPS       Y2, Y7, Y2
+	VADDPS       Y2, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y9
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMULPS       Y2, Y2, Y9
 	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11
 	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12
 	VFMADD213PS  Y12, Y9, Y11
 	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VFMADD213PS  actconst<>+384(SB), Y2, Y12
 	VFMADD213PS  Y12, Y9, Y11
-	VFMADD213PS  Y7, Y9, Y11
-	VMOVUPS      actconst<>+64(SB), Y7
-	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y7, Y2
-	VSUBPS       Y2, Y7, Y9
+	VFMADD213PS  Y2, Y9, Y11
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSUBD       Y7, Y2, Y7
+	VSUBPS       Y7, Y2, Y9
 	VMOVAPS      Y9, Y12
-	VFNMADD231PS Y2, Y11, Y9
+	VFNMADD231PS Y7, Y11, Y9
 	VSUBPS       Y9, Y12, Y12
-	VFNMADD231PS Y2, Y11, Y12
-	VMOVAPS      Y2, Y13
-	VFMADD231PS  Y2, Y11, Y13
-	VSUBPS       Y13, Y2, Y14
-	VFMADD231PS  Y2, Y11, Y14
-	VADDPS       Y13, Y7, Y2
-	VDIVPS       Y2, Y9, Y11
-	VSUBPS       Y2, Y7, Y7
-	VADDPS       Y13, Y7, Y7
-	VADDPS       Y14, Y7, Y7
 	VFNMADD231PS Y7, Y11, Y12
-	VFNMADD231PS Y2, Y11, Y9
+	VMOVAPS      Y7, Y13
+	VFMADD231PS  Y7, Y11, Y13
+	VSUBPS       Y13, Y7, Y14
+	VFMADD231PS  Y7, Y11, Y14
+	VADDPS       Y13, Y2, Y7
+	VDIVPS       Y7, Y9, Y11
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y13, Y2, Y2
+	VADDPS       Y14, Y2, Y2
+	VFNMADD231PS Y2, Y11, Y12
+	VFNMADD231PS Y7, Y11, Y9
 	VADDPS       Y12, Y9, Y9
-	VRCPPS       Y2, Y2
+	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y9, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y11, Y11
@@ -3601,45 +3601,45 @@ gruForwardAVX2_pairs:
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y1, Y0
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y0, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y2, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y7
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y7
+	VMINPS       Y0, Y2, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMULPS       Y0, Y0, Y7
 	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8
 	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y2, Y0
-	VSUBPS       Y0, Y2, Y7
+	VFMADD213PS  Y0, Y7, Y8
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y0, Y2
+	VSUBPS       Y2, Y0, Y7
 	VMOVAPS      Y7, Y9
-	VFNMADD231PS Y0, Y8, Y7
+	VFNMADD231PS Y2, Y8, Y7
 	VSUBPS       Y7, Y9, Y9
-	VFNMADD231PS Y0, Y8, Y9
-	VMOVAPS      Y0, Y11
-	VFMADD231PS  Y0, Y8, Y11
-	VSUBPS       Y11, Y0, Y12
-	VFMADD231PS  Y0, Y8, Y12
-	VADDPS       Y11, Y2, Y0
-	VDIVPS       Y0, Y7, Y8
-	VSUBPS       Y0, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
 	VFNMADD231PS Y2, Y8, Y9
-	VFNMADD231PS Y0, Y8, Y7
+	VMOVAPS      Y2, Y11
+	VFMADD231PS  Y2, Y8, Y11
+	VSUBPS       Y11, Y2, Y12
+	VFMADD231PS  Y2, Y8, Y12
+	VADDPS       Y11, Y0, Y2
+	VDIVPS       Y2, Y7, Y8
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y11, Y0, Y0
+	VADDPS       Y12, Y0, Y0
+	VFNMADD231PS Y0, Y8, Y9
+	VFNMADD231PS Y2, Y8, Y7
 	VADDPS       Y9, Y7, Y7
-	VRCPPS       Y0, Y0
+	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y7, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0
 	VORPS        Y0, Y8, Y8
@@ -3680,8 +3680,8 @@ gruForwardAVX2_vectors:
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y8
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y8
 	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -3720,8 +3720,8 @@ gruForwardAVX2_vectors:
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y2, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y2, Y7, Y2
+	VFMADD213PS  Y2, Y2, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -3736,45 +3736,45 @@ gruForwardAVX2_vectors:
 	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y7
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMULPS       Y1, Y1, Y7
 	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9
 	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10
 	VFMADD213PS  Y10, Y7, Y9
 	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VFMADD213PS  actconst<>+384(SB), Y1, Y10
 	VFMADD213PS  Y10, Y7, Y9
-	VFMADD213PS  Y2, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y7
+	VFMADD213PS  Y1, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y7
 	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y1, Y9, Y7
+	VFNMADD231PS Y2, Y9, Y7
 	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y1, Y9, Y10
-	VMOVAPS      Y1, Y11
-	VFMADD231PS  Y1, Y9, Y11
-	VSUBPS       Y11, Y1, Y12
-	VFMADD231PS  Y1, Y9, Y12
-	VADDPS       Y11, Y2, Y1
-	VDIVPS       Y1, Y7, Y9
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
 	VFNMADD231PS Y2, Y9, Y10
-	VFNMADD231PS Y1, Y9, Y7
+	VMOVAPS      Y2, Y11
+	VFMADD231PS  Y2, Y9, Y11
+	VSUBPS       Y11, Y2, Y12
+	VFMADD231PS  Y2, Y9, Y12
+	VADDPS       Y11, Y1, Y2
+	VDIVPS       Y2, Y7, Y9
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y11, Y1, Y1
+	VADDPS       Y12, Y1, Y1
+	VFNMADD231PS Y1, Y9, Y10
+	VFNMADD231PS Y2, Y9, Y7
 	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y1, Y1
+	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y9, Y9
@@ -3816,8 +3816,8 @@ gruForwardAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y7
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y7, Y0, Y1
@@ -3857,8 +3857,8 @@ gruForwardAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y7
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y6, Y7, Y0, Y1
@@ -3873,45 +3873,45 @@ gruForwardAVX2_tail:
 	VFMADD231PS  Y0, Y1, Y8
 	VANDPS       actconst<>+0(SB), Y5, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
 	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9
 	VFMADD213PS  Y9, Y2, Y7
 	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9
 	VFMADD213PS  Y9, Y2, Y7
-	VFMADD213PS  Y1, Y2, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
+	VFMADD213PS  Y0, Y2, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
 	VMOVAPS      Y2, Y9
-	VFNMADD231PS Y0, Y7, Y2
+	VFNMADD231PS Y1, Y7, Y2
 	VSUBPS       Y2, Y9, Y9
-	VFNMADD231PS Y0, Y7, Y9
-	VMOVAPS      Y0, Y10
-	VFMADD231PS  Y0, Y7, Y10
-	VSUBPS       Y10, Y0, Y11
-	VFMADD231PS  Y0, Y7, Y11
-	VADDPS       Y10, Y1, Y0
-	VDIVPS       Y0, Y2, Y7
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VADDPS       Y11, Y1, Y1
 	VFNMADD231PS Y1, Y7, Y9
-	VFNMADD231PS Y0, Y7, Y2
+	VMOVAPS      Y1, Y10
+	VFMADD231PS  Y1, Y7, Y10
+	VSUBPS       Y10, Y1, Y11
+	VFMADD231PS  Y1, Y7, Y11
+	VADDPS       Y10, Y0, Y1
+	VDIVPS       Y1, Y2, Y7
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y10, Y0, Y0
+	VADDPS       Y11, Y0, Y0
+	VFNMADD231PS Y0, Y7, Y9
+	VFNMADD231PS Y1, Y7, Y2
 	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y7
 	VANDPS       actconst<>+32(SB), Y5, Y0
 	VORPS        Y0, Y7, Y7
@@ -3974,8 +3974,8 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y6
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -3992,45 +3992,45 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y6
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y6
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMULPS       Y1, Y1, Y6
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
 	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y2, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y6
+	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y6
 	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VFNMADD231PS Y2, Y7, Y6
 	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y1, Y7, Y8
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y7, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VADDPS       Y9, Y2, Y1
-	VDIVPS       Y1, Y6, Y7
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y9, Y2, Y2
-	VADDPS       Y10, Y2, Y2
 	VFNMADD231PS Y2, Y7, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VMOVAPS      Y2, Y9
+	VFMADD231PS  Y2, Y7, Y9
+	VSUBPS       Y9, Y2, Y10
+	VFMADD231PS  Y2, Y7, Y10
+	VADDPS       Y9, Y1, Y2
+	VDIVPS       Y2, Y6, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y8
+	VFNMADD231PS Y2, Y7, Y6
 	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y1, Y1
+	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y7, Y7
@@ -4058,8 +4058,8 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -4098,8 +4098,8 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -4135,8 +4135,8 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y8
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y8
 	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y8, Y2, Y0
@@ -4153,45 +4153,45 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      32(BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y2
 	VMOVUPS      actconst<>+448(SB), Y5
-	VMINPS       Y2, Y5, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y5, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y8
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
-	VMULPS       Y5, Y5, Y8
+	VMINPS       Y2, Y5, Y2
+	VADDPS       Y2, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y8
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMULPS       Y2, Y2, Y8
 	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9
 	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10
 	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y5, Y8, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
-	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y5, Y2
-	VSUBPS       Y2, Y5, Y8
+	VFMADD213PS  Y2, Y8, Y9
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y5, Y5
+	VPSUBD       Y5, Y2, Y5
+	VSUBPS       Y5, Y2, Y8
 	VMOVAPS      Y8, Y10
-	VFNMADD231PS Y2, Y9, Y8
+	VFNMADD231PS Y5, Y9, Y8
 	VSUBPS       Y8, Y10, Y10
-	VFNMADD231PS Y2, Y9, Y10
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y9, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y9, Y12
-	VADDPS       Y11, Y5, Y2
-	VDIVPS       Y2, Y8, Y9
-	VSUBPS       Y2, Y5, Y5
-	VADDPS       Y11, Y5, Y5
-	VADDPS       Y12, Y5, Y5
 	VFNMADD231PS Y5, Y9, Y10
-	VFNMADD231PS Y2, Y9, Y8
+	VMOVAPS      Y5, Y11
+	VFMADD231PS  Y5, Y9, Y11
+	VSUBPS       Y11, Y5, Y12
+	VFMADD231PS  Y5, Y9, Y12
+	VADDPS       Y11, Y2, Y5
+	VDIVPS       Y5, Y8, Y9
+	VSUBPS       Y5, Y2, Y2
+	VADDPS       Y11, Y2, Y2
+	VADDPS       Y12, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y10
+	VFNMADD231PS Y5, Y9, Y8
 	VADDPS       Y10, Y8, Y8
-	VRCPPS       Y2, Y2
+	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y8, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y9, Y9
@@ -4219,8 +4219,8 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y5, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y5, Y7, Y5
+	VFMADD213PS  Y5, Y5, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y2, Y9, Y5, Y2
@@ -4259,8 +4259,8 @@ lstmForwardCacheAVX2_pairs:
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y5, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y5, Y7, Y5
+	VFMADD213PS  Y5, Y5, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y5
 	VBLENDVPS    Y0, Y9, Y5, Y0
@@ -4276,45 +4276,45 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y8, 32(SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y1, Y0
 	VMOVUPS      actconst<>+448(SB), Y5
-	VMINPS       Y0, Y5, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y5, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y7
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y5
-	VFMADD231PS  actconst<>+192(SB), Y7, Y5
-	VMULPS       Y5, Y5, Y7
+	VMINPS       Y0, Y5, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y5
+	VFMADD231PS  actconst<>+96(SB), Y0, Y5
+	VSUBPS       actconst<>+128(SB), Y5, Y7
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMULPS       Y0, Y0, Y7
 	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9
 	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10
 	VFMADD213PS  Y10, Y7, Y9
 	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VFMADD213PS  actconst<>+384(SB), Y0, Y10
 	VFMADD213PS  Y10, Y7, Y9
-	VFMADD213PS  Y5, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y5, Y0
-	VSUBPS       Y0, Y5, Y7
+	VFMADD213PS  Y0, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y5, Y5
+	VPSUBD       Y5, Y0, Y5
+	VSUBPS       Y5, Y0, Y7
 	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y0, Y9, Y7
+	VFNMADD231PS Y5, Y9, Y7
 	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y0, Y9, Y10
-	VMOVAPS      Y0, Y11
-	VFMADD231PS  Y0, Y9, Y11
-	VSUBPS       Y11, Y0, Y12
-	VFMADD231PS  Y0, Y9, Y12
-	VADDPS       Y11, Y5, Y0
-	VDIVPS       Y0, Y7, Y9
-	VSUBPS       Y0, Y5, Y5
-	VADDPS       Y11, Y5, Y5
-	VADDPS       Y12, Y5, Y5
 	VFNMADD231PS Y5, Y9, Y10
-	VFNMADD231PS Y0, Y9, Y7
+	VMOVAPS      Y5, Y11
+	VFMADD231PS  Y5, Y9, Y11
+	VSUBPS       Y11, Y5, Y12
+	VFMADD231PS  Y5, Y9, Y12
+	VADDPS       Y11, Y0, Y5
+	VDIVPS       Y5, Y7, Y9
+	VSUBPS       Y5, Y0, Y0
+	VADDPS       Y11, Y0, Y0
+	VADDPS       Y12, Y0, Y0
+	VFNMADD231PS Y0, Y9, Y10
+	VFNMADD231PS Y5, Y9, Y7
 	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y0, Y0
+	VRCPPS       Y5, Y0
 	VFMADD231PS  Y0, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0
 	VORPS        Y0, Y9, Y9
@@ -4322,45 +4322,45 @@ lstmForwardCacheAVX2_pairs:
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y2, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
-	VMULPS       Y1, Y1, Y5
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y5
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMULPS       Y0, Y0, Y5
 	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6
 	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y5, Y6
 	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y1, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y5
+	VFMADD213PS  Y0, Y5, Y6
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y5
 	VMOVAPS      Y5, Y7
-	VFNMADD231PS Y0, Y6, Y5
+	VFNMADD231PS Y1, Y6, Y5
 	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y0, Y6, Y7
-	VMOVAPS      Y0, Y9
-	VFMADD231PS  Y0, Y6, Y9
-	VSUBPS       Y9, Y0, Y10
-	VFMADD231PS  Y0, Y6, Y10
-	VADDPS       Y9, Y1, Y0
-	VDIVPS       Y0, Y5, Y6
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
 	VFNMADD231PS Y1, Y6, Y7
-	VFNMADD231PS Y0, Y6, Y5
+	VMOVAPS      Y1, Y9
+	VFMADD231PS  Y1, Y6, Y9
+	VSUBPS       Y9, Y1, Y10
+	VFMADD231PS  Y1, Y6, Y10
+	VADDPS       Y9, Y0, Y1
+	VDIVPS       Y1, Y5, Y6
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VADDPS       Y10, Y0, Y0
+	VFNMADD231PS Y0, Y6, Y7
+	VFNMADD231PS Y1, Y6, Y5
 	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y5, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0
 	VORPS        Y0, Y6, Y6
@@ -4398,8 +4398,8 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y6
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y6, Y1, Y0
@@ -4416,45 +4416,45 @@ lstmForwardCacheAVX2_vectors:
 	VMOVUPS      (BX)(AX*2), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
-	VMULPS       Y2, Y2, Y6
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y6
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMULPS       Y1, Y1, Y6
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
 	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
 	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
 	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y2, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y6
+	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y6
 	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VFNMADD231PS Y2, Y7, Y6
 	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y1, Y7, Y8
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y7, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VADDPS       Y9, Y2, Y1
-	VDIVPS       Y1, Y6, Y7
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y9, Y2, Y2
-	VADDPS       Y10, Y2, Y2
 	VFNMADD231PS Y2, Y7, Y8
-	VFNMADD231PS Y1, Y7, Y6
+	VMOVAPS      Y2, Y9
+	VFMADD231PS  Y2, Y7, Y9
+	VSUBPS       Y9, Y2, Y10
+	VFMADD231PS  Y2, Y7, Y10
+	VADDPS       Y9, Y1, Y2
+	VDIVPS       Y2, Y6, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y8
+	VFNMADD231PS Y2, Y7, Y6
 	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y1, Y1
+	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y7, Y7
@@ -4482,8 +4482,8 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y7, Y2, Y1
@@ -4522,8 +4522,8 @@ lstmForwardCacheAVX2_vectors:
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5
-	VPSUBD       Y2, Y5, Y5
-	VFMADD213PS  Y5, Y5, Y7
+	VPSUBD       Y2, Y5, Y2
+	VFMADD213PS  Y2, Y2, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y0, Y7, Y2, Y0
@@ -4539,45 +4539,45 @@ lstmForwardCacheAVX2_vectors:
 	VMOVUPS      Y6, (SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y1, Y0
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y0, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y2, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y5
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y2
-	VFMADD231PS  actconst<>+192(SB), Y5, Y2
-	VMULPS       Y2, Y2, Y5
+	VMINPS       Y0, Y2, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y5
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMULPS       Y0, Y0, Y5
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
 	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8
 	VFMADD213PS  Y8, Y5, Y7
 	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8
 	VFMADD213PS  Y8, Y5, Y7
-	VFMADD213PS  Y2, Y5, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y2, Y0
-	VSUBPS       Y0, Y2, Y5
+	VFMADD213PS  Y0, Y5, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y0, Y2
+	VSUBPS       Y2, Y0, Y5
 	VMOVAPS      Y5, Y8
-	VFNMADD231PS Y0, Y7, Y5
+	VFNMADD231PS Y2, Y7, Y5
 	VSUBPS       Y5, Y8, Y8
-	VFNMADD231PS Y0, Y7, Y8
-	VMOVAPS      Y0, Y9
-	VFMADD231PS  Y0, Y7, Y9
-	VSUBPS       Y9, Y0, Y10
-	VFMADD231PS  Y0, Y7, Y10
-	VADDPS       Y9, Y2, Y0
-	VDIVPS       Y0, Y5, Y7
-	VSUBPS       Y0, Y2, Y2
-	VADDPS       Y9, Y2, Y2
-	VADDPS       Y10, Y2, Y2
 	VFNMADD231PS Y2, Y7, Y8
-	VFNMADD231PS Y0, Y7, Y5
+	VMOVAPS      Y2, Y9
+	VFMADD231PS  Y2, Y7, Y9
+	VSUBPS       Y9, Y2, Y10
+	VFMADD231PS  Y2, Y7, Y10
+	VADDPS       Y9, Y0, Y2
+	VDIVPS       Y2, Y5, Y7
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VADDPS       Y10, Y0, Y0
+	VFNMADD231PS Y0, Y7, Y8
+	VFNMADD231PS Y2, Y7, Y5
 	VADDPS       Y8, Y5, Y5
-	VRCPPS       Y0, Y0
+	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y5, Y7
 	VANDPS       actconst<>+32(SB), Y1, Y0
 	VORPS        Y0, Y7, Y7
@@ -4615,8 +4615,8 @@ lstmForwardCacheAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y5
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y5
 	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -4633,45 +4633,45 @@ lstmForwardCacheAVX2_tail:
 	VMOVSS       (BX)(AX*2), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
 	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
 	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
-	VFMADD213PS  Y1, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
+	VFMADD213PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
 	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VFNMADD231PS Y1, Y5, Y2
 	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y0, Y5, Y7
-	VMOVAPS      Y0, Y8
-	VFMADD231PS  Y0, Y5, Y8
-	VSUBPS       Y8, Y0, Y9
-	VFMADD231PS  Y0, Y5, Y9
-	VADDPS       Y8, Y1, Y0
-	VDIVPS       Y0, Y2, Y5
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VADDPS       Y9, Y1, Y1
 	VFNMADD231PS Y1, Y5, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  Y1, Y5, Y8
+	VSUBPS       Y8, Y1, Y9
+	VFMADD231PS  Y1, Y5, Y9
+	VADDPS       Y8, Y0, Y1
+	VDIVPS       Y1, Y2, Y5
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y8, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VFNMADD231PS Y0, Y5, Y7
+	VFNMADD231PS Y1, Y5, Y2
 	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y3, Y0
 	VORPS        Y0, Y5, Y5
@@ -4699,8 +4699,8 @@ lstmForwardCacheAVX2_tail:
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y6
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y3, Y6, Y1, Y2
@@ -4739,8 +4739,8 @@ lstmForwardCacheAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y5
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y5
 	VMULPS       actconst<>+512(SB), Y5, Y5
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y5, Y0, Y1
@@ -4756,45 +4756,45 @@ lstmForwardCacheAVX2_tail:
 	VMOVSS       X6, (SI)(DI*1)
 	VANDPS       actconst<>+0(SB), Y4, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5
 	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
 	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
 	VFMADD213PS  Y7, Y2, Y5
-	VFMADD213PS  Y1, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
+	VFMADD213PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
 	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VFNMADD231PS Y1, Y5, Y2
 	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y0, Y5, Y7
-	VMOVAPS      Y0, Y8
-	VFMADD231PS  Y0, Y5, Y8
-	VSUBPS       Y8, Y0, Y9
-	VFMADD231PS  Y0, Y5, Y9
-	VADDPS       Y8, Y1, Y0
-	VDIVPS       Y0, Y2, Y5
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VADDPS       Y9, Y1, Y1
 	VFNMADD231PS Y1, Y5, Y7
-	VFNMADD231PS Y0, Y5, Y2
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  Y1, Y5, Y8
+	VSUBPS       Y8, Y1, Y9
+	VFMADD231PS  Y1, Y5, Y9
+	VADDPS       Y8, Y0, Y1
+	VDIVPS       Y1, Y2, Y5
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y8, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VFNMADD231PS Y0, Y5, Y7
+	VFNMADD231PS Y1, Y5, Y2
 	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y4, Y0
 	VORPS        Y0, Y5, Y5
@@ -4857,8 +4857,8 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y8
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y8
 	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -4899,8 +4899,8 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y2, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y2, Y7, Y2
+	VFMADD213PS  Y2, Y2, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -4937,8 +4937,8 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y2, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y10
+	VPSUBD       Y2, Y7, Y2
+	VFMADD213PS  Y2, Y2, Y10
 	VMULPS       actconst<>+512(SB), Y10, Y10
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y10, Y2, Y1
@@ -4979,8 +4979,8 @@ gruForwardCacheAVX2_pairs:
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
 	VMOVUPS      actconst<>+480(SB), Y9
-	VPSUBD       Y7, Y9, Y9
-	VFMADD213PS  Y9, Y9, Y11
+	VPSUBD       Y7, Y9, Y7
+	VFMADD213PS  Y7, Y7, Y11
 	VMULPS       actconst<>+512(SB), Y11, Y11
 	VMOVUPS      actconst<>+64(SB), Y7
 	VBLENDVPS    Y2, Y11, Y7, Y2
@@ -4996,45 +4996,45 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      Y10, 32(DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y0, Y2
 	VMOVUPS      actconst<>+448(SB), Y7
-	VMINPS       Y2, Y7, Y7
-	VADDPS       Y7, Y7, Y7
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y7, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y9
-	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y7
-	VFMADD231PS  actconst<>+192(SB), Y9, Y7
-	VMULPS       Y7, Y7, Y9
+	VMINPS       Y2, Y7, Y2
+	VADDPS       Y2, Y2, Y2
+	VMOVUPS      actconst<>+128(SB), Y7
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y9
+	VMOVAPS      Y2, Y2
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMULPS       Y2, Y2, Y9
 	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11
 	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12
 	VFMADD213PS  Y12, Y9, Y11
 	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VFMADD213PS  actconst<>+384(SB), Y2, Y12
 	VFMADD213PS  Y12, Y9, Y11
-	VFMADD213PS  Y7, Y9, Y11
-	VMOVUPS      actconst<>+64(SB), Y7
-	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y7, Y2
-	VSUBPS       Y2, Y7, Y9
+	VFMADD213PS  Y2, Y9, Y11
+	VMOVUPS      actconst<>+64(SB), Y2
+	VPSLLD       $0x17, Y7, Y7
+	VPSUBD       Y7, Y2, Y7
+	VSUBPS       Y7, Y2, Y9
 	VMOVAPS      Y9, Y12
-	VFNMADD231PS Y2, Y11, Y9
+	VFNMADD231PS Y7, Y11, Y9
 	VSUBPS       Y9, Y12, Y12
-	VFNMADD231PS Y2, Y11, Y12
-	VMOVAPS      Y2, Y13
-	VFMADD231PS  Y2, Y11, Y13
-	VSUBPS       Y13, Y2, Y14
-	VFMADD231PS  Y2, Y11, Y14
-	VADDPS       Y13, Y7, Y2
-	VDIVPS       Y2, Y9, Y11
-	VSUBPS       Y2, Y7, Y7
-	VADDPS       Y13, Y7, Y7
-	VADDPS       Y14, Y7, Y7
 	VFNMADD231PS Y7, Y11, Y12
-	VFNMADD231PS Y2, Y11, Y9
+	VMOVAPS      Y7, Y13
+	VFMADD231PS  Y7, Y11, Y13
+	VSUBPS       Y13, Y7, Y14
+	VFMADD231PS  Y7, Y11, Y14
+	VADDPS       Y13, Y2, Y7
+	VDIVPS       Y7, Y9, Y11
+	VSUBPS       Y7, Y2, Y2
+	VADDPS       Y13, Y2, Y2
+	VADDPS       Y14, Y2, Y2
+	VFNMADD231PS Y2, Y11, Y12
+	VFNMADD231PS Y7, Y11, Y9
 	VADDPS       Y12, Y9, Y9
-	VRCPPS       Y2, Y2
+	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y9, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y11, Y11
@@ -5045,45 +5045,45 @@ gruForwardCacheAVX2_pairs:
 	VMOVUPS      Y0, (CX)
 	VANDPS       actconst<>+0(SB), Y1, Y0
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y0, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y2, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y7
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y7
+	VMINPS       Y0, Y2, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMULPS       Y0, Y0, Y7
 	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8
 	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9
 	VFMADD213PS  Y9, Y7, Y8
 	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9
 	VFMADD213PS  Y9, Y7, Y8
-	VFMADD213PS  Y2, Y7, Y8
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y2, Y0
-	VSUBPS       Y0, Y2, Y7
+	VFMADD213PS  Y0, Y7, Y8
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y0, Y2
+	VSUBPS       Y2, Y0, Y7
 	VMOVAPS      Y7, Y9
-	VFNMADD231PS Y0, Y8, Y7
+	VFNMADD231PS Y2, Y8, Y7
 	VSUBPS       Y7, Y9, Y9
-	VFNMADD231PS Y0, Y8, Y9
-	VMOVAPS      Y0, Y11
-	VFMADD231PS  Y0, Y8, Y11
-	VSUBPS       Y11, Y0, Y12
-	VFMADD231PS  Y0, Y8, Y12
-	VADDPS       Y11, Y2, Y0
-	VDIVPS       Y0, Y7, Y8
-	VSUBPS       Y0, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
 	VFNMADD231PS Y2, Y8, Y9
-	VFNMADD231PS Y0, Y8, Y7
+	VMOVAPS      Y2, Y11
+	VFMADD231PS  Y2, Y8, Y11
+	VSUBPS       Y11, Y2, Y12
+	VFMADD231PS  Y2, Y8, Y12
+	VADDPS       Y11, Y0, Y2
+	VDIVPS       Y2, Y7, Y8
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y11, Y0, Y0
+	VADDPS       Y12, Y0, Y0
+	VFNMADD231PS Y0, Y8, Y9
+	VFNMADD231PS Y2, Y8, Y7
 	VADDPS       Y9, Y7, Y7
-	VRCPPS       Y0, Y0
+	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y7, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0
 	VORPS        Y0, Y8, Y8
@@ -5126,8 +5126,8 @@ gruForwardCacheAVX2_vectors:
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y8
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y8
 	VMULPS       actconst<>+512(SB), Y8, Y8
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y8, Y1, Y0
@@ -5168,8 +5168,8 @@ gruForwardCacheAVX2_vectors:
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7
-	VPSUBD       Y2, Y7, Y7
-	VFMADD213PS  Y7, Y7, Y9
+	VPSUBD       Y2, Y7, Y2
+	VFMADD213PS  Y2, Y2, Y9
 	VMULPS       actconst<>+512(SB), Y9, Y9
 	VMOVUPS      actconst<>+64(SB), Y2
 	VBLENDVPS    Y1, Y9, Y2, Y1
@@ -5185,45 +5185,45 @@ gruForwardCacheAVX2_vectors:
 	VMOVUPS      Y8, (DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
-	VMULPS       Y2, Y2, Y7
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y7
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMULPS       Y1, Y1, Y7
 	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9
 	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10
 	VFMADD213PS  Y10, Y7, Y9
 	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VFMADD213PS  actconst<>+384(SB), Y1, Y10
 	VFMADD213PS  Y10, Y7, Y9
-	VFMADD213PS  Y2, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y7
+	VFMADD213PS  Y1, Y7, Y9
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y7
 	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y1, Y9, Y7
+	VFNMADD231PS Y2, Y9, Y7
 	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y1, Y9, Y10
-	VMOVAPS      Y1, Y11
-	VFMADD231PS  Y1, Y9, Y11
-	VSUBPS       Y11, Y1, Y12
-	VFMADD231PS  Y1, Y9, Y12
-	VADDPS       Y11, Y2, Y1
-	VDIVPS       Y1, Y7, Y9
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
 	VFNMADD231PS Y2, Y9, Y10
-	VFNMADD231PS Y1, Y9, Y7
+	VMOVAPS      Y2, Y11
+	VFMADD231PS  Y2, Y9, Y11
+	VSUBPS       Y11, Y2, Y12
+	VFMADD231PS  Y2, Y9, Y12
+	VADDPS       Y11, Y1, Y2
+	VDIVPS       Y2, Y7, Y9
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y11, Y1, Y1
+	VADDPS       Y12, Y1, Y1
+	VFNMADD231PS Y1, Y9, Y10
+	VFNMADD231PS Y2, Y9, Y7
 	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y1, Y1
+	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0
 	VORPS        Y0, Y9, Y9
@@ -5267,8 +5267,8 @@ gruForwardCacheAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y7
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y7, Y0, Y1
@@ -5310,8 +5310,8 @@ gruForwardCacheAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y7
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y6, Y7, Y0, Y1
@@ -5327,45 +5327,45 @@ gruForwardCacheAVX2_tail:
 	VMOVSS       X8, (DI)(AX*1)
 	VANDPS       actconst<>+0(SB), Y5, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7
 	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9
 	VFMADD213PS  Y9, Y2, Y7
 	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9
 	VFMADD213PS  Y9, Y2, Y7
-	VFMADD213PS  Y1, Y2, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
+	VFMADD213PS  Y0, Y2, Y7
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
 	VMOVAPS      Y2, Y9
-	VFNMADD231PS Y0, Y7, Y2
+	VFNMADD231PS Y1, Y7, Y2
 	VSUBPS       Y2, Y9, Y9
-	VFNMADD231PS Y0, Y7, Y9
-	VMOVAPS      Y0, Y10
-	VFMADD231PS  Y0, Y7, Y10
-	VSUBPS       Y10, Y0, Y11
-	VFMADD231PS  Y0, Y7, Y11
-	VADDPS       Y10, Y1, Y0
-	VDIVPS       Y0, Y2, Y7
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VADDPS       Y11, Y1, Y1
 	VFNMADD231PS Y1, Y7, Y9
-	VFNMADD231PS Y0, Y7, Y2
+	VMOVAPS      Y1, Y10
+	VFMADD231PS  Y1, Y7, Y10
+	VSUBPS       Y10, Y1, Y11
+	VFMADD231PS  Y1, Y7, Y11
+	VADDPS       Y10, Y0, Y1
+	VDIVPS       Y1, Y2, Y7
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y10, Y0, Y0
+	VADDPS       Y11, Y0, Y0
+	VFNMADD231PS Y0, Y7, Y9
+	VFNMADD231PS Y1, Y7, Y2
 	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y0, Y0
+	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y7
 	VANDPS       actconst<>+32(SB), Y5, Y0
 	VORPS        Y0, Y7, Y7
@@ -5415,81 +5415,81 @@ lstmBackwardAVX2_vectors:
 	VMOVUPS      (DI), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y2
-	VFMADD231PS  actconst<>+192(SB), Y5, Y2
-	VMULPS       Y2, Y2, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y2, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y2, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y5
-	VMOVAPS      Y5, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y6, Y10
-	VADDPS       Y9, Y2, Y1
-	VDIVPS       Y1, Y5, Y6
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y9, Y2, Y2
-	VADDPS       Y10, Y2, Y2
-	VFNMADD231PS Y2, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y5, Y6
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y2
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2
+	VSUBPS       actconst<>+128(SB), Y2, Y6
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSUBD       Y2, Y1, Y2
+	VSUBPS       Y2, Y1, Y6
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS Y2, Y7, Y6
+	VSUBPS       Y6, Y8, Y8
+	VFNMADD231PS Y2, Y7, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD231PS  Y2, Y7, Y9
+	VSUBPS       Y9, Y2, Y10
+	VFMADD231PS  Y2, Y7, Y10
+	VADDPS       Y9, Y1, Y2
+	VDIVPS       Y2, Y6, Y7
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y8
+	VFNMADD231PS Y2, Y7, Y6
+	VADDPS       Y8, Y6, Y6
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y6, Y6
+	VORPS        Y0, Y7, Y7
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (BX)(R10*1), Y1
 	VMOVUPS      (R9), Y2
-	VMOVAPS      Y6, Y5
-	VFNMADD213PS actconst<>+64(SB), Y6, Y5
-	VMULPS       Y1, Y0, Y7
-	VFMADD231PS  Y5, Y7, Y2
-	VMULPS       Y6, Y0, Y0
+	VMOVAPS      Y7, Y6
+	VFNMADD213PS actconst<>+64(SB), Y7, Y6
+	VMULPS       Y1, Y0, Y8
+	VFMADD231PS  Y6, Y8, Y2
+	VMULPS       Y7, Y0, Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y5
-	VSUBPS       Y1, Y5, Y5
-	VMULPS       Y5, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y6
+	VSUBPS       Y1, Y6, Y6
+	VMULPS       Y6, Y0, Y0
 	VMOVUPS      Y0, (CX)(R10*1)
 	VMOVUPS      (BX), Y0
 	VMOVUPS      (BX)(AX*2), Y1
-	VMULPS       Y1, Y2, Y5
-	VMULPS       Y0, Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y6
-	VSUBPS       Y0, Y6, Y6
-	VMULPS       Y6, Y5, Y5
-	VMOVUPS      Y5, (CX)
+	VMULPS       Y1, Y2, Y6
+	VMULPS       Y0, Y6, Y6
+	VMOVUPS      actconst<>+64(SB), Y7
+	VSUBPS       Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y6
+	VMOVUPS      Y6, (CX)
 	VMULPS       Y0, Y2, Y0
-	VMOVAPS      Y1, Y5
-	VFNMADD213PS actconst<>+64(SB), Y1, Y5
-	VMULPS       Y5, Y0, Y0
+	VMOVAPS      Y1, Y6
+	VFNMADD213PS actconst<>+64(SB), Y1, Y6
+	VMULPS       Y6, Y0, Y0
 	VMOVUPS      Y0, (CX)(AX*2)
 	VMOVUPS      (BX)(AX*1), Y0
 	VMOVUPS      (SI), Y1
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y1
-	VMOVUPS      actconst<>+64(SB), Y5
-	VSUBPS       Y0, Y5, Y5
-	VMULPS       Y5, Y1, Y1
+	VMOVUPS      actconst<>+64(SB), Y6
+	VSUBPS       Y0, Y6, Y6
+	VMULPS       Y6, Y1, Y1
 	VMOVUPS      Y1, (CX)(AX*1)
 	VMULPS       Y0, Y2, Y0
 	VMOVUPS      Y0, (DX)
@@ -5509,77 +5509,77 @@ lstmBackwardAVX2_tail:
 	VMOVSS       (DI), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y2
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y1
-	VMULPS       Y1, Y1, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6
-	VFMADD213PS  Y6, Y2, Y5
-	VFMADD213PS  Y1, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y2
-	VMOVAPS      Y2, Y6
-	VFNMADD231PS Y0, Y5, Y2
-	VSUBPS       Y2, Y6, Y6
-	VFNMADD231PS Y0, Y5, Y6
-	VMOVAPS      Y0, Y7
-	VFMADD231PS  Y0, Y5, Y7
-	VSUBPS       Y7, Y0, Y9
-	VFMADD231PS  Y0, Y5, Y9
-	VADDPS       Y7, Y1, Y0
-	VDIVPS       Y0, Y2, Y5
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VFNMADD231PS Y1, Y5, Y6
-	VFNMADD231PS Y0, Y5, Y2
-	VADDPS       Y6, Y2, Y2
-	VRCPPS       Y0, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y2
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VFMADD213PS  Y7, Y2, Y6
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VFMADD213PS  Y7, Y2, Y6
+	VFMADD213PS  Y0, Y2, Y6
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y2
+	VMOVAPS      Y2, Y7
+	VFNMADD231PS Y1, Y6, Y2
+	VSUBPS       Y2, Y7, Y7
+	VFNMADD231PS Y1, Y6, Y7
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  Y1, Y6, Y8
+	VSUBPS       Y8, Y1, Y9
+	VFMADD231PS  Y1, Y6, Y9
+	VADDPS       Y8, Y0, Y1
+	VDIVPS       Y1, Y2, Y6
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y8, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VFNMADD231PS Y0, Y6, Y7
+	VFNMADD231PS Y1, Y6, Y2
+	VADDPS       Y7, Y2, Y2
+	VRCPPS       Y1, Y0
+	VFMADD231PS  Y0, Y2, Y6
 	VANDPS       actconst<>+32(SB), Y3, Y0
-	VORPS        Y0, Y5, Y5
+	VORPS        Y0, Y6, Y6
 	VMOVSS       (R8), X3
-	VMOVSS       (BX)(R10*1), X8
+	VMOVSS       (BX)(R10*1), X5
 	VMOVSS       (R9), X4
-	VMOVAPS      Y5, Y0
-	VFNMADD213PS actconst<>+64(SB), Y5, Y0
-	VMULPS       Y8, Y3, Y1
+	VMOVAPS      Y6, Y0
+	VFNMADD213PS actconst<>+64(SB), Y6, Y0
+	VMULPS       Y5, Y3, Y1
 	VFMADD231PS  Y0, Y1, Y4
-	VMULPS       Y5, Y3, Y0
-	VMULPS       Y8, Y0, Y0
+	VMULPS       Y6, Y3, Y0
+	VMULPS       Y5, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1
-	VSUBPS       Y8, Y1, Y1
+	VSUBPS       Y5, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(R10*1)
 	VMOVSS       (BX), X3
-	VMOVSS       (BX)(AX*2), X8
-	VMULPS       Y8, Y4, Y0
+	VMOVSS       (BX)(AX*2), X5
+	VMULPS       Y5, Y4, Y0
 	VMULPS       Y3, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1
 	VSUBPS       Y3, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)
 	VMULPS       Y3, Y4, Y0
-	VMOVAPS      Y8, Y1
-	VFNMADD213PS actconst<>+64(SB), Y8, Y1
+	VMOVAPS      Y5, Y1
+	VFNMADD213PS actconst<>+64(SB), Y5, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(AX*2)
 	VMOVSS       (BX)(AX*1), X3
-	VMOVSS       (SI), X8
-	VMULPS       Y8, Y4, Y0
+	VMOVSS       (SI), X5
+	VMULPS       Y5, Y4, Y0
 	VMULPS       Y3, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1
 	VSUBPS       Y3, Y1, Y1
@@ -5760,8 +5760,8 @@ gruResetBeforeGatesAVX2_vectors:
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y7
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y7, Y1, Y0
@@ -5801,8 +5801,8 @@ gruResetBeforeGatesAVX2_vectors:
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y7
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y7
 	VMULPS       actconst<>+512(SB), Y7, Y7
 	VMOVUPS      actconst<>+64(SB), Y1
 	VBLENDVPS    Y0, Y7, Y1, Y0
@@ -5851,8 +5851,8 @@ gruResetBeforeGatesAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y6
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y3, Y6, Y0, Y1
@@ -5893,8 +5893,8 @@ gruResetBeforeGatesAVX2_tail:
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1
-	VPSUBD       Y0, Y1, Y1
-	VFMADD213PS  Y1, Y1, Y6
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y6
 	VMULPS       actconst<>+512(SB), Y6, Y6
 	VMOVUPS      actconst<>+64(SB), Y0
 	VBLENDVPS    Y5, Y6, Y0, Y1
@@ -5948,53 +5948,53 @@ gruResetBeforeOutputAVX2_vectors:
 	VADDPS       Y1, Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y4
-	VMINPS       Y1, Y4, Y4
-	VADDPS       Y4, Y4, Y4
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y4, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VMOVAPS      Y4, Y4
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y4
-	VFMADD231PS  actconst<>+192(SB), Y5, Y4
-	VMULPS       Y4, Y4, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y4, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y4, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y4, Y7
-	VFMADD213PS  Y7, Y5, Y6
-	VFMADD213PS  Y4, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y4
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y4, Y1
-	VSUBPS       Y1, Y4, Y5
-	VMOVAPS      Y5, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y6, Y10
-	VADDPS       Y9, Y4, Y1
-	VDIVPS       Y1, Y5, Y6
-	VSUBPS       Y1, Y4, Y4
-	VADDPS       Y9, Y4, Y4
-	VADDPS       Y10, Y4, Y4
-	VFNMADD231PS Y4, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y5, Y6
+	VMINPS       Y1, Y4, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      actconst<>+128(SB), Y4
+	VFMADD231PS  actconst<>+96(SB), Y1, Y4
+	VSUBPS       actconst<>+128(SB), Y4, Y6
+	VMOVAPS      Y1, Y1
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y7
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7
+	VMOVUPS      actconst<>+288(SB), Y8
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+64(SB), Y1
+	VPSLLD       $0x17, Y4, Y4
+	VPSUBD       Y4, Y1, Y4
+	VSUBPS       Y4, Y1, Y6
+	VMOVAPS      Y6, Y8
+	VFNMADD231PS Y4, Y7, Y6
+	VSUBPS       Y6, Y8, Y8
+	VFNMADD231PS Y4, Y7, Y8
+	VMOVAPS      Y4, Y9
+	VFMADD231PS  Y4, Y7, Y9
+	VSUBPS       Y9, Y4, Y10
+	VFMADD231PS  Y4, Y7, Y10
+	VADDPS       Y9, Y1, Y4
+	VDIVPS       Y4, Y6, Y7
+	VSUBPS       Y4, Y1, Y1
+	VADDPS       Y9, Y1, Y1
+	VADDPS       Y10, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y8
+	VFNMADD231PS Y4, Y7, Y6
+	VADDPS       Y8, Y6, Y6
+	VRCPPS       Y4, Y1
+	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y6, Y6
-	VMOVUPS      Y6, (DX)(AX*2)
+	VORPS        Y0, Y7, Y7
+	VMOVUPS      Y7, (DX)(AX*2)
 	VMOVUPS      (DX)(AX*1), Y0
 	VMOVUPS      (BX), Y1
-	VSUBPS       Y6, Y1, Y1
-	VFMADD213PS  Y6, Y0, Y1
+	VSUBPS       Y7, Y1, Y1
+	VFMADD213PS  Y7, Y0, Y1
 	VMOVUPS      Y1, (CX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
@@ -6012,53 +6012,53 @@ gruResetBeforeOutputAVX2_tail:
 	VADDPS       Y3, Y2, Y2
 	VANDPS       actconst<>+0(SB), Y2, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
-	VMINPS       Y0, Y1, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y0
-	VFMADD231PS  actconst<>+96(SB), Y1, Y0
-	VSUBPS       actconst<>+128(SB), Y0, Y4
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1
-	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y1, Y4, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
-	VPSLLD       $0x17, Y0, Y0
-	VPSUBD       Y0, Y1, Y0
-	VSUBPS       Y0, Y1, Y4
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS Y0, Y5, Y4
-	VSUBPS       Y4, Y6, Y6
-	VFNMADD231PS Y0, Y5, Y6
-	VMOVAPS      Y0, Y7
-	VFMADD231PS  Y0, Y5, Y7
-	VSUBPS       Y7, Y0, Y9
-	VFMADD231PS  Y0, Y5, Y9
-	VADDPS       Y7, Y1, Y0
-	VDIVPS       Y0, Y4, Y5
-	VSUBPS       Y0, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VFNMADD231PS Y1, Y5, Y6
-	VFNMADD231PS Y0, Y5, Y4
-	VADDPS       Y6, Y4, Y4
-	VRCPPS       Y0, Y0
-	VFMADD231PS  Y0, Y4, Y5
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+128(SB), Y1
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y4
+	VMOVAPS      Y0, Y0
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y0
+	VFMADD231PS  actconst<>+192(SB), Y4, Y0
+	VMULPS       Y0, Y0, Y4
+	VMOVUPS      actconst<>+224(SB), Y6
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6
+	VMOVUPS      actconst<>+288(SB), Y7
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VFMADD213PS  Y7, Y4, Y6
+	VMOVUPS      actconst<>+352(SB), Y7
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VFMADD213PS  Y7, Y4, Y6
+	VFMADD213PS  Y0, Y4, Y6
+	VMOVUPS      actconst<>+64(SB), Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y4
+	VMOVAPS      Y4, Y7
+	VFNMADD231PS Y1, Y6, Y4
+	VSUBPS       Y4, Y7, Y7
+	VFNMADD231PS Y1, Y6, Y7
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  Y1, Y6, Y8
+	VSUBPS       Y8, Y1, Y9
+	VFMADD231PS  Y1, Y6, Y9
+	VADDPS       Y8, Y0, Y1
+	VDIVPS       Y1, Y4, Y6
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y8, Y0, Y0
+	VADDPS       Y9, Y0, Y0
+	VFNMADD231PS Y0, Y6, Y7
+	VFNMADD231PS Y1, Y6, Y4
+	VADDPS       Y7, Y4, Y4
+	VRCPPS       Y1, Y0
+	VFMADD231PS  Y0, Y4, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0
-	VORPS        Y0, Y5, Y5
-	VMOVSS       X5, (DX)(AX*2)
+	VORPS        Y0, Y6, Y6
+	VMOVSS       X6, (DX)(AX*2)
 	VMOVSS       (DX)(AX*1), X3
-	VMOVSS       (BX), X8
-	VSUBPS       Y5, Y8, Y0
-	VFMADD213PS  Y5, Y3, Y0
+	VMOVSS       (BX), X5
+	VSUBPS       Y6, Y5, Y0
+	VFMADD213PS  Y6, Y3, Y0
 	VMOVSS       X0, (CX)
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
@@ -6229,40 +6229,45 @@ gruResetBeforeBackwardGatesAVX2_next:
 // func lstmStepAVX2(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·lstmStepAVX2(SB), NOSPLIT, $392-136
-	MOVQ  hidden+120(FP), AX
-	MOVQ  AX, CX
-	SHRQ  $0x03, CX
-	MOVQ  CX, 336(SP)
-	SHLQ  $0x02, AX
-	MOVQ  AX, 344(SP)
-	XORQ  CX, CX
-	MOVQ  CX, 320(SP)
-	MOVQ  cols+128(FP), AX
-	SHLQ  $0x02, AX
-	MOVQ  AX, 352(SP)
-	MOVQ  AX, CX
-	ANDQ  $-32, CX
-	SUBQ  CX, AX
-	MOVQ  AX, 368(SP)
-	XORQ  AX, AX
-	SUBQ  CX, AX
-	MOVQ  AX, 360(SP)
-	MOVQ  352(SP), AX
-	IMULQ 344(SP), AX
-	SHRQ  $0x02, AX
-	MOVQ  AX, 376(SP)
-	MOVQ  w_base+48(FP), AX
-	MOVQ  AX, 384(SP)
+	VMOVUPS actconst<>+64(SB), Y0
+	VMOVUPS actconst<>+128(SB), Y1
+	VMOVUPS actconst<>+224(SB), Y2
+	VMOVUPS actconst<>+288(SB), Y3
+	VMOVUPS actconst<>+352(SB), Y4
+	MOVQ    hidden+120(FP), AX
+	MOVQ    AX, CX
+	SHRQ    $0x03, CX
+	MOVQ    CX, 336(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 344(SP)
+	XORQ    CX, CX
+	MOVQ    CX, 320(SP)
+	MOVQ    cols+128(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, 352(SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 368(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 360(SP)
+	MOVQ    352(SP), AX
+	IMULQ   344(SP), AX
+	SHRQ    $0x02, AX
+	MOVQ    AX, 376(SP)
+	MOVQ    w_base+48(FP), AX
+	MOVQ    AX, 384(SP)
 
 lstmStepAVX2_block:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	SUBQ   360(SP), AX
 	MOVQ   352(SP), CX
@@ -6280,162 +6285,160 @@ lstmStepAVX2_block:
 	JZ     lstmStepAVX2_p0_tail
 
 lstmStepAVX2_p0_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepAVX2_p0_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepAVX2_p0_loop
 
 lstmStepAVX2_p0_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepAVX2_p0_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepAVX2_p0_tail
 
 lstmStepAVX2_p0_reduce:
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y5, Y4, Y2
-	VHADDPS      Y7, Y6, Y3
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VPERM2F128   $0x20, Y1, Y0, Y2
-	VPERM2F128   $0x31, Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y0
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VHADDPS      Y10, Y9, Y7
+	VHADDPS      Y12, Y11, Y8
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VPERM2F128   $0x20, Y6, Y5, Y7
+	VPERM2F128   $0x31, Y6, Y5, Y5
+	VADDPS       Y5, Y7, Y5
 	MOVQ         bias_base+96(FP), AX
 	ADDQ         320(SP), AX
-	VMOVUPS      (AX), Y1
-	VADDPS       Y0, Y1, Y1
-	VMOVUPS      Y1, (SP)
+	VMOVUPS      (AX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (SP)
 	CMPQ         320(SP), $0x00
 	JE           lstmStepAVX2_p0_first
-	VMOVUPS      128(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      192(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y4
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y2
-	VFMADD231PS  actconst<>+192(SB), Y4, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y2, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y4
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS Y1, Y5, Y4
-	VSUBPS       Y4, Y6, Y6
-	VFNMADD231PS Y1, Y5, Y6
+	VMOVUPS      128(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  Y1, Y5, Y7
-	VSUBPS       Y7, Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VADDPS       Y7, Y2, Y1
-	VDIVPS       Y1, Y4, Y5
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y7, Y2, Y2
-	VADDPS       Y8, Y2, Y2
-	VFNMADD231PS Y2, Y5, Y6
-	VFNMADD231PS Y1, Y5, Y4
-	VADDPS       Y6, Y4, Y4
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y4, Y5
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y3, Y0
-	VMOVUPS      Y0, 256(SP)
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      192(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y8
+	VMINPS       Y6, Y8, Y6
+	VADDPS       Y6, Y6, Y6
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  actconst<>+96(SB), Y6, Y8
+	VSUBPS       actconst<>+128(SB), Y8, Y9
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
+	VFMADD231PS  actconst<>+192(SB), Y9, Y6
+	VMULPS       Y6, Y6, Y9
+	VMOVAPS      Y2, Y10
+	VFMADD213PS  actconst<>+256(SB), Y6, Y10
+	VMOVAPS      Y3, Y11
+	VFMADD213PS  actconst<>+320(SB), Y6, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVAPS      Y4, Y11
+	VFMADD213PS  actconst<>+384(SB), Y6, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y6, Y9, Y10
+	VPSLLD       $0x17, Y8, Y6
+	VPSUBD       Y6, Y0, Y6
+	VSUBPS       Y6, Y0, Y8
+	VMOVAPS      Y8, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VSUBPS       Y8, Y9, Y9
+	VFNMADD231PS Y6, Y10, Y9
+	VMOVAPS      Y6, Y11
+	VFMADD231PS  Y6, Y10, Y11
+	VSUBPS       Y11, Y6, Y12
+	VFMADD231PS  Y6, Y10, Y12
+	VADDPS       Y11, Y0, Y6
+	VDIVPS       Y6, Y8, Y10
+	VSUBPS       Y6, Y0, Y13
+	VADDPS       Y11, Y13, Y13
+	VADDPS       Y12, Y13, Y13
+	VFNMADD231PS Y13, Y10, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VADDPS       Y9, Y8, Y8
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y8, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5
+	VORPS        Y5, Y10, Y10
+	VMULPS       Y10, Y7, Y5
+	VMOVUPS      Y5, 256(SP)
 
 lstmStepAVX2_p0_first:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	SUBQ   360(SP), AX
@@ -6454,121 +6457,120 @@ lstmStepAVX2_p0_first:
 	JZ     lstmStepAVX2_p1_tail
 
 lstmStepAVX2_p1_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepAVX2_p1_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepAVX2_p1_loop
 
 lstmStepAVX2_p1_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepAVX2_p1_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepAVX2_p1_tail
 
 lstmStepAVX2_p1_reduce:
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y5, Y4, Y2
-	VHADDPS      Y7, Y6, Y3
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VPERM2F128   $0x20, Y1, Y0, Y2
-	VPERM2F128   $0x31, Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y0
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VHADDPS      Y10, Y9, Y7
+	VHADDPS      Y12, Y11, Y8
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VPERM2F128   $0x20, Y6, Y5, Y7
+	VPERM2F128   $0x31, Y6, Y5, Y5
+	VADDPS       Y5, Y7, Y5
 	MOVQ         bias_base+96(FP), AX
 	ADDQ         320(SP), AX
 	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y1
-	VADDPS       Y0, Y1, Y1
-	VMOVUPS      Y1, 32(SP)
+	VMOVUPS      (AX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 32(SP)
 	CMPQ         320(SP), $0x00
 	JE           lstmStepAVX2_p1_first
-	VMOVUPS      160(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      160(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y0
-	VFMADD213PS  256(SP), Y3, Y0
-	VMOVUPS      Y0, (AX)(CX*1)
+	VMOVUPS      (AX)(CX*1), Y5
+	VFMADD213PS  256(SP), Y7, Y5
+	VMOVUPS      Y5, (AX)(CX*1)
 
 lstmStepAVX2_p1_first:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	ADDQ   376(SP), AX
@@ -6588,129 +6590,128 @@ lstmStepAVX2_p1_first:
 	JZ     lstmStepAVX2_p2_tail
 
 lstmStepAVX2_p2_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepAVX2_p2_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepAVX2_p2_loop
 
 lstmStepAVX2_p2_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepAVX2_p2_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepAVX2_p2_tail
 
 lstmStepAVX2_p2_reduce:
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y5, Y4, Y2
-	VHADDPS      Y7, Y6, Y3
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VPERM2F128   $0x20, Y1, Y0, Y2
-	VPERM2F128   $0x31, Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y0
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VHADDPS      Y10, Y9, Y7
+	VHADDPS      Y12, Y11, Y8
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VPERM2F128   $0x20, Y6, Y5, Y7
+	VPERM2F128   $0x31, Y6, Y5, Y5
+	VADDPS       Y5, Y7, Y5
 	MOVQ         bias_base+96(FP), AX
 	ADDQ         320(SP), AX
 	ADDQ         344(SP), AX
 	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y1
-	VADDPS       Y0, Y1, Y1
-	VMOVUPS      Y1, 64(SP)
+	VMOVUPS      (AX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 64(SP)
 	CMPQ         320(SP), $0x00
 	JE           lstmStepAVX2_p2_first
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y3
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
-	VFMADD231PS  actconst<>+192(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y2, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y2, Y3, Y4
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y3
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VSUBPS       Y3, Y5, Y5
-	VFNMADD231PS Y1, Y4, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y4, Y7
-	VADDPS       Y6, Y2, Y1
-	VDIVPS       Y1, Y3, Y4
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y6, Y2, Y2
-	VADDPS       Y7, Y2, Y2
-	VFNMADD231PS Y2, Y4, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VADDPS       Y5, Y3, Y3
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y3, Y4
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y4, Y4
-	VMOVUPS      Y4, 288(SP)
+	VMOVUPS      (AX)(CX*1), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VADDPS       Y6, Y6, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VPSUBD       Y6, Y0, Y6
+	VSUBPS       Y6, Y0, Y7
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVAPS      Y6, Y10
+	VFMADD231PS  Y6, Y9, Y10
+	VSUBPS       Y10, Y6, Y11
+	VFMADD231PS  Y6, Y9, Y11
+	VADDPS       Y10, Y0, Y6
+	VDIVPS       Y6, Y7, Y9
+	VSUBPS       Y6, Y0, Y12
+	VADDPS       Y10, Y12, Y12
+	VADDPS       Y11, Y12, Y12
+	VFNMADD231PS Y12, Y9, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y7, Y9
+	VANDPS       actconst<>+32(SB), Y5, Y5
+	VORPS        Y5, Y9, Y9
+	VMOVUPS      Y9, 288(SP)
 
 lstmStepAVX2_p2_first:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	ADDQ   376(SP), AX
@@ -6731,123 +6732,122 @@ lstmStepAVX2_p2_first:
 	JZ     lstmStepAVX2_p3_tail
 
 lstmStepAVX2_p3_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepAVX2_p3_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepAVX2_p3_loop
 
 lstmStepAVX2_p3_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepAVX2_p3_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepAVX2_p3_tail
 
 lstmStepAVX2_p3_reduce:
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y5, Y4, Y2
-	VHADDPS      Y7, Y6, Y3
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VPERM2F128   $0x20, Y1, Y0, Y2
-	VPERM2F128   $0x31, Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y0
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VHADDPS      Y10, Y9, Y7
+	VHADDPS      Y12, Y11, Y8
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VPERM2F128   $0x20, Y6, Y5, Y7
+	VPERM2F128   $0x31, Y6, Y5, Y5
+	VADDPS       Y5, Y7, Y5
 	MOVQ         bias_base+96(FP), AX
 	ADDQ         320(SP), AX
 	ADDQ         344(SP), AX
 	ADDQ         344(SP), AX
 	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y1
-	VADDPS       Y0, Y1, Y1
-	VMOVUPS      Y1, 96(SP)
+	VMOVUPS      (AX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 96(SP)
 	CMPQ         320(SP), $0x00
 	JE           lstmStepAVX2_p3_first
-	VMOVUPS      224(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      288(SP), Y0
-	VMULPS       Y0, Y3, Y0
+	VMOVUPS      224(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      288(SP), Y5
+	VMULPS       Y5, Y7, Y5
 	MOVQ         h_base+0(FP), AX
 	MOVQ         328(SP), CX
-	VMOVUPS      Y0, (AX)(CX*1)
+	VMOVUPS      Y5, (AX)(CX*1)
 
 lstmStepAVX2_p3_first:
-	VMOVUPS      (SP), Y0
-	VMOVUPS      Y0, 128(SP)
-	VMOVUPS      32(SP), Y0
-	VMOVUPS      Y0, 160(SP)
-	VMOVUPS      64(SP), Y0
-	VMOVUPS      Y0, 192(SP)
-	VMOVUPS      96(SP), Y0
-	VMOVUPS      Y0, 224(SP)
+	VMOVUPS      (SP), Y5
+	VMOVUPS      Y5, 128(SP)
+	VMOVUPS      32(SP), Y5
+	VMOVUPS      Y5, 160(SP)
+	VMOVUPS      64(SP), Y5
+	VMOVUPS      Y5, 192(SP)
+	VMOVUPS      96(SP), Y5
+	VMOVUPS      Y5, 224(SP)
 	MOVQ         320(SP), AX
 	MOVQ         AX, 328(SP)
 	ADDQ         $0x20, 320(SP)
@@ -6857,216 +6857,211 @@ lstmStepAVX2_p3_first:
 	MOVQ         AX, 384(SP)
 	DECQ         336(SP)
 	JNZ          lstmStepAVX2_block
-	VMOVUPS      128(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      192(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y4
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y2
-	VFMADD231PS  actconst<>+192(SB), Y4, Y2
-	VMULPS       Y2, Y2, Y4
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y2, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y2, Y6
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y2, Y4, Y5
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y4
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS Y1, Y5, Y4
-	VSUBPS       Y4, Y6, Y6
-	VFNMADD231PS Y1, Y5, Y6
+	VMOVUPS      128(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  Y1, Y5, Y7
-	VSUBPS       Y7, Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VADDPS       Y7, Y2, Y1
-	VDIVPS       Y1, Y4, Y5
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y7, Y2, Y2
-	VADDPS       Y8, Y2, Y2
-	VFNMADD231PS Y2, Y5, Y6
-	VFNMADD231PS Y1, Y5, Y4
-	VADDPS       Y6, Y4, Y4
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y4, Y5
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y3, Y0
-	VMOVUPS      Y0, 256(SP)
-	VMOVUPS      160(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      192(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y8
+	VMINPS       Y6, Y8, Y6
+	VADDPS       Y6, Y6, Y6
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  actconst<>+96(SB), Y6, Y8
+	VSUBPS       actconst<>+128(SB), Y8, Y9
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
+	VFMADD231PS  actconst<>+192(SB), Y9, Y6
+	VMULPS       Y6, Y6, Y9
+	VMOVAPS      Y2, Y10
+	VFMADD213PS  actconst<>+256(SB), Y6, Y10
+	VMOVAPS      Y3, Y11
+	VFMADD213PS  actconst<>+320(SB), Y6, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VMOVAPS      Y4, Y11
+	VFMADD213PS  actconst<>+384(SB), Y6, Y11
+	VFMADD213PS  Y11, Y9, Y10
+	VFMADD213PS  Y6, Y9, Y10
+	VPSLLD       $0x17, Y8, Y6
+	VPSUBD       Y6, Y0, Y6
+	VSUBPS       Y6, Y0, Y8
+	VMOVAPS      Y8, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VSUBPS       Y8, Y9, Y9
+	VFNMADD231PS Y6, Y10, Y9
+	VMOVAPS      Y6, Y11
+	VFMADD231PS  Y6, Y10, Y11
+	VSUBPS       Y11, Y6, Y12
+	VFMADD231PS  Y6, Y10, Y12
+	VADDPS       Y11, Y0, Y6
+	VDIVPS       Y6, Y8, Y10
+	VSUBPS       Y6, Y0, Y13
+	VADDPS       Y11, Y13, Y13
+	VADDPS       Y12, Y13, Y13
+	VFNMADD231PS Y13, Y10, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VADDPS       Y9, Y8, Y8
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y8, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5
+	VORPS        Y5, Y10, Y10
+	VMULPS       Y10, Y7, Y5
+	VMOVUPS      Y5, 256(SP)
+	VMOVUPS      160(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y5
+	VFMADD213PS  256(SP), Y7, Y5
+	VMOVUPS      Y5, (AX)(CX*1)
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VADDPS       Y6, Y6, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VPSUBD       Y6, Y0, Y6
+	VSUBPS       Y6, Y0, Y7
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVAPS      Y6, Y10
+	VFMADD231PS  Y6, Y9, Y10
+	VSUBPS       Y10, Y6, Y11
+	VFMADD231PS  Y6, Y9, Y11
+	VADDPS       Y10, Y0, Y6
+	VDIVPS       Y6, Y7, Y9
+	VSUBPS       Y6, Y0, Y12
+	VADDPS       Y10, Y12, Y12
+	VADDPS       Y11, Y12, Y12
+	VFNMADD231PS Y12, Y9, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y7, Y9
+	VANDPS       actconst<>+32(SB), Y5, Y5
+	VORPS        Y5, Y9, Y9
+	VMOVUPS      Y9, 288(SP)
+	VMOVUPS      224(SP), Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y0
-	VFMADD213PS  256(SP), Y3, Y0
-	VMOVUPS      Y0, (AX)(CX*1)
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y3
+	VFMADD231PS  actconst<>+96(SB), Y6, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y7
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
+	VFMADD231PS  actconst<>+192(SB), Y7, Y6
+	VMULPS       Y6, Y6, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
-	VFMADD231PS  actconst<>+192(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y2, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y2, Y3, Y4
-	VMOVUPS      actconst<>+64(SB), Y2
+	VFMADD213PS  actconst<>+256(SB), Y6, Y2
+	VMOVAPS      Y3, Y3
+	VFMADD213PS  actconst<>+320(SB), Y6, Y3
+	VFMADD213PS  Y3, Y7, Y2
+	VMOVAPS      Y4, Y3
+	VFMADD213PS  actconst<>+384(SB), Y6, Y3
+	VFMADD213PS  Y3, Y7, Y2
+	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y3
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VSUBPS       Y3, Y5, Y5
-	VFNMADD231PS Y1, Y4, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y4, Y7
-	VADDPS       Y6, Y2, Y1
-	VDIVPS       Y1, Y3, Y4
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y6, Y2, Y2
-	VADDPS       Y7, Y2, Y2
-	VFNMADD231PS Y2, Y4, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VADDPS       Y5, Y3, Y3
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y3, Y4
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y4, Y4
-	VMOVUPS      Y4, 288(SP)
-	VMOVUPS      224(SP), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
+	VMOVUPS      actconst<>+480(SB), Y3
+	VPSUBD       Y1, Y3, Y1
+	VFMADD213PS  Y1, Y1, Y2
+	VMULPS       actconst<>+512(SB), Y2, Y2
+	VBLENDVPS    Y5, Y2, Y0, Y1
+	VADDPS       Y2, Y0, Y3
+	VDIVPS       Y3, Y1, Y4
+	VSUBPS       Y3, Y0, Y0
+	VADDPS       Y2, Y0, Y0
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
+	VFNMADD231PS Y3, Y4, Y1
+	VFNMADD231PS Y0, Y4, Y1
+	VRCPPS       Y3, Y0
+	VFMADD231PS  Y0, Y1, Y4
 	VMOVUPS      288(SP), Y0
-	VMULPS       Y0, Y3, Y0
+	VMULPS       Y0, Y4, Y0
 	MOVQ         h_base+0(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      Y0, (AX)(CX*1)
@@ -7076,56 +7071,61 @@ lstmStepAVX2_p3_first:
 // func gruStepAVX2(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·gruStepAVX2(SB), NOSPLIT, $592-184
-	MOVQ  hidden+168(FP), AX
-	MOVQ  AX, CX
-	SHRQ  $0x03, CX
-	MOVQ  CX, 496(SP)
-	SHLQ  $0x02, AX
-	MOVQ  AX, 504(SP)
-	XORQ  CX, CX
-	MOVQ  CX, 480(SP)
-	MOVQ  inputs+176(FP), AX
-	SHLQ  $0x02, AX
-	MOVQ  AX, 512(SP)
-	MOVQ  AX, CX
-	ANDQ  $-32, CX
-	SUBQ  CX, AX
-	MOVQ  AX, 528(SP)
-	XORQ  AX, AX
-	SUBQ  CX, AX
-	MOVQ  AX, 520(SP)
-	MOVQ  512(SP), AX
-	IMULQ 504(SP), AX
-	SHRQ  $0x02, AX
-	MOVQ  AX, 536(SP)
-	MOVQ  wIH_base+24(FP), AX
-	MOVQ  AX, 544(SP)
-	MOVQ  hidden+168(FP), AX
-	SHLQ  $0x02, AX
-	MOVQ  AX, 552(SP)
-	MOVQ  AX, CX
-	ANDQ  $-32, CX
-	SUBQ  CX, AX
-	MOVQ  AX, 568(SP)
-	XORQ  AX, AX
-	SUBQ  CX, AX
-	MOVQ  AX, 560(SP)
-	MOVQ  552(SP), AX
-	IMULQ 504(SP), AX
-	SHRQ  $0x02, AX
-	MOVQ  AX, 576(SP)
-	MOVQ  wHH_base+48(FP), AX
-	MOVQ  AX, 584(SP)
+	VMOVUPS actconst<>+64(SB), Y0
+	VMOVUPS actconst<>+128(SB), Y1
+	VMOVUPS actconst<>+224(SB), Y2
+	VMOVUPS actconst<>+288(SB), Y3
+	VMOVUPS actconst<>+352(SB), Y4
+	MOVQ    hidden+168(FP), AX
+	MOVQ    AX, CX
+	SHRQ    $0x03, CX
+	MOVQ    CX, 496(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 504(SP)
+	XORQ    CX, CX
+	MOVQ    CX, 480(SP)
+	MOVQ    inputs+176(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, 512(SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 528(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 520(SP)
+	MOVQ    512(SP), AX
+	IMULQ   504(SP), AX
+	SHRQ    $0x02, AX
+	MOVQ    AX, 536(SP)
+	MOVQ    wIH_base+24(FP), AX
+	MOVQ    AX, 544(SP)
+	MOVQ    hidden+168(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, 552(SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 568(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 560(SP)
+	MOVQ    552(SP), AX
+	IMULQ   504(SP), AX
+	SHRQ    $0x02, AX
+	MOVQ    AX, 576(SP)
+	MOVQ    wHH_base+48(FP), AX
+	MOVQ    AX, 584(SP)
 
 gruStepAVX2_block:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	SUBQ   520(SP), AX
 	MOVQ   512(SP), CX
@@ -7143,75 +7143,75 @@ gruStepAVX2_block:
 	JZ     gruStepAVX2_p0_tail
 
 gruStepAVX2_p0_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepAVX2_p0_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepAVX2_p0_loop
 
 gruStepAVX2_p0_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepAVX2_p0_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepAVX2_p0_tail
 
 gruStepAVX2_p0_reduce:
-	VHADDPS    Y1, Y0, Y0
-	VHADDPS    Y3, Y2, Y1
-	VHADDPS    Y5, Y4, Y2
-	VHADDPS    Y7, Y6, Y3
-	VHADDPS    Y1, Y0, Y0
-	VHADDPS    Y3, Y2, Y1
-	VPERM2F128 $0x20, Y1, Y0, Y2
-	VPERM2F128 $0x31, Y1, Y0, Y0
-	VADDPS     Y0, Y2, Y0
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bIH_base+120(FP), AX
 	ADDQ       480(SP), AX
-	VMOVUPS    (AX), Y1
-	VADDPS     Y0, Y1, Y1
-	VMOVUPS    Y1, (SP)
-	VXORPS     Y0, Y0, Y0
-	VXORPS     Y1, Y1, Y1
-	VXORPS     Y2, Y2, Y2
-	VXORPS     Y3, Y3, Y3
-	VXORPS     Y4, Y4, Y4
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, (SP)
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	VXORPS     Y12, Y12, Y12
 	MOVQ       584(SP), AX
 	SUBQ       560(SP), AX
 	MOVQ       552(SP), CX
@@ -7229,117 +7229,116 @@ gruStepAVX2_p0_reduce:
 	JZ         gruStepAVX2_p1_tail
 
 gruStepAVX2_p1_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepAVX2_p1_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepAVX2_p1_loop
 
 gruStepAVX2_p1_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepAVX2_p1_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepAVX2_p1_tail
 
 gruStepAVX2_p1_reduce:
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y5, Y4, Y2
-	VHADDPS      Y7, Y6, Y3
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VPERM2F128   $0x20, Y1, Y0, Y2
-	VPERM2F128   $0x31, Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y0
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VHADDPS      Y10, Y9, Y7
+	VHADDPS      Y12, Y11, Y8
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VPERM2F128   $0x20, Y6, Y5, Y7
+	VPERM2F128   $0x31, Y6, Y5, Y5
+	VADDPS       Y5, Y7, Y5
 	MOVQ         bHH_base+144(FP), AX
 	ADDQ         480(SP), AX
-	VMOVUPS      (AX), Y1
-	VADDPS       Y0, Y1, Y1
-	VMOVUPS      Y1, 32(SP)
+	VMOVUPS      (AX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 32(SP)
 	CMPQ         480(SP), $0x00
 	JE           gruStepAVX2_p1_first
-	VMOVUPS      192(SP), Y0
-	VADDPS       224(SP), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 384(SP)
+	VMOVUPS      192(SP), Y5
+	VADDPS       224(SP), Y5, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 384(SP)
 
 gruStepAVX2_p1_first:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	ADDQ   536(SP), AX
 	SUBQ   520(SP), AX
@@ -7358,76 +7357,76 @@ gruStepAVX2_p1_first:
 	JZ     gruStepAVX2_p2_tail
 
 gruStepAVX2_p2_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepAVX2_p2_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepAVX2_p2_loop
 
 gruStepAVX2_p2_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepAVX2_p2_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepAVX2_p2_tail
 
 gruStepAVX2_p2_reduce:
-	VHADDPS    Y1, Y0, Y0
-	VHADDPS    Y3, Y2, Y1
-	VHADDPS    Y5, Y4, Y2
-	VHADDPS    Y7, Y6, Y3
-	VHADDPS    Y1, Y0, Y0
-	VHADDPS    Y3, Y2, Y1
-	VPERM2F128 $0x20, Y1, Y0, Y2
-	VPERM2F128 $0x31, Y1, Y0, Y0
-	VADDPS     Y0, Y2, Y0
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bIH_base+120(FP), AX
 	ADDQ       480(SP), AX
 	ADDQ       504(SP), AX
-	VMOVUPS    (AX), Y1
-	VADDPS     Y0, Y1, Y1
-	VMOVUPS    Y1, 64(SP)
-	VXORPS     Y0, Y0, Y0
-	VXORPS     Y1, Y1, Y1
-	VXORPS     Y2, Y2, Y2
-	VXORPS     Y3, Y3, Y3
-	VXORPS     Y4, Y4, Y4
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 64(SP)
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	VXORPS     Y11, Y11, Y11
+	VXORPS     Y12, Y12, Y12
 	MOVQ       584(SP), AX
 	ADDQ       576(SP), AX
 	SUBQ       560(SP), AX
@@ -7446,118 +7445,117 @@ gruStepAVX2_p2_reduce:
 	JZ         gruStepAVX2_p3_tail
 
 gruStepAVX2_p3_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepAVX2_p3_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepAVX2_p3_loop
 
 gruStepAVX2_p3_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepAVX2_p3_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepAVX2_p3_tail
 
 gruStepAVX2_p3_reduce:
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y5, Y4, Y2
-	VHADDPS      Y7, Y6, Y3
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VPERM2F128   $0x20, Y1, Y0, Y2
-	VPERM2F128   $0x31, Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y0
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VHADDPS      Y10, Y9, Y7
+	VHADDPS      Y12, Y11, Y8
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VPERM2F128   $0x20, Y6, Y5, Y7
+	VPERM2F128   $0x31, Y6, Y5, Y5
+	VADDPS       Y5, Y7, Y5
 	MOVQ         bHH_base+144(FP), AX
 	ADDQ         480(SP), AX
 	ADDQ         504(SP), AX
-	VMOVUPS      (AX), Y1
-	VADDPS       Y0, Y1, Y1
-	VMOVUPS      Y1, 96(SP)
+	VMOVUPS      (AX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 96(SP)
 	CMPQ         480(SP), $0x00
 	JE           gruStepAVX2_p3_first
-	VMOVUPS      256(SP), Y0
-	VADDPS       288(SP), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 416(SP)
+	VMOVUPS      256(SP), Y5
+	VADDPS       288(SP), Y5, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 416(SP)
 
 gruStepAVX2_p3_first:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	ADDQ   536(SP), AX
 	ADDQ   536(SP), AX
@@ -7577,130 +7575,129 @@ gruStepAVX2_p3_first:
 	JZ     gruStepAVX2_p4_tail
 
 gruStepAVX2_p4_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepAVX2_p4_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepAVX2_p4_loop
 
 gruStepAVX2_p4_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepAVX2_p4_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepAVX2_p4_tail
 
 gruStepAVX2_p4_reduce:
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y5, Y4, Y2
-	VHADDPS      Y7, Y6, Y3
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VPERM2F128   $0x20, Y1, Y0, Y2
-	VPERM2F128   $0x31, Y1, Y0, Y0
-	VADDPS       Y0, Y2, Y0
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VHADDPS      Y10, Y9, Y7
+	VHADDPS      Y12, Y11, Y8
+	VHADDPS      Y6, Y5, Y5
+	VHADDPS      Y8, Y7, Y6
+	VPERM2F128   $0x20, Y6, Y5, Y7
+	VPERM2F128   $0x31, Y6, Y5, Y5
+	VADDPS       Y5, Y7, Y5
 	MOVQ         bIH_base+120(FP), AX
 	ADDQ         480(SP), AX
 	ADDQ         504(SP), AX
 	ADDQ         504(SP), AX
-	VMOVUPS      (AX), Y1
-	VADDPS       Y0, Y1, Y1
-	VMOVUPS      Y1, 128(SP)
+	VMOVUPS      (AX), Y6
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 128(SP)
 	CMPQ         480(SP), $0x00
 	JE           gruStepAVX2_p4_first
-	VMOVUPS      352(SP), Y0
-	VMOVUPS      320(SP), Y1
-	VMOVUPS      384(SP), Y2
-	VFMADD213PS  Y1, Y2, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y3
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
-	VFMADD231PS  actconst<>+192(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y2, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y2, Y3, Y4
-	VMOVUPS      actconst<>+64(SB), Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y3
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VSUBPS       Y3, Y5, Y5
-	VFNMADD231PS Y1, Y4, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y4, Y7
-	VADDPS       Y6, Y2, Y1
-	VDIVPS       Y1, Y3, Y4
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y6, Y2, Y2
-	VADDPS       Y7, Y2, Y2
-	VFNMADD231PS Y2, Y4, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VADDPS       Y5, Y3, Y3
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y3, Y4
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y4, Y4
-	VMOVUPS      Y4, 448(SP)
+	VMOVUPS      352(SP), Y5
+	VMOVUPS      320(SP), Y6
+	VMOVUPS      384(SP), Y7
+	VFMADD213PS  Y6, Y7, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VADDPS       Y6, Y6, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VPSUBD       Y6, Y0, Y6
+	VSUBPS       Y6, Y0, Y7
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVAPS      Y6, Y10
+	VFMADD231PS  Y6, Y9, Y10
+	VSUBPS       Y10, Y6, Y11
+	VFMADD231PS  Y6, Y9, Y11
+	VADDPS       Y10, Y0, Y6
+	VDIVPS       Y6, Y7, Y9
+	VSUBPS       Y6, Y0, Y12
+	VADDPS       Y10, Y12, Y12
+	VADDPS       Y11, Y12, Y12
+	VFNMADD231PS Y12, Y9, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y7, Y9
+	VANDPS       actconst<>+32(SB), Y5, Y5
+	VORPS        Y5, Y9, Y9
+	VMOVUPS      Y9, 448(SP)
 
 gruStepAVX2_p4_first:
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   584(SP), AX
 	ADDQ   576(SP), AX
 	ADDQ   576(SP), AX
@@ -7720,95 +7717,95 @@ gruStepAVX2_p4_first:
 	JZ     gruStepAVX2_p5_tail
 
 gruStepAVX2_p5_loop:
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepAVX2_p5_tail
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (DX)(R11*1), Y8, Y1
-	VFMADD231PS (BX)(R11*1), Y8, Y2
-	VFMADD231PS (SI)(R11*1), Y8, Y3
-	VFMADD231PS (DI)(R11*1), Y8, Y4
-	VFMADD231PS (R8)(R11*1), Y8, Y5
-	VFMADD231PS (R9)(R11*1), Y8, Y6
-	VFMADD231PS (CX)(R11*1), Y8, Y7
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepAVX2_p5_loop
 
 gruStepAVX2_p5_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepAVX2_p5_reduce
-	VMOVSS      (R10)(R11*1), X9
-	VMOVSS      (AX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (DX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (BX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (SI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (DI)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R8)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R9)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (CX)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepAVX2_p5_tail
 
 gruStepAVX2_p5_reduce:
-	VHADDPS     Y1, Y0, Y0
-	VHADDPS     Y3, Y2, Y1
-	VHADDPS     Y5, Y4, Y2
-	VHADDPS     Y7, Y6, Y3
-	VHADDPS     Y1, Y0, Y0
-	VHADDPS     Y3, Y2, Y1
-	VPERM2F128  $0x20, Y1, Y0, Y2
-	VPERM2F128  $0x31, Y1, Y0, Y0
-	VADDPS      Y0, Y2, Y0
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VHADDPS     Y10, Y9, Y7
+	VHADDPS     Y12, Y11, Y8
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VPERM2F128  $0x20, Y6, Y5, Y7
+	VPERM2F128  $0x31, Y6, Y5, Y5
+	VADDPS      Y5, Y7, Y5
 	MOVQ        bHH_base+144(FP), AX
 	ADDQ        480(SP), AX
 	ADDQ        504(SP), AX
 	ADDQ        504(SP), AX
-	VMOVUPS     (AX), Y1
-	VADDPS      Y0, Y1, Y1
-	VMOVUPS     Y1, 160(SP)
+	VMOVUPS     (AX), Y6
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, 160(SP)
 	CMPQ        480(SP), $0x00
 	JE          gruStepAVX2_p5_first
-	VMOVUPS     448(SP), Y0
+	VMOVUPS     448(SP), Y5
 	MOVQ        hPrev_base+96(FP), AX
 	MOVQ        488(SP), CX
-	VMOVUPS     (AX)(CX*1), Y1
-	VMOVUPS     416(SP), Y2
-	VSUBPS      Y0, Y1, Y1
-	VFMADD213PS Y0, Y2, Y1
+	VMOVUPS     (AX)(CX*1), Y6
+	VMOVUPS     416(SP), Y7
+	VSUBPS      Y5, Y6, Y6
+	VFMADD213PS Y5, Y7, Y6
 	MOVQ        h_base+0(FP), AX
 	MOVQ        488(SP), CX
-	VMOVUPS     Y1, (AX)(CX*1)
+	VMOVUPS     Y6, (AX)(CX*1)
 
 gruStepAVX2_p5_first:
-	VMOVUPS      (SP), Y0
-	VMOVUPS      Y0, 192(SP)
-	VMOVUPS      32(SP), Y0
-	VMOVUPS      Y0, 224(SP)
-	VMOVUPS      64(SP), Y0
-	VMOVUPS      Y0, 256(SP)
-	VMOVUPS      96(SP), Y0
-	VMOVUPS      Y0, 288(SP)
-	VMOVUPS      128(SP), Y0
-	VMOVUPS      Y0, 320(SP)
-	VMOVUPS      160(SP), Y0
-	VMOVUPS      Y0, 352(SP)
+	VMOVUPS      (SP), Y5
+	VMOVUPS      Y5, 192(SP)
+	VMOVUPS      32(SP), Y5
+	VMOVUPS      Y5, 224(SP)
+	VMOVUPS      64(SP), Y5
+	VMOVUPS      Y5, 256(SP)
+	VMOVUPS      96(SP), Y5
+	VMOVUPS      Y5, 288(SP)
+	VMOVUPS      128(SP), Y5
+	VMOVUPS      Y5, 320(SP)
+	VMOVUPS      160(SP), Y5
+	VMOVUPS      Y5, 352(SP)
 	MOVQ         480(SP), AX
 	MOVQ         AX, 488(SP)
 	ADDQ         $0x20, 480(SP)
@@ -7822,131 +7819,128 @@ gruStepAVX2_p5_first:
 	MOVQ         AX, 584(SP)
 	DECQ         496(SP)
 	JNZ          gruStepAVX2_block
-	VMOVUPS      192(SP), Y0
-	VADDPS       224(SP), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
+	VMOVUPS      192(SP), Y5
+	VADDPS       224(SP), Y5, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 384(SP)
+	VMOVUPS      256(SP), Y5
+	VADDPS       288(SP), Y5, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+416(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y7, Y8
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VMOVAPS      Y4, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVUPS      actconst<>+480(SB), Y7
+	VPSUBD       Y6, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VMOVAPS      Y5, Y5
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 416(SP)
+	VMOVUPS      352(SP), Y5
+	VMOVUPS      320(SP), Y6
+	VMOVUPS      384(SP), Y7
+	VFMADD213PS  Y6, Y7, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y7
+	VMINPS       Y6, Y7, Y6
+	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 384(SP)
-	VMOVUPS      256(SP), Y0
-	VADDPS       288(SP), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y3
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y2
-	VFMADD213PS  Y2, Y2, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      Y3, 416(SP)
-	VMOVUPS      352(SP), Y0
-	VMOVUPS      320(SP), Y1
-	VMOVUPS      384(SP), Y2
-	VFMADD213PS  Y1, Y2, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
-	VMINPS       Y1, Y2, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y2, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y3
+	VFMADD231PS  actconst<>+96(SB), Y6, Y1
+	VSUBPS       actconst<>+128(SB), Y1, Y7
+	VMOVAPS      Y6, Y6
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
+	VFMADD231PS  actconst<>+192(SB), Y7, Y6
+	VMULPS       Y6, Y6, Y7
 	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y2
-	VFMADD231PS  actconst<>+192(SB), Y3, Y2
-	VMULPS       Y2, Y2, Y3
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y2, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y2, Y5
-	VFMADD213PS  Y5, Y3, Y4
-	VFMADD213PS  Y2, Y3, Y4
-	VMOVUPS      actconst<>+64(SB), Y2
+	VFMADD213PS  actconst<>+256(SB), Y6, Y2
+	VMOVAPS      Y3, Y3
+	VFMADD213PS  actconst<>+320(SB), Y6, Y3
+	VFMADD213PS  Y3, Y7, Y2
+	VMOVAPS      Y4, Y3
+	VFMADD213PS  actconst<>+384(SB), Y6, Y3
+	VFMADD213PS  Y3, Y7, Y2
+	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y2, Y1
-	VSUBPS       Y1, Y2, Y3
-	VMOVAPS      Y3, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VSUBPS       Y3, Y5, Y5
-	VFNMADD231PS Y1, Y4, Y5
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y3
+	VMOVAPS      Y3, Y4
+	VFNMADD231PS Y1, Y2, Y3
+	VSUBPS       Y3, Y4, Y4
+	VFNMADD231PS Y1, Y2, Y4
 	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y4, Y6
+	VFMADD231PS  Y1, Y2, Y6
 	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y4, Y7
-	VADDPS       Y6, Y2, Y1
-	VDIVPS       Y1, Y3, Y4
-	VSUBPS       Y1, Y2, Y2
-	VADDPS       Y6, Y2, Y2
-	VADDPS       Y7, Y2, Y2
-	VFNMADD231PS Y2, Y4, Y5
-	VFNMADD231PS Y1, Y4, Y3
-	VADDPS       Y5, Y3, Y3
-	VRCPPS       Y1, Y1
-	VFMADD231PS  Y1, Y3, Y4
-	VANDPS       actconst<>+32(SB), Y0, Y0
-	VORPS        Y0, Y4, Y4
-	VMOVUPS      Y4, 448(SP)
+	VFMADD231PS  Y1, Y2, Y7
+	VADDPS       Y6, Y0, Y1
+	VDIVPS       Y1, Y3, Y2
+	VSUBPS       Y1, Y0, Y0
+	VADDPS       Y6, Y0, Y0
+	VADDPS       Y7, Y0, Y0
+	VFNMADD231PS Y0, Y2, Y4
+	VFNMADD231PS Y1, Y2, Y3
+	VADDPS       Y4, Y3, Y3
+	VRCPPS       Y1, Y0
+	VFMADD231PS  Y0, Y3, Y2
+	VANDPS       actconst<>+32(SB), Y5, Y0
+	VORPS        Y0, Y2, Y2
+	VMOVUPS      Y2, 448(SP)
 	VMOVUPS      448(SP), Y0
 	MOVQ         hPrev_base+96(FP), AX
 	MOVQ         488(SP), CX

@@ -84,23 +84,54 @@ func kc(name string) Mem {
 	return actConstMem.Offset(i * vecBytes)
 }
 
-// kreg loads the named constant into a new register.
+// kreg returns a new register holding the named constant: a copy of the
+// register it is pinned to, if any, else loaded.
 func kreg(name string) VecVirtual {
+	r := YMM()
+	if p, ok := pinned[name]; ok {
+		VMOVAPS(p, r)
+		return r
+	}
+	VMOVUPS(kc(name), r)
+	return r
+}
+
+// kconst returns a register holding the named constant for reading only:
+// the register it is pinned to, if any, else a new one loaded.
+func kconst(name string) VecVirtual {
+	if p, ok := pinned[name]; ok {
+		return p
+	}
 	r := YMM()
 	VMOVUPS(kc(name), r)
 	return r
 }
 
+// pinned holds the constants that a kernel keeps in registers throughout
+// (pinConstants); kreg copies them instead of loading.
+var pinned = map[string]VecVirtual{}
+
+// pinConstants loads the named constants into registers that kreg then
+// copies from, until unpinConstants.
+func pinConstants(names ...string) {
+	for _, name := range names {
+		r := YMM()
+		VMOVUPS(kc(name), r)
+		pinned[name] = r
+	}
+}
+
+// unpinConstants ends pinConstants: kreg loads again.
+func unpinConstants() { clear(pinned) }
+
 // expm1Core returns kb and p for t in [0, 208]: kb = t·log₂e + 1.5·2²³
 // rounded once, so that kb − 1.5·2²³ is the integer k = round(t·log₂e)
 // (to nearest even) and kb's bits are those of 1.5·2²³ plus k (whose low
 // nine bits are zero, so kb's bits shifted left by 23 are k·2²³); and
-// p = expm1(r) =
-// exp(r) − 1 for the reduced argument r = k·ln 2 − t, so that
-// exp(−t) = 2⁻ᵏ·(1 + p). NaN gives NaN in p.
+// p = expm1(r) = exp(r) − 1 for the reduced argument r = k·ln 2 − t, so
+// that exp(−t) = 2⁻ᵏ·(1 + p). NaN gives NaN in p.
 func expm1Core(t VecVirtual) (kb, p VecVirtual) {
-	kb = YMM()
-	VMOVUPS(kc("shifter"), kb)
+	kb = kreg("shifter")
 	VFMADD231PS(kc("log2e"), t, kb)
 	k := YMM()
 	VSUBPS(kc("shifter"), kb, k) // k, exact
@@ -133,8 +164,8 @@ func expNegScale(kb, p VecVirtual) VecVirtual {
 	// and the product with 2⁻⁶⁴ rounds once more only if it is subnormal.
 	ki := YMM()
 	VPSLLD(U8(23), kb, ki) // k·2²³: the bits of 1.5·2²³ shift out
-	s := kreg("two64")
-	VPSUBD(ki, s, s)
+	s := YMM()
+	VPSUBD(ki, kconst("two64"), s)
 	VFMADD213PS(s, s, p)
 	VMULPS(kc("twoM64"), p, p)
 	return p
@@ -164,10 +195,9 @@ func divOnePlus(num, e, one VecVirtual) VecVirtual {
 func sigmoidVec(x VecVirtual) VecVirtual {
 	t := YMM()
 	VANDPS(kc("absmask"), x, t)
-	clamp := kreg("sigmoidClamp")
-	VMINPS(t, clamp, t) // NaN stays NaN
+	VMINPS(t, kconst("sigmoidClamp"), t) // NaN stays NaN
 	e := expNegScale(expm1Core(t))
-	one := kreg("one")
+	one := kconst("one")
 	num := YMM()
 	VBLENDVPS(x, e, one, num) // x < 0 (sign bit set): e, else 1
 	return divOnePlus(num, e, one)
@@ -187,11 +217,11 @@ func sigmoidVec(x VecVirtual) VecVirtual {
 func tanhVec(x VecVirtual) VecVirtual {
 	a := YMM()
 	VANDPS(kc("absmask"), x, a)
-	t := kreg("tanhClamp")
-	VMINPS(a, t, t) // NaN stays NaN
+	t := YMM()
+	VMINPS(a, kconst("tanhClamp"), t) // NaN stays NaN
 	VADDPS(t, t, t)
 	kb, p := expm1Core(t)
-	one := kreg("one")
+	one := kconst("one")
 	ki := YMM()
 	VPSLLD(U8(23), kb, ki) // k·2²³: the bits of 1.5·2²³ shift out
 	scale := YMM()

@@ -82,6 +82,12 @@ func (k *stepKernel) load(m Mem) VecVirtual {
 	return v
 }
 
+// stepPinned are the activation constants the step kernels keep in
+// registers from start to end (kreg copies them, kconst reads them), so
+// that a block's pieces do not load them some twenty times. Five is what
+// fits: a pass holds nine registers and the pieces' peaks leave no more.
+var stepPinned = []string{"one", "shifter", "p0", "p2", "p4"}
+
 // emitStepKernel emits one step kernel; pieces[p] (nil for none) runs
 // after pass p of the next block.
 func emitStepKernel(name, sig, doc string, parts []stepPart, passes []stepPass, acts int, pieces []func(k *stepKernel)) {
@@ -99,6 +105,8 @@ func emitStepKernel(name, sig, doc string, parts []stepPart, passes []stepPass, 
 		left:    AllocLocal(8),
 		hb:      AllocLocal(8),
 	}
+	pinConstants(stepPinned...)
+	defer unpinConstants()
 	hidden := loadGP(Param("hidden"))
 	t := GP64()
 	MOVQ(hidden, t)
