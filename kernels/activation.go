@@ -63,13 +63,12 @@ func Sigmoid(dst, x []float32) {
 // rounded), never flushed to zero.
 //
 // Algorithm: (1−e)/(1+e) with e = exp(−2|x|), |x| clamped to 10, and the
-// sign restored last. Generic and NEON split the range: an odd polynomial
-// x + x³·P(x²) for |x| < 0.0625 (generic, float64) or 0.625 (NEON), above it
-// the quotient in float64 (generic) or as 1 − 2e/(1+e) with the division
-// corrected as in Sigmoid (NEON). AVX2 uses the quotient for every x: e and
-// 1 − e each from one exp core with one rounding, whose errors join the
-// division's correction; one formula instead of two is most of what makes
-// the fused LSTM and GRU steps cheap.
+// sign restored last. The generic level splits the range: an odd polynomial
+// x + x³·P(x²) in float64 for |x| < 0.0625, the quotient in float64 above.
+// AVX2 and NEON use the quotient for every x, in float32: e and 1 − e each
+// from one exp core with one rounding, whose errors join the division's
+// correction (as in Sigmoid); one formula instead of two branches blended is
+// much of what makes the fused LSTM and GRU steps cheap.
 func Tanh(dst, x []float32) {
 	if len(dst) != len(x) {
 		panic(fmt.Sprintf("kernels.Tanh: len(dst) = %d, len(x) = %d; want equal lengths", len(dst), len(x)))

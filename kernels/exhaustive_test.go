@@ -241,7 +241,8 @@ func bitRangeChunks(ranges []bitRange) (int, func(chunk int, x []float32) int) {
 
 // activationWindows are the starts of runs of 2¹⁶ consecutive float32s that
 // TestActivationSubset checks besides its stride: around the algorithms'
-// thresholds and clamps (0.0625, 0.625, 9.01, 10, 16.6, 87.3, 103.3, 104;
+// thresholds and clamps (0.0625, 9.01, 10, 16.6, 87.3, 103.3, 104; 0.625,
+// where the SIMD tanh of before 2026-11-26 switched branches;
 // 0.1733 and 0.3466, where tanh's and σ's reductions first change k)
 // and the smallest normals, of both signs.
 var activationWindows = []float32{0.0625, 0.625, 9.0, 10, 16.5, 87.3, 103.2, 104, 0x1p-126, 0x1p-20, 0.17329, 0.34657, 1}

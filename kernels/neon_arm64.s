@@ -3193,42 +3193,30 @@ TEXT ·sigmoidNEON(SB), NOSPLIT, $0-64
 	MOVD batch+56(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -3239,37 +3227,37 @@ sigmoidNEON_vectors:
 	BLT sigmoidNEON_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
-	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
 	WORD $0x4e218842 // frintn v2.4s, v2.4s
 	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
-	VFMLA V14.S4, V2.S4, V1.S4
-	VFMLA V15.S4, V2.S4, V1.S4
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V17.B16, V4.B16
-	VFMLA V16.S4, V1.S4, V4.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V18.S4, V1.S4, V5.S4
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
 	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V21.B16, V4.B16
-	VFMLA V20.S4, V1.S4, V4.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSUB V2.S4, V23.S4, V2.S4
+	VSUB V3.S4, V29.S4, V3.S4
+	VSUB V2.S4, V29.S4, V2.S4
 	VSHL $23, V3.S4, V3.S4
 	VSHL $23, V2.S4, V2.S4
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V22.B16, V1.B16, V2.B16
-	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	VBSL V28.B16, V1.B16, V2.B16
+	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -3284,37 +3272,37 @@ sigmoidNEON_tail:
 	CBZ R15, sigmoidNEON_next
 	FMOVS (R1), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
-	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
 	WORD $0x4e218842 // frintn v2.4s, v2.4s
 	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
-	VFMLA V14.S4, V2.S4, V1.S4
-	VFMLA V15.S4, V2.S4, V1.S4
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V17.B16, V4.B16
-	VFMLA V16.S4, V1.S4, V4.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V18.S4, V1.S4, V5.S4
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
 	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V21.B16, V4.B16
-	VFMLA V20.S4, V1.S4, V4.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSUB V2.S4, V23.S4, V2.S4
+	VSUB V3.S4, V29.S4, V3.S4
+	VSUB V2.S4, V29.S4, V2.S4
 	VSHL $23, V3.S4, V3.S4
 	VSHL $23, V2.S4, V2.S4
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V22.B16, V1.B16, V2.B16
-	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	VBSL V28.B16, V1.B16, V2.B16
+	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -3338,42 +3326,30 @@ TEXT ·tanhNEON(SB), NOSPLIT, $0-64
 	MOVD batch+56(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -3384,59 +3360,47 @@ tanhNEON_vectors:
 	BLT tanhNEON_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V5.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
-	VST1 [V4.S4], (R0)
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	VST1 [V2.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
 	SUB $4, R15
@@ -3445,59 +3409,47 @@ tanhNEON_tail:
 	CBZ R15, tanhNEON_next
 	FMOVS (R1), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V5.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
-	FMOVS F4, (R0)
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	FMOVS F2, (R0)
 	ADD $4, R0
 	ADD $4, R1
 	SUB $1, R15
@@ -3519,42 +3471,30 @@ TEXT ·lstmForwardNEON(SB), NOSPLIT, $0-112
 	MOVD batch+104(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -3565,37 +3505,37 @@ lstmForwardNEON_vectors:
 	BLT lstmForwardNEON_tail
 	VLD1 (R2), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
-	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
 	WORD $0x4e218842 // frintn v2.4s, v2.4s
 	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
-	VFMLA V14.S4, V2.S4, V1.S4
-	VFMLA V15.S4, V2.S4, V1.S4
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V17.B16, V4.B16
-	VFMLA V16.S4, V1.S4, V4.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V18.S4, V1.S4, V5.S4
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
 	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V21.B16, V4.B16
-	VFMLA V20.S4, V1.S4, V4.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSUB V2.S4, V23.S4, V2.S4
+	VSUB V3.S4, V29.S4, V3.S4
+	VSUB V2.S4, V29.S4, V2.S4
 	VSHL $23, V3.S4, V3.S4
 	VSHL $23, V2.S4, V2.S4
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V22.B16, V1.B16, V2.B16
-	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	VBSL V28.B16, V1.B16, V2.B16
+	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -3604,93 +3544,81 @@ lstmForwardNEON_vectors:
 	ADD R12, R2, R16
 	VLD1 (R16), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V1.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V5.S4, V3.S4, V6.S4
 	VMOV V27.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V5.B16
-	VBIF V31.B16, V0.B16, V5.B16
-	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	VFMLA V26.S4, V1.S4, V5.S4
+	VFMLA V6.S4, V3.S4, V5.S4
+	VFMLA V5.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V5.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V5.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V5.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
 	ADD R11, R2, R16
 	VLD1 (R16), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -3702,97 +3630,85 @@ lstmForwardNEON_vectors:
 	ADD R13, R2, R16
 	VLD1 (R16), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V4.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V4.S4, V6.S4
-	VFMLA V6.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V4.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V4.S4, V3.S4, V6.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
-	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	VST1 [V4.S4], (R0)
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V6.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	VST1 [V2.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
@@ -3802,37 +3718,37 @@ lstmForwardNEON_tail:
 	CBZ R15, lstmForwardNEON_next
 	FMOVS (R2), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
-	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
 	WORD $0x4e218842 // frintn v2.4s, v2.4s
 	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
-	VFMLA V14.S4, V2.S4, V1.S4
-	VFMLA V15.S4, V2.S4, V1.S4
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V17.B16, V4.B16
-	VFMLA V16.S4, V1.S4, V4.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V18.S4, V1.S4, V5.S4
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
 	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V21.B16, V4.B16
-	VFMLA V20.S4, V1.S4, V4.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSUB V2.S4, V23.S4, V2.S4
+	VSUB V3.S4, V29.S4, V3.S4
+	VSUB V2.S4, V29.S4, V2.S4
 	VSHL $23, V3.S4, V3.S4
 	VSHL $23, V2.S4, V2.S4
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V22.B16, V1.B16, V2.B16
-	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	VBSL V28.B16, V1.B16, V2.B16
+	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -3841,93 +3757,81 @@ lstmForwardNEON_tail:
 	ADD R12, R2, R16
 	FMOVS (R16), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V1.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V5.S4, V3.S4, V6.S4
 	VMOV V27.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V5.B16
-	VBIF V31.B16, V0.B16, V5.B16
-	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	VFMLA V26.S4, V1.S4, V5.S4
+	VFMLA V6.S4, V3.S4, V5.S4
+	VFMLA V5.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V5.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V5.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V5.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
 	ADD R11, R2, R16
 	FMOVS (R16), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -3939,97 +3843,85 @@ lstmForwardNEON_tail:
 	ADD R13, R2, R16
 	FMOVS (R16), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V4.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V4.S4, V6.S4
-	VFMLA V6.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V4.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V4.S4, V3.S4, V6.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
-	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	FMOVS F4, (R0)
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V6.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	FMOVS F2, (R0)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
@@ -4054,42 +3946,30 @@ TEXT ·lstmForwardCacheNEON(SB), NOSPLIT, $0-112
 	MOVD batch+104(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -4100,37 +3980,37 @@ lstmForwardCacheNEON_vectors:
 	BLT lstmForwardCacheNEON_tail
 	VLD1 (R2), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
-	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
 	WORD $0x4e218842 // frintn v2.4s, v2.4s
 	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
-	VFMLA V14.S4, V2.S4, V1.S4
-	VFMLA V15.S4, V2.S4, V1.S4
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V17.B16, V4.B16
-	VFMLA V16.S4, V1.S4, V4.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V18.S4, V1.S4, V5.S4
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
 	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V21.B16, V4.B16
-	VFMLA V20.S4, V1.S4, V4.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSUB V2.S4, V23.S4, V2.S4
+	VSUB V3.S4, V29.S4, V3.S4
+	VSUB V2.S4, V29.S4, V2.S4
 	VSHL $23, V3.S4, V3.S4
 	VSHL $23, V2.S4, V2.S4
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V22.B16, V1.B16, V2.B16
-	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	VBSL V28.B16, V1.B16, V2.B16
+	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -4140,95 +4020,83 @@ lstmForwardCacheNEON_vectors:
 	ADD R12, R2, R16
 	VLD1 (R16), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V1.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V5.S4, V3.S4, V6.S4
 	VMOV V27.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V5.B16
-	VBIF V31.B16, V0.B16, V5.B16
+	VFMLA V26.S4, V1.S4, V5.S4
+	VFMLA V6.S4, V3.S4, V5.S4
+	VFMLA V5.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V5.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V5.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V5.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
 	ADD R12, R3, R16
-	VST1 [V5.S4], (R16)
-	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	VST1 [V2.S4], (R16)
+	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
 	ADD R11, R2, R16
 	VLD1 (R16), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -4242,37 +4110,37 @@ lstmForwardCacheNEON_vectors:
 	ADD R13, R2, R16
 	VLD1 (R16), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -4281,60 +4149,48 @@ lstmForwardCacheNEON_vectors:
 	ADD R13, R3, R16
 	VST1 [V5.S4], (R16)
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V4.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V4.S4, V6.S4
-	VFMLA V6.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V4.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V4.S4, V3.S4, V6.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
-	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	VST1 [V4.S4], (R0)
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V6.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	VST1 [V2.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
@@ -4345,37 +4201,37 @@ lstmForwardCacheNEON_tail:
 	CBZ R15, lstmForwardCacheNEON_next
 	FMOVS (R2), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eacf421 // fmin v1.4s, v1.4s, v12.4s
-	WORD $0x6e2ddc22 // fmul v2.4s, v1.4s, v13.4s
+	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
 	WORD $0x4e218842 // frintn v2.4s, v2.4s
 	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
-	VFMLA V14.S4, V2.S4, V1.S4
-	VFMLA V15.S4, V2.S4, V1.S4
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V17.B16, V4.B16
-	VFMLA V16.S4, V1.S4, V4.S4
-	VMOV V19.B16, V5.B16
-	VFMLA V18.S4, V1.S4, V5.S4
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
 	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V21.B16, V4.B16
-	VFMLA V20.S4, V1.S4, V4.S4
+	VMOV V27.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e36d421 // fadd v1.4s, v1.4s, v22.4s
+	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSUB V2.S4, V23.S4, V2.S4
+	VSUB V3.S4, V29.S4, V3.S4
+	VSUB V2.S4, V29.S4, V2.S4
 	VSHL $23, V3.S4, V3.S4
 	VSHL $23, V2.S4, V2.S4
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V22.B16, V1.B16, V2.B16
-	WORD $0x4e36d423 // fadd v3.4s, v1.4s, v22.4s
+	VBSL V28.B16, V1.B16, V2.B16
+	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d6c5 // fsub v5.4s, v22.4s, v3.4s
+	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -4385,95 +4241,83 @@ lstmForwardCacheNEON_tail:
 	ADD R12, R2, R16
 	FMOVS (R16), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V1.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V5.S4, V3.S4, V6.S4
 	VMOV V27.B16, V5.B16
-	VFMLA V3.S4, V2.S4, V5.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V5.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e725 // fcmgt v5.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V5.B16
-	VBIF V31.B16, V0.B16, V5.B16
+	VFMLA V26.S4, V1.S4, V5.S4
+	VFMLA V6.S4, V3.S4, V5.S4
+	VFMLA V5.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V5.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V5.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V5.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
 	ADD R12, R3, R16
-	FMOVS F5, (R16)
-	WORD $0x6e25dc80 // fmul v0.4s, v4.4s, v5.4s
+	FMOVS F2, (R16)
+	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
 	ADD R11, R2, R16
 	FMOVS (R16), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -4487,37 +4331,37 @@ lstmForwardCacheNEON_tail:
 	ADD R13, R2, R16
 	FMOVS (R16), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -4526,60 +4370,48 @@ lstmForwardCacheNEON_tail:
 	ADD R13, R3, R16
 	FMOVS F5, (R16)
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
-	VFMLA V6.S4, V4.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
-	VFMLA V7.S4, V4.S4, V6.S4
-	VFMLA V6.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc66 // fdiv v6.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c7 // fsub v7.4s, v22.4s, v4.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V4.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
-	WORD $0x4ea1d887 // frecpe v7.4s, v4.4s
-	VFMLA V7.S4, V3.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V1.S4, V6.S4
+	VFMLA V4.S4, V3.S4, V6.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V6.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
-	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	FMOVS F4, (R0)
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V6.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V6.B16
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
+	VFMLA V1.S4, V2.S4, V7.S4
+	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
+	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
+	FMOVS F2, (R0)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
@@ -4609,42 +4441,30 @@ TEXT ·lstmBackwardNEON(SB), NOSPLIT, $0-184
 	MOVD batch+176(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -4655,97 +4475,85 @@ lstmBackwardNEON_vectors:
 	BLT lstmBackwardNEON_tail
 	VLD1 (R4), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V5.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
 	VLD1 (R5), [V0.S4]
 	ADD R13, R2, R16
 	VLD1 (R16), [V1.S4]
-	VLD1 (R6), [V2.S4]
-	VMOV V22.B16, V3.B16
-	VFMLS V4.S4, V4.S4, V3.S4
+	VLD1 (R6), [V3.S4]
+	VMOV V28.B16, V4.B16
+	VFMLS V2.S4, V2.S4, V4.S4
 	WORD $0x6e21dc05 // fmul v5.4s, v0.4s, v1.4s
-	VFMLA V5.S4, V3.S4, V2.S4
-	WORD $0x6e24dc03 // fmul v3.4s, v0.4s, v4.4s
-	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
-	WORD $0x4ea1d6c5 // fsub v5.4s, v22.4s, v1.4s
-	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	VFMLA V5.S4, V4.S4, V3.S4
+	WORD $0x6e22dc04 // fmul v4.4s, v0.4s, v2.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
 	ADD R13, R0, R16
-	VST1 [V3.S4], (R16)
+	VST1 [V4.S4], (R16)
 	VLD1 (R2), [V0.S4]
 	ADD R12, R2, R16
 	VLD1 (R16), [V1.S4]
-	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	VST1 [V3.S4], (R0)
-	WORD $0x6e20dc43 // fmul v3.4s, v2.4s, v0.4s
-	VMOV V22.B16, V4.B16
+	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
+	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
+	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	VST1 [V2.S4], (R0)
+	WORD $0x6e20dc62 // fmul v2.4s, v3.4s, v0.4s
+	VMOV V28.B16, V4.B16
 	VFMLS V1.S4, V1.S4, V4.S4
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	ADD R12, R0, R16
-	VST1 [V3.S4], (R16)
+	VST1 [V2.S4], (R16)
 	ADD R11, R2, R16
 	VLD1 (R16), [V0.S4]
 	VLD1 (R3), [V1.S4]
-	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	ADD R11, R0, R16
-	VST1 [V3.S4], (R16)
+	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
-	VST1 [V2.S4], (R1)
+	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	ADD R11, R0, R16
+	VST1 [V2.S4], (R16)
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	VST1 [V3.S4], (R1)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
@@ -4759,97 +4567,85 @@ lstmBackwardNEON_tail:
 	CBZ R15, lstmBackwardNEON_next
 	FMOVS (R4), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
-	WORD $0x4eb8f422 // fmin v2.4s, v1.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e21dc22 // fmul v2.4s, v1.4s, v1.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
+	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
+	WORD $0x6e33dc22 // fmul v2.4s, v1.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f821 // fneg v1.4s, v1.4s
+	VFMLA V20.S4, V2.S4, V1.S4
+	VFMLA V21.S4, V2.S4, V1.S4
+	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V1.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V1.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc22 // fmul v2.4s, v1.4s, v2.4s
-	WORD $0x6ea1e724 // fcmgt v4.4s, v25.4s, v1.4s
-	VFMLA V3.S4, V2.S4, V1.S4
-	VBSL V5.B16, V1.B16, V4.B16
-	VBIF V31.B16, V0.B16, V4.B16
+	VFMLA V26.S4, V1.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V1.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V1.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V1.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V1.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
+	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V1.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
+	VFMLA V1.S4, V3.S4, V2.S4
+	VBIF V31.B16, V0.B16, V2.B16
 	FMOVS (R5), F0
 	ADD R13, R2, R16
 	FMOVS (R16), F1
-	FMOVS (R6), F2
-	VMOV V22.B16, V3.B16
-	VFMLS V4.S4, V4.S4, V3.S4
+	FMOVS (R6), F3
+	VMOV V28.B16, V4.B16
+	VFMLS V2.S4, V2.S4, V4.S4
 	WORD $0x6e21dc05 // fmul v5.4s, v0.4s, v1.4s
-	VFMLA V5.S4, V3.S4, V2.S4
-	WORD $0x6e24dc03 // fmul v3.4s, v0.4s, v4.4s
-	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
-	WORD $0x4ea1d6c5 // fsub v5.4s, v22.4s, v1.4s
-	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	VFMLA V5.S4, V4.S4, V3.S4
+	WORD $0x6e22dc04 // fmul v4.4s, v0.4s, v2.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
 	ADD R13, R0, R16
-	FMOVS F3, (R16)
+	FMOVS F4, (R16)
 	FMOVS (R2), F0
 	ADD R12, R2, R16
 	FMOVS (R16), F1
-	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	FMOVS F3, (R0)
-	WORD $0x6e20dc43 // fmul v3.4s, v2.4s, v0.4s
-	VMOV V22.B16, V4.B16
+	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
+	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
+	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	FMOVS F2, (R0)
+	WORD $0x6e20dc62 // fmul v2.4s, v3.4s, v0.4s
+	VMOV V28.B16, V4.B16
 	VFMLS V1.S4, V1.S4, V4.S4
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	ADD R12, R0, R16
-	FMOVS F3, (R16)
+	FMOVS F2, (R16)
 	ADD R11, R2, R16
 	FMOVS (R16), F0
 	FMOVS (R3), F1
-	WORD $0x6e21dc43 // fmul v3.4s, v2.4s, v1.4s
-	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
-	WORD $0x4ea0d6c4 // fsub v4.4s, v22.4s, v0.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	ADD R11, R0, R16
-	FMOVS F3, (R16)
+	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
-	FMOVS F2, (R1)
+	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
+	ADD R11, R0, R16
+	FMOVS F2, (R16)
+	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
+	FMOVS F3, (R1)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
@@ -4909,42 +4705,30 @@ TEXT ·rnnTanhBackwardNEON(SB), NOSPLIT, $0-88
 	MOVD batch+80(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -4954,7 +4738,7 @@ rnnTanhBackwardNEON_vectors:
 	CMP $4, R15
 	BLT rnnTanhBackwardNEON_tail
 	VLD1 (R1), [V0.S4]
-	VMOV V22.B16, V1.B16
+	VMOV V28.B16, V1.B16
 	VFMLS V0.S4, V0.S4, V1.S4
 	VLD1 (R2), [V2.S4]
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
@@ -4967,7 +4751,7 @@ rnnTanhBackwardNEON_vectors:
 rnnTanhBackwardNEON_tail:
 	CBZ R15, rnnTanhBackwardNEON_next
 	FMOVS (R1), F0
-	VMOV V22.B16, V1.B16
+	VMOV V28.B16, V1.B16
 	VFMLS V0.S4, V0.S4, V1.S4
 	FMOVS (R2), F2
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
@@ -5033,42 +4817,30 @@ TEXT ·gruForwardNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -5081,37 +4853,37 @@ gruForwardNEON_vectors:
 	VLD1 (R3), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -5123,104 +4895,92 @@ gruForwardNEON_vectors:
 	VLD1 (R16), [V1.S4]
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
-	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
+	WORD $0x4e20d400 // fadd v0.4s, v0.4s, v0.4s
+	WORD $0x6e33dc02 // fmul v2.4s, v0.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
+	VFMLA V20.S4, V2.S4, V0.S4
+	VFMLA V21.S4, V2.S4, V0.S4
+	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V0.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V0.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
-	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
-	VFMLA V3.S4, V2.S4, V0.S4
-	VBSL V5.B16, V0.B16, V4.B16
-	VBIF V31.B16, V1.B16, V4.B16
+	VFMLA V26.S4, V0.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V0.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V0.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V0.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V0.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
+	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
+	VFMLA V0.S4, V3.S4, V2.S4
+	VBIF V31.B16, V1.B16, V2.B16
 	ADD R11, R2, R16
 	VLD1 (R16), [V0.S4]
 	ADD R11, R3, R16
 	VLD1 (R16), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
-	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
+	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
+	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
+	WORD $0x6e33dc64 // fmul v4.4s, v3.4s, v19.4s
+	WORD $0x4e218884 // frintn v4.4s, v4.4s
+	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
+	VFMLA V20.S4, V4.S4, V3.S4
+	VFMLA V21.S4, V4.S4, V3.S4
+	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
+	VMOV V23.B16, V6.B16
+	VFMLA V22.S4, V3.S4, V6.S4
+	VMOV V25.B16, V7.B16
+	VFMLA V24.S4, V3.S4, V7.S4
 	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
+	VMOV V27.B16, V6.B16
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VFMLA V6.S4, V5.S4, V3.S4
+	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
+	VUSHR $1, V4.S4, V5.S4
+	VSUB V5.S4, V4.S4, V4.S4
+	VSUB V5.S4, V29.S4, V5.S4
+	VSUB V4.S4, V29.S4, V4.S4
 	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V28.B16, V3.B16, V4.B16
+	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
+	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	VFMLS V5.S4, V6.S4, V4.S4
+	VFMLS V7.S4, V6.S4, V4.S4
 	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
 	VLD1 (R1), [V0.S4]
-	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
-	VFMLA V1.S4, V6.S4, V4.S4
-	VST1 [V4.S4], (R0)
+	WORD $0x4ea2d401 // fsub v1.4s, v0.4s, v2.4s
+	VFMLA V1.S4, V6.S4, V2.S4
+	VST1 [V2.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
@@ -5233,37 +4993,37 @@ gruForwardNEON_tail:
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -5275,104 +5035,92 @@ gruForwardNEON_tail:
 	FMOVS (R16), F1
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
-	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
+	WORD $0x4e20d400 // fadd v0.4s, v0.4s, v0.4s
+	WORD $0x6e33dc02 // fmul v2.4s, v0.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
+	VFMLA V20.S4, V2.S4, V0.S4
+	VFMLA V21.S4, V2.S4, V0.S4
+	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V0.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V0.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
-	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
-	VFMLA V3.S4, V2.S4, V0.S4
-	VBSL V5.B16, V0.B16, V4.B16
-	VBIF V31.B16, V1.B16, V4.B16
+	VFMLA V26.S4, V0.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V0.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V0.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V0.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V0.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
+	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
+	VFMLA V0.S4, V3.S4, V2.S4
+	VBIF V31.B16, V1.B16, V2.B16
 	ADD R11, R2, R16
 	FMOVS (R16), F0
 	ADD R11, R3, R16
 	FMOVS (R16), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
-	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
+	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
+	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
+	WORD $0x6e33dc64 // fmul v4.4s, v3.4s, v19.4s
+	WORD $0x4e218884 // frintn v4.4s, v4.4s
+	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
+	VFMLA V20.S4, V4.S4, V3.S4
+	VFMLA V21.S4, V4.S4, V3.S4
+	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
+	VMOV V23.B16, V6.B16
+	VFMLA V22.S4, V3.S4, V6.S4
+	VMOV V25.B16, V7.B16
+	VFMLA V24.S4, V3.S4, V7.S4
 	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
+	VMOV V27.B16, V6.B16
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VFMLA V6.S4, V5.S4, V3.S4
+	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
+	VUSHR $1, V4.S4, V5.S4
+	VSUB V5.S4, V4.S4, V4.S4
+	VSUB V5.S4, V29.S4, V5.S4
+	VSUB V4.S4, V29.S4, V4.S4
 	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V28.B16, V3.B16, V4.B16
+	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
+	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	VFMLS V5.S4, V6.S4, V4.S4
+	VFMLS V7.S4, V6.S4, V4.S4
 	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
 	FMOVS (R1), F0
-	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
-	VFMLA V1.S4, V6.S4, V4.S4
-	FMOVS F4, (R0)
+	WORD $0x4ea2d401 // fsub v1.4s, v0.4s, v2.4s
+	VFMLA V1.S4, V6.S4, V2.S4
+	FMOVS F2, (R0)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
@@ -5400,42 +5148,30 @@ TEXT ·gruForwardCacheNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -5448,37 +5184,37 @@ gruForwardCacheNEON_vectors:
 	VLD1 (R3), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -5493,108 +5229,96 @@ gruForwardCacheNEON_vectors:
 	VLD1 (R16), [V1.S4]
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
-	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
+	WORD $0x4e20d400 // fadd v0.4s, v0.4s, v0.4s
+	WORD $0x6e33dc02 // fmul v2.4s, v0.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
+	VFMLA V20.S4, V2.S4, V0.S4
+	VFMLA V21.S4, V2.S4, V0.S4
+	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V0.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V0.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
-	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
-	VFMLA V3.S4, V2.S4, V0.S4
-	VBSL V5.B16, V0.B16, V4.B16
-	VBIF V31.B16, V1.B16, V4.B16
+	VFMLA V26.S4, V0.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V0.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V0.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V0.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V0.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
+	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
+	VFMLA V0.S4, V3.S4, V2.S4
+	VBIF V31.B16, V1.B16, V2.B16
 	ADD R12, R4, R16
-	VST1 [V4.S4], (R16)
+	VST1 [V2.S4], (R16)
 	ADD R11, R2, R16
 	VLD1 (R16), [V0.S4]
 	ADD R11, R3, R16
 	VLD1 (R16), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
-	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
+	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
+	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
+	WORD $0x6e33dc64 // fmul v4.4s, v3.4s, v19.4s
+	WORD $0x4e218884 // frintn v4.4s, v4.4s
+	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
+	VFMLA V20.S4, V4.S4, V3.S4
+	VFMLA V21.S4, V4.S4, V3.S4
+	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
+	VMOV V23.B16, V6.B16
+	VFMLA V22.S4, V3.S4, V6.S4
+	VMOV V25.B16, V7.B16
+	VFMLA V24.S4, V3.S4, V7.S4
 	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
+	VMOV V27.B16, V6.B16
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VFMLA V6.S4, V5.S4, V3.S4
+	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
+	VUSHR $1, V4.S4, V5.S4
+	VSUB V5.S4, V4.S4, V4.S4
+	VSUB V5.S4, V29.S4, V5.S4
+	VSUB V4.S4, V29.S4, V4.S4
 	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V28.B16, V3.B16, V4.B16
+	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
+	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	VFMLS V5.S4, V6.S4, V4.S4
+	VFMLS V7.S4, V6.S4, V4.S4
 	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
 	ADD R11, R4, R16
 	VST1 [V6.S4], (R16)
 	VLD1 (R1), [V0.S4]
-	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
-	VFMLA V1.S4, V6.S4, V4.S4
-	VST1 [V4.S4], (R0)
+	WORD $0x4ea2d401 // fsub v1.4s, v0.4s, v2.4s
+	VFMLA V1.S4, V6.S4, V2.S4
+	VST1 [V2.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
@@ -5608,37 +5332,37 @@ gruForwardCacheNEON_tail:
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -5653,108 +5377,96 @@ gruForwardCacheNEON_tail:
 	FMOVS (R16), F1
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
-	WORD $0x4eb8f402 // fmin v2.4s, v0.4s, v24.4s
-	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
-	VFMLA V6.S4, V4.S4, V5.S4
-	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V4.S4
-	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
-	VSHL $23, V4.S4, V4.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4e22d443 // fadd v3.4s, v2.4s, v2.4s
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
-	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
-	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
-	VFMLS V4.S4, V5.S4, V3.S4
-	VFMLS V6.S4, V5.S4, V3.S4
-	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
-	VFMLA V6.S4, V3.S4, V5.S4
-	WORD $0x4ea5d6c5 // fsub v5.4s, v22.4s, v5.4s
-	WORD $0x6e20dc02 // fmul v2.4s, v0.4s, v0.4s
-	VMOV V30.B16, V3.B16
-	VMOV V29.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V28.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
+	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
+	WORD $0x4e20d400 // fadd v0.4s, v0.4s, v0.4s
+	WORD $0x6e33dc02 // fmul v2.4s, v0.4s, v19.4s
+	WORD $0x4e218842 // frintn v2.4s, v2.4s
+	WORD $0x6ea0f800 // fneg v0.4s, v0.4s
+	VFMLA V20.S4, V2.S4, V0.S4
+	VFMLA V21.S4, V2.S4, V0.S4
+	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
+	VMOV V23.B16, V4.B16
+	VFMLA V22.S4, V0.S4, V4.S4
+	VMOV V25.B16, V5.B16
+	VFMLA V24.S4, V0.S4, V5.S4
+	VFMLA V4.S4, V3.S4, V5.S4
 	VMOV V27.B16, V4.B16
-	VFMLA V3.S4, V2.S4, V4.S4
-	VMOV V26.B16, V3.B16
-	VFMLA V4.S4, V2.S4, V3.S4
-	WORD $0x6e22dc02 // fmul v2.4s, v0.4s, v2.4s
-	WORD $0x6ea0e724 // fcmgt v4.4s, v25.4s, v0.4s
-	VFMLA V3.S4, V2.S4, V0.S4
-	VBSL V5.B16, V0.B16, V4.B16
-	VBIF V31.B16, V1.B16, V4.B16
+	VFMLA V26.S4, V0.S4, V4.S4
+	VFMLA V5.S4, V3.S4, V4.S4
+	VFMLA V4.S4, V3.S4, V0.S4
+	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
+	VSHL $23, V2.S4, V2.S4
+	VSUB V2.S4, V28.S4, V2.S4
+	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VMOV V3.B16, V4.B16
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
+	VFMLS V0.S4, V2.S4, V4.S4
+	VMOV V2.B16, V5.B16
+	VFMLA V0.S4, V2.S4, V5.S4
+	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
+	VFMLA V0.S4, V2.S4, V6.S4
+	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
+	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
+	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
+	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
+	VFMLS V7.S4, V2.S4, V4.S4
+	VFMLS V0.S4, V2.S4, V3.S4
+	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
+	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
+	VFMLA V0.S4, V3.S4, V2.S4
+	VBIF V31.B16, V1.B16, V2.B16
 	ADD R12, R4, R16
-	FMOVS F4, (R16)
+	FMOVS F2, (R16)
 	ADD R11, R2, R16
 	FMOVS (R16), F0
 	ADD R11, R3, R16
 	FMOVS (R16), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
-	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
-	WORD $0x4e218863 // frintn v3.4s, v3.4s
-	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
-	WORD $0x6e22dc45 // fmul v5.4s, v2.4s, v2.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V2.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V2.S4, V7.S4
+	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
+	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
+	WORD $0x6e33dc64 // fmul v4.4s, v3.4s, v19.4s
+	WORD $0x4e218884 // frintn v4.4s, v4.4s
+	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
+	VFMLA V20.S4, V4.S4, V3.S4
+	VFMLA V21.S4, V4.S4, V3.S4
+	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
+	VMOV V23.B16, V6.B16
+	VFMLA V22.S4, V3.S4, V6.S4
+	VMOV V25.B16, V7.B16
+	VFMLA V24.S4, V3.S4, V7.S4
 	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V2.S4, V6.S4
+	VMOV V27.B16, V6.B16
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
-	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
-	VUSHR $1, V3.S4, V5.S4
-	VSUB V5.S4, V3.S4, V3.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VFMLA V6.S4, V5.S4, V3.S4
+	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
+	VUSHR $1, V4.S4, V5.S4
+	VSUB V5.S4, V4.S4, V4.S4
+	VSUB V5.S4, V29.S4, V5.S4
+	VSUB V4.S4, V29.S4, V4.S4
 	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V3.S4, V3.S4
-	WORD $0x6e25dc42 // fmul v2.4s, v2.4s, v5.4s
-	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
-	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d445 // fadd v5.4s, v2.4s, v22.4s
-	WORD $0x6e25fc66 // fdiv v6.4s, v3.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e22d4e7 // fadd v7.4s, v7.4s, v2.4s
-	VFMLS V5.S4, V6.S4, V3.S4
-	VFMLS V7.S4, V6.S4, V3.S4
+	VSHL $23, V4.S4, V4.S4
+	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
+	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
+	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
+	VBSL V28.B16, V3.B16, V4.B16
+	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
+	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
+	VFMLS V5.S4, V6.S4, V4.S4
+	VFMLS V7.S4, V6.S4, V4.S4
 	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V3.S4, V6.S4
+	VFMLA V7.S4, V4.S4, V6.S4
 	ADD R11, R4, R16
 	FMOVS F6, (R16)
 	FMOVS (R1), F0
-	WORD $0x4ea4d401 // fsub v1.4s, v0.4s, v4.4s
-	VFMLA V1.S4, V6.S4, V4.S4
-	FMOVS F4, (R0)
+	WORD $0x4ea2d401 // fsub v1.4s, v0.4s, v2.4s
+	VFMLA V1.S4, V6.S4, V2.S4
+	FMOVS F2, (R0)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
@@ -5785,42 +5497,30 @@ TEXT ·gruBackwardNEON(SB), NOSPLIT, $0-160
 	MOVD batch+152(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -5834,8 +5534,8 @@ gruBackwardNEON_vectors:
 	VLD1 (R16), [V1.S4]
 	ADD R12, R3, R16
 	VLD1 (R16), [V2.S4]
-	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
-	VMOV V22.B16, V4.B16
+	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
+	VMOV V28.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
 	VLD1 (R4), [V5.S4]
 	WORD $0x4ea2d4a5 // fsub v5.4s, v5.4s, v2.4s
@@ -5855,7 +5555,7 @@ gruBackwardNEON_vectors:
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
-	WORD $0x4ea1d6c2 // fsub v2.4s, v22.4s, v1.4s
+	WORD $0x4ea1d782 // fsub v2.4s, v28.4s, v1.4s
 	WORD $0x6e22dca5 // fmul v5.4s, v5.4s, v2.4s
 	VST1 [V5.S4], (R0)
 	VST1 [V5.S4], (R1)
@@ -5881,8 +5581,8 @@ gruBackwardNEON_tail:
 	FMOVS (R16), F1
 	ADD R12, R3, R16
 	FMOVS (R16), F2
-	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
-	VMOV V22.B16, V4.B16
+	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
+	VMOV V28.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
 	FMOVS (R4), F5
 	WORD $0x4ea2d4a5 // fsub v5.4s, v5.4s, v2.4s
@@ -5902,7 +5602,7 @@ gruBackwardNEON_tail:
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
-	WORD $0x4ea1d6c2 // fsub v2.4s, v22.4s, v1.4s
+	WORD $0x4ea1d782 // fsub v2.4s, v28.4s, v1.4s
 	WORD $0x6e22dca5 // fmul v5.4s, v5.4s, v2.4s
 	FMOVS F5, (R0)
 	FMOVS F5, (R1)
@@ -5942,42 +5642,30 @@ TEXT ·gruResetBeforeGatesNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -5990,37 +5678,37 @@ gruResetBeforeGatesNEON_vectors:
 	VLD1 (R3), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -6036,37 +5724,37 @@ gruResetBeforeGatesNEON_vectors:
 	VLD1 (R16), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -6087,37 +5775,37 @@ gruResetBeforeGatesNEON_tail:
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -6133,37 +5821,37 @@ gruResetBeforeGatesNEON_tail:
 	FMOVS (R16), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eacf442 // fmin v2.4s, v2.4s, v12.4s
-	WORD $0x6e2ddc43 // fmul v3.4s, v2.4s, v13.4s
+	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
 	WORD $0x4e218863 // frintn v3.4s, v3.4s
 	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
-	VFMLA V14.S4, V3.S4, V2.S4
-	VFMLA V15.S4, V3.S4, V2.S4
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V17.B16, V5.B16
-	VFMLA V16.S4, V2.S4, V5.S4
-	VMOV V19.B16, V6.B16
-	VFMLA V18.S4, V2.S4, V6.S4
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
 	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V21.B16, V5.B16
-	VFMLA V20.S4, V2.S4, V5.S4
+	VMOV V27.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e36d442 // fadd v2.4s, v2.4s, v22.4s
+	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSUB V3.S4, V23.S4, V3.S4
+	VSUB V4.S4, V29.S4, V4.S4
+	VSUB V3.S4, V29.S4, V3.S4
 	VSHL $23, V4.S4, V4.S4
 	VSHL $23, V3.S4, V3.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V22.B16, V2.B16, V3.B16
-	WORD $0x4e36d444 // fadd v4.4s, v2.4s, v22.4s
+	VBSL V28.B16, V2.B16, V3.B16
+	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d6c6 // fsub v6.4s, v22.4s, v4.4s
+	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -6199,42 +5887,30 @@ TEXT ·gruResetBeforeOutputNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -6248,66 +5924,54 @@ gruResetBeforeOutputNEON_vectors:
 	VLD1 (R4), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eb8f443 // fmin v3.4s, v2.4s, v24.4s
-	WORD $0x4e23d463 // fadd v3.4s, v3.4s, v3.4s
-	WORD $0x6e2ddc64 // fmul v4.4s, v3.4s, v13.4s
-	WORD $0x4e218884 // frintn v4.4s, v4.4s
-	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
-	VFMLA V14.S4, V4.S4, V3.S4
-	VFMLA V15.S4, V4.S4, V3.S4
-	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V3.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V3.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V3.S4, V6.S4
-	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V3.S4
-	WORD $0x4e36d463 // fadd v3.4s, v3.4s, v22.4s
-	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
-	VUSHR $1, V4.S4, V5.S4
-	VSUB V5.S4, V4.S4, V4.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V4.S4, V4.S4
-	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	WORD $0x4e23d464 // fadd v4.4s, v3.4s, v3.4s
-	WORD $0x4e36d465 // fadd v5.4s, v3.4s, v22.4s
-	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
-	VFMLS V5.S4, V6.S4, V4.S4
-	VFMLS V7.S4, V6.S4, V4.S4
-	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V4.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e22dc43 // fmul v3.4s, v2.4s, v2.4s
-	VMOV V30.B16, V4.B16
-	VMOV V29.B16, V5.B16
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V28.B16, V4.B16
-	VFMLA V5.S4, V3.S4, V4.S4
+	WORD $0x4ebef442 // fmin v2.4s, v2.4s, v30.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
 	VMOV V27.B16, V5.B16
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V26.B16, V4.B16
-	VFMLA V5.S4, V3.S4, V4.S4
-	WORD $0x6e23dc43 // fmul v3.4s, v2.4s, v3.4s
-	WORD $0x6ea2e725 // fcmgt v5.4s, v25.4s, v2.4s
-	VFMLA V4.S4, V3.S4, V2.S4
-	VBSL V6.B16, V2.B16, V5.B16
-	VBIF V31.B16, V0.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VSHL $23, V3.S4, V3.S4
+	VSUB V3.S4, V28.S4, V3.S4
+	WORD $0x4ea3d784 // fsub v4.4s, v28.4s, v3.4s
+	VMOV V4.B16, V5.B16
+	VFMLS V2.S4, V3.S4, V4.S4
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V2.S4, V3.S4, V5.S4
+	VMOV V3.B16, V6.B16
+	VFMLA V2.S4, V3.S4, V6.S4
+	WORD $0x4ea6d467 // fsub v7.4s, v3.4s, v6.4s
+	VFMLA V2.S4, V3.S4, V7.S4
+	WORD $0x4e3cd4c2 // fadd v2.4s, v6.4s, v28.4s
+	WORD $0x6e22fc83 // fdiv v3.4s, v4.4s, v2.4s
+	WORD $0x4ea2d788 // fsub v8.4s, v28.4s, v2.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V3.S4, V5.S4
+	VFMLS V2.S4, V3.S4, V4.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x4ea1d842 // frecpe v2.4s, v2.4s
+	VFMLA V2.S4, V4.S4, V3.S4
+	VBIF V31.B16, V0.B16, V3.B16
 	ADD R12, R1, R16
-	VST1 [V5.S4], (R16)
+	VST1 [V3.S4], (R16)
 	ADD R11, R1, R16
 	VLD1 (R16), [V0.S4]
 	VLD1 (R2), [V1.S4]
-	WORD $0x4ea5d422 // fsub v2.4s, v1.4s, v5.4s
-	VFMLA V2.S4, V0.S4, V5.S4
-	VST1 [V5.S4], (R0)
+	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
+	VFMLA V2.S4, V0.S4, V3.S4
+	VST1 [V3.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
@@ -6322,66 +5986,54 @@ gruResetBeforeOutputNEON_tail:
 	FMOVS (R4), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
-	WORD $0x4eb8f443 // fmin v3.4s, v2.4s, v24.4s
-	WORD $0x4e23d463 // fadd v3.4s, v3.4s, v3.4s
-	WORD $0x6e2ddc64 // fmul v4.4s, v3.4s, v13.4s
-	WORD $0x4e218884 // frintn v4.4s, v4.4s
-	WORD $0x6ea0f863 // fneg v3.4s, v3.4s
-	VFMLA V14.S4, V4.S4, V3.S4
-	VFMLA V15.S4, V4.S4, V3.S4
-	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
-	VMOV V17.B16, V6.B16
-	VFMLA V16.S4, V3.S4, V6.S4
-	VMOV V19.B16, V7.B16
-	VFMLA V18.S4, V3.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V21.B16, V6.B16
-	VFMLA V20.S4, V3.S4, V6.S4
-	VFMLA V7.S4, V5.S4, V6.S4
-	VFMLA V6.S4, V5.S4, V3.S4
-	WORD $0x4e36d463 // fadd v3.4s, v3.4s, v22.4s
-	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
-	VUSHR $1, V4.S4, V5.S4
-	VSUB V5.S4, V4.S4, V4.S4
-	VSUB V5.S4, V23.S4, V5.S4
-	VSUB V4.S4, V23.S4, V4.S4
-	VSHL $23, V5.S4, V5.S4
-	VSHL $23, V4.S4, V4.S4
-	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
-	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
-	WORD $0x4e23d464 // fadd v4.4s, v3.4s, v3.4s
-	WORD $0x4e36d465 // fadd v5.4s, v3.4s, v22.4s
-	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
-	WORD $0x4ea5d6c7 // fsub v7.4s, v22.4s, v5.4s
-	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
-	VFMLS V5.S4, V6.S4, V4.S4
-	VFMLS V7.S4, V6.S4, V4.S4
-	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
-	VFMLA V7.S4, V4.S4, V6.S4
-	WORD $0x4ea6d6c6 // fsub v6.4s, v22.4s, v6.4s
-	WORD $0x6e22dc43 // fmul v3.4s, v2.4s, v2.4s
-	VMOV V30.B16, V4.B16
-	VMOV V29.B16, V5.B16
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V28.B16, V4.B16
-	VFMLA V5.S4, V3.S4, V4.S4
+	WORD $0x4ebef442 // fmin v2.4s, v2.4s, v30.4s
+	WORD $0x4e22d442 // fadd v2.4s, v2.4s, v2.4s
+	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
+	WORD $0x4e218863 // frintn v3.4s, v3.4s
+	WORD $0x6ea0f842 // fneg v2.4s, v2.4s
+	VFMLA V20.S4, V3.S4, V2.S4
+	VFMLA V21.S4, V3.S4, V2.S4
+	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
+	VMOV V23.B16, V5.B16
+	VFMLA V22.S4, V2.S4, V5.S4
+	VMOV V25.B16, V6.B16
+	VFMLA V24.S4, V2.S4, V6.S4
+	VFMLA V5.S4, V4.S4, V6.S4
 	VMOV V27.B16, V5.B16
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V26.B16, V4.B16
-	VFMLA V5.S4, V3.S4, V4.S4
-	WORD $0x6e23dc43 // fmul v3.4s, v2.4s, v3.4s
-	WORD $0x6ea2e725 // fcmgt v5.4s, v25.4s, v2.4s
-	VFMLA V4.S4, V3.S4, V2.S4
-	VBSL V6.B16, V2.B16, V5.B16
-	VBIF V31.B16, V0.B16, V5.B16
+	VFMLA V26.S4, V2.S4, V5.S4
+	VFMLA V6.S4, V4.S4, V5.S4
+	VFMLA V5.S4, V4.S4, V2.S4
+	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
+	VSHL $23, V3.S4, V3.S4
+	VSUB V3.S4, V28.S4, V3.S4
+	WORD $0x4ea3d784 // fsub v4.4s, v28.4s, v3.4s
+	VMOV V4.B16, V5.B16
+	VFMLS V2.S4, V3.S4, V4.S4
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V2.S4, V3.S4, V5.S4
+	VMOV V3.B16, V6.B16
+	VFMLA V2.S4, V3.S4, V6.S4
+	WORD $0x4ea6d467 // fsub v7.4s, v3.4s, v6.4s
+	VFMLA V2.S4, V3.S4, V7.S4
+	WORD $0x4e3cd4c2 // fadd v2.4s, v6.4s, v28.4s
+	WORD $0x6e22fc83 // fdiv v3.4s, v4.4s, v2.4s
+	WORD $0x4ea2d788 // fsub v8.4s, v28.4s, v2.4s
+	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
+	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
+	VFMLS V8.S4, V3.S4, V5.S4
+	VFMLS V2.S4, V3.S4, V4.S4
+	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
+	WORD $0x4ea1d842 // frecpe v2.4s, v2.4s
+	VFMLA V2.S4, V4.S4, V3.S4
+	VBIF V31.B16, V0.B16, V3.B16
 	ADD R12, R1, R16
-	FMOVS F5, (R16)
+	FMOVS F3, (R16)
 	ADD R11, R1, R16
 	FMOVS (R16), F0
 	FMOVS (R2), F1
-	WORD $0x4ea5d422 // fsub v2.4s, v1.4s, v5.4s
-	VFMLA V2.S4, V0.S4, V5.S4
-	FMOVS F5, (R0)
+	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
+	VFMLA V2.S4, V0.S4, V3.S4
+	FMOVS F3, (R0)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
@@ -6409,42 +6061,30 @@ TEXT ·gruResetBeforeBackwardOutputNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -6458,7 +6098,7 @@ gruResetBeforeBackwardOutputNEON_vectors:
 	VLD1 (R16), [V1.S4]
 	ADD R12, R2, R16
 	VLD1 (R16), [V2.S4]
-	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
+	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
 	VLD1 (R3), [V4.S4]
 	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
 	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
@@ -6467,7 +6107,7 @@ gruResetBeforeBackwardOutputNEON_vectors:
 	ADD R11, R0, R16
 	VST1 [V4.S4], (R16)
 	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
-	VMOV V22.B16, V6.B16
+	VMOV V28.B16, V6.B16
 	VFMLS V2.S4, V2.S4, V6.S4
 	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
 	ADD R12, R0, R16
@@ -6488,7 +6128,7 @@ gruResetBeforeBackwardOutputNEON_tail:
 	FMOVS (R16), F1
 	ADD R12, R2, R16
 	FMOVS (R16), F2
-	WORD $0x4ea1d6c3 // fsub v3.4s, v22.4s, v1.4s
+	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
 	FMOVS (R3), F4
 	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
 	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
@@ -6497,7 +6137,7 @@ gruResetBeforeBackwardOutputNEON_tail:
 	ADD R11, R0, R16
 	FMOVS F4, (R16)
 	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
-	VMOV V22.B16, V6.B16
+	VMOV V28.B16, V6.B16
 	VFMLS V2.S4, V2.S4, V6.S4
 	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
 	ADD R12, R0, R16
@@ -6531,42 +6171,30 @@ TEXT ·gruResetBeforeBackwardGatesNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V12.S4
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V13.S4
-	MOVW $0x3f318000, R17
-	VDUP R17, V14.S4
-	MOVW $0xb95e8083, R17
-	VDUP R17, V15.S4
-	MOVW $0x39506967, R17
-	VDUP R17, V16.S4
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V17.S4
-	MOVW $0x3c088908, R17
 	VDUP R17, V18.S4
-	MOVW $0x3d2aa9c1, R17
+	MOVW $0x3fb8aa3b, R17
 	VDUP R17, V19.S4
-	MOVW $0x3e2aaaaa, R17
+	MOVW $0x3f318000, R17
 	VDUP R17, V20.S4
-	MOVW $0x3f000000, R17
+	MOVW $0xb95e8083, R17
 	VDUP R17, V21.S4
-	MOVW $0x3f800000, R17
+	MOVW $0x39506967, R17
 	VDUP R17, V22.S4
-	MOVW $0x0000007f, R17
+	MOVW $0x3ab743ce, R17
 	VDUP R17, V23.S4
-	MOVW $0x41200000, R17
+	MOVW $0x3c088908, R17
 	VDUP R17, V24.S4
-	MOVW $0x3f200000, R17
+	MOVW $0x3d2aa9c1, R17
 	VDUP R17, V25.S4
-	MOVW $0xbeaaaa99, R17
+	MOVW $0x3e2aaaaa, R17
 	VDUP R17, V26.S4
-	MOVW $0x3e088393, R17
+	MOVW $0x3f000000, R17
 	VDUP R17, V27.S4
-	MOVW $0xbd5c1e2d, R17
+	MOVW $0x3f800000, R17
 	VDUP R17, V28.S4
-	MOVW $0x3ca9134e, R17
+	MOVW $0x0000007f, R17
 	VDUP R17, V29.S4
-	MOVW $0xbbbaf0ea, R17
+	MOVW $0x41200000, R17
 	VDUP R17, V30.S4
 	MOVW $0x7fffffff, R17
 	VDUP R17, V31.S4
@@ -6580,7 +6208,7 @@ gruResetBeforeBackwardGatesNEON_vectors:
 	VLD1 (R3), [V2.S4]
 	WORD $0x6e22dc03 // fmul v3.4s, v0.4s, v2.4s
 	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
-	WORD $0x4ea1d6c4 // fsub v4.4s, v22.4s, v1.4s
+	WORD $0x4ea1d784 // fsub v4.4s, v28.4s, v1.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	VST1 [V3.S4], (R0)
 	VLD1 (R1), [V5.S4]
@@ -6600,7 +6228,7 @@ gruResetBeforeBackwardGatesNEON_tail:
 	FMOVS (R3), F2
 	WORD $0x6e22dc03 // fmul v3.4s, v0.4s, v2.4s
 	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
-	WORD $0x4ea1d6c4 // fsub v4.4s, v22.4s, v1.4s
+	WORD $0x4ea1d784 // fsub v4.4s, v28.4s, v1.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	FMOVS F3, (R0)
 	FMOVS (R1), F5

@@ -17,9 +17,9 @@ import (
 // every body maps to finite values and which are never stored).
 //
 // The algorithms, in float32 with FMA (σ is kernels/activation.go's; tanh
-// is one formula over the whole range, unlike the generic and NEON levels'
-// split form, because the LSTM and GRU steps spend most of their
-// non-product time in it):
+// is one formula over the whole range, unlike the generic level's split
+// form, because the LSTM and GRU steps spend much of their non-product time
+// in it; asm/neon emits the same algorithms):
 //
 //	exp core, 0 ≤ t ≤ 208:  k = round(t·log₂e) to nearest even, as the low
 //	    bits of t·log₂e + 1.5·2²³; r = (k·C1 − t) + k·C2 with

@@ -9,27 +9,30 @@ import (
 // one register of four lanes; pointwise.go wraps them in the loops of the
 // activation and fused LSTM, GRU and RNN kernels. The algorithms are those of
 // ../avx2/activation.go, instruction for instruction where NEON has the same
-// operation, so both levels round the same way:
+// operation (k comes from FRINTN of the rounded t·log₂e, where AVX2 adds
+// 1.5·2²³ in an FMA; the two differ only when that rounding crosses a tie,
+// and either k gives a result within the bound):
 //
-//	exp(−t), 0 ≤ t ≤ 208:  k = round(t·log₂e) (FRINTN, ties to even);
+//	exp core, 0 ≤ t ≤ 208:  k = round(t·log₂e) (FRINTN, ties to even);
 //	    r = (k·C1 − t) + k·C2 with C1 = 0.693359375 (k·C1 and the first
-//	    difference are exact) and C1 + C2 = ln 2; exp(r) = 1 + r + r²·P(r), P
-//	    of degree 5 (Cephes expf) by Estrin's scheme; 2⁻ᵏ applied as
-//	    2^−⌊k/2⌋ · 2^−⌈k/2⌉ through the exponent bits so a subnormal result is
-//	    rounded once.
+//	    difference are exact) and C1 + C2 = ln 2; p = expm1(r) = r + r²·P(r),
+//	    P of degree 5 (Cephes expf) by Estrin's scheme; exp(−t) = 2⁻ᵏ(1 + p).
+//	exp(−t) for σ: 2⁻ᵏ applied as 2^−⌊k/2⌋ · 2^−⌈k/2⌉ through the exponent
+//	    bits so a subnormal result is rounded once.
 //	num/(1+e), 0 ≤ e ≤ 1:  q = 1+e, s = num/q (FDIV), then one correction
 //	    s += (fma(−s, q, num) − s·((1−q)+e))·rcp(q), rcp the 8-bit FRECPE
 //	    estimate, which removes the rounding errors of q and of the division.
 //	σ(x) = e/(1+e) for x < 0, 1/(1+e) otherwise, e = exp(−min(|x|, 104)).
-//	tanh(x) = ±(a + a³·T(a²)) for a = |x| < 0.625 (Cephes tanhf), else
-//	    ±(1 − 2e/(1+e)), e = exp(−2·min(a, 10)).
+//	tanh(x) = ±(1 − e)/(1 + e), e = exp(−2·min(|x|, 10)), with 1 − e and e
+//	    each from p by one FMA and their rounding errors carried into the
+//	    division's correction (tanh).
 //
 // NEON's FMIN returns NaN when either operand is NaN, so the clamps pass a
 // NaN on; every later operation keeps it (FCVTZS turns it into the harmless
 // exponent step 0). Linux runs with FPCR.FZ clear: subnormals are kept.
 //
-// The constants live in V12–V31 for the whole kernel (loaded once per call
-// with MOVW and VDUP: the generator has no data section); V0–V11 are the
+// The constants live in V18–V31 for the whole kernel (loaded once per call
+// with MOVW and VDUP: the generator has no data section); V0–V17 are the
 // temporaries, handed out by a small allocator.
 
 // actConst is one constant of the activations, broadcast into reg.
@@ -55,25 +58,19 @@ var actConstOrder = []string{
 	"one",
 	"bias",
 	"tanhClamp",
-	"tanhSmall",
-	"t0",
-	"t1",
-	"t2",
-	"t3",
-	"t4",
 	"absmask",
 }
 
 // firstConstReg is the register of the first constant; the temporaries are
 // V0 … firstConstReg−1.
-const firstConstReg = V(12)
+const firstConstReg = V(18)
 
 func init() {
 	for i, name := range actConstOrder {
 		actConsts[name] = actConst{reg: firstConstReg + V(i), bits: actconst.Bits[name]}
 	}
 	if int(firstConstReg)+len(actConstOrder) != 32 {
-		panic("activation constants do not fill V12–V31")
+		panic("activation constants do not fill V18–V31")
 	}
 }
 
@@ -147,6 +144,27 @@ func (k *kernel) bsl(mask, a, b V) {
 // expNeg returns exp(−t) lane by lane for t in [0, 208] in a new register
 // and releases t.
 func (k *kernel) expNeg(t V) V {
+	kk, r := k.expm1Core(t)
+	k.word(FADD(S4, r, r, kc("one")))
+	// 2⁻ᵏ in two steps: 2^−⌊k/2⌋ then 2^−(k−⌊k/2⌋), as exponent bits.
+	k.word(FCVTZS(S4, kk, kk))
+	k1 := k.alloc()
+	k.op("VUSHR $1, %s, %s", kk.S4(), k1.S4())
+	k.op("VSUB %s, %s, %s", k1.S4(), kk.S4(), kk.S4())         // kk = k − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", k1.S4(), kc("bias").S4(), k1.S4()) // 127 − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", kk.S4(), kc("bias").S4(), kk.S4()) // 127 − ⌈k/2⌉
+	k.op("VSHL $23, %s, %s", k1.S4(), k1.S4())
+	k.op("VSHL $23, %s, %s", kk.S4(), kk.S4())
+	k.word(FMUL(S4, r, r, k1))
+	k.word(FMUL(S4, r, r, kk))
+	k.release(kk, k1)
+	return r
+}
+
+// expm1Core returns k = round(t·log₂e) (a float) and p = expm1(r), r =
+// k·ln 2 − t, lane by lane for t in [0, 208], in new registers, so that
+// exp(−t) = 2⁻ᵏ(1 + p); it releases t.
+func (k *kernel) expm1Core(t V) (V, V) {
 	kk := k.alloc()
 	k.word(FMUL(S4, kk, t, kc("log2e")))
 	k.word(FRINTN(S4, kk, kk)) // k, to nearest even
@@ -169,20 +187,7 @@ func (k *kernel) expNeg(t V) V {
 	k.fmlaTo(c, r2, b) // c = b·r² + c
 	k.fmlaTo(r, r2, c) // r = c·r² + r
 	k.release(r2, b, c)
-	k.word(FADD(S4, r, r, kc("one")))
-	// 2⁻ᵏ in two steps: 2^−⌊k/2⌋ then 2^−(k−⌊k/2⌋), as exponent bits.
-	k.word(FCVTZS(S4, kk, kk))
-	k1 := k.alloc()
-	k.op("VUSHR $1, %s, %s", kk.S4(), k1.S4())
-	k.op("VSUB %s, %s, %s", k1.S4(), kk.S4(), kk.S4())         // kk = k − ⌊k/2⌋
-	k.op("VSUB %s, %s, %s", k1.S4(), kc("bias").S4(), k1.S4()) // 127 − ⌊k/2⌋
-	k.op("VSUB %s, %s, %s", kk.S4(), kc("bias").S4(), kk.S4()) // 127 − ⌈k/2⌉
-	k.op("VSHL $23, %s, %s", k1.S4(), k1.S4())
-	k.op("VSHL $23, %s, %s", kk.S4(), kk.S4())
-	k.word(FMUL(S4, r, r, k1))
-	k.word(FMUL(S4, r, r, kk))
-	k.release(kk, k1)
-	return r
+	return kk, r
 }
 
 // divOnePlus returns num/(1+e) for e in [0, 1] in a new register, with the
@@ -220,39 +225,52 @@ func (k *kernel) sigmoid(x V) V {
 	return s
 }
 
-// tanh returns tanh(x) in a new register; x is kept.
+// tanh returns tanh(x) in a new register; x is kept. As AVX2's tanhVec:
+// (1 − e)/(1 + e) with m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp and e = 2⁻ᵏ + 2⁻ᵏp each
+// rounded once (2⁻ᵏ, k ≤ 29, built in the exponent bits), their rounding
+// errors dm and de recovered exactly, and y = m/q, q = 1 + e, corrected by
+// res·rcp(q), res = (m − y·q) + (dm − y·eq), eq = (1 − q) + e + de.
 func (k *kernel) tanh(x V) V {
-	a := k.alloc()
-	k.word(FABS(S4, a, x))
-	// Large |x|: 1 − 2e/(1+e).
+	one := kc("one")
 	t := k.alloc()
-	k.word(FMIN(S4, t, a, kc("tanhClamp"))) // NaN stays NaN
+	k.word(FABS(S4, t, x))
+	k.word(FMIN(S4, t, t, kc("tanhClamp"))) // NaN stays NaN
 	k.word(FADD(S4, t, t, t))
-	e := k.expNeg(t)
-	num := k.alloc()
-	k.word(FADD(S4, num, e, e))
-	y := k.divOnePlus(num, e)
-	k.release(e)
-	k.word(FSUB(S4, y, kc("one"), y))
-	// Small |x|: a + a³·T(a²), Horner's scheme.
-	z := k.alloc()
-	k.word(FMUL(S4, z, a, a))
-	p := k.mov(kc("t4"))
-	for _, c := range []string{"t3", "t2", "t1", "t0"} {
-		next := k.mov(kc(c))
-		k.fmlaTo(next, z, p) // next = p·z + c
-		k.release(p)
-		p = next
-	}
-	k.word(FMUL(S4, z, a, z))
-	mask := k.alloc()
-	k.word(FCMGT(S4, mask, kc("tanhSmall"), a)) // a < 0.625 (false for NaN)
-	k.fmlaTo(a, z, p)                           // a = a·z·T + a
-	k.bsl(mask, a, y)
-	k.release(a, z, p, y)
+	kk, p := k.expm1Core(t)
+	k.word(FCVTZS(S4, kk, kk))
+	k.op("VSHL $23, %s, %s", kk.S4(), kk.S4())
+	scale := kk
+	k.op("VSUB %s, %s, %s", kk.S4(), one.S4(), scale.S4()) // 2⁻ᵏ: 1.0 less k in the exponent
+	m := k.alloc()
+	k.word(FSUB(S4, m, one, scale)) // 1 − 2⁻ᵏ, exact
+	dm := k.mov(m)
+	k.fmls(m, scale, p) // m = (1 − 2⁻ᵏ) − 2⁻ᵏp
+	k.word(FSUB(S4, dm, dm, m))
+	k.fmls(dm, scale, p) // dm
+	e := k.mov(scale)
+	k.fmlaTo(e, scale, p) // e = 2⁻ᵏ + 2⁻ᵏp
+	de := k.alloc()
+	k.word(FSUB(S4, de, scale, e))
+	k.fmlaTo(de, scale, p) // de
+	k.release(scale, p)
+	q := k.alloc()
+	k.word(FADD(S4, q, e, one))
+	y := k.alloc()
+	k.word(FDIV(S4, y, m, q))
+	eq := k.alloc()
+	k.word(FSUB(S4, eq, one, q)) // 1 − q, exact
+	k.word(FADD(S4, eq, eq, e))
+	k.word(FADD(S4, eq, eq, de)) // eq
+	k.release(e, de)
+	k.fmls(dm, y, eq) // dm − y·eq
+	k.fmls(m, y, q)   // m − y·q, exact
+	k.word(FADD(S4, m, m, dm))
+	k.word(FRECPE(S4, q, q))
+	k.fmlaTo(y, m, q) // y += res·rcp(q)
+	k.release(m, dm, eq, q)
 	// The sign of x, also for ±0.
-	k.op("VBIF V%d.B16, V%d.B16, V%d.B16", int(kc("absmask")), int(x), int(mask))
-	return mask
+	k.op("VBIF V%d.B16, V%d.B16, V%d.B16", int(kc("absmask")), int(x), int(y))
+	return y
 }
 
 // oneMinus returns 1 − v in a new register.

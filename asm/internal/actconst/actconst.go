@@ -1,8 +1,8 @@
 // Package actconst holds the constants of the vectorised Sigmoid and Tanh,
-// shared by the generators: σ from exp(−|x|) with a two-constant Cody–Waite
-// reduction and the Cephes expf polynomial at every SIMD level; tanh from an
-// odd polynomial for |x| < TanhSmall and 1 − 2e/(1+e) above (NEON), or from
-// (1 − e)/(1 + e) over the whole range with the same exp core (AVX2).
+// shared by the generators so that every SIMD level runs the same
+// algorithm: σ from exp(−|x|) with a two-constant Cody–Waite reduction and
+// the Cephes expf polynomial, tanh as (1 − e)/(1 + e) from the same exp core
+// over the whole range.
 package actconst
 
 import "math"
@@ -19,15 +19,9 @@ const (
 	P3           = 4.1665795894e-2
 	P4           = 1.6666665459e-1
 	P5           = 5.0000001201e-1
-	Bias         = 127               // float32 exponent bias, integer lanes
-	SigmoidClamp = 104               // |x| beyond which σ is 1 or rounds to +0
-	TanhClamp    = 10                // |x| beyond which tanh rounds to ±1
-	TanhSmall    = 0.625             // below, the odd polynomial
-	T0           = -3.33332819422e-1 // tanh(x) ≈ x + x³·(T0 + x²·(T1 + …))
-	T1           = 1.33314422036e-1
-	T2           = -5.37397155531e-2
-	T3           = 2.06390887954e-2
-	T4           = -5.70498872745e-3
+	Bias         = 127 // float32 exponent bias, integer lanes
+	SigmoidClamp = 104 // |x| beyond which σ is 1 or rounds to +0
+	TanhClamp    = 10  // |x| beyond which tanh rounds to ±1
 )
 
 // Bits maps the generators' names of the constants to their float32 bits
@@ -51,10 +45,4 @@ var Bits = map[string]uint32{
 	"tanhClamp":    math.Float32bits(TanhClamp),
 	"two64":        math.Float32bits(0x1p64),
 	"twoM64":       math.Float32bits(0x1p-64),
-	"tanhSmall":    math.Float32bits(TanhSmall),
-	"t0":           math.Float32bits(T0),
-	"t1":           math.Float32bits(T1),
-	"t2":           math.Float32bits(T2),
-	"t3":           math.Float32bits(T3),
-	"t4":           math.Float32bits(T4),
 }
