@@ -8353,3 +8353,54 @@ packat_group:
 	DECQ    DX
 	JNZ     packat_row
 	RET
+
+// func packA6AVX2(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)
+// Requires: AVX
+TEXT ·packA6AVX2(SB), NOSPLIT, $0-64
+	MOVQ dst+0(FP), AX
+	MOVQ r0+8(FP), CX
+	MOVQ r1+16(FP), DX
+	MOVQ r2+24(FP), BX
+	MOVQ r3+32(FP), SI
+	MOVQ r4+40(FP), DI
+	MOVQ r5+48(FP), R8
+	MOVQ groups+56(FP), R9
+	XORQ R10, R10
+
+packa6_loop:
+	VMOVUPS    (CX)(R10*1), Y0
+	VMOVUPS    (DX)(R10*1), Y1
+	VMOVUPS    (BX)(R10*1), Y2
+	VMOVUPS    (SI)(R10*1), Y3
+	VMOVUPS    (DI)(R10*1), Y4
+	VMOVUPS    (R8)(R10*1), Y5
+	VUNPCKLPS  Y1, Y0, Y6
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VSHUFPS    $0x44, Y1, Y6, Y5
+	VSHUFPS    $0xe4, Y6, Y3, Y6
+	VSHUFPS    $0xee, Y3, Y1, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y3
+	VSHUFPS    $0xe4, Y0, Y4, Y0
+	VSHUFPS    $0xee, Y4, Y2, Y2
+	VPERM2F128 $0x20, Y6, Y5, Y4
+	VMOVUPS    Y4, (AX)
+	VPERM2F128 $0x20, Y3, Y1, Y4
+	VMOVUPS    Y4, 32(AX)
+	VPERM2F128 $0x20, Y2, Y0, Y4
+	VMOVUPS    Y4, 64(AX)
+	VPERM2F128 $0x31, Y6, Y5, Y4
+	VMOVUPS    Y4, 96(AX)
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VMOVUPS    Y1, 128(AX)
+	VPERM2F128 $0x31, Y2, Y0, Y0
+	VMOVUPS    Y0, 160(AX)
+	ADDQ       $0x20, R10
+	ADDQ       $0xc0, AX
+	DECQ       R9
+	JNZ        packa6_loop
+	VZEROUPPER
+	RET

@@ -194,3 +194,8 @@ func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 //
 //go:noescape
 func packATransAVX2(dst *float32, src *float32, kc int, panels int, lda int)
+
+// packA6AVX2 sets dst[p·6 + i] = ri[p] for p < 8·groups, i < 6; groups ≥ 1.
+//
+//go:noescape
+func packA6AVX2(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)

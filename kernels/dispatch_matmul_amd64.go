@@ -52,3 +52,25 @@ func packATrans(dst, src []float32, kc, panels, lda int) {
 	_ = src[(kc-1)*lda+panels*matMulMR-1]
 	packATransAVX2(&dst[0], &src[0], kc, panels, lda)
 }
+
+// packA6 runs packA6Generic's loop: eight columns at a time in AVX2, the
+// last kc mod 8 in Go. The six rows have equal lengths kc and len(dst) ≥
+// 6·kc (the caller slices them so).
+func packA6(dst, r0, r1, r2, r3, r4, r5 []float32) {
+	kc := len(r0)
+	groups := kc / packA6Group
+	if level.Active != level.AVX2 || groups == 0 {
+		packA6Generic(dst, r0, r1, r2, r3, r4, r5)
+		return
+	}
+	whole := groups * packA6Group
+	_ = dst[matMulMR*whole-1]
+	_, _, _, _, _ = r1[whole-1], r2[whole-1], r3[whole-1], r4[whole-1], r5[whole-1]
+	packA6AVX2(&dst[0], &r0[0], &r1[0], &r2[0], &r3[0], &r4[0], &r5[0], groups)
+	if whole < kc {
+		packA6Generic(dst[matMulMR*whole:], r0[whole:], r1[whole:], r2[whole:], r3[whole:], r4[whole:], r5[whole:])
+	}
+}
+
+// packA6Group is the columns packA6AVX2 moves per iteration.
+const packA6Group = 8

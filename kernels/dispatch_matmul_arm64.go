@@ -20,3 +20,7 @@ func microKernelRows(_, _ int, _, _, _ []float32, _ int, _ bool) bool { return f
 func packATrans(dst, src []float32, kc, panels, lda int) {
 	packATransGeneric(dst, src, kc, panels, lda)
 }
+
+func packA6(dst, r0, r1, r2, r3, r4, r5 []float32) {
+	packA6Generic(dst, r0, r1, r2, r3, r4, r5)
+}

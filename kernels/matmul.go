@@ -213,6 +213,15 @@ func packATransGeneric(dst, src []float32, kc, panels, lda int) {
 	}
 }
 
+// packA6Generic is packA's loop for a plain A: six rows of equal length
+// read side by side into one panel, dst[p·6 + i] = ri[p].
+func packA6Generic(dst, r0, r1, r2, r3, r4, r5 []float32) {
+	for p := range r0 {
+		d := (*[matMulMR]float32)(dst[p*matMulMR:])
+		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+	}
+}
+
 // zeroRow is what packA reads for the rows of a panel past the matrix.
 var zeroRow [matMulKC]float32
 
@@ -243,11 +252,7 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
 				}
 				return a[(ic+ir+i)*lda+pc:][:kc]
 			}
-			r0, r1, r2, r3, r4, r5 := row(0), row(1), row(2), row(3), row(4), row(5)
-			for p := range r0 {
-				d := (*[matMulMR]float32)(panel[p*matMulMR:])
-				d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-			}
+			packA6(panel, row(0), row(1), row(2), row(3), row(4), row(5))
 		default: // the last rows of a transposed A
 			clear(panel)
 			for i := 0; i < mr; i++ {

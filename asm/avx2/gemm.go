@@ -25,6 +25,7 @@ func gemmKernels() {
 		gemmKernel(rows)
 	}
 	packATrans()
+	packAPlain()
 }
 
 // gemmKernel emits gemm<rows>x16AVX2: C[0:rows][0:16] (+)= Σ_p
@@ -131,5 +132,66 @@ func packATrans() {
 	ADDQ(U8(4*gemmRows), dst)
 	DECQ(kc)
 	JNZ(LabelRef("packat_row"))
+	RET()
+}
+
+// packAPlain emits packA6AVX2, packA's loop for a plain A: six rows read
+// side by side into one panel, dst[p·6 + i] = row i [p], eight columns at a
+// time: the 6×8 block is transposed within each 128-bit half (unpack, then
+// shuffle) into 48 consecutive floats and stored as six vectors.
+func packAPlain() {
+	TEXT("packA6AVX2", NOSPLIT, "func(dst, r0, r1, r2, r3, r4, r5 *float32, groups int)")
+	Pragma("noescape")
+	Doc("packA6AVX2 sets dst[p·6 + i] = ri[p] for p < 8·groups, i < 6; groups ≥ 1.")
+	dst := loadGP(Param("dst"))
+	rows := make([]GPVirtual, gemmRows)
+	for i := range rows {
+		rows[i] = loadGP(Param(fmt.Sprintf("r%d", i)))
+	}
+	n := loadGP(Param("groups"))
+	j := GP64()
+	XORQ(j, j)
+	Label("packa6_loop")
+	r := make([]VecVirtual, gemmRows)
+	for i := range r {
+		r[i] = YMM()
+		VMOVUPS(Mem{Base: rows[i], Index: j, Scale: 1}, r[i])
+	}
+	// Per 128-bit half (columns 0–3 low, 4–7 high), t = pairs of rows
+	// interleaved: t[2h] = (a0 b0 a1 b1), t[2h+1] = (a2 b2 a3 b3) for rows
+	// a = 2h, b = 2h+1.
+	t := make([]VecVirtual, gemmRows)
+	for h := 0; h < gemmRows/2; h++ {
+		t[2*h], t[2*h+1] = YMM(), YMM()
+		VUNPCKLPS(r[2*h+1], r[2*h], t[2*h])
+		VUNPCKHPS(r[2*h+1], r[2*h], t[2*h+1])
+	}
+	// x0 = (r0 r1 r2 r3)[c], x1 = (r4 r5)[c] (r0 r1)[c+1],
+	// x2 = (r2 r3 r4 r5)[c+1], and x3–x5 the same for c+2, c+3.
+	x := make([]VecVirtual, gemmRows)
+	for c := 0; c < 2; c++ {
+		lo01, lo23, lo45 := t[c], t[2+c], t[4+c]
+		x[3*c], x[3*c+1], x[3*c+2] = YMM(), YMM(), YMM()
+		VSHUFPS(U8(0x44), lo23, lo01, x[3*c])   // lo01[0:2] lo23[0:2]
+		VSHUFPS(U8(0xE4), lo01, lo45, x[3*c+1]) // lo45[0:2] lo01[2:4]
+		VSHUFPS(U8(0xEE), lo45, lo23, x[3*c+2]) // lo23[2:4] lo45[2:4]
+	}
+	// Columns 0–3 are the low halves of x0…x5 in order, columns 4–7 the
+	// high halves.
+	for o := 0; o < gemmRows; o++ {
+		a, b := x[(2*o)%gemmRows], x[(2*o+1)%gemmRows]
+		v := YMM()
+		if o < gemmRows/2 {
+			VPERM2F128(U8(0x20), b, a, v)
+		} else {
+			VPERM2F128(U8(0x31), b, a, v)
+		}
+		VMOVUPS(v, Mem{Base: dst, Disp: o * vecBytes})
+	}
+	ADDQ(U8(vecBytes), j)
+	ADDQ(U8(gemmRows*vecBytes), dst)
+	DECQ(n)
+	JNZ(LabelRef("packa6_loop"))
+	VZEROUPPER()
 	RET()
 }
