@@ -11,7 +11,7 @@ import (
 // transposed A (the per-step and input-projection products pack a plain A,
 // the weight gradients a transposed one), at every available level; the
 // report is ns per packed float. (An internal benchmark: packA is not
-// exported, and the bench module cannot reach it.)
+// exported, so package bench cannot reach it.)
 func BenchmarkPackA(b *testing.B) {
 	const mc, kc, lda = matMulMC, matMulKC, 1024
 	a := make([]float32, (matMulMC+matMulKC)*lda)
