@@ -84,16 +84,22 @@ func kc(name string) Mem {
 	return actConstMem.Offset(i * vecBytes)
 }
 
-// kreg returns a new register holding the named constant: a copy of the
-// register it is pinned to, if any, else loaded.
-func kreg(name string) VecVirtual {
+// loadConst loads the named constant into a new register.
+func loadConst(name string) VecVirtual {
 	r := YMM()
+	VMOVUPS(kc(name), r)
+	return r
+}
+
+// kreg returns a new register holding the named constant, free to
+// overwrite: a copy of the register it is pinned to, if any, else loaded.
+func kreg(name string) VecVirtual {
 	if p, ok := pinned[name]; ok {
+		r := YMM()
 		VMOVAPS(p, r)
 		return r
 	}
-	VMOVUPS(kc(name), r)
-	return r
+	return loadConst(name)
 }
 
 // kconst returns a register holding the named constant for reading only:
@@ -102,26 +108,22 @@ func kconst(name string) VecVirtual {
 	if p, ok := pinned[name]; ok {
 		return p
 	}
-	r := YMM()
-	VMOVUPS(kc(name), r)
-	return r
+	return loadConst(name)
 }
 
 // pinned holds the constants that a kernel keeps in registers throughout
-// (pinConstants); kreg copies them instead of loading.
+// (pinConstants); kreg copies them and kconst reads them instead of loading.
 var pinned = map[string]VecVirtual{}
 
-// pinConstants loads the named constants into registers that kreg then
-// copies from, until unpinConstants.
+// pinConstants loads the named constants into the registers that kreg and
+// kconst use until unpinConstants.
 func pinConstants(names ...string) {
 	for _, name := range names {
-		r := YMM()
-		VMOVUPS(kc(name), r)
-		pinned[name] = r
+		pinned[name] = loadConst(name)
 	}
 }
 
-// unpinConstants ends pinConstants: kreg loads again.
+// unpinConstants ends pinConstants: kreg and kconst load again.
 func unpinConstants() { clear(pinned) }
 
 // expm1Core returns kb and p for t in [0, 208]: kb = t·log₂e + 1.5·2²³
