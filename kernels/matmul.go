@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"sync"
+
+	"github.com/simdrnn/simdrnn/internal/shape"
 )
 
 // MatMul sets C = op(A)·op(B), where op(X) is X, or Xᵀ when the matching
@@ -81,14 +83,20 @@ func checkMatMul(kernel string, transA, transB bool, m, n, k int, a []float32, l
 	checkOperand(kernel, "c", "ldc", m, n, c, ldc)
 }
 
+// checkOperand panics unless s holds a rows×cols matrix with leading
+// dimension ld; rows and cols are ≥ 0 (checked by the caller). The span
+// (rows−1)·ld + cols is computed with overflow checks: a huge ld or rows
+// must not wrap to a small number that a short slice then satisfies.
 func checkOperand(kernel, name, ldName string, rows, cols int, s []float32, ld int) {
 	if ld < max(1, cols) {
 		panic(fmt.Sprintf("kernels.%s: %s = %d for a %d×%d %s; want %s ≥ %d", kernel, ldName, ld, rows, cols, name, ldName, max(1, cols)))
 	}
-	if rows > 0 && cols > 0 {
-		if need := (rows-1)*ld + cols; len(s) < need {
-			panic(fmt.Sprintf("kernels.%s: len(%s) = %d for a %d×%d %s with %s = %d; want ≥ %d", kernel, name, len(s), rows, cols, name, ldName, ld, need))
-		}
+	need, ok := shape.Matrix(rows, cols, ld)
+	if !ok {
+		panic(fmt.Sprintf("kernels.%s: a %d×%d %s with %s = %d spans (rows−1)·%s + cols elements, more than an int can count", kernel, rows, cols, name, ldName, ld, ldName))
+	}
+	if len(s) < need {
+		panic(fmt.Sprintf("kernels.%s: len(%s) = %d for a %d×%d %s with %s = %d; want ≥ %d", kernel, name, len(s), rows, cols, name, ldName, ld, need))
 	}
 }
 

@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/shape"
+)
 
 // MatTVecAdd sets y += Wᵀ·x: the backward pass's dh = W_hhᵀ·dG and
 // dx = W_ihᵀ·dG.
@@ -16,8 +20,8 @@ import "fmt"
 // len(x)·len(y) (panics otherwise). y must not overlap w or x. Error bound:
 // per element, γ(m+1)·(|y[j]| + Σ_i|w[i][j]·x[i]|) + (m+1)·2⁻¹⁴⁹, m = len(x).
 func MatTVecAdd(y, w, x []float32) {
-	if len(w) != len(x)*len(y) {
-		panic(fmt.Sprintf("kernels.MatTVecAdd: len(w) = %d; want len(x) × len(y) = %d × %d = %d", len(w), len(x), len(y), len(x)*len(y)))
+	if want, ok := shape.Mul(len(x), len(y)); !ok || len(w) != want {
+		panic(fmt.Sprintf("kernels.MatTVecAdd: len(w) = %d; want len(x) × len(y) = %d × %d = %s", len(w), len(x), len(y), product(len(x), len(y))))
 	}
 	if len(x) == 0 || len(y) == 0 {
 		return

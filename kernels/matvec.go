@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/shape"
+)
 
 // MatVec sets y = W·x, the recurrent product of an LSTM or GRU step.
 //
@@ -70,8 +74,8 @@ func checkMatVec(kernel string, y, w, x []float32, batch int) {
 		panic(fmt.Sprintf("kernels.%s: len(x) = %d, len(y) = %d; want multiples of batch = %d", kernel, len(x), len(y), batch))
 	}
 	rows, cols := len(y)/batch, len(x)/batch
-	if len(w) != rows*cols {
-		panic(fmt.Sprintf("kernels.%s: len(w) = %d; want len(y)/batch × len(x)/batch = %d × %d = %d", kernel, len(w), rows, cols, rows*cols))
+	if want, ok := shape.Mul(rows, cols); !ok || len(w) != want {
+		panic(fmt.Sprintf("kernels.%s: len(w) = %d; want len(y)/batch × len(x)/batch = %d × %d = %s", kernel, len(w), rows, cols, product(rows, cols)))
 	}
 }
 

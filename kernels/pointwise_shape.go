@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/shape"
+)
 
 // pwOperand is one slice argument of a fused pointwise kernel: blocks is
 // its row length in units of the hidden size (1 for B×H, 4 for the LSTM's
@@ -24,8 +28,8 @@ func checkPointwise(kernel string, batch int, base pwOperand, ops ...pwOperand) 
 	}
 	hidden = base.n / batch
 	for _, op := range ops {
-		want := op.blocks * base.n
-		if op.n == want || (op.optional && op.n == 0) {
+		want, ok := shape.Mul(op.blocks, base.n)
+		if (ok && op.n == want) || (op.optional && op.n == 0) {
 			continue
 		}
 		factor := ""
@@ -36,8 +40,8 @@ func checkPointwise(kernel string, batch int, base pwOperand, ops ...pwOperand) 
 		if op.optional {
 			alt = "0 or "
 		}
-		panic(fmt.Sprintf("kernels.%s: len(%s) = %d; want %s%slen(%s) = %d (batch = %d, hidden = %d)",
-			kernel, op.name, op.n, alt, factor, base.name, want, batch, hidden))
+		panic(fmt.Sprintf("kernels.%s: len(%s) = %d; want %s%slen(%s) = %s (batch = %d, hidden = %d)",
+			kernel, op.name, op.n, alt, factor, base.name, product(op.blocks, base.n), batch, hidden))
 	}
 	return hidden
 }

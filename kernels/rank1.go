@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/shape"
+)
 
 // Rank1Add sets W += a·bᵀ: one step's weight gradient dW += dG·xᵀ.
 //
@@ -14,8 +18,8 @@ import "fmt"
 // b. Error bound: per element, γ(2)·(|w[i][j]| + |a[i]·b[j]|) + 2⁻¹⁴⁹; as in
 // Axpy, without FMA a[i]·b[j] is rounded on its own and may overflow to ±Inf.
 func Rank1Add(w, a, b []float32) {
-	if len(w) != len(a)*len(b) {
-		panic(fmt.Sprintf("kernels.Rank1Add: len(w) = %d; want len(a) × len(b) = %d × %d = %d", len(w), len(a), len(b), len(a)*len(b)))
+	if want, ok := shape.Mul(len(a), len(b)); !ok || len(w) != want {
+		panic(fmt.Sprintf("kernels.Rank1Add: len(w) = %d; want len(a) × len(b) = %d × %d = %s", len(w), len(a), len(b), product(len(a), len(b))))
 	}
 	if len(a) == 0 || len(b) == 0 {
 		return

@@ -27,7 +27,7 @@ import "fmt"
 // LSTMForward.
 func LSTMStep(h, c, w, xh, bias []float32) {
 	hidden, cols := len(h), len(xh)
-	if len(c) != hidden || len(bias) != 4*hidden || len(w) != 4*hidden*cols {
+	if len(c) != hidden || !is(len(bias), 4, hidden) || !is(len(w), 4, hidden, cols) {
 		panic(fmt.Sprintf("kernels.LSTMStep: len(h) = %d, len(c) = %d, len(w) = %d, len(xh) = %d, len(bias) = %d; want len(c) = H, len(bias) = 4H, len(w) = 4H·len(xh) with H = len(h)",
 			len(h), len(c), len(w), len(xh), len(bias)))
 	}
@@ -59,8 +59,8 @@ func LSTMStep(h, c, w, xh, bias []float32) {
 // GRUForward.
 func GRUStep(h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
 	hidden, inputs := len(h), len(x)
-	if len(hPrev) != hidden || len(bIH) != 3*hidden || len(bHH) != 3*hidden ||
-		len(wIH) != 3*hidden*inputs || len(wHH) != 3*hidden*hidden {
+	if len(hPrev) != hidden || !is(len(bIH), 3, hidden) || !is(len(bHH), 3, hidden) ||
+		!is(len(wIH), 3, hidden, inputs) || !is(len(wHH), 3, hidden, hidden) {
 		panic(fmt.Sprintf("kernels.GRUStep: len(h) = %d, len(wIH) = %d, len(wHH) = %d, len(x) = %d, len(hPrev) = %d, len(bIH) = %d, len(bHH) = %d; want len(hPrev) = H, len(wIH) = 3H·len(x), len(wHH) = 3H·H, len(bIH) = len(bHH) = 3H with H = len(h)",
 			len(h), len(wIH), len(wHH), len(x), len(hPrev), len(bIH), len(bHH)))
 	}

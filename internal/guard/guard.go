@@ -65,3 +65,18 @@ func (r *Region) Floats(n int) []float32 {
 
 // Free unmaps the region; slices from it must not be used afterwards.
 func (r *Region) Free() error { return unix.Munmap(r.mapping) }
+
+// Phantom returns a slice of n float32s (any n ≥ 0 that the address space
+// allows, far beyond the machine's memory) whose elements all lie in
+// PROT_NONE memory: reading or writing any of the first pages faults. It
+// stands for an operand of an absurd length in size-check tests, which must
+// reject the call before touching it. Free the region when done.
+func Phantom(n int) ([]float32, *Region, error) {
+	page := os.Getpagesize()
+	mapping, err := unix.Mmap(-1, 0, 16*page, unix.PROT_NONE, unix.MAP_ANON|unix.MAP_PRIVATE|unix.MAP_NORESERVE)
+	if err != nil {
+		return nil, nil, fmt.Errorf("guard: mmap: %w", err)
+	}
+	r := &Region{mapping: mapping}
+	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(mapping))), n), r, nil
+}
