@@ -16,11 +16,12 @@ type Level uint8
 const (
 	Generic Level = iota // pure Go, always present
 	AVX2                 // amd64 with AVX2 and FMA
-	AVX512               // amd64 with AVX512F
 	NEON                 // arm64 with ASIMD
 )
 
-var names = [...]string{Generic: "generic", AVX2: "avx2", AVX512: "avx512", NEON: "neon"}
+// There is no AVX-512 level: a CPU with AVX512F runs the avx2 level.
+
+var names = [...]string{Generic: "generic", AVX2: "avx2", NEON: "neon"}
 
 // String returns the level's short name, as used in benchmark names and in
 // SIMDRNN_REQUIRE_LEVELS.
