@@ -39,6 +39,12 @@ func (p *PackedMatrix) Pack(transB bool, k, n int, b []float32, ldb int) {
 	}
 	checkOperand("PackedMatrix.Pack", "b", "ldb", bRows, bCols, b, ldb)
 	size := 0
+	if k == 0 || n == 0 {
+		// An empty op(B) (whatever the other size): no blocks, and no
+		// loop over n/NC or k/KC empty ones.
+		p.k, p.n, p.data = k, n, p.data[:0]
+		return
+	}
 	for jc := 0; jc < n; jc += matMulNC {
 		for pc := 0; pc < k; pc += matMulKC {
 			size += packedBlock(min(matMulKC, k-pc), min(matMulNC, n-jc))

@@ -134,6 +134,9 @@ func packedSizeCases(packed *kernels.PackedMatrix) []sizeCase {
 		{kernel: "PackedMatrix.Pack", ops: realOps(16), want: []string{"n = -9223372036854775808"}, run: pack(true, 4, math.MinInt, 4)},
 		{kernel: "PackedMatrix.Pack", ops: realOps(16), want: []string{"ldb = -3"}, run: pack(false, 4, 4, -3)},
 		{kernel: "PackedMatrix.Pack", ops: realOps(0), run: pack(false, maxInt, 0, 1)},
+		// Valid and empty, but once a loop over 2⁶⁰/NC empty blocks (found
+		// by FuzzMatMulSizes).
+		{kernel: "PackedMatrix.Pack", ops: realOps(16), run: pack(true, 0, 1<<60, 1)},
 	}
 	for _, kernel := range []string{"MatMulPacked", "MatMulPackedAdd"} {
 		f := kernels.MatMulPacked
