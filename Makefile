@@ -15,6 +15,12 @@ CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null)
 REQUIRE_LEVELS := generic$(if $(and $(filter avx2,$(CPU_FLAGS)),$(filter fma,$(CPU_FLAGS))),$(comma)avx2)
 STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
 
+# Explicit timeouts, far above what a quiet 2-core machine needs (the
+# longest package takes about 1 min natively and 4 min under qemu), so a
+# loaded machine does not hit go test's default of 10 minutes.
+NATIVE := -count=1 -timeout 20m
+EMULATED := -count=1 -timeout 40m
+
 .PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive exhaustive-neon bench bench-peers demo
 
 all: test
@@ -39,35 +45,38 @@ test: deps check-generated check-neon-words vet test-native test-purego test-god
 	@echo "make test: all checks passed"
 
 test-native:
-	$(STRICT) $(GO) test -count=1 ./...
-	$(GO) test -count=1 -race -short ./cells/...
+	$(STRICT) $(GO) test $(NATIVE) ./...
+	$(GO) test $(NATIVE) -race -short ./cells/...
 
 test-purego:
-	SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -tags purego ./...
+	SIMDRNN_EXPECT_LEVEL=generic $(GO) test $(NATIVE) -tags purego ./...
 
 # GODEBUG switches walk down the cascade on this CPU.
 test-godebug:
-	GODEBUG=cpu.avx2=off SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 ./kernels ./fuzz
-	GODEBUG=cpu.fma=off SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 ./kernels
+	GODEBUG=cpu.avx2=off SIMDRNN_EXPECT_LEVEL=generic $(GO) test $(NATIVE) ./kernels ./fuzz
+	GODEBUG=cpu.fma=off SIMDRNN_EXPECT_LEVEL=generic $(GO) test $(NATIVE) ./kernels
 
 # Emulated x86 CPUs prove the dispatch on CPUs this machine is not.
 test-qemu-x86:
-	SIMDRNN_EXPECT_LEVEL=avx2 SIMDRNN_REQUIRE_LEVELS=avx2,generic $(GO) test -count=1 -short -exec 'qemu-x86_64-static -cpu Haswell' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
-	SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -short -exec 'qemu-x86_64-static -cpu Nehalem' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
+	SIMDRNN_EXPECT_LEVEL=avx2 SIMDRNN_REQUIRE_LEVELS=avx2,generic $(GO) test $(EMULATED) -short -exec 'qemu-x86_64-static -cpu Haswell' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
+	SIMDRNN_EXPECT_LEVEL=generic $(GO) test $(EMULATED) -short -exec 'qemu-x86_64-static -cpu Nehalem' ./kernels ./fuzz 2> >(grep -v 'TCG doesn.t support requested feature' >&2)
 
 # arm64 under qemu: the default emulated CPU and a Cortex-A72 must select
 # neon (the first run, full and strict, fails if neon is not exercised);
-# cpu.asimd=off must fall back to generic. The dispatch-only runs use -short.
+# cpu.asimd=off must fall back to generic. The dispatch-only runs use -short,
+# and so does bptt's: its long training tests (TestAddingProblem) run in the
+# native and purego runs, its gradient and equivalence tests under qemu too.
 test-arm64:
-	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=neon SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=neon,generic $(GO) test -count=1 -exec qemu-aarch64-static ./...
-	QEMU_CPU=cortex-a72 GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=neon SIMDRNN_REQUIRE_LEVELS=neon,generic $(GO) test -count=1 -short -exec qemu-aarch64-static ./kernels ./fuzz
-	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -short -exec 'env GODEBUG=cpu.asimd=off qemu-aarch64-static' ./kernels ./fuzz
-	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test -count=1 -short -tags purego -exec qemu-aarch64-static ./...
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=neon SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=neon,generic $(GO) test $(EMULATED) -exec qemu-aarch64-static $$($(GO) list ./... | grep -v '/bptt$$')
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=neon SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=neon,generic $(GO) test $(EMULATED) -short -exec qemu-aarch64-static ./bptt
+	QEMU_CPU=cortex-a72 GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=neon SIMDRNN_REQUIRE_LEVELS=neon,generic $(GO) test $(EMULATED) -short -exec qemu-aarch64-static ./kernels ./fuzz
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test $(EMULATED) -short -exec 'env GODEBUG=cpu.asimd=off qemu-aarch64-static' ./kernels ./fuzz
+	GOARCH=arm64 SIMDRNN_EXPECT_LEVEL=generic $(GO) test $(EMULATED) -short -tags purego -exec qemu-aarch64-static ./...
 
 # Every WORD in the arm64 assembly must disassemble to the instruction its
 # comment names; the encoder is checked against GNU as.
 check-neon-words:
-	cd asm && $(GO) test -count=1 ./... && $(GO) run ./neon/wordcheck ..
+	cd asm && $(GO) test $(NATIVE) ./... && $(GO) run ./neon/wordcheck ..
 
 fuzz:
 	@for target in $$($(GO) test -list 'Fuzz.*' ./fuzz | grep '^Fuzz'); do \

@@ -44,7 +44,7 @@ const (
 // CPUs after the full runs, leave it out.
 func TestAddingProblem(t *testing.T) {
 	if testing.Short() {
-		t.Skip("training test: runs in the full native, purego and arm64 runs of make test, not in the -short dispatch runs")
+		t.Skip("training test: runs in the full native and purego runs of make test, not under qemu or in the -short dispatch runs")
 	}
 	for _, mode := range []cells.Mode{cells.LSTM, cells.GRU} {
 		t.Run(mode.String(), func(t *testing.T) {
