@@ -38,6 +38,17 @@
 // NaN and ±Inf follow IEEE 754 as they pass through the reference loop: a NaN
 // input reaches every output whose reference sum it enters, Inf·0 is NaN,
 // +Inf + −Inf is NaN. Reductions start from +0, so a sum of zeros is +0.
+//
+// The sign of a zero is kept by the forward kernels (a result that is zero
+// in the reference loop has the reference's sign) but not by the backward
+// pointwise kernels (LSTMBackwardBatch, GRUBackwardBatch, RNNTanhBackward,
+// GRUResetBeforeBackward*): a gradient that is exactly zero may come out as
+// +0 or −0. Its sign is a product of factors that rounding can turn into
+// zeros of either sign — at c = −9.5, 1 − tanh²(c) is about 2·10⁻⁸ exactly but
+// 0 in float32, so dc + dh·o·(1 − tanh²c) keeps dc's sign, not the exact
+// sum's — and the two zeros are the same gradient: they leave every weight
+// update unchanged. Nonzero gradients keep their bounds and signs as stated.
+// RNNReLUBackward is exact and gives dh or +0.
 package kernels
 
 import "github.com/simdrnn/simdrnn/internal/level"
