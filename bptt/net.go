@@ -127,7 +127,7 @@ func (n *Net) Param(name string) *Param { return n.byName[name] }
 func (n *Net) ZeroGrad() { ZeroGrad(n.params) }
 
 // Model returns a cells.Model holding a copy of the current weights, for
-// inference (streaming Step, Forward, saving with cells.WriteSafetensors).
+// inference (streaming Step, Forward, saving with Model.WriteSafetensors).
 func (n *Net) Model() (*cells.Model, error) {
 	params := make(map[string][]float32, len(n.params))
 	for _, p := range n.params {

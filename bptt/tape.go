@@ -82,7 +82,6 @@ type dirTape struct {
 	dhCur  []float32 // B × H
 	drh    []float32 // B × H (reset-before)
 	dxp    []float32 // T·B × I: input gradient in processing order
-	colsum []float32 // G·H
 }
 
 // NewTape returns an empty tape for n.

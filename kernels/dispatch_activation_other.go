@@ -4,8 +4,8 @@ package kernels
 
 import "github.com/simdrnn/simdrnn/internal/level"
 
-// Only the generic level has activation and pointwise kernels here (arm64
-// NEON versions are not written yet).
+// Only the generic level exists on this architecture or in the purego
+// build (amd64 and arm64 builds have AVX2 and NEON kernels).
 
 func sigmoid(dst, x []float32) { sigmoidGeneric(dst, x) }
 func tanh(dst, x []float32)    { tanhGeneric(dst, x) }

@@ -14,7 +14,9 @@ func init() { matMulMaxWorkers.Store(1) }
 // setting. The default, 1, runs every product on the calling goroutine, so a
 // call costs no synchronisation. Products too small to gain are not split
 // whatever the setting. n < 1 is taken as 1. Safe to call concurrently with
-// products in flight; they keep the setting they started with.
+// products in flight: a product reads the setting at each of its cache
+// blocks, so one in flight may run some blocks with the old setting and the
+// rest with the new one.
 func SetMatMulWorkers(n int) (previous int) {
 	if n < 1 {
 		n = 1

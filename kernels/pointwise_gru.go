@@ -58,8 +58,9 @@ func GRUBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32) {
 }
 
 // GRUBackwardBatch is the pointwise part of one reset-after GRU backward
-// step, fused into one pass, with the formulas of RNN-SEMANTICS.md: from the
-// cache of GRUForwardBatch, the previous state h and dh = ∂L/∂h' it writes
+// step, fused into one pass: the chain rule through PyTorch's GRU, r, z =
+// σ(·), n = tanh(x_n + r⊙hn) with hn = W_hn·h + b_hn, h' = (1−z)⊙n + z⊙h,
+// with σ' = σ(1−σ) and tanh' = 1 − tanh². From the cache of GRUForwardBatch, the previous state h and dh = ∂L/∂h' it writes
 // the input-side gate gradient [dr, dz, dn] and the hidden-side one
 // [dr, dz, dn·r] (both batch×3H, the layout of the gates) and the direct
 // part dhPrev = dh⊙z of ∂L/∂h. The caller adds W_hhᵀ·dHiddenGates to dhPrev

@@ -56,7 +56,8 @@ func LSTMBackward(dgates, dcPrev, cache, cPrev, c, dh, dc []float32) {
 }
 
 // LSTMBackwardBatch is the pointwise part of one LSTM backward (BPTT) step,
-// fused into one pass, with the formulas of RNN-SEMANTICS.md: from the
+// fused into one pass: the chain rule through c_t = f⊙c_{t−1} + i⊙g and
+// h_t = o⊙tanh(c_t), with σ' = σ(1−σ) and tanh' = 1 − tanh². From the
 // activations cached by LSTMForwardBatch, the cell states cPrev (c_{t−1})
 // and c (c_t), dh = ∂L/∂h_t (dy_t + dh_next) and dc = ∂L/∂c_t from the step
 // after (zeros at the last step), it writes the gate gradients dgates =

@@ -2,8 +2,9 @@
 # Installs what `make test` needs on a fresh Debian machine (run as root).
 set -euo pipefail
 need=()
-command -v qemu-x86_64-static >/dev/null || need+=(qemu-user-static)
-command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
+if ! command -v qemu-x86_64-static >/dev/null || ! command -v qemu-aarch64-static >/dev/null; then
+	need+=(qemu-user-static)
+fi
 command -v aarch64-linux-gnu-objdump >/dev/null || need+=(binutils-aarch64-linux-gnu)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing: ${need[*]}"

@@ -10,7 +10,7 @@ import (
 
 // These tests run a few steps of each framework's cell, written in float64
 // from that framework's own equations and weight layout, and of PyTorch's
-// cell (RNN-SEMANTICS.md) on the converted weights: the hidden states must
+// cell (the equations in package cells' documentation) on the converted weights: the hidden states must
 // agree. They check the meaning of the conversion, not only its layout.
 
 const (

@@ -1,8 +1,12 @@
 // Package actconst holds the constants of the vectorised Sigmoid and Tanh,
-// shared by the generators so that every SIMD level runs the same
-// algorithm: σ from exp(−|x|) with a two-constant Cody–Waite reduction and
-// the Cephes expf polynomial, tanh as (1 − e)/(1 + e) from the same exp core
-// over the whole range.
+// shared by the generators so that every SIMD level uses the same reduction
+// and polynomial: σ from exp(−|x|) with a two-constant Cody–Waite reduction
+// and the Cephes expf polynomial, tanh as (1 − e)/(1 + e) from the same exp
+// core over the whole range. The levels differ in how σ applies 2⁻ᵏ (AVX2
+// builds 2⁶⁴⁻ᵏ and multiplies by 2⁻⁶⁴, NEON multiplies by 2^−⌊k/2⌋ then
+// 2^−⌈k/2⌉) and in how they round k (AVX2 adds a 1.5·2²³ shifter in an
+// FMA, NEON uses FRINTN), so their results can differ in the last bit; each
+// is within the documented bound.
 package actconst
 
 import "math"
