@@ -32,8 +32,10 @@ import (
 //
 // Shapes: m, n, k ≥ 0, leading dimensions as above and at least 1, and
 // slices long enough to hold the last row (len(c) ≥ (m−1)·ldc + n, and so
-// on); anything else panics with a message naming the sizes. C must not
-// overlap A or B. Elements of C outside the m×n block are not touched.
+// on, computed without overflow, so a size or leading dimension too large
+// for that span to fit in an int is refused too); anything else panics
+// with a message naming the sizes. C must not overlap A or B. Elements of C
+// outside the m×n block are not touched.
 //
 // Error bound: each element is within γ(k)·Σ_p|op(A)[i][p]·op(B)[p][j]| +
 // k·2⁻¹⁴⁹ of the exact result. NaN and ±Inf propagate as in the reference
