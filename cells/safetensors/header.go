@@ -138,6 +138,12 @@ func (p *parser) object() error {
 		} else if p.empty++; p.empty > MaxEmptyTensors {
 			return fmt.Errorf("safetensors: tensor %q: more than %d zero-size tensors (MaxEmptyTensors)", p.str(key), MaxEmptyTensors)
 		}
+		if len(p.entries) == cap(p.entries) {
+			// Double, where append would grow a large slice by 1.25: the
+			// allocations then sum to at most twice the final capacity,
+			// not five times.
+			p.entries = append(make([]entry, 0, max(64, 2*cap(p.entries))), p.entries...)
+		}
 		p.entries = append(p.entries, e)
 	}
 	p.ws()
@@ -272,12 +278,14 @@ func (p *parser) entry() (entry, error) {
 
 	// Element count and byte size, with every product checked for overflow.
 	dims := shape[:rank]
+	// Error messages print a copy of dims, which keeps shape off the heap.
+	shown := func() []uint64 { return append([]uint64(nil), dims...) }
 	d := dtypeList[e.dtype]
 	elements := uint64(1)
 	for _, n := range dims {
 		hi, lo := bits.Mul64(elements, n)
 		if hi != 0 || lo > math.MaxInt {
-			return entry{}, fmt.Errorf("shape %v: element count overflows", dims)
+			return entry{}, fmt.Errorf("shape %v: element count overflows", shown())
 		}
 		elements = lo
 	}
@@ -285,11 +293,11 @@ func (p *parser) entry() (entry, error) {
 	hi, size := bits.Mul64(elements/8, d.bits)
 	remBits := elements % 8 * d.bits
 	if remBits%8 != 0 {
-		return entry{}, fmt.Errorf("shape %v of %s: %d elements of %d bits are not a whole number of bytes", dims, d.name, elements, d.bits)
+		return entry{}, fmt.Errorf("shape %v of %s: %d elements of %d bits are not a whole number of bytes", shown(), d.name, elements, d.bits)
 	}
 	size, carry := bits.Add64(size, remBits/8, 0)
 	if hi != 0 || carry != 0 {
-		return entry{}, fmt.Errorf("shape %v of %s: byte size overflows", dims, d.name)
+		return entry{}, fmt.Errorf("shape %v of %s: byte size overflows", shown(), d.name)
 	}
 	begin, end := offsets[0], offsets[1]
 	if begin > end {
@@ -299,7 +307,7 @@ func (p *parser) entry() (entry, error) {
 		return entry{}, fmt.Errorf("data_offsets [%d, %d]: offset too large", begin, end)
 	}
 	if end-begin != size {
-		return entry{}, fmt.Errorf("data_offsets [%d, %d] span %d bytes, but shape %v of %s needs %d", begin, end, end-begin, dims, d.name, size)
+		return entry{}, fmt.Errorf("data_offsets [%d, %d] span %d bytes, but shape %v of %s needs %d", begin, end, end-begin, shown(), d.name, size)
 	}
 	if p.avail >= 0 && end > uint64(p.avail) {
 		return entry{}, fmt.Errorf("ends at byte %d of the data section, which has only %d bytes", end, p.avail)
