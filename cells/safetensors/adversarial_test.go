@@ -64,6 +64,19 @@ var adversarialHeaders = []adversarial{
 		b.WriteByte('}')
 		return b.String(), make([]byte, 16)
 	}},
+	{name: "millions of one-byte tensors", accept: true, build: func(size int) (string, []byte) {
+		var b strings.Builder
+		b.WriteByte('{')
+		n := 0
+		for ; b.Len() < size; n++ {
+			if n > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"t` + strconv.Itoa(n) + `":{"dtype":"U8","shape":[],"data_offsets":[` + strconv.Itoa(n) + `,` + strconv.Itoa(n+1) + `]}`)
+		}
+		b.WriteByte('}')
+		return b.String(), make([]byte, n)
+	}},
 	{name: "millions of metadata pairs", build: func(size int) (string, []byte) {
 		var b strings.Builder
 		b.WriteString(`{"__metadata__":{`)
@@ -247,6 +260,7 @@ func TestLimits(t *testing.T) {
 	fails(zeros(4097), nil, "4096 zero-size tensors")
 	ok(metadata(16384), nil)
 	fails(metadata(16385), nil, "16384")
+	fails(`{"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4,8,12]}}`, four, "data_offsets has more than 3 values")
 	// Non-empty tensors need a byte of data each: with the size known,
 	// the second one-byte tensor is one too many for a 1-byte section.
 	one := `"dtype":"U8","shape":[1],"data_offsets":[0,1]`

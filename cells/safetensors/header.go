@@ -19,6 +19,10 @@ type span struct{ off, n uint32 }
 // metaEntry is one "__metadata__" key and its value.
 type metaEntry struct{ key, value span }
 
+// minEntryBytes is the fewest header bytes a tensor takes:
+// "":{"dtype":"U8","shape":[],"data_offsets":[0,1]}
+const minEntryBytes = 49
+
 // parser scans the header JSON in one pass over its bytes. The header's
 // grammar is a small, fixed subset of JSON, so the parser never descends
 // into values of unexpected structure: any value other than the expected
@@ -45,6 +49,12 @@ type parser struct {
 // as soon as they are read.
 func parseHeader(buf []byte, avail int64) (*Header, error) {
 	p := &parser{b: buf, avail: avail}
+	if avail >= 0 {
+		// Every tensor takes minEntryBytes of header, and all but
+		// MaxEmptyTensors a byte of data: room for that many at once costs
+		// at most 32/49 of the header and saves growing the table.
+		p.entries = make([]entry, 0, min(int64(len(buf)/minEntryBytes+1), avail+MaxEmptyTensors+1))
+	}
 	if err := p.object(); err != nil {
 		return nil, err
 	}
@@ -245,20 +255,19 @@ func (p *parser) entry() (entry, error) {
 			if err != nil && !errors.Is(err, errTooMany) {
 				return entry{}, fmt.Errorf("data_offsets: %w", err)
 			}
-			if nOffsets = n; err != nil { // count the rest for the message
-				for {
-					if _, err := p.uint(); err != nil {
-						return entry{}, fmt.Errorf("data_offsets: %w", err)
-					}
-					nOffsets++
-					more, err := p.more(false, ']')
-					if err != nil {
-						return entry{}, fmt.Errorf("data_offsets: %w", err)
-					}
-					if !more {
-						break
-					}
+			if nOffsets = n; err != nil {
+				// Three values or more: tell which, reading at most one.
+				if _, err := p.uint(); err != nil {
+					return entry{}, fmt.Errorf("data_offsets: %w", err)
 				}
+				more, err := p.more(false, ']')
+				if err != nil {
+					return entry{}, fmt.Errorf("data_offsets: %w", err)
+				}
+				if more {
+					return entry{}, errors.New("data_offsets has more than 3 values, want [begin, end]")
+				}
+				nOffsets = 3
 			}
 			if nOffsets != 2 {
 				return entry{}, fmt.Errorf("data_offsets has %d values, want [begin, end]", nOffsets)

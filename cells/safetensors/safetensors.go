@@ -28,15 +28,23 @@
 //     more non-empty tensors than the data section has bytes (each needs one
 //     at least; checked during the parse when the input's size is known, as
 //     for a file or any io.Seeker, and against the data read otherwise);
-//     every tensor also takes at least 50 bytes of header, so a header holds
+//     every tensor also takes at least 49 bytes of header, so a header holds
 //     at most about 2 million;
+//   - data_offsets has exactly two values (an array of more is rejected at
+//     its fourth value);
 //   - "__metadata__" has at most MaxMetadataEntries (16384) keys.
 //
 // The header is parsed in one pass, without recursion, and its strings are
 // decoded in place: for an input whose size is known, reading a header of n
-// bytes allocates n bytes for it plus about 32 bytes per tensor and 16 per
-// metadata key; a plain stream costs n more to gather the header. A 100 MB
-// header parses in about 0.1 to 0.3 s.
+// bytes allocates n bytes for it, a table of 32 bytes per tensor sized at
+// once from n and the data size (at most 0.65 n), 4 bytes per tensor to
+// order them by offset, and 16 per metadata key. BenchmarkAdversarialHeaders
+// measures at most 1.55 n, and 100 MB headers read or rejected in 0.01 to
+// 0.25 s (a valid one of 1.4 million tensors in 0.7 s). A plain stream
+// costs n more to gather the header in chunks, its table grows by doubling,
+// and since its data size is unknown until read, a header of millions of
+// non-empty tensors is parsed in full before the missing data is noticed:
+// up to about 3.4 n and 1 s for 100 MB.
 package safetensors
 
 import (
@@ -255,26 +263,22 @@ func readHeader(r io.Reader, size int64) (*Header, error) {
 }
 
 // readChunked reads the n bytes of a header from a stream of unknown size:
-// in chunks, so that memory grows with the bytes that arrive, then into one
-// buffer.
+// in chunks that grow with the bytes received (64 KiB, then up to 1 MiB),
+// so that a lying length cannot force a large allocation, then joined into
+// one buffer.
 func readChunked(r io.Reader, n int) ([]byte, error) {
-	const chunk = 1 << 20
-	if n <= chunk {
-		buf := make([]byte, n)
-		if got, err := io.ReadFull(r, buf); err != nil {
-			return nil, headerReadError(n, got, err)
-		}
-		return buf, nil
-	}
 	var chunks [][]byte
-	for got := 0; got < n; {
-		c := make([]byte, min(chunk, n-got))
+	for got := 0; got < n || len(chunks) == 0; {
+		c := make([]byte, min(n-got, max(64<<10, min(got, 1<<20))))
 		m, err := io.ReadFull(r, c)
 		got += m
 		if err != nil {
 			return nil, headerReadError(n, got, err)
 		}
 		chunks = append(chunks, c)
+	}
+	if len(chunks) == 1 {
+		return chunks[0], nil
 	}
 	return bytes.Join(chunks, nil), nil
 }
