@@ -34,11 +34,12 @@ func LoadSafetensors(path string, cfg Config, prefix string) (*Model, error) {
 	return ReadSafetensors(f, cfg, prefix)
 }
 
-// ReadSafetensors is LoadSafetensors from a reader. When r is an io.Seeker
-// (an *os.File, a bytes.Reader), the data section's size is checked against
-// the header before the model is allocated, and the tensors outside prefix
-// are skipped by seeking; otherwise they are read and discarded, and a
-// truncated input is found when its end is reached.
+// ReadSafetensors is LoadSafetensors from a reader. When r's size is known
+// (a file, a bytes.Reader: see safetensors.Read), the data section's size is
+// checked against the header before the model is allocated, and the tensors
+// outside prefix are skipped by seeking; otherwise they are read and
+// discarded, and a truncated input is found when its end is reached (the
+// model, of the size cfg asks for, is allocated first).
 func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -74,7 +75,8 @@ func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
 		switch dtype {
 		case "F32", "F16", "BF16", "F64":
 		default:
-			return nil, fmt.Errorf("cells: tensor %s has dtype %s, which cannot be converted to float32 (F32, F16, BF16 and F64 can)", name, dtype)
+			// The message safetensors.File.Tensor gives.
+			return nil, fmt.Errorf("safetensors: tensor %q: dtype %s cannot be converted to float32 (F32, F16, BF16 and F64 can)", name, dtype)
 		}
 	}
 	m, err := allocate(cfg)

@@ -174,7 +174,7 @@ func TestReadSafetensorsDtypesAndStreams(t *testing.T) {
 	bad := append([]rawTensor(nil), tensors...)
 	bad[0].dtype = "I64" // the same size as F64
 	_, err := cells.ReadSafetensors(bytes.NewReader(buildFile(bad)), cfg, "rnn.")
-	require.ErrorContains(t, err, "rnn.weight_ih_l0 has dtype I64, which cannot be converted")
+	require.ErrorContains(t, err, `tensor "rnn.weight_ih_l0": dtype I64 cannot be converted`)
 	_, err = cells.ReadSafetensors(iotest.HalfReader(bytes.NewReader(raw[:len(raw)-10])), cfg, "rnn.")
 	require.ErrorContains(t, err, `tensor "head.weight" ends at byte`)
 	_, err = cells.ReadSafetensors(iotest.HalfReader(bytes.NewReader(raw[:len(raw)-30])), cfg, "rnn.")

@@ -2,6 +2,7 @@ package safetensors
 
 import (
 	"bytes"
+	"io"
 	"runtime"
 	"strconv"
 	"strings"
@@ -312,4 +313,35 @@ func TestHeaderStrings(t *testing.T) {
 	assert.ErrorContains(t, err, `duplicate tensor name "a"`)
 	_, err = Read(bytes.NewReader(rawFile(`{"__metadata__":{"a":"","\u0061":""}}`, nil)))
 	assert.ErrorContains(t, err, `duplicate key "a"`)
+}
+
+// lyingSeeker claims an end far beyond its data.
+type lyingSeeker struct{ *bytes.Reader }
+
+func (l lyingSeeker) Seek(offset int64, whence int) (int64, error) {
+	if whence == io.SeekEnd {
+		return 1 << 40, nil
+	}
+	return l.Reader.Seek(offset, whence)
+}
+
+// TestReadLyingSeeker checks that the size of an arbitrary io.Seeker is not
+// trusted: a header describing 1 TB of data, with a Seeker claiming it is
+// there, costs no large allocation.
+func TestReadLyingSeeker(t *testing.T) {
+	if strconv.IntSize < 64 {
+		t.Skip("1 TB offsets need a 64-bit int")
+	}
+	input := rawFile(`{"t":{"dtype":"U8","shape":[1099511627000],"data_offsets":[0,1099511627000]}}`, []byte{1, 2})
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Read(lyingSeeker{bytes.NewReader(input)})
+	runtime.ReadMemStats(&after)
+	assert.ErrorContains(t, err, "only 2 bytes")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "bytes allocated")
+
+	h, err := ReadHeader(lyingSeeker{bytes.NewReader(input)})
+	require.NoError(t, err)
+	r := lyingSeeker{bytes.NewReader(input[len(input)-2:])}
+	assert.ErrorContains(t, h.ReadData(r, nil), "only 2 bytes")
 }

@@ -53,7 +53,11 @@ func parseHeader(buf []byte, avail int64) (*Header, error) {
 		// Every tensor takes minEntryBytes of header, and all but
 		// MaxEmptyTensors a byte of data: room for that many at once costs
 		// at most 32/49 of the header and saves growing the table.
-		p.entries = make([]entry, 0, min(int64(len(buf)/minEntryBytes+1), avail+MaxEmptyTensors+1))
+		n := int64(len(buf)/minEntryBytes + 1)
+		if avail < n-MaxEmptyTensors-1 {
+			n = avail + MaxEmptyTensors + 1
+		}
+		p.entries = make([]entry, 0, n)
 	}
 	if err := p.object(); err != nil {
 		return nil, err

@@ -27,7 +27,7 @@
 //   - there are at most MaxEmptyTensors (4096) zero-size tensors, and no
 //     more non-empty tensors than the data section has bytes (each needs one
 //     at least; checked during the parse when the input's size is known, as
-//     for a file or any io.Seeker, and against the data read otherwise);
+//     for a file (see Read), and against the data read otherwise);
 //     every tensor also takes at least 49 bytes of header, so a header holds
 //     at most about 2 million;
 //   - data_offsets has exactly two values (an array of more is rejected at
@@ -55,6 +55,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 )
 
 // MaxHeaderSize is the largest JSON header Read accepts, in bytes. It is the
@@ -130,9 +131,11 @@ type File struct {
 //
 // Memory grows only with the bytes actually read, never with a length taken
 // from the input, so a lying header cannot force a large allocation. When r
-// is an io.Seeker (an *os.File, a bytes.Reader), its size is checked against
+// is a regular *os.File, a *bytes.Reader, a *strings.Reader or an
+// *io.SectionReader, whose sizes can be trusted, its size is checked against
 // the header's length and the tensors' offsets before anything is
-// allocated, and r is left at its end.
+// allocated, and the header and the data are read into buffers of exactly
+// their size; r is left at its end. Any other reader is read as a stream.
 func Read(r io.Reader) (*File, error) {
 	size, err := remainingSize(r)
 	if err != nil {
@@ -179,8 +182,8 @@ func ReadFile(path string) (*File, error) {
 
 // ReadHeader reads the length prefix and the header from r and validates
 // the header as Read does, leaving r at the start of the data section. When
-// r is an io.Seeker, it also checks that the data section has exactly the
-// size the tensors cover; otherwise Header.ReadData checks it.
+// r's size is known (see Read), it also checks that the data section has
+// exactly the size the tensors cover; otherwise Header.ReadData checks it.
 func ReadHeader(r io.Reader) (*Header, error) {
 	size, err := remainingSize(r)
 	if err != nil {
@@ -190,18 +193,21 @@ func ReadHeader(r io.Reader) (*Header, error) {
 }
 
 // remainingSize returns the number of bytes r holds from its current
-// position to its end, or -1 when r is not an io.Seeker or is not a regular
-// file. It leaves r where it was.
+// position to its end, or -1 when r is not a reader whose size can be
+// trusted: a regular file, a bytes.Reader, strings.Reader or SectionReader.
+// (An arbitrary io.Seeker could claim any size, and the data buffer is
+// allocated from it.) It leaves r where it was.
 func remainingSize(r io.Reader) (int64, error) {
-	s, ok := r.(io.Seeker)
-	if !ok {
-		return -1, nil
-	}
-	if f, ok := r.(*os.File); ok {
-		if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+	switch r := r.(type) {
+	case *os.File:
+		if info, err := r.Stat(); err != nil || !info.Mode().IsRegular() {
 			return -1, nil
 		}
+	case *bytes.Reader, *strings.Reader, *io.SectionReader:
+	default:
+		return -1, nil
 	}
+	s := r.(io.Seeker)
 	cur, err := s.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return -1, nil
@@ -383,7 +389,8 @@ const dataChunk = 64 << 10
 // ReadData reads the data section from r, which must be positioned at its
 // start, as ReadHeader leaves it. It converts each tensor named in dst into
 // dst[name], whose length must be the tensor's element count, as Tensor
-// converts it; it skips the others, seeking when r is an io.Seeker. It reads
+// converts it; it skips the others, seeking when r's size is known (see
+// Read), which it then checks first. It reads
 // the tensors in order of offset through one 64 KiB buffer, so memory does
 // not grow with the file.
 //
@@ -406,17 +413,16 @@ func (h *Header) ReadData(r io.Reader, dst map[string][]float32) error {
 			return fmt.Errorf("safetensors: tensor %q has %d elements, the destination %d", name, e.elements(), len(out))
 		}
 	}
-	seeker, _ := r.(io.Seeker)
-	if seeker != nil {
-		size, err := remainingSize(r)
-		if err != nil {
+	size, err := remainingSize(r)
+	if err != nil {
+		return err
+	}
+	var seeker io.Seeker
+	if size >= 0 {
+		if err := h.checkDataSize(size); err != nil {
 			return err
 		}
-		if size < 0 {
-			seeker = nil
-		} else if err := h.checkDataSize(size); err != nil {
-			return err
-		}
+		seeker = r.(io.Seeker)
 	}
 	var buf []byte
 	for _, i := range h.order {
