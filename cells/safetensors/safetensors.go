@@ -319,7 +319,13 @@ func (h *Header) str(s span) []byte { return h.buf[s.off : s.off+s.n] }
 // find returns the entry of the tensor called name.
 func (h *Header) find(name string) (*entry, bool) {
 	i, ok := slices.BinarySearchFunc(h.entries, name, func(e entry, name string) int {
-		return bytes.Compare(h.str(e.name), []byte(name))
+		switch s := h.str(e.name); { // string(s) in a comparison does not allocate
+		case string(s) < name:
+			return -1
+		case string(s) > name:
+			return 1
+		}
+		return 0
 	})
 	if !ok {
 		return nil, false
