@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/simdrnn/simdrnn/cells"
 	"github.com/simdrnn/simdrnn/cells/safetensors"
 )
 
@@ -193,4 +194,53 @@ func sameMetadata(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzReadSafetensors feeds arbitrary bytes to cells.ReadSafetensors for a
+// small GRU, from a bytes.Reader and a stream, under the prefix "rnn.". It
+// must never panic, must accept or reject alike from both readers, and a
+// model it returns must hold what safetensors.Read and File.Tensor (the
+// in-memory path, the reference here) find in the file.
+func FuzzReadSafetensors(f *testing.F) {
+	cfg := cells.Config{Mode: cells.GRU, InputSize: 2, HiddenSize: 1, NumLayers: 1}
+	params := map[string][]float32{}
+	for i, spec := range cfg.Params() {
+		params[spec.Name] = make([]float32, spec.Size())
+		for j := range params[spec.Name] {
+			params[spec.Name][j] = float32(i) + float32(j)/4
+		}
+	}
+	model, err := cells.New(cfg, params)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var valid bytes.Buffer
+	if err := model.WriteSafetensors(&valid, "rnn."); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid.Bytes())
+	f.Add(valid.Bytes()[:len(valid.Bytes())-3])
+	f.Fuzz(func(t *testing.T, input []byte) {
+		m, err := cells.ReadSafetensors(bytes.NewReader(input), cfg, "rnn.")
+		_, errStream := cells.ReadSafetensors(iotest.HalfReader(bytes.NewReader(input)), cfg, "rnn.")
+		if (err == nil) != (errStream == nil) {
+			t.Fatalf("ReadSafetensors of a bytes.Reader: %v; of a stream: %v", err, errStream)
+		}
+		if err != nil {
+			return
+		}
+		file, err := safetensors.Read(bytes.NewReader(input))
+		if err != nil {
+			t.Fatalf("safetensors.Read rejects a file ReadSafetensors accepts: %v", err)
+		}
+		for name, got := range m.Parameters() {
+			want, err := file.Tensor("rnn." + name)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if !sameTensor(want, safetensors.Tensor{Name: want.Name, Shape: want.Shape, Data: got}) {
+				t.Fatalf("%s: loaded %v, the file holds %v", name, got, want.Data)
+			}
+		}
+	})
 }
