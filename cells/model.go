@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -214,8 +215,50 @@ func New(cfg Config, params map[string][]float32) (*Model, error) {
 		return nil, fmt.Errorf("cells: unexpected parameters for a %d-layer %v: %s", cfg.NumLayers, cfg.Mode, strings.Join(extra, ", "))
 	}
 
+	m, err := allocate(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for name, dst := range m.paramBuffers() {
+		copy(dst, params[name])
+	}
+	m.finish()
+	return m, nil
+}
+
+// allocate returns a model for a validated cfg with every parameter zero,
+// to be filled through paramBuffers and completed by finish. Parameters
+// that would not fit in memory (see shape.Fits) are an error, not a panic.
+func allocate(cfg Config) (*Model, error) {
+	gh, ok := shape.Mul(cfg.Mode.gates(), cfg.HiddenSize)
+	total := 0
+	for layer := 0; ok && layer < cfg.NumLayers; layer++ {
+		in := cfg.InputSize
+		if layer > 0 {
+			in, ok = shape.Mul(cfg.directions(), cfg.HiddenSize)
+		}
+		// W_ih, W_hh, b_ih, b_hh and the derived input bias: G·H·(in+H+3).
+		var n, width int
+		if ok {
+			width, ok = shape.Add(in, cfg.HiddenSize)
+		}
+		if ok {
+			width, ok = shape.Add(width, 3)
+		}
+		if ok {
+			n, ok = shape.Mul(gh, width)
+		}
+		if ok {
+			n, ok = shape.Mul(n, cfg.directions())
+		}
+		if ok {
+			total, ok = shape.Add(total, n)
+		}
+	}
+	if !ok || !shape.Fits(total, 4) {
+		return nil, fmt.Errorf("cells: the parameters of a %d-layer %v with input size %d and hidden size %d do not fit in memory", cfg.NumLayers, cfg.Mode, cfg.InputSize, cfg.HiddenSize)
+	}
 	m := &Model{cfg: cfg}
-	gh := cfg.Mode.gates() * cfg.HiddenSize
 	for layer := 0; layer < cfg.NumLayers; layer++ {
 		in := cfg.InputSize
 		if layer > 0 {
@@ -223,27 +266,50 @@ func New(cfg Config, params map[string][]float32) (*Model, error) {
 		}
 		var dirs []*direction
 		for dir := 0; dir < cfg.directions(); dir++ {
-			suffix := paramSuffix(layer, dir)
-			d := &direction{
+			dirs = append(dirs, &direction{
 				mode: cfg.Mode, input: in, hidden: cfg.HiddenSize,
-				weightIH: clone(params["weight_ih"+suffix]),
-				weightHH: clone(params["weight_hh"+suffix]),
+				weightIH: make([]float32, gh*in),
+				weightHH: make([]float32, gh*cfg.HiddenSize),
 				biasIH:   make([]float32, gh),
 				biasHH:   make([]float32, gh),
-			}
-			if !cfg.NoBias {
-				copy(d.biasIH, params["bias_ih"+suffix])
-				copy(d.biasHH, params["bias_hh"+suffix])
-			}
-			d.inputBias = clone(d.biasIH)
-			if cfg.Mode != GRU && cfg.Mode != GRUResetBefore {
-				kernels.Axpy(1, d.biasHH, d.inputBias)
-			}
-			dirs = append(dirs, d)
+			})
 		}
 		m.layers = append(m.layers, dirs)
 	}
 	return m, nil
+}
+
+// paramBuffers returns the parameters of a model from allocate under
+// PyTorch's names (those of Config.Params; no biases with NoBias), sharing
+// its memory: writing into them sets the parameters.
+func (m *Model) paramBuffers() map[string][]float32 {
+	out := map[string][]float32{}
+	for layer, dirs := range m.layers {
+		for dir, d := range dirs {
+			suffix := paramSuffix(layer, dir)
+			out["weight_ih"+suffix] = d.weightIH
+			out["weight_hh"+suffix] = d.weightHH
+			if !m.cfg.NoBias {
+				out["bias_ih"+suffix] = d.biasIH
+				out["bias_hh"+suffix] = d.biasHH
+			}
+		}
+	}
+	return out
+}
+
+// finish derives what the model computes from its parameters once they are
+// set: the input side's bias, b_ih + b_hh for LSTM and RNN, b_ih alone for
+// the GRUs.
+func (m *Model) finish() {
+	for _, dirs := range m.layers {
+		for _, d := range dirs {
+			d.inputBias = clone(d.biasIH)
+			if m.cfg.Mode != GRU && m.cfg.Mode != GRUResetBefore {
+				kernels.Axpy(1, d.biasHH, d.inputBias)
+			}
+		}
+	}
 }
 
 // Config returns the model's configuration.

@@ -3,7 +3,9 @@
 // every level this CPU has, and checks each result against the float64
 // reference under the bound the kernel's doc comment states;
 // FuzzSafetensorsRead feeds arbitrary bytes to the safetensors reader, which
-// must return an error or tensors that survive a write and read back. The seed
+// must return an error or tensors that survive a write and read back, with
+// the names and metadata encoding/json finds, and FuzzReadSafetensors to
+// cells.ReadSafetensors, whose model must hold what the reader finds. The seed
 // corpora run with every `go test`; `make fuzz` fuzzes each target for a
 // bounded number of executions.
 package fuzz

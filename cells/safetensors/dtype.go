@@ -12,51 +12,67 @@ type dtype struct {
 	bits uint64 // bits per element; below 8 for packed types such as F4
 }
 
-// dtypes lists every dtype of the reference implementation, so that Read
-// validates the sizes of tensors it cannot convert too.
-var dtypes = map[string]dtype{}
+// dtypeList lists every dtype of the reference implementation, so that Read
+// validates the sizes of tensors it cannot convert too; an entry holds its
+// index, and dtypeIndex finds it by name.
+var dtypeList = []dtype{
+	{"BOOL", 8}, {"U8", 8}, {"I8", 8}, {"F8_E5M2", 8}, {"F8_E4M3", 8}, {"F8_E8M0", 8},
+	{"I16", 16}, {"U16", 16}, {"F16", 16}, {"BF16", 16},
+	{"I32", 32}, {"U32", 32}, {"F32", 32},
+	{"I64", 64}, {"U64", 64}, {"F64", 64}, {"C64", 64},
+	{"F4", 4}, {"F6_E2M3", 6}, {"F6_E3M2", 6},
+}
+
+var dtypeIndex = map[string]uint8{}
 
 func init() {
-	for _, d := range []dtype{
-		{"BOOL", 8}, {"U8", 8}, {"I8", 8}, {"F8_E5M2", 8}, {"F8_E4M3", 8}, {"F8_E8M0", 8},
-		{"I16", 16}, {"U16", 16}, {"F16", 16}, {"BF16", 16},
-		{"I32", 32}, {"U32", 32}, {"F32", 32},
-		{"I64", 64}, {"U64", 64}, {"F64", 64}, {"C64", 64},
-		{"F4", 4}, {"F6_E2M3", 6}, {"F6_E3M2", 6},
-	} {
-		dtypes[d.name] = d
+	for i, d := range dtypeList {
+		dtypeIndex[d.name] = uint8(i)
 	}
 }
 
-// toFloat32 converts little-endian elements of d to float32. len(b) is a
-// whole number of elements (Read checked it).
-func (d dtype) toFloat32(b []byte) ([]float32, error) {
-	var out []float32
+// convertible reports whether toFloat32 converts d.
+func (d dtype) convertible() bool {
+	switch d.name {
+	case "F32", "F16", "BF16", "F64":
+		return true
+	}
+	return false
+}
+
+// errNotConvertible is the error of a dtype toFloat32 does not convert.
+func (d dtype) errNotConvertible() error {
+	return fmt.Errorf("dtype %s cannot be converted to float32 (F32, F16, BF16 and F64 can)", d.name)
+}
+
+// toFloat32 converts the little-endian elements of src to float32 into
+// dst[:len(src)/(d.bits/8)]. d is convertible and len(src) a whole number of
+// elements.
+func (d dtype) toFloat32(dst []float32, src []byte) {
 	switch d.name {
 	case "F32":
-		out = make([]float32, len(b)/4)
-		for i := range out {
-			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		dst = dst[:len(src)/4]
+		for i := range dst {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(src[4*i:]))
 		}
 	case "F16":
-		out = make([]float32, len(b)/2)
-		for i := range out {
-			out[i] = HalfToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+		dst = dst[:len(src)/2]
+		for i := range dst {
+			dst[i] = HalfToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	case "BF16":
-		out = make([]float32, len(b)/2)
-		for i := range out {
-			out[i] = BFloat16ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+		dst = dst[:len(src)/2]
+		for i := range dst {
+			dst[i] = BFloat16ToFloat32(binary.LittleEndian.Uint16(src[2*i:]))
 		}
 	case "F64":
-		out = make([]float32, len(b)/8)
-		for i := range out {
-			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:])))
+		dst = dst[:len(src)/8]
+		for i := range dst {
+			dst[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(src[8*i:])))
 		}
 	default:
-		return nil, fmt.Errorf("dtype %s cannot be converted to float32 (F32, F16, BF16 and F64 can)", d.name)
+		panic("safetensors: toFloat32 of " + d.name)
 	}
-	return out, nil
 }
 
 // HalfToFloat32 returns the IEEE 754 binary16 value with bits h as a float32.
