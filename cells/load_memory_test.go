@@ -2,6 +2,7 @@ package cells_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -107,6 +109,12 @@ func TestLoadSafetensorsPeakMemory(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLoadSafetensorsPeakMemory$", "-test.count=1")
 	cmd.Env = append(os.Environ(), peakChildEnv+"="+path+"|"+strconv.Itoa(hidden))
 	out, err := cmd.CombinedOutput()
+	if errors.Is(err, syscall.ENOEXEC) {
+		// Under qemu-user without binfmt_misc the test binary cannot start
+		// itself (and RSS would be qemu's); TestLoadSafetensorsAllocation
+		// bounds the loader's memory there.
+		t.Skip("the test binary cannot re-execute itself (an emulator without binfmt_misc): peak RSS is measured natively")
+	}
 	require.NoError(t, err, string(out))
 	var before, after int64
 	for _, line := range strings.Split(string(out), "\n") {
@@ -118,6 +126,27 @@ func TestLoadSafetensorsPeakMemory(t *testing.T) {
 	grew := after - before
 	t.Logf("file %d bytes: peak RSS %d before the load, %d after: grew %d bytes = %.3f × the file", size, before, after, grew, float64(grew)/float64(size))
 	require.LessOrEqual(t, grew, size*12/10+peakSlack, "peak RSS growth")
+}
+
+// TestLoadSafetensorsAllocation bounds what LoadSafetensors allocates, in
+// process, so that it runs everywhere (also under qemu, where
+// TestLoadSafetensorsPeakMemory cannot re-execute the test binary): the
+// heap can grow by no more than the bytes allocated during the load, which
+// must be at most 1.05 × the file plus peakSlack (the parameters themselves
+// are the file's size; the rest is the read buffer and bookkeeping).
+func TestLoadSafetensorsAllocation(t *testing.T) {
+	cfg := peakConfig(512) // 16.8 MB
+	path, size := writeModelFile(t, cfg)
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	model, err := cells.LoadSafetensors(path, cfg, "")
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	runtime.KeepAlive(model)
+	allocated := int64(after.TotalAlloc - before.TotalAlloc)
+	t.Logf("file %d bytes, allocated %d bytes = %.3f × the file", size, allocated, float64(allocated)/float64(size))
+	require.LessOrEqual(t, allocated, size*105/100+peakSlack)
 }
 
 // BenchmarkLoadSafetensors loads a 2-layer LSTM with I = H = 1024 (67 MB)
