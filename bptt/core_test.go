@@ -82,7 +82,7 @@ func TestForwardMatchesCells(t *testing.T) {
 				tape := net.NewTape()
 				for _, batchFirst := range []bool{false, true} {
 					opts.BatchFirst = batchFirst
-					want, err := model.Forward(x, nc.batch, opts)
+					want, err := model.Forward(x, nc.steps, nc.batch, opts)
 					require.NoError(t, err)
 					require.NoError(t, net.Forward(tape, x, nc.batch, opts))
 					requireClose(t, "y", tape.Y(), f64(want.Y), 1e-5, 1e-6)
