@@ -1,6 +1,7 @@
 package bptt_test
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -9,6 +10,13 @@ import (
 	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/cells"
 )
+
+// panicValue returns what f panics with (nil if it returns).
+func panicValue(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
+}
 
 // uncheckedParams returns the parameters an unchecked (wrapping) count of
 // cfg's first layer asks for, empty where that count is not small: the
@@ -134,4 +142,56 @@ func TestTruncatedShapes(t *testing.T) {
 	loss, err = net.TruncatedBPTT(net.NewTape(), x, 12, 1, opts)
 	require.NoError(t, err)
 	require.Equal(t, 1.0, loss, "one window of all 12 steps")
+}
+
+// TestTapeBeforeForward checks a fresh tape's accessors return nil, not an
+// index error.
+func TestTapeBeforeForward(t *testing.T) {
+	net, err := bptt.NewRandom(cells.Config{Mode: cells.RNNTanh, InputSize: 2, HiddenSize: 3, NumLayers: 1}, 42)
+	require.NoError(t, err)
+	tape := net.NewTape()
+	require.NotPanics(t, func() {
+		require.Nil(t, tape.Y())
+		require.Nil(t, tape.DX())
+		require.Nil(t, tape.HN())
+		require.Nil(t, tape.DH0())
+	})
+}
+
+// TestHeadSizes checks that Dense and the losses panic with their name and
+// the sizes when rows × width or labels × classes overflow (they sliced out
+// of range before), and that GradCheck returns errors for nil inputs.
+func TestHeadSizes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		f    func()
+		want string
+	}{
+		{"NewDense 2^32×2^32", func() { bptt.NewDense("", 1<<32, 1<<32, 1) }, "bptt.NewDense: in = 4294967296, out = 4294967296: bptt: the weight: the number of values does not fit in an int"},
+		{"NewDense 2^62×4", func() { bptt.NewDense("", 1<<62, 4, 1) }, "bptt.NewDense: in = 4611686018427387904, out = 4"},
+		{"Dense.Forward rows 2^62", func() { bptt.NewDense("", 4, 4, 1).Forward(nil, nil, 1<<62) },
+			"bptt.Dense.Forward: len(x) = 0; want rows × In = 4611686018427387904 × 4, which overflows an int (Dense 4→4)"},
+		{"Dense.Backward rows MaxInt", func() { bptt.NewDense("", 4, 2, 1).Backward(nil, nil, nil, math.MaxInt) },
+			"bptt.Dense.Backward: len(dy) = 0; want rows × Out = 9223372036854775807 × 2, which overflows an int (Dense 4→2)"},
+		{"SoftmaxCrossEntropy classes 2^62", func() { bptt.SoftmaxCrossEntropy(nil, nil, []int{0, 0, 0, 0}, 1<<62) },
+			"bptt.SoftmaxCrossEntropy: len(logits) = 0; want len(labels) × classes = 4 × 4611686018427387904, which overflows an int"},
+		{"Accuracy classes 2^62", func() { bptt.Accuracy(nil, []int{0, 0, 0, 0}, 1<<62) },
+			"bptt.Accuracy: len(logits) = 0; want len(labels) × classes = 4 × 4611686018427387904, which overflows an int"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := panicValue(c.f)
+			require.IsType(t, "", v, "panics with a message, not a runtime error: %v", v)
+			require.Contains(t, v, c.want)
+		})
+	}
+	v := panicValue(func() { bptt.NewDense("", 1<<23, 1<<22, 1) })
+	require.Contains(t, fmt.Sprint(v), "exceed the memory limit", "2⁴⁵ weights: a message, not a fatal out-of-memory")
+
+	var err error
+	require.NotPanics(t, func() { _, err = bptt.GradCheck(nil, nil, bptt.GradCheckOptions{}) })
+	require.ErrorContains(t, err, "loss is nil")
+	require.NotPanics(t, func() {
+		_, err = bptt.GradCheck([]*bptt.Param{nil}, func() float64 { return 0 }, bptt.GradCheckOptions{})
+	})
+	require.ErrorContains(t, err, "params[0] is nil")
 }
