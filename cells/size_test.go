@@ -141,6 +141,8 @@ func TestStepBadState(t *testing.T) {
 	state, err := other.NewState(1)
 	require.NoError(t, err)
 	require.ErrorContains(t, model.Step(state, x, y), "another model")
+	require.ErrorContains(t, other.Step(state, make([]float32, 3), y), "len(x) = 3; want batch × input = 1 × 2 = 2")
+	require.ErrorContains(t, other.Step(state, x, make([]float32, 2)), "len(y) = 2; want batch × hidden = 1 × 3 = 3")
 	require.NotPanics(t, func() { err = state.CopyFrom(nil) })
 	require.ErrorContains(t, err, "nil")
 	require.PanicsWithValue(t, "cells: State.Hidden: layer = 1; want 0 ≤ layer < 1", func() { state.Hidden(1) })

@@ -210,11 +210,11 @@ func (m *Model) Step(s *State, x, y []float32) error {
 	if s.model != m {
 		return errors.New("cells: the state belongs to another model")
 	}
-	if len(x) != s.batch*m.cfg.InputSize {
-		return fmt.Errorf("cells: Step: len(x) = %d; want batch × input = %d × %d", len(x), s.batch, m.cfg.InputSize)
+	if n, ok := shape.Mul(s.batch, m.cfg.InputSize); !ok || len(x) != n {
+		return fmt.Errorf("cells: Step: len(x) = %d; want batch × input = %d × %d%s", len(x), s.batch, m.cfg.InputSize, product(n, ok))
 	}
-	if y != nil && len(y) != s.batch*m.cfg.HiddenSize {
-		return fmt.Errorf("cells: Step: len(y) = %d; want batch × hidden = %d × %d", len(y), s.batch, m.cfg.HiddenSize)
+	if n, ok := shape.Mul(s.batch, m.cfg.HiddenSize); y != nil && (!ok || len(y) != n) {
+		return fmt.Errorf("cells: Step: len(y) = %d; want batch × hidden = %d × %d%s", len(y), s.batch, m.cfg.HiddenSize, product(n, ok))
 	}
 	in := x
 	for layer, dirs := range m.layers {
