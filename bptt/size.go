@@ -51,7 +51,7 @@ func tooLarge(what string, c counter) error {
 	if !c.ok {
 		return fmt.Errorf("bptt: %s: the number of values does not fit in an int", what)
 	}
-	return fmt.Errorf("bptt: %s: %d values (4 bytes each) exceed the memory limit of %d bytes", what, c.n, shape.MemoryLimit())
+	return fmt.Errorf("bptt: %s: %d values of 4 bytes do not fit in memory (the limit is %d bytes: RAM + swap)", what, c.n, shape.MemoryLimit())
 }
 
 // product formats " = n" for a counted product, or says it overflows.

@@ -52,10 +52,10 @@ func TestNetBadConfigs(t *testing.T) {
 		{"I=2^61,H=2", cells.Config{Mode: cells.LSTM, InputSize: 1 << 61, HiddenSize: 2, NumLayers: 1}, "weight_ih_l0"},
 		{"H=2^62", cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 1 << 62, NumLayers: 1}, "gates × hidden size"},
 		{"H=2^40", cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 1 << 40, NumLayers: 1}, "does not fit in an int"},
-		{"H=2^23", cells.Config{Mode: cells.GRU, InputSize: 2, HiddenSize: 1 << 23, NumLayers: 1}, "memory limit"}, // 2⁴⁸ bytes
+		{"H=2^23", cells.Config{Mode: cells.GRU, InputSize: 2, HiddenSize: 1 << 23, NumLayers: 1}, "do not fit in memory"}, // 2⁴⁸ bytes
 		{"I=MaxInt", cells.Config{Mode: cells.RNNReLU, InputSize: math.MaxInt, HiddenSize: 1, NumLayers: 1}, "joined weights [W_ih | W_hh], 1 × (9223372036854775807 + 1)"},
 		{"layers=MaxInt", cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 2, NumLayers: math.MaxInt}, "does not fit in an int"},
-		{"layers=2^40", cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: 1, NumLayers: 1 << 40}, "memory limit"},
+		{"layers=2^40", cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: 1, NumLayers: 1 << 40}, "do not fit in memory"},
 		{"unknown mode", cells.Config{Mode: -1, InputSize: 2, HiddenSize: 2, NumLayers: 1}, "unknown mode"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -185,7 +185,7 @@ func TestHeadSizes(t *testing.T) {
 		})
 	}
 	v := panicValue(func() { bptt.NewDense("", 1<<23, 1<<22, 1) })
-	require.Contains(t, fmt.Sprint(v), "exceed the memory limit", "2⁴⁵ weights: a message, not a fatal out-of-memory")
+	require.Contains(t, fmt.Sprint(v), "do not fit in memory", "2⁴⁵ weights: a message, not a fatal out-of-memory")
 
 	var err error
 	require.NotPanics(t, func() { _, err = bptt.GradCheck(nil, nil, bptt.GradCheckOptions{}) })

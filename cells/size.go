@@ -48,7 +48,7 @@ func tooLarge(what string, n int, ok bool) error {
 	if !ok {
 		return fmt.Errorf("cells: %s: the number of values does not fit in an int", what)
 	}
-	return fmt.Errorf("cells: %s: %d values (%d bytes each) exceed the memory limit of %d bytes", what, n, 4, shape.MemoryLimit())
+	return fmt.Errorf("cells: %s: %d values of 4 bytes do not fit in memory (the limit is %d bytes: RAM + swap)", what, n, shape.MemoryLimit())
 }
 
 // Validate reports whether c describes a model that can be built on this

@@ -65,13 +65,13 @@ var badConfigs = []struct {
 	{"RNN H=2^62 bidirectional", cells.Config{Mode: cells.RNNTanh, InputSize: 2, HiddenSize: 1 << 62, NumLayers: 2, Bidirectional: true}, "output size"},
 	{"H=2^40", cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 1 << 40, NumLayers: 1}, "weight_hh_l0 of shape [4398046511104 1099511627776]"},
 	// Representable, but beyond 2⁴⁷ bytes, the most shape.MemoryLimit allows.
-	{"H=2^23 beyond memory", cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 1 << 23, NumLayers: 1}, "memory limit"},
-	{"I=2^46 beyond memory", cells.Config{Mode: cells.RNNReLU, InputSize: 1 << 46, HiddenSize: 1, NumLayers: 1}, "memory limit"},
+	{"H=2^23 beyond memory", cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 1 << 23, NumLayers: 1}, "do not fit in memory"},
+	{"I=2^46 beyond memory", cells.Config{Mode: cells.RNNReLU, InputSize: 1 << 46, HiddenSize: 1, NumLayers: 1}, "do not fit in memory"},
 	{"H=2^31,I=2^31", cells.Config{Mode: cells.GRUResetBefore, InputSize: 1 << 31, HiddenSize: 1 << 31, NumLayers: 1}, "does not fit in an int"},
 	{"I=MaxInt", cells.Config{Mode: cells.LSTM, InputSize: math.MaxInt, HiddenSize: 1, NumLayers: 1}, "weight_ih_l0"},
 	{"H=MaxInt", cells.Config{Mode: cells.RNNTanh, InputSize: 1, HiddenSize: math.MaxInt, NumLayers: 1}, "does not fit in an int"},
 	{"layers=MaxInt", cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 2, NumLayers: math.MaxInt}, "does not fit in an int"},
-	{"layers=2^40", cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: 1, NumLayers: 1 << 40}, "memory limit"},
+	{"layers=2^40", cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: 1, NumLayers: 1 << 40}, "do not fit in memory"},
 	{"I=-1", cells.Config{Mode: cells.LSTM, InputSize: -1, HiddenSize: 2, NumLayers: 1}, "input size -1"},
 	{"H=-3", cells.Config{Mode: cells.GRU, InputSize: 2, HiddenSize: -3, NumLayers: 1}, "hidden size -3"},
 	{"H=MinInt", cells.Config{Mode: cells.GRU, InputSize: 2, HiddenSize: math.MinInt, NumLayers: 1}, "want all ≥ 1"},
@@ -107,8 +107,8 @@ func TestNewStateSizes(t *testing.T) {
 			batch int
 			want  string
 		}{
-			{1 << 40, "memory limit"},
-			{1 << 44, "memory limit"}, // beyond 2⁴⁷ bytes at every mode
+			{1 << 40, "do not fit in memory"},
+			{1 << 44, "do not fit in memory"}, // beyond 2⁴⁷ bytes at every mode
 			{1 << 60, "does not fit in an int"},
 			{math.MaxInt, "does not fit in an int"},
 			{0, "batch = 0"},
