@@ -97,6 +97,19 @@ func TestBadConfigs(t *testing.T) {
 	}
 }
 
+// TestParamSpecSize checks that Size refuses shapes it cannot count
+// instead of wrapping (8·2⁶¹ came out as 0, which a zero-length tensor
+// matched).
+func TestParamSpecSize(t *testing.T) {
+	require.Equal(t, 24, cells.ParamSpec{Shape: []int{8, 3}}.Size())
+	require.Equal(t, 1, cells.ParamSpec{}.Size())
+	require.Equal(t, 0, cells.ParamSpec{Shape: []int{0, 5}}.Size())
+	require.Equal(t, -1, cells.ParamSpec{Shape: []int{8, 1 << 61}}.Size())
+	require.Equal(t, -1, cells.ParamSpec{Shape: []int{math.MaxInt, 2}}.Size())
+	require.Equal(t, -1, cells.ParamSpec{Shape: []int{-4, 2}}.Size())
+	require.Equal(t, -1, cells.ParamSpec{Shape: []int{-4, -2}}.Size(), "two negatives do not make a size")
+}
+
 // TestNewStateSizes checks that NewState refuses batches whose state cannot
 // be counted or would not fit in memory, instead of panicking in makeslice
 // or dying of a fatal out-of-memory.
