@@ -47,7 +47,7 @@ func BenchmarkTrainStep(b *testing.B) {
 							kerneltest.Fill(kerneltest.Rand(6), dy)
 							pass := func() {
 								net.ZeroGrad()
-								if err := net.Forward(tape, x, batch, nil); err != nil {
+								if err := net.Forward(tape, x, steps, batch, nil); err != nil {
 									b.Fatal(err)
 								}
 								if err := net.Backward(tape, dy, nil, nil); err != nil {

@@ -166,7 +166,7 @@ func BenchmarkSequence(b *testing.B) {
 						x := make([]float32, steps*h)
 						kerneltest.Fill(kerneltest.Rand(4), x)
 						for b.Loop() {
-							if _, err := model.Forward(x, 1, nil); err != nil {
+							if _, err := model.Forward(x, steps, 1, nil); err != nil {
 								b.Fatal(err)
 							}
 						}

@@ -38,6 +38,8 @@ func (n *Net) Backward(t *Tape, dy, dhN, dcN []float32) error {
 	if t.steps == 0 {
 		return errors.New("bptt: Backward: the tape holds no Forward")
 	}
+	// Forward counted every size below (steps × batch, the states, the
+	// gradients) with overflow checks and against the memory limit.
 	cfg := n.cfg
 	steps, batch, hid := t.steps, t.batch, cfg.HiddenSize
 	width := cfg.OutputSize()

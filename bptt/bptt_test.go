@@ -63,7 +63,7 @@ func TestGradientsMatchPyTorch(t *testing.T) {
 				net, err := bptt.New(gc.Config(), gc.Params())
 				require.NoError(t, err)
 				tape := net.NewTape()
-				require.NoError(t, net.Forward(tape, f32(gc.X), gc.Batch, sequenceOptions(gc)))
+				require.NoError(t, net.Forward(tape, f32(gc.X), gc.Steps, gc.Batch, sequenceOptions(gc)))
 				requireClose(t, "y", tape.Y(), gc.Y, 1e-5, 1e-6)
 				requireClose(t, "h_n", tape.HN(), gc.HN, 1e-5, 1e-6)
 				if gc.Mode == "LSTM" {

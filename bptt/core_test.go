@@ -82,9 +82,9 @@ func TestForwardMatchesCells(t *testing.T) {
 				tape := net.NewTape()
 				for _, batchFirst := range []bool{false, true} {
 					opts.BatchFirst = batchFirst
-					want, err := model.Forward(x, nc.batch, opts)
+					want, err := model.Forward(x, nc.steps, nc.batch, opts)
 					require.NoError(t, err)
-					require.NoError(t, net.Forward(tape, x, nc.batch, opts))
+					require.NoError(t, net.Forward(tape, x, nc.steps, nc.batch, opts))
 					requireClose(t, "y", tape.Y(), f64(want.Y), 1e-5, 1e-6)
 					requireClose(t, "h_n", tape.HN(), f64(want.HN), 1e-5, 1e-6)
 					if want.CN != nil {
@@ -106,10 +106,10 @@ func f64(s []float32) []float64 {
 
 // run does one Forward and Backward with the given upstream gradients and
 // returns the gradients (parameters by name, then "x", "h0", "c0").
-func run(t *testing.T, net *bptt.Net, tape *bptt.Tape, x []float32, batch int, opts *cells.SequenceOptions, dy, dhN, dcN []float32) map[string][]float32 {
+func run(t *testing.T, net *bptt.Net, tape *bptt.Tape, x []float32, steps, batch int, opts *cells.SequenceOptions, dy, dhN, dcN []float32) map[string][]float32 {
 	t.Helper()
 	net.ZeroGrad()
-	require.NoError(t, net.Forward(tape, x, batch, opts))
+	require.NoError(t, net.Forward(tape, x, steps, batch, opts))
 	require.NoError(t, net.Backward(tape, dy, dhN, dcN))
 	grads := map[string][]float32{}
 	for _, p := range net.Params() {
@@ -152,10 +152,10 @@ func TestBatchFirstAndAccumulation(t *testing.T) {
 				dcN = randomSlice(r, states)
 			}
 			opts := &cells.SequenceOptions{Lengths: nc.lengths}
-			want := run(t, net, tape, x, nc.batch, opts, dy, dhN, dcN)
+			want := run(t, net, tape, x, nc.steps, nc.batch, opts, dy, dhN, dcN)
 
 			bf := &cells.SequenceOptions{Lengths: nc.lengths, BatchFirst: true}
-			got := run(t, net, tape, transpose(x, nc.steps, nc.batch, in), nc.batch, bf, transpose(dy, nc.steps, nc.batch, out), dhN, dcN)
+			got := run(t, net, tape, transpose(x, nc.steps, nc.batch, in), nc.steps, nc.batch, bf, transpose(dy, nc.steps, nc.batch, out), dhN, dcN)
 			got["x"] = transpose(got["x"], nc.batch, nc.steps, in)
 			for name, w := range want {
 				requireClose(t, "batch-first "+name, got[name], f64(w), 1e-6, 1e-6)
@@ -187,10 +187,10 @@ func TestSkipInputGrad(t *testing.T) {
 			for _, batchFirst := range []bool{false, true} {
 				opts := &cells.SequenceOptions{Lengths: nc.lengths, BatchFirst: batchFirst}
 				tape := net.NewTape()
-				want := run(t, net, tape, x, nc.batch, opts, dy, nil, nil)
+				want := run(t, net, tape, x, nc.steps, nc.batch, opts, dy, nil, nil)
 				require.Len(t, want["x"], len(x))
 				tape.SetInputGrad(false)
-				got := run(t, net, tape, x, nc.batch, opts, dy, nil, nil)
+				got := run(t, net, tape, x, nc.steps, nc.batch, opts, dy, nil, nil)
 				require.Nil(t, tape.DX())
 				for name, w := range want {
 					if name != "x" {
@@ -198,7 +198,7 @@ func TestSkipInputGrad(t *testing.T) {
 					}
 				}
 				tape.SetInputGrad(true)
-				require.Equal(t, want["x"], run(t, net, tape, x, nc.batch, opts, dy, nil, nil)["x"])
+				require.Equal(t, want["x"], run(t, net, tape, x, nc.steps, nc.batch, opts, dy, nil, nil)["x"])
 			}
 		})
 	}
@@ -218,7 +218,7 @@ func TestNoAllocationOnceWarm(t *testing.T) {
 				dy := randomSlice(r, nc.steps*nc.batch*nc.cfg.OutputSize())
 				opts := &cells.SequenceOptions{Lengths: nc.lengths, BatchFirst: ci%2 == 1}
 				step := func() {
-					require.NoError(t, net.Forward(tape, x, nc.batch, opts))
+					require.NoError(t, net.Forward(tape, x, nc.steps, nc.batch, opts))
 					require.NoError(t, net.Backward(tape, dy, nil, nil))
 				}
 				step()
@@ -244,16 +244,16 @@ func TestErrors(t *testing.T) {
 	require.Error(t, err)
 
 	require.ErrorContains(t, net.Backward(tape, nil, nil, nil), "no Forward")
-	require.ErrorContains(t, net.Forward(tape, x[:7], 2, nil), "len(x) = 7")
-	require.ErrorContains(t, net.Forward(tape, x, 0, nil), "batch = 0")
-	require.ErrorContains(t, net.Forward(tape, x, 2, &cells.SequenceOptions{Lengths: []int{5}}), "1 lengths for a batch of 2")
-	require.ErrorContains(t, net.Forward(tape, x, 2, &cells.SequenceOptions{Lengths: []int{6, 1}}), "length 6")
-	require.ErrorContains(t, net.Forward(tape, x, 2, &cells.SequenceOptions{H0: make([]float32, 3)}), "len(H0) = 3")
+	require.ErrorContains(t, net.Forward(tape, x[:7], 5, 2, nil), "len(x) = 7")
+	require.ErrorContains(t, net.Forward(tape, x, 5, 0, nil), "batch = 0")
+	require.ErrorContains(t, net.Forward(tape, x, 5, 2, &cells.SequenceOptions{Lengths: []int{5}}), "1 lengths for a batch of 2")
+	require.ErrorContains(t, net.Forward(tape, x, 5, 2, &cells.SequenceOptions{Lengths: []int{6, 1}}), "length 6")
+	require.ErrorContains(t, net.Forward(tape, x, 5, 2, &cells.SequenceOptions{H0: make([]float32, 3)}), "len(H0) = 3")
 	other, err := bptt.New(cfg, randomParams(cfg, kerneltest.Rand(2)))
 	require.NoError(t, err)
-	require.ErrorContains(t, other.Forward(tape, x, 2, nil), "another Net")
+	require.ErrorContains(t, other.Forward(tape, x, 5, 2, nil), "another Net")
 
-	require.NoError(t, net.Forward(tape, x, 2, nil))
+	require.NoError(t, net.Forward(tape, x, 5, 2, nil))
 	require.ErrorContains(t, net.Backward(tape, make([]float32, 9), nil, nil), "len(dy) = 9")
 	require.ErrorContains(t, net.Backward(tape, nil, make([]float32, 9), nil), "len(dhN) = 9")
 	require.ErrorContains(t, net.Backward(tape, nil, nil, make([]float32, 9)), "dcN of length 9")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -31,10 +32,18 @@ type Dense struct {
 // and the given seed (PyTorch's distribution, not its random stream). The
 // parameters are named as in a PyTorch state_dict of a module registered
 // under prefix: prefix + ".weight" and prefix + ".bias", or "weight" and
-// "bias" when prefix is empty. It panics unless in ≥ 1 and out ≥ 1.
+// "bias" when prefix is empty. It panics, naming NewDense and the sizes,
+// unless in ≥ 1, out ≥ 1 and the weight and bias with their gradients fit
+// in an int and in the memory limit.
 func NewDense(prefix string, in, out int, seed uint64) *Dense {
 	if in < 1 || out < 1 {
 		panic(fmt.Sprintf("bptt.NewDense: in = %d, out = %d; want sizes ≥ 1", in, out))
+	}
+	size := newCounter()
+	size.add(2, out, in) // the weight and its gradient
+	size.add(2, out)
+	if !size.fits() {
+		panic(fmt.Sprintf("bptt.NewDense: in = %d, out = %d: %v", in, out, tooLarge("the weight", size)))
 	}
 	if prefix != "" {
 		prefix += "."
@@ -103,8 +112,8 @@ func (d *Dense) check(method string, rows int, name string, s []float32, widthNa
 	if rows < 0 {
 		panic(fmt.Sprintf("bptt.Dense.%s: rows = %d; want rows ≥ 0", method, rows))
 	}
-	if len(s) != rows*width {
-		panic(fmt.Sprintf("bptt.Dense.%s: len(%s) = %d; want rows × %s = %d × %d = %d (Dense %d→%d)",
-			method, name, len(s), widthName, rows, width, rows*width, d.In, d.Out))
+	if n, ok := shape.Mul(rows, width); !ok || len(s) != n {
+		panic(fmt.Sprintf("bptt.Dense.%s: len(%s) = %d; want rows × %s = %d × %d%s (Dense %d→%d)",
+			method, name, len(s), widthName, rows, width, product(n, ok), d.In, d.Out))
 	}
 }

@@ -10,7 +10,7 @@
 //	net, _ := bptt.NewRandom(cfg, seed)
 //	tape := net.NewTape()
 //	net.ZeroGrad()
-//	net.Forward(tape, x, batch, &cells.SequenceOptions{Lengths: lengths})
+//	net.Forward(tape, x, steps, batch, &cells.SequenceOptions{Lengths: lengths})
 //	// … the loss of tape.Y() and tape.HN(), its gradients dy, dhN …
 //	net.Backward(tape, dy, dhN, nil)
 //	bptt.ClipGradNorm(net.Params(), 5)

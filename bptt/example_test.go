@@ -36,7 +36,7 @@ func Example() {
 			target[i%batch] += x[i] / steps
 		}
 		bptt.ZeroGrad(params)
-		if err := net.Forward(tape, x, batch, nil); err != nil {
+		if err := net.Forward(tape, x, steps, batch, nil); err != nil {
 			panic(err)
 		}
 		head.Forward(pred, tape.HN(), batch)

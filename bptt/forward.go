@@ -9,14 +9,18 @@ import (
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
-// Forward runs the Net over whole sequences as cells.Model.Forward does (x
-// holds steps × batch × input values, or batch × steps × input with
-// opts.BatchFirst; opts.Lengths, H0 and C0 as there) and records on the tape
-// what Backward needs. The outputs are read from the tape (Y, HN, CN).
-// Each layer's input projection for all steps is one matrix product; the
-// steps then run the recurrent product and the fused pointwise kernel
-// keeping its cache. It returns an error on shapes that do not fit.
-func (n *Net) Forward(t *Tape, x []float32, batch int, opts *cells.SequenceOptions) error {
+// Forward runs the Net over whole sequences of steps time steps for batch
+// samples as cells.Model.Forward does: x holds steps × batch × input values
+// (batch × steps × input with opts.BatchFirst), so len(x) must equal
+// steps·batch·InputSize with steps ≥ 1 and batch ≥ 1, and a mismatch is an
+// error; opts.Lengths, H0 and C0 as there. It records on the tape what
+// Backward needs; the outputs are read from the tape (Y, HN, CN). Each
+// layer's input projection for all steps is one matrix product; the steps
+// then run the recurrent product and the fused pointwise kernel keeping its
+// cache. It returns an error, before touching the tape, on shapes that do
+// not fit, sizes an int cannot count, and a tape (with Backward's
+// gradients) beyond the memory limit (see cells.Config.Validate).
+func (n *Net) Forward(t *Tape, x []float32, steps, batch int, opts *cells.SequenceOptions) error {
 	if t == nil || t.net != n {
 		return errors.New("bptt: Forward: the tape belongs to another Net (use Net.NewTape)")
 	}
@@ -24,15 +28,11 @@ func (n *Net) Forward(t *Tape, x []float32, batch int, opts *cells.SequenceOptio
 		opts = &cells.SequenceOptions{}
 	}
 	cfg := n.cfg
-	if batch < 1 {
-		return fmt.Errorf("bptt: Forward: batch = %d; want ≥ 1", batch)
+	if err := n.checkSequence("Forward", x, steps, batch, true); err != nil {
+		return err
 	}
-	if len(x) == 0 || len(x)%(batch*cfg.InputSize) != 0 {
-		return fmt.Errorf("bptt: Forward: len(x) = %d; want a positive multiple of batch × input = %d × %d", len(x), batch, cfg.InputSize)
-	}
-	steps := len(x) / (batch * cfg.InputSize)
 	dirs := len(n.layers[0])
-	states := cfg.NumLayers * dirs * batch * cfg.HiddenSize
+	states := cfg.NumLayers * dirs * batch * cfg.HiddenSize // counted by checkSequence
 	if opts.H0 != nil && len(opts.H0) != states {
 		return fmt.Errorf("bptt: Forward: len(H0) = %d; want (layers·directions) × batch × hidden = %d", len(opts.H0), states)
 	}

@@ -2,6 +2,7 @@ package bptt
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -70,12 +71,21 @@ type GradCheckResult struct {
 //
 // The error is non-nil if an element fails, naming the worst one; if a
 // perturbation is not representable (Eps below the float32 spacing at x,
-// or x not finite); or if an option is negative or NaN. The result
+// or x not finite); if an option is negative or NaN; or if loss or a
+// parameter is nil. The result
 // describes the elements checked until then.
 func GradCheck(params []*Param, loss func() float64, opts GradCheckOptions) (GradCheckResult, error) {
 	var res GradCheckResult
 	if !(opts.Eps >= 0) || !(opts.RTol >= 0) || !(opts.ATol >= 0) || opts.MaxPerParam < 0 {
 		return res, fmt.Errorf("bptt.GradCheck: Eps = %v, RTol = %v, ATol = %v, MaxPerParam = %d; want values ≥ 0", opts.Eps, opts.RTol, opts.ATol, opts.MaxPerParam)
+	}
+	if loss == nil {
+		return res, errors.New("bptt.GradCheck: loss is nil")
+	}
+	for k, p := range params {
+		if p == nil {
+			return res, fmt.Errorf("bptt.GradCheck: params[%d] is nil", k)
+		}
 	}
 	eps := cmp.Or(opts.Eps, 1e-2)
 	rtol := cmp.Or(opts.RTol, 1e-2)

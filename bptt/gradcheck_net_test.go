@@ -51,7 +51,7 @@ func TestFiniteDifferences(t *testing.T) {
 				}
 				// loss = Σ y⊙w + Σ h_n⊙v (+ Σ c_n⊙u), in float64.
 				loss := func() float64 {
-					require.NoError(t, net.Forward(tape, x.Data, nc.batch, opts()))
+					require.NoError(t, net.Forward(tape, x.Data, nc.steps, nc.batch, opts()))
 					sum := dot64(tape.Y(), w) + dot64(tape.HN(), v)
 					if lstm {
 						sum += dot64(tape.CN(), u)

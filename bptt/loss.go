@@ -3,6 +3,8 @@ package bptt
 import (
 	"fmt"
 	"math"
+
+	"github.com/simdrnn/simdrnn/internal/shape"
 )
 
 // The losses are computed in float64 from the float32 inputs: they run once
@@ -127,8 +129,8 @@ func checkLogits(function string, logits []float32, labels []int, classes int) {
 	if classes < 1 {
 		panic(fmt.Sprintf("bptt.%s: classes = %d; want classes ≥ 1", function, classes))
 	}
-	if len(logits) != len(labels)*classes {
-		panic(fmt.Sprintf("bptt.%s: len(logits) = %d; want len(labels) × classes = %d × %d = %d", function, len(logits), len(labels), classes, len(labels)*classes))
+	if n, ok := shape.Mul(len(labels), classes); !ok || len(logits) != n {
+		panic(fmt.Sprintf("bptt.%s: len(logits) = %d; want len(labels) × classes = %d × %d%s", function, len(logits), len(labels), classes, product(n, ok)))
 	}
 	for r, label := range labels {
 		if label < 0 || label >= classes {

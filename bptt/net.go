@@ -1,6 +1,7 @@
 package bptt
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -43,8 +44,14 @@ func (d *dir) gates() int {
 // New returns a Net with the given configuration and parameters, keyed by
 // PyTorch's names as cells.New takes them (the values are copied). It
 // returns cells.New's error naming the tensor and the sizes when a
-// parameter is missing, unexpected or of the wrong size.
+// parameter is missing, unexpected or of the wrong size, and, before
+// allocating anything, cells.Config.Validate's error for a bad
+// configuration, or an error if the parameters and their gradients would
+// exceed the memory limit.
 func New(cfg cells.Config, params map[string][]float32) (*Net, error) {
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
+	}
 	if _, err := cells.New(cfg, params); err != nil {
 		return nil, err
 	}
@@ -58,9 +65,10 @@ func New(cfg cells.Config, params map[string][]float32) (*Net, error) {
 // NewRandom returns a Net initialised as PyTorch initialises nn.LSTM, nn.GRU
 // and nn.RNN: every parameter drawn from U(−1/√H, 1/√H), here from a PCG
 // stream seeded with seed (the distribution is PyTorch's, the random stream
-// is not).
+// is not). A bad configuration is an error, as for New, returned before
+// anything is allocated.
 func NewRandom(cfg cells.Config, seed uint64) (*Net, error) {
-	if _, err := cells.New(cfg, zeroParams(cfg)); err != nil {
+	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
 	n := newNet(cfg)
@@ -70,14 +78,11 @@ func NewRandom(cfg cells.Config, seed uint64) (*Net, error) {
 
 // FromModel returns a Net holding a copy of an inference model's weights
 // (fine-tuning a loaded model).
-func FromModel(m *cells.Model) (*Net, error) { return New(m.Config(), m.Parameters()) }
-
-func zeroParams(cfg cells.Config) map[string][]float32 {
-	params := map[string][]float32{}
-	for _, spec := range cfg.Params() {
-		params[spec.Name] = make([]float32, spec.Size())
+func FromModel(m *cells.Model) (*Net, error) {
+	if m == nil {
+		return nil, errors.New("bptt: FromModel: the model is nil")
 	}
-	return params
+	return New(m.Config(), m.Parameters())
 }
 
 // newNet builds the parameters and directions of a validated cfg.

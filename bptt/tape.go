@@ -90,7 +90,11 @@ func (n *Net) NewTape() *Tape { return &Tape{net: n} }
 // Y returns the last Forward's output: steps × batch × OutputSize (batch ×
 // steps × OutputSize with BatchFirst), zero past each sample's length. It
 // is a view into the tape, valid until the next Forward.
+// Before any Forward it is nil.
 func (t *Tape) Y() []float32 {
+	if len(t.ys) == 0 {
+		return nil
+	}
 	if t.batchFirst {
 		return t.yUser
 	}
@@ -106,9 +110,9 @@ func (t *Tape) CN() []float32 { return t.cn }
 
 // DX returns the last Backward's gradient of the loss with respect to the
 // input x, in x's layout (a view, valid until the next call); nil after
-// SetInputGrad(false).
+// SetInputGrad(false) or before any Backward.
 func (t *Tape) DX() []float32 {
-	if t.noInputGrad {
+	if t.noInputGrad || len(t.dxs) == 0 {
 		return nil
 	}
 	if t.batchFirst {

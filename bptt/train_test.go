@@ -71,7 +71,7 @@ func TestAddingProblem(t *testing.T) {
 			pred, dpred, dh := make([]float32, evalBatch), make([]float32, evalBatch), make([]float32, batch*hidden)
 
 			evaluate := func() float64 {
-				require.NoError(t, net.Forward(tape, evalX, evalBatch, nil))
+				require.NoError(t, net.Forward(tape, evalX, addingT, evalBatch, nil))
 				head.Forward(pred, tape.HN(), evalBatch)
 				return bptt.MSE(dpred, pred, evalTarget)
 			}
@@ -81,7 +81,7 @@ func TestAddingProblem(t *testing.T) {
 			for step = 1; step <= addingSteps; step++ {
 				addingBatch(r, x, target, addingT, batch)
 				bptt.ZeroGrad(params)
-				require.NoError(t, net.Forward(tape, x, batch, nil))
+				require.NoError(t, net.Forward(tape, x, addingT, batch, nil))
 				hN := tape.HN()
 				head.Forward(pred[:batch], hN, batch)
 				bptt.MSE(dpred[:batch], pred[:batch], target)

@@ -27,10 +27,12 @@ type TruncatedOptions struct {
 	AfterChunk func() error
 }
 
-// TruncatedBPTT trains over one long time-major sequence x (steps × batch ×
-// input) with truncated backpropagation: for each chunk of K1 new steps it
-// runs Forward over the window of the last K2 steps, starting from the
-// state the previous windows reached, calls Loss on the new steps' outputs,
+// TruncatedBPTT trains over one long time-major sequence x of steps time
+// steps for batch samples (steps × batch × input values: len(x) must equal
+// steps·batch·InputSize with steps ≥ 1 and batch ≥ 1, and a mismatch is an
+// error, as for Forward) with truncated backpropagation: for each chunk of
+// K1 new steps it runs Forward over the window of the last K2 steps,
+// starting from the state the previous windows reached, calls Loss on the new steps' outputs,
 // and Backward with those gradients only (none into the final state, none
 // past the window's start: the cut). Steps shared by overlapping windows
 // (K2 > K1) are recomputed with the current parameters from the recorded
@@ -40,7 +42,10 @@ type TruncatedOptions struct {
 // Unidirectional models only (a reverse direction needs the whole
 // sequence), and no per-sample lengths. Memory is that of a tape of K2
 // steps; nothing is allocated once the tape is warm.
-func (n *Net) TruncatedBPTT(t *Tape, x []float32, batch int, opts TruncatedOptions) (float64, error) {
+func (n *Net) TruncatedBPTT(t *Tape, x []float32, steps, batch int, opts TruncatedOptions) (float64, error) {
+	if t == nil || t.net != n {
+		return 0, errors.New("bptt: TruncatedBPTT: the tape belongs to another Net (use Net.NewTape)")
+	}
 	cfg := n.cfg
 	if cfg.Bidirectional {
 		return 0, errors.New("bptt: TruncatedBPTT: a bidirectional model needs the whole sequence")
@@ -51,11 +56,18 @@ func (n *Net) TruncatedBPTT(t *Tape, x []float32, batch int, opts TruncatedOptio
 	if opts.Loss == nil {
 		return 0, errors.New("bptt: TruncatedBPTT: no Loss function")
 	}
-	if batch < 1 || len(x) == 0 || len(x)%(batch*cfg.InputSize) != 0 {
-		return 0, fmt.Errorf("bptt: TruncatedBPTT: len(x) = %d, batch = %d; want a positive multiple of batch × input = %d × %d", len(x), batch, batch, cfg.InputSize)
+	// The tape holds one window of at most K2 steps; the carried state and
+	// the window's output gradient are each at most a tape's worth.
+	if err := n.checkSequence("TruncatedBPTT", x, steps, batch, false); err != nil {
+		return 0, err
 	}
-	steps := len(x) / (batch * cfg.InputSize)
-	states := cfg.NumLayers * batch * cfg.HiddenSize
+	window := min(opts.K2, steps)
+	tape, grads := n.tapeFloats(window, batch)
+	tape.merge(grads)
+	if !tape.fits() {
+		return 0, tooLarge(fmt.Sprintf("TruncatedBPTT: the tape of a window of %d steps × batch %d", window, batch), tape)
+	}
+	states := cfg.NumLayers * batch * cfg.HiddenSize // counted by checkSequence
 	if opts.H0 != nil && len(opts.H0) != states {
 		return 0, fmt.Errorf("bptt: TruncatedBPTT: len(H0) = %d; want layers × batch × hidden = %d", len(opts.H0), states)
 	}
@@ -77,10 +89,10 @@ func (n *Net) TruncatedBPTT(t *Tape, x []float32, batch int, opts TruncatedOptio
 	var total float64
 	prevEnd := 0
 	for prevEnd < steps {
-		end := min(prevEnd+opts.K1, steps)
+		end := prevEnd + min(opts.K1, steps-prevEnd) // K1 may be near MaxInt
 		start := max(0, end-opts.K2)
 		seqOpts := &cells.SequenceOptions{H0: t.tbH, C0: c0}
-		if err := n.Forward(t, x[start*in:end*in], batch, seqOpts); err != nil {
+		if err := n.Forward(t, x[start*in:end*in], end-start, batch, seqOpts); err != nil {
 			return total, err
 		}
 		t.tbDY = grow(t.tbDY, (end-start)*width)
@@ -96,7 +108,7 @@ func (n *Net) TruncatedBPTT(t *Tape, x []float32, batch int, opts TruncatedOptio
 			}
 		}
 		// The next window starts K2 steps before its end, inside this one.
-		next := max(0, min(end+opts.K1, steps)-opts.K2)
+		next := max(0, end+min(opts.K1, steps-end)-opts.K2)
 		t.stateAfter(next-start, t.tbH, c0)
 		prevEnd = end
 	}

@@ -68,7 +68,7 @@ func TestTruncatedEqualsFull(t *testing.T) {
 				}
 
 				net.ZeroGrad()
-				require.NoError(t, net.Forward(tape, x, nc.batch, &cells.SequenceOptions{H0: h0, C0: c0}))
+				require.NoError(t, net.Forward(tape, x, nc.steps, nc.batch, &cells.SequenceOptions{H0: h0, C0: c0}))
 				require.NoError(t, net.Backward(tape, w, nil, nil))
 				want := gradsOf(net)
 				wantHN := f64(tape.HN())
@@ -76,7 +76,7 @@ func TestTruncatedEqualsFull(t *testing.T) {
 				for _, k := range [][2]int{{nc.steps, nc.steps}, {4, nc.steps}, {1, nc.steps}, {5, 40}} {
 					net.ZeroGrad()
 					l := &linearLoss{w: w, width: width, counted: make([]int, nc.steps)}
-					_, err := net.TruncatedBPTT(tape, x, nc.batch, bptt.TruncatedOptions{K1: k[0], K2: k[1], H0: h0, C0: c0, Loss: l.loss})
+					_, err := net.TruncatedBPTT(tape, x, nc.steps, nc.batch, bptt.TruncatedOptions{K1: k[0], K2: k[1], H0: h0, C0: c0, Loss: l.loss})
 					require.NoError(t, err)
 					for step, n := range l.counted {
 						require.Equal(t, width, n, "K1=%d K2=%d: step %d counted %d times", k[0], k[1], step, n/width)
@@ -109,12 +109,12 @@ func TestTruncatedChunks(t *testing.T) {
 			for _, k := range [][2]int{{4, 4}, {3, 7}, {2, 5}} {
 				// By hand: the states along the whole sequence first.
 				tape := net.NewTape()
-				require.NoError(t, net.Forward(tape, x, nc.batch, nil))
+				require.NoError(t, net.Forward(tape, x, nc.steps, nc.batch, nil))
 				stateAt := func(step int) (h, c []float32) {
 					if step == 0 {
 						return nil, nil
 					}
-					require.NoError(t, net.Forward(tape, x[:step*in], nc.batch, nil))
+					require.NoError(t, net.Forward(tape, x[:step*in], step, nc.batch, nil))
 					h = append([]float32(nil), tape.HN()...)
 					if nc.cfg.Mode == cells.LSTM {
 						c = append([]float32(nil), tape.CN()...)
@@ -126,7 +126,7 @@ func TestTruncatedChunks(t *testing.T) {
 					end := min(prevEnd+k[0], nc.steps)
 					start := max(0, end-k[1])
 					h, c := stateAt(start)
-					require.NoError(t, net.Forward(tape, x[start*in:end*in], nc.batch, &cells.SequenceOptions{H0: h, C0: c}))
+					require.NoError(t, net.Forward(tape, x[start*in:end*in], end-start, nc.batch, &cells.SequenceOptions{H0: h, C0: c}))
 					dy := make([]float32, (end-start)*width)
 					copy(dy[(prevEnd-start)*width:], w[prevEnd*width:end*width])
 					require.NoError(t, net.Backward(tape, dy, nil, nil))
@@ -136,7 +136,7 @@ func TestTruncatedChunks(t *testing.T) {
 
 				net.ZeroGrad()
 				l := &linearLoss{w: w, width: width, counted: make([]int, nc.steps)}
-				_, err := net.TruncatedBPTT(net.NewTape(), x, nc.batch, bptt.TruncatedOptions{K1: k[0], K2: k[1], Loss: l.loss})
+				_, err := net.TruncatedBPTT(net.NewTape(), x, nc.steps, nc.batch, bptt.TruncatedOptions{K1: k[0], K2: k[1], Loss: l.loss})
 				require.NoError(t, err)
 				for name, g := range gradsOf(net) {
 					requireClose(t, name, f32(g), want[name], 1e-5, 1e-6)
@@ -153,18 +153,18 @@ func TestTruncatedErrors(t *testing.T) {
 	tape := net.NewTape()
 	x := make([]float32, 10*2)
 	loss := func(int, []float32, []float32) float64 { return 0 }
-	_, err = net.TruncatedBPTT(tape, x, 1, bptt.TruncatedOptions{K1: 3, K2: 2, Loss: loss})
+	_, err = net.TruncatedBPTT(tape, x, 10, 1, bptt.TruncatedOptions{K1: 3, K2: 2, Loss: loss})
 	require.ErrorContains(t, err, "K1 = 3, K2 = 2")
-	_, err = net.TruncatedBPTT(tape, x, 1, bptt.TruncatedOptions{K1: 2, K2: 2})
+	_, err = net.TruncatedBPTT(tape, x, 10, 1, bptt.TruncatedOptions{K1: 2, K2: 2})
 	require.ErrorContains(t, err, "no Loss")
-	_, err = net.TruncatedBPTT(tape, x[:3], 1, bptt.TruncatedOptions{K1: 2, K2: 2, Loss: loss})
+	_, err = net.TruncatedBPTT(tape, x[:3], 10, 1, bptt.TruncatedOptions{K1: 2, K2: 2, Loss: loss})
 	require.ErrorContains(t, err, "len(x) = 3")
-	_, err = net.TruncatedBPTT(tape, x, 1, bptt.TruncatedOptions{K1: 2, K2: 2, Loss: loss, C0: make([]float32, 3)})
+	_, err = net.TruncatedBPTT(tape, x, 10, 1, bptt.TruncatedOptions{K1: 2, K2: 2, Loss: loss, C0: make([]float32, 3)})
 	require.ErrorContains(t, err, "C0")
 	bi := cfg
 	bi.Bidirectional = true
 	bnet, err := bptt.New(bi, randomParams(bi, kerneltest.Rand(6)))
 	require.NoError(t, err)
-	_, err = bnet.TruncatedBPTT(bnet.NewTape(), x, 1, bptt.TruncatedOptions{K1: 2, K2: 2, Loss: loss})
+	_, err = bnet.TruncatedBPTT(bnet.NewTape(), x, 10, 1, bptt.TruncatedOptions{K1: 2, K2: 2, Loss: loss})
 	require.ErrorContains(t, err, "bidirectional")
 }

@@ -55,7 +55,7 @@ func TestPyTorchParity(t *testing.T) {
 				if vc.Mode != "LSTM" {
 					opts.C0 = nil
 				}
-				out, err := model.Forward(f32(vc.X), vc.Batch, opts)
+				out, err := model.Forward(f32(vc.X), vc.Steps, vc.Batch, opts)
 				require.NoError(t, err)
 				requireClose(t, "y", out.Y, vc.Y)
 				requireClose(t, "h_n", out.HN, vc.HN)
@@ -148,7 +148,7 @@ func TestAgainstReference(t *testing.T) {
 					if mode == cells.LSTM {
 						c0 = randomSlice(3, states)
 					}
-					out, err := model.Forward(x, shape.batch, &cells.SequenceOptions{Lengths: shape.lengths, H0: h0, C0: c0})
+					out, err := model.Forward(x, shape.steps, shape.batch, &cells.SequenceOptions{Lengths: shape.lengths, H0: h0, C0: c0})
 					require.NoError(t, err)
 					y, hN, cN := ref.CellForward(ref.CellConfig{
 						Mode: int(mode), Input: shape.in, Hidden: shape.hidden, Layers: shape.layers, Bidirectional: shape.bidir,
@@ -174,7 +174,7 @@ func TestStreamingMatchesSequence(t *testing.T) {
 			model, _ := randomModel(t, cfg, 5)
 			const steps, batch = 9, 3
 			x := randomSlice(6, steps*batch*cfg.InputSize)
-			seq, err := model.Forward(x, batch, nil)
+			seq, err := model.Forward(x, steps, batch, nil)
 			require.NoError(t, err)
 			state, err := model.NewState(batch)
 			require.NoError(t, err)
@@ -209,7 +209,7 @@ func TestBatchFirst(t *testing.T) {
 	model, _ := randomModel(t, cfg, 7)
 	const steps, batch = 3, 2
 	x := randomSlice(8, steps*batch*cfg.InputSize)
-	timeMajor, err := model.Forward(x, batch, nil)
+	timeMajor, err := model.Forward(x, steps, batch, nil)
 	require.NoError(t, err)
 	xb := make([]float32, len(x))
 	for tt := 0; tt < steps; tt++ {
@@ -217,7 +217,7 @@ func TestBatchFirst(t *testing.T) {
 			copy(xb[(b*steps+tt)*cfg.InputSize:], x[(tt*batch+b)*cfg.InputSize:(tt*batch+b+1)*cfg.InputSize])
 		}
 	}
-	batchFirst, err := model.Forward(xb, batch, &cells.SequenceOptions{BatchFirst: true})
+	batchFirst, err := model.Forward(xb, steps, batch, &cells.SequenceOptions{BatchFirst: true})
 	require.NoError(t, err)
 	w := cfg.OutputSize()
 	for tt := 0; tt < steps; tt++ {
@@ -282,9 +282,9 @@ func TestNewErrors(t *testing.T) {
 	model, _ := randomModel(t, cells.Config{Mode: cells.GRU, InputSize: 3, HiddenSize: 2, NumLayers: 1, Bidirectional: true}, 12)
 	_, err = model.NewState(1)
 	require.ErrorIs(t, err, cells.ErrBidirectional)
-	_, err = model.Forward(make([]float32, 7), 2, nil)
+	_, err = model.Forward(make([]float32, 7), 1, 2, nil)
 	require.ErrorContains(t, err, "len(x) = 7")
-	_, err = model.Forward(make([]float32, 6), 1, &cells.SequenceOptions{Lengths: []int{3}})
+	_, err = model.Forward(make([]float32, 6), 2, 1, &cells.SequenceOptions{Lengths: []int{3}})
 	require.ErrorContains(t, err, "length 3 of sample 0 is outside 0 … 2 steps")
 }
 
@@ -294,7 +294,7 @@ func TestConcurrentUse(t *testing.T) {
 	cfg := cells.Config{Mode: cells.LSTM, InputSize: 8, HiddenSize: 16, NumLayers: 2}
 	model, _ := randomModel(t, cfg, 13)
 	x := randomSlice(14, 5*cfg.InputSize)
-	want, err := model.Forward(x, 1, nil)
+	want, err := model.Forward(x, 5, 1, nil)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
@@ -314,7 +314,7 @@ func TestConcurrentUse(t *testing.T) {
 					return
 				}
 			}
-			out, err := model.Forward(x, 1, nil)
+			out, err := model.Forward(x, 5, 1, nil)
 			if err != nil {
 				errs <- err
 				return

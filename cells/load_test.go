@@ -36,9 +36,9 @@ func TestSafetensorsRoundTrip(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, params, loaded.Parameters())
 		x := randomSlice(22, 3*2*cfg.InputSize)
-		a, err := model.Forward(x, 2, nil)
+		a, err := model.Forward(x, 3, 2, nil)
 		require.NoError(t, err)
-		b, err := loaded.Forward(x, 2, nil)
+		b, err := loaded.Forward(x, 3, 2, nil)
 		require.NoError(t, err)
 		require.Equal(t, a.Y, b.Y)
 	}

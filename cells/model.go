@@ -73,18 +73,12 @@ func (c Config) directions() int {
 }
 
 // OutputSize is the width of the model's output per step and sample: H, or
-// 2H when bidirectional.
+// 2H when bidirectional (for a Config that passes Validate: otherwise the
+// product may not fit in an int).
 func (c Config) OutputSize() int { return c.directions() * c.HiddenSize }
 
-func (c Config) validate() error {
-	if c.Mode < LSTM || c.Mode > RNNReLU {
-		return fmt.Errorf("cells: unknown mode %v", c.Mode)
-	}
-	if c.InputSize < 1 || c.HiddenSize < 1 || c.NumLayers < 1 {
-		return fmt.Errorf("cells: input size %d, hidden size %d, layers %d; want all ≥ 1", c.InputSize, c.HiddenSize, c.NumLayers)
-	}
-	return nil
-}
+// validate is Validate, under the name New and the loaders call.
+func (c Config) validate() error { return c.Validate() }
 
 // ParamSpec names one parameter tensor and its PyTorch shape.
 type ParamSpec struct {
@@ -92,17 +86,24 @@ type ParamSpec struct {
 	Shape []int
 }
 
-// Size returns the number of elements of the tensor.
+// Size returns the number of elements of the tensor, or −1 if a dimension
+// is negative or the product does not fit in an int (never for the Params
+// of a Config that passes Validate).
 func (p ParamSpec) Size() int {
-	n := 1
-	for _, d := range p.Shape {
-		n *= d
+	n, ok := shape.Prod(p.Shape...)
+	if !ok {
+		return -1
 	}
 	return n
 }
 
 // Params lists the model's parameters in PyTorch's order (named_parameters).
+// It returns nil for a Config that fails Validate, whose shapes could not
+// be counted or would not fit in memory.
 func (c Config) Params() []ParamSpec {
+	if c.Validate() != nil {
+		return nil
+	}
 	var specs []ParamSpec
 	gh := c.Mode.gates() * c.HiddenSize
 	for layer := 0; layer < c.NumLayers; layer++ {

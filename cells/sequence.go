@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/simdrnn/simdrnn/internal/seq"
+	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -35,25 +36,31 @@ type Output struct {
 	HN, CN []float32
 }
 
-// Forward runs the model over whole sequences: x holds steps × batch ×
-// input values (steps is len(x)/(batch·input)). Each layer's input
-// projection for all steps is one matrix product; the steps then run the
-// recurrent product and the fused pointwise kernel. It returns an error on
-// shapes that do not fit. Forward allocates its outputs and scratch per call
-// and may run concurrently with other calls on the same model.
-func (m *Model) Forward(x []float32, batch int, opts *SequenceOptions) (*Output, error) {
+// Forward runs the model over whole sequences of steps time steps for batch
+// samples: x holds steps × batch × input values (batch × steps × input with
+// opts.BatchFirst), so len(x) must equal steps·batch·InputSize, with steps
+// ≥ 1 and batch ≥ 1; a mismatch is an error, never a different number of
+// steps. Each layer's input projection for all steps is one matrix product;
+// the steps then run the recurrent product and the fused pointwise kernel.
+// It returns an error on shapes that do not fit, sizes an int cannot count,
+// and outputs and scratch beyond the memory limit (see Config.Validate).
+// Forward allocates its outputs and scratch per call and may run
+// concurrently with other calls on the same model.
+func (m *Model) Forward(x []float32, steps, batch int, opts *SequenceOptions) (*Output, error) {
 	if opts == nil {
 		opts = &SequenceOptions{}
 	}
 	cfg := m.cfg
-	if batch < 1 {
-		return nil, fmt.Errorf("cells: Forward: batch = %d; want ≥ 1", batch)
+	if steps < 1 || batch < 1 {
+		return nil, fmt.Errorf("cells: Forward: steps = %d, batch = %d; want both ≥ 1", steps, batch)
 	}
-	if len(x) == 0 || len(x)%(batch*cfg.InputSize) != 0 {
-		return nil, fmt.Errorf("cells: Forward: len(x) = %d; want a positive multiple of batch × input = %d × %d", len(x), batch, cfg.InputSize)
+	if n, ok := shape.Prod(steps, batch, cfg.InputSize); !ok || n != len(x) {
+		return nil, fmt.Errorf("cells: Forward: len(x) = %d; want steps × batch × input = %d × %d × %d%s", len(x), steps, batch, cfg.InputSize, product(n, ok))
 	}
-	steps := len(x) / (batch * cfg.InputSize)
-	states := cfg.NumLayers * cfg.directions() * batch * cfg.HiddenSize
+	if n, ok := m.sequenceFloats(steps, batch, opts.BatchFirst); !ok || !shape.Fits(n, 4) {
+		return nil, tooLarge(fmt.Sprintf("Forward: the outputs and scratch of %d steps × batch %d", steps, batch), n, ok)
+	}
+	states := cfg.NumLayers * cfg.directions() * batch * cfg.HiddenSize // counted by sequenceFloats
 	if opts.H0 != nil && len(opts.H0) != states {
 		return nil, fmt.Errorf("cells: Forward: len(H0) = %d; want (layers·directions) × batch × hidden = %d", len(opts.H0), states)
 	}
@@ -182,4 +189,12 @@ func (d *direction) sequence(x []float32, steps, batch int, order, lens []int, r
 			copy(c[b*hid:(b+1)*hid], cs[s*hid:(s+1)*hid])
 		}
 	}
+}
+
+// product formats " = n" for a counted product, or says it overflows.
+func product(n int, ok bool) string {
+	if !ok {
+		return ", which overflows an int"
+	}
+	return fmt.Sprintf(" = %d", n)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/internal/seq"
+	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -104,14 +105,19 @@ type State struct {
 // reverse direction needs the whole sequence, so it cannot stream.
 var ErrBidirectional = errors.New("cells: a bidirectional model cannot run step by step; use Forward")
 
-// NewState returns a zero state for batch streams. Building it allocates;
-// Step then allocates nothing.
+// NewState returns a zero state for batch streams (batch ≥ 1). Building it
+// allocates; Step then allocates nothing. A batch whose state cannot be
+// counted in an int or would exceed the memory limit (see Config.Validate)
+// is an error, as is a bidirectional model (ErrBidirectional).
 func (m *Model) NewState(batch int) (*State, error) {
 	if m.cfg.Bidirectional {
 		return nil, ErrBidirectional
 	}
 	if batch < 1 {
-		return nil, fmt.Errorf("cells: batch = %d; want ≥ 1", batch)
+		return nil, fmt.Errorf("cells: NewState: batch = %d; want ≥ 1", batch)
+	}
+	if n, ok := m.stateFloats(batch); !ok || !shape.Fits(n, 4) {
+		return nil, tooLarge(fmt.Sprintf("NewState: the state of a batch of %d streams", batch), n, ok)
 	}
 	s := &State{model: m, batch: batch}
 	for _, dirs := range m.layers {
@@ -140,15 +146,26 @@ func (s *State) Batch() int { return s.batch }
 
 // Hidden returns layer's hidden state h, batch × H, as a view: it changes
 // with every Step, and writing it sets the state.
-func (s *State) Hidden(layer int) []float32 { return s.h[layer] }
+// It panics, naming the layer, unless 0 ≤ layer < NumLayers.
+func (s *State) Hidden(layer int) []float32 {
+	s.checkLayer("Hidden", layer)
+	return s.h[layer]
+}
 
 // Cell returns an LSTM layer's cell state c, batch × H, as a view (nil for
-// other modes).
+// other modes). It panics as Hidden on a bad layer.
 func (s *State) Cell(layer int) []float32 {
+	s.checkLayer("Cell", layer)
 	if s.c == nil {
 		return nil
 	}
 	return s.c[layer]
+}
+
+func (s *State) checkLayer(method string, layer int) {
+	if layer < 0 || layer >= len(s.h) {
+		panic(fmt.Sprintf("cells: State.%s: layer = %d; want 0 ≤ layer < %d", method, layer, len(s.h)))
+	}
 }
 
 // Reset sets every state to zero.
@@ -164,6 +181,9 @@ func (s *State) Reset() {
 // CopyFrom sets s to src's state values (a snapshot or a rewind); both must
 // belong to the same model and batch size.
 func (s *State) CopyFrom(src *State) error {
+	if src == nil {
+		return errors.New("cells: CopyFrom: the source state is nil")
+	}
 	if src.model != s.model || src.batch != s.batch {
 		return fmt.Errorf("cells: copying a state of batch %d into one of batch %d, or across models", src.batch, s.batch)
 	}
@@ -181,16 +201,20 @@ func (s *State) CopyFrom(src *State) error {
 // 1 an LSTM or GRU (reset-after) layer runs the fused step kernels
 // (kernels.LSTMStep, kernels.GRUStep: the products and the pointwise step in
 // one pass over the weights); other modes and batches run MatVecBatchAdd and
-// the pointwise kernels.
+// the pointwise kernels. A nil state, a state of another model or a length
+// that does not fit is an error.
 func (m *Model) Step(s *State, x, y []float32) error {
+	if s == nil {
+		return errors.New("cells: Step: the state is nil (use Model.NewState)")
+	}
 	if s.model != m {
 		return errors.New("cells: the state belongs to another model")
 	}
-	if len(x) != s.batch*m.cfg.InputSize {
-		return fmt.Errorf("cells: Step: len(x) = %d; want batch × input = %d × %d", len(x), s.batch, m.cfg.InputSize)
+	if n, ok := shape.Mul(s.batch, m.cfg.InputSize); !ok || len(x) != n {
+		return fmt.Errorf("cells: Step: len(x) = %d; want batch × input = %d × %d%s", len(x), s.batch, m.cfg.InputSize, product(n, ok))
 	}
-	if y != nil && len(y) != s.batch*m.cfg.HiddenSize {
-		return fmt.Errorf("cells: Step: len(y) = %d; want batch × hidden = %d × %d", len(y), s.batch, m.cfg.HiddenSize)
+	if n, ok := shape.Mul(s.batch, m.cfg.HiddenSize); y != nil && (!ok || len(y) != n) {
+		return fmt.Errorf("cells: Step: len(y) = %d; want batch × hidden = %d × %d%s", len(y), s.batch, m.cfg.HiddenSize, product(n, ok))
 	}
 	in := x
 	for layer, dirs := range m.layers {

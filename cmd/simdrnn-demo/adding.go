@@ -84,7 +84,7 @@ func addingDemo() error {
 		start := time.Now()
 		for u := range losses {
 			addingBatchInto(r, x, target, addingBatch)
-			pred, err := m.forward(x, addingBatch)
+			pred, err := m.forward(x, addingSteps, addingBatch)
 			if err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func addingDemo() error {
 			}
 		}
 		elapsed := time.Since(start)
-		pred, err := m.forward(testX, addingTest)
+		pred, err := m.forward(testX, addingSteps, addingTest)
 		if err != nil {
 			return err
 		}

@@ -107,7 +107,7 @@ func classifyDemo() (*recurrentModel, classData, float64, error) {
 			for from := 0; from < len(order); from += classBatch {
 				indices := order[from:min(from+classBatch, len(order))]
 				x, labels = data.batch(x, labels, indices)
-				logits, err := m.forward(x, len(indices))
+				logits, err := m.forward(x, classSteps, len(indices))
 				if err != nil {
 					return nil, data, 0, err
 				}
@@ -134,7 +134,7 @@ func classifyDemo() (*recurrentModel, classData, float64, error) {
 	x, labels = data.batch(x, labels, test)
 	accuracy := make([]float64, len(models))
 	for k, m := range models {
-		logits, err := m.forward(x, len(test))
+		logits, err := m.forward(x, classSteps, len(test))
 		if err != nil {
 			return nil, data, 0, err
 		}

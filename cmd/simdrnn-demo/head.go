@@ -41,8 +41,8 @@ func newRecurrentModel(mode cells.Mode, inputs, hidden, outputs int, lr, clip fl
 
 // forward runs the time-major sequences x (steps × batch × inputs) and
 // returns the head's output, batch × outputs (valid until the next call).
-func (m *recurrentModel) forward(x []float32, batch int) ([]float32, error) {
-	if err := m.net.Forward(m.tape, x, batch, nil); err != nil {
+func (m *recurrentModel) forward(x []float32, steps, batch int) ([]float32, error) {
+	if err := m.net.Forward(m.tape, x, steps, batch, nil); err != nil {
 		return nil, err
 	}
 	m.out = resize(m.out, batch*m.head.Out)

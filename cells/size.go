@@ -1,0 +1,209 @@
+package cells
+
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/shape"
+)
+
+// Sizes built from a caller's Config, batch and steps are counted here,
+// with internal/shape's overflow checks, before any memory is allocated: a
+// size that cannot be represented, or whose bytes exceed shape.MemoryLimit
+// (RAM plus swap), is an error naming the quantity, never a runtime panic
+// or a fatal out-of-memory.
+
+// packedPanel is the column panel kernels.PackedMatrix rounds its columns up
+// to (the micro-kernel's NR, 16 at every level).
+const packedPanel = 16
+
+// directionOverhead estimates, in floats, what a direction holds besides its
+// tensors: the struct, slice headers, sync.Onces and its parameters' names.
+const directionOverhead = 128
+
+// counter sums element counts with shape's overflow checks; once a term
+// overflows, ok stays false.
+type counter struct {
+	n  int
+	ok bool
+}
+
+func newCounter() counter { return counter{ok: true} }
+
+// add adds the product of factors.
+func (c *counter) add(factors ...int) {
+	if !c.ok {
+		return
+	}
+	p, ok := shape.Prod(factors...)
+	if !ok {
+		c.ok = false
+		return
+	}
+	c.n, c.ok = shape.Add(c.n, p)
+}
+
+// tooLarge is the error for n floats that do not fit in memory, or that an
+// int cannot count (ok false).
+func tooLarge(what string, n int, ok bool) error {
+	if !ok {
+		return fmt.Errorf("cells: %s: the number of values does not fit in an int", what)
+	}
+	return fmt.Errorf("cells: %s: %d values of 4 bytes do not fit in memory (the limit is %d bytes: RAM + swap)", what, n, shape.MemoryLimit())
+}
+
+// Validate reports whether c describes a model that can be built on this
+// machine: a known Mode; InputSize, HiddenSize and NumLayers ≥ 1; and every
+// parameter tensor, the buffers a Model builds from them (the joined
+// [W_ih | W_hh] of the streaming step and W_ih packed for Forward) and the
+// whole model countable in an int and, in bytes, within
+// internal/shape.MemoryLimit (the machine's RAM plus swap). The error names
+// the size that does not fit. New, LoadSafetensors, ReadSafetensors,
+// bptt.New and bptt.NewRandom call it before they allocate anything.
+func (c Config) Validate() error {
+	if c.Mode < LSTM || c.Mode > RNNReLU {
+		return fmt.Errorf("cells: unknown mode %v", c.Mode)
+	}
+	if c.InputSize < 1 || c.HiddenSize < 1 || c.NumLayers < 1 {
+		return fmt.Errorf("cells: input size %d, hidden size %d, layers %d; want all ≥ 1", c.InputSize, c.HiddenSize, c.NumLayers)
+	}
+	_, err := c.modelFloats()
+	return err
+}
+
+// modelFloats returns how many floats a Model of c holds at most: its
+// weights and biases, the input bias, the joined and the packed weights,
+// and each direction's overhead.
+func (c Config) modelFloats() (int, error) {
+	g, h := c.Mode.gates(), c.HiddenSize
+	gh, ok := shape.Mul(g, h)
+	if !ok {
+		return 0, fmt.Errorf("cells: %v gates × hidden size = %d × %d does not fit in an int", c.Mode, g, h)
+	}
+	out, ok := shape.Mul(c.directions(), h)
+	if !ok {
+		return 0, fmt.Errorf("cells: output size = directions × hidden size = %d × %d does not fit in an int", c.directions(), h)
+	}
+	first, err := c.directionFloats(0, c.InputSize, gh)
+	if err != nil {
+		return 0, err
+	}
+	var deeper int
+	if c.NumLayers > 1 {
+		if deeper, err = c.directionFloats(1, out, gh); err != nil {
+			return 0, err
+		}
+	}
+	total := newCounter()
+	total.add(c.directions(), first)
+	total.add(c.NumLayers-1, c.directions(), deeper)
+	what := fmt.Sprintf("a %d-layer %v of input size %d and hidden size %d", c.NumLayers, c.Mode, c.InputSize, h)
+	if !total.ok || !shape.Fits(total.n, 4) {
+		return 0, tooLarge(what, total.n, total.ok)
+	}
+	return total.n, nil
+}
+
+// directionFloats counts one direction of a layer whose input is in
+// features wide (gh = gates × hidden, already counted).
+func (c Config) directionFloats(layer, in, gh int) (int, error) {
+	h := c.HiddenSize
+	tensors := []struct {
+		name  string
+		shape []int
+	}{
+		{fmt.Sprintf("weight_ih_l%d", layer), []int{gh, in}},
+		{fmt.Sprintf("weight_hh_l%d", layer), []int{gh, h}},
+	}
+	sum := newCounter()
+	for _, t := range tensors {
+		n, ok := shape.Prod(t.shape...)
+		if !ok {
+			return 0, fmt.Errorf("cells: %v parameter %s of shape %v: the number of values does not fit in an int", c.Mode, t.name, t.shape)
+		}
+		sum.add(n)
+	}
+	sum.add(3, gh) // b_ih, b_hh and the input bias, also without biases
+	width, ok := shape.Add(in, h)
+	joined := newCounter()
+	joined.add(gh, width)
+	if !ok || !joined.ok {
+		return 0, fmt.Errorf("cells: layer %d's joined weights [W_ih | W_hh], %d × (%d + %d): the number of values does not fit in an int", layer, gh, in, h)
+	}
+	if c.Mode == LSTM || c.Mode == RNNTanh || c.Mode == RNNReLU {
+		sum.add(joined.n)
+	}
+	cols, ok := shape.Add(gh, packedPanel-1)
+	packed := newCounter()
+	packed.add(in, cols/packedPanel*packedPanel)
+	if !ok || !packed.ok {
+		return 0, fmt.Errorf("cells: layer %d's packed W_ih, %d × %d: the number of values does not fit in an int", layer, in, gh)
+	}
+	sum.add(packed.n)
+	sum.add(directionOverhead)
+	if !sum.ok {
+		return 0, fmt.Errorf("cells: layer %d of a %v: the number of values does not fit in an int", layer, c.Mode)
+	}
+	return sum.n, nil
+}
+
+// stateRowFloats returns the floats a State keeps per stream for direction
+// d (h, c, x‖h and the step's scratch), and those it keeps once (hPrev).
+func (d *direction) stateRowFloats(batch int) (perRow, once int, ok bool) {
+	h := d.hidden
+	row := newCounter()
+	row.add(h)                 // h
+	row.add(d.mode.gates(), h) // the gates' scratch
+	switch d.mode {
+	case LSTM:
+		row.add(h) // c
+	case GRU:
+		row.add(3, h) // the hidden side's gates
+	case GRUResetBefore:
+		row.add(7, h) // r,z of the hidden side; r⊙h; W_hn·(r⊙h); the cache
+	}
+	if d.joins() {
+		row.add(d.input)
+		row.add(h)
+	}
+	if d.mode == GRU && batch == 1 {
+		once = h
+	}
+	return row.n, once, row.ok
+}
+
+// stateFloats counts the floats of a State of batch streams.
+func (m *Model) stateFloats(batch int) (int, bool) {
+	total := newCounter()
+	for i, dirs := range m.layers[:min(2, len(m.layers))] {
+		perRow, once, ok := dirs[0].stateRowFloats(batch)
+		if !ok {
+			return 0, false
+		}
+		layers := 1
+		if i == 1 {
+			layers = len(m.layers) - 1 // every deeper layer is alike
+		}
+		total.add(layers, batch, perRow)
+		total.add(layers, once)
+	}
+	return total.n, total.ok
+}
+
+// sequenceFloats counts the floats Forward allocates for steps × batch:
+// the final states, two layers' outputs (and the batch-first copies), one
+// direction's input projection and its step scratch.
+func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
+	cfg := m.cfg
+	d := m.layers[0][0]
+	total := newCounter()
+	total.add(2, cfg.NumLayers, cfg.directions(), batch, cfg.HiddenSize) // HN, CN
+	total.add(2, steps, batch, cfg.OutputSize())                         // y of two layers
+	if batchFirst {
+		total.add(steps, batch, cfg.InputSize)
+		total.add(steps, batch, cfg.OutputSize())
+	}
+	total.add(steps, batch, d.mode.gates(), cfg.HiddenSize) // proj
+	total.add(batch, 12, cfg.HiddenSize)                    // scratch, hs, cs: at most 12·H per row
+	total.add(4, batch)                                     // order and lens, as ints
+	return total.n, total.ok
+}
