@@ -33,29 +33,29 @@ func newMatMulCase(r *rand.Rand, transA, transB, add bool, m, n, k, pad int) *ke
 var transForms = [][2]bool{{false, false}, {false, true}, {true, false}, {true, true}}
 
 // TestMatMulAllSmall runs every m, n, k in 0 … 33 for C = A·Bᵀ (the input
-// projection's form) at every level. With -short (the emulated-CPU runs,
-// which prove dispatch) it takes every third size.
+// projection's form) at every level, each case against one float64
+// reference. With -short (the emulated-CPU runs, which prove dispatch) it
+// takes every third size.
 func TestMatMulAllSmall(t *testing.T) {
 	step := 1
 	if testing.Short() {
 		step = 3
 	}
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
-		r := kerneltest.Rand(10)
-		for m := 0; m <= 33; m += step {
-			for n := 0; n <= 33; n += step {
-				for k := 0; k <= 33; k += step {
-					require.NoError(t, newMatMulCase(r, false, true, false, m, n, k, 0).Run())
-				}
+	r := kerneltest.Rand(10)
+	for m := 0; m <= 33; m += step {
+		for n := 0; n <= 33; n += step {
+			for k := 0; k <= 33; k += step {
+				require.NoError(t, newMatMulCase(r, false, true, false, m, n, k, 0).RunEveryLevel())
 			}
 		}
-	})
+	}
 }
 
 // TestMatMulEdges runs every transposition form, overwrite and accumulate,
 // tight and padded leading dimensions, over the sizes at the edges of the
 // register block (6×16) and of the cache blocks (KC = 256, MC = 144,
-// NC = 3072), and a few larger odd shapes.
+// NC = 3072), and a few larger odd shapes, at every level, each case
+// against one float64 reference.
 func TestMatMulEdges(t *testing.T) {
 	edges := []int{0, 1, 2, 5, 6, 7, 12, 15, 16, 17, 31, 32, 33}
 	large := [][3]int{{145, 33, 257}, {100, 257, 300}, {13, 3075, 7}, {1, 600, 513}, {290, 1, 40}, {7, 19, 1030}}
@@ -65,32 +65,30 @@ func TestMatMulEdges(t *testing.T) {
 		edges = []int{0, 1, 5, 6, 7, 16, 17}
 		large = [][3]int{{145, 17, 9}, {7, 3075, 5}, {5, 17, 260}}
 	}
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
-		r := kerneltest.Rand(11)
-		for _, form := range transForms {
-			for _, add := range []bool{false, true} {
-				for _, packed := range []bool{false, true} {
-					t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v/packed=%v", form[0], form[1], add, packed), func(t *testing.T) {
-						run := func(m, n, k, pad int) {
-							mc := newMatMulCase(r, form[0], form[1], add, m, n, k, pad)
-							mc.Packed = packed
-							require.NoError(t, mc.Run())
-						}
-						for _, m := range edges {
-							for _, n := range edges {
-								for _, k := range edges {
-									run(m, n, k, (m+n+k)%3*5)
-								}
+	r := kerneltest.Rand(11)
+	for _, form := range transForms {
+		for _, add := range []bool{false, true} {
+			for _, packed := range []bool{false, true} {
+				t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v/packed=%v", form[0], form[1], add, packed), func(t *testing.T) {
+					run := func(m, n, k, pad int) {
+						mc := newMatMulCase(r, form[0], form[1], add, m, n, k, pad)
+						mc.Packed = packed
+						require.NoError(t, mc.RunEveryLevel())
+					}
+					for _, m := range edges {
+						for _, n := range edges {
+							for _, k := range edges {
+								run(m, n, k, (m+n+k)%3*5)
 							}
 						}
-						for _, s := range large {
-							run(s[0], s[1], s[2], 3)
-						}
-					})
-				}
+					}
+					for _, s := range large {
+						run(s[0], s[1], s[2], 3)
+					}
+				})
 			}
 		}
-	})
+	}
 }
 
 // TestMatMulSpecialValues injects NaN, ±Inf, −0 and subnormals.

@@ -3,6 +3,7 @@ package kerneltest
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/simdrnn/simdrnn/internal/ref"
 	"github.com/simdrnn/simdrnn/kernels"
@@ -62,6 +63,35 @@ func FillMatrix(s []float32, rows, cols, ld int, value func(i, j int) float32) {
 // reference under the documented bound, the gaps of C unchanged, and A and B
 // unchanged.
 func (mc *MatMulCase) Run() error {
+	want, scale := mc.reference()
+	return mc.runAgainst(want, scale)
+}
+
+// RunEveryLevel computes the float64 reference once and runs the case at
+// every level this CPU and build have (on copies of the operands), each
+// checked as Run checks it: the reference, not the kernel, is most of a
+// case's cost.
+func (mc *MatMulCase) RunEveryLevel() error {
+	want, scale := mc.reference()
+	for _, l := range Levels() {
+		run := *mc
+		run.A, run.B, run.C = slices.Clone(mc.A), slices.Clone(mc.B), slices.Clone(mc.C)
+		var err error
+		WithLevel(l, func() { err = run.runAgainst(want, scale) })
+		if err != nil {
+			return fmt.Errorf("level %v: %w", l, err)
+		}
+	}
+	return nil
+}
+
+// reference returns the float64 result and the magnitude of its terms.
+func (mc *MatMulCase) reference() (want, scale []float64) {
+	return ref.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, mc.C, mc.LDC, mc.Add)
+}
+
+// runAgainst is Run with the reference given.
+func (mc *MatMulCase) runAgainst(want, scale []float64) error {
 	a0 := append([]float32(nil), mc.A...)
 	b0 := append([]float32(nil), mc.B...)
 	c0 := append([]float32(nil), mc.C...)
@@ -89,7 +119,6 @@ func (mc *MatMulCase) Run() error {
 	if !sameBits(a0, mc.A) || !sameBits(b0, mc.B) {
 		return fmt.Errorf("%s: an input changed", name)
 	}
-	want, scale := ref.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, a0, mc.LDA, b0, mc.LDB, c0, mc.LDC, mc.Add)
 	terms := mc.K
 	if mc.Add {
 		terms++
