@@ -2,9 +2,9 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
 	"github.com/simdrnn/simdrnn/internal/level"
 	"github.com/simdrnn/simdrnn/kernels"
 )
@@ -76,13 +76,15 @@ type demoKernel struct {
 
 // demoKernels returns the kernels at the LSTM shape for hidden size h.
 func demoKernels(h int) []demoKernel {
-	r := kerneltest.Rand(1)
-	w := make([]float32, 4*h*2*h)
-	x := make([]float32, 8*2*h)
-	y := make([]float32, 8*4*h)
-	kerneltest.Fill(r, w)
-	kerneltest.Fill(r, x)
-	kerneltest.Fill(r, y)
+	r := rand.New(rand.NewPCG(1, 0x5eed))
+	fill := func(n int) []float32 {
+		s := make([]float32, n)
+		for i := range s {
+			s[i] = 2*r.Float32() - 1
+		}
+		return s
+	}
+	w, x, y := fill(4*h*2*h), fill(8*2*h), fill(8*4*h)
 	half := len(w) / 2
 	bytes := 4 * len(w)
 	return []demoKernel{
