@@ -49,16 +49,15 @@ type parser struct {
 // as soon as they are read.
 func parseHeader(buf []byte, avail int64) (*Header, error) {
 	p := &parser{b: buf, avail: avail}
-	if avail >= 0 {
-		// Every tensor takes minEntryBytes of header, and all but
-		// MaxEmptyTensors a byte of data: room for that many at once costs
-		// at most 32/49 of the header and saves growing the table.
-		n := int64(len(buf)/minEntryBytes + 1)
-		if avail < n-MaxEmptyTensors-1 {
-			n = avail + MaxEmptyTensors + 1
-		}
-		p.entries = make([]entry, 0, n)
+	// Every tensor takes minEntryBytes of header, all but MaxEmptyTensors a
+	// byte of data (when its size is known), and there are at most
+	// MaxTensors: room for that many at once costs at most 32/49 of the
+	// header, and 2 MiB, and saves growing the table.
+	n := int64(len(buf)/minEntryBytes + 1)
+	if avail >= 0 && avail < n-MaxEmptyTensors-1 {
+		n = avail + MaxEmptyTensors + 1
 	}
+	p.entries = make([]entry, 0, min(n, MaxTensors))
 	if err := p.object(); err != nil {
 		return nil, err
 	}
@@ -144,6 +143,9 @@ func (p *parser) object() error {
 			return fmt.Errorf("safetensors: tensor %q: %w", p.str(key), err)
 		}
 		e.name = key
+		if len(p.entries) == MaxTensors {
+			return fmt.Errorf("safetensors: tensor %q: more than %d tensors (MaxTensors)", p.str(key), MaxTensors)
+		}
 		if e.end > e.begin {
 			p.nonEmpty++
 			if p.avail >= 0 && p.nonEmpty > p.avail {

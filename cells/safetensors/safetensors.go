@@ -24,7 +24,8 @@
 //   - the header is at most MaxHeaderSize (100,000,000) bytes, the limit of
 //     the reference implementation;
 //   - a shape has at most MaxRank (8) dimensions;
-//   - there are at most MaxEmptyTensors (4096) zero-size tensors, and no
+//   - there are at most MaxTensors (65,536) tensors, at most MaxEmptyTensors
+//     (4096) of them zero-size, and no
 //     more non-empty tensors than the data section has bytes (each needs one
 //     at least; checked during the parse when the input's size is known, as
 //     for a file (see Read), and against the data read otherwise);
@@ -37,14 +38,14 @@
 // The header is parsed in one pass, without recursion, and its strings are
 // decoded in place: for an input whose size is known, reading a header of n
 // bytes allocates n bytes for it, a table of 32 bytes per tensor sized at
-// once from n and the data size (at most 0.65 n), 4 bytes per tensor to
-// order them by offset, and 16 per metadata key. BenchmarkAdversarialHeaders
-// measures at most 1.55 n, and 100 MB headers read or rejected in 0.01 to
-// 0.25 s (a valid one of 1.4 million tensors in 0.7 s). A plain stream
-// costs n more to gather the header in chunks, its table grows by doubling,
-// and since its data size is unknown until read, a header of millions of
-// non-empty tensors is parsed in full before the missing data is noticed:
-// up to about 3.4 n and 1 s for 100 MB.
+// once from n and the data size (at most 2 MiB, for MaxTensors), 4 bytes per
+// tensor to order them by offset, and 16 per metadata key.
+// BenchmarkAdversarialHeaders measures at most 1.02 n, and every 100 MB
+// adversarial header read or rejected in 0.01 to 0.25 s. A plain stream
+// costs n more to gather the header in chunks (released before the parse).
+// MaxTensors is far above what a recurrent model (a few dozen tensors) or a
+// checkpoint shard (hundreds) holds, and keeps the table, its sort and a
+// stream's unverifiable entries small.
 package safetensors
 
 import (
@@ -64,6 +65,9 @@ const MaxHeaderSize = 100_000_000
 
 // MaxRank is the largest number of dimensions of a tensor's shape.
 const MaxRank = 8
+
+// MaxTensors is the largest number of tensors a header may describe.
+const MaxTensors = 1 << 16
 
 // MaxEmptyTensors is the largest number of zero-size tensors (a dimension
 // of 0) a header may describe: they take no data, so unlike the others
