@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func dotAVX2(x []float32, y []float32) float32
+// func dotSIMD(x []float32, y []float32) float32
 // Requires: AVX, FMA3, SSE
-TEXT ·dotAVX2(SB), NOSPLIT, $0-52
+TEXT ·dotSIMD(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   x_len+8(FP), DX
@@ -64,9 +64,9 @@ dot_reduce:
 	MOVSS        X0, ret+48(FP)
 	RET
 
-// func axpyAVX2(alpha float32, x []float32, y []float32)
+// func axpySIMD(alpha float32, x []float32, y []float32)
 // Requires: AVX, FMA3
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+TEXT ·axpySIMD(SB), NOSPLIT, $0-56
 	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         y_base+32(FP), CX
@@ -119,9 +119,9 @@ axpy_done:
 	VZEROUPPER
 	RET
 
-// func scaleAVX2(alpha float32, x []float32)
+// func scaleSIMD(alpha float32, x []float32)
 // Requires: AVX
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
+TEXT ·scaleSIMD(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         x_len+16(FP), CX
@@ -164,9 +164,9 @@ scale_done:
 	VZEROUPPER
 	RET
 
-// func rank1AddAVX2(w []float32, a []float32, b []float32)
+// func rank1AddSIMD(w []float32, a []float32, b []float32)
 // Requires: AVX, FMA3
-TEXT ·rank1AddAVX2(SB), NOSPLIT, $0-72
+TEXT ·rank1AddSIMD(SB), NOSPLIT, $0-72
 	MOVQ w_base+0(FP), AX
 	MOVQ a_base+24(FP), CX
 	MOVQ a_len+32(FP), DX
@@ -226,9 +226,9 @@ rank1_done:
 	VZEROUPPER
 	RET
 
-// func matTVecAddAVX2(y []float32, w []float32, x []float32)
+// func matTVecAddSIMD(y []float32, w []float32, x []float32)
 // Requires: AVX, FMA3
-TEXT ·matTVecAddAVX2(SB), NOSPLIT, $8-72
+TEXT ·matTVecAddSIMD(SB), NOSPLIT, $8-72
 	MOVQ y_len+8(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -357,9 +357,9 @@ mattvec_done:
 	VZEROUPPER
 	RET
 
-// func matVecB1AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB1AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB1SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -548,9 +548,9 @@ mvb1_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB2AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB2SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB2AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB2SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -761,9 +761,9 @@ mvb2_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB3AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB3SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB3AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB3SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -995,9 +995,9 @@ mvb3_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB4AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB4SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB4AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB4SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1270,9 +1270,9 @@ mvb4_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB5AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB5SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB5AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB5SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1424,9 +1424,9 @@ mvb5_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB6AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB6SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB6AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB6SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1598,9 +1598,9 @@ mvb6_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB7AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB7AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB7SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1792,9 +1792,9 @@ mvb7_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB8AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB8AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB8SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -2144,21 +2144,21 @@ DATA actconst<>+536(SB)/4, $0x1f800000
 DATA actconst<>+540(SB)/4, $0x1f800000
 GLOBL actconst<>(SB), RODATA|NOPTR, $544
 
-// func sigmoidAVX2(dst []float32, x []float32, hidden int, batch int)
+// func sigmoidSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-64
+TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
 	MOVQ hidden+48(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
-sigmoidAVX2_row:
+sigmoidSIMD_row:
 	MOVQ hidden+48(FP), BX
 
-sigmoidAVX2_vectors:
+sigmoidSIMD_vectors:
 	CMPQ         BX, $0x08
-	JB           sigmoidAVX2_tail
+	JB           sigmoidSIMD_tail
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+416(SB), Y2
@@ -2199,11 +2199,11 @@ sigmoidAVX2_vectors:
 	ADDQ         $0x20, AX
 	ADDQ         $0x20, CX
 	SUBQ         $0x08, BX
-	JMP          sigmoidAVX2_vectors
+	JMP          sigmoidSIMD_vectors
 
-sigmoidAVX2_tail:
+sigmoidSIMD_tail:
 	TESTQ        BX, BX
-	JZ           sigmoidAVX2_next
+	JZ           sigmoidSIMD_next
 	VMOVSS       (CX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+416(SB), Y1
@@ -2244,29 +2244,29 @@ sigmoidAVX2_tail:
 	ADDQ         $0x04, AX
 	ADDQ         $0x04, CX
 	DECQ         BX
-	JMP          sigmoidAVX2_tail
+	JMP          sigmoidSIMD_tail
 
-sigmoidAVX2_next:
+sigmoidSIMD_next:
 	DECQ DX
-	JNZ  sigmoidAVX2_row
+	JNZ  sigmoidSIMD_row
 	VZEROUPPER
 	RET
 
-// func tanhAVX2(dst []float32, x []float32, hidden int, batch int)
+// func tanhSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·tanhAVX2(SB), NOSPLIT, $0-64
+TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
 	MOVQ hidden+48(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
-tanhAVX2_row:
+tanhSIMD_row:
 	MOVQ hidden+48(FP), BX
 
-tanhAVX2_vectors:
+tanhSIMD_vectors:
 	CMPQ         BX, $0x08
-	JB           tanhAVX2_tail
+	JB           tanhSIMD_tail
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
@@ -2316,11 +2316,11 @@ tanhAVX2_vectors:
 	ADDQ         $0x20, AX
 	ADDQ         $0x20, CX
 	SUBQ         $0x08, BX
-	JMP          tanhAVX2_vectors
+	JMP          tanhSIMD_vectors
 
-tanhAVX2_tail:
+tanhSIMD_tail:
 	TESTQ        BX, BX
-	JZ           tanhAVX2_next
+	JZ           tanhSIMD_next
 	VMOVSS       (CX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
@@ -2370,29 +2370,29 @@ tanhAVX2_tail:
 	ADDQ         $0x04, AX
 	ADDQ         $0x04, CX
 	DECQ         BX
-	JMP          tanhAVX2_tail
+	JMP          tanhSIMD_tail
 
-tanhAVX2_next:
+tanhSIMD_next:
 	DECQ DX
-	JNZ  tanhAVX2_row
+	JNZ  tanhSIMD_row
 	VZEROUPPER
 	RET
 
-// func reluAVX2(dst []float32, x []float32, hidden int, batch int)
+// func reluSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX
-TEXT ·reluAVX2(SB), NOSPLIT, $0-64
+TEXT ·reluSIMD(SB), NOSPLIT, $0-64
 	MOVQ hidden+48(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
-reluAVX2_row:
+reluSIMD_row:
 	MOVQ hidden+48(FP), BX
 
-reluAVX2_vectors:
+reluSIMD_vectors:
 	CMPQ    BX, $0x08
-	JB      reluAVX2_tail
+	JB      reluSIMD_tail
 	VMOVUPS (CX), Y0
 	VXORPS  Y1, Y1, Y1
 	VMAXPS  Y0, Y1, Y0
@@ -2401,11 +2401,11 @@ reluAVX2_vectors:
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, BX
-	JMP     reluAVX2_vectors
+	JMP     reluSIMD_vectors
 
-reluAVX2_tail:
+reluSIMD_tail:
 	TESTQ  BX, BX
-	JZ     reluAVX2_next
+	JZ     reluSIMD_next
 	VMOVSS (CX), X2
 	VXORPS Y0, Y0, Y0
 	VMAXPS Y2, Y0, Y2
@@ -2414,17 +2414,17 @@ reluAVX2_tail:
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
 	DECQ   BX
-	JMP    reluAVX2_tail
+	JMP    reluSIMD_tail
 
-reluAVX2_next:
+reluSIMD_next:
 	DECQ DX
-	JNZ  reluAVX2_row
+	JNZ  reluSIMD_row
 	VZEROUPPER
 	RET
 
-// func rnnTanhBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+// func rnnTanhBackwardSIMD(dpre []float32, h []float32, dh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·rnnTanhBackwardAVX2(SB), NOSPLIT, $0-88
+TEXT ·rnnTanhBackwardSIMD(SB), NOSPLIT, $0-88
 	MOVQ hidden+72(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dpre_base+0(FP), AX
@@ -2432,12 +2432,12 @@ TEXT ·rnnTanhBackwardAVX2(SB), NOSPLIT, $0-88
 	MOVQ dh_base+48(FP), DX
 	MOVQ batch+80(FP), BX
 
-rnnTanhBackwardAVX2_row:
+rnnTanhBackwardSIMD_row:
 	MOVQ hidden+72(FP), SI
 
-rnnTanhBackwardAVX2_vectors:
+rnnTanhBackwardSIMD_vectors:
 	CMPQ         SI, $0x08
-	JB           rnnTanhBackwardAVX2_tail
+	JB           rnnTanhBackwardSIMD_tail
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
 	VFNMADD213PS actconst<>+64(SB), Y0, Y1
@@ -2448,11 +2448,11 @@ rnnTanhBackwardAVX2_vectors:
 	ADDQ         $0x20, CX
 	ADDQ         $0x20, DX
 	SUBQ         $0x08, SI
-	JMP          rnnTanhBackwardAVX2_vectors
+	JMP          rnnTanhBackwardSIMD_vectors
 
-rnnTanhBackwardAVX2_tail:
+rnnTanhBackwardSIMD_tail:
 	TESTQ        SI, SI
-	JZ           rnnTanhBackwardAVX2_next
+	JZ           rnnTanhBackwardSIMD_next
 	VMOVSS       (CX), X2
 	VMOVAPS      Y2, Y0
 	VFNMADD213PS actconst<>+64(SB), Y2, Y0
@@ -2463,17 +2463,17 @@ rnnTanhBackwardAVX2_tail:
 	ADDQ         $0x04, CX
 	ADDQ         $0x04, DX
 	DECQ         SI
-	JMP          rnnTanhBackwardAVX2_tail
+	JMP          rnnTanhBackwardSIMD_tail
 
-rnnTanhBackwardAVX2_next:
+rnnTanhBackwardSIMD_next:
 	DECQ BX
-	JNZ  rnnTanhBackwardAVX2_row
+	JNZ  rnnTanhBackwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func rnnReLUBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+// func rnnReLUBackwardSIMD(dpre []float32, h []float32, dh []float32, hidden int, batch int)
 // Requires: AVX
-TEXT ·rnnReLUBackwardAVX2(SB), NOSPLIT, $0-88
+TEXT ·rnnReLUBackwardSIMD(SB), NOSPLIT, $0-88
 	MOVQ hidden+72(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dpre_base+0(FP), AX
@@ -2481,12 +2481,12 @@ TEXT ·rnnReLUBackwardAVX2(SB), NOSPLIT, $0-88
 	MOVQ dh_base+48(FP), DX
 	MOVQ batch+80(FP), BX
 
-rnnReLUBackwardAVX2_row:
+rnnReLUBackwardSIMD_row:
 	MOVQ hidden+72(FP), SI
 
-rnnReLUBackwardAVX2_vectors:
+rnnReLUBackwardSIMD_vectors:
 	CMPQ    SI, $0x08
-	JB      rnnReLUBackwardAVX2_tail
+	JB      rnnReLUBackwardSIMD_tail
 	VMOVUPS (CX), Y0
 	VXORPS  Y1, Y1, Y1
 	VCMPPS  $0x02, Y1, Y0, Y0
@@ -2497,11 +2497,11 @@ rnnReLUBackwardAVX2_vectors:
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, SI
-	JMP     rnnReLUBackwardAVX2_vectors
+	JMP     rnnReLUBackwardSIMD_vectors
 
-rnnReLUBackwardAVX2_tail:
+rnnReLUBackwardSIMD_tail:
 	TESTQ   SI, SI
-	JZ      rnnReLUBackwardAVX2_next
+	JZ      rnnReLUBackwardSIMD_next
 	VMOVSS  (CX), X2
 	VXORPS  Y0, Y0, Y0
 	VCMPPS  $0x02, Y0, Y2, Y2
@@ -2512,17 +2512,17 @@ rnnReLUBackwardAVX2_tail:
 	ADDQ    $0x04, CX
 	ADDQ    $0x04, DX
 	DECQ    SI
-	JMP     rnnReLUBackwardAVX2_tail
+	JMP     rnnReLUBackwardSIMD_tail
 
-rnnReLUBackwardAVX2_next:
+rnnReLUBackwardSIMD_next:
 	DECQ BX
-	JNZ  rnnReLUBackwardAVX2_row
+	JNZ  rnnReLUBackwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmForwardAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+// func lstmForwardSIMD(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmForwardAVX2(SB), NOSPLIT, $0-112
+TEXT ·lstmForwardSIMD(SB), NOSPLIT, $0-112
 	MOVQ hidden+96(FP), AX
 	SHLQ $0x02, AX
 	MOVQ h_base+0(FP), CX
@@ -2531,12 +2531,12 @@ TEXT ·lstmForwardAVX2(SB), NOSPLIT, $0-112
 	LEAQ (AX)(AX*2), SI
 	MOVQ batch+104(FP), DI
 
-lstmForwardAVX2_row:
+lstmForwardSIMD_row:
 	MOVQ hidden+96(FP), R8
 
-lstmForwardAVX2_pairs:
+lstmForwardSIMD_pairs:
 	CMPQ         R8, $0x10
-	JB           lstmForwardAVX2_vectors
+	JB           lstmForwardSIMD_vectors
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+416(SB), Y2
@@ -2947,11 +2947,11 @@ lstmForwardAVX2_pairs:
 	ADDQ         $0x40, DX
 	ADDQ         $0x40, BX
 	SUBQ         $0x10, R8
-	JMP          lstmForwardAVX2_pairs
+	JMP          lstmForwardSIMD_pairs
 
-lstmForwardAVX2_vectors:
+lstmForwardSIMD_vectors:
 	CMPQ         R8, $0x08
-	JB           lstmForwardAVX2_tail
+	JB           lstmForwardSIMD_tail
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+416(SB), Y2
@@ -3159,11 +3159,11 @@ lstmForwardAVX2_vectors:
 	ADDQ         $0x20, DX
 	ADDQ         $0x20, BX
 	SUBQ         $0x08, R8
-	JMP          lstmForwardAVX2_vectors
+	JMP          lstmForwardSIMD_vectors
 
-lstmForwardAVX2_tail:
+lstmForwardSIMD_tail:
 	TESTQ        R8, R8
-	JZ           lstmForwardAVX2_next
+	JZ           lstmForwardSIMD_next
 	VMOVSS       (BX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+416(SB), Y1
@@ -3371,18 +3371,18 @@ lstmForwardAVX2_tail:
 	ADDQ         $0x04, DX
 	ADDQ         $0x04, BX
 	DECQ         R8
-	JMP          lstmForwardAVX2_tail
+	JMP          lstmForwardSIMD_tail
 
-lstmForwardAVX2_next:
+lstmForwardSIMD_next:
 	ADDQ SI, BX
 	DECQ DI
-	JNZ  lstmForwardAVX2_row
+	JNZ  lstmForwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruForwardAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+// func gruForwardSIMD(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruForwardAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruForwardSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ hNew_base+0(FP), CX
@@ -3391,12 +3391,12 @@ TEXT ·gruForwardAVX2(SB), NOSPLIT, $0-136
 	MOVQ hiddenGates_base+72(FP), SI
 	MOVQ batch+128(FP), DI
 
-gruForwardAVX2_row:
+gruForwardSIMD_row:
 	MOVQ hidden+120(FP), R8
 
-gruForwardAVX2_pairs:
+gruForwardSIMD_pairs:
 	CMPQ         R8, $0x10
-	JB           gruForwardAVX2_vectors
+	JB           gruForwardSIMD_vectors
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
@@ -3652,11 +3652,11 @@ gruForwardAVX2_pairs:
 	ADDQ         $0x40, BX
 	ADDQ         $0x40, SI
 	SUBQ         $0x10, R8
-	JMP          gruForwardAVX2_pairs
+	JMP          gruForwardSIMD_pairs
 
-gruForwardAVX2_vectors:
+gruForwardSIMD_vectors:
 	CMPQ         R8, $0x08
-	JB           gruForwardAVX2_tail
+	JB           gruForwardSIMD_tail
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
@@ -3787,11 +3787,11 @@ gruForwardAVX2_vectors:
 	ADDQ         $0x20, BX
 	ADDQ         $0x20, SI
 	SUBQ         $0x08, R8
-	JMP          gruForwardAVX2_vectors
+	JMP          gruForwardSIMD_vectors
 
-gruForwardAVX2_tail:
+gruForwardSIMD_tail:
 	TESTQ        R8, R8
-	JZ           gruForwardAVX2_next
+	JZ           gruForwardSIMD_next
 	VMOVSS       (BX), X3
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
@@ -3924,19 +3924,19 @@ gruForwardAVX2_tail:
 	ADDQ         $0x04, BX
 	ADDQ         $0x04, SI
 	DECQ         R8
-	JMP          gruForwardAVX2_tail
+	JMP          gruForwardSIMD_tail
 
-gruForwardAVX2_next:
+gruForwardSIMD_next:
 	LEAQ (BX)(AX*2), BX
 	LEAQ (SI)(AX*2), SI
 	DECQ DI
-	JNZ  gruForwardAVX2_row
+	JNZ  gruForwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmForwardCacheAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+// func lstmForwardCacheSIMD(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmForwardCacheAVX2(SB), NOSPLIT, $0-112
+TEXT ·lstmForwardCacheSIMD(SB), NOSPLIT, $0-112
 	MOVQ hidden+96(FP), AX
 	SHLQ $0x02, AX
 	MOVQ h_base+0(FP), CX
@@ -3946,12 +3946,12 @@ TEXT ·lstmForwardCacheAVX2(SB), NOSPLIT, $0-112
 	LEAQ (AX)(AX*2), DI
 	MOVQ batch+104(FP), R8
 
-lstmForwardCacheAVX2_row:
+lstmForwardCacheSIMD_row:
 	MOVQ hidden+96(FP), R9
 
-lstmForwardCacheAVX2_pairs:
+lstmForwardCacheSIMD_pairs:
 	CMPQ         R9, $0x10
-	JB           lstmForwardCacheAVX2_vectors
+	JB           lstmForwardCacheSIMD_vectors
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+416(SB), Y2
@@ -4371,11 +4371,11 @@ lstmForwardCacheAVX2_pairs:
 	ADDQ         $0x40, BX
 	ADDQ         $0x40, SI
 	SUBQ         $0x10, R9
-	JMP          lstmForwardCacheAVX2_pairs
+	JMP          lstmForwardCacheSIMD_pairs
 
-lstmForwardCacheAVX2_vectors:
+lstmForwardCacheSIMD_vectors:
 	CMPQ         R9, $0x08
-	JB           lstmForwardCacheAVX2_tail
+	JB           lstmForwardCacheSIMD_tail
 	VMOVUPS      (BX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+416(SB), Y2
@@ -4588,11 +4588,11 @@ lstmForwardCacheAVX2_vectors:
 	ADDQ         $0x20, BX
 	ADDQ         $0x20, SI
 	SUBQ         $0x08, R9
-	JMP          lstmForwardCacheAVX2_vectors
+	JMP          lstmForwardCacheSIMD_vectors
 
-lstmForwardCacheAVX2_tail:
+lstmForwardCacheSIMD_tail:
 	TESTQ        R9, R9
-	JZ           lstmForwardCacheAVX2_next
+	JZ           lstmForwardCacheSIMD_next
 	VMOVSS       (BX), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+416(SB), Y1
@@ -4805,19 +4805,19 @@ lstmForwardCacheAVX2_tail:
 	ADDQ         $0x04, BX
 	ADDQ         $0x04, SI
 	DECQ         R9
-	JMP          lstmForwardCacheAVX2_tail
+	JMP          lstmForwardCacheSIMD_tail
 
-lstmForwardCacheAVX2_next:
+lstmForwardCacheSIMD_next:
 	ADDQ DI, BX
 	ADDQ DI, SI
 	DECQ R8
-	JNZ  lstmForwardCacheAVX2_row
+	JNZ  lstmForwardCacheSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruForwardCacheAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+// func gruForwardCacheSIMD(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruForwardCacheAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruForwardCacheSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ hNew_base+0(FP), CX
@@ -4828,12 +4828,12 @@ TEXT ·gruForwardCacheAVX2(SB), NOSPLIT, $0-136
 	LEAQ (AX)(AX*2), R8
 	MOVQ batch+128(FP), R9
 
-gruForwardCacheAVX2_row:
+gruForwardCacheSIMD_row:
 	MOVQ hidden+120(FP), R10
 
-gruForwardCacheAVX2_pairs:
+gruForwardCacheSIMD_pairs:
 	CMPQ         R10, $0x10
-	JB           gruForwardCacheAVX2_vectors
+	JB           gruForwardCacheSIMD_vectors
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
@@ -5098,11 +5098,11 @@ gruForwardCacheAVX2_pairs:
 	ADDQ         $0x40, SI
 	ADDQ         $0x40, DI
 	SUBQ         $0x10, R10
-	JMP          gruForwardCacheAVX2_pairs
+	JMP          gruForwardCacheSIMD_pairs
 
-gruForwardCacheAVX2_vectors:
+gruForwardCacheSIMD_vectors:
 	CMPQ         R10, $0x08
-	JB           gruForwardCacheAVX2_tail
+	JB           gruForwardCacheSIMD_tail
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
@@ -5238,11 +5238,11 @@ gruForwardCacheAVX2_vectors:
 	ADDQ         $0x20, SI
 	ADDQ         $0x20, DI
 	SUBQ         $0x08, R10
-	JMP          gruForwardCacheAVX2_vectors
+	JMP          gruForwardCacheSIMD_vectors
 
-gruForwardCacheAVX2_tail:
+gruForwardCacheSIMD_tail:
 	TESTQ        R10, R10
-	JZ           gruForwardCacheAVX2_next
+	JZ           gruForwardCacheSIMD_next
 	VMOVSS       (BX), X3
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
@@ -5380,20 +5380,20 @@ gruForwardCacheAVX2_tail:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, DI
 	DECQ         R10
-	JMP          gruForwardCacheAVX2_tail
+	JMP          gruForwardCacheSIMD_tail
 
-gruForwardCacheAVX2_next:
+gruForwardCacheSIMD_next:
 	LEAQ (BX)(AX*2), BX
 	LEAQ (SI)(AX*2), SI
 	ADDQ R8, DI
 	DECQ R9
-	JNZ  gruForwardCacheAVX2_row
+	JNZ  gruForwardCacheSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmBackwardAVX2(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
+// func lstmBackwardSIMD(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmBackwardAVX2(SB), NOSPLIT, $0-184
+TEXT ·lstmBackwardSIMD(SB), NOSPLIT, $0-184
 	MOVQ hidden+168(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dgates_base+0(FP), CX
@@ -5406,12 +5406,12 @@ TEXT ·lstmBackwardAVX2(SB), NOSPLIT, $0-184
 	LEAQ (AX)(AX*2), R10
 	MOVQ batch+176(FP), R11
 
-lstmBackwardAVX2_row:
+lstmBackwardSIMD_row:
 	MOVQ hidden+168(FP), R12
 
-lstmBackwardAVX2_vectors:
+lstmBackwardSIMD_vectors:
 	CMPQ         R12, $0x08
-	JB           lstmBackwardAVX2_tail
+	JB           lstmBackwardSIMD_tail
 	VMOVUPS      (DI), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
 	VMOVUPS      actconst<>+448(SB), Y2
@@ -5501,11 +5501,11 @@ lstmBackwardAVX2_vectors:
 	ADDQ         $0x20, R8
 	ADDQ         $0x20, R9
 	SUBQ         $0x08, R12
-	JMP          lstmBackwardAVX2_vectors
+	JMP          lstmBackwardSIMD_vectors
 
-lstmBackwardAVX2_tail:
+lstmBackwardSIMD_tail:
 	TESTQ        R12, R12
-	JZ           lstmBackwardAVX2_next
+	JZ           lstmBackwardSIMD_next
 	VMOVSS       (DI), X3
 	VANDPS       actconst<>+0(SB), Y3, Y0
 	VMOVUPS      actconst<>+448(SB), Y1
@@ -5595,19 +5595,19 @@ lstmBackwardAVX2_tail:
 	ADDQ         $0x04, R8
 	ADDQ         $0x04, R9
 	DECQ         R12
-	JMP          lstmBackwardAVX2_tail
+	JMP          lstmBackwardSIMD_tail
 
-lstmBackwardAVX2_next:
+lstmBackwardSIMD_next:
 	ADDQ R10, CX
 	ADDQ R10, BX
 	DECQ R11
-	JNZ  lstmBackwardAVX2_row
+	JNZ  lstmBackwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruBackwardAVX2(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+// func gruBackwardSIMD(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·gruBackwardAVX2(SB), NOSPLIT, $0-160
+TEXT ·gruBackwardSIMD(SB), NOSPLIT, $0-160
 	MOVQ hidden+144(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dInputGates_base+0(FP), CX
@@ -5619,12 +5619,12 @@ TEXT ·gruBackwardAVX2(SB), NOSPLIT, $0-160
 	LEAQ (AX)(AX*2), R9
 	MOVQ batch+152(FP), R10
 
-gruBackwardAVX2_row:
+gruBackwardSIMD_row:
 	MOVQ hidden+144(FP), R11
 
-gruBackwardAVX2_vectors:
+gruBackwardSIMD_vectors:
 	CMPQ         R11, $0x08
-	JB           gruBackwardAVX2_tail
+	JB           gruBackwardSIMD_tail
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (SI)(AX*1), Y1
 	VMOVUPS      (SI)(AX*2), Y2
@@ -5664,11 +5664,11 @@ gruBackwardAVX2_vectors:
 	ADDQ         $0x20, DI
 	ADDQ         $0x20, R8
 	SUBQ         $0x08, R11
-	JMP          gruBackwardAVX2_vectors
+	JMP          gruBackwardSIMD_vectors
 
-gruBackwardAVX2_tail:
+gruBackwardSIMD_tail:
 	TESTQ        R11, R11
-	JZ           gruBackwardAVX2_next
+	JZ           gruBackwardSIMD_next
 	VMOVSS       (R8), X6
 	VMOVSS       (SI)(AX*1), X7
 	VMOVSS       (SI)(AX*2), X8
@@ -5708,20 +5708,20 @@ gruBackwardAVX2_tail:
 	ADDQ         $0x04, DI
 	ADDQ         $0x04, R8
 	DECQ         R11
-	JMP          gruBackwardAVX2_tail
+	JMP          gruBackwardSIMD_tail
 
-gruBackwardAVX2_next:
+gruBackwardSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (DX)(AX*2), DX
 	ADDQ R9, SI
 	DECQ R10
-	JNZ  gruBackwardAVX2_row
+	JNZ  gruBackwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeGatesAVX2(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
+// func gruResetBeforeGatesSIMD(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruResetBeforeGatesAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeGatesSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ rh_base+0(FP), CX
@@ -5731,12 +5731,12 @@ TEXT ·gruResetBeforeGatesAVX2(SB), NOSPLIT, $0-136
 	MOVQ h_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeGatesAVX2_row:
+gruResetBeforeGatesSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeGatesAVX2_vectors:
+gruResetBeforeGatesSIMD_vectors:
 	CMPQ         R9, $0x08
-	JB           gruResetBeforeGatesAVX2_tail
+	JB           gruResetBeforeGatesSIMD_tail
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
 	VANDPS       actconst<>+0(SB), Y0, Y1
@@ -5822,11 +5822,11 @@ gruResetBeforeGatesAVX2_vectors:
 	ADDQ         $0x20, SI
 	ADDQ         $0x20, DI
 	SUBQ         $0x08, R9
-	JMP          gruResetBeforeGatesAVX2_vectors
+	JMP          gruResetBeforeGatesSIMD_vectors
 
-gruResetBeforeGatesAVX2_tail:
+gruResetBeforeGatesSIMD_tail:
 	TESTQ        R9, R9
-	JZ           gruResetBeforeGatesAVX2_next
+	JZ           gruResetBeforeGatesSIMD_next
 	VMOVSS       (BX), X3
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
@@ -5914,20 +5914,20 @@ gruResetBeforeGatesAVX2_tail:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, DI
 	DECQ         R9
-	JMP          gruResetBeforeGatesAVX2_tail
+	JMP          gruResetBeforeGatesSIMD_tail
 
-gruResetBeforeGatesAVX2_next:
+gruResetBeforeGatesSIMD_next:
 	LEAQ (DX)(AX*2), DX
 	LEAQ (BX)(AX*2), BX
 	ADDQ AX, SI
 	DECQ R8
-	JNZ  gruResetBeforeGatesAVX2_row
+	JNZ  gruResetBeforeGatesSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeOutputAVX2(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
+// func gruResetBeforeOutputSIMD(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruResetBeforeOutputAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeOutputSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ hNew_base+0(FP), CX
@@ -5937,12 +5937,12 @@ TEXT ·gruResetBeforeOutputAVX2(SB), NOSPLIT, $0-136
 	MOVQ hn_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeOutputAVX2_row:
+gruResetBeforeOutputSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeOutputAVX2_vectors:
+gruResetBeforeOutputSIMD_vectors:
 	CMPQ         R9, $0x08
-	JB           gruResetBeforeOutputAVX2_tail
+	JB           gruResetBeforeOutputSIMD_tail
 	VMOVUPS      (SI)(AX*2), Y0
 	VMOVUPS      (DI), Y1
 	VADDPS       Y1, Y0, Y0
@@ -6002,11 +6002,11 @@ gruResetBeforeOutputAVX2_vectors:
 	ADDQ         $0x20, SI
 	ADDQ         $0x20, DI
 	SUBQ         $0x08, R9
-	JMP          gruResetBeforeOutputAVX2_vectors
+	JMP          gruResetBeforeOutputSIMD_vectors
 
-gruResetBeforeOutputAVX2_tail:
+gruResetBeforeOutputSIMD_tail:
 	TESTQ        R9, R9
-	JZ           gruResetBeforeOutputAVX2_next
+	JZ           gruResetBeforeOutputSIMD_next
 	VMOVSS       (SI)(AX*2), X2
 	VMOVSS       (DI), X3
 	VADDPS       Y3, Y2, Y2
@@ -6066,19 +6066,19 @@ gruResetBeforeOutputAVX2_tail:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, DI
 	DECQ         R9
-	JMP          gruResetBeforeOutputAVX2_tail
+	JMP          gruResetBeforeOutputSIMD_tail
 
-gruResetBeforeOutputAVX2_next:
+gruResetBeforeOutputSIMD_next:
 	LEAQ (DX)(AX*2), DX
 	LEAQ (SI)(AX*2), SI
 	DECQ R8
-	JNZ  gruResetBeforeOutputAVX2_row
+	JNZ  gruResetBeforeOutputSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeBackwardOutputAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+// func gruResetBeforeBackwardOutputSIMD(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·gruResetBeforeBackwardOutputAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeBackwardOutputSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dGates_base+0(FP), CX
@@ -6088,12 +6088,12 @@ TEXT ·gruResetBeforeBackwardOutputAVX2(SB), NOSPLIT, $0-136
 	MOVQ dh_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeBackwardOutputAVX2_row:
+gruResetBeforeBackwardOutputSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeBackwardOutputAVX2_vectors:
+gruResetBeforeBackwardOutputSIMD_vectors:
 	CMPQ         R9, $0x08
-	JB           gruResetBeforeBackwardOutputAVX2_tail
+	JB           gruResetBeforeBackwardOutputSIMD_tail
 	VMOVUPS      (DI), Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VMOVUPS      (BX)(AX*2), Y2
@@ -6118,11 +6118,11 @@ gruResetBeforeBackwardOutputAVX2_vectors:
 	ADDQ         $0x20, SI
 	ADDQ         $0x20, DI
 	SUBQ         $0x08, R9
-	JMP          gruResetBeforeBackwardOutputAVX2_vectors
+	JMP          gruResetBeforeBackwardOutputSIMD_vectors
 
-gruResetBeforeBackwardOutputAVX2_tail:
+gruResetBeforeBackwardOutputSIMD_tail:
 	TESTQ        R9, R9
-	JZ           gruResetBeforeBackwardOutputAVX2_next
+	JZ           gruResetBeforeBackwardOutputSIMD_next
 	VMOVSS       (DI), X5
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (BX)(AX*2), X7
@@ -6147,19 +6147,19 @@ gruResetBeforeBackwardOutputAVX2_tail:
 	ADDQ         $0x04, SI
 	ADDQ         $0x04, DI
 	DECQ         R9
-	JMP          gruResetBeforeBackwardOutputAVX2_tail
+	JMP          gruResetBeforeBackwardOutputSIMD_tail
 
-gruResetBeforeBackwardOutputAVX2_next:
+gruResetBeforeBackwardOutputSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (BX)(AX*2), BX
 	DECQ R8
-	JNZ  gruResetBeforeBackwardOutputAVX2_row
+	JNZ  gruResetBeforeBackwardOutputSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeBackwardGatesAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
+// func gruResetBeforeBackwardGatesSIMD(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·gruResetBeforeBackwardGatesAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeBackwardGatesSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dGates_base+0(FP), CX
@@ -6169,12 +6169,12 @@ TEXT ·gruResetBeforeBackwardGatesAVX2(SB), NOSPLIT, $0-136
 	MOVQ drh_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeBackwardGatesAVX2_row:
+gruResetBeforeBackwardGatesSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeBackwardGatesAVX2_vectors:
+gruResetBeforeBackwardGatesSIMD_vectors:
 	CMPQ        R9, $0x08
-	JB          gruResetBeforeBackwardGatesAVX2_tail
+	JB          gruResetBeforeBackwardGatesSIMD_tail
 	VMOVUPS     (DI), Y0
 	VMOVUPS     (BX), Y1
 	VMOVUPS     (SI), Y2
@@ -6193,11 +6193,11 @@ gruResetBeforeBackwardGatesAVX2_vectors:
 	ADDQ        $0x20, SI
 	ADDQ        $0x20, DI
 	SUBQ        $0x08, R9
-	JMP         gruResetBeforeBackwardGatesAVX2_vectors
+	JMP         gruResetBeforeBackwardGatesSIMD_vectors
 
-gruResetBeforeBackwardGatesAVX2_tail:
+gruResetBeforeBackwardGatesSIMD_tail:
 	TESTQ       R9, R9
-	JZ          gruResetBeforeBackwardGatesAVX2_next
+	JZ          gruResetBeforeBackwardGatesSIMD_next
 	VMOVSS      (DI), X3
 	VMOVSS      (BX), X4
 	VMOVSS      (SI), X5
@@ -6216,19 +6216,19 @@ gruResetBeforeBackwardGatesAVX2_tail:
 	ADDQ        $0x04, SI
 	ADDQ        $0x04, DI
 	DECQ        R9
-	JMP         gruResetBeforeBackwardGatesAVX2_tail
+	JMP         gruResetBeforeBackwardGatesSIMD_tail
 
-gruResetBeforeBackwardGatesAVX2_next:
+gruResetBeforeBackwardGatesSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (BX)(AX*2), BX
 	DECQ R8
-	JNZ  gruResetBeforeBackwardGatesAVX2_row
+	JNZ  gruResetBeforeBackwardGatesSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmStepAVX2(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
+// func lstmStepSIMD(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmStepAVX2(SB), NOSPLIT, $392-136
+TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
 	VMOVUPS actconst<>+64(SB), Y0
 	VMOVUPS actconst<>+128(SB), Y1
 	VMOVUPS actconst<>+224(SB), Y2
@@ -6259,7 +6259,7 @@ TEXT ·lstmStepAVX2(SB), NOSPLIT, $392-136
 	MOVQ    w_base+48(FP), AX
 	MOVQ    AX, 384(SP)
 
-lstmStepAVX2_block:
+lstmStepSIMD_block:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6282,9 +6282,9 @@ lstmStepAVX2_block:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p0_tail
+	JZ     lstmStepSIMD_p0_tail
 
-lstmStepAVX2_p0_loop:
+lstmStepSIMD_p0_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6295,7 +6295,7 @@ lstmStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p0_tail
+	JZ          lstmStepSIMD_p0_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6306,11 +6306,11 @@ lstmStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p0_loop
+	JNZ         lstmStepSIMD_p0_loop
 
-lstmStepAVX2_p0_tail:
+lstmStepSIMD_p0_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p0_reduce
+	JAE         lstmStepSIMD_p0_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6329,9 +6329,9 @@ lstmStepAVX2_p0_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p0_tail
+	JMP         lstmStepSIMD_p0_tail
 
-lstmStepAVX2_p0_reduce:
+lstmStepSIMD_p0_reduce:
 	VHADDPS      Y6, Y5, Y5
 	VHADDPS      Y8, Y7, Y6
 	VHADDPS      Y10, Y9, Y7
@@ -6347,7 +6347,7 @@ lstmStepAVX2_p0_reduce:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, (SP)
 	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p0_first
+	JE           lstmStepSIMD_p0_first
 	VMOVUPS      128(SP), Y5
 	VANDPS       actconst<>+0(SB), Y5, Y6
 	VMOVUPS      actconst<>+416(SB), Y7
@@ -6430,7 +6430,7 @@ lstmStepAVX2_p0_reduce:
 	VMULPS       Y10, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 
-lstmStepAVX2_p0_first:
+lstmStepSIMD_p0_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6454,9 +6454,9 @@ lstmStepAVX2_p0_first:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p1_tail
+	JZ     lstmStepSIMD_p1_tail
 
-lstmStepAVX2_p1_loop:
+lstmStepSIMD_p1_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6467,7 +6467,7 @@ lstmStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p1_tail
+	JZ          lstmStepSIMD_p1_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6478,11 +6478,11 @@ lstmStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p1_loop
+	JNZ         lstmStepSIMD_p1_loop
 
-lstmStepAVX2_p1_tail:
+lstmStepSIMD_p1_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p1_reduce
+	JAE         lstmStepSIMD_p1_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6501,9 +6501,9 @@ lstmStepAVX2_p1_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p1_tail
+	JMP         lstmStepSIMD_p1_tail
 
-lstmStepAVX2_p1_reduce:
+lstmStepSIMD_p1_reduce:
 	VHADDPS      Y6, Y5, Y5
 	VHADDPS      Y8, Y7, Y6
 	VHADDPS      Y10, Y9, Y7
@@ -6520,7 +6520,7 @@ lstmStepAVX2_p1_reduce:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 32(SP)
 	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p1_first
+	JE           lstmStepSIMD_p1_first
 	VMOVUPS      160(SP), Y5
 	VANDPS       actconst<>+0(SB), Y5, Y6
 	VMOVUPS      actconst<>+416(SB), Y7
@@ -6562,7 +6562,7 @@ lstmStepAVX2_p1_reduce:
 	VFMADD213PS  256(SP), Y7, Y5
 	VMOVUPS      Y5, (AX)(CX*1)
 
-lstmStepAVX2_p1_first:
+lstmStepSIMD_p1_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6587,9 +6587,9 @@ lstmStepAVX2_p1_first:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p2_tail
+	JZ     lstmStepSIMD_p2_tail
 
-lstmStepAVX2_p2_loop:
+lstmStepSIMD_p2_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6600,7 +6600,7 @@ lstmStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p2_tail
+	JZ          lstmStepSIMD_p2_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6611,11 +6611,11 @@ lstmStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p2_loop
+	JNZ         lstmStepSIMD_p2_loop
 
-lstmStepAVX2_p2_tail:
+lstmStepSIMD_p2_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p2_reduce
+	JAE         lstmStepSIMD_p2_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6634,9 +6634,9 @@ lstmStepAVX2_p2_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p2_tail
+	JMP         lstmStepSIMD_p2_tail
 
-lstmStepAVX2_p2_reduce:
+lstmStepSIMD_p2_reduce:
 	VHADDPS      Y6, Y5, Y5
 	VHADDPS      Y8, Y7, Y6
 	VHADDPS      Y10, Y9, Y7
@@ -6654,7 +6654,7 @@ lstmStepAVX2_p2_reduce:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 64(SP)
 	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p2_first
+	JE           lstmStepSIMD_p2_first
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y5
@@ -6703,7 +6703,7 @@ lstmStepAVX2_p2_reduce:
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
 
-lstmStepAVX2_p2_first:
+lstmStepSIMD_p2_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6729,9 +6729,9 @@ lstmStepAVX2_p2_first:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p3_tail
+	JZ     lstmStepSIMD_p3_tail
 
-lstmStepAVX2_p3_loop:
+lstmStepSIMD_p3_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6742,7 +6742,7 @@ lstmStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p3_tail
+	JZ          lstmStepSIMD_p3_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6753,11 +6753,11 @@ lstmStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p3_loop
+	JNZ         lstmStepSIMD_p3_loop
 
-lstmStepAVX2_p3_tail:
+lstmStepSIMD_p3_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p3_reduce
+	JAE         lstmStepSIMD_p3_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6776,9 +6776,9 @@ lstmStepAVX2_p3_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p3_tail
+	JMP         lstmStepSIMD_p3_tail
 
-lstmStepAVX2_p3_reduce:
+lstmStepSIMD_p3_reduce:
 	VHADDPS      Y6, Y5, Y5
 	VHADDPS      Y8, Y7, Y6
 	VHADDPS      Y10, Y9, Y7
@@ -6797,7 +6797,7 @@ lstmStepAVX2_p3_reduce:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 96(SP)
 	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p3_first
+	JE           lstmStepSIMD_p3_first
 	VMOVUPS      224(SP), Y5
 	VANDPS       actconst<>+0(SB), Y5, Y6
 	VMOVUPS      actconst<>+416(SB), Y7
@@ -6839,7 +6839,7 @@ lstmStepAVX2_p3_reduce:
 	MOVQ         328(SP), CX
 	VMOVUPS      Y5, (AX)(CX*1)
 
-lstmStepAVX2_p3_first:
+lstmStepSIMD_p3_first:
 	VMOVUPS      (SP), Y5
 	VMOVUPS      Y5, 128(SP)
 	VMOVUPS      32(SP), Y5
@@ -6856,7 +6856,7 @@ lstmStepAVX2_p3_first:
 	ADDQ         384(SP), AX
 	MOVQ         AX, 384(SP)
 	DECQ         336(SP)
-	JNZ          lstmStepAVX2_block
+	JNZ          lstmStepSIMD_block
 	VMOVUPS      128(SP), Y5
 	VANDPS       actconst<>+0(SB), Y5, Y6
 	VMOVUPS      actconst<>+416(SB), Y7
@@ -7068,9 +7068,9 @@ lstmStepAVX2_p3_first:
 	VZEROUPPER
 	RET
 
-// func gruStepAVX2(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
+// func gruStepSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruStepAVX2(SB), NOSPLIT, $592-184
+TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
 	VMOVUPS actconst<>+64(SB), Y0
 	VMOVUPS actconst<>+128(SB), Y1
 	VMOVUPS actconst<>+224(SB), Y2
@@ -7117,7 +7117,7 @@ TEXT ·gruStepAVX2(SB), NOSPLIT, $592-184
 	MOVQ    wHH_base+48(FP), AX
 	MOVQ    AX, 584(SP)
 
-gruStepAVX2_block:
+gruStepSIMD_block:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7140,9 +7140,9 @@ gruStepAVX2_block:
 	SUBQ   520(SP), R10
 	MOVQ   520(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p0_tail
+	JZ     gruStepSIMD_p0_tail
 
-gruStepAVX2_p0_loop:
+gruStepSIMD_p0_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7153,7 +7153,7 @@ gruStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p0_tail
+	JZ          gruStepSIMD_p0_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7164,11 +7164,11 @@ gruStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p0_loop
+	JNZ         gruStepSIMD_p0_loop
 
-gruStepAVX2_p0_tail:
+gruStepSIMD_p0_tail:
 	CMPQ        R11, 528(SP)
-	JAE         gruStepAVX2_p0_reduce
+	JAE         gruStepSIMD_p0_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7187,9 +7187,9 @@ gruStepAVX2_p0_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p0_tail
+	JMP         gruStepSIMD_p0_tail
 
-gruStepAVX2_p0_reduce:
+gruStepSIMD_p0_reduce:
 	VHADDPS    Y6, Y5, Y5
 	VHADDPS    Y8, Y7, Y6
 	VHADDPS    Y10, Y9, Y7
@@ -7226,9 +7226,9 @@ gruStepAVX2_p0_reduce:
 	SUBQ       560(SP), R10
 	MOVQ       560(SP), R11
 	TESTQ      R11, R11
-	JZ         gruStepAVX2_p1_tail
+	JZ         gruStepSIMD_p1_tail
 
-gruStepAVX2_p1_loop:
+gruStepSIMD_p1_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7239,7 +7239,7 @@ gruStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p1_tail
+	JZ          gruStepSIMD_p1_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7250,11 +7250,11 @@ gruStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p1_loop
+	JNZ         gruStepSIMD_p1_loop
 
-gruStepAVX2_p1_tail:
+gruStepSIMD_p1_tail:
 	CMPQ        R11, 568(SP)
-	JAE         gruStepAVX2_p1_reduce
+	JAE         gruStepSIMD_p1_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7273,9 +7273,9 @@ gruStepAVX2_p1_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p1_tail
+	JMP         gruStepSIMD_p1_tail
 
-gruStepAVX2_p1_reduce:
+gruStepSIMD_p1_reduce:
 	VHADDPS      Y6, Y5, Y5
 	VHADDPS      Y8, Y7, Y6
 	VHADDPS      Y10, Y9, Y7
@@ -7291,7 +7291,7 @@ gruStepAVX2_p1_reduce:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 32(SP)
 	CMPQ         480(SP), $0x00
-	JE           gruStepAVX2_p1_first
+	JE           gruStepSIMD_p1_first
 	VMOVUPS      192(SP), Y5
 	VADDPS       224(SP), Y5, Y5
 	VANDPS       actconst<>+0(SB), Y5, Y6
@@ -7330,7 +7330,7 @@ gruStepAVX2_p1_reduce:
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      Y7, 384(SP)
 
-gruStepAVX2_p1_first:
+gruStepSIMD_p1_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7354,9 +7354,9 @@ gruStepAVX2_p1_first:
 	SUBQ   520(SP), R10
 	MOVQ   520(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p2_tail
+	JZ     gruStepSIMD_p2_tail
 
-gruStepAVX2_p2_loop:
+gruStepSIMD_p2_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7367,7 +7367,7 @@ gruStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p2_tail
+	JZ          gruStepSIMD_p2_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7378,11 +7378,11 @@ gruStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p2_loop
+	JNZ         gruStepSIMD_p2_loop
 
-gruStepAVX2_p2_tail:
+gruStepSIMD_p2_tail:
 	CMPQ        R11, 528(SP)
-	JAE         gruStepAVX2_p2_reduce
+	JAE         gruStepSIMD_p2_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7401,9 +7401,9 @@ gruStepAVX2_p2_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p2_tail
+	JMP         gruStepSIMD_p2_tail
 
-gruStepAVX2_p2_reduce:
+gruStepSIMD_p2_reduce:
 	VHADDPS    Y6, Y5, Y5
 	VHADDPS    Y8, Y7, Y6
 	VHADDPS    Y10, Y9, Y7
@@ -7442,9 +7442,9 @@ gruStepAVX2_p2_reduce:
 	SUBQ       560(SP), R10
 	MOVQ       560(SP), R11
 	TESTQ      R11, R11
-	JZ         gruStepAVX2_p3_tail
+	JZ         gruStepSIMD_p3_tail
 
-gruStepAVX2_p3_loop:
+gruStepSIMD_p3_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7455,7 +7455,7 @@ gruStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p3_tail
+	JZ          gruStepSIMD_p3_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7466,11 +7466,11 @@ gruStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p3_loop
+	JNZ         gruStepSIMD_p3_loop
 
-gruStepAVX2_p3_tail:
+gruStepSIMD_p3_tail:
 	CMPQ        R11, 568(SP)
-	JAE         gruStepAVX2_p3_reduce
+	JAE         gruStepSIMD_p3_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7489,9 +7489,9 @@ gruStepAVX2_p3_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p3_tail
+	JMP         gruStepSIMD_p3_tail
 
-gruStepAVX2_p3_reduce:
+gruStepSIMD_p3_reduce:
 	VHADDPS      Y6, Y5, Y5
 	VHADDPS      Y8, Y7, Y6
 	VHADDPS      Y10, Y9, Y7
@@ -7508,7 +7508,7 @@ gruStepAVX2_p3_reduce:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 96(SP)
 	CMPQ         480(SP), $0x00
-	JE           gruStepAVX2_p3_first
+	JE           gruStepSIMD_p3_first
 	VMOVUPS      256(SP), Y5
 	VADDPS       288(SP), Y5, Y5
 	VANDPS       actconst<>+0(SB), Y5, Y6
@@ -7547,7 +7547,7 @@ gruStepAVX2_p3_reduce:
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      Y7, 416(SP)
 
-gruStepAVX2_p3_first:
+gruStepSIMD_p3_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7572,9 +7572,9 @@ gruStepAVX2_p3_first:
 	SUBQ   520(SP), R10
 	MOVQ   520(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p4_tail
+	JZ     gruStepSIMD_p4_tail
 
-gruStepAVX2_p4_loop:
+gruStepSIMD_p4_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7585,7 +7585,7 @@ gruStepAVX2_p4_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p4_tail
+	JZ          gruStepSIMD_p4_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7596,11 +7596,11 @@ gruStepAVX2_p4_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p4_loop
+	JNZ         gruStepSIMD_p4_loop
 
-gruStepAVX2_p4_tail:
+gruStepSIMD_p4_tail:
 	CMPQ        R11, 528(SP)
-	JAE         gruStepAVX2_p4_reduce
+	JAE         gruStepSIMD_p4_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7619,9 +7619,9 @@ gruStepAVX2_p4_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p4_tail
+	JMP         gruStepSIMD_p4_tail
 
-gruStepAVX2_p4_reduce:
+gruStepSIMD_p4_reduce:
 	VHADDPS      Y6, Y5, Y5
 	VHADDPS      Y8, Y7, Y6
 	VHADDPS      Y10, Y9, Y7
@@ -7639,7 +7639,7 @@ gruStepAVX2_p4_reduce:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 128(SP)
 	CMPQ         480(SP), $0x00
-	JE           gruStepAVX2_p4_first
+	JE           gruStepSIMD_p4_first
 	VMOVUPS      352(SP), Y5
 	VMOVUPS      320(SP), Y6
 	VMOVUPS      384(SP), Y7
@@ -7689,7 +7689,7 @@ gruStepAVX2_p4_reduce:
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 448(SP)
 
-gruStepAVX2_p4_first:
+gruStepSIMD_p4_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7714,9 +7714,9 @@ gruStepAVX2_p4_first:
 	SUBQ   560(SP), R10
 	MOVQ   560(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p5_tail
+	JZ     gruStepSIMD_p5_tail
 
-gruStepAVX2_p5_loop:
+gruStepSIMD_p5_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7727,7 +7727,7 @@ gruStepAVX2_p5_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p5_tail
+	JZ          gruStepSIMD_p5_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7738,11 +7738,11 @@ gruStepAVX2_p5_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p5_loop
+	JNZ         gruStepSIMD_p5_loop
 
-gruStepAVX2_p5_tail:
+gruStepSIMD_p5_tail:
 	CMPQ        R11, 568(SP)
-	JAE         gruStepAVX2_p5_reduce
+	JAE         gruStepSIMD_p5_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7761,9 +7761,9 @@ gruStepAVX2_p5_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p5_tail
+	JMP         gruStepSIMD_p5_tail
 
-gruStepAVX2_p5_reduce:
+gruStepSIMD_p5_reduce:
 	VHADDPS     Y6, Y5, Y5
 	VHADDPS     Y8, Y7, Y6
 	VHADDPS     Y10, Y9, Y7
@@ -7781,7 +7781,7 @@ gruStepAVX2_p5_reduce:
 	VADDPS      Y5, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 	CMPQ        480(SP), $0x00
-	JE          gruStepAVX2_p5_first
+	JE          gruStepSIMD_p5_first
 	VMOVUPS     448(SP), Y5
 	MOVQ        hPrev_base+96(FP), AX
 	MOVQ        488(SP), CX
@@ -7793,7 +7793,7 @@ gruStepAVX2_p5_reduce:
 	MOVQ        488(SP), CX
 	VMOVUPS     Y6, (AX)(CX*1)
 
-gruStepAVX2_p5_first:
+gruStepSIMD_p5_first:
 	VMOVUPS      (SP), Y5
 	VMOVUPS      Y5, 192(SP)
 	VMOVUPS      32(SP), Y5
@@ -7818,7 +7818,7 @@ gruStepAVX2_p5_first:
 	ADDQ         584(SP), AX
 	MOVQ         AX, 584(SP)
 	DECQ         496(SP)
-	JNZ          gruStepAVX2_block
+	JNZ          gruStepSIMD_block
 	VMOVUPS      192(SP), Y5
 	VADDPS       224(SP), Y5, Y5
 	VANDPS       actconst<>+0(SB), Y5, Y6
@@ -7954,9 +7954,9 @@ gruStepAVX2_p5_first:
 	VZEROUPPER
 	RET
 
-// func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm6x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -7973,7 +7973,7 @@ TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 
-gemm6x16AVX2_loop:
+gemm6x16SIMD_loop:
 	VMOVUPS      (DX), Y12
 	VMOVUPS      32(DX), Y13
 	VBROADCASTSS (CX), Y14
@@ -7997,12 +7997,12 @@ gemm6x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm6x16AVX2_loop
+	JNZ          gemm6x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm6x16AVX2_store
+	JE           gemm6x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8022,7 +8022,7 @@ gemm6x16AVX2_loop:
 	VADDPS       (DX), Y10, Y10
 	VADDPS       32(DX), Y11, Y11
 
-gemm6x16AVX2_store:
+gemm6x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8043,9 +8043,9 @@ gemm6x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm5x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm5x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm5x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm5x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8060,7 +8060,7 @@ TEXT ·gemm5x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 
-gemm5x16AVX2_loop:
+gemm5x16SIMD_loop:
 	VMOVUPS      (DX), Y10
 	VMOVUPS      32(DX), Y11
 	VBROADCASTSS (CX), Y12
@@ -8081,12 +8081,12 @@ gemm5x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm5x16AVX2_loop
+	JNZ          gemm5x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm5x16AVX2_store
+	JE           gemm5x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8103,7 +8103,7 @@ gemm5x16AVX2_loop:
 	VADDPS       (DX), Y8, Y8
 	VADDPS       32(DX), Y9, Y9
 
-gemm5x16AVX2_store:
+gemm5x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8121,9 +8121,9 @@ gemm5x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm4x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm4x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm4x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8136,7 +8136,7 @@ TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-gemm4x16AVX2_loop:
+gemm4x16SIMD_loop:
 	VMOVUPS      (DX), Y8
 	VMOVUPS      32(DX), Y9
 	VBROADCASTSS (CX), Y10
@@ -8154,12 +8154,12 @@ gemm4x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm4x16AVX2_loop
+	JNZ          gemm4x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm4x16AVX2_store
+	JE           gemm4x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8173,7 +8173,7 @@ gemm4x16AVX2_loop:
 	VADDPS       (DX), Y6, Y6
 	VADDPS       32(DX), Y7, Y7
 
-gemm4x16AVX2_store:
+gemm4x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8188,9 +8188,9 @@ gemm4x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm3x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm3x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm3x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm3x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8201,7 +8201,7 @@ TEXT ·gemm3x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 
-gemm3x16AVX2_loop:
+gemm3x16SIMD_loop:
 	VMOVUPS      (DX), Y6
 	VMOVUPS      32(DX), Y7
 	VBROADCASTSS (CX), Y8
@@ -8216,12 +8216,12 @@ gemm3x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm3x16AVX2_loop
+	JNZ          gemm3x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm3x16AVX2_store
+	JE           gemm3x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8232,7 +8232,7 @@ gemm3x16AVX2_loop:
 	VADDPS       (DX), Y4, Y4
 	VADDPS       32(DX), Y5, Y5
 
-gemm3x16AVX2_store:
+gemm3x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8244,9 +8244,9 @@ gemm3x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm2x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm2x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm2x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm2x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8255,7 +8255,7 @@ TEXT ·gemm2x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-gemm2x16AVX2_loop:
+gemm2x16SIMD_loop:
 	VMOVUPS      (DX), Y4
 	VMOVUPS      32(DX), Y5
 	VBROADCASTSS (CX), Y6
@@ -8267,12 +8267,12 @@ gemm2x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm2x16AVX2_loop
+	JNZ          gemm2x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm2x16AVX2_store
+	JE           gemm2x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8280,7 +8280,7 @@ gemm2x16AVX2_loop:
 	VADDPS       (DX), Y2, Y2
 	VADDPS       32(DX), Y3, Y3
 
-gemm2x16AVX2_store:
+gemm2x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8289,16 +8289,16 @@ gemm2x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm1x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm1x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm1x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 
-gemm1x16AVX2_loop:
+gemm1x16SIMD_loop:
 	VMOVUPS      (DX), Y2
 	VMOVUPS      32(DX), Y3
 	VBROADCASTSS (CX), Y4
@@ -8307,25 +8307,25 @@ gemm1x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm1x16AVX2_loop
+	JNZ          gemm1x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm1x16AVX2_store
+	JE           gemm1x16SIMD_store
 	MOVQ         AX, CX
 	VADDPS       (CX), Y0, Y0
 	VADDPS       32(CX), Y1, Y1
 
-gemm1x16AVX2_store:
+gemm1x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VZEROUPPER
 	RET
 
-// func packATransAVX2(dst *float32, src *float32, kc int, panels int, lda int)
+// func packATransSIMD(dst *float32, src *float32, kc int, panels int, lda int)
 // Requires: AVX
-TEXT ·packATransAVX2(SB), NOSPLIT, $0-40
+TEXT ·packATransSIMD(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ kc+16(FP), DX
@@ -8354,9 +8354,9 @@ packat_group:
 	JNZ     packat_row
 	RET
 
-// func packA6AVX2(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)
+// func packA6SIMD(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)
 // Requires: AVX
-TEXT ·packA6AVX2(SB), NOSPLIT, $0-64
+TEXT ·packA6SIMD(SB), NOSPLIT, $0-64
 	MOVQ dst+0(FP), AX
 	MOVQ r0+8(FP), CX
 	MOVQ r1+16(FP), DX

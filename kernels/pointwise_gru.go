@@ -1,5 +1,7 @@
 package kernels
 
+import "github.com/simdrnn/simdrnn/internal/level"
+
 // GRUForward is GRUForwardBatch for one row (batch = 1).
 func GRUForward(hNew, h, inputGates, hiddenGates, cache []float32) {
 	gruForwardChecked("GRUForward", hNew, h, inputGates, hiddenGates, cache, 1)
@@ -49,7 +51,7 @@ func gruForwardChecked(kernel string, hNew, h, inputGates, hiddenGates, cache []
 	if hidden == 0 {
 		return
 	}
-	gruForward(hNew, h, inputGates, hiddenGates, cache, hidden, batch)
+	gruForward(level.Active, hNew, h, inputGates, hiddenGates, cache, hidden, batch)
 }
 
 // GRUBackward is GRUBackwardBatch for one row (batch = 1).
@@ -101,7 +103,7 @@ func gruBackwardChecked(kernel string, dInputGates, dHiddenGates, dhPrev, cache,
 	if hidden == 0 {
 		return
 	}
-	gruBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh, hidden, batch)
+	gruBackward(level.Active, dInputGates, dHiddenGates, dhPrev, cache, h, dh, hidden, batch)
 }
 
 // GRUResetBeforeGates is GRUResetBeforeGatesBatch for one row (batch = 1).
@@ -148,7 +150,7 @@ func gruResetBeforeGatesChecked(kernel string, rh, cache, inputGates, hiddenGate
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeGates(rh, cache, inputGates, hiddenGates, h, hidden, batch)
+	gruResetBeforeGates(level.Active, rh, cache, inputGates, hiddenGates, h, hidden, batch)
 }
 
 // GRUResetBeforeOutput is GRUResetBeforeOutputBatch for one row (batch = 1).
@@ -185,7 +187,7 @@ func gruResetBeforeOutputChecked(kernel string, hNew, cache, h, inputGates, hn [
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeOutput(hNew, cache, h, inputGates, hn, hidden, batch)
+	gruResetBeforeOutput(level.Active, hNew, cache, h, inputGates, hn, hidden, batch)
 }
 
 // GRUResetBeforeBackwardOutput is GRUResetBeforeBackwardOutputBatch for one
@@ -224,7 +226,7 @@ func gruResetBeforeBackwardOutputChecked(kernel string, dGates, dhPrev, cache, h
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh, hidden, batch)
+	gruResetBeforeBackwardOutput(level.Active, dGates, dhPrev, cache, h, dh, hidden, batch)
 }
 
 // GRUResetBeforeBackwardGates is GRUResetBeforeBackwardGatesBatch for one
@@ -260,7 +262,7 @@ func gruResetBeforeBackwardGatesChecked(kernel string, dGates, dhPrev, cache, h,
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh, hidden, batch)
+	gruResetBeforeBackwardGates(level.Active, dGates, dhPrev, cache, h, drh, hidden, batch)
 }
 
 func gruForwardGeneric(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int) {

@@ -1,5 +1,7 @@
 package kernels
 
+import "github.com/simdrnn/simdrnn/internal/level"
+
 // LSTMForward is LSTMForwardBatch for one row (batch = 1).
 func LSTMForward(h, c, gates, cache []float32) {
 	lstmForwardChecked("LSTMForward", h, c, gates, cache, 1)
@@ -47,7 +49,7 @@ func lstmForwardChecked(kernel string, h, c, gates, cache []float32, batch int) 
 	if hidden == 0 {
 		return
 	}
-	lstmForward(h, c, gates, cache, hidden, batch)
+	lstmForward(level.Active, h, c, gates, cache, hidden, batch)
 }
 
 // LSTMBackward is LSTMBackwardBatch for one row (batch = 1).
@@ -105,7 +107,7 @@ func lstmBackwardChecked(kernel string, dgates, dcPrev, cache, cPrev, c, dh, dc 
 	if hidden == 0 {
 		return
 	}
-	lstmBackward(dgates, dcPrev, cache, cPrev, c, dh, dc, hidden, batch)
+	lstmBackward(level.Active, dgates, dcPrev, cache, cPrev, c, dh, dc, hidden, batch)
 }
 
 func lstmForwardGeneric(h, c, gates, cache []float32, hidden, batch int) {

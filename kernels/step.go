@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/level"
+)
 
 // LSTMStep is one streaming LSTM step of one sequence (batch 1), the
 // matrix·vector product fused with the pointwise step: with H = len(h) and
@@ -34,8 +38,9 @@ func LSTMStep(h, c, w, xh, bias []float32) {
 	if hidden == 0 {
 		return
 	}
-	for u := lstmStepWhole(h, c, w, xh, bias, hidden, cols); u < hidden; u += vecUnits {
-		lstmStepBlock(h, c, w, xh, bias, hidden, cols, u, min(vecUnits, hidden-u))
+	l := level.Active
+	for u := lstmStepWhole(l, h, c, w, xh, bias, hidden, cols); u < hidden; u += vecUnits {
+		lstmStepBlock(l, h, c, w, xh, bias, hidden, cols, u, min(vecUnits, hidden-u))
 	}
 }
 
@@ -67,8 +72,9 @@ func GRUStep(h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
 	if hidden == 0 {
 		return
 	}
-	for u := gruStepWhole(h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs); u < hidden; u += vecUnits {
-		gruStepBlock(h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs, u, min(vecUnits, hidden-u))
+	l := level.Active
+	for u := gruStepWhole(l, h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs); u < hidden; u += vecUnits {
+		gruStepBlock(l, h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs, u, min(vecUnits, hidden-u))
 	}
 }
 
@@ -77,32 +83,32 @@ const vecUnits = 8
 
 // matVecAddRows sets y += rows first..first+len(y)−1 of the cols-column
 // matrix w times x.
-func matVecAddRows(y, w, x []float32, first, cols int) {
-	matVecDispatch(y, w[first*cols:(first+len(y))*cols], x, len(y), cols, 1, true)
+func matVecAddRows(l level.Level, y, w, x []float32, first, cols int) {
+	matVecDispatch(l, y, w[first*cols:(first+len(y))*cols], x, len(y), cols, 1, true)
 }
 
 // lstmStepBlock is LSTMStep for units u … u+n−1 (n ≤ 8): the block's gate
 // rows into a 4×n array on the stack, then the pointwise step.
-func lstmStepBlock(h, c, w, xh, bias []float32, hidden, cols, u, n int) {
+func lstmStepBlock(l level.Level, h, c, w, xh, bias []float32, hidden, cols, u, n int) {
 	var pre [4 * vecUnits]float32
 	for g := 0; g < 4; g++ {
 		p := pre[g*n : (g+1)*n]
 		copy(p, bias[g*hidden+u:])
-		matVecAddRows(p, w, xh, g*hidden+u, cols)
+		matVecAddRows(l, p, w, xh, g*hidden+u, cols)
 	}
-	lstmForward(h[u:u+n], c[u:u+n], pre[:4*n], nil, n, 1)
+	lstmForward(l, h[u:u+n], c[u:u+n], pre[:4*n], nil, n, 1)
 }
 
 // gruStepBlock is GRUStep for units u … u+n−1 (n ≤ 8).
-func gruStepBlock(h, wIH, wHH, x, hPrev, bIH, bHH []float32, hidden, inputs, u, n int) {
+func gruStepBlock(l level.Level, h, wIH, wHH, x, hPrev, bIH, bHH []float32, hidden, inputs, u, n int) {
 	var in, hid [3 * vecUnits]float32
 	for g := 0; g < 3; g++ {
 		p := in[g*n : (g+1)*n]
 		copy(p, bIH[g*hidden+u:])
-		matVecAddRows(p, wIH, x, g*hidden+u, inputs)
+		matVecAddRows(l, p, wIH, x, g*hidden+u, inputs)
 		q := hid[g*n : (g+1)*n]
 		copy(q, bHH[g*hidden+u:])
-		matVecAddRows(q, wHH, hPrev, g*hidden+u, hidden)
+		matVecAddRows(l, q, wHH, hPrev, g*hidden+u, hidden)
 	}
-	gruForward(h[u:u+n], hPrev[u:u+n], in[:3*n], hid[:3*n], nil, n, 1)
+	gruForward(l, h[u:u+n], hPrev[u:u+n], in[:3*n], hid[:3*n], nil, n, 1)
 }

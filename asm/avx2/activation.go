@@ -435,14 +435,14 @@ func mul(a, b VecVirtual) VecVirtual {
 func activationKernels() {
 	emitActConsts()
 	flat := []pwOperand{{"dst", 1}, {"x", 1}}
-	pointwise("sigmoidAVX2", "func(dst, x []float32, hidden, batch int)",
-		"sigmoidAVX2 sets dst[i] = σ(x[i]) for i < hidden·batch.", flat,
+	pointwise("sigmoidSIMD", "func(dst, x []float32, hidden, batch int)",
+		"sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.", flat,
 		func(io *pwIO) { io.store("dst", 0, sigmoidVec(io.load("x", 0))) })
-	pointwise("tanhAVX2", "func(dst, x []float32, hidden, batch int)",
-		"tanhAVX2 sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat,
+	pointwise("tanhSIMD", "func(dst, x []float32, hidden, batch int)",
+		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat,
 		func(io *pwIO) { io.store("dst", 0, tanhVec(io.load("x", 0))) })
-	pointwise("reluAVX2", "func(dst, x []float32, hidden, batch int)",
-		"reluAVX2 sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.", flat,
+	pointwise("reluSIMD", "func(dst, x []float32, hidden, batch int)",
+		"reluSIMD sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.", flat,
 		func(io *pwIO) {
 			x := io.load("x", 0)
 			zero := YMM()
@@ -451,15 +451,15 @@ func activationKernels() {
 			VADDPS(zero, x, x) // −0 → +0
 			io.store("dst", 0, x)
 		})
-	pointwise("rnnTanhBackwardAVX2", "func(dpre, h, dh []float32, hidden, batch int)",
-		"rnnTanhBackwardAVX2 sets dpre[i] = dh[i]·(1 − h[i]²).",
+	pointwise("rnnTanhBackwardSIMD", "func(dpre, h, dh []float32, hidden, batch int)",
+		"rnnTanhBackwardSIMD sets dpre[i] = dh[i]·(1 − h[i]²).",
 		[]pwOperand{{"dpre", 1}, {"h", 1}, {"dh", 1}},
 		func(io *pwIO) {
 			t := oneMinusSquare(io.load("h", 0))
 			io.store("dpre", 0, mul(io.load("dh", 0), t))
 		})
-	pointwise("rnnReLUBackwardAVX2", "func(dpre, h, dh []float32, hidden, batch int)",
-		"rnnReLUBackwardAVX2 sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].",
+	pointwise("rnnReLUBackwardSIMD", "func(dpre, h, dh []float32, hidden, batch int)",
+		"rnnReLUBackwardSIMD sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].",
 		[]pwOperand{{"dpre", 1}, {"h", 1}, {"dh", 1}},
 		func(io *pwIO) {
 			h := io.load("h", 0)
@@ -482,9 +482,9 @@ func activationKernels() {
 
 func cacheName(base string, withCache bool) string {
 	if withCache {
-		return base + "CacheAVX2"
+		return base + "CacheSIMD"
 	}
-	return base + "AVX2"
+	return base + "SIMD"
 }
 
 func lstmForward(withCache bool) {
@@ -522,8 +522,8 @@ func lstmForward(withCache bool) {
 
 func lstmBackward() {
 	ops := []pwOperand{{"dgates", 4}, {"dcPrev", 1}, {"cache", 4}, {"cPrev", 1}, {"c", 1}, {"dh", 1}, {"dc", 1}}
-	pointwise("lstmBackwardAVX2", "func(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)",
-		"lstmBackwardAVX2 is one LSTM pointwise backward step over batch rows of hidden units.", ops,
+	pointwise("lstmBackwardSIMD", "func(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)",
+		"lstmBackwardSIMD is one LSTM pointwise backward step over batch rows of hidden units.", ops,
 		func(io *pwIO) {
 			th := tanhVec(io.load("c", 0))
 			dh := io.load("dh", 0)
@@ -610,8 +610,8 @@ func gruForward(withCache bool) {
 
 func gruBackward() {
 	ops := []pwOperand{{"dInputGates", 3}, {"dHiddenGates", 3}, {"dhPrev", 1}, {"cache", 4}, {"h", 1}, {"dh", 1}}
-	pointwise("gruBackwardAVX2", "func(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)",
-		"gruBackwardAVX2 is one GRU (reset-after) pointwise backward step over batch rows of hidden units.", ops,
+	pointwise("gruBackwardSIMD", "func(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)",
+		"gruBackwardSIMD is one GRU (reset-after) pointwise backward step over batch rows of hidden units.", ops,
 		func(io *pwIO) {
 			dh := io.load("dh", 0)
 			z := io.load("cache", 1)
@@ -645,8 +645,8 @@ func gruBackward() {
 }
 
 func gruResetBefore() {
-	pointwise("gruResetBeforeGatesAVX2", "func(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)",
-		"gruResetBeforeGatesAVX2 computes r, z and r·h over batch rows of hidden units.",
+	pointwise("gruResetBeforeGatesSIMD", "func(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)",
+		"gruResetBeforeGatesSIMD computes r, z and r·h over batch rows of hidden units.",
 		[]pwOperand{{"rh", 1}, {"cache", 3}, {"inputGates", 3}, {"hiddenGates", 2}, {"h", 1}},
 		func(io *pwIO) {
 			r := sigmoidSum(io, "inputGates", "hiddenGates", 0)
@@ -654,8 +654,8 @@ func gruResetBefore() {
 			io.store("rh", 0, mul(r, io.load("h", 0)))
 			io.store("cache", 1, sigmoidSum(io, "inputGates", "hiddenGates", 1))
 		})
-	pointwise("gruResetBeforeOutputAVX2", "func(hNew, cache, h, inputGates, hn []float32, hidden, batch int)",
-		"gruResetBeforeOutputAVX2 computes n and h' over batch rows of hidden units.",
+	pointwise("gruResetBeforeOutputSIMD", "func(hNew, cache, h, inputGates, hn []float32, hidden, batch int)",
+		"gruResetBeforeOutputSIMD computes n and h' over batch rows of hidden units.",
 		[]pwOperand{{"hNew", 1}, {"cache", 3}, {"h", 1}, {"inputGates", 3}, {"hn", 1}},
 		func(io *pwIO) {
 			x := io.load("inputGates", 2)
@@ -664,8 +664,8 @@ func gruResetBefore() {
 			io.store("cache", 2, n)
 			io.store("hNew", 0, blend(io.load("cache", 1), io.load("h", 0), n))
 		})
-	pointwise("gruResetBeforeBackwardOutputAVX2", "func(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)",
-		"gruResetBeforeBackwardOutputAVX2 computes dz, dn and dh·z over batch rows of hidden units.",
+	pointwise("gruResetBeforeBackwardOutputSIMD", "func(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)",
+		"gruResetBeforeBackwardOutputSIMD computes dz, dn and dh·z over batch rows of hidden units.",
 		[]pwOperand{{"dGates", 3}, {"dhPrev", 1}, {"cache", 3}, {"h", 1}, {"dh", 1}},
 		func(io *pwIO) {
 			dh := io.load("dh", 0)
@@ -683,8 +683,8 @@ func gruResetBefore() {
 			io.store("dGates", 2, dn)
 			io.store("dhPrev", 0, mul(dh, z))
 		})
-	pointwise("gruResetBeforeBackwardGatesAVX2", "func(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)",
-		"gruResetBeforeBackwardGatesAVX2 computes dr and adds drh·r to dhPrev over batch rows of hidden units.",
+	pointwise("gruResetBeforeBackwardGatesSIMD", "func(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)",
+		"gruResetBeforeBackwardGatesSIMD computes dr and adds drh·r to dhPrev over batch rows of hidden units.",
 		[]pwOperand{{"dGates", 3}, {"dhPrev", 1}, {"cache", 3}, {"h", 1}, {"drh", 1}},
 		func(io *pwIO) {
 			drh := io.load("drh", 0)

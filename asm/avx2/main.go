@@ -103,9 +103,9 @@ func reduceToScalar(v VecVirtual) VecVirtual {
 }
 
 func dot() {
-	TEXT("dotAVX2", NOSPLIT, "func(x, y []float32) float32")
+	TEXT("dotSIMD", NOSPLIT, "func(x, y []float32) float32")
 	Pragma("noescape")
-	Doc("dotAVX2 returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.")
+	Doc("dotSIMD returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.")
 	x := loadGP(Param("x").Base())
 	y := loadGP(Param("y").Base())
 	n := loadGP(Param("x").Len())
@@ -206,9 +206,9 @@ func elementwise(prefix string, n GPVirtual, pointers []GPVirtual, body func(dis
 }
 
 func axpy() {
-	TEXT("axpyAVX2", NOSPLIT, "func(alpha float32, x, y []float32)")
+	TEXT("axpySIMD", NOSPLIT, "func(alpha float32, x, y []float32)")
 	Pragma("noescape")
-	Doc("axpyAVX2 sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.")
+	Doc("axpySIMD sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.")
 	alpha := YMM()
 	VBROADCASTSS(NewParamAddr("alpha", 0), alpha)
 	x := loadGP(Param("x").Base())
@@ -234,9 +234,9 @@ func axpy() {
 }
 
 func scale() {
-	TEXT("scaleAVX2", NOSPLIT, "func(alpha float32, x []float32)")
+	TEXT("scaleSIMD", NOSPLIT, "func(alpha float32, x []float32)")
 	Pragma("noescape")
-	Doc("scaleAVX2 sets x[i] *= alpha; len(x) > 0.")
+	Doc("scaleSIMD sets x[i] *= alpha; len(x) > 0.")
 	alpha := YMM()
 	VBROADCASTSS(NewParamAddr("alpha", 0), alpha)
 	x := loadGP(Param("x").Base())
@@ -260,9 +260,9 @@ func scale() {
 // rank1Add emits W += a·bᵀ: for each row i, an axpy of b scaled by a[i]
 // into the row.
 func rank1Add() {
-	TEXT("rank1AddAVX2", NOSPLIT, "func(w, a, b []float32)")
+	TEXT("rank1AddSIMD", NOSPLIT, "func(w, a, b []float32)")
 	Pragma("noescape")
-	Doc("rank1AddAVX2 sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.")
+	Doc("rank1AddSIMD sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.")
 	row := loadGP(Param("w").Base())
 	a := loadGP(Param("a").Base())
 	rowsLeft := loadGP(Param("a").Len())
@@ -303,9 +303,9 @@ func rank1Add() {
 // y is loaded and stored once per four rows; y[j] is updated row after row
 // with one FMA per row, the order of the reference loop.
 func matTVecAdd() {
-	TEXT("matTVecAddAVX2", NOSPLIT, "func(y, w, x []float32)")
+	TEXT("matTVecAddSIMD", NOSPLIT, "func(y, w, x []float32)")
 	Pragma("noescape")
-	Doc("matTVecAddAVX2 sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.")
+	Doc("matTVecAddSIMD sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.")
 	const rowsPerBlock = 4
 	rowBytes := AllocLocal(8)
 	cols := loadGP(Param("y").Len())
@@ -437,7 +437,7 @@ var mvPlans = map[int][2]mvPlan{
 // costs one ADDQ and one branch. The tail of fewer than eight columns
 // follows at j = 0.
 func matVec(batch int) {
-	name := fmt.Sprintf("matVecB%dAVX2", batch)
+	name := fmt.Sprintf("matVecB%dSIMD", batch)
 	TEXT(name, NOSPLIT, "func(y, w, x []float32, rows, cols int, add bool)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))

@@ -32,7 +32,7 @@ const (
 // gemmAccRow returns the four accumulators of row i.
 func gemmAccRow(i int) []V { return gemmAcc[i*gemmColVecs : (i+1)*gemmColVecs] }
 
-// gemmKernel emits gemm6x16NEON: C[0:6][0:16] (+)= Σ_p a[p*6+i]·b[p*16+j]
+// gemmKernel emits gemm6x16SIMD: C[0:6][0:16] (+)= Σ_p a[p*6+i]·b[p*16+j]
 // over packed panels: a holds kc groups of 6 floats (one column of the A
 // block each), b kc groups of 16 floats (one row of the B block each).
 //
@@ -50,8 +50,8 @@ func gemmAccRow(i int) []V { return gemmAcc[i*gemmColVecs : (i+1)*gemmColVecs] }
 // (with add, C + sum); rows of C are stored with one VST1 each, and only
 // the 6×16 tile is touched.
 func gemmKernel(fl *file) {
-	f := fl.text("gemm6x16NEON", "(kc int, a *float32, b *float32, c *float32, ldc int, add bool)", "$0-41",
-		"gemm6x16NEON sets (or with add, adds to) the 6×16 block of C at c, rows ldc\n"+
+	f := fl.text("gemm6x16SIMD", "(kc int, a *float32, b *float32, c *float32, ldc int, add bool)", "$0-41",
+		"gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc\n"+
 			"// floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.")
 
 	f.op("MOVD kc+0(FP), %v", gemmK)

@@ -7,8 +7,8 @@ const (
 )
 
 func dot(fl *file) {
-	f := fl.text("dotNEON", "(x []float32, y []float32) float32", "$0-52",
-		"dotNEON returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.")
+	f := fl.text("dotSIMD", "(x []float32, y []float32) float32", "$0-52",
+		"dotSIMD returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.")
 	x, y, n := R(0), R(1), R(2)
 	f.op("MOVD x_base+0(FP), %v", x)
 	f.op("MOVD x_len+8(FP), %v", n)
@@ -108,8 +108,8 @@ func axpyLoops(f *function, prefix string, x, y, n R) {
 }
 
 func axpy(fl *file) {
-	f := fl.text("axpyNEON", "(alpha float32, x []float32, y []float32)", "$0-56",
-		"axpyNEON sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.")
+	f := fl.text("axpySIMD", "(alpha float32, x []float32, y []float32)", "$0-56",
+		"axpySIMD sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.")
 	x, y, n := R(0), R(1), R(2)
 	f.op("FMOVS alpha+0(FP), F0")
 	f.op("VDUP V0.S[0], V0.S4")
@@ -121,8 +121,8 @@ func axpy(fl *file) {
 }
 
 func scale(fl *file) {
-	f := fl.text("scaleNEON", "(alpha float32, x []float32)", "$0-32",
-		"scaleNEON sets x[i] *= alpha; len(x) > 0.")
+	f := fl.text("scaleSIMD", "(alpha float32, x []float32)", "$0-32",
+		"scaleSIMD sets x[i] *= alpha; len(x) > 0.")
 	const alpha = V(0)
 	x, n := R(0), R(2)
 	f.op("FMOVS alpha+0(FP), %s", alpha.F())
@@ -166,8 +166,8 @@ func scale(fl *file) {
 // rank1Add emits W += a·bᵀ: for each row i, an axpy of b scaled by a[i]
 // into the row. The rows are contiguous, so the w pointer just runs on.
 func rank1Add(fl *file) {
-	f := fl.text("rank1AddNEON", "(w []float32, a []float32, b []float32)", "$0-72",
-		"rank1AddNEON sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.")
+	f := fl.text("rank1AddSIMD", "(w []float32, a []float32, b []float32)", "$0-72",
+		"rank1AddSIMD sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.")
 	b, w, n := R(0), R(1), R(2)
 	a, rowsLeft, b0, cols := R(3), R(4), R(5), R(6)
 	f.op("MOVD w_base+0(FP), %v", w)
@@ -192,8 +192,8 @@ func rank1Add(fl *file) {
 // after row with one fused multiply-add per row, the order of the reference
 // loop.
 func matTVecAdd(fl *file) {
-	f := fl.text("matTVecAddNEON", "(y []float32, w []float32, x []float32)", "$0-72",
-		"matTVecAddNEON sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.")
+	f := fl.text("matTVecAddSIMD", "(y []float32, w []float32, x []float32)", "$0-72",
+		"matTVecAddSIMD sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.")
 	yp, n, cols, rowBytes := R(0), R(1), R(2), R(3)
 	w, x, rowsLeft := R(4), R(5), R(6)
 	wr := []R{7, 8, 9, 10}

@@ -55,7 +55,7 @@ var (
 // matVec emits matVecB<batch>NEON: y[b] (+)= W·x[b] for batch vectors with
 // one pass over W.
 func matVec(fl *file, batch int) {
-	name := fmt.Sprintf("matVecB%dNEON", batch)
+	name := fmt.Sprintf("matVecB%dSIMD", batch)
 	f := fl.text(name, "(y []float32, w []float32, x []float32, rows int, cols int, add bool)", "$0-89",
 		fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
 

@@ -165,16 +165,16 @@ func (k *pw) check() {
 // activationKernels emits the activation and fused pointwise kernels.
 func activationKernels(fl *file) {
 	flat := []pwOperand{{"dst", 1}, {"x", 1}}
-	pointwise(fl, "sigmoidNEON", []string{"dst", "x"},
-		"sigmoidNEON sets dst[i] = σ(x[i]) for i < hidden·batch.", flat, true,
+	pointwise(fl, "sigmoidSIMD", []string{"dst", "x"},
+		"sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.", flat, true,
 		func(k *pw) {
 			x := k.load("x", 0)
 			s := k.sigmoid(x)
 			k.store("dst", 0, s)
 			k.release(x, s)
 		})
-	pointwise(fl, "tanhNEON", []string{"dst", "x"},
-		"tanhNEON sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, true,
+	pointwise(fl, "tanhSIMD", []string{"dst", "x"},
+		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, true,
 		func(k *pw) {
 			x := k.load("x", 0)
 			y := k.tanh(x)
@@ -193,9 +193,9 @@ func activationKernels(fl *file) {
 
 func cacheName(base string, withCache bool) string {
 	if withCache {
-		return base + "CacheNEON"
+		return base + "CacheSIMD"
 	}
-	return base + "NEON"
+	return base + "SIMD"
 }
 
 func lstmForwardNEON(fl *file, withCache bool) {
@@ -237,8 +237,8 @@ func lstmForwardNEON(fl *file, withCache bool) {
 func lstmBackwardNEON(fl *file) {
 	params := []string{"dgates", "dcPrev", "cache", "cPrev", "c", "dh", "dc"}
 	ops := []pwOperand{{"dgates", 4}, {"dcPrev", 1}, {"cache", 4}, {"cPrev", 1}, {"c", 1}, {"dh", 1}, {"dc", 1}}
-	pointwise(fl, "lstmBackwardNEON", params,
-		"lstmBackwardNEON is one LSTM pointwise backward step over batch rows of hidden units.", ops, true,
+	pointwise(fl, "lstmBackwardSIMD", params,
+		"lstmBackwardSIMD is one LSTM pointwise backward step over batch rows of hidden units.", ops, true,
 		func(k *pw) {
 			c := k.load("c", 0)
 			th := k.tanh(c)
@@ -283,8 +283,8 @@ func lstmBackwardNEON(fl *file) {
 }
 
 func rnnKernels(fl *file) {
-	pointwise(fl, "reluNEON", []string{"dst", "x"},
-		"reluNEON sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.",
+	pointwise(fl, "reluSIMD", []string{"dst", "x"},
+		"reluSIMD sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.",
 		[]pwOperand{{"dst", 1}, {"x", 1}}, false,
 		func(k *pw) {
 			x := k.load("x", 0)
@@ -294,8 +294,8 @@ func rnnKernels(fl *file) {
 			k.store("dst", 0, x)
 			k.release(x, zero)
 		})
-	pointwise(fl, "rnnTanhBackwardNEON", []string{"dpre", "h", "dh"},
-		"rnnTanhBackwardNEON sets dpre[i] = dh[i]·(1 − h[i]²).",
+	pointwise(fl, "rnnTanhBackwardSIMD", []string{"dpre", "h", "dh"},
+		"rnnTanhBackwardSIMD sets dpre[i] = dh[i]·(1 − h[i]²).",
 		[]pwOperand{{"dpre", 1}, {"h", 1}, {"dh", 1}}, true,
 		func(k *pw) {
 			h := k.load("h", 0)
@@ -305,8 +305,8 @@ func rnnKernels(fl *file) {
 			k.store("dpre", 0, t)
 			k.release(h, t, dh)
 		})
-	pointwise(fl, "rnnReLUBackwardNEON", []string{"dpre", "h", "dh"},
-		"rnnReLUBackwardNEON sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].",
+	pointwise(fl, "rnnReLUBackwardSIMD", []string{"dpre", "h", "dh"},
+		"rnnReLUBackwardSIMD sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].",
 		[]pwOperand{{"dpre", 1}, {"h", 1}, {"dh", 1}}, false,
 		func(k *pw) {
 			h := k.load("h", 0)
@@ -375,8 +375,8 @@ func gruForwardNEON(fl *file, withCache bool) {
 func gruBackwardNEON(fl *file) {
 	params := []string{"dInputGates", "dHiddenGates", "dhPrev", "cache", "h", "dh"}
 	ops := []pwOperand{{"dInputGates", 3}, {"dHiddenGates", 3}, {"dhPrev", 1}, {"cache", 4}, {"h", 1}, {"dh", 1}}
-	pointwise(fl, "gruBackwardNEON", params,
-		"gruBackwardNEON is one GRU (reset-after) pointwise backward step over batch rows of hidden units.", ops, true,
+	pointwise(fl, "gruBackwardSIMD", params,
+		"gruBackwardSIMD is one GRU (reset-after) pointwise backward step over batch rows of hidden units.", ops, true,
 		func(k *pw) {
 			dh := k.load("dh", 0)
 			z := k.load("cache", 1)
@@ -420,8 +420,8 @@ func gruBackwardNEON(fl *file) {
 }
 
 func gruResetBeforeNEON(fl *file) {
-	pointwise(fl, "gruResetBeforeGatesNEON", []string{"rh", "cache", "inputGates", "hiddenGates", "h"},
-		"gruResetBeforeGatesNEON computes r, z and r·h over batch rows of hidden units.",
+	pointwise(fl, "gruResetBeforeGatesSIMD", []string{"rh", "cache", "inputGates", "hiddenGates", "h"},
+		"gruResetBeforeGatesSIMD computes r, z and r·h over batch rows of hidden units.",
 		[]pwOperand{{"rh", 1}, {"cache", 3}, {"inputGates", 3}, {"hiddenGates", 2}, {"h", 1}}, true,
 		func(k *pw) {
 			r := k.sigmoidSum("inputGates", "hiddenGates", 0)
@@ -434,8 +434,8 @@ func gruResetBeforeNEON(fl *file) {
 			k.store("cache", 1, z)
 			k.release(z)
 		})
-	pointwise(fl, "gruResetBeforeOutputNEON", []string{"hNew", "cache", "h", "inputGates", "hn"},
-		"gruResetBeforeOutputNEON computes n and h' over batch rows of hidden units.",
+	pointwise(fl, "gruResetBeforeOutputSIMD", []string{"hNew", "cache", "h", "inputGates", "hn"},
+		"gruResetBeforeOutputSIMD computes n and h' over batch rows of hidden units.",
 		[]pwOperand{{"hNew", 1}, {"cache", 3}, {"h", 1}, {"inputGates", 3}, {"hn", 1}}, true,
 		func(k *pw) {
 			x := k.load("inputGates", 2)
@@ -449,8 +449,8 @@ func gruResetBeforeNEON(fl *file) {
 			k.store("hNew", 0, k.blend(z, h, n))
 			k.release(z, h, n)
 		})
-	pointwise(fl, "gruResetBeforeBackwardOutputNEON", []string{"dGates", "dhPrev", "cache", "h", "dh"},
-		"gruResetBeforeBackwardOutputNEON computes dz, dn and dh·z over batch rows of hidden units.",
+	pointwise(fl, "gruResetBeforeBackwardOutputSIMD", []string{"dGates", "dhPrev", "cache", "h", "dh"},
+		"gruResetBeforeBackwardOutputSIMD computes dz, dn and dh·z over batch rows of hidden units.",
 		[]pwOperand{{"dGates", 3}, {"dhPrev", 1}, {"cache", 3}, {"h", 1}, {"dh", 1}}, true,
 		func(k *pw) {
 			dh := k.load("dh", 0)
@@ -471,8 +471,8 @@ func gruResetBeforeNEON(fl *file) {
 			k.store("dhPrev", 0, dh)
 			k.release(dh, z, n, omz, dz, dn, omn2)
 		})
-	pointwise(fl, "gruResetBeforeBackwardGatesNEON", []string{"dGates", "dhPrev", "cache", "h", "drh"},
-		"gruResetBeforeBackwardGatesNEON computes dr and adds drh·r to dhPrev over batch rows of hidden units.",
+	pointwise(fl, "gruResetBeforeBackwardGatesSIMD", []string{"dGates", "dhPrev", "cache", "h", "drh"},
+		"gruResetBeforeBackwardGatesSIMD computes dr and adds drh·r to dhPrev over batch rows of hidden units.",
 		[]pwOperand{{"dGates", 3}, {"dhPrev", 1}, {"cache", 3}, {"h", 1}, {"drh", 1}}, true,
 		func(k *pw) {
 			drh := k.load("drh", 0)
