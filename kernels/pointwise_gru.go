@@ -2,11 +2,6 @@ package kernels
 
 import "github.com/simdrnn/simdrnn/internal/level"
 
-// GRUForward is GRUForwardBatch for one row (batch = 1).
-func GRUForward(hNew, h, inputGates, hiddenGates, cache []float32) {
-	gruForwardChecked("GRUForward", hNew, h, inputGates, hiddenGates, cache, 1)
-}
-
 // GRUForwardBatch is the pointwise part of one GRU step in PyTorch's
 // reset-after form (nn.GRU; Keras reset_after=True, ONNX
 // linear_before_reset=1), fused into one pass.
@@ -38,12 +33,7 @@ func GRUForward(hNew, h, inputGates, hiddenGates, cache []float32) {
 // 2·2⁻¹⁴⁹ of n + z·(h − n) computed exactly from the cached z and n. NaN and
 // ±Inf propagate as the reference loop says.
 func GRUForwardBatch(hNew, h, inputGates, hiddenGates, cache []float32, batch int) {
-	gruForwardChecked("GRUForwardBatch", hNew, h, inputGates, hiddenGates, cache, batch)
-}
-
-// gruForwardChecked checks the shapes in the name of kernel, then runs it.
-func gruForwardChecked(kernel string, hNew, h, inputGates, hiddenGates, cache []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUForwardBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "hNew", n: len(hNew), blocks: 1},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
 		pwOperand{name: "hiddenGates", n: len(hiddenGates), blocks: 3},
@@ -52,11 +42,6 @@ func gruForwardChecked(kernel string, hNew, h, inputGates, hiddenGates, cache []
 		return
 	}
 	gruForward(level.Active, hNew, h, inputGates, hiddenGates, cache, hidden, batch)
-}
-
-// GRUBackward is GRUBackwardBatch for one row (batch = 1).
-func GRUBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32) {
-	gruBackwardChecked("GRUBackward", dInputGates, dHiddenGates, dhPrev, cache, h, dh, 1)
 }
 
 // GRUBackwardBatch is the pointwise part of one reset-after GRU backward
@@ -89,12 +74,7 @@ func GRUBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32) {
 // cached activations in their ranges (r, z in [0, 1], n in [−1, 1]), as the
 // forward kernels write them.
 func GRUBackwardBatch(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, batch int) {
-	gruBackwardChecked("GRUBackwardBatch", dInputGates, dHiddenGates, dhPrev, cache, h, dh, batch)
-}
-
-// gruBackwardChecked checks the shapes in the name of kernel, then runs it.
-func gruBackwardChecked(kernel string, dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUBackwardBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dInputGates", n: len(dInputGates), blocks: 3},
 		pwOperand{name: "dHiddenGates", n: len(dHiddenGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
@@ -104,11 +84,6 @@ func gruBackwardChecked(kernel string, dInputGates, dHiddenGates, dhPrev, cache,
 		return
 	}
 	gruBackward(level.Active, dInputGates, dHiddenGates, dhPrev, cache, h, dh, hidden, batch)
-}
-
-// GRUResetBeforeGates is GRUResetBeforeGatesBatch for one row (batch = 1).
-func GRUResetBeforeGates(rh, cache, inputGates, hiddenGates, h []float32) {
-	gruResetBeforeGatesChecked("GRUResetBeforeGates", rh, cache, inputGates, hiddenGates, h, 1)
 }
 
 // GRUResetBeforeGatesBatch is the first pointwise phase of one GRU step in
@@ -137,12 +112,7 @@ func GRUResetBeforeGates(rh, cache, inputGates, hiddenGates, h []float32) {
 // (panics otherwise). No overlap. Error bound: r and z within 2 ULP of σ of
 // the float32 sums; rh correctly rounded from the cached r.
 func GRUResetBeforeGatesBatch(rh, cache, inputGates, hiddenGates, h []float32, batch int) {
-	gruResetBeforeGatesChecked("GRUResetBeforeGatesBatch", rh, cache, inputGates, hiddenGates, h, batch)
-}
-
-// gruResetBeforeGatesChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeGatesChecked(kernel string, rh, cache, inputGates, hiddenGates, h []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeGatesBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "rh", n: len(rh), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
@@ -151,11 +121,6 @@ func gruResetBeforeGatesChecked(kernel string, rh, cache, inputGates, hiddenGate
 		return
 	}
 	gruResetBeforeGates(level.Active, rh, cache, inputGates, hiddenGates, h, hidden, batch)
-}
-
-// GRUResetBeforeOutput is GRUResetBeforeOutputBatch for one row (batch = 1).
-func GRUResetBeforeOutput(hNew, cache, h, inputGates, hn []float32) {
-	gruResetBeforeOutputChecked("GRUResetBeforeOutput", hNew, cache, h, inputGates, hn, 1)
 }
 
 // GRUResetBeforeOutputBatch is the second pointwise phase of a
@@ -174,12 +139,7 @@ func GRUResetBeforeOutput(hNew, cache, h, inputGates, hn []float32) {
 // Aliasing: hNew may be h itself. Error bound: n within 2 ULP of tanh of the
 // float32 sum; hNew as in GRUForwardBatch.
 func GRUResetBeforeOutputBatch(hNew, cache, h, inputGates, hn []float32, batch int) {
-	gruResetBeforeOutputChecked("GRUResetBeforeOutputBatch", hNew, cache, h, inputGates, hn, batch)
-}
-
-// gruResetBeforeOutputChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeOutputChecked(kernel string, hNew, cache, h, inputGates, hn []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeOutputBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "hNew", n: len(hNew), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
@@ -188,12 +148,6 @@ func gruResetBeforeOutputChecked(kernel string, hNew, cache, h, inputGates, hn [
 		return
 	}
 	gruResetBeforeOutput(level.Active, hNew, cache, h, inputGates, hn, hidden, batch)
-}
-
-// GRUResetBeforeBackwardOutput is GRUResetBeforeBackwardOutputBatch for one
-// row (batch = 1).
-func GRUResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh []float32) {
-	gruResetBeforeBackwardOutputChecked("GRUResetBeforeBackwardOutput", dGates, dhPrev, cache, h, dh, 1)
 }
 
 // GRUResetBeforeBackwardOutputBatch is the first pointwise phase of a
@@ -213,12 +167,7 @@ func GRUResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh []float32) {
 // len(h), len(dGates) = len(cache) = 3·len(h) (panics otherwise). Aliasing:
 // dhPrev may be dh itself. Error bound: as GRUBackwardBatch.
 func GRUResetBeforeBackwardOutputBatch(dGates, dhPrev, cache, h, dh []float32, batch int) {
-	gruResetBeforeBackwardOutputChecked("GRUResetBeforeBackwardOutputBatch", dGates, dhPrev, cache, h, dh, batch)
-}
-
-// gruResetBeforeBackwardOutputChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeBackwardOutputChecked(kernel string, dGates, dhPrev, cache, h, dh []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeBackwardOutputBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dGates", n: len(dGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
@@ -227,12 +176,6 @@ func gruResetBeforeBackwardOutputChecked(kernel string, dGates, dhPrev, cache, h
 		return
 	}
 	gruResetBeforeBackwardOutput(level.Active, dGates, dhPrev, cache, h, dh, hidden, batch)
-}
-
-// GRUResetBeforeBackwardGates is GRUResetBeforeBackwardGatesBatch for one
-// row (batch = 1).
-func GRUResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32) {
-	gruResetBeforeBackwardGatesChecked("GRUResetBeforeBackwardGates", dGates, dhPrev, cache, h, drh, 1)
 }
 
 // GRUResetBeforeBackwardGatesBatch is the second pointwise phase of a
@@ -249,12 +192,7 @@ func GRUResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32) {
 // Shapes: as GRUResetBeforeBackwardOutputBatch with drh for dh. No overlap.
 // Error bound: as GRUBackwardBatch, with |dhPrev| added to M of dhPrev.
 func GRUResetBeforeBackwardGatesBatch(dGates, dhPrev, cache, h, drh []float32, batch int) {
-	gruResetBeforeBackwardGatesChecked("GRUResetBeforeBackwardGatesBatch", dGates, dhPrev, cache, h, drh, batch)
-}
-
-// gruResetBeforeBackwardGatesChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeBackwardGatesChecked(kernel string, dGates, dhPrev, cache, h, drh []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeBackwardGatesBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dGates", n: len(dGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},

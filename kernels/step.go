@@ -11,14 +11,14 @@ import (
 // K = len(xh),
 //
 //	gates := bias + W·xh          // 4H values, as MatVecAdd into a copy of bias
-//	LSTMForward(h, c, gates, nil)  // c updated in place, h written
+//	LSTMForwardBatch(h, c, gates, nil, 1)  // c updated in place, h written
 //
 // W is the 4H×K matrix [W_ih | W_hh] (PyTorch's gate blocks i, f, g, o),
 // row-major; xh is x‖h_{t−1}; bias is b_ih + b_hh (4H). At the AVX2 level the
 // units go in blocks of eight, and a block's pointwise step runs while the
 // next block's weight rows stream in, so the step costs little more than the
 // product alone (the memory-bound floor of a batch-1 step). Other levels run
-// the same computation block by block with MatVecAdd and LSTMForward. It
+// the same computation block by block with MatVecAdd and LSTMForwardBatch. It
 // allocates nothing.
 //
 // Shapes: len(c) = H, len(bias) = 4H, len(w) = 4H·K (panics otherwise).
@@ -26,9 +26,9 @@ import (
 // must not overlap anything; no output may overlap w or bias.
 //
 // Error bound: the pre-activations as MatVecAdd's (bias + row sum, the sum
-// within γ(K)·Σ|w·x| + K·2⁻¹⁴⁹), then as LSTMForward's. With H a multiple of
+// within γ(K)·Σ|w·x| + K·2⁻¹⁴⁹), then as LSTMForwardBatch's. With H a multiple of
 // eight the AVX2 result is the same bits as MatVecAdd followed by
-// LSTMForward.
+// LSTMForwardBatch.
 func LSTMStep(h, c, w, xh, bias []float32) {
 	hidden, cols := len(h), len(xh)
 	if len(c) != hidden || !is(len(bias), 4, hidden) || !is(len(w), 4, hidden, cols) {
@@ -50,7 +50,7 @@ func LSTMStep(h, c, w, xh, bias []float32) {
 //
 //	inputGates := bIH + W_ih·x       // 3H values, as MatVecAdd into a copy of bIH
 //	hiddenGates := bHH + W_hh·hPrev  // 3H
-//	GRUForward(h, hPrev, inputGates, hiddenGates, nil)
+//	GRUForwardBatch(h, hPrev, inputGates, hiddenGates, nil, 1)
 //
 // W_ih is 3H×I and W_hh 3H×H (gate blocks r, z, n), row-major. hPrev is
 // h_{t−1}; h receives h_t. Speed and levels as LSTMStep.
@@ -59,9 +59,9 @@ func LSTMStep(h, c, w, xh, bias []float32) {
 // len(wHH) = 3H·H (panics otherwise). Aliasing: h must not overlap hPrev or
 // x; no output may overlap the weights or biases.
 //
-// Error bound: the gates as MatVecAdd's, then as GRUForward's. With H a
+// Error bound: the gates as MatVecAdd's, then as GRUForwardBatch's. With H a
 // multiple of eight the AVX2 result is the same bits as MatVecAdd followed by
-// GRUForward.
+// GRUForwardBatch.
 func GRUStep(h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
 	hidden, inputs := len(h), len(x)
 	if len(hPrev) != hidden || !is(len(bIH), 3, hidden) || !is(len(bHH), 3, hidden) ||
