@@ -2166,7 +2166,6 @@ sigmoidSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y4
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
 	VFMADD231PS  actconst<>+192(SB), Y4, Y1
 	VMULPS       Y1, Y1, Y4
@@ -2190,7 +2189,6 @@ sigmoidSIMD_vectors:
 	VDIVPS       Y2, Y0, Y4
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y5, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y4, Y0
 	VFNMADD231PS Y1, Y4, Y0
 	VRCPPS       Y2, Y1
@@ -2211,7 +2209,6 @@ sigmoidSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -2235,7 +2232,6 @@ sigmoidSIMD_tail:
 	VDIVPS       Y2, Y1, Y5
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y4, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y5, Y1
 	VFNMADD231PS Y0, Y5, Y1
 	VRCPPS       Y2, Y0
@@ -2275,7 +2271,6 @@ tanhSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y4
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
 	VFMADD231PS  actconst<>+192(SB), Y4, Y1
 	VMULPS       Y1, Y1, Y4
@@ -2329,7 +2324,6 @@ tanhSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -2544,7 +2538,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
 	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
@@ -2568,7 +2561,6 @@ lstmForwardSIMD_pairs:
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
@@ -2581,7 +2573,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -2626,7 +2617,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -2650,7 +2640,6 @@ lstmForwardSIMD_pairs:
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
@@ -2665,7 +2654,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -2689,7 +2677,6 @@ lstmForwardSIMD_pairs:
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
@@ -2701,7 +2688,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
 	VFMADD231PS  actconst<>+192(SB), Y7, Y2
 	VMULPS       Y2, Y2, Y7
@@ -2725,7 +2711,6 @@ lstmForwardSIMD_pairs:
 	VDIVPS       Y5, Y0, Y7
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y8, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y7, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VRCPPS       Y5, Y2
@@ -2738,7 +2723,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y8
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
 	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
@@ -2783,7 +2767,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
 	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
@@ -2807,7 +2790,6 @@ lstmForwardSIMD_pairs:
 	VDIVPS       Y7, Y2, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y7, Y8, Y2
 	VFNMADD231PS Y5, Y8, Y2
 	VRCPPS       Y7, Y5
@@ -2822,7 +2804,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
 	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
@@ -2846,7 +2827,6 @@ lstmForwardSIMD_pairs:
 	VDIVPS       Y7, Y0, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y7, Y8, Y0
 	VFNMADD231PS Y5, Y8, Y0
 	VRCPPS       Y7, Y5
@@ -2858,7 +2838,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y0, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
 	VFMADD231PS  actconst<>+192(SB), Y7, Y0
 	VMULPS       Y0, Y0, Y7
@@ -2904,7 +2883,6 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
 	VFMADD231PS  actconst<>+192(SB), Y5, Y0
 	VMULPS       Y0, Y0, Y5
@@ -2959,7 +2937,6 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
 	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
@@ -2983,7 +2960,6 @@ lstmForwardSIMD_vectors:
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
@@ -2996,7 +2972,6 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -3041,7 +3016,6 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -3065,7 +3039,6 @@ lstmForwardSIMD_vectors:
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
@@ -3080,7 +3053,6 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -3104,7 +3076,6 @@ lstmForwardSIMD_vectors:
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
@@ -3116,7 +3087,6 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y0, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
 	VFMADD231PS  actconst<>+192(SB), Y5, Y0
 	VMULPS       Y0, Y0, Y5
@@ -3171,7 +3141,6 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -3195,7 +3164,6 @@ lstmForwardSIMD_tail:
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
@@ -3208,7 +3176,6 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -3253,7 +3220,6 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
 	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
@@ -3277,7 +3243,6 @@ lstmForwardSIMD_tail:
 	VDIVPS       Y5, Y2, Y7
 	VSUBPS       Y5, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y5, Y7, Y2
 	VFNMADD231PS Y1, Y7, Y2
 	VRCPPS       Y5, Y1
@@ -3292,7 +3257,6 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -3316,7 +3280,6 @@ lstmForwardSIMD_tail:
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
@@ -3328,7 +3291,6 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -3405,7 +3367,6 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
 	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
@@ -3429,7 +3390,6 @@ gruForwardSIMD_pairs:
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
@@ -3445,7 +3405,6 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
 	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
@@ -3469,7 +3428,6 @@ gruForwardSIMD_pairs:
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
@@ -3482,7 +3440,6 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
 	VFMADD231PS  actconst<>+192(SB), Y9, Y2
 	VMULPS       Y2, Y2, Y9
@@ -3506,7 +3463,6 @@ gruForwardSIMD_pairs:
 	VDIVPS       Y7, Y1, Y9
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y10, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y9, Y1
 	VFNMADD231PS Y2, Y9, Y1
 	VRCPPS       Y7, Y2
@@ -3522,7 +3478,6 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y9
 	VFMADD231PS  actconst<>+96(SB), Y7, Y9
 	VSUBPS       actconst<>+128(SB), Y9, Y10
-	VMOVAPS      Y7, Y7
 	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
 	VFMADD231PS  actconst<>+192(SB), Y10, Y7
 	VMULPS       Y7, Y7, Y10
@@ -3546,7 +3501,6 @@ gruForwardSIMD_pairs:
 	VDIVPS       Y9, Y2, Y10
 	VSUBPS       Y9, Y7, Y7
 	VADDPS       Y11, Y7, Y7
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y9, Y10, Y2
 	VFNMADD231PS Y7, Y10, Y2
 	VRCPPS       Y9, Y7
@@ -3558,7 +3512,6 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
 	VFMADD231PS  actconst<>+192(SB), Y9, Y2
 	VMULPS       Y2, Y2, Y9
@@ -3606,7 +3559,6 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y0, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
 	VFMADD231PS  actconst<>+192(SB), Y7, Y0
 	VMULPS       Y0, Y0, Y7
@@ -3665,7 +3617,6 @@ gruForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
 	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
@@ -3689,7 +3640,6 @@ gruForwardSIMD_vectors:
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
@@ -3705,7 +3655,6 @@ gruForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
 	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
@@ -3729,7 +3678,6 @@ gruForwardSIMD_vectors:
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
@@ -3741,7 +3689,6 @@ gruForwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
 	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
@@ -3801,7 +3748,6 @@ gruForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -3825,7 +3771,6 @@ gruForwardSIMD_tail:
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
@@ -3842,7 +3787,6 @@ gruForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -3866,7 +3810,6 @@ gruForwardSIMD_tail:
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
@@ -3878,7 +3821,6 @@ gruForwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -3959,7 +3901,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
 	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
@@ -3983,7 +3924,6 @@ lstmForwardCacheSIMD_pairs:
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
@@ -3997,7 +3937,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -4043,7 +3982,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -4067,7 +4005,6 @@ lstmForwardCacheSIMD_pairs:
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
@@ -4083,7 +4020,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -4107,7 +4043,6 @@ lstmForwardCacheSIMD_pairs:
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
@@ -4120,7 +4055,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
 	VFMADD231PS  actconst<>+192(SB), Y7, Y2
 	VMULPS       Y2, Y2, Y7
@@ -4144,7 +4078,6 @@ lstmForwardCacheSIMD_pairs:
 	VDIVPS       Y5, Y0, Y7
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y8, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y7, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VRCPPS       Y5, Y2
@@ -4158,7 +4091,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y8
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
 	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
@@ -4204,7 +4136,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
 	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
@@ -4228,7 +4159,6 @@ lstmForwardCacheSIMD_pairs:
 	VDIVPS       Y7, Y2, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y7, Y8, Y2
 	VFNMADD231PS Y5, Y8, Y2
 	VRCPPS       Y7, Y5
@@ -4244,7 +4174,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y5, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
 	VFMADD231PS  actconst<>+192(SB), Y8, Y5
 	VMULPS       Y5, Y5, Y8
@@ -4268,7 +4197,6 @@ lstmForwardCacheSIMD_pairs:
 	VDIVPS       Y7, Y0, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y7, Y8, Y0
 	VFNMADD231PS Y5, Y8, Y0
 	VRCPPS       Y7, Y5
@@ -4281,7 +4209,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y0, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
 	VFMADD231PS  actconst<>+192(SB), Y7, Y0
 	VMULPS       Y0, Y0, Y7
@@ -4327,7 +4254,6 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
 	VFMADD231PS  actconst<>+192(SB), Y5, Y0
 	VMULPS       Y0, Y0, Y5
@@ -4383,7 +4309,6 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
 	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
@@ -4407,7 +4332,6 @@ lstmForwardCacheSIMD_vectors:
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
@@ -4421,7 +4345,6 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -4467,7 +4390,6 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -4491,7 +4413,6 @@ lstmForwardCacheSIMD_vectors:
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
@@ -4507,7 +4428,6 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y5
 	VFMADD231PS  actconst<>+96(SB), Y2, Y5
 	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
 	VFMADD231PS  actconst<>+192(SB), Y6, Y2
 	VMULPS       Y2, Y2, Y6
@@ -4531,7 +4451,6 @@ lstmForwardCacheSIMD_vectors:
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
@@ -4544,7 +4463,6 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y0, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
 	VFMADD231PS  actconst<>+192(SB), Y5, Y0
 	VMULPS       Y0, Y0, Y5
@@ -4600,7 +4518,6 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -4624,7 +4541,6 @@ lstmForwardCacheSIMD_tail:
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
@@ -4638,7 +4554,6 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -4684,7 +4599,6 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
 	VFMADD231PS  actconst<>+192(SB), Y5, Y1
 	VMULPS       Y1, Y1, Y5
@@ -4708,7 +4622,6 @@ lstmForwardCacheSIMD_tail:
 	VDIVPS       Y5, Y2, Y7
 	VSUBPS       Y5, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y5, Y7, Y2
 	VFNMADD231PS Y1, Y7, Y2
 	VRCPPS       Y5, Y1
@@ -4724,7 +4637,6 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -4748,7 +4660,6 @@ lstmForwardCacheSIMD_tail:
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
@@ -4761,7 +4672,6 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -4842,7 +4752,6 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
 	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
@@ -4866,7 +4775,6 @@ gruForwardCacheSIMD_pairs:
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
@@ -4884,7 +4792,6 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
 	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
@@ -4908,7 +4815,6 @@ gruForwardCacheSIMD_pairs:
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
@@ -4922,7 +4828,6 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
 	VFMADD231PS  actconst<>+192(SB), Y9, Y2
 	VMULPS       Y2, Y2, Y9
@@ -4946,7 +4851,6 @@ gruForwardCacheSIMD_pairs:
 	VDIVPS       Y7, Y1, Y9
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y10, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y9, Y1
 	VFNMADD231PS Y2, Y9, Y1
 	VRCPPS       Y7, Y2
@@ -4964,7 +4868,6 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y9
 	VFMADD231PS  actconst<>+96(SB), Y7, Y9
 	VSUBPS       actconst<>+128(SB), Y9, Y10
-	VMOVAPS      Y7, Y7
 	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
 	VFMADD231PS  actconst<>+192(SB), Y10, Y7
 	VMULPS       Y7, Y7, Y10
@@ -4988,7 +4891,6 @@ gruForwardCacheSIMD_pairs:
 	VDIVPS       Y9, Y2, Y10
 	VSUBPS       Y9, Y7, Y7
 	VADDPS       Y11, Y7, Y7
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y9, Y10, Y2
 	VFNMADD231PS Y7, Y10, Y2
 	VRCPPS       Y9, Y7
@@ -5001,7 +4903,6 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
 	VFMADD231PS  actconst<>+192(SB), Y9, Y2
 	VMULPS       Y2, Y2, Y9
@@ -5050,7 +4951,6 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y0, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
 	VFMADD231PS  actconst<>+192(SB), Y7, Y0
 	VMULPS       Y0, Y0, Y7
@@ -5111,7 +5011,6 @@ gruForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
 	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
@@ -5135,7 +5034,6 @@ gruForwardCacheSIMD_vectors:
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
@@ -5153,7 +5051,6 @@ gruForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y7
 	VFMADD231PS  actconst<>+96(SB), Y2, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
 	VFMADD231PS  actconst<>+192(SB), Y8, Y2
 	VMULPS       Y2, Y2, Y8
@@ -5177,7 +5074,6 @@ gruForwardCacheSIMD_vectors:
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
@@ -5190,7 +5086,6 @@ gruForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
 	VFMADD231PS  actconst<>+192(SB), Y7, Y1
 	VMULPS       Y1, Y1, Y7
@@ -5252,7 +5147,6 @@ gruForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -5276,7 +5170,6 @@ gruForwardCacheSIMD_tail:
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
@@ -5295,7 +5188,6 @@ gruForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -5319,7 +5211,6 @@ gruForwardCacheSIMD_tail:
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
@@ -5332,7 +5223,6 @@ gruForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -5420,7 +5310,6 @@ lstmBackwardSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -5514,7 +5403,6 @@ lstmBackwardSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -5745,7 +5633,6 @@ gruResetBeforeGatesSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -5769,7 +5656,6 @@ gruResetBeforeGatesSIMD_vectors:
 	VDIVPS       Y2, Y0, Y6
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y7, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VFNMADD231PS Y1, Y6, Y0
 	VRCPPS       Y2, Y1
@@ -5786,7 +5672,6 @@ gruResetBeforeGatesSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y2
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2
 	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -5810,7 +5695,6 @@ gruResetBeforeGatesSIMD_vectors:
 	VDIVPS       Y2, Y0, Y6
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y7, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VFNMADD231PS Y1, Y6, Y0
 	VRCPPS       Y2, Y1
@@ -5836,7 +5720,6 @@ gruResetBeforeGatesSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -5860,7 +5743,6 @@ gruResetBeforeGatesSIMD_tail:
 	VDIVPS       Y2, Y1, Y7
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y6, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y7, Y1
 	VFNMADD231PS Y0, Y7, Y1
 	VRCPPS       Y2, Y0
@@ -5878,7 +5760,6 @@ gruResetBeforeGatesSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0
 	VMULPS       Y0, Y0, Y2
@@ -5902,7 +5783,6 @@ gruResetBeforeGatesSIMD_tail:
 	VDIVPS       Y2, Y1, Y7
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y6, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y7, Y1
 	VFNMADD231PS Y0, Y7, Y1
 	VRCPPS       Y2, Y0
@@ -5953,7 +5833,6 @@ gruResetBeforeOutputSIMD_vectors:
 	VMOVUPS      actconst<>+128(SB), Y4
 	VFMADD231PS  actconst<>+96(SB), Y1, Y4
 	VSUBPS       actconst<>+128(SB), Y4, Y6
-	VMOVAPS      Y1, Y1
 	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
 	VFMADD231PS  actconst<>+192(SB), Y6, Y1
 	VMULPS       Y1, Y1, Y6
@@ -6017,7 +5896,6 @@ gruResetBeforeOutputSIMD_tail:
 	VMOVUPS      actconst<>+128(SB), Y1
 	VFMADD231PS  actconst<>+96(SB), Y0, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y4
-	VMOVAPS      Y0, Y0
 	VFMSUB231PS  actconst<>+160(SB), Y4, Y0
 	VFMADD231PS  actconst<>+192(SB), Y4, Y0
 	VMULPS       Y0, Y0, Y4
@@ -6355,7 +6233,6 @@ lstmStepSIMD_p0_reduce:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -6378,7 +6255,6 @@ lstmStepSIMD_p0_reduce:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6391,7 +6267,6 @@ lstmStepSIMD_p0_reduce:
 	VMOVAPS      Y1, Y8
 	VFMADD231PS  actconst<>+96(SB), Y6, Y8
 	VSUBPS       actconst<>+128(SB), Y8, Y9
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
 	VFMADD231PS  actconst<>+192(SB), Y9, Y6
 	VMULPS       Y6, Y6, Y9
@@ -6528,7 +6403,6 @@ lstmStepSIMD_p1_reduce:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -6551,7 +6425,6 @@ lstmStepSIMD_p1_reduce:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6665,7 +6538,6 @@ lstmStepSIMD_p2_reduce:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -6805,7 +6677,6 @@ lstmStepSIMD_p3_reduce:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -6828,7 +6699,6 @@ lstmStepSIMD_p3_reduce:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6864,7 +6734,6 @@ lstmStepSIMD_p3_first:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -6887,7 +6756,6 @@ lstmStepSIMD_p3_first:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6900,7 +6768,6 @@ lstmStepSIMD_p3_first:
 	VMOVAPS      Y1, Y8
 	VFMADD231PS  actconst<>+96(SB), Y6, Y8
 	VSUBPS       actconst<>+128(SB), Y8, Y9
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
 	VFMADD231PS  actconst<>+192(SB), Y9, Y6
 	VMULPS       Y6, Y6, Y9
@@ -6945,7 +6812,6 @@ lstmStepSIMD_p3_first:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -6968,7 +6834,6 @@ lstmStepSIMD_p3_first:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6988,7 +6853,6 @@ lstmStepSIMD_p3_first:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -7029,16 +6893,12 @@ lstmStepSIMD_p3_first:
 	VANDPS       actconst<>+0(SB), Y5, Y6
 	VMOVUPS      actconst<>+416(SB), Y7
 	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y1
 	VFMADD231PS  actconst<>+96(SB), Y6, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
 	VFMADD231PS  actconst<>+192(SB), Y7, Y6
 	VMULPS       Y6, Y6, Y7
-	VMOVAPS      Y2, Y2
 	VFMADD213PS  actconst<>+256(SB), Y6, Y2
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actconst<>+320(SB), Y6, Y3
 	VFMADD213PS  Y3, Y7, Y2
 	VMOVAPS      Y4, Y3
@@ -7055,7 +6915,6 @@ lstmStepSIMD_p3_first:
 	VDIVPS       Y3, Y1, Y4
 	VSUBPS       Y3, Y0, Y0
 	VADDPS       Y2, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y3, Y4, Y1
 	VFNMADD231PS Y0, Y4, Y1
 	VRCPPS       Y3, Y0
@@ -7300,7 +7159,6 @@ gruStepSIMD_p1_reduce:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -7323,7 +7181,6 @@ gruStepSIMD_p1_reduce:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -7517,7 +7374,6 @@ gruStepSIMD_p3_reduce:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -7540,7 +7396,6 @@ gruStepSIMD_p3_reduce:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -7651,7 +7506,6 @@ gruStepSIMD_p4_reduce:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -7827,7 +7681,6 @@ gruStepSIMD_p5_first:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -7850,7 +7703,6 @@ gruStepSIMD_p5_first:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -7864,7 +7716,6 @@ gruStepSIMD_p5_first:
 	VMOVAPS      Y1, Y7
 	VFMADD231PS  actconst<>+96(SB), Y6, Y7
 	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
 	VFMADD231PS  actconst<>+192(SB), Y8, Y6
 	VMULPS       Y6, Y6, Y8
@@ -7887,7 +7738,6 @@ gruStepSIMD_p5_first:
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -7901,16 +7751,12 @@ gruStepSIMD_p5_first:
 	VMOVUPS      actconst<>+448(SB), Y7
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y1
 	VFMADD231PS  actconst<>+96(SB), Y6, Y1
 	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VMOVAPS      Y6, Y6
 	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
 	VFMADD231PS  actconst<>+192(SB), Y7, Y6
 	VMULPS       Y6, Y6, Y7
-	VMOVAPS      Y2, Y2
 	VFMADD213PS  actconst<>+256(SB), Y6, Y2
-	VMOVAPS      Y3, Y3
 	VFMADD213PS  actconst<>+320(SB), Y6, Y3
 	VFMADD213PS  Y3, Y7, Y2
 	VMOVAPS      Y4, Y3

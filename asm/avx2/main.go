@@ -61,7 +61,12 @@ func main() {
 	stepKernels()
 	gemmKernels()
 	Generate()
-	if err := checkVEXRegisters(flag.Lookup("out").Value.String()); err != nil {
+	out := flag.Lookup("out").Value.String()
+	if _, err := cleanup(out); err != nil {
+		fmt.Fprintln(os.Stderr, "avx2:", err)
+		os.Exit(1)
+	}
+	if err := checkVEXRegisters(out); err != nil {
 		fmt.Fprintln(os.Stderr, "avx2:", err)
 		os.Exit(1)
 	}
