@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -30,4 +31,28 @@ func cleanup(path string) (int, error) {
 		kept = append(kept, line)
 	}
 	return dropped, os.WriteFile(path, []byte(strings.Join(kept, "")), 0o644)
+}
+
+// evexRegister matches the vector registers only AVX-512 can encode.
+var evexRegister = regexp.MustCompile(`\b([XYZ](1[6-9]|2[0-9]|3[01])|Z([0-9]|1[0-5])|K[0-7])\b`)
+
+// checkVEXRegisters fails when the generated file uses a register beyond
+// AVX2's sixteen, naming the function and the line.
+func checkVEXRegisters(path string) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	fn := ""
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "TEXT ") {
+			fn = line
+			continue
+		}
+		code, _, _ := strings.Cut(line, "//")
+		if r := evexRegister.FindString(code); r != "" {
+			return fmt.Errorf("%s:%d: %s uses %s, which needs AVX-512 (EVEX); too many values are live at once", path, i+1, fn, r)
+		}
+	}
+	return nil
 }
