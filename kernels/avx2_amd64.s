@@ -2006,6 +2006,8 @@ mvb8_r1_end:
 	VZEROUPPER
 	RET
 
+
+// absmask
 DATA actconst<>+0(SB)/4, $0x7fffffff
 DATA actconst<>+4(SB)/4, $0x7fffffff
 DATA actconst<>+8(SB)/4, $0x7fffffff
@@ -2014,6 +2016,8 @@ DATA actconst<>+16(SB)/4, $0x7fffffff
 DATA actconst<>+20(SB)/4, $0x7fffffff
 DATA actconst<>+24(SB)/4, $0x7fffffff
 DATA actconst<>+28(SB)/4, $0x7fffffff
+
+// signmask
 DATA actconst<>+32(SB)/4, $0x80000000
 DATA actconst<>+36(SB)/4, $0x80000000
 DATA actconst<>+40(SB)/4, $0x80000000
@@ -2022,6 +2026,8 @@ DATA actconst<>+48(SB)/4, $0x80000000
 DATA actconst<>+52(SB)/4, $0x80000000
 DATA actconst<>+56(SB)/4, $0x80000000
 DATA actconst<>+60(SB)/4, $0x80000000
+
+// one
 DATA actconst<>+64(SB)/4, $0x3f800000
 DATA actconst<>+68(SB)/4, $0x3f800000
 DATA actconst<>+72(SB)/4, $0x3f800000
@@ -2030,6 +2036,8 @@ DATA actconst<>+80(SB)/4, $0x3f800000
 DATA actconst<>+84(SB)/4, $0x3f800000
 DATA actconst<>+88(SB)/4, $0x3f800000
 DATA actconst<>+92(SB)/4, $0x3f800000
+
+// log2e
 DATA actconst<>+96(SB)/4, $0x3fb8aa3b
 DATA actconst<>+100(SB)/4, $0x3fb8aa3b
 DATA actconst<>+104(SB)/4, $0x3fb8aa3b
@@ -2038,6 +2046,8 @@ DATA actconst<>+112(SB)/4, $0x3fb8aa3b
 DATA actconst<>+116(SB)/4, $0x3fb8aa3b
 DATA actconst<>+120(SB)/4, $0x3fb8aa3b
 DATA actconst<>+124(SB)/4, $0x3fb8aa3b
+
+// shifter
 DATA actconst<>+128(SB)/4, $0x4b400000
 DATA actconst<>+132(SB)/4, $0x4b400000
 DATA actconst<>+136(SB)/4, $0x4b400000
@@ -2046,6 +2056,8 @@ DATA actconst<>+144(SB)/4, $0x4b400000
 DATA actconst<>+148(SB)/4, $0x4b400000
 DATA actconst<>+152(SB)/4, $0x4b400000
 DATA actconst<>+156(SB)/4, $0x4b400000
+
+// c1
 DATA actconst<>+160(SB)/4, $0x3f318000
 DATA actconst<>+164(SB)/4, $0x3f318000
 DATA actconst<>+168(SB)/4, $0x3f318000
@@ -2054,6 +2066,8 @@ DATA actconst<>+176(SB)/4, $0x3f318000
 DATA actconst<>+180(SB)/4, $0x3f318000
 DATA actconst<>+184(SB)/4, $0x3f318000
 DATA actconst<>+188(SB)/4, $0x3f318000
+
+// c2
 DATA actconst<>+192(SB)/4, $0xb95e8083
 DATA actconst<>+196(SB)/4, $0xb95e8083
 DATA actconst<>+200(SB)/4, $0xb95e8083
@@ -2062,6 +2076,8 @@ DATA actconst<>+208(SB)/4, $0xb95e8083
 DATA actconst<>+212(SB)/4, $0xb95e8083
 DATA actconst<>+216(SB)/4, $0xb95e8083
 DATA actconst<>+220(SB)/4, $0xb95e8083
+
+// p0
 DATA actconst<>+224(SB)/4, $0x39506967
 DATA actconst<>+228(SB)/4, $0x39506967
 DATA actconst<>+232(SB)/4, $0x39506967
@@ -2070,6 +2086,8 @@ DATA actconst<>+240(SB)/4, $0x39506967
 DATA actconst<>+244(SB)/4, $0x39506967
 DATA actconst<>+248(SB)/4, $0x39506967
 DATA actconst<>+252(SB)/4, $0x39506967
+
+// p1
 DATA actconst<>+256(SB)/4, $0x3ab743ce
 DATA actconst<>+260(SB)/4, $0x3ab743ce
 DATA actconst<>+264(SB)/4, $0x3ab743ce
@@ -2078,6 +2096,8 @@ DATA actconst<>+272(SB)/4, $0x3ab743ce
 DATA actconst<>+276(SB)/4, $0x3ab743ce
 DATA actconst<>+280(SB)/4, $0x3ab743ce
 DATA actconst<>+284(SB)/4, $0x3ab743ce
+
+// p2
 DATA actconst<>+288(SB)/4, $0x3c088908
 DATA actconst<>+292(SB)/4, $0x3c088908
 DATA actconst<>+296(SB)/4, $0x3c088908
@@ -2086,6 +2106,8 @@ DATA actconst<>+304(SB)/4, $0x3c088908
 DATA actconst<>+308(SB)/4, $0x3c088908
 DATA actconst<>+312(SB)/4, $0x3c088908
 DATA actconst<>+316(SB)/4, $0x3c088908
+
+// p3
 DATA actconst<>+320(SB)/4, $0x3d2aa9c1
 DATA actconst<>+324(SB)/4, $0x3d2aa9c1
 DATA actconst<>+328(SB)/4, $0x3d2aa9c1
@@ -2094,6 +2116,8 @@ DATA actconst<>+336(SB)/4, $0x3d2aa9c1
 DATA actconst<>+340(SB)/4, $0x3d2aa9c1
 DATA actconst<>+344(SB)/4, $0x3d2aa9c1
 DATA actconst<>+348(SB)/4, $0x3d2aa9c1
+
+// p4
 DATA actconst<>+352(SB)/4, $0x3e2aaaaa
 DATA actconst<>+356(SB)/4, $0x3e2aaaaa
 DATA actconst<>+360(SB)/4, $0x3e2aaaaa
@@ -2102,6 +2126,8 @@ DATA actconst<>+368(SB)/4, $0x3e2aaaaa
 DATA actconst<>+372(SB)/4, $0x3e2aaaaa
 DATA actconst<>+376(SB)/4, $0x3e2aaaaa
 DATA actconst<>+380(SB)/4, $0x3e2aaaaa
+
+// p5
 DATA actconst<>+384(SB)/4, $0x3f000000
 DATA actconst<>+388(SB)/4, $0x3f000000
 DATA actconst<>+392(SB)/4, $0x3f000000
@@ -2110,6 +2136,8 @@ DATA actconst<>+400(SB)/4, $0x3f000000
 DATA actconst<>+404(SB)/4, $0x3f000000
 DATA actconst<>+408(SB)/4, $0x3f000000
 DATA actconst<>+412(SB)/4, $0x3f000000
+
+// sigmoidClamp
 DATA actconst<>+416(SB)/4, $0x42d00000
 DATA actconst<>+420(SB)/4, $0x42d00000
 DATA actconst<>+424(SB)/4, $0x42d00000
@@ -2118,6 +2146,8 @@ DATA actconst<>+432(SB)/4, $0x42d00000
 DATA actconst<>+436(SB)/4, $0x42d00000
 DATA actconst<>+440(SB)/4, $0x42d00000
 DATA actconst<>+444(SB)/4, $0x42d00000
+
+// tanhClamp
 DATA actconst<>+448(SB)/4, $0x41200000
 DATA actconst<>+452(SB)/4, $0x41200000
 DATA actconst<>+456(SB)/4, $0x41200000
@@ -2126,6 +2156,8 @@ DATA actconst<>+464(SB)/4, $0x41200000
 DATA actconst<>+468(SB)/4, $0x41200000
 DATA actconst<>+472(SB)/4, $0x41200000
 DATA actconst<>+476(SB)/4, $0x41200000
+
+// two64
 DATA actconst<>+480(SB)/4, $0x5f800000
 DATA actconst<>+484(SB)/4, $0x5f800000
 DATA actconst<>+488(SB)/4, $0x5f800000
@@ -2134,6 +2166,8 @@ DATA actconst<>+496(SB)/4, $0x5f800000
 DATA actconst<>+500(SB)/4, $0x5f800000
 DATA actconst<>+504(SB)/4, $0x5f800000
 DATA actconst<>+508(SB)/4, $0x5f800000
+
+// twoM64
 DATA actconst<>+512(SB)/4, $0x1f800000
 DATA actconst<>+516(SB)/4, $0x1f800000
 DATA actconst<>+520(SB)/4, $0x1f800000
@@ -2160,30 +2194,30 @@ sigmoidSIMD_vectors:
 	CMPQ         BX, $0x08
 	JB           sigmoidSIMD_tail
 	VMOVUPS      (CX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y4
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
 	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
 	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
 	VFMADD213PS  Y6, Y4, Y5
 	VFMADD213PS  Y1, Y4, Y5
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y5, Y1, Y0
 	VADDPS       Y5, Y1, Y2
 	VDIVPS       Y2, Y0, Y4
@@ -2203,30 +2237,30 @@ sigmoidSIMD_tail:
 	TESTQ        BX, BX
 	JZ           sigmoidSIMD_next
 	VMOVSS       (CX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5
+	VMOVUPS      actconst<>+224(SB), Y4 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
+	VMOVUPS      actconst<>+288(SB), Y5 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
 	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5
+	VMOVUPS      actconst<>+352(SB), Y5 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
 	VFMADD213PS  Y5, Y2, Y4
 	VFMADD213PS  Y0, Y2, Y4
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y4, Y4 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y4, Y0, Y1
 	VADDPS       Y4, Y0, Y2
 	VDIVPS       Y2, Y1, Y5
@@ -2264,26 +2298,26 @@ tanhSIMD_vectors:
 	CMPQ         BX, $0x08
 	JB           tanhSIMD_tail
 	VMOVUPS      (CX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y4
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
 	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
 	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
 	VFMADD213PS  Y6, Y4, Y5
 	VFMADD213PS  Y1, Y4, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y4
@@ -2305,7 +2339,7 @@ tanhSIMD_vectors:
 	VADDPS       Y6, Y4, Y4
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y4, Y5
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMOVUPS      Y5, (AX)
 	ADDQ         $0x20, AX
@@ -2317,26 +2351,26 @@ tanhSIMD_tail:
 	TESTQ        BX, BX
 	JZ           tanhSIMD_next
 	VMOVSS       (CX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5
+	VMOVUPS      actconst<>+224(SB), Y4 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
+	VMOVUPS      actconst<>+288(SB), Y5 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
 	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5
+	VMOVUPS      actconst<>+352(SB), Y5 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
 	VFMADD213PS  Y5, Y2, Y4
 	VFMADD213PS  Y0, Y2, Y4
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -2358,7 +2392,7 @@ tanhSIMD_tail:
 	VADDPS       Y5, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y4
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y4, Y4
 	VMOVSS       X4, (AX)
 	ADDQ         $0x04, AX
@@ -2434,7 +2468,7 @@ rnnTanhBackwardSIMD_vectors:
 	JB           rnnTanhBackwardSIMD_tail
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
-	VFNMADD213PS actconst<>+64(SB), Y0, Y1
+	VFNMADD213PS actconst<>+64(SB), Y0, Y1 // one
 	VMOVUPS      (DX), Y0
 	VMULPS       Y1, Y0, Y0
 	VMOVUPS      Y0, (AX)
@@ -2449,7 +2483,7 @@ rnnTanhBackwardSIMD_tail:
 	JZ           rnnTanhBackwardSIMD_next
 	VMOVSS       (CX), X2
 	VMOVAPS      Y2, Y0
-	VFNMADD213PS actconst<>+64(SB), Y2, Y0
+	VFNMADD213PS actconst<>+64(SB), Y2, Y0 // one
 	VMOVSS       (DX), X2
 	VMULPS       Y0, Y2, Y0
 	VMOVSS       X0, (AX)
@@ -2532,30 +2566,30 @@ lstmForwardSIMD_pairs:
 	CMPQ         R8, $0x10
 	JB           lstmForwardSIMD_vectors
 	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
@@ -2566,26 +2600,26 @@ lstmForwardSIMD_pairs:
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -2607,34 +2641,34 @@ lstmForwardSIMD_pairs:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
@@ -2648,30 +2682,30 @@ lstmForwardSIMD_pairs:
 	VFMADD213PS  Y0, Y6, Y1
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(SI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
@@ -2682,30 +2716,30 @@ lstmForwardSIMD_pairs:
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      32(BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
 	VDIVPS       Y5, Y0, Y7
@@ -2716,26 +2750,26 @@ lstmForwardSIMD_pairs:
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y7
 	VMOVUPS      32(BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
 	VSUBPS       Y5, Y2, Y8
@@ -2757,34 +2791,34 @@ lstmForwardSIMD_pairs:
 	VADDPS       Y10, Y8, Y8
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y8, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
-	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y2, Y8
@@ -2798,30 +2832,30 @@ lstmForwardSIMD_pairs:
 	VFMADD213PS  Y0, Y8, Y2
 	VMOVUPS      Y2, 32(DX)
 	VMOVUPS      32(BX)(SI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y0, Y8
@@ -2831,26 +2865,26 @@ lstmForwardSIMD_pairs:
 	VFNMADD231PS Y5, Y8, Y0
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y5
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
 	VSUBPS       Y5, Y0, Y7
@@ -2872,30 +2906,30 @@ lstmForwardSIMD_pairs:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y5, Y0
 	VFMADD231PS  Y0, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y6, Y0
 	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y5
@@ -2917,7 +2951,7 @@ lstmForwardSIMD_pairs:
 	VADDPS       Y7, Y5, Y5
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y5, Y6
-	VANDPS       actconst<>+32(SB), Y2, Y0
+	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMULPS       Y6, Y8, Y0
 	VMOVUPS      Y0, 32(CX)
@@ -2931,30 +2965,30 @@ lstmForwardSIMD_vectors:
 	CMPQ         R8, $0x08
 	JB           lstmForwardSIMD_tail
 	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
@@ -2965,26 +2999,26 @@ lstmForwardSIMD_vectors:
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -3006,34 +3040,34 @@ lstmForwardSIMD_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
@@ -3047,30 +3081,30 @@ lstmForwardSIMD_vectors:
 	VFMADD213PS  Y0, Y6, Y1
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(SI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
@@ -3080,26 +3114,26 @@ lstmForwardSIMD_vectors:
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y5
@@ -3121,7 +3155,7 @@ lstmForwardSIMD_vectors:
 	VADDPS       Y8, Y5, Y5
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y5, Y7
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y6, Y0
 	VMOVUPS      Y0, (CX)
@@ -3135,30 +3169,30 @@ lstmForwardSIMD_tail:
 	TESTQ        R8, R8
 	JZ           lstmForwardSIMD_next
 	VMOVSS       (BX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
@@ -3169,26 +3203,26 @@ lstmForwardSIMD_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       (BX)(AX*2), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -3210,34 +3244,34 @@ lstmForwardSIMD_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
 	VDIVPS       Y5, Y2, Y7
@@ -3251,30 +3285,30 @@ lstmForwardSIMD_tail:
 	VFMADD213PS  Y0, Y7, Y4
 	VMOVSS       X4, (DX)
 	VMOVSS       (BX)(SI*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
@@ -3284,26 +3318,26 @@ lstmForwardSIMD_tail:
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
-	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -3325,7 +3359,7 @@ lstmForwardSIMD_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y4, Y0
+	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       X0, (CX)
@@ -3361,30 +3395,30 @@ gruForwardSIMD_pairs:
 	JB           gruForwardSIMD_vectors
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
@@ -3399,30 +3433,30 @@ gruForwardSIMD_pairs:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
@@ -3434,30 +3468,30 @@ gruForwardSIMD_pairs:
 	VFMADD231PS  Y2, Y1, Y8
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10
-	VMOVUPS      actconst<>+288(SB), Y11
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11
+	VMOVUPS      actconst<>+224(SB), Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
+	VMOVUPS      actconst<>+288(SB), Y11 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11
+	VMOVUPS      actconst<>+352(SB), Y11 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
 	VDIVPS       Y7, Y1, Y9
@@ -3472,30 +3506,30 @@ gruForwardSIMD_pairs:
 	VFMADD213PS  Y2, Y9, Y1
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
-	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+416(SB), Y9
+	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
+	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9
-	VSUBPS       actconst<>+128(SB), Y9, Y10
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7
+	VMOVUPS      actconst<>+128(SB), Y9 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
+	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
+	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
 	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9
+	VMOVUPS      actconst<>+480(SB), Y9 // two64
 	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11
-	VMOVUPS      actconst<>+64(SB), Y7
+	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
 	VDIVPS       Y9, Y2, Y10
@@ -3505,26 +3539,26 @@ gruForwardSIMD_pairs:
 	VFNMADD231PS Y7, Y10, Y2
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
 	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
 	VFMADD213PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
 	VSUBPS       Y7, Y2, Y9
@@ -3546,32 +3580,32 @@ gruForwardSIMD_pairs:
 	VADDPS       Y12, Y9, Y9
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y9, Y11
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y11, Y11
 	VMOVUPS      (DX), Y0
 	VSUBPS       Y11, Y0, Y0
 	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y7
@@ -3593,7 +3627,7 @@ gruForwardSIMD_pairs:
 	VADDPS       Y9, Y7, Y7
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y7, Y8
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y8, Y8
 	VMOVUPS      32(DX), Y0
 	VSUBPS       Y8, Y0, Y0
@@ -3611,30 +3645,30 @@ gruForwardSIMD_vectors:
 	JB           gruForwardSIMD_tail
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
@@ -3649,30 +3683,30 @@ gruForwardSIMD_vectors:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
@@ -3682,26 +3716,26 @@ gruForwardSIMD_vectors:
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y7
@@ -3723,7 +3757,7 @@ gruForwardSIMD_vectors:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMOVUPS      (DX), Y0
 	VSUBPS       Y9, Y0, Y0
@@ -3742,30 +3776,30 @@ gruForwardSIMD_tail:
 	VMOVSS       (BX), X3
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
@@ -3781,30 +3815,30 @@ gruForwardSIMD_tail:
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
-	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
@@ -3814,26 +3848,26 @@ gruForwardSIMD_tail:
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -3855,7 +3889,7 @@ gruForwardSIMD_tail:
 	VADDPS       Y9, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y7
-	VANDPS       actconst<>+32(SB), Y5, Y0
+	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVSS       (DX), X4
 	VSUBPS       Y7, Y4, Y0
@@ -3895,30 +3929,30 @@ lstmForwardCacheSIMD_pairs:
 	CMPQ         R9, $0x10
 	JB           lstmForwardCacheSIMD_vectors
 	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
@@ -3930,26 +3964,26 @@ lstmForwardCacheSIMD_pairs:
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      Y5, (SI)
 	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -3971,35 +4005,35 @@ lstmForwardCacheSIMD_pairs:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVUPS      Y7, (SI)(AX*2)
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
@@ -4014,30 +4048,30 @@ lstmForwardCacheSIMD_pairs:
 	VFMADD213PS  Y0, Y6, Y1
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(DI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
@@ -4049,30 +4083,30 @@ lstmForwardCacheSIMD_pairs:
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      Y6, (SI)(DI*1)
 	VMOVUPS      32(BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
 	VDIVPS       Y5, Y0, Y7
@@ -4084,26 +4118,26 @@ lstmForwardCacheSIMD_pairs:
 	VFMADD231PS  Y2, Y0, Y7
 	VMOVUPS      Y7, 32(SI)
 	VMOVUPS      32(BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
 	VSUBPS       Y5, Y2, Y8
@@ -4125,35 +4159,35 @@ lstmForwardCacheSIMD_pairs:
 	VADDPS       Y10, Y8, Y8
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y8, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMOVUPS      Y9, 32(SI)(AX*2)
 	VMULPS       Y9, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
-	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y2, Y8
@@ -4168,30 +4202,30 @@ lstmForwardCacheSIMD_pairs:
 	VFMADD213PS  Y0, Y8, Y2
 	VMOVUPS      Y2, 32(DX)
 	VMOVUPS      32(BX)(DI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y0, Y8
@@ -4202,26 +4236,26 @@ lstmForwardCacheSIMD_pairs:
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
 	VMOVUPS      Y8, 32(SI)(DI*1)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y5
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
 	VSUBPS       Y5, Y0, Y7
@@ -4243,30 +4277,30 @@ lstmForwardCacheSIMD_pairs:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y5, Y0
 	VFMADD231PS  Y0, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y6, Y0
 	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y5
@@ -4288,7 +4322,7 @@ lstmForwardCacheSIMD_pairs:
 	VADDPS       Y7, Y5, Y5
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y5, Y6
-	VANDPS       actconst<>+32(SB), Y2, Y0
+	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMULPS       Y6, Y8, Y0
 	VMOVUPS      Y0, 32(CX)
@@ -4303,30 +4337,30 @@ lstmForwardCacheSIMD_vectors:
 	CMPQ         R9, $0x08
 	JB           lstmForwardCacheSIMD_tail
 	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
@@ -4338,26 +4372,26 @@ lstmForwardCacheSIMD_vectors:
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      Y5, (SI)
 	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -4379,35 +4413,35 @@ lstmForwardCacheSIMD_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVUPS      Y7, (SI)(AX*2)
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
@@ -4422,30 +4456,30 @@ lstmForwardCacheSIMD_vectors:
 	VFMADD213PS  Y0, Y6, Y1
 	VMOVUPS      Y1, (DX)
 	VMOVUPS      (BX)(DI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
@@ -4456,26 +4490,26 @@ lstmForwardCacheSIMD_vectors:
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      Y6, (SI)(DI*1)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y5
@@ -4497,7 +4531,7 @@ lstmForwardCacheSIMD_vectors:
 	VADDPS       Y8, Y5, Y5
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y5, Y7
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y6, Y0
 	VMOVUPS      Y0, (CX)
@@ -4512,30 +4546,30 @@ lstmForwardCacheSIMD_tail:
 	TESTQ        R9, R9
 	JZ           lstmForwardCacheSIMD_next
 	VMOVSS       (BX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
@@ -4547,26 +4581,26 @@ lstmForwardCacheSIMD_tail:
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       X6, (SI)
 	VMOVSS       (BX)(AX*2), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -4588,35 +4622,35 @@ lstmForwardCacheSIMD_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMOVSS       X5, (SI)(AX*2)
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
 	VDIVPS       Y5, Y2, Y7
@@ -4631,30 +4665,30 @@ lstmForwardCacheSIMD_tail:
 	VFMADD213PS  Y0, Y7, Y4
 	VMOVSS       X4, (DX)
 	VMOVSS       (BX)(DI*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
@@ -4665,26 +4699,26 @@ lstmForwardCacheSIMD_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       X6, (SI)(DI*1)
-	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -4706,7 +4740,7 @@ lstmForwardCacheSIMD_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y4, Y0
+	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       X0, (CX)
@@ -4746,30 +4780,30 @@ gruForwardCacheSIMD_pairs:
 	JB           gruForwardCacheSIMD_vectors
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
@@ -4786,30 +4820,30 @@ gruForwardCacheSIMD_pairs:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
@@ -4822,30 +4856,30 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      Y8, (DI)(AX*1)
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10
-	VMOVUPS      actconst<>+288(SB), Y11
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11
+	VMOVUPS      actconst<>+224(SB), Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
+	VMOVUPS      actconst<>+288(SB), Y11 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11
+	VMOVUPS      actconst<>+352(SB), Y11 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
 	VDIVPS       Y7, Y1, Y9
@@ -4862,30 +4896,30 @@ gruForwardCacheSIMD_pairs:
 	VFMADD213PS  Y2, Y9, Y1
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
-	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+416(SB), Y9
+	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
+	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9
-	VSUBPS       actconst<>+128(SB), Y9, Y10
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7
+	VMOVUPS      actconst<>+128(SB), Y9 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
+	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
+	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
 	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9
+	VMOVUPS      actconst<>+480(SB), Y9 // two64
 	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11
-	VMOVUPS      actconst<>+64(SB), Y7
+	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
 	VDIVPS       Y9, Y2, Y10
@@ -4896,26 +4930,26 @@ gruForwardCacheSIMD_pairs:
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
 	VMOVUPS      Y10, 32(DI)(AX*1)
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
 	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
 	VFMADD213PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
 	VSUBPS       Y7, Y2, Y9
@@ -4937,33 +4971,33 @@ gruForwardCacheSIMD_pairs:
 	VADDPS       Y12, Y9, Y9
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y9, Y11
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y11, Y11
 	VMOVUPS      Y11, (DI)(AX*2)
 	VMOVUPS      (DX), Y0
 	VSUBPS       Y11, Y0, Y0
 	VFMADD213PS  Y11, Y8, Y0
 	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y7
@@ -4985,7 +5019,7 @@ gruForwardCacheSIMD_pairs:
 	VADDPS       Y9, Y7, Y7
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y7, Y8
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y8, Y8
 	VMOVUPS      Y8, 32(DI)(AX*2)
 	VMOVUPS      32(DX), Y0
@@ -5005,30 +5039,30 @@ gruForwardCacheSIMD_vectors:
 	JB           gruForwardCacheSIMD_tail
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
@@ -5045,30 +5079,30 @@ gruForwardCacheSIMD_vectors:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
@@ -5079,26 +5113,26 @@ gruForwardCacheSIMD_vectors:
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
 	VMOVUPS      Y8, (DI)(AX*1)
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y7
@@ -5120,7 +5154,7 @@ gruForwardCacheSIMD_vectors:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMOVUPS      Y9, (DI)(AX*2)
 	VMOVUPS      (DX), Y0
@@ -5141,30 +5175,30 @@ gruForwardCacheSIMD_tail:
 	VMOVSS       (BX), X3
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
@@ -5182,30 +5216,30 @@ gruForwardCacheSIMD_tail:
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
-	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
@@ -5216,26 +5250,26 @@ gruForwardCacheSIMD_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
 	VMOVSS       X8, (DI)(AX*1)
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -5257,7 +5291,7 @@ gruForwardCacheSIMD_tail:
 	VADDPS       Y9, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y7
-	VANDPS       actconst<>+32(SB), Y5, Y0
+	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVSS       X7, (DI)(AX*2)
 	VMOVSS       (DX), X4
@@ -5303,26 +5337,26 @@ lstmBackwardSIMD_vectors:
 	CMPQ         R12, $0x08
 	JB           lstmBackwardSIMD_tail
 	VMOVUPS      (DI), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -5344,18 +5378,18 @@ lstmBackwardSIMD_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (BX)(R10*1), Y1
 	VMOVUPS      (R9), Y2
 	VMOVAPS      Y7, Y6
-	VFNMADD213PS actconst<>+64(SB), Y7, Y6
+	VFNMADD213PS actconst<>+64(SB), Y7, Y6 // one
 	VMULPS       Y1, Y0, Y8
 	VFMADD231PS  Y6, Y8, Y2
 	VMULPS       Y7, Y0, Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y6
+	VMOVUPS      actconst<>+64(SB), Y6 // one
 	VSUBPS       Y1, Y6, Y6
 	VMULPS       Y6, Y0, Y0
 	VMOVUPS      Y0, (CX)(R10*1)
@@ -5363,20 +5397,20 @@ lstmBackwardSIMD_vectors:
 	VMOVUPS      (BX)(AX*2), Y1
 	VMULPS       Y1, Y2, Y6
 	VMULPS       Y0, Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y7
+	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VSUBPS       Y0, Y7, Y7
 	VMULPS       Y7, Y6, Y6
 	VMOVUPS      Y6, (CX)
 	VMULPS       Y0, Y2, Y0
 	VMOVAPS      Y1, Y6
-	VFNMADD213PS actconst<>+64(SB), Y1, Y6
+	VFNMADD213PS actconst<>+64(SB), Y1, Y6 // one
 	VMULPS       Y6, Y0, Y0
 	VMOVUPS      Y0, (CX)(AX*2)
 	VMOVUPS      (BX)(AX*1), Y0
 	VMOVUPS      (SI), Y1
 	VMULPS       Y1, Y2, Y1
 	VMULPS       Y0, Y1, Y1
-	VMOVUPS      actconst<>+64(SB), Y6
+	VMOVUPS      actconst<>+64(SB), Y6 // one
 	VSUBPS       Y0, Y6, Y6
 	VMULPS       Y6, Y1, Y1
 	VMOVUPS      Y1, (CX)(AX*1)
@@ -5396,26 +5430,26 @@ lstmBackwardSIMD_tail:
 	TESTQ        R12, R12
 	JZ           lstmBackwardSIMD_next
 	VMOVSS       (DI), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -5437,18 +5471,18 @@ lstmBackwardSIMD_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y6
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMOVSS       (R8), X3
 	VMOVSS       (BX)(R10*1), X5
 	VMOVSS       (R9), X4
 	VMOVAPS      Y6, Y0
-	VFNMADD213PS actconst<>+64(SB), Y6, Y0
+	VFNMADD213PS actconst<>+64(SB), Y6, Y0 // one
 	VMULPS       Y5, Y3, Y1
 	VFMADD231PS  Y0, Y1, Y4
 	VMULPS       Y6, Y3, Y0
 	VMULPS       Y5, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VSUBPS       Y5, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(R10*1)
@@ -5456,20 +5490,20 @@ lstmBackwardSIMD_tail:
 	VMOVSS       (BX)(AX*2), X5
 	VMULPS       Y5, Y4, Y0
 	VMULPS       Y3, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VSUBPS       Y3, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)
 	VMULPS       Y3, Y4, Y0
 	VMOVAPS      Y5, Y1
-	VFNMADD213PS actconst<>+64(SB), Y5, Y1
+	VFNMADD213PS actconst<>+64(SB), Y5, Y1 // one
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(AX*2)
 	VMOVSS       (BX)(AX*1), X3
 	VMOVSS       (SI), X5
 	VMULPS       Y5, Y4, Y0
 	VMULPS       Y3, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VSUBPS       Y3, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(AX*1)
@@ -5516,10 +5550,10 @@ gruBackwardSIMD_vectors:
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (SI)(AX*1), Y1
 	VMOVUPS      (SI)(AX*2), Y2
-	VMOVUPS      actconst<>+64(SB), Y3
+	VMOVUPS      actconst<>+64(SB), Y3 // one
 	VSUBPS       Y1, Y3, Y3
 	VMOVAPS      Y2, Y4
-	VFNMADD213PS actconst<>+64(SB), Y2, Y4
+	VFNMADD213PS actconst<>+64(SB), Y2, Y4 // one
 	VMOVUPS      (DI), Y5
 	VSUBPS       Y2, Y5, Y5
 	VMULPS       Y0, Y5, Y5
@@ -5535,7 +5569,7 @@ gruBackwardSIMD_vectors:
 	VMULPS       Y3, Y2, Y2
 	VMULPS       Y4, Y2, Y2
 	VMULPS       Y1, Y2, Y2
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VSUBPS       Y1, Y5, Y5
 	VMULPS       Y5, Y2, Y2
 	VMOVUPS      Y2, (CX)
@@ -5560,10 +5594,10 @@ gruBackwardSIMD_tail:
 	VMOVSS       (R8), X6
 	VMOVSS       (SI)(AX*1), X7
 	VMOVSS       (SI)(AX*2), X8
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VSUBPS       Y7, Y0, Y0
 	VMOVAPS      Y8, Y1
-	VFNMADD213PS actconst<>+64(SB), Y8, Y1
+	VFNMADD213PS actconst<>+64(SB), Y8, Y1 // one
 	VMOVSS       (DI), X9
 	VSUBPS       Y8, Y9, Y9
 	VMULPS       Y6, Y9, Y9
@@ -5579,7 +5613,7 @@ gruBackwardSIMD_tail:
 	VMULPS       Y0, Y2, Y2
 	VMULPS       Y1, Y2, Y2
 	VMULPS       Y7, Y2, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
+	VMOVUPS      actconst<>+64(SB), Y3 // one
 	VSUBPS       Y7, Y3, Y3
 	VMULPS       Y3, Y2, Y2
 	VMOVSS       X2, (CX)
@@ -5627,30 +5661,30 @@ gruResetBeforeGatesSIMD_vectors:
 	JB           gruResetBeforeGatesSIMD_tail
 	VMOVUPS      (BX), Y0
 	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
 	VDIVPS       Y2, Y0, Y6
@@ -5666,30 +5700,30 @@ gruResetBeforeGatesSIMD_vectors:
 	VMOVUPS      Y0, (CX)
 	VMOVUPS      (BX)(AX*1), Y0
 	VADDPS       (SI)(AX*1), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
 	VDIVPS       Y2, Y0, Y6
@@ -5714,30 +5748,30 @@ gruResetBeforeGatesSIMD_tail:
 	VMOVSS       (BX), X3
 	VMOVSS       (SI), X4
 	VADDPS       Y4, Y3, Y3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
 	VDIVPS       Y2, Y1, Y7
@@ -5754,30 +5788,30 @@ gruResetBeforeGatesSIMD_tail:
 	VMOVSS       (BX)(AX*1), X5
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y5, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
 	VDIVPS       Y2, Y1, Y7
@@ -5826,26 +5860,26 @@ gruResetBeforeOutputSIMD_vectors:
 	VMOVUPS      (SI)(AX*2), Y0
 	VMOVUPS      (DI), Y1
 	VADDPS       Y1, Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y4
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
 	VMINPS       Y1, Y4, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y4
-	VFMADD231PS  actconst<>+96(SB), Y1, Y4
-	VSUBPS       actconst<>+128(SB), Y4, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y4 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y4 // log2e
+	VSUBPS       actconst<>+128(SB), Y4, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y4, Y4
 	VPSUBD       Y4, Y1, Y4
 	VSUBPS       Y4, Y1, Y6
@@ -5867,7 +5901,7 @@ gruResetBeforeOutputSIMD_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y4, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVUPS      Y7, (DX)(AX*2)
 	VMOVUPS      (DX)(AX*1), Y0
@@ -5889,26 +5923,26 @@ gruResetBeforeOutputSIMD_tail:
 	VMOVSS       (SI)(AX*2), X2
 	VMOVSS       (DI), X3
 	VADDPS       Y3, Y2, Y2
-	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y4
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y0
-	VFMADD231PS  actconst<>+192(SB), Y4, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y4 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y0 // c2
 	VMULPS       Y0, Y0, Y4
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y4, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y4, Y6
 	VFMADD213PS  Y0, Y4, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y4
@@ -5930,7 +5964,7 @@ gruResetBeforeOutputSIMD_tail:
 	VADDPS       Y7, Y4, Y4
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y4, Y6
-	VANDPS       actconst<>+32(SB), Y2, Y0
+	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMOVSS       X6, (DX)(AX*2)
 	VMOVSS       (DX)(AX*1), X3
@@ -5975,7 +6009,7 @@ gruResetBeforeBackwardOutputSIMD_vectors:
 	VMOVUPS      (DI), Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VMOVUPS      (BX)(AX*2), Y2
-	VMOVUPS      actconst<>+64(SB), Y3
+	VMOVUPS      actconst<>+64(SB), Y3 // one
 	VSUBPS       Y1, Y3, Y3
 	VMOVUPS      (SI), Y4
 	VSUBPS       Y2, Y4, Y4
@@ -5985,7 +6019,7 @@ gruResetBeforeBackwardOutputSIMD_vectors:
 	VMOVUPS      Y4, (CX)(AX*1)
 	VMULPS       Y3, Y0, Y3
 	VMOVAPS      Y2, Y4
-	VFNMADD213PS actconst<>+64(SB), Y2, Y4
+	VFNMADD213PS actconst<>+64(SB), Y2, Y4 // one
 	VMULPS       Y4, Y3, Y3
 	VMOVUPS      Y3, (CX)(AX*2)
 	VMULPS       Y1, Y0, Y0
@@ -6004,7 +6038,7 @@ gruResetBeforeBackwardOutputSIMD_tail:
 	VMOVSS       (DI), X5
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (BX)(AX*2), X7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VSUBPS       Y6, Y0, Y0
 	VMOVSS       (SI), X8
 	VSUBPS       Y7, Y8, Y8
@@ -6014,7 +6048,7 @@ gruResetBeforeBackwardOutputSIMD_tail:
 	VMOVSS       X8, (CX)(AX*1)
 	VMULPS       Y0, Y5, Y0
 	VMOVAPS      Y7, Y1
-	VFNMADD213PS actconst<>+64(SB), Y7, Y1
+	VFNMADD213PS actconst<>+64(SB), Y7, Y1 // one
 	VMULPS       Y1, Y0, Y0
 	VMOVSS       X0, (CX)(AX*2)
 	VMULPS       Y6, Y5, Y0
@@ -6058,7 +6092,7 @@ gruResetBeforeBackwardGatesSIMD_vectors:
 	VMOVUPS     (SI), Y2
 	VMULPS      Y2, Y0, Y2
 	VMULPS      Y1, Y2, Y2
-	VMOVUPS     actconst<>+64(SB), Y7
+	VMOVUPS     actconst<>+64(SB), Y7 // one
 	VSUBPS      Y1, Y7, Y7
 	VMULPS      Y7, Y2, Y2
 	VMOVUPS     Y2, (CX)
@@ -6081,7 +6115,7 @@ gruResetBeforeBackwardGatesSIMD_tail:
 	VMOVSS      (SI), X5
 	VMULPS      Y5, Y3, Y0
 	VMULPS      Y4, Y0, Y0
-	VMOVUPS     actconst<>+64(SB), Y1
+	VMOVUPS     actconst<>+64(SB), Y1 // one
 	VSUBPS      Y4, Y1, Y1
 	VMULPS      Y1, Y0, Y0
 	VMOVSS      X0, (CX)
@@ -6107,11 +6141,11 @@ gruResetBeforeBackwardGatesSIMD_next:
 // func lstmStepSIMD(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
-	VMOVUPS actconst<>+64(SB), Y0
-	VMOVUPS actconst<>+128(SB), Y1
-	VMOVUPS actconst<>+224(SB), Y2
-	VMOVUPS actconst<>+288(SB), Y3
-	VMOVUPS actconst<>+352(SB), Y4
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VMOVUPS actconst<>+128(SB), Y1 // shifter
+	VMOVUPS actconst<>+224(SB), Y2 // p0
+	VMOVUPS actconst<>+288(SB), Y3 // p2
+	VMOVUPS actconst<>+352(SB), Y4 // p4
 	MOVQ    hidden+120(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -6227,29 +6261,29 @@ lstmStepSIMD_p0_reduce:
 	CMPQ         320(SP), $0x00
 	JE           lstmStepSIMD_p0_first
 	VMOVUPS      128(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -6260,23 +6294,23 @@ lstmStepSIMD_p0_reduce:
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      192(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y8
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8
-	VSUBPS       actconst<>+128(SB), Y8, Y9
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
+	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
 	VMULPS       Y6, Y6, Y9
 	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10
+	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
 	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11
+	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
 	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11
+	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
@@ -6300,7 +6334,7 @@ lstmStepSIMD_p0_reduce:
 	VADDPS       Y9, Y8, Y8
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y8, Y10
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y10, Y10
 	VMULPS       Y10, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
@@ -6397,29 +6431,29 @@ lstmStepSIMD_p1_reduce:
 	CMPQ         320(SP), $0x00
 	JE           lstmStepSIMD_p1_first
 	VMOVUPS      160(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -6531,23 +6565,23 @@ lstmStepSIMD_p2_reduce:
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
@@ -6571,7 +6605,7 @@ lstmStepSIMD_p2_reduce:
 	VADDPS       Y8, Y7, Y7
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
 
@@ -6671,29 +6705,29 @@ lstmStepSIMD_p3_reduce:
 	CMPQ         320(SP), $0x00
 	JE           lstmStepSIMD_p3_first
 	VMOVUPS      224(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -6728,29 +6762,29 @@ lstmStepSIMD_p3_first:
 	DECQ         336(SP)
 	JNZ          lstmStepSIMD_block
 	VMOVUPS      128(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -6761,23 +6795,23 @@ lstmStepSIMD_p3_first:
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      192(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y8
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8
-	VSUBPS       actconst<>+128(SB), Y8, Y9
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
+	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
 	VMULPS       Y6, Y6, Y9
 	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10
+	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
 	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11
+	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
 	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11
+	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
@@ -6801,34 +6835,34 @@ lstmStepSIMD_p3_first:
 	VADDPS       Y9, Y8, Y8
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y8, Y10
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y10, Y10
 	VMULPS       Y10, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 	VMOVUPS      160(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -6846,23 +6880,23 @@ lstmStepSIMD_p3_first:
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
@@ -6886,30 +6920,30 @@ lstmStepSIMD_p3_first:
 	VADDPS       Y8, Y7, Y7
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
 	VMOVUPS      224(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
 	VMULPS       Y6, Y6, Y7
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3
+	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
+	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
 	VFMADD213PS  Y3, Y7, Y2
 	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3
+	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
 	VFMADD213PS  Y3, Y7, Y2
 	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMOVUPS      actconst<>+480(SB), Y3
+	VMOVUPS      actconst<>+480(SB), Y3 // two64
 	VPSUBD       Y1, Y3, Y1
 	VFMADD213PS  Y1, Y1, Y2
-	VMULPS       actconst<>+512(SB), Y2, Y2
+	VMULPS       actconst<>+512(SB), Y2, Y2 // twoM64
 	VBLENDVPS    Y5, Y2, Y0, Y1
 	VADDPS       Y2, Y0, Y3
 	VDIVPS       Y3, Y1, Y4
@@ -6930,11 +6964,11 @@ lstmStepSIMD_p3_first:
 // func gruStepSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
-	VMOVUPS actconst<>+64(SB), Y0
-	VMOVUPS actconst<>+128(SB), Y1
-	VMOVUPS actconst<>+224(SB), Y2
-	VMOVUPS actconst<>+288(SB), Y3
-	VMOVUPS actconst<>+352(SB), Y4
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VMOVUPS actconst<>+128(SB), Y1 // shifter
+	VMOVUPS actconst<>+224(SB), Y2 // p0
+	VMOVUPS actconst<>+288(SB), Y3 // p2
+	VMOVUPS actconst<>+352(SB), Y4 // p4
 	MOVQ    hidden+168(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -7153,29 +7187,29 @@ gruStepSIMD_p1_reduce:
 	JE           gruStepSIMD_p1_first
 	VMOVUPS      192(SP), Y5
 	VADDPS       224(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -7368,29 +7402,29 @@ gruStepSIMD_p3_reduce:
 	JE           gruStepSIMD_p3_first
 	VMOVUPS      256(SP), Y5
 	VADDPS       288(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -7499,23 +7533,23 @@ gruStepSIMD_p4_reduce:
 	VMOVUPS      320(SP), Y6
 	VMOVUPS      384(SP), Y7
 	VFMADD213PS  Y6, Y7, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
@@ -7539,7 +7573,7 @@ gruStepSIMD_p4_reduce:
 	VADDPS       Y8, Y7, Y7
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 448(SP)
 
@@ -7675,29 +7709,29 @@ gruStepSIMD_p5_first:
 	JNZ          gruStepSIMD_block
 	VMOVUPS      192(SP), Y5
 	VADDPS       224(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -7710,29 +7744,29 @@ gruStepSIMD_p5_first:
 	VMOVUPS      Y7, 384(SP)
 	VMOVUPS      256(SP), Y5
 	VADDPS       288(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -7747,20 +7781,20 @@ gruStepSIMD_p5_first:
 	VMOVUPS      320(SP), Y6
 	VMOVUPS      384(SP), Y7
 	VFMADD213PS  Y6, Y7, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
 	VMULPS       Y6, Y6, Y7
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3
+	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
+	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
 	VFMADD213PS  Y3, Y7, Y2
 	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3
+	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
 	VFMADD213PS  Y3, Y7, Y2
 	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
@@ -7784,7 +7818,7 @@ gruStepSIMD_p5_first:
 	VADDPS       Y4, Y3, Y3
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y3, Y2
-	VANDPS       actconst<>+32(SB), Y5, Y0
+	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
 	VORPS        Y0, Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	VMOVUPS      448(SP), Y0

@@ -40,24 +40,24 @@ import (
 // that exp(−t) = 2⁻ᵏ·(1 + p). NaN gives NaN in p.
 func expm1Core(t VecVirtual) (kb, p VecVirtual) {
 	kb = kreg("shifter")
-	VFMADD231PS(kc("log2e"), t, kb)
+	VFMADD231PS(constMem("log2e"), t, kb)
 	k := YMM()
-	VSUBPS(kc("shifter"), kb, k) // k, exact
+	VSUBPS(constMem("shifter"), kb, k) // k, exact
 	r := YMM()
 	VMOVAPS(t, r)
-	VFMSUB231PS(kc("c1"), k, r) // r = k·C1 − t, exact
-	VFMADD231PS(kc("c2"), k, r) // r += k·C2
+	VFMSUB231PS(constMem("c1"), k, r) // r = k·C1 − t, exact
+	VFMADD231PS(constMem("c2"), k, r) // r += k·C2
 	// Estrin's scheme: ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5),
 	// three FMAs deep instead of five.
 	r2 := YMM()
 	VMULPS(r, r, r2)
 	y := kreg("p0")
-	VFMADD213PS(kc("p1"), r, y)
+	VFMADD213PS(constMem("p1"), r, y)
 	b := kreg("p2")
-	VFMADD213PS(kc("p3"), r, b)
+	VFMADD213PS(constMem("p3"), r, b)
 	VFMADD213PS(b, r2, y)
 	c := kreg("p4")
-	VFMADD213PS(kc("p5"), r, c)
+	VFMADD213PS(constMem("p5"), r, c)
 	VFMADD213PS(c, r2, y)
 	VFMADD213PS(r, r2, y) // p = y·r² + r
 	return kb, y
@@ -75,7 +75,7 @@ func expNegScale(kb, p VecVirtual) VecVirtual {
 	s := YMM()
 	VPSUBD(ki, kconst("two64"), s)
 	VFMADD213PS(s, s, p)
-	VMULPS(kc("twoM64"), p, p)
+	VMULPS(constMem("twoM64"), p, p)
 	return p
 }
 
@@ -102,7 +102,7 @@ func divOnePlus(num, e, one VecVirtual) VecVirtual {
 // sigmoidVec returns σ(x).
 func sigmoidVec(x VecVirtual) VecVirtual {
 	t := YMM()
-	VANDPS(kc("absmask"), x, t)
+	VANDPS(constMem("absmask"), x, t)
 	VMINPS(t, kconst("sigmoidClamp"), t) // NaN stays NaN
 	e := expNegScale(expm1Core(t))
 	one := kconst("one")
@@ -124,7 +124,7 @@ func sigmoidVec(x VecVirtual) VecVirtual {
 // last.
 func tanhVec(x VecVirtual) VecVirtual {
 	a := YMM()
-	VANDPS(kc("absmask"), x, a)
+	VANDPS(constMem("absmask"), x, a)
 	t := YMM()
 	VMINPS(a, kconst("tanhClamp"), t) // NaN stays NaN
 	VADDPS(t, t, t)
@@ -159,7 +159,7 @@ func tanhVec(x VecVirtual) VecVirtual {
 	VRCPPS(q, rc)
 	VFMADD231PS(rc, m, y)
 	sign := YMM()
-	VANDPS(kc("signmask"), x, sign)
+	VANDPS(constMem("signmask"), x, sign)
 	VORPS(sign, y, y)
 	return y
 }

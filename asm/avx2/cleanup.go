@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -13,20 +14,47 @@ import (
 // the same physical register; it does nothing, so cleanup drops it.
 var noOpMove = regexp.MustCompile(`^\s*VMOVAPS\s+([XY]\d+), ([XY]\d+)\s*$`)
 
-// cleanup rewrites the generated file at path without its no-op moves and
-// returns how many it dropped.
+// constRef matches a reference to the constant table, DATA lines included.
+var constRef = regexp.MustCompile(`actconst<>\+(\d+)\(SB\)`)
+
+// constName names the constant at byte offset off of the table.
+func constName(off string) string {
+	n, err := strconv.Atoi(off)
+	if err != nil || n/vecBytes >= len(actConstValues) {
+		panic("cleanup: no constant at actconst<>+" + off)
+	}
+	return actConstValues[n/vecBytes]
+}
+
+// cleanup rewrites the generated file at path without its no-op moves, with
+// each constant named: a comment line before its DATA lines and a trailing
+// comment on every instruction that reads it. It returns how many moves it
+// dropped.
 func cleanup(path string) (int, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
 	lines := strings.SplitAfter(string(src), "\n")
-	kept := lines[:0]
+	kept := make([]string, 0, len(lines)+len(actConstValues))
 	dropped := 0
 	for _, line := range lines {
 		if m := noOpMove.FindStringSubmatch(line); m != nil && m[1] == m[2] {
 			dropped++
 			continue
+		}
+		if m := constRef.FindStringSubmatch(line); m != nil {
+			if strings.HasPrefix(line, "DATA ") {
+				if off, _ := strconv.Atoi(m[1]); off%vecBytes == 0 {
+					kept = append(kept, "\n// "+constName(m[1])+"\n")
+				}
+			} else if !strings.Contains(line, "//") {
+				var names []string
+				for _, ref := range constRef.FindAllStringSubmatch(line, -1) {
+					names = append(names, constName(ref[1]))
+				}
+				line = strings.TrimRight(line, "\n") + " // " + strings.Join(names, ", ") + "\n"
+			}
 		}
 		kept = append(kept, line)
 	}

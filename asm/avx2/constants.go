@@ -44,8 +44,8 @@ func emitActConsts() {
 	}
 }
 
-// kc returns the memory operand of the named constant.
-func kc(name string) Mem {
+// constMem returns the memory operand of the named constant.
+func constMem(name string) Mem {
 	i, ok := actConstIndex[name]
 	if !ok {
 		panic("no constant " + name)
@@ -56,7 +56,7 @@ func kc(name string) Mem {
 // loadConst loads the named constant into a new register.
 func loadConst(name string) VecVirtual {
 	r := YMM()
-	VMOVUPS(kc(name), r)
+	VMOVUPS(constMem(name), r)
 	return r
 }
 

@@ -177,7 +177,7 @@ func oneMinus(v VecVirtual) VecVirtual {
 func oneMinusSquare(v VecVirtual) VecVirtual {
 	r := YMM()
 	VMOVAPS(v, r)
-	VFNMADD213PS(kc("one"), v, r) // r = −v·r + 1
+	VFNMADD213PS(constMem("one"), v, r) // r = −v·r + 1
 	return r
 }
 
