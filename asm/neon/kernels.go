@@ -7,12 +7,12 @@ const (
 )
 
 func dot(fl *file) {
-	f := fl.text("dotSIMD", "(x []float32, y []float32) float32", "$0-52",
+	f := fl.text("dotSIMD", "(x []float32, y []float32) float32",
 		"dotSIMD returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.")
 	x, y, n := R(0), R(1), R(2)
-	f.op("MOVD x_base+0(FP), %v", x)
-	f.op("MOVD x_len+8(FP), %v", n)
-	f.op("MOVD y_base+24(FP), %v", y)
+	f.op("MOVD %s, %v", f.arg("x_base"), x)
+	f.op("MOVD %s, %v", f.arg("x_len"), n)
+	f.op("MOVD %s, %v", f.arg("y_base"), y)
 
 	// Eight accumulators, 32 floats a block: enough independent FMLA
 	// chains to cover the FMA latency of wide cores.
@@ -63,7 +63,7 @@ func dot(fl *file) {
 	f.op("B dot_tail")
 
 	f.label("dot_done")
-	f.op("FMOVS %s, ret+48(FP)", sum.F())
+	f.op("FMOVS %s, %s", sum.F(), f.arg("ret"))
 	f.op("RET")
 }
 
@@ -108,27 +108,27 @@ func axpyLoops(f *function, prefix string, x, y, n R) {
 }
 
 func axpy(fl *file) {
-	f := fl.text("axpySIMD", "(alpha float32, x []float32, y []float32)", "$0-56",
+	f := fl.text("axpySIMD", "(alpha float32, x []float32, y []float32)",
 		"axpySIMD sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.")
 	x, y, n := R(0), R(1), R(2)
-	f.op("FMOVS alpha+0(FP), F0")
+	f.op("FMOVS %s, F0", f.arg("alpha"))
 	f.op("VDUP V0.S[0], V0.S4")
-	f.op("MOVD x_base+8(FP), %v", x)
-	f.op("MOVD x_len+16(FP), %v", n)
-	f.op("MOVD y_base+32(FP), %v", y)
+	f.op("MOVD %s, %v", f.arg("x_base"), x)
+	f.op("MOVD %s, %v", f.arg("x_len"), n)
+	f.op("MOVD %s, %v", f.arg("y_base"), y)
 	axpyLoops(f, "axpy", x, y, n)
 	f.op("RET")
 }
 
 func scale(fl *file) {
-	f := fl.text("scaleSIMD", "(alpha float32, x []float32)", "$0-32",
+	f := fl.text("scaleSIMD", "(alpha float32, x []float32)",
 		"scaleSIMD sets x[i] *= alpha; len(x) > 0.")
 	const alpha = V(0)
 	x, n := R(0), R(2)
-	f.op("FMOVS alpha+0(FP), %s", alpha.F())
+	f.op("FMOVS %s, %s", f.arg("alpha"), alpha.F())
 	f.op("VDUP %s, %s", alpha.Lane(0), alpha.S4())
-	f.op("MOVD x_base+8(FP), %v", x)
-	f.op("MOVD x_len+16(FP), %v", n)
+	f.op("MOVD %s, %v", f.arg("x_base"), x)
+	f.op("MOVD %s, %v", f.arg("x_len"), n)
 	xs := vecs(1, 4)
 
 	// One rounded multiply per element: the same bits as the generic code.
@@ -166,15 +166,15 @@ func scale(fl *file) {
 // rank1Add emits W += a·bᵀ: for each row i, an axpy of b scaled by a[i]
 // into the row. The rows are contiguous, so the w pointer just runs on.
 func rank1Add(fl *file) {
-	f := fl.text("rank1AddSIMD", "(w []float32, a []float32, b []float32)", "$0-72",
+	f := fl.text("rank1AddSIMD", "(w []float32, a []float32, b []float32)",
 		"rank1AddSIMD sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.")
 	b, w, n := R(0), R(1), R(2)
 	a, rowsLeft, b0, cols := R(3), R(4), R(5), R(6)
-	f.op("MOVD w_base+0(FP), %v", w)
-	f.op("MOVD a_base+24(FP), %v", a)
-	f.op("MOVD a_len+32(FP), %v", rowsLeft)
-	f.op("MOVD b_base+48(FP), %v", b0)
-	f.op("MOVD b_len+56(FP), %v", cols)
+	f.op("MOVD %s, %v", f.arg("w_base"), w)
+	f.op("MOVD %s, %v", f.arg("a_base"), a)
+	f.op("MOVD %s, %v", f.arg("a_len"), rowsLeft)
+	f.op("MOVD %s, %v", f.arg("b_base"), b0)
+	f.op("MOVD %s, %v", f.arg("b_len"), cols)
 
 	f.label("rank1_rows")
 	f.op("VLD1R.P 4(%v), [V0.S4]", a)
@@ -192,7 +192,7 @@ func rank1Add(fl *file) {
 // after row with one fused multiply-add per row, the order of the reference
 // loop.
 func matTVecAdd(fl *file) {
-	f := fl.text("matTVecAddSIMD", "(y []float32, w []float32, x []float32)", "$0-72",
+	f := fl.text("matTVecAddSIMD", "(y []float32, w []float32, x []float32)",
 		"matTVecAddSIMD sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.")
 	yp, n, cols, rowBytes := R(0), R(1), R(2), R(3)
 	w, x, rowsLeft := R(4), R(5), R(6)
@@ -200,11 +200,11 @@ func matTVecAdd(fl *file) {
 	const xv = V(0)
 	ys := vecs(4, 4)
 
-	f.op("MOVD y_len+8(FP), %v", cols)
+	f.op("MOVD %s, %v", f.arg("y_len"), cols)
 	f.op("LSL $2, %v, %v", cols, rowBytes)
-	f.op("MOVD w_base+24(FP), %v", w)
-	f.op("MOVD x_base+48(FP), %v", x)
-	f.op("MOVD x_len+56(FP), %v", rowsLeft)
+	f.op("MOVD %s, %v", f.arg("w_base"), w)
+	f.op("MOVD %s, %v", f.arg("x_base"), x)
+	f.op("MOVD %s, %v", f.arg("x_len"), rowsLeft)
 
 	block := func(prefix string, rows int) {
 		if rows == 1 {
@@ -216,7 +216,7 @@ func matTVecAdd(fl *file) {
 		for r := 1; r < rows; r++ {
 			f.op("ADD %v, %v, %v", rowBytes, wr[r-1], wr[r])
 		}
-		f.op("MOVD y_base+0(FP), %v", yp)
+		f.op("MOVD %s, %v", f.arg("y_base"), yp)
 		f.op("MOVD %v, %v", cols, n)
 		wv := make([][]V, rows)
 		for r := range wv {

@@ -83,23 +83,14 @@ func (k *pw) store(param string, block int, v V) {
 // consts says whether the body uses the activation constants.
 func pointwise(fl *file, name string, params []string, doc string, ops []pwOperand, consts bool, body func(k *pw)) {
 	sig := "(" + strings.Join(params, ", ") + " []float32, hidden, batch int)"
-	f := fl.text(name, sig, fmt.Sprintf("$0-%d", 24*len(params)+16), doc)
+	f := fl.text(name, sig, doc)
 	k := &pw{kernel: &kernel{function: f}, ptr: map[string]R{}}
-	offset := map[string]int{}
-	for i, p := range params {
-		offset[p] = 24 * i
-	}
-	hiddenOff := 24 * len(params)
-	k.op("MOVD hidden+%d(FP), %v", hiddenOff, pwHidden)
+	k.op("MOVD %s, %v", k.arg("hidden"), pwHidden)
 	maxBlocks := 1
 	for i, op := range ops {
 		maxBlocks = max(maxBlocks, op.blocks)
 		k.ptr[op.param] = R(i)
-		off, ok := offset[op.param]
-		if !ok {
-			panic("no parameter " + op.param)
-		}
-		k.op("MOVD %s_base+%d(FP), %v", op.param, off, R(i))
+		k.op("MOVD %s, %v", k.arg(op.param+"_base"), R(i))
 	}
 	if maxBlocks > 1 {
 		k.hb[1] = R(11)
@@ -113,7 +104,7 @@ func pointwise(fl *file, name string, params []string, doc string, ops []pwOpera
 		k.hb[3] = R(13)
 		k.op("ADD %v, %v, %v", k.hb[1], k.hb[2], k.hb[3])
 	}
-	k.op("MOVD batch+%d(FP), %v", hiddenOff+8, pwRows)
+	k.op("MOVD %s, %v", k.arg("batch"), pwRows)
 	if consts {
 		k.loadConsts(pwConst)
 	}
