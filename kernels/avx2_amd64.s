@@ -2187,13 +2187,17 @@ TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
+	// one row of hidden units per pass
 sigmoidSIMD_row:
 	MOVQ hidden+48(FP), BX
 
+	// one vector of eight units
 sigmoidSIMD_vectors:
-	CMPQ         BX, $0x08
-	JB           sigmoidSIMD_tail
-	VMOVUPS      (CX), Y0
+	CMPQ    BX, $0x08
+	JB      sigmoidSIMD_tail
+	VMOVUPS (CX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -2227,16 +2231,21 @@ sigmoidSIMD_vectors:
 	VFNMADD231PS Y1, Y4, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y4
-	VMOVUPS      Y4, (AX)
-	ADDQ         $0x20, AX
-	ADDQ         $0x20, CX
-	SUBQ         $0x08, BX
-	JMP          sigmoidSIMD_vectors
 
+	// store dst, block 0
+	VMOVUPS Y4, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, BX
+	JMP     sigmoidSIMD_vectors
+
+	// the last units one at a time, in lane 0
 sigmoidSIMD_tail:
-	TESTQ        BX, BX
-	JZ           sigmoidSIMD_next
-	VMOVSS       (CX), X3
+	TESTQ  BX, BX
+	JZ     sigmoidSIMD_next
+	VMOVSS (CX), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -2270,12 +2279,15 @@ sigmoidSIMD_tail:
 	VFNMADD231PS Y0, Y5, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y5
-	VMOVSS       X5, (AX)
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, CX
-	DECQ         BX
-	JMP          sigmoidSIMD_tail
 
+	// store dst, block 0
+	VMOVSS X5, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   BX
+	JMP    sigmoidSIMD_tail
+
+	// every pointer to the next row
 sigmoidSIMD_next:
 	DECQ DX
 	JNZ  sigmoidSIMD_row
@@ -2291,13 +2303,17 @@ TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
+	// one row of hidden units per pass
 tanhSIMD_row:
 	MOVQ hidden+48(FP), BX
 
+	// one vector of eight units
 tanhSIMD_vectors:
-	CMPQ         BX, $0x08
-	JB           tanhSIMD_tail
-	VMOVUPS      (CX), Y0
+	CMPQ    BX, $0x08
+	JB      tanhSIMD_tail
+	VMOVUPS (CX), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -2341,16 +2357,21 @@ tanhSIMD_vectors:
 	VFMADD231PS  Y1, Y4, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y5, Y5
-	VMOVUPS      Y5, (AX)
-	ADDQ         $0x20, AX
-	ADDQ         $0x20, CX
-	SUBQ         $0x08, BX
-	JMP          tanhSIMD_vectors
 
+	// store dst, block 0
+	VMOVUPS Y5, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, BX
+	JMP     tanhSIMD_vectors
+
+	// the last units one at a time, in lane 0
 tanhSIMD_tail:
-	TESTQ        BX, BX
-	JZ           tanhSIMD_next
-	VMOVSS       (CX), X3
+	TESTQ  BX, BX
+	JZ     tanhSIMD_next
+	VMOVSS (CX), X3
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -2394,12 +2415,15 @@ tanhSIMD_tail:
 	VFMADD231PS  Y0, Y2, Y4
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y4, Y4
-	VMOVSS       X4, (AX)
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, CX
-	DECQ         BX
-	JMP          tanhSIMD_tail
 
+	// store dst, block 0
+	VMOVSS X4, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   BX
+	JMP    tanhSIMD_tail
+
+	// every pointer to the next row
 tanhSIMD_next:
 	DECQ DX
 	JNZ  tanhSIMD_row
@@ -2415,9 +2439,11 @@ TEXT ·reluSIMD(SB), NOSPLIT, $0-64
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
+	// one row of hidden units per pass
 reluSIMD_row:
 	MOVQ hidden+48(FP), BX
 
+	// one vector of eight units
 reluSIMD_vectors:
 	CMPQ    BX, $0x08
 	JB      reluSIMD_tail
@@ -2425,12 +2451,15 @@ reluSIMD_vectors:
 	VXORPS  Y1, Y1, Y1
 	VMAXPS  Y0, Y1, Y0
 	VADDPS  Y1, Y0, Y0
+
+	// store dst, block 0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, BX
 	JMP     reluSIMD_vectors
 
+	// the last units one at a time, in lane 0
 reluSIMD_tail:
 	TESTQ  BX, BX
 	JZ     reluSIMD_next
@@ -2438,12 +2467,15 @@ reluSIMD_tail:
 	VXORPS Y0, Y0, Y0
 	VMAXPS Y2, Y0, Y2
 	VADDPS Y0, Y2, Y2
+
+	// store dst, block 0
 	VMOVSS X2, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
 	DECQ   BX
 	JMP    reluSIMD_tail
 
+	// every pointer to the next row
 reluSIMD_next:
 	DECQ DX
 	JNZ  reluSIMD_row
@@ -2460,9 +2492,11 @@ TEXT ·rnnTanhBackwardSIMD(SB), NOSPLIT, $0-88
 	MOVQ dh_base+48(FP), DX
 	MOVQ batch+80(FP), BX
 
+	// one row of hidden units per pass
 rnnTanhBackwardSIMD_row:
 	MOVQ hidden+72(FP), SI
 
+	// one vector of eight units
 rnnTanhBackwardSIMD_vectors:
 	CMPQ         SI, $0x08
 	JB           rnnTanhBackwardSIMD_tail
@@ -2471,13 +2505,16 @@ rnnTanhBackwardSIMD_vectors:
 	VFNMADD213PS actconst<>+64(SB), Y0, Y1 // one
 	VMOVUPS      (DX), Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, (AX)
-	ADDQ         $0x20, AX
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	SUBQ         $0x08, SI
-	JMP          rnnTanhBackwardSIMD_vectors
 
+	// store dpre, block 0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, SI
+	JMP     rnnTanhBackwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
 rnnTanhBackwardSIMD_tail:
 	TESTQ        SI, SI
 	JZ           rnnTanhBackwardSIMD_next
@@ -2486,13 +2523,16 @@ rnnTanhBackwardSIMD_tail:
 	VFNMADD213PS actconst<>+64(SB), Y2, Y0 // one
 	VMOVSS       (DX), X2
 	VMULPS       Y0, Y2, Y0
-	VMOVSS       X0, (AX)
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	DECQ         SI
-	JMP          rnnTanhBackwardSIMD_tail
 
+	// store dpre, block 0
+	VMOVSS X0, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   SI
+	JMP    rnnTanhBackwardSIMD_tail
+
+	// every pointer to the next row
 rnnTanhBackwardSIMD_next:
 	DECQ BX
 	JNZ  rnnTanhBackwardSIMD_row
@@ -2509,9 +2549,11 @@ TEXT ·rnnReLUBackwardSIMD(SB), NOSPLIT, $0-88
 	MOVQ dh_base+48(FP), DX
 	MOVQ batch+80(FP), BX
 
+	// one row of hidden units per pass
 rnnReLUBackwardSIMD_row:
 	MOVQ hidden+72(FP), SI
 
+	// one vector of eight units
 rnnReLUBackwardSIMD_vectors:
 	CMPQ    SI, $0x08
 	JB      rnnReLUBackwardSIMD_tail
@@ -2520,6 +2562,8 @@ rnnReLUBackwardSIMD_vectors:
 	VCMPPS  $0x02, Y1, Y0, Y0
 	VMOVUPS (DX), Y1
 	VANDNPS Y1, Y0, Y0
+
+	// store dpre, block 0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
@@ -2527,6 +2571,7 @@ rnnReLUBackwardSIMD_vectors:
 	SUBQ    $0x08, SI
 	JMP     rnnReLUBackwardSIMD_vectors
 
+	// the last units one at a time, in lane 0
 rnnReLUBackwardSIMD_tail:
 	TESTQ   SI, SI
 	JZ      rnnReLUBackwardSIMD_next
@@ -2535,13 +2580,16 @@ rnnReLUBackwardSIMD_tail:
 	VCMPPS  $0x02, Y0, Y2, Y2
 	VMOVSS  (DX), X3
 	VANDNPS Y3, Y2, Y2
-	VMOVSS  X2, (AX)
-	ADDQ    $0x04, AX
-	ADDQ    $0x04, CX
-	ADDQ    $0x04, DX
-	DECQ    SI
-	JMP     rnnReLUBackwardSIMD_tail
 
+	// store dpre, block 0
+	VMOVSS X2, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   SI
+	JMP    rnnReLUBackwardSIMD_tail
+
+	// every pointer to the next row
 rnnReLUBackwardSIMD_next:
 	DECQ BX
 	JNZ  rnnReLUBackwardSIMD_row
@@ -2559,13 +2607,17 @@ TEXT ·lstmForwardSIMD(SB), NOSPLIT, $0-112
 	LEAQ (AX)(AX*2), SI
 	MOVQ batch+104(FP), DI
 
+	// one row of hidden units per pass
 lstmForwardSIMD_row:
 	MOVQ hidden+96(FP), R8
 
+	// two vectors of eight units, their phases interleaved
 lstmForwardSIMD_pairs:
-	CMPQ         R8, $0x10
-	JB           lstmForwardSIMD_vectors
-	VMOVUPS      (BX), Y0
+	CMPQ    R8, $0x10
+	JB      lstmForwardSIMD_vectors
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -2600,6 +2652,8 @@ lstmForwardSIMD_pairs:
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -2645,6 +2699,8 @@ lstmForwardSIMD_pairs:
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -2680,8 +2736,12 @@ lstmForwardSIMD_pairs:
 	VFMADD231PS  Y2, Y1, Y6
 	VMOVUPS      (DX), Y1
 	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(SI*1), Y0
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(SI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -2716,6 +2776,8 @@ lstmForwardSIMD_pairs:
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      32(BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -2750,6 +2812,8 @@ lstmForwardSIMD_pairs:
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y7
 	VMOVUPS      32(BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
@@ -2795,6 +2859,8 @@ lstmForwardSIMD_pairs:
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
@@ -2830,8 +2896,12 @@ lstmForwardSIMD_pairs:
 	VFMADD231PS  Y5, Y2, Y8
 	VMOVUPS      32(DX), Y2
 	VFMADD213PS  Y0, Y8, Y2
-	VMOVUPS      Y2, 32(DX)
-	VMOVUPS      32(BX)(SI*1), Y0
+
+	// store c, block 0
+	VMOVUPS Y2, 32(DX)
+	VMOVUPS 32(BX)(SI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
@@ -2865,6 +2935,8 @@ lstmForwardSIMD_pairs:
 	VFNMADD231PS Y5, Y8, Y0
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
@@ -2909,7 +2981,11 @@ lstmForwardSIMD_pairs:
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y6, Y0
-	VMOVUPS      Y0, (CX)
+
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -2954,17 +3030,22 @@ lstmForwardSIMD_pairs:
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMULPS       Y6, Y8, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	SUBQ         $0x10, R8
-	JMP          lstmForwardSIMD_pairs
 
+	// store h, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	SUBQ    $0x10, R8
+	JMP     lstmForwardSIMD_pairs
+
+	// one vector of eight units
 lstmForwardSIMD_vectors:
-	CMPQ         R8, $0x08
-	JB           lstmForwardSIMD_tail
-	VMOVUPS      (BX), Y0
+	CMPQ    R8, $0x08
+	JB      lstmForwardSIMD_tail
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -2999,6 +3080,8 @@ lstmForwardSIMD_vectors:
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -3044,6 +3127,8 @@ lstmForwardSIMD_vectors:
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -3079,8 +3164,12 @@ lstmForwardSIMD_vectors:
 	VFMADD231PS  Y2, Y1, Y6
 	VMOVUPS      (DX), Y1
 	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(SI*1), Y0
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(SI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -3114,6 +3203,8 @@ lstmForwardSIMD_vectors:
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
@@ -3158,17 +3249,22 @@ lstmForwardSIMD_vectors:
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	SUBQ         $0x08, R8
-	JMP          lstmForwardSIMD_vectors
 
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, R8
+	JMP     lstmForwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
 lstmForwardSIMD_tail:
-	TESTQ        R8, R8
-	JZ           lstmForwardSIMD_next
-	VMOVSS       (BX), X3
+	TESTQ  R8, R8
+	JZ     lstmForwardSIMD_next
+	VMOVSS (BX), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -3203,6 +3299,8 @@ lstmForwardSIMD_tail:
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       (BX)(AX*2), X3
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -3248,6 +3346,8 @@ lstmForwardSIMD_tail:
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -3283,8 +3383,12 @@ lstmForwardSIMD_tail:
 	VFMADD231PS  Y1, Y2, Y7
 	VMOVSS       (DX), X4
 	VFMADD213PS  Y0, Y7, Y4
-	VMOVSS       X4, (DX)
-	VMOVSS       (BX)(SI*1), X3
+
+	// store c, block 0
+	VMOVSS X4, (DX)
+	VMOVSS (BX)(SI*1), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -3318,6 +3422,8 @@ lstmForwardSIMD_tail:
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -3362,13 +3468,16 @@ lstmForwardSIMD_tail:
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	DECQ         R8
-	JMP          lstmForwardSIMD_tail
 
+	// store h, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	DECQ   R8
+	JMP    lstmForwardSIMD_tail
+
+	// every pointer to the next row
 lstmForwardSIMD_next:
 	ADDQ SI, BX
 	DECQ DI
@@ -3387,14 +3496,18 @@ TEXT ·gruForwardSIMD(SB), NOSPLIT, $0-136
 	MOVQ hiddenGates_base+72(FP), SI
 	MOVQ batch+128(FP), DI
 
+	// one row of hidden units per pass
 gruForwardSIMD_row:
 	MOVQ hidden+120(FP), R8
 
+	// two vectors of eight units, their phases interleaved
 gruForwardSIMD_pairs:
-	CMPQ         R8, $0x10
-	JB           gruForwardSIMD_vectors
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
+	CMPQ    R8, $0x10
+	JB      gruForwardSIMD_vectors
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -3433,6 +3546,8 @@ gruForwardSIMD_pairs:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
@@ -3468,6 +3583,8 @@ gruForwardSIMD_pairs:
 	VFMADD231PS  Y2, Y1, Y8
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
@@ -3506,6 +3623,8 @@ gruForwardSIMD_pairs:
 	VFMADD213PS  Y2, Y9, Y1
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
 	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
@@ -3539,6 +3658,8 @@ gruForwardSIMD_pairs:
 	VFNMADD231PS Y7, Y10, Y2
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
@@ -3585,7 +3706,11 @@ gruForwardSIMD_pairs:
 	VMOVUPS      (DX), Y0
 	VSUBPS       Y11, Y0, Y0
 	VFMADD213PS  Y11, Y8, Y0
-	VMOVUPS      Y0, (CX)
+
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
@@ -3632,19 +3757,24 @@ gruForwardSIMD_pairs:
 	VMOVUPS      32(DX), Y0
 	VSUBPS       Y8, Y0, Y0
 	VFMADD213PS  Y8, Y10, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	ADDQ         $0x40, SI
-	SUBQ         $0x10, R8
-	JMP          gruForwardSIMD_pairs
 
+	// store hNew, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	SUBQ    $0x10, R8
+	JMP     gruForwardSIMD_pairs
+
+	// one vector of eight units
 gruForwardSIMD_vectors:
-	CMPQ         R8, $0x08
-	JB           gruForwardSIMD_tail
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
+	CMPQ    R8, $0x08
+	JB      gruForwardSIMD_tail
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -3683,6 +3813,8 @@ gruForwardSIMD_vectors:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
@@ -3716,6 +3848,8 @@ gruForwardSIMD_vectors:
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -3762,20 +3896,25 @@ gruForwardSIMD_vectors:
 	VMOVUPS      (DX), Y0
 	VSUBPS       Y9, Y0, Y0
 	VFMADD213PS  Y9, Y8, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	SUBQ         $0x08, R8
-	JMP          gruForwardSIMD_vectors
 
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	SUBQ    $0x08, R8
+	JMP     gruForwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
 gruForwardSIMD_tail:
-	TESTQ        R8, R8
-	JZ           gruForwardSIMD_next
-	VMOVSS       (BX), X3
-	VMOVSS       (SI), X4
-	VADDPS       Y4, Y3, Y3
+	TESTQ  R8, R8
+	JZ     gruForwardSIMD_next
+	VMOVSS (BX), X3
+	VMOVSS (SI), X4
+	VADDPS Y4, Y3, Y3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -3815,6 +3954,8 @@ gruForwardSIMD_tail:
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -3848,6 +3989,8 @@ gruForwardSIMD_tail:
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -3894,14 +4037,17 @@ gruForwardSIMD_tail:
 	VMOVSS       (DX), X4
 	VSUBPS       Y7, Y4, Y0
 	VFMADD213PS  Y7, Y8, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	DECQ         R8
-	JMP          gruForwardSIMD_tail
 
+	// store hNew, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	DECQ   R8
+	JMP    gruForwardSIMD_tail
+
+	// every pointer to the next row
 gruForwardSIMD_next:
 	LEAQ (BX)(AX*2), BX
 	LEAQ (SI)(AX*2), SI
@@ -3922,13 +4068,17 @@ TEXT ·lstmForwardCacheSIMD(SB), NOSPLIT, $0-112
 	LEAQ (AX)(AX*2), DI
 	MOVQ batch+104(FP), R8
 
+	// one row of hidden units per pass
 lstmForwardCacheSIMD_row:
 	MOVQ hidden+96(FP), R9
 
+	// two vectors of eight units, their phases interleaved
 lstmForwardCacheSIMD_pairs:
-	CMPQ         R9, $0x10
-	JB           lstmForwardCacheSIMD_vectors
-	VMOVUPS      (BX), Y0
+	CMPQ    R9, $0x10
+	JB      lstmForwardCacheSIMD_vectors
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -3962,8 +4112,12 @@ lstmForwardCacheSIMD_pairs:
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      Y5, (SI)
-	VMOVUPS      (BX)(AX*2), Y0
+
+	// store cache, block 0
+	VMOVUPS Y5, (SI)
+	VMOVUPS (BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -4007,9 +4161,13 @@ lstmForwardCacheSIMD_pairs:
 	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVUPS      Y7, (SI)(AX*2)
-	VMULPS       Y7, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
+
+	// store cache, block 2
+	VMOVUPS Y7, (SI)(AX*2)
+	VMULPS  Y7, Y5, Y0
+	VMOVUPS (BX)(AX*1), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -4043,11 +4201,17 @@ lstmForwardCacheSIMD_pairs:
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y1, Y6
-	VMOVUPS      Y6, (SI)(AX*1)
-	VMOVUPS      (DX), Y1
-	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(DI*1), Y0
+
+	// store cache, block 1
+	VMOVUPS     Y6, (SI)(AX*1)
+	VMOVUPS     (DX), Y1
+	VFMADD213PS Y0, Y6, Y1
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(DI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -4081,8 +4245,12 @@ lstmForwardCacheSIMD_pairs:
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
-	VMOVUPS      Y6, (SI)(DI*1)
-	VMOVUPS      32(BX), Y0
+
+	// store cache, block 3
+	VMOVUPS Y6, (SI)(DI*1)
+	VMOVUPS 32(BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -4116,8 +4284,12 @@ lstmForwardCacheSIMD_pairs:
 	VFNMADD231PS Y2, Y7, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y7
-	VMOVUPS      Y7, 32(SI)
-	VMOVUPS      32(BX)(AX*2), Y0
+
+	// store cache, block 0
+	VMOVUPS Y7, 32(SI)
+	VMOVUPS 32(BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
@@ -4161,9 +4333,13 @@ lstmForwardCacheSIMD_pairs:
 	VFMADD231PS  Y2, Y8, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
-	VMOVUPS      Y9, 32(SI)(AX*2)
-	VMULPS       Y9, Y7, Y0
-	VMOVUPS      32(BX)(AX*1), Y2
+
+	// store cache, block 2
+	VMOVUPS Y9, 32(SI)(AX*2)
+	VMULPS  Y9, Y7, Y0
+	VMOVUPS 32(BX)(AX*1), Y2
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
@@ -4197,11 +4373,17 @@ lstmForwardCacheSIMD_pairs:
 	VFNMADD231PS Y5, Y8, Y2
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y2, Y8
-	VMOVUPS      Y8, 32(SI)(AX*1)
-	VMOVUPS      32(DX), Y2
-	VFMADD213PS  Y0, Y8, Y2
-	VMOVUPS      Y2, 32(DX)
-	VMOVUPS      32(BX)(DI*1), Y0
+
+	// store cache, block 1
+	VMOVUPS     Y8, 32(SI)(AX*1)
+	VMOVUPS     32(DX), Y2
+	VFMADD213PS Y0, Y8, Y2
+
+	// store c, block 0
+	VMOVUPS Y2, 32(DX)
+	VMOVUPS 32(BX)(DI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
@@ -4235,7 +4417,11 @@ lstmForwardCacheSIMD_pairs:
 	VFNMADD231PS Y5, Y8, Y0
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
-	VMOVUPS      Y8, 32(SI)(DI*1)
+
+	// store cache, block 3
+	VMOVUPS Y8, 32(SI)(DI*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
@@ -4280,7 +4466,11 @@ lstmForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y6, Y0
-	VMOVUPS      Y0, (CX)
+
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -4325,18 +4515,23 @@ lstmForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMULPS       Y6, Y8, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	ADDQ         $0x40, SI
-	SUBQ         $0x10, R9
-	JMP          lstmForwardCacheSIMD_pairs
 
+	// store h, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	SUBQ    $0x10, R9
+	JMP     lstmForwardCacheSIMD_pairs
+
+	// one vector of eight units
 lstmForwardCacheSIMD_vectors:
-	CMPQ         R9, $0x08
-	JB           lstmForwardCacheSIMD_tail
-	VMOVUPS      (BX), Y0
+	CMPQ    R9, $0x08
+	JB      lstmForwardCacheSIMD_tail
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -4370,8 +4565,12 @@ lstmForwardCacheSIMD_vectors:
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      Y5, (SI)
-	VMOVUPS      (BX)(AX*2), Y0
+
+	// store cache, block 0
+	VMOVUPS Y5, (SI)
+	VMOVUPS (BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -4415,9 +4614,13 @@ lstmForwardCacheSIMD_vectors:
 	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVUPS      Y7, (SI)(AX*2)
-	VMULPS       Y7, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
+
+	// store cache, block 2
+	VMOVUPS Y7, (SI)(AX*2)
+	VMULPS  Y7, Y5, Y0
+	VMOVUPS (BX)(AX*1), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -4451,11 +4654,17 @@ lstmForwardCacheSIMD_vectors:
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y1, Y6
-	VMOVUPS      Y6, (SI)(AX*1)
-	VMOVUPS      (DX), Y1
-	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(DI*1), Y0
+
+	// store cache, block 1
+	VMOVUPS     Y6, (SI)(AX*1)
+	VMOVUPS     (DX), Y1
+	VFMADD213PS Y0, Y6, Y1
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(DI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
@@ -4489,7 +4698,11 @@ lstmForwardCacheSIMD_vectors:
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
-	VMOVUPS      Y6, (SI)(DI*1)
+
+	// store cache, block 3
+	VMOVUPS Y6, (SI)(DI*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
@@ -4534,18 +4747,23 @@ lstmForwardCacheSIMD_vectors:
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	SUBQ         $0x08, R9
-	JMP          lstmForwardCacheSIMD_vectors
 
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	SUBQ    $0x08, R9
+	JMP     lstmForwardCacheSIMD_vectors
+
+	// the last units one at a time, in lane 0
 lstmForwardCacheSIMD_tail:
-	TESTQ        R9, R9
-	JZ           lstmForwardCacheSIMD_next
-	VMOVSS       (BX), X3
+	TESTQ  R9, R9
+	JZ     lstmForwardCacheSIMD_next
+	VMOVSS (BX), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -4579,8 +4797,12 @@ lstmForwardCacheSIMD_tail:
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
-	VMOVSS       X6, (SI)
-	VMOVSS       (BX)(AX*2), X3
+
+	// store cache, block 0
+	VMOVSS X6, (SI)
+	VMOVSS (BX)(AX*2), X3
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -4624,9 +4846,13 @@ lstmForwardCacheSIMD_tail:
 	VFMADD231PS  Y0, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y5, Y5
-	VMOVSS       X5, (SI)(AX*2)
-	VMULPS       Y5, Y6, Y0
-	VMOVSS       (BX)(AX*1), X3
+
+	// store cache, block 2
+	VMOVSS X5, (SI)(AX*2)
+	VMULPS Y5, Y6, Y0
+	VMOVSS (BX)(AX*1), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -4660,11 +4886,17 @@ lstmForwardCacheSIMD_tail:
 	VFNMADD231PS Y1, Y7, Y2
 	VRCPPS       Y5, Y1
 	VFMADD231PS  Y1, Y2, Y7
-	VMOVSS       X7, (SI)(AX*1)
-	VMOVSS       (DX), X4
-	VFMADD213PS  Y0, Y7, Y4
-	VMOVSS       X4, (DX)
-	VMOVSS       (BX)(DI*1), X3
+
+	// store cache, block 1
+	VMOVSS      X7, (SI)(AX*1)
+	VMOVSS      (DX), X4
+	VFMADD213PS Y0, Y7, Y4
+
+	// store c, block 0
+	VMOVSS X4, (DX)
+	VMOVSS (BX)(DI*1), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -4698,7 +4930,11 @@ lstmForwardCacheSIMD_tail:
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
-	VMOVSS       X6, (SI)(DI*1)
+
+	// store cache, block 3
+	VMOVSS X6, (SI)(DI*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -4743,14 +4979,17 @@ lstmForwardCacheSIMD_tail:
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	DECQ         R9
-	JMP          lstmForwardCacheSIMD_tail
 
+	// store h, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	DECQ   R9
+	JMP    lstmForwardCacheSIMD_tail
+
+	// every pointer to the next row
 lstmForwardCacheSIMD_next:
 	ADDQ DI, BX
 	ADDQ DI, SI
@@ -4772,14 +5011,18 @@ TEXT ·gruForwardCacheSIMD(SB), NOSPLIT, $0-136
 	LEAQ (AX)(AX*2), R8
 	MOVQ batch+128(FP), R9
 
+	// one row of hidden units per pass
 gruForwardCacheSIMD_row:
 	MOVQ hidden+120(FP), R10
 
+	// two vectors of eight units, their phases interleaved
 gruForwardCacheSIMD_pairs:
-	CMPQ         R10, $0x10
-	JB           gruForwardCacheSIMD_vectors
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
+	CMPQ    R10, $0x10
+	JB      gruForwardCacheSIMD_vectors
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -4813,13 +5056,19 @@ gruForwardCacheSIMD_pairs:
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      Y7, (DI)
-	VMOVUPS      (SI)(AX*2), Y0
-	VMOVUPS      Y0, (DI)(R8*1)
-	VMOVUPS      (BX)(AX*2), Y1
-	VFMADD213PS  Y1, Y7, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VADDPS       (SI)(AX*1), Y1, Y1
+
+	// store cache, block 0
+	VMOVUPS Y7, (DI)
+	VMOVUPS (SI)(AX*2), Y0
+
+	// store cache, block 3
+	VMOVUPS     Y0, (DI)(R8*1)
+	VMOVUPS     (BX)(AX*2), Y1
+	VFMADD213PS Y1, Y7, Y0
+	VMOVUPS     (BX)(AX*1), Y1
+	VADDPS      (SI)(AX*1), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
@@ -4853,9 +5102,13 @@ gruForwardCacheSIMD_pairs:
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
-	VMOVUPS      Y8, (DI)(AX*1)
-	VMOVUPS      32(BX), Y1
-	VADDPS       32(SI), Y1, Y1
+
+	// store cache, block 1
+	VMOVUPS Y8, (DI)(AX*1)
+	VMOVUPS 32(BX), Y1
+	VADDPS  32(SI), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
@@ -4889,13 +5142,19 @@ gruForwardCacheSIMD_pairs:
 	VFNMADD231PS Y2, Y9, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y9
-	VMOVUPS      Y9, 32(DI)
-	VMOVUPS      32(SI)(AX*2), Y1
-	VMOVUPS      Y1, 32(DI)(R8*1)
-	VMOVUPS      32(BX)(AX*2), Y2
-	VFMADD213PS  Y2, Y9, Y1
-	VMOVUPS      32(BX)(AX*1), Y2
-	VADDPS       32(SI)(AX*1), Y2, Y2
+
+	// store cache, block 0
+	VMOVUPS Y9, 32(DI)
+	VMOVUPS 32(SI)(AX*2), Y1
+
+	// store cache, block 3
+	VMOVUPS     Y1, 32(DI)(R8*1)
+	VMOVUPS     32(BX)(AX*2), Y2
+	VFMADD213PS Y2, Y9, Y1
+	VMOVUPS     32(BX)(AX*1), Y2
+	VADDPS      32(SI)(AX*1), Y2, Y2
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
 	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
@@ -4929,7 +5188,11 @@ gruForwardCacheSIMD_pairs:
 	VFNMADD231PS Y7, Y10, Y2
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
-	VMOVUPS      Y10, 32(DI)(AX*1)
+
+	// store cache, block 1
+	VMOVUPS Y10, 32(DI)(AX*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
@@ -4973,11 +5236,17 @@ gruForwardCacheSIMD_pairs:
 	VFMADD231PS  Y2, Y9, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y11, Y11
-	VMOVUPS      Y11, (DI)(AX*2)
-	VMOVUPS      (DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y8, Y0
-	VMOVUPS      Y0, (CX)
+
+	// store cache, block 2
+	VMOVUPS     Y11, (DI)(AX*2)
+	VMOVUPS     (DX), Y0
+	VSUBPS      Y11, Y0, Y0
+	VFMADD213PS Y11, Y8, Y0
+
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
@@ -5021,24 +5290,31 @@ gruForwardCacheSIMD_pairs:
 	VFMADD231PS  Y0, Y7, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y8, Y8
-	VMOVUPS      Y8, 32(DI)(AX*2)
-	VMOVUPS      32(DX), Y0
-	VSUBPS       Y8, Y0, Y0
-	VFMADD213PS  Y8, Y10, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	ADDQ         $0x40, SI
-	ADDQ         $0x40, DI
-	SUBQ         $0x10, R10
-	JMP          gruForwardCacheSIMD_pairs
 
+	// store cache, block 2
+	VMOVUPS     Y8, 32(DI)(AX*2)
+	VMOVUPS     32(DX), Y0
+	VSUBPS      Y8, Y0, Y0
+	VFMADD213PS Y8, Y10, Y0
+
+	// store hNew, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	ADDQ    $0x40, DI
+	SUBQ    $0x10, R10
+	JMP     gruForwardCacheSIMD_pairs
+
+	// one vector of eight units
 gruForwardCacheSIMD_vectors:
-	CMPQ         R10, $0x08
-	JB           gruForwardCacheSIMD_tail
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
+	CMPQ    R10, $0x08
+	JB      gruForwardCacheSIMD_tail
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
@@ -5072,13 +5348,19 @@ gruForwardCacheSIMD_vectors:
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      Y7, (DI)
-	VMOVUPS      (SI)(AX*2), Y0
-	VMOVUPS      Y0, (DI)(R8*1)
-	VMOVUPS      (BX)(AX*2), Y1
-	VFMADD213PS  Y1, Y7, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VADDPS       (SI)(AX*1), Y1, Y1
+
+	// store cache, block 0
+	VMOVUPS Y7, (DI)
+	VMOVUPS (SI)(AX*2), Y0
+
+	// store cache, block 3
+	VMOVUPS     Y0, (DI)(R8*1)
+	VMOVUPS     (BX)(AX*2), Y1
+	VFMADD213PS Y1, Y7, Y0
+	VMOVUPS     (BX)(AX*1), Y1
+	VADDPS      (SI)(AX*1), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
@@ -5112,7 +5394,11 @@ gruForwardCacheSIMD_vectors:
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
-	VMOVUPS      Y8, (DI)(AX*1)
+
+	// store cache, block 1
+	VMOVUPS Y8, (DI)(AX*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -5156,25 +5442,32 @@ gruForwardCacheSIMD_vectors:
 	VFMADD231PS  Y1, Y7, Y9
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
-	VMOVUPS      Y9, (DI)(AX*2)
-	VMOVUPS      (DX), Y0
-	VSUBPS       Y9, Y0, Y0
-	VFMADD213PS  Y9, Y8, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R10
-	JMP          gruForwardCacheSIMD_vectors
 
+	// store cache, block 2
+	VMOVUPS     Y9, (DI)(AX*2)
+	VMOVUPS     (DX), Y0
+	VSUBPS      Y9, Y0, Y0
+	VFMADD213PS Y9, Y8, Y0
+
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R10
+	JMP     gruForwardCacheSIMD_vectors
+
+	// the last units one at a time, in lane 0
 gruForwardCacheSIMD_tail:
-	TESTQ        R10, R10
-	JZ           gruForwardCacheSIMD_next
-	VMOVSS       (BX), X3
-	VMOVSS       (SI), X4
-	VADDPS       Y4, Y3, Y3
+	TESTQ  R10, R10
+	JZ     gruForwardCacheSIMD_next
+	VMOVSS (BX), X3
+	VMOVSS (SI), X4
+	VADDPS Y4, Y3, Y3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -5208,14 +5501,20 @@ gruForwardCacheSIMD_tail:
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
-	VMOVSS       X8, (DI)
-	VMOVSS       (SI)(AX*2), X5
-	VMOVSS       X5, (DI)(R8*1)
-	VMOVSS       (BX)(AX*2), X4
-	VFMADD213PS  Y4, Y8, Y5
-	VMOVSS       (BX)(AX*1), X6
-	VMOVSS       (SI)(AX*1), X4
-	VADDPS       Y4, Y6, Y6
+
+	// store cache, block 0
+	VMOVSS X8, (DI)
+	VMOVSS (SI)(AX*2), X5
+
+	// store cache, block 3
+	VMOVSS      X5, (DI)(R8*1)
+	VMOVSS      (BX)(AX*2), X4
+	VFMADD213PS Y4, Y8, Y5
+	VMOVSS      (BX)(AX*1), X6
+	VMOVSS      (SI)(AX*1), X4
+	VADDPS      Y4, Y6, Y6
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -5249,7 +5548,11 @@ gruForwardCacheSIMD_tail:
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
-	VMOVSS       X8, (DI)(AX*1)
+
+	// store cache, block 1
+	VMOVSS X8, (DI)(AX*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -5293,19 +5596,24 @@ gruForwardCacheSIMD_tail:
 	VFMADD231PS  Y0, Y2, Y7
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVSS       X7, (DI)(AX*2)
-	VMOVSS       (DX), X4
-	VSUBPS       Y7, Y4, Y0
-	VFMADD213PS  Y7, Y8, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R10
-	JMP          gruForwardCacheSIMD_tail
 
+	// store cache, block 2
+	VMOVSS      X7, (DI)(AX*2)
+	VMOVSS      (DX), X4
+	VSUBPS      Y7, Y4, Y0
+	VFMADD213PS Y7, Y8, Y0
+
+	// store hNew, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R10
+	JMP    gruForwardCacheSIMD_tail
+
+	// every pointer to the next row
 gruForwardCacheSIMD_next:
 	LEAQ (BX)(AX*2), BX
 	LEAQ (SI)(AX*2), SI
@@ -5330,13 +5638,17 @@ TEXT ·lstmBackwardSIMD(SB), NOSPLIT, $0-184
 	LEAQ (AX)(AX*2), R10
 	MOVQ batch+176(FP), R11
 
+	// one row of hidden units per pass
 lstmBackwardSIMD_row:
 	MOVQ hidden+168(FP), R12
 
+	// one vector of eight units
 lstmBackwardSIMD_vectors:
-	CMPQ         R12, $0x08
-	JB           lstmBackwardSIMD_tail
-	VMOVUPS      (DI), Y0
+	CMPQ    R12, $0x08
+	JB      lstmBackwardSIMD_tail
+	VMOVUPS (DI), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
@@ -5392,44 +5704,57 @@ lstmBackwardSIMD_vectors:
 	VMOVUPS      actconst<>+64(SB), Y6 // one
 	VSUBPS       Y1, Y6, Y6
 	VMULPS       Y6, Y0, Y0
-	VMOVUPS      Y0, (CX)(R10*1)
-	VMOVUPS      (BX), Y0
-	VMOVUPS      (BX)(AX*2), Y1
-	VMULPS       Y1, Y2, Y6
-	VMULPS       Y0, Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y7 // one
-	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y7, Y6, Y6
+
+	// store dgates, block 3
+	VMOVUPS Y0, (CX)(R10*1)
+	VMOVUPS (BX), Y0
+	VMOVUPS (BX)(AX*2), Y1
+	VMULPS  Y1, Y2, Y6
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS actconst<>+64(SB), Y7 // one
+	VSUBPS  Y0, Y7, Y7
+	VMULPS  Y7, Y6, Y6
+
+	// store dgates, block 0
 	VMOVUPS      Y6, (CX)
 	VMULPS       Y0, Y2, Y0
 	VMOVAPS      Y1, Y6
 	VFNMADD213PS actconst<>+64(SB), Y1, Y6 // one
 	VMULPS       Y6, Y0, Y0
-	VMOVUPS      Y0, (CX)(AX*2)
-	VMOVUPS      (BX)(AX*1), Y0
-	VMOVUPS      (SI), Y1
-	VMULPS       Y1, Y2, Y1
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      actconst<>+64(SB), Y6 // one
-	VSUBPS       Y0, Y6, Y6
-	VMULPS       Y6, Y1, Y1
-	VMOVUPS      Y1, (CX)(AX*1)
-	VMULPS       Y0, Y2, Y0
-	VMOVUPS      Y0, (DX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	ADDQ         $0x20, R8
-	ADDQ         $0x20, R9
-	SUBQ         $0x08, R12
-	JMP          lstmBackwardSIMD_vectors
 
+	// store dgates, block 2
+	VMOVUPS Y0, (CX)(AX*2)
+	VMOVUPS (BX)(AX*1), Y0
+	VMOVUPS (SI), Y1
+	VMULPS  Y1, Y2, Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS actconst<>+64(SB), Y6 // one
+	VSUBPS  Y0, Y6, Y6
+	VMULPS  Y6, Y1, Y1
+
+	// store dgates, block 1
+	VMOVUPS Y1, (CX)(AX*1)
+	VMULPS  Y0, Y2, Y0
+
+	// store dcPrev, block 0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, R9
+	SUBQ    $0x08, R12
+	JMP     lstmBackwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
 lstmBackwardSIMD_tail:
-	TESTQ        R12, R12
-	JZ           lstmBackwardSIMD_next
-	VMOVSS       (DI), X3
+	TESTQ  R12, R12
+	JZ     lstmBackwardSIMD_next
+	VMOVSS (DI), X3
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -5485,40 +5810,51 @@ lstmBackwardSIMD_tail:
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VSUBPS       Y5, Y1, Y1
 	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(R10*1)
-	VMOVSS       (BX), X3
-	VMOVSS       (BX)(AX*2), X5
-	VMULPS       Y5, Y4, Y0
-	VMULPS       Y3, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VSUBPS       Y3, Y1, Y1
-	VMULPS       Y1, Y0, Y0
+
+	// store dgates, block 3
+	VMOVSS  X0, (CX)(R10*1)
+	VMOVSS  (BX), X3
+	VMOVSS  (BX)(AX*2), X5
+	VMULPS  Y5, Y4, Y0
+	VMULPS  Y3, Y0, Y0
+	VMOVUPS actconst<>+64(SB), Y1 // one
+	VSUBPS  Y3, Y1, Y1
+	VMULPS  Y1, Y0, Y0
+
+	// store dgates, block 0
 	VMOVSS       X0, (CX)
 	VMULPS       Y3, Y4, Y0
 	VMOVAPS      Y5, Y1
 	VFNMADD213PS actconst<>+64(SB), Y5, Y1 // one
 	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*2)
-	VMOVSS       (BX)(AX*1), X3
-	VMOVSS       (SI), X5
-	VMULPS       Y5, Y4, Y0
-	VMULPS       Y3, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VSUBPS       Y3, Y1, Y1
-	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*1)
-	VMULPS       Y3, Y4, Y0
-	VMOVSS       X0, (DX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	ADDQ         $0x04, R8
-	ADDQ         $0x04, R9
-	DECQ         R12
-	JMP          lstmBackwardSIMD_tail
 
+	// store dgates, block 2
+	VMOVSS  X0, (CX)(AX*2)
+	VMOVSS  (BX)(AX*1), X3
+	VMOVSS  (SI), X5
+	VMULPS  Y5, Y4, Y0
+	VMULPS  Y3, Y0, Y0
+	VMOVUPS actconst<>+64(SB), Y1 // one
+	VSUBPS  Y3, Y1, Y1
+	VMULPS  Y1, Y0, Y0
+
+	// store dgates, block 1
+	VMOVSS X0, (CX)(AX*1)
+	VMULPS Y3, Y4, Y0
+
+	// store dcPrev, block 0
+	VMOVSS X0, (DX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	ADDQ   $0x04, R8
+	ADDQ   $0x04, R9
+	DECQ   R12
+	JMP    lstmBackwardSIMD_tail
+
+	// every pointer to the next row
 lstmBackwardSIMD_next:
 	ADDQ R10, CX
 	ADDQ R10, BX
@@ -5541,9 +5877,11 @@ TEXT ·gruBackwardSIMD(SB), NOSPLIT, $0-160
 	LEAQ (AX)(AX*2), R9
 	MOVQ batch+152(FP), R10
 
+	// one row of hidden units per pass
 gruBackwardSIMD_row:
 	MOVQ hidden+144(FP), R11
 
+	// one vector of eight units
 gruBackwardSIMD_vectors:
 	CMPQ         R11, $0x08
 	JB           gruBackwardSIMD_tail
@@ -5559,35 +5897,50 @@ gruBackwardSIMD_vectors:
 	VMULPS       Y0, Y5, Y5
 	VMULPS       Y1, Y5, Y5
 	VMULPS       Y3, Y5, Y5
-	VMOVUPS      Y5, (CX)(AX*1)
-	VMOVUPS      Y5, (DX)(AX*1)
-	VMULPS       Y1, Y0, Y1
-	VMOVUPS      Y1, (BX)
-	VMOVUPS      (SI), Y1
-	VMOVUPS      (SI)(R9*1), Y2
-	VMULPS       Y2, Y0, Y2
-	VMULPS       Y3, Y2, Y2
-	VMULPS       Y4, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VMOVUPS      actconst<>+64(SB), Y5 // one
-	VSUBPS       Y1, Y5, Y5
-	VMULPS       Y5, Y2, Y2
-	VMOVUPS      Y2, (CX)
-	VMOVUPS      Y2, (DX)
-	VMULPS       Y3, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VMOVUPS      Y0, (CX)(AX*2)
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, (DX)(AX*2)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	ADDQ         $0x20, R8
-	SUBQ         $0x08, R11
-	JMP          gruBackwardSIMD_vectors
 
+	// store dInputGates, block 1
+	VMOVUPS Y5, (CX)(AX*1)
+
+	// store dHiddenGates, block 1
+	VMOVUPS Y5, (DX)(AX*1)
+	VMULPS  Y1, Y0, Y1
+
+	// store dhPrev, block 0
+	VMOVUPS Y1, (BX)
+	VMOVUPS (SI), Y1
+	VMOVUPS (SI)(R9*1), Y2
+	VMULPS  Y2, Y0, Y2
+	VMULPS  Y3, Y2, Y2
+	VMULPS  Y4, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMOVUPS actconst<>+64(SB), Y5 // one
+	VSUBPS  Y1, Y5, Y5
+	VMULPS  Y5, Y2, Y2
+
+	// store dInputGates, block 0
+	VMOVUPS Y2, (CX)
+
+	// store dHiddenGates, block 0
+	VMOVUPS Y2, (DX)
+	VMULPS  Y3, Y0, Y0
+	VMULPS  Y4, Y0, Y0
+
+	// store dInputGates, block 2
+	VMOVUPS Y0, (CX)(AX*2)
+	VMULPS  Y1, Y0, Y0
+
+	// store dHiddenGates, block 2
+	VMOVUPS Y0, (DX)(AX*2)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, R8
+	SUBQ    $0x08, R11
+	JMP     gruBackwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
 gruBackwardSIMD_tail:
 	TESTQ        R11, R11
 	JZ           gruBackwardSIMD_next
@@ -5603,35 +5956,50 @@ gruBackwardSIMD_tail:
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y7, Y9, Y9
 	VMULPS       Y0, Y9, Y9
-	VMOVSS       X9, (CX)(AX*1)
-	VMOVSS       X9, (DX)(AX*1)
-	VMULPS       Y7, Y6, Y2
-	VMOVSS       X2, (BX)
-	VMOVSS       (SI), X7
-	VMOVSS       (SI)(R9*1), X8
-	VMULPS       Y8, Y6, Y2
-	VMULPS       Y0, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VMULPS       Y7, Y2, Y2
-	VMOVUPS      actconst<>+64(SB), Y3 // one
-	VSUBPS       Y7, Y3, Y3
-	VMULPS       Y3, Y2, Y2
-	VMOVSS       X2, (CX)
-	VMOVSS       X2, (DX)
-	VMULPS       Y0, Y6, Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*2)
-	VMULPS       Y7, Y0, Y0
-	VMOVSS       X0, (DX)(AX*2)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	ADDQ         $0x04, R8
-	DECQ         R11
-	JMP          gruBackwardSIMD_tail
 
+	// store dInputGates, block 1
+	VMOVSS X9, (CX)(AX*1)
+
+	// store dHiddenGates, block 1
+	VMOVSS X9, (DX)(AX*1)
+	VMULPS Y7, Y6, Y2
+
+	// store dhPrev, block 0
+	VMOVSS  X2, (BX)
+	VMOVSS  (SI), X7
+	VMOVSS  (SI)(R9*1), X8
+	VMULPS  Y8, Y6, Y2
+	VMULPS  Y0, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  Y7, Y2, Y2
+	VMOVUPS actconst<>+64(SB), Y3 // one
+	VSUBPS  Y7, Y3, Y3
+	VMULPS  Y3, Y2, Y2
+
+	// store dInputGates, block 0
+	VMOVSS X2, (CX)
+
+	// store dHiddenGates, block 0
+	VMOVSS X2, (DX)
+	VMULPS Y0, Y6, Y0
+	VMULPS Y1, Y0, Y0
+
+	// store dInputGates, block 2
+	VMOVSS X0, (CX)(AX*2)
+	VMULPS Y7, Y0, Y0
+
+	// store dHiddenGates, block 2
+	VMOVSS X0, (DX)(AX*2)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	ADDQ   $0x04, R8
+	DECQ   R11
+	JMP    gruBackwardSIMD_tail
+
+	// every pointer to the next row
 gruBackwardSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (DX)(AX*2), DX
@@ -5653,101 +6021,116 @@ TEXT ·gruResetBeforeGatesSIMD(SB), NOSPLIT, $0-136
 	MOVQ h_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
+	// one row of hidden units per pass
 gruResetBeforeGatesSIMD_row:
 	MOVQ hidden+120(FP), R9
 
+	// one vector of eight units
 gruResetBeforeGatesSIMD_vectors:
-	CMPQ         R9, $0x08
-	JB           gruResetBeforeGatesSIMD_tail
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
-	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VBLENDVPS    Y0, Y7, Y1, Y0
-	VADDPS       Y7, Y1, Y2
-	VDIVPS       Y2, Y0, Y6
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VFNMADD231PS Y2, Y6, Y0
-	VFNMADD231PS Y1, Y6, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y6
-	VMOVUPS      Y6, (DX)
-	VMOVUPS      (DI), Y0
-	VMULPS       Y0, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	VMOVUPS      (BX)(AX*1), Y0
-	VADDPS       (SI)(AX*1), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
-	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VBLENDVPS    Y0, Y7, Y1, Y0
-	VADDPS       Y7, Y1, Y2
-	VDIVPS       Y2, Y0, Y6
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VFNMADD231PS Y2, Y6, Y0
-	VFNMADD231PS Y1, Y6, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y6
-	VMOVUPS      Y6, (DX)(AX*1)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R9
-	JMP          gruResetBeforeGatesSIMD_vectors
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeGatesSIMD_tail
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
 
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
+	VBLENDVPS    Y0, Y7, Y1, Y0
+	VADDPS       Y7, Y1, Y2
+	VDIVPS       Y2, Y0, Y6
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VFNMADD231PS Y2, Y6, Y0
+	VFNMADD231PS Y1, Y6, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y6
+
+	// store cache, block 0
+	VMOVUPS Y6, (DX)
+	VMOVUPS (DI), Y0
+	VMULPS  Y0, Y6, Y0
+
+	// store rh, block 0
+	VMOVUPS Y0, (CX)
+	VMOVUPS (BX)(AX*1), Y0
+	VADDPS  (SI)(AX*1), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
+	VBLENDVPS    Y0, Y7, Y1, Y0
+	VADDPS       Y7, Y1, Y2
+	VDIVPS       Y2, Y0, Y6
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VFNMADD231PS Y2, Y6, Y0
+	VFNMADD231PS Y1, Y6, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y6
+
+	// store cache, block 1
+	VMOVUPS Y6, (DX)(AX*1)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeGatesSIMD_vectors
+
+	// the last units one at a time, in lane 0
 gruResetBeforeGatesSIMD_tail:
-	TESTQ        R9, R9
-	JZ           gruResetBeforeGatesSIMD_next
-	VMOVSS       (BX), X3
-	VMOVSS       (SI), X4
-	VADDPS       Y4, Y3, Y3
+	TESTQ  R9, R9
+	JZ     gruResetBeforeGatesSIMD_next
+	VMOVSS (BX), X3
+	VMOVSS (SI), X4
+	VADDPS Y4, Y3, Y3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -5781,13 +6164,19 @@ gruResetBeforeGatesSIMD_tail:
 	VFNMADD231PS Y0, Y7, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y7
-	VMOVSS       X7, (DX)
-	VMOVSS       (DI), X4
-	VMULPS       Y4, Y7, Y0
-	VMOVSS       X0, (CX)
-	VMOVSS       (BX)(AX*1), X5
-	VMOVSS       (SI)(AX*1), X4
-	VADDPS       Y4, Y5, Y5
+
+	// store cache, block 0
+	VMOVSS X7, (DX)
+	VMOVSS (DI), X4
+	VMULPS Y4, Y7, Y0
+
+	// store rh, block 0
+	VMOVSS X0, (CX)
+	VMOVSS (BX)(AX*1), X5
+	VMOVSS (SI)(AX*1), X4
+	VADDPS Y4, Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
@@ -5821,15 +6210,18 @@ gruResetBeforeGatesSIMD_tail:
 	VFNMADD231PS Y0, Y7, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y7
-	VMOVSS       X7, (DX)(AX*1)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R9
-	JMP          gruResetBeforeGatesSIMD_tail
 
+	// store cache, block 1
+	VMOVSS X7, (DX)(AX*1)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeGatesSIMD_tail
+
+	// every pointer to the next row
 gruResetBeforeGatesSIMD_next:
 	LEAQ (DX)(AX*2), DX
 	LEAQ (BX)(AX*2), BX
@@ -5851,15 +6243,19 @@ TEXT ·gruResetBeforeOutputSIMD(SB), NOSPLIT, $0-136
 	MOVQ hn_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
+	// one row of hidden units per pass
 gruResetBeforeOutputSIMD_row:
 	MOVQ hidden+120(FP), R9
 
+	// one vector of eight units
 gruResetBeforeOutputSIMD_vectors:
-	CMPQ         R9, $0x08
-	JB           gruResetBeforeOutputSIMD_tail
-	VMOVUPS      (SI)(AX*2), Y0
-	VMOVUPS      (DI), Y1
-	VADDPS       Y1, Y0, Y0
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeOutputSIMD_tail
+	VMOVUPS (SI)(AX*2), Y0
+	VMOVUPS (DI), Y1
+	VADDPS  Y1, Y0, Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
 	VMINPS       Y1, Y4, Y1
@@ -5903,26 +6299,33 @@ gruResetBeforeOutputSIMD_vectors:
 	VFMADD231PS  Y1, Y6, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVUPS      Y7, (DX)(AX*2)
-	VMOVUPS      (DX)(AX*1), Y0
-	VMOVUPS      (BX), Y1
-	VSUBPS       Y7, Y1, Y1
-	VFMADD213PS  Y7, Y0, Y1
-	VMOVUPS      Y1, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R9
-	JMP          gruResetBeforeOutputSIMD_vectors
 
+	// store cache, block 2
+	VMOVUPS     Y7, (DX)(AX*2)
+	VMOVUPS     (DX)(AX*1), Y0
+	VMOVUPS     (BX), Y1
+	VSUBPS      Y7, Y1, Y1
+	VFMADD213PS Y7, Y0, Y1
+
+	// store hNew, block 0
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeOutputSIMD_vectors
+
+	// the last units one at a time, in lane 0
 gruResetBeforeOutputSIMD_tail:
-	TESTQ        R9, R9
-	JZ           gruResetBeforeOutputSIMD_next
-	VMOVSS       (SI)(AX*2), X2
-	VMOVSS       (DI), X3
-	VADDPS       Y3, Y2, Y2
+	TESTQ  R9, R9
+	JZ     gruResetBeforeOutputSIMD_next
+	VMOVSS (SI)(AX*2), X2
+	VMOVSS (DI), X3
+	VADDPS Y3, Y2, Y2
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
@@ -5966,20 +6369,25 @@ gruResetBeforeOutputSIMD_tail:
 	VFMADD231PS  Y0, Y4, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
-	VMOVSS       X6, (DX)(AX*2)
-	VMOVSS       (DX)(AX*1), X3
-	VMOVSS       (BX), X5
-	VSUBPS       Y6, Y5, Y0
-	VFMADD213PS  Y6, Y3, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R9
-	JMP          gruResetBeforeOutputSIMD_tail
 
+	// store cache, block 2
+	VMOVSS      X6, (DX)(AX*2)
+	VMOVSS      (DX)(AX*1), X3
+	VMOVSS      (BX), X5
+	VSUBPS      Y6, Y5, Y0
+	VFMADD213PS Y6, Y3, Y0
+
+	// store hNew, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeOutputSIMD_tail
+
+	// every pointer to the next row
 gruResetBeforeOutputSIMD_next:
 	LEAQ (DX)(AX*2), DX
 	LEAQ (SI)(AX*2), SI
@@ -6000,67 +6408,83 @@ TEXT ·gruResetBeforeBackwardOutputSIMD(SB), NOSPLIT, $0-136
 	MOVQ dh_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
+	// one row of hidden units per pass
 gruResetBeforeBackwardOutputSIMD_row:
 	MOVQ hidden+120(FP), R9
 
+	// one vector of eight units
 gruResetBeforeBackwardOutputSIMD_vectors:
-	CMPQ         R9, $0x08
-	JB           gruResetBeforeBackwardOutputSIMD_tail
-	VMOVUPS      (DI), Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VMOVUPS      (BX)(AX*2), Y2
-	VMOVUPS      actconst<>+64(SB), Y3 // one
-	VSUBPS       Y1, Y3, Y3
-	VMOVUPS      (SI), Y4
-	VSUBPS       Y2, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeBackwardOutputSIMD_tail
+	VMOVUPS (DI), Y0
+	VMOVUPS (BX)(AX*1), Y1
+	VMOVUPS (BX)(AX*2), Y2
+	VMOVUPS actconst<>+64(SB), Y3 // one
+	VSUBPS  Y1, Y3, Y3
+	VMOVUPS (SI), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMULPS  Y0, Y4, Y4
+	VMULPS  Y1, Y4, Y4
+	VMULPS  Y3, Y4, Y4
+
+	// store dGates, block 1
 	VMOVUPS      Y4, (CX)(AX*1)
 	VMULPS       Y3, Y0, Y3
 	VMOVAPS      Y2, Y4
 	VFNMADD213PS actconst<>+64(SB), Y2, Y4 // one
 	VMULPS       Y4, Y3, Y3
-	VMOVUPS      Y3, (CX)(AX*2)
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, (DX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R9
-	JMP          gruResetBeforeBackwardOutputSIMD_vectors
 
+	// store dGates, block 2
+	VMOVUPS Y3, (CX)(AX*2)
+	VMULPS  Y1, Y0, Y0
+
+	// store dhPrev, block 0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeBackwardOutputSIMD_vectors
+
+	// the last units one at a time, in lane 0
 gruResetBeforeBackwardOutputSIMD_tail:
-	TESTQ        R9, R9
-	JZ           gruResetBeforeBackwardOutputSIMD_next
-	VMOVSS       (DI), X5
-	VMOVSS       (BX)(AX*1), X6
-	VMOVSS       (BX)(AX*2), X7
-	VMOVUPS      actconst<>+64(SB), Y0 // one
-	VSUBPS       Y6, Y0, Y0
-	VMOVSS       (SI), X8
-	VSUBPS       Y7, Y8, Y8
-	VMULPS       Y5, Y8, Y8
-	VMULPS       Y6, Y8, Y8
-	VMULPS       Y0, Y8, Y8
+	TESTQ   R9, R9
+	JZ      gruResetBeforeBackwardOutputSIMD_next
+	VMOVSS  (DI), X5
+	VMOVSS  (BX)(AX*1), X6
+	VMOVSS  (BX)(AX*2), X7
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VSUBPS  Y6, Y0, Y0
+	VMOVSS  (SI), X8
+	VSUBPS  Y7, Y8, Y8
+	VMULPS  Y5, Y8, Y8
+	VMULPS  Y6, Y8, Y8
+	VMULPS  Y0, Y8, Y8
+
+	// store dGates, block 1
 	VMOVSS       X8, (CX)(AX*1)
 	VMULPS       Y0, Y5, Y0
 	VMOVAPS      Y7, Y1
 	VFNMADD213PS actconst<>+64(SB), Y7, Y1 // one
 	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*2)
-	VMULPS       Y6, Y5, Y0
-	VMOVSS       X0, (DX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R9
-	JMP          gruResetBeforeBackwardOutputSIMD_tail
 
+	// store dGates, block 2
+	VMOVSS X0, (CX)(AX*2)
+	VMULPS Y6, Y5, Y0
+
+	// store dhPrev, block 0
+	VMOVSS X0, (DX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeBackwardOutputSIMD_tail
+
+	// every pointer to the next row
 gruResetBeforeBackwardOutputSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (BX)(AX*2), BX
@@ -6081,55 +6505,67 @@ TEXT ·gruResetBeforeBackwardGatesSIMD(SB), NOSPLIT, $0-136
 	MOVQ drh_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
+	// one row of hidden units per pass
 gruResetBeforeBackwardGatesSIMD_row:
 	MOVQ hidden+120(FP), R9
 
+	// one vector of eight units
 gruResetBeforeBackwardGatesSIMD_vectors:
-	CMPQ        R9, $0x08
-	JB          gruResetBeforeBackwardGatesSIMD_tail
-	VMOVUPS     (DI), Y0
-	VMOVUPS     (BX), Y1
-	VMOVUPS     (SI), Y2
-	VMULPS      Y2, Y0, Y2
-	VMULPS      Y1, Y2, Y2
-	VMOVUPS     actconst<>+64(SB), Y7 // one
-	VSUBPS      Y1, Y7, Y7
-	VMULPS      Y7, Y2, Y2
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeBackwardGatesSIMD_tail
+	VMOVUPS (DI), Y0
+	VMOVUPS (BX), Y1
+	VMOVUPS (SI), Y2
+	VMULPS  Y2, Y0, Y2
+	VMULPS  Y1, Y2, Y2
+	VMOVUPS actconst<>+64(SB), Y7 // one
+	VSUBPS  Y1, Y7, Y7
+	VMULPS  Y7, Y2, Y2
+
+	// store dGates, block 0
 	VMOVUPS     Y2, (CX)
 	VMOVUPS     (DX), Y2
 	VFMADD231PS Y1, Y0, Y2
-	VMOVUPS     Y2, (DX)
-	ADDQ        $0x20, CX
-	ADDQ        $0x20, DX
-	ADDQ        $0x20, BX
-	ADDQ        $0x20, SI
-	ADDQ        $0x20, DI
-	SUBQ        $0x08, R9
-	JMP         gruResetBeforeBackwardGatesSIMD_vectors
 
+	// store dhPrev, block 0
+	VMOVUPS Y2, (DX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeBackwardGatesSIMD_vectors
+
+	// the last units one at a time, in lane 0
 gruResetBeforeBackwardGatesSIMD_tail:
-	TESTQ       R9, R9
-	JZ          gruResetBeforeBackwardGatesSIMD_next
-	VMOVSS      (DI), X3
-	VMOVSS      (BX), X4
-	VMOVSS      (SI), X5
-	VMULPS      Y5, Y3, Y0
-	VMULPS      Y4, Y0, Y0
-	VMOVUPS     actconst<>+64(SB), Y1 // one
-	VSUBPS      Y4, Y1, Y1
-	VMULPS      Y1, Y0, Y0
+	TESTQ   R9, R9
+	JZ      gruResetBeforeBackwardGatesSIMD_next
+	VMOVSS  (DI), X3
+	VMOVSS  (BX), X4
+	VMOVSS  (SI), X5
+	VMULPS  Y5, Y3, Y0
+	VMULPS  Y4, Y0, Y0
+	VMOVUPS actconst<>+64(SB), Y1 // one
+	VSUBPS  Y4, Y1, Y1
+	VMULPS  Y1, Y0, Y0
+
+	// store dGates, block 0
 	VMOVSS      X0, (CX)
 	VMOVSS      (DX), X6
 	VFMADD231PS Y4, Y3, Y6
-	VMOVSS      X6, (DX)
-	ADDQ        $0x04, CX
-	ADDQ        $0x04, DX
-	ADDQ        $0x04, BX
-	ADDQ        $0x04, SI
-	ADDQ        $0x04, DI
-	DECQ        R9
-	JMP         gruResetBeforeBackwardGatesSIMD_tail
 
+	// store dhPrev, block 0
+	VMOVSS X6, (DX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeBackwardGatesSIMD_tail
+
+	// every pointer to the next row
 gruResetBeforeBackwardGatesSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (BX)(AX*2), BX
@@ -6244,23 +6680,25 @@ lstmStepSIMD_p0_tail:
 	JMP         lstmStepSIMD_p0_tail
 
 lstmStepSIMD_p0_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepSIMD_p0_first
-	VMOVUPS      128(SP), Y5
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, (SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p0_first
+	VMOVUPS    128(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -6294,6 +6732,8 @@ lstmStepSIMD_p0_reduce:
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      192(SP), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
@@ -6413,24 +6853,26 @@ lstmStepSIMD_p1_tail:
 	JMP         lstmStepSIMD_p1_tail
 
 lstmStepSIMD_p1_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepSIMD_p1_first
-	VMOVUPS      160(SP), Y5
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	ADDQ       344(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 32(SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p1_first
+	VMOVUPS    160(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -6544,27 +6986,29 @@ lstmStepSIMD_p2_tail:
 	JMP         lstmStepSIMD_p2_tail
 
 lstmStepSIMD_p2_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	ADDQ         344(SP), AX
-	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 64(SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepSIMD_p2_first
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y5
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	ADDQ       344(SP), AX
+	ADDQ       344(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 64(SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p2_first
+	MOVQ       c_base+24(FP), AX
+	MOVQ       328(SP), CX
+	VMOVUPS    (AX)(CX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
@@ -6685,26 +7129,28 @@ lstmStepSIMD_p3_tail:
 	JMP         lstmStepSIMD_p3_tail
 
 lstmStepSIMD_p3_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	ADDQ         344(SP), AX
-	ADDQ         344(SP), AX
-	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 96(SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepSIMD_p3_first
-	VMOVUPS      224(SP), Y5
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	ADDQ       344(SP), AX
+	ADDQ       344(SP), AX
+	ADDQ       344(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 96(SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p3_first
+	VMOVUPS    224(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -6744,24 +7190,26 @@ lstmStepSIMD_p3_reduce:
 	VMOVUPS      Y5, (AX)(CX*1)
 
 lstmStepSIMD_p3_first:
-	VMOVUPS      (SP), Y5
-	VMOVUPS      Y5, 128(SP)
-	VMOVUPS      32(SP), Y5
-	VMOVUPS      Y5, 160(SP)
-	VMOVUPS      64(SP), Y5
-	VMOVUPS      Y5, 192(SP)
-	VMOVUPS      96(SP), Y5
-	VMOVUPS      Y5, 224(SP)
-	MOVQ         320(SP), AX
-	MOVQ         AX, 328(SP)
-	ADDQ         $0x20, 320(SP)
-	MOVQ         352(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         384(SP), AX
-	MOVQ         AX, 384(SP)
-	DECQ         336(SP)
-	JNZ          lstmStepSIMD_block
-	VMOVUPS      128(SP), Y5
+	VMOVUPS (SP), Y5
+	VMOVUPS Y5, 128(SP)
+	VMOVUPS 32(SP), Y5
+	VMOVUPS Y5, 160(SP)
+	VMOVUPS 64(SP), Y5
+	VMOVUPS Y5, 192(SP)
+	VMOVUPS 96(SP), Y5
+	VMOVUPS Y5, 224(SP)
+	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	ADDQ    $0x20, 320(SP)
+	MOVQ    352(SP), AX
+	SHLQ    $0x03, AX
+	ADDQ    384(SP), AX
+	MOVQ    AX, 384(SP)
+	DECQ    336(SP)
+	JNZ     lstmStepSIMD_block
+	VMOVUPS 128(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -6795,6 +7243,8 @@ lstmStepSIMD_p3_first:
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      192(SP), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
@@ -6840,6 +7290,8 @@ lstmStepSIMD_p3_first:
 	VMULPS       Y10, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 	VMOVUPS      160(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -6880,6 +7332,8 @@ lstmStepSIMD_p3_first:
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
@@ -6924,6 +7378,8 @@ lstmStepSIMD_p3_first:
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
 	VMOVUPS      224(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -7169,24 +7625,26 @@ gruStepSIMD_p1_tail:
 	JMP         gruStepSIMD_p1_tail
 
 gruStepSIMD_p1_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bHH_base+144(FP), AX
-	ADDQ         480(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(SP)
-	CMPQ         480(SP), $0x00
-	JE           gruStepSIMD_p1_first
-	VMOVUPS      192(SP), Y5
-	VADDPS       224(SP), Y5, Y5
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bHH_base+144(FP), AX
+	ADDQ       480(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 32(SP)
+	CMPQ       480(SP), $0x00
+	JE         gruStepSIMD_p1_first
+	VMOVUPS    192(SP), Y5
+	VADDPS     224(SP), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -7383,25 +7841,27 @@ gruStepSIMD_p3_tail:
 	JMP         gruStepSIMD_p3_tail
 
 gruStepSIMD_p3_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bHH_base+144(FP), AX
-	ADDQ         480(SP), AX
-	ADDQ         504(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 96(SP)
-	CMPQ         480(SP), $0x00
-	JE           gruStepSIMD_p3_first
-	VMOVUPS      256(SP), Y5
-	VADDPS       288(SP), Y5, Y5
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bHH_base+144(FP), AX
+	ADDQ       480(SP), AX
+	ADDQ       504(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 96(SP)
+	CMPQ       480(SP), $0x00
+	JE         gruStepSIMD_p3_first
+	VMOVUPS    256(SP), Y5
+	VADDPS     288(SP), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -7511,28 +7971,30 @@ gruStepSIMD_p4_tail:
 	JMP         gruStepSIMD_p4_tail
 
 gruStepSIMD_p4_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bIH_base+120(FP), AX
-	ADDQ         480(SP), AX
-	ADDQ         504(SP), AX
-	ADDQ         504(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 128(SP)
-	CMPQ         480(SP), $0x00
-	JE           gruStepSIMD_p4_first
-	VMOVUPS      352(SP), Y5
-	VMOVUPS      320(SP), Y6
-	VMOVUPS      384(SP), Y7
-	VFMADD213PS  Y6, Y7, Y5
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VHADDPS     Y10, Y9, Y7
+	VHADDPS     Y12, Y11, Y8
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VPERM2F128  $0x20, Y6, Y5, Y7
+	VPERM2F128  $0x31, Y6, Y5, Y5
+	VADDPS      Y5, Y7, Y5
+	MOVQ        bIH_base+120(FP), AX
+	ADDQ        480(SP), AX
+	ADDQ        504(SP), AX
+	ADDQ        504(SP), AX
+	VMOVUPS     (AX), Y6
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, 128(SP)
+	CMPQ        480(SP), $0x00
+	JE          gruStepSIMD_p4_first
+	VMOVUPS     352(SP), Y5
+	VMOVUPS     320(SP), Y6
+	VMOVUPS     384(SP), Y7
+	VFMADD213PS Y6, Y7, Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
@@ -7682,33 +8144,35 @@ gruStepSIMD_p5_reduce:
 	VMOVUPS     Y6, (AX)(CX*1)
 
 gruStepSIMD_p5_first:
-	VMOVUPS      (SP), Y5
-	VMOVUPS      Y5, 192(SP)
-	VMOVUPS      32(SP), Y5
-	VMOVUPS      Y5, 224(SP)
-	VMOVUPS      64(SP), Y5
-	VMOVUPS      Y5, 256(SP)
-	VMOVUPS      96(SP), Y5
-	VMOVUPS      Y5, 288(SP)
-	VMOVUPS      128(SP), Y5
-	VMOVUPS      Y5, 320(SP)
-	VMOVUPS      160(SP), Y5
-	VMOVUPS      Y5, 352(SP)
-	MOVQ         480(SP), AX
-	MOVQ         AX, 488(SP)
-	ADDQ         $0x20, 480(SP)
-	MOVQ         512(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         544(SP), AX
-	MOVQ         AX, 544(SP)
-	MOVQ         552(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         584(SP), AX
-	MOVQ         AX, 584(SP)
-	DECQ         496(SP)
-	JNZ          gruStepSIMD_block
-	VMOVUPS      192(SP), Y5
-	VADDPS       224(SP), Y5, Y5
+	VMOVUPS (SP), Y5
+	VMOVUPS Y5, 192(SP)
+	VMOVUPS 32(SP), Y5
+	VMOVUPS Y5, 224(SP)
+	VMOVUPS 64(SP), Y5
+	VMOVUPS Y5, 256(SP)
+	VMOVUPS 96(SP), Y5
+	VMOVUPS Y5, 288(SP)
+	VMOVUPS 128(SP), Y5
+	VMOVUPS Y5, 320(SP)
+	VMOVUPS 160(SP), Y5
+	VMOVUPS Y5, 352(SP)
+	MOVQ    480(SP), AX
+	MOVQ    AX, 488(SP)
+	ADDQ    $0x20, 480(SP)
+	MOVQ    512(SP), AX
+	SHLQ    $0x03, AX
+	ADDQ    544(SP), AX
+	MOVQ    AX, 544(SP)
+	MOVQ    552(SP), AX
+	SHLQ    $0x03, AX
+	ADDQ    584(SP), AX
+	MOVQ    AX, 584(SP)
+	DECQ    496(SP)
+	JNZ     gruStepSIMD_block
+	VMOVUPS 192(SP), Y5
+	VADDPS  224(SP), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -7744,6 +8208,8 @@ gruStepSIMD_p5_first:
 	VMOVUPS      Y7, 384(SP)
 	VMOVUPS      256(SP), Y5
 	VADDPS       288(SP), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
@@ -7781,6 +8247,8 @@ gruStepSIMD_p5_first:
 	VMOVUPS      320(SP), Y6
 	VMOVUPS      384(SP), Y7
 	VFMADD213PS  Y6, Y7, Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6

@@ -101,6 +101,7 @@ func divOnePlus(num, e, one VecVirtual) VecVirtual {
 
 // sigmoidVec returns σ(x).
 func sigmoidVec(x VecVirtual) VecVirtual {
+	Comment("σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))")
 	t := YMM()
 	VANDPS(constMem("absmask"), x, t)
 	VMINPS(t, kconst("sigmoidClamp"), t) // NaN stays NaN
@@ -123,6 +124,7 @@ func sigmoidVec(x VecVirtual) VecVirtual {
 // that only the last add and FMA wait for both. The sign of x is restored
 // last.
 func tanhVec(x VecVirtual) VecVirtual {
+	Comment("tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))")
 	a := YMM()
 	VANDPS(constMem("absmask"), x, a)
 	t := YMM()

@@ -62,6 +62,7 @@ func (io *pwIO) load(param string, block int) VecVirtual {
 }
 
 func (io *pwIO) store(param string, block int, v VecVirtual) {
+	Comment(fmt.Sprintf("store %s, block %d", param, block))
 	if io.vector {
 		VMOVUPS(v, io.mem(param, block))
 		return
@@ -100,9 +101,11 @@ func pointwise2(name, sig, doc string, ops []pwOperand, body func(io *pwIO),
 	}
 	rows := loadGP(Param("batch"))
 
+	Comment("one row of hidden units per pass")
 	Label(name + "_row")
 	n := loadGP(Param("hidden"))
 	if first != nil {
+		Comment("two vectors of eight units, their phases interleaved")
 		Label(name + "_pairs")
 		CMPQ(n, U8(2*vecFloats))
 		JB(LabelRef(name + "_vectors"))
@@ -123,6 +126,7 @@ func pointwise2(name, sig, doc string, ops []pwOperand, body func(io *pwIO),
 		SUBQ(U8(2*vecFloats), n)
 		JMP(LabelRef(name + "_pairs"))
 	}
+	Comment("one vector of eight units")
 	Label(name + "_vectors")
 	CMPQ(n, U8(vecFloats))
 	JB(LabelRef(name + "_tail"))
@@ -134,6 +138,7 @@ func pointwise2(name, sig, doc string, ops []pwOperand, body func(io *pwIO),
 	SUBQ(U8(vecFloats), n)
 	JMP(LabelRef(name + "_vectors"))
 
+	Comment("the last units one at a time, in lane 0")
 	Label(name + "_tail")
 	TESTQ(n, n)
 	JZ(LabelRef(name + "_next"))
@@ -145,6 +150,7 @@ func pointwise2(name, sig, doc string, ops []pwOperand, body func(io *pwIO),
 	DECQ(n)
 	JMP(LabelRef(name + "_tail"))
 
+	Comment("every pointer to the next row")
 	Label(name + "_next")
 	for _, op := range ops {
 		p := io.ptr[op.param]
