@@ -296,3 +296,24 @@ func (k *kernel) mul(a, b V) V {
 
 // mulIn sets a = a·b.
 func (k *kernel) mulIn(a, b V) { k.word(FMUL(S4, a, a, b)) }
+
+// activationKernels emits the flat activations σ and tanh.
+func activationKernels(fl *file) {
+	flat := []pwOperand{{"dst", 1}, {"x", 1}}
+	pointwise(fl, "sigmoidSIMD", []string{"dst", "x"},
+		"sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.", flat, true,
+		func(k *pw) {
+			x := k.load("x", 0)
+			s := k.sigmoid(x)
+			k.store("dst", 0, s)
+			k.release(x, s)
+		})
+	pointwise(fl, "tanhSIMD", []string{"dst", "x"},
+		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, true,
+		func(k *pw) {
+			x := k.load("x", 0)
+			y := k.tanh(x)
+			k.store("dst", 0, y)
+			k.release(x, y)
+		})
+}
