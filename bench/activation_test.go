@@ -75,7 +75,7 @@ func BenchmarkLSTMForward(b *testing.B) {
 	eachLevel(b, func(b *testing.B, h int) {
 		gates, c, out, cache := lstmPointwiseData(h)
 		for b.Loop() {
-			kernels.LSTMForward(out, c, gates, cache)
+			kernels.LSTMForwardBatch(out, c, gates, cache, 1)
 		}
 		reportPerElement(b, h)
 	})
@@ -92,7 +92,7 @@ func BenchmarkGRUForward(b *testing.B) {
 		kerneltest.Fill(r, hPrev)
 		out, cache := make([]float32, h), make([]float32, 4*h)
 		for b.Loop() {
-			kernels.GRUForward(out, hPrev, in, hid, cache)
+			kernels.GRUForwardBatch(out, hPrev, in, hid, cache, 1)
 		}
 		reportPerElement(b, h)
 	})
@@ -103,10 +103,10 @@ func BenchmarkLSTMBackward(b *testing.B) {
 	eachLevel(b, func(b *testing.B, h int) {
 		gates, c, out, cache := lstmPointwiseData(h)
 		cPrev := append([]float32(nil), c...)
-		kernels.LSTMForward(out, c, gates, cache)
+		kernels.LSTMForwardBatch(out, c, gates, cache, 1)
 		dgates, dcPrev, dc := make([]float32, 4*h), make([]float32, h), make([]float32, h)
 		for b.Loop() {
-			kernels.LSTMBackward(dgates, dcPrev, cache, cPrev, c, out, dc)
+			kernels.LSTMBackwardBatch(dgates, dcPrev, cache, cPrev, c, out, dc, 1)
 		}
 		reportPerElement(b, h)
 	})
@@ -122,7 +122,7 @@ func lstmPointwiseData(h int) (gates, c, out, cache []float32) {
 }
 
 // BenchmarkLSTMPointwiseShare measures, in one run, the fused pointwise
-// step of an LSTM with H = 256 (LSTMForward with cache) against the
+// step of an LSTM with H = 256 (LSTMForwardBatch with cache) against the
 // matrix·vector product of the same step, W = 4H × 2H = 1024 × 512
 // (kernels.MatVec), alternating the two; it reports the pointwise step as a
 // percentage of the product ("%pointwise", the bar is ≤ 5).
@@ -138,7 +138,7 @@ func BenchmarkLSTMPointwiseShare(b *testing.B) {
 					t0 := time.Now()
 					kernels.MatVec(y, w, x)
 					t1 := time.Now()
-					kernels.LSTMForward(out, c, gates, cache)
+					kernels.LSTMForwardBatch(out, c, gates, cache, 1)
 					t2 := time.Now()
 					product += t1.Sub(t0)
 					pointwise += t2.Sub(t1)

@@ -3,6 +3,8 @@ package kernels
 import (
 	"fmt"
 	"math"
+
+	"github.com/simdrnn/simdrnn/internal/level"
 )
 
 // Sigmoid sets dst[i] = σ(x[i]) = 1/(1+exp(−x[i])).
@@ -41,7 +43,7 @@ func Sigmoid(dst, x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	sigmoid(dst, x)
+	sigmoid(level.Active, dst, x)
 }
 
 // Tanh sets dst[i] = tanh(x[i]).
@@ -76,7 +78,7 @@ func Tanh(dst, x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	tanh(dst, x)
+	tanh(level.Active, dst, x)
 }
 
 // sigmoidGeneric is sigmoidScalar written out in the loop (the compiler

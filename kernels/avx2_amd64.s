@@ -4,9 +4,9 @@
 
 #include "textflag.h"
 
-// func dotAVX2(x []float32, y []float32) float32
+// func dotSIMD(x []float32, y []float32) float32
 // Requires: AVX, FMA3, SSE
-TEXT ·dotAVX2(SB), NOSPLIT, $0-52
+TEXT ·dotSIMD(SB), NOSPLIT, $0-52
 	MOVQ   x_base+0(FP), AX
 	MOVQ   y_base+24(FP), CX
 	MOVQ   x_len+8(FP), DX
@@ -64,9 +64,9 @@ dot_reduce:
 	MOVSS        X0, ret+48(FP)
 	RET
 
-// func axpyAVX2(alpha float32, x []float32, y []float32)
+// func axpySIMD(alpha float32, x []float32, y []float32)
 // Requires: AVX, FMA3
-TEXT ·axpyAVX2(SB), NOSPLIT, $0-56
+TEXT ·axpySIMD(SB), NOSPLIT, $0-56
 	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         y_base+32(FP), CX
@@ -119,9 +119,9 @@ axpy_done:
 	VZEROUPPER
 	RET
 
-// func scaleAVX2(alpha float32, x []float32)
+// func scaleSIMD(alpha float32, x []float32)
 // Requires: AVX
-TEXT ·scaleAVX2(SB), NOSPLIT, $0-32
+TEXT ·scaleSIMD(SB), NOSPLIT, $0-32
 	VBROADCASTSS alpha+0(FP), Y0
 	MOVQ         x_base+8(FP), AX
 	MOVQ         x_len+16(FP), CX
@@ -164,9 +164,9 @@ scale_done:
 	VZEROUPPER
 	RET
 
-// func rank1AddAVX2(w []float32, a []float32, b []float32)
+// func rank1AddSIMD(w []float32, a []float32, b []float32)
 // Requires: AVX, FMA3
-TEXT ·rank1AddAVX2(SB), NOSPLIT, $0-72
+TEXT ·rank1AddSIMD(SB), NOSPLIT, $0-72
 	MOVQ w_base+0(FP), AX
 	MOVQ a_base+24(FP), CX
 	MOVQ a_len+32(FP), DX
@@ -226,9 +226,9 @@ rank1_done:
 	VZEROUPPER
 	RET
 
-// func matTVecAddAVX2(y []float32, w []float32, x []float32)
+// func matTVecAddSIMD(y []float32, w []float32, x []float32)
 // Requires: AVX, FMA3
-TEXT ·matTVecAddAVX2(SB), NOSPLIT, $8-72
+TEXT ·matTVecAddSIMD(SB), NOSPLIT, $8-72
 	MOVQ y_len+8(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -357,9 +357,9 @@ mattvec_done:
 	VZEROUPPER
 	RET
 
-// func matVecB1AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB1AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB1SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -548,9 +548,9 @@ mvb1_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB2AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB2SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB2AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB2SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -761,9 +761,9 @@ mvb2_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB3AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB3SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB3AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB3SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -995,9 +995,9 @@ mvb3_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB4AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB4SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB4AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB4SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1270,9 +1270,9 @@ mvb4_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB5AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB5SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB5AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB5SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1424,9 +1424,9 @@ mvb5_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB6AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB6SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB6AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB6SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1598,9 +1598,9 @@ mvb6_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB7AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB7AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB7SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -1792,9 +1792,9 @@ mvb7_r1_end:
 	VZEROUPPER
 	RET
 
-// func matVecB8AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+// func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB8AVX2(SB), NOSPLIT, $48-89
+TEXT ·matVecB8SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, (SP)
@@ -2006,6 +2006,8 @@ mvb8_r1_end:
 	VZEROUPPER
 	RET
 
+
+// absmask
 DATA actconst<>+0(SB)/4, $0x7fffffff
 DATA actconst<>+4(SB)/4, $0x7fffffff
 DATA actconst<>+8(SB)/4, $0x7fffffff
@@ -2014,6 +2016,8 @@ DATA actconst<>+16(SB)/4, $0x7fffffff
 DATA actconst<>+20(SB)/4, $0x7fffffff
 DATA actconst<>+24(SB)/4, $0x7fffffff
 DATA actconst<>+28(SB)/4, $0x7fffffff
+
+// signmask
 DATA actconst<>+32(SB)/4, $0x80000000
 DATA actconst<>+36(SB)/4, $0x80000000
 DATA actconst<>+40(SB)/4, $0x80000000
@@ -2022,6 +2026,8 @@ DATA actconst<>+48(SB)/4, $0x80000000
 DATA actconst<>+52(SB)/4, $0x80000000
 DATA actconst<>+56(SB)/4, $0x80000000
 DATA actconst<>+60(SB)/4, $0x80000000
+
+// one
 DATA actconst<>+64(SB)/4, $0x3f800000
 DATA actconst<>+68(SB)/4, $0x3f800000
 DATA actconst<>+72(SB)/4, $0x3f800000
@@ -2030,6 +2036,8 @@ DATA actconst<>+80(SB)/4, $0x3f800000
 DATA actconst<>+84(SB)/4, $0x3f800000
 DATA actconst<>+88(SB)/4, $0x3f800000
 DATA actconst<>+92(SB)/4, $0x3f800000
+
+// log2e
 DATA actconst<>+96(SB)/4, $0x3fb8aa3b
 DATA actconst<>+100(SB)/4, $0x3fb8aa3b
 DATA actconst<>+104(SB)/4, $0x3fb8aa3b
@@ -2038,6 +2046,8 @@ DATA actconst<>+112(SB)/4, $0x3fb8aa3b
 DATA actconst<>+116(SB)/4, $0x3fb8aa3b
 DATA actconst<>+120(SB)/4, $0x3fb8aa3b
 DATA actconst<>+124(SB)/4, $0x3fb8aa3b
+
+// shifter
 DATA actconst<>+128(SB)/4, $0x4b400000
 DATA actconst<>+132(SB)/4, $0x4b400000
 DATA actconst<>+136(SB)/4, $0x4b400000
@@ -2046,6 +2056,8 @@ DATA actconst<>+144(SB)/4, $0x4b400000
 DATA actconst<>+148(SB)/4, $0x4b400000
 DATA actconst<>+152(SB)/4, $0x4b400000
 DATA actconst<>+156(SB)/4, $0x4b400000
+
+// c1
 DATA actconst<>+160(SB)/4, $0x3f318000
 DATA actconst<>+164(SB)/4, $0x3f318000
 DATA actconst<>+168(SB)/4, $0x3f318000
@@ -2054,6 +2066,8 @@ DATA actconst<>+176(SB)/4, $0x3f318000
 DATA actconst<>+180(SB)/4, $0x3f318000
 DATA actconst<>+184(SB)/4, $0x3f318000
 DATA actconst<>+188(SB)/4, $0x3f318000
+
+// c2
 DATA actconst<>+192(SB)/4, $0xb95e8083
 DATA actconst<>+196(SB)/4, $0xb95e8083
 DATA actconst<>+200(SB)/4, $0xb95e8083
@@ -2062,6 +2076,8 @@ DATA actconst<>+208(SB)/4, $0xb95e8083
 DATA actconst<>+212(SB)/4, $0xb95e8083
 DATA actconst<>+216(SB)/4, $0xb95e8083
 DATA actconst<>+220(SB)/4, $0xb95e8083
+
+// p0
 DATA actconst<>+224(SB)/4, $0x39506967
 DATA actconst<>+228(SB)/4, $0x39506967
 DATA actconst<>+232(SB)/4, $0x39506967
@@ -2070,6 +2086,8 @@ DATA actconst<>+240(SB)/4, $0x39506967
 DATA actconst<>+244(SB)/4, $0x39506967
 DATA actconst<>+248(SB)/4, $0x39506967
 DATA actconst<>+252(SB)/4, $0x39506967
+
+// p1
 DATA actconst<>+256(SB)/4, $0x3ab743ce
 DATA actconst<>+260(SB)/4, $0x3ab743ce
 DATA actconst<>+264(SB)/4, $0x3ab743ce
@@ -2078,6 +2096,8 @@ DATA actconst<>+272(SB)/4, $0x3ab743ce
 DATA actconst<>+276(SB)/4, $0x3ab743ce
 DATA actconst<>+280(SB)/4, $0x3ab743ce
 DATA actconst<>+284(SB)/4, $0x3ab743ce
+
+// p2
 DATA actconst<>+288(SB)/4, $0x3c088908
 DATA actconst<>+292(SB)/4, $0x3c088908
 DATA actconst<>+296(SB)/4, $0x3c088908
@@ -2086,6 +2106,8 @@ DATA actconst<>+304(SB)/4, $0x3c088908
 DATA actconst<>+308(SB)/4, $0x3c088908
 DATA actconst<>+312(SB)/4, $0x3c088908
 DATA actconst<>+316(SB)/4, $0x3c088908
+
+// p3
 DATA actconst<>+320(SB)/4, $0x3d2aa9c1
 DATA actconst<>+324(SB)/4, $0x3d2aa9c1
 DATA actconst<>+328(SB)/4, $0x3d2aa9c1
@@ -2094,6 +2116,8 @@ DATA actconst<>+336(SB)/4, $0x3d2aa9c1
 DATA actconst<>+340(SB)/4, $0x3d2aa9c1
 DATA actconst<>+344(SB)/4, $0x3d2aa9c1
 DATA actconst<>+348(SB)/4, $0x3d2aa9c1
+
+// p4
 DATA actconst<>+352(SB)/4, $0x3e2aaaaa
 DATA actconst<>+356(SB)/4, $0x3e2aaaaa
 DATA actconst<>+360(SB)/4, $0x3e2aaaaa
@@ -2102,6 +2126,8 @@ DATA actconst<>+368(SB)/4, $0x3e2aaaaa
 DATA actconst<>+372(SB)/4, $0x3e2aaaaa
 DATA actconst<>+376(SB)/4, $0x3e2aaaaa
 DATA actconst<>+380(SB)/4, $0x3e2aaaaa
+
+// p5
 DATA actconst<>+384(SB)/4, $0x3f000000
 DATA actconst<>+388(SB)/4, $0x3f000000
 DATA actconst<>+392(SB)/4, $0x3f000000
@@ -2110,6 +2136,8 @@ DATA actconst<>+400(SB)/4, $0x3f000000
 DATA actconst<>+404(SB)/4, $0x3f000000
 DATA actconst<>+408(SB)/4, $0x3f000000
 DATA actconst<>+412(SB)/4, $0x3f000000
+
+// sigmoidClamp
 DATA actconst<>+416(SB)/4, $0x42d00000
 DATA actconst<>+420(SB)/4, $0x42d00000
 DATA actconst<>+424(SB)/4, $0x42d00000
@@ -2118,6 +2146,8 @@ DATA actconst<>+432(SB)/4, $0x42d00000
 DATA actconst<>+436(SB)/4, $0x42d00000
 DATA actconst<>+440(SB)/4, $0x42d00000
 DATA actconst<>+444(SB)/4, $0x42d00000
+
+// tanhClamp
 DATA actconst<>+448(SB)/4, $0x41200000
 DATA actconst<>+452(SB)/4, $0x41200000
 DATA actconst<>+456(SB)/4, $0x41200000
@@ -2126,6 +2156,8 @@ DATA actconst<>+464(SB)/4, $0x41200000
 DATA actconst<>+468(SB)/4, $0x41200000
 DATA actconst<>+472(SB)/4, $0x41200000
 DATA actconst<>+476(SB)/4, $0x41200000
+
+// two64
 DATA actconst<>+480(SB)/4, $0x5f800000
 DATA actconst<>+484(SB)/4, $0x5f800000
 DATA actconst<>+488(SB)/4, $0x5f800000
@@ -2134,6 +2166,8 @@ DATA actconst<>+496(SB)/4, $0x5f800000
 DATA actconst<>+500(SB)/4, $0x5f800000
 DATA actconst<>+504(SB)/4, $0x5f800000
 DATA actconst<>+508(SB)/4, $0x5f800000
+
+// twoM64
 DATA actconst<>+512(SB)/4, $0x1f800000
 DATA actconst<>+516(SB)/4, $0x1f800000
 DATA actconst<>+520(SB)/4, $0x1f800000
@@ -2144,151 +2178,162 @@ DATA actconst<>+536(SB)/4, $0x1f800000
 DATA actconst<>+540(SB)/4, $0x1f800000
 GLOBL actconst<>(SB), RODATA|NOPTR, $544
 
-// func sigmoidAVX2(dst []float32, x []float32, hidden int, batch int)
+// func sigmoidSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·sigmoidAVX2(SB), NOSPLIT, $0-64
+TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
 	MOVQ hidden+48(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
-sigmoidAVX2_row:
+	// one row of hidden units per pass
+sigmoidSIMD_row:
 	MOVQ hidden+48(FP), BX
 
-sigmoidAVX2_vectors:
-	CMPQ         BX, $0x08
-	JB           sigmoidAVX2_tail
-	VMOVUPS      (CX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// one vector of eight units
+sigmoidSIMD_vectors:
+	CMPQ    BX, $0x08
+	JB      sigmoidSIMD_tail
+	VMOVUPS (CX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y4
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
 	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
 	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
 	VFMADD213PS  Y6, Y4, Y5
 	VFMADD213PS  Y1, Y4, Y5
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y5, Y1, Y0
 	VADDPS       Y5, Y1, Y2
 	VDIVPS       Y2, Y0, Y4
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y5, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y4, Y0
 	VFNMADD231PS Y1, Y4, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y4
-	VMOVUPS      Y4, (AX)
-	ADDQ         $0x20, AX
-	ADDQ         $0x20, CX
-	SUBQ         $0x08, BX
-	JMP          sigmoidAVX2_vectors
 
-sigmoidAVX2_tail:
-	TESTQ        BX, BX
-	JZ           sigmoidAVX2_next
-	VMOVSS       (CX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	// store dst, block 0
+	VMOVUPS Y4, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, BX
+	JMP     sigmoidSIMD_vectors
+
+	// the last units one at a time, in lane 0
+sigmoidSIMD_tail:
+	TESTQ  BX, BX
+	JZ     sigmoidSIMD_next
+	VMOVSS (CX), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5
+	VMOVUPS      actconst<>+224(SB), Y4 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
+	VMOVUPS      actconst<>+288(SB), Y5 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
 	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5
+	VMOVUPS      actconst<>+352(SB), Y5 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
 	VFMADD213PS  Y5, Y2, Y4
 	VFMADD213PS  Y0, Y2, Y4
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y4, Y4 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y4, Y0, Y1
 	VADDPS       Y4, Y0, Y2
 	VDIVPS       Y2, Y1, Y5
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y4, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y5, Y1
 	VFNMADD231PS Y0, Y5, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y5
-	VMOVSS       X5, (AX)
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, CX
-	DECQ         BX
-	JMP          sigmoidAVX2_tail
 
-sigmoidAVX2_next:
+	// store dst, block 0
+	VMOVSS X5, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   BX
+	JMP    sigmoidSIMD_tail
+
+	// every pointer to the next row
+sigmoidSIMD_next:
 	DECQ DX
-	JNZ  sigmoidAVX2_row
+	JNZ  sigmoidSIMD_row
 	VZEROUPPER
 	RET
 
-// func tanhAVX2(dst []float32, x []float32, hidden int, batch int)
+// func tanhSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·tanhAVX2(SB), NOSPLIT, $0-64
+TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
 	MOVQ hidden+48(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
-tanhAVX2_row:
+	// one row of hidden units per pass
+tanhSIMD_row:
 	MOVQ hidden+48(FP), BX
 
-tanhAVX2_vectors:
-	CMPQ         BX, $0x08
-	JB           tanhAVX2_tail
-	VMOVUPS      (CX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	// one vector of eight units
+tanhSIMD_vectors:
+	CMPQ    BX, $0x08
+	JB      tanhSIMD_tail
+	VMOVUPS (CX), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y4
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
 	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
 	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
 	VFMADD213PS  Y6, Y4, Y5
 	VFMADD213PS  Y1, Y4, Y5
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y4
@@ -2310,39 +2355,43 @@ tanhAVX2_vectors:
 	VADDPS       Y6, Y4, Y4
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y4, Y5
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y5, Y5
-	VMOVUPS      Y5, (AX)
-	ADDQ         $0x20, AX
-	ADDQ         $0x20, CX
-	SUBQ         $0x08, BX
-	JMP          tanhAVX2_vectors
 
-tanhAVX2_tail:
-	TESTQ        BX, BX
-	JZ           tanhAVX2_next
-	VMOVSS       (CX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	// store dst, block 0
+	VMOVUPS Y5, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, BX
+	JMP     tanhSIMD_vectors
+
+	// the last units one at a time, in lane 0
+tanhSIMD_tail:
+	TESTQ  BX, BX
+	JZ     tanhSIMD_next
+	VMOVSS (CX), X3
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4
-	VMOVUPS      actconst<>+288(SB), Y5
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5
+	VMOVUPS      actconst<>+224(SB), Y4 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
+	VMOVUPS      actconst<>+288(SB), Y5 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
 	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5
+	VMOVUPS      actconst<>+352(SB), Y5 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
 	VFMADD213PS  Y5, Y2, Y4
 	VFMADD213PS  Y0, Y2, Y4
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -2364,67 +2413,78 @@ tanhAVX2_tail:
 	VADDPS       Y5, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y4
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y4, Y4
-	VMOVSS       X4, (AX)
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, CX
-	DECQ         BX
-	JMP          tanhAVX2_tail
 
-tanhAVX2_next:
+	// store dst, block 0
+	VMOVSS X4, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	DECQ   BX
+	JMP    tanhSIMD_tail
+
+	// every pointer to the next row
+tanhSIMD_next:
 	DECQ DX
-	JNZ  tanhAVX2_row
+	JNZ  tanhSIMD_row
 	VZEROUPPER
 	RET
 
-// func reluAVX2(dst []float32, x []float32, hidden int, batch int)
+// func reluSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX
-TEXT ·reluAVX2(SB), NOSPLIT, $0-64
+TEXT ·reluSIMD(SB), NOSPLIT, $0-64
 	MOVQ hidden+48(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dst_base+0(FP), AX
 	MOVQ x_base+24(FP), CX
 	MOVQ batch+56(FP), DX
 
-reluAVX2_row:
+	// one row of hidden units per pass
+reluSIMD_row:
 	MOVQ hidden+48(FP), BX
 
-reluAVX2_vectors:
+	// one vector of eight units
+reluSIMD_vectors:
 	CMPQ    BX, $0x08
-	JB      reluAVX2_tail
+	JB      reluSIMD_tail
 	VMOVUPS (CX), Y0
 	VXORPS  Y1, Y1, Y1
 	VMAXPS  Y0, Y1, Y0
 	VADDPS  Y1, Y0, Y0
+
+	// store dst, block 0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, BX
-	JMP     reluAVX2_vectors
+	JMP     reluSIMD_vectors
 
-reluAVX2_tail:
+	// the last units one at a time, in lane 0
+reluSIMD_tail:
 	TESTQ  BX, BX
-	JZ     reluAVX2_next
+	JZ     reluSIMD_next
 	VMOVSS (CX), X2
 	VXORPS Y0, Y0, Y0
 	VMAXPS Y2, Y0, Y2
 	VADDPS Y0, Y2, Y2
+
+	// store dst, block 0
 	VMOVSS X2, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
 	DECQ   BX
-	JMP    reluAVX2_tail
+	JMP    reluSIMD_tail
 
-reluAVX2_next:
+	// every pointer to the next row
+reluSIMD_next:
 	DECQ DX
-	JNZ  reluAVX2_row
+	JNZ  reluSIMD_row
 	VZEROUPPER
 	RET
 
-// func rnnTanhBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+// func rnnTanhBackwardSIMD(dpre []float32, h []float32, dh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·rnnTanhBackwardAVX2(SB), NOSPLIT, $0-88
+TEXT ·rnnTanhBackwardSIMD(SB), NOSPLIT, $0-88
 	MOVQ hidden+72(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dpre_base+0(FP), AX
@@ -2432,97 +2492,113 @@ TEXT ·rnnTanhBackwardAVX2(SB), NOSPLIT, $0-88
 	MOVQ dh_base+48(FP), DX
 	MOVQ batch+80(FP), BX
 
-rnnTanhBackwardAVX2_row:
+	// one row of hidden units per pass
+rnnTanhBackwardSIMD_row:
 	MOVQ hidden+72(FP), SI
 
-rnnTanhBackwardAVX2_vectors:
+	// one vector of eight units
+rnnTanhBackwardSIMD_vectors:
 	CMPQ         SI, $0x08
-	JB           rnnTanhBackwardAVX2_tail
+	JB           rnnTanhBackwardSIMD_tail
 	VMOVUPS      (CX), Y0
 	VMOVAPS      Y0, Y1
-	VFNMADD213PS actconst<>+64(SB), Y0, Y1
+	VFNMADD213PS actconst<>+64(SB), Y0, Y1 // one
 	VMOVUPS      (DX), Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, (AX)
-	ADDQ         $0x20, AX
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	SUBQ         $0x08, SI
-	JMP          rnnTanhBackwardAVX2_vectors
 
-rnnTanhBackwardAVX2_tail:
-	TESTQ        SI, SI
-	JZ           rnnTanhBackwardAVX2_next
-	VMOVSS       (CX), X2
-	VMOVAPS      Y2, Y0
-	VFNMADD213PS actconst<>+64(SB), Y2, Y0
-	VMOVSS       (DX), X2
-	VMULPS       Y0, Y2, Y0
-	VMOVSS       X0, (AX)
-	ADDQ         $0x04, AX
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	DECQ         SI
-	JMP          rnnTanhBackwardAVX2_tail
-
-rnnTanhBackwardAVX2_next:
-	DECQ BX
-	JNZ  rnnTanhBackwardAVX2_row
-	VZEROUPPER
-	RET
-
-// func rnnReLUBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
-// Requires: AVX
-TEXT ·rnnReLUBackwardAVX2(SB), NOSPLIT, $0-88
-	MOVQ hidden+72(FP), AX
-	SHLQ $0x02, AX
-	MOVQ dpre_base+0(FP), AX
-	MOVQ h_base+24(FP), CX
-	MOVQ dh_base+48(FP), DX
-	MOVQ batch+80(FP), BX
-
-rnnReLUBackwardAVX2_row:
-	MOVQ hidden+72(FP), SI
-
-rnnReLUBackwardAVX2_vectors:
-	CMPQ    SI, $0x08
-	JB      rnnReLUBackwardAVX2_tail
-	VMOVUPS (CX), Y0
-	VXORPS  Y1, Y1, Y1
-	VCMPPS  $0x02, Y1, Y0, Y0
-	VMOVUPS (DX), Y1
-	VANDNPS Y1, Y0, Y0
+	// store dpre, block 0
 	VMOVUPS Y0, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	ADDQ    $0x20, DX
 	SUBQ    $0x08, SI
-	JMP     rnnReLUBackwardAVX2_vectors
+	JMP     rnnTanhBackwardSIMD_vectors
 
-rnnReLUBackwardAVX2_tail:
+	// the last units one at a time, in lane 0
+rnnTanhBackwardSIMD_tail:
+	TESTQ        SI, SI
+	JZ           rnnTanhBackwardSIMD_next
+	VMOVSS       (CX), X2
+	VMOVAPS      Y2, Y0
+	VFNMADD213PS actconst<>+64(SB), Y2, Y0 // one
+	VMOVSS       (DX), X2
+	VMULPS       Y0, Y2, Y0
+
+	// store dpre, block 0
+	VMOVSS X0, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   SI
+	JMP    rnnTanhBackwardSIMD_tail
+
+	// every pointer to the next row
+rnnTanhBackwardSIMD_next:
+	DECQ BX
+	JNZ  rnnTanhBackwardSIMD_row
+	VZEROUPPER
+	RET
+
+// func rnnReLUBackwardSIMD(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+// Requires: AVX
+TEXT ·rnnReLUBackwardSIMD(SB), NOSPLIT, $0-88
+	MOVQ hidden+72(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dpre_base+0(FP), AX
+	MOVQ h_base+24(FP), CX
+	MOVQ dh_base+48(FP), DX
+	MOVQ batch+80(FP), BX
+
+	// one row of hidden units per pass
+rnnReLUBackwardSIMD_row:
+	MOVQ hidden+72(FP), SI
+
+	// one vector of eight units
+rnnReLUBackwardSIMD_vectors:
+	CMPQ    SI, $0x08
+	JB      rnnReLUBackwardSIMD_tail
+	VMOVUPS (CX), Y0
+	VXORPS  Y1, Y1, Y1
+	VCMPPS  $0x02, Y1, Y0, Y0
+	VMOVUPS (DX), Y1
+	VANDNPS Y1, Y0, Y0
+
+	// store dpre, block 0
+	VMOVUPS Y0, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	SUBQ    $0x08, SI
+	JMP     rnnReLUBackwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
+rnnReLUBackwardSIMD_tail:
 	TESTQ   SI, SI
-	JZ      rnnReLUBackwardAVX2_next
+	JZ      rnnReLUBackwardSIMD_next
 	VMOVSS  (CX), X2
 	VXORPS  Y0, Y0, Y0
 	VCMPPS  $0x02, Y0, Y2, Y2
 	VMOVSS  (DX), X3
 	VANDNPS Y3, Y2, Y2
-	VMOVSS  X2, (AX)
-	ADDQ    $0x04, AX
-	ADDQ    $0x04, CX
-	ADDQ    $0x04, DX
-	DECQ    SI
-	JMP     rnnReLUBackwardAVX2_tail
 
-rnnReLUBackwardAVX2_next:
+	// store dpre, block 0
+	VMOVSS X2, (AX)
+	ADDQ   $0x04, AX
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	DECQ   SI
+	JMP    rnnReLUBackwardSIMD_tail
+
+	// every pointer to the next row
+rnnReLUBackwardSIMD_next:
 	DECQ BX
-	JNZ  rnnReLUBackwardAVX2_row
+	JNZ  rnnReLUBackwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmForwardAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+// func lstmForwardSIMD(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmForwardAVX2(SB), NOSPLIT, $0-112
+TEXT ·lstmForwardSIMD(SB), NOSPLIT, $0-112
 	MOVQ hidden+96(FP), AX
 	SHLQ $0x02, AX
 	MOVQ h_base+0(FP), CX
@@ -2531,70 +2607,73 @@ TEXT ·lstmForwardAVX2(SB), NOSPLIT, $0-112
 	LEAQ (AX)(AX*2), SI
 	MOVQ batch+104(FP), DI
 
-lstmForwardAVX2_row:
+	// one row of hidden units per pass
+lstmForwardSIMD_row:
 	MOVQ hidden+96(FP), R8
 
-lstmForwardAVX2_pairs:
-	CMPQ         R8, $0x10
-	JB           lstmForwardAVX2_vectors
-	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// two vectors of eight units, their phases interleaved
+lstmForwardSIMD_pairs:
+	CMPQ    R8, $0x10
+	JB      lstmForwardSIMD_vectors
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -2616,142 +2695,145 @@ lstmForwardAVX2_pairs:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y1, Y6
 	VMOVUPS      (DX), Y1
 	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(SI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(SI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
 	VMOVUPS      32(BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
 	VDIVPS       Y5, Y0, Y7
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y8, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y7, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y7
 	VMOVUPS      32(BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y8
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
 	VSUBPS       Y5, Y2, Y8
@@ -2773,105 +2855,108 @@ lstmForwardAVX2_pairs:
 	VADDPS       Y10, Y8, Y8
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y8, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
-	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y2, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y7, Y8, Y2
 	VFNMADD231PS Y5, Y8, Y2
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y2, Y8
 	VMOVUPS      32(DX), Y2
 	VFMADD213PS  Y0, Y8, Y2
-	VMOVUPS      Y2, 32(DX)
-	VMOVUPS      32(BX)(SI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// store c, block 0
+	VMOVUPS Y2, 32(DX)
+	VMOVUPS 32(BX)(SI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y0, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y7, Y8, Y0
 	VFNMADD231PS Y5, Y8, Y0
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
 	VSUBPS       Y5, Y0, Y7
@@ -2893,31 +2978,34 @@ lstmForwardAVX2_pairs:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y5, Y0
 	VFMADD231PS  Y0, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y5
@@ -2939,77 +3027,81 @@ lstmForwardAVX2_pairs:
 	VADDPS       Y7, Y5, Y5
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y5, Y6
-	VANDPS       actconst<>+32(SB), Y2, Y0
+	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMULPS       Y6, Y8, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	SUBQ         $0x10, R8
-	JMP          lstmForwardAVX2_pairs
 
-lstmForwardAVX2_vectors:
-	CMPQ         R8, $0x08
-	JB           lstmForwardAVX2_tail
-	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// store h, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	SUBQ    $0x10, R8
+	JMP     lstmForwardSIMD_pairs
+
+	// one vector of eight units
+lstmForwardSIMD_vectors:
+	CMPQ    R8, $0x08
+	JB      lstmForwardSIMD_tail
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -3031,105 +3123,108 @@ lstmForwardAVX2_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y1, Y6
 	VMOVUPS      (DX), Y1
 	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(SI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(SI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y5
@@ -3151,77 +3246,81 @@ lstmForwardAVX2_vectors:
 	VADDPS       Y8, Y5, Y5
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y5, Y7
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	SUBQ         $0x08, R8
-	JMP          lstmForwardAVX2_vectors
 
-lstmForwardAVX2_tail:
-	TESTQ        R8, R8
-	JZ           lstmForwardAVX2_next
-	VMOVSS       (BX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	SUBQ    $0x08, R8
+	JMP     lstmForwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
+lstmForwardSIMD_tail:
+	TESTQ  R8, R8
+	JZ     lstmForwardSIMD_next
+	VMOVSS (BX), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
 	VMOVSS       (BX)(AX*2), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -3243,105 +3342,108 @@ lstmForwardAVX2_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
 	VDIVPS       Y5, Y2, Y7
 	VSUBPS       Y5, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y5, Y7, Y2
 	VFNMADD231PS Y1, Y7, Y2
 	VRCPPS       Y5, Y1
 	VFMADD231PS  Y1, Y2, Y7
 	VMOVSS       (DX), X4
 	VFMADD213PS  Y0, Y7, Y4
-	VMOVSS       X4, (DX)
-	VMOVSS       (BX)(SI*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+
+	// store c, block 0
+	VMOVSS X4, (DX)
+	VMOVSS (BX)(SI*1), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
-	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -3363,26 +3465,29 @@ lstmForwardAVX2_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y4, Y0
+	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	DECQ         R8
-	JMP          lstmForwardAVX2_tail
 
-lstmForwardAVX2_next:
+	// store h, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	DECQ   R8
+	JMP    lstmForwardSIMD_tail
+
+	// every pointer to the next row
+lstmForwardSIMD_next:
 	ADDQ SI, BX
 	DECQ DI
-	JNZ  lstmForwardAVX2_row
+	JNZ  lstmForwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruForwardAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+// func gruForwardSIMD(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruForwardAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruForwardSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ hNew_base+0(FP), CX
@@ -3391,45 +3496,47 @@ TEXT ·gruForwardAVX2(SB), NOSPLIT, $0-136
 	MOVQ hiddenGates_base+72(FP), SI
 	MOVQ batch+128(FP), DI
 
-gruForwardAVX2_row:
+	// one row of hidden units per pass
+gruForwardSIMD_row:
 	MOVQ hidden+120(FP), R8
 
-gruForwardAVX2_pairs:
-	CMPQ         R8, $0x10
-	JB           gruForwardAVX2_vectors
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// two vectors of eight units, their phases interleaved
+gruForwardSIMD_pairs:
+	CMPQ    R8, $0x10
+	JB      gruForwardSIMD_vectors
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
@@ -3439,74 +3546,74 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
 	VMOVUPS      32(BX), Y1
 	VADDPS       32(SI), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10
-	VMOVUPS      actconst<>+288(SB), Y11
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11
+	VMOVUPS      actconst<>+224(SB), Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
+	VMOVUPS      actconst<>+288(SB), Y11 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11
+	VMOVUPS      actconst<>+352(SB), Y11 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
 	VDIVPS       Y7, Y1, Y9
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y10, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y9, Y1
 	VFNMADD231PS Y2, Y9, Y1
 	VRCPPS       Y7, Y2
@@ -3516,62 +3623,63 @@ gruForwardAVX2_pairs:
 	VFMADD213PS  Y2, Y9, Y1
 	VMOVUPS      32(BX)(AX*1), Y2
 	VADDPS       32(SI)(AX*1), Y2, Y2
-	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+416(SB), Y9
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
+	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9
-	VSUBPS       actconst<>+128(SB), Y9, Y10
-	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7
+	VMOVUPS      actconst<>+128(SB), Y9 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
+	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
+	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
 	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9
+	VMOVUPS      actconst<>+480(SB), Y9 // two64
 	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11
-	VMOVUPS      actconst<>+64(SB), Y7
+	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
 	VDIVPS       Y9, Y2, Y10
 	VSUBPS       Y9, Y7, Y7
 	VADDPS       Y11, Y7, Y7
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y9, Y10, Y2
 	VFNMADD231PS Y7, Y10, Y2
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
 	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
 	VFMADD213PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
 	VSUBPS       Y7, Y2, Y9
@@ -3593,33 +3701,36 @@ gruForwardAVX2_pairs:
 	VADDPS       Y12, Y9, Y9
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y9, Y11
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y11, Y11
 	VMOVUPS      (DX), Y0
 	VSUBPS       Y11, Y0, Y0
 	VFMADD213PS  Y11, Y8, Y0
-	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y7
@@ -3641,55 +3752,58 @@ gruForwardAVX2_pairs:
 	VADDPS       Y9, Y7, Y7
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y7, Y8
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y8, Y8
 	VMOVUPS      32(DX), Y0
 	VSUBPS       Y8, Y0, Y0
 	VFMADD213PS  Y8, Y10, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	ADDQ         $0x40, SI
-	SUBQ         $0x10, R8
-	JMP          gruForwardAVX2_pairs
 
-gruForwardAVX2_vectors:
-	CMPQ         R8, $0x08
-	JB           gruForwardAVX2_tail
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// store hNew, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	SUBQ    $0x10, R8
+	JMP     gruForwardSIMD_pairs
+
+	// one vector of eight units
+gruForwardSIMD_vectors:
+	CMPQ    R8, $0x08
+	JB      gruForwardSIMD_tail
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
@@ -3699,62 +3813,63 @@ gruForwardAVX2_vectors:
 	VFMADD213PS  Y1, Y7, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y7
@@ -3776,56 +3891,59 @@ gruForwardAVX2_vectors:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMOVUPS      (DX), Y0
 	VSUBPS       Y9, Y0, Y0
 	VFMADD213PS  Y9, Y8, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	SUBQ         $0x08, R8
-	JMP          gruForwardAVX2_vectors
 
-gruForwardAVX2_tail:
-	TESTQ        R8, R8
-	JZ           gruForwardAVX2_next
-	VMOVSS       (BX), X3
-	VMOVSS       (SI), X4
-	VADDPS       Y4, Y3, Y3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	SUBQ    $0x08, R8
+	JMP     gruForwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
+gruForwardSIMD_tail:
+	TESTQ  R8, R8
+	JZ     gruForwardSIMD_next
+	VMOVSS (BX), X3
+	VMOVSS (SI), X4
+	VADDPS Y4, Y3, Y3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
@@ -3836,62 +3954,63 @@ gruForwardAVX2_tail:
 	VMOVSS       (BX)(AX*1), X6
 	VMOVSS       (SI)(AX*1), X4
 	VADDPS       Y4, Y6, Y6
-	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -3913,30 +4032,33 @@ gruForwardAVX2_tail:
 	VADDPS       Y9, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y7
-	VANDPS       actconst<>+32(SB), Y5, Y0
+	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVSS       (DX), X4
 	VSUBPS       Y7, Y4, Y0
 	VFMADD213PS  Y7, Y8, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	DECQ         R8
-	JMP          gruForwardAVX2_tail
 
-gruForwardAVX2_next:
+	// store hNew, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	DECQ   R8
+	JMP    gruForwardSIMD_tail
+
+	// every pointer to the next row
+gruForwardSIMD_next:
 	LEAQ (BX)(AX*2), BX
 	LEAQ (SI)(AX*2), SI
 	DECQ DI
-	JNZ  gruForwardAVX2_row
+	JNZ  gruForwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmForwardCacheAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+// func lstmForwardCacheSIMD(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmForwardCacheAVX2(SB), NOSPLIT, $0-112
+TEXT ·lstmForwardCacheSIMD(SB), NOSPLIT, $0-112
 	MOVQ hidden+96(FP), AX
 	SHLQ $0x02, AX
 	MOVQ h_base+0(FP), CX
@@ -3946,71 +4068,76 @@ TEXT ·lstmForwardCacheAVX2(SB), NOSPLIT, $0-112
 	LEAQ (AX)(AX*2), DI
 	MOVQ batch+104(FP), R8
 
-lstmForwardCacheAVX2_row:
+	// one row of hidden units per pass
+lstmForwardCacheSIMD_row:
 	MOVQ hidden+96(FP), R9
 
-lstmForwardCacheAVX2_pairs:
-	CMPQ         R9, $0x10
-	JB           lstmForwardCacheAVX2_vectors
-	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// two vectors of eight units, their phases interleaved
+lstmForwardCacheSIMD_pairs:
+	CMPQ    R9, $0x10
+	JB      lstmForwardCacheSIMD_vectors
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      Y5, (SI)
-	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// store cache, block 0
+	VMOVUPS Y5, (SI)
+	VMOVUPS (BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -4032,146 +4159,157 @@ lstmForwardCacheAVX2_pairs:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVUPS      Y7, (SI)(AX*2)
-	VMULPS       Y7, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// store cache, block 2
+	VMOVUPS Y7, (SI)(AX*2)
+	VMULPS  Y7, Y5, Y0
+	VMOVUPS (BX)(AX*1), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y1, Y6
-	VMOVUPS      Y6, (SI)(AX*1)
-	VMOVUPS      (DX), Y1
-	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(DI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// store cache, block 1
+	VMOVUPS     Y6, (SI)(AX*1)
+	VMOVUPS     (DX), Y1
+	VFMADD213PS Y0, Y6, Y1
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(DI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
-	VMOVUPS      Y6, (SI)(DI*1)
-	VMOVUPS      32(BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// store cache, block 3
+	VMOVUPS Y6, (SI)(DI*1)
+	VMOVUPS 32(BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
 	VDIVPS       Y5, Y0, Y7
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y8, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y7, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y7
-	VMOVUPS      Y7, 32(SI)
-	VMOVUPS      32(BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y5
+
+	// store cache, block 0
+	VMOVUPS Y7, 32(SI)
+	VMOVUPS 32(BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y8
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
 	VSUBPS       Y5, Y2, Y8
@@ -4193,108 +4331,117 @@ lstmForwardCacheAVX2_pairs:
 	VADDPS       Y10, Y8, Y8
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y8, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
-	VMOVUPS      Y9, 32(SI)(AX*2)
-	VMULPS       Y9, Y7, Y0
-	VMOVUPS      32(BX)(AX*1), Y2
-	VANDPS       actconst<>+0(SB), Y2, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// store cache, block 2
+	VMOVUPS Y9, 32(SI)(AX*2)
+	VMULPS  Y9, Y7, Y0
+	VMOVUPS 32(BX)(AX*1), Y2
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y2, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y7, Y8, Y2
 	VFNMADD231PS Y5, Y8, Y2
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y2, Y8
-	VMOVUPS      Y8, 32(SI)(AX*1)
-	VMOVUPS      32(DX), Y2
-	VFMADD213PS  Y0, Y8, Y2
-	VMOVUPS      Y2, 32(DX)
-	VMOVUPS      32(BX)(DI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y5
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// store cache, block 1
+	VMOVUPS     Y8, 32(SI)(AX*1)
+	VMOVUPS     32(DX), Y2
+	VFMADD213PS Y0, Y8, Y2
+
+	// store c, block 0
+	VMOVUPS Y2, 32(DX)
+	VMOVUPS 32(BX)(DI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y5, Y5
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y5
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
 	VDIVPS       Y7, Y0, Y8
 	VSUBPS       Y7, Y5, Y5
 	VADDPS       Y9, Y5, Y5
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y7, Y8, Y0
 	VFNMADD231PS Y5, Y8, Y0
 	VRCPPS       Y7, Y5
 	VFMADD231PS  Y5, Y0, Y8
-	VMOVUPS      Y8, 32(SI)(DI*1)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y5
+
+	// store cache, block 3
+	VMOVUPS Y8, 32(SI)(DI*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y7
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
 	VSUBPS       Y5, Y0, Y7
@@ -4316,31 +4463,34 @@ lstmForwardCacheAVX2_pairs:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y5, Y0
 	VFMADD231PS  Y0, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y9, Y9
 	VMULPS       Y9, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y5
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y5
@@ -4362,79 +4512,85 @@ lstmForwardCacheAVX2_pairs:
 	VADDPS       Y7, Y5, Y5
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y5, Y6
-	VANDPS       actconst<>+32(SB), Y2, Y0
+	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMULPS       Y6, Y8, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	ADDQ         $0x40, SI
-	SUBQ         $0x10, R9
-	JMP          lstmForwardCacheAVX2_pairs
 
-lstmForwardCacheAVX2_vectors:
-	CMPQ         R9, $0x08
-	JB           lstmForwardCacheAVX2_tail
-	VMOVUPS      (BX), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// store h, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	SUBQ    $0x10, R9
+	JMP     lstmForwardCacheSIMD_pairs
+
+	// one vector of eight units
+lstmForwardCacheSIMD_vectors:
+	CMPQ    R9, $0x08
+	JB      lstmForwardCacheSIMD_tail
+	VMOVUPS (BX), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
 	VDIVPS       Y2, Y0, Y5
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y5, Y0
 	VFNMADD231PS Y1, Y5, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      Y5, (SI)
-	VMOVUPS      (BX)(AX*2), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// store cache, block 0
+	VMOVUPS Y5, (SI)
+	VMOVUPS (BX)(AX*2), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -4456,108 +4612,117 @@ lstmForwardCacheAVX2_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVUPS      Y7, (SI)(AX*2)
-	VMULPS       Y7, Y5, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// store cache, block 2
+	VMOVUPS Y7, (SI)(AX*2)
+	VMULPS  Y7, Y5, Y0
+	VMOVUPS (BX)(AX*1), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y1, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y5, Y6, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y1, Y6
-	VMOVUPS      Y6, (SI)(AX*1)
-	VMOVUPS      (DX), Y1
-	VFMADD213PS  Y0, Y6, Y1
-	VMOVUPS      Y1, (DX)
-	VMOVUPS      (BX)(DI*1), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+416(SB), Y5
+
+	// store cache, block 1
+	VMOVUPS     Y6, (SI)(AX*1)
+	VMOVUPS     (DX), Y1
+	VFMADD213PS Y0, Y6, Y1
+
+	// store c, block 0
+	VMOVUPS Y1, (DX)
+	VMOVUPS (BX)(DI*1), Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5
-	VSUBPS       actconst<>+128(SB), Y5, Y6
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5
+	VMOVUPS      actconst<>+480(SB), Y5 // two64
 	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
 	VDIVPS       Y5, Y0, Y6
 	VSUBPS       Y5, Y2, Y2
 	VADDPS       Y7, Y2, Y2
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y5, Y6, Y0
 	VFNMADD231PS Y2, Y6, Y0
 	VRCPPS       Y5, Y2
 	VFMADD231PS  Y2, Y0, Y6
-	VMOVUPS      Y6, (SI)(DI*1)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// store cache, block 3
+	VMOVUPS Y6, (SI)(DI*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y5
@@ -4579,79 +4744,85 @@ lstmForwardCacheAVX2_vectors:
 	VADDPS       Y8, Y5, Y5
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y5, Y7
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMULPS       Y7, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	SUBQ         $0x08, R9
-	JMP          lstmForwardCacheAVX2_vectors
 
-lstmForwardCacheAVX2_tail:
-	TESTQ        R9, R9
-	JZ           lstmForwardCacheAVX2_next
-	VMOVSS       (BX), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	// store h, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	SUBQ    $0x08, R9
+	JMP     lstmForwardCacheSIMD_vectors
+
+	// the last units one at a time, in lane 0
+lstmForwardCacheSIMD_tail:
+	TESTQ  R9, R9
+	JZ     lstmForwardCacheSIMD_next
+	VMOVSS (BX), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
-	VMOVSS       X6, (SI)
-	VMOVSS       (BX)(AX*2), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// store cache, block 0
+	VMOVSS X6, (SI)
+	VMOVSS (BX)(AX*2), X3
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -4673,108 +4844,117 @@ lstmForwardCacheAVX2_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y5, Y5
-	VMOVSS       X5, (SI)(AX*2)
-	VMULPS       Y5, Y6, Y0
-	VMOVSS       (BX)(AX*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+
+	// store cache, block 2
+	VMOVSS X5, (SI)(AX*2)
+	VMULPS Y5, Y6, Y0
+	VMOVSS (BX)(AX*1), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y5
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
 	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
 	VFMADD213PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
 	VDIVPS       Y5, Y2, Y7
 	VSUBPS       Y5, Y1, Y1
 	VADDPS       Y6, Y1, Y1
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y5, Y7, Y2
 	VFNMADD231PS Y1, Y7, Y2
 	VRCPPS       Y5, Y1
 	VFMADD231PS  Y1, Y2, Y7
-	VMOVSS       X7, (SI)(AX*1)
-	VMOVSS       (DX), X4
-	VFMADD213PS  Y0, Y7, Y4
-	VMOVSS       X4, (DX)
-	VMOVSS       (BX)(DI*1), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+
+	// store cache, block 1
+	VMOVSS      X7, (SI)(AX*1)
+	VMOVSS      (DX), X4
+	VFMADD213PS Y0, Y7, Y4
+
+	// store c, block 0
+	VMOVSS X4, (DX)
+	VMOVSS (BX)(DI*1), X3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
 	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
 	VFMADD213PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
 	VDIVPS       Y2, Y1, Y6
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y5, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y6, Y1
 	VFNMADD231PS Y0, Y6, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y6
-	VMOVSS       X6, (SI)(DI*1)
-	VANDPS       actconst<>+0(SB), Y4, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// store cache, block 3
+	VMOVSS X6, (SI)(DI*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -4796,28 +4976,31 @@ lstmForwardCacheAVX2_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y5
-	VANDPS       actconst<>+32(SB), Y4, Y0
+	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMULPS       Y5, Y6, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	DECQ         R9
-	JMP          lstmForwardCacheAVX2_tail
 
-lstmForwardCacheAVX2_next:
+	// store h, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	DECQ   R9
+	JMP    lstmForwardCacheSIMD_tail
+
+	// every pointer to the next row
+lstmForwardCacheSIMD_next:
 	ADDQ DI, BX
 	ADDQ DI, SI
 	DECQ R8
-	JNZ  lstmForwardCacheAVX2_row
+	JNZ  lstmForwardCacheSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruForwardCacheAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+// func gruForwardCacheSIMD(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruForwardCacheAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruForwardCacheSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ hNew_base+0(FP), CX
@@ -4828,193 +5011,208 @@ TEXT ·gruForwardCacheAVX2(SB), NOSPLIT, $0-136
 	LEAQ (AX)(AX*2), R8
 	MOVQ batch+128(FP), R9
 
-gruForwardCacheAVX2_row:
+	// one row of hidden units per pass
+gruForwardCacheSIMD_row:
 	MOVQ hidden+120(FP), R10
 
-gruForwardCacheAVX2_pairs:
-	CMPQ         R10, $0x10
-	JB           gruForwardCacheAVX2_vectors
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// two vectors of eight units, their phases interleaved
+gruForwardCacheSIMD_pairs:
+	CMPQ    R10, $0x10
+	JB      gruForwardCacheSIMD_vectors
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      Y7, (DI)
-	VMOVUPS      (SI)(AX*2), Y0
-	VMOVUPS      Y0, (DI)(R8*1)
-	VMOVUPS      (BX)(AX*2), Y1
-	VFMADD213PS  Y1, Y7, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// store cache, block 0
+	VMOVUPS Y7, (DI)
+	VMOVUPS (SI)(AX*2), Y0
+
+	// store cache, block 3
+	VMOVUPS     Y0, (DI)(R8*1)
+	VMOVUPS     (BX)(AX*2), Y1
+	VFMADD213PS Y1, Y7, Y0
+	VMOVUPS     (BX)(AX*1), Y1
+	VADDPS      (SI)(AX*1), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
-	VMOVUPS      Y8, (DI)(AX*1)
-	VMOVUPS      32(BX), Y1
-	VADDPS       32(SI), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// store cache, block 1
+	VMOVUPS Y8, (DI)(AX*1)
+	VMOVUPS 32(BX), Y1
+	VADDPS  32(SI), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10
-	VMOVUPS      actconst<>+288(SB), Y11
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11
+	VMOVUPS      actconst<>+224(SB), Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
+	VMOVUPS      actconst<>+288(SB), Y11 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11
+	VMOVUPS      actconst<>+352(SB), Y11 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
 	VDIVPS       Y7, Y1, Y9
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y10, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y9, Y1
 	VFNMADD231PS Y2, Y9, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y9
-	VMOVUPS      Y9, 32(DI)
-	VMOVUPS      32(SI)(AX*2), Y1
-	VMOVUPS      Y1, 32(DI)(R8*1)
-	VMOVUPS      32(BX)(AX*2), Y2
-	VFMADD213PS  Y2, Y9, Y1
-	VMOVUPS      32(BX)(AX*1), Y2
-	VADDPS       32(SI)(AX*1), Y2, Y2
-	VANDPS       actconst<>+0(SB), Y2, Y7
-	VMOVUPS      actconst<>+416(SB), Y9
+
+	// store cache, block 0
+	VMOVUPS Y9, 32(DI)
+	VMOVUPS 32(SI)(AX*2), Y1
+
+	// store cache, block 3
+	VMOVUPS     Y1, 32(DI)(R8*1)
+	VMOVUPS     32(BX)(AX*2), Y2
+	VFMADD213PS Y2, Y9, Y1
+	VMOVUPS     32(BX)(AX*1), Y2
+	VADDPS      32(SI)(AX*1), Y2, Y2
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
+	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9
-	VSUBPS       actconst<>+128(SB), Y9, Y10
-	VMOVAPS      Y7, Y7
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7
+	VMOVUPS      actconst<>+128(SB), Y9 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
+	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
+	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
 	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
 	VFMADD213PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9
+	VMOVUPS      actconst<>+480(SB), Y9 // two64
 	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11
-	VMOVUPS      actconst<>+64(SB), Y7
+	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
 	VDIVPS       Y9, Y2, Y10
 	VSUBPS       Y9, Y7, Y7
 	VADDPS       Y11, Y7, Y7
-	VMOVAPS      Y2, Y2
 	VFNMADD231PS Y9, Y10, Y2
 	VFNMADD231PS Y7, Y10, Y2
 	VRCPPS       Y9, Y7
 	VFMADD231PS  Y7, Y2, Y10
-	VMOVUPS      Y10, 32(DI)(AX*1)
-	VANDPS       actconst<>+0(SB), Y0, Y2
-	VMOVUPS      actconst<>+448(SB), Y7
+
+	// store cache, block 1
+	VMOVUPS Y10, 32(DI)(AX*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y9
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11
-	VMOVUPS      actconst<>+288(SB), Y12
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12
+	VMOVUPS      actconst<>+224(SB), Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
 	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
 	VFMADD213PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
 	VSUBPS       Y7, Y2, Y9
@@ -5036,34 +5234,39 @@ gruForwardCacheAVX2_pairs:
 	VADDPS       Y12, Y9, Y9
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y9, Y11
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y11, Y11
-	VMOVUPS      Y11, (DI)(AX*2)
-	VMOVUPS      (DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y8, Y0
-	VMOVUPS      Y0, (CX)
-	VANDPS       actconst<>+0(SB), Y1, Y0
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// store cache, block 2
+	VMOVUPS     Y11, (DI)(AX*2)
+	VMOVUPS     (DX), Y0
+	VSUBPS      Y11, Y0, Y0
+	VFMADD213PS Y11, Y8, Y0
+
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
 	VSUBPS       Y2, Y0, Y7
@@ -5085,125 +5288,137 @@ gruForwardCacheAVX2_pairs:
 	VADDPS       Y9, Y7, Y7
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y7, Y8
-	VANDPS       actconst<>+32(SB), Y1, Y0
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y8, Y8
-	VMOVUPS      Y8, 32(DI)(AX*2)
-	VMOVUPS      32(DX), Y0
-	VSUBPS       Y8, Y0, Y0
-	VFMADD213PS  Y8, Y10, Y0
-	VMOVUPS      Y0, 32(CX)
-	ADDQ         $0x40, CX
-	ADDQ         $0x40, DX
-	ADDQ         $0x40, BX
-	ADDQ         $0x40, SI
-	ADDQ         $0x40, DI
-	SUBQ         $0x10, R10
-	JMP          gruForwardCacheAVX2_pairs
 
-gruForwardCacheAVX2_vectors:
-	CMPQ         R10, $0x08
-	JB           gruForwardCacheAVX2_tail
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
+	// store cache, block 2
+	VMOVUPS     Y8, 32(DI)(AX*2)
+	VMOVUPS     32(DX), Y0
+	VSUBPS      Y8, Y0, Y0
+	VFMADD213PS Y8, Y10, Y0
+
+	// store hNew, block 0
+	VMOVUPS Y0, 32(CX)
+	ADDQ    $0x40, CX
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, BX
+	ADDQ    $0x40, SI
+	ADDQ    $0x40, DI
+	SUBQ    $0x10, R10
+	JMP     gruForwardCacheSIMD_pairs
+
+	// one vector of eight units
+gruForwardCacheSIMD_vectors:
+	CMPQ    R10, $0x08
+	JB      gruForwardCacheSIMD_tail
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9
+	VMOVUPS      actconst<>+224(SB), Y8 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
 	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
 	VFMADD213PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
 	VDIVPS       Y2, Y0, Y7
 	VSUBPS       Y2, Y1, Y1
 	VADDPS       Y8, Y1, Y1
-	VMOVAPS      Y0, Y0
 	VFNMADD231PS Y2, Y7, Y0
 	VFNMADD231PS Y1, Y7, Y0
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      Y7, (DI)
-	VMOVUPS      (SI)(AX*2), Y0
-	VMOVUPS      Y0, (DI)(R8*1)
-	VMOVUPS      (BX)(AX*2), Y1
-	VFMADD213PS  Y1, Y7, Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VADDPS       (SI)(AX*1), Y1, Y1
-	VANDPS       actconst<>+0(SB), Y1, Y2
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// store cache, block 0
+	VMOVUPS Y7, (DI)
+	VMOVUPS (SI)(AX*2), Y0
+
+	// store cache, block 3
+	VMOVUPS     Y0, (DI)(R8*1)
+	VMOVUPS     (BX)(AX*2), Y1
+	VFMADD213PS Y1, Y7, Y0
+	VMOVUPS     (BX)(AX*1), Y1
+	VADDPS      (SI)(AX*1), Y1, Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y2, Y2
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2
+	VMOVUPS      actconst<>+128(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
-	VMOVUPS      actconst<>+64(SB), Y2
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
 	VDIVPS       Y7, Y1, Y8
 	VSUBPS       Y7, Y2, Y2
 	VADDPS       Y9, Y2, Y2
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y7, Y8, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VRCPPS       Y7, Y2
 	VFMADD231PS  Y2, Y1, Y8
-	VMOVUPS      Y8, (DI)(AX*1)
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+
+	// store cache, block 1
+	VMOVUPS Y8, (DI)(AX*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y7
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9
-	VMOVUPS      actconst<>+288(SB), Y10
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
 	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10
+	VMOVUPS      actconst<>+352(SB), Y10 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
 	VFMADD213PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y7
@@ -5225,127 +5440,139 @@ gruForwardCacheAVX2_vectors:
 	VADDPS       Y10, Y7, Y7
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y9, Y9
-	VMOVUPS      Y9, (DI)(AX*2)
-	VMOVUPS      (DX), Y0
-	VSUBPS       Y9, Y0, Y0
-	VFMADD213PS  Y9, Y8, Y0
-	VMOVUPS      Y0, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R10
-	JMP          gruForwardCacheAVX2_vectors
 
-gruForwardCacheAVX2_tail:
-	TESTQ        R10, R10
-	JZ           gruForwardCacheAVX2_next
-	VMOVSS       (BX), X3
-	VMOVSS       (SI), X4
-	VADDPS       Y4, Y3, Y3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	// store cache, block 2
+	VMOVUPS     Y9, (DI)(AX*2)
+	VMOVUPS     (DX), Y0
+	VSUBPS      Y9, Y0, Y0
+	VFMADD213PS Y9, Y8, Y0
+
+	// store hNew, block 0
+	VMOVUPS Y0, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R10
+	JMP     gruForwardCacheSIMD_vectors
+
+	// the last units one at a time, in lane 0
+gruForwardCacheSIMD_tail:
+	TESTQ  R10, R10
+	JZ     gruForwardCacheSIMD_next
+	VMOVSS (BX), X3
+	VMOVSS (SI), X4
+	VADDPS Y4, Y3, Y3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
-	VMOVSS       X8, (DI)
-	VMOVSS       (SI)(AX*2), X5
-	VMOVSS       X5, (DI)(R8*1)
-	VMOVSS       (BX)(AX*2), X4
-	VFMADD213PS  Y4, Y8, Y5
-	VMOVSS       (BX)(AX*1), X6
-	VMOVSS       (SI)(AX*1), X4
-	VADDPS       Y4, Y6, Y6
-	VANDPS       actconst<>+0(SB), Y6, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+
+	// store cache, block 0
+	VMOVSS X8, (DI)
+	VMOVSS (SI)(AX*2), X5
+
+	// store cache, block 3
+	VMOVSS      X5, (DI)(R8*1)
+	VMOVSS      (BX)(AX*2), X4
+	VFMADD213PS Y4, Y8, Y5
+	VMOVSS      (BX)(AX*1), X6
+	VMOVSS      (SI)(AX*1), X4
+	VADDPS      Y4, Y6, Y6
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
 	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
 	VFMADD213PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
 	VDIVPS       Y2, Y1, Y8
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y7, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y8, Y1
 	VFNMADD231PS Y0, Y8, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y8
-	VMOVSS       X8, (DI)(AX*1)
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+
+	// store cache, block 1
+	VMOVSS X8, (DI)(AX*1)
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y9
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y9 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
 	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9
+	VMOVUPS      actconst<>+352(SB), Y9 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
 	VFMADD213PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -5367,33 +5594,38 @@ gruForwardCacheAVX2_tail:
 	VADDPS       Y9, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y7
-	VANDPS       actconst<>+32(SB), Y5, Y0
+	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVSS       X7, (DI)(AX*2)
-	VMOVSS       (DX), X4
-	VSUBPS       Y7, Y4, Y0
-	VFMADD213PS  Y7, Y8, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R10
-	JMP          gruForwardCacheAVX2_tail
 
-gruForwardCacheAVX2_next:
+	// store cache, block 2
+	VMOVSS      X7, (DI)(AX*2)
+	VMOVSS      (DX), X4
+	VSUBPS      Y7, Y4, Y0
+	VFMADD213PS Y7, Y8, Y0
+
+	// store hNew, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R10
+	JMP    gruForwardCacheSIMD_tail
+
+	// every pointer to the next row
+gruForwardCacheSIMD_next:
 	LEAQ (BX)(AX*2), BX
 	LEAQ (SI)(AX*2), SI
 	ADDQ R8, DI
 	DECQ R9
-	JNZ  gruForwardCacheAVX2_row
+	JNZ  gruForwardCacheSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmBackwardAVX2(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
+// func lstmBackwardSIMD(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmBackwardAVX2(SB), NOSPLIT, $0-184
+TEXT ·lstmBackwardSIMD(SB), NOSPLIT, $0-184
 	MOVQ hidden+168(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dgates_base+0(FP), CX
@@ -5406,34 +5638,37 @@ TEXT ·lstmBackwardAVX2(SB), NOSPLIT, $0-184
 	LEAQ (AX)(AX*2), R10
 	MOVQ batch+176(FP), R11
 
-lstmBackwardAVX2_row:
+	// one row of hidden units per pass
+lstmBackwardSIMD_row:
 	MOVQ hidden+168(FP), R12
 
-lstmBackwardAVX2_vectors:
-	CMPQ         R12, $0x08
-	JB           lstmBackwardAVX2_tail
-	VMOVUPS      (DI), Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y2
+	// one vector of eight units
+lstmBackwardSIMD_vectors:
+	CMPQ    R12, $0x08
+	JB      lstmBackwardSIMD_tail
+	VMOVUPS (DI), Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
 	VSUBPS       Y2, Y1, Y6
@@ -5455,79 +5690,91 @@ lstmBackwardAVX2_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y2, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (BX)(R10*1), Y1
 	VMOVUPS      (R9), Y2
 	VMOVAPS      Y7, Y6
-	VFNMADD213PS actconst<>+64(SB), Y7, Y6
+	VFNMADD213PS actconst<>+64(SB), Y7, Y6 // one
 	VMULPS       Y1, Y0, Y8
 	VFMADD231PS  Y6, Y8, Y2
 	VMULPS       Y7, Y0, Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y6
+	VMOVUPS      actconst<>+64(SB), Y6 // one
 	VSUBPS       Y1, Y6, Y6
 	VMULPS       Y6, Y0, Y0
-	VMOVUPS      Y0, (CX)(R10*1)
-	VMOVUPS      (BX), Y0
-	VMOVUPS      (BX)(AX*2), Y1
-	VMULPS       Y1, Y2, Y6
-	VMULPS       Y0, Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y7
-	VSUBPS       Y0, Y7, Y7
-	VMULPS       Y7, Y6, Y6
+
+	// store dgates, block 3
+	VMOVUPS Y0, (CX)(R10*1)
+	VMOVUPS (BX), Y0
+	VMOVUPS (BX)(AX*2), Y1
+	VMULPS  Y1, Y2, Y6
+	VMULPS  Y0, Y6, Y6
+	VMOVUPS actconst<>+64(SB), Y7 // one
+	VSUBPS  Y0, Y7, Y7
+	VMULPS  Y7, Y6, Y6
+
+	// store dgates, block 0
 	VMOVUPS      Y6, (CX)
 	VMULPS       Y0, Y2, Y0
 	VMOVAPS      Y1, Y6
-	VFNMADD213PS actconst<>+64(SB), Y1, Y6
+	VFNMADD213PS actconst<>+64(SB), Y1, Y6 // one
 	VMULPS       Y6, Y0, Y0
-	VMOVUPS      Y0, (CX)(AX*2)
-	VMOVUPS      (BX)(AX*1), Y0
-	VMOVUPS      (SI), Y1
-	VMULPS       Y1, Y2, Y1
-	VMULPS       Y0, Y1, Y1
-	VMOVUPS      actconst<>+64(SB), Y6
-	VSUBPS       Y0, Y6, Y6
-	VMULPS       Y6, Y1, Y1
-	VMOVUPS      Y1, (CX)(AX*1)
-	VMULPS       Y0, Y2, Y0
-	VMOVUPS      Y0, (DX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	ADDQ         $0x20, R8
-	ADDQ         $0x20, R9
-	SUBQ         $0x08, R12
-	JMP          lstmBackwardAVX2_vectors
 
-lstmBackwardAVX2_tail:
-	TESTQ        R12, R12
-	JZ           lstmBackwardAVX2_next
-	VMOVSS       (DI), X3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	// store dgates, block 2
+	VMOVUPS Y0, (CX)(AX*2)
+	VMOVUPS (BX)(AX*1), Y0
+	VMOVUPS (SI), Y1
+	VMULPS  Y1, Y2, Y1
+	VMULPS  Y0, Y1, Y1
+	VMOVUPS actconst<>+64(SB), Y6 // one
+	VSUBPS  Y0, Y6, Y6
+	VMULPS  Y6, Y1, Y1
+
+	// store dgates, block 1
+	VMOVUPS Y1, (CX)(AX*1)
+	VMULPS  Y0, Y2, Y0
+
+	// store dcPrev, block 0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, R8
+	ADDQ    $0x20, R9
+	SUBQ    $0x08, R12
+	JMP     lstmBackwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
+lstmBackwardSIMD_tail:
+	TESTQ  R12, R12
+	JZ     lstmBackwardSIMD_next
+	VMOVSS (DI), X3
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y2
@@ -5549,65 +5796,76 @@ lstmBackwardAVX2_tail:
 	VADDPS       Y7, Y2, Y2
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y2, Y6
-	VANDPS       actconst<>+32(SB), Y3, Y0
+	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 	VMOVSS       (R8), X3
 	VMOVSS       (BX)(R10*1), X5
 	VMOVSS       (R9), X4
 	VMOVAPS      Y6, Y0
-	VFNMADD213PS actconst<>+64(SB), Y6, Y0
+	VFNMADD213PS actconst<>+64(SB), Y6, Y0 // one
 	VMULPS       Y5, Y3, Y1
 	VFMADD231PS  Y0, Y1, Y4
 	VMULPS       Y6, Y3, Y0
 	VMULPS       Y5, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VSUBPS       Y5, Y1, Y1
 	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(R10*1)
-	VMOVSS       (BX), X3
-	VMOVSS       (BX)(AX*2), X5
-	VMULPS       Y5, Y4, Y0
-	VMULPS       Y3, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1
-	VSUBPS       Y3, Y1, Y1
-	VMULPS       Y1, Y0, Y0
+
+	// store dgates, block 3
+	VMOVSS  X0, (CX)(R10*1)
+	VMOVSS  (BX), X3
+	VMOVSS  (BX)(AX*2), X5
+	VMULPS  Y5, Y4, Y0
+	VMULPS  Y3, Y0, Y0
+	VMOVUPS actconst<>+64(SB), Y1 // one
+	VSUBPS  Y3, Y1, Y1
+	VMULPS  Y1, Y0, Y0
+
+	// store dgates, block 0
 	VMOVSS       X0, (CX)
 	VMULPS       Y3, Y4, Y0
 	VMOVAPS      Y5, Y1
-	VFNMADD213PS actconst<>+64(SB), Y5, Y1
+	VFNMADD213PS actconst<>+64(SB), Y5, Y1 // one
 	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*2)
-	VMOVSS       (BX)(AX*1), X3
-	VMOVSS       (SI), X5
-	VMULPS       Y5, Y4, Y0
-	VMULPS       Y3, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y1
-	VSUBPS       Y3, Y1, Y1
-	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*1)
-	VMULPS       Y3, Y4, Y0
-	VMOVSS       X0, (DX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	ADDQ         $0x04, R8
-	ADDQ         $0x04, R9
-	DECQ         R12
-	JMP          lstmBackwardAVX2_tail
 
-lstmBackwardAVX2_next:
+	// store dgates, block 2
+	VMOVSS  X0, (CX)(AX*2)
+	VMOVSS  (BX)(AX*1), X3
+	VMOVSS  (SI), X5
+	VMULPS  Y5, Y4, Y0
+	VMULPS  Y3, Y0, Y0
+	VMOVUPS actconst<>+64(SB), Y1 // one
+	VSUBPS  Y3, Y1, Y1
+	VMULPS  Y1, Y0, Y0
+
+	// store dgates, block 1
+	VMOVSS X0, (CX)(AX*1)
+	VMULPS Y3, Y4, Y0
+
+	// store dcPrev, block 0
+	VMOVSS X0, (DX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	ADDQ   $0x04, R8
+	ADDQ   $0x04, R9
+	DECQ   R12
+	JMP    lstmBackwardSIMD_tail
+
+	// every pointer to the next row
+lstmBackwardSIMD_next:
 	ADDQ R10, CX
 	ADDQ R10, BX
 	DECQ R11
-	JNZ  lstmBackwardAVX2_row
+	JNZ  lstmBackwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruBackwardAVX2(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+// func gruBackwardSIMD(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·gruBackwardAVX2(SB), NOSPLIT, $0-160
+TEXT ·gruBackwardSIMD(SB), NOSPLIT, $0-160
 	MOVQ hidden+144(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dInputGates_base+0(FP), CX
@@ -5619,109 +5877,141 @@ TEXT ·gruBackwardAVX2(SB), NOSPLIT, $0-160
 	LEAQ (AX)(AX*2), R9
 	MOVQ batch+152(FP), R10
 
-gruBackwardAVX2_row:
+	// one row of hidden units per pass
+gruBackwardSIMD_row:
 	MOVQ hidden+144(FP), R11
 
-gruBackwardAVX2_vectors:
+	// one vector of eight units
+gruBackwardSIMD_vectors:
 	CMPQ         R11, $0x08
-	JB           gruBackwardAVX2_tail
+	JB           gruBackwardSIMD_tail
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (SI)(AX*1), Y1
 	VMOVUPS      (SI)(AX*2), Y2
-	VMOVUPS      actconst<>+64(SB), Y3
+	VMOVUPS      actconst<>+64(SB), Y3 // one
 	VSUBPS       Y1, Y3, Y3
 	VMOVAPS      Y2, Y4
-	VFNMADD213PS actconst<>+64(SB), Y2, Y4
+	VFNMADD213PS actconst<>+64(SB), Y2, Y4 // one
 	VMOVUPS      (DI), Y5
 	VSUBPS       Y2, Y5, Y5
 	VMULPS       Y0, Y5, Y5
 	VMULPS       Y1, Y5, Y5
 	VMULPS       Y3, Y5, Y5
-	VMOVUPS      Y5, (CX)(AX*1)
-	VMOVUPS      Y5, (DX)(AX*1)
-	VMULPS       Y1, Y0, Y1
-	VMOVUPS      Y1, (BX)
-	VMOVUPS      (SI), Y1
-	VMOVUPS      (SI)(R9*1), Y2
-	VMULPS       Y2, Y0, Y2
-	VMULPS       Y3, Y2, Y2
-	VMULPS       Y4, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VMOVUPS      actconst<>+64(SB), Y5
-	VSUBPS       Y1, Y5, Y5
-	VMULPS       Y5, Y2, Y2
-	VMOVUPS      Y2, (CX)
-	VMOVUPS      Y2, (DX)
-	VMULPS       Y3, Y0, Y0
-	VMULPS       Y4, Y0, Y0
-	VMOVUPS      Y0, (CX)(AX*2)
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, (DX)(AX*2)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	ADDQ         $0x20, R8
-	SUBQ         $0x08, R11
-	JMP          gruBackwardAVX2_vectors
 
-gruBackwardAVX2_tail:
+	// store dInputGates, block 1
+	VMOVUPS Y5, (CX)(AX*1)
+
+	// store dHiddenGates, block 1
+	VMOVUPS Y5, (DX)(AX*1)
+	VMULPS  Y1, Y0, Y1
+
+	// store dhPrev, block 0
+	VMOVUPS Y1, (BX)
+	VMOVUPS (SI), Y1
+	VMOVUPS (SI)(R9*1), Y2
+	VMULPS  Y2, Y0, Y2
+	VMULPS  Y3, Y2, Y2
+	VMULPS  Y4, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMOVUPS actconst<>+64(SB), Y5 // one
+	VSUBPS  Y1, Y5, Y5
+	VMULPS  Y5, Y2, Y2
+
+	// store dInputGates, block 0
+	VMOVUPS Y2, (CX)
+
+	// store dHiddenGates, block 0
+	VMOVUPS Y2, (DX)
+	VMULPS  Y3, Y0, Y0
+	VMULPS  Y4, Y0, Y0
+
+	// store dInputGates, block 2
+	VMOVUPS Y0, (CX)(AX*2)
+	VMULPS  Y1, Y0, Y0
+
+	// store dHiddenGates, block 2
+	VMOVUPS Y0, (DX)(AX*2)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	ADDQ    $0x20, R8
+	SUBQ    $0x08, R11
+	JMP     gruBackwardSIMD_vectors
+
+	// the last units one at a time, in lane 0
+gruBackwardSIMD_tail:
 	TESTQ        R11, R11
-	JZ           gruBackwardAVX2_next
+	JZ           gruBackwardSIMD_next
 	VMOVSS       (R8), X6
 	VMOVSS       (SI)(AX*1), X7
 	VMOVSS       (SI)(AX*2), X8
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VSUBPS       Y7, Y0, Y0
 	VMOVAPS      Y8, Y1
-	VFNMADD213PS actconst<>+64(SB), Y8, Y1
+	VFNMADD213PS actconst<>+64(SB), Y8, Y1 // one
 	VMOVSS       (DI), X9
 	VSUBPS       Y8, Y9, Y9
 	VMULPS       Y6, Y9, Y9
 	VMULPS       Y7, Y9, Y9
 	VMULPS       Y0, Y9, Y9
-	VMOVSS       X9, (CX)(AX*1)
-	VMOVSS       X9, (DX)(AX*1)
-	VMULPS       Y7, Y6, Y2
-	VMOVSS       X2, (BX)
-	VMOVSS       (SI), X7
-	VMOVSS       (SI)(R9*1), X8
-	VMULPS       Y8, Y6, Y2
-	VMULPS       Y0, Y2, Y2
-	VMULPS       Y1, Y2, Y2
-	VMULPS       Y7, Y2, Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VSUBPS       Y7, Y3, Y3
-	VMULPS       Y3, Y2, Y2
-	VMOVSS       X2, (CX)
-	VMOVSS       X2, (DX)
-	VMULPS       Y0, Y6, Y0
-	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*2)
-	VMULPS       Y7, Y0, Y0
-	VMOVSS       X0, (DX)(AX*2)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	ADDQ         $0x04, R8
-	DECQ         R11
-	JMP          gruBackwardAVX2_tail
 
-gruBackwardAVX2_next:
+	// store dInputGates, block 1
+	VMOVSS X9, (CX)(AX*1)
+
+	// store dHiddenGates, block 1
+	VMOVSS X9, (DX)(AX*1)
+	VMULPS Y7, Y6, Y2
+
+	// store dhPrev, block 0
+	VMOVSS  X2, (BX)
+	VMOVSS  (SI), X7
+	VMOVSS  (SI)(R9*1), X8
+	VMULPS  Y8, Y6, Y2
+	VMULPS  Y0, Y2, Y2
+	VMULPS  Y1, Y2, Y2
+	VMULPS  Y7, Y2, Y2
+	VMOVUPS actconst<>+64(SB), Y3 // one
+	VSUBPS  Y7, Y3, Y3
+	VMULPS  Y3, Y2, Y2
+
+	// store dInputGates, block 0
+	VMOVSS X2, (CX)
+
+	// store dHiddenGates, block 0
+	VMOVSS X2, (DX)
+	VMULPS Y0, Y6, Y0
+	VMULPS Y1, Y0, Y0
+
+	// store dInputGates, block 2
+	VMOVSS X0, (CX)(AX*2)
+	VMULPS Y7, Y0, Y0
+
+	// store dHiddenGates, block 2
+	VMOVSS X0, (DX)(AX*2)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	ADDQ   $0x04, R8
+	DECQ   R11
+	JMP    gruBackwardSIMD_tail
+
+	// every pointer to the next row
+gruBackwardSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (DX)(AX*2), DX
 	ADDQ R9, SI
 	DECQ R10
-	JNZ  gruBackwardAVX2_row
+	JNZ  gruBackwardSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeGatesAVX2(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
+// func gruResetBeforeGatesSIMD(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruResetBeforeGatesAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeGatesSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ rh_base+0(FP), CX
@@ -5731,203 +6021,219 @@ TEXT ·gruResetBeforeGatesAVX2(SB), NOSPLIT, $0-136
 	MOVQ h_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeGatesAVX2_row:
+	// one row of hidden units per pass
+gruResetBeforeGatesSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeGatesAVX2_vectors:
-	CMPQ         R9, $0x08
-	JB           gruResetBeforeGatesAVX2_tail
-	VMOVUPS      (BX), Y0
-	VADDPS       (SI), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y7, Y1, Y0
-	VADDPS       Y7, Y1, Y2
-	VDIVPS       Y2, Y0, Y6
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y6, Y0
-	VFNMADD231PS Y1, Y6, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y6
-	VMOVUPS      Y6, (DX)
-	VMOVUPS      (DI), Y0
-	VMULPS       Y0, Y6, Y0
-	VMOVUPS      Y0, (CX)
-	VMOVUPS      (BX)(AX*1), Y0
-	VADDPS       (SI)(AX*1), Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+416(SB), Y2
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2
-	VSUBPS       actconst<>+128(SB), Y2, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2
-	VPSUBD       Y1, Y2, Y1
-	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
-	VBLENDVPS    Y0, Y7, Y1, Y0
-	VADDPS       Y7, Y1, Y2
-	VDIVPS       Y2, Y0, Y6
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VMOVAPS      Y0, Y0
-	VFNMADD231PS Y2, Y6, Y0
-	VFNMADD231PS Y1, Y6, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y6
-	VMOVUPS      Y6, (DX)(AX*1)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R9
-	JMP          gruResetBeforeGatesAVX2_vectors
+	// one vector of eight units
+gruResetBeforeGatesSIMD_vectors:
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeGatesSIMD_tail
+	VMOVUPS (BX), Y0
+	VADDPS  (SI), Y0, Y0
 
-gruResetBeforeGatesAVX2_tail:
-	TESTQ        R9, R9
-	JZ           gruResetBeforeGatesAVX2_next
-	VMOVSS       (BX), X3
-	VMOVSS       (SI), X4
-	VADDPS       Y4, Y3, Y3
-	VANDPS       actconst<>+0(SB), Y3, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
+	VBLENDVPS    Y0, Y7, Y1, Y0
+	VADDPS       Y7, Y1, Y2
+	VDIVPS       Y2, Y0, Y6
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VFNMADD231PS Y2, Y6, Y0
+	VFNMADD231PS Y1, Y6, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y6
+
+	// store cache, block 0
+	VMOVUPS Y6, (DX)
+	VMOVUPS (DI), Y0
+	VMULPS  Y0, Y6, Y0
+
+	// store rh, block 0
+	VMOVUPS Y0, (CX)
+	VMOVUPS (BX)(AX*1), Y0
+	VADDPS  (SI)(AX*1), Y0, Y0
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      actconst<>+128(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMULPS       Y1, Y1, Y6
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
+	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
+	VFMADD213PS  Y8, Y6, Y7
+	VFMADD213PS  Y1, Y6, Y7
+	VPSLLD       $0x17, Y2, Y1
+	VMOVUPS      actconst<>+480(SB), Y2 // two64
+	VPSUBD       Y1, Y2, Y1
+	VFMADD213PS  Y1, Y1, Y7
+	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y1 // one
+	VBLENDVPS    Y0, Y7, Y1, Y0
+	VADDPS       Y7, Y1, Y2
+	VDIVPS       Y2, Y0, Y6
+	VSUBPS       Y2, Y1, Y1
+	VADDPS       Y7, Y1, Y1
+	VFNMADD231PS Y2, Y6, Y0
+	VFNMADD231PS Y1, Y6, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y6
+
+	// store cache, block 1
+	VMOVUPS Y6, (DX)(AX*1)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeGatesSIMD_vectors
+
+	// the last units one at a time, in lane 0
+gruResetBeforeGatesSIMD_tail:
+	TESTQ  R9, R9
+	JZ     gruResetBeforeGatesSIMD_next
+	VMOVSS (BX), X3
+	VMOVSS (SI), X4
+	VADDPS Y4, Y3, Y3
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
 	VDIVPS       Y2, Y1, Y7
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y6, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y7, Y1
 	VFNMADD231PS Y0, Y7, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y7
-	VMOVSS       X7, (DX)
-	VMOVSS       (DI), X4
-	VMULPS       Y4, Y7, Y0
-	VMOVSS       X0, (CX)
-	VMOVSS       (BX)(AX*1), X5
-	VMOVSS       (SI)(AX*1), X4
-	VADDPS       Y4, Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y0
-	VMOVUPS      actconst<>+416(SB), Y1
+
+	// store cache, block 0
+	VMOVSS X7, (DX)
+	VMOVSS (DI), X4
+	VMULPS Y4, Y7, Y0
+
+	// store rh, block 0
+	VMOVSS X0, (CX)
+	VMOVSS (BX)(AX*1), X5
+	VMOVSS (SI)(AX*1), X4
+	VADDPS Y4, Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y2
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y5, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
 	VDIVPS       Y2, Y1, Y7
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y6, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y2, Y7, Y1
 	VFNMADD231PS Y0, Y7, Y1
 	VRCPPS       Y2, Y0
 	VFMADD231PS  Y0, Y1, Y7
-	VMOVSS       X7, (DX)(AX*1)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R9
-	JMP          gruResetBeforeGatesAVX2_tail
 
-gruResetBeforeGatesAVX2_next:
+	// store cache, block 1
+	VMOVSS X7, (DX)(AX*1)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeGatesSIMD_tail
+
+	// every pointer to the next row
+gruResetBeforeGatesSIMD_next:
 	LEAQ (DX)(AX*2), DX
 	LEAQ (BX)(AX*2), BX
 	ADDQ AX, SI
 	DECQ R8
-	JNZ  gruResetBeforeGatesAVX2_row
+	JNZ  gruResetBeforeGatesSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeOutputAVX2(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
+// func gruResetBeforeOutputSIMD(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruResetBeforeOutputAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeOutputSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ hNew_base+0(FP), CX
@@ -5937,36 +6243,39 @@ TEXT ·gruResetBeforeOutputAVX2(SB), NOSPLIT, $0-136
 	MOVQ hn_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeOutputAVX2_row:
+	// one row of hidden units per pass
+gruResetBeforeOutputSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeOutputAVX2_vectors:
-	CMPQ         R9, $0x08
-	JB           gruResetBeforeOutputAVX2_tail
-	VMOVUPS      (SI)(AX*2), Y0
-	VMOVUPS      (DI), Y1
-	VADDPS       Y1, Y0, Y0
-	VANDPS       actconst<>+0(SB), Y0, Y1
-	VMOVUPS      actconst<>+448(SB), Y4
+	// one vector of eight units
+gruResetBeforeOutputSIMD_vectors:
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeOutputSIMD_tail
+	VMOVUPS (SI)(AX*2), Y0
+	VMOVUPS (DI), Y1
+	VADDPS  Y1, Y0, Y0
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
 	VMINPS       Y1, Y4, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y4
-	VFMADD231PS  actconst<>+96(SB), Y1, Y4
-	VSUBPS       actconst<>+128(SB), Y4, Y6
-	VMOVAPS      Y1, Y1
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1
+	VMOVUPS      actconst<>+128(SB), Y4 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y1, Y4 // log2e
+	VSUBPS       actconst<>+128(SB), Y4, Y6 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8
+	VMOVUPS      actconst<>+224(SB), Y7 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
+	VMOVUPS      actconst<>+288(SB), Y8 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
 	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8
+	VMOVUPS      actconst<>+352(SB), Y8 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
 	VFMADD213PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
-	VMOVUPS      actconst<>+64(SB), Y1
+	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y4, Y4
 	VPSUBD       Y4, Y1, Y4
 	VSUBPS       Y4, Y1, Y6
@@ -5988,49 +6297,55 @@ gruResetBeforeOutputAVX2_vectors:
 	VADDPS       Y8, Y6, Y6
 	VRCPPS       Y4, Y1
 	VFMADD231PS  Y1, Y6, Y7
-	VANDPS       actconst<>+32(SB), Y0, Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
-	VMOVUPS      Y7, (DX)(AX*2)
-	VMOVUPS      (DX)(AX*1), Y0
-	VMOVUPS      (BX), Y1
-	VSUBPS       Y7, Y1, Y1
-	VFMADD213PS  Y7, Y0, Y1
-	VMOVUPS      Y1, (CX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R9
-	JMP          gruResetBeforeOutputAVX2_vectors
 
-gruResetBeforeOutputAVX2_tail:
-	TESTQ        R9, R9
-	JZ           gruResetBeforeOutputAVX2_next
-	VMOVSS       (SI)(AX*2), X2
-	VMOVSS       (DI), X3
-	VADDPS       Y3, Y2, Y2
-	VANDPS       actconst<>+0(SB), Y2, Y0
-	VMOVUPS      actconst<>+448(SB), Y1
+	// store cache, block 2
+	VMOVUPS     Y7, (DX)(AX*2)
+	VMOVUPS     (DX)(AX*1), Y0
+	VMOVUPS     (BX), Y1
+	VSUBPS      Y7, Y1, Y1
+	VFMADD213PS Y7, Y0, Y1
+
+	// store hNew, block 0
+	VMOVUPS Y1, (CX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeOutputSIMD_vectors
+
+	// the last units one at a time, in lane 0
+gruResetBeforeOutputSIMD_tail:
+	TESTQ  R9, R9
+	JZ     gruResetBeforeOutputSIMD_next
+	VMOVSS (SI)(AX*2), X2
+	VMOVSS (DI), X3
+	VADDPS Y3, Y2, Y2
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y4
-	VMOVAPS      Y0, Y0
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y0
-	VFMADD231PS  actconst<>+192(SB), Y4, Y0
+	VMOVUPS      actconst<>+128(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y4 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y4, Y0 // c1
+	VFMADD231PS  actconst<>+192(SB), Y4, Y0 // c2
 	VMULPS       Y0, Y0, Y4
-	VMOVUPS      actconst<>+224(SB), Y6
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6
-	VMOVUPS      actconst<>+288(SB), Y7
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
 	VFMADD213PS  Y7, Y4, Y6
-	VMOVUPS      actconst<>+352(SB), Y7
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
 	VFMADD213PS  Y7, Y4, Y6
 	VFMADD213PS  Y0, Y4, Y6
-	VMOVUPS      actconst<>+64(SB), Y0
+	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
 	VSUBPS       Y1, Y0, Y4
@@ -6052,33 +6367,38 @@ gruResetBeforeOutputAVX2_tail:
 	VADDPS       Y7, Y4, Y4
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y4, Y6
-	VANDPS       actconst<>+32(SB), Y2, Y0
+	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
-	VMOVSS       X6, (DX)(AX*2)
-	VMOVSS       (DX)(AX*1), X3
-	VMOVSS       (BX), X5
-	VSUBPS       Y6, Y5, Y0
-	VFMADD213PS  Y6, Y3, Y0
-	VMOVSS       X0, (CX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R9
-	JMP          gruResetBeforeOutputAVX2_tail
 
-gruResetBeforeOutputAVX2_next:
+	// store cache, block 2
+	VMOVSS      X6, (DX)(AX*2)
+	VMOVSS      (DX)(AX*1), X3
+	VMOVSS      (BX), X5
+	VSUBPS      Y6, Y5, Y0
+	VFMADD213PS Y6, Y3, Y0
+
+	// store hNew, block 0
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeOutputSIMD_tail
+
+	// every pointer to the next row
+gruResetBeforeOutputSIMD_next:
 	LEAQ (DX)(AX*2), DX
 	LEAQ (SI)(AX*2), SI
 	DECQ R8
-	JNZ  gruResetBeforeOutputAVX2_row
+	JNZ  gruResetBeforeOutputSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeBackwardOutputAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+// func gruResetBeforeBackwardOutputSIMD(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·gruResetBeforeBackwardOutputAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeBackwardOutputSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dGates_base+0(FP), CX
@@ -6088,78 +6408,94 @@ TEXT ·gruResetBeforeBackwardOutputAVX2(SB), NOSPLIT, $0-136
 	MOVQ dh_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeBackwardOutputAVX2_row:
+	// one row of hidden units per pass
+gruResetBeforeBackwardOutputSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeBackwardOutputAVX2_vectors:
-	CMPQ         R9, $0x08
-	JB           gruResetBeforeBackwardOutputAVX2_tail
-	VMOVUPS      (DI), Y0
-	VMOVUPS      (BX)(AX*1), Y1
-	VMOVUPS      (BX)(AX*2), Y2
-	VMOVUPS      actconst<>+64(SB), Y3
-	VSUBPS       Y1, Y3, Y3
-	VMOVUPS      (SI), Y4
-	VSUBPS       Y2, Y4, Y4
-	VMULPS       Y0, Y4, Y4
-	VMULPS       Y1, Y4, Y4
-	VMULPS       Y3, Y4, Y4
+	// one vector of eight units
+gruResetBeforeBackwardOutputSIMD_vectors:
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeBackwardOutputSIMD_tail
+	VMOVUPS (DI), Y0
+	VMOVUPS (BX)(AX*1), Y1
+	VMOVUPS (BX)(AX*2), Y2
+	VMOVUPS actconst<>+64(SB), Y3 // one
+	VSUBPS  Y1, Y3, Y3
+	VMOVUPS (SI), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMULPS  Y0, Y4, Y4
+	VMULPS  Y1, Y4, Y4
+	VMULPS  Y3, Y4, Y4
+
+	// store dGates, block 1
 	VMOVUPS      Y4, (CX)(AX*1)
 	VMULPS       Y3, Y0, Y3
 	VMOVAPS      Y2, Y4
-	VFNMADD213PS actconst<>+64(SB), Y2, Y4
+	VFNMADD213PS actconst<>+64(SB), Y2, Y4 // one
 	VMULPS       Y4, Y3, Y3
-	VMOVUPS      Y3, (CX)(AX*2)
-	VMULPS       Y1, Y0, Y0
-	VMOVUPS      Y0, (DX)
-	ADDQ         $0x20, CX
-	ADDQ         $0x20, DX
-	ADDQ         $0x20, BX
-	ADDQ         $0x20, SI
-	ADDQ         $0x20, DI
-	SUBQ         $0x08, R9
-	JMP          gruResetBeforeBackwardOutputAVX2_vectors
 
-gruResetBeforeBackwardOutputAVX2_tail:
-	TESTQ        R9, R9
-	JZ           gruResetBeforeBackwardOutputAVX2_next
-	VMOVSS       (DI), X5
-	VMOVSS       (BX)(AX*1), X6
-	VMOVSS       (BX)(AX*2), X7
-	VMOVUPS      actconst<>+64(SB), Y0
-	VSUBPS       Y6, Y0, Y0
-	VMOVSS       (SI), X8
-	VSUBPS       Y7, Y8, Y8
-	VMULPS       Y5, Y8, Y8
-	VMULPS       Y6, Y8, Y8
-	VMULPS       Y0, Y8, Y8
+	// store dGates, block 2
+	VMOVUPS Y3, (CX)(AX*2)
+	VMULPS  Y1, Y0, Y0
+
+	// store dhPrev, block 0
+	VMOVUPS Y0, (DX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeBackwardOutputSIMD_vectors
+
+	// the last units one at a time, in lane 0
+gruResetBeforeBackwardOutputSIMD_tail:
+	TESTQ   R9, R9
+	JZ      gruResetBeforeBackwardOutputSIMD_next
+	VMOVSS  (DI), X5
+	VMOVSS  (BX)(AX*1), X6
+	VMOVSS  (BX)(AX*2), X7
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VSUBPS  Y6, Y0, Y0
+	VMOVSS  (SI), X8
+	VSUBPS  Y7, Y8, Y8
+	VMULPS  Y5, Y8, Y8
+	VMULPS  Y6, Y8, Y8
+	VMULPS  Y0, Y8, Y8
+
+	// store dGates, block 1
 	VMOVSS       X8, (CX)(AX*1)
 	VMULPS       Y0, Y5, Y0
 	VMOVAPS      Y7, Y1
-	VFNMADD213PS actconst<>+64(SB), Y7, Y1
+	VFNMADD213PS actconst<>+64(SB), Y7, Y1 // one
 	VMULPS       Y1, Y0, Y0
-	VMOVSS       X0, (CX)(AX*2)
-	VMULPS       Y6, Y5, Y0
-	VMOVSS       X0, (DX)
-	ADDQ         $0x04, CX
-	ADDQ         $0x04, DX
-	ADDQ         $0x04, BX
-	ADDQ         $0x04, SI
-	ADDQ         $0x04, DI
-	DECQ         R9
-	JMP          gruResetBeforeBackwardOutputAVX2_tail
 
-gruResetBeforeBackwardOutputAVX2_next:
+	// store dGates, block 2
+	VMOVSS X0, (CX)(AX*2)
+	VMULPS Y6, Y5, Y0
+
+	// store dhPrev, block 0
+	VMOVSS X0, (DX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeBackwardOutputSIMD_tail
+
+	// every pointer to the next row
+gruResetBeforeBackwardOutputSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (BX)(AX*2), BX
 	DECQ R8
-	JNZ  gruResetBeforeBackwardOutputAVX2_row
+	JNZ  gruResetBeforeBackwardOutputSIMD_row
 	VZEROUPPER
 	RET
 
-// func gruResetBeforeBackwardGatesAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
+// func gruResetBeforeBackwardGatesSIMD(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
 // Requires: AVX, FMA3
-TEXT ·gruResetBeforeBackwardGatesAVX2(SB), NOSPLIT, $0-136
+TEXT ·gruResetBeforeBackwardGatesSIMD(SB), NOSPLIT, $0-136
 	MOVQ hidden+120(FP), AX
 	SHLQ $0x02, AX
 	MOVQ dGates_base+0(FP), CX
@@ -6169,71 +6505,83 @@ TEXT ·gruResetBeforeBackwardGatesAVX2(SB), NOSPLIT, $0-136
 	MOVQ drh_base+96(FP), DI
 	MOVQ batch+128(FP), R8
 
-gruResetBeforeBackwardGatesAVX2_row:
+	// one row of hidden units per pass
+gruResetBeforeBackwardGatesSIMD_row:
 	MOVQ hidden+120(FP), R9
 
-gruResetBeforeBackwardGatesAVX2_vectors:
-	CMPQ        R9, $0x08
-	JB          gruResetBeforeBackwardGatesAVX2_tail
-	VMOVUPS     (DI), Y0
-	VMOVUPS     (BX), Y1
-	VMOVUPS     (SI), Y2
-	VMULPS      Y2, Y0, Y2
-	VMULPS      Y1, Y2, Y2
-	VMOVUPS     actconst<>+64(SB), Y7
-	VSUBPS      Y1, Y7, Y7
-	VMULPS      Y7, Y2, Y2
+	// one vector of eight units
+gruResetBeforeBackwardGatesSIMD_vectors:
+	CMPQ    R9, $0x08
+	JB      gruResetBeforeBackwardGatesSIMD_tail
+	VMOVUPS (DI), Y0
+	VMOVUPS (BX), Y1
+	VMOVUPS (SI), Y2
+	VMULPS  Y2, Y0, Y2
+	VMULPS  Y1, Y2, Y2
+	VMOVUPS actconst<>+64(SB), Y7 // one
+	VSUBPS  Y1, Y7, Y7
+	VMULPS  Y7, Y2, Y2
+
+	// store dGates, block 0
 	VMOVUPS     Y2, (CX)
 	VMOVUPS     (DX), Y2
 	VFMADD231PS Y1, Y0, Y2
-	VMOVUPS     Y2, (DX)
-	ADDQ        $0x20, CX
-	ADDQ        $0x20, DX
-	ADDQ        $0x20, BX
-	ADDQ        $0x20, SI
-	ADDQ        $0x20, DI
-	SUBQ        $0x08, R9
-	JMP         gruResetBeforeBackwardGatesAVX2_vectors
 
-gruResetBeforeBackwardGatesAVX2_tail:
-	TESTQ       R9, R9
-	JZ          gruResetBeforeBackwardGatesAVX2_next
-	VMOVSS      (DI), X3
-	VMOVSS      (BX), X4
-	VMOVSS      (SI), X5
-	VMULPS      Y5, Y3, Y0
-	VMULPS      Y4, Y0, Y0
-	VMOVUPS     actconst<>+64(SB), Y1
-	VSUBPS      Y4, Y1, Y1
-	VMULPS      Y1, Y0, Y0
+	// store dhPrev, block 0
+	VMOVUPS Y2, (DX)
+	ADDQ    $0x20, CX
+	ADDQ    $0x20, DX
+	ADDQ    $0x20, BX
+	ADDQ    $0x20, SI
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R9
+	JMP     gruResetBeforeBackwardGatesSIMD_vectors
+
+	// the last units one at a time, in lane 0
+gruResetBeforeBackwardGatesSIMD_tail:
+	TESTQ   R9, R9
+	JZ      gruResetBeforeBackwardGatesSIMD_next
+	VMOVSS  (DI), X3
+	VMOVSS  (BX), X4
+	VMOVSS  (SI), X5
+	VMULPS  Y5, Y3, Y0
+	VMULPS  Y4, Y0, Y0
+	VMOVUPS actconst<>+64(SB), Y1 // one
+	VSUBPS  Y4, Y1, Y1
+	VMULPS  Y1, Y0, Y0
+
+	// store dGates, block 0
 	VMOVSS      X0, (CX)
 	VMOVSS      (DX), X6
 	VFMADD231PS Y4, Y3, Y6
-	VMOVSS      X6, (DX)
-	ADDQ        $0x04, CX
-	ADDQ        $0x04, DX
-	ADDQ        $0x04, BX
-	ADDQ        $0x04, SI
-	ADDQ        $0x04, DI
-	DECQ        R9
-	JMP         gruResetBeforeBackwardGatesAVX2_tail
 
-gruResetBeforeBackwardGatesAVX2_next:
+	// store dhPrev, block 0
+	VMOVSS X6, (DX)
+	ADDQ   $0x04, CX
+	ADDQ   $0x04, DX
+	ADDQ   $0x04, BX
+	ADDQ   $0x04, SI
+	ADDQ   $0x04, DI
+	DECQ   R9
+	JMP    gruResetBeforeBackwardGatesSIMD_tail
+
+	// every pointer to the next row
+gruResetBeforeBackwardGatesSIMD_next:
 	LEAQ (CX)(AX*2), CX
 	LEAQ (BX)(AX*2), BX
 	DECQ R8
-	JNZ  gruResetBeforeBackwardGatesAVX2_row
+	JNZ  gruResetBeforeBackwardGatesSIMD_row
 	VZEROUPPER
 	RET
 
-// func lstmStepAVX2(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
+// func lstmStepSIMD(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·lstmStepAVX2(SB), NOSPLIT, $392-136
-	VMOVUPS actconst<>+64(SB), Y0
-	VMOVUPS actconst<>+128(SB), Y1
-	VMOVUPS actconst<>+224(SB), Y2
-	VMOVUPS actconst<>+288(SB), Y3
-	VMOVUPS actconst<>+352(SB), Y4
+TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VMOVUPS actconst<>+128(SB), Y1 // shifter
+	VMOVUPS actconst<>+224(SB), Y2 // p0
+	VMOVUPS actconst<>+288(SB), Y3 // p2
+	VMOVUPS actconst<>+352(SB), Y4 // p4
 	MOVQ    hidden+120(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -6259,7 +6607,7 @@ TEXT ·lstmStepAVX2(SB), NOSPLIT, $392-136
 	MOVQ    w_base+48(FP), AX
 	MOVQ    AX, 384(SP)
 
-lstmStepAVX2_block:
+lstmStepSIMD_block:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6282,9 +6630,9 @@ lstmStepAVX2_block:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p0_tail
+	JZ     lstmStepSIMD_p0_tail
 
-lstmStepAVX2_p0_loop:
+lstmStepSIMD_p0_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6295,7 +6643,7 @@ lstmStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p0_tail
+	JZ          lstmStepSIMD_p0_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6306,11 +6654,11 @@ lstmStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p0_loop
+	JNZ         lstmStepSIMD_p0_loop
 
-lstmStepAVX2_p0_tail:
+lstmStepSIMD_p0_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p0_reduce
+	JAE         lstmStepSIMD_p0_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6329,79 +6677,80 @@ lstmStepAVX2_p0_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p0_tail
+	JMP         lstmStepSIMD_p0_tail
 
-lstmStepAVX2_p0_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p0_first
-	VMOVUPS      128(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+lstmStepSIMD_p0_reduce:
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, (SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p0_first
+	VMOVUPS    128(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      192(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y8
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8
-	VSUBPS       actconst<>+128(SB), Y8, Y9
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
+	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
 	VMULPS       Y6, Y6, Y9
 	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10
+	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
 	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11
+	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
 	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11
+	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
@@ -6425,12 +6774,12 @@ lstmStepAVX2_p0_reduce:
 	VADDPS       Y9, Y8, Y8
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y8, Y10
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y10, Y10
 	VMULPS       Y10, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 
-lstmStepAVX2_p0_first:
+lstmStepSIMD_p0_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6454,9 +6803,9 @@ lstmStepAVX2_p0_first:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p1_tail
+	JZ     lstmStepSIMD_p1_tail
 
-lstmStepAVX2_p1_loop:
+lstmStepSIMD_p1_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6467,7 +6816,7 @@ lstmStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p1_tail
+	JZ          lstmStepSIMD_p1_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6478,11 +6827,11 @@ lstmStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p1_loop
+	JNZ         lstmStepSIMD_p1_loop
 
-lstmStepAVX2_p1_tail:
+lstmStepSIMD_p1_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p1_reduce
+	JAE         lstmStepSIMD_p1_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6501,57 +6850,57 @@ lstmStepAVX2_p1_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p1_tail
+	JMP         lstmStepSIMD_p1_tail
 
-lstmStepAVX2_p1_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p1_first
-	VMOVUPS      160(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+lstmStepSIMD_p1_reduce:
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	ADDQ       344(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 32(SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p1_first
+	VMOVUPS    160(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6562,7 +6911,7 @@ lstmStepAVX2_p1_reduce:
 	VFMADD213PS  256(SP), Y7, Y5
 	VMOVUPS      Y5, (AX)(CX*1)
 
-lstmStepAVX2_p1_first:
+lstmStepSIMD_p1_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6587,9 +6936,9 @@ lstmStepAVX2_p1_first:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p2_tail
+	JZ     lstmStepSIMD_p2_tail
 
-lstmStepAVX2_p2_loop:
+lstmStepSIMD_p2_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6600,7 +6949,7 @@ lstmStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p2_tail
+	JZ          lstmStepSIMD_p2_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6611,11 +6960,11 @@ lstmStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p2_loop
+	JNZ         lstmStepSIMD_p2_loop
 
-lstmStepAVX2_p2_tail:
+lstmStepSIMD_p2_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p2_reduce
+	JAE         lstmStepSIMD_p2_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6634,48 +6983,49 @@ lstmStepAVX2_p2_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p2_tail
+	JMP         lstmStepSIMD_p2_tail
 
-lstmStepAVX2_p2_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	ADDQ         344(SP), AX
-	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 64(SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p2_first
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+lstmStepSIMD_p2_reduce:
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	ADDQ       344(SP), AX
+	ADDQ       344(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 64(SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p2_first
+	MOVQ       c_base+24(FP), AX
+	MOVQ       328(SP), CX
+	VMOVUPS    (AX)(CX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
@@ -6699,11 +7049,11 @@ lstmStepAVX2_p2_reduce:
 	VADDPS       Y8, Y7, Y7
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
 
-lstmStepAVX2_p2_first:
+lstmStepSIMD_p2_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -6729,9 +7079,9 @@ lstmStepAVX2_p2_first:
 	SUBQ   360(SP), R10
 	MOVQ   360(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepAVX2_p3_tail
+	JZ     lstmStepSIMD_p3_tail
 
-lstmStepAVX2_p3_loop:
+lstmStepSIMD_p3_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6742,7 +7092,7 @@ lstmStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepAVX2_p3_tail
+	JZ          lstmStepSIMD_p3_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -6753,11 +7103,11 @@ lstmStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepAVX2_p3_loop
+	JNZ         lstmStepSIMD_p3_loop
 
-lstmStepAVX2_p3_tail:
+lstmStepSIMD_p3_tail:
 	CMPQ        R11, 368(SP)
-	JAE         lstmStepAVX2_p3_reduce
+	JAE         lstmStepSIMD_p3_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -6776,59 +7126,59 @@ lstmStepAVX2_p3_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepAVX2_p3_tail
+	JMP         lstmStepSIMD_p3_tail
 
-lstmStepAVX2_p3_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bias_base+96(FP), AX
-	ADDQ         320(SP), AX
-	ADDQ         344(SP), AX
-	ADDQ         344(SP), AX
-	ADDQ         344(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 96(SP)
-	CMPQ         320(SP), $0x00
-	JE           lstmStepAVX2_p3_first
-	VMOVUPS      224(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+lstmStepSIMD_p3_reduce:
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       320(SP), AX
+	ADDQ       344(SP), AX
+	ADDQ       344(SP), AX
+	ADDQ       344(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 96(SP)
+	CMPQ       320(SP), $0x00
+	JE         lstmStepSIMD_p3_first
+	VMOVUPS    224(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6839,78 +7189,79 @@ lstmStepAVX2_p3_reduce:
 	MOVQ         328(SP), CX
 	VMOVUPS      Y5, (AX)(CX*1)
 
-lstmStepAVX2_p3_first:
-	VMOVUPS      (SP), Y5
-	VMOVUPS      Y5, 128(SP)
-	VMOVUPS      32(SP), Y5
-	VMOVUPS      Y5, 160(SP)
-	VMOVUPS      64(SP), Y5
-	VMOVUPS      Y5, 192(SP)
-	VMOVUPS      96(SP), Y5
-	VMOVUPS      Y5, 224(SP)
-	MOVQ         320(SP), AX
-	MOVQ         AX, 328(SP)
-	ADDQ         $0x20, 320(SP)
-	MOVQ         352(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         384(SP), AX
-	MOVQ         AX, 384(SP)
-	DECQ         336(SP)
-	JNZ          lstmStepAVX2_block
-	VMOVUPS      128(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+lstmStepSIMD_p3_first:
+	VMOVUPS (SP), Y5
+	VMOVUPS Y5, 128(SP)
+	VMOVUPS 32(SP), Y5
+	VMOVUPS Y5, 160(SP)
+	VMOVUPS 64(SP), Y5
+	VMOVUPS Y5, 192(SP)
+	VMOVUPS 96(SP), Y5
+	VMOVUPS Y5, 224(SP)
+	MOVQ    320(SP), AX
+	MOVQ    AX, 328(SP)
+	ADDQ    $0x20, 320(SP)
+	MOVQ    352(SP), AX
+	SHLQ    $0x03, AX
+	ADDQ    384(SP), AX
+	MOVQ    AX, 384(SP)
+	DECQ    336(SP)
+	JNZ     lstmStepSIMD_block
+	VMOVUPS 128(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      192(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y8
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8
-	VSUBPS       actconst<>+128(SB), Y8, Y9
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
+	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
 	VMULPS       Y6, Y6, Y9
 	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10
+	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
 	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11
+	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
 	VFMADD213PS  Y11, Y9, Y10
 	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11
+	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
 	VFMADD213PS  Y11, Y9, Y10
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
@@ -6934,41 +7285,41 @@ lstmStepAVX2_p3_first:
 	VADDPS       Y9, Y8, Y8
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y8, Y10
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y10, Y10
 	VMULPS       Y10, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 	VMOVUPS      160(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -6981,24 +7332,25 @@ lstmStepAVX2_p3_first:
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
 	VMOVUPS      (AX)(CX*1), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
@@ -7022,40 +7374,37 @@ lstmStepAVX2_p3_first:
 	VADDPS       Y8, Y7, Y7
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
 	VMOVUPS      224(SP), Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y1
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
 	VMULPS       Y6, Y6, Y7
-	VMOVAPS      Y2, Y2
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2
-	VMOVAPS      Y3, Y3
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3
+	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
+	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
 	VFMADD213PS  Y3, Y7, Y2
 	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3
+	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
 	VFMADD213PS  Y3, Y7, Y2
 	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMOVUPS      actconst<>+480(SB), Y3
+	VMOVUPS      actconst<>+480(SB), Y3 // two64
 	VPSUBD       Y1, Y3, Y1
 	VFMADD213PS  Y1, Y1, Y2
-	VMULPS       actconst<>+512(SB), Y2, Y2
+	VMULPS       actconst<>+512(SB), Y2, Y2 // twoM64
 	VBLENDVPS    Y5, Y2, Y0, Y1
 	VADDPS       Y2, Y0, Y3
 	VDIVPS       Y3, Y1, Y4
 	VSUBPS       Y3, Y0, Y0
 	VADDPS       Y2, Y0, Y0
-	VMOVAPS      Y1, Y1
 	VFNMADD231PS Y3, Y4, Y1
 	VFNMADD231PS Y0, Y4, Y1
 	VRCPPS       Y3, Y0
@@ -7068,14 +7417,14 @@ lstmStepAVX2_p3_first:
 	VZEROUPPER
 	RET
 
-// func gruStepAVX2(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
+// func gruStepSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·gruStepAVX2(SB), NOSPLIT, $592-184
-	VMOVUPS actconst<>+64(SB), Y0
-	VMOVUPS actconst<>+128(SB), Y1
-	VMOVUPS actconst<>+224(SB), Y2
-	VMOVUPS actconst<>+288(SB), Y3
-	VMOVUPS actconst<>+352(SB), Y4
+TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VMOVUPS actconst<>+128(SB), Y1 // shifter
+	VMOVUPS actconst<>+224(SB), Y2 // p0
+	VMOVUPS actconst<>+288(SB), Y3 // p2
+	VMOVUPS actconst<>+352(SB), Y4 // p4
 	MOVQ    hidden+168(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -7117,7 +7466,7 @@ TEXT ·gruStepAVX2(SB), NOSPLIT, $592-184
 	MOVQ    wHH_base+48(FP), AX
 	MOVQ    AX, 584(SP)
 
-gruStepAVX2_block:
+gruStepSIMD_block:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7140,9 +7489,9 @@ gruStepAVX2_block:
 	SUBQ   520(SP), R10
 	MOVQ   520(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p0_tail
+	JZ     gruStepSIMD_p0_tail
 
-gruStepAVX2_p0_loop:
+gruStepSIMD_p0_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7153,7 +7502,7 @@ gruStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p0_tail
+	JZ          gruStepSIMD_p0_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7164,11 +7513,11 @@ gruStepAVX2_p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p0_loop
+	JNZ         gruStepSIMD_p0_loop
 
-gruStepAVX2_p0_tail:
+gruStepSIMD_p0_tail:
 	CMPQ        R11, 528(SP)
-	JAE         gruStepAVX2_p0_reduce
+	JAE         gruStepSIMD_p0_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7187,9 +7536,9 @@ gruStepAVX2_p0_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p0_tail
+	JMP         gruStepSIMD_p0_tail
 
-gruStepAVX2_p0_reduce:
+gruStepSIMD_p0_reduce:
 	VHADDPS    Y6, Y5, Y5
 	VHADDPS    Y8, Y7, Y6
 	VHADDPS    Y10, Y9, Y7
@@ -7226,9 +7575,9 @@ gruStepAVX2_p0_reduce:
 	SUBQ       560(SP), R10
 	MOVQ       560(SP), R11
 	TESTQ      R11, R11
-	JZ         gruStepAVX2_p1_tail
+	JZ         gruStepSIMD_p1_tail
 
-gruStepAVX2_p1_loop:
+gruStepSIMD_p1_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7239,7 +7588,7 @@ gruStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p1_tail
+	JZ          gruStepSIMD_p1_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7250,11 +7599,11 @@ gruStepAVX2_p1_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p1_loop
+	JNZ         gruStepSIMD_p1_loop
 
-gruStepAVX2_p1_tail:
+gruStepSIMD_p1_tail:
 	CMPQ        R11, 568(SP)
-	JAE         gruStepAVX2_p1_reduce
+	JAE         gruStepSIMD_p1_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7273,64 +7622,64 @@ gruStepAVX2_p1_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p1_tail
+	JMP         gruStepSIMD_p1_tail
 
-gruStepAVX2_p1_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bHH_base+144(FP), AX
-	ADDQ         480(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(SP)
-	CMPQ         480(SP), $0x00
-	JE           gruStepAVX2_p1_first
-	VMOVUPS      192(SP), Y5
-	VADDPS       224(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+gruStepSIMD_p1_reduce:
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bHH_base+144(FP), AX
+	ADDQ       480(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 32(SP)
+	CMPQ       480(SP), $0x00
+	JE         gruStepSIMD_p1_first
+	VMOVUPS    192(SP), Y5
+	VADDPS     224(SP), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      Y7, 384(SP)
 
-gruStepAVX2_p1_first:
+gruStepSIMD_p1_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7354,9 +7703,9 @@ gruStepAVX2_p1_first:
 	SUBQ   520(SP), R10
 	MOVQ   520(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p2_tail
+	JZ     gruStepSIMD_p2_tail
 
-gruStepAVX2_p2_loop:
+gruStepSIMD_p2_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7367,7 +7716,7 @@ gruStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p2_tail
+	JZ          gruStepSIMD_p2_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7378,11 +7727,11 @@ gruStepAVX2_p2_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p2_loop
+	JNZ         gruStepSIMD_p2_loop
 
-gruStepAVX2_p2_tail:
+gruStepSIMD_p2_tail:
 	CMPQ        R11, 528(SP)
-	JAE         gruStepAVX2_p2_reduce
+	JAE         gruStepSIMD_p2_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7401,9 +7750,9 @@ gruStepAVX2_p2_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p2_tail
+	JMP         gruStepSIMD_p2_tail
 
-gruStepAVX2_p2_reduce:
+gruStepSIMD_p2_reduce:
 	VHADDPS    Y6, Y5, Y5
 	VHADDPS    Y8, Y7, Y6
 	VHADDPS    Y10, Y9, Y7
@@ -7442,9 +7791,9 @@ gruStepAVX2_p2_reduce:
 	SUBQ       560(SP), R10
 	MOVQ       560(SP), R11
 	TESTQ      R11, R11
-	JZ         gruStepAVX2_p3_tail
+	JZ         gruStepSIMD_p3_tail
 
-gruStepAVX2_p3_loop:
+gruStepSIMD_p3_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7455,7 +7804,7 @@ gruStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p3_tail
+	JZ          gruStepSIMD_p3_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7466,11 +7815,11 @@ gruStepAVX2_p3_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p3_loop
+	JNZ         gruStepSIMD_p3_loop
 
-gruStepAVX2_p3_tail:
+gruStepSIMD_p3_tail:
 	CMPQ        R11, 568(SP)
-	JAE         gruStepAVX2_p3_reduce
+	JAE         gruStepSIMD_p3_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7489,65 +7838,65 @@ gruStepAVX2_p3_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p3_tail
+	JMP         gruStepSIMD_p3_tail
 
-gruStepAVX2_p3_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bHH_base+144(FP), AX
-	ADDQ         480(SP), AX
-	ADDQ         504(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 96(SP)
-	CMPQ         480(SP), $0x00
-	JE           gruStepAVX2_p3_first
-	VMOVUPS      256(SP), Y5
-	VADDPS       288(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+gruStepSIMD_p3_reduce:
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       bHH_base+144(FP), AX
+	ADDQ       480(SP), AX
+	ADDQ       504(SP), AX
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 96(SP)
+	CMPQ       480(SP), $0x00
+	JE         gruStepSIMD_p3_first
+	VMOVUPS    256(SP), Y5
+	VADDPS     288(SP), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      Y7, 416(SP)
 
-gruStepAVX2_p3_first:
+gruStepSIMD_p3_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7572,9 +7921,9 @@ gruStepAVX2_p3_first:
 	SUBQ   520(SP), R10
 	MOVQ   520(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p4_tail
+	JZ     gruStepSIMD_p4_tail
 
-gruStepAVX2_p4_loop:
+gruStepSIMD_p4_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7585,7 +7934,7 @@ gruStepAVX2_p4_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p4_tail
+	JZ          gruStepSIMD_p4_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7596,11 +7945,11 @@ gruStepAVX2_p4_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p4_loop
+	JNZ         gruStepSIMD_p4_loop
 
-gruStepAVX2_p4_tail:
+gruStepSIMD_p4_tail:
 	CMPQ        R11, 528(SP)
-	JAE         gruStepAVX2_p4_reduce
+	JAE         gruStepSIMD_p4_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7619,49 +7968,50 @@ gruStepAVX2_p4_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p4_tail
+	JMP         gruStepSIMD_p4_tail
 
-gruStepAVX2_p4_reduce:
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VHADDPS      Y10, Y9, Y7
-	VHADDPS      Y12, Y11, Y8
-	VHADDPS      Y6, Y5, Y5
-	VHADDPS      Y8, Y7, Y6
-	VPERM2F128   $0x20, Y6, Y5, Y7
-	VPERM2F128   $0x31, Y6, Y5, Y5
-	VADDPS       Y5, Y7, Y5
-	MOVQ         bIH_base+120(FP), AX
-	ADDQ         480(SP), AX
-	ADDQ         504(SP), AX
-	ADDQ         504(SP), AX
-	VMOVUPS      (AX), Y6
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 128(SP)
-	CMPQ         480(SP), $0x00
-	JE           gruStepAVX2_p4_first
-	VMOVUPS      352(SP), Y5
-	VMOVUPS      320(SP), Y6
-	VMOVUPS      384(SP), Y7
-	VFMADD213PS  Y6, Y7, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+gruStepSIMD_p4_reduce:
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VHADDPS     Y10, Y9, Y7
+	VHADDPS     Y12, Y11, Y8
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VPERM2F128  $0x20, Y6, Y5, Y7
+	VPERM2F128  $0x31, Y6, Y5, Y5
+	VADDPS      Y5, Y7, Y5
+	MOVQ        bIH_base+120(FP), AX
+	ADDQ        480(SP), AX
+	ADDQ        504(SP), AX
+	ADDQ        504(SP), AX
+	VMOVUPS     (AX), Y6
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, 128(SP)
+	CMPQ        480(SP), $0x00
+	JE          gruStepSIMD_p4_first
+	VMOVUPS     352(SP), Y5
+	VMOVUPS     320(SP), Y6
+	VMOVUPS     384(SP), Y7
+	VFMADD213PS Y6, Y7, Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
@@ -7685,11 +8035,11 @@ gruStepAVX2_p4_reduce:
 	VADDPS       Y8, Y7, Y7
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y5
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y9, Y9
 	VMOVUPS      Y9, 448(SP)
 
-gruStepAVX2_p4_first:
+gruStepSIMD_p4_first:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -7714,9 +8064,9 @@ gruStepAVX2_p4_first:
 	SUBQ   560(SP), R10
 	MOVQ   560(SP), R11
 	TESTQ  R11, R11
-	JZ     gruStepAVX2_p5_tail
+	JZ     gruStepSIMD_p5_tail
 
-gruStepAVX2_p5_loop:
+gruStepSIMD_p5_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7727,7 +8077,7 @@ gruStepAVX2_p5_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          gruStepAVX2_p5_tail
+	JZ          gruStepSIMD_p5_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -7738,11 +8088,11 @@ gruStepAVX2_p5_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         gruStepAVX2_p5_loop
+	JNZ         gruStepSIMD_p5_loop
 
-gruStepAVX2_p5_tail:
+gruStepSIMD_p5_tail:
 	CMPQ        R11, 568(SP)
-	JAE         gruStepAVX2_p5_reduce
+	JAE         gruStepSIMD_p5_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -7761,9 +8111,9 @@ gruStepAVX2_p5_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         gruStepAVX2_p5_tail
+	JMP         gruStepSIMD_p5_tail
 
-gruStepAVX2_p5_reduce:
+gruStepSIMD_p5_reduce:
 	VHADDPS     Y6, Y5, Y5
 	VHADDPS     Y8, Y7, Y6
 	VHADDPS     Y10, Y9, Y7
@@ -7781,7 +8131,7 @@ gruStepAVX2_p5_reduce:
 	VADDPS      Y5, Y6, Y6
 	VMOVUPS     Y6, 160(SP)
 	CMPQ        480(SP), $0x00
-	JE          gruStepAVX2_p5_first
+	JE          gruStepSIMD_p5_first
 	VMOVUPS     448(SP), Y5
 	MOVQ        hPrev_base+96(FP), AX
 	MOVQ        488(SP), CX
@@ -7793,64 +8143,64 @@ gruStepAVX2_p5_reduce:
 	MOVQ        488(SP), CX
 	VMOVUPS     Y6, (AX)(CX*1)
 
-gruStepAVX2_p5_first:
-	VMOVUPS      (SP), Y5
-	VMOVUPS      Y5, 192(SP)
-	VMOVUPS      32(SP), Y5
-	VMOVUPS      Y5, 224(SP)
-	VMOVUPS      64(SP), Y5
-	VMOVUPS      Y5, 256(SP)
-	VMOVUPS      96(SP), Y5
-	VMOVUPS      Y5, 288(SP)
-	VMOVUPS      128(SP), Y5
-	VMOVUPS      Y5, 320(SP)
-	VMOVUPS      160(SP), Y5
-	VMOVUPS      Y5, 352(SP)
-	MOVQ         480(SP), AX
-	MOVQ         AX, 488(SP)
-	ADDQ         $0x20, 480(SP)
-	MOVQ         512(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         544(SP), AX
-	MOVQ         AX, 544(SP)
-	MOVQ         552(SP), AX
-	SHLQ         $0x03, AX
-	ADDQ         584(SP), AX
-	MOVQ         AX, 584(SP)
-	DECQ         496(SP)
-	JNZ          gruStepAVX2_block
-	VMOVUPS      192(SP), Y5
-	VADDPS       224(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+gruStepSIMD_p5_first:
+	VMOVUPS (SP), Y5
+	VMOVUPS Y5, 192(SP)
+	VMOVUPS 32(SP), Y5
+	VMOVUPS Y5, 224(SP)
+	VMOVUPS 64(SP), Y5
+	VMOVUPS Y5, 256(SP)
+	VMOVUPS 96(SP), Y5
+	VMOVUPS Y5, 288(SP)
+	VMOVUPS 128(SP), Y5
+	VMOVUPS Y5, 320(SP)
+	VMOVUPS 160(SP), Y5
+	VMOVUPS Y5, 352(SP)
+	MOVQ    480(SP), AX
+	MOVQ    AX, 488(SP)
+	ADDQ    $0x20, 480(SP)
+	MOVQ    512(SP), AX
+	SHLQ    $0x03, AX
+	ADDQ    544(SP), AX
+	MOVQ    AX, 544(SP)
+	MOVQ    552(SP), AX
+	SHLQ    $0x03, AX
+	ADDQ    584(SP), AX
+	MOVQ    AX, 584(SP)
+	DECQ    496(SP)
+	JNZ     gruStepSIMD_block
+	VMOVUPS 192(SP), Y5
+	VADDPS  224(SP), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -7858,36 +8208,36 @@ gruStepAVX2_p5_first:
 	VMOVUPS      Y7, 384(SP)
 	VMOVUPS      256(SP), Y5
 	VADDPS       288(SP), Y5, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+416(SB), Y7
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7
-	VSUBPS       actconst<>+128(SB), Y7, Y8
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
+	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9
+	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10
+	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
 	VFMADD213PS  Y10, Y8, Y9
 	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10
+	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
 	VFMADD213PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7
+	VMOVUPS      actconst<>+480(SB), Y7 // two64
 	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
 	VSUBPS       Y6, Y0, Y8
 	VADDPS       Y9, Y8, Y8
-	VMOVAPS      Y5, Y5
 	VFNMADD231PS Y6, Y7, Y5
 	VFNMADD231PS Y8, Y7, Y5
 	VRCPPS       Y6, Y6
@@ -7897,24 +8247,22 @@ gruStepAVX2_p5_first:
 	VMOVUPS      320(SP), Y6
 	VMOVUPS      384(SP), Y7
 	VFMADD213PS  Y6, Y7, Y5
-	VANDPS       actconst<>+0(SB), Y5, Y6
-	VMOVUPS      actconst<>+448(SB), Y7
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
 	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y1
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1
-	VSUBPS       actconst<>+128(SB), Y1, Y7
-	VMOVAPS      Y6, Y6
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6
+	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
+	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
 	VMULPS       Y6, Y6, Y7
-	VMOVAPS      Y2, Y2
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2
-	VMOVAPS      Y3, Y3
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3
+	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
+	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
 	VFMADD213PS  Y3, Y7, Y2
 	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3
+	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
 	VFMADD213PS  Y3, Y7, Y2
 	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
@@ -7938,7 +8286,7 @@ gruStepAVX2_p5_first:
 	VADDPS       Y4, Y3, Y3
 	VRCPPS       Y1, Y0
 	VFMADD231PS  Y0, Y3, Y2
-	VANDPS       actconst<>+32(SB), Y5, Y0
+	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
 	VORPS        Y0, Y2, Y2
 	VMOVUPS      Y2, 448(SP)
 	VMOVUPS      448(SP), Y0
@@ -7954,9 +8302,9 @@ gruStepAVX2_p5_first:
 	VZEROUPPER
 	RET
 
-// func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm6x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -7973,7 +8321,7 @@ TEXT ·gemm6x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
 
-gemm6x16AVX2_loop:
+gemm6x16SIMD_loop:
 	VMOVUPS      (DX), Y12
 	VMOVUPS      32(DX), Y13
 	VBROADCASTSS (CX), Y14
@@ -7997,12 +8345,12 @@ gemm6x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm6x16AVX2_loop
+	JNZ          gemm6x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm6x16AVX2_store
+	JE           gemm6x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8022,7 +8370,7 @@ gemm6x16AVX2_loop:
 	VADDPS       (DX), Y10, Y10
 	VADDPS       32(DX), Y11, Y11
 
-gemm6x16AVX2_store:
+gemm6x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8043,9 +8391,9 @@ gemm6x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm5x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm5x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm5x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm5x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8060,7 +8408,7 @@ TEXT ·gemm5x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 
-gemm5x16AVX2_loop:
+gemm5x16SIMD_loop:
 	VMOVUPS      (DX), Y10
 	VMOVUPS      32(DX), Y11
 	VBROADCASTSS (CX), Y12
@@ -8081,12 +8429,12 @@ gemm5x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm5x16AVX2_loop
+	JNZ          gemm5x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm5x16AVX2_store
+	JE           gemm5x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8103,7 +8451,7 @@ gemm5x16AVX2_loop:
 	VADDPS       (DX), Y8, Y8
 	VADDPS       32(DX), Y9, Y9
 
-gemm5x16AVX2_store:
+gemm5x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8121,9 +8469,9 @@ gemm5x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm4x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm4x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm4x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8136,7 +8484,7 @@ TEXT ·gemm4x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
 
-gemm4x16AVX2_loop:
+gemm4x16SIMD_loop:
 	VMOVUPS      (DX), Y8
 	VMOVUPS      32(DX), Y9
 	VBROADCASTSS (CX), Y10
@@ -8154,12 +8502,12 @@ gemm4x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm4x16AVX2_loop
+	JNZ          gemm4x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm4x16AVX2_store
+	JE           gemm4x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8173,7 +8521,7 @@ gemm4x16AVX2_loop:
 	VADDPS       (DX), Y6, Y6
 	VADDPS       32(DX), Y7, Y7
 
-gemm4x16AVX2_store:
+gemm4x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8188,9 +8536,9 @@ gemm4x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm3x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm3x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm3x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm3x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8201,7 +8549,7 @@ TEXT ·gemm3x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 
-gemm3x16AVX2_loop:
+gemm3x16SIMD_loop:
 	VMOVUPS      (DX), Y6
 	VMOVUPS      32(DX), Y7
 	VBROADCASTSS (CX), Y8
@@ -8216,12 +8564,12 @@ gemm3x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm3x16AVX2_loop
+	JNZ          gemm3x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm3x16AVX2_store
+	JE           gemm3x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8232,7 +8580,7 @@ gemm3x16AVX2_loop:
 	VADDPS       (DX), Y4, Y4
 	VADDPS       32(DX), Y5, Y5
 
-gemm3x16AVX2_store:
+gemm3x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8244,9 +8592,9 @@ gemm3x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm2x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm2x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm2x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm2x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
@@ -8255,7 +8603,7 @@ TEXT ·gemm2x16AVX2(SB), NOSPLIT, $0-41
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 
-gemm2x16AVX2_loop:
+gemm2x16SIMD_loop:
 	VMOVUPS      (DX), Y4
 	VMOVUPS      32(DX), Y5
 	VBROADCASTSS (CX), Y6
@@ -8267,12 +8615,12 @@ gemm2x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm2x16AVX2_loop
+	JNZ          gemm2x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm2x16AVX2_store
+	JE           gemm2x16SIMD_store
 	MOVQ         AX, DX
 	VADDPS       (DX), Y0, Y0
 	VADDPS       32(DX), Y1, Y1
@@ -8280,7 +8628,7 @@ gemm2x16AVX2_loop:
 	VADDPS       (DX), Y2, Y2
 	VADDPS       32(DX), Y3, Y3
 
-gemm2x16AVX2_store:
+gemm2x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
@@ -8289,16 +8637,16 @@ gemm2x16AVX2_store:
 	VZEROUPPER
 	RET
 
-// func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+// func gemm1x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 // Requires: AVX, FMA3
-TEXT ·gemm1x16AVX2(SB), NOSPLIT, $0-41
+TEXT ·gemm1x16SIMD(SB), NOSPLIT, $0-41
 	MOVQ   k+0(FP), AX
 	MOVQ   a+8(FP), CX
 	MOVQ   b+16(FP), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 
-gemm1x16AVX2_loop:
+gemm1x16SIMD_loop:
 	VMOVUPS      (DX), Y2
 	VMOVUPS      32(DX), Y3
 	VBROADCASTSS (CX), Y4
@@ -8307,25 +8655,25 @@ gemm1x16AVX2_loop:
 	ADDQ         $0x18, CX
 	ADDQ         $0x40, DX
 	DECQ         AX
-	JNZ          gemm1x16AVX2_loop
+	JNZ          gemm1x16SIMD_loop
 	MOVQ         c+24(FP), AX
 	MOVQ         ldc+32(FP), CX
 	SHLQ         $0x02, CX
 	CMPB         add+40(FP), $0x00
-	JE           gemm1x16AVX2_store
+	JE           gemm1x16SIMD_store
 	MOVQ         AX, CX
 	VADDPS       (CX), Y0, Y0
 	VADDPS       32(CX), Y1, Y1
 
-gemm1x16AVX2_store:
+gemm1x16SIMD_store:
 	VMOVUPS Y0, (AX)
 	VMOVUPS Y1, 32(AX)
 	VZEROUPPER
 	RET
 
-// func packATransAVX2(dst *float32, src *float32, kc int, panels int, lda int)
+// func packATransSIMD(dst *float32, src *float32, kc int, panels int, lda int)
 // Requires: AVX
-TEXT ·packATransAVX2(SB), NOSPLIT, $0-40
+TEXT ·packATransSIMD(SB), NOSPLIT, $0-40
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
 	MOVQ kc+16(FP), DX
@@ -8354,9 +8702,9 @@ packat_group:
 	JNZ     packat_row
 	RET
 
-// func packA6AVX2(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)
+// func packA6SIMD(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)
 // Requires: AVX
-TEXT ·packA6AVX2(SB), NOSPLIT, $0-64
+TEXT ·packA6SIMD(SB), NOSPLIT, $0-64
 	MOVQ dst+0(FP), AX
 	MOVQ r0+8(FP), CX
 	MOVQ r1+16(FP), DX

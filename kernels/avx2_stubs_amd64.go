@@ -4,198 +4,198 @@
 
 package kernels
 
-// dotAVX2 returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.
+// dotSIMD returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.
 //
 //go:noescape
-func dotAVX2(x []float32, y []float32) float32
+func dotSIMD(x []float32, y []float32) float32
 
-// axpyAVX2 sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.
+// axpySIMD sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.
 //
 //go:noescape
-func axpyAVX2(alpha float32, x []float32, y []float32)
+func axpySIMD(alpha float32, x []float32, y []float32)
 
-// scaleAVX2 sets x[i] *= alpha; len(x) > 0.
+// scaleSIMD sets x[i] *= alpha; len(x) > 0.
 //
 //go:noescape
-func scaleAVX2(alpha float32, x []float32)
+func scaleSIMD(alpha float32, x []float32)
 
-// rank1AddAVX2 sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.
+// rank1AddSIMD sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.
 //
 //go:noescape
-func rank1AddAVX2(w []float32, a []float32, b []float32)
+func rank1AddSIMD(w []float32, a []float32, b []float32)
 
-// matTVecAddAVX2 sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.
+// matTVecAddSIMD sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.
 //
 //go:noescape
-func matTVecAddAVX2(y []float32, w []float32, x []float32)
+func matTVecAddSIMD(y []float32, w []float32, x []float32)
 
-// matVecB1AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 1; rows, cols ≥ 1.
+// matVecB1SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 1; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB1AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB2AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 2; rows, cols ≥ 1.
+// matVecB2SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 2; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB2AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB2SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB3AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 3; rows, cols ≥ 1.
+// matVecB3SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 3; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB3AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB3SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB4AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 4; rows, cols ≥ 1.
+// matVecB4SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 4; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB4AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB4SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB5AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 5; rows, cols ≥ 1.
+// matVecB5SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 5; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB5AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB5SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB6AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 6; rows, cols ≥ 1.
+// matVecB6SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 6; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB6AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB6SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB7AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 7; rows, cols ≥ 1.
+// matVecB7SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 7; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB7AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB8AVX2 sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 8; rows, cols ≥ 1.
+// matVecB8SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 8; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB8AVX2(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// sigmoidAVX2 sets dst[i] = σ(x[i]) for i < hidden·batch.
+// sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.
 //
 //go:noescape
-func sigmoidAVX2(dst []float32, x []float32, hidden int, batch int)
+func sigmoidSIMD(dst []float32, x []float32, hidden int, batch int)
 
-// tanhAVX2 sets dst[i] = tanh(x[i]) for i < hidden·batch.
+// tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.
 //
 //go:noescape
-func tanhAVX2(dst []float32, x []float32, hidden int, batch int)
+func tanhSIMD(dst []float32, x []float32, hidden int, batch int)
 
-// reluAVX2 sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.
+// reluSIMD sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.
 //
 //go:noescape
-func reluAVX2(dst []float32, x []float32, hidden int, batch int)
+func reluSIMD(dst []float32, x []float32, hidden int, batch int)
 
-// rnnTanhBackwardAVX2 sets dpre[i] = dh[i]·(1 − h[i]²).
+// rnnTanhBackwardSIMD sets dpre[i] = dh[i]·(1 − h[i]²).
 //
 //go:noescape
-func rnnTanhBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+func rnnTanhBackwardSIMD(dpre []float32, h []float32, dh []float32, hidden int, batch int)
 
-// rnnReLUBackwardAVX2 sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].
+// rnnReLUBackwardSIMD sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].
 //
 //go:noescape
-func rnnReLUBackwardAVX2(dpre []float32, h []float32, dh []float32, hidden int, batch int)
+func rnnReLUBackwardSIMD(dpre []float32, h []float32, dh []float32, hidden int, batch int)
 
-// lstmForwardAVX2 is one LSTM pointwise step over batch rows of hidden units.
+// lstmForwardSIMD is one LSTM pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func lstmForwardAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+func lstmForwardSIMD(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
 
-// gruForwardAVX2 is one GRU (reset-after) pointwise step over batch rows of hidden units.
+// gruForwardSIMD is one GRU (reset-after) pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func gruForwardAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+func gruForwardSIMD(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
 
-// lstmForwardCacheAVX2 is one LSTM pointwise step over batch rows of hidden units.
+// lstmForwardCacheSIMD is one LSTM pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func lstmForwardCacheAVX2(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
+func lstmForwardCacheSIMD(h []float32, c []float32, gates []float32, cache []float32, hidden int, batch int)
 
-// gruForwardCacheAVX2 is one GRU (reset-after) pointwise step over batch rows of hidden units.
+// gruForwardCacheSIMD is one GRU (reset-after) pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func gruForwardCacheAVX2(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
+func gruForwardCacheSIMD(hNew []float32, h []float32, inputGates []float32, hiddenGates []float32, cache []float32, hidden int, batch int)
 
-// lstmBackwardAVX2 is one LSTM pointwise backward step over batch rows of hidden units.
+// lstmBackwardSIMD is one LSTM pointwise backward step over batch rows of hidden units.
 //
 //go:noescape
-func lstmBackwardAVX2(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
+func lstmBackwardSIMD(dgates []float32, dcPrev []float32, cache []float32, cPrev []float32, c []float32, dh []float32, dc []float32, hidden int, batch int)
 
-// gruBackwardAVX2 is one GRU (reset-after) pointwise backward step over batch rows of hidden units.
+// gruBackwardSIMD is one GRU (reset-after) pointwise backward step over batch rows of hidden units.
 //
 //go:noescape
-func gruBackwardAVX2(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+func gruBackwardSIMD(dInputGates []float32, dHiddenGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
 
-// gruResetBeforeGatesAVX2 computes r, z and r·h over batch rows of hidden units.
+// gruResetBeforeGatesSIMD computes r, z and r·h over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeGatesAVX2(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
+func gruResetBeforeGatesSIMD(rh []float32, cache []float32, inputGates []float32, hiddenGates []float32, h []float32, hidden int, batch int)
 
-// gruResetBeforeOutputAVX2 computes n and h' over batch rows of hidden units.
+// gruResetBeforeOutputSIMD computes n and h' over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeOutputAVX2(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
+func gruResetBeforeOutputSIMD(hNew []float32, cache []float32, h []float32, inputGates []float32, hn []float32, hidden int, batch int)
 
-// gruResetBeforeBackwardOutputAVX2 computes dz, dn and dh·z over batch rows of hidden units.
+// gruResetBeforeBackwardOutputSIMD computes dz, dn and dh·z over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeBackwardOutputAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
+func gruResetBeforeBackwardOutputSIMD(dGates []float32, dhPrev []float32, cache []float32, h []float32, dh []float32, hidden int, batch int)
 
-// gruResetBeforeBackwardGatesAVX2 computes dr and adds drh·r to dhPrev over batch rows of hidden units.
+// gruResetBeforeBackwardGatesSIMD computes dr and adds drh·r to dhPrev over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeBackwardGatesAVX2(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
+func gruResetBeforeBackwardGatesSIMD(dGates []float32, dhPrev []float32, cache []float32, h []float32, drh []float32, hidden int, batch int)
 
-// lstmStepAVX2 is one LSTM step of one sequence for the first hidden/8·8 units: pre = bias + w·xh per gate, then lstmForward's pointwise step.
+// lstmStepSIMD is one LSTM step of one sequence for the first hidden/8·8 units: pre = bias + w·xh per gate, then lstmForward's pointwise step.
 //
 //go:noescape
-func lstmStepAVX2(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
+func lstmStepSIMD(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
 
-// gruStepAVX2 is one GRU (reset-after) step of one sequence for the first hidden/8·8 units: input and hidden gates = bias + W·vector per gate, then gruForward's pointwise step.
+// gruStepSIMD is one GRU (reset-after) step of one sequence for the first hidden/8·8 units: input and hidden gates = bias + W·vector per gate, then gruForward's pointwise step.
 //
 //go:noescape
-func gruStepAVX2(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
+func gruStepSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 
-// gemm6x16AVX2 sets (or with add, adds to) the 6×16 block of C at c, rows ldc
+// gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6, first 6 used) and b (k×16); k ≥ 1.
 //
 //go:noescape
-func gemm6x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+func gemm6x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 
-// gemm5x16AVX2 sets (or with add, adds to) the 5×16 block of C at c, rows ldc
+// gemm5x16SIMD sets (or with add, adds to) the 5×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6, first 5 used) and b (k×16); k ≥ 1.
 //
 //go:noescape
-func gemm5x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+func gemm5x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 
-// gemm4x16AVX2 sets (or with add, adds to) the 4×16 block of C at c, rows ldc
+// gemm4x16SIMD sets (or with add, adds to) the 4×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6, first 4 used) and b (k×16); k ≥ 1.
 //
 //go:noescape
-func gemm4x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+func gemm4x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 
-// gemm3x16AVX2 sets (or with add, adds to) the 3×16 block of C at c, rows ldc
+// gemm3x16SIMD sets (or with add, adds to) the 3×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6, first 3 used) and b (k×16); k ≥ 1.
 //
 //go:noescape
-func gemm3x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+func gemm3x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 
-// gemm2x16AVX2 sets (or with add, adds to) the 2×16 block of C at c, rows ldc
+// gemm2x16SIMD sets (or with add, adds to) the 2×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6, first 2 used) and b (k×16); k ≥ 1.
 //
 //go:noescape
-func gemm2x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+func gemm2x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 
-// gemm1x16AVX2 sets (or with add, adds to) the 1×16 block of C at c, rows ldc
+// gemm1x16SIMD sets (or with add, adds to) the 1×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6, first 1 used) and b (k×16); k ≥ 1.
 //
 //go:noescape
-func gemm1x16AVX2(k int, a *float32, b *float32, c *float32, ldc int, add bool)
+func gemm1x16SIMD(k int, a *float32, b *float32, c *float32, ldc int, add bool)
 
-// packATransAVX2 sets dst[q·6·kc + p·6 + i] = src[p·lda + q·6 + i] for p < kc, q < panels, i < 6; kc, panels ≥ 1.
+// packATransSIMD sets dst[q·6·kc + p·6 + i] = src[p·lda + q·6 + i] for p < kc, q < panels, i < 6; kc, panels ≥ 1.
 //
 //go:noescape
-func packATransAVX2(dst *float32, src *float32, kc int, panels int, lda int)
+func packATransSIMD(dst *float32, src *float32, kc int, panels int, lda int)
 
-// packA6AVX2 sets dst[p·6 + i] = ri[p] for p < 8·groups, i < 6; groups ≥ 1.
+// packA6SIMD sets dst[p·6 + i] = ri[p] for p < 8·groups, i < 6; groups ≥ 1.
 //
 //go:noescape
-func packA6AVX2(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)
+func packA6SIMD(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)

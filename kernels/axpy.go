@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/level"
+)
 
 // Axpy adds alpha·x to y.
 //
@@ -21,7 +25,7 @@ func Axpy(alpha float32, x, y []float32) {
 	if len(x) == 0 {
 		return
 	}
-	axpy(alpha, x, y)
+	axpy(level.Active, alpha, x, y)
 }
 
 func axpyGeneric(alpha float32, x, y []float32) {

@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/level"
+)
 
 // Dot returns the dot product of x and y.
 //
@@ -18,7 +22,7 @@ func Dot(x, y []float32) float32 {
 	if len(x) == 0 {
 		return 0
 	}
-	return dot(x, y)
+	return dot(level.Active, x, y)
 }
 
 func dotGeneric(x, y []float32) float32 {

@@ -4,6 +4,6 @@ package kernels
 // level, for the exhaustive test (which runs levels side by side on
 // several goroutines, where forcing the global level would race).
 var (
-	SigmoidAt = sigmoidAt
-	TanhAt    = tanhAt
+	SigmoidAt = sigmoid
+	TanhAt    = tanh
 )

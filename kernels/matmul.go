@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/simdrnn/simdrnn/internal/shape"
+
+	"github.com/simdrnn/simdrnn/internal/level"
 )
 
 // MatMul sets C = op(A)·op(B), where op(X) is X, or Xᵀ when the matching
@@ -46,7 +48,7 @@ import (
 // calling goroutine unless SetMatMulWorkers allows more.
 func MatMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	checkMatMul("MatMul", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	matMul(transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, false)
+	matMul(level.Active, transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, false)
 }
 
 // MatMulAdd sets C += op(A)·op(B); shapes, layout and aliasing as MatMul.
@@ -55,7 +57,7 @@ func MatMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 // Σ_p|op(A)[i][p]·op(B)[p][j]|) + (k+1)·2⁻¹⁴⁹.
 func MatMulAdd(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	checkMatMul("MatMulAdd", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	matMul(transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, true)
+	matMul(level.Active, transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, true)
 }
 
 // Cache blocking: a KC×NR panel of B stays in L1 while the micro-kernel
@@ -118,7 +120,7 @@ var matMulPool = sync.Pool{New: func() any {
 
 // matMul computes C (+)= op(A)·op(B), packing each block of op(B) from b,
 // or taking it from packed when that is not nil.
-func matMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, packed *PackedMatrix, c []float32, ldc int, add bool) {
+func matMul(l level.Level, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, packed *PackedMatrix, c []float32, ldc int, add bool) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -140,7 +142,7 @@ func matMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 			} else {
 				packB(block, transB, b, ldb, pc, jc, kc, nc)
 			}
-			blockProduct(work, block, transA, a, lda, c, ldc, m, jc, pc, kc, nc, add || pc > 0)
+			blockProduct(l, work, block, transA, a, lda, c, ldc, m, jc, pc, kc, nc, add || pc > 0)
 		}
 	}
 }
@@ -162,21 +164,21 @@ func zeroProduct(m, n int, c []float32, ldc int, add bool) {
 
 // blockProduct multiplies all m rows of op(A) (columns pc … pc+kc−1) by a
 // packed kc×nc block of op(B) into C's columns jc … jc+nc−1.
-func blockProduct(work *matMulWork, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
+func blockProduct(l level.Level, work *matMulWork, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
 	if workers := matMulWorkers(m, nc, kc); workers > 1 {
-		matMulParallel(workers, packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+		matMulParallel(l, workers, packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
 		return
 	}
 	for ic := 0; ic < m; ic += matMulMC {
 		mc := min(matMulMC, m-ic)
-		packA(work.packedA, transA, a, lda, ic, pc, mc, kc)
-		macroKernel(work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, accumulate)
+		packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
+		macroKernel(l, work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, accumulate)
 	}
 }
 
 // macroKernel runs the micro-kernel over every MR×NR tile of an mc×nc
 // block of C at (ic, jc).
-func macroKernel(work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, mc, nc, kc int, add bool) {
+func macroKernel(l level.Level, work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, mc, nc, kc int, add bool) {
 	for jr := 0; jr < nc; jr += matMulNR {
 		nr := min(matMulNR, nc-jr)
 		bPanel := packedB[jr*kc : jr*kc+matMulNR*kc]
@@ -185,15 +187,15 @@ func macroKernel(work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, m
 			aPanel := packedA[ir*kc : ir*kc+matMulMR*kc]
 			origin := (ic+ir)*ldc + jc + jr
 			if mr == matMulMR && nr == matMulNR {
-				microKernel(kc, aPanel, bPanel, c[origin:origin+(matMulMR-1)*ldc+matMulNR], ldc, add)
+				microKernel(l, kc, aPanel, bPanel, c[origin:origin+(matMulMR-1)*ldc+matMulNR], ldc, add)
 				continue
 			}
-			if nr == matMulNR && microKernelRows(kc, mr, aPanel, bPanel, c[origin:origin+(mr-1)*ldc+matMulNR], ldc, add) {
+			if nr == matMulNR && microKernelRows(l, kc, mr, aPanel, bPanel, c[origin:origin+(mr-1)*ldc+matMulNR], ldc, add) {
 				continue
 			}
 			// An edge tile: compute the whole register block into the work
 			// tile, then write only the part inside C.
-			microKernel(kc, aPanel, bPanel, work.tile[:], matMulNR, false)
+			microKernel(l, kc, aPanel, bPanel, work.tile[:], matMulNR, false)
 			for i := 0; i < mr; i++ {
 				row := c[origin+i*ldc : origin+i*ldc+nr]
 				tile := work.tile[i*matMulNR : i*matMulNR+nr]
@@ -238,14 +240,14 @@ var zeroRow [matMulKC]float32
 // packA copies the mc×kc block of op(A) at (ic, pc) into panels of MR rows:
 // panel q holds, for each p < kc, op(A)[ic+q·MR+0 … +MR−1][pc+p], rows past mc
 // zero.
-func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
+func packA(l level.Level, dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
 	whole := mc / matMulMR * matMulMR
 	if transA && whole > 0 {
 		// op(A)[i][p] = a[p·lda + i]: row p of A holds six consecutive
 		// floats of every panel. Walk A row by row (rows lie lda apart,
 		// often a power of two that maps them to one cache set) and move
 		// each group of six (packATrans: AVX2, or packATransGeneric).
-		packATrans(dst[:whole*kc], a[pc*lda+ic:][:(kc-1)*lda+whole], kc, whole/matMulMR, lda)
+		packATrans(l, dst[:whole*kc], a[pc*lda+ic:][:(kc-1)*lda+whole], kc, whole/matMulMR, lda)
 	}
 	for ir := 0; ir < mc; ir += matMulMR {
 		panel := dst[ir*kc : ir*kc+matMulMR*kc]
@@ -262,7 +264,7 @@ func packA(dst []float32, transA bool, a []float32, lda, ic, pc, mc, kc int) {
 				}
 				return a[(ic+ir+i)*lda+pc:][:kc]
 			}
-			packA6(panel, row(0), row(1), row(2), row(3), row(4), row(5))
+			packA6(l, panel, row(0), row(1), row(2), row(3), row(4), row(5))
 		default: // the last rows of a transposed A
 			clear(panel)
 			for i := 0; i < mr; i++ {

@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/level"
+)
 
 // PackedMatrix is the right operand of a matrix product, op(B) (k × n),
 // packed once into the panels the micro-kernels read, for products that
@@ -73,14 +77,14 @@ func (p *PackedMatrix) Pack(transB bool, k, n int, b []float32, ldb int) {
 // (the same blocks in the same order, without packing B at each call).
 func MatMulPacked(transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {
 	checkMatMulPacked("MatMulPacked", transA, m, a, lda, b, c, ldc)
-	matMul(transA, false, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, false)
+	matMul(level.Active, transA, false, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, false)
 }
 
 // MatMulPackedAdd sets C += op(A)·B; as MatMulPacked, and bit for bit
 // MatMulAdd.
 func MatMulPackedAdd(transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {
 	checkMatMulPacked("MatMulPackedAdd", transA, m, a, lda, b, c, ldc)
-	matMul(transA, false, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, true)
+	matMul(level.Active, transA, false, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, true)
 }
 
 func checkMatMulPacked(kernel string, transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {

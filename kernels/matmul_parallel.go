@@ -3,6 +3,8 @@ package kernels
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/simdrnn/simdrnn/internal/level"
 )
 
 var matMulMaxWorkers atomic.Int32
@@ -41,7 +43,7 @@ func matMulWorkers(m, nc, kc int) int {
 // matMulParallel splits the rows of C in an m×nc block into one contiguous
 // range per worker (multiples of MR rows), each with its own packed A
 // buffer; the packed B block is shared read-only.
-func matMulParallel(workers int, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {
+func matMulParallel(l level.Level, workers int, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {
 	panels := (m + matMulMR - 1) / matMulMR
 	var wg sync.WaitGroup
 	start := 0
@@ -59,8 +61,8 @@ func matMulParallel(workers int, packedB []float32, transA bool, a []float32, ld
 			defer matMulPool.Put(work)
 			for ic := rowStart; ic < rowEnd; ic += matMulMC {
 				mc := min(matMulMC, rowEnd-ic)
-				packA(work.packedA, transA, a, lda, ic, pc, mc, kc)
-				macroKernel(work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, add)
+				packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
+				macroKernel(l, work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, add)
 			}
 		}()
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/internal/shape"
+
+	"github.com/simdrnn/simdrnn/internal/level"
 )
 
 // MatTVecAdd sets y += Wᵀ·x: the backward pass's dh = W_hhᵀ·dG and
@@ -26,7 +28,7 @@ func MatTVecAdd(y, w, x []float32) {
 	if len(x) == 0 || len(y) == 0 {
 		return
 	}
-	matTVecAdd(y, w, x)
+	matTVecAdd(level.Active, y, w, x)
 }
 
 func matTVecAddGeneric(y, w, x []float32) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/internal/shape"
+
+	"github.com/simdrnn/simdrnn/internal/level"
 )
 
 // MatVec sets y = W·x, the recurrent product of an LSTM or GRU step.
@@ -20,7 +22,7 @@ import (
 // x. Error bound: per row, γ(n)·Σ_j|w[i][j]·x[j]| + n·2⁻¹⁴⁹, n = len(x).
 func MatVec(y, w, x []float32) {
 	checkMatVec("MatVec", y, w, x, 1)
-	matVecDispatch(y, w, x, len(y), len(x), 1, false)
+	matVecDispatch(level.Active, y, w, x, len(y), len(x), 1, false)
 }
 
 // MatVecAdd sets y += W·x.
@@ -38,7 +40,7 @@ func MatVec(y, w, x []float32) {
 // per row, γ(n+1)·(|y[i]| + Σ_j|w[i][j]·x[j]|) + (n+1)·2⁻¹⁴⁹, n = len(x).
 func MatVecAdd(y, w, x []float32) {
 	checkMatVec("MatVecAdd", y, w, x, 1)
-	matVecDispatch(y, w, x, len(y), len(x), 1, true)
+	matVecDispatch(level.Active, y, w, x, len(y), len(x), 1, true)
 }
 
 // MatVecBatch sets y[b] = W·x[b] for each of batch vectors, reading W once
@@ -56,14 +58,14 @@ func MatVecAdd(y, w, x []float32) {
 // (panics otherwise). y must not overlap w or x. Error bound: as MatVec.
 func MatVecBatch(y, w, x []float32, batch int) {
 	checkMatVec("MatVecBatch", y, w, x, batch)
-	matVecDispatch(y, w, x, len(y)/batch, len(x)/batch, batch, false)
+	matVecDispatch(level.Active, y, w, x, len(y)/batch, len(x)/batch, batch, false)
 }
 
 // MatVecBatchAdd sets y[b] += W·x[b] for each of batch vectors; shapes,
 // aliasing and layout as MatVecBatch, error bound as MatVecAdd.
 func MatVecBatchAdd(y, w, x []float32, batch int) {
 	checkMatVec("MatVecBatchAdd", y, w, x, batch)
-	matVecDispatch(y, w, x, len(y)/batch, len(x)/batch, batch, true)
+	matVecDispatch(level.Active, y, w, x, len(y)/batch, len(x)/batch, batch, true)
 }
 
 func checkMatVec(kernel string, y, w, x []float32, batch int) {
@@ -81,7 +83,7 @@ func checkMatVec(kernel string, y, w, x []float32, batch int) {
 
 // matVecDispatch handles the empty shapes, so the assembly always sees
 // rows ≥ 1 and cols ≥ 1.
-func matVecDispatch(y, w, x []float32, rows, cols, batch int, add bool) {
+func matVecDispatch(l level.Level, y, w, x []float32, rows, cols, batch int, add bool) {
 	if rows == 0 {
 		return
 	}
@@ -96,7 +98,7 @@ func matVecDispatch(y, w, x []float32, rows, cols, batch int, add bool) {
 		}
 		return
 	}
-	matVec(y, w, x, rows, cols, batch, add)
+	matVec(l, y, w, x, rows, cols, batch, add)
 }
 
 // matVecGeneric computes four rows at a time so that each element of x is

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func dotNEON(x []float32, y []float32) float32
-TEXT ·dotNEON(SB), NOSPLIT, $0-52
+// func dotSIMD(x []float32, y []float32) float32
+TEXT ·dotSIMD(SB), NOSPLIT, $0-52
 	MOVD x_base+0(FP), R0
 	MOVD x_len+8(FP), R2
 	MOVD y_base+24(FP), R1
@@ -63,8 +63,8 @@ dot_done:
 	FMOVS F16, ret+48(FP)
 	RET
 
-// func axpyNEON(alpha float32, x []float32, y []float32)
-TEXT ·axpyNEON(SB), NOSPLIT, $0-56
+// func axpySIMD(alpha float32, x []float32, y []float32)
+TEXT ·axpySIMD(SB), NOSPLIT, $0-56
 	FMOVS alpha+0(FP), F0
 	VDUP V0.S[0], V0.S4
 	MOVD x_base+8(FP), R0
@@ -102,8 +102,8 @@ axpy_tail:
 axpy_done:
 	RET
 
-// func scaleNEON(alpha float32, x []float32)
-TEXT ·scaleNEON(SB), NOSPLIT, $0-32
+// func scaleSIMD(alpha float32, x []float32)
+TEXT ·scaleSIMD(SB), NOSPLIT, $0-32
 	FMOVS alpha+0(FP), F0
 	VDUP V0.S[0], V0.S4
 	MOVD x_base+8(FP), R0
@@ -137,8 +137,8 @@ scale_tail:
 scale_done:
 	RET
 
-// func rank1AddNEON(w []float32, a []float32, b []float32)
-TEXT ·rank1AddNEON(SB), NOSPLIT, $0-72
+// func rank1AddSIMD(w []float32, a []float32, b []float32)
+TEXT ·rank1AddSIMD(SB), NOSPLIT, $0-72
 	MOVD w_base+0(FP), R1
 	MOVD a_base+24(FP), R3
 	MOVD a_len+32(FP), R4
@@ -182,8 +182,8 @@ rank1_done:
 	CBNZ R4, rank1_rows
 	RET
 
-// func matTVecAddNEON(y []float32, w []float32, x []float32)
-TEXT ·matTVecAddNEON(SB), NOSPLIT, $0-72
+// func matTVecAddSIMD(y []float32, w []float32, x []float32)
+TEXT ·matTVecAddSIMD(SB), NOSPLIT, $0-72
 	MOVD y_len+8(FP), R2
 	LSL $2, R2, R3
 	MOVD w_base+24(FP), R4
@@ -307,8 +307,8 @@ mattvec1_next:
 mattvec_done:
 	RET
 
-// func matVecB1NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB1NEON(SB), NOSPLIT, $0-89
+// func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB1SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -519,8 +519,8 @@ mvb1_r1_b0_r0_store:
 mvb1_r1_end:
 	RET
 
-// func matVecB2NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB2NEON(SB), NOSPLIT, $0-89
+// func matVecB2SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB2SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -779,8 +779,8 @@ mvb2_r1_b1_r0_store:
 mvb2_r1_end:
 	RET
 
-// func matVecB3NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB3NEON(SB), NOSPLIT, $0-89
+// func matVecB3SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB3SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -1057,8 +1057,8 @@ mvb3_r1_b2_r0_store:
 mvb3_r1_end:
 	RET
 
-// func matVecB4NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB4NEON(SB), NOSPLIT, $0-89
+// func matVecB4SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB4SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -1396,8 +1396,8 @@ mvb4_r1_b3_r0_store:
 mvb4_r1_end:
 	RET
 
-// func matVecB5NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB5NEON(SB), NOSPLIT, $0-89
+// func matVecB5SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB5SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -1765,8 +1765,8 @@ mvb5_r1_b4_r0_store:
 mvb5_r1_end:
 	RET
 
-// func matVecB6NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB6NEON(SB), NOSPLIT, $0-89
+// func matVecB6SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB6SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -2190,8 +2190,8 @@ mvb6_r1_b5_r0_store:
 mvb6_r1_end:
 	RET
 
-// func matVecB7NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB7NEON(SB), NOSPLIT, $0-89
+// func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB7SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -2582,8 +2582,8 @@ mvb7_r1_b6_r0_store:
 mvb7_r1_end:
 	RET
 
-// func matVecB8NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-TEXT ·matVecB8NEON(SB), NOSPLIT, $0-89
+// func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+TEXT ·matVecB8SIMD(SB), NOSPLIT, $0-89
 	MOVD y_base+0(FP), R1
 	MOVD w_base+24(FP), R0
 	MOVD x_base+48(FP), R7
@@ -3019,8 +3019,8 @@ mvb8_r1_b7_r0_store:
 mvb8_r1_end:
 	RET
 
-// func gemm6x16NEON(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
-TEXT ·gemm6x16NEON(SB), NOSPLIT, $0-41
+// func gemm6x16SIMD(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
+TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	MOVD kc+0(FP), R0
 	MOVD a+8(FP), R1
 	MOVD b+16(FP), R2
@@ -3185,46 +3185,46 @@ gemm_set:
 	VST1 [V28.S4, V29.S4, V30.S4, V31.S4], (R3)
 	RET
 
-// func sigmoidNEON(dst, x []float32, hidden, batch int)
-TEXT ·sigmoidNEON(SB), NOSPLIT, $0-64
+// func sigmoidSIMD(dst, x []float32, hidden, batch int)
+TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
 	MOVD hidden+48(FP), R10
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD batch+56(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-sigmoidNEON_row:
+	VDUP R17, V31.S4 // absmask
+sigmoidSIMD_row:
 	MOVD R10, R15
-sigmoidNEON_vectors:
+sigmoidSIMD_vectors:
 	CMP $4, R15
-	BLT sigmoidNEON_tail
+	BLT sigmoidSIMD_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -3267,9 +3267,9 @@ sigmoidNEON_vectors:
 	ADD $16, R0
 	ADD $16, R1
 	SUB $4, R15
-	B sigmoidNEON_vectors
-sigmoidNEON_tail:
-	CBZ R15, sigmoidNEON_next
+	B sigmoidSIMD_vectors
+sigmoidSIMD_tail:
+	CBZ R15, sigmoidSIMD_next
 	FMOVS (R1), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -3312,52 +3312,52 @@ sigmoidNEON_tail:
 	ADD $4, R0
 	ADD $4, R1
 	SUB $1, R15
-	B sigmoidNEON_tail
-sigmoidNEON_next:
+	B sigmoidSIMD_tail
+sigmoidSIMD_next:
 	SUB $1, R14
-	CBNZ R14, sigmoidNEON_row
+	CBNZ R14, sigmoidSIMD_row
 	RET
 
-// func tanhNEON(dst, x []float32, hidden, batch int)
-TEXT ·tanhNEON(SB), NOSPLIT, $0-64
+// func tanhSIMD(dst, x []float32, hidden, batch int)
+TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
 	MOVD hidden+48(FP), R10
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD batch+56(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-tanhNEON_row:
+	VDUP R17, V31.S4 // absmask
+tanhSIMD_row:
 	MOVD R10, R15
-tanhNEON_vectors:
+tanhSIMD_vectors:
 	CMP $4, R15
-	BLT tanhNEON_tail
+	BLT tanhSIMD_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
@@ -3404,9 +3404,9 @@ tanhNEON_vectors:
 	ADD $16, R0
 	ADD $16, R1
 	SUB $4, R15
-	B tanhNEON_vectors
-tanhNEON_tail:
-	CBZ R15, tanhNEON_next
+	B tanhSIMD_vectors
+tanhSIMD_tail:
+	CBZ R15, tanhSIMD_next
 	FMOVS (R1), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
@@ -3453,14 +3453,14 @@ tanhNEON_tail:
 	ADD $4, R0
 	ADD $4, R1
 	SUB $1, R15
-	B tanhNEON_tail
-tanhNEON_next:
+	B tanhSIMD_tail
+tanhSIMD_next:
 	SUB $1, R14
-	CBNZ R14, tanhNEON_row
+	CBNZ R14, tanhSIMD_row
 	RET
 
-// func lstmForwardNEON(h, c, gates, cache []float32, hidden, batch int)
-TEXT ·lstmForwardNEON(SB), NOSPLIT, $0-112
+// func lstmForwardSIMD(h, c, gates, cache []float32, hidden, batch int)
+TEXT ·lstmForwardSIMD(SB), NOSPLIT, $0-112
 	MOVD hidden+96(FP), R10
 	MOVD h_base+0(FP), R0
 	MOVD c_base+24(FP), R1
@@ -3471,38 +3471,38 @@ TEXT ·lstmForwardNEON(SB), NOSPLIT, $0-112
 	MOVD batch+104(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-lstmForwardNEON_row:
+	VDUP R17, V31.S4 // absmask
+lstmForwardSIMD_row:
 	MOVD R10, R15
-lstmForwardNEON_vectors:
+lstmForwardSIMD_vectors:
 	CMP $4, R15
-	BLT lstmForwardNEON_tail
+	BLT lstmForwardSIMD_tail
 	VLD1 (R2), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -3713,9 +3713,9 @@ lstmForwardNEON_vectors:
 	ADD $16, R1
 	ADD $16, R2
 	SUB $4, R15
-	B lstmForwardNEON_vectors
-lstmForwardNEON_tail:
-	CBZ R15, lstmForwardNEON_next
+	B lstmForwardSIMD_vectors
+lstmForwardSIMD_tail:
+	CBZ R15, lstmForwardSIMD_next
 	FMOVS (R2), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -3926,15 +3926,15 @@ lstmForwardNEON_tail:
 	ADD $4, R1
 	ADD $4, R2
 	SUB $1, R15
-	B lstmForwardNEON_tail
-lstmForwardNEON_next:
+	B lstmForwardSIMD_tail
+lstmForwardSIMD_next:
 	ADD R13, R2
 	SUB $1, R14
-	CBNZ R14, lstmForwardNEON_row
+	CBNZ R14, lstmForwardSIMD_row
 	RET
 
-// func lstmForwardCacheNEON(h, c, gates, cache []float32, hidden, batch int)
-TEXT ·lstmForwardCacheNEON(SB), NOSPLIT, $0-112
+// func lstmForwardCacheSIMD(h, c, gates, cache []float32, hidden, batch int)
+TEXT ·lstmForwardCacheSIMD(SB), NOSPLIT, $0-112
 	MOVD hidden+96(FP), R10
 	MOVD h_base+0(FP), R0
 	MOVD c_base+24(FP), R1
@@ -3946,38 +3946,38 @@ TEXT ·lstmForwardCacheNEON(SB), NOSPLIT, $0-112
 	MOVD batch+104(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-lstmForwardCacheNEON_row:
+	VDUP R17, V31.S4 // absmask
+lstmForwardCacheSIMD_row:
 	MOVD R10, R15
-lstmForwardCacheNEON_vectors:
+lstmForwardCacheSIMD_vectors:
 	CMP $4, R15
-	BLT lstmForwardCacheNEON_tail
+	BLT lstmForwardCacheSIMD_tail
 	VLD1 (R2), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -4196,9 +4196,9 @@ lstmForwardCacheNEON_vectors:
 	ADD $16, R2
 	ADD $16, R3
 	SUB $4, R15
-	B lstmForwardCacheNEON_vectors
-lstmForwardCacheNEON_tail:
-	CBZ R15, lstmForwardCacheNEON_next
+	B lstmForwardCacheSIMD_vectors
+lstmForwardCacheSIMD_tail:
+	CBZ R15, lstmForwardCacheSIMD_next
 	FMOVS (R2), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -4417,16 +4417,16 @@ lstmForwardCacheNEON_tail:
 	ADD $4, R2
 	ADD $4, R3
 	SUB $1, R15
-	B lstmForwardCacheNEON_tail
-lstmForwardCacheNEON_next:
+	B lstmForwardCacheSIMD_tail
+lstmForwardCacheSIMD_next:
 	ADD R13, R2
 	ADD R13, R3
 	SUB $1, R14
-	CBNZ R14, lstmForwardCacheNEON_row
+	CBNZ R14, lstmForwardCacheSIMD_row
 	RET
 
-// func lstmBackwardNEON(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)
-TEXT ·lstmBackwardNEON(SB), NOSPLIT, $0-184
+// func lstmBackwardSIMD(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)
+TEXT ·lstmBackwardSIMD(SB), NOSPLIT, $0-184
 	MOVD hidden+168(FP), R10
 	MOVD dgates_base+0(FP), R0
 	MOVD dcPrev_base+24(FP), R1
@@ -4441,38 +4441,38 @@ TEXT ·lstmBackwardNEON(SB), NOSPLIT, $0-184
 	MOVD batch+176(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-lstmBackwardNEON_row:
+	VDUP R17, V31.S4 // absmask
+lstmBackwardSIMD_row:
 	MOVD R10, R15
-lstmBackwardNEON_vectors:
+lstmBackwardSIMD_vectors:
 	CMP $4, R15
-	BLT lstmBackwardNEON_tail
+	BLT lstmBackwardSIMD_tail
 	VLD1 (R4), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
@@ -4562,9 +4562,9 @@ lstmBackwardNEON_vectors:
 	ADD $16, R5
 	ADD $16, R6
 	SUB $4, R15
-	B lstmBackwardNEON_vectors
-lstmBackwardNEON_tail:
-	CBZ R15, lstmBackwardNEON_next
+	B lstmBackwardSIMD_vectors
+lstmBackwardSIMD_tail:
+	CBZ R15, lstmBackwardSIMD_next
 	FMOVS (R4), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
@@ -4654,25 +4654,25 @@ lstmBackwardNEON_tail:
 	ADD $4, R5
 	ADD $4, R6
 	SUB $1, R15
-	B lstmBackwardNEON_tail
-lstmBackwardNEON_next:
+	B lstmBackwardSIMD_tail
+lstmBackwardSIMD_next:
 	ADD R13, R0
 	ADD R13, R2
 	SUB $1, R14
-	CBNZ R14, lstmBackwardNEON_row
+	CBNZ R14, lstmBackwardSIMD_row
 	RET
 
-// func reluNEON(dst, x []float32, hidden, batch int)
-TEXT ·reluNEON(SB), NOSPLIT, $0-64
+// func reluSIMD(dst, x []float32, hidden, batch int)
+TEXT ·reluSIMD(SB), NOSPLIT, $0-64
 	MOVD hidden+48(FP), R10
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
 	MOVD batch+56(FP), R14
-reluNEON_row:
+reluSIMD_row:
 	MOVD R10, R15
-reluNEON_vectors:
+reluSIMD_vectors:
 	CMP $4, R15
-	BLT reluNEON_tail
+	BLT reluSIMD_tail
 	VLD1 (R1), [V0.S4]
 	VEOR V1.B16, V1.B16, V1.B16
 	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
@@ -4680,9 +4680,9 @@ reluNEON_vectors:
 	ADD $16, R0
 	ADD $16, R1
 	SUB $4, R15
-	B reluNEON_vectors
-reluNEON_tail:
-	CBZ R15, reluNEON_next
+	B reluSIMD_vectors
+reluSIMD_tail:
+	CBZ R15, reluSIMD_next
 	FMOVS (R1), F0
 	VEOR V1.B16, V1.B16, V1.B16
 	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
@@ -4690,14 +4690,14 @@ reluNEON_tail:
 	ADD $4, R0
 	ADD $4, R1
 	SUB $1, R15
-	B reluNEON_tail
-reluNEON_next:
+	B reluSIMD_tail
+reluSIMD_next:
 	SUB $1, R14
-	CBNZ R14, reluNEON_row
+	CBNZ R14, reluSIMD_row
 	RET
 
-// func rnnTanhBackwardNEON(dpre, h, dh []float32, hidden, batch int)
-TEXT ·rnnTanhBackwardNEON(SB), NOSPLIT, $0-88
+// func rnnTanhBackwardSIMD(dpre, h, dh []float32, hidden, batch int)
+TEXT ·rnnTanhBackwardSIMD(SB), NOSPLIT, $0-88
 	MOVD hidden+72(FP), R10
 	MOVD dpre_base+0(FP), R0
 	MOVD h_base+24(FP), R1
@@ -4705,38 +4705,38 @@ TEXT ·rnnTanhBackwardNEON(SB), NOSPLIT, $0-88
 	MOVD batch+80(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-rnnTanhBackwardNEON_row:
+	VDUP R17, V31.S4 // absmask
+rnnTanhBackwardSIMD_row:
 	MOVD R10, R15
-rnnTanhBackwardNEON_vectors:
+rnnTanhBackwardSIMD_vectors:
 	CMP $4, R15
-	BLT rnnTanhBackwardNEON_tail
+	BLT rnnTanhBackwardSIMD_tail
 	VLD1 (R1), [V0.S4]
 	VMOV V28.B16, V1.B16
 	VFMLS V0.S4, V0.S4, V1.S4
@@ -4747,9 +4747,9 @@ rnnTanhBackwardNEON_vectors:
 	ADD $16, R1
 	ADD $16, R2
 	SUB $4, R15
-	B rnnTanhBackwardNEON_vectors
-rnnTanhBackwardNEON_tail:
-	CBZ R15, rnnTanhBackwardNEON_next
+	B rnnTanhBackwardSIMD_vectors
+rnnTanhBackwardSIMD_tail:
+	CBZ R15, rnnTanhBackwardSIMD_next
 	FMOVS (R1), F0
 	VMOV V28.B16, V1.B16
 	VFMLS V0.S4, V0.S4, V1.S4
@@ -4760,24 +4760,24 @@ rnnTanhBackwardNEON_tail:
 	ADD $4, R1
 	ADD $4, R2
 	SUB $1, R15
-	B rnnTanhBackwardNEON_tail
-rnnTanhBackwardNEON_next:
+	B rnnTanhBackwardSIMD_tail
+rnnTanhBackwardSIMD_next:
 	SUB $1, R14
-	CBNZ R14, rnnTanhBackwardNEON_row
+	CBNZ R14, rnnTanhBackwardSIMD_row
 	RET
 
-// func rnnReLUBackwardNEON(dpre, h, dh []float32, hidden, batch int)
-TEXT ·rnnReLUBackwardNEON(SB), NOSPLIT, $0-88
+// func rnnReLUBackwardSIMD(dpre, h, dh []float32, hidden, batch int)
+TEXT ·rnnReLUBackwardSIMD(SB), NOSPLIT, $0-88
 	MOVD hidden+72(FP), R10
 	MOVD dpre_base+0(FP), R0
 	MOVD h_base+24(FP), R1
 	MOVD dh_base+48(FP), R2
 	MOVD batch+80(FP), R14
-rnnReLUBackwardNEON_row:
+rnnReLUBackwardSIMD_row:
 	MOVD R10, R15
-rnnReLUBackwardNEON_vectors:
+rnnReLUBackwardSIMD_vectors:
 	CMP $4, R15
-	BLT rnnReLUBackwardNEON_tail
+	BLT rnnReLUBackwardSIMD_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x6ea0d800 // fcmle v0.4s, v0.4s, #0.0
 	VLD1 (R2), [V1.S4]
@@ -4787,9 +4787,9 @@ rnnReLUBackwardNEON_vectors:
 	ADD $16, R1
 	ADD $16, R2
 	SUB $4, R15
-	B rnnReLUBackwardNEON_vectors
-rnnReLUBackwardNEON_tail:
-	CBZ R15, rnnReLUBackwardNEON_next
+	B rnnReLUBackwardSIMD_vectors
+rnnReLUBackwardSIMD_tail:
+	CBZ R15, rnnReLUBackwardSIMD_next
 	FMOVS (R1), F0
 	WORD $0x6ea0d800 // fcmle v0.4s, v0.4s, #0.0
 	FMOVS (R2), F1
@@ -4799,14 +4799,14 @@ rnnReLUBackwardNEON_tail:
 	ADD $4, R1
 	ADD $4, R2
 	SUB $1, R15
-	B rnnReLUBackwardNEON_tail
-rnnReLUBackwardNEON_next:
+	B rnnReLUBackwardSIMD_tail
+rnnReLUBackwardSIMD_next:
 	SUB $1, R14
-	CBNZ R14, rnnReLUBackwardNEON_row
+	CBNZ R14, rnnReLUBackwardSIMD_row
 	RET
 
-// func gruForwardNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
-TEXT ·gruForwardNEON(SB), NOSPLIT, $0-136
+// func gruForwardSIMD(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+TEXT ·gruForwardSIMD(SB), NOSPLIT, $0-136
 	MOVD hidden+120(FP), R10
 	MOVD hNew_base+0(FP), R0
 	MOVD h_base+24(FP), R1
@@ -4817,38 +4817,38 @@ TEXT ·gruForwardNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-gruForwardNEON_row:
+	VDUP R17, V31.S4 // absmask
+gruForwardSIMD_row:
 	MOVD R10, R15
-gruForwardNEON_vectors:
+gruForwardSIMD_vectors:
 	CMP $4, R15
-	BLT gruForwardNEON_tail
+	BLT gruForwardSIMD_tail
 	VLD1 (R2), [V0.S4]
 	VLD1 (R3), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -4986,9 +4986,9 @@ gruForwardNEON_vectors:
 	ADD $16, R2
 	ADD $16, R3
 	SUB $4, R15
-	B gruForwardNEON_vectors
-gruForwardNEON_tail:
-	CBZ R15, gruForwardNEON_next
+	B gruForwardSIMD_vectors
+gruForwardSIMD_tail:
+	CBZ R15, gruForwardSIMD_next
 	FMOVS (R2), F0
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5126,16 +5126,16 @@ gruForwardNEON_tail:
 	ADD $4, R2
 	ADD $4, R3
 	SUB $1, R15
-	B gruForwardNEON_tail
-gruForwardNEON_next:
+	B gruForwardSIMD_tail
+gruForwardSIMD_next:
 	ADD R12, R2
 	ADD R12, R3
 	SUB $1, R14
-	CBNZ R14, gruForwardNEON_row
+	CBNZ R14, gruForwardSIMD_row
 	RET
 
-// func gruForwardCacheNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
-TEXT ·gruForwardCacheNEON(SB), NOSPLIT, $0-136
+// func gruForwardCacheSIMD(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+TEXT ·gruForwardCacheSIMD(SB), NOSPLIT, $0-136
 	MOVD hidden+120(FP), R10
 	MOVD hNew_base+0(FP), R0
 	MOVD h_base+24(FP), R1
@@ -5148,38 +5148,38 @@ TEXT ·gruForwardCacheNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-gruForwardCacheNEON_row:
+	VDUP R17, V31.S4 // absmask
+gruForwardCacheSIMD_row:
 	MOVD R10, R15
-gruForwardCacheNEON_vectors:
+gruForwardCacheSIMD_vectors:
 	CMP $4, R15
-	BLT gruForwardCacheNEON_tail
+	BLT gruForwardCacheSIMD_tail
 	VLD1 (R2), [V0.S4]
 	VLD1 (R3), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5325,9 +5325,9 @@ gruForwardCacheNEON_vectors:
 	ADD $16, R3
 	ADD $16, R4
 	SUB $4, R15
-	B gruForwardCacheNEON_vectors
-gruForwardCacheNEON_tail:
-	CBZ R15, gruForwardCacheNEON_next
+	B gruForwardCacheSIMD_vectors
+gruForwardCacheSIMD_tail:
+	CBZ R15, gruForwardCacheSIMD_next
 	FMOVS (R2), F0
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5473,17 +5473,17 @@ gruForwardCacheNEON_tail:
 	ADD $4, R3
 	ADD $4, R4
 	SUB $1, R15
-	B gruForwardCacheNEON_tail
-gruForwardCacheNEON_next:
+	B gruForwardCacheSIMD_tail
+gruForwardCacheSIMD_next:
 	ADD R12, R2
 	ADD R12, R3
 	ADD R13, R4
 	SUB $1, R14
-	CBNZ R14, gruForwardCacheNEON_row
+	CBNZ R14, gruForwardCacheSIMD_row
 	RET
 
-// func gruBackwardNEON(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)
-TEXT ·gruBackwardNEON(SB), NOSPLIT, $0-160
+// func gruBackwardSIMD(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+TEXT ·gruBackwardSIMD(SB), NOSPLIT, $0-160
 	MOVD hidden+144(FP), R10
 	MOVD dInputGates_base+0(FP), R0
 	MOVD dHiddenGates_base+24(FP), R1
@@ -5497,38 +5497,38 @@ TEXT ·gruBackwardNEON(SB), NOSPLIT, $0-160
 	MOVD batch+152(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-gruBackwardNEON_row:
+	VDUP R17, V31.S4 // absmask
+gruBackwardSIMD_row:
 	MOVD R10, R15
-gruBackwardNEON_vectors:
+gruBackwardSIMD_vectors:
 	CMP $4, R15
-	BLT gruBackwardNEON_tail
+	BLT gruBackwardSIMD_tail
 	VLD1 (R5), [V0.S4]
 	ADD R11, R3, R16
 	VLD1 (R16), [V1.S4]
@@ -5573,9 +5573,9 @@ gruBackwardNEON_vectors:
 	ADD $16, R4
 	ADD $16, R5
 	SUB $4, R15
-	B gruBackwardNEON_vectors
-gruBackwardNEON_tail:
-	CBZ R15, gruBackwardNEON_next
+	B gruBackwardSIMD_vectors
+gruBackwardSIMD_tail:
+	CBZ R15, gruBackwardSIMD_next
 	FMOVS (R5), F0
 	ADD R11, R3, R16
 	FMOVS (R16), F1
@@ -5620,17 +5620,17 @@ gruBackwardNEON_tail:
 	ADD $4, R4
 	ADD $4, R5
 	SUB $1, R15
-	B gruBackwardNEON_tail
-gruBackwardNEON_next:
+	B gruBackwardSIMD_tail
+gruBackwardSIMD_next:
 	ADD R12, R0
 	ADD R12, R1
 	ADD R13, R3
 	SUB $1, R14
-	CBNZ R14, gruBackwardNEON_row
+	CBNZ R14, gruBackwardSIMD_row
 	RET
 
-// func gruResetBeforeGatesNEON(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)
-TEXT ·gruResetBeforeGatesNEON(SB), NOSPLIT, $0-136
+// func gruResetBeforeGatesSIMD(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)
+TEXT ·gruResetBeforeGatesSIMD(SB), NOSPLIT, $0-136
 	MOVD hidden+120(FP), R10
 	MOVD rh_base+0(FP), R0
 	MOVD cache_base+24(FP), R1
@@ -5642,38 +5642,38 @@ TEXT ·gruResetBeforeGatesNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-gruResetBeforeGatesNEON_row:
+	VDUP R17, V31.S4 // absmask
+gruResetBeforeGatesSIMD_row:
 	MOVD R10, R15
-gruResetBeforeGatesNEON_vectors:
+gruResetBeforeGatesSIMD_vectors:
 	CMP $4, R15
-	BLT gruResetBeforeGatesNEON_tail
+	BLT gruResetBeforeGatesSIMD_tail
 	VLD1 (R2), [V0.S4]
 	VLD1 (R3), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5768,9 +5768,9 @@ gruResetBeforeGatesNEON_vectors:
 	ADD $16, R3
 	ADD $16, R4
 	SUB $4, R15
-	B gruResetBeforeGatesNEON_vectors
-gruResetBeforeGatesNEON_tail:
-	CBZ R15, gruResetBeforeGatesNEON_next
+	B gruResetBeforeGatesSIMD_vectors
+gruResetBeforeGatesSIMD_tail:
+	CBZ R15, gruResetBeforeGatesSIMD_next
 	FMOVS (R2), F0
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5865,17 +5865,17 @@ gruResetBeforeGatesNEON_tail:
 	ADD $4, R3
 	ADD $4, R4
 	SUB $1, R15
-	B gruResetBeforeGatesNEON_tail
-gruResetBeforeGatesNEON_next:
+	B gruResetBeforeGatesSIMD_tail
+gruResetBeforeGatesSIMD_next:
 	ADD R12, R1
 	ADD R12, R2
 	ADD R11, R3
 	SUB $1, R14
-	CBNZ R14, gruResetBeforeGatesNEON_row
+	CBNZ R14, gruResetBeforeGatesSIMD_row
 	RET
 
-// func gruResetBeforeOutputNEON(hNew, cache, h, inputGates, hn []float32, hidden, batch int)
-TEXT ·gruResetBeforeOutputNEON(SB), NOSPLIT, $0-136
+// func gruResetBeforeOutputSIMD(hNew, cache, h, inputGates, hn []float32, hidden, batch int)
+TEXT ·gruResetBeforeOutputSIMD(SB), NOSPLIT, $0-136
 	MOVD hidden+120(FP), R10
 	MOVD hNew_base+0(FP), R0
 	MOVD cache_base+24(FP), R1
@@ -5887,38 +5887,38 @@ TEXT ·gruResetBeforeOutputNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-gruResetBeforeOutputNEON_row:
+	VDUP R17, V31.S4 // absmask
+gruResetBeforeOutputSIMD_row:
 	MOVD R10, R15
-gruResetBeforeOutputNEON_vectors:
+gruResetBeforeOutputSIMD_vectors:
 	CMP $4, R15
-	BLT gruResetBeforeOutputNEON_tail
+	BLT gruResetBeforeOutputSIMD_tail
 	ADD R12, R3, R16
 	VLD1 (R16), [V0.S4]
 	VLD1 (R4), [V1.S4]
@@ -5978,9 +5978,9 @@ gruResetBeforeOutputNEON_vectors:
 	ADD $16, R3
 	ADD $16, R4
 	SUB $4, R15
-	B gruResetBeforeOutputNEON_vectors
-gruResetBeforeOutputNEON_tail:
-	CBZ R15, gruResetBeforeOutputNEON_next
+	B gruResetBeforeOutputSIMD_vectors
+gruResetBeforeOutputSIMD_tail:
+	CBZ R15, gruResetBeforeOutputSIMD_next
 	ADD R12, R3, R16
 	FMOVS (R16), F0
 	FMOVS (R4), F1
@@ -6040,16 +6040,16 @@ gruResetBeforeOutputNEON_tail:
 	ADD $4, R3
 	ADD $4, R4
 	SUB $1, R15
-	B gruResetBeforeOutputNEON_tail
-gruResetBeforeOutputNEON_next:
+	B gruResetBeforeOutputSIMD_tail
+gruResetBeforeOutputSIMD_next:
 	ADD R12, R1
 	ADD R12, R3
 	SUB $1, R14
-	CBNZ R14, gruResetBeforeOutputNEON_row
+	CBNZ R14, gruResetBeforeOutputSIMD_row
 	RET
 
-// func gruResetBeforeBackwardOutputNEON(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)
-TEXT ·gruResetBeforeBackwardOutputNEON(SB), NOSPLIT, $0-136
+// func gruResetBeforeBackwardOutputSIMD(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+TEXT ·gruResetBeforeBackwardOutputSIMD(SB), NOSPLIT, $0-136
 	MOVD hidden+120(FP), R10
 	MOVD dGates_base+0(FP), R0
 	MOVD dhPrev_base+24(FP), R1
@@ -6061,38 +6061,38 @@ TEXT ·gruResetBeforeBackwardOutputNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-gruResetBeforeBackwardOutputNEON_row:
+	VDUP R17, V31.S4 // absmask
+gruResetBeforeBackwardOutputSIMD_row:
 	MOVD R10, R15
-gruResetBeforeBackwardOutputNEON_vectors:
+gruResetBeforeBackwardOutputSIMD_vectors:
 	CMP $4, R15
-	BLT gruResetBeforeBackwardOutputNEON_tail
+	BLT gruResetBeforeBackwardOutputSIMD_tail
 	VLD1 (R4), [V0.S4]
 	ADD R11, R2, R16
 	VLD1 (R16), [V1.S4]
@@ -6120,9 +6120,9 @@ gruResetBeforeBackwardOutputNEON_vectors:
 	ADD $16, R3
 	ADD $16, R4
 	SUB $4, R15
-	B gruResetBeforeBackwardOutputNEON_vectors
-gruResetBeforeBackwardOutputNEON_tail:
-	CBZ R15, gruResetBeforeBackwardOutputNEON_next
+	B gruResetBeforeBackwardOutputSIMD_vectors
+gruResetBeforeBackwardOutputSIMD_tail:
+	CBZ R15, gruResetBeforeBackwardOutputSIMD_next
 	FMOVS (R4), F0
 	ADD R11, R2, R16
 	FMOVS (R16), F1
@@ -6150,16 +6150,16 @@ gruResetBeforeBackwardOutputNEON_tail:
 	ADD $4, R3
 	ADD $4, R4
 	SUB $1, R15
-	B gruResetBeforeBackwardOutputNEON_tail
-gruResetBeforeBackwardOutputNEON_next:
+	B gruResetBeforeBackwardOutputSIMD_tail
+gruResetBeforeBackwardOutputSIMD_next:
 	ADD R12, R0
 	ADD R12, R2
 	SUB $1, R14
-	CBNZ R14, gruResetBeforeBackwardOutputNEON_row
+	CBNZ R14, gruResetBeforeBackwardOutputSIMD_row
 	RET
 
-// func gruResetBeforeBackwardGatesNEON(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)
-TEXT ·gruResetBeforeBackwardGatesNEON(SB), NOSPLIT, $0-136
+// func gruResetBeforeBackwardGatesSIMD(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)
+TEXT ·gruResetBeforeBackwardGatesSIMD(SB), NOSPLIT, $0-136
 	MOVD hidden+120(FP), R10
 	MOVD dGates_base+0(FP), R0
 	MOVD dhPrev_base+24(FP), R1
@@ -6171,38 +6171,38 @@ TEXT ·gruResetBeforeBackwardGatesNEON(SB), NOSPLIT, $0-136
 	MOVD batch+128(FP), R14
 	// activation constants
 	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4
+	VDUP R17, V18.S4 // sigmoidClamp
 	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4
+	VDUP R17, V19.S4 // log2e
 	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4
+	VDUP R17, V20.S4 // c1
 	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4
+	VDUP R17, V21.S4 // c2
 	MOVW $0x39506967, R17
-	VDUP R17, V22.S4
+	VDUP R17, V22.S4 // p0
 	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4
+	VDUP R17, V23.S4 // p1
 	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4
+	VDUP R17, V24.S4 // p2
 	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4
+	VDUP R17, V25.S4 // p3
 	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4
+	VDUP R17, V26.S4 // p4
 	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4
+	VDUP R17, V27.S4 // p5
 	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4
+	VDUP R17, V28.S4 // one
 	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4
+	VDUP R17, V29.S4 // bias
 	MOVW $0x41200000, R17
-	VDUP R17, V30.S4
+	VDUP R17, V30.S4 // tanhClamp
 	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4
-gruResetBeforeBackwardGatesNEON_row:
+	VDUP R17, V31.S4 // absmask
+gruResetBeforeBackwardGatesSIMD_row:
 	MOVD R10, R15
-gruResetBeforeBackwardGatesNEON_vectors:
+gruResetBeforeBackwardGatesSIMD_vectors:
 	CMP $4, R15
-	BLT gruResetBeforeBackwardGatesNEON_tail
+	BLT gruResetBeforeBackwardGatesSIMD_tail
 	VLD1 (R4), [V0.S4]
 	VLD1 (R2), [V1.S4]
 	VLD1 (R3), [V2.S4]
@@ -6220,9 +6220,9 @@ gruResetBeforeBackwardGatesNEON_vectors:
 	ADD $16, R3
 	ADD $16, R4
 	SUB $4, R15
-	B gruResetBeforeBackwardGatesNEON_vectors
-gruResetBeforeBackwardGatesNEON_tail:
-	CBZ R15, gruResetBeforeBackwardGatesNEON_next
+	B gruResetBeforeBackwardGatesSIMD_vectors
+gruResetBeforeBackwardGatesSIMD_tail:
+	CBZ R15, gruResetBeforeBackwardGatesSIMD_next
 	FMOVS (R4), F0
 	FMOVS (R2), F1
 	FMOVS (R3), F2
@@ -6240,10 +6240,10 @@ gruResetBeforeBackwardGatesNEON_tail:
 	ADD $4, R3
 	ADD $4, R4
 	SUB $1, R15
-	B gruResetBeforeBackwardGatesNEON_tail
-gruResetBeforeBackwardGatesNEON_next:
+	B gruResetBeforeBackwardGatesSIMD_tail
+gruResetBeforeBackwardGatesSIMD_next:
 	ADD R12, R0
 	ADD R12, R2
 	SUB $1, R14
-	CBNZ R14, gruResetBeforeBackwardGatesNEON_row
+	CBNZ R14, gruResetBeforeBackwardGatesSIMD_row
 	RET

@@ -4,148 +4,148 @@
 
 package kernels
 
-// dotNEON returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.
+// dotSIMD returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.
 //
 //go:noescape
-func dotNEON(x []float32, y []float32) float32
+func dotSIMD(x []float32, y []float32) float32
 
-// axpyNEON sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.
+// axpySIMD sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.
 //
 //go:noescape
-func axpyNEON(alpha float32, x []float32, y []float32)
+func axpySIMD(alpha float32, x []float32, y []float32)
 
-// scaleNEON sets x[i] *= alpha; len(x) > 0.
+// scaleSIMD sets x[i] *= alpha; len(x) > 0.
 //
 //go:noescape
-func scaleNEON(alpha float32, x []float32)
+func scaleSIMD(alpha float32, x []float32)
 
-// rank1AddNEON sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.
+// rank1AddSIMD sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.
 //
 //go:noescape
-func rank1AddNEON(w []float32, a []float32, b []float32)
+func rank1AddSIMD(w []float32, a []float32, b []float32)
 
-// matTVecAddNEON sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.
+// matTVecAddSIMD sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.
 //
 //go:noescape
-func matTVecAddNEON(y []float32, w []float32, x []float32)
+func matTVecAddSIMD(y []float32, w []float32, x []float32)
 
-// matVecB1NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 1; rows, cols ≥ 1.
+// matVecB1SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 1; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB1NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB2NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 2; rows, cols ≥ 1.
+// matVecB2SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 2; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB2NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB2SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB3NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 3; rows, cols ≥ 1.
+// matVecB3SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 3; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB3NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB3SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB4NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 4; rows, cols ≥ 1.
+// matVecB4SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 4; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB4NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB4SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB5NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 5; rows, cols ≥ 1.
+// matVecB5SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 5; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB5NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB5SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB6NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 6; rows, cols ≥ 1.
+// matVecB6SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 6; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB6NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB6SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB7NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 7; rows, cols ≥ 1.
+// matVecB7SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 7; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB7NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// matVecB8NEON sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 8; rows, cols ≥ 1.
+// matVecB8SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 8; rows, cols ≥ 1.
 //
 //go:noescape
-func matVecB8NEON(y []float32, w []float32, x []float32, rows int, cols int, add bool)
+func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
-// gemm6x16NEON sets (or with add, adds to) the 6×16 block of C at c, rows ldc
+// gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.
 //
 //go:noescape
-func gemm6x16NEON(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
+func gemm6x16SIMD(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
 
-// sigmoidNEON sets dst[i] = σ(x[i]) for i < hidden·batch.
+// sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.
 //
 //go:noescape
-func sigmoidNEON(dst, x []float32, hidden, batch int)
+func sigmoidSIMD(dst, x []float32, hidden, batch int)
 
-// tanhNEON sets dst[i] = tanh(x[i]) for i < hidden·batch.
+// tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.
 //
 //go:noescape
-func tanhNEON(dst, x []float32, hidden, batch int)
+func tanhSIMD(dst, x []float32, hidden, batch int)
 
-// lstmForwardNEON is one LSTM pointwise step over batch rows of hidden units.
+// lstmForwardSIMD is one LSTM pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func lstmForwardNEON(h, c, gates, cache []float32, hidden, batch int)
+func lstmForwardSIMD(h, c, gates, cache []float32, hidden, batch int)
 
-// lstmForwardCacheNEON is one LSTM pointwise step over batch rows of hidden units.
+// lstmForwardCacheSIMD is one LSTM pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func lstmForwardCacheNEON(h, c, gates, cache []float32, hidden, batch int)
+func lstmForwardCacheSIMD(h, c, gates, cache []float32, hidden, batch int)
 
-// lstmBackwardNEON is one LSTM pointwise backward step over batch rows of hidden units.
+// lstmBackwardSIMD is one LSTM pointwise backward step over batch rows of hidden units.
 //
 //go:noescape
-func lstmBackwardNEON(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)
+func lstmBackwardSIMD(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)
 
-// reluNEON sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.
+// reluSIMD sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.
 //
 //go:noescape
-func reluNEON(dst, x []float32, hidden, batch int)
+func reluSIMD(dst, x []float32, hidden, batch int)
 
-// rnnTanhBackwardNEON sets dpre[i] = dh[i]·(1 − h[i]²).
+// rnnTanhBackwardSIMD sets dpre[i] = dh[i]·(1 − h[i]²).
 //
 //go:noescape
-func rnnTanhBackwardNEON(dpre, h, dh []float32, hidden, batch int)
+func rnnTanhBackwardSIMD(dpre, h, dh []float32, hidden, batch int)
 
-// rnnReLUBackwardNEON sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].
+// rnnReLUBackwardSIMD sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].
 //
 //go:noescape
-func rnnReLUBackwardNEON(dpre, h, dh []float32, hidden, batch int)
+func rnnReLUBackwardSIMD(dpre, h, dh []float32, hidden, batch int)
 
-// gruForwardNEON is one GRU (reset-after) pointwise step over batch rows of hidden units.
+// gruForwardSIMD is one GRU (reset-after) pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func gruForwardNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+func gruForwardSIMD(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
 
-// gruForwardCacheNEON is one GRU (reset-after) pointwise step over batch rows of hidden units.
+// gruForwardCacheSIMD is one GRU (reset-after) pointwise step over batch rows of hidden units.
 //
 //go:noescape
-func gruForwardCacheNEON(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
+func gruForwardCacheSIMD(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
 
-// gruBackwardNEON is one GRU (reset-after) pointwise backward step over batch rows of hidden units.
+// gruBackwardSIMD is one GRU (reset-after) pointwise backward step over batch rows of hidden units.
 //
 //go:noescape
-func gruBackwardNEON(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+func gruBackwardSIMD(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)
 
-// gruResetBeforeGatesNEON computes r, z and r·h over batch rows of hidden units.
+// gruResetBeforeGatesSIMD computes r, z and r·h over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeGatesNEON(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)
+func gruResetBeforeGatesSIMD(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)
 
-// gruResetBeforeOutputNEON computes n and h' over batch rows of hidden units.
+// gruResetBeforeOutputSIMD computes n and h' over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeOutputNEON(hNew, cache, h, inputGates, hn []float32, hidden, batch int)
+func gruResetBeforeOutputSIMD(hNew, cache, h, inputGates, hn []float32, hidden, batch int)
 
-// gruResetBeforeBackwardOutputNEON computes dz, dn and dh·z over batch rows of hidden units.
+// gruResetBeforeBackwardOutputSIMD computes dz, dn and dh·z over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeBackwardOutputNEON(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)
+func gruResetBeforeBackwardOutputSIMD(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)
 
-// gruResetBeforeBackwardGatesNEON computes dr and adds drh·r to dhPrev over batch rows of hidden units.
+// gruResetBeforeBackwardGatesSIMD computes dr and adds drh·r to dhPrev over batch rows of hidden units.
 //
 //go:noescape
-func gruResetBeforeBackwardGatesNEON(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)
+func gruResetBeforeBackwardGatesSIMD(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)

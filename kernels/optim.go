@@ -16,20 +16,16 @@ type AdamOptions struct {
 	Step         int     // the number of this step for these moments, from 1
 }
 
-// AdamStep applies one step of Adam (torch.optim.Adam with amsgrad, maximize
-// and decoupled weight decay off) to param, updating the first and second
-// moment estimates m and v in place.
+// AdamStep applies one step of Adam (torch.optim.Adam; amsgrad, maximize
+// and decoupled weight decay off) to param, updating the moments m and v in
+// place. It is pure Go, the same code at every level.
 //
-// The coefficients are formed from the options in float64, as PyTorch forms
-// them in Python, and rounded to float32 as PyTorch's CPU kernels take them:
-//
-//	beta2, eps, weightDecay := float32(o.Beta2), float32(o.Eps), float32(o.WeightDecay)
-//	w1, w2 := float32(1 - o.Beta1), float32(1 - o.Beta2)
-//	stepSize := float32(o.LR / (1 - o.Beta1^o.Step))
-//	correction2 := float32(√(1 - o.Beta2^o.Step))
-//
-// Reference loop (PyTorch's operations: lerp for m, in the form PyTorch
-// evaluates for Beta1 > 0.5; addcmul for v; addcdiv for param):
+// Reference loop (PyTorch's lerp, addcmul and addcdiv), the coefficients
+// formed from o in float64 and rounded to float32 as PyTorch does:
+// beta2, eps, weightDecay = float32(o.Beta2), float32(o.Eps),
+// float32(o.WeightDecay); w1, w2 = float32(1 − o.Beta1), float32(1 − o.Beta2);
+// stepSize = float32(o.LR/(1 − o.Beta1^o.Step));
+// correction2 = float32(√(1 − o.Beta2^o.Step)).
 //
 //	for i := range param {
 //		g := grad[i] + weightDecay*param[i]
@@ -39,39 +35,23 @@ type AdamOptions struct {
 //		param[i] -= stepSize * (m[i] / d)
 //	}
 //
-// Shapes: len(grad), len(m) and len(v) equal len(param); the options in the
-// ranges above and Step ≥ 1. Anything else panics, before memory is
-// touched, with a message naming the kernel and the sizes or values. The
-// four slices must not overlap. v holds second moments, so it must not be
-// negative (a negative v can give √ of a negative number: NaN).
+// Shapes and bad input: len(grad), len(m), len(v) = len(param), the options
+// in AdamOptions' ranges and Step ≥ 1, else a panic naming the sizes or
+// values before memory is touched. No overlap; v ≥ 0 (√ of a negative v is
+// NaN).
 //
-// AdamStep is pure Go, the same code at every level (it runs once per
-// parameter per step, far from the cost of the products that made the
-// gradient); SIMD versions may follow under the same contract.
-//
-// Error bound. Write m, v, s = √v, d = s/correction2 + eps and r = m/d for the
-// exact values of the reference loop on the float32 inputs and coefficients
-// (m and v the new moments; m₀, v₀, p₀ the old values), and G = |grad[i]| +
-// |weightDecay·p₀| for the magnitude of g. The float32 results m̃, ṽ and p̃
-// satisfy
+// Error bound, for m, v, s = √v, d and r = m/d exact from the float32 inputs
+// (m₀, v₀, p₀ the old values, G = |grad[i]| + |weightDecay·p₀|):
 //
 //	|m̃ − m| ≤ Em = γ(5)·(|m₀| + w1·(G + |m₀|)) + 2·2⁻¹⁴⁹
 //	|ṽ − v| ≤ Ev = γ(7)·(beta2·|v₀| + w2·G²) + 2·2⁻¹⁴⁹
 //	|p̃ − p| ≤ (1 + γ(2))·stepSize·Er + γ(2)·(|p₀| + stepSize·|r|) + 2⁻¹⁴⁹
-//
-// where the computed denominator is within Ed of d and the quotient within
-// Er of r:
-//
 //	Ed = (1 + γ(3))·min(Ev/s, √Ev)/correction2 + γ(3)·d + 2·2⁻¹⁴⁹
-//	Er = (1 + u)·(Em + |r|·Ed)/(d − Ed) + u·|r| + 2⁻¹⁴⁹   (unbounded if Ed ≥ d)
+//	Er = (1 + u)·(Em + |r|·Ed)/(d − Ed) + u·|r| + 2⁻¹⁴⁹   (none if Ed ≥ d)
 //
-// These hold wherever no intermediate value (g², m/d, stepSize·r, …)
-// exceeds the float32 range; where one does, the results may be ±Inf or
-// NaN, or p may stay unchanged (an infinite v makes the update 0), as in
-// PyTorch. NaN and ±Inf inputs propagate as the reference loop says: a NaN
-// gradient makes m, v and param NaN. A zero result may have the other sign
-// than the reference loop's where a rounded intermediate is zero (with LR 0,
-// p − 0·r is −0 or +0 as the computed r is +0 or −0).
+// while no intermediate exceeds the float32 range (past it: ±Inf, NaN or an
+// unchanged p, as in PyTorch). NaN and ±Inf propagate as the loop says; an
+// exact zero may come out with either sign.
 func AdamStep(param, grad, m, v []float32, o AdamOptions) {
 	if len(grad) != len(param) || len(m) != len(param) || len(v) != len(param) {
 		panic(fmt.Sprintf("kernels.AdamStep: len(param) = %d, len(grad) = %d, len(m) = %d, len(v) = %d; want equal lengths", len(param), len(grad), len(m), len(v)))

@@ -1,9 +1,6 @@
 package kernels
 
-// GRUForward is GRUForwardBatch for one row (batch = 1).
-func GRUForward(hNew, h, inputGates, hiddenGates, cache []float32) {
-	gruForwardChecked("GRUForward", hNew, h, inputGates, hiddenGates, cache, 1)
-}
+import "github.com/simdrnn/simdrnn/internal/level"
 
 // GRUForwardBatch is the pointwise part of one GRU step in PyTorch's
 // reset-after form (nn.GRU; Keras reset_after=True, ONNX
@@ -36,12 +33,7 @@ func GRUForward(hNew, h, inputGates, hiddenGates, cache []float32) {
 // 2·2⁻¹⁴⁹ of n + z·(h − n) computed exactly from the cached z and n. NaN and
 // ±Inf propagate as the reference loop says.
 func GRUForwardBatch(hNew, h, inputGates, hiddenGates, cache []float32, batch int) {
-	gruForwardChecked("GRUForwardBatch", hNew, h, inputGates, hiddenGates, cache, batch)
-}
-
-// gruForwardChecked checks the shapes in the name of kernel, then runs it.
-func gruForwardChecked(kernel string, hNew, h, inputGates, hiddenGates, cache []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUForwardBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "hNew", n: len(hNew), blocks: 1},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
 		pwOperand{name: "hiddenGates", n: len(hiddenGates), blocks: 3},
@@ -49,12 +41,7 @@ func gruForwardChecked(kernel string, hNew, h, inputGates, hiddenGates, cache []
 	if hidden == 0 {
 		return
 	}
-	gruForward(hNew, h, inputGates, hiddenGates, cache, hidden, batch)
-}
-
-// GRUBackward is GRUBackwardBatch for one row (batch = 1).
-func GRUBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32) {
-	gruBackwardChecked("GRUBackward", dInputGates, dHiddenGates, dhPrev, cache, h, dh, 1)
+	gruForward(level.Active, hNew, h, inputGates, hiddenGates, cache, hidden, batch)
 }
 
 // GRUBackwardBatch is the pointwise part of one reset-after GRU backward
@@ -87,12 +74,7 @@ func GRUBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32) {
 // cached activations in their ranges (r, z in [0, 1], n in [−1, 1]), as the
 // forward kernels write them.
 func GRUBackwardBatch(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, batch int) {
-	gruBackwardChecked("GRUBackwardBatch", dInputGates, dHiddenGates, dhPrev, cache, h, dh, batch)
-}
-
-// gruBackwardChecked checks the shapes in the name of kernel, then runs it.
-func gruBackwardChecked(kernel string, dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUBackwardBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dInputGates", n: len(dInputGates), blocks: 3},
 		pwOperand{name: "dHiddenGates", n: len(dHiddenGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
@@ -101,12 +83,7 @@ func gruBackwardChecked(kernel string, dInputGates, dHiddenGates, dhPrev, cache,
 	if hidden == 0 {
 		return
 	}
-	gruBackward(dInputGates, dHiddenGates, dhPrev, cache, h, dh, hidden, batch)
-}
-
-// GRUResetBeforeGates is GRUResetBeforeGatesBatch for one row (batch = 1).
-func GRUResetBeforeGates(rh, cache, inputGates, hiddenGates, h []float32) {
-	gruResetBeforeGatesChecked("GRUResetBeforeGates", rh, cache, inputGates, hiddenGates, h, 1)
+	gruBackward(level.Active, dInputGates, dHiddenGates, dhPrev, cache, h, dh, hidden, batch)
 }
 
 // GRUResetBeforeGatesBatch is the first pointwise phase of one GRU step in
@@ -135,12 +112,7 @@ func GRUResetBeforeGates(rh, cache, inputGates, hiddenGates, h []float32) {
 // (panics otherwise). No overlap. Error bound: r and z within 2 ULP of σ of
 // the float32 sums; rh correctly rounded from the cached r.
 func GRUResetBeforeGatesBatch(rh, cache, inputGates, hiddenGates, h []float32, batch int) {
-	gruResetBeforeGatesChecked("GRUResetBeforeGatesBatch", rh, cache, inputGates, hiddenGates, h, batch)
-}
-
-// gruResetBeforeGatesChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeGatesChecked(kernel string, rh, cache, inputGates, hiddenGates, h []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeGatesBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "rh", n: len(rh), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
@@ -148,12 +120,7 @@ func gruResetBeforeGatesChecked(kernel string, rh, cache, inputGates, hiddenGate
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeGates(rh, cache, inputGates, hiddenGates, h, hidden, batch)
-}
-
-// GRUResetBeforeOutput is GRUResetBeforeOutputBatch for one row (batch = 1).
-func GRUResetBeforeOutput(hNew, cache, h, inputGates, hn []float32) {
-	gruResetBeforeOutputChecked("GRUResetBeforeOutput", hNew, cache, h, inputGates, hn, 1)
+	gruResetBeforeGates(level.Active, rh, cache, inputGates, hiddenGates, h, hidden, batch)
 }
 
 // GRUResetBeforeOutputBatch is the second pointwise phase of a
@@ -172,12 +139,7 @@ func GRUResetBeforeOutput(hNew, cache, h, inputGates, hn []float32) {
 // Aliasing: hNew may be h itself. Error bound: n within 2 ULP of tanh of the
 // float32 sum; hNew as in GRUForwardBatch.
 func GRUResetBeforeOutputBatch(hNew, cache, h, inputGates, hn []float32, batch int) {
-	gruResetBeforeOutputChecked("GRUResetBeforeOutputBatch", hNew, cache, h, inputGates, hn, batch)
-}
-
-// gruResetBeforeOutputChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeOutputChecked(kernel string, hNew, cache, h, inputGates, hn []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeOutputBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "hNew", n: len(hNew), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
 		pwOperand{name: "inputGates", n: len(inputGates), blocks: 3},
@@ -185,13 +147,7 @@ func gruResetBeforeOutputChecked(kernel string, hNew, cache, h, inputGates, hn [
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeOutput(hNew, cache, h, inputGates, hn, hidden, batch)
-}
-
-// GRUResetBeforeBackwardOutput is GRUResetBeforeBackwardOutputBatch for one
-// row (batch = 1).
-func GRUResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh []float32) {
-	gruResetBeforeBackwardOutputChecked("GRUResetBeforeBackwardOutput", dGates, dhPrev, cache, h, dh, 1)
+	gruResetBeforeOutput(level.Active, hNew, cache, h, inputGates, hn, hidden, batch)
 }
 
 // GRUResetBeforeBackwardOutputBatch is the first pointwise phase of a
@@ -211,12 +167,7 @@ func GRUResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh []float32) {
 // len(h), len(dGates) = len(cache) = 3·len(h) (panics otherwise). Aliasing:
 // dhPrev may be dh itself. Error bound: as GRUBackwardBatch.
 func GRUResetBeforeBackwardOutputBatch(dGates, dhPrev, cache, h, dh []float32, batch int) {
-	gruResetBeforeBackwardOutputChecked("GRUResetBeforeBackwardOutputBatch", dGates, dhPrev, cache, h, dh, batch)
-}
-
-// gruResetBeforeBackwardOutputChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeBackwardOutputChecked(kernel string, dGates, dhPrev, cache, h, dh []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeBackwardOutputBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dGates", n: len(dGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
@@ -224,13 +175,7 @@ func gruResetBeforeBackwardOutputChecked(kernel string, dGates, dhPrev, cache, h
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeBackwardOutput(dGates, dhPrev, cache, h, dh, hidden, batch)
-}
-
-// GRUResetBeforeBackwardGates is GRUResetBeforeBackwardGatesBatch for one
-// row (batch = 1).
-func GRUResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32) {
-	gruResetBeforeBackwardGatesChecked("GRUResetBeforeBackwardGates", dGates, dhPrev, cache, h, drh, 1)
+	gruResetBeforeBackwardOutput(level.Active, dGates, dhPrev, cache, h, dh, hidden, batch)
 }
 
 // GRUResetBeforeBackwardGatesBatch is the second pointwise phase of a
@@ -247,12 +192,7 @@ func GRUResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh []float32) {
 // Shapes: as GRUResetBeforeBackwardOutputBatch with drh for dh. No overlap.
 // Error bound: as GRUBackwardBatch, with |dhPrev| added to M of dhPrev.
 func GRUResetBeforeBackwardGatesBatch(dGates, dhPrev, cache, h, drh []float32, batch int) {
-	gruResetBeforeBackwardGatesChecked("GRUResetBeforeBackwardGatesBatch", dGates, dhPrev, cache, h, drh, batch)
-}
-
-// gruResetBeforeBackwardGatesChecked checks the shapes in the name of kernel, then runs it.
-func gruResetBeforeBackwardGatesChecked(kernel string, dGates, dhPrev, cache, h, drh []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "h", n: len(h)},
+	hidden := checkPointwise("GRUResetBeforeBackwardGatesBatch", batch, pwOperand{name: "h", n: len(h)},
 		pwOperand{name: "dGates", n: len(dGates), blocks: 3},
 		pwOperand{name: "dhPrev", n: len(dhPrev), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 3},
@@ -260,7 +200,7 @@ func gruResetBeforeBackwardGatesChecked(kernel string, dGates, dhPrev, cache, h,
 	if hidden == 0 {
 		return
 	}
-	gruResetBeforeBackwardGates(dGates, dhPrev, cache, h, drh, hidden, batch)
+	gruResetBeforeBackwardGates(level.Active, dGates, dhPrev, cache, h, drh, hidden, batch)
 }
 
 func gruForwardGeneric(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int) {

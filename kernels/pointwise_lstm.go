@@ -1,9 +1,6 @@
 package kernels
 
-// LSTMForward is LSTMForwardBatch for one row (batch = 1).
-func LSTMForward(h, c, gates, cache []float32) {
-	lstmForwardChecked("LSTMForward", h, c, gates, cache, 1)
-}
+import "github.com/simdrnn/simdrnn/internal/level"
 
 // LSTMForwardBatch is the pointwise part of one LSTM step (PyTorch
 // nn.LSTM), fused into one pass: from the pre-activations it applies the
@@ -35,24 +32,14 @@ func LSTMForward(h, c, gates, cache []float32) {
 // |o|·2 ULP(tanh(c)) + γ(1)·|o·tanh(c)| + 2·2⁻¹⁴⁹ of o·tanh(c) for the new c as
 // stored. NaN and ±Inf propagate as the reference loop says (0·Inf is NaN).
 func LSTMForwardBatch(h, c, gates, cache []float32, batch int) {
-	lstmForwardChecked("LSTMForwardBatch", h, c, gates, cache, batch)
-}
-
-// lstmForwardChecked checks the shapes in the name of kernel, then runs it.
-func lstmForwardChecked(kernel string, h, c, gates, cache []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "c", n: len(c)},
+	hidden := checkPointwise("LSTMForwardBatch", batch, pwOperand{name: "c", n: len(c)},
 		pwOperand{name: "h", n: len(h), blocks: 1},
 		pwOperand{name: "gates", n: len(gates), blocks: 4},
 		pwOperand{name: "cache", n: len(cache), blocks: 4, optional: true})
 	if hidden == 0 {
 		return
 	}
-	lstmForward(h, c, gates, cache, hidden, batch)
-}
-
-// LSTMBackward is LSTMBackwardBatch for one row (batch = 1).
-func LSTMBackward(dgates, dcPrev, cache, cPrev, c, dh, dc []float32) {
-	lstmBackwardChecked("LSTMBackward", dgates, dcPrev, cache, cPrev, c, dh, dc, 1)
+	lstmForward(level.Active, h, c, gates, cache, hidden, batch)
 }
 
 // LSTMBackwardBatch is the pointwise part of one LSTM backward (BPTT) step,
@@ -90,12 +77,7 @@ func LSTMBackward(dgates, dcPrev, cache, cPrev, c, dh, dc []float32) {
 // factor other than cPrev. The bound assumes cached activations in their
 // ranges (i, f, o in [0, 1], g in [−1, 1]), as LSTMForwardBatch writes them.
 func LSTMBackwardBatch(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, batch int) {
-	lstmBackwardChecked("LSTMBackwardBatch", dgates, dcPrev, cache, cPrev, c, dh, dc, batch)
-}
-
-// lstmBackwardChecked checks the shapes in the name of kernel, then runs it.
-func lstmBackwardChecked(kernel string, dgates, dcPrev, cache, cPrev, c, dh, dc []float32, batch int) {
-	hidden := checkPointwise(kernel, batch, pwOperand{name: "c", n: len(c)},
+	hidden := checkPointwise("LSTMBackwardBatch", batch, pwOperand{name: "c", n: len(c)},
 		pwOperand{name: "dgates", n: len(dgates), blocks: 4},
 		pwOperand{name: "dcPrev", n: len(dcPrev), blocks: 1},
 		pwOperand{name: "cache", n: len(cache), blocks: 4},
@@ -105,7 +87,7 @@ func lstmBackwardChecked(kernel string, dgates, dcPrev, cache, cPrev, c, dh, dc 
 	if hidden == 0 {
 		return
 	}
-	lstmBackward(dgates, dcPrev, cache, cPrev, c, dh, dc, hidden, batch)
+	lstmBackward(level.Active, dgates, dcPrev, cache, cPrev, c, dh, dc, hidden, batch)
 }
 
 func lstmForwardGeneric(h, c, gates, cache []float32, hidden, batch int) {

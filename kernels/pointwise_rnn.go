@@ -1,6 +1,10 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/simdrnn/simdrnn/internal/level"
+)
 
 // RNNTanhForward sets h = tanh(pre), the pointwise step of a plain tanh RNN
 // (PyTorch nn.RNN, nonlinearity='tanh'): pre = W_ih·x + b_ih + W_hh·h + b_hh.
@@ -15,7 +19,7 @@ func RNNTanhForward(h, pre []float32) {
 	if len(h) == 0 {
 		return
 	}
-	tanh(h, pre)
+	tanh(level.Active, h, pre)
 }
 
 // RNNReLUForward sets h = max(pre, 0), the pointwise step of a ReLU RNN
@@ -35,7 +39,7 @@ func RNNReLUForward(h, pre []float32) {
 	if len(h) == 0 {
 		return
 	}
-	relu(h, pre)
+	relu(level.Active, h, pre)
 }
 
 // RNNTanhBackward sets dpre = dh⊙(1 − h²), the gradient of the loss with
@@ -57,7 +61,7 @@ func RNNTanhBackward(dpre, h, dh []float32) {
 	if len(h) == 0 {
 		return
 	}
-	rnnTanhBackward(dpre, h, dh)
+	rnnTanhBackward(level.Active, dpre, h, dh)
 }
 
 // RNNReLUBackward sets dpre = dh where h > 0 and 0 elsewhere, the gradient
@@ -77,7 +81,7 @@ func RNNReLUBackward(dpre, h, dh []float32) {
 	if len(h) == 0 {
 		return
 	}
-	rnnReLUBackward(dpre, h, dh)
+	rnnReLUBackward(level.Active, dpre, h, dh)
 }
 
 func reluGeneric(dst, x []float32) {

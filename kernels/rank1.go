@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/internal/shape"
+
+	"github.com/simdrnn/simdrnn/internal/level"
 )
 
 // Rank1Add sets W += a·bᵀ: one step's weight gradient dW += dG·xᵀ.
@@ -24,7 +26,7 @@ func Rank1Add(w, a, b []float32) {
 	if len(a) == 0 || len(b) == 0 {
 		return
 	}
-	rank1Add(w, a, b)
+	rank1Add(level.Active, w, a, b)
 }
 
 func rank1AddGeneric(w, a, b []float32) {

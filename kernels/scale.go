@@ -1,5 +1,7 @@
 package kernels
 
+import "github.com/simdrnn/simdrnn/internal/level"
+
 // Scale multiplies x by alpha in place.
 //
 // Reference loop:
@@ -12,7 +14,7 @@ func Scale(alpha float32, x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	scale(alpha, x)
+	scale(level.Active, alpha, x)
 }
 
 func scaleGeneric(alpha float32, x []float32) {

@@ -68,7 +68,7 @@ func rowSum64(w, v []float32, bias float32, row int) (sum, abs float64) {
 }
 
 // TestLSTMStep checks LSTMStep against the float64 equations and against
-// MatVecAdd + LSTMForward at the same level: the same bits where the doc
+// MatVecAdd + LSTMForwardBatch at the same level: the same bits where the doc
 // promises them (AVX2, H a multiple of eight), else within the bounds.
 func TestLSTMStep(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
@@ -81,7 +81,7 @@ func TestLSTMStep(t *testing.T) {
 			gates := append([]float32(nil), s.bias...)
 			kernels.MatVecAdd(gates, s.w, s.xh)
 			h2, c2 := make([]float32, hidden), append([]float32(nil), cOld...)
-			kernels.LSTMForward(h2, c2, gates, nil)
+			kernels.LSTMForwardBatch(h2, c2, gates, nil, 1)
 			name := fmt.Sprintf("H=%d I=%d", hidden, inputs)
 			if level.Active == level.AVX2 && hidden%8 == 0 {
 				require.Equal(t, h2, s.h, name)
@@ -119,7 +119,7 @@ func TestGRUStep(t *testing.T) {
 			kernels.MatVecAdd(in, s.wIH, s.x)
 			kernels.MatVecAdd(hid, s.wHH, s.hPrev)
 			h2 := make([]float32, hidden)
-			kernels.GRUForward(h2, s.hPrev, in, hid, nil)
+			kernels.GRUForwardBatch(h2, s.hPrev, in, hid, nil, 1)
 			name := fmt.Sprintf("H=%d I=%d", hidden, inputs)
 			if level.Active == level.AVX2 && hidden%8 == 0 {
 				require.Equal(t, h2, s.h, name)
@@ -156,7 +156,7 @@ func TestStepNonFinite(t *testing.T) {
 				gates := append([]float32(nil), s.bias...)
 				kernels.MatVecAdd(gates, s.w, s.xh)
 				h2, c2 := make([]float32, hidden), cOld
-				kernels.LSTMForward(h2, c2, gates, nil)
+				kernels.LSTMForwardBatch(h2, c2, gates, nil, 1)
 				for j := range s.h {
 					for _, p := range [][2]float32{{s.h[j], h2[j]}, {s.c[j], c2[j]}} {
 						require.Equal(t, math.IsNaN(float64(p[1])), math.IsNaN(float64(p[0])), "LSTM H=%d unit %d: %v vs %v", hidden, j, p[0], p[1])
@@ -175,7 +175,7 @@ func TestStepNonFinite(t *testing.T) {
 				kernels.MatVecAdd(in, g.wIH, g.x)
 				kernels.MatVecAdd(hid, g.wHH, g.hPrev)
 				h2 = make([]float32, hidden)
-				kernels.GRUForward(h2, g.hPrev, in, hid, nil)
+				kernels.GRUForwardBatch(h2, g.hPrev, in, hid, nil, 1)
 				for j := range g.h {
 					require.Equal(t, math.IsNaN(float64(h2[j])), math.IsNaN(float64(g.h[j])), "GRU H=%d unit %d: %v vs %v", hidden, j, g.h[j], h2[j])
 					if !math.IsNaN(float64(h2[j])) {

@@ -28,12 +28,12 @@ func gemmKernels() {
 	packAPlain()
 }
 
-// gemmKernel emits gemm<rows>x16AVX2: C[0:rows][0:16] (+)= Σ_p
+// gemmKernel emits gemm<rows>x16SIMD: C[0:rows][0:16] (+)= Σ_p
 // a[p][0:rows]ᵀ·b[p][0:16] over packed panels: a holds k groups of 6
 // floats (one column of the A block each, of which the first rows are
 // used), b k groups of 16 floats (one row of the B block each).
 func gemmKernel(rows int) {
-	name := fmt.Sprintf("gemm%dx16AVX2", rows)
+	name := fmt.Sprintf("gemm%dx16SIMD", rows)
 	TEXT(name, NOSPLIT, "func(k int, a, b, c *float32, ldc int, add bool)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s sets (or with add, adds to) the %d×16 block of C at c, rows ldc", name, rows),
@@ -97,14 +97,14 @@ func gemmKernel(rows int) {
 	RET()
 }
 
-// packATrans emits packATransAVX2, packA's loop for a transposed A: for
+// packATrans emits packATransSIMD, packA's loop for a transposed A: for
 // each of kc rows p of A, panels groups of six consecutive floats go to the
 // six-float slot p of consecutive panels (6·kc floats apart). Each group
 // moves as 16 + 8 bytes, never past its six floats.
 func packATrans() {
-	TEXT("packATransAVX2", NOSPLIT, "func(dst, src *float32, kc, panels, lda int)")
+	TEXT("packATransSIMD", NOSPLIT, "func(dst, src *float32, kc, panels, lda int)")
 	Pragma("noescape")
-	Doc("packATransAVX2 sets dst[q·6·kc + p·6 + i] = src[p·lda + q·6 + i] for p < kc, q < panels, i < 6; kc, panels ≥ 1.")
+	Doc("packATransSIMD sets dst[q·6·kc + p·6 + i] = src[p·lda + q·6 + i] for p < kc, q < panels, i < 6; kc, panels ≥ 1.")
 	dst := loadGP(Param("dst"))
 	src := loadGP(Param("src"))
 	kc := loadGP(Param("kc"))
@@ -135,14 +135,14 @@ func packATrans() {
 	RET()
 }
 
-// packAPlain emits packA6AVX2, packA's loop for a plain A: six rows read
+// packAPlain emits packA6SIMD, packA's loop for a plain A: six rows read
 // side by side into one panel, dst[p·6 + i] = row i [p], eight columns at a
 // time: the 6×8 block is transposed within each 128-bit half (unpack, then
 // shuffle) into 48 consecutive floats and stored as six vectors.
 func packAPlain() {
-	TEXT("packA6AVX2", NOSPLIT, "func(dst, r0, r1, r2, r3, r4, r5 *float32, groups int)")
+	TEXT("packA6SIMD", NOSPLIT, "func(dst, r0, r1, r2, r3, r4, r5 *float32, groups int)")
 	Pragma("noescape")
-	Doc("packA6AVX2 sets dst[p·6 + i] = ri[p] for p < 8·groups, i < 6; groups ≥ 1.")
+	Doc("packA6SIMD sets dst[p·6 + i] = ri[p] for p < 8·groups, i < 6; groups ≥ 1.")
 	dst := loadGP(Param("dst"))
 	rows := make([]GPVirtual, gemmRows)
 	for i := range rows {

@@ -8,15 +8,15 @@ import (
 	. "github.com/mmcloughlin/avo/reg"
 )
 
-// This file emits the fused streaming steps (lstmStepAVX2, gruStepAVX2):
+// This file emits the fused streaming steps (lstmStepSIMD, gruStepSIMD):
 // one time step of one sequence, the matrix·vector products and the
 // pointwise step in one pass over the weights.
 //
 // The hidden units go in blocks of eight. For a block the kernel makes
 // passes, one per gate and weight matrix: eight consecutive rows of the
 // matrix against its vector, eight accumulators walked over the columns
-// by matVecB1AVX2's code (walkColumns), reduced to one vector of eight row
-// sums in matVecB1AVX2's order, plus the bias (bias + sum, as MatVecAdd
+// by matVecB1SIMD's code (walkColumns), reduced to one vector of eight row
+// sums in matVecB1SIMD's order, plus the bias (bias + sum, as MatVecAdd
 // adds a row's sum to a y that holds the bias). The sums go to the stack.
 //
 // The pointwise step of block b then runs in pieces placed between the
@@ -27,8 +27,8 @@ import (
 // stack and stores its results there or to the outputs. The last block's
 // pieces run after the loop.
 //
-// The pieces use the same operations in the same order as lstmForwardAVX2
-// and gruForwardAVX2, so with the same row sums the results are the same
+// The pieces use the same operations in the same order as lstmForwardSIMD
+// and gruForwardSIMD, so with the same row sums the results are the same
 // bits as MatVecAdd followed by the pointwise kernel.
 
 // stepPart is one weight matrix of a step kernel: the parameter names of
@@ -182,7 +182,7 @@ func emitStepKernel(name, sig, doc string, parts []stepPart, passes []stepPass, 
 // stored to dst.
 func (k *stepKernel) pass(prefix string, pass stepPass, dst Mem) {
 	f := k.parts[pass.part]
-	plan := mvPlan{rows: vecFloats, unroll: 1, xInRegs: true} // matVecB1AVX2's
+	plan := mvPlan{rows: vecFloats, unroll: 1, xInRegs: true} // matVecB1SIMD's
 	rowsAcc := zeroAccumulators(vecFloats, 1, 1)
 	w := GP64()
 	MOVQ(f.wBlock, w)
@@ -227,10 +227,10 @@ func (k *stepKernel) pass(prefix string, pass stepPass, dst Mem) {
 
 func stepKernels() {
 	// LSTM: one part, [W_ih | W_hh] against x‖h; four pieces of about
-	// equal length and depth: i·g, c', tanh(c'), h' (lstmForwardAVX2's
+	// equal length and depth: i·g, c', tanh(c'), h' (lstmForwardSIMD's
 	// operations).
-	emitStepKernel("lstmStepAVX2", "func(h, c, w, xh, bias []float32, hidden, cols int)",
-		"lstmStepAVX2 is one LSTM step of one sequence for the first hidden/8·8 units: pre = bias + w·xh per gate, then lstmForward's pointwise step.",
+	emitStepKernel("lstmStepSIMD", "func(h, c, w, xh, bias []float32, hidden, cols int)",
+		"lstmStepSIMD is one LSTM step of one sequence for the first hidden/8·8 units: pre = bias + w·xh per gate, then lstmForward's pointwise step.",
 		[]stepPart{{w: "w", x: "xh", bias: "bias", cols: "cols"}},
 		[]stepPass{{0, 0}, {0, 1}, {0, 2}, {0, 3}}, 2,
 		[]func(k *stepKernel){
@@ -257,9 +257,9 @@ func stepKernels() {
 
 	// GRU (reset-after): two parts, W_ih against x and W_hh against the
 	// previous h, a pass per gate of each; pieces r, z, then n, then h'
-	// (gruForwardAVX2's operations in its order).
-	emitStepKernel("gruStepAVX2", "func(h, wIH, wHH, x, hPrev, bIH, bHH []float32, hidden, inputs int)",
-		"gruStepAVX2 is one GRU (reset-after) step of one sequence for the first hidden/8·8 units: input and hidden gates = bias + W·vector per gate, then gruForward's pointwise step.",
+	// (gruForwardSIMD's operations in its order).
+	emitStepKernel("gruStepSIMD", "func(h, wIH, wHH, x, hPrev, bIH, bHH []float32, hidden, inputs int)",
+		"gruStepSIMD is one GRU (reset-after) step of one sequence for the first hidden/8·8 units: input and hidden gates = bias + W·vector per gate, then gruForward's pointwise step.",
 		[]stepPart{{w: "wIH", x: "x", bias: "bIH", cols: "inputs"}, {w: "wHH", x: "hPrev", bias: "bHH", cols: "hidden"}},
 		[]stepPass{{0, 0}, {1, 0}, {0, 1}, {1, 1}, {0, 2}, {1, 2}}, 3,
 		[]func(k *stepKernel){

@@ -101,8 +101,8 @@ func (k *kernel) release(regs ...V) {
 	}
 }
 
-// kc returns the register of the named constant.
-func kc(name string) V {
+// constReg returns the register of the named constant.
+func constReg(name string) V {
 	c, ok := actConsts[name]
 	if !ok {
 		panic("no constant " + name)
@@ -115,9 +115,9 @@ func kc(name string) V {
 func (k *kernel) loadConsts(gp R) {
 	k.comment("activation constants")
 	for _, name := range actConstOrder {
-		r := kc(name)
+		r := constReg(name)
 		k.op("MOVW $0x%08x, %v", actconst.Bits[name], gp)
-		k.op("VDUP %v, %s", gp, r.S4())
+		k.op("VDUP %v, %s // %s", gp, r.S4(), name)
 	}
 }
 
@@ -145,14 +145,14 @@ func (k *kernel) bsl(mask, a, b V) {
 // and releases t.
 func (k *kernel) expNeg(t V) V {
 	kk, r := k.expm1Core(t)
-	k.word(FADD(S4, r, r, kc("one")))
+	k.word(FADD(S4, r, r, constReg("one")))
 	// 2⁻ᵏ in two steps: 2^−⌊k/2⌋ then 2^−(k−⌊k/2⌋), as exponent bits.
 	k.word(FCVTZS(S4, kk, kk))
 	k1 := k.alloc()
 	k.op("VUSHR $1, %s, %s", kk.S4(), k1.S4())
-	k.op("VSUB %s, %s, %s", k1.S4(), kk.S4(), kk.S4())         // kk = k − ⌊k/2⌋
-	k.op("VSUB %s, %s, %s", k1.S4(), kc("bias").S4(), k1.S4()) // 127 − ⌊k/2⌋
-	k.op("VSUB %s, %s, %s", kk.S4(), kc("bias").S4(), kk.S4()) // 127 − ⌈k/2⌉
+	k.op("VSUB %s, %s, %s", k1.S4(), kk.S4(), kk.S4())               // kk = k − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", k1.S4(), constReg("bias").S4(), k1.S4()) // 127 − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", kk.S4(), constReg("bias").S4(), kk.S4()) // 127 − ⌈k/2⌉
 	k.op("VSHL $23, %s, %s", k1.S4(), k1.S4())
 	k.op("VSHL $23, %s, %s", kk.S4(), kk.S4())
 	k.word(FMUL(S4, r, r, k1))
@@ -166,24 +166,24 @@ func (k *kernel) expNeg(t V) V {
 // exp(−t) = 2⁻ᵏ(1 + p); it releases t.
 func (k *kernel) expm1Core(t V) (V, V) {
 	kk := k.alloc()
-	k.word(FMUL(S4, kk, t, kc("log2e")))
+	k.word(FMUL(S4, kk, t, constReg("log2e")))
 	k.word(FRINTN(S4, kk, kk)) // k, to nearest even
 	r := t
 	k.word(FNEG(S4, r, t))
-	k.fmlaTo(r, kk, kc("c1")) // r = k·C1 − t, exact
-	k.fmlaTo(r, kk, kc("c2")) // r += k·C2
+	k.fmlaTo(r, kk, constReg("c1")) // r = k·C1 − t, exact
+	k.fmlaTo(r, kk, constReg("c2")) // r += k·C2
 	// Estrin's scheme: ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5),
 	// three FMAs deep instead of five.
 	r2 := k.alloc()
 	k.word(FMUL(S4, r2, r, r))
-	y := k.mov(kc("p1"))
-	k.fmlaTo(y, r, kc("p0"))
-	b := k.mov(kc("p3"))
-	k.fmlaTo(b, r, kc("p2"))
+	y := k.mov(constReg("p1"))
+	k.fmlaTo(y, r, constReg("p0"))
+	b := k.mov(constReg("p3"))
+	k.fmlaTo(b, r, constReg("p2"))
 	k.fmlaTo(b, r2, y) // b = y·r² + b
 	c := y
-	k.op("VMOV V%d.B16, V%d.B16", int(kc("p5")), int(c))
-	k.fmlaTo(c, r, kc("p4"))
+	k.op("VMOV V%d.B16, V%d.B16", int(constReg("p5")), int(c))
+	k.fmlaTo(c, r, constReg("p4"))
 	k.fmlaTo(c, r2, b) // c = b·r² + c
 	k.fmlaTo(r, r2, c) // r = c·r² + r
 	k.release(r2, b, c)
@@ -194,7 +194,7 @@ func (k *kernel) expm1Core(t V) (V, V) {
 // rounding errors of 1+e and of the division corrected; it releases num and
 // keeps e.
 func (k *kernel) divOnePlus(num, e V) V {
-	one := kc("one")
+	one := constReg("one")
 	q := k.alloc()
 	k.word(FADD(S4, q, e, one))
 	s := k.alloc()
@@ -215,11 +215,11 @@ func (k *kernel) divOnePlus(num, e V) V {
 func (k *kernel) sigmoid(x V) V {
 	t := k.alloc()
 	k.word(FABS(S4, t, x))
-	k.word(FMIN(S4, t, t, kc("sigmoidClamp"))) // NaN stays NaN
+	k.word(FMIN(S4, t, t, constReg("sigmoidClamp"))) // NaN stays NaN
 	e := k.expNeg(t)
 	num := k.alloc()
-	k.word(FCMLT0(S4, num, x)) // x < 0 (−0 takes 1/(1+e), the same 0.5)
-	k.bsl(num, e, kc("one"))   // x < 0 ? e : 1
+	k.word(FCMLT0(S4, num, x))     // x < 0 (−0 takes 1/(1+e), the same 0.5)
+	k.bsl(num, e, constReg("one")) // x < 0 ? e : 1
 	s := k.divOnePlus(num, e)
 	k.release(e)
 	return s
@@ -231,10 +231,10 @@ func (k *kernel) sigmoid(x V) V {
 // errors dm and de recovered exactly, and y = m/q, q = 1 + e, corrected by
 // res·rcp(q), res = (m − y·q) + (dm − y·eq), eq = (1 − q) + e + de.
 func (k *kernel) tanh(x V) V {
-	one := kc("one")
+	one := constReg("one")
 	t := k.alloc()
 	k.word(FABS(S4, t, x))
-	k.word(FMIN(S4, t, t, kc("tanhClamp"))) // NaN stays NaN
+	k.word(FMIN(S4, t, t, constReg("tanhClamp"))) // NaN stays NaN
 	k.word(FADD(S4, t, t, t))
 	kk, p := k.expm1Core(t)
 	k.word(FCVTZS(S4, kk, kk))
@@ -269,20 +269,20 @@ func (k *kernel) tanh(x V) V {
 	k.fmlaTo(y, m, q) // y += res·rcp(q)
 	k.release(m, dm, eq, q)
 	// The sign of x, also for ±0.
-	k.op("VBIF V%d.B16, V%d.B16, V%d.B16", int(kc("absmask")), int(x), int(y))
+	k.op("VBIF V%d.B16, V%d.B16, V%d.B16", int(constReg("absmask")), int(x), int(y))
 	return y
 }
 
 // oneMinus returns 1 − v in a new register.
 func (k *kernel) oneMinus(v V) V {
 	r := k.alloc()
-	k.word(FSUB(S4, r, kc("one"), v))
+	k.word(FSUB(S4, r, constReg("one"), v))
 	return r
 }
 
 // oneMinusSquare returns 1 − v², rounded once, in a new register.
 func (k *kernel) oneMinusSquare(v V) V {
-	r := k.mov(kc("one"))
+	r := k.mov(constReg("one"))
 	k.fmls(r, v, v)
 	return r
 }
@@ -296,3 +296,24 @@ func (k *kernel) mul(a, b V) V {
 
 // mulIn sets a = a·b.
 func (k *kernel) mulIn(a, b V) { k.word(FMUL(S4, a, a, b)) }
+
+// activationKernels emits the flat activations σ and tanh.
+func activationKernels(fl *file) {
+	flat := []pwOperand{{"dst", 1}, {"x", 1}}
+	pointwise(fl, "sigmoidSIMD", []string{"dst", "x"},
+		"sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.", flat, true,
+		func(k *pw) {
+			x := k.load("x", 0)
+			s := k.sigmoid(x)
+			k.store("dst", 0, s)
+			k.release(x, s)
+		})
+	pointwise(fl, "tanhSIMD", []string{"dst", "x"},
+		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, true,
+		func(k *pw) {
+			x := k.load("x", 0)
+			y := k.tanh(x)
+			k.store("dst", 0, y)
+			k.release(x, y)
+		})
+}

@@ -57,7 +57,7 @@ type function struct {
 	name      string
 	signature string // Go parameter list and results, after the name
 	doc       string
-	frame     string // TEXT frame, e.g. $0-52
+	args      argFrame
 	body      strings.Builder
 }
 
@@ -117,8 +117,10 @@ type file struct {
 	funcs []*function
 }
 
-func (fl *file) text(name, signature, frame, doc string) *function {
-	f := &function{name: name, signature: signature, frame: frame, doc: doc}
+// text starts a function with the Go signature (parameters and result, as
+// written after the name); its frame and argument offsets follow from it.
+func (fl *file) text(name, signature, doc string) *function {
+	f := &function{name: name, signature: signature, args: layoutFrame(signature), doc: doc}
 	fl.funcs = append(fl.funcs, f)
 	return f
 }
@@ -129,7 +131,7 @@ func (fl *file) assembly(header string) string {
 	fmt.Fprintf(&b, "%s\n\n//go:build !purego\n\n#include \"textflag.h\"\n", header)
 	for _, f := range fl.funcs {
 		fmt.Fprintf(&b, "\n// func %s%s\n", f.name, f.signature)
-		fmt.Fprintf(&b, "TEXT ·%s(SB), NOSPLIT, %s\n", f.name, f.frame)
+		fmt.Fprintf(&b, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", f.name, f.args.size)
 		b.WriteString(f.body.String())
 	}
 	return b.String()

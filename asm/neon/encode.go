@@ -138,23 +138,6 @@ func FMLAElem(arr Arrangement, d, n, m V, index int) Word {
 		int(d), arr.name, int(n), arr.name, int(m), index)}
 }
 
-// The float compares of the three-same class: d = all ones in the lanes
-// where the comparison holds, zeros elsewhere (false when either is NaN).
-var (
-	opFCMEQ = threeSameOp{"fcmeq", 0, 0, 0b11100}
-	opFCMGE = threeSameOp{"fcmge", 1, 0, 0b11100}
-	opFCMGT = threeSameOp{"fcmgt", 1, 1, 0b11100}
-)
-
-// FCMEQ is fcmeq vd, vn, vm: n == m.
-func FCMEQ(arr Arrangement, d, n, m V) Word { return opFCMEQ.encode(arr, d, n, m) }
-
-// FCMGE is fcmge vd, vn, vm: n ≥ m.
-func FCMGE(arr Arrangement, d, n, m V) Word { return opFCMGE.encode(arr, d, n, m) }
-
-// FCMGT is fcmgt vd, vn, vm: n > m.
-func FCMGT(arr Arrangement, d, n, m V) Word { return opFCMGT.encode(arr, d, n, m) }
-
 // BIC is bic vd.16b, vn.16b, vm.16b: d = n AND NOT m, in the three-same
 // class with U = 0, size = 01, opcode = 00011 (logical operations ignore
 // the arrangement, which GNU writes as bytes).
@@ -172,7 +155,7 @@ func BIC(arr Arrangement, d, n, m V) Word {
 //	0 | Q | U | 01110 | size:2 | 10000 | opcode:5 | 10 | Rn:5 | Rd:5
 //
 // For the single-precision float operations size is (a, 0), a telling
-// apart pairs such as FRINTN/FRINTP or FCVTNS/FCVTZS.
+// apart pairs such as FRINTN/FRINTP.
 func twoRegMisc(u, sizeHigh, opcode uint32, arr Arrangement, d, n V) uint32 {
 	return field(arr.q, 1, 30) | field(u, 1, 29) | field(0b01110, 5, 24) |
 		field(sizeHigh, 1, 23) | field(0, 1, 22) | field(0b10000, 5, 17) |
@@ -192,14 +175,9 @@ var (
 	opFABS   = twoRegOp{"fabs", 0, 1, 0b01111, false}
 	opFNEG   = twoRegOp{"fneg", 1, 1, 0b01111, false}
 	opFRINTN = twoRegOp{"frintn", 0, 0, 0b11000, false}
-	opFCVTNS = twoRegOp{"fcvtns", 0, 0, 0b11010, false}
 	opFCVTZS = twoRegOp{"fcvtzs", 0, 1, 0b11011, false}
-	opSCVTF  = twoRegOp{"scvtf", 0, 0, 0b11101, false}
 	opFRECPE = twoRegOp{"frecpe", 0, 1, 0b11101, false}
-	opFCMGT0 = twoRegOp{"fcmgt", 0, 1, 0b01100, true}
-	opFCMEQ0 = twoRegOp{"fcmeq", 0, 1, 0b01101, true}
 	opFCMLT0 = twoRegOp{"fcmlt", 0, 1, 0b01110, true}
-	opFCMGE0 = twoRegOp{"fcmge", 1, 1, 0b01100, true}
 	opFCMLE0 = twoRegOp{"fcmle", 1, 1, 0b01101, true}
 )
 
@@ -220,30 +198,15 @@ func FNEG(arr Arrangement, d, n V) Word { return opFNEG.encode(arr, d, n) }
 // FRINTN is frintn vd, vn: n rounded to an integral value, ties to even.
 func FRINTN(arr Arrangement, d, n V) Word { return opFRINTN.encode(arr, d, n) }
 
-// FCVTNS is fcvtns vd, vn: n to signed int32, rounded to nearest even.
-func FCVTNS(arr Arrangement, d, n V) Word { return opFCVTNS.encode(arr, d, n) }
-
 // FCVTZS is fcvtzs vd, vn: n to signed int32, rounded towards zero (NaN
 // gives 0).
 func FCVTZS(arr Arrangement, d, n V) Word { return opFCVTZS.encode(arr, d, n) }
 
-// SCVTF is scvtf vd, vn: signed int32 lanes to float32.
-func SCVTF(arr Arrangement, d, n V) Word { return opSCVTF.encode(arr, d, n) }
-
 // FRECPE is frecpe vd, vn: an estimate of 1/n with 8 correct bits.
 func FRECPE(arr Arrangement, d, n V) Word { return opFRECPE.encode(arr, d, n) }
 
-// FCMGT0 is fcmgt vd, vn, #0.0: n > 0.
-func FCMGT0(arr Arrangement, d, n V) Word { return opFCMGT0.encode(arr, d, n) }
-
-// FCMEQ0 is fcmeq vd, vn, #0.0: n == 0.
-func FCMEQ0(arr Arrangement, d, n V) Word { return opFCMEQ0.encode(arr, d, n) }
-
 // FCMLT0 is fcmlt vd, vn, #0.0: n < 0.
 func FCMLT0(arr Arrangement, d, n V) Word { return opFCMLT0.encode(arr, d, n) }
-
-// FCMGE0 is fcmge vd, vn, #0.0: n ≥ 0.
-func FCMGE0(arr Arrangement, d, n V) Word { return opFCMGE0.encode(arr, d, n) }
 
 // FCMLE0 is fcmle vd, vn, #0.0: n ≤ 0.
 func FCMLE0(arr Arrangement, d, n V) Word { return opFCMLE0.encode(arr, d, n) }

@@ -32,7 +32,7 @@ const (
 // gemmAccRow returns the four accumulators of row i.
 func gemmAccRow(i int) []V { return gemmAcc[i*gemmColVecs : (i+1)*gemmColVecs] }
 
-// gemmKernel emits gemm6x16NEON: C[0:6][0:16] (+)= Σ_p a[p*6+i]·b[p*16+j]
+// gemmKernel emits gemm6x16SIMD: C[0:6][0:16] (+)= Σ_p a[p*6+i]·b[p*16+j]
 // over packed panels: a holds kc groups of 6 floats (one column of the A
 // block each), b kc groups of 16 floats (one row of the B block each).
 //
@@ -50,13 +50,13 @@ func gemmAccRow(i int) []V { return gemmAcc[i*gemmColVecs : (i+1)*gemmColVecs] }
 // (with add, C + sum); rows of C are stored with one VST1 each, and only
 // the 6×16 tile is touched.
 func gemmKernel(fl *file) {
-	f := fl.text("gemm6x16NEON", "(kc int, a *float32, b *float32, c *float32, ldc int, add bool)", "$0-41",
-		"gemm6x16NEON sets (or with add, adds to) the 6×16 block of C at c, rows ldc\n"+
+	f := fl.text("gemm6x16SIMD", "(kc int, a *float32, b *float32, c *float32, ldc int, add bool)",
+		"gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc\n"+
 			"// floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.")
 
-	f.op("MOVD kc+0(FP), %v", gemmK)
-	f.op("MOVD a+8(FP), %v", gemmAPtr)
-	f.op("MOVD b+16(FP), %v", gemmBPtr)
+	f.op("MOVD %s, %v", f.arg("kc"), gemmK)
+	f.op("MOVD %s, %v", f.arg("a"), gemmAPtr)
+	f.op("MOVD %s, %v", f.arg("b"), gemmBPtr)
 	f.zero(gemmAcc...)
 
 	// step emits the 24 FMLAs of one step whose six A values are floats
@@ -90,10 +90,10 @@ func gemmKernel(fl *file) {
 	step(0)
 
 	f.label("gemm_store")
-	f.op("MOVD c+24(FP), %v", gemmC)
-	f.op("MOVD ldc+32(FP), %v", gemmLdc)
+	f.op("MOVD %s, %v", f.arg("c"), gemmC)
+	f.op("MOVD %s, %v", f.arg("ldc"), gemmLdc)
 	f.op("LSL $2, %v, %v", gemmLdc, gemmLdc)
-	f.op("MOVBU add+40(FP), %v", gemmAddArg)
+	f.op("MOVBU %s, %v", f.arg("add"), gemmAddArg)
 	f.op("CBZW %v, gemm_set", gemmAddArg)
 	// C += sum, in that operand order (as the generic kernel's c += v).
 	// The B registers are free now and hold the loaded row.

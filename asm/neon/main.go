@@ -19,6 +19,11 @@
 //     needed, load the last one to three elements into zeroed lanes;
 //   - functions are leaves with no frame; they use R0–R17, R19–R25 and any
 //     vector register, and leave R18 and R26–R29 alone.
+//
+// The files mirror kernels/ and ../avx2: dot.go, axpy.go, scale.go,
+// rank1.go, mattvec.go, matvec.go, gemm.go, activation.go and pointwise*.go;
+// emit.go, frame.go and encode.go are the emitter, the argument frames and
+// the encoder of the instructions Go's assembler lacks.
 package main
 
 import (
@@ -66,4 +71,12 @@ func emitAll(fl *file) {
 	}
 	gemmKernel(fl)
 	activationKernels(fl)
+	lstmForward(fl, false)
+	lstmForward(fl, true)
+	lstmBackward(fl)
+	rnnKernels(fl)
+	gruForward(fl, false)
+	gruForward(fl, true)
+	gruBackward(fl)
+	gruResetBefore(fl)
 }

@@ -55,16 +55,16 @@ var (
 // matVec emits matVecB<batch>NEON: y[b] (+)= W·x[b] for batch vectors with
 // one pass over W.
 func matVec(fl *file, batch int) {
-	name := fmt.Sprintf("matVecB%dNEON", batch)
-	f := fl.text(name, "(y []float32, w []float32, x []float32, rows int, cols int, add bool)", "$0-89",
+	name := fmt.Sprintf("matVecB%dSIMD", batch)
+	f := fl.text(name, "(y []float32, w []float32, x []float32, rows int, cols int, add bool)",
 		fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
 
-	f.op("MOVD y_base+0(FP), %v", mvY)
-	f.op("MOVD w_base+24(FP), %v", mvW)
-	f.op("MOVD x_base+48(FP), %v", mvX)
-	f.op("MOVD rows+72(FP), %v", mvRowsLeft)
-	f.op("MOVD cols+80(FP), %v", mvCols)
-	f.op("MOVBU add+88(FP), %v", mvAdd)
+	f.op("MOVD %s, %v", f.arg("y_base"), mvY)
+	f.op("MOVD %s, %v", f.arg("w_base"), mvW)
+	f.op("MOVD %s, %v", f.arg("x_base"), mvX)
+	f.op("MOVD %s, %v", f.arg("rows"), mvRowsLeft)
+	f.op("MOVD %s, %v", f.arg("cols"), mvCols)
+	f.op("MOVBU %s, %v", f.arg("add"), mvAdd)
 	f.op("LSL $2, %v, %v", mvCols, mvColBytes)
 	f.op("LSL $2, %v, %v", mvRowsLeft, mvOutBytes)
 

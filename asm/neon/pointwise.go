@@ -5,8 +5,9 @@ import (
 	"strings"
 )
 
-// This file emits the NEON activation and fused pointwise kernels (the
-// per-element code is in activation.go). Every kernel is one pass over batch
+// This file holds the loop framework of the NEON pointwise kernels (the
+// flat activations and the fused LSTM, GRU and RNN steps, whose bodies are
+// in activation.go and pointwise_*.go). Every kernel is one pass over batch
 // rows of hidden units; its body is written once against load and store
 // callbacks and emitted twice: for whole vectors of four units (VLD1/VST1 of
 // one register) and for the tail one unit at a time (FMOVS into lane 0, which
@@ -83,23 +84,14 @@ func (k *pw) store(param string, block int, v V) {
 // consts says whether the body uses the activation constants.
 func pointwise(fl *file, name string, params []string, doc string, ops []pwOperand, consts bool, body func(k *pw)) {
 	sig := "(" + strings.Join(params, ", ") + " []float32, hidden, batch int)"
-	f := fl.text(name, sig, fmt.Sprintf("$0-%d", 24*len(params)+16), doc)
+	f := fl.text(name, sig, doc)
 	k := &pw{kernel: &kernel{function: f}, ptr: map[string]R{}}
-	offset := map[string]int{}
-	for i, p := range params {
-		offset[p] = 24 * i
-	}
-	hiddenOff := 24 * len(params)
-	k.op("MOVD hidden+%d(FP), %v", hiddenOff, pwHidden)
+	k.op("MOVD %s, %v", k.arg("hidden"), pwHidden)
 	maxBlocks := 1
 	for i, op := range ops {
 		maxBlocks = max(maxBlocks, op.blocks)
 		k.ptr[op.param] = R(i)
-		off, ok := offset[op.param]
-		if !ok {
-			panic("no parameter " + op.param)
-		}
-		k.op("MOVD %s_base+%d(FP), %v", op.param, off, R(i))
+		k.op("MOVD %s, %v", k.arg(op.param+"_base"), R(i))
 	}
 	if maxBlocks > 1 {
 		k.hb[1] = R(11)
@@ -113,7 +105,7 @@ func pointwise(fl *file, name string, params []string, doc string, ops []pwOpera
 		k.hb[3] = R(13)
 		k.op("ADD %v, %v, %v", k.hb[1], k.hb[2], k.hb[3])
 	}
-	k.op("MOVD batch+%d(FP), %v", hiddenOff+8, pwRows)
+	k.op("MOVD %s, %v", k.arg("batch"), pwRows)
 	if consts {
 		k.loadConsts(pwConst)
 	}
@@ -162,330 +154,9 @@ func (k *pw) check() {
 	}
 }
 
-// activationKernels emits the activation and fused pointwise kernels.
-func activationKernels(fl *file) {
-	flat := []pwOperand{{"dst", 1}, {"x", 1}}
-	pointwise(fl, "sigmoidNEON", []string{"dst", "x"},
-		"sigmoidNEON sets dst[i] = σ(x[i]) for i < hidden·batch.", flat, true,
-		func(k *pw) {
-			x := k.load("x", 0)
-			s := k.sigmoid(x)
-			k.store("dst", 0, s)
-			k.release(x, s)
-		})
-	pointwise(fl, "tanhNEON", []string{"dst", "x"},
-		"tanhNEON sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, true,
-		func(k *pw) {
-			x := k.load("x", 0)
-			y := k.tanh(x)
-			k.store("dst", 0, y)
-			k.release(x, y)
-		})
-	lstmForwardNEON(fl, false)
-	lstmForwardNEON(fl, true)
-	lstmBackwardNEON(fl)
-	rnnKernels(fl)
-	gruForwardNEON(fl, false)
-	gruForwardNEON(fl, true)
-	gruBackwardNEON(fl)
-	gruResetBeforeNEON(fl)
-}
-
 func cacheName(base string, withCache bool) string {
 	if withCache {
-		return base + "CacheNEON"
+		return base + "CacheSIMD"
 	}
-	return base + "NEON"
-}
-
-func lstmForwardNEON(fl *file, withCache bool) {
-	ops := []pwOperand{{"h", 1}, {"c", 1}, {"gates", 4}}
-	if withCache {
-		ops = append(ops, pwOperand{"cache", 4})
-	}
-	name := cacheName("lstmForward", withCache)
-	pointwise(fl, name, []string{"h", "c", "gates", "cache"},
-		name+" is one LSTM pointwise step over batch rows of hidden units.", ops, true,
-		func(k *pw) {
-			act := func(block int, f func(V) V) V {
-				x := k.load("gates", block)
-				v := f(x)
-				k.release(x)
-				if withCache {
-					k.store("cache", block, v)
-				}
-				return v
-			}
-			i := act(0, k.sigmoid)
-			g := act(2, k.tanh)
-			ig := k.mul(i, g)
-			k.release(i, g)
-			f := act(1, k.sigmoid)
-			c := k.load("c", 0)
-			k.fmlaTo(ig, f, c) // c' = f·c + i·g
-			k.release(f, c)
-			c = ig
-			k.store("c", 0, c)
-			o := act(3, k.sigmoid)
-			tc := k.tanh(c)
-			k.mulIn(tc, o)
-			k.store("h", 0, tc)
-			k.release(c, o, tc)
-		})
-}
-
-func lstmBackwardNEON(fl *file) {
-	params := []string{"dgates", "dcPrev", "cache", "cPrev", "c", "dh", "dc"}
-	ops := []pwOperand{{"dgates", 4}, {"dcPrev", 1}, {"cache", 4}, {"cPrev", 1}, {"c", 1}, {"dh", 1}, {"dc", 1}}
-	pointwise(fl, "lstmBackwardNEON", params,
-		"lstmBackwardNEON is one LSTM pointwise backward step over batch rows of hidden units.", ops, true,
-		func(k *pw) {
-			c := k.load("c", 0)
-			th := k.tanh(c)
-			k.release(c)
-			dh := k.load("dh", 0)
-			o := k.load("cache", 3)
-			dc := k.load("dc", 0)
-			omt := k.oneMinusSquare(th)
-			dho := k.mul(dh, o)
-			k.fmlaTo(dc, omt, dho) // dc += dh·o·(1 − th²)
-			k.release(omt, dho)
-			do := k.mul(dh, th)
-			k.mulIn(do, o)
-			omo := k.oneMinus(o)
-			k.mulIn(do, omo)
-			k.store("dgates", 3, do)
-			k.release(th, dh, o, do, omo)
-			i := k.load("cache", 0)
-			g := k.load("cache", 2)
-			di := k.mul(dc, g)
-			k.mulIn(di, i)
-			omi := k.oneMinus(i)
-			k.mulIn(di, omi)
-			k.store("dgates", 0, di)
-			k.release(di, omi)
-			dg := k.mul(dc, i)
-			omg := k.oneMinusSquare(g)
-			k.mulIn(dg, omg)
-			k.store("dgates", 2, dg)
-			k.release(i, g, dg, omg)
-			f := k.load("cache", 1)
-			cp := k.load("cPrev", 0)
-			df := k.mul(dc, cp)
-			k.mulIn(df, f)
-			omf := k.oneMinus(f)
-			k.mulIn(df, omf)
-			k.store("dgates", 1, df)
-			k.mulIn(dc, f)
-			k.store("dcPrev", 0, dc)
-			k.release(f, cp, df, omf, dc)
-		})
-}
-
-func rnnKernels(fl *file) {
-	pointwise(fl, "reluNEON", []string{"dst", "x"},
-		"reluNEON sets dst[i] = max(x[i], +0), NaN kept, for i < hidden·batch.",
-		[]pwOperand{{"dst", 1}, {"x", 1}}, false,
-		func(k *pw) {
-			x := k.load("x", 0)
-			zero := k.alloc()
-			k.zero(zero)
-			k.word(FMAX(S4, x, x, zero)) // NaN stays NaN; max(−0, +0) = +0
-			k.store("dst", 0, x)
-			k.release(x, zero)
-		})
-	pointwise(fl, "rnnTanhBackwardNEON", []string{"dpre", "h", "dh"},
-		"rnnTanhBackwardNEON sets dpre[i] = dh[i]·(1 − h[i]²).",
-		[]pwOperand{{"dpre", 1}, {"h", 1}, {"dh", 1}}, true,
-		func(k *pw) {
-			h := k.load("h", 0)
-			t := k.oneMinusSquare(h)
-			dh := k.load("dh", 0)
-			k.mulIn(t, dh)
-			k.store("dpre", 0, t)
-			k.release(h, t, dh)
-		})
-	pointwise(fl, "rnnReLUBackwardNEON", []string{"dpre", "h", "dh"},
-		"rnnReLUBackwardNEON sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].",
-		[]pwOperand{{"dpre", 1}, {"h", 1}, {"dh", 1}}, false,
-		func(k *pw) {
-			h := k.load("h", 0)
-			k.word(FCMLE0(S4, h, h)) // h ≤ 0 (false for NaN)
-			dh := k.load("dh", 0)
-			k.word(BIC(S4, dh, dh, h))
-			k.store("dpre", 0, dh)
-			k.release(h, dh)
-		})
-}
-
-// sigmoidSum returns σ(a + b) for a block of two operands.
-func (k *pw) sigmoidSum(a, b string, block int) V {
-	x := k.load(a, block)
-	y := k.load(b, block)
-	k.word(FADD(S4, x, x, y))
-	s := k.sigmoid(x)
-	k.release(x, y)
-	return s
-}
-
-// blend returns n + z·(h − n) in n's register.
-func (k *pw) blend(z, h, n V) V {
-	d := k.alloc()
-	k.word(FSUB(S4, d, h, n))
-	k.fmlaTo(n, z, d)
-	k.release(d)
-	return n
-}
-
-func gruForwardNEON(fl *file, withCache bool) {
-	ops := []pwOperand{{"hNew", 1}, {"h", 1}, {"inputGates", 3}, {"hiddenGates", 3}}
-	if withCache {
-		ops = append(ops, pwOperand{"cache", 4})
-	}
-	name := cacheName("gruForward", withCache)
-	pointwise(fl, name, []string{"hNew", "h", "inputGates", "hiddenGates", "cache"},
-		name+" is one GRU (reset-after) pointwise step over batch rows of hidden units.", ops, true,
-		func(k *pw) {
-			r := k.sigmoidSum("inputGates", "hiddenGates", 0)
-			if withCache {
-				k.store("cache", 0, r)
-			}
-			hn := k.load("hiddenGates", 2)
-			if withCache {
-				k.store("cache", 3, hn)
-			}
-			xn := k.load("inputGates", 2)
-			k.fmlaTo(xn, r, hn) // r·hn + xn
-			k.release(r, hn)
-			n := k.tanh(xn)
-			k.release(xn)
-			if withCache {
-				k.store("cache", 2, n)
-			}
-			z := k.sigmoidSum("inputGates", "hiddenGates", 1)
-			if withCache {
-				k.store("cache", 1, z)
-			}
-			h := k.load("h", 0)
-			k.store("hNew", 0, k.blend(z, h, n))
-			k.release(z, h, n)
-		})
-}
-
-func gruBackwardNEON(fl *file) {
-	params := []string{"dInputGates", "dHiddenGates", "dhPrev", "cache", "h", "dh"}
-	ops := []pwOperand{{"dInputGates", 3}, {"dHiddenGates", 3}, {"dhPrev", 1}, {"cache", 4}, {"h", 1}, {"dh", 1}}
-	pointwise(fl, "gruBackwardNEON", params,
-		"gruBackwardNEON is one GRU (reset-after) pointwise backward step over batch rows of hidden units.", ops, true,
-		func(k *pw) {
-			dh := k.load("dh", 0)
-			z := k.load("cache", 1)
-			n := k.load("cache", 2)
-			omz := k.oneMinus(z)
-			omn2 := k.oneMinusSquare(n)
-			// dz = ((dh·(h − n))·z)·(1 − z)
-			dz := k.load("h", 0)
-			k.word(FSUB(S4, dz, dz, n))
-			k.release(n)
-			k.mulIn(dz, dh)
-			k.mulIn(dz, z)
-			k.mulIn(dz, omz)
-			k.store("dInputGates", 1, dz)
-			k.store("dHiddenGates", 1, dz)
-			k.release(dz)
-			dhz := k.mul(dh, z)
-			k.store("dhPrev", 0, dhz)
-			k.release(dhz, z)
-			r := k.load("cache", 0)
-			// dr = ((((dh·hn)·(1−z))·(1−n²))·r)·(1−r)
-			hn := k.load("cache", 3)
-			dr := k.mul(dh, hn)
-			k.release(hn)
-			k.mulIn(dr, omz)
-			k.mulIn(dr, omn2)
-			k.mulIn(dr, r)
-			omr := k.oneMinus(r)
-			k.mulIn(dr, omr)
-			k.store("dInputGates", 0, dr)
-			k.store("dHiddenGates", 0, dr)
-			k.release(dr, omr)
-			// dn = (dh·(1−z))·(1−n²)
-			dn := k.mul(dh, omz)
-			k.mulIn(dn, omn2)
-			k.store("dInputGates", 2, dn)
-			k.mulIn(dn, r)
-			k.store("dHiddenGates", 2, dn)
-			k.release(dh, omz, omn2, r, dn)
-		})
-}
-
-func gruResetBeforeNEON(fl *file) {
-	pointwise(fl, "gruResetBeforeGatesNEON", []string{"rh", "cache", "inputGates", "hiddenGates", "h"},
-		"gruResetBeforeGatesNEON computes r, z and r·h over batch rows of hidden units.",
-		[]pwOperand{{"rh", 1}, {"cache", 3}, {"inputGates", 3}, {"hiddenGates", 2}, {"h", 1}}, true,
-		func(k *pw) {
-			r := k.sigmoidSum("inputGates", "hiddenGates", 0)
-			k.store("cache", 0, r)
-			h := k.load("h", 0)
-			k.mulIn(h, r)
-			k.store("rh", 0, h)
-			k.release(r, h)
-			z := k.sigmoidSum("inputGates", "hiddenGates", 1)
-			k.store("cache", 1, z)
-			k.release(z)
-		})
-	pointwise(fl, "gruResetBeforeOutputNEON", []string{"hNew", "cache", "h", "inputGates", "hn"},
-		"gruResetBeforeOutputNEON computes n and h' over batch rows of hidden units.",
-		[]pwOperand{{"hNew", 1}, {"cache", 3}, {"h", 1}, {"inputGates", 3}, {"hn", 1}}, true,
-		func(k *pw) {
-			x := k.load("inputGates", 2)
-			hn := k.load("hn", 0)
-			k.word(FADD(S4, x, x, hn))
-			n := k.tanh(x)
-			k.release(x, hn)
-			k.store("cache", 2, n)
-			z := k.load("cache", 1)
-			h := k.load("h", 0)
-			k.store("hNew", 0, k.blend(z, h, n))
-			k.release(z, h, n)
-		})
-	pointwise(fl, "gruResetBeforeBackwardOutputNEON", []string{"dGates", "dhPrev", "cache", "h", "dh"},
-		"gruResetBeforeBackwardOutputNEON computes dz, dn and dh·z over batch rows of hidden units.",
-		[]pwOperand{{"dGates", 3}, {"dhPrev", 1}, {"cache", 3}, {"h", 1}, {"dh", 1}}, true,
-		func(k *pw) {
-			dh := k.load("dh", 0)
-			z := k.load("cache", 1)
-			n := k.load("cache", 2)
-			omz := k.oneMinus(z)
-			dz := k.load("h", 0)
-			k.word(FSUB(S4, dz, dz, n))
-			k.mulIn(dz, dh)
-			k.mulIn(dz, z)
-			k.mulIn(dz, omz)
-			k.store("dGates", 1, dz)
-			dn := k.mul(dh, omz)
-			omn2 := k.oneMinusSquare(n)
-			k.mulIn(dn, omn2)
-			k.store("dGates", 2, dn)
-			k.mulIn(dh, z)
-			k.store("dhPrev", 0, dh)
-			k.release(dh, z, n, omz, dz, dn, omn2)
-		})
-	pointwise(fl, "gruResetBeforeBackwardGatesNEON", []string{"dGates", "dhPrev", "cache", "h", "drh"},
-		"gruResetBeforeBackwardGatesNEON computes dr and adds drh·r to dhPrev over batch rows of hidden units.",
-		[]pwOperand{{"dGates", 3}, {"dhPrev", 1}, {"cache", 3}, {"h", 1}, {"drh", 1}}, true,
-		func(k *pw) {
-			drh := k.load("drh", 0)
-			r := k.load("cache", 0)
-			h := k.load("h", 0)
-			dr := k.mul(drh, h)
-			k.mulIn(dr, r)
-			omr := k.oneMinus(r)
-			k.mulIn(dr, omr)
-			k.store("dGates", 0, dr)
-			dhp := k.load("dhPrev", 0)
-			k.fmlaTo(dhp, r, drh)
-			k.store("dhPrev", 0, dhp)
-			k.release(drh, r, h, dr, omr, dhp)
-		})
+	return base + "SIMD"
 }

@@ -2,9 +2,12 @@
 //
 // The level is chosen once, at start-up, from golang.org/x/sys/cpu (which
 // honours GODEBUG switches such as cpu.avx512f=off or cpu.avx2=off). Every
-// kernel call in package kernels switches on Active to call the assembly of
-// that level directly. Force changes the level for tests and benchmarks only:
-// it is not safe to call while kernels run on other goroutines.
+// exported kernel in package kernels reads Active once and passes it to its
+// dispatch function, which switches on the level it is given to call the
+// assembly of that level directly (so internal code and tests can run a
+// level without changing Active). Force changes the level for tests and
+// benchmarks only: it is not safe to call while kernels run on other
+// goroutines.
 package level
 
 import "fmt"

@@ -4,21 +4,14 @@ package kernels
 
 import "github.com/simdrnn/simdrnn/internal/level"
 
-// microKernel computes one MR×NR tile; see microKernelGeneric.
-func microKernel(kc int, a, b, c []float32, ldc int, add bool) {
-	if level.Active == level.AVX2 {
-		_ = c[(matMulMR-1)*ldc+matMulNR-1] // the tile lies inside c
-		gemm6x16AVX2(kc, &a[0], &b[0], &c[0], ldc, add)
-		return
-	}
-	microKernelGeneric(kc, a, b, c, ldc, add)
-}
+// The edge-row micro-kernels and the packing loops exist at the AVX2 level
+// only; other levels and architectures use dispatch_matmul_edge_other.go.
 
 // microKernelRows computes the first mr < MR rows of an MR×NR tile straight
 // into c (AVX2; the 6-row panel of a is read as packed) and reports whether
 // it could; other levels go through the edge tile.
-func microKernelRows(kc, mr int, a, b, c []float32, ldc int, add bool) bool {
-	if level.Active != level.AVX2 {
+func microKernelRows(l level.Level, kc, mr int, a, b, c []float32, ldc int, add bool) bool {
+	if l != level.AVX2 {
 		return false
 	}
 	_ = c[(mr-1)*ldc+matMulNR-1] // the rows lie inside c
@@ -26,15 +19,15 @@ func microKernelRows(kc, mr int, a, b, c []float32, ldc int, add bool) bool {
 	_ = b[matMulNR*kc-1]
 	switch mr {
 	case 5:
-		gemm5x16AVX2(kc, &a[0], &b[0], &c[0], ldc, add)
+		gemm5x16SIMD(kc, &a[0], &b[0], &c[0], ldc, add)
 	case 4:
-		gemm4x16AVX2(kc, &a[0], &b[0], &c[0], ldc, add)
+		gemm4x16SIMD(kc, &a[0], &b[0], &c[0], ldc, add)
 	case 3:
-		gemm3x16AVX2(kc, &a[0], &b[0], &c[0], ldc, add)
+		gemm3x16SIMD(kc, &a[0], &b[0], &c[0], ldc, add)
 	case 2:
-		gemm2x16AVX2(kc, &a[0], &b[0], &c[0], ldc, add)
+		gemm2x16SIMD(kc, &a[0], &b[0], &c[0], ldc, add)
 	case 1:
-		gemm1x16AVX2(kc, &a[0], &b[0], &c[0], ldc, add)
+		gemm1x16SIMD(kc, &a[0], &b[0], &c[0], ldc, add)
 	default:
 		return false
 	}
@@ -43,34 +36,34 @@ func microKernelRows(kc, mr int, a, b, c []float32, ldc int, add bool) bool {
 
 // packATrans runs packATransGeneric's loop; len(dst) = panels·6·kc and
 // len(src) = (kc−1)·lda + panels·6 (the caller slices them so).
-func packATrans(dst, src []float32, kc, panels, lda int) {
-	if level.Active != level.AVX2 {
+func packATrans(l level.Level, dst, src []float32, kc, panels, lda int) {
+	if l != level.AVX2 {
 		packATransGeneric(dst, src, kc, panels, lda)
 		return
 	}
 	_ = dst[panels*matMulMR*kc-1]
 	_ = src[(kc-1)*lda+panels*matMulMR-1]
-	packATransAVX2(&dst[0], &src[0], kc, panels, lda)
+	packATransSIMD(&dst[0], &src[0], kc, panels, lda)
 }
 
 // packA6 runs packA6Generic's loop: eight columns at a time in AVX2, the
 // last kc mod 8 in Go. The six rows have equal lengths kc and len(dst) ≥
 // 6·kc (the caller slices them so).
-func packA6(dst, r0, r1, r2, r3, r4, r5 []float32) {
+func packA6(l level.Level, dst, r0, r1, r2, r3, r4, r5 []float32) {
 	kc := len(r0)
 	groups := kc / packA6Group
-	if level.Active != level.AVX2 || groups == 0 {
+	if l != level.AVX2 || groups == 0 {
 		packA6Generic(dst, r0, r1, r2, r3, r4, r5)
 		return
 	}
 	whole := groups * packA6Group
 	_ = dst[matMulMR*whole-1]
 	_, _, _, _, _ = r1[whole-1], r2[whole-1], r3[whole-1], r4[whole-1], r5[whole-1]
-	packA6AVX2(&dst[0], &r0[0], &r1[0], &r2[0], &r3[0], &r4[0], &r5[0], groups)
+	packA6SIMD(&dst[0], &r0[0], &r1[0], &r2[0], &r3[0], &r4[0], &r5[0], groups)
 	if whole < kc {
 		packA6Generic(dst[matMulMR*whole:], r0[whole:], r1[whole:], r2[whole:], r3[whole:], r4[whole:], r5[whole:])
 	}
 }
 
-// packA6Group is the columns packA6AVX2 moves per iteration.
+// packA6Group is the columns packA6SIMD moves per iteration.
 const packA6Group = 8

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// maxBatch is the largest batch one matVec function serves with one pass
+// over W; larger batches are split in Go.
+const maxBatch = 8
+
+// mvPlan is the register blocking of one row loop of matVec: rows of W per
+// block, vectors of columns per iteration, and whether the x vectors are
+// held in registers (each W vector then loaded once per block row) or read
+// as FMA memory operands (W held in a register, reused across the batch).
+type mvPlan struct {
+	rows, unroll int
+	xInRegs      bool
+}
+
+// mvPlans gives, per batch size, the plan of the main row loop and of the
+// loop over the rows left over (one row at a time). Each keeps the
+// accumulators, x registers and W temporaries within the 16
+// YMM registers.
+var mvPlans = map[int][2]mvPlan{
+	1: {{8, 1, true}, {1, 4, true}},
+	2: {{4, 1, true}, {1, 2, true}},
+	3: {{2, 1, true}, {1, 2, true}},
+	4: {{2, 1, true}, {1, 1, true}},
+	5: {{1, 1, false}, {1, 1, false}},
+	6: {{1, 1, false}, {1, 1, false}},
+	7: {{1, 1, false}, {1, 1, false}},
+	8: {{1, 1, false}, {1, 1, false}},
+}
+
+// matVec emits matVecB<batch>AVX2: y[b] (+)= W·x[b] for batch vectors with
+// one pass over W.
+//
+// Column loops count a negative byte index j up to zero against row and x
+// pointers advanced past the whole vectors of their row, so each vector step
+// costs one ADDQ and one branch. The tail of fewer than eight columns
+// follows at j = 0.
+func matVec(batch int) {
+	name := fmt.Sprintf("matVecB%dSIMD", batch)
+	TEXT(name, NOSPLIT, "func(y, w, x []float32, rows, cols int, add bool)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
+
+	f := mvFrame{
+		colBytes:  AllocLocal(8),
+		negWhole:  AllocLocal(8),
+		tailBytes: AllocLocal(8),
+		outBytes:  AllocLocal(8),
+		yNext:     AllocLocal(8),
+		rowsLeft:  AllocLocal(8),
+	}
+	splitColumns("cols", f.colBytes, f.negWhole, f.tailBytes)
+
+	t := loadGP(Param("rows"))
+	MOVQ(t, f.rowsLeft)
+	SHLQ(U8(2), t)
+	MOVQ(t, f.outBytes)
+	t = loadGP(Param("y").Base())
+	MOVQ(t, f.yNext)
+
+	// x pointers and the first row pointer, advanced past the whole vectors.
+	xb := make([]GPVirtual, batch)
+	xb[0] = loadGP(Param("x").Base())
+	SUBQ(f.negWhole, xb[0])
+	for b := 1; b < batch; b++ {
+		xb[b] = GP64()
+		MOVQ(xb[b-1], xb[b])
+		ADDQ(f.colBytes, xb[b])
+	}
+	w := loadGP(Param("w").Base())
+	SUBQ(f.negWhole, w)
+
+	plans := mvPlans[batch]
+	prefix := fmt.Sprintf("mvb%d", batch)
+	for k, plan := range plans {
+		if k == 1 && plans[0].rows == 1 {
+			break // the main loop already goes one row at a time
+		}
+		loop := fmt.Sprintf("%s_r%d", prefix, plan.rows)
+		Label(loop)
+		CMPQ(f.rowsLeft, U8(plan.rows))
+		JB(LabelRef(loop + "_end"))
+		mvBlock(loop, batch, plan, w, xb, f)
+		SUBQ(U8(plan.rows), f.rowsLeft)
+		JMP(LabelRef(loop))
+		Label(loop + "_end")
+	}
+	VZEROUPPER()
+	RET()
+}
+
+// splitColumns stores, for the column count in the named parameter, the
+// bytes of a row, minus the bytes of its whole vectors (the start of the
+// negative column index) and the bytes of its last partial vector.
+func splitColumns(param string, rowBytes, negWhole, tailBytes Mem) {
+	cols := loadGP(Param(param))
+	SHLQ(U8(2), cols)
+	MOVQ(cols, rowBytes)
+	whole := GP64()
+	MOVQ(cols, whole)
+	ANDQ(I8(-vecBytes), whole)
+	SUBQ(whole, cols)
+	MOVQ(cols, tailBytes)
+	neg := GP64()
+	XORQ(neg, neg)
+	SUBQ(whole, neg)
+	MOVQ(neg, negWhole)
+}
+
+// mvFrame holds matVec's values kept on the stack.
+type mvFrame struct {
+	colBytes  Mem // cols·4: distance between rows of W and vectors of x
+	negWhole  Mem // −(bytes of whole vectors in a row)
+	tailBytes Mem // bytes of the last partial vector of a row (0…28)
+	outBytes  Mem // rows·4: distance between vectors of y
+	yNext     Mem // &y[i] for the current block of rows
+	rowsLeft  Mem
+}
+
+// mvBlock emits one block of plan.rows rows of W against every x vector:
+// zero the accumulators, walk the columns, reduce, store, advance w and
+// yNext. w and xb point past the whole vectors of their rows.
+func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual, f mvFrame) {
+	rows, unroll := plan.rows, plan.unroll
+	acc := zeroAccumulators(rows, batch, unroll)
+	wr := rowPointers(w, rows, f.colBytes)
+	walkColumns(prefix, plan, acc, wr, xb, f.negWhole, f.tailBytes)
+	for r := range acc {
+		for b := range acc[r] {
+			for u := 1; u < unroll; u++ {
+				VADDPS(acc[r][b][u], acc[r][b][0], acc[r][b][0])
+			}
+		}
+	}
+	y := GP64()
+	MOVQ(f.yNext, y)
+	for b := 0; b < batch; b++ {
+		for r0 := 0; r0 < rows; r0 += 4 {
+			group := min(4, rows-r0)
+			vs := make([]VecVirtual, group)
+			for g := range vs {
+				vs[g] = acc[r0+g][b][0]
+			}
+			storeRowSums(fmt.Sprintf("%s_b%d_g%d", prefix, b, r0), vs, Mem{Base: y, Disp: 4 * r0})
+		}
+		if b+1 < batch {
+			ADDQ(f.outBytes, y)
+		}
+	}
+
+	// Advance to the next block of rows.
+	stride := GP64()
+	MOVQ(f.colBytes, stride)
+	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
+	ADDQ(U8(4*rows), f.yNext)
+}
+
+// zeroAccumulators returns rows × batch × unroll zeroed accumulators.
+func zeroAccumulators(rows, batch, unroll int) [][][]VecVirtual {
+	acc := make([][][]VecVirtual, rows)
+	for r := range acc {
+		acc[r] = make([][]VecVirtual, batch)
+		for b := range acc[r] {
+			acc[r][b] = make([]VecVirtual, unroll)
+			for u := range acc[r][b] {
+				acc[r][b][u] = YMM()
+				VXORPS(acc[r][b][u], acc[r][b][u], acc[r][b][u])
+			}
+		}
+	}
+	return acc
+}
+
+// rowPointers returns pointers to rows consecutive rows of W, the first at
+// w, rowBytes apart.
+func rowPointers(w GPVirtual, rows int, rowBytes Mem) []GPVirtual {
+	wr := make([]GPVirtual, rows)
+	wr[0] = w
+	if rows > 1 {
+		stride := GP64()
+		MOVQ(rowBytes, stride)
+		for r := 1; r < rows; r++ {
+			wr[r] = GP64()
+			LEAQ(Mem{Base: wr[r-1], Index: stride, Scale: 1}, wr[r])
+		}
+	}
+	return wr
+}
+
+// walkColumns emits the column walk of a block of rows (the pointers wr)
+// against the x vectors (xb), both advanced past the whole vectors of
+// their rows: a loop over the whole vectors with a negative byte index
+// counting up from negWhole to zero, then the tail of tailBytes, into
+// acc[r][b][u]. It ends at the label prefix_reduce. The matVec kernels and
+// the step kernels walk their rows through it, so they sum in one order.
+func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem) {
+	rows, unroll, batch := plan.rows, plan.unroll, len(xb)
+	j := GP64()
+	MOVQ(negWhole, j)
+	TESTQ(j, j)
+	JZ(LabelRef(prefix + "_tail"))
+
+	// step emits the FMAs for one vector of columns at j into accumulator
+	// set u.
+	step := func(u int) {
+		if plan.xInRegs {
+			xv := make([]VecVirtual, batch)
+			for b := range xv {
+				xv[b] = YMM()
+				VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 1}, xv[b])
+			}
+			for r := 0; r < rows; r++ {
+				wm := Mem{Base: wr[r], Index: j, Scale: 1}
+				if batch == 1 {
+					VFMADD231PS(wm, xv[0], acc[r][0][u])
+					continue
+				}
+				wv := YMM()
+				VMOVUPS(wm, wv)
+				for b := 0; b < batch; b++ {
+					VFMADD231PS(xv[b], wv, acc[r][b][u])
+				}
+			}
+			return
+		}
+		for r := 0; r < rows; r++ {
+			wv := YMM()
+			VMOVUPS(Mem{Base: wr[r], Index: j, Scale: 1}, wv)
+			for b := 0; b < batch; b++ {
+				VFMADD231PS(Mem{Base: xb[b], Index: j, Scale: 1}, wv, acc[r][b][u])
+			}
+		}
+	}
+
+	// The loop body holds max(unroll, 2) steps with an exit test after each,
+	// so any number of whole vectors works without a remainder loop.
+	copies := max(unroll, 2)
+	Label(prefix + "_loop")
+	for c := 0; c < copies; c++ {
+		step(c % unroll)
+		ADDQ(U8(vecBytes), j)
+		if c+1 < copies {
+			JZ(LabelRef(prefix + "_tail"))
+		} else {
+			JNZ(LabelRef(prefix + "_loop"))
+		}
+	}
+
+	// Tail: fewer than eight columns left, at j = 0, one column at a time
+	// into lane 0 of the accumulators (VMOVSS zeroes the other lanes, which
+	// then add 0·0). Masked loads would be shorter, but not every x86
+	// implementation (qemu's among them) suppresses their faults on
+	// masked-off lanes past the end of a slice.
+	Label(prefix + "_tail")
+	CMPQ(j, tailBytes)
+	JAE(LabelRef(prefix + "_reduce"))
+	for b := 0; b < batch; b++ {
+		xs := XMM()
+		VMOVSS(Mem{Base: xb[b], Index: j, Scale: 1}, xs)
+		for r := 0; r < rows; r++ {
+			ws := XMM()
+			VMOVSS(Mem{Base: wr[r], Index: j, Scale: 1}, ws)
+			VFMADD231PS(ws.AsY(), xs.AsY(), acc[r][b][0])
+		}
+	}
+	ADDQ(U8(4), j)
+	JMP(LabelRef(prefix + "_tail"))
+	Label(prefix + "_reduce")
+}
+
+// storeRowSums reduces 1, 2 or 4 accumulators (consecutive rows) and stores
+// their sums to dst, adding the old values first when the add parameter is
+// set. The sum of each accumulator is formed before y is added.
+func storeRowSums(prefix string, vs []VecVirtual, dst Mem) {
+	var sums VecVirtual
+	switch len(vs) {
+	case 4:
+		h01, h23 := YMM(), YMM()
+		VHADDPS(vs[1], vs[0], h01)
+		VHADDPS(vs[3], vs[2], h23)
+		VHADDPS(h23, h01, h01)
+		high := XMM()
+		VEXTRACTF128(U8(1), h01, high)
+		sums = XMM()
+		VADDPS(high, h01.AsX(), sums)
+	case 2:
+		h := YMM()
+		VHADDPS(vs[1], vs[0], h)
+		high := XMM()
+		VEXTRACTF128(U8(1), h, high)
+		sums = XMM()
+		VADDPS(high, h.AsX(), sums)
+		VHADDPS(sums, sums, sums)
+	case 1:
+		sums = reduceToScalar(vs[0])
+	default:
+		panic("storeRowSums: group of " + fmt.Sprint(len(vs)))
+	}
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	CMPB(add.Addr, U8(0))
+	JE(LabelRef(prefix + "_store"))
+	old := XMM()
+	switch len(vs) {
+	case 4:
+		VMOVUPS(dst, old)
+	case 2:
+		VMOVSD(dst, old)
+	case 1:
+		VMOVSS(dst, old)
+	}
+	VADDPS(sums, old, sums)
+	Label(prefix + "_store")
+	switch len(vs) {
+	case 4:
+		VMOVUPS(sums, dst)
+	case 2:
+		VMOVSD(sums, dst)
+	case 1:
+		VMOVSS(sums, dst)
+	}
+}

@@ -1,0 +1,85 @@
+package main
+
+func lstmForward(fl *file, withCache bool) {
+	ops := []pwOperand{{"h", 1}, {"c", 1}, {"gates", 4}}
+	if withCache {
+		ops = append(ops, pwOperand{"cache", 4})
+	}
+	name := cacheName("lstmForward", withCache)
+	pointwise(fl, name, []string{"h", "c", "gates", "cache"},
+		name+" is one LSTM pointwise step over batch rows of hidden units.", ops, true,
+		func(k *pw) {
+			act := func(block int, f func(V) V) V {
+				x := k.load("gates", block)
+				v := f(x)
+				k.release(x)
+				if withCache {
+					k.store("cache", block, v)
+				}
+				return v
+			}
+			i := act(0, k.sigmoid)
+			g := act(2, k.tanh)
+			ig := k.mul(i, g)
+			k.release(i, g)
+			f := act(1, k.sigmoid)
+			c := k.load("c", 0)
+			k.fmlaTo(ig, f, c) // c' = f·c + i·g
+			k.release(f, c)
+			c = ig
+			k.store("c", 0, c)
+			o := act(3, k.sigmoid)
+			tc := k.tanh(c)
+			k.mulIn(tc, o)
+			k.store("h", 0, tc)
+			k.release(c, o, tc)
+		})
+}
+
+func lstmBackward(fl *file) {
+	params := []string{"dgates", "dcPrev", "cache", "cPrev", "c", "dh", "dc"}
+	ops := []pwOperand{{"dgates", 4}, {"dcPrev", 1}, {"cache", 4}, {"cPrev", 1}, {"c", 1}, {"dh", 1}, {"dc", 1}}
+	pointwise(fl, "lstmBackwardSIMD", params,
+		"lstmBackwardSIMD is one LSTM pointwise backward step over batch rows of hidden units.", ops, true,
+		func(k *pw) {
+			c := k.load("c", 0)
+			th := k.tanh(c)
+			k.release(c)
+			dh := k.load("dh", 0)
+			o := k.load("cache", 3)
+			dc := k.load("dc", 0)
+			omt := k.oneMinusSquare(th)
+			dho := k.mul(dh, o)
+			k.fmlaTo(dc, omt, dho) // dc += dh·o·(1 − th²)
+			k.release(omt, dho)
+			do := k.mul(dh, th)
+			k.mulIn(do, o)
+			omo := k.oneMinus(o)
+			k.mulIn(do, omo)
+			k.store("dgates", 3, do)
+			k.release(th, dh, o, do, omo)
+			i := k.load("cache", 0)
+			g := k.load("cache", 2)
+			di := k.mul(dc, g)
+			k.mulIn(di, i)
+			omi := k.oneMinus(i)
+			k.mulIn(di, omi)
+			k.store("dgates", 0, di)
+			k.release(di, omi)
+			dg := k.mul(dc, i)
+			omg := k.oneMinusSquare(g)
+			k.mulIn(dg, omg)
+			k.store("dgates", 2, dg)
+			k.release(i, g, dg, omg)
+			f := k.load("cache", 1)
+			cp := k.load("cPrev", 0)
+			df := k.mul(dc, cp)
+			k.mulIn(df, f)
+			omf := k.oneMinus(f)
+			k.mulIn(df, omf)
+			k.store("dgates", 1, df)
+			k.mulIn(dc, f)
+			k.store("dcPrev", 0, dc)
+			k.release(f, cp, df, omf, dc)
+		})
+}
