@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -62,9 +63,9 @@ func FuzzMatMul(f *testing.F) {
 func FuzzMatMulSizes(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8})
 	// The audit's MatMul(false, false, 3, 16, 1, a(3), 1, b(16), 16, c(14), MaxInt).
-	f.Add([]byte{0x00, 0x43, 0x50, 0x41, 3, 0x41, 16, 0x50, 14, 0x05})
+	f.Add([]byte{0x00, 0x43, 0x50, 0x41, 3, 0x41, 16, 0x50, 14, 0x08})
 	// PackedMatrix.Pack(false, 2⁴⁰, 2⁴⁰, b(16), 2⁴⁰).
-	f.Add([]byte{0x10, 0x0c, 0x0c, 16, 0x0c})
+	f.Add([]byte{0x10, 0x0f, 0x0f, 16, 0x0f})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &input{data: data}
 		op := in.byte()
@@ -79,10 +80,15 @@ func FuzzMatMulSizes(f *testing.F) {
 	})
 }
 
-var boundaryInts = []int{
-	0, 1, 2, 3, 16, 17, -1, -2, math.MaxInt, math.MinInt, math.MaxInt/2 + 1,
-	1 << 31, 1 << 32, 1 << 40, 1 << 60, 1 << 62, math.MaxInt / 3, math.MaxInt/16 + 1,
-}
+var boundaryInts = func() []int {
+	b := []int{0, 1, 2, 3, 16, 17, -1, -2, math.MaxInt, math.MinInt, math.MaxInt/2 + 1, math.MaxInt / 3, math.MaxInt/16 + 1}
+	for _, shift := range []int{31, 32, 40, 60, 62} {
+		if shift < strconv.IntSize-1 {
+			b = append(b, 1<<shift)
+		}
+	}
+	return b
+}()
 
 // int decodes a size: a boundary value, a small value, or 64 raw bits.
 func (in *input) int() int {
