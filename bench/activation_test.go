@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 

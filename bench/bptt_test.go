@@ -6,7 +6,7 @@ import (
 
 	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/cells"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // trainNet returns a one-layer bptt.Net with I = H holding benchModel's

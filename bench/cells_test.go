@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/simdrnn/simdrnn/cells"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 

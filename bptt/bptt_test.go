@@ -8,8 +8,8 @@ import (
 
 	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/cells"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
-	"github.com/simdrnn/simdrnn/internal/torchcase"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/torchcase"
 )
 
 func TestMain(m *testing.M) { kerneltest.Main(m) }

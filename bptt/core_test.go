@@ -9,7 +9,7 @@ import (
 
 	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/cells"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 var allModes = []cells.Mode{cells.LSTM, cells.GRU, cells.GRUResetBefore, cells.RNNTanh, cells.RNNReLU}

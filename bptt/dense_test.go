@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/simdrnn/simdrnn/bptt"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // denseReference returns y = x·Wᵀ + b and, for the upstream gradient dy,

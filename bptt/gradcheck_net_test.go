@@ -7,7 +7,7 @@ import (
 
 	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/cells"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // TestFiniteDifferences: GradCheck (central differences of the float32

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/simdrnn/simdrnn/bptt"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // optimParams returns two parameters (7 and 33 elements) with random data.

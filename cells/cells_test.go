@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/simdrnn/simdrnn/cells"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
-	"github.com/simdrnn/simdrnn/internal/ref"
-	"github.com/simdrnn/simdrnn/internal/torchcase"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
+	"github.com/simdrnn/simdrnn/internal/testutil/torchcase"
 )
 
 func TestMain(m *testing.M) { kerneltest.Main(m) }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/simdrnn/simdrnn/cells"
 	"github.com/simdrnn/simdrnn/cells/safetensors"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // peakChildEnv tells a re-executed test binary to load one file and report

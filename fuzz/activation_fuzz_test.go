@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // pwSeeds returns inputs that reach the vector loops, the tails, several

@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 func TestMain(m *testing.M) { kerneltest.Main(m) }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 

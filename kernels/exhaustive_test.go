@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
 	"github.com/simdrnn/simdrnn/internal/level"
-	"github.com/simdrnn/simdrnn/internal/ref"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/simdrnn/simdrnn/internal/guard"
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/guard"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // TestGuardPages places every operand so that it ends exactly at a PROT_NONE

@@ -3,7 +3,7 @@ package kernels_test
 import (
 	"testing"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // TestMain fails the run when a level this CPU/build offers was not

@@ -15,7 +15,7 @@ func TestNoTestingDependency(t *testing.T) {
 	require.NoError(t, err, string(out))
 	deps := strings.Fields(string(out))
 	require.Contains(t, deps, "github.com/simdrnn/simdrnn/kernels", "go list -deps lists the demo's dependencies")
-	for _, banned := range []string{"testing", "github.com/simdrnn/simdrnn/internal/kerneltest", "github.com/simdrnn/simdrnn/internal/ref", "github.com/simdrnn/simdrnn/internal/guard"} {
+	for _, banned := range []string{"testing", "github.com/simdrnn/simdrnn/internal/testutil/kerneltest", "github.com/simdrnn/simdrnn/internal/testutil/ref", "github.com/simdrnn/simdrnn/internal/testutil/guard"} {
 		require.NotContains(t, deps, banned)
 	}
 }

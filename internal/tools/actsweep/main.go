@@ -8,7 +8,7 @@
 // over a fixed list of inputs and writes the result bits to stdout. The
 // checker, native, starts the producer, walks the same list, computes the
 // reference in float64 and the ULP error of each result (the definition of
-// internal/ref.ULPError, the one the native exhaustive test uses), and
+// internal/testutil/ref.ULPError, the one the native exhaustive test uses), and
 // prints the maximum and where.
 //
 // The inputs: every float32 in [−10, 10] (2 185 232 386 of them, where both
@@ -33,7 +33,7 @@ import (
 	"time"
 
 	"github.com/simdrnn/simdrnn/internal/level"
-	"github.com/simdrnn/simdrnn/internal/ref"
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 

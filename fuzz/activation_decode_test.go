@@ -3,7 +3,7 @@ package fuzz
 import (
 	"math"
 
-	"github.com/simdrnn/simdrnn/internal/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
 // pwSpecialValues are the special values the pointwise decoder produces:

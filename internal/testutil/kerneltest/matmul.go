@@ -5,7 +5,7 @@ import (
 	"math"
 	"slices"
 
-	"github.com/simdrnn/simdrnn/internal/ref"
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 

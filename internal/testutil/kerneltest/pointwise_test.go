@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/simdrnn/simdrnn/internal/ref"
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
 )
 
 // TestZeroSignRules checks the checkers against the rule package kernels

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/simdrnn/simdrnn/internal/ref"
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
