@@ -3,6 +3,7 @@ package cells
 import (
 	"fmt"
 
+	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/shape"
 )
 
@@ -74,7 +75,7 @@ func (c Config) Validate() error {
 // weights and biases, the input bias, the joined and the packed weights,
 // and each direction's overhead.
 func (c Config) modelFloats() (int, error) {
-	g, h := c.Mode.gates(), c.HiddenSize
+	g, h := c.Mode.Gates(), c.HiddenSize
 	gh, ok := shape.Mul(g, h)
 	if !ok {
 		return 0, fmt.Errorf("cells: %v gates × hidden size = %d × %d does not fit in an int", c.Mode, g, h)
@@ -152,7 +153,7 @@ func (d *direction) stateRowFloats(batch int) (perRow, once int, ok bool) {
 	h := d.hidden
 	row := newCounter()
 	row.add(h)                 // h
-	row.add(d.mode.gates(), h) // the gates' scratch
+	row.add(d.mode.Gates(), h) // the gates' scratch
 	switch d.mode {
 	case LSTM:
 		row.add(h) // c
@@ -190,8 +191,10 @@ func (m *Model) stateFloats(batch int) (int, bool) {
 }
 
 // sequenceFloats counts the floats Forward allocates for steps × batch:
-// the final states, two layers' outputs (and the batch-first copies), one
-// direction's input projection and its step scratch.
+// the final states, two layers' outputs (and the batch-first copies), and
+// the engine's buffers, shared by every direction: the input projection,
+// the input in processing order, the state, the step scratch, W_hh packed
+// and the plan.
 func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
 	cfg := m.cfg
 	d := m.layers[0][0]
@@ -202,8 +205,15 @@ func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
 		total.add(steps, batch, cfg.InputSize)
 		total.add(steps, batch, cfg.OutputSize())
 	}
-	total.add(steps, batch, d.mode.gates(), cfg.HiddenSize) // proj
-	total.add(batch, 12, cfg.HiddenSize)                    // scratch, hs, cs: at most 12·H per row
-	total.add(4, batch)                                     // order and lens, as ints
+	g, h := d.mode.Gates(), cfg.HiddenSize
+	total.add(steps, batch, g, h)                                 // proj
+	total.add(steps, batch, max(cfg.InputSize, cfg.OutputSize())) // the input in processing order
+	total.add(batch, 12, h)                                       // states and step scratch: at most 12·H per row
+	if batch > engine.PackedRows {
+		total.add(g, h, h) // W_hh packed (columns rounded up to a panel)
+		total.add(g, h, packedPanel)
+	}
+	total.add(4, batch) // the plan's order and lengths, as ints
+	total.add(2, steps) // and its active counts
 	return total.n, total.ok
 }

@@ -12,6 +12,7 @@ package shape
 import (
 	"math"
 	"math/bits"
+	"strconv"
 )
 
 // Mul returns a·b. ok is false if a or b is negative or the product does
@@ -90,4 +91,13 @@ func Matrix(rows, cols, ld int) (n int, ok bool) {
 		return 0, false
 	}
 	return Add(n, cols)
+}
+
+// ProductText formats " = n" for a counted product, or says that it
+// overflows (ok false): the end of an error message that states a size.
+func ProductText(n int, ok bool) string {
+	if !ok {
+		return ", which overflows an int"
+	}
+	return " = " + strconv.Itoa(n)
 }
