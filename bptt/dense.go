@@ -114,6 +114,6 @@ func (d *Dense) check(method string, rows int, name string, s []float32, widthNa
 	}
 	if n, ok := shape.Mul(rows, width); !ok || len(s) != n {
 		panic(fmt.Sprintf("bptt.Dense.%s: len(%s) = %d; want rows × %s = %d × %d%s (Dense %d→%d)",
-			method, name, len(s), widthName, rows, width, product(n, ok), d.In, d.Out))
+			method, name, len(s), widthName, rows, width, shape.ProductText(n, ok), d.In, d.Out))
 	}
 }

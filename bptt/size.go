@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/shape"
 )
 
@@ -54,14 +55,6 @@ func tooLarge(what string, c counter) error {
 	return fmt.Errorf("bptt: %s: %d values of 4 bytes do not fit in memory (the limit is %d bytes: RAM + swap)", what, c.n, shape.MemoryLimit())
 }
 
-// product formats " = n" for a counted product, or says it overflows.
-func product(n int, ok bool) string {
-	if !ok {
-		return ", which overflows an int"
-	}
-	return fmt.Sprintf(" = %d", n)
-}
-
 // checkConfig validates cfg (cells.Config.Validate) and checks that a Net
 // of it, its parameters' Data and Grad, fits in memory.
 func checkConfig(cfg cells.Config) error {
@@ -83,11 +76,8 @@ func checkConfig(cfg cells.Config) error {
 // gradients). function names the caller in errors.
 func (n *Net) checkSequence(function string, x []float32, steps, batch int, backward bool) error {
 	cfg := n.cfg
-	if steps < 1 || batch < 1 {
-		return fmt.Errorf("bptt: %s: steps = %d, batch = %d; want both ≥ 1", function, steps, batch)
-	}
-	if want, ok := shape.Prod(steps, batch, cfg.InputSize); !ok || want != len(x) {
-		return fmt.Errorf("bptt: %s: len(x) = %d; want steps × batch × input = %d × %d × %d%s", function, len(x), steps, batch, cfg.InputSize, product(want, ok))
+	if err := engine.CheckInput("bptt", function, x, steps, batch, cfg.InputSize); err != nil {
+		return err
 	}
 	fwd, bwd := n.tapeFloats(steps, batch)
 	if !fwd.fits() {
@@ -108,7 +98,7 @@ func (n *Net) tapeFloats(steps, batch int) (fwd, bwd counter) {
 	cfg := n.cfg
 	fwd, bwd = newCounter(), newCounter()
 	h, dirs, width := cfg.HiddenSize, len(n.layers[0]), cfg.OutputSize()
-	g := n.layers[0][0].gates()
+	g := cfg.Mode.Gates()
 	for i, layers := range []int{1, cfg.NumLayers - 1} {
 		in := cfg.InputSize
 		if i == 1 {

@@ -50,18 +50,17 @@ func (m *Model) Forward(x []float32, steps, batch int, opts *SequenceOptions) (*
 		opts = &SequenceOptions{}
 	}
 	cfg := m.cfg
-	const who = "cells: Forward"
-	if err := engine.CheckInput(who, x, steps, batch, cfg.InputSize); err != nil {
+	if err := engine.CheckInput("cells", "Forward", x, steps, batch, cfg.InputSize); err != nil {
 		return nil, err
 	}
 	if n, ok := m.sequenceFloats(steps, batch, opts.BatchFirst); !ok || !shape.Fits(n, 4) {
 		return nil, tooLarge(fmt.Sprintf("Forward: the outputs and scratch of %d steps × batch %d", steps, batch), n, ok)
 	}
 	states := cfg.NumLayers * cfg.directions() * batch * cfg.HiddenSize // counted by sequenceFloats
-	if err := engine.CheckStates(who, "(layers·directions) × batch × hidden", cfg.Mode, cfg.Mode == LSTM, states, opts.H0, opts.C0); err != nil {
+	if err := engine.CheckStates("cells", "Forward", "(layers·directions) × batch × hidden", cfg.Mode, cfg.Mode == LSTM, states, opts.H0, opts.C0); err != nil {
 		return nil, err
 	}
-	if err := engine.CheckLengths(who, opts.Lengths, steps, batch); err != nil {
+	if err := engine.CheckLengths("cells", "Forward", opts.Lengths, steps, batch); err != nil {
 		return nil, err
 	}
 
