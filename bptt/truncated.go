@@ -64,8 +64,8 @@ func (n *Net) TruncatedBPTT(t *Tape, x []float32, steps, batch int, opts Truncat
 	}
 	window := min(opts.K2, steps)
 	tape, grads := n.tapeFloats(window, batch)
-	tape.merge(grads)
-	if !tape.fits() {
+	tape.Merge(grads)
+	if !tape.Fits(4) {
 		return 0, tooLarge(fmt.Sprintf("TruncatedBPTT: the tape of a window of %d steps × batch %d", window, batch), tape)
 	}
 	states := cfg.NumLayers * batch * cfg.HiddenSize // counted by checkSequence

@@ -21,28 +21,6 @@ const packedPanel = 16
 // tensors: the struct, slice headers, sync.Onces and its parameters' names.
 const directionOverhead = 128
 
-// counter sums element counts with shape's overflow checks; once a term
-// overflows, ok stays false.
-type counter struct {
-	n  int
-	ok bool
-}
-
-func newCounter() counter { return counter{ok: true} }
-
-// add adds the product of factors.
-func (c *counter) add(factors ...int) {
-	if !c.ok {
-		return
-	}
-	p, ok := shape.Prod(factors...)
-	if !ok {
-		c.ok = false
-		return
-	}
-	c.n, c.ok = shape.Add(c.n, p)
-}
-
 // tooLarge is the error for n floats that do not fit in memory, or that an
 // int cannot count (ok false).
 func tooLarge(what string, n int, ok bool) error {
@@ -94,14 +72,14 @@ func (c Config) modelFloats() (int, error) {
 			return 0, err
 		}
 	}
-	total := newCounter()
-	total.add(c.directions(), first)
-	total.add(c.NumLayers-1, c.directions(), deeper)
+	var total shape.Counter
+	total.Add(c.directions(), first)
+	total.Add(c.NumLayers-1, c.directions(), deeper)
 	what := fmt.Sprintf("a %d-layer %v of input size %d and hidden size %d", c.NumLayers, c.Mode, c.InputSize, h)
-	if !total.ok || !shape.Fits(total.n, 4) {
-		return 0, tooLarge(what, total.n, total.ok)
+	if !total.OK() || !shape.Fits(total.N(), 4) {
+		return 0, tooLarge(what, total.N(), total.OK())
 	}
-	return total.n, nil
+	return total.N(), nil
 }
 
 // directionFloats counts one direction of a layer whose input is in
@@ -115,66 +93,66 @@ func (c Config) directionFloats(layer, in, gh int) (int, error) {
 		{fmt.Sprintf("weight_ih_l%d", layer), []int{gh, in}},
 		{fmt.Sprintf("weight_hh_l%d", layer), []int{gh, h}},
 	}
-	sum := newCounter()
+	var sum shape.Counter
 	for _, t := range tensors {
 		n, ok := shape.Prod(t.shape...)
 		if !ok {
 			return 0, fmt.Errorf("cells: %v parameter %s of shape %v: the number of values does not fit in an int", c.Mode, t.name, t.shape)
 		}
-		sum.add(n)
+		sum.Add(n)
 	}
-	sum.add(3, gh) // b_ih, b_hh and the input bias, also without biases
+	sum.Add(3, gh) // b_ih, b_hh and the input bias, also without biases
 	width, ok := shape.Add(in, h)
-	joined := newCounter()
-	joined.add(gh, width)
-	if !ok || !joined.ok {
+	var joined shape.Counter
+	joined.Add(gh, width)
+	if !ok || !joined.OK() {
 		return 0, fmt.Errorf("cells: layer %d's joined weights [W_ih | W_hh], %d × (%d + %d): the number of values does not fit in an int", layer, gh, in, h)
 	}
 	if c.Mode == LSTM || c.Mode == RNNTanh || c.Mode == RNNReLU {
-		sum.add(joined.n)
+		sum.Add(joined.N())
 	}
 	cols, ok := shape.Add(gh, packedPanel-1)
-	packed := newCounter()
-	packed.add(in, cols/packedPanel*packedPanel)
-	if !ok || !packed.ok {
+	var packed shape.Counter
+	packed.Add(in, cols/packedPanel*packedPanel)
+	if !ok || !packed.OK() {
 		return 0, fmt.Errorf("cells: layer %d's packed W_ih, %d × %d: the number of values does not fit in an int", layer, in, gh)
 	}
-	sum.add(packed.n)
-	sum.add(directionOverhead)
-	if !sum.ok {
+	sum.Add(packed.N())
+	sum.Add(directionOverhead)
+	if !sum.OK() {
 		return 0, fmt.Errorf("cells: layer %d of a %v: the number of values does not fit in an int", layer, c.Mode)
 	}
-	return sum.n, nil
+	return sum.N(), nil
 }
 
 // stateRowFloats returns the floats a State keeps per stream for direction
 // d (h, c, x‖h and the step's scratch), and those it keeps once (hPrev).
 func (d *direction) stateRowFloats(batch int) (perRow, once int, ok bool) {
 	h := d.hidden
-	row := newCounter()
-	row.add(h)                 // h
-	row.add(d.mode.Gates(), h) // the gates' scratch
+	var row shape.Counter
+	row.Add(h)                 // h
+	row.Add(d.mode.Gates(), h) // the gates' scratch
 	switch d.mode {
 	case LSTM:
-		row.add(h) // c
+		row.Add(h) // c
 	case GRU:
-		row.add(3, h) // the hidden side's gates
+		row.Add(3, h) // the hidden side's gates
 	case GRUResetBefore:
-		row.add(7, h) // r,z of the hidden side; r⊙h; W_hn·(r⊙h); the cache
+		row.Add(7, h) // r,z of the hidden side; r⊙h; W_hn·(r⊙h); the cache
 	}
 	if d.joins() {
-		row.add(d.input)
-		row.add(h)
+		row.Add(d.input)
+		row.Add(h)
 	}
 	if d.mode == GRU && batch == 1 {
 		once = h
 	}
-	return row.n, once, row.ok
+	return row.N(), once, row.OK()
 }
 
 // stateFloats counts the floats of a State of batch streams.
 func (m *Model) stateFloats(batch int) (int, bool) {
-	total := newCounter()
+	var total shape.Counter
 	for i, dirs := range m.layers[:min(2, len(m.layers))] {
 		perRow, once, ok := dirs[0].stateRowFloats(batch)
 		if !ok {
@@ -184,10 +162,10 @@ func (m *Model) stateFloats(batch int) (int, bool) {
 		if i == 1 {
 			layers = len(m.layers) - 1 // every deeper layer is alike
 		}
-		total.add(layers, batch, perRow)
-		total.add(layers, once)
+		total.Add(layers, batch, perRow)
+		total.Add(layers, once)
 	}
-	return total.n, total.ok
+	return total.N(), total.OK()
 }
 
 // sequenceFloats counts the floats Forward allocates for steps × batch:
@@ -198,22 +176,22 @@ func (m *Model) stateFloats(batch int) (int, bool) {
 func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
 	cfg := m.cfg
 	d := m.layers[0][0]
-	total := newCounter()
-	total.add(2, cfg.NumLayers, cfg.directions(), batch, cfg.HiddenSize) // HN, CN
-	total.add(2, steps, batch, cfg.OutputSize())                         // y of two layers
+	var total shape.Counter
+	total.Add(2, cfg.NumLayers, cfg.directions(), batch, cfg.HiddenSize) // HN, CN
+	total.Add(2, steps, batch, cfg.OutputSize())                         // y of two layers
 	if batchFirst {
-		total.add(steps, batch, cfg.InputSize)
-		total.add(steps, batch, cfg.OutputSize())
+		total.Add(steps, batch, cfg.InputSize)
+		total.Add(steps, batch, cfg.OutputSize())
 	}
 	g, h := d.mode.Gates(), cfg.HiddenSize
-	total.add(steps, batch, g, h)                                 // proj
-	total.add(steps, batch, max(cfg.InputSize, cfg.OutputSize())) // the input in processing order
-	total.add(batch, 12, h)                                       // states and step scratch: at most 12·H per row
+	total.Add(steps, batch, g, h)                                 // proj
+	total.Add(steps, batch, max(cfg.InputSize, cfg.OutputSize())) // the input in processing order
+	total.Add(batch, 12, h)                                       // states and step scratch: at most 12·H per row
 	if batch > engine.PackedRows {
-		total.add(g, h, h) // W_hh packed (columns rounded up to a panel)
-		total.add(g, h, packedPanel)
+		total.Add(g, h, h) // W_hh packed (columns rounded up to a panel)
+		total.Add(g, h, packedPanel)
 	}
-	total.add(4, batch) // the plan's order and lengths, as ints
-	total.add(2, steps) // and its active counts
-	return total.n, total.ok
+	total.Add(4, batch) // the plan's order and lengths, as ints
+	total.Add(2, steps) // and its active counts
+	return total.N(), total.OK()
 }

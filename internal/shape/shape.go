@@ -101,3 +101,39 @@ func ProductText(n int, ok bool) string {
 	}
 	return " = " + strconv.Itoa(n)
 }
+
+// Counter sums element counts with overflow checks: once a term does not
+// fit in an int (or a factor is negative), OK stays false. The zero Counter
+// holds 0.
+type Counter struct {
+	n        int
+	overflow bool
+}
+
+// Add adds the product of factors.
+func (c *Counter) Add(factors ...int) {
+	if c.overflow {
+		return
+	}
+	p, ok := Prod(factors...)
+	if ok {
+		c.n, ok = Add(c.n, p)
+	}
+	c.overflow = !ok
+}
+
+// Merge adds another count.
+func (c *Counter) Merge(o Counter) {
+	c.Add(o.n)
+	c.overflow = c.overflow || o.overflow
+}
+
+// N returns the sum (meaningless unless OK).
+func (c Counter) N() int { return c.n }
+
+// OK reports whether every term was counted without overflow.
+func (c Counter) OK() bool { return !c.overflow }
+
+// Fits reports whether the count is OK and that many elements of size
+// bytes fit in memory (see Fits).
+func (c Counter) Fits(size int) bool { return c.OK() && Fits(c.n, size) }
