@@ -16,7 +16,8 @@ import (
 // Backward needs; the outputs are read from the tape (Y, HN, CN). Each
 // layer's input projection for all steps is one matrix product; the steps
 // then run the recurrent product and the fused pointwise kernel keeping its
-// cache. It returns an error, before touching the tape, on shapes that do
+// cache: internal/engine, the code cells.Model.Forward runs without
+// recording, so both compute the same numbers. It returns an error, before touching the tape, on shapes that do
 // not fit, sizes an int cannot count, and a tape (with Backward's
 // gradients) beyond the memory limit (see cells.Config.Validate).
 func (n *Net) Forward(t *Tape, x []float32, steps, batch int, opts *cells.SequenceOptions) error {

@@ -40,7 +40,10 @@ type Output struct {
 // opts.BatchFirst), so len(x) must equal steps·batch·InputSize, with steps
 // ≥ 1 and batch ≥ 1; a mismatch is an error, never a different number of
 // steps. Each layer's input projection for all steps is one matrix product;
-// the steps then run the recurrent product and the fused pointwise kernel.
+// the steps then run the recurrent product (with W_hh packed once per call
+// for batches over 8 samples) and the fused pointwise kernel, in place, the
+// samples ordered by length: internal/engine, which bptt.Net.Forward runs
+// too, recording.
 // It returns an error on shapes that do not fit, sizes an int cannot count,
 // and outputs and scratch beyond the memory limit (see Config.Validate).
 // Forward allocates its outputs and scratch per call and may run

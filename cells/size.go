@@ -132,14 +132,10 @@ func (d *direction) stateRowFloats(batch int) (perRow, once int, ok bool) {
 	var row shape.Counter
 	row.Add(h)                 // h
 	row.Add(d.mode.Gates(), h) // the gates' scratch
-	switch d.mode {
-	case LSTM:
+	if d.mode == LSTM {
 		row.Add(h) // c
-	case GRU:
-		row.Add(3, h) // the hidden side's gates
-	case GRUResetBefore:
-		row.Add(7, h) // r,z of the hidden side; r⊙h; W_hn·(r⊙h); the cache
 	}
+	row.Add(engine.ScratchFloats(engine.Mode(d.mode)), h) // the engine's step scratch
 	if d.joins() {
 		row.Add(d.input)
 		row.Add(h)

@@ -61,7 +61,8 @@ func (s *Scratch) Grow(m Mode, hidden, rows int, keep bool) {
 }
 
 // ScratchFloats is the number of floats Scratch.Grow(m, hidden, rows, true)
-// holds per row, in units of H.
+// holds per row, in units of H: the GRU's hidden side (3H); the reset-before
+// GRU's r, z hidden side, W_hn·(r⊙h) + b_hn, r⊙h and r, z, n (7H).
 func ScratchFloats(m Mode) int {
 	switch m {
 	case GRU:
