@@ -134,7 +134,7 @@ func backProject(dst, x []float32, ldx int, w []float32, rows, k, n int, add boo
 // initial states'.
 func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int, dhN, dcN, dx, dh0, dc0 []float32, reverse bool) {
 	steps, batch, hid := t.steps, t.batch, d.hidden
-	gh := d.gates() * hid
+	gh := d.mode.Gates() * hid
 	tb := steps * batch
 	dt.dg = grow(dt.dg, tb*gh)
 	if d.mode == cells.GRU {
@@ -145,10 +145,10 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 	}
 	dt.dhCur = grow(dt.dhCur, batch*hid)
 	dt.dhNext = grow(dt.dhNext, batch*hid)
-	initSlots(dt.dhNext, dhN, t.order, hid)
+	initSlots(dt.dhNext, dhN, t.plan.Order, hid)
 	if d.mode == cells.LSTM {
 		dt.dcNext = grow(dt.dcNext, batch*hid)
-		initSlots(dt.dcNext, dcN, t.order, hid)
+		initSlots(dt.dcNext, dcN, t.plan.Order, hid)
 	}
 
 	whh := d.whh.Data
@@ -161,7 +161,7 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 		}
 	}
 	for k := steps - 1; k >= 0; k-- {
-		a := t.active[k]
+		a := t.plan.Active[k]
 		row := k * batch
 		// Finished samples contribute nothing to the weight gradients.
 		clear(dt.dg[(row+a)*gh : (row+batch)*gh])
@@ -175,40 +175,40 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 		copy(dhCur, dt.dhNext[:a*hid])
 		if dy != nil {
 			for s := 0; s < a; s++ {
-				b := t.order[s]
-				at := (seq.StepTime(k, t.lens[b], reverse)*batch+b)*width + offset
+				b := t.plan.Order[s]
+				at := (seq.StepTime(k, t.plan.Lens[b], reverse)*batch+b)*width + offset
 				kernels.Axpy(1, dy[at:at+hid], dhCur[s*hid:(s+1)*hid])
 			}
 		}
 		dg := dt.dg[row*gh : (row+a)*gh]
-		hp := dt.hs[row*hid : (row+a)*hid]
+		hp := dt.HS[row*hid : (row+a)*hid]
 		dhn := dt.dhNext[:a*hid]
 		switch d.mode {
 		case cells.LSTM:
 			dc := dt.dcNext[:a*hid]
-			kernels.LSTMBackwardBatch(dg, dc, dt.proj[row*gh:(row+a)*gh], dt.cs[row*hid:(row+a)*hid],
-				dt.cs[(row+batch)*hid:(row+batch+a)*hid], dhCur, dc, a)
+			kernels.LSTMBackwardBatch(dg, dc, dt.Proj[row*gh:(row+a)*gh], dt.CS[row*hid:(row+a)*hid],
+				dt.CS[(row+batch)*hid:(row+batch+a)*hid], dhCur, dc, a)
 			backProject(dhn, dg, gh, whh, a, gh, hid, false, &dt.bwdW[0])
 		case cells.GRU:
 			dgh := dt.dgh[row*3*hid : (row+a)*3*hid]
-			kernels.GRUBackwardBatch(dg, dgh, dhn, dt.cache[row*4*hid:(row+a)*4*hid], hp, dhCur, a)
+			kernels.GRUBackwardBatch(dg, dgh, dhn, dt.Cache[row*4*hid:(row+a)*4*hid], hp, dhCur, a)
 			backProject(dhn, dgh, 3*hid, whh, a, 3*hid, hid, true, &dt.bwdW[0])
 		case cells.GRUResetBefore:
-			cache := dt.cache[row*3*hid : (row+a)*3*hid]
+			cache := dt.Cache[row*3*hid : (row+a)*3*hid]
 			kernels.GRUResetBeforeBackwardOutputBatch(dg, dhn, cache, hp, dhCur, a)
 			drh := dt.drh[:a*hid]
 			backProject(drh, dg[2*hid:], 3*hid, whh[2*hid*hid:], a, hid, hid, false, &dt.bwdW[1])
 			kernels.GRUResetBeforeBackwardGatesBatch(dg, dhn, cache, hp, drh, a)
 			backProject(dhn, dg, 3*hid, whh[:2*hid*hid], a, 2*hid, hid, true, &dt.bwdW[0])
 		case cells.RNNTanh:
-			kernels.RNNTanhBackward(dg, dt.hs[(row+batch)*hid:(row+batch+a)*hid], dhCur)
+			kernels.RNNTanhBackward(dg, dt.HS[(row+batch)*hid:(row+batch+a)*hid], dhCur)
 			backProject(dhn, dg, hid, whh, a, hid, hid, false, &dt.bwdW[0])
 		case cells.RNNReLU:
-			kernels.RNNReLUBackward(dg, dt.hs[(row+batch)*hid:(row+batch+a)*hid], dhCur)
+			kernels.RNNReLUBackward(dg, dt.HS[(row+batch)*hid:(row+batch+a)*hid], dhCur)
 			backProject(dhn, dg, hid, whh, a, hid, hid, false, &dt.bwdW[0])
 		}
 	}
-	for s, b := range t.order {
+	for s, b := range t.plan.Order {
 		copy(dh0[b*hid:(b+1)*hid], dt.dhNext[s*hid:(s+1)*hid])
 		if dc0 != nil {
 			copy(dc0[b*hid:(b+1)*hid], dt.dcNext[s*hid:(s+1)*hid])
@@ -217,18 +217,18 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 
 	// Weight and bias gradients over all steps at once.
 	xp := x
-	if dt.permuted {
-		xp = dt.xp
+	if dt.Permuted {
+		xp = dt.XP
 	}
 	in := d.input
 	kernels.MatMulAdd(true, false, gh, in, tb, dt.dg, gh, xp, in, d.wih.Grad, in)
-	hs := dt.hs[:tb*hid]
+	hs := dt.HS[:tb*hid]
 	switch d.mode {
 	case cells.GRU:
 		kernels.MatMulAdd(true, false, gh, hid, tb, dt.dgh, gh, hs, hid, d.whh.Grad, hid)
 	case cells.GRUResetBefore:
 		kernels.MatMulAdd(true, false, 2*hid, hid, tb, dt.dg, gh, hs, hid, d.whh.Grad, hid)
-		kernels.MatMulAdd(true, false, hid, hid, tb, dt.dg[2*hid:], gh, dt.rh[:tb*hid], hid, d.whh.Grad[2*hid*hid:], hid)
+		kernels.MatMulAdd(true, false, hid, hid, tb, dt.dg[2*hid:], gh, dt.RH[:tb*hid], hid, d.whh.Grad[2*hid*hid:], hid)
 	default:
 		kernels.MatMulAdd(true, false, gh, hid, tb, dt.dg, gh, hs, hid, d.whh.Grad, hid)
 	}
@@ -246,16 +246,16 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 	if dx == nil {
 		return
 	}
-	if !dt.permuted {
+	if !dt.Permuted {
 		kernels.MatMulAdd(false, false, tb, in, gh, dt.dg, gh, d.wih.Data, in, dx, in)
 		return
 	}
 	dt.dxp = grow(dt.dxp, tb*in)
 	kernels.MatMul(false, false, tb, in, gh, dt.dg, gh, d.wih.Data, in, dt.dxp, in)
 	for k := 0; k < steps; k++ {
-		for s := 0; s < t.active[k]; s++ {
-			b := t.order[s]
-			at := (seq.StepTime(k, t.lens[b], reverse)*batch + b) * in
+		for s := 0; s < t.plan.Active[k]; s++ {
+			b := t.plan.Order[s]
+			at := (seq.StepTime(k, t.plan.Lens[b], reverse)*batch + b) * in
 			kernels.Axpy(1, dt.dxp[(k*batch+s)*in:(k*batch+s+1)*in], dx[at:at+in])
 		}
 	}

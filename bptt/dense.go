@@ -39,10 +39,10 @@ func NewDense(prefix string, in, out int, seed uint64) *Dense {
 	if in < 1 || out < 1 {
 		panic(fmt.Sprintf("bptt.NewDense: in = %d, out = %d; want sizes ≥ 1", in, out))
 	}
-	size := newCounter()
-	size.add(2, out, in) // the weight and its gradient
-	size.add(2, out)
-	if !size.fits() {
+	var size shape.Counter
+	size.Add(2, out, in) // the weight and its gradient
+	size.Add(2, out)
+	if !size.Fits(4) {
 		panic(fmt.Sprintf("bptt.NewDense: in = %d, out = %d: %v", in, out, tooLarge("the weight", size)))
 	}
 	if prefix != "" {
@@ -114,6 +114,6 @@ func (d *Dense) check(method string, rows int, name string, s []float32, widthNa
 	}
 	if n, ok := shape.Mul(rows, width); !ok || len(s) != n {
 		panic(fmt.Sprintf("bptt.Dense.%s: len(%s) = %d; want rows × %s = %d × %d%s (Dense %d→%d)",
-			method, name, len(s), widthName, rows, width, product(n, ok), d.In, d.Out))
+			method, name, len(s), widthName, rows, width, shape.ProductText(n, ok), d.In, d.Out))
 	}
 }

@@ -130,7 +130,7 @@ func checkLogits(function string, logits []float32, labels []int, classes int) {
 		panic(fmt.Sprintf("bptt.%s: classes = %d; want classes ≥ 1", function, classes))
 	}
 	if n, ok := shape.Mul(len(labels), classes); !ok || len(logits) != n {
-		panic(fmt.Sprintf("bptt.%s: len(logits) = %d; want len(labels) × classes = %d × %d%s", function, len(logits), len(labels), classes, product(n, ok)))
+		panic(fmt.Sprintf("bptt.%s: len(logits) = %d; want len(labels) × classes = %d × %d%s", function, len(logits), len(labels), classes, shape.ProductText(n, ok)))
 	}
 	for r, label := range labels {
 		if label < 0 || label >= classes {

@@ -2,7 +2,6 @@ package bptt
 
 import (
 	"errors"
-	"fmt"
 	"math"
 
 	"github.com/simdrnn/simdrnn/cells"
@@ -31,20 +30,10 @@ type dir struct {
 	bih, bhh      *Param // nil with NoBias
 }
 
-func (d *dir) gates() int {
-	switch d.mode {
-	case cells.LSTM:
-		return 4
-	case cells.GRU, cells.GRUResetBefore:
-		return 3
-	}
-	return 1
-}
-
 // New returns a Net with the given configuration and parameters, keyed by
 // PyTorch's names as cells.New takes them (the values are copied). It
-// returns cells.New's error naming the tensor and the sizes when a
-// parameter is missing, unexpected or of the wrong size, and, before
+// returns cells.Config.CheckParams's error naming the tensor and the sizes
+// when a parameter is missing, unexpected or of the wrong size, and, before
 // allocating anything, cells.Config.Validate's error for a bad
 // configuration, or an error if the parameters and their gradients would
 // exceed the memory limit.
@@ -52,7 +41,7 @@ func New(cfg cells.Config, params map[string][]float32) (*Net, error) {
 	if err := checkConfig(cfg); err != nil {
 		return nil, err
 	}
-	if _, err := cells.New(cfg, params); err != nil {
+	if err := cfg.CheckParams(params); err != nil {
 		return nil, err
 	}
 	n := newNet(cfg)
@@ -93,27 +82,16 @@ func newNet(cfg cells.Config) *Net {
 		n.params = append(n.params, p)
 		n.byName[p.Name] = p
 	}
-	dirs := 1
-	if cfg.Bidirectional {
-		dirs = 2
-	}
-	for layer := 0; layer < cfg.NumLayers; layer++ {
-		in := cfg.InputSize
-		if layer > 0 {
-			in = cfg.OutputSize()
+	for _, spec := range cfg.Directions() {
+		if spec.Direction == 0 {
+			n.layers = append(n.layers, nil)
 		}
-		var ds []*dir
-		for dr := 0; dr < dirs; dr++ {
-			suffix := fmt.Sprintf("_l%d", layer)
-			if dr == 1 {
-				suffix += "_reverse"
-			}
-			d := &dir{mode: cfg.Mode, input: in, hidden: cfg.HiddenSize,
-				wih: n.byName["weight_ih"+suffix], whh: n.byName["weight_hh"+suffix],
-				bih: n.byName["bias_ih"+suffix], bhh: n.byName["bias_hh"+suffix]}
-			ds = append(ds, d)
+		d := &dir{mode: cfg.Mode, input: spec.Input, hidden: cfg.HiddenSize,
+			wih: n.byName[spec.Params[0].Name], whh: n.byName[spec.Params[1].Name]}
+		if len(spec.Params) == 4 {
+			d.bih, d.bhh = n.byName[spec.Params[2].Name], n.byName[spec.Params[3].Name]
 		}
-		n.layers = append(n.layers, ds)
+		n.layers[spec.Layer] = append(n.layers[spec.Layer], d)
 	}
 	return n
 }

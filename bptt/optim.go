@@ -136,10 +136,16 @@ func NewAdam(lr float64) *Adam {
 
 // Step applies one Adam update to every parameter.
 func (o *Adam) Step(params []*Param) {
-	opts := kernels.AdamOptions{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay, Step: 1}
-	// Validates the options once, before any parameter is updated.
-	kernels.AdamStep(nil, nil, nil, nil, opts)
+	// The ranges torch.optim.Adam accepts, checked before any parameter
+	// is updated (kernels.AdamStep would panic only at the first one).
+	switch {
+	case !(o.Beta1 >= 0 && o.Beta1 < 1) || !(o.Beta2 >= 0 && o.Beta2 < 1):
+		panic(fmt.Sprintf("bptt.Adam: Beta1 = %v, Beta2 = %v; want betas in [0, 1)", o.Beta1, o.Beta2))
+	case !(o.LR >= 0) || !(o.Eps >= 0) || !(o.WeightDecay >= 0):
+		panic(fmt.Sprintf("bptt.Adam: LR = %v, Eps = %v, WeightDecay = %v; want values ≥ 0", o.LR, o.Eps, o.WeightDecay))
+	}
 	checkGradLengths("Adam", params)
+	opts := kernels.AdamOptions{LR: o.LR, Beta1: o.Beta1, Beta2: o.Beta2, Eps: o.Eps, WeightDecay: o.WeightDecay}
 	if o.state == nil {
 		o.state = map[*Param]*adamState{}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/shape"
 )
 
@@ -14,52 +15,13 @@ import (
 // no error to return, a panic naming it), never a runtime panic or a fatal
 // out-of-memory.
 
-// counter sums element counts with shape's overflow checks; once a term
-// overflows, ok stays false.
-type counter struct {
-	n  int
-	ok bool
-}
-
-func newCounter() counter { return counter{ok: true} }
-
-// add adds the product of factors.
-func (c *counter) add(factors ...int) {
-	if !c.ok {
-		return
-	}
-	p, ok := shape.Prod(factors...)
-	if !ok {
-		c.ok = false
-		return
-	}
-	c.n, c.ok = shape.Add(c.n, p)
-}
-
-// merge adds another count.
-func (c *counter) merge(o counter) {
-	c.add(o.n)
-	c.ok = c.ok && o.ok
-}
-
-// fits reports whether the count is representable and its float32s fit in
-// the memory limit.
-func (c counter) fits() bool { return c.ok && shape.Fits(c.n, 4) }
-
-// tooLarge is the error for a count that does not fit (see counter.fits).
-func tooLarge(what string, c counter) error {
-	if !c.ok {
+// tooLarge is the error for a count that does not fit (see
+// shape.Counter.Fits).
+func tooLarge(what string, c shape.Counter) error {
+	if !c.OK() {
 		return fmt.Errorf("bptt: %s: the number of values does not fit in an int", what)
 	}
-	return fmt.Errorf("bptt: %s: %d values of 4 bytes do not fit in memory (the limit is %d bytes: RAM + swap)", what, c.n, shape.MemoryLimit())
-}
-
-// product formats " = n" for a counted product, or says it overflows.
-func product(n int, ok bool) string {
-	if !ok {
-		return ", which overflows an int"
-	}
-	return fmt.Sprintf(" = %d", n)
+	return fmt.Errorf("bptt: %s: %d values of 4 bytes do not fit in memory (the limit is %d bytes: RAM + swap)", what, c.N(), shape.MemoryLimit())
 }
 
 // checkConfig validates cfg (cells.Config.Validate) and checks that a Net
@@ -68,11 +30,11 @@ func checkConfig(cfg cells.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	c := newCounter()
+	var c shape.Counter
 	for _, spec := range cfg.Params() {
-		c.add(2, spec.Size()) // Data and Grad
+		c.Add(2, spec.Size()) // Data and Grad
 	}
-	if !c.fits() {
+	if !c.Fits(4) {
 		return tooLarge(fmt.Sprintf("the parameters and gradients of a %d-layer %v of hidden size %d", cfg.NumLayers, cfg.Mode, cfg.HiddenSize), c)
 	}
 	return nil
@@ -83,19 +45,16 @@ func checkConfig(cfg cells.Config) error {
 // gradients). function names the caller in errors.
 func (n *Net) checkSequence(function string, x []float32, steps, batch int, backward bool) error {
 	cfg := n.cfg
-	if steps < 1 || batch < 1 {
-		return fmt.Errorf("bptt: %s: steps = %d, batch = %d; want both ≥ 1", function, steps, batch)
-	}
-	if want, ok := shape.Prod(steps, batch, cfg.InputSize); !ok || want != len(x) {
-		return fmt.Errorf("bptt: %s: len(x) = %d; want steps × batch × input = %d × %d × %d%s", function, len(x), steps, batch, cfg.InputSize, product(want, ok))
+	if err := engine.CheckInput("bptt", function, x, steps, batch, cfg.InputSize); err != nil {
+		return err
 	}
 	fwd, bwd := n.tapeFloats(steps, batch)
-	if !fwd.fits() {
+	if !fwd.Fits(4) {
 		return tooLarge(fmt.Sprintf("%s: the tape of %d steps × batch %d", function, steps, batch), fwd)
 	}
 	if backward {
-		fwd.merge(bwd)
-		if !fwd.fits() {
+		fwd.Merge(bwd)
+		if !fwd.Fits(4) {
 			return tooLarge(fmt.Sprintf("%s: the tape and gradients of %d steps × batch %d", function, steps, batch), fwd)
 		}
 	}
@@ -104,11 +63,10 @@ func (n *Net) checkSequence(function string, x []float32, steps, batch int, back
 
 // tapeFloats counts (an upper bound of) the floats a Tape holds for steps ×
 // batch: fwd what Forward records, bwd what Backward adds (see Tape).
-func (n *Net) tapeFloats(steps, batch int) (fwd, bwd counter) {
+func (n *Net) tapeFloats(steps, batch int) (fwd, bwd shape.Counter) {
 	cfg := n.cfg
-	fwd, bwd = newCounter(), newCounter()
 	h, dirs, width := cfg.HiddenSize, len(n.layers[0]), cfg.OutputSize()
-	g := n.layers[0][0].gates()
+	g := cfg.Mode.Gates()
 	for i, layers := range []int{1, cfg.NumLayers - 1} {
 		in := cfg.InputSize
 		if i == 1 {
@@ -118,41 +76,41 @@ func (n *Net) tapeFloats(steps, batch int) (fwd, bwd counter) {
 		// pre-activations, h and c for steps + 1, the GRU caches (≤ 5H per
 		// row), the step's buffers, W_hh packed (≤ G·H × (H + 32)), the
 		// input bias.
-		fwd.add(layers, dirs, steps, batch, in)
-		fwd.add(layers, dirs, steps, batch, g, h)
-		fwd.add(layers, dirs, 2, steps, batch, h)
-		fwd.add(layers, dirs, 2, batch, h)
-		fwd.add(layers, dirs, steps, batch, 5, h)
-		fwd.add(layers, dirs, 4, batch, h)
-		fwd.add(layers, dirs, g, h, h)
-		fwd.add(layers, dirs, g, h, 32)
-		fwd.add(layers, dirs, g, h)
-		fwd.add(layers, steps, batch, width) // the layer's output
+		fwd.Add(layers, dirs, steps, batch, in)
+		fwd.Add(layers, dirs, steps, batch, g, h)
+		fwd.Add(layers, dirs, 2, steps, batch, h)
+		fwd.Add(layers, dirs, 2, batch, h)
+		fwd.Add(layers, dirs, steps, batch, 5, h)
+		fwd.Add(layers, dirs, 4, batch, h)
+		fwd.Add(layers, dirs, g, h, h)
+		fwd.Add(layers, dirs, g, h, 32)
+		fwd.Add(layers, dirs, g, h)
+		fwd.Add(layers, steps, batch, width) // the layer's output
 		// Backward per direction: the gate gradients (and the GRU's hidden
 		// side), the input gradient in processing order, the step's
 		// buffers, W_hh packed, the column sums; per layer the input
 		// gradient.
-		bwd.add(layers, dirs, steps, batch, g, h)
-		bwd.add(layers, dirs, steps, batch, 3, h)
-		bwd.add(layers, dirs, steps, batch, in)
-		bwd.add(layers, dirs, 4, batch, h)
-		bwd.add(layers, dirs, g, h, h)
-		bwd.add(layers, dirs, g, h, 32)
-		bwd.add(layers, dirs, g, h)
-		bwd.add(layers, steps, batch, in)
+		bwd.Add(layers, dirs, steps, batch, g, h)
+		bwd.Add(layers, dirs, steps, batch, 3, h)
+		bwd.Add(layers, dirs, steps, batch, in)
+		bwd.Add(layers, dirs, 4, batch, h)
+		bwd.Add(layers, dirs, g, h, h)
+		bwd.Add(layers, dirs, g, h, 32)
+		bwd.Add(layers, dirs, g, h)
+		bwd.Add(layers, steps, batch, in)
 	}
 	// The batch-first copies, the final states, the ints of the plan (as
 	// two floats each), a zero bias row.
-	fwd.add(steps, batch, cfg.InputSize)
-	fwd.add(steps, batch, width)
-	fwd.add(2, cfg.NumLayers, dirs, batch, h)
-	fwd.add(2, 2, batch)
-	fwd.add(2, steps)
-	fwd.add(g, h)
+	fwd.Add(steps, batch, cfg.InputSize)
+	fwd.Add(steps, batch, width)
+	fwd.Add(2, cfg.NumLayers, dirs, batch, h)
+	fwd.Add(2, 2, batch)
+	fwd.Add(2, steps)
+	fwd.Add(g, h)
 	// The batch-first gradients, the initial states' gradients, the ones.
-	bwd.add(steps, batch, width)
-	bwd.add(steps, batch, cfg.InputSize)
-	bwd.add(2, cfg.NumLayers, dirs, batch, h)
-	bwd.add(steps, batch)
+	bwd.Add(steps, batch, width)
+	bwd.Add(steps, batch, cfg.InputSize)
+	bwd.Add(2, cfg.NumLayers, dirs, batch, h)
+	bwd.Add(steps, batch)
 	return fwd, bwd
 }

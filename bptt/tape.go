@@ -1,6 +1,9 @@
 package bptt
 
-import "github.com/simdrnn/simdrnn/kernels"
+import (
+	"github.com/simdrnn/simdrnn/internal/engine"
+	"github.com/simdrnn/simdrnn/kernels"
+)
 
 // Tape is what Forward keeps for Backward, with the outputs of both. Its
 // buffers grow to the largest call seen and are reused: once warm, Forward
@@ -27,11 +30,8 @@ type Tape struct {
 	steps      int
 	batch      int
 	batchFirst bool
-	lengths    bool // per-sample lengths given, some shorter than steps
 
-	order  []int // samples by decreasing length (stable)
-	lens   []int // each sample's length
-	active []int // active[k]: samples running at step k, a prefix of order
+	plan engine.Plan // the samples' order and lengths
 
 	x     []float32   // the layer-0 input, time-major (a view or xT)
 	xT    []float32   // batch-first input made time-major
@@ -48,7 +48,6 @@ type Tape struct {
 	dh0   []float32
 	dc0   []float32
 	ones  []float32
-	zeros []float32 // a zero bias row (NoBias)
 
 	noInputGrad bool // Backward skips DX (SetInputGrad(false))
 
@@ -56,24 +55,18 @@ type Tape struct {
 	tbH, tbC, tbDY []float32
 }
 
-// dirTape is the record of one direction of one layer.
+// dirTape is the record of one direction of one layer: what the engine
+// records (engine.Buffers: the input in processing order, the
+// pre-activations, h_0 … h_T, c_0 … c_T, the GRU caches, W_hh packed) and
+// Backward's buffers.
 type dirTape struct {
-	permuted bool      // xp holds the input in processing order
-	xp       []float32 // T·B × I
-	inBias   []float32 // G·H: the input side's bias
-	proj     []float32 // T·B × G·H: pre-activations; the LSTM cache
-	hs       []float32 // (T+1)·B × H: h_0 … h_T in processing order
-	cs       []float32 // (T+1)·B × H: c_0 … c_T (LSTM)
-	cache    []float32 // T·B × 4H (GRU), × 3H (reset-before)
-	rh       []float32 // T·B × H: r⊙h (reset-before)
+	engine.Buffers
+	inBias []float32 // G·H: the input side's bias
 
-	// W_hh packed for the steps' matrix products (batches over 8 rows
-	// forward, over 1 backward): op(B) = W_hhᵀ forward, W_hh backward; the
-	// reset-before GRU packs its r,z rows and its n rows apart.
-	fwdW, bwdW [2]kernels.PackedMatrix
-
-	hidden []float32 // B × 3H: the GRU's hidden side of one step
-	hnBuf  []float32 // B × H: W_hn·(r⊙h) + b_hn (reset-before)
+	// W_hh packed for the backward steps' products (batches over 1 row):
+	// op(B) = W_hh; the reset-before GRU packs its r,z rows and its n rows
+	// apart.
+	bwdW [2]kernels.PackedMatrix
 
 	dg     []float32 // T·B × G·H: gate gradients (input side)
 	dgh    []float32 // T·B × 3H: GRU hidden-side gate gradients
@@ -138,18 +131,5 @@ func (t *Tape) DH0() []float32 { return t.dh0 }
 // (nil for other modes).
 func (t *Tape) DC0() []float32 { return t.dc0 }
 
-// grow returns s resliced to n elements, reallocated only if too small. The
-// contents are not cleared.
-func grow(s []float32, n int) []float32 {
-	if cap(s) < n {
-		return make([]float32, n)
-	}
-	return s[:n]
-}
-
-func growInts(s []int, n int) []int {
-	if cap(s) < n {
-		return make([]int, n)
-	}
-	return s[:n]
-}
+// grow returns s resliced to n elements (engine.Grow).
+func grow(s []float32, n int) []float32 { return engine.Grow(s, n) }

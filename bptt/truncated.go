@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/engine"
 )
 
 // TruncatedOptions configures TruncatedBPTT.
@@ -63,16 +64,13 @@ func (n *Net) TruncatedBPTT(t *Tape, x []float32, steps, batch int, opts Truncat
 	}
 	window := min(opts.K2, steps)
 	tape, grads := n.tapeFloats(window, batch)
-	tape.merge(grads)
-	if !tape.fits() {
+	tape.Merge(grads)
+	if !tape.Fits(4) {
 		return 0, tooLarge(fmt.Sprintf("TruncatedBPTT: the tape of a window of %d steps × batch %d", window, batch), tape)
 	}
 	states := cfg.NumLayers * batch * cfg.HiddenSize // counted by checkSequence
-	if opts.H0 != nil && len(opts.H0) != states {
-		return 0, fmt.Errorf("bptt: TruncatedBPTT: len(H0) = %d; want layers × batch × hidden = %d", len(opts.H0), states)
-	}
-	if opts.C0 != nil && (cfg.Mode != cells.LSTM || len(opts.C0) != states) {
-		return 0, fmt.Errorf("bptt: TruncatedBPTT: C0 of length %d given to a %v; want an LSTM and length %d", len(opts.C0), cfg.Mode, states)
+	if err := engine.CheckStates("bptt", "TruncatedBPTT", "layers × batch × hidden", cfg.Mode, cfg.Mode == cells.LSTM, states, opts.H0, opts.C0); err != nil {
+		return 0, err
 	}
 
 	// The state at the next window's start, carried between windows.
@@ -122,9 +120,9 @@ func (t *Tape) stateAfter(j int, h, c []float32) {
 	size := t.batch * t.net.cfg.HiddenSize
 	for layer := range t.net.layers {
 		dt := t.dirs[layer][0]
-		copy(h[layer*size:(layer+1)*size], dt.hs[j*size:(j+1)*size])
+		copy(h[layer*size:(layer+1)*size], dt.HS[j*size:(j+1)*size])
 		if c != nil {
-			copy(c[layer*size:(layer+1)*size], dt.cs[j*size:(j+1)*size])
+			copy(c[layer*size:(layer+1)*size], dt.CS[j*size:(j+1)*size])
 		}
 	}
 }

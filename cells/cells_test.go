@@ -123,7 +123,7 @@ func randomSlice(seed uint64, n int) []float32 {
 
 // TestAgainstReference covers every mode — the reset-before GRU above all,
 // which PyTorch lacks — with stacks, both directions, per-sample lengths,
-// odd sizes and no biases, against the float64 reference.
+// odd sizes, no biases and batches over 8, against the float64 reference.
 func TestAgainstReference(t *testing.T) {
 	modes := []cells.Mode{cells.LSTM, cells.GRU, cells.GRUResetBefore, cells.RNNTanh, cells.RNNReLU}
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
@@ -137,6 +137,8 @@ func TestAgainstReference(t *testing.T) {
 				{13, 19, 2, 3, 5, true, false, []int{5, 0, 3}},
 				{8, 16, 1, 4, 7, false, true, []int{1, 7, 7, 2}},
 				{3, 33, 2, 2, 4, true, false, nil},
+				// Over engine.PackedRows samples: W_hh packed for the steps.
+				{6, 9, 2, 11, 5, true, true, []int{5, 1, 5, 0, 3, 5, 2, 4, 5, 1, 5}},
 			} {
 				t.Run(fmt.Sprintf("%v/%d", mode, k), func(t *testing.T) {
 					cfg := cells.Config{Mode: mode, InputSize: shape.in, HiddenSize: shape.hidden, NumLayers: shape.layers, Bidirectional: shape.bidir, NoBias: shape.noBias}

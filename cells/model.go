@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/kernels"
 )
@@ -15,17 +16,17 @@ type Mode int
 
 const (
 	// LSTM is PyTorch's nn.LSTM.
-	LSTM Mode = iota
+	LSTM = Mode(engine.LSTM)
 	// GRU is PyTorch's nn.GRU: the reset gate multiplies W_hn·h + b_hn.
-	GRU
+	GRU = Mode(engine.GRU)
 	// GRUResetBefore applies the reset gate before the product:
 	// W_hn·(r⊙h). It is Keras' reset_after=False and ONNX's
 	// linear_before_reset=0; PyTorch has no such layer.
-	GRUResetBefore
+	GRUResetBefore = Mode(engine.GRUResetBefore)
 	// RNNTanh is PyTorch's nn.RNN with nonlinearity='tanh'.
-	RNNTanh
+	RNNTanh = Mode(engine.RNNTanh)
 	// RNNReLU is PyTorch's nn.RNN with nonlinearity='relu'.
-	RNNReLU
+	RNNReLU = Mode(engine.RNNReLU)
 )
 
 func (m Mode) String() string {
@@ -44,16 +45,10 @@ func (m Mode) String() string {
 	return fmt.Sprintf("Mode(%d)", int(m))
 }
 
-// gates returns how many gate blocks of H rows the weights hold.
-func (m Mode) gates() int {
-	switch m {
-	case LSTM:
-		return 4
-	case GRU, GRUResetBefore:
-		return 3
-	}
-	return 1
-}
+// Gates returns how many gate blocks of H rows the weights hold: 4 for the
+// LSTM (i, f, g, o), 3 for the GRUs (r, z, n), 1 for plain RNNs. W_ih is
+// Gates()·H × I and W_hh Gates()·H × H.
+func (m Mode) Gates() int { return engine.Mode(m).Gates() }
 
 // Config describes a model as PyTorch's constructor arguments do.
 type Config struct {
@@ -101,29 +96,87 @@ func (p ParamSpec) Size() int {
 // It returns nil for a Config that fails Validate, whose shapes could not
 // be counted or would not fit in memory.
 func (c Config) Params() []ParamSpec {
+	var specs []ParamSpec
+	for _, d := range c.Directions() {
+		specs = append(specs, d.Params...)
+	}
+	return specs
+}
+
+// DirectionSpec is one direction of one layer and its parameters.
+type DirectionSpec struct {
+	Layer     int
+	Direction int // 0 forward, 1 reverse
+	Input     int // the layer's input width: InputSize, or OutputSize above the first layer
+	// Params are weight_ih, weight_hh, then (unless NoBias) bias_ih and
+	// bias_hh, under PyTorch's names: _l<layer>, and _reverse for the
+	// reverse direction.
+	Params []ParamSpec
+}
+
+// Directions lists the model's layers and directions in PyTorch's order
+// (layer by layer, forward before reverse), each with its parameters. It
+// returns nil for a Config that fails Validate.
+func (c Config) Directions() []DirectionSpec {
 	if c.Validate() != nil {
 		return nil
 	}
-	var specs []ParamSpec
-	gh := c.Mode.gates() * c.HiddenSize
+	var dirs []DirectionSpec
+	gh := c.Mode.Gates() * c.HiddenSize
 	for layer := 0; layer < c.NumLayers; layer++ {
 		in := c.InputSize
 		if layer > 0 {
 			in = c.OutputSize()
 		}
 		for dir := 0; dir < c.directions(); dir++ {
-			suffix := paramSuffix(layer, dir)
-			specs = append(specs,
-				ParamSpec{"weight_ih" + suffix, []int{gh, in}},
-				ParamSpec{"weight_hh" + suffix, []int{gh, c.HiddenSize}})
-			if !c.NoBias {
-				specs = append(specs,
-					ParamSpec{"bias_ih" + suffix, []int{gh}},
-					ParamSpec{"bias_hh" + suffix, []int{gh}})
+			suffix := fmt.Sprintf("_l%d", layer)
+			if dir == 1 {
+				suffix += "_reverse"
 			}
+			params := []ParamSpec{
+				{"weight_ih" + suffix, []int{gh, in}},
+				{"weight_hh" + suffix, []int{gh, c.HiddenSize}},
+			}
+			if !c.NoBias {
+				params = append(params, ParamSpec{"bias_ih" + suffix, []int{gh}}, ParamSpec{"bias_hh" + suffix, []int{gh}})
+			}
+			dirs = append(dirs, DirectionSpec{Layer: layer, Direction: dir, Input: in, Params: params})
 		}
 	}
-	return specs
+	return dirs
+}
+
+// CheckParams checks params, keyed by PyTorch's names, against c's
+// parameters (Params) before anything is built from them: an error names
+// the tensor and the sizes if one is missing, unexpected, or of the wrong
+// size. It returns Validate's error for a bad c. New and bptt.New call it.
+func (c Config) CheckParams(params map[string][]float32) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	specs := c.Params()
+	known := make(map[string]bool, len(specs))
+	for _, spec := range specs {
+		known[spec.Name] = true
+		data, ok := params[spec.Name]
+		if !ok {
+			return fmt.Errorf("cells: %v parameter %s (shape %v) is missing", c.Mode, spec.Name, spec.Shape)
+		}
+		if len(data) != spec.Size() {
+			return fmt.Errorf("cells: %v parameter %s has %d values; want shape %v = %d values", c.Mode, spec.Name, len(data), spec.Shape, spec.Size())
+		}
+	}
+	var extra []string
+	for name := range params {
+		if !known[name] {
+			extra = append(extra, name)
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return fmt.Errorf("cells: unexpected parameters for a %d-layer %v: %s", c.NumLayers, c.Mode, strings.Join(extra, ", "))
+	}
+	return nil
 }
 
 // Model is a stack of recurrent layers with their weights. It is read-only
@@ -145,10 +198,7 @@ type direction struct {
 	weightHH      []float32 // G·H × H
 	biasIH        []float32 // G·H (zeros without bias)
 	biasHH        []float32 // G·H
-	// inputBias is what the input side's pre-activations start from:
-	// b_ih + b_hh for LSTM and RNN (both biases sit outside any product),
-	// b_ih alone for the GRUs (b_hn sits inside the reset product).
-	inputBias []float32
+	inputBias     []float32 // engine.InputBias: what the input side starts from
 
 	// joined is [W_ih | W_hh], G·H × (input + H), for the streaming step of
 	// LSTMs and RNNs: one product over x‖h streams all the weights in one
@@ -166,7 +216,7 @@ type direction struct {
 // packedInput returns W_ihᵀ packed for MatMulPacked, packing it once.
 func (d *direction) packedInput() *kernels.PackedMatrix {
 	d.packOnce.Do(func() {
-		d.packedIH.Pack(true, d.input, d.mode.gates()*d.hidden, d.weightIH, d.input)
+		d.packedIH.Pack(true, d.input, d.mode.Gates()*d.hidden, d.weightIH, d.input)
 	})
 	return &d.packedIH
 }
@@ -174,7 +224,7 @@ func (d *direction) packedInput() *kernels.PackedMatrix {
 // joinedWeights returns [W_ih | W_hh], building it once.
 func (d *direction) joinedWeights() []float32 {
 	d.joinOnce.Do(func() {
-		rows, width := d.mode.gates()*d.hidden, d.input+d.hidden
+		rows, width := d.mode.Gates()*d.hidden, d.input+d.hidden
 		d.joined = make([]float32, rows*width)
 		for i := 0; i < rows; i++ {
 			copy(d.joined[i*width:i*width+d.input], d.weightIH[i*d.input:(i+1)*d.input])
@@ -190,32 +240,9 @@ func (d *direction) joinedWeights() []float32 {
 // tensor and the sizes if a parameter is missing, unexpected, or of the
 // wrong size. The weights are copied.
 func New(cfg Config, params map[string][]float32) (*Model, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.CheckParams(params); err != nil {
 		return nil, err
 	}
-	specs := cfg.Params()
-	known := make(map[string]bool, len(specs))
-	for _, spec := range specs {
-		known[spec.Name] = true
-		data, ok := params[spec.Name]
-		if !ok {
-			return nil, fmt.Errorf("cells: %v parameter %s (shape %v) is missing", cfg.Mode, spec.Name, spec.Shape)
-		}
-		if len(data) != spec.Size() {
-			return nil, fmt.Errorf("cells: %v parameter %s has %d values; want shape %v = %d values", cfg.Mode, spec.Name, len(data), spec.Shape, spec.Size())
-		}
-	}
-	var extra []string
-	for name := range params {
-		if !known[name] {
-			extra = append(extra, name)
-		}
-	}
-	if len(extra) > 0 {
-		sort.Strings(extra)
-		return nil, fmt.Errorf("cells: unexpected parameters for a %d-layer %v: %s", cfg.NumLayers, cfg.Mode, strings.Join(extra, ", "))
-	}
-
 	m, err := allocate(cfg)
 	if err != nil {
 		return nil, err
@@ -231,7 +258,7 @@ func New(cfg Config, params map[string][]float32) (*Model, error) {
 // to be filled through paramBuffers and completed by finish. Parameters
 // that would not fit in memory (see shape.Fits) are an error, not a panic.
 func allocate(cfg Config) (*Model, error) {
-	gh, ok := shape.Mul(cfg.Mode.gates(), cfg.HiddenSize)
+	gh, ok := shape.Mul(cfg.Mode.Gates(), cfg.HiddenSize)
 	total := 0
 	for layer := 0; ok && layer < cfg.NumLayers; layer++ {
 		in := cfg.InputSize
@@ -260,24 +287,37 @@ func allocate(cfg Config) (*Model, error) {
 		return nil, fmt.Errorf("cells: the parameters of a %d-layer %v with input size %d and hidden size %d do not fit in memory", cfg.NumLayers, cfg.Mode, cfg.InputSize, cfg.HiddenSize)
 	}
 	m := &Model{cfg: cfg}
-	for layer := 0; layer < cfg.NumLayers; layer++ {
-		in := cfg.InputSize
-		if layer > 0 {
-			in = cfg.OutputSize()
+	for _, spec := range cfg.Directions() {
+		if spec.Direction == 0 {
+			m.layers = append(m.layers, nil)
 		}
-		var dirs []*direction
-		for dir := 0; dir < cfg.directions(); dir++ {
-			dirs = append(dirs, &direction{
-				mode: cfg.Mode, input: in, hidden: cfg.HiddenSize,
-				weightIH: make([]float32, gh*in),
-				weightHH: make([]float32, gh*cfg.HiddenSize),
-				biasIH:   make([]float32, gh),
-				biasHH:   make([]float32, gh),
-			})
-		}
-		m.layers = append(m.layers, dirs)
+		m.layers[spec.Layer] = append(m.layers[spec.Layer], &direction{
+			mode: cfg.Mode, input: spec.Input, hidden: cfg.HiddenSize,
+			weightIH: make([]float32, gh*spec.Input),
+			weightHH: make([]float32, gh*cfg.HiddenSize),
+			biasIH:   make([]float32, gh),
+			biasHH:   make([]float32, gh),
+		})
 	}
 	return m, nil
+}
+
+// params returns d's parameters in the order of DirectionSpec.Params
+// (without the biases when noBias), sharing its memory.
+func (d *direction) params(noBias bool) [][]float32 {
+	if noBias {
+		return [][]float32{d.weightIH, d.weightHH}
+	}
+	return [][]float32{d.weightIH, d.weightHH, d.biasIH, d.biasHH}
+}
+
+// weights returns d for the engine, without W_ih packed (see packedInput).
+func (d *direction) weights() engine.Weights {
+	return engine.Weights{
+		Mode: engine.Mode(d.mode), Input: d.input, Hidden: d.hidden,
+		IH: d.weightIH, HH: d.weightHH,
+		BiasHH: d.biasHH, InputBias: d.inputBias,
+	}
 }
 
 // paramBuffers returns the parameters of a model from allocate under
@@ -285,30 +325,21 @@ func allocate(cfg Config) (*Model, error) {
 // its memory: writing into them sets the parameters.
 func (m *Model) paramBuffers() map[string][]float32 {
 	out := map[string][]float32{}
-	for layer, dirs := range m.layers {
-		for dir, d := range dirs {
-			suffix := paramSuffix(layer, dir)
-			out["weight_ih"+suffix] = d.weightIH
-			out["weight_hh"+suffix] = d.weightHH
-			if !m.cfg.NoBias {
-				out["bias_ih"+suffix] = d.biasIH
-				out["bias_hh"+suffix] = d.biasHH
-			}
+	for _, spec := range m.cfg.Directions() {
+		for i, buf := range m.layers[spec.Layer][spec.Direction].params(m.cfg.NoBias) {
+			out[spec.Params[i].Name] = buf
 		}
 	}
 	return out
 }
 
 // finish derives what the model computes from its parameters once they are
-// set: the input side's bias, b_ih + b_hh for LSTM and RNN, b_ih alone for
-// the GRUs.
+// set: the input side's bias (engine.InputBias).
 func (m *Model) finish() {
 	for _, dirs := range m.layers {
 		for _, d := range dirs {
-			d.inputBias = clone(d.biasIH)
-			if m.cfg.Mode != GRU && m.cfg.Mode != GRUResetBefore {
-				kernels.Axpy(1, d.biasHH, d.inputBias)
-			}
+			d.inputBias = make([]float32, len(d.biasIH))
+			engine.InputBias(d.inputBias, engine.Mode(d.mode), d.biasIH, d.biasHH)
 		}
 	}
 }
@@ -319,28 +350,11 @@ func (m *Model) Config() Config { return m.cfg }
 // Parameters returns copies of the model's parameters under PyTorch's
 // names, as New takes them.
 func (m *Model) Parameters() map[string][]float32 {
-	out := map[string][]float32{}
-	for layer, dirs := range m.layers {
-		for dir, d := range dirs {
-			suffix := paramSuffix(layer, dir)
-			out["weight_ih"+suffix] = clone(d.weightIH)
-			out["weight_hh"+suffix] = clone(d.weightHH)
-			if !m.cfg.NoBias {
-				out["bias_ih"+suffix] = clone(d.biasIH)
-				out["bias_hh"+suffix] = clone(d.biasHH)
-			}
-		}
+	out := m.paramBuffers()
+	for name, buf := range out {
+		out[name] = clone(buf)
 	}
 	return out
-}
-
-// paramSuffix is the end of a parameter's PyTorch name: _l<layer>, and
-// _reverse for the reverse direction.
-func paramSuffix(layer, dir int) string {
-	if dir == 1 {
-		return fmt.Sprintf("_l%d_reverse", layer)
-	}
-	return fmt.Sprintf("_l%d", layer)
 }
 
 func clone(s []float32) []float32 { return append([]float32(nil), s...) }

@@ -3,6 +3,7 @@ package cells
 import (
 	"fmt"
 
+	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/shape"
 )
 
@@ -19,28 +20,6 @@ const packedPanel = 16
 // directionOverhead estimates, in floats, what a direction holds besides its
 // tensors: the struct, slice headers, sync.Onces and its parameters' names.
 const directionOverhead = 128
-
-// counter sums element counts with shape's overflow checks; once a term
-// overflows, ok stays false.
-type counter struct {
-	n  int
-	ok bool
-}
-
-func newCounter() counter { return counter{ok: true} }
-
-// add adds the product of factors.
-func (c *counter) add(factors ...int) {
-	if !c.ok {
-		return
-	}
-	p, ok := shape.Prod(factors...)
-	if !ok {
-		c.ok = false
-		return
-	}
-	c.n, c.ok = shape.Add(c.n, p)
-}
 
 // tooLarge is the error for n floats that do not fit in memory, or that an
 // int cannot count (ok false).
@@ -74,7 +53,7 @@ func (c Config) Validate() error {
 // weights and biases, the input bias, the joined and the packed weights,
 // and each direction's overhead.
 func (c Config) modelFloats() (int, error) {
-	g, h := c.Mode.gates(), c.HiddenSize
+	g, h := c.Mode.Gates(), c.HiddenSize
 	gh, ok := shape.Mul(g, h)
 	if !ok {
 		return 0, fmt.Errorf("cells: %v gates × hidden size = %d × %d does not fit in an int", c.Mode, g, h)
@@ -93,14 +72,14 @@ func (c Config) modelFloats() (int, error) {
 			return 0, err
 		}
 	}
-	total := newCounter()
-	total.add(c.directions(), first)
-	total.add(c.NumLayers-1, c.directions(), deeper)
+	var total shape.Counter
+	total.Add(c.directions(), first)
+	total.Add(c.NumLayers-1, c.directions(), deeper)
 	what := fmt.Sprintf("a %d-layer %v of input size %d and hidden size %d", c.NumLayers, c.Mode, c.InputSize, h)
-	if !total.ok || !shape.Fits(total.n, 4) {
-		return 0, tooLarge(what, total.n, total.ok)
+	if !total.OK() || !shape.Fits(total.N(), 4) {
+		return 0, tooLarge(what, total.N(), total.OK())
 	}
-	return total.n, nil
+	return total.N(), nil
 }
 
 // directionFloats counts one direction of a layer whose input is in
@@ -114,66 +93,62 @@ func (c Config) directionFloats(layer, in, gh int) (int, error) {
 		{fmt.Sprintf("weight_ih_l%d", layer), []int{gh, in}},
 		{fmt.Sprintf("weight_hh_l%d", layer), []int{gh, h}},
 	}
-	sum := newCounter()
+	var sum shape.Counter
 	for _, t := range tensors {
 		n, ok := shape.Prod(t.shape...)
 		if !ok {
 			return 0, fmt.Errorf("cells: %v parameter %s of shape %v: the number of values does not fit in an int", c.Mode, t.name, t.shape)
 		}
-		sum.add(n)
+		sum.Add(n)
 	}
-	sum.add(3, gh) // b_ih, b_hh and the input bias, also without biases
+	sum.Add(3, gh) // b_ih, b_hh and the input bias, also without biases
 	width, ok := shape.Add(in, h)
-	joined := newCounter()
-	joined.add(gh, width)
-	if !ok || !joined.ok {
+	var joined shape.Counter
+	joined.Add(gh, width)
+	if !ok || !joined.OK() {
 		return 0, fmt.Errorf("cells: layer %d's joined weights [W_ih | W_hh], %d × (%d + %d): the number of values does not fit in an int", layer, gh, in, h)
 	}
 	if c.Mode == LSTM || c.Mode == RNNTanh || c.Mode == RNNReLU {
-		sum.add(joined.n)
+		sum.Add(joined.N())
 	}
 	cols, ok := shape.Add(gh, packedPanel-1)
-	packed := newCounter()
-	packed.add(in, cols/packedPanel*packedPanel)
-	if !ok || !packed.ok {
+	var packed shape.Counter
+	packed.Add(in, cols/packedPanel*packedPanel)
+	if !ok || !packed.OK() {
 		return 0, fmt.Errorf("cells: layer %d's packed W_ih, %d × %d: the number of values does not fit in an int", layer, in, gh)
 	}
-	sum.add(packed.n)
-	sum.add(directionOverhead)
-	if !sum.ok {
+	sum.Add(packed.N())
+	sum.Add(directionOverhead)
+	if !sum.OK() {
 		return 0, fmt.Errorf("cells: layer %d of a %v: the number of values does not fit in an int", layer, c.Mode)
 	}
-	return sum.n, nil
+	return sum.N(), nil
 }
 
 // stateRowFloats returns the floats a State keeps per stream for direction
 // d (h, c, x‖h and the step's scratch), and those it keeps once (hPrev).
 func (d *direction) stateRowFloats(batch int) (perRow, once int, ok bool) {
 	h := d.hidden
-	row := newCounter()
-	row.add(h)                 // h
-	row.add(d.mode.gates(), h) // the gates' scratch
-	switch d.mode {
-	case LSTM:
-		row.add(h) // c
-	case GRU:
-		row.add(3, h) // the hidden side's gates
-	case GRUResetBefore:
-		row.add(7, h) // r,z of the hidden side; r⊙h; W_hn·(r⊙h); the cache
+	var row shape.Counter
+	row.Add(h)                 // h
+	row.Add(d.mode.Gates(), h) // the gates' scratch
+	if d.mode == LSTM {
+		row.Add(h) // c
 	}
+	row.Add(engine.ScratchFloats(engine.Mode(d.mode)), h) // the engine's step scratch
 	if d.joins() {
-		row.add(d.input)
-		row.add(h)
+		row.Add(d.input)
+		row.Add(h)
 	}
 	if d.mode == GRU && batch == 1 {
 		once = h
 	}
-	return row.n, once, row.ok
+	return row.N(), once, row.OK()
 }
 
 // stateFloats counts the floats of a State of batch streams.
 func (m *Model) stateFloats(batch int) (int, bool) {
-	total := newCounter()
+	var total shape.Counter
 	for i, dirs := range m.layers[:min(2, len(m.layers))] {
 		perRow, once, ok := dirs[0].stateRowFloats(batch)
 		if !ok {
@@ -183,27 +158,36 @@ func (m *Model) stateFloats(batch int) (int, bool) {
 		if i == 1 {
 			layers = len(m.layers) - 1 // every deeper layer is alike
 		}
-		total.add(layers, batch, perRow)
-		total.add(layers, once)
+		total.Add(layers, batch, perRow)
+		total.Add(layers, once)
 	}
-	return total.n, total.ok
+	return total.N(), total.OK()
 }
 
 // sequenceFloats counts the floats Forward allocates for steps × batch:
-// the final states, two layers' outputs (and the batch-first copies), one
-// direction's input projection and its step scratch.
+// the final states, two layers' outputs (and the batch-first copies), and
+// the engine's buffers, shared by every direction: the input projection,
+// the input in processing order, the state, the step scratch, W_hh packed
+// and the plan.
 func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
 	cfg := m.cfg
 	d := m.layers[0][0]
-	total := newCounter()
-	total.add(2, cfg.NumLayers, cfg.directions(), batch, cfg.HiddenSize) // HN, CN
-	total.add(2, steps, batch, cfg.OutputSize())                         // y of two layers
+	var total shape.Counter
+	total.Add(2, cfg.NumLayers, cfg.directions(), batch, cfg.HiddenSize) // HN, CN
+	total.Add(2, steps, batch, cfg.OutputSize())                         // y of two layers
 	if batchFirst {
-		total.add(steps, batch, cfg.InputSize)
-		total.add(steps, batch, cfg.OutputSize())
+		total.Add(steps, batch, cfg.InputSize)
+		total.Add(steps, batch, cfg.OutputSize())
 	}
-	total.add(steps, batch, d.mode.gates(), cfg.HiddenSize) // proj
-	total.add(batch, 12, cfg.HiddenSize)                    // scratch, hs, cs: at most 12·H per row
-	total.add(4, batch)                                     // order and lens, as ints
-	return total.n, total.ok
+	g, h := d.mode.Gates(), cfg.HiddenSize
+	total.Add(steps, batch, g, h)                                 // proj
+	total.Add(steps, batch, max(cfg.InputSize, cfg.OutputSize())) // the input in processing order
+	total.Add(batch, 12, h)                                       // states and step scratch: at most 12·H per row
+	if batch > engine.PackedRows {
+		total.Add(g, h, h) // W_hh packed (columns rounded up to a panel)
+		total.Add(g, h, packedPanel)
+	}
+	total.Add(4, batch) // the plan's order and lengths, as ints
+	total.Add(2, steps) // and its active counts
+	return total.N(), total.OK()
 }

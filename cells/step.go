@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/kernels"
@@ -11,58 +12,14 @@ import (
 
 // scratch holds one direction's per-step buffers for up to batch rows.
 type scratch struct {
-	gates  []float32 // batch × G·H: the input side, then the pre-activations
-	hidden []float32 // batch × 3H: GRU hidden-side gates (2H for reset-before)
-	rh     []float32 // batch × H: r⊙h (reset-before)
-	hn     []float32 // batch × H: W_hn·(r⊙h) + b_hn (reset-before)
-	cache  []float32 // batch × 3H: r, z, n (reset-before)
+	gates []float32 // batch × G·H: the input side, then the pre-activations
+	engine.Scratch
 }
 
 func (d *direction) newScratch(batch int) scratch {
-	h := d.hidden
-	s := scratch{gates: make([]float32, batch*d.mode.gates()*h)}
-	switch d.mode {
-	case GRU:
-		s.hidden = make([]float32, batch*3*h)
-	case GRUResetBefore:
-		s.hidden = make([]float32, batch*2*h)
-		s.rh = make([]float32, batch*h)
-		s.hn = make([]float32, batch*h)
-		s.cache = make([]float32, batch*3*h)
-	}
+	s := scratch{gates: make([]float32, batch*d.mode.Gates()*d.hidden)}
+	s.Grow(engine.Mode(d.mode), d.hidden, batch, true)
 	return s
-}
-
-// recurrent completes one step for rows of a batch: gates holds the input
-// side of the pre-activations with inputBias (rows × G·H); h and c (rows × H)
-// hold the state and receive the new one.
-func (d *direction) recurrent(rows int, gates, h, c []float32, s *scratch) {
-	hid := d.hidden
-	switch d.mode {
-	case LSTM:
-		kernels.MatVecBatchAdd(gates, d.weightHH, h, rows)
-		kernels.LSTMForwardBatch(h, c, gates, nil, rows)
-	case RNNTanh:
-		kernels.MatVecBatchAdd(gates, d.weightHH, h, rows)
-		kernels.RNNTanhForward(h, gates)
-	case RNNReLU:
-		kernels.MatVecBatchAdd(gates, d.weightHH, h, rows)
-		kernels.RNNReLUForward(h, gates)
-	case GRU:
-		hidden := s.hidden[:rows*3*hid]
-		seq.FillRows(hidden, d.biasHH)
-		kernels.MatVecBatchAdd(hidden, d.weightHH, h, rows)
-		kernels.GRUForwardBatch(h, h, gates, hidden, nil, rows)
-	case GRUResetBefore:
-		rz := s.hidden[:rows*2*hid]
-		seq.FillRows(rz, d.biasHH[:2*hid])
-		kernels.MatVecBatchAdd(rz, d.weightHH[:2*hid*hid], h, rows)
-		rh, cache, hn := s.rh[:rows*hid], s.cache[:rows*3*hid], s.hn[:rows*hid]
-		kernels.GRUResetBeforeGatesBatch(rh, cache, gates, rz, h, rows)
-		seq.FillRows(hn, d.biasHH[2*hid:])
-		kernels.MatVecBatchAdd(hn, d.weightHH[2*hid*hid:], rh, rows)
-		kernels.GRUResetBeforeOutputBatch(h, cache, h, gates, hn, rows)
-	}
 }
 
 // joins reports whether the streaming step uses the joined weights: LSTMs
@@ -71,22 +28,18 @@ func (d *direction) joins() bool { return d.mode == LSTM || d.mode == RNNTanh ||
 
 // joinedStep is one streaming step of an LSTM or RNN over [W_ih | W_hh]:
 // gates (batch × G·H, holding inputBias) += W·(x‖h), then the pointwise
-// kernel.
+// kernel. For these modes the engine's step reads the previous state only
+// as the right operand of the product, so x‖h and the joined weights stand
+// in for h and W_hh.
 func (d *direction) joinedStep(batch int, x, xh, gates, h, c []float32) {
 	width := d.input + d.hidden
 	for b := 0; b < batch; b++ {
 		copy(xh[b*width:b*width+d.input], x[b*d.input:(b+1)*d.input])
 		copy(xh[b*width+d.input:(b+1)*width], h[b*d.hidden:(b+1)*d.hidden])
 	}
-	kernels.MatVecBatchAdd(gates, d.joinedWeights(), xh, batch)
-	switch d.mode {
-	case LSTM:
-		kernels.LSTMForwardBatch(h, c, gates, nil, batch)
-	case RNNTanh:
-		kernels.RNNTanhForward(h, gates)
-	case RNNReLU:
-		kernels.RNNReLUForward(h, gates)
-	}
+	w := d.weights()
+	w.HH = d.joinedWeights()
+	w.Step(batch, gates, xh, h, c, nil, nil, nil, nil)
 }
 
 // State is the recurrent state of a batch of streams for Model.Step: h (and
@@ -211,10 +164,10 @@ func (m *Model) Step(s *State, x, y []float32) error {
 		return errors.New("cells: the state belongs to another model")
 	}
 	if n, ok := shape.Mul(s.batch, m.cfg.InputSize); !ok || len(x) != n {
-		return fmt.Errorf("cells: Step: len(x) = %d; want batch × input = %d × %d%s", len(x), s.batch, m.cfg.InputSize, product(n, ok))
+		return fmt.Errorf("cells: Step: len(x) = %d; want batch × input = %d × %d%s", len(x), s.batch, m.cfg.InputSize, shape.ProductText(n, ok))
 	}
 	if n, ok := shape.Mul(s.batch, m.cfg.HiddenSize); y != nil && (!ok || len(y) != n) {
-		return fmt.Errorf("cells: Step: len(y) = %d; want batch × hidden = %d × %d%s", len(y), s.batch, m.cfg.HiddenSize, product(n, ok))
+		return fmt.Errorf("cells: Step: len(y) = %d; want batch × hidden = %d × %d%s", len(y), s.batch, m.cfg.HiddenSize, shape.ProductText(n, ok))
 	}
 	in := x
 	for layer, dirs := range m.layers {
@@ -239,7 +192,8 @@ func (m *Model) Step(s *State, x, y []float32) error {
 		default:
 			seq.FillRows(sc.gates, d.inputBias)
 			kernels.MatVecBatchAdd(sc.gates, d.weightIH, in, s.batch)
-			d.recurrent(s.batch, sc.gates, s.h[layer], c, sc)
+			w := d.weights()
+			w.Step(s.batch, sc.gates, s.h[layer], s.h[layer], c, sc.Cache, sc.RH, &sc.Scratch, nil)
 		}
 		in = s.h[layer]
 	}

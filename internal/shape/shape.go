@@ -12,6 +12,7 @@ package shape
 import (
 	"math"
 	"math/bits"
+	"strconv"
 )
 
 // Mul returns a·b. ok is false if a or b is negative or the product does
@@ -91,3 +92,48 @@ func Matrix(rows, cols, ld int) (n int, ok bool) {
 	}
 	return Add(n, cols)
 }
+
+// ProductText formats " = n" for a counted product, or says that it
+// overflows (ok false): the end of an error message that states a size.
+func ProductText(n int, ok bool) string {
+	if !ok {
+		return ", which overflows an int"
+	}
+	return " = " + strconv.Itoa(n)
+}
+
+// Counter sums element counts with overflow checks: once a term does not
+// fit in an int (or a factor is negative), OK stays false. The zero Counter
+// holds 0.
+type Counter struct {
+	n        int
+	overflow bool
+}
+
+// Add adds the product of factors.
+func (c *Counter) Add(factors ...int) {
+	if c.overflow {
+		return
+	}
+	p, ok := Prod(factors...)
+	if ok {
+		c.n, ok = Add(c.n, p)
+	}
+	c.overflow = !ok
+}
+
+// Merge adds another count.
+func (c *Counter) Merge(o Counter) {
+	c.Add(o.n)
+	c.overflow = c.overflow || o.overflow
+}
+
+// N returns the sum (meaningless unless OK).
+func (c Counter) N() int { return c.n }
+
+// OK reports whether every term was counted without overflow.
+func (c Counter) OK() bool { return !c.overflow }
+
+// Fits reports whether the count is OK and that many elements of size
+// bytes fit in memory (see Fits).
+func (c Counter) Fits(size int) bool { return c.OK() && Fits(c.n, size) }

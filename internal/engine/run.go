@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"github.com/simdrnn/simdrnn/internal/seq"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// Buffers is one direction's working memory for Run and, with Record, its
+// record for a backward pass. The slices grow to the largest call seen and
+// are reused: once warm, Run allocates nothing. Rows are in processing
+// order: row (k, s) is sample Plan.Order[s] at its k-th step (T steps, a
+// batch of B, G gates, I the layer's input width).
+type Buffers struct {
+	// Record keeps every step's states and caches (training); without it
+	// only the current state is kept (inference).
+	Record bool
+
+	Permuted bool      // XP holds the input (a reverse direction, or samples of different lengths)
+	XP       []float32 // T·B × I: the input in processing order, zero rows for finished samples
+	Proj     []float32 // T·B × G·H: the pre-activations; recorded, the LSTM's gate activations
+	HS       []float32 // (T+1)·B × H recorded (h_0 … h_T, zero rows for finished samples), else B × H
+	CS       []float32 // the same for the LSTM's c
+	Cache    []float32 // recorded: T·B × 4H (GRU: r, z, n, W_hn·h + b_hn), T·B × 3H (reset-before: r, z, n)
+	RH       []float32 // recorded: T·B × H, r⊙h of the reset-before GRU
+
+	// PackedHH is W_hh packed for the steps of batches over PackedRows.
+	PackedHH [2]kernels.PackedMatrix
+	scratch  Scratch
+}
+
+// Run runs one direction of a layer over a sequence planned by p. x is the
+// layer input, T × B × I time-major; h and c (B × H, c nil but for LSTMs)
+// hold the initial state and receive each sample's state after its own
+// last step; each step's h goes to y[t][b][offset : offset+H] (rows of
+// width floats; y is left alone past each sample's length). The reverse
+// direction runs each sample from its own last step back to its first.
+//
+// The input projection of all steps is one matrix product (Proj = XP·W_ihᵀ
+// + InputBias); each step then runs Weights.Step in place on its rows of
+// Proj for the samples still running.
+func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width int, reverse bool) {
+	steps, batch, hid, in := p.Steps, p.Batch, w.Hidden, w.Input
+	gh := w.Mode.Gates() * hid
+	rows := steps * batch
+
+	b.Permuted = reverse || p.Ragged
+	xp := x
+	if b.Permuted {
+		b.XP = Grow(b.XP, rows*in)
+		xp = b.XP
+		for k := 0; k < steps; k++ {
+			active := p.Active[k]
+			for s, sample := range p.Order[:active] {
+				t := seq.StepTime(k, p.Lens[sample], reverse)
+				copy(xp[(k*batch+s)*in:(k*batch+s+1)*in], x[(t*batch+sample)*in:(t*batch+sample+1)*in])
+			}
+			clear(xp[(k*batch+active)*in : (k+1)*batch*in])
+		}
+	}
+	b.Proj = Grow(b.Proj, rows*gh)
+	seq.FillRows(b.Proj, w.InputBias)
+	if w.PackedIH != nil {
+		kernels.MatMulPackedAdd(false, rows, xp, in, w.PackedIH, b.Proj, gh)
+	} else {
+		kernels.MatMulAdd(false, true, rows, gh, in, xp, in, w.IH, in, b.Proj, gh)
+	}
+
+	slots, record := 1, b.Record // state slots: h_0 … h_T, or the current one
+	if record {
+		slots = steps + 1
+	}
+	b.HS = Grow(b.HS, slots*batch*hid)
+	for s, sample := range p.Order {
+		copy(b.HS[s*hid:(s+1)*hid], h[sample*hid:(sample+1)*hid])
+	}
+	if c != nil {
+		b.CS = Grow(b.CS, slots*batch*hid)
+		for s, sample := range p.Order {
+			copy(b.CS[s*hid:(s+1)*hid], c[sample*hid:(sample+1)*hid])
+		}
+	}
+	cacheWidth := 0 // per row of the recorded cache
+	switch {
+	case record && w.Mode == GRU:
+		cacheWidth = 4 * hid
+	case record && w.Mode == GRUResetBefore:
+		cacheWidth = 3 * hid
+		b.RH = Grow(b.RH, rows*hid)
+	}
+	b.Cache = Grow(b.Cache, rows*cacheWidth)
+	b.scratch.Grow(w.Mode, hid, batch, !record)
+	var packed *[2]kernels.PackedMatrix
+	if batch > PackedRows {
+		w.PackHH(&b.PackedHH)
+		packed = &b.PackedHH
+	}
+
+	for k := 0; k < steps; k++ {
+		active := p.Active[k]
+		row := k * batch // of Proj, Cache, RH
+		prev, next := 0, 0
+		if record {
+			prev, next = row, row+batch
+		}
+		hPrev := b.HS[prev*hid : (prev+active)*hid]
+		hNext := b.HS[next*hid : (next+active)*hid]
+		var cNext []float32
+		if c != nil {
+			cNext = b.CS[next*hid : (next+active)*hid]
+			if record {
+				copy(cNext, b.CS[prev*hid:(prev+active)*hid])
+			}
+		}
+		gates := b.Proj[row*gh : (row+active)*gh]
+		var cache, rh []float32
+		switch {
+		case record && w.Mode == LSTM:
+			cache = gates
+		case record && cacheWidth > 0:
+			cache = b.Cache[row*cacheWidth : (row+active)*cacheWidth]
+			if w.Mode == GRUResetBefore {
+				rh = b.RH[row*hid : (row+active)*hid]
+				clear(b.RH[(row+active)*hid : (row+batch)*hid])
+			}
+		case w.Mode == GRUResetBefore:
+			cache, rh = b.scratch.Cache[:active*3*hid], b.scratch.RH[:active*hid]
+		}
+		if active > 0 {
+			w.Step(active, gates, hPrev, hNext, cNext, cache, rh, &b.scratch, packed)
+		}
+		if record {
+			// Finished samples hold zeros from here on (their final
+			// state is read at their own last step).
+			clear(b.HS[(next+active)*hid : (next+batch)*hid])
+			if c != nil {
+				clear(b.CS[(next+active)*hid : (next+batch)*hid])
+			}
+		}
+		for s, sample := range p.Order[:active] {
+			at := (seq.StepTime(k, p.Lens[sample], reverse)*batch+sample)*width + offset
+			copy(y[at:at+hid], hNext[s*hid:(s+1)*hid])
+		}
+	}
+	for s, sample := range p.Order {
+		at := s * hid
+		if record {
+			at = (p.Lens[sample]*batch + s) * hid
+		}
+		copy(h[sample*hid:(sample+1)*hid], b.HS[at:at+hid])
+		if c != nil {
+			copy(c[sample*hid:(sample+1)*hid], b.CS[at:at+hid])
+		}
+	}
+}

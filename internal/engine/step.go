@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"github.com/simdrnn/simdrnn/internal/seq"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// Weights is one direction of one layer, in PyTorch layout (G gates: see
+// Mode.Gates). The engine only reads it.
+type Weights struct {
+	Mode          Mode
+	Input, Hidden int
+	IH            []float32             // W_ih, G·H × Input
+	PackedIH      *kernels.PackedMatrix // W_ihᵀ packed for the input projection, or nil: the projection reads IH
+	HH            []float32             // W_hh, G·H × Hidden
+	BiasHH        []float32             // b_hh, G·H; nil without biases
+	InputBias     []float32             // G·H: InputBias(Mode, b_ih, b_hh)
+}
+
+// PackedRows is the number of rows above which a step's recurrent product
+// is a matrix product with W_hh packed once per sequence (PackHH); up to
+// it, kernels.MatVecBatchAdd reads W_hh once per eight rows and needs no
+// packing.
+const PackedRows = 8
+
+// PackHH packs W_hhᵀ into packed for the steps' products: the whole of it,
+// or for the reset-before GRU its r, z rows and its n rows apart.
+func (w *Weights) PackHH(packed *[2]kernels.PackedMatrix) {
+	hid := w.Hidden
+	if w.Mode == GRUResetBefore {
+		packed[0].Pack(true, hid, 2*hid, w.HH[:2*hid*hid], hid)
+		packed[1].Pack(true, hid, hid, w.HH[2*hid*hid:], hid)
+		return
+	}
+	packed[0].Pack(true, hid, w.Mode.Gates()*hid, w.HH, hid)
+}
+
+// Scratch is one step's working memory for up to a batch of rows.
+type Scratch struct {
+	hidden []float32 // rows × 3H: the GRU's hidden side (2H for reset-before)
+	hn     []float32 // rows × H: W_hn·(r⊙h) + b_hn (reset-before)
+	// RH and Cache are r⊙h (rows × H) and r, z, n (rows × 3H) of the
+	// reset-before GRU for a caller that does not record them.
+	RH, Cache []float32
+}
+
+// Grow sizes s for rows rows of a mode's step (with RH and Cache when
+// keep is set); it allocates only to grow.
+func (s *Scratch) Grow(m Mode, hidden, rows int, keep bool) {
+	switch m {
+	case GRU:
+		s.hidden = Grow(s.hidden, rows*3*hidden)
+	case GRUResetBefore:
+		s.hidden = Grow(s.hidden, rows*2*hidden)
+		s.hn = Grow(s.hn, rows*hidden)
+		if keep {
+			s.RH = Grow(s.RH, rows*hidden)
+			s.Cache = Grow(s.Cache, rows*3*hidden)
+		}
+	}
+}
+
+// ScratchFloats is the number of floats Scratch.Grow(m, hidden, rows, true)
+// holds per row, in units of H: the GRU's hidden side (3H); the reset-before
+// GRU's r, z hidden side, W_hn·(r⊙h) + b_hn, r⊙h and r, z, n (7H).
+func ScratchFloats(m Mode) int {
+	switch m {
+	case GRU:
+		return 3
+	case GRUResetBefore:
+		return 7
+	}
+	return 0
+}
+
+// Step completes one step for rows samples: the recurrent product and the
+// fused pointwise kernel of the mode. gates (rows × G·H) holds the input
+// side of the pre-activations, InputBias included, and is overwritten;
+// hPrev (rows × H) is the state and hNext receives the new one (it may be
+// hPrev); c (rows × H, LSTMs) is updated in place. cache receives what a
+// backward pass needs, or is nil: the LSTM's gate activations (it may be
+// gates), the GRU's r, z, n and W_hn·h + b_hn (rows × 4H). The reset-before
+// GRU always needs cache (rows × 3H: r, z, n) and rh (rows × H: r⊙h).
+// packed holds W_hh packed (PackHH) for products over more than PackedRows
+// rows, or is nil.
+func (w *Weights) Step(rows int, gates, hPrev, hNext, c, cache, rh []float32, s *Scratch, packed *[2]kernels.PackedMatrix) {
+	hid := w.Hidden
+	switch w.Mode {
+	case LSTM:
+		w.project(gates, w.HH, hPrev, rows, 4*hid, packed, 0)
+		kernels.LSTMForwardBatch(hNext, c, gates, cache, rows)
+	case GRU:
+		hidden := s.hidden[:rows*3*hid]
+		w.hiddenBias(hidden, 0, 3*hid)
+		w.project(hidden, w.HH, hPrev, rows, 3*hid, packed, 0)
+		kernels.GRUForwardBatch(hNext, hPrev, gates, hidden, cache, rows)
+	case GRUResetBefore:
+		rz := s.hidden[:rows*2*hid]
+		w.hiddenBias(rz, 0, 2*hid)
+		w.project(rz, w.HH[:2*hid*hid], hPrev, rows, 2*hid, packed, 0)
+		kernels.GRUResetBeforeGatesBatch(rh, cache, gates, rz, hPrev, rows)
+		hn := s.hn[:rows*hid]
+		w.hiddenBias(hn, 2*hid, 3*hid)
+		w.project(hn, w.HH[2*hid*hid:], rh, rows, hid, packed, 1)
+		kernels.GRUResetBeforeOutputBatch(hNext, cache, hPrev, gates, hn, rows)
+	case RNNTanh:
+		w.project(gates, w.HH, hPrev, rows, hid, packed, 0)
+		kernels.RNNTanhForward(hNext, gates)
+	case RNNReLU:
+		w.project(gates, w.HH, hPrev, rows, hid, packed, 0)
+		kernels.RNNReLUForward(hNext, gates)
+	}
+}
+
+// project sets y (rows × n, holding the bias) += h (rows × H) · whhᵀ (whh
+// is n × H, packed[which] its packed form): a step's recurrent product.
+func (w *Weights) project(y, whh, h []float32, rows, n int, packed *[2]kernels.PackedMatrix, which int) {
+	if packed == nil || rows <= PackedRows {
+		kernels.MatVecBatchAdd(y, whh, h, rows)
+		return
+	}
+	kernels.MatMulPackedAdd(false, rows, h, w.Hidden, &packed[which], y, n)
+}
+
+// hiddenBias sets every row of dst to b_hh[from:to] (zeros without biases).
+func (w *Weights) hiddenBias(dst []float32, from, to int) {
+	if w.BiasHH == nil {
+		clear(dst)
+		return
+	}
+	seq.FillRows(dst, w.BiasHH[from:to])
+}
