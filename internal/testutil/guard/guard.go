@@ -8,6 +8,8 @@ package guard
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
+	"testing"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -79,4 +81,20 @@ func Phantom(n int) ([]float32, *Region, error) {
 	}
 	r := &Region{mapping: mapping}
 	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(mapping))), n), r, nil
+}
+
+// PhantomFloats is Phantom for a test: the region is freed when the test
+// ends, and for the test's goroutine a fault becomes a panic
+// (debug.SetPanicOnFault), so require.NotPanics reports a touch instead of
+// the process dying.
+func PhantomFloats(t testing.TB, n int) []float32 {
+	t.Helper()
+	s, region, err := Phantom(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { region.Free() })
+	old := debug.SetPanicOnFault(true)
+	t.Cleanup(func() { debug.SetPanicOnFault(old) })
+	return s
 }
