@@ -107,9 +107,9 @@ TEXT ·scaleSIMD(SB), NOSPLIT, $0-32
 	FMOVS alpha+0(FP), F0
 	VDUP V0.S[0], V0.S4
 	MOVD x_base+8(FP), R0
-	MOVD x_len+16(FP), R2
+	MOVD x_len+16(FP), R1
 scale_blocks:
-	CMP $16, R2
+	CMP $16, R1
 	BLT scale_vectors
 	VLD1 (R0), [V1.S4, V2.S4, V3.S4, V4.S4]
 	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
@@ -117,22 +117,22 @@ scale_blocks:
 	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
 	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
 	VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R0)
-	SUB $16, R2, R2
+	SUB $16, R1, R1
 	B scale_blocks
 scale_vectors:
-	CMP $4, R2
+	CMP $4, R1
 	BLT scale_tail
 	VLD1 (R0), [V1.S4]
 	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
 	VST1.P [V1.S4], 16(R0)
-	SUB $4, R2, R2
+	SUB $4, R1, R1
 	B scale_vectors
 scale_tail:
-	CBZ R2, scale_done
+	CBZ R1, scale_done
 	FMOVS (R0), F1
 	FMULS F0, F1, F1
 	FMOVS.P F1, 4(R0)
-	SUB $1, R2, R2
+	SUB $1, R1, R1
 	B scale_tail
 scale_done:
 	RET
@@ -202,62 +202,62 @@ mattvec_blocks:
 mattvec4_blocks:
 	CMP $16, R1
 	BLT mattvec4_vectors
-	VLD1 (R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 64(R7), [V8.S4, V9.S4, V10.S4, V11.S4]
-	VLD1.P 64(R8), [V12.S4, V13.S4, V14.S4, V15.S4]
-	VLD1.P 64(R9), [V16.S4, V17.S4, V18.S4, V19.S4]
-	VLD1.P 64(R10), [V20.S4, V21.S4, V22.S4, V23.S4]
+	VLD1 (R0), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VLD1.P 64(R7), [V5.S4, V6.S4, V7.S4, V8.S4]
+	VLD1.P 64(R8), [V9.S4, V10.S4, V11.S4, V12.S4]
+	VLD1.P 64(R9), [V13.S4, V14.S4, V15.S4, V16.S4]
+	VLD1.P 64(R10), [V17.S4, V18.S4, V19.S4, V20.S4]
+	WORD $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	WORD $0x4f8010c2 // fmla v2.4s, v6.4s, v0.s[0]
+	WORD $0x4f8010e3 // fmla v3.4s, v7.4s, v0.s[0]
 	WORD $0x4f801104 // fmla v4.4s, v8.4s, v0.s[0]
-	WORD $0x4f801125 // fmla v5.4s, v9.4s, v0.s[0]
-	WORD $0x4f801146 // fmla v6.4s, v10.4s, v0.s[0]
-	WORD $0x4f801167 // fmla v7.4s, v11.4s, v0.s[0]
+	WORD $0x4fa01121 // fmla v1.4s, v9.4s, v0.s[1]
+	WORD $0x4fa01142 // fmla v2.4s, v10.4s, v0.s[1]
+	WORD $0x4fa01163 // fmla v3.4s, v11.4s, v0.s[1]
 	WORD $0x4fa01184 // fmla v4.4s, v12.4s, v0.s[1]
-	WORD $0x4fa011a5 // fmla v5.4s, v13.4s, v0.s[1]
-	WORD $0x4fa011c6 // fmla v6.4s, v14.4s, v0.s[1]
-	WORD $0x4fa011e7 // fmla v7.4s, v15.4s, v0.s[1]
+	WORD $0x4f8019a1 // fmla v1.4s, v13.4s, v0.s[2]
+	WORD $0x4f8019c2 // fmla v2.4s, v14.4s, v0.s[2]
+	WORD $0x4f8019e3 // fmla v3.4s, v15.4s, v0.s[2]
 	WORD $0x4f801a04 // fmla v4.4s, v16.4s, v0.s[2]
-	WORD $0x4f801a25 // fmla v5.4s, v17.4s, v0.s[2]
-	WORD $0x4f801a46 // fmla v6.4s, v18.4s, v0.s[2]
-	WORD $0x4f801a67 // fmla v7.4s, v19.4s, v0.s[2]
+	WORD $0x4fa01a21 // fmla v1.4s, v17.4s, v0.s[3]
+	WORD $0x4fa01a42 // fmla v2.4s, v18.4s, v0.s[3]
+	WORD $0x4fa01a63 // fmla v3.4s, v19.4s, v0.s[3]
 	WORD $0x4fa01a84 // fmla v4.4s, v20.4s, v0.s[3]
-	WORD $0x4fa01aa5 // fmla v5.4s, v21.4s, v0.s[3]
-	WORD $0x4fa01ac6 // fmla v6.4s, v22.4s, v0.s[3]
-	WORD $0x4fa01ae7 // fmla v7.4s, v23.4s, v0.s[3]
-	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R0)
 	SUB $16, R1, R1
 	B mattvec4_blocks
 mattvec4_vectors:
 	CMP $4, R1
 	BLT mattvec4_tail
-	VLD1 (R0), [V4.S4]
-	VLD1.P 16(R7), [V8.S4]
-	VLD1.P 16(R8), [V12.S4]
-	VLD1.P 16(R9), [V16.S4]
-	VLD1.P 16(R10), [V20.S4]
-	WORD $0x4f801104 // fmla v4.4s, v8.4s, v0.s[0]
-	WORD $0x4fa01184 // fmla v4.4s, v12.4s, v0.s[1]
-	WORD $0x4f801a04 // fmla v4.4s, v16.4s, v0.s[2]
-	WORD $0x4fa01a84 // fmla v4.4s, v20.4s, v0.s[3]
-	VST1.P [V4.S4], 16(R0)
+	VLD1 (R0), [V1.S4]
+	VLD1.P 16(R7), [V5.S4]
+	VLD1.P 16(R8), [V9.S4]
+	VLD1.P 16(R9), [V13.S4]
+	VLD1.P 16(R10), [V17.S4]
+	WORD $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	WORD $0x4fa01121 // fmla v1.4s, v9.4s, v0.s[1]
+	WORD $0x4f8019a1 // fmla v1.4s, v13.4s, v0.s[2]
+	WORD $0x4fa01a21 // fmla v1.4s, v17.4s, v0.s[3]
+	VST1.P [V1.S4], 16(R0)
 	SUB $4, R1, R1
 	B mattvec4_vectors
 mattvec4_tail:
 	CBZ R1, mattvec4_next
-	VDUP V0.S[0], V24.S4
-	VDUP V0.S[1], V25.S4
-	VDUP V0.S[2], V26.S4
-	VDUP V0.S[3], V27.S4
+	VDUP V0.S[0], V21.S4
+	VDUP V0.S[1], V22.S4
+	VDUP V0.S[2], V23.S4
+	VDUP V0.S[3], V24.S4
 mattvec4_scalar:
-	FMOVS (R0), F4
-	FMOVS.P 4(R7), F8
-	FMADDS F24, F4, F8, F4
-	FMOVS.P 4(R8), F12
-	FMADDS F25, F4, F12, F4
-	FMOVS.P 4(R9), F16
-	FMADDS F26, F4, F16, F4
-	FMOVS.P 4(R10), F20
-	FMADDS F27, F4, F20, F4
-	FMOVS.P F4, 4(R0)
+	FMOVS (R0), F1
+	FMOVS.P 4(R7), F5
+	FMADDS F21, F1, F5, F1
+	FMOVS.P 4(R8), F9
+	FMADDS F22, F1, F9, F1
+	FMOVS.P 4(R9), F13
+	FMADDS F23, F1, F13, F1
+	FMOVS.P 4(R10), F17
+	FMADDS F24, F1, F17, F1
+	FMOVS.P F1, 4(R0)
 	SUB $1, R1, R1
 	CBNZ R1, mattvec4_scalar
 mattvec4_next:
@@ -273,31 +273,31 @@ mattvec_rows:
 mattvec1_blocks:
 	CMP $16, R1
 	BLT mattvec1_vectors
-	VLD1 (R0), [V4.S4, V5.S4, V6.S4, V7.S4]
-	VLD1.P 64(R7), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1 (R0), [V1.S4, V2.S4, V3.S4, V4.S4]
+	VLD1.P 64(R7), [V5.S4, V6.S4, V7.S4, V8.S4]
+	WORD $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	WORD $0x4f8010c2 // fmla v2.4s, v6.4s, v0.s[0]
+	WORD $0x4f8010e3 // fmla v3.4s, v7.4s, v0.s[0]
 	WORD $0x4f801104 // fmla v4.4s, v8.4s, v0.s[0]
-	WORD $0x4f801125 // fmla v5.4s, v9.4s, v0.s[0]
-	WORD $0x4f801146 // fmla v6.4s, v10.4s, v0.s[0]
-	WORD $0x4f801167 // fmla v7.4s, v11.4s, v0.s[0]
-	VST1.P [V4.S4, V5.S4, V6.S4, V7.S4], 64(R0)
+	VST1.P [V1.S4, V2.S4, V3.S4, V4.S4], 64(R0)
 	SUB $16, R1, R1
 	B mattvec1_blocks
 mattvec1_vectors:
 	CMP $4, R1
 	BLT mattvec1_tail
-	VLD1 (R0), [V4.S4]
-	VLD1.P 16(R7), [V8.S4]
-	WORD $0x4f801104 // fmla v4.4s, v8.4s, v0.s[0]
-	VST1.P [V4.S4], 16(R0)
+	VLD1 (R0), [V1.S4]
+	VLD1.P 16(R7), [V5.S4]
+	WORD $0x4f8010a1 // fmla v1.4s, v5.4s, v0.s[0]
+	VST1.P [V1.S4], 16(R0)
 	SUB $4, R1, R1
 	B mattvec1_vectors
 mattvec1_tail:
 	CBZ R1, mattvec1_next
 mattvec1_scalar:
-	FMOVS (R0), F4
-	FMOVS.P 4(R7), F8
-	FMADDS F0, F4, F8, F4
-	FMOVS.P F4, 4(R0)
+	FMOVS (R0), F1
+	FMOVS.P 4(R7), F5
+	FMADDS F0, F1, F5, F1
+	FMOVS.P F1, 4(R0)
 	SUB $1, R1, R1
 	CBNZ R1, mattvec1_scalar
 mattvec1_next:
@@ -2203,13 +2203,13 @@ TEXT ·matVecB7SIMD(SB), NOSPLIT, $0-89
 mvb7_r2:
 	CMP $2, R2
 	BLT mvb7_r2_end
-	MOVD R7, R14
+	MOVD R7, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
 	ADD R4, R14, R15
 	ADD R4, R15, R16
 	ADD R4, R16, R17
 	ADD R4, R17, R19
-	ADD R4, R19, R20
-	ADD R4, R20, R21
 	ADD R4, R0, R11
 	VEOR V9.B16, V9.B16, V9.B16
 	VEOR V10.B16, V10.B16, V10.B16
@@ -2229,13 +2229,13 @@ mvb7_r2:
 mvb7_r2_vectors:
 	CMP $4, R8
 	BLT mvb7_r2_tail
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R15), [V1.S4]
-	VLD1.P 16(R16), [V2.S4]
-	VLD1.P 16(R17), [V3.S4]
-	VLD1.P 16(R19), [V4.S4]
-	VLD1.P 16(R20), [V5.S4]
-	VLD1.P 16(R21), [V6.S4]
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R16), [V4.S4]
+	VLD1.P 16(R17), [V5.S4]
+	VLD1.P 16(R19), [V6.S4]
 	VLD1.P 16(R0), [V7.S4]
 	VLD1.P 16(R11), [V8.S4]
 	VFMLA V0.S4, V7.S4, V9.S4
@@ -2260,20 +2260,20 @@ mvb7_r2_tail:
 	BLT mvb7_r2_tail1
 	BEQ mvb7_r2_tail2
 mvb7_r2_tail3:
-	FMOVD.P 8(R14), F0
-	VLD1.P 4(R14), V0.S[2]
-	FMOVD.P 8(R15), F1
-	VLD1.P 4(R15), V1.S[2]
-	FMOVD.P 8(R16), F2
-	VLD1.P 4(R16), V2.S[2]
-	FMOVD.P 8(R17), F3
-	VLD1.P 4(R17), V3.S[2]
-	FMOVD.P 8(R19), F4
-	VLD1.P 4(R19), V4.S[2]
-	FMOVD.P 8(R20), F5
-	VLD1.P 4(R20), V5.S[2]
-	FMOVD.P 8(R21), F6
-	VLD1.P 4(R21), V6.S[2]
+	FMOVD.P 8(R12), F0
+	VLD1.P 4(R12), V0.S[2]
+	FMOVD.P 8(R13), F1
+	VLD1.P 4(R13), V1.S[2]
+	FMOVD.P 8(R14), F2
+	VLD1.P 4(R14), V2.S[2]
+	FMOVD.P 8(R15), F3
+	VLD1.P 4(R15), V3.S[2]
+	FMOVD.P 8(R16), F4
+	VLD1.P 4(R16), V4.S[2]
+	FMOVD.P 8(R17), F5
+	VLD1.P 4(R17), V5.S[2]
+	FMOVD.P 8(R19), F6
+	VLD1.P 4(R19), V6.S[2]
 	FMOVD.P 8(R0), F7
 	VLD1.P 4(R0), V7.S[2]
 	FMOVD.P 8(R11), F8
@@ -2294,13 +2294,13 @@ mvb7_r2_tail3:
 	VFMLA V6.S4, V8.S4, V22.S4
 	B mvb7_r2_reduce
 mvb7_r2_tail2:
-	FMOVD.P 8(R14), F0
-	FMOVD.P 8(R15), F1
-	FMOVD.P 8(R16), F2
-	FMOVD.P 8(R17), F3
-	FMOVD.P 8(R19), F4
-	FMOVD.P 8(R20), F5
-	FMOVD.P 8(R21), F6
+	FMOVD.P 8(R12), F0
+	FMOVD.P 8(R13), F1
+	FMOVD.P 8(R14), F2
+	FMOVD.P 8(R15), F3
+	FMOVD.P 8(R16), F4
+	FMOVD.P 8(R17), F5
+	FMOVD.P 8(R19), F6
 	FMOVD.P 8(R0), F7
 	FMOVD.P 8(R11), F8
 	VFMLA V0.S4, V7.S4, V9.S4
@@ -2319,13 +2319,13 @@ mvb7_r2_tail2:
 	VFMLA V6.S4, V8.S4, V22.S4
 	B mvb7_r2_reduce
 mvb7_r2_tail1:
-	FMOVS.P 4(R14), F0
-	FMOVS.P 4(R15), F1
-	FMOVS.P 4(R16), F2
-	FMOVS.P 4(R17), F3
-	FMOVS.P 4(R19), F4
-	FMOVS.P 4(R20), F5
-	FMOVS.P 4(R21), F6
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	FMOVS.P 4(R16), F4
+	FMOVS.P 4(R17), F5
+	FMOVS.P 4(R19), F6
 	FMOVS.P 4(R0), F7
 	FMOVS.P 4(R11), F8
 	VFMLA V0.S4, V7.S4, V9.S4
@@ -2414,13 +2414,13 @@ mvb7_r2_end:
 mvb7_r1:
 	CMP $1, R2
 	BLT mvb7_r1_end
-	MOVD R7, R14
+	MOVD R7, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
 	ADD R4, R14, R15
 	ADD R4, R15, R16
 	ADD R4, R16, R17
 	ADD R4, R17, R19
-	ADD R4, R19, R20
-	ADD R4, R20, R21
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	VEOR V10.B16, V10.B16, V10.B16
@@ -2432,13 +2432,13 @@ mvb7_r1:
 mvb7_r1_vectors:
 	CMP $4, R8
 	BLT mvb7_r1_tail
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R15), [V1.S4]
-	VLD1.P 16(R16), [V2.S4]
-	VLD1.P 16(R17), [V3.S4]
-	VLD1.P 16(R19), [V4.S4]
-	VLD1.P 16(R20), [V5.S4]
-	VLD1.P 16(R21), [V6.S4]
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R16), [V4.S4]
+	VLD1.P 16(R17), [V5.S4]
+	VLD1.P 16(R19), [V6.S4]
 	VLD1.P 16(R0), [V7.S4]
 	VFMLA V0.S4, V7.S4, V8.S4
 	VFMLA V1.S4, V7.S4, V9.S4
@@ -2455,20 +2455,20 @@ mvb7_r1_tail:
 	BLT mvb7_r1_tail1
 	BEQ mvb7_r1_tail2
 mvb7_r1_tail3:
-	FMOVD.P 8(R14), F0
-	VLD1.P 4(R14), V0.S[2]
-	FMOVD.P 8(R15), F1
-	VLD1.P 4(R15), V1.S[2]
-	FMOVD.P 8(R16), F2
-	VLD1.P 4(R16), V2.S[2]
-	FMOVD.P 8(R17), F3
-	VLD1.P 4(R17), V3.S[2]
-	FMOVD.P 8(R19), F4
-	VLD1.P 4(R19), V4.S[2]
-	FMOVD.P 8(R20), F5
-	VLD1.P 4(R20), V5.S[2]
-	FMOVD.P 8(R21), F6
-	VLD1.P 4(R21), V6.S[2]
+	FMOVD.P 8(R12), F0
+	VLD1.P 4(R12), V0.S[2]
+	FMOVD.P 8(R13), F1
+	VLD1.P 4(R13), V1.S[2]
+	FMOVD.P 8(R14), F2
+	VLD1.P 4(R14), V2.S[2]
+	FMOVD.P 8(R15), F3
+	VLD1.P 4(R15), V3.S[2]
+	FMOVD.P 8(R16), F4
+	VLD1.P 4(R16), V4.S[2]
+	FMOVD.P 8(R17), F5
+	VLD1.P 4(R17), V5.S[2]
+	FMOVD.P 8(R19), F6
+	VLD1.P 4(R19), V6.S[2]
 	FMOVD.P 8(R0), F7
 	VLD1.P 4(R0), V7.S[2]
 	VFMLA V0.S4, V7.S4, V8.S4
@@ -2480,13 +2480,13 @@ mvb7_r1_tail3:
 	VFMLA V6.S4, V7.S4, V14.S4
 	B mvb7_r1_reduce
 mvb7_r1_tail2:
-	FMOVD.P 8(R14), F0
-	FMOVD.P 8(R15), F1
-	FMOVD.P 8(R16), F2
-	FMOVD.P 8(R17), F3
-	FMOVD.P 8(R19), F4
-	FMOVD.P 8(R20), F5
-	FMOVD.P 8(R21), F6
+	FMOVD.P 8(R12), F0
+	FMOVD.P 8(R13), F1
+	FMOVD.P 8(R14), F2
+	FMOVD.P 8(R15), F3
+	FMOVD.P 8(R16), F4
+	FMOVD.P 8(R17), F5
+	FMOVD.P 8(R19), F6
 	FMOVD.P 8(R0), F7
 	VFMLA V0.S4, V7.S4, V8.S4
 	VFMLA V1.S4, V7.S4, V9.S4
@@ -2497,13 +2497,13 @@ mvb7_r1_tail2:
 	VFMLA V6.S4, V7.S4, V14.S4
 	B mvb7_r1_reduce
 mvb7_r1_tail1:
-	FMOVS.P 4(R14), F0
-	FMOVS.P 4(R15), F1
-	FMOVS.P 4(R16), F2
-	FMOVS.P 4(R17), F3
-	FMOVS.P 4(R19), F4
-	FMOVS.P 4(R20), F5
-	FMOVS.P 4(R21), F6
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	FMOVS.P 4(R16), F4
+	FMOVS.P 4(R17), F5
+	FMOVS.P 4(R19), F6
 	FMOVS.P 4(R0), F7
 	VFMLA V0.S4, V7.S4, V8.S4
 	VFMLA V1.S4, V7.S4, V9.S4
@@ -2595,14 +2595,14 @@ TEXT ·matVecB8SIMD(SB), NOSPLIT, $0-89
 mvb8_r2:
 	CMP $2, R2
 	BLT mvb8_r2_end
-	MOVD R7, R14
+	MOVD R7, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
 	ADD R4, R14, R15
 	ADD R4, R15, R16
 	ADD R4, R16, R17
 	ADD R4, R17, R19
 	ADD R4, R19, R20
-	ADD R4, R20, R21
-	ADD R4, R21, R22
 	ADD R4, R0, R11
 	VEOR V10.B16, V10.B16, V10.B16
 	VEOR V11.B16, V11.B16, V11.B16
@@ -2624,14 +2624,14 @@ mvb8_r2:
 mvb8_r2_vectors:
 	CMP $4, R8
 	BLT mvb8_r2_tail
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R15), [V1.S4]
-	VLD1.P 16(R16), [V2.S4]
-	VLD1.P 16(R17), [V3.S4]
-	VLD1.P 16(R19), [V4.S4]
-	VLD1.P 16(R20), [V5.S4]
-	VLD1.P 16(R21), [V6.S4]
-	VLD1.P 16(R22), [V7.S4]
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R16), [V4.S4]
+	VLD1.P 16(R17), [V5.S4]
+	VLD1.P 16(R19), [V6.S4]
+	VLD1.P 16(R20), [V7.S4]
 	VLD1.P 16(R0), [V8.S4]
 	VLD1.P 16(R11), [V9.S4]
 	VFMLA V0.S4, V8.S4, V10.S4
@@ -2658,22 +2658,22 @@ mvb8_r2_tail:
 	BLT mvb8_r2_tail1
 	BEQ mvb8_r2_tail2
 mvb8_r2_tail3:
-	FMOVD.P 8(R14), F0
-	VLD1.P 4(R14), V0.S[2]
-	FMOVD.P 8(R15), F1
-	VLD1.P 4(R15), V1.S[2]
-	FMOVD.P 8(R16), F2
-	VLD1.P 4(R16), V2.S[2]
-	FMOVD.P 8(R17), F3
-	VLD1.P 4(R17), V3.S[2]
-	FMOVD.P 8(R19), F4
-	VLD1.P 4(R19), V4.S[2]
-	FMOVD.P 8(R20), F5
-	VLD1.P 4(R20), V5.S[2]
-	FMOVD.P 8(R21), F6
-	VLD1.P 4(R21), V6.S[2]
-	FMOVD.P 8(R22), F7
-	VLD1.P 4(R22), V7.S[2]
+	FMOVD.P 8(R12), F0
+	VLD1.P 4(R12), V0.S[2]
+	FMOVD.P 8(R13), F1
+	VLD1.P 4(R13), V1.S[2]
+	FMOVD.P 8(R14), F2
+	VLD1.P 4(R14), V2.S[2]
+	FMOVD.P 8(R15), F3
+	VLD1.P 4(R15), V3.S[2]
+	FMOVD.P 8(R16), F4
+	VLD1.P 4(R16), V4.S[2]
+	FMOVD.P 8(R17), F5
+	VLD1.P 4(R17), V5.S[2]
+	FMOVD.P 8(R19), F6
+	VLD1.P 4(R19), V6.S[2]
+	FMOVD.P 8(R20), F7
+	VLD1.P 4(R20), V7.S[2]
 	FMOVD.P 8(R0), F8
 	VLD1.P 4(R0), V8.S[2]
 	FMOVD.P 8(R11), F9
@@ -2696,14 +2696,14 @@ mvb8_r2_tail3:
 	VFMLA V7.S4, V9.S4, V25.S4
 	B mvb8_r2_reduce
 mvb8_r2_tail2:
-	FMOVD.P 8(R14), F0
-	FMOVD.P 8(R15), F1
-	FMOVD.P 8(R16), F2
-	FMOVD.P 8(R17), F3
-	FMOVD.P 8(R19), F4
-	FMOVD.P 8(R20), F5
-	FMOVD.P 8(R21), F6
-	FMOVD.P 8(R22), F7
+	FMOVD.P 8(R12), F0
+	FMOVD.P 8(R13), F1
+	FMOVD.P 8(R14), F2
+	FMOVD.P 8(R15), F3
+	FMOVD.P 8(R16), F4
+	FMOVD.P 8(R17), F5
+	FMOVD.P 8(R19), F6
+	FMOVD.P 8(R20), F7
 	FMOVD.P 8(R0), F8
 	FMOVD.P 8(R11), F9
 	VFMLA V0.S4, V8.S4, V10.S4
@@ -2724,14 +2724,14 @@ mvb8_r2_tail2:
 	VFMLA V7.S4, V9.S4, V25.S4
 	B mvb8_r2_reduce
 mvb8_r2_tail1:
-	FMOVS.P 4(R14), F0
-	FMOVS.P 4(R15), F1
-	FMOVS.P 4(R16), F2
-	FMOVS.P 4(R17), F3
-	FMOVS.P 4(R19), F4
-	FMOVS.P 4(R20), F5
-	FMOVS.P 4(R21), F6
-	FMOVS.P 4(R22), F7
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	FMOVS.P 4(R16), F4
+	FMOVS.P 4(R17), F5
+	FMOVS.P 4(R19), F6
+	FMOVS.P 4(R20), F7
 	FMOVS.P 4(R0), F8
 	FMOVS.P 4(R11), F9
 	VFMLA V0.S4, V8.S4, V10.S4
@@ -2831,14 +2831,14 @@ mvb8_r2_end:
 mvb8_r1:
 	CMP $1, R2
 	BLT mvb8_r1_end
-	MOVD R7, R14
+	MOVD R7, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
 	ADD R4, R14, R15
 	ADD R4, R15, R16
 	ADD R4, R16, R17
 	ADD R4, R17, R19
 	ADD R4, R19, R20
-	ADD R4, R20, R21
-	ADD R4, R21, R22
 	VEOR V9.B16, V9.B16, V9.B16
 	VEOR V10.B16, V10.B16, V10.B16
 	VEOR V11.B16, V11.B16, V11.B16
@@ -2851,14 +2851,14 @@ mvb8_r1:
 mvb8_r1_vectors:
 	CMP $4, R8
 	BLT mvb8_r1_tail
-	VLD1.P 16(R14), [V0.S4]
-	VLD1.P 16(R15), [V1.S4]
-	VLD1.P 16(R16), [V2.S4]
-	VLD1.P 16(R17), [V3.S4]
-	VLD1.P 16(R19), [V4.S4]
-	VLD1.P 16(R20), [V5.S4]
-	VLD1.P 16(R21), [V6.S4]
-	VLD1.P 16(R22), [V7.S4]
+	VLD1.P 16(R12), [V0.S4]
+	VLD1.P 16(R13), [V1.S4]
+	VLD1.P 16(R14), [V2.S4]
+	VLD1.P 16(R15), [V3.S4]
+	VLD1.P 16(R16), [V4.S4]
+	VLD1.P 16(R17), [V5.S4]
+	VLD1.P 16(R19), [V6.S4]
+	VLD1.P 16(R20), [V7.S4]
 	VLD1.P 16(R0), [V8.S4]
 	VFMLA V0.S4, V8.S4, V9.S4
 	VFMLA V1.S4, V8.S4, V10.S4
@@ -2876,22 +2876,22 @@ mvb8_r1_tail:
 	BLT mvb8_r1_tail1
 	BEQ mvb8_r1_tail2
 mvb8_r1_tail3:
-	FMOVD.P 8(R14), F0
-	VLD1.P 4(R14), V0.S[2]
-	FMOVD.P 8(R15), F1
-	VLD1.P 4(R15), V1.S[2]
-	FMOVD.P 8(R16), F2
-	VLD1.P 4(R16), V2.S[2]
-	FMOVD.P 8(R17), F3
-	VLD1.P 4(R17), V3.S[2]
-	FMOVD.P 8(R19), F4
-	VLD1.P 4(R19), V4.S[2]
-	FMOVD.P 8(R20), F5
-	VLD1.P 4(R20), V5.S[2]
-	FMOVD.P 8(R21), F6
-	VLD1.P 4(R21), V6.S[2]
-	FMOVD.P 8(R22), F7
-	VLD1.P 4(R22), V7.S[2]
+	FMOVD.P 8(R12), F0
+	VLD1.P 4(R12), V0.S[2]
+	FMOVD.P 8(R13), F1
+	VLD1.P 4(R13), V1.S[2]
+	FMOVD.P 8(R14), F2
+	VLD1.P 4(R14), V2.S[2]
+	FMOVD.P 8(R15), F3
+	VLD1.P 4(R15), V3.S[2]
+	FMOVD.P 8(R16), F4
+	VLD1.P 4(R16), V4.S[2]
+	FMOVD.P 8(R17), F5
+	VLD1.P 4(R17), V5.S[2]
+	FMOVD.P 8(R19), F6
+	VLD1.P 4(R19), V6.S[2]
+	FMOVD.P 8(R20), F7
+	VLD1.P 4(R20), V7.S[2]
 	FMOVD.P 8(R0), F8
 	VLD1.P 4(R0), V8.S[2]
 	VFMLA V0.S4, V8.S4, V9.S4
@@ -2904,14 +2904,14 @@ mvb8_r1_tail3:
 	VFMLA V7.S4, V8.S4, V16.S4
 	B mvb8_r1_reduce
 mvb8_r1_tail2:
-	FMOVD.P 8(R14), F0
-	FMOVD.P 8(R15), F1
-	FMOVD.P 8(R16), F2
-	FMOVD.P 8(R17), F3
-	FMOVD.P 8(R19), F4
-	FMOVD.P 8(R20), F5
-	FMOVD.P 8(R21), F6
-	FMOVD.P 8(R22), F7
+	FMOVD.P 8(R12), F0
+	FMOVD.P 8(R13), F1
+	FMOVD.P 8(R14), F2
+	FMOVD.P 8(R15), F3
+	FMOVD.P 8(R16), F4
+	FMOVD.P 8(R17), F5
+	FMOVD.P 8(R19), F6
+	FMOVD.P 8(R20), F7
 	FMOVD.P 8(R0), F8
 	VFMLA V0.S4, V8.S4, V9.S4
 	VFMLA V1.S4, V8.S4, V10.S4
@@ -2923,14 +2923,14 @@ mvb8_r1_tail2:
 	VFMLA V7.S4, V8.S4, V16.S4
 	B mvb8_r1_reduce
 mvb8_r1_tail1:
-	FMOVS.P 4(R14), F0
-	FMOVS.P 4(R15), F1
-	FMOVS.P 4(R16), F2
-	FMOVS.P 4(R17), F3
-	FMOVS.P 4(R19), F4
-	FMOVS.P 4(R20), F5
-	FMOVS.P 4(R21), F6
-	FMOVS.P 4(R22), F7
+	FMOVS.P 4(R12), F0
+	FMOVS.P 4(R13), F1
+	FMOVS.P 4(R14), F2
+	FMOVS.P 4(R15), F3
+	FMOVS.P 4(R16), F4
+	FMOVS.P 4(R17), F5
+	FMOVS.P 4(R19), F6
+	FMOVS.P 4(R20), F7
 	FMOVS.P 4(R0), F8
 	VFMLA V0.S4, V8.S4, V9.S4
 	VFMLA V1.S4, V8.S4, V10.S4
@@ -3024,6 +3024,7 @@ TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	MOVD kc+0(FP), R0
 	MOVD a+8(FP), R1
 	MOVD b+16(FP), R2
+	VEOR V7.B16, V7.B16, V7.B16
 	VEOR V8.B16, V8.B16, V8.B16
 	VEOR V9.B16, V9.B16, V9.B16
 	VEOR V10.B16, V10.B16, V10.B16
@@ -3047,61 +3048,60 @@ TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	VEOR V28.B16, V28.B16, V28.B16
 	VEOR V29.B16, V29.B16, V29.B16
 	VEOR V30.B16, V30.B16, V30.B16
-	VEOR V31.B16, V31.B16, V31.B16
 	SUBS $2, R0, R0
 	BLT gemm_single
 gemm_pairs:
 	VLD1.P 48(R1), [V4.S4, V5.S4, V6.S4]
 	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4f841008 // fmla v8.4s, v0.4s, v4.s[0]
-	WORD $0x4fa4100c // fmla v12.4s, v0.4s, v4.s[1]
-	WORD $0x4f841810 // fmla v16.4s, v0.4s, v4.s[2]
-	WORD $0x4fa41814 // fmla v20.4s, v0.4s, v4.s[3]
-	WORD $0x4f851018 // fmla v24.4s, v0.4s, v5.s[0]
-	WORD $0x4fa5101c // fmla v28.4s, v0.4s, v5.s[1]
-	WORD $0x4f841029 // fmla v9.4s, v1.4s, v4.s[0]
-	WORD $0x4fa4102d // fmla v13.4s, v1.4s, v4.s[1]
-	WORD $0x4f841831 // fmla v17.4s, v1.4s, v4.s[2]
-	WORD $0x4fa41835 // fmla v21.4s, v1.4s, v4.s[3]
-	WORD $0x4f851039 // fmla v25.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5103d // fmla v29.4s, v1.4s, v5.s[1]
-	WORD $0x4f84104a // fmla v10.4s, v2.4s, v4.s[0]
-	WORD $0x4fa4104e // fmla v14.4s, v2.4s, v4.s[1]
-	WORD $0x4f841852 // fmla v18.4s, v2.4s, v4.s[2]
-	WORD $0x4fa41856 // fmla v22.4s, v2.4s, v4.s[3]
-	WORD $0x4f85105a // fmla v26.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5105e // fmla v30.4s, v2.4s, v5.s[1]
-	WORD $0x4f84106b // fmla v11.4s, v3.4s, v4.s[0]
-	WORD $0x4fa4106f // fmla v15.4s, v3.4s, v4.s[1]
-	WORD $0x4f841873 // fmla v19.4s, v3.4s, v4.s[2]
-	WORD $0x4fa41877 // fmla v23.4s, v3.4s, v4.s[3]
-	WORD $0x4f85107b // fmla v27.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5107f // fmla v31.4s, v3.4s, v5.s[1]
+	WORD $0x4f841007 // fmla v7.4s, v0.4s, v4.s[0]
+	WORD $0x4fa4100b // fmla v11.4s, v0.4s, v4.s[1]
+	WORD $0x4f84180f // fmla v15.4s, v0.4s, v4.s[2]
+	WORD $0x4fa41813 // fmla v19.4s, v0.4s, v4.s[3]
+	WORD $0x4f851017 // fmla v23.4s, v0.4s, v5.s[0]
+	WORD $0x4fa5101b // fmla v27.4s, v0.4s, v5.s[1]
+	WORD $0x4f841028 // fmla v8.4s, v1.4s, v4.s[0]
+	WORD $0x4fa4102c // fmla v12.4s, v1.4s, v4.s[1]
+	WORD $0x4f841830 // fmla v16.4s, v1.4s, v4.s[2]
+	WORD $0x4fa41834 // fmla v20.4s, v1.4s, v4.s[3]
+	WORD $0x4f851038 // fmla v24.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5103c // fmla v28.4s, v1.4s, v5.s[1]
+	WORD $0x4f841049 // fmla v9.4s, v2.4s, v4.s[0]
+	WORD $0x4fa4104d // fmla v13.4s, v2.4s, v4.s[1]
+	WORD $0x4f841851 // fmla v17.4s, v2.4s, v4.s[2]
+	WORD $0x4fa41855 // fmla v21.4s, v2.4s, v4.s[3]
+	WORD $0x4f851059 // fmla v25.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5105d // fmla v29.4s, v2.4s, v5.s[1]
+	WORD $0x4f84106a // fmla v10.4s, v3.4s, v4.s[0]
+	WORD $0x4fa4106e // fmla v14.4s, v3.4s, v4.s[1]
+	WORD $0x4f841872 // fmla v18.4s, v3.4s, v4.s[2]
+	WORD $0x4fa41876 // fmla v22.4s, v3.4s, v4.s[3]
+	WORD $0x4f85107a // fmla v26.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5107e // fmla v30.4s, v3.4s, v5.s[1]
 	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4f851808 // fmla v8.4s, v0.4s, v5.s[2]
-	WORD $0x4fa5180c // fmla v12.4s, v0.4s, v5.s[3]
-	WORD $0x4f861010 // fmla v16.4s, v0.4s, v6.s[0]
-	WORD $0x4fa61014 // fmla v20.4s, v0.4s, v6.s[1]
-	WORD $0x4f861818 // fmla v24.4s, v0.4s, v6.s[2]
-	WORD $0x4fa6181c // fmla v28.4s, v0.4s, v6.s[3]
-	WORD $0x4f851829 // fmla v9.4s, v1.4s, v5.s[2]
-	WORD $0x4fa5182d // fmla v13.4s, v1.4s, v5.s[3]
-	WORD $0x4f861031 // fmla v17.4s, v1.4s, v6.s[0]
-	WORD $0x4fa61035 // fmla v21.4s, v1.4s, v6.s[1]
-	WORD $0x4f861839 // fmla v25.4s, v1.4s, v6.s[2]
-	WORD $0x4fa6183d // fmla v29.4s, v1.4s, v6.s[3]
-	WORD $0x4f85184a // fmla v10.4s, v2.4s, v5.s[2]
-	WORD $0x4fa5184e // fmla v14.4s, v2.4s, v5.s[3]
-	WORD $0x4f861052 // fmla v18.4s, v2.4s, v6.s[0]
-	WORD $0x4fa61056 // fmla v22.4s, v2.4s, v6.s[1]
-	WORD $0x4f86185a // fmla v26.4s, v2.4s, v6.s[2]
-	WORD $0x4fa6185e // fmla v30.4s, v2.4s, v6.s[3]
-	WORD $0x4f85186b // fmla v11.4s, v3.4s, v5.s[2]
-	WORD $0x4fa5186f // fmla v15.4s, v3.4s, v5.s[3]
-	WORD $0x4f861073 // fmla v19.4s, v3.4s, v6.s[0]
-	WORD $0x4fa61077 // fmla v23.4s, v3.4s, v6.s[1]
-	WORD $0x4f86187b // fmla v27.4s, v3.4s, v6.s[2]
-	WORD $0x4fa6187f // fmla v31.4s, v3.4s, v6.s[3]
+	WORD $0x4f851807 // fmla v7.4s, v0.4s, v5.s[2]
+	WORD $0x4fa5180b // fmla v11.4s, v0.4s, v5.s[3]
+	WORD $0x4f86100f // fmla v15.4s, v0.4s, v6.s[0]
+	WORD $0x4fa61013 // fmla v19.4s, v0.4s, v6.s[1]
+	WORD $0x4f861817 // fmla v23.4s, v0.4s, v6.s[2]
+	WORD $0x4fa6181b // fmla v27.4s, v0.4s, v6.s[3]
+	WORD $0x4f851828 // fmla v8.4s, v1.4s, v5.s[2]
+	WORD $0x4fa5182c // fmla v12.4s, v1.4s, v5.s[3]
+	WORD $0x4f861030 // fmla v16.4s, v1.4s, v6.s[0]
+	WORD $0x4fa61034 // fmla v20.4s, v1.4s, v6.s[1]
+	WORD $0x4f861838 // fmla v24.4s, v1.4s, v6.s[2]
+	WORD $0x4fa6183c // fmla v28.4s, v1.4s, v6.s[3]
+	WORD $0x4f851849 // fmla v9.4s, v2.4s, v5.s[2]
+	WORD $0x4fa5184d // fmla v13.4s, v2.4s, v5.s[3]
+	WORD $0x4f861051 // fmla v17.4s, v2.4s, v6.s[0]
+	WORD $0x4fa61055 // fmla v21.4s, v2.4s, v6.s[1]
+	WORD $0x4f861859 // fmla v25.4s, v2.4s, v6.s[2]
+	WORD $0x4fa6185d // fmla v29.4s, v2.4s, v6.s[3]
+	WORD $0x4f85186a // fmla v10.4s, v3.4s, v5.s[2]
+	WORD $0x4fa5186e // fmla v14.4s, v3.4s, v5.s[3]
+	WORD $0x4f861072 // fmla v18.4s, v3.4s, v6.s[0]
+	WORD $0x4fa61076 // fmla v22.4s, v3.4s, v6.s[1]
+	WORD $0x4f86187a // fmla v26.4s, v3.4s, v6.s[2]
+	WORD $0x4fa6187e // fmla v30.4s, v3.4s, v6.s[3]
 	SUBS $2, R0, R0
 	BGE gemm_pairs
 gemm_single:
@@ -3109,30 +3109,30 @@ gemm_single:
 	VLD1 (R1), [V4.S4]
 	FMOVD 16(R1), F5
 	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4f841008 // fmla v8.4s, v0.4s, v4.s[0]
-	WORD $0x4fa4100c // fmla v12.4s, v0.4s, v4.s[1]
-	WORD $0x4f841810 // fmla v16.4s, v0.4s, v4.s[2]
-	WORD $0x4fa41814 // fmla v20.4s, v0.4s, v4.s[3]
-	WORD $0x4f851018 // fmla v24.4s, v0.4s, v5.s[0]
-	WORD $0x4fa5101c // fmla v28.4s, v0.4s, v5.s[1]
-	WORD $0x4f841029 // fmla v9.4s, v1.4s, v4.s[0]
-	WORD $0x4fa4102d // fmla v13.4s, v1.4s, v4.s[1]
-	WORD $0x4f841831 // fmla v17.4s, v1.4s, v4.s[2]
-	WORD $0x4fa41835 // fmla v21.4s, v1.4s, v4.s[3]
-	WORD $0x4f851039 // fmla v25.4s, v1.4s, v5.s[0]
-	WORD $0x4fa5103d // fmla v29.4s, v1.4s, v5.s[1]
-	WORD $0x4f84104a // fmla v10.4s, v2.4s, v4.s[0]
-	WORD $0x4fa4104e // fmla v14.4s, v2.4s, v4.s[1]
-	WORD $0x4f841852 // fmla v18.4s, v2.4s, v4.s[2]
-	WORD $0x4fa41856 // fmla v22.4s, v2.4s, v4.s[3]
-	WORD $0x4f85105a // fmla v26.4s, v2.4s, v5.s[0]
-	WORD $0x4fa5105e // fmla v30.4s, v2.4s, v5.s[1]
-	WORD $0x4f84106b // fmla v11.4s, v3.4s, v4.s[0]
-	WORD $0x4fa4106f // fmla v15.4s, v3.4s, v4.s[1]
-	WORD $0x4f841873 // fmla v19.4s, v3.4s, v4.s[2]
-	WORD $0x4fa41877 // fmla v23.4s, v3.4s, v4.s[3]
-	WORD $0x4f85107b // fmla v27.4s, v3.4s, v5.s[0]
-	WORD $0x4fa5107f // fmla v31.4s, v3.4s, v5.s[1]
+	WORD $0x4f841007 // fmla v7.4s, v0.4s, v4.s[0]
+	WORD $0x4fa4100b // fmla v11.4s, v0.4s, v4.s[1]
+	WORD $0x4f84180f // fmla v15.4s, v0.4s, v4.s[2]
+	WORD $0x4fa41813 // fmla v19.4s, v0.4s, v4.s[3]
+	WORD $0x4f851017 // fmla v23.4s, v0.4s, v5.s[0]
+	WORD $0x4fa5101b // fmla v27.4s, v0.4s, v5.s[1]
+	WORD $0x4f841028 // fmla v8.4s, v1.4s, v4.s[0]
+	WORD $0x4fa4102c // fmla v12.4s, v1.4s, v4.s[1]
+	WORD $0x4f841830 // fmla v16.4s, v1.4s, v4.s[2]
+	WORD $0x4fa41834 // fmla v20.4s, v1.4s, v4.s[3]
+	WORD $0x4f851038 // fmla v24.4s, v1.4s, v5.s[0]
+	WORD $0x4fa5103c // fmla v28.4s, v1.4s, v5.s[1]
+	WORD $0x4f841049 // fmla v9.4s, v2.4s, v4.s[0]
+	WORD $0x4fa4104d // fmla v13.4s, v2.4s, v4.s[1]
+	WORD $0x4f841851 // fmla v17.4s, v2.4s, v4.s[2]
+	WORD $0x4fa41855 // fmla v21.4s, v2.4s, v4.s[3]
+	WORD $0x4f851059 // fmla v25.4s, v2.4s, v5.s[0]
+	WORD $0x4fa5105d // fmla v29.4s, v2.4s, v5.s[1]
+	WORD $0x4f84106a // fmla v10.4s, v3.4s, v4.s[0]
+	WORD $0x4fa4106e // fmla v14.4s, v3.4s, v4.s[1]
+	WORD $0x4f841872 // fmla v18.4s, v3.4s, v4.s[2]
+	WORD $0x4fa41876 // fmla v22.4s, v3.4s, v4.s[3]
+	WORD $0x4f85107a // fmla v26.4s, v3.4s, v5.s[0]
+	WORD $0x4fa5107e // fmla v30.4s, v3.4s, v5.s[1]
 gemm_store:
 	MOVD c+24(FP), R3
 	MOVD ldc+32(FP), R4
@@ -3140,49 +3140,49 @@ gemm_store:
 	MOVBU add+40(FP), R5
 	CBZW R5, gemm_set
 	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4e28d408 // fadd v8.4s, v0.4s, v8.4s
-	WORD $0x4e29d429 // fadd v9.4s, v1.4s, v9.4s
-	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
-	WORD $0x4e2bd46b // fadd v11.4s, v3.4s, v11.4s
-	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], (R3)(R4)
+	WORD $0x4e27d407 // fadd v7.4s, v0.4s, v7.4s
+	WORD $0x4e28d428 // fadd v8.4s, v1.4s, v8.4s
+	WORD $0x4e29d449 // fadd v9.4s, v2.4s, v9.4s
+	WORD $0x4e2ad46a // fadd v10.4s, v3.4s, v10.4s
+	VST1.P [V7.S4, V8.S4, V9.S4, V10.S4], (R3)(R4)
 	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4e2cd40c // fadd v12.4s, v0.4s, v12.4s
-	WORD $0x4e2dd42d // fadd v13.4s, v1.4s, v13.4s
-	WORD $0x4e2ed44e // fadd v14.4s, v2.4s, v14.4s
-	WORD $0x4e2fd46f // fadd v15.4s, v3.4s, v15.4s
-	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], (R3)(R4)
+	WORD $0x4e2bd40b // fadd v11.4s, v0.4s, v11.4s
+	WORD $0x4e2cd42c // fadd v12.4s, v1.4s, v12.4s
+	WORD $0x4e2dd44d // fadd v13.4s, v2.4s, v13.4s
+	WORD $0x4e2ed46e // fadd v14.4s, v3.4s, v14.4s
+	VST1.P [V11.S4, V12.S4, V13.S4, V14.S4], (R3)(R4)
 	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	WORD $0x4e31d431 // fadd v17.4s, v1.4s, v17.4s
-	WORD $0x4e32d452 // fadd v18.4s, v2.4s, v18.4s
-	WORD $0x4e33d473 // fadd v19.4s, v3.4s, v19.4s
-	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], (R3)(R4)
+	WORD $0x4e2fd40f // fadd v15.4s, v0.4s, v15.4s
+	WORD $0x4e30d430 // fadd v16.4s, v1.4s, v16.4s
+	WORD $0x4e31d451 // fadd v17.4s, v2.4s, v17.4s
+	WORD $0x4e32d472 // fadd v18.4s, v3.4s, v18.4s
+	VST1.P [V15.S4, V16.S4, V17.S4, V18.S4], (R3)(R4)
 	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4e34d414 // fadd v20.4s, v0.4s, v20.4s
-	WORD $0x4e35d435 // fadd v21.4s, v1.4s, v21.4s
-	WORD $0x4e36d456 // fadd v22.4s, v2.4s, v22.4s
-	WORD $0x4e37d477 // fadd v23.4s, v3.4s, v23.4s
-	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], (R3)(R4)
+	WORD $0x4e33d413 // fadd v19.4s, v0.4s, v19.4s
+	WORD $0x4e34d434 // fadd v20.4s, v1.4s, v20.4s
+	WORD $0x4e35d455 // fadd v21.4s, v2.4s, v21.4s
+	WORD $0x4e36d476 // fadd v22.4s, v3.4s, v22.4s
+	VST1.P [V19.S4, V20.S4, V21.S4, V22.S4], (R3)(R4)
 	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4e38d418 // fadd v24.4s, v0.4s, v24.4s
-	WORD $0x4e39d439 // fadd v25.4s, v1.4s, v25.4s
-	WORD $0x4e3ad45a // fadd v26.4s, v2.4s, v26.4s
-	WORD $0x4e3bd47b // fadd v27.4s, v3.4s, v27.4s
-	VST1.P [V24.S4, V25.S4, V26.S4, V27.S4], (R3)(R4)
+	WORD $0x4e37d417 // fadd v23.4s, v0.4s, v23.4s
+	WORD $0x4e38d438 // fadd v24.4s, v1.4s, v24.4s
+	WORD $0x4e39d459 // fadd v25.4s, v2.4s, v25.4s
+	WORD $0x4e3ad47a // fadd v26.4s, v3.4s, v26.4s
+	VST1.P [V23.S4, V24.S4, V25.S4, V26.S4], (R3)(R4)
 	VLD1 (R3), [V0.S4, V1.S4, V2.S4, V3.S4]
-	WORD $0x4e3cd41c // fadd v28.4s, v0.4s, v28.4s
-	WORD $0x4e3dd43d // fadd v29.4s, v1.4s, v29.4s
-	WORD $0x4e3ed45e // fadd v30.4s, v2.4s, v30.4s
-	WORD $0x4e3fd47f // fadd v31.4s, v3.4s, v31.4s
-	VST1 [V28.S4, V29.S4, V30.S4, V31.S4], (R3)
+	WORD $0x4e3bd41b // fadd v27.4s, v0.4s, v27.4s
+	WORD $0x4e3cd43c // fadd v28.4s, v1.4s, v28.4s
+	WORD $0x4e3dd45d // fadd v29.4s, v2.4s, v29.4s
+	WORD $0x4e3ed47e // fadd v30.4s, v3.4s, v30.4s
+	VST1 [V27.S4, V28.S4, V29.S4, V30.S4], (R3)
 	RET
 gemm_set:
-	VST1.P [V8.S4, V9.S4, V10.S4, V11.S4], (R3)(R4)
-	VST1.P [V12.S4, V13.S4, V14.S4, V15.S4], (R3)(R4)
-	VST1.P [V16.S4, V17.S4, V18.S4, V19.S4], (R3)(R4)
-	VST1.P [V20.S4, V21.S4, V22.S4, V23.S4], (R3)(R4)
-	VST1.P [V24.S4, V25.S4, V26.S4, V27.S4], (R3)(R4)
-	VST1 [V28.S4, V29.S4, V30.S4, V31.S4], (R3)
+	VST1.P [V7.S4, V8.S4, V9.S4, V10.S4], (R3)(R4)
+	VST1.P [V11.S4, V12.S4, V13.S4, V14.S4], (R3)(R4)
+	VST1.P [V15.S4, V16.S4, V17.S4, V18.S4], (R3)(R4)
+	VST1.P [V19.S4, V20.S4, V21.S4, V22.S4], (R3)(R4)
+	VST1.P [V23.S4, V24.S4, V25.S4, V26.S4], (R3)(R4)
+	VST1 [V27.S4, V28.S4, V29.S4, V30.S4], (R3)
 	RET
 
 // func sigmoidSIMD(dst, x []float32, hidden, batch int)

@@ -1,11 +1,14 @@
 package main
 
 // axpyLoops emits y[i] += alpha·x[i] for the n elements at x and y, with
-// alpha in every lane of V0, advancing x and y; it falls through when done.
+// alpha in every lane, advancing x and y; it falls through when done.
 // Each element gets one fused multiply-add.
-func axpyLoops(f *function, prefix string, x, y, n R) {
-	const alpha = V(0)
-	xs, ys := vecs(1, 4), vecs(5, 4)
+func axpyLoops(f *function, prefix string, alpha V, x, y, n R) {
+	f.scope(func() { axpyLoopsIn(f, prefix, alpha, x, y, n) })
+}
+
+func axpyLoopsIn(f *function, prefix string, alpha V, x, y, n R) {
+	xs, ys := f.vecRun(4), f.vecRun(4)
 
 	f.label(prefix + "_blocks")
 	f.op("CMP $%d, %v", 4*vecFloats, n)
@@ -43,12 +46,13 @@ func axpyLoops(f *function, prefix string, x, y, n R) {
 func axpy(fl *file) {
 	f := fl.text("axpySIMD", "(alpha float32, x []float32, y []float32)",
 		"axpySIMD sets y[i] += alpha·x[i]; len(y) ≥ len(x) > 0.")
-	x, y, n := R(0), R(1), R(2)
-	f.op("FMOVS %s, F0", f.arg("alpha"))
-	f.op("VDUP V0.S[0], V0.S4")
+	x, y, n := f.gp(), f.gp(), f.gp()
+	alpha := f.vec()
+	f.op("FMOVS %s, %s", f.arg("alpha"), alpha.F())
+	f.op("VDUP %s, %s", alpha.Lane(0), alpha.S4())
 	f.op("MOVD %s, %v", f.arg("x_base"), x)
 	f.op("MOVD %s, %v", f.arg("x_len"), n)
 	f.op("MOVD %s, %v", f.arg("y_base"), y)
-	axpyLoops(f, "axpy", x, y, n)
+	axpyLoops(f, "axpy", alpha, x, y, n)
 	f.op("RET")
 }

@@ -9,7 +9,7 @@ const (
 func dot(fl *file) {
 	f := fl.text("dotSIMD", "(x []float32, y []float32) float32",
 		"dotSIMD returns Σ x[i]·y[i]; len(y) ≥ len(x) > 0.")
-	x, y, n := R(0), R(1), R(2)
+	x, y, n := f.gp(), f.gp(), f.gp()
 	f.op("MOVD %s, %v", f.arg("x_base"), x)
 	f.op("MOVD %s, %v", f.arg("x_len"), n)
 	f.op("MOVD %s, %v", f.arg("y_base"), y)
@@ -17,7 +17,7 @@ func dot(fl *file) {
 	// Eight accumulators, 32 floats a block: enough independent FMLA
 	// chains to cover the FMA latency of wide cores.
 	const unroll = 8
-	xs, ys, acc := vecs(0, unroll), vecs(8, unroll), vecs(16, unroll)
+	xs, ys, acc := f.vecRun(unroll), f.vecRun(unroll), f.vecRun(unroll)
 	f.zero(acc...)
 
 	f.label("dot_blocks")

@@ -59,6 +59,7 @@ type function struct {
 	doc       string
 	args      argFrame
 	body      strings.Builder
+	regs      regFile
 }
 
 // op emits one instruction in Go syntax.

@@ -8,29 +8,30 @@ const (
 	gemmColVecs = gemmCols / vecFloats
 )
 
-// Vector registers of the micro-kernel. The 24 accumulators take V8–V31,
-// row i in the four consecutive registers from V8+4i, so that one VLD1 or
-// VST1 moves a whole row of C. The four B vectors of a step take V0–V3; the
-// A values of two steps (12 floats) take V4–V6, and a single step uses V4
-// and the low half of V5.
-var (
-	gemmB   = vecs(0, gemmColVecs)
-	gemmA   = vecs(4, 3)
-	gemmAcc = vecs(8, gemmRows*gemmColVecs)
-)
+// gemmRegs are the registers of the micro-kernel, all taken for the whole
+// function. The four B vectors of a step take one run, the A values of two
+// steps (12 floats) a run of three (a single step uses the first and the
+// low half of the second), and the 24 accumulators a run in which row i
+// has the four consecutive registers from 4i, so that one VLD1 or VST1
+// moves a whole row of C.
+type gemmRegs struct {
+	b, a, acc []V
+	k         R // steps left (see gemmKernel for its value after the pair loop)
+	aPtr      R // packed A cursor
+	bPtr      R // packed B cursor
+	c         R // start of the current row of C
+	ldc       R // ldc·4: distance between rows of C in bytes
+	add       R // the add flag
+}
 
-// General-purpose registers of the micro-kernel.
-const (
-	gemmK      = R(0) // steps left (see gemmKernel for its value after the pair loop)
-	gemmAPtr   = R(1) // packed A cursor
-	gemmBPtr   = R(2) // packed B cursor
-	gemmC      = R(3) // start of the current row of C
-	gemmLdc    = R(4) // ldc·4: distance between rows of C in bytes
-	gemmAddArg = R(5) // the add flag
-)
+func allocGemm(f *function) gemmRegs {
+	g := gemmRegs{b: f.vecRun(gemmColVecs), a: f.vecRun(3), acc: f.vecRun(gemmRows * gemmColVecs)}
+	g.k, g.aPtr, g.bPtr, g.c, g.ldc, g.add = f.gp(), f.gp(), f.gp(), f.gp(), f.gp(), f.gp()
+	return g
+}
 
-// gemmAccRow returns the four accumulators of row i.
-func gemmAccRow(i int) []V { return gemmAcc[i*gemmColVecs : (i+1)*gemmColVecs] }
+// accRow returns the four accumulators of row i.
+func (g gemmRegs) accRow(i int) []V { return g.acc[i*gemmColVecs : (i+1)*gemmColVecs] }
 
 // gemmKernel emits gemm6x16SIMD: C[0:6][0:16] (+)= Σ_p a[p*6+i]·b[p*16+j]
 // over packed panels: a holds kc groups of 6 floats (one column of the A
@@ -54,71 +55,72 @@ func gemmKernel(fl *file) {
 		"gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc\n"+
 			"// floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.")
 
-	f.op("MOVD %s, %v", f.arg("kc"), gemmK)
-	f.op("MOVD %s, %v", f.arg("a"), gemmAPtr)
-	f.op("MOVD %s, %v", f.arg("b"), gemmBPtr)
-	f.zero(gemmAcc...)
+	g := allocGemm(f)
+	f.op("MOVD %s, %v", f.arg("kc"), g.k)
+	f.op("MOVD %s, %v", f.arg("a"), g.aPtr)
+	f.op("MOVD %s, %v", f.arg("b"), g.bPtr)
+	f.zero(g.acc...)
 
 	// step emits the 24 FMLAs of one step whose six A values are floats
-	// first … first+5 of the registers from gemmA.
+	// first … first+5 of the registers from g.a.
 	step := func(first int) {
-		f.op("VLD1.P %d(%v), %s", gemmCols*4, gemmBPtr, list(gemmB))
-		for j, bv := range gemmB {
+		f.op("VLD1.P %d(%v), %s", gemmCols*4, g.bPtr, list(g.b))
+		for j, bv := range g.b {
 			for i := range gemmRows {
 				e := first + i
-				f.word(FMLAElem(S4, gemmAccRow(i)[j], bv, gemmA[e/vecFloats], e%vecFloats))
+				f.word(FMLAElem(S4, g.accRow(i)[j], bv, g.a[e/vecFloats], e%vecFloats))
 			}
 		}
 	}
 
-	// Pairs of steps while two or more are left. gemmK counts down from
+	// Pairs of steps while two or more are left. g.k counts down from
 	// kc−2; when the loop ends it is −2 (kc even) or −1 (kc odd, one step
 	// left), which bit 0 tells apart.
-	f.op("SUBS $2, %v, %v", gemmK, gemmK)
+	f.op("SUBS $2, %v, %v", g.k, g.k)
 	f.op("BLT gemm_single")
 	f.label("gemm_pairs")
-	f.op("VLD1.P %d(%v), %s", 2*gemmRows*4, gemmAPtr, list(gemmA))
+	f.op("VLD1.P %d(%v), %s", 2*gemmRows*4, g.aPtr, list(g.a))
 	step(0)
 	step(gemmRows)
-	f.op("SUBS $2, %v, %v", gemmK, gemmK)
+	f.op("SUBS $2, %v, %v", g.k, g.k)
 	f.op("BGE gemm_pairs")
 
 	f.label("gemm_single")
-	f.op("TBZ $0, %v, gemm_store", gemmK)
-	f.op("VLD1 (%v), %s", gemmAPtr, list(gemmA[:1]))
-	f.op("FMOVD %d(%v), %s", vecBytes, gemmAPtr, gemmA[1].F()) // rows 4–5; clears the upper lanes
+	f.op("TBZ $0, %v, gemm_store", g.k)
+	f.op("VLD1 (%v), %s", g.aPtr, list(g.a[:1]))
+	f.op("FMOVD %d(%v), %s", vecBytes, g.aPtr, g.a[1].F()) // rows 4–5; clears the upper lanes
 	step(0)
 
 	f.label("gemm_store")
-	f.op("MOVD %s, %v", f.arg("c"), gemmC)
-	f.op("MOVD %s, %v", f.arg("ldc"), gemmLdc)
-	f.op("LSL $2, %v, %v", gemmLdc, gemmLdc)
-	f.op("MOVBU %s, %v", f.arg("add"), gemmAddArg)
-	f.op("CBZW %v, gemm_set", gemmAddArg)
+	f.op("MOVD %s, %v", f.arg("c"), g.c)
+	f.op("MOVD %s, %v", f.arg("ldc"), g.ldc)
+	f.op("LSL $2, %v, %v", g.ldc, g.ldc)
+	f.op("MOVBU %s, %v", f.arg("add"), g.add)
+	f.op("CBZW %v, gemm_set", g.add)
 	// C += sum, in that operand order (as the generic kernel's c += v).
 	// The B registers are free now and hold the loaded row.
 	for i := range gemmRows {
-		row := gemmAccRow(i)
-		f.op("VLD1 (%v), %s", gemmC, list(gemmB))
+		row := g.accRow(i)
+		f.op("VLD1 (%v), %s", g.c, list(g.b))
 		for j, acc := range row {
-			f.word(FADD(S4, acc, gemmB[j], acc))
+			f.word(FADD(S4, acc, g.b[j], acc))
 		}
-		gemmStoreRow(f, i, row)
+		gemmStoreRow(f, g, i, row)
 	}
 	f.op("RET")
 	f.label("gemm_set")
 	for i := range gemmRows {
-		gemmStoreRow(f, i, gemmAccRow(i))
+		gemmStoreRow(f, g, i, g.accRow(i))
 	}
 	f.op("RET")
 }
 
-// gemmStoreRow stores row i of the tile at gemmC and moves gemmC to the
+// gemmStoreRow stores row i of the tile at g.c and moves g.c to the
 // next row (except after the last).
-func gemmStoreRow(f *function, i int, row []V) {
+func gemmStoreRow(f *function, g gemmRegs, i int, row []V) {
 	if i == gemmRows-1 {
-		f.op("VST1 %s, (%v)", list(row), gemmC)
+		f.op("VST1 %s, (%v)", list(row), g.c)
 		return
 	}
-	f.op("VST1.P %s, (%v)(%v)", list(row), gemmC, gemmLdc)
+	f.op("VST1.P %s, (%v)(%v)", list(row), g.c, g.ldc)
 }

@@ -8,11 +8,11 @@ package main
 func matTVecAdd(fl *file) {
 	f := fl.text("matTVecAddSIMD", "(y []float32, w []float32, x []float32)",
 		"matTVecAddSIMD sets y[j] += Σ_i w[i*len(y)+j]·x[i]; len(w) = len(x)·len(y) > 0.")
-	yp, n, cols, rowBytes := R(0), R(1), R(2), R(3)
-	w, x, rowsLeft := R(4), R(5), R(6)
-	wr := []R{7, 8, 9, 10}
-	const xv = V(0)
-	ys := vecs(4, 4)
+	yp, n, cols, rowBytes := f.gp(), f.gp(), f.gp(), f.gp()
+	w, x, rowsLeft := f.gp(), f.gp(), f.gp()
+	wr := f.gps(4)
+	xv := f.vec()
+	ys := f.vecRun(4)
 
 	f.op("MOVD %s, %v", f.arg("y_len"), cols)
 	f.op("LSL $2, %v, %v", cols, rowBytes)
@@ -20,7 +20,11 @@ func matTVecAdd(fl *file) {
 	f.op("MOVD %s, %v", f.arg("x_base"), x)
 	f.op("MOVD %s, %v", f.arg("x_len"), rowsLeft)
 
+	var blockIn func(prefix string, rows int)
 	block := func(prefix string, rows int) {
+		f.scope(func() { blockIn(prefix, rows) })
+	}
+	blockIn = func(prefix string, rows int) {
 		if rows == 1 {
 			f.op("FMOVS.P 4(%v), %s", x, xv.F())
 		} else {
@@ -32,10 +36,7 @@ func matTVecAdd(fl *file) {
 		}
 		f.op("MOVD %s, %v", f.arg("y_base"), yp)
 		f.op("MOVD %v, %v", cols, n)
-		wv := make([][]V, rows)
-		for r := range wv {
-			wv[r] = vecs(V(8+4*r), 4)
-		}
+		wv := f.vecRuns(rows, 4)
 
 		// units emits the loads, FMLAs and store of k vectors of columns.
 		units := func(k int) {
@@ -69,7 +70,7 @@ func matTVecAdd(fl *file) {
 		f.op("CBZ %v, %s_next", n, prefix)
 		scalars := []V{xv}
 		if rows > 1 {
-			scalars = vecs(24, rows)
+			scalars = f.vecRun(rows)
 			for r, s := range scalars {
 				f.op("VDUP %s, %s", xv.Lane(r), s.S4())
 			}

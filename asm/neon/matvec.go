@@ -31,26 +31,33 @@ var mvPlans = map[int][2]mvPlan{
 	8: {{2, 1}, {1, 1}},
 }
 
-// General-purpose registers of matVec.
-const (
-	mvW        = R(0)  // W: start of the current block, cursor of its first row
-	mvY        = R(1)  // &y[i] of vector 0 for the current block
-	mvRowsLeft = R(2)  // rows not yet done
-	mvCols     = R(3)  // cols
-	mvColBytes = R(4)  // cols·4: distance between rows of W and between x vectors
-	mvOutBytes = R(5)  // rows·4: distance between y vectors
-	mvAdd      = R(6)  // the add flag
-	mvX        = R(7)  // x
-	mvN        = R(8)  // columns left in the current block
-	mvYBatch   = R(9)  // &y[b·rows+i]
-	mvYCursor  = R(10) // where the next row sums go
-)
+// mvGP are the general-purpose registers of matVec, taken for the whole
+// function.
+type mvGP struct {
+	w        R   // W: start of the current block, cursor of its first row
+	y        R   // &y[i] of vector 0 for the current block
+	rowsLeft R   // rows not yet done
+	cols     R   // cols
+	colBytes R   // cols·4: distance between rows of W and between x vectors
+	outBytes R   // rows·4: distance between y vectors
+	add      R   // the add flag
+	x        R   // x
+	n        R   // columns left in the current block
+	yBatch   R   // &y[b·rows+i]
+	yCursor  R   // where the next row sums go
+	wRows    []R // cursors of W's rows: w, then one per further row of the widest block
+	xRows    []R // cursors of the x vectors
+}
 
-// Cursors of W's rows 1–3 and of the x vectors.
-var (
-	mvWRows = []R{mvW, 11, 12, 13}
-	mvXRows = []R{14, 15, 16, 17, 19, 20, 21, 22}
-)
+func allocMVGP(f *function, batch int) mvGP {
+	var g mvGP
+	for _, r := range []*R{&g.w, &g.y, &g.rowsLeft, &g.cols, &g.colBytes, &g.outBytes, &g.add, &g.x, &g.n, &g.yBatch, &g.yCursor} {
+		*r = f.gp()
+	}
+	g.wRows = append([]R{g.w}, f.gps(mvPlans[batch][0].rows-1)...)
+	g.xRows = f.gps(batch)
+	return g
+}
 
 // matVec emits matVecB<batch>NEON: y[b] (+)= W·x[b] for batch vectors with
 // one pass over W.
@@ -58,15 +65,16 @@ func matVec(fl *file, batch int) {
 	name := fmt.Sprintf("matVecB%dSIMD", batch)
 	f := fl.text(name, "(y []float32, w []float32, x []float32, rows int, cols int, add bool)",
 		fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
+	gp := allocMVGP(f, batch)
 
-	f.op("MOVD %s, %v", f.arg("y_base"), mvY)
-	f.op("MOVD %s, %v", f.arg("w_base"), mvW)
-	f.op("MOVD %s, %v", f.arg("x_base"), mvX)
-	f.op("MOVD %s, %v", f.arg("rows"), mvRowsLeft)
-	f.op("MOVD %s, %v", f.arg("cols"), mvCols)
-	f.op("MOVBU %s, %v", f.arg("add"), mvAdd)
-	f.op("LSL $2, %v, %v", mvCols, mvColBytes)
-	f.op("LSL $2, %v, %v", mvRowsLeft, mvOutBytes)
+	f.op("MOVD %s, %v", f.arg("y_base"), gp.y)
+	f.op("MOVD %s, %v", f.arg("w_base"), gp.w)
+	f.op("MOVD %s, %v", f.arg("x_base"), gp.x)
+	f.op("MOVD %s, %v", f.arg("rows"), gp.rowsLeft)
+	f.op("MOVD %s, %v", f.arg("cols"), gp.cols)
+	f.op("MOVBU %s, %v", f.arg("add"), gp.add)
+	f.op("LSL $2, %v, %v", gp.cols, gp.colBytes)
+	f.op("LSL $2, %v, %v", gp.rowsLeft, gp.outBytes)
 
 	plans := mvPlans[batch]
 	for k, plan := range plans {
@@ -75,10 +83,10 @@ func matVec(fl *file, batch int) {
 		}
 		loop := fmt.Sprintf("mvb%d_r%d", batch, plan.rows)
 		f.label(loop)
-		f.op("CMP $%d, %v", plan.rows, mvRowsLeft)
+		f.op("CMP $%d, %v", plan.rows, gp.rowsLeft)
 		f.op("BLT %s_end", loop)
-		mvBlock(f, loop, batch, plan)
-		f.op("SUB $%d, %v, %v", plan.rows, mvRowsLeft, mvRowsLeft)
+		mvBlock(f, gp, loop, batch, plan)
+		f.op("SUB $%d, %v, %v", plan.rows, gp.rowsLeft, gp.rowsLeft)
 		f.op("B %s", loop)
 		f.label(loop + "_end")
 	}
@@ -92,34 +100,21 @@ type mvRegs struct {
 	acc [][][]V // [r][b][u]
 }
 
-func allocMV(batch int, plan mvPlan) mvRegs {
+func allocMV(f *function, batch int, plan mvPlan) mvRegs {
 	rows, unroll := plan.rows, plan.unroll
-	next := V(0)
-	take := func(n int) []V {
-		out := vecs(next, n)
-		next += V(n)
-		return out
-	}
 	var g mvRegs
-	for range batch {
-		g.x = append(g.x, take(unroll))
-	}
+	g.x = f.vecRuns(batch, unroll)
 	distinct := batch*unroll+rows*unroll+rows*batch*unroll <= 32
 	for r := range rows {
 		if r == 0 || distinct {
-			g.w = append(g.w, take(unroll))
+			g.w = append(g.w, f.vecRun(unroll))
 		} else {
 			g.w = append(g.w, g.w[0])
 		}
 	}
 	g.acc = make([][][]V, rows)
 	for r := range rows {
-		for range batch {
-			g.acc[r] = append(g.acc[r], take(unroll))
-		}
-	}
-	if next > 32 {
-		panic(fmt.Sprintf("matVec: batch %d plan %+v needs %d vector registers", batch, plan, next))
+		g.acc[r] = f.vecRuns(batch, unroll)
 	}
 	return g
 }
@@ -127,24 +122,28 @@ func allocMV(batch int, plan mvPlan) mvRegs {
 // mvBlock emits one block of plan.rows rows of W against every x vector:
 // set up the cursors, zero the accumulators, walk the columns, reduce,
 // store, and advance W and y to the next block.
-func mvBlock(f *function, prefix string, batch int, plan mvPlan) {
-	rows, unroll := plan.rows, plan.unroll
-	g := allocMV(batch, plan)
-	wr, xr := mvWRows[:rows], mvXRows[:batch]
+func mvBlock(f *function, gp mvGP, prefix string, batch int, plan mvPlan) {
+	f.scope(func() { mvBlockIn(f, gp, prefix, batch, plan) })
+}
 
-	f.op("MOVD %v, %v", mvX, xr[0])
+func mvBlockIn(f *function, gp mvGP, prefix string, batch int, plan mvPlan) {
+	rows, unroll := plan.rows, plan.unroll
+	g := allocMV(f, batch, plan)
+	wr, xr := gp.wRows[:rows], gp.xRows[:batch]
+
+	f.op("MOVD %v, %v", gp.x, xr[0])
 	for b := 1; b < batch; b++ {
-		f.op("ADD %v, %v, %v", mvColBytes, xr[b-1], xr[b])
+		f.op("ADD %v, %v, %v", gp.colBytes, xr[b-1], xr[b])
 	}
 	for r := 1; r < rows; r++ {
-		f.op("ADD %v, %v, %v", mvColBytes, wr[r-1], wr[r])
+		f.op("ADD %v, %v, %v", gp.colBytes, wr[r-1], wr[r])
 	}
 	for r := range g.acc {
 		for b := range g.acc[r] {
 			f.zero(g.acc[r][b]...)
 		}
 	}
-	f.op("MOVD %v, %v", mvCols, mvN)
+	f.op("MOVD %v, %v", gp.cols, gp.n)
 
 	// fmlas emits the products of the first k vectors of row r with every
 	// x vector.
@@ -174,18 +173,18 @@ func mvBlock(f *function, prefix string, batch int, plan mvPlan) {
 				fmlas(r, k)
 			}
 		}
-		f.op("SUB $%d, %v, %v", k*vecFloats, mvN, mvN)
+		f.op("SUB $%d, %v, %v", k*vecFloats, gp.n, gp.n)
 	}
 
 	if unroll > 1 {
 		f.label(prefix + "_unrolled")
-		f.op("CMP $%d, %v", unroll*vecFloats, mvN)
+		f.op("CMP $%d, %v", unroll*vecFloats, gp.n)
 		f.op("BLT %s_vectors", prefix)
 		step(unroll)
 		f.op("B %s_unrolled", prefix)
 	}
 	f.label(prefix + "_vectors")
-	f.op("CMP $%d, %v", vecFloats, mvN)
+	f.op("CMP $%d, %v", vecFloats, gp.n)
 	f.op("BLT %s_tail", prefix)
 	step(1)
 	f.op("B %s_vectors", prefix)
@@ -194,8 +193,8 @@ func mvBlock(f *function, prefix string, batch int, plan mvPlan) {
 	// of zeroed vectors (never past the rows or x vectors), so the other
 	// lanes add 0·0 = +0 and change no sum.
 	f.label(prefix + "_tail")
-	f.op("CBZ %v, %s_reduce", mvN, prefix)
-	f.op("CMP $2, %v", mvN)
+	f.op("CBZ %v, %s_reduce", gp.n, prefix)
+	f.op("CMP $2, %v", gp.n)
 	f.op("BLT %s_tail1", prefix)
 	f.op("BEQ %s_tail2", prefix)
 	for count := 3; count >= 1; count-- {
@@ -230,10 +229,10 @@ func mvBlock(f *function, prefix string, batch int, plan mvPlan) {
 			}
 		}
 	}
-	f.op("MOVD %v, %v", mvY, mvYBatch)
+	f.op("MOVD %v, %v", gp.y, gp.yBatch)
 	scratch := g.x[0][0]
 	for b := range batch {
-		f.op("MOVD %v, %v", mvYBatch, mvYCursor)
+		f.op("MOVD %v, %v", gp.yBatch, gp.yCursor)
 		for r0 := 0; r0 < rows; {
 			group := 4
 			for group > rows-r0 {
@@ -243,16 +242,16 @@ func mvBlock(f *function, prefix string, batch int, plan mvPlan) {
 			for k := range sums {
 				sums[k] = g.acc[r0+k][b][0]
 			}
-			storeRowSums(f, fmt.Sprintf("%s_b%d_r%d", prefix, b, r0), sums, scratch)
+			storeRowSums(f, gp, fmt.Sprintf("%s_b%d_r%d", prefix, b, r0), sums, scratch)
 			r0 += group
 		}
 		if b+1 < batch {
-			f.op("ADD %v, %v, %v", mvOutBytes, mvYBatch, mvYBatch)
+			f.op("ADD %v, %v, %v", gp.outBytes, gp.yBatch, gp.yBatch)
 		}
 	}
-	f.op("ADD $%d, %v, %v", 4*rows, mvY, mvY)
+	f.op("ADD $%d, %v, %v", 4*rows, gp.y, gp.y)
 	if rows > 1 {
-		f.op("MOVD %v, %v", wr[rows-1], mvW)
+		f.op("MOVD %v, %v", wr[rows-1], gp.w)
 	}
 }
 
@@ -261,7 +260,7 @@ func mvBlock(f *function, prefix string, batch int, plan mvPlan) {
 // flag set the old values are added to the finished sums (the sum of each
 // row is formed before y is added). The reduction overwrites the
 // accumulators; scratch is a free register.
-func storeRowSums(f *function, prefix string, sums []V, scratch V) {
+func storeRowSums(f *function, gp mvGP, prefix string, sums []V, scratch V) {
 	s := sums[0]
 	switch len(sums) {
 	case 4:
@@ -277,25 +276,25 @@ func storeRowSums(f *function, prefix string, sums []V, scratch V) {
 	default:
 		panic(fmt.Sprintf("storeRowSums: group of %d", len(sums)))
 	}
-	f.op("CBZW %v, %s_store", mvAdd, prefix)
+	f.op("CBZW %v, %s_store", gp.add, prefix)
 	switch len(sums) {
 	case 4:
-		f.op("VLD1 (%v), %s", mvYCursor, list([]V{scratch}))
+		f.op("VLD1 (%v), %s", gp.yCursor, list([]V{scratch}))
 		f.word(FADD(S4, s, scratch, s))
 	case 2:
-		f.op("FMOVD (%v), %s", mvYCursor, scratch.F())
+		f.op("FMOVD (%v), %s", gp.yCursor, scratch.F())
 		f.word(FADD(S2, s, scratch, s))
 	case 1:
-		f.op("FMOVS (%v), %s", mvYCursor, scratch.F())
+		f.op("FMOVS (%v), %s", gp.yCursor, scratch.F())
 		f.op("FADDS %s, %s, %s", s.F(), scratch.F(), s.F())
 	}
 	f.label(prefix + "_store")
 	switch len(sums) {
 	case 4:
-		f.op("VST1.P %s, 16(%v)", list([]V{s}), mvYCursor)
+		f.op("VST1.P %s, 16(%v)", list([]V{s}), gp.yCursor)
 	case 2:
-		f.op("FMOVD.P %s, 8(%v)", s.F(), mvYCursor)
+		f.op("FMOVD.P %s, 8(%v)", s.F(), gp.yCursor)
 	case 1:
-		f.op("FMOVS.P %s, 4(%v)", s.F(), mvYCursor)
+		f.op("FMOVS.P %s, 4(%v)", s.F(), gp.yCursor)
 	}
 }

@@ -5,8 +5,9 @@ package main
 func rank1Add(fl *file) {
 	f := fl.text("rank1AddSIMD", "(w []float32, a []float32, b []float32)",
 		"rank1AddSIMD sets w[i*len(b)+j] += a[i]·b[j]; len(w) = len(a)·len(b) > 0.")
-	b, w, n := R(0), R(1), R(2)
-	a, rowsLeft, b0, cols := R(3), R(4), R(5), R(6)
+	b, w, n := f.gp(), f.gp(), f.gp()
+	a, rowsLeft, b0, cols := f.gp(), f.gp(), f.gp(), f.gp()
+	alpha := f.vec()
 	f.op("MOVD %s, %v", f.arg("w_base"), w)
 	f.op("MOVD %s, %v", f.arg("a_base"), a)
 	f.op("MOVD %s, %v", f.arg("a_len"), rowsLeft)
@@ -14,10 +15,10 @@ func rank1Add(fl *file) {
 	f.op("MOVD %s, %v", f.arg("b_len"), cols)
 
 	f.label("rank1_rows")
-	f.op("VLD1R.P 4(%v), [V0.S4]", a)
+	f.op("VLD1R.P 4(%v), %s", a, list([]V{alpha}))
 	f.op("MOVD %v, %v", b0, b)
 	f.op("MOVD %v, %v", cols, n)
-	axpyLoops(f, "rank1", b, w, n)
+	axpyLoops(f, "rank1", alpha, b, w, n)
 	f.op("SUB $1, %v, %v", rowsLeft, rowsLeft)
 	f.op("CBNZ %v, rank1_rows", rowsLeft)
 	f.op("RET")

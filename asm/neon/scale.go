@@ -3,13 +3,13 @@ package main
 func scale(fl *file) {
 	f := fl.text("scaleSIMD", "(alpha float32, x []float32)",
 		"scaleSIMD sets x[i] *= alpha; len(x) > 0.")
-	const alpha = V(0)
-	x, n := R(0), R(2)
+	alpha := f.vec()
+	x, n := f.gp(), f.gp()
 	f.op("FMOVS %s, %s", f.arg("alpha"), alpha.F())
 	f.op("VDUP %s, %s", alpha.Lane(0), alpha.S4())
 	f.op("MOVD %s, %v", f.arg("x_base"), x)
 	f.op("MOVD %s, %v", f.arg("x_len"), n)
-	xs := vecs(1, 4)
+	xs := f.vecRun(4)
 
 	// One rounded multiply per element: the same bits as the generic code.
 	f.label("scale_blocks")
