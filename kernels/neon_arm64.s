@@ -3187,43 +3187,43 @@ gemm_set:
 
 // func sigmoidSIMD(dst, x []float32, hidden, batch int)
 TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
-	MOVD hidden+48(FP), R10
+	MOVD hidden+48(FP), R2
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD batch+56(FP), R14
+	MOVD batch+56(FP), R3
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R6
+	VDUP R6, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R6
+	VDUP R6, V19.S4 // log2e
+	MOVW $0x3f318000, R6
+	VDUP R6, V20.S4 // c1
+	MOVW $0xb95e8083, R6
+	VDUP R6, V21.S4 // c2
+	MOVW $0x39506967, R6
+	VDUP R6, V22.S4 // p0
+	MOVW $0x3ab743ce, R6
+	VDUP R6, V23.S4 // p1
+	MOVW $0x3c088908, R6
+	VDUP R6, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R6
+	VDUP R6, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R6
+	VDUP R6, V26.S4 // p4
+	MOVW $0x3f000000, R6
+	VDUP R6, V27.S4 // p5
+	MOVW $0x3f800000, R6
+	VDUP R6, V28.S4 // one
+	MOVW $0x0000007f, R6
+	VDUP R6, V29.S4 // bias
+	MOVW $0x41200000, R6
+	VDUP R6, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R6
+	VDUP R6, V31.S4 // absmask
 sigmoidSIMD_row:
-	MOVD R10, R15
+	MOVD R2, R4
 sigmoidSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R4
 	BLT sigmoidSIMD_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
@@ -3266,10 +3266,10 @@ sigmoidSIMD_vectors:
 	VST1 [V4.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
-	SUB $4, R15
+	SUB $4, R4
 	B sigmoidSIMD_vectors
 sigmoidSIMD_tail:
-	CBZ R15, sigmoidSIMD_next
+	CBZ R4, sigmoidSIMD_next
 	FMOVS (R1), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -3311,52 +3311,52 @@ sigmoidSIMD_tail:
 	FMOVS F4, (R0)
 	ADD $4, R0
 	ADD $4, R1
-	SUB $1, R15
+	SUB $1, R4
 	B sigmoidSIMD_tail
 sigmoidSIMD_next:
-	SUB $1, R14
-	CBNZ R14, sigmoidSIMD_row
+	SUB $1, R3
+	CBNZ R3, sigmoidSIMD_row
 	RET
 
 // func tanhSIMD(dst, x []float32, hidden, batch int)
 TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
-	MOVD hidden+48(FP), R10
+	MOVD hidden+48(FP), R2
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD batch+56(FP), R14
+	MOVD batch+56(FP), R3
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R6
+	VDUP R6, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R6
+	VDUP R6, V19.S4 // log2e
+	MOVW $0x3f318000, R6
+	VDUP R6, V20.S4 // c1
+	MOVW $0xb95e8083, R6
+	VDUP R6, V21.S4 // c2
+	MOVW $0x39506967, R6
+	VDUP R6, V22.S4 // p0
+	MOVW $0x3ab743ce, R6
+	VDUP R6, V23.S4 // p1
+	MOVW $0x3c088908, R6
+	VDUP R6, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R6
+	VDUP R6, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R6
+	VDUP R6, V26.S4 // p4
+	MOVW $0x3f000000, R6
+	VDUP R6, V27.S4 // p5
+	MOVW $0x3f800000, R6
+	VDUP R6, V28.S4 // one
+	MOVW $0x0000007f, R6
+	VDUP R6, V29.S4 // bias
+	MOVW $0x41200000, R6
+	VDUP R6, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R6
+	VDUP R6, V31.S4 // absmask
 tanhSIMD_row:
-	MOVD R10, R15
+	MOVD R2, R4
 tanhSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R4
 	BLT tanhSIMD_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
@@ -3403,10 +3403,10 @@ tanhSIMD_vectors:
 	VST1 [V2.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
-	SUB $4, R15
+	SUB $4, R4
 	B tanhSIMD_vectors
 tanhSIMD_tail:
-	CBZ R15, tanhSIMD_next
+	CBZ R4, tanhSIMD_next
 	FMOVS (R1), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
@@ -3452,56 +3452,56 @@ tanhSIMD_tail:
 	FMOVS F2, (R0)
 	ADD $4, R0
 	ADD $4, R1
-	SUB $1, R15
+	SUB $1, R4
 	B tanhSIMD_tail
 tanhSIMD_next:
-	SUB $1, R14
-	CBNZ R14, tanhSIMD_row
+	SUB $1, R3
+	CBNZ R3, tanhSIMD_row
 	RET
 
 // func lstmForwardSIMD(h, c, gates, cache []float32, hidden, batch int)
 TEXT ·lstmForwardSIMD(SB), NOSPLIT, $0-112
-	MOVD hidden+96(FP), R10
+	MOVD hidden+96(FP), R3
 	MOVD h_base+0(FP), R0
 	MOVD c_base+24(FP), R1
 	MOVD gates_base+48(FP), R2
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	ADD R11, R12, R13
-	MOVD batch+104(FP), R14
+	LSL $2, R3, R4
+	ADD R4, R4, R5
+	ADD R4, R5, R6
+	MOVD batch+104(FP), R7
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R10
+	VDUP R10, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R10
+	VDUP R10, V19.S4 // log2e
+	MOVW $0x3f318000, R10
+	VDUP R10, V20.S4 // c1
+	MOVW $0xb95e8083, R10
+	VDUP R10, V21.S4 // c2
+	MOVW $0x39506967, R10
+	VDUP R10, V22.S4 // p0
+	MOVW $0x3ab743ce, R10
+	VDUP R10, V23.S4 // p1
+	MOVW $0x3c088908, R10
+	VDUP R10, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R10
+	VDUP R10, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R10
+	VDUP R10, V26.S4 // p4
+	MOVW $0x3f000000, R10
+	VDUP R10, V27.S4 // p5
+	MOVW $0x3f800000, R10
+	VDUP R10, V28.S4 // one
+	MOVW $0x0000007f, R10
+	VDUP R10, V29.S4 // bias
+	MOVW $0x41200000, R10
+	VDUP R10, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R10
+	VDUP R10, V31.S4 // absmask
 lstmForwardSIMD_row:
-	MOVD R10, R15
+	MOVD R3, R8
 lstmForwardSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R8
 	BLT lstmForwardSIMD_tail
 	VLD1 (R2), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
@@ -3541,8 +3541,8 @@ lstmForwardSIMD_vectors:
 	VFMLS V5.S4, V4.S4, V2.S4
 	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
 	VFMLA V5.S4, V2.S4, V4.S4
-	ADD R12, R2, R16
-	VLD1 (R16), [V0.S4]
+	ADD R5, R2, R9
+	VLD1 (R9), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
 	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
@@ -3585,8 +3585,8 @@ lstmForwardSIMD_vectors:
 	VFMLA V1.S4, V3.S4, V2.S4
 	VBIF V31.B16, V0.B16, V2.B16
 	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
-	ADD R11, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R4, R2, R9
+	VLD1 (R9), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -3627,8 +3627,8 @@ lstmForwardSIMD_vectors:
 	VLD1 (R1), [V1.S4]
 	VFMLA V1.S4, V5.S4, V0.S4
 	VST1 [V0.S4], (R1)
-	ADD R13, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R6, R2, R9
+	VLD1 (R9), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -3712,10 +3712,10 @@ lstmForwardSIMD_vectors:
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
-	SUB $4, R15
+	SUB $4, R8
 	B lstmForwardSIMD_vectors
 lstmForwardSIMD_tail:
-	CBZ R15, lstmForwardSIMD_next
+	CBZ R8, lstmForwardSIMD_next
 	FMOVS (R2), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -3754,8 +3754,8 @@ lstmForwardSIMD_tail:
 	VFMLS V5.S4, V4.S4, V2.S4
 	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
 	VFMLA V5.S4, V2.S4, V4.S4
-	ADD R12, R2, R16
-	FMOVS (R16), F0
+	ADD R5, R2, R9
+	FMOVS (R9), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
 	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
@@ -3798,8 +3798,8 @@ lstmForwardSIMD_tail:
 	VFMLA V1.S4, V3.S4, V2.S4
 	VBIF V31.B16, V0.B16, V2.B16
 	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
-	ADD R11, R2, R16
-	FMOVS (R16), F1
+	ADD R4, R2, R9
+	FMOVS (R9), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -3840,8 +3840,8 @@ lstmForwardSIMD_tail:
 	FMOVS (R1), F1
 	VFMLA V1.S4, V5.S4, V0.S4
 	FMOVS F0, (R1)
-	ADD R13, R2, R16
-	FMOVS (R16), F1
+	ADD R6, R2, R9
+	FMOVS (R9), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -3925,58 +3925,58 @@ lstmForwardSIMD_tail:
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
-	SUB $1, R15
+	SUB $1, R8
 	B lstmForwardSIMD_tail
 lstmForwardSIMD_next:
-	ADD R13, R2
-	SUB $1, R14
-	CBNZ R14, lstmForwardSIMD_row
+	ADD R6, R2
+	SUB $1, R7
+	CBNZ R7, lstmForwardSIMD_row
 	RET
 
 // func lstmForwardCacheSIMD(h, c, gates, cache []float32, hidden, batch int)
 TEXT ·lstmForwardCacheSIMD(SB), NOSPLIT, $0-112
-	MOVD hidden+96(FP), R10
+	MOVD hidden+96(FP), R4
 	MOVD h_base+0(FP), R0
 	MOVD c_base+24(FP), R1
 	MOVD gates_base+48(FP), R2
 	MOVD cache_base+72(FP), R3
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	ADD R11, R12, R13
-	MOVD batch+104(FP), R14
+	LSL $2, R4, R5
+	ADD R5, R5, R6
+	ADD R5, R6, R7
+	MOVD batch+104(FP), R8
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R11
+	VDUP R11, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R11
+	VDUP R11, V19.S4 // log2e
+	MOVW $0x3f318000, R11
+	VDUP R11, V20.S4 // c1
+	MOVW $0xb95e8083, R11
+	VDUP R11, V21.S4 // c2
+	MOVW $0x39506967, R11
+	VDUP R11, V22.S4 // p0
+	MOVW $0x3ab743ce, R11
+	VDUP R11, V23.S4 // p1
+	MOVW $0x3c088908, R11
+	VDUP R11, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R11
+	VDUP R11, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R11
+	VDUP R11, V26.S4 // p4
+	MOVW $0x3f000000, R11
+	VDUP R11, V27.S4 // p5
+	MOVW $0x3f800000, R11
+	VDUP R11, V28.S4 // one
+	MOVW $0x0000007f, R11
+	VDUP R11, V29.S4 // bias
+	MOVW $0x41200000, R11
+	VDUP R11, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R11
+	VDUP R11, V31.S4 // absmask
 lstmForwardCacheSIMD_row:
-	MOVD R10, R15
+	MOVD R4, R9
 lstmForwardCacheSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R9
 	BLT lstmForwardCacheSIMD_tail
 	VLD1 (R2), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
@@ -4017,8 +4017,8 @@ lstmForwardCacheSIMD_vectors:
 	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
 	VFMLA V5.S4, V2.S4, V4.S4
 	VST1 [V4.S4], (R3)
-	ADD R12, R2, R16
-	VLD1 (R16), [V0.S4]
+	ADD R6, R2, R10
+	VLD1 (R10), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
 	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
@@ -4060,11 +4060,11 @@ lstmForwardCacheSIMD_vectors:
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
 	VFMLA V1.S4, V3.S4, V2.S4
 	VBIF V31.B16, V0.B16, V2.B16
-	ADD R12, R3, R16
-	VST1 [V2.S4], (R16)
+	ADD R6, R3, R10
+	VST1 [V2.S4], (R10)
 	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
-	ADD R11, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R5, R2, R10
+	VLD1 (R10), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -4102,13 +4102,13 @@ lstmForwardCacheSIMD_vectors:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R11, R3, R16
-	VST1 [V5.S4], (R16)
+	ADD R5, R3, R10
+	VST1 [V5.S4], (R10)
 	VLD1 (R1), [V1.S4]
 	VFMLA V1.S4, V5.S4, V0.S4
 	VST1 [V0.S4], (R1)
-	ADD R13, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R7, R2, R10
+	VLD1 (R10), [V1.S4]
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -4146,8 +4146,8 @@ lstmForwardCacheSIMD_vectors:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R13, R3, R16
-	VST1 [V5.S4], (R16)
+	ADD R7, R3, R10
+	VST1 [V5.S4], (R10)
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
 	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
@@ -4195,10 +4195,10 @@ lstmForwardCacheSIMD_vectors:
 	ADD $16, R1
 	ADD $16, R2
 	ADD $16, R3
-	SUB $4, R15
+	SUB $4, R9
 	B lstmForwardCacheSIMD_vectors
 lstmForwardCacheSIMD_tail:
-	CBZ R15, lstmForwardCacheSIMD_next
+	CBZ R9, lstmForwardCacheSIMD_next
 	FMOVS (R2), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4eb2f421 // fmin v1.4s, v1.4s, v18.4s
@@ -4238,8 +4238,8 @@ lstmForwardCacheSIMD_tail:
 	WORD $0x4ea1d865 // frecpe v5.4s, v3.4s
 	VFMLA V5.S4, V2.S4, V4.S4
 	FMOVS F4, (R3)
-	ADD R12, R2, R16
-	FMOVS (R16), F0
+	ADD R6, R2, R10
+	FMOVS (R10), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
 	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
@@ -4281,11 +4281,11 @@ lstmForwardCacheSIMD_tail:
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
 	VFMLA V1.S4, V3.S4, V2.S4
 	VBIF V31.B16, V0.B16, V2.B16
-	ADD R12, R3, R16
-	FMOVS F2, (R16)
+	ADD R6, R3, R10
+	FMOVS F2, (R10)
 	WORD $0x6e22dc80 // fmul v0.4s, v4.4s, v2.4s
-	ADD R11, R2, R16
-	FMOVS (R16), F1
+	ADD R5, R2, R10
+	FMOVS (R10), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -4323,13 +4323,13 @@ lstmForwardCacheSIMD_tail:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R11, R3, R16
-	FMOVS F5, (R16)
+	ADD R5, R3, R10
+	FMOVS F5, (R10)
 	FMOVS (R1), F1
 	VFMLA V1.S4, V5.S4, V0.S4
 	FMOVS F0, (R1)
-	ADD R13, R2, R16
-	FMOVS (R16), F1
+	ADD R7, R2, R10
+	FMOVS (R10), F1
 	WORD $0x4ea0f822 // fabs v2.4s, v1.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
 	WORD $0x6e33dc43 // fmul v3.4s, v2.4s, v19.4s
@@ -4367,8 +4367,8 @@ lstmForwardCacheSIMD_tail:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R13, R3, R16
-	FMOVS F5, (R16)
+	ADD R7, R3, R10
+	FMOVS F5, (R10)
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
 	WORD $0x4e21d421 // fadd v1.4s, v1.4s, v1.4s
@@ -4416,18 +4416,18 @@ lstmForwardCacheSIMD_tail:
 	ADD $4, R1
 	ADD $4, R2
 	ADD $4, R3
-	SUB $1, R15
+	SUB $1, R9
 	B lstmForwardCacheSIMD_tail
 lstmForwardCacheSIMD_next:
-	ADD R13, R2
-	ADD R13, R3
-	SUB $1, R14
-	CBNZ R14, lstmForwardCacheSIMD_row
+	ADD R7, R2
+	ADD R7, R3
+	SUB $1, R8
+	CBNZ R8, lstmForwardCacheSIMD_row
 	RET
 
 // func lstmBackwardSIMD(dgates, dcPrev, cache, cPrev, c, dh, dc []float32, hidden, batch int)
 TEXT ·lstmBackwardSIMD(SB), NOSPLIT, $0-184
-	MOVD hidden+168(FP), R10
+	MOVD hidden+168(FP), R7
 	MOVD dgates_base+0(FP), R0
 	MOVD dcPrev_base+24(FP), R1
 	MOVD cache_base+48(FP), R2
@@ -4435,43 +4435,43 @@ TEXT ·lstmBackwardSIMD(SB), NOSPLIT, $0-184
 	MOVD c_base+96(FP), R4
 	MOVD dh_base+120(FP), R5
 	MOVD dc_base+144(FP), R6
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	ADD R11, R12, R13
-	MOVD batch+176(FP), R14
+	LSL $2, R7, R8
+	ADD R8, R8, R9
+	ADD R8, R9, R10
+	MOVD batch+176(FP), R11
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R14
+	VDUP R14, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R14
+	VDUP R14, V19.S4 // log2e
+	MOVW $0x3f318000, R14
+	VDUP R14, V20.S4 // c1
+	MOVW $0xb95e8083, R14
+	VDUP R14, V21.S4 // c2
+	MOVW $0x39506967, R14
+	VDUP R14, V22.S4 // p0
+	MOVW $0x3ab743ce, R14
+	VDUP R14, V23.S4 // p1
+	MOVW $0x3c088908, R14
+	VDUP R14, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R14
+	VDUP R14, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R14
+	VDUP R14, V26.S4 // p4
+	MOVW $0x3f000000, R14
+	VDUP R14, V27.S4 // p5
+	MOVW $0x3f800000, R14
+	VDUP R14, V28.S4 // one
+	MOVW $0x0000007f, R14
+	VDUP R14, V29.S4 // bias
+	MOVW $0x41200000, R14
+	VDUP R14, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R14
+	VDUP R14, V31.S4 // absmask
 lstmBackwardSIMD_row:
-	MOVD R10, R15
+	MOVD R7, R12
 lstmBackwardSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R12
 	BLT lstmBackwardSIMD_tail
 	VLD1 (R4), [V0.S4]
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
@@ -4516,8 +4516,8 @@ lstmBackwardSIMD_vectors:
 	VFMLA V1.S4, V3.S4, V2.S4
 	VBIF V31.B16, V0.B16, V2.B16
 	VLD1 (R5), [V0.S4]
-	ADD R13, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R10, R2, R13
+	VLD1 (R13), [V1.S4]
 	VLD1 (R6), [V3.S4]
 	VMOV V28.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
@@ -4527,11 +4527,11 @@ lstmBackwardSIMD_vectors:
 	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
 	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
 	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	ADD R13, R0, R16
-	VST1 [V4.S4], (R16)
+	ADD R10, R0, R13
+	VST1 [V4.S4], (R13)
 	VLD1 (R2), [V0.S4]
-	ADD R12, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R9, R2, R13
+	VLD1 (R13), [V1.S4]
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
 	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
@@ -4541,17 +4541,17 @@ lstmBackwardSIMD_vectors:
 	VMOV V28.B16, V4.B16
 	VFMLS V1.S4, V1.S4, V4.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	ADD R12, R0, R16
-	VST1 [V2.S4], (R16)
-	ADD R11, R2, R16
-	VLD1 (R16), [V0.S4]
+	ADD R9, R0, R13
+	VST1 [V2.S4], (R13)
+	ADD R8, R2, R13
+	VLD1 (R13), [V0.S4]
 	VLD1 (R3), [V1.S4]
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
 	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	ADD R11, R0, R16
-	VST1 [V2.S4], (R16)
+	ADD R8, R0, R13
+	VST1 [V2.S4], (R13)
 	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
 	VST1 [V3.S4], (R1)
 	ADD $16, R0
@@ -4561,10 +4561,10 @@ lstmBackwardSIMD_vectors:
 	ADD $16, R4
 	ADD $16, R5
 	ADD $16, R6
-	SUB $4, R15
+	SUB $4, R12
 	B lstmBackwardSIMD_vectors
 lstmBackwardSIMD_tail:
-	CBZ R15, lstmBackwardSIMD_next
+	CBZ R12, lstmBackwardSIMD_next
 	FMOVS (R4), F0
 	WORD $0x4ea0f801 // fabs v1.4s, v0.4s
 	WORD $0x4ebef421 // fmin v1.4s, v1.4s, v30.4s
@@ -4608,8 +4608,8 @@ lstmBackwardSIMD_tail:
 	VFMLA V1.S4, V3.S4, V2.S4
 	VBIF V31.B16, V0.B16, V2.B16
 	FMOVS (R5), F0
-	ADD R13, R2, R16
-	FMOVS (R16), F1
+	ADD R10, R2, R13
+	FMOVS (R13), F1
 	FMOVS (R6), F3
 	VMOV V28.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
@@ -4619,11 +4619,11 @@ lstmBackwardSIMD_tail:
 	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
 	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
 	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
-	ADD R13, R0, R16
-	FMOVS F4, (R16)
+	ADD R10, R0, R13
+	FMOVS F4, (R13)
 	FMOVS (R2), F0
-	ADD R12, R2, R16
-	FMOVS (R16), F1
+	ADD R9, R2, R13
+	FMOVS (R13), F1
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
 	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
@@ -4633,17 +4633,17 @@ lstmBackwardSIMD_tail:
 	VMOV V28.B16, V4.B16
 	VFMLS V1.S4, V1.S4, V4.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	ADD R12, R0, R16
-	FMOVS F2, (R16)
-	ADD R11, R2, R16
-	FMOVS (R16), F0
+	ADD R9, R0, R13
+	FMOVS F2, (R13)
+	ADD R8, R2, R13
+	FMOVS (R13), F0
 	FMOVS (R3), F1
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
 	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	ADD R11, R0, R16
-	FMOVS F2, (R16)
+	ADD R8, R0, R13
+	FMOVS F2, (R13)
 	WORD $0x6e20dc63 // fmul v3.4s, v3.4s, v0.4s
 	FMOVS F3, (R1)
 	ADD $4, R0
@@ -4653,25 +4653,25 @@ lstmBackwardSIMD_tail:
 	ADD $4, R4
 	ADD $4, R5
 	ADD $4, R6
-	SUB $1, R15
+	SUB $1, R12
 	B lstmBackwardSIMD_tail
 lstmBackwardSIMD_next:
-	ADD R13, R0
-	ADD R13, R2
-	SUB $1, R14
-	CBNZ R14, lstmBackwardSIMD_row
+	ADD R10, R0
+	ADD R10, R2
+	SUB $1, R11
+	CBNZ R11, lstmBackwardSIMD_row
 	RET
 
 // func reluSIMD(dst, x []float32, hidden, batch int)
 TEXT ·reluSIMD(SB), NOSPLIT, $0-64
-	MOVD hidden+48(FP), R10
+	MOVD hidden+48(FP), R2
 	MOVD dst_base+0(FP), R0
 	MOVD x_base+24(FP), R1
-	MOVD batch+56(FP), R14
+	MOVD batch+56(FP), R3
 reluSIMD_row:
-	MOVD R10, R15
+	MOVD R2, R4
 reluSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R4
 	BLT reluSIMD_tail
 	VLD1 (R1), [V0.S4]
 	VEOR V1.B16, V1.B16, V1.B16
@@ -4679,63 +4679,63 @@ reluSIMD_vectors:
 	VST1 [V0.S4], (R0)
 	ADD $16, R0
 	ADD $16, R1
-	SUB $4, R15
+	SUB $4, R4
 	B reluSIMD_vectors
 reluSIMD_tail:
-	CBZ R15, reluSIMD_next
+	CBZ R4, reluSIMD_next
 	FMOVS (R1), F0
 	VEOR V1.B16, V1.B16, V1.B16
 	WORD $0x4e21f400 // fmax v0.4s, v0.4s, v1.4s
 	FMOVS F0, (R0)
 	ADD $4, R0
 	ADD $4, R1
-	SUB $1, R15
+	SUB $1, R4
 	B reluSIMD_tail
 reluSIMD_next:
-	SUB $1, R14
-	CBNZ R14, reluSIMD_row
+	SUB $1, R3
+	CBNZ R3, reluSIMD_row
 	RET
 
 // func rnnTanhBackwardSIMD(dpre, h, dh []float32, hidden, batch int)
 TEXT ·rnnTanhBackwardSIMD(SB), NOSPLIT, $0-88
-	MOVD hidden+72(FP), R10
+	MOVD hidden+72(FP), R3
 	MOVD dpre_base+0(FP), R0
 	MOVD h_base+24(FP), R1
 	MOVD dh_base+48(FP), R2
-	MOVD batch+80(FP), R14
+	MOVD batch+80(FP), R4
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R7
+	VDUP R7, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R7
+	VDUP R7, V19.S4 // log2e
+	MOVW $0x3f318000, R7
+	VDUP R7, V20.S4 // c1
+	MOVW $0xb95e8083, R7
+	VDUP R7, V21.S4 // c2
+	MOVW $0x39506967, R7
+	VDUP R7, V22.S4 // p0
+	MOVW $0x3ab743ce, R7
+	VDUP R7, V23.S4 // p1
+	MOVW $0x3c088908, R7
+	VDUP R7, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R7
+	VDUP R7, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R7
+	VDUP R7, V26.S4 // p4
+	MOVW $0x3f000000, R7
+	VDUP R7, V27.S4 // p5
+	MOVW $0x3f800000, R7
+	VDUP R7, V28.S4 // one
+	MOVW $0x0000007f, R7
+	VDUP R7, V29.S4 // bias
+	MOVW $0x41200000, R7
+	VDUP R7, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R7
+	VDUP R7, V31.S4 // absmask
 rnnTanhBackwardSIMD_row:
-	MOVD R10, R15
+	MOVD R3, R5
 rnnTanhBackwardSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R5
 	BLT rnnTanhBackwardSIMD_tail
 	VLD1 (R1), [V0.S4]
 	VMOV V28.B16, V1.B16
@@ -4746,10 +4746,10 @@ rnnTanhBackwardSIMD_vectors:
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
-	SUB $4, R15
+	SUB $4, R5
 	B rnnTanhBackwardSIMD_vectors
 rnnTanhBackwardSIMD_tail:
-	CBZ R15, rnnTanhBackwardSIMD_next
+	CBZ R5, rnnTanhBackwardSIMD_next
 	FMOVS (R1), F0
 	VMOV V28.B16, V1.B16
 	VFMLS V0.S4, V0.S4, V1.S4
@@ -4759,24 +4759,24 @@ rnnTanhBackwardSIMD_tail:
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
-	SUB $1, R15
+	SUB $1, R5
 	B rnnTanhBackwardSIMD_tail
 rnnTanhBackwardSIMD_next:
-	SUB $1, R14
-	CBNZ R14, rnnTanhBackwardSIMD_row
+	SUB $1, R4
+	CBNZ R4, rnnTanhBackwardSIMD_row
 	RET
 
 // func rnnReLUBackwardSIMD(dpre, h, dh []float32, hidden, batch int)
 TEXT ·rnnReLUBackwardSIMD(SB), NOSPLIT, $0-88
-	MOVD hidden+72(FP), R10
+	MOVD hidden+72(FP), R3
 	MOVD dpre_base+0(FP), R0
 	MOVD h_base+24(FP), R1
 	MOVD dh_base+48(FP), R2
-	MOVD batch+80(FP), R14
+	MOVD batch+80(FP), R4
 rnnReLUBackwardSIMD_row:
-	MOVD R10, R15
+	MOVD R3, R5
 rnnReLUBackwardSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R5
 	BLT rnnReLUBackwardSIMD_tail
 	VLD1 (R1), [V0.S4]
 	WORD $0x6ea0d800 // fcmle v0.4s, v0.4s, #0.0
@@ -4786,10 +4786,10 @@ rnnReLUBackwardSIMD_vectors:
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
-	SUB $4, R15
+	SUB $4, R5
 	B rnnReLUBackwardSIMD_vectors
 rnnReLUBackwardSIMD_tail:
-	CBZ R15, rnnReLUBackwardSIMD_next
+	CBZ R5, rnnReLUBackwardSIMD_next
 	FMOVS (R1), F0
 	WORD $0x6ea0d800 // fcmle v0.4s, v0.4s, #0.0
 	FMOVS (R2), F1
@@ -4798,56 +4798,56 @@ rnnReLUBackwardSIMD_tail:
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
-	SUB $1, R15
+	SUB $1, R5
 	B rnnReLUBackwardSIMD_tail
 rnnReLUBackwardSIMD_next:
-	SUB $1, R14
-	CBNZ R14, rnnReLUBackwardSIMD_row
+	SUB $1, R4
+	CBNZ R4, rnnReLUBackwardSIMD_row
 	RET
 
 // func gruForwardSIMD(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
 TEXT ·gruForwardSIMD(SB), NOSPLIT, $0-136
-	MOVD hidden+120(FP), R10
+	MOVD hidden+120(FP), R4
 	MOVD hNew_base+0(FP), R0
 	MOVD h_base+24(FP), R1
 	MOVD inputGates_base+48(FP), R2
 	MOVD hiddenGates_base+72(FP), R3
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	MOVD batch+128(FP), R14
+	LSL $2, R4, R5
+	ADD R5, R5, R6
+	MOVD batch+128(FP), R7
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R10
+	VDUP R10, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R10
+	VDUP R10, V19.S4 // log2e
+	MOVW $0x3f318000, R10
+	VDUP R10, V20.S4 // c1
+	MOVW $0xb95e8083, R10
+	VDUP R10, V21.S4 // c2
+	MOVW $0x39506967, R10
+	VDUP R10, V22.S4 // p0
+	MOVW $0x3ab743ce, R10
+	VDUP R10, V23.S4 // p1
+	MOVW $0x3c088908, R10
+	VDUP R10, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R10
+	VDUP R10, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R10
+	VDUP R10, V26.S4 // p4
+	MOVW $0x3f000000, R10
+	VDUP R10, V27.S4 // p5
+	MOVW $0x3f800000, R10
+	VDUP R10, V28.S4 // one
+	MOVW $0x0000007f, R10
+	VDUP R10, V29.S4 // bias
+	MOVW $0x41200000, R10
+	VDUP R10, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R10
+	VDUP R10, V31.S4 // absmask
 gruForwardSIMD_row:
-	MOVD R10, R15
+	MOVD R4, R8
 gruForwardSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R8
 	BLT gruForwardSIMD_tail
 	VLD1 (R2), [V0.S4]
 	VLD1 (R3), [V1.S4]
@@ -4889,10 +4889,10 @@ gruForwardSIMD_vectors:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R12, R3, R16
-	VLD1 (R16), [V0.S4]
-	ADD R12, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R6, R3, R9
+	VLD1 (R9), [V0.S4]
+	ADD R6, R2, R9
+	VLD1 (R9), [V1.S4]
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
 	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
@@ -4935,10 +4935,10 @@ gruForwardSIMD_vectors:
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
 	VFMLA V0.S4, V3.S4, V2.S4
 	VBIF V31.B16, V1.B16, V2.B16
-	ADD R11, R2, R16
-	VLD1 (R16), [V0.S4]
-	ADD R11, R3, R16
-	VLD1 (R16), [V1.S4]
+	ADD R5, R2, R9
+	VLD1 (R9), [V0.S4]
+	ADD R5, R3, R9
+	VLD1 (R9), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
 	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
@@ -4985,10 +4985,10 @@ gruForwardSIMD_vectors:
 	ADD $16, R1
 	ADD $16, R2
 	ADD $16, R3
-	SUB $4, R15
+	SUB $4, R8
 	B gruForwardSIMD_vectors
 gruForwardSIMD_tail:
-	CBZ R15, gruForwardSIMD_next
+	CBZ R8, gruForwardSIMD_next
 	FMOVS (R2), F0
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5029,10 +5029,10 @@ gruForwardSIMD_tail:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R12, R3, R16
-	FMOVS (R16), F0
-	ADD R12, R2, R16
-	FMOVS (R16), F1
+	ADD R6, R3, R9
+	FMOVS (R9), F0
+	ADD R6, R2, R9
+	FMOVS (R9), F1
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
 	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
@@ -5075,10 +5075,10 @@ gruForwardSIMD_tail:
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
 	VFMLA V0.S4, V3.S4, V2.S4
 	VBIF V31.B16, V1.B16, V2.B16
-	ADD R11, R2, R16
-	FMOVS (R16), F0
-	ADD R11, R3, R16
-	FMOVS (R16), F1
+	ADD R5, R2, R9
+	FMOVS (R9), F0
+	ADD R5, R3, R9
+	FMOVS (R9), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
 	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
@@ -5125,60 +5125,60 @@ gruForwardSIMD_tail:
 	ADD $4, R1
 	ADD $4, R2
 	ADD $4, R3
-	SUB $1, R15
+	SUB $1, R8
 	B gruForwardSIMD_tail
 gruForwardSIMD_next:
-	ADD R12, R2
-	ADD R12, R3
-	SUB $1, R14
-	CBNZ R14, gruForwardSIMD_row
+	ADD R6, R2
+	ADD R6, R3
+	SUB $1, R7
+	CBNZ R7, gruForwardSIMD_row
 	RET
 
 // func gruForwardCacheSIMD(hNew, h, inputGates, hiddenGates, cache []float32, hidden, batch int)
 TEXT ·gruForwardCacheSIMD(SB), NOSPLIT, $0-136
-	MOVD hidden+120(FP), R10
+	MOVD hidden+120(FP), R5
 	MOVD hNew_base+0(FP), R0
 	MOVD h_base+24(FP), R1
 	MOVD inputGates_base+48(FP), R2
 	MOVD hiddenGates_base+72(FP), R3
 	MOVD cache_base+96(FP), R4
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	ADD R11, R12, R13
-	MOVD batch+128(FP), R14
+	LSL $2, R5, R6
+	ADD R6, R6, R7
+	ADD R6, R7, R8
+	MOVD batch+128(FP), R9
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R12
+	VDUP R12, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R12
+	VDUP R12, V19.S4 // log2e
+	MOVW $0x3f318000, R12
+	VDUP R12, V20.S4 // c1
+	MOVW $0xb95e8083, R12
+	VDUP R12, V21.S4 // c2
+	MOVW $0x39506967, R12
+	VDUP R12, V22.S4 // p0
+	MOVW $0x3ab743ce, R12
+	VDUP R12, V23.S4 // p1
+	MOVW $0x3c088908, R12
+	VDUP R12, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R12
+	VDUP R12, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R12
+	VDUP R12, V26.S4 // p4
+	MOVW $0x3f000000, R12
+	VDUP R12, V27.S4 // p5
+	MOVW $0x3f800000, R12
+	VDUP R12, V28.S4 // one
+	MOVW $0x0000007f, R12
+	VDUP R12, V29.S4 // bias
+	MOVW $0x41200000, R12
+	VDUP R12, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R12
+	VDUP R12, V31.S4 // absmask
 gruForwardCacheSIMD_row:
-	MOVD R10, R15
+	MOVD R5, R10
 gruForwardCacheSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R10
 	BLT gruForwardCacheSIMD_tail
 	VLD1 (R2), [V0.S4]
 	VLD1 (R3), [V1.S4]
@@ -5221,12 +5221,12 @@ gruForwardCacheSIMD_vectors:
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
 	VST1 [V5.S4], (R4)
-	ADD R12, R3, R16
-	VLD1 (R16), [V0.S4]
-	ADD R13, R4, R16
-	VST1 [V0.S4], (R16)
-	ADD R12, R2, R16
-	VLD1 (R16), [V1.S4]
+	ADD R7, R3, R11
+	VLD1 (R11), [V0.S4]
+	ADD R8, R4, R11
+	VST1 [V0.S4], (R11)
+	ADD R7, R2, R11
+	VLD1 (R11), [V1.S4]
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
 	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
@@ -5269,12 +5269,12 @@ gruForwardCacheSIMD_vectors:
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
 	VFMLA V0.S4, V3.S4, V2.S4
 	VBIF V31.B16, V1.B16, V2.B16
-	ADD R12, R4, R16
-	VST1 [V2.S4], (R16)
-	ADD R11, R2, R16
-	VLD1 (R16), [V0.S4]
-	ADD R11, R3, R16
-	VLD1 (R16), [V1.S4]
+	ADD R7, R4, R11
+	VST1 [V2.S4], (R11)
+	ADD R6, R2, R11
+	VLD1 (R11), [V0.S4]
+	ADD R6, R3, R11
+	VLD1 (R11), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
 	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
@@ -5313,8 +5313,8 @@ gruForwardCacheSIMD_vectors:
 	VFMLS V7.S4, V6.S4, V4.S4
 	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
 	VFMLA V7.S4, V4.S4, V6.S4
-	ADD R11, R4, R16
-	VST1 [V6.S4], (R16)
+	ADD R6, R4, R11
+	VST1 [V6.S4], (R11)
 	VLD1 (R1), [V0.S4]
 	WORD $0x4ea2d401 // fsub v1.4s, v0.4s, v2.4s
 	VFMLA V1.S4, V6.S4, V2.S4
@@ -5324,10 +5324,10 @@ gruForwardCacheSIMD_vectors:
 	ADD $16, R2
 	ADD $16, R3
 	ADD $16, R4
-	SUB $4, R15
+	SUB $4, R10
 	B gruForwardCacheSIMD_vectors
 gruForwardCacheSIMD_tail:
-	CBZ R15, gruForwardCacheSIMD_next
+	CBZ R10, gruForwardCacheSIMD_next
 	FMOVS (R2), F0
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5369,12 +5369,12 @@ gruForwardCacheSIMD_tail:
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
 	FMOVS F5, (R4)
-	ADD R12, R3, R16
-	FMOVS (R16), F0
-	ADD R13, R4, R16
-	FMOVS F0, (R16)
-	ADD R12, R2, R16
-	FMOVS (R16), F1
+	ADD R7, R3, R11
+	FMOVS (R11), F0
+	ADD R8, R4, R11
+	FMOVS F0, (R11)
+	ADD R7, R2, R11
+	FMOVS (R11), F1
 	VFMLA V0.S4, V5.S4, V1.S4
 	WORD $0x4ea0f820 // fabs v0.4s, v1.4s
 	WORD $0x4ebef400 // fmin v0.4s, v0.4s, v30.4s
@@ -5417,12 +5417,12 @@ gruForwardCacheSIMD_tail:
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
 	VFMLA V0.S4, V3.S4, V2.S4
 	VBIF V31.B16, V1.B16, V2.B16
-	ADD R12, R4, R16
-	FMOVS F2, (R16)
-	ADD R11, R2, R16
-	FMOVS (R16), F0
-	ADD R11, R3, R16
-	FMOVS (R16), F1
+	ADD R7, R4, R11
+	FMOVS F2, (R11)
+	ADD R6, R2, R11
+	FMOVS (R11), F0
+	ADD R6, R3, R11
+	FMOVS (R11), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f803 // fabs v3.4s, v0.4s
 	WORD $0x4eb2f463 // fmin v3.4s, v3.4s, v18.4s
@@ -5461,8 +5461,8 @@ gruForwardCacheSIMD_tail:
 	VFMLS V7.S4, V6.S4, V4.S4
 	WORD $0x4ea1d8a7 // frecpe v7.4s, v5.4s
 	VFMLA V7.S4, V4.S4, V6.S4
-	ADD R11, R4, R16
-	FMOVS F6, (R16)
+	ADD R6, R4, R11
+	FMOVS F6, (R11)
 	FMOVS (R1), F0
 	WORD $0x4ea2d401 // fsub v1.4s, v0.4s, v2.4s
 	VFMLA V1.S4, V6.S4, V2.S4
@@ -5472,68 +5472,68 @@ gruForwardCacheSIMD_tail:
 	ADD $4, R2
 	ADD $4, R3
 	ADD $4, R4
-	SUB $1, R15
+	SUB $1, R10
 	B gruForwardCacheSIMD_tail
 gruForwardCacheSIMD_next:
-	ADD R12, R2
-	ADD R12, R3
-	ADD R13, R4
-	SUB $1, R14
-	CBNZ R14, gruForwardCacheSIMD_row
+	ADD R7, R2
+	ADD R7, R3
+	ADD R8, R4
+	SUB $1, R9
+	CBNZ R9, gruForwardCacheSIMD_row
 	RET
 
 // func gruBackwardSIMD(dInputGates, dHiddenGates, dhPrev, cache, h, dh []float32, hidden, batch int)
 TEXT ·gruBackwardSIMD(SB), NOSPLIT, $0-160
-	MOVD hidden+144(FP), R10
+	MOVD hidden+144(FP), R6
 	MOVD dInputGates_base+0(FP), R0
 	MOVD dHiddenGates_base+24(FP), R1
 	MOVD dhPrev_base+48(FP), R2
 	MOVD cache_base+72(FP), R3
 	MOVD h_base+96(FP), R4
 	MOVD dh_base+120(FP), R5
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	ADD R11, R12, R13
-	MOVD batch+152(FP), R14
+	LSL $2, R6, R7
+	ADD R7, R7, R8
+	ADD R7, R8, R9
+	MOVD batch+152(FP), R10
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R13
+	VDUP R13, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R13
+	VDUP R13, V19.S4 // log2e
+	MOVW $0x3f318000, R13
+	VDUP R13, V20.S4 // c1
+	MOVW $0xb95e8083, R13
+	VDUP R13, V21.S4 // c2
+	MOVW $0x39506967, R13
+	VDUP R13, V22.S4 // p0
+	MOVW $0x3ab743ce, R13
+	VDUP R13, V23.S4 // p1
+	MOVW $0x3c088908, R13
+	VDUP R13, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R13
+	VDUP R13, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R13
+	VDUP R13, V26.S4 // p4
+	MOVW $0x3f000000, R13
+	VDUP R13, V27.S4 // p5
+	MOVW $0x3f800000, R13
+	VDUP R13, V28.S4 // one
+	MOVW $0x0000007f, R13
+	VDUP R13, V29.S4 // bias
+	MOVW $0x41200000, R13
+	VDUP R13, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R13
+	VDUP R13, V31.S4 // absmask
 gruBackwardSIMD_row:
-	MOVD R10, R15
+	MOVD R6, R11
 gruBackwardSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R11
 	BLT gruBackwardSIMD_tail
 	VLD1 (R5), [V0.S4]
-	ADD R11, R3, R16
-	VLD1 (R16), [V1.S4]
-	ADD R12, R3, R16
-	VLD1 (R16), [V2.S4]
+	ADD R7, R3, R12
+	VLD1 (R12), [V1.S4]
+	ADD R8, R3, R12
+	VLD1 (R12), [V2.S4]
 	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
 	VMOV V28.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
@@ -5542,15 +5542,15 @@ gruBackwardSIMD_vectors:
 	WORD $0x6e20dca5 // fmul v5.4s, v5.4s, v0.4s
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
-	ADD R11, R0, R16
-	VST1 [V5.S4], (R16)
-	ADD R11, R1, R16
-	VST1 [V5.S4], (R16)
+	ADD R7, R0, R12
+	VST1 [V5.S4], (R12)
+	ADD R7, R1, R12
+	VST1 [V5.S4], (R12)
 	WORD $0x6e21dc02 // fmul v2.4s, v0.4s, v1.4s
 	VST1 [V2.S4], (R2)
 	VLD1 (R3), [V1.S4]
-	ADD R13, R3, R16
-	VLD1 (R16), [V2.S4]
+	ADD R9, R3, R12
+	VLD1 (R12), [V2.S4]
 	WORD $0x6e22dc05 // fmul v5.4s, v0.4s, v2.4s
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
@@ -5561,26 +5561,26 @@ gruBackwardSIMD_vectors:
 	VST1 [V5.S4], (R1)
 	WORD $0x6e23dc02 // fmul v2.4s, v0.4s, v3.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	ADD R12, R0, R16
-	VST1 [V2.S4], (R16)
+	ADD R8, R0, R12
+	VST1 [V2.S4], (R12)
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
-	ADD R12, R1, R16
-	VST1 [V2.S4], (R16)
+	ADD R8, R1, R12
+	VST1 [V2.S4], (R12)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
 	ADD $16, R3
 	ADD $16, R4
 	ADD $16, R5
-	SUB $4, R15
+	SUB $4, R11
 	B gruBackwardSIMD_vectors
 gruBackwardSIMD_tail:
-	CBZ R15, gruBackwardSIMD_next
+	CBZ R11, gruBackwardSIMD_next
 	FMOVS (R5), F0
-	ADD R11, R3, R16
-	FMOVS (R16), F1
-	ADD R12, R3, R16
-	FMOVS (R16), F2
+	ADD R7, R3, R12
+	FMOVS (R12), F1
+	ADD R8, R3, R12
+	FMOVS (R12), F2
 	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
 	VMOV V28.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
@@ -5589,15 +5589,15 @@ gruBackwardSIMD_tail:
 	WORD $0x6e20dca5 // fmul v5.4s, v5.4s, v0.4s
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
-	ADD R11, R0, R16
-	FMOVS F5, (R16)
-	ADD R11, R1, R16
-	FMOVS F5, (R16)
+	ADD R7, R0, R12
+	FMOVS F5, (R12)
+	ADD R7, R1, R12
+	FMOVS F5, (R12)
 	WORD $0x6e21dc02 // fmul v2.4s, v0.4s, v1.4s
 	FMOVS F2, (R2)
 	FMOVS (R3), F1
-	ADD R13, R3, R16
-	FMOVS (R16), F2
+	ADD R9, R3, R12
+	FMOVS (R12), F2
 	WORD $0x6e22dc05 // fmul v5.4s, v0.4s, v2.4s
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
@@ -5608,71 +5608,71 @@ gruBackwardSIMD_tail:
 	FMOVS F5, (R1)
 	WORD $0x6e23dc02 // fmul v2.4s, v0.4s, v3.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
-	ADD R12, R0, R16
-	FMOVS F2, (R16)
+	ADD R8, R0, R12
+	FMOVS F2, (R12)
 	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
-	ADD R12, R1, R16
-	FMOVS F2, (R16)
+	ADD R8, R1, R12
+	FMOVS F2, (R12)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
 	ADD $4, R3
 	ADD $4, R4
 	ADD $4, R5
-	SUB $1, R15
+	SUB $1, R11
 	B gruBackwardSIMD_tail
 gruBackwardSIMD_next:
-	ADD R12, R0
-	ADD R12, R1
-	ADD R13, R3
-	SUB $1, R14
-	CBNZ R14, gruBackwardSIMD_row
+	ADD R8, R0
+	ADD R8, R1
+	ADD R9, R3
+	SUB $1, R10
+	CBNZ R10, gruBackwardSIMD_row
 	RET
 
 // func gruResetBeforeGatesSIMD(rh, cache, inputGates, hiddenGates, h []float32, hidden, batch int)
 TEXT ·gruResetBeforeGatesSIMD(SB), NOSPLIT, $0-136
-	MOVD hidden+120(FP), R10
+	MOVD hidden+120(FP), R5
 	MOVD rh_base+0(FP), R0
 	MOVD cache_base+24(FP), R1
 	MOVD inputGates_base+48(FP), R2
 	MOVD hiddenGates_base+72(FP), R3
 	MOVD h_base+96(FP), R4
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	MOVD batch+128(FP), R14
+	LSL $2, R5, R6
+	ADD R6, R6, R7
+	MOVD batch+128(FP), R8
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R11
+	VDUP R11, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R11
+	VDUP R11, V19.S4 // log2e
+	MOVW $0x3f318000, R11
+	VDUP R11, V20.S4 // c1
+	MOVW $0xb95e8083, R11
+	VDUP R11, V21.S4 // c2
+	MOVW $0x39506967, R11
+	VDUP R11, V22.S4 // p0
+	MOVW $0x3ab743ce, R11
+	VDUP R11, V23.S4 // p1
+	MOVW $0x3c088908, R11
+	VDUP R11, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R11
+	VDUP R11, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R11
+	VDUP R11, V26.S4 // p4
+	MOVW $0x3f000000, R11
+	VDUP R11, V27.S4 // p5
+	MOVW $0x3f800000, R11
+	VDUP R11, V28.S4 // one
+	MOVW $0x0000007f, R11
+	VDUP R11, V29.S4 // bias
+	MOVW $0x41200000, R11
+	VDUP R11, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R11
+	VDUP R11, V31.S4 // absmask
 gruResetBeforeGatesSIMD_row:
-	MOVD R10, R15
+	MOVD R5, R9
 gruResetBeforeGatesSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R9
 	BLT gruResetBeforeGatesSIMD_tail
 	VLD1 (R2), [V0.S4]
 	VLD1 (R3), [V1.S4]
@@ -5718,10 +5718,10 @@ gruResetBeforeGatesSIMD_vectors:
 	VLD1 (R4), [V0.S4]
 	WORD $0x6e25dc00 // fmul v0.4s, v0.4s, v5.4s
 	VST1 [V0.S4], (R0)
-	ADD R11, R2, R16
-	VLD1 (R16), [V0.S4]
-	ADD R11, R3, R16
-	VLD1 (R16), [V1.S4]
+	ADD R6, R2, R10
+	VLD1 (R10), [V0.S4]
+	ADD R6, R3, R10
+	VLD1 (R10), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
@@ -5760,17 +5760,17 @@ gruResetBeforeGatesSIMD_vectors:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R11, R1, R16
-	VST1 [V5.S4], (R16)
+	ADD R6, R1, R10
+	VST1 [V5.S4], (R10)
 	ADD $16, R0
 	ADD $16, R1
 	ADD $16, R2
 	ADD $16, R3
 	ADD $16, R4
-	SUB $4, R15
+	SUB $4, R9
 	B gruResetBeforeGatesSIMD_vectors
 gruResetBeforeGatesSIMD_tail:
-	CBZ R15, gruResetBeforeGatesSIMD_next
+	CBZ R9, gruResetBeforeGatesSIMD_next
 	FMOVS (R2), F0
 	FMOVS (R3), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
@@ -5815,10 +5815,10 @@ gruResetBeforeGatesSIMD_tail:
 	FMOVS (R4), F0
 	WORD $0x6e25dc00 // fmul v0.4s, v0.4s, v5.4s
 	FMOVS F0, (R0)
-	ADD R11, R2, R16
-	FMOVS (R16), F0
-	ADD R11, R3, R16
-	FMOVS (R16), F1
+	ADD R6, R2, R10
+	FMOVS (R10), F0
+	ADD R6, R3, R10
+	FMOVS (R10), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
 	WORD $0x4eb2f442 // fmin v2.4s, v2.4s, v18.4s
@@ -5857,70 +5857,70 @@ gruResetBeforeGatesSIMD_tail:
 	VFMLS V6.S4, V5.S4, V3.S4
 	WORD $0x4ea1d886 // frecpe v6.4s, v4.4s
 	VFMLA V6.S4, V3.S4, V5.S4
-	ADD R11, R1, R16
-	FMOVS F5, (R16)
+	ADD R6, R1, R10
+	FMOVS F5, (R10)
 	ADD $4, R0
 	ADD $4, R1
 	ADD $4, R2
 	ADD $4, R3
 	ADD $4, R4
-	SUB $1, R15
+	SUB $1, R9
 	B gruResetBeforeGatesSIMD_tail
 gruResetBeforeGatesSIMD_next:
-	ADD R12, R1
-	ADD R12, R2
-	ADD R11, R3
-	SUB $1, R14
-	CBNZ R14, gruResetBeforeGatesSIMD_row
+	ADD R7, R1
+	ADD R7, R2
+	ADD R6, R3
+	SUB $1, R8
+	CBNZ R8, gruResetBeforeGatesSIMD_row
 	RET
 
 // func gruResetBeforeOutputSIMD(hNew, cache, h, inputGates, hn []float32, hidden, batch int)
 TEXT ·gruResetBeforeOutputSIMD(SB), NOSPLIT, $0-136
-	MOVD hidden+120(FP), R10
+	MOVD hidden+120(FP), R5
 	MOVD hNew_base+0(FP), R0
 	MOVD cache_base+24(FP), R1
 	MOVD h_base+48(FP), R2
 	MOVD inputGates_base+72(FP), R3
 	MOVD hn_base+96(FP), R4
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	MOVD batch+128(FP), R14
+	LSL $2, R5, R6
+	ADD R6, R6, R7
+	MOVD batch+128(FP), R8
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R11
+	VDUP R11, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R11
+	VDUP R11, V19.S4 // log2e
+	MOVW $0x3f318000, R11
+	VDUP R11, V20.S4 // c1
+	MOVW $0xb95e8083, R11
+	VDUP R11, V21.S4 // c2
+	MOVW $0x39506967, R11
+	VDUP R11, V22.S4 // p0
+	MOVW $0x3ab743ce, R11
+	VDUP R11, V23.S4 // p1
+	MOVW $0x3c088908, R11
+	VDUP R11, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R11
+	VDUP R11, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R11
+	VDUP R11, V26.S4 // p4
+	MOVW $0x3f000000, R11
+	VDUP R11, V27.S4 // p5
+	MOVW $0x3f800000, R11
+	VDUP R11, V28.S4 // one
+	MOVW $0x0000007f, R11
+	VDUP R11, V29.S4 // bias
+	MOVW $0x41200000, R11
+	VDUP R11, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R11
+	VDUP R11, V31.S4 // absmask
 gruResetBeforeOutputSIMD_row:
-	MOVD R10, R15
+	MOVD R5, R9
 gruResetBeforeOutputSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R9
 	BLT gruResetBeforeOutputSIMD_tail
-	ADD R12, R3, R16
-	VLD1 (R16), [V0.S4]
+	ADD R7, R3, R10
+	VLD1 (R10), [V0.S4]
 	VLD1 (R4), [V1.S4]
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
@@ -5964,10 +5964,10 @@ gruResetBeforeOutputSIMD_vectors:
 	WORD $0x4ea1d842 // frecpe v2.4s, v2.4s
 	VFMLA V2.S4, V4.S4, V3.S4
 	VBIF V31.B16, V0.B16, V3.B16
-	ADD R12, R1, R16
-	VST1 [V3.S4], (R16)
-	ADD R11, R1, R16
-	VLD1 (R16), [V0.S4]
+	ADD R7, R1, R10
+	VST1 [V3.S4], (R10)
+	ADD R6, R1, R10
+	VLD1 (R10), [V0.S4]
 	VLD1 (R2), [V1.S4]
 	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
 	VFMLA V2.S4, V0.S4, V3.S4
@@ -5977,12 +5977,12 @@ gruResetBeforeOutputSIMD_vectors:
 	ADD $16, R2
 	ADD $16, R3
 	ADD $16, R4
-	SUB $4, R15
+	SUB $4, R9
 	B gruResetBeforeOutputSIMD_vectors
 gruResetBeforeOutputSIMD_tail:
-	CBZ R15, gruResetBeforeOutputSIMD_next
-	ADD R12, R3, R16
-	FMOVS (R16), F0
+	CBZ R9, gruResetBeforeOutputSIMD_next
+	ADD R7, R3, R10
+	FMOVS (R10), F0
 	FMOVS (R4), F1
 	WORD $0x4e21d400 // fadd v0.4s, v0.4s, v1.4s
 	WORD $0x4ea0f802 // fabs v2.4s, v0.4s
@@ -6026,10 +6026,10 @@ gruResetBeforeOutputSIMD_tail:
 	WORD $0x4ea1d842 // frecpe v2.4s, v2.4s
 	VFMLA V2.S4, V4.S4, V3.S4
 	VBIF V31.B16, V0.B16, V3.B16
-	ADD R12, R1, R16
-	FMOVS F3, (R16)
-	ADD R11, R1, R16
-	FMOVS (R16), F0
+	ADD R7, R1, R10
+	FMOVS F3, (R10)
+	ADD R6, R1, R10
+	FMOVS (R10), F0
 	FMOVS (R2), F1
 	WORD $0x4ea3d422 // fsub v2.4s, v1.4s, v3.4s
 	VFMLA V2.S4, V0.S4, V3.S4
@@ -6039,79 +6039,79 @@ gruResetBeforeOutputSIMD_tail:
 	ADD $4, R2
 	ADD $4, R3
 	ADD $4, R4
-	SUB $1, R15
+	SUB $1, R9
 	B gruResetBeforeOutputSIMD_tail
 gruResetBeforeOutputSIMD_next:
-	ADD R12, R1
-	ADD R12, R3
-	SUB $1, R14
-	CBNZ R14, gruResetBeforeOutputSIMD_row
+	ADD R7, R1
+	ADD R7, R3
+	SUB $1, R8
+	CBNZ R8, gruResetBeforeOutputSIMD_row
 	RET
 
 // func gruResetBeforeBackwardOutputSIMD(dGates, dhPrev, cache, h, dh []float32, hidden, batch int)
 TEXT ·gruResetBeforeBackwardOutputSIMD(SB), NOSPLIT, $0-136
-	MOVD hidden+120(FP), R10
+	MOVD hidden+120(FP), R5
 	MOVD dGates_base+0(FP), R0
 	MOVD dhPrev_base+24(FP), R1
 	MOVD cache_base+48(FP), R2
 	MOVD h_base+72(FP), R3
 	MOVD dh_base+96(FP), R4
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	MOVD batch+128(FP), R14
+	LSL $2, R5, R6
+	ADD R6, R6, R7
+	MOVD batch+128(FP), R8
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R11
+	VDUP R11, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R11
+	VDUP R11, V19.S4 // log2e
+	MOVW $0x3f318000, R11
+	VDUP R11, V20.S4 // c1
+	MOVW $0xb95e8083, R11
+	VDUP R11, V21.S4 // c2
+	MOVW $0x39506967, R11
+	VDUP R11, V22.S4 // p0
+	MOVW $0x3ab743ce, R11
+	VDUP R11, V23.S4 // p1
+	MOVW $0x3c088908, R11
+	VDUP R11, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R11
+	VDUP R11, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R11
+	VDUP R11, V26.S4 // p4
+	MOVW $0x3f000000, R11
+	VDUP R11, V27.S4 // p5
+	MOVW $0x3f800000, R11
+	VDUP R11, V28.S4 // one
+	MOVW $0x0000007f, R11
+	VDUP R11, V29.S4 // bias
+	MOVW $0x41200000, R11
+	VDUP R11, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R11
+	VDUP R11, V31.S4 // absmask
 gruResetBeforeBackwardOutputSIMD_row:
-	MOVD R10, R15
+	MOVD R5, R9
 gruResetBeforeBackwardOutputSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R9
 	BLT gruResetBeforeBackwardOutputSIMD_tail
 	VLD1 (R4), [V0.S4]
-	ADD R11, R2, R16
-	VLD1 (R16), [V1.S4]
-	ADD R12, R2, R16
-	VLD1 (R16), [V2.S4]
+	ADD R6, R2, R10
+	VLD1 (R10), [V1.S4]
+	ADD R7, R2, R10
+	VLD1 (R10), [V2.S4]
 	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
 	VLD1 (R3), [V4.S4]
 	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
 	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
 	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
 	WORD $0x6e23dc84 // fmul v4.4s, v4.4s, v3.4s
-	ADD R11, R0, R16
-	VST1 [V4.S4], (R16)
+	ADD R6, R0, R10
+	VST1 [V4.S4], (R10)
 	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
 	VMOV V28.B16, V6.B16
 	VFMLS V2.S4, V2.S4, V6.S4
 	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
-	ADD R12, R0, R16
-	VST1 [V5.S4], (R16)
+	ADD R7, R0, R10
+	VST1 [V5.S4], (R10)
 	WORD $0x6e21dc00 // fmul v0.4s, v0.4s, v1.4s
 	VST1 [V0.S4], (R1)
 	ADD $16, R0
@@ -6119,29 +6119,29 @@ gruResetBeforeBackwardOutputSIMD_vectors:
 	ADD $16, R2
 	ADD $16, R3
 	ADD $16, R4
-	SUB $4, R15
+	SUB $4, R9
 	B gruResetBeforeBackwardOutputSIMD_vectors
 gruResetBeforeBackwardOutputSIMD_tail:
-	CBZ R15, gruResetBeforeBackwardOutputSIMD_next
+	CBZ R9, gruResetBeforeBackwardOutputSIMD_next
 	FMOVS (R4), F0
-	ADD R11, R2, R16
-	FMOVS (R16), F1
-	ADD R12, R2, R16
-	FMOVS (R16), F2
+	ADD R6, R2, R10
+	FMOVS (R10), F1
+	ADD R7, R2, R10
+	FMOVS (R10), F2
 	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
 	FMOVS (R3), F4
 	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
 	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
 	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
 	WORD $0x6e23dc84 // fmul v4.4s, v4.4s, v3.4s
-	ADD R11, R0, R16
-	FMOVS F4, (R16)
+	ADD R6, R0, R10
+	FMOVS F4, (R10)
 	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
 	VMOV V28.B16, V6.B16
 	VFMLS V2.S4, V2.S4, V6.S4
 	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
-	ADD R12, R0, R16
-	FMOVS F5, (R16)
+	ADD R7, R0, R10
+	FMOVS F5, (R10)
 	WORD $0x6e21dc00 // fmul v0.4s, v0.4s, v1.4s
 	FMOVS F0, (R1)
 	ADD $4, R0
@@ -6149,59 +6149,59 @@ gruResetBeforeBackwardOutputSIMD_tail:
 	ADD $4, R2
 	ADD $4, R3
 	ADD $4, R4
-	SUB $1, R15
+	SUB $1, R9
 	B gruResetBeforeBackwardOutputSIMD_tail
 gruResetBeforeBackwardOutputSIMD_next:
-	ADD R12, R0
-	ADD R12, R2
-	SUB $1, R14
-	CBNZ R14, gruResetBeforeBackwardOutputSIMD_row
+	ADD R7, R0
+	ADD R7, R2
+	SUB $1, R8
+	CBNZ R8, gruResetBeforeBackwardOutputSIMD_row
 	RET
 
 // func gruResetBeforeBackwardGatesSIMD(dGates, dhPrev, cache, h, drh []float32, hidden, batch int)
 TEXT ·gruResetBeforeBackwardGatesSIMD(SB), NOSPLIT, $0-136
-	MOVD hidden+120(FP), R10
+	MOVD hidden+120(FP), R5
 	MOVD dGates_base+0(FP), R0
 	MOVD dhPrev_base+24(FP), R1
 	MOVD cache_base+48(FP), R2
 	MOVD h_base+72(FP), R3
 	MOVD drh_base+96(FP), R4
-	LSL $2, R10, R11
-	ADD R11, R11, R12
-	MOVD batch+128(FP), R14
+	LSL $2, R5, R6
+	ADD R6, R6, R7
+	MOVD batch+128(FP), R8
 	// activation constants
-	MOVW $0x42d00000, R17
-	VDUP R17, V18.S4 // sigmoidClamp
-	MOVW $0x3fb8aa3b, R17
-	VDUP R17, V19.S4 // log2e
-	MOVW $0x3f318000, R17
-	VDUP R17, V20.S4 // c1
-	MOVW $0xb95e8083, R17
-	VDUP R17, V21.S4 // c2
-	MOVW $0x39506967, R17
-	VDUP R17, V22.S4 // p0
-	MOVW $0x3ab743ce, R17
-	VDUP R17, V23.S4 // p1
-	MOVW $0x3c088908, R17
-	VDUP R17, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R17
-	VDUP R17, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R17
-	VDUP R17, V26.S4 // p4
-	MOVW $0x3f000000, R17
-	VDUP R17, V27.S4 // p5
-	MOVW $0x3f800000, R17
-	VDUP R17, V28.S4 // one
-	MOVW $0x0000007f, R17
-	VDUP R17, V29.S4 // bias
-	MOVW $0x41200000, R17
-	VDUP R17, V30.S4 // tanhClamp
-	MOVW $0x7fffffff, R17
-	VDUP R17, V31.S4 // absmask
+	MOVW $0x42d00000, R11
+	VDUP R11, V18.S4 // sigmoidClamp
+	MOVW $0x3fb8aa3b, R11
+	VDUP R11, V19.S4 // log2e
+	MOVW $0x3f318000, R11
+	VDUP R11, V20.S4 // c1
+	MOVW $0xb95e8083, R11
+	VDUP R11, V21.S4 // c2
+	MOVW $0x39506967, R11
+	VDUP R11, V22.S4 // p0
+	MOVW $0x3ab743ce, R11
+	VDUP R11, V23.S4 // p1
+	MOVW $0x3c088908, R11
+	VDUP R11, V24.S4 // p2
+	MOVW $0x3d2aa9c1, R11
+	VDUP R11, V25.S4 // p3
+	MOVW $0x3e2aaaaa, R11
+	VDUP R11, V26.S4 // p4
+	MOVW $0x3f000000, R11
+	VDUP R11, V27.S4 // p5
+	MOVW $0x3f800000, R11
+	VDUP R11, V28.S4 // one
+	MOVW $0x0000007f, R11
+	VDUP R11, V29.S4 // bias
+	MOVW $0x41200000, R11
+	VDUP R11, V30.S4 // tanhClamp
+	MOVW $0x7fffffff, R11
+	VDUP R11, V31.S4 // absmask
 gruResetBeforeBackwardGatesSIMD_row:
-	MOVD R10, R15
+	MOVD R5, R9
 gruResetBeforeBackwardGatesSIMD_vectors:
-	CMP $4, R15
+	CMP $4, R9
 	BLT gruResetBeforeBackwardGatesSIMD_tail
 	VLD1 (R4), [V0.S4]
 	VLD1 (R2), [V1.S4]
@@ -6219,10 +6219,10 @@ gruResetBeforeBackwardGatesSIMD_vectors:
 	ADD $16, R2
 	ADD $16, R3
 	ADD $16, R4
-	SUB $4, R15
+	SUB $4, R9
 	B gruResetBeforeBackwardGatesSIMD_vectors
 gruResetBeforeBackwardGatesSIMD_tail:
-	CBZ R15, gruResetBeforeBackwardGatesSIMD_next
+	CBZ R9, gruResetBeforeBackwardGatesSIMD_next
 	FMOVS (R4), F0
 	FMOVS (R2), F1
 	FMOVS (R3), F2
@@ -6239,11 +6239,11 @@ gruResetBeforeBackwardGatesSIMD_tail:
 	ADD $4, R2
 	ADD $4, R3
 	ADD $4, R4
-	SUB $1, R15
+	SUB $1, R9
 	B gruResetBeforeBackwardGatesSIMD_tail
 gruResetBeforeBackwardGatesSIMD_next:
-	ADD R12, R0
-	ADD R12, R2
-	SUB $1, R14
-	CBNZ R14, gruResetBeforeBackwardGatesSIMD_row
+	ADD R7, R0
+	ADD R7, R2
+	SUB $1, R8
+	CBNZ R8, gruResetBeforeBackwardGatesSIMD_row
 	RET

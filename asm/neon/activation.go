@@ -31,19 +31,12 @@ import (
 // NaN on; every later operation keeps it (FCVTZS turns it into the harmless
 // exponent step 0). Linux runs with FPCR.FZ clear: subnormals are kept.
 //
-// The constants live in V18–V31 for the whole kernel (loaded once per call
-// with MOVW and VDUP: the generator has no data section); V0–V17 are the
-// temporaries, handed out by a small allocator.
+// The constants are pinned in the top vector registers (V18–V31) for the
+// whole kernel (loaded once per call with MOVW and VDUP: the generator has
+// no data section); the temporaries come from the bottom of the function's
+// register file (alloc.go), V0–V17.
 
-// actConst is one constant of the activations, broadcast into reg.
-type actConst struct {
-	reg  V
-	bits uint32
-}
-
-var actConsts = map[string]actConst{}
-
-// actConstOrder fixes the register of each constant.
+// actConstOrder fixes the order of the constants' registers.
 var actConstOrder = []string{
 	"sigmoidClamp",
 	"log2e",
@@ -61,69 +54,42 @@ var actConstOrder = []string{
 	"absmask",
 }
 
-// firstConstReg is the register of the first constant; the temporaries are
-// V0 … firstConstReg−1.
-const firstConstReg = V(18)
-
-func init() {
-	for i, name := range actConstOrder {
-		actConsts[name] = actConst{reg: firstConstReg + V(i), bits: actconst.Bits[name]}
-	}
-	if int(firstConstReg)+len(actConstOrder) != 32 {
-		panic("activation constants do not fill V18–V31")
-	}
-}
-
-// kernel is a function under construction with its temporary registers.
+// kernel is a function under construction with the registers of its
+// activation constants.
 type kernel struct {
 	*function
-	used uint32 // bit i set: Vi is taken
-}
-
-// alloc returns a free temporary register.
-func (k *kernel) alloc() V {
-	for r := V(0); r < firstConstReg; r++ {
-		if k.used&(1<<r) == 0 {
-			k.used |= 1 << r
-			return r
-		}
-	}
-	panic(fmt.Sprintf("%s: out of vector registers", k.name))
-}
-
-// release returns temporaries to the pool.
-func (k *kernel) release(regs ...V) {
-	for _, r := range regs {
-		if r >= firstConstReg || k.used&(1<<r) == 0 {
-			panic(fmt.Sprintf("%s: release of V%d, which is not a taken temporary", k.name, int(r)))
-		}
-		k.used &^= 1 << r
-	}
+	consts map[string]V
 }
 
 // constReg returns the register of the named constant.
-func constReg(name string) V {
-	c, ok := actConsts[name]
+func (k *kernel) constReg(name string) V {
+	r, ok := k.consts[name]
 	if !ok {
-		panic("no constant " + name)
+		panic(fmt.Sprintf("%s: no constant %s loaded", k.name, name))
 	}
-	return c.reg
+	return r
 }
 
-// loadConsts broadcasts every constant into its register, using gp as
-// scratch.
-func (k *kernel) loadConsts(gp R) {
+// loadConsts pins the constants in the top vector registers for the rest
+// of the function and broadcasts each into its register.
+func (k *kernel) loadConsts() {
+	regs := k.vecRunTop(len(actConstOrder))
+	k.consts = map[string]V{}
 	k.comment("activation constants")
-	for _, name := range actConstOrder {
-		r := constReg(name)
-		k.op("MOVW $0x%08x, %v", actconst.Bits[name], gp)
-		k.op("VDUP %v, %s // %s", gp, r.S4(), name)
-	}
+	k.scope(func() {
+		gp := k.gp()
+		for i, name := range actConstOrder {
+			r := regs[i]
+			k.consts[name] = r
+			k.op("MOVW $0x%08x, %v", actconst.Bits[name], gp)
+			k.op("VDUP %v, %s // %s", gp, r.S4(), name)
+		}
+	})
 }
 
 // mov copies src to a new temporary.
 func (k *kernel) mov(src V) V {
-	d := k.alloc()
+	d := k.vec()
 	k.op("VMOV V%d.B16, V%d.B16", int(src), int(d))
 	return d
 }
@@ -143,63 +109,71 @@ func (k *kernel) bsl(mask, a, b V) {
 
 // expNeg returns exp(−t) lane by lane for t in [0, 208] in a new register
 // and releases t.
-func (k *kernel) expNeg(t V) V {
+func (k *kernel) expNeg(t V) V { return k.result(func() V { return k.expNegIn(t) }) }
+
+func (k *kernel) expNegIn(t V) V {
 	kk, r := k.expm1Core(t)
-	k.word(FADD(S4, r, r, constReg("one")))
+	k.word(FADD(S4, r, r, k.constReg("one")))
 	// 2⁻ᵏ in two steps: 2^−⌊k/2⌋ then 2^−(k−⌊k/2⌋), as exponent bits.
 	k.word(FCVTZS(S4, kk, kk))
-	k1 := k.alloc()
+	k1 := k.vec()
 	k.op("VUSHR $1, %s, %s", kk.S4(), k1.S4())
-	k.op("VSUB %s, %s, %s", k1.S4(), kk.S4(), kk.S4())               // kk = k − ⌊k/2⌋
-	k.op("VSUB %s, %s, %s", k1.S4(), constReg("bias").S4(), k1.S4()) // 127 − ⌊k/2⌋
-	k.op("VSUB %s, %s, %s", kk.S4(), constReg("bias").S4(), kk.S4()) // 127 − ⌈k/2⌉
+	k.op("VSUB %s, %s, %s", k1.S4(), kk.S4(), kk.S4())                 // kk = k − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", k1.S4(), k.constReg("bias").S4(), k1.S4()) // 127 − ⌊k/2⌋
+	k.op("VSUB %s, %s, %s", kk.S4(), k.constReg("bias").S4(), kk.S4()) // 127 − ⌈k/2⌉
 	k.op("VSHL $23, %s, %s", k1.S4(), k1.S4())
 	k.op("VSHL $23, %s, %s", kk.S4(), kk.S4())
 	k.word(FMUL(S4, r, r, k1))
 	k.word(FMUL(S4, r, r, kk))
-	k.release(kk, k1)
 	return r
 }
 
 // expm1Core returns k = round(t·log₂e) (a float) and p = expm1(r), r =
 // k·ln 2 − t, lane by lane for t in [0, 208], in new registers, so that
 // exp(−t) = 2⁻ᵏ(1 + p); it releases t.
-func (k *kernel) expm1Core(t V) (V, V) {
-	kk := k.alloc()
-	k.word(FMUL(S4, kk, t, constReg("log2e")))
+func (k *kernel) expm1Core(t V) (kk, r V) {
+	k.scope(func() { kk, r = k.expm1CoreIn(t) })
+	return kk, r
+}
+
+func (k *kernel) expm1CoreIn(t V) (V, V) {
+	kk := k.vec()
+	k.keep(kk)
+	k.word(FMUL(S4, kk, t, k.constReg("log2e")))
 	k.word(FRINTN(S4, kk, kk)) // k, to nearest even
 	r := t
 	k.word(FNEG(S4, r, t))
-	k.fmlaTo(r, kk, constReg("c1")) // r = k·C1 − t, exact
-	k.fmlaTo(r, kk, constReg("c2")) // r += k·C2
+	k.fmlaTo(r, kk, k.constReg("c1")) // r = k·C1 − t, exact
+	k.fmlaTo(r, kk, k.constReg("c2")) // r += k·C2
 	// Estrin's scheme: ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5),
 	// three FMAs deep instead of five.
-	r2 := k.alloc()
+	r2 := k.vec()
 	k.word(FMUL(S4, r2, r, r))
-	y := k.mov(constReg("p1"))
-	k.fmlaTo(y, r, constReg("p0"))
-	b := k.mov(constReg("p3"))
-	k.fmlaTo(b, r, constReg("p2"))
+	y := k.mov(k.constReg("p1"))
+	k.fmlaTo(y, r, k.constReg("p0"))
+	b := k.mov(k.constReg("p3"))
+	k.fmlaTo(b, r, k.constReg("p2"))
 	k.fmlaTo(b, r2, y) // b = y·r² + b
 	c := y
-	k.op("VMOV V%d.B16, V%d.B16", int(constReg("p5")), int(c))
-	k.fmlaTo(c, r, constReg("p4"))
+	k.op("VMOV V%d.B16, V%d.B16", int(k.constReg("p5")), int(c))
+	k.fmlaTo(c, r, k.constReg("p4"))
 	k.fmlaTo(c, r2, b) // c = b·r² + c
 	k.fmlaTo(r, r2, c) // r = c·r² + r
-	k.release(r2, b, c)
 	return kk, r
 }
 
 // divOnePlus returns num/(1+e) for e in [0, 1] in a new register, with the
 // rounding errors of 1+e and of the division corrected; it releases num and
 // keeps e.
-func (k *kernel) divOnePlus(num, e V) V {
-	one := constReg("one")
-	q := k.alloc()
+func (k *kernel) divOnePlus(num, e V) V { return k.result(func() V { return k.divOnePlusIn(num, e) }) }
+
+func (k *kernel) divOnePlusIn(num, e V) V {
+	one := k.constReg("one")
+	q := k.vec()
 	k.word(FADD(S4, q, e, one))
-	s := k.alloc()
+	s := k.vec()
 	k.word(FDIV(S4, s, num, q))
-	eq := k.alloc()
+	eq := k.vec()
 	k.word(FSUB(S4, eq, one, q))
 	k.word(FADD(S4, eq, eq, e)) // eq = (1 − q) + e, the rounding error of q
 	res := num
@@ -207,22 +181,22 @@ func (k *kernel) divOnePlus(num, e V) V {
 	k.fmls(res, s, eq) // res −= s·eq
 	k.word(FRECPE(S4, eq, q))
 	k.fmlaTo(s, res, eq) // s += res/q
-	k.release(q, eq, res)
+	k.release(res)
 	return s
 }
 
 // sigmoid returns σ(x) in a new register; x is kept.
-func (k *kernel) sigmoid(x V) V {
-	t := k.alloc()
+func (k *kernel) sigmoid(x V) V { return k.result(func() V { return k.sigmoidIn(x) }) }
+
+func (k *kernel) sigmoidIn(x V) V {
+	t := k.vec()
 	k.word(FABS(S4, t, x))
-	k.word(FMIN(S4, t, t, constReg("sigmoidClamp"))) // NaN stays NaN
+	k.word(FMIN(S4, t, t, k.constReg("sigmoidClamp"))) // NaN stays NaN
 	e := k.expNeg(t)
-	num := k.alloc()
-	k.word(FCMLT0(S4, num, x))     // x < 0 (−0 takes 1/(1+e), the same 0.5)
-	k.bsl(num, e, constReg("one")) // x < 0 ? e : 1
-	s := k.divOnePlus(num, e)
-	k.release(e)
-	return s
+	num := k.vec()
+	k.word(FCMLT0(S4, num, x))       // x < 0 (−0 takes 1/(1+e), the same 0.5)
+	k.bsl(num, e, k.constReg("one")) // x < 0 ? e : 1
+	return k.divOnePlus(num, e)
 }
 
 // tanh returns tanh(x) in a new register; x is kept. As AVX2's tanhVec:
@@ -230,18 +204,20 @@ func (k *kernel) sigmoid(x V) V {
 // rounded once (2⁻ᵏ, k ≤ 29, built in the exponent bits), their rounding
 // errors dm and de recovered exactly, and y = m/q, q = 1 + e, corrected by
 // res·rcp(q), res = (m − y·q) + (dm − y·eq), eq = (1 − q) + e + de.
-func (k *kernel) tanh(x V) V {
-	one := constReg("one")
-	t := k.alloc()
+func (k *kernel) tanh(x V) V { return k.result(func() V { return k.tanhIn(x) }) }
+
+func (k *kernel) tanhIn(x V) V {
+	one := k.constReg("one")
+	t := k.vec()
 	k.word(FABS(S4, t, x))
-	k.word(FMIN(S4, t, t, constReg("tanhClamp"))) // NaN stays NaN
+	k.word(FMIN(S4, t, t, k.constReg("tanhClamp"))) // NaN stays NaN
 	k.word(FADD(S4, t, t, t))
 	kk, p := k.expm1Core(t)
 	k.word(FCVTZS(S4, kk, kk))
 	k.op("VSHL $23, %s, %s", kk.S4(), kk.S4())
 	scale := kk
 	k.op("VSUB %s, %s, %s", kk.S4(), one.S4(), scale.S4()) // 2⁻ᵏ: 1.0 less k in the exponent
-	m := k.alloc()
+	m := k.vec()
 	k.word(FSUB(S4, m, one, scale)) // 1 − 2⁻ᵏ, exact
 	dm := k.mov(m)
 	k.fmls(m, scale, p) // m = (1 − 2⁻ᵏ) − 2⁻ᵏp
@@ -249,15 +225,15 @@ func (k *kernel) tanh(x V) V {
 	k.fmls(dm, scale, p) // dm
 	e := k.mov(scale)
 	k.fmlaTo(e, scale, p) // e = 2⁻ᵏ + 2⁻ᵏp
-	de := k.alloc()
+	de := k.vec()
 	k.word(FSUB(S4, de, scale, e))
 	k.fmlaTo(de, scale, p) // de
 	k.release(scale, p)
-	q := k.alloc()
+	q := k.vec()
 	k.word(FADD(S4, q, e, one))
-	y := k.alloc()
+	y := k.vec()
 	k.word(FDIV(S4, y, m, q))
-	eq := k.alloc()
+	eq := k.vec()
 	k.word(FSUB(S4, eq, one, q)) // 1 − q, exact
 	k.word(FADD(S4, eq, eq, e))
 	k.word(FADD(S4, eq, eq, de)) // eq
@@ -267,29 +243,28 @@ func (k *kernel) tanh(x V) V {
 	k.word(FADD(S4, m, m, dm))
 	k.word(FRECPE(S4, q, q))
 	k.fmlaTo(y, m, q) // y += res·rcp(q)
-	k.release(m, dm, eq, q)
 	// The sign of x, also for ±0.
-	k.op("VBIF V%d.B16, V%d.B16, V%d.B16", int(constReg("absmask")), int(x), int(y))
+	k.op("VBIF V%d.B16, V%d.B16, V%d.B16", int(k.constReg("absmask")), int(x), int(y))
 	return y
 }
 
 // oneMinus returns 1 − v in a new register.
 func (k *kernel) oneMinus(v V) V {
-	r := k.alloc()
-	k.word(FSUB(S4, r, constReg("one"), v))
+	r := k.vec()
+	k.word(FSUB(S4, r, k.constReg("one"), v))
 	return r
 }
 
 // oneMinusSquare returns 1 − v², rounded once, in a new register.
 func (k *kernel) oneMinusSquare(v V) V {
-	r := k.mov(constReg("one"))
+	r := k.mov(k.constReg("one"))
 	k.fmls(r, v, v)
 	return r
 }
 
 // mul returns a·b in a new register.
 func (k *kernel) mul(a, b V) V {
-	r := k.alloc()
+	r := k.vec()
 	k.word(FMUL(S4, r, a, b))
 	return r
 }
@@ -306,7 +281,6 @@ func activationKernels(fl *file) {
 			x := k.load("x", 0)
 			s := k.sigmoid(x)
 			k.store("dst", 0, s)
-			k.release(x, s)
 		})
 	pointwise(fl, "tanhSIMD", []string{"dst", "x"},
 		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, true,
@@ -314,6 +288,5 @@ func activationKernels(fl *file) {
 			x := k.load("x", 0)
 			y := k.tanh(x)
 			k.store("dst", 0, y)
-			k.release(x, y)
 		})
 }

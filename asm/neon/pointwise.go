@@ -14,10 +14,11 @@ import (
 // clears the other lanes: zeros, which every body maps to finite values and
 // which are never stored). Nothing is read or written past the slices.
 //
-// Register use: R0–R9 the operand pointers, R10 hidden, R11–R13 hidden·4,
-// ·8 and ·12 bytes, R14 the rows left, R15 the units left in the row, R16
-// an address scratch, R17 the constant scratch; vector registers as in
-// activation.go.
+// Register use, taken in this order for the whole kernel: the operand
+// pointers, hidden, hidden·4, ·8 and ·12 bytes (as far as the operands'
+// blocks need them), the rows left, the units left in the row, an address
+// scratch; vector registers as in activation.go. Each emission of the body
+// runs in a scope of its own.
 
 // pwOperand is one slice argument of a pointwise kernel: blocks is its row
 // length in units of the hidden size (1 for B×H, 4 for the LSTM's B×4H).
@@ -29,18 +30,14 @@ type pwOperand struct {
 // pw is a pointwise kernel under construction.
 type pw struct {
 	*kernel
-	vector bool
-	ptr    map[string]R
-	hb     [4]R // hb[b]: b·hidden·4 bytes, b = 1, 2, 3
+	vector  bool
+	ptr     map[string]R
+	hb      [4]R // hb[b]: b·hidden·4 bytes, b = 1, 2, 3
+	hidden  R
+	rows    R // rows left
+	left    R // units left in the row
+	scratch R // address scratch
 }
-
-const (
-	pwHidden = R(10)
-	pwRows   = R(14)
-	pwLeft   = R(15)
-	pwAddr   = R(16)
-	pwConst  = R(17)
-)
 
 // addr returns the address operand of block of param at the current unit.
 func (k *pw) addr(param string, block int) string {
@@ -51,14 +48,14 @@ func (k *pw) addr(param string, block int) string {
 	if block == 0 {
 		return fmt.Sprintf("(%v)", p)
 	}
-	k.op("ADD %v, %v, %v", k.hb[block], p, pwAddr)
-	return fmt.Sprintf("(%v)", pwAddr)
+	k.op("ADD %v, %v, %v", k.hb[block], p, k.scratch)
+	return fmt.Sprintf("(%v)", k.scratch)
 }
 
 // load returns block of param at the current unit in a new register: four
 // lanes, or one in lane 0 with zeros above.
 func (k *pw) load(param string, block int) V {
-	v := k.alloc()
+	v := k.vec()
 	a := k.addr(param, block)
 	if k.vector {
 		k.op("VLD1 %s, [%s]", a, v.S4())
@@ -86,53 +83,56 @@ func pointwise(fl *file, name string, params []string, doc string, ops []pwOpera
 	sig := "(" + strings.Join(params, ", ") + " []float32, hidden, batch int)"
 	f := fl.text(name, sig, doc)
 	k := &pw{kernel: &kernel{function: f}, ptr: map[string]R{}}
-	k.op("MOVD %s, %v", k.arg("hidden"), pwHidden)
 	maxBlocks := 1
-	for i, op := range ops {
+	for _, op := range ops {
 		maxBlocks = max(maxBlocks, op.blocks)
-		k.ptr[op.param] = R(i)
-		k.op("MOVD %s, %v", k.arg(op.param+"_base"), R(i))
+		k.ptr[op.param] = k.gp()
+	}
+	k.hidden = k.gp()
+	for b := 1; b < maxBlocks; b++ {
+		k.hb[b] = k.gp()
+	}
+	k.rows, k.left, k.scratch = k.gp(), k.gp(), k.gp()
+
+	k.op("MOVD %s, %v", k.arg("hidden"), k.hidden)
+	for _, op := range ops {
+		k.op("MOVD %s, %v", k.arg(op.param+"_base"), k.ptr[op.param])
 	}
 	if maxBlocks > 1 {
-		k.hb[1] = R(11)
-		k.op("LSL $2, %v, %v", pwHidden, k.hb[1])
+		k.op("LSL $2, %v, %v", k.hidden, k.hb[1])
 	}
 	if maxBlocks > 2 {
-		k.hb[2] = R(12)
 		k.op("ADD %v, %v, %v", k.hb[1], k.hb[1], k.hb[2])
 	}
 	if maxBlocks > 3 {
-		k.hb[3] = R(13)
 		k.op("ADD %v, %v, %v", k.hb[1], k.hb[2], k.hb[3])
 	}
-	k.op("MOVD %s, %v", k.arg("batch"), pwRows)
+	k.op("MOVD %s, %v", k.arg("batch"), k.rows)
 	if consts {
-		k.loadConsts(pwConst)
+		k.loadConsts()
 	}
 
 	k.label(name + "_row")
-	k.op("MOVD %v, %v", pwHidden, pwLeft)
+	k.op("MOVD %v, %v", k.hidden, k.left)
 	k.label(name + "_vectors")
-	k.op("CMP $%d, %v", vecFloats, pwLeft)
+	k.op("CMP $%d, %v", vecFloats, k.left)
 	k.op("BLT %s_tail", name)
 	k.vector = true
-	body(k)
-	k.check()
+	k.scope(func() { body(k) })
 	for _, op := range ops {
 		k.op("ADD $%d, %v", vecBytes, k.ptr[op.param])
 	}
-	k.op("SUB $%d, %v", vecFloats, pwLeft)
+	k.op("SUB $%d, %v", vecFloats, k.left)
 	k.op("B %s_vectors", name)
 
 	k.label(name + "_tail")
-	k.op("CBZ %v, %s_next", pwLeft, name)
+	k.op("CBZ %v, %s_next", k.left, name)
 	k.vector = false
-	body(k)
-	k.check()
+	k.scope(func() { body(k) })
 	for _, op := range ops {
 		k.op("ADD $4, %v", k.ptr[op.param])
 	}
-	k.op("SUB $1, %v", pwLeft)
+	k.op("SUB $1, %v", k.left)
 	k.op("B %s_tail", name)
 
 	// The pointers stand at the end of block 0 of the row: skip the others.
@@ -142,16 +142,9 @@ func pointwise(fl *file, name string, params []string, doc string, ops []pwOpera
 			k.op("ADD %v, %v", k.hb[op.blocks-1], k.ptr[op.param])
 		}
 	}
-	k.op("SUB $1, %v", pwRows)
-	k.op("CBNZ %v, %s_row", pwRows, name)
+	k.op("SUB $1, %v", k.rows)
+	k.op("CBNZ %v, %s_row", k.rows, name)
 	k.op("RET")
-}
-
-// check panics if the body left registers taken.
-func (k *pw) check() {
-	if k.used != 0 {
-		panic(fmt.Sprintf("%s: body leaves registers %#x taken", k.name, k.used))
-	}
 }
 
 func cacheName(base string, withCache bool) string {

@@ -2,20 +2,21 @@ package main
 
 // sigmoidSum returns σ(a + b) for a block of two operands.
 func (k *pw) sigmoidSum(a, b string, block int) V {
-	x := k.load(a, block)
-	y := k.load(b, block)
-	k.word(FADD(S4, x, x, y))
-	s := k.sigmoid(x)
-	k.release(x, y)
-	return s
+	return k.result(func() V {
+		x := k.load(a, block)
+		y := k.load(b, block)
+		k.word(FADD(S4, x, x, y))
+		return k.sigmoid(x)
+	})
 }
 
 // blend returns n + z·(h − n) in n's register.
 func (k *pw) blend(z, h, n V) V {
-	d := k.alloc()
-	k.word(FSUB(S4, d, h, n))
-	k.fmlaTo(n, z, d)
-	k.release(d)
+	k.scope(func() {
+		d := k.vec()
+		k.word(FSUB(S4, d, h, n))
+		k.fmlaTo(n, z, d)
+	})
 	return n
 }
 
@@ -50,7 +51,6 @@ func gruForward(fl *file, withCache bool) {
 			}
 			h := k.load("h", 0)
 			k.store("hNew", 0, k.blend(z, h, n))
-			k.release(z, h, n)
 		})
 }
 
@@ -97,7 +97,6 @@ func gruBackward(fl *file) {
 			k.store("dInputGates", 2, dn)
 			k.mulIn(dn, r)
 			k.store("dHiddenGates", 2, dn)
-			k.release(dh, omz, omn2, r, dn)
 		})
 }
 
@@ -114,7 +113,6 @@ func gruResetBefore(fl *file) {
 			k.release(r, h)
 			z := k.sigmoidSum("inputGates", "hiddenGates", 1)
 			k.store("cache", 1, z)
-			k.release(z)
 		})
 	pointwise(fl, "gruResetBeforeOutputSIMD", []string{"hNew", "cache", "h", "inputGates", "hn"},
 		"gruResetBeforeOutputSIMD computes n and h' over batch rows of hidden units.",
@@ -129,7 +127,6 @@ func gruResetBefore(fl *file) {
 			z := k.load("cache", 1)
 			h := k.load("h", 0)
 			k.store("hNew", 0, k.blend(z, h, n))
-			k.release(z, h, n)
 		})
 	pointwise(fl, "gruResetBeforeBackwardOutputSIMD", []string{"dGates", "dhPrev", "cache", "h", "dh"},
 		"gruResetBeforeBackwardOutputSIMD computes dz, dn and dh·z over batch rows of hidden units.",
@@ -151,7 +148,6 @@ func gruResetBefore(fl *file) {
 			k.store("dGates", 2, dn)
 			k.mulIn(dh, z)
 			k.store("dhPrev", 0, dh)
-			k.release(dh, z, n, omz, dz, dn, omn2)
 		})
 	pointwise(fl, "gruResetBeforeBackwardGatesSIMD", []string{"dGates", "dhPrev", "cache", "h", "drh"},
 		"gruResetBeforeBackwardGatesSIMD computes dr and adds drh·r to dhPrev over batch rows of hidden units.",
@@ -168,6 +164,5 @@ func gruResetBefore(fl *file) {
 			dhp := k.load("dhPrev", 0)
 			k.fmlaTo(dhp, r, drh)
 			k.store("dhPrev", 0, dhp)
-			k.release(drh, r, h, dr, omr, dhp)
 		})
 }

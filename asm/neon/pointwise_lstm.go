@@ -10,13 +10,13 @@ func lstmForward(fl *file, withCache bool) {
 		name+" is one LSTM pointwise step over batch rows of hidden units.", ops, true,
 		func(k *pw) {
 			act := func(block int, f func(V) V) V {
-				x := k.load("gates", block)
-				v := f(x)
-				k.release(x)
-				if withCache {
-					k.store("cache", block, v)
-				}
-				return v
+				return k.result(func() V {
+					v := f(k.load("gates", block))
+					if withCache {
+						k.store("cache", block, v)
+					}
+					return v
+				})
 			}
 			i := act(0, k.sigmoid)
 			g := act(2, k.tanh)
@@ -32,7 +32,6 @@ func lstmForward(fl *file, withCache bool) {
 			tc := k.tanh(c)
 			k.mulIn(tc, o)
 			k.store("h", 0, tc)
-			k.release(c, o, tc)
 		})
 }
 
@@ -80,6 +79,5 @@ func lstmBackward(fl *file) {
 			k.store("dgates", 1, df)
 			k.mulIn(dc, f)
 			k.store("dcPrev", 0, dc)
-			k.release(f, cp, df, omf, dc)
 		})
 }

@@ -6,11 +6,10 @@ func rnnKernels(fl *file) {
 		[]pwOperand{{"dst", 1}, {"x", 1}}, false,
 		func(k *pw) {
 			x := k.load("x", 0)
-			zero := k.alloc()
+			zero := k.vec()
 			k.zero(zero)
 			k.word(FMAX(S4, x, x, zero)) // NaN stays NaN; max(−0, +0) = +0
 			k.store("dst", 0, x)
-			k.release(x, zero)
 		})
 	pointwise(fl, "rnnTanhBackwardSIMD", []string{"dpre", "h", "dh"},
 		"rnnTanhBackwardSIMD sets dpre[i] = dh[i]·(1 − h[i]²).",
@@ -21,7 +20,6 @@ func rnnKernels(fl *file) {
 			dh := k.load("dh", 0)
 			k.mulIn(t, dh)
 			k.store("dpre", 0, t)
-			k.release(h, t, dh)
 		})
 	pointwise(fl, "rnnReLUBackwardSIMD", []string{"dpre", "h", "dh"},
 		"rnnReLUBackwardSIMD sets dpre[i] = 0 where h[i] ≤ 0, else dh[i].",
@@ -32,6 +30,5 @@ func rnnKernels(fl *file) {
 			dh := k.load("dh", 0)
 			k.word(BIC(S4, dh, dh, h))
 			k.store("dpre", 0, dh)
-			k.release(h, dh)
 		})
 }
