@@ -107,8 +107,8 @@ func (k *kernel) bsl(mask, a, b V) {
 	k.op("VBSL V%d.B16, V%d.B16, V%d.B16", int(b), int(a), int(mask))
 }
 
-// expNeg returns exp(−t) lane by lane for t in [0, 208] in a new register
-// and releases t.
+// expNeg returns exp(−t) lane by lane for t in [0, 208] in t's register
+// (t is consumed); its temporaries are free again when it returns.
 func (k *kernel) expNeg(t V) V { return k.result(func() V { return k.expNegIn(t) }) }
 
 func (k *kernel) expNegIn(t V) V {
@@ -129,8 +129,8 @@ func (k *kernel) expNegIn(t V) V {
 }
 
 // expm1Core returns k = round(t·log₂e) (a float) and p = expm1(r), r =
-// k·ln 2 − t, lane by lane for t in [0, 208], in new registers, so that
-// exp(−t) = 2⁻ᵏ(1 + p); it releases t.
+// k·ln 2 − t, lane by lane for t in [0, 208], so that exp(−t) = 2⁻ᵏ(1 + p):
+// k in a new register, p in t's (t is consumed).
 func (k *kernel) expm1Core(t V) (kk, r V) {
 	k.scope(func() { kk, r = k.expm1CoreIn(t) })
 	return kk, r

@@ -17,8 +17,10 @@
 //   - loads and stores never reach past the slices: vector loops stop at the
 //     last whole vector; tails run a scalar loop or, where only loads are
 //     needed, load the last one to three elements into zeroed lanes;
-//   - functions are leaves with no frame; they use R0–R17, R19–R25 and any
-//     vector register, and leave R18 and R26–R29 alone.
+//   - functions are leaves with no frame; they take their registers from
+//     alloc.go's per-function register file, which hands out R0–R17,
+//     R19–R25 and V0–V31 and never R18 or R26–R30, by scope instead of
+//     fixed numbers.
 //
 // The files mirror kernels/ and ../avx2: dot.go, axpy.go, scale.go,
 // rank1.go, mattvec.go, matvec.go, gemm.go, activation.go and pointwise*.go;

@@ -29,19 +29,22 @@ func gruForward(fl *file, withCache bool) {
 	pointwise(fl, name, []string{"hNew", "h", "inputGates", "hiddenGates", "cache"},
 		name+" is one GRU (reset-after) pointwise step over batch rows of hidden units.", ops, true,
 		func(k *pw) {
-			r := k.sigmoidSum("inputGates", "hiddenGates", 0)
-			if withCache {
-				k.store("cache", 0, r)
-			}
-			hn := k.load("hiddenGates", 2)
-			if withCache {
-				k.store("cache", 3, hn)
-			}
-			xn := k.load("inputGates", 2)
-			k.fmlaTo(xn, r, hn) // r·hn + xn
-			k.release(r, hn)
-			n := k.tanh(xn)
-			k.release(xn)
+			n := k.result(func() V {
+				xn := k.result(func() V {
+					r := k.sigmoidSum("inputGates", "hiddenGates", 0)
+					if withCache {
+						k.store("cache", 0, r)
+					}
+					hn := k.load("hiddenGates", 2)
+					if withCache {
+						k.store("cache", 3, hn)
+					}
+					xn := k.load("inputGates", 2)
+					k.fmlaTo(xn, r, hn) // r·hn + xn
+					return xn
+				})
+				return k.tanh(xn)
+			})
 			if withCache {
 				k.store("cache", 2, n)
 			}
@@ -105,12 +108,13 @@ func gruResetBefore(fl *file) {
 		"gruResetBeforeGatesSIMD computes r, z and r·h over batch rows of hidden units.",
 		[]pwOperand{{"rh", 1}, {"cache", 3}, {"inputGates", 3}, {"hiddenGates", 2}, {"h", 1}}, true,
 		func(k *pw) {
-			r := k.sigmoidSum("inputGates", "hiddenGates", 0)
-			k.store("cache", 0, r)
-			h := k.load("h", 0)
-			k.mulIn(h, r)
-			k.store("rh", 0, h)
-			k.release(r, h)
+			k.scope(func() {
+				r := k.sigmoidSum("inputGates", "hiddenGates", 0)
+				k.store("cache", 0, r)
+				h := k.load("h", 0)
+				k.mulIn(h, r)
+				k.store("rh", 0, h)
+			})
 			z := k.sigmoidSum("inputGates", "hiddenGates", 1)
 			k.store("cache", 1, z)
 		})
@@ -118,11 +122,11 @@ func gruResetBefore(fl *file) {
 		"gruResetBeforeOutputSIMD computes n and h' over batch rows of hidden units.",
 		[]pwOperand{{"hNew", 1}, {"cache", 3}, {"h", 1}, {"inputGates", 3}, {"hn", 1}}, true,
 		func(k *pw) {
-			x := k.load("inputGates", 2)
-			hn := k.load("hn", 0)
-			k.word(FADD(S4, x, x, hn))
-			n := k.tanh(x)
-			k.release(x, hn)
+			n := k.result(func() V {
+				x := k.load("inputGates", 2)
+				k.word(FADD(S4, x, x, k.load("hn", 0)))
+				return k.tanh(x)
+			})
 			k.store("cache", 2, n)
 			z := k.load("cache", 1)
 			h := k.load("h", 0)
