@@ -2,7 +2,7 @@ package main
 
 // matTVecAdd emits y += Wᵀ·x four rows of W at a time, so each element of
 // y is loaded and stored once per four rows. x[i..i+3] sit in the lanes of
-// V0 and multiply the rows through FMLA by element; y[j] is updated row
+// one register, xv, and multiply the rows through FMLA by element; y[j] is updated row
 // after row with one fused multiply-add per row, the order of the reference
 // loop.
 func matTVecAdd(fl *file) {
@@ -65,7 +65,7 @@ func matTVecAdd(fl *file) {
 		units(1)
 		f.op("B %s_vectors", prefix)
 
-		// Scalar tail with x[i+r] broadcast out of V0's lanes.
+		// Scalar tail with x[i+r] broadcast out of xv's lanes.
 		f.label(prefix + "_tail")
 		f.op("CBZ %v, %s_next", n, prefix)
 		scalars := []V{xv}
