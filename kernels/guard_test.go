@@ -39,7 +39,7 @@ func TestGuardPages(t *testing.T) {
 									ops[i] = regions[i].Floats(size)
 									kerneltest.Fill(r, ops[i])
 								}
-								require.NoError(t, sp.Execute(s, 0.75, ops))
+								require.NoError(t, sp.Execute(kerneltest.Exported, s, 0.75, ops))
 							}
 						}
 					}

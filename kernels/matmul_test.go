@@ -35,19 +35,22 @@ var transForms = [][2]bool{{false, false}, {false, true}, {true, false}, {true, 
 // TestMatMulAllSmall runs every m, n, k in 0 … 33 for C = A·Bᵀ (the input
 // projection's form) at every level, each case against one float64
 // reference. With -short (the emulated-CPU runs, which prove dispatch) it
-// takes every third size.
+// takes every third size. Each m is a parallel subtest with its own data.
 func TestMatMulAllSmall(t *testing.T) {
 	step := 1
 	if testing.Short() {
 		step = 3
 	}
-	r := kerneltest.Rand(10)
 	for m := 0; m <= 33; m += step {
-		for n := 0; n <= 33; n += step {
-			for k := 0; k <= 33; k += step {
-				require.NoError(t, newMatMulCase(r, false, true, false, m, n, k, 0).RunEveryLevel())
+		t.Run(fmt.Sprintf("m=%d", m), func(t *testing.T) {
+			kerneltest.ParallelLevels(t)
+			r := kerneltest.Rand(1000 + uint64(m))
+			for n := 0; n <= 33; n += step {
+				for k := 0; k <= 33; k += step {
+					require.NoError(t, newMatMulCase(r, false, true, false, m, n, k, 0).RunEveryLevel())
+				}
 			}
-		}
+		})
 	}
 }
 
@@ -55,7 +58,8 @@ func TestMatMulAllSmall(t *testing.T) {
 // tight and padded leading dimensions, over the sizes at the edges of the
 // register block (6×16) and of the cache blocks (KC = 256, MC = 144,
 // NC = 3072), and a few larger odd shapes, at every level, each case
-// against one float64 reference.
+// against one float64 reference. Each layout is a parallel subtest with its
+// own data.
 func TestMatMulEdges(t *testing.T) {
 	edges := []int{0, 1, 2, 5, 6, 7, 12, 15, 16, 17, 31, 32, 33}
 	large := [][3]int{{145, 33, 257}, {100, 257, 300}, {13, 3075, 7}, {1, 600, 513}, {290, 1, 40}, {7, 19, 1030}}
@@ -65,11 +69,14 @@ func TestMatMulEdges(t *testing.T) {
 		edges = []int{0, 1, 5, 6, 7, 16, 17}
 		large = [][3]int{{145, 17, 9}, {7, 3075, 5}, {5, 17, 260}}
 	}
-	r := kerneltest.Rand(11)
+	seed := uint64(1100)
 	for _, form := range transForms {
 		for _, add := range []bool{false, true} {
 			for _, packed := range []bool{false, true} {
+				seed++
 				t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v/packed=%v", form[0], form[1], add, packed), func(t *testing.T) {
+					kerneltest.ParallelLevels(t)
+					r := kerneltest.Rand(seed)
 					run := func(m, n, k, pad int) {
 						mc := newMatMulCase(r, form[0], form[1], add, m, n, k, pad)
 						mc.Packed = packed
