@@ -2,7 +2,7 @@ package kernels
 
 import "github.com/simdrnn/simdrnn/internal/level"
 
-// The level-taking entry points of the linear-algebra kernels, for package
+// The level-taking entry points of the linear-algebra and step kernels, for package
 // kernels' tests only (no public API): each is the exported kernel of the
 // same name, checks and panics included, at level l instead of
 // level.Active, so the tests run the levels in parallel. main_test.go hands
@@ -44,4 +44,10 @@ func MatMulPackedAt(l level.Level, transA bool, m int, a []float32, lda int, b *
 
 func MatMulPackedAddAt(l level.Level, transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {
 	matMulPackedAt(l, transA, m, a, lda, b, c, ldc, true)
+}
+
+func LSTMStepAt(l level.Level, h, c, w, xh, bias []float32) { lstmStepAt(l, h, c, w, xh, bias) }
+
+func GRUStepAt(l level.Level, h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
+	gruStepAt(l, h, wIH, wHH, x, hPrev, bIH, bHH)
 }

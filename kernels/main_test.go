@@ -43,5 +43,9 @@ func levelKernels(l level.Level) kerneltest.Kernels {
 		MatMulPackedAdd: func(transA bool, m int, a []float32, lda int, b *kernels.PackedMatrix, c []float32, ldc int) {
 			kernels.MatMulPackedAddAt(l, transA, m, a, lda, b, c, ldc)
 		},
+		LSTMStep: func(h, c, w, xh, bias []float32) { kernels.LSTMStepAt(l, h, c, w, xh, bias) },
+		GRUStep: func(h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
+			kernels.GRUStepAt(l, h, wIH, wHH, x, hPrev, bIH, bHH)
+		},
 	}
 }

@@ -124,23 +124,24 @@ func TestMatMulSpecialValues(t *testing.T) {
 }
 
 // TestMatMulGuardPages places A, B and C against PROT_NONE pages, ending at
-// one and starting after one.
+// one and starting after one. Each level is a parallel subtest with its
+// own regions.
 func TestMatMulGuardPages(t *testing.T) {
-	var regions [2][3]*guard.Region
-	for side := range regions {
-		for i := range regions[side] {
-			var err error
-			if side == 0 {
-				regions[side][i], err = guard.NewTail(40 * 40)
-			} else {
-				regions[side][i], err = guard.NewHead(40 * 40)
-			}
-			require.NoError(t, err)
-			defer regions[side][i].Free()
-		}
-	}
 	sizes := []int{1, 2, 5, 6, 7, 15, 16, 17, 33}
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
+	kerneltest.ForEachLevelParallel(t, func(t *testing.T, impl *kerneltest.Kernels) {
+		var regions [2][3]*guard.Region
+		for side := range regions {
+			for i := range regions[side] {
+				var err error
+				if side == 0 {
+					regions[side][i], err = guard.NewTail(40 * 40)
+				} else {
+					regions[side][i], err = guard.NewHead(40 * 40)
+				}
+				require.NoError(t, err)
+				defer regions[side][i].Free()
+			}
+		}
 		r := kerneltest.Rand(13)
 		for _, form := range transForms {
 			for _, m := range sizes {
@@ -152,7 +153,7 @@ func TestMatMulGuardPages(t *testing.T) {
 							mc.A = placed(regions[side][0], mc.A)
 							mc.B = placed(regions[side][1], mc.B)
 							mc.C = placed(regions[side][2], mc.C)
-							require.NoError(t, mc.Run())
+							require.NoError(t, mc.RunWith(impl))
 						}
 					}
 				}

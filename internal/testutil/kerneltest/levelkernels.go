@@ -7,7 +7,7 @@ import (
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
-// Kernels is the linear-algebra kernels bound to one level, as the specs
+// Kernels is the linear-algebra and step kernels bound to one level, as the specs
 // and MatMulCase call them. Each function is the exported kernel of the
 // same name, checks and panics included.
 type Kernels struct {
@@ -24,6 +24,8 @@ type Kernels struct {
 	MatMulAdd       func(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int)
 	MatMulPacked    func(transA bool, m int, a []float32, lda int, b *kernels.PackedMatrix, c []float32, ldc int)
 	MatMulPackedAdd func(transA bool, m int, a []float32, lda int, b *kernels.PackedMatrix, c []float32, ldc int)
+	LSTMStep        func(h, c, w, xh, bias []float32)
+	GRUStep         func(h, wIH, wHH, x, hPrev, bIH, bHH []float32)
 
 	// bound reports that the functions run one fixed level, not
 	// level.Active, so they may run in parallel with other levels.
@@ -38,6 +40,7 @@ var Exported = &Kernels{
 	MatTVecAdd: kernels.MatTVecAdd, Rank1Add: kernels.Rank1Add,
 	MatMul: kernels.MatMul, MatMulAdd: kernels.MatMulAdd,
 	MatMulPacked: kernels.MatMulPacked, MatMulPackedAdd: kernels.MatMulPackedAdd,
+	LSTMStep: kernels.LSTMStep, GRUStep: kernels.GRUStep,
 }
 
 // LevelKernels, when set, returns the kernels bound to level l. Package
