@@ -69,11 +69,12 @@ func TestMatMulEdges(t *testing.T) {
 		edges = []int{0, 1, 5, 6, 7, 16, 17}
 		large = [][3]int{{145, 17, 9}, {7, 3075, 5}, {5, 17, 260}}
 	}
-	seed := uint64(1100)
+	layout := uint64(0)
 	for _, form := range transForms {
 		for _, add := range []bool{false, true} {
 			for _, packed := range []bool{false, true} {
-				seed++
+				layout++
+				seed := 1100 + layout // read after this loop ended: a copy
 				t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v/packed=%v", form[0], form[1], add, packed), func(t *testing.T) {
 					kerneltest.ParallelLevels(t)
 					r := kerneltest.Rand(seed)
