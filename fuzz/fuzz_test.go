@@ -51,7 +51,7 @@ func fuzzKernel(f *testing.F, name string) {
 				copies[i] = append([]float32(nil), ops[i]...)
 			}
 			var err error
-			kerneltest.WithLevel(l, func() { err = sp.Execute(s, alpha, copies) })
+			kerneltest.WithLevel(l, func() { err = sp.Execute(kerneltest.Exported, s, alpha, copies) })
 			if err != nil {
 				t.Fatalf("level %v: %v", l, err)
 			}

@@ -18,14 +18,17 @@ import (
 // exact value (one rounding with FMA, two without). Without FMA (the generic
 // level on amd64) alpha·x[i] is rounded on its own and may overflow to ±Inf
 // where the exact result is finite.
-func Axpy(alpha float32, x, y []float32) {
+func Axpy(alpha float32, x, y []float32) { axpyAt(level.Active, alpha, x, y) }
+
+// axpyAt is Axpy at level l.
+func axpyAt(l level.Level, alpha float32, x, y []float32) {
 	if len(x) != len(y) {
 		panic(fmt.Sprintf("kernels.Axpy: len(x) = %d, len(y) = %d; want equal lengths", len(x), len(y)))
 	}
 	if len(x) == 0 {
 		return
 	}
-	axpy(level.Active, alpha, x, y)
+	axpy(l, alpha, x, y)
 }
 
 func axpyGeneric(alpha float32, x, y []float32) {

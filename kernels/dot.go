@@ -15,14 +15,18 @@ import (
 //
 // Shapes: len(x) == len(y) (panics otherwise). x and y may overlap.
 // Error bound: |Dot − exact| ≤ γ(n)·Σ|x[i]·y[i]| + n·2⁻¹⁴⁹, n = len(x).
-func Dot(x, y []float32) float32 {
+func Dot(x, y []float32) float32 { return dotAt(level.Active, x, y) }
+
+// dotAt is Dot at level l (the exported kernel passes level.Active; the
+// tests run each level through it in parallel).
+func dotAt(l level.Level, x, y []float32) float32 {
 	if len(x) != len(y) {
 		panic(fmt.Sprintf("kernels.Dot: len(x) = %d, len(y) = %d; want equal lengths", len(x), len(y)))
 	}
 	if len(x) == 0 {
 		return 0
 	}
-	return dot(level.Active, x, y)
+	return dot(l, x, y)
 }
 
 func dotGeneric(x, y []float32) float32 {

@@ -15,9 +15,10 @@ import (
 // page, then so that it starts right after one, for every length up to
 // 3·widest+1 (and matrices of up to 9 rows and batches of up to 9). A read
 // or write one element outside any operand faults and kills the test.
+// Each level is a parallel subtest with its own regions.
 func TestGuardPages(t *testing.T) {
-	tails, heads := guardRegions(t, 3, 9*(3*widest+1)*9)
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
+	kerneltest.ForEachLevelParallel(t, func(t *testing.T, k *kerneltest.Kernels) {
+		tails, heads := guardRegions(t, 3, 9*(3*widest+1)*9)
 		for _, sp := range kerneltest.Specs {
 			t.Run(sp.Name, func(t *testing.T) {
 				r := kerneltest.Rand(3)
@@ -39,7 +40,7 @@ func TestGuardPages(t *testing.T) {
 									ops[i] = regions[i].Floats(size)
 									kerneltest.Fill(r, ops[i])
 								}
-								require.NoError(t, sp.Execute(s, 0.75, ops))
+								require.NoError(t, sp.Execute(k, s, 0.75, ops))
 							}
 						}
 					}

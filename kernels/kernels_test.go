@@ -66,9 +66,9 @@ func shapes(sp kerneltest.Spec) []kerneltest.Shape {
 	return out
 }
 
-// run fills padded operands at the given start offsets, runs the spec and
-// checks results, untouched inputs and padding.
-func run(sp kerneltest.Spec, s kerneltest.Shape, offsets []int, r *rand.Rand, alpha float32, modify func(ops [][]float32)) error {
+// run fills padded operands at the given start offsets, runs the spec with
+// the kernels k and checks results, untouched inputs and padding.
+func run(k *kerneltest.Kernels, sp kerneltest.Spec, s kerneltest.Shape, offsets []int, r *rand.Rand, alpha float32, modify func(ops [][]float32)) error {
 	sizes := sp.Sizes(s)
 	ops := make([][]float32, len(sizes))
 	checks := make([]func() error, len(sizes))
@@ -79,7 +79,7 @@ func run(sp kerneltest.Spec, s kerneltest.Shape, offsets []int, r *rand.Rand, al
 	if modify != nil {
 		modify(ops)
 	}
-	if err := sp.Execute(s, alpha, ops); err != nil {
+	if err := sp.Execute(k, s, alpha, ops); err != nil {
 		return err
 	}
 	for i, check := range checks {
@@ -91,22 +91,24 @@ func run(sp kerneltest.Spec, s kerneltest.Shape, offsets []int, r *rand.Rand, al
 }
 
 // TestKernels sweeps every kernel over lengths, shapes, batches and start
-// offsets 0…15 at every level, against the float64 reference.
+// offsets 0…15 at every level, against the float64 reference. Each level
+// and kernel is a parallel subtest.
 func TestKernels(t *testing.T) {
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
+	kerneltest.ForEachLevelParallel(t, func(t *testing.T, k *kerneltest.Kernels) {
 		for _, sp := range kerneltest.Specs {
 			t.Run(sp.Name, func(t *testing.T) {
+				k.Parallel(t)
 				r := kerneltest.Rand(1)
-				for k, s := range shapes(sp) {
-					offsets := []int{k % 16, (k * 7) % 16, (k * 11) % 16}
+				for i, s := range shapes(sp) {
+					offsets := []int{i % 16, (i * 7) % 16, (i * 11) % 16}
 					if !sp.Matrix && s.Cols <= 3*widest+1 {
 						// Vectors: every offset of every operand.
 						for off := 0; off < 16; off++ {
-							require.NoError(t, run(sp, s, []int{off, (off + 5) % 16}, r, 1.5-r.Float32(), nil))
+							require.NoError(t, run(k, sp, s, []int{off, (off + 5) % 16}, r, 1.5-r.Float32(), nil))
 						}
 						continue
 					}
-					require.NoError(t, run(sp, s, offsets, r, 1.5-r.Float32(), nil))
+					require.NoError(t, run(k, sp, s, offsets, r, 1.5-r.Float32(), nil))
 				}
 			})
 		}
@@ -124,11 +126,13 @@ var specials = []float32{
 var huge = []float32{math.MaxFloat32, -math.MaxFloat32, 1e38}
 
 // TestSpecialValues injects NaN, ±Inf, −0, subnormals and large magnitudes
-// at random places and checks IEEE propagation and the error bound.
+// at random places and checks IEEE propagation and the error bound. Each
+// level and kernel is a parallel subtest.
 func TestSpecialValues(t *testing.T) {
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
+	kerneltest.ForEachLevelParallel(t, func(t *testing.T, k *kerneltest.Kernels) {
 		for _, sp := range kerneltest.Specs {
 			t.Run(sp.Name, func(t *testing.T) {
+				k.Parallel(t)
 				r := kerneltest.Rand(2)
 				values := specials
 				if sp.Elementwise {
@@ -142,7 +146,7 @@ func TestSpecialValues(t *testing.T) {
 						if trial%7 == 0 {
 							alpha = values[r.IntN(len(values))]
 						}
-						err := run(sp, s, []int{trial % 16, (trial * 3) % 16, (trial * 5) % 16}, r, alpha, func(ops [][]float32) {
+						err := run(k, sp, s, []int{trial % 16, (trial * 3) % 16, (trial * 5) % 16}, r, alpha, func(ops [][]float32) {
 							for k := 0; k < 1+trial%3; k++ {
 								op := ops[r.IntN(len(ops))]
 								if len(op) > 0 {
@@ -153,7 +157,7 @@ func TestSpecialValues(t *testing.T) {
 						require.NoError(t, err)
 					}
 					// Operands entirely −0: reductions start from +0.
-					err := run(sp, s, []int{0}, r, -1, func(ops [][]float32) {
+					err := run(k, sp, s, []int{0}, r, -1, func(ops [][]float32) {
 						for _, op := range ops {
 							for i := range op {
 								op[i] = float32(math.Copysign(0, -1))

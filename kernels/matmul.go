@@ -47,8 +47,7 @@ import (
 // are reused across calls (no allocation per call once warm). It runs on the
 // calling goroutine unless SetMatMulWorkers allows more.
 func MatMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	checkMatMul("MatMul", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	matMul(level.Active, transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, false)
+	matMulAt(level.Active, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, false)
 }
 
 // MatMulAdd sets C += op(A)·op(B); shapes, layout and aliasing as MatMul.
@@ -56,8 +55,17 @@ func MatMul(transA, transB bool, m, n, k int, a []float32, lda int, b []float32,
 // that are added to C in turn, so the error bound is γ(k+1)·(|C[i][j]| +
 // Σ_p|op(A)[i][p]·op(B)[p][j]|) + (k+1)·2⁻¹⁴⁹.
 func MatMulAdd(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	checkMatMul("MatMulAdd", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	matMul(level.Active, transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, true)
+	matMulAt(level.Active, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, true)
+}
+
+// matMulAt is MatMul (add false) or MatMulAdd (add true) at level l.
+func matMulAt(l level.Level, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
+	kernel := "MatMul"
+	if add {
+		kernel = "MatMulAdd"
+	}
+	checkMatMul(kernel, transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	matMul(l, transA, transB, m, n, k, a, lda, b, ldb, nil, c, ldc, add)
 }
 
 // Cache blocking: a KC×NR panel of B stays in L1 while the micro-kernel

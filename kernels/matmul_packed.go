@@ -76,15 +76,24 @@ func (p *PackedMatrix) Pack(transB bool, k, n int, b []float32, ldb int) {
 // special values and parallelism are MatMul's, which it matches bit for bit
 // (the same blocks in the same order, without packing B at each call).
 func MatMulPacked(transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {
-	checkMatMulPacked("MatMulPacked", transA, m, a, lda, b, c, ldc)
-	matMul(level.Active, transA, false, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, false)
+	matMulPackedAt(level.Active, transA, m, a, lda, b, c, ldc, false)
 }
 
 // MatMulPackedAdd sets C += op(A)·B; as MatMulPacked, and bit for bit
 // MatMulAdd.
 func MatMulPackedAdd(transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {
-	checkMatMulPacked("MatMulPackedAdd", transA, m, a, lda, b, c, ldc)
-	matMul(level.Active, transA, false, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, true)
+	matMulPackedAt(level.Active, transA, m, a, lda, b, c, ldc, true)
+}
+
+// matMulPackedAt is MatMulPacked (add false) or MatMulPackedAdd (add true)
+// at level l.
+func matMulPackedAt(l level.Level, transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int, add bool) {
+	kernel := "MatMulPacked"
+	if add {
+		kernel = "MatMulPackedAdd"
+	}
+	checkMatMulPacked(kernel, transA, m, a, lda, b, c, ldc)
+	matMul(l, transA, false, m, b.n, b.k, a, lda, nil, 0, b, c, ldc, add)
 }
 
 func checkMatMulPacked(kernel string, transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {

@@ -35,19 +35,22 @@ var transForms = [][2]bool{{false, false}, {false, true}, {true, false}, {true, 
 // TestMatMulAllSmall runs every m, n, k in 0 … 33 for C = A·Bᵀ (the input
 // projection's form) at every level, each case against one float64
 // reference. With -short (the emulated-CPU runs, which prove dispatch) it
-// takes every third size.
+// takes every third size. Each m is a parallel subtest with its own data.
 func TestMatMulAllSmall(t *testing.T) {
 	step := 1
 	if testing.Short() {
 		step = 3
 	}
-	r := kerneltest.Rand(10)
 	for m := 0; m <= 33; m += step {
-		for n := 0; n <= 33; n += step {
-			for k := 0; k <= 33; k += step {
-				require.NoError(t, newMatMulCase(r, false, true, false, m, n, k, 0).RunEveryLevel())
+		t.Run(fmt.Sprintf("m=%d", m), func(t *testing.T) {
+			kerneltest.ParallelLevels(t)
+			r := kerneltest.Rand(1000 + uint64(m))
+			for n := 0; n <= 33; n += step {
+				for k := 0; k <= 33; k += step {
+					require.NoError(t, newMatMulCase(r, false, true, false, m, n, k, 0).RunEveryLevel())
+				}
 			}
-		}
+		})
 	}
 }
 
@@ -55,7 +58,8 @@ func TestMatMulAllSmall(t *testing.T) {
 // tight and padded leading dimensions, over the sizes at the edges of the
 // register block (6×16) and of the cache blocks (KC = 256, MC = 144,
 // NC = 3072), and a few larger odd shapes, at every level, each case
-// against one float64 reference.
+// against one float64 reference. Each layout is a parallel subtest with its
+// own data.
 func TestMatMulEdges(t *testing.T) {
 	edges := []int{0, 1, 2, 5, 6, 7, 12, 15, 16, 17, 31, 32, 33}
 	large := [][3]int{{145, 33, 257}, {100, 257, 300}, {13, 3075, 7}, {1, 600, 513}, {290, 1, 40}, {7, 19, 1030}}
@@ -65,11 +69,15 @@ func TestMatMulEdges(t *testing.T) {
 		edges = []int{0, 1, 5, 6, 7, 16, 17}
 		large = [][3]int{{145, 17, 9}, {7, 3075, 5}, {5, 17, 260}}
 	}
-	r := kerneltest.Rand(11)
+	layout := uint64(0)
 	for _, form := range transForms {
 		for _, add := range []bool{false, true} {
 			for _, packed := range []bool{false, true} {
+				layout++
+				seed := 1100 + layout // read after this loop ended: a copy
 				t.Run(fmt.Sprintf("transA=%v/transB=%v/add=%v/packed=%v", form[0], form[1], add, packed), func(t *testing.T) {
+					kerneltest.ParallelLevels(t)
+					r := kerneltest.Rand(seed)
 					run := func(m, n, k, pad int) {
 						mc := newMatMulCase(r, form[0], form[1], add, m, n, k, pad)
 						mc.Packed = packed
@@ -117,23 +125,24 @@ func TestMatMulSpecialValues(t *testing.T) {
 }
 
 // TestMatMulGuardPages places A, B and C against PROT_NONE pages, ending at
-// one and starting after one.
+// one and starting after one. Each level is a parallel subtest with its
+// own regions.
 func TestMatMulGuardPages(t *testing.T) {
-	var regions [2][3]*guard.Region
-	for side := range regions {
-		for i := range regions[side] {
-			var err error
-			if side == 0 {
-				regions[side][i], err = guard.NewTail(40 * 40)
-			} else {
-				regions[side][i], err = guard.NewHead(40 * 40)
-			}
-			require.NoError(t, err)
-			defer regions[side][i].Free()
-		}
-	}
 	sizes := []int{1, 2, 5, 6, 7, 15, 16, 17, 33}
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
+	kerneltest.ForEachLevelParallel(t, func(t *testing.T, impl *kerneltest.Kernels) {
+		var regions [2][3]*guard.Region
+		for side := range regions {
+			for i := range regions[side] {
+				var err error
+				if side == 0 {
+					regions[side][i], err = guard.NewTail(40 * 40)
+				} else {
+					regions[side][i], err = guard.NewHead(40 * 40)
+				}
+				require.NoError(t, err)
+				defer regions[side][i].Free()
+			}
+		}
 		r := kerneltest.Rand(13)
 		for _, form := range transForms {
 			for _, m := range sizes {
@@ -145,7 +154,7 @@ func TestMatMulGuardPages(t *testing.T) {
 							mc.A = placed(regions[side][0], mc.A)
 							mc.B = placed(regions[side][1], mc.B)
 							mc.C = placed(regions[side][2], mc.C)
-							require.NoError(t, mc.Run())
+							require.NoError(t, mc.RunWith(impl))
 						}
 					}
 				}

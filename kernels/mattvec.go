@@ -21,14 +21,17 @@ import (
 // Each y[j] is accumulated in place, row after row. Shapes: len(w) ==
 // len(x)·len(y) (panics otherwise). y must not overlap w or x. Error bound:
 // per element, γ(m+1)·(|y[j]| + Σ_i|w[i][j]·x[i]|) + (m+1)·2⁻¹⁴⁹, m = len(x).
-func MatTVecAdd(y, w, x []float32) {
+func MatTVecAdd(y, w, x []float32) { matTVecAddAt(level.Active, y, w, x) }
+
+// matTVecAddAt is MatTVecAdd at level l.
+func matTVecAddAt(l level.Level, y, w, x []float32) {
 	if want, ok := shape.Mul(len(x), len(y)); !ok || len(w) != want {
 		panic(fmt.Sprintf("kernels.MatTVecAdd: len(w) = %d; want len(x) × len(y) = %d × %d = %s", len(w), len(x), len(y), product(len(x), len(y))))
 	}
 	if len(x) == 0 || len(y) == 0 {
 		return
 	}
-	matTVecAdd(level.Active, y, w, x)
+	matTVecAdd(l, y, w, x)
 }
 
 func matTVecAddGeneric(y, w, x []float32) {

@@ -21,8 +21,7 @@ import (
 // Shapes: len(w) == len(y)·len(x) (panics otherwise). y must not overlap w or
 // x. Error bound: per row, γ(n)·Σ_j|w[i][j]·x[j]| + n·2⁻¹⁴⁹, n = len(x).
 func MatVec(y, w, x []float32) {
-	checkMatVec("MatVec", y, w, x, 1)
-	matVecDispatch(level.Active, y, w, x, len(y), len(x), 1, false)
+	matVecAt(level.Active, "MatVec", y, w, x, 1, false)
 }
 
 // MatVecAdd sets y += W·x.
@@ -39,8 +38,7 @@ func MatVec(y, w, x []float32) {
 // len(y)·len(x) (panics otherwise). y must not overlap w or x. Error bound:
 // per row, γ(n+1)·(|y[i]| + Σ_j|w[i][j]·x[j]|) + (n+1)·2⁻¹⁴⁹, n = len(x).
 func MatVecAdd(y, w, x []float32) {
-	checkMatVec("MatVecAdd", y, w, x, 1)
-	matVecDispatch(level.Active, y, w, x, len(y), len(x), 1, true)
+	matVecAt(level.Active, "MatVecAdd", y, w, x, 1, true)
 }
 
 // MatVecBatch sets y[b] = W·x[b] for each of batch vectors, reading W once
@@ -57,15 +55,20 @@ func MatVecAdd(y, w, x []float32) {
 // Shapes: batch ≥ 1, len(x) = batch·n, len(y) = batch·m, len(w) = m·n
 // (panics otherwise). y must not overlap w or x. Error bound: as MatVec.
 func MatVecBatch(y, w, x []float32, batch int) {
-	checkMatVec("MatVecBatch", y, w, x, batch)
-	matVecDispatch(level.Active, y, w, x, len(y)/batch, len(x)/batch, batch, false)
+	matVecAt(level.Active, "MatVecBatch", y, w, x, batch, false)
 }
 
 // MatVecBatchAdd sets y[b] += W·x[b] for each of batch vectors; shapes,
 // aliasing and layout as MatVecBatch, error bound as MatVecAdd.
 func MatVecBatchAdd(y, w, x []float32, batch int) {
-	checkMatVec("MatVecBatchAdd", y, w, x, batch)
-	matVecDispatch(level.Active, y, w, x, len(y)/batch, len(x)/batch, batch, true)
+	matVecAt(level.Active, "MatVecBatchAdd", y, w, x, batch, true)
+}
+
+// matVecAt is the MatVec family at level l: kernel names the exported
+// kernel for the panics.
+func matVecAt(l level.Level, kernel string, y, w, x []float32, batch int, add bool) {
+	checkMatVec(kernel, y, w, x, batch)
+	matVecDispatch(l, y, w, x, len(y)/batch, len(x)/batch, batch, add)
 }
 
 func checkMatVec(kernel string, y, w, x []float32, batch int) {

@@ -10,11 +10,14 @@ import "github.com/simdrnn/simdrnn/internal/level"
 //
 // Error bound: exact rounding; every level returns the same bits,
 // float32(float64(alpha)·float64(x[i])).
-func Scale(alpha float32, x []float32) {
+func Scale(alpha float32, x []float32) { scaleAt(level.Active, alpha, x) }
+
+// scaleAt is Scale at level l.
+func scaleAt(l level.Level, alpha float32, x []float32) {
 	if len(x) == 0 {
 		return
 	}
-	scale(level.Active, alpha, x)
+	scale(l, alpha, x)
 }
 
 func scaleGeneric(alpha float32, x []float32) {

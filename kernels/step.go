@@ -29,7 +29,10 @@ import (
 // within γ(K)·Σ|w·x| + K·2⁻¹⁴⁹), then as LSTMForwardBatch's. With H a multiple of
 // eight the AVX2 result is the same bits as MatVecAdd followed by
 // LSTMForwardBatch.
-func LSTMStep(h, c, w, xh, bias []float32) {
+func LSTMStep(h, c, w, xh, bias []float32) { lstmStepAt(level.Active, h, c, w, xh, bias) }
+
+// lstmStepAt is LSTMStep at level l.
+func lstmStepAt(l level.Level, h, c, w, xh, bias []float32) {
 	hidden, cols := len(h), len(xh)
 	if len(c) != hidden || !is(len(bias), 4, hidden) || !is(len(w), 4, hidden, cols) {
 		panic(fmt.Sprintf("kernels.LSTMStep: len(h) = %d, len(c) = %d, len(w) = %d, len(xh) = %d, len(bias) = %d; want len(c) = H, len(bias) = 4H, len(w) = 4H·len(xh) with H = len(h)",
@@ -38,7 +41,6 @@ func LSTMStep(h, c, w, xh, bias []float32) {
 	if hidden == 0 {
 		return
 	}
-	l := level.Active
 	for u := lstmStepWhole(l, h, c, w, xh, bias, hidden, cols); u < hidden; u += vecUnits {
 		lstmStepBlock(l, h, c, w, xh, bias, hidden, cols, u, min(vecUnits, hidden-u))
 	}
@@ -63,6 +65,11 @@ func LSTMStep(h, c, w, xh, bias []float32) {
 // multiple of eight the AVX2 result is the same bits as MatVecAdd followed by
 // GRUForwardBatch.
 func GRUStep(h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
+	gruStepAt(level.Active, h, wIH, wHH, x, hPrev, bIH, bHH)
+}
+
+// gruStepAt is GRUStep at level l.
+func gruStepAt(l level.Level, h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
 	hidden, inputs := len(h), len(x)
 	if len(hPrev) != hidden || !is(len(bIH), 3, hidden) || !is(len(bHH), 3, hidden) ||
 		!is(len(wIH), 3, hidden, inputs) || !is(len(wHH), 3, hidden, hidden) {
@@ -72,7 +79,6 @@ func GRUStep(h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
 	if hidden == 0 {
 		return
 	}
-	l := level.Active
 	for u := gruStepWhole(l, h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs); u < hidden; u += vecUnits {
 		gruStepBlock(l, h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs, u, min(vecUnits, hidden-u))
 	}

@@ -9,17 +9,16 @@ import (
 
 	"github.com/simdrnn/simdrnn/internal/testutil/guard"
 	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
-	"github.com/simdrnn/simdrnn/kernels"
 )
 
 // TestStepGuardPages places every operand of LSTMStep and GRUStep so that
 // it ends exactly at a PROT_NONE page, then so that it starts right after
 // one, for every hidden size and input size up to 3·widest+1: an access one
 // element outside any operand faults. The results must equal those of the
-// same call on ordinary slices.
+// same call on ordinary slices. Each level is a parallel subtest with its
+// own regions.
 func TestStepGuardPages(t *testing.T) {
 	const maxSize = 3*widest + 1
-	tails, heads := guardRegions(t, 7, 4*maxSize*2*maxSize)
 	// place copies the operands into the regions.
 	place := func(regions []*guard.Region, ops ...[]float32) [][]float32 {
 		out := make([][]float32, len(ops))
@@ -29,21 +28,22 @@ func TestStepGuardPages(t *testing.T) {
 		}
 		return out
 	}
-	kerneltest.ForEachLevel(t, func(t *testing.T) {
+	kerneltest.ForEachLevelParallel(t, func(t *testing.T, k *kerneltest.Kernels) {
+		tails, heads := guardRegions(t, 7, 4*maxSize*2*maxSize)
 		for hidden := 0; hidden <= maxSize; hidden++ {
 			for inputs := 0; inputs <= maxSize; inputs++ {
 				for _, regions := range [][]*guard.Region{tails, heads} {
 					s := newLSTMStepCase(uint64(hidden*64+inputs), hidden, inputs)
 					g := place(regions, s.h, s.c, s.w, s.xh, s.bias)
-					kernels.LSTMStep(g[0], g[1], g[2], g[3], g[4])
-					kernels.LSTMStep(s.h, s.c, s.w, s.xh, s.bias)
+					k.LSTMStep(g[0], g[1], g[2], g[3], g[4])
+					k.LSTMStep(s.h, s.c, s.w, s.xh, s.bias)
 					require.Equal(t, s.h, g[0], "LSTM H=%d I=%d", hidden, inputs)
 					require.Equal(t, s.c, g[1], "LSTM H=%d I=%d", hidden, inputs)
 
 					r := newGRUStepCase(uint64(hidden*64+inputs), hidden, inputs)
 					g = place(regions, r.h, r.wIH, r.wHH, r.x, r.hPrev, r.bIH, r.bHH)
-					kernels.GRUStep(g[0], g[1], g[2], g[3], g[4], g[5], g[6])
-					kernels.GRUStep(r.h, r.wIH, r.wHH, r.x, r.hPrev, r.bIH, r.bHH)
+					k.GRUStep(g[0], g[1], g[2], g[3], g[4], g[5], g[6])
+					k.GRUStep(r.h, r.wIH, r.wHH, r.x, r.hPrev, r.bIH, r.bHH)
 					require.Equal(t, r.h, g[0], "GRU H=%d I=%d", hidden, inputs)
 				}
 			}

@@ -27,7 +27,10 @@ var (
 func Levels() []level.Level { return level.Available() }
 
 // ForEachLevel runs f as a subtest once per available level, with that level
-// forced, and records that the level was exercised.
+// forced, and records that the level was exercised. It changes the global
+// level.Active, so its tests (and WithLevel's) stay sequential: neither they
+// nor f may call t.Parallel. Tests that need not read level.Active use
+// ForEachLevelParallel, whose parallel subtests never overlap them (see there).
 func ForEachLevel(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	for _, l := range Levels() {

@@ -62,22 +62,26 @@ func FillMatrix(s []float32, rows, cols, ld int, value func(i, j int) float32) {
 // Run calls the kernel, then checks every element of C against the float64
 // reference under the documented bound, the gaps of C unchanged, and A and B
 // unchanged.
-func (mc *MatMulCase) Run() error {
+func (mc *MatMulCase) Run() error { return mc.RunWith(Exported) }
+
+// RunWith is Run with the kernels k.
+func (mc *MatMulCase) RunWith(k *Kernels) error {
 	want, scale := mc.reference()
-	return mc.runAgainst(want, scale)
+	return mc.runAgainst(k, want, scale)
 }
 
 // RunEveryLevel computes the float64 reference once and runs the case at
 // every level this CPU and build have (on copies of the operands), each
 // checked as Run checks it: the reference, not the kernel, is most of a
-// case's cost.
+// case's cost. With LevelKernels set it does not touch level.Active and
+// may run in parallel subtests.
 func (mc *MatMulCase) RunEveryLevel() error {
 	want, scale := mc.reference()
 	for _, l := range Levels() {
 		run := *mc
 		run.A, run.B, run.C = slices.Clone(mc.A), slices.Clone(mc.B), slices.Clone(mc.C)
 		var err error
-		WithLevel(l, func() { err = run.runAgainst(want, scale) })
+		kernelsAt(l, func(k *Kernels) { err = run.runAgainst(k, want, scale) })
 		if err != nil {
 			return fmt.Errorf("level %v: %w", l, err)
 		}
@@ -91,7 +95,7 @@ func (mc *MatMulCase) reference() (want, scale []float64) {
 }
 
 // runAgainst is Run with the reference given.
-func (mc *MatMulCase) runAgainst(want, scale []float64) error {
+func (mc *MatMulCase) runAgainst(k *Kernels, want, scale []float64) error {
 	a0 := append([]float32(nil), mc.A...)
 	b0 := append([]float32(nil), mc.B...)
 	c0 := append([]float32(nil), mc.C...)
@@ -99,22 +103,22 @@ func (mc *MatMulCase) runAgainst(want, scale []float64) error {
 	if mc.Packed {
 		name = "Packed" + name
 		unpacked := append([]float32(nil), mc.C...)
-		mc.call(unpacked)
+		mc.call(k, unpacked)
 		var packed kernels.PackedMatrix
 		packed.Pack(mc.TransB, mc.K, mc.N, mc.B, mc.LDB)
 		if packed.Rows() != mc.K || packed.Cols() != mc.N {
 			return fmt.Errorf("%s: packed %d×%d", name, packed.Rows(), packed.Cols())
 		}
 		if mc.Add {
-			kernels.MatMulPackedAdd(mc.TransA, mc.M, mc.A, mc.LDA, &packed, mc.C, mc.LDC)
+			k.MatMulPackedAdd(mc.TransA, mc.M, mc.A, mc.LDA, &packed, mc.C, mc.LDC)
 		} else {
-			kernels.MatMulPacked(mc.TransA, mc.M, mc.A, mc.LDA, &packed, mc.C, mc.LDC)
+			k.MatMulPacked(mc.TransA, mc.M, mc.A, mc.LDA, &packed, mc.C, mc.LDC)
 		}
 		if !sameBits(unpacked, mc.C) {
 			return fmt.Errorf("%s: differs from MatMul", name)
 		}
 	} else {
-		mc.call(mc.C)
+		mc.call(k, mc.C)
 	}
 	if !sameBits(a0, mc.A) || !sameBits(b0, mc.B) {
 		return fmt.Errorf("%s: an input changed", name)
@@ -140,12 +144,12 @@ func (mc *MatMulCase) runAgainst(want, scale []float64) error {
 	return nil
 }
 
-// call runs MatMul or MatMulAdd into c.
-func (mc *MatMulCase) call(c []float32) {
+// call runs k's MatMul or MatMulAdd into c.
+func (mc *MatMulCase) call(k *Kernels, c []float32) {
 	if mc.Add {
-		kernels.MatMulAdd(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, c, mc.LDC)
+		k.MatMulAdd(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, c, mc.LDC)
 	} else {
-		kernels.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, c, mc.LDC)
+		k.MatMul(mc.TransA, mc.TransB, mc.M, mc.N, mc.K, mc.A, mc.LDA, mc.B, mc.LDB, c, mc.LDC)
 	}
 }
 

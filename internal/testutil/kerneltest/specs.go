@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/simdrnn/simdrnn/internal/testutil/ref"
-	"github.com/simdrnn/simdrnn/kernels"
 )
 
 // Shape is the size of one kernel call: Rows (m) and Cols (n) of the matrix
@@ -31,8 +30,8 @@ type Spec struct {
 	// Elementwise reports whether each output element comes from one
 	// operation (no reduction), so huge magnitudes cannot overflow partial sums.
 	Elementwise bool
-	// Run calls the kernel on ops; alpha is used by the kernels that take one.
-	Run func(s Shape, alpha float32, ops [][]float32) float32
+	// Run calls the kernel of k on ops; alpha is used by the kernels that take one.
+	Run func(k *Kernels, s Shape, alpha float32, ops [][]float32) float32
 	// Check compares the outputs of Run (ops after, result) with the
 	// reference computed from the operands before the call.
 	Check func(s Shape, alpha float32, before, after [][]float32, result float32) error
@@ -42,7 +41,7 @@ type Spec struct {
 var Specs = []Spec{
 	{
 		Name: "Dot", Sizes: func(s Shape) []int { return []int{s.Cols, s.Cols} }, Output: -1,
-		Run: func(s Shape, _ float32, ops [][]float32) float32 { return kernels.Dot(ops[0], ops[1]) },
+		Run: func(k *Kernels, s Shape, _ float32, ops [][]float32) float32 { return k.Dot(ops[0], ops[1]) },
 		Check: func(s Shape, _ float32, before, _ [][]float32, got float32) error {
 			x, y := before[0], before[1]
 			want := ref.Dot(x, y)
@@ -55,7 +54,10 @@ var Specs = []Spec{
 	},
 	{
 		Name: "Axpy", Sizes: func(s Shape) []int { return []int{s.Cols, s.Cols} }, Output: 1, Elementwise: true,
-		Run: func(s Shape, alpha float32, ops [][]float32) float32 { kernels.Axpy(alpha, ops[0], ops[1]); return 0 },
+		Run: func(k *Kernels, s Shape, alpha float32, ops [][]float32) float32 {
+			k.Axpy(alpha, ops[0], ops[1])
+			return 0
+		},
 		Check: func(s Shape, alpha float32, before, after [][]float32, _ float32) error {
 			x, y := before[0], before[1]
 			want := ref.Axpy(alpha, x, y)
@@ -70,7 +72,7 @@ var Specs = []Spec{
 	},
 	{
 		Name: "Scale", Sizes: func(s Shape) []int { return []int{s.Cols} }, Output: 0, Elementwise: true,
-		Run: func(s Shape, alpha float32, ops [][]float32) float32 { kernels.Scale(alpha, ops[0]); return 0 },
+		Run: func(k *Kernels, s Shape, alpha float32, ops [][]float32) float32 { k.Scale(alpha, ops[0]); return 0 },
 		Check: func(s Shape, alpha float32, before, after [][]float32, _ float32) error {
 			want := ref.Scale(alpha, before[0])
 			for i, got := range after[0] {
@@ -91,8 +93,8 @@ var Specs = []Spec{
 		Name: "MatTVecAdd", Matrix: true,
 		Sizes:  func(s Shape) []int { return []int{s.Cols, s.Rows * s.Cols, s.Rows} },
 		Output: 0,
-		Run: func(s Shape, _ float32, ops [][]float32) float32 {
-			kernels.MatTVecAdd(ops[0], ops[1], ops[2])
+		Run: func(k *Kernels, s Shape, _ float32, ops [][]float32) float32 {
+			k.MatTVecAdd(ops[0], ops[1], ops[2])
 			return 0
 		},
 		Check: func(s Shape, _ float32, before, after [][]float32, _ float32) error {
@@ -109,8 +111,8 @@ var Specs = []Spec{
 		Name: "Rank1Add", Matrix: true, Elementwise: true,
 		Sizes:  func(s Shape) []int { return []int{s.Rows * s.Cols, s.Rows, s.Cols} },
 		Output: 0,
-		Run: func(s Shape, _ float32, ops [][]float32) float32 {
-			kernels.Rank1Add(ops[0], ops[1], ops[2])
+		Run: func(k *Kernels, s Shape, _ float32, ops [][]float32) float32 {
+			k.Rank1Add(ops[0], ops[1], ops[2])
 			return 0
 		},
 		Check: func(s Shape, _ float32, before, after [][]float32, _ float32) error {
@@ -135,17 +137,17 @@ func matVecSpec(name string, add, batched bool) Spec {
 			return []int{s.Batch * s.Rows, s.Rows * s.Cols, s.Batch * s.Cols}
 		},
 		Output: 0,
-		Run: func(s Shape, _ float32, ops [][]float32) float32 {
+		Run: func(k *Kernels, s Shape, _ float32, ops [][]float32) float32 {
 			y, w, x := ops[0], ops[1], ops[2]
 			switch {
 			case batched && add:
-				kernels.MatVecBatchAdd(y, w, x, s.Batch)
+				k.MatVecBatchAdd(y, w, x, s.Batch)
 			case batched:
-				kernels.MatVecBatch(y, w, x, s.Batch)
+				k.MatVecBatch(y, w, x, s.Batch)
 			case add:
-				kernels.MatVecAdd(y, w, x)
+				k.MatVecAdd(y, w, x)
 			default:
-				kernels.MatVec(y, w, x)
+				k.MatVec(y, w, x)
 			}
 			return 0
 		},
@@ -201,14 +203,14 @@ func (sp Spec) Normalize(s Shape) Shape {
 	return s
 }
 
-// Execute copies ops, runs the spec on ops in place, and checks the result
+// Execute copies ops, runs the spec with the kernels k on ops in place, and checks the result
 // and that no operand other than the output changed.
-func (sp Spec) Execute(s Shape, alpha float32, ops [][]float32) error {
+func (sp Spec) Execute(k *Kernels, s Shape, alpha float32, ops [][]float32) error {
 	before := make([][]float32, len(ops))
 	for i, op := range ops {
 		before[i] = append([]float32(nil), op...)
 	}
-	result := sp.Run(s, alpha, ops)
+	result := sp.Run(k, s, alpha, ops)
 	for i, op := range ops {
 		if i == sp.Output {
 			continue

@@ -1,0 +1,53 @@
+package kernels
+
+import "github.com/simdrnn/simdrnn/internal/level"
+
+// The level-taking entry points of the linear-algebra and step kernels, for package
+// kernels' tests only (no public API): each is the exported kernel of the
+// same name, checks and panics included, at level l instead of
+// level.Active, so the tests run the levels in parallel. main_test.go hands
+// them to kerneltest.
+
+func DotAt(l level.Level, x, y []float32) float32 { return dotAt(l, x, y) }
+
+func AxpyAt(l level.Level, alpha float32, x, y []float32) { axpyAt(l, alpha, x, y) }
+
+func ScaleAt(l level.Level, alpha float32, x []float32) { scaleAt(l, alpha, x) }
+
+func MatVecAt(l level.Level, y, w, x []float32) { matVecAt(l, "MatVec", y, w, x, 1, false) }
+
+func MatVecAddAt(l level.Level, y, w, x []float32) { matVecAt(l, "MatVecAdd", y, w, x, 1, true) }
+
+func MatVecBatchAt(l level.Level, y, w, x []float32, batch int) {
+	matVecAt(l, "MatVecBatch", y, w, x, batch, false)
+}
+
+func MatVecBatchAddAt(l level.Level, y, w, x []float32, batch int) {
+	matVecAt(l, "MatVecBatchAdd", y, w, x, batch, true)
+}
+
+func MatTVecAddAt(l level.Level, y, w, x []float32) { matTVecAddAt(l, y, w, x) }
+
+func Rank1AddAt(l level.Level, w, a, b []float32) { rank1AddAt(l, w, a, b) }
+
+func MatMulAt(l level.Level, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	matMulAt(l, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, false)
+}
+
+func MatMulAddAt(l level.Level, transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	matMulAt(l, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, true)
+}
+
+func MatMulPackedAt(l level.Level, transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {
+	matMulPackedAt(l, transA, m, a, lda, b, c, ldc, false)
+}
+
+func MatMulPackedAddAt(l level.Level, transA bool, m int, a []float32, lda int, b *PackedMatrix, c []float32, ldc int) {
+	matMulPackedAt(l, transA, m, a, lda, b, c, ldc, true)
+}
+
+func LSTMStepAt(l level.Level, h, c, w, xh, bias []float32) { lstmStepAt(l, h, c, w, xh, bias) }
+
+func GRUStepAt(l level.Level, h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
+	gruStepAt(l, h, wIH, wHH, x, hPrev, bIH, bHH)
+}
