@@ -41,7 +41,7 @@ func LoadSafetensors(path string, cfg Config, prefix string) (*Model, error) {
 // discarded, and a truncated input is found when its end is reached (the
 // model, of the size cfg asks for, is allocated first).
 func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
-	if err := cfg.validate(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	header, err := safetensors.ReadHeader(r)
@@ -79,10 +79,7 @@ func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
 			return nil, fmt.Errorf("safetensors: tensor %q: dtype %s cannot be converted to float32 (F32, F16, BF16 and F64 can)", name, dtype)
 		}
 	}
-	m, err := allocate(cfg)
-	if err != nil {
-		return nil, err
-	}
+	m := allocate(cfg)
 	params := m.paramBuffers()
 	dst := make(map[string][]float32, len(params))
 	for name, buf := range params {

@@ -72,9 +72,6 @@ func (c Config) directions() int {
 // product may not fit in an int).
 func (c Config) OutputSize() int { return c.directions() * c.HiddenSize }
 
-// validate is Validate, under the name New and the loaders call.
-func (c Config) validate() error { return c.Validate() }
-
 // ParamSpec names one parameter tensor and its PyTorch shape.
 type ParamSpec struct {
 	Name  string
@@ -243,10 +240,7 @@ func New(cfg Config, params map[string][]float32) (*Model, error) {
 	if err := cfg.CheckParams(params); err != nil {
 		return nil, err
 	}
-	m, err := allocate(cfg)
-	if err != nil {
-		return nil, err
-	}
+	m := allocate(cfg)
 	for name, dst := range m.paramBuffers() {
 		copy(dst, params[name])
 	}
@@ -254,38 +248,12 @@ func New(cfg Config, params map[string][]float32) (*Model, error) {
 	return m, nil
 }
 
-// allocate returns a model for a validated cfg with every parameter zero,
-// to be filled through paramBuffers and completed by finish. Parameters
-// that would not fit in memory (see shape.Fits) are an error, not a panic.
-func allocate(cfg Config) (*Model, error) {
-	gh, ok := shape.Mul(cfg.Mode.Gates(), cfg.HiddenSize)
-	total := 0
-	for layer := 0; ok && layer < cfg.NumLayers; layer++ {
-		in := cfg.InputSize
-		if layer > 0 {
-			in, ok = shape.Mul(cfg.directions(), cfg.HiddenSize)
-		}
-		// W_ih, W_hh, b_ih, b_hh and the derived input bias: G·H·(in+H+3).
-		var n, width int
-		if ok {
-			width, ok = shape.Add(in, cfg.HiddenSize)
-		}
-		if ok {
-			width, ok = shape.Add(width, 3)
-		}
-		if ok {
-			n, ok = shape.Mul(gh, width)
-		}
-		if ok {
-			n, ok = shape.Mul(n, cfg.directions())
-		}
-		if ok {
-			total, ok = shape.Add(total, n)
-		}
-	}
-	if !ok || !shape.Fits(total, 4) {
-		return nil, fmt.Errorf("cells: the parameters of a %d-layer %v with input size %d and hidden size %d do not fit in memory", cfg.NumLayers, cfg.Mode, cfg.InputSize, cfg.HiddenSize)
-	}
+// allocate returns a model for cfg with every parameter zero, to be filled
+// through paramBuffers and completed by finish. cfg must have passed
+// Validate, which counts every buffer allocated here (and the joined and
+// packed copies built later) with overflow checks and the memory limit.
+func allocate(cfg Config) *Model {
+	gh := cfg.Mode.Gates() * cfg.HiddenSize
 	m := &Model{cfg: cfg}
 	for _, spec := range cfg.Directions() {
 		if spec.Direction == 0 {
@@ -299,7 +267,7 @@ func allocate(cfg Config) (*Model, error) {
 			biasHH:   make([]float32, gh),
 		})
 	}
-	return m, nil
+	return m
 }
 
 // params returns d's parameters in the order of DirectionSpec.Params
