@@ -65,6 +65,21 @@ func (r *Region) Floats(n int) []float32 {
 	return unsafe.Slice((*float32)(start), n)
 }
 
+// Elems is Floats for any element type: n values of T against the guard
+// page (the last n·size bytes of a tail region, the first of a head region).
+func Elems[T any](r *Region, n int) []T {
+	var zero T
+	size := int(unsafe.Sizeof(zero))
+	if n*size > len(r.data) {
+		panic(fmt.Sprintf("guard: %d elements of %d bytes do not fit in %d bytes", n, size, len(r.data)))
+	}
+	start := unsafe.Pointer(unsafe.SliceData(r.data))
+	if r.atEnd {
+		start = unsafe.Add(start, len(r.data)-n*size)
+	}
+	return unsafe.Slice((*T)(start), n)
+}
+
 // Free unmaps the region; slices from it must not be used afterwards.
 func (r *Region) Free() error { return unix.Munmap(r.mapping) }
 
