@@ -51,3 +51,43 @@ func LSTMStepAt(l level.Level, h, c, w, xh, bias []float32) { lstmStepAt(l, h, c
 func GRUStepAt(l level.Level, h, wIH, wHH, x, hPrev, bIH, bHH []float32) {
 	gruStepAt(l, h, wIH, wHH, x, hPrev, bIH, bHH)
 }
+
+// The reduced-precision kernels at level l.
+
+func MatVecF16At(l level.Level, y []float32, w []F16, x []float32, batch int, add bool) {
+	matVecHalfAt(l, "MatVecF16", false, y, halfBits(w), x, batch, add)
+}
+
+func MatVecBF16At(l level.Level, y []float32, w []BF16, x []float32, batch int, add bool) {
+	matVecHalfAt(l, "MatVecBF16", true, y, halfBits(w), x, batch, add)
+}
+
+func MatVecInt8At(l level.Level, y []float32, w []int8, ws []float32, x []int8, xs []float32, add bool) {
+	matVecInt8At(l, "MatVecInt8", y, w, ws, x, xs, add)
+}
+
+func QuantizeVectorAt(l level.Level, q []int8, x []float32) float32 { return quantizeVector(l, q, x) }
+
+func LSTMStepF16At(l level.Level, h, c []float32, w []F16, xh, bias []float32) {
+	lstmStepHalfAt(l, "LSTMStepF16", false, h, c, halfBits(w), xh, bias)
+}
+
+func LSTMStepBF16At(l level.Level, h, c []float32, w []BF16, xh, bias []float32) {
+	lstmStepHalfAt(l, "LSTMStepBF16", true, h, c, halfBits(w), xh, bias)
+}
+
+func GRUStepF16At(l level.Level, h []float32, wIH, wHH []F16, x, hPrev, bIH, bHH []float32) {
+	gruStepHalfAt(l, "GRUStepF16", false, h, halfBits(wIH), halfBits(wHH), x, hPrev, bIH, bHH)
+}
+
+func GRUStepBF16At(l level.Level, h []float32, wIH, wHH []BF16, x, hPrev, bIH, bHH []float32) {
+	gruStepHalfAt(l, "GRUStepBF16", true, h, halfBits(wIH), halfBits(wHH), x, hPrev, bIH, bHH)
+}
+
+func LSTMStepInt8At(l level.Level, h, c []float32, wIH []int8, sIH []float32, wHH []int8, sHH []float32, x, hPrev, bias []float32, q []int8) {
+	lstmStepInt8At(l, h, c, wIH, sIH, wHH, sHH, x, hPrev, bias, q)
+}
+
+func GRUStepInt8At(l level.Level, h []float32, wIH []int8, sIH []float32, wHH []int8, sHH []float32, x, hPrev, bIH, bHH []float32, q []int8) {
+	gruStepInt8At(l, h, wIH, sIH, wHH, sHH, x, hPrev, bIH, bHH, q)
+}

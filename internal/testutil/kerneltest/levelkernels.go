@@ -119,3 +119,18 @@ func kernelsAt(l level.Level, f func(k *Kernels)) {
 	}
 	WithLevel(l, func() { f(Exported) })
 }
+
+// ForEachLevelAt runs f as a parallel subtest once per available level,
+// handing it the level, and records that the level was exercised: for
+// kernels whose level-taking entry points the test calls directly
+// (kernels/export_test.go). The rule of ForEachLevelParallel applies.
+func ForEachLevelAt(t *testing.T, f func(t *testing.T, l level.Level)) {
+	t.Helper()
+	for _, l := range Levels() {
+		t.Run(l.String(), func(t *testing.T) {
+			markExercised(l)
+			t.Parallel()
+			f(t, l)
+		})
+	}
+}
