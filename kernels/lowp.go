@@ -152,7 +152,9 @@ const Int8Max = 127
 // QuantizeVector quantizes x symmetrically to int8 with one scale, as the
 // int8 kernels take it, and returns the scale s: with m = max|x[j]|,
 // s = m/127 and q[j] = round(x[j]·(127/m)) (float32 products, rounded to
-// nearest even), so x[j] ≈ s·q[j] within s/2 plus a rounding. Special
+// nearest even), so x[j] ≈ s·q[j] within s/2 plus a rounding (and, when
+// s is subnormal, m < 2⁻¹²⁶·127, plus q[j] times s's rounding, at most
+// 127·2⁻¹⁵⁰). Special
 // cases: m = 0 gives s = 0 and q = 0; a NaN or ±Inf anywhere in x gives
 // s = NaN and q = 0, so every output of an int8 kernel over q is NaN (as
 // an f32 product over such an x would be NaN or infinite). For m < 2⁻⁹⁶

@@ -174,7 +174,9 @@ func matVecInt8At(l level.Level, kernel string, y []float32, w []int8, ws []floa
 		return
 	}
 	if cols == 0 {
-		zeroSums(y, add)
+		// The reference loop with an empty sum: 0·(ws[i]·xs[b]), NaN for
+		// a NaN scale.
+		matVecInt8Generic(y, w, ws, x, xs, rows, cols, add)
 		return
 	}
 	matVecInt8(l, y, w, ws, x, xs, rows, cols, add)

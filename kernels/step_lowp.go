@@ -89,7 +89,7 @@ func rowsHalf(l level.Level, bf bool, y []float32, w []uint16, x []float32, firs
 // rowsInt8 is rowsHalf for int8 rows with scales ws and x's scale xs.
 func rowsInt8(l level.Level, y []float32, w []int8, ws []float32, x []int8, xs *[1]float32, first, cols int) {
 	if cols == 0 {
-		zeroSums(y, true)
+		matVecInt8Generic(y, w[:0], ws[first:first+len(y)], x, xs[:], len(y), 0, true)
 		return
 	}
 	matVecInt8(l, y, w[first*cols:(first+len(y))*cols], ws[first:first+len(y)], x, xs[:], len(y), cols, true)
