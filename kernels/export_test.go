@@ -68,12 +68,12 @@ func MatVecInt8At(l level.Level, y []float32, w []int8, ws []float32, x []int8, 
 
 func QuantizeVectorAt(l level.Level, q []int8, x []float32) float32 { return quantizeVector(l, q, x) }
 
-func LSTMStepF16At(l level.Level, h, c []float32, w []F16, xh, bias []float32) {
-	lstmStepHalfAt(l, "LSTMStepF16", false, h, c, halfBits(w), xh, bias)
+func LSTMStepF16At(l level.Level, h, c []float32, wIH, wHH []F16, x, hPrev, bias []float32) {
+	lstmStepHalfAt(l, "LSTMStepF16", false, h, c, halfBits(wIH), halfBits(wHH), x, hPrev, bias)
 }
 
-func LSTMStepBF16At(l level.Level, h, c []float32, w []BF16, xh, bias []float32) {
-	lstmStepHalfAt(l, "LSTMStepBF16", true, h, c, halfBits(w), xh, bias)
+func LSTMStepBF16At(l level.Level, h, c []float32, wIH, wHH []BF16, x, hPrev, bias []float32) {
+	lstmStepHalfAt(l, "LSTMStepBF16", true, h, c, halfBits(wIH), halfBits(wHH), x, hPrev, bias)
 }
 
 func GRUStepF16At(l level.Level, h []float32, wIH, wHH []F16, x, hPrev, bIH, bHH []float32) {

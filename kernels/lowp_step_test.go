@@ -114,24 +114,14 @@ func TestLowpLSTMStep(t *testing.T) {
 					kernels.LSTMStepInt8At(l, h2, c2, a.q, a.scales, b.q, b.scales, x, h2, bias, q)
 					require.Equal(t, h, h2, "in place")
 					require.Equal(t, c, c2, "in place")
-				default:
-					joined := make([]float32, 4*hid*(in+hid))
-					for i := 0; i < 4*hid; i++ {
-						copy(joined[i*(in+hid):], wIH[i*in:(i+1)*in])
-						copy(joined[i*(in+hid)+in:], wHH[i*hid:(i+1)*hid])
-					}
-					lw := makeLowp(format, joined, 4*hid)
-					xh := append(append([]float32(nil), x...), hPrev...)
-					if format == "f16" {
-						kernels.LSTMStepF16At(l, h, c, lw.f16, xh, bias)
-					} else {
-						kernels.LSTMStepBF16At(l, h, c, lw.bf16, xh, bias)
-					}
-					pIH, pHH = make([]float32, len(wIH)), make([]float32, len(wHH))
-					for i := 0; i < 4*hid; i++ {
-						copy(pIH[i*in:(i+1)*in], lw.values[i*(in+hid):])
-						copy(pHH[i*hid:(i+1)*hid], lw.values[i*(in+hid)+in:(i+1)*(in+hid)])
-					}
+				case "f16":
+					a, b := makeLowp(format, wIH, 4*hid), makeLowp(format, wHH, 4*hid)
+					kernels.LSTMStepF16At(l, h, c, a.f16, b.f16, x, hPrev, bias)
+					pIH, pHH = a.values, b.values
+				case "bf16":
+					a, b := makeLowp(format, wIH, 4*hid), makeLowp(format, wHH, 4*hid)
+					kernels.LSTMStepBF16At(l, h, c, a.bf16, b.bf16, x, hPrev, bias)
+					pIH, pHH = a.values, b.values
 				}
 				xv, hv := quantized(format, x), quantized(format, hPrev)
 				name := fmt.Sprintf("%s H=%d I=%d", format, hid, in)
@@ -212,18 +202,20 @@ func TestLowpNoAllocations(t *testing.T) {
 	const hid, in = 40, 24
 	wh := make([]kernels.F16, 4*hid*(in+hid))
 	wb := make([]kernels.BF16, 4*hid*(in+hid))
+	whi, whh := wh[:4*hid*in], wh[4*hid*in:]
+	wbi, wbh := wb[:4*hid*in], wb[4*hid*in:]
 	wq, sq := make([]int8, 4*hid*hid), make([]float32, 4*hid)
 	wqi := make([]int8, 4*hid*in)
 	gh, gb := make([]kernels.F16, 3*hid*hid), make([]kernels.BF16, 3*hid*hid)
 	ghi, gbi := make([]kernels.F16, 3*hid*in), make([]kernels.BF16, 3*hid*in)
-	h, c, x, xh := make([]float32, hid), make([]float32, hid), make([]float32, in), make([]float32, in+hid)
+	h, c, x := make([]float32, hid), make([]float32, hid), make([]float32, in)
 	bias, hPrev, q := make([]float32, 4*hid), make([]float32, hid), make([]int8, in+hid)
 	y8 := make([]float32, 8*4*hid)
 	x8 := make([]float32, 8*(in+hid))
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for name, f := range map[string]func(){
-			"LSTMStepF16":  func() { kernels.LSTMStepF16(h, c, wh, xh, bias) },
-			"LSTMStepBF16": func() { kernels.LSTMStepBF16(h, c, wb, xh, bias) },
+			"LSTMStepF16":  func() { kernels.LSTMStepF16(h, c, whi, whh, x, hPrev, bias) },
+			"LSTMStepBF16": func() { kernels.LSTMStepBF16(h, c, wbi, wbh, x, hPrev, bias) },
 			"LSTMStepInt8": func() { kernels.LSTMStepInt8(h, c, wqi, sq, wq, sq, x, h, bias, q) },
 			"GRUStepF16":   func() { kernels.GRUStepF16(h, ghi, gh, x, hPrev, bias[:3*hid], bias[:3*hid]) },
 			"GRUStepBF16":  func() { kernels.GRUStepBF16(h, gbi, gb, x, hPrev, bias[:3*hid], bias[:3*hid]) },

@@ -14,17 +14,27 @@ import (
 // lowpUnits is the block of hidden units of the reduced-precision steps.
 const lowpUnits = 32
 
-// LSTMStepF16 is LSTMStep with W = [W_ih | W_hh] in binary16: the
-// pre-activations as MatVecAddF16's into a copy of bias, then as
-// LSTMForwardBatch. Shapes, layouts and aliasing as LSTMStep; error bound
-// as MatVecAddF16's then LSTMForwardBatch's. It allocates nothing.
-func LSTMStepF16(h, c []float32, w []F16, xh, bias []float32) {
-	lstmStepHalfAt(level.Active, "LSTMStepF16", false, h, c, halfBits(w), xh, bias)
+// LSTMStepF16 is one streaming LSTM step of one sequence with W_ih and W_hh
+// in binary16 (PyTorch's layout, gate blocks i, f, g, o), with H = len(h)
+// and I = len(x):
+//
+//	gates := bias + W_ih·x + W_hh·hPrev   // MatVecAddF16 twice, per block
+//	LSTMForwardBatch(h, c, gates, nil, 1)
+//
+// bias is b_ih + b_hh (4H); hPrev is h_{t−1}. (Unlike LSTMStep the two
+// matrices stay apart, as a model stores them.) Shapes: len(c) =
+// len(hPrev) = H, len(bias) = 4H, len(wIH) = 4H·I, len(wHH) = 4H·H (panics
+// otherwise). Aliasing: h must not overlap hPrev or x (hPrev is read until
+// the last block); c is updated in place. Error bound: the pre-activations
+// as two MatVecAddF16 into bias, then LSTMForwardBatch's. It allocates
+// nothing.
+func LSTMStepF16(h, c []float32, wIH, wHH []F16, x, hPrev, bias []float32) {
+	lstmStepHalfAt(level.Active, "LSTMStepF16", false, h, c, halfBits(wIH), halfBits(wHH), x, hPrev, bias)
 }
 
-// LSTMStepBF16 is LSTMStepF16 with W in bfloat16.
-func LSTMStepBF16(h, c []float32, w []BF16, xh, bias []float32) {
-	lstmStepHalfAt(level.Active, "LSTMStepBF16", true, h, c, halfBits(w), xh, bias)
+// LSTMStepBF16 is LSTMStepF16 with the weights in bfloat16.
+func LSTMStepBF16(h, c []float32, wIH, wHH []BF16, x, hPrev, bias []float32) {
+	lstmStepHalfAt(level.Active, "LSTMStepBF16", true, h, c, halfBits(wIH), halfBits(wHH), x, hPrev, bias)
 }
 
 // GRUStepF16 is GRUStep with W_ih and W_hh in binary16: the gates as
@@ -95,11 +105,12 @@ func rowsInt8(l level.Level, y []float32, w []int8, ws []float32, x []int8, xs *
 	matVecInt8(l, y, w[first*cols:(first+len(y))*cols], ws[first:first+len(y)], x, xs[:], len(y), cols, true)
 }
 
-func lstmStepHalfAt(l level.Level, kernel string, bf bool, h, c []float32, w []uint16, xh, bias []float32) {
-	hidden, cols := len(h), len(xh)
-	if len(c) != hidden || !is(len(bias), 4, hidden) || !is(len(w), 4, hidden, cols) {
-		panic(fmt.Sprintf("kernels.%s: len(h) = %d, len(c) = %d, len(w) = %d, len(xh) = %d, len(bias) = %d; want len(c) = H, len(bias) = 4H, len(w) = 4H·len(xh) with H = len(h)",
-			kernel, len(h), len(c), len(w), len(xh), len(bias)))
+func lstmStepHalfAt(l level.Level, kernel string, bf bool, h, c []float32, wIH, wHH []uint16, x, hPrev, bias []float32) {
+	hidden, inputs := len(h), len(x)
+	if len(c) != hidden || len(hPrev) != hidden || !is(len(bias), 4, hidden) ||
+		!is(len(wIH), 4, hidden, inputs) || !is(len(wHH), 4, hidden, hidden) {
+		panic(fmt.Sprintf("kernels.%s: len(h) = %d, len(c) = %d, len(wIH) = %d, len(wHH) = %d, len(x) = %d, len(hPrev) = %d, len(bias) = %d; want len(c) = len(hPrev) = H, len(bias) = 4H, len(wIH) = 4H·len(x), len(wHH) = 4H·H with H = len(h)",
+			kernel, len(h), len(c), len(wIH), len(wHH), len(x), len(hPrev), len(bias)))
 	}
 	for u := 0; u < hidden; u += lowpUnits {
 		n := min(lowpUnits, hidden-u)
@@ -107,7 +118,8 @@ func lstmStepHalfAt(l level.Level, kernel string, bf bool, h, c []float32, w []u
 		for g := range 4 {
 			p := pre[g*n : (g+1)*n]
 			copy(p, bias[g*hidden+u:])
-			rowsHalf(l, bf, p, w, xh, g*hidden+u, cols)
+			rowsHalf(l, bf, p, wIH, x, g*hidden+u, inputs)
+			rowsHalf(l, bf, p, wHH, hPrev, g*hidden+u, hidden)
 		}
 		lstmForward(l, h[u:u+n], c[u:u+n], pre[:4*n], nil, n, 1)
 	}
