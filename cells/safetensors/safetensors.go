@@ -80,12 +80,18 @@ const MaxMetadataEntries = 16384
 // metadataKey is the reserved header key holding the string→string metadata.
 const metadataKey = "__metadata__"
 
-// Tensor is a named tensor with float32 elements in row-major order.
-// len(Data) is the product of Shape (1 for a scalar, whose Shape is empty).
+// Tensor is a named tensor with its elements in row-major order: float32
+// in Data (dtype F32), or for Write also binary16 or bfloat16 bits in Bits
+// (DType "F16" or "BF16") or int8 values in Int8 (DType "I8"). The number
+// of elements is the product of Shape (1 for a scalar, whose Shape is
+// empty).
 type Tensor struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	DType string // "" or "F32" for Data; "F16", "BF16" or "I8"
+	Bits  []uint16
+	Int8  []int8
 }
 
 // Header is a parsed and validated header: the tensors' names, dtypes,
@@ -410,17 +416,92 @@ const dataChunk = 64 << 10
 // early, or when bytes follow it. On error, the slices may hold part of the
 // data.
 func (h *Header) ReadData(r io.Reader, dst map[string][]float32) error {
+	dests := make(map[string]Dest, len(dst))
 	for name, out := range dst {
+		dests[name] = Dest{F32: out}
+	}
+	return h.ReadTensors(r, dests)
+}
+
+// Dest is where ReadTensors puts one tensor: set exactly one of F32 (any
+// dtype Tensor converts, converted to float32), Bits (an F16 or BF16
+// tensor's elements as stored; the tensor's dtype must be DType) or Int8
+// (an I8 tensor's elements). Done, if set, runs once the tensor is
+// complete, before the next one is read, so that Dests may share one
+// buffer that Done converts into its final form (loading a large model
+// into another format without a copy of all of it); an error from Done
+// stops the read and is returned.
+type Dest struct {
+	F32   []float32
+	Bits  []uint16
+	DType string // "F16" or "BF16", with Bits
+	Int8  []int8
+	Done  func() error
+}
+
+// check validates d, the destination of the tensor name (entry e): the
+// kind of destination the dtype allows, and its length. A Dest with no
+// slice set is an F32 destination of length 0.
+func (d Dest) check(name string, e *entry) error {
+	dt := dtypeList[e.dtype]
+	var n int
+	switch {
+	case d.Bits != nil && d.F32 == nil && d.Int8 == nil:
+		if (d.DType != "F16" && d.DType != "BF16") || dt.name != d.DType {
+			return fmt.Errorf("safetensors: tensor %q: dtype %s, but its destination holds %q bits", name, dt.name, d.DType)
+		}
+		n = len(d.Bits)
+	case d.Int8 != nil && d.F32 == nil && d.Bits == nil:
+		if dt.name != "I8" {
+			return fmt.Errorf("safetensors: tensor %q: dtype %s, but its destination holds I8 values", name, dt.name)
+		}
+		n = len(d.Int8)
+	case d.Bits == nil && d.Int8 == nil:
+		if !dt.convertible() {
+			return fmt.Errorf("safetensors: tensor %q: %w", name, dt.errNotConvertible())
+		}
+		n = len(d.F32)
+	default:
+		return fmt.Errorf("safetensors: tensor %q: the destination sets more than one of F32, Bits and Int8", name)
+	}
+	if want := (e.end - e.begin) / int64(dt.bits/8); int64(n) != want {
+		return fmt.Errorf("safetensors: tensor %q has %d elements, the destination %d", name, want, n)
+	}
+	return nil
+}
+
+// decode stores the little-endian elements of src, which start at element
+// at of the tensor, into d.
+func (d Dest) decode(dt dtype, at int64, src []byte) {
+	switch {
+	case d.Bits != nil:
+		out := d.Bits[at : at+int64(len(src)/2)]
+		for i := range out {
+			out[i] = binary.LittleEndian.Uint16(src[2*i:])
+		}
+	case d.Int8 != nil:
+		out := d.Int8[at : at+int64(len(src))]
+		for i := range out {
+			out[i] = int8(src[i])
+		}
+	default:
+		dt.toFloat32(d.F32[at:], src)
+	}
+}
+
+// ReadTensors is ReadData with a Dest per tensor: converted to float32,
+// or F16, BF16 and I8 elements as stored, with an optional Done callback.
+// The checks and errors are ReadData's, and a destination of the wrong
+// kind for the tensor's dtype is an error naming both before anything is
+// read.
+func (h *Header) ReadTensors(r io.Reader, dst map[string]Dest) error {
+	for name, d := range dst {
 		e, ok := h.find(name)
 		if !ok {
 			return fmt.Errorf("safetensors: no tensor %q", name)
 		}
-		d := dtypeList[e.dtype]
-		if !d.convertible() {
-			return fmt.Errorf("safetensors: tensor %q: %w", name, d.errNotConvertible())
-		}
-		if int64(len(out)) != e.elements() {
-			return fmt.Errorf("safetensors: tensor %q has %d elements, the destination %d", name, e.elements(), len(out))
+		if err := d.check(name, e); err != nil {
+			return err
 		}
 	}
 	size, err := remainingSize(r)
@@ -455,7 +536,7 @@ func (h *Header) ReadData(r io.Reader, dst map[string][]float32) error {
 			}
 			continue
 		}
-		if buf == nil {
+		if buf == nil && n > 0 {
 			buf = make([]byte, dataChunk)
 		}
 		d := dtypeList[e.dtype]
@@ -465,8 +546,13 @@ func (h *Header) ReadData(r io.Reader, dst map[string][]float32) error {
 			if got, err := io.ReadFull(r, chunk); err != nil {
 				return h.dataError(e, e.begin+done+int64(got), err)
 			}
-			d.toFloat32(out[done/width:], chunk)
+			out.decode(d, done/width, chunk)
 			done += int64(len(chunk))
+		}
+		if out.Done != nil {
+			if err := out.Done(); err != nil {
+				return err
+			}
 		}
 	}
 	if seeker == nil {

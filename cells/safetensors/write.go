@@ -14,7 +14,8 @@ import (
 	"unicode/utf8"
 )
 
-// Write writes tensors as an F32 safetensors file, with metadata as its
+// Write writes tensors as a safetensors file, each in its DType (F32 by
+// default; F16, BF16 and I8 from Bits and Int8), with metadata as its
 // "__metadata__" object (omitted when metadata is empty).
 //
 // The output is deterministic: tensors are sorted by name and packed in that
@@ -25,7 +26,9 @@ import (
 //
 // It returns an error, writing nothing, when two tensors share a name, a name
 // is "__metadata__", a name or metadata string is not valid UTF-8, a
-// dimension is negative, or len(Data) differs from the product of Shape.
+// dimension is negative, the DType is not one of those above or its slice
+// is not the one set, or the slice's length differs from the product of
+// Shape.
 func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	sorted := slices.Clone(tensors)
 	slices.SortFunc(sorted, func(a, b Tensor) int { return strings.Compare(a.Name, b.Name) })
@@ -64,9 +67,10 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 		if i > 0 || len(metadata) > 0 {
 			header.WriteByte(',')
 		}
-		end := offset + 4*uint64(len(t.Data))
+		dtype, n, width := t.kind()
+		end := offset + width*uint64(n)
 		writeString(&header, t.Name)
-		header.WriteString(`:{"dtype":"F32","shape":[`)
+		fmt.Fprintf(&header, `:{"dtype":"%s","shape":[`, dtype)
 		for j, d := range t.Shape {
 			if j > 0 {
 				header.WriteByte(',')
@@ -91,10 +95,23 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 	}
 	const chunk = 4096 // values encoded per Write call
 	for _, t := range sorted {
-		for start := 0; start < len(t.Data); start += chunk {
+		_, n, _ := t.kind()
+		for start := 0; start < n; start += chunk {
 			buf = buf[:0]
-			for _, v := range t.Data[start:min(start+chunk, len(t.Data))] {
-				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			stop := min(start+chunk, n)
+			switch {
+			case t.Bits != nil:
+				for _, v := range t.Bits[start:stop] {
+					buf = binary.LittleEndian.AppendUint16(buf, v)
+				}
+			case t.Int8 != nil:
+				for _, v := range t.Int8[start:stop] {
+					buf = append(buf, byte(v))
+				}
+			default:
+				for _, v := range t.Data[start:stop] {
+					buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+				}
 			}
 			if _, err := w.Write(buf); err != nil {
 				return fmt.Errorf("safetensors: %w", err)
@@ -102,6 +119,18 @@ func Write(w io.Writer, tensors []Tensor, metadata map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// kind returns the dtype a checked t is written as, its element count and
+// the bytes per element.
+func (t Tensor) kind() (dtype string, n int, width uint64) {
+	switch t.DType {
+	case "F16", "BF16":
+		return t.DType, len(t.Bits), 2
+	case "I8":
+		return "I8", len(t.Int8), 1
+	}
+	return "F32", len(t.Data), 4
 }
 
 // checkTensor checks that t can be written.
@@ -123,8 +152,15 @@ func checkTensor(t Tensor) error {
 		}
 		elements = lo
 	}
-	if uint64(len(t.Data)) != elements {
-		return fmt.Errorf("safetensors: tensor %q: shape %v has %d elements, data has %d", t.Name, t.Shape, elements, len(t.Data))
+	switch {
+	case (t.DType == "" || t.DType == "F32") && t.Bits == nil && t.Int8 == nil,
+		(t.DType == "F16" || t.DType == "BF16") && t.Data == nil && t.Int8 == nil,
+		t.DType == "I8" && t.Data == nil && t.Bits == nil:
+	default:
+		return fmt.Errorf("safetensors: tensor %q: dtype %q with Data, Bits and Int8 of %d, %d and %d elements; want F32 (Data), F16 or BF16 (Bits) or I8 (Int8), and only that slice", t.Name, t.DType, len(t.Data), len(t.Bits), len(t.Int8))
+	}
+	if _, n, _ := t.kind(); uint64(n) != elements {
+		return fmt.Errorf("safetensors: tensor %q: shape %v has %d elements, data has %d", t.Name, t.Shape, elements, n)
 	}
 	return nil
 }

@@ -25,6 +25,8 @@ type Buffers struct {
 
 	// PackedHH is W_hh packed for the steps of batches over PackedRows.
 	PackedHH [2]kernels.PackedMatrix
+	// Wide holds W_ih or W_hh widened to float32 from a reduced format.
+	Wide []float32
 	scratch  Scratch
 }
 
@@ -59,9 +61,14 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 	}
 	b.Proj = Grow(b.Proj, rows*gh)
 	seq.FillRows(b.Proj, w.InputBias)
-	if w.PackedIH != nil {
+	switch {
+	case w.PackedIH != nil:
 		kernels.MatMulPackedAdd(false, rows, xp, in, w.PackedIH, b.Proj, gh)
-	} else {
+	case w.LowIH != nil:
+		b.Wide = Grow(b.Wide, gh*in)
+		w.LowIH.Widen(b.Wide)
+		kernels.MatMulAdd(false, true, rows, gh, in, xp, in, b.Wide, in, b.Proj, gh)
+	default:
 		kernels.MatMulAdd(false, true, rows, gh, in, xp, in, w.IH, in, b.Proj, gh)
 	}
 
@@ -91,7 +98,13 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 	b.scratch.Grow(w.Mode, hid, batch, !record)
 	var packed *[2]kernels.PackedMatrix
 	if batch > PackedRows {
-		w.PackHH(&b.PackedHH)
+		hh := w.HH
+		if w.LowHH != nil {
+			b.Wide = Grow(b.Wide, gh*hid)
+			w.LowHH.Widen(b.Wide)
+			hh = b.Wide
+		}
+		w.PackHH(&b.PackedHH, hh)
 		packed = &b.PackedHH
 	}
 

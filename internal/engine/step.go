@@ -10,9 +10,16 @@ import (
 type Weights struct {
 	Mode          Mode
 	Input, Hidden int
-	IH            []float32             // W_ih, G·H × Input
+	IH            []float32             // W_ih, G·H × Input (nil when LowIH is set)
 	PackedIH      *kernels.PackedMatrix // W_ihᵀ packed for the input projection, or nil: the projection reads IH
-	HH            []float32             // W_hh, G·H × Hidden
+	HH            []float32             // W_hh, G·H × Hidden (nil when LowHH is set)
+
+	// LowIH and LowHH, when set, hold W_ih and W_hh in a reduced format
+	// instead of IH and HH: the steps' products over up to PackedRows rows
+	// run the format's MatVec kernels; the input projection and the packed
+	// products of larger batches widen the weights to float32 per Run
+	// (Buffers keeps the widened copies).
+	LowIH, LowHH *LowMatrix
 	BiasHH        []float32             // b_hh, G·H; nil without biases
 	InputBias     []float32             // G·H: InputBias(Mode, b_ih, b_hh)
 }
@@ -23,16 +30,17 @@ type Weights struct {
 // packing.
 const PackedRows = 8
 
-// PackHH packs W_hhᵀ into packed for the steps' products: the whole of it,
-// or for the reset-before GRU its r, z rows and its n rows apart.
-func (w *Weights) PackHH(packed *[2]kernels.PackedMatrix) {
+// PackHH packs W_hhᵀ (hh: HH, or LowHH widened) into packed for the
+// steps' products: the whole of it, or for the reset-before GRU its r, z
+// rows and its n rows apart.
+func (w *Weights) PackHH(packed *[2]kernels.PackedMatrix, hh []float32) {
 	hid := w.Hidden
 	if w.Mode == GRUResetBefore {
-		packed[0].Pack(true, hid, 2*hid, w.HH[:2*hid*hid], hid)
-		packed[1].Pack(true, hid, hid, w.HH[2*hid*hid:], hid)
+		packed[0].Pack(true, hid, 2*hid, hh[:2*hid*hid], hid)
+		packed[1].Pack(true, hid, hid, hh[2*hid*hid:], hid)
 		return
 	}
-	packed[0].Pack(true, hid, w.Mode.Gates()*hid, w.HH, hid)
+	packed[0].Pack(true, hid, w.Mode.Gates()*hid, hh, hid)
 }
 
 // Scratch is one step's working memory for up to a batch of rows.
@@ -42,6 +50,8 @@ type Scratch struct {
 	// RH and Cache are r⊙h (rows × H) and r, z, n (rows × 3H) of the
 	// reset-before GRU for a caller that does not record them.
 	RH, Cache []float32
+	q         []int8    // int8 weights: the quantized vectors of a product
+	xs        []float32 // and their scales
 }
 
 // Grow sizes s for rows rows of a mode's step (with RH and Cache when
@@ -87,39 +97,45 @@ func (w *Weights) Step(rows int, gates, hPrev, hNext, c, cache, rh []float32, s 
 	hid := w.Hidden
 	switch w.Mode {
 	case LSTM:
-		w.project(gates, w.HH, hPrev, rows, 4*hid, packed, 0)
+		w.project(gates, 0, 4*hid, hPrev, rows, packed, 0, s)
 		kernels.LSTMForwardBatch(hNext, c, gates, cache, rows)
 	case GRU:
 		hidden := s.hidden[:rows*3*hid]
 		w.hiddenBias(hidden, 0, 3*hid)
-		w.project(hidden, w.HH, hPrev, rows, 3*hid, packed, 0)
+		w.project(hidden, 0, 3*hid, hPrev, rows, packed, 0, s)
 		kernels.GRUForwardBatch(hNext, hPrev, gates, hidden, cache, rows)
 	case GRUResetBefore:
 		rz := s.hidden[:rows*2*hid]
 		w.hiddenBias(rz, 0, 2*hid)
-		w.project(rz, w.HH[:2*hid*hid], hPrev, rows, 2*hid, packed, 0)
+		w.project(rz, 0, 2*hid, hPrev, rows, packed, 0, s)
 		kernels.GRUResetBeforeGatesBatch(rh, cache, gates, rz, hPrev, rows)
 		hn := s.hn[:rows*hid]
 		w.hiddenBias(hn, 2*hid, 3*hid)
-		w.project(hn, w.HH[2*hid*hid:], rh, rows, hid, packed, 1)
+		w.project(hn, 2*hid, hid, rh, rows, packed, 1, s)
 		kernels.GRUResetBeforeOutputBatch(hNext, cache, hPrev, gates, hn, rows)
 	case RNNTanh:
-		w.project(gates, w.HH, hPrev, rows, hid, packed, 0)
+		w.project(gates, 0, hid, hPrev, rows, packed, 0, s)
 		kernels.RNNTanhForward(hNext, gates)
 	case RNNReLU:
-		w.project(gates, w.HH, hPrev, rows, hid, packed, 0)
+		w.project(gates, 0, hid, hPrev, rows, packed, 0, s)
 		kernels.RNNReLUForward(hNext, gates)
 	}
 }
 
-// project sets y (rows × n, holding the bias) += h (rows × H) · whhᵀ (whh
-// is n × H, packed[which] its packed form): a step's recurrent product.
-func (w *Weights) project(y, whh, h []float32, rows, n int, packed *[2]kernels.PackedMatrix, which int) {
-	if packed == nil || rows <= PackedRows {
-		kernels.MatVecBatchAdd(y, whh, h, rows)
-		return
+// project sets y (rows × n, holding the bias) += h · W[first : first+n]ᵀ,
+// with W = W_hh (packed[which] its packed form for more than PackedRows
+// rows, or LowHH in a reduced format) and h rows × the width of W's rows:
+// H, or I + H for the joined [W_ih | W_hh] a streaming caller puts in HH.
+func (w *Weights) project(y []float32, first, n int, h []float32, rows int, packed *[2]kernels.PackedMatrix, which int, s *Scratch) {
+	switch {
+	case packed != nil && rows > PackedRows:
+		kernels.MatMulPackedAdd(false, rows, h, w.Hidden, &packed[which], y, n)
+	case w.LowHH != nil:
+		w.LowHH.MulAdd(y, first, n, h, rows, s)
+	default:
+		cols := len(h) / rows
+		kernels.MatVecBatchAdd(y, w.HH[first*cols:(first+n)*cols], h, rows)
 	}
-	kernels.MatMulPackedAdd(false, rows, h, w.Hidden, &packed[which], y, n)
 }
 
 // hiddenBias sets every row of dst to b_hh[from:to] (zeros without biases).
