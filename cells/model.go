@@ -58,6 +58,9 @@ type Config struct {
 	NumLayers     int  // stacked layers, ≥ 1
 	Bidirectional bool // a reverse direction per layer
 	NoBias        bool // PyTorch's bias=False: no bias tensors
+	// Precision is the format the weight matrices are kept in (F32 by
+	// default; see Precision).
+	Precision Precision
 }
 
 func (c Config) directions() int {
@@ -191,11 +194,14 @@ type Model struct {
 type direction struct {
 	mode          Mode
 	input, hidden int
-	weightIH      []float32 // G·H × input, PyTorch layout
-	weightHH      []float32 // G·H × H
-	biasIH        []float32 // G·H (zeros without bias)
-	biasHH        []float32 // G·H
-	inputBias     []float32 // engine.InputBias: what the input side starts from
+	weightIH      []float32 // G·H × input, PyTorch layout (nil below F32)
+	weightHH      []float32 // G·H × H (nil below F32)
+	// lowIH and lowHH hold W_ih and W_hh instead of weightIH and weightHH
+	// when the model's Precision is not F32.
+	lowIH, lowHH *engine.LowMatrix
+	biasIH       []float32 // G·H (zeros without bias)
+	biasHH       []float32 // G·H
+	inputBias    []float32 // engine.InputBias: what the input side starts from
 
 	// joined is [W_ih | W_hh], G·H × (input + H), for the streaming step of
 	// LSTMs and RNNs: one product over x‖h streams all the weights in one
@@ -244,6 +250,11 @@ func New(cfg Config, params map[string][]float32) (*Model, error) {
 	for name, dst := range m.paramBuffers() {
 		copy(dst, params[name])
 	}
+	for name, low := range m.lowBuffers() {
+		if err := setLow(low, name, params[name]); err != nil {
+			return nil, err
+		}
+	}
 	m.finish()
 	return m, nil
 }
@@ -259,19 +270,26 @@ func allocate(cfg Config) *Model {
 		if spec.Direction == 0 {
 			m.layers = append(m.layers, nil)
 		}
-		m.layers[spec.Layer] = append(m.layers[spec.Layer], &direction{
+		d := &direction{
 			mode: cfg.Mode, input: spec.Input, hidden: cfg.HiddenSize,
-			weightIH: make([]float32, gh*spec.Input),
-			weightHH: make([]float32, gh*cfg.HiddenSize),
-			biasIH:   make([]float32, gh),
-			biasHH:   make([]float32, gh),
-		})
+			biasIH: make([]float32, gh),
+			biasHH: make([]float32, gh),
+		}
+		if cfg.Precision.reduced() {
+			d.lowIH = newLow(cfg.Precision, gh, spec.Input)
+			d.lowHH = newLow(cfg.Precision, gh, cfg.HiddenSize)
+		} else {
+			d.weightIH = make([]float32, gh*spec.Input)
+			d.weightHH = make([]float32, gh*cfg.HiddenSize)
+		}
+		m.layers[spec.Layer] = append(m.layers[spec.Layer], d)
 	}
 	return m
 }
 
-// params returns d's parameters in the order of DirectionSpec.Params
-// (without the biases when noBias), sharing its memory.
+// params returns d's float32 parameters in the order of
+// DirectionSpec.Params (without the biases when noBias), sharing its
+// memory; below F32 the weights are nil (see lowBuffers).
 func (d *direction) params(noBias bool) [][]float32 {
 	if noBias {
 		return [][]float32{d.weightIH, d.weightHH}
@@ -283,7 +301,7 @@ func (d *direction) params(noBias bool) [][]float32 {
 func (d *direction) weights() engine.Weights {
 	return engine.Weights{
 		Mode: engine.Mode(d.mode), Input: d.input, Hidden: d.hidden,
-		IH: d.weightIH, HH: d.weightHH,
+		IH: d.weightIH, HH: d.weightHH, LowIH: d.lowIH, LowHH: d.lowHH,
 		BiasHH: d.biasHH, InputBias: d.inputBias,
 	}
 }
@@ -291,12 +309,30 @@ func (d *direction) weights() engine.Weights {
 // paramBuffers returns the parameters of a model from allocate under
 // PyTorch's names (those of Config.Params; no biases with NoBias), sharing
 // its memory: writing into them sets the parameters.
+// Below F32 the weights are not among them (see lowBuffers).
 func (m *Model) paramBuffers() map[string][]float32 {
 	out := map[string][]float32{}
 	for _, spec := range m.cfg.Directions() {
 		for i, buf := range m.layers[spec.Layer][spec.Direction].params(m.cfg.NoBias) {
-			out[spec.Params[i].Name] = buf
+			if buf != nil {
+				out[spec.Params[i].Name] = buf
+			}
 		}
+	}
+	return out
+}
+
+// lowBuffers returns the weight matrices of a model below F32 under
+// PyTorch's names (nil at F32).
+func (m *Model) lowBuffers() map[string]*engine.LowMatrix {
+	if !m.cfg.Precision.reduced() {
+		return nil
+	}
+	out := map[string]*engine.LowMatrix{}
+	for _, spec := range m.cfg.Directions() {
+		d := m.layers[spec.Layer][spec.Direction]
+		out[spec.Params[0].Name] = d.lowIH
+		out[spec.Params[1].Name] = d.lowHH
 	}
 	return out
 }
@@ -316,11 +352,17 @@ func (m *Model) finish() {
 func (m *Model) Config() Config { return m.cfg }
 
 // Parameters returns copies of the model's parameters under PyTorch's
-// names, as New takes them.
+// names, as New takes them. Below F32 the weights are the float32 values
+// the model computes with (exact for F16 and BF16; scale·q for Int8).
 func (m *Model) Parameters() map[string][]float32 {
 	out := m.paramBuffers()
 	for name, buf := range out {
 		out[name] = clone(buf)
+	}
+	for name, low := range m.lowBuffers() {
+		n := len(low.F16) + len(low.BF16) + len(low.Q)
+		out[name] = make([]float32, n)
+		low.Widen(out[name])
 	}
 	return out
 }

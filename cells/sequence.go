@@ -96,7 +96,9 @@ func (m *Model) Forward(x []float32, steps, batch int, opts *SequenceOptions) (*
 				c = out.CN[stateAt : stateAt+batch*cfg.HiddenSize]
 			}
 			w := d.weights()
-			w.PackedIH = d.packedInput()
+			if d.lowIH == nil {
+				w.PackedIH = d.packedInput()
+			}
 			engine.Run(&w, &plan, &buffers, in, h, c, y, dir*cfg.HiddenSize, width, dir == 1)
 		}
 		in = y

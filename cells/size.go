@@ -5,6 +5,7 @@ import (
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/shape"
+	"github.com/simdrnn/simdrnn/kernels"
 )
 
 // Sizes built from a caller's Config, batch and steps are counted here,
@@ -31,7 +32,8 @@ func tooLarge(what string, n int, ok bool) error {
 }
 
 // Validate reports whether c describes a model that can be built on this
-// machine: a known Mode; InputSize, HiddenSize and NumLayers ≥ 1; and every
+// machine: a known Mode and Precision; InputSize, HiddenSize and NumLayers
+// ≥ 1 (at Int8, every row at most kernels.MaxInt8Cols wide); and every
 // parameter tensor, the buffers a Model builds from them (the joined
 // [W_ih | W_hh] of the streaming step and W_ih packed for Forward) and the
 // whole model countable in an int and, in bytes, within
@@ -44,6 +46,18 @@ func (c Config) Validate() error {
 	}
 	if c.InputSize < 1 || c.HiddenSize < 1 || c.NumLayers < 1 {
 		return fmt.Errorf("cells: input size %d, hidden size %d, layers %d; want all ≥ 1", c.InputSize, c.HiddenSize, c.NumLayers)
+	}
+	if c.Precision < F32 || c.Precision > Int8 {
+		return fmt.Errorf("cells: unknown precision %v", c.Precision)
+	}
+	if c.Precision == Int8 {
+		widest := max(c.InputSize, c.HiddenSize)
+		if c.NumLayers > 1 {
+			widest = max(widest, c.directions()*c.HiddenSize)
+		}
+		if widest > kernels.MaxInt8Cols {
+			return fmt.Errorf("cells: int8 weights: a row of %d values is wider than the int8 kernels take (%d)", widest, kernels.MaxInt8Cols)
+		}
 	}
 	_, err := c.modelFloats()
 	return err

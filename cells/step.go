@@ -24,7 +24,10 @@ func (d *direction) newScratch(batch int) scratch {
 
 // joins reports whether the streaming step uses the joined weights: LSTMs
 // and RNNs, whose input and recurrent products only ever meet in a sum.
-func (d *direction) joins() bool { return d.mode == LSTM || d.mode == RNNTanh || d.mode == RNNReLU }
+// Below F32 no layer joins: the weights stay as stored.
+func (d *direction) joins() bool {
+	return d.lowIH == nil && (d.mode == LSTM || d.mode == RNNTanh || d.mode == RNNReLU)
+}
 
 // joinedStep is one streaming step of an LSTM or RNN over [W_ih | W_hh]:
 // gates (batch × G·H, holding inputBias) += W·(x‖h), then the pointwise
@@ -42,6 +45,33 @@ func (d *direction) joinedStep(batch int, x, xh, gates, h, c []float32) {
 	w.Step(batch, gates, xh, h, c, nil, nil, nil, nil)
 }
 
+// lowStep is the batch-1 LSTM or GRU step of a direction below F32: the
+// fused step kernel of its format. h is updated in place (int8 quantizes
+// it into q first; the others copy it to hPrev, which they read while
+// writing h).
+func (d *direction) lowStep(h, c, x, hPrev []float32, q []int8) {
+	ih, hh := d.lowIH, d.lowHH
+	if ih.Format == engine.Int8 {
+		if d.mode == LSTM {
+			kernels.LSTMStepInt8(h, c, ih.Q, ih.Scales, hh.Q, hh.Scales, x, h, d.inputBias, q)
+		} else {
+			kernels.GRUStepInt8(h, ih.Q, ih.Scales, hh.Q, hh.Scales, x, h, d.biasIH, d.biasHH, q)
+		}
+		return
+	}
+	copy(hPrev, h)
+	switch {
+	case d.mode == LSTM && ih.Format == engine.F16:
+		kernels.LSTMStepF16(h, c, ih.F16, hh.F16, x, hPrev, d.inputBias)
+	case d.mode == LSTM:
+		kernels.LSTMStepBF16(h, c, ih.BF16, hh.BF16, x, hPrev, d.inputBias)
+	case ih.Format == engine.F16:
+		kernels.GRUStepF16(h, ih.F16, hh.F16, x, hPrev, d.biasIH, d.biasHH)
+	default:
+		kernels.GRUStepBF16(h, ih.BF16, hh.BF16, x, hPrev, d.biasIH, d.biasHH)
+	}
+}
+
 // State is the recurrent state of a batch of streams for Model.Step: h (and
 // c for LSTMs) per layer, with the step's scratch. Each goroutine that
 // streams needs its own State; the Model may be shared.
@@ -50,7 +80,8 @@ type State struct {
 	batch   int
 	h, c    [][]float32 // per layer, batch × H
 	xh      [][]float32 // per layer, batch × (input + H): x‖h for joined weights
-	hPrev   [][]float32 // per layer, H: h_{t−1} for the GRU's fused batch-1 step
+	hPrev   [][]float32 // per layer, H: h_{t−1} for the fused batch-1 steps that read it while writing h
+	q       [][]int8    // per layer, input + H: the int8 batch-1 steps' quantized x and h
 	scratch []scratch   // per layer
 }
 
@@ -79,17 +110,25 @@ func (m *Model) NewState(batch int) (*State, error) {
 		if m.cfg.Mode == LSTM {
 			s.c = append(s.c, make([]float32, batch*d.hidden))
 		}
-		s.scratch = append(s.scratch, d.newScratch(batch))
+		sc := d.newScratch(batch)
 		var xh, hPrev []float32
+		var q []int8
 		switch {
 		case d.joins():
 			d.joinedWeights()
 			xh = make([]float32, batch*(d.input+d.hidden))
-		case d.mode == GRU && batch == 1:
+		case batch == 1 && d.lowIH != nil && d.lowIH.Format == engine.Int8 && (d.mode == LSTM || d.mode == GRU):
+			q = make([]int8, d.input+d.hidden)
+		case batch == 1 && (d.mode == GRU || d.mode == LSTM && d.lowIH != nil):
 			hPrev = make([]float32, d.hidden)
 		}
+		if d.lowIH != nil && d.lowIH.Format == engine.Int8 {
+			sc.GrowInt8(batch, max(d.input, d.hidden))
+		}
+		s.scratch = append(s.scratch, sc)
 		s.xh = append(s.xh, xh)
 		s.hPrev = append(s.hPrev, hPrev)
+		s.q = append(s.q, q)
 	}
 	return s, nil
 }
@@ -152,9 +191,10 @@ func (s *State) CopyFrom(src *State) error {
 // Step advances the state by one time step: x is batch × I, and y (batch ×
 // H, or nil) receives the last layer's new h. It allocates nothing. At batch
 // 1 an LSTM or GRU (reset-after) layer runs the fused step kernels
-// (kernels.LSTMStep, kernels.GRUStep: the products and the pointwise step in
-// one pass over the weights); other modes and batches run MatVecBatchAdd and
-// the pointwise kernels. A nil state, a state of another model or a length
+// (kernels.LSTMStep, kernels.GRUStep, or below F32 their F16, BF16 and
+// Int8 forms: the products and the pointwise step in one pass over the
+// weights); other modes and batches run the MatVecBatchAdd kernels of the
+// weights' format and the pointwise kernels. A nil state, a state of another model or a length
 // that does not fit is an error.
 func (m *Model) Step(s *State, x, y []float32) error {
 	if s == nil {
@@ -178,6 +218,8 @@ func (m *Model) Step(s *State, x, y []float32) error {
 			c = s.c[layer]
 		}
 		switch xh := s.xh[layer]; {
+		case s.batch == 1 && (d.mode == LSTM || d.mode == GRU) && d.lowIH != nil:
+			d.lowStep(s.h[layer], c, in, s.hPrev[layer], s.q[layer])
 		case s.batch == 1 && d.mode == LSTM:
 			copy(xh, in)
 			copy(xh[d.input:], s.h[layer])
@@ -191,7 +233,11 @@ func (m *Model) Step(s *State, x, y []float32) error {
 			d.joinedStep(s.batch, in, xh, sc.gates, s.h[layer], c)
 		default:
 			seq.FillRows(sc.gates, d.inputBias)
-			kernels.MatVecBatchAdd(sc.gates, d.weightIH, in, s.batch)
+			if d.lowIH != nil {
+				d.lowIH.MulAdd(sc.gates, 0, d.mode.Gates()*d.hidden, in, s.batch, &sc.Scratch)
+			} else {
+				kernels.MatVecBatchAdd(sc.gates, d.weightIH, in, s.batch)
+			}
 			w := d.weights()
 			w.Step(s.batch, sc.gates, s.h[layer], s.h[layer], c, sc.Cache, sc.RH, &sc.Scratch, nil)
 		}
