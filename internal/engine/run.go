@@ -26,8 +26,8 @@ type Buffers struct {
 	// PackedHH is W_hh packed for the steps of batches over PackedRows.
 	PackedHH [2]kernels.PackedMatrix
 	// Wide holds W_ih or W_hh widened to float32 from a reduced format.
-	Wide []float32
-	scratch  Scratch
+	Wide    []float32
+	scratch Scratch
 }
 
 // Run runs one direction of a layer over a sequence planned by p. x is the

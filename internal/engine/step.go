@@ -20,8 +20,8 @@ type Weights struct {
 	// products of larger batches widen the weights to float32 per Run
 	// (Buffers keeps the widened copies).
 	LowIH, LowHH *LowMatrix
-	BiasHH        []float32             // b_hh, G·H; nil without biases
-	InputBias     []float32             // G·H: InputBias(Mode, b_ih, b_hh)
+	BiasHH       []float32 // b_hh, G·H; nil without biases
+	InputBias    []float32 // G·H: InputBias(Mode, b_ih, b_hh)
 }
 
 // PackedRows is the number of rows above which a step's recurrent product
