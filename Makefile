@@ -21,7 +21,7 @@ STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
 NATIVE := -count=1 -timeout 20m
 EMULATED := -count=1 -timeout 40m
 
-.PHONY: all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive exhaustive-neon bench bench-peers demo
+.PHONY: precision-accuracy all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive exhaustive-neon bench bench-peers demo
 
 all: test
 
@@ -106,6 +106,15 @@ exhaustive-neon:
 	$(GO) build -o bin/actsweep ./internal/tools/actsweep
 	bin/actsweep -func sigmoid -level neon -producer 'qemu-aarch64-static bin/actsweep-arm64' & \
 	bin/actsweep -func tanh -level neon -producer 'qemu-aarch64-static bin/actsweep-arm64'; status=$$?; wait $$! && exit $$status
+
+# Issue 15's accuracy table: simdrnn at every weight precision against
+# PyTorch's float32 and quantize_dynamic qint8 outputs (nn.LSTM / nn.GRU,
+# H = 64 … 1,024, T = 100); fails when a bar is missed (f16 ≤ 1e-3,
+# bf16 ≤ 1e-2, int8 ≤ PyTorch qint8). Needs Debian's python3-torch.
+PRECACC := /tmp/simdrnn-precacc
+precision-accuracy:
+	/usr/bin/python3 bench/peers/precision_accuracy.py $(PRECACC)
+	$(GO) run ./internal/tools/precacc $(foreach c,lstm gru,$(foreach h,64 128 256 512 1024,$(PRECACC)/$(c)-$(h).safetensors))
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count $(COUNT) ./bench | tee bench/out.txt

@@ -30,12 +30,15 @@ BENCHTIME=${BENCHTIME:-300ms}
 OUT=${OUT:-../results/latest}
 ONLY=${ONLY:-}
 TRAIN_BENCH=${TRAIN_BENCH:-'^BenchmarkTrainStep$'}
+# The precision group (issue 15) runs the best level only: the generic
+# level's f16 steps at H = 1,024 take milliseconds each.
+PRECISION_BENCH=${PRECISION_BENCH:-'^BenchmarkPrecisionStep$/cell=.*/impl=simdrnn-(avx2|neon)/'}
 PY_MIN_TIME=${PY_MIN_TIME:-0.3}
 want() { [ -z "$ONLY" ] || [[ " ${ONLY//,/ } " == *" $1 "* ]]; }
 for group in ${ONLY//,/ }; do
 	case $group in
-	kernels | peers | cells | train) ;;
-	*) echo "compare.sh: ONLY: unknown group $group (want kernels, peers, cells, train)" >&2; exit 2 ;;
+	kernels | peers | cells | train | precision) ;;
+	*) echo "compare.sh: ONLY: unknown group $group (want kernels, peers, cells, train, precision)" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$OUT"
@@ -46,12 +49,12 @@ have_torch=false
 # PyTorch's lines carry no -GOMAXPROCS suffix and its header lines are
 # configuration keys the Go lines lack: ignore both so that impl=pytorch
 # lands in the same rows and table as simdrnn.
-PYSTAT=(-col /impl -ignore /gomaxprocs,pytorch,pytorch-threads,pytorch-config)
+PYSTAT=(-col /impl -ignore /gomaxprocs,pytorch,pytorch-threads,pytorch-config,pytorch-quantized-engine)
 SUMMARY="$OUT/summary.txt"
 if [ -n "$ONLY" ]; then
 	SUMMARY="$OUT/summary-$(echo $ONLY | tr ' ,' '--').txt"
 fi
-for group in kernels peers cells train; do
+for group in kernels peers cells train precision; do
 	if want $group; then
 		rm -f "$OUT/$group.txt"
 	fi
@@ -68,6 +71,12 @@ for round in $(seq "$COUNT"); do
 		(cd .. && go test -run '^$' -bench '^Benchmark(CellStep|StepFloor|StepOverFloor|Sequence)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/cells.txt"
 		if $have_torch; then
 			/usr/bin/python3 pytorch_bench.py --count 1 --min-time "$PY_MIN_TIME" >> "$OUT/cells.txt"
+		fi
+	fi
+	if want precision; then
+		(cd .. && go test -run '^$' -bench "$PRECISION_BENCH" -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/precision.txt"
+		if $have_torch; then
+			/usr/bin/python3 pytorch_bench.py --only quant --count 1 --min-time "$PY_MIN_TIME" >> "$OUT/precision.txt"
 		fi
 	fi
 	if want train; then
@@ -90,6 +99,12 @@ done
 		echo "== cells (impl=pytorch is PyTorch on one thread)"
 		grep -m 4 '^pytorch' "$OUT/cells.txt" || true
 		"$BENCHSTAT" "${PYSTAT[@]}" "$OUT/cells.txt"
+	fi
+	if want precision; then
+		echo "== precision: one step per weight format (impl=pytorch: nn.LSTM/nn.GRU over T = 100, per step; qint8 = quantize_dynamic)"
+		grep -m 5 '^pytorch' "$OUT/precision.txt" || true
+		"$BENCHSTAT" -col /prec -filter '/impl:/simdrnn/' "$OUT/precision.txt"
+		python3 precision_table.py "$OUT/precision.txt"
 	fi
 	if want train; then
 		echo "== training (forward+backward per step; impl=pytorch is PyTorch on one thread)"

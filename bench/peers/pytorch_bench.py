@@ -2,7 +2,7 @@
 """PyTorch on one CPU thread, timed the way `go test -bench` reports, so
 benchstat can line its numbers up with simdrnn's.
 
-    /usr/bin/python3 bench/peers/pytorch_bench.py [--count 6] [--min-time 0.5] [--only step|sequence|train]
+    /usr/bin/python3 bench/peers/pytorch_bench.py [--count 6] [--min-time 0.5] [--only step|sequence|train|quant]
 
 Prints lines such as
 
@@ -22,6 +22,14 @@ import argparse
 import time
 
 import torch
+
+
+def quantized(model, cls):
+    """quantize_dynamic(dtype=torch.qint8) of an nn.LSTM / nn.GRU: it swaps
+    submodules only, so the bare module goes in a container and comes back
+    out."""
+    box = torch.nn.Sequential(model)
+    return torch.ao.quantization.quantize_dynamic(box, {cls}, dtype=torch.qint8)[0]
 
 
 def bench(name, fn, min_time, steps=None):
@@ -60,8 +68,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=6)
     parser.add_argument("--min-time", type=float, default=0.5)
-    parser.add_argument("--only", choices=["step", "sequence", "train"], default=None,
-                        help="one group of benchmarks (default: step and sequence; train only when named)")
+    parser.add_argument("--only", choices=["step", "sequence", "train", "quant"], default=None,
+                        help="one group of benchmarks (default: step and sequence; train and quant only when named)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(1)
@@ -69,6 +77,7 @@ def main():
     blas = [line.strip() for line in config.splitlines() if "BLAS_INFO" in line or "CPU capability" in line]
     print(f"pytorch: {torch.__version__}")
     print(f"pytorch-threads: {torch.get_num_threads()}")
+    print(f"pytorch-quantized-engine: {torch.backends.quantized.engine}")
     for line in blas:
         print(f"pytorch-config: {line[:120]}")
     sizes = [64, 128, 256, 512, 1024]
@@ -93,6 +102,22 @@ def main():
                         model = cls(h, h)
                         x = torch.randn(100, 1, h)
                         bench(f"BenchmarkSequence/cell={cell_name}/impl=pytorch/T=100/B=1/H={h}", lambda: model(x), args.min_time)
+    if args.only == "quant":
+        # BenchmarkPrecisionStep's PyTorch columns (issue 15): nn.LSTM /
+        # nn.GRU (I = H) over T = 100 steps, per step, in float32 and after
+        # torch.ao.quantization.quantize_dynamic(dtype=torch.qint8) on the
+        # quantized engine PyTorch picks (its default here).
+        with torch.inference_mode():
+            for _ in range(args.count):
+                for cell_name, cls in (("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
+                    for batch in (1, 8):
+                        for h in sizes:
+                            model = cls(h, h)
+                            qmodel = quantized(model, cls)
+                            x = torch.randn(100, batch, h)
+                            for prec, m in (("f32", model), ("qint8", qmodel)):
+                                bench(f"BenchmarkPrecisionStep/cell={cell_name}/impl=pytorch/B={batch}/H={h}/prec={prec}",
+                                      lambda: m(x), args.min_time, steps=100)
     if args.only == "train":
         for _ in range(args.count):
             for cell_name, cls in (("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU)):
