@@ -3,6 +3,7 @@ package kernels
 import (
 	"fmt"
 	"math"
+	"sync"
 	"unsafe"
 
 	"github.com/simdrnn/simdrnn/internal/level"
@@ -194,73 +195,137 @@ func zeroSums(y []float32, add bool) {
 	}
 }
 
-// halfChunk is how many weights the generic half kernels widen at a time.
-const halfChunk = 256
+// halfChunk is how many columns the generic half kernel widens at a time.
+const halfChunk = 128
 
-// widen sets dst[j] to the float32 value of the F16 (bf = false) or BF16
+// f16Table maps every binary16 code to its float32 value, for the generic
+// code (256 KiB, built on first use).
+var (
+	f16Once  sync.Once
+	f16Table *[1 << 16]float32
+)
+
+func f16Values() *[1 << 16]float32 {
+	f16Once.Do(func() {
+		t := new([1 << 16]float32)
+		for h := range t {
+			t[h] = math.Float32frombits(f16Bits(uint16(h)))
+		}
+		f16Table = t
+	})
+	return f16Table
+}
+
+// widen sets dst[j] to the float32 value of the F16 (table set) or BF16
 // bits src[j].
-func widen(dst []float32, src []uint16, bf bool) {
-	if bf {
+func widen(dst []float32, src []uint16, table *[1 << 16]float32) {
+	if table == nil {
 		for j, h := range src {
 			dst[j] = math.Float32frombits(uint32(h) << 16)
 		}
 		return
 	}
 	for j, h := range src {
-		dst[j] = math.Float32frombits(f16Bits(h))
+		dst[j] = table[h]
 	}
 }
 
-// matVecHalfGeneric widens each row chunk once to the stack and runs every
-// vector of the batch over it.
+// matVecHalfGeneric widens four rows' column chunk at a time to the stack
+// and runs every vector of the batch over them, so each weight is widened
+// once per call and each x element loaded once per four rows.
 func matVecHalfGeneric(bf bool, y []float32, w []uint16, x []float32, rows, cols, batch int, add bool) {
-	var buf [halfChunk]float32
-	var sums [8]float32
+	var table *[1 << 16]float32
+	if !bf {
+		table = f16Values()
+	}
+	var buf [4][halfChunk]float32
+	var sums [8][4]float32
 	for b0 := 0; b0 < batch; b0 += len(sums) {
 		nb := min(len(sums), batch-b0)
-		for i := 0; i < rows; i++ {
-			clear(sums[:nb])
-			row := w[i*cols : (i+1)*cols]
+		for i := 0; i < rows; i += 4 {
+			nr := min(4, rows-i)
+			sums = [8][4]float32{}
 			for j := 0; j < cols; j += halfChunk {
 				n := min(halfChunk, cols-j)
-				widen(buf[:n], row[j:j+n], bf)
+				for r := range nr {
+					widen(buf[r][:n], w[(i+r)*cols+j:(i+r)*cols+j+n], table)
+				}
 				for b := range nb {
 					xb := x[(b0+b)*cols+j : (b0+b)*cols+j+n]
-					s := sums[b]
-					for k, v := range buf[:n] {
-						s += v * xb[k]
+					if nr == 4 {
+						s0, s1, s2, s3 := sums[b][0], sums[b][1], sums[b][2], sums[b][3]
+						w0, w1, w2, w3 := buf[0][:n], buf[1][:n], buf[2][:n], buf[3][:n]
+						for k, v := range xb {
+							s0 += w0[k] * v
+							s1 += w1[k] * v
+							s2 += w2[k] * v
+							s3 += w3[k] * v
+						}
+						sums[b] = [4]float32{s0, s1, s2, s3}
+						continue
 					}
-					sums[b] = s
+					for r := range nr {
+						s := sums[b][r]
+						for k, v := range xb {
+							s += buf[r][k] * v
+						}
+						sums[b][r] = s
+					}
 				}
 			}
 			for b := range nb {
-				if add {
-					y[(b0+b)*rows+i] += sums[b]
-				} else {
-					y[(b0+b)*rows+i] = sums[b]
+				yb := y[(b0+b)*rows+i : (b0+b)*rows+i+nr]
+				for r := range yb {
+					if add {
+						yb[r] += sums[b][r]
+					} else {
+						yb[r] = sums[b][r]
+					}
 				}
 			}
 		}
 	}
 }
 
-// matVecInt8Generic is the reference loop of MatVecInt8 for every vector.
+// matVecInt8Generic is the reference loop of MatVecInt8 for every vector,
+// four rows at a time so that each x element is loaded once per four rows.
 func matVecInt8Generic(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool) {
+	var acc [4]int32
 	for b, s := range xs {
 		xb := x[b*cols : (b+1)*cols]
 		yb := y[b*rows : (b+1)*rows]
-		for i := range yb {
-			var acc int32
-			for j, v := range w[i*cols : (i+1)*cols] {
-				acc += int32(v) * int32(xb[j])
-			}
-			// The conversion rounds the product, so no level fuses it
-			// with the addition (Go may fuse a*b + c otherwise).
-			p := float32(float32(acc) * (ws[i] * s))
-			if add {
-				yb[i] += p
+		for i := 0; i < rows; i += 4 {
+			nr := min(4, rows-i)
+			if nr == 4 {
+				w0, w1 := w[i*cols:(i+1)*cols], w[(i+1)*cols:(i+2)*cols]
+				w2, w3 := w[(i+2)*cols:(i+3)*cols], w[(i+3)*cols:(i+4)*cols]
+				var a0, a1, a2, a3 int32
+				for j, v := range xb {
+					q := int32(v)
+					a0 += int32(w0[j]) * q
+					a1 += int32(w1[j]) * q
+					a2 += int32(w2[j]) * q
+					a3 += int32(w3[j]) * q
+				}
+				acc = [4]int32{a0, a1, a2, a3}
 			} else {
-				yb[i] = p
+				for r := range nr {
+					var a int32
+					for j, v := range w[(i+r)*cols : (i+r+1)*cols] {
+						a += int32(v) * int32(xb[j])
+					}
+					acc[r] = a
+				}
+			}
+			for r := range nr {
+				// The conversion rounds the product, so no level fuses it
+				// with the addition (Go may fuse a*b + c otherwise).
+				p := float32(float32(acc[r]) * (ws[i+r] * s))
+				if add {
+					yb[i+r] += p
+				} else {
+					yb[i+r] = p
+				}
 			}
 		}
 	}
