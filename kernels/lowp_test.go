@@ -102,7 +102,7 @@ func TestMatVecHalf(t *testing.T) {
 						for i := 0; i < s.rows; i++ {
 							sum, abs := 0.0, 0.0
 							if add {
-								sum, abs = float64(y0[b*s.rows+i]), math.Abs(float64(y0[b*s.rows+i]))
+								sum, abs = float64(y0[b*s.rows+i])+0, math.Abs(float64(y0[b*s.rows+i])) // an empty sum adds +0
 							}
 							for j := 0; j < s.cols; j++ {
 								p := f.value(w[i*s.cols+j]) * float64(x[b*s.cols+j])
