@@ -21,7 +21,7 @@ STRICT := SIMDRNN_STRICT_LEVELS=1 SIMDRNN_REQUIRE_LEVELS=$(REQUIRE_LEVELS)
 NATIVE := -count=1 -timeout 20m
 EMULATED := -count=1 -timeout 40m
 
-.PHONY: precision-accuracy all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive exhaustive-neon bench bench-peers demo
+.PHONY: precision-accuracy test-torch all deps generate check-generated check-neon-words vet test test-native test-purego test-godebug test-qemu-x86 test-arm64 fuzz fuzz-arm64 exhaustive exhaustive-neon bench bench-peers demo
 
 all: test
 
@@ -41,11 +41,22 @@ vet:
 	GOARCH=arm64 $(GO) vet -tags purego ./...
 	cd asm && $(GO) vet ./...
 
-test: deps check-generated check-neon-words vet test-native test-purego test-godebug test-qemu-x86 test-arm64
+test: deps check-generated check-neon-words vet test-native test-purego test-godebug test-qemu-x86 test-arm64 test-torch
 	@echo "make test: all checks passed"
 
+# The checks against PyTorch that need it installed (Debian's python3-torch;
+# the rest of make test compares with vectors PyTorch made, in testdata).
+test-torch:
+	@if /usr/bin/python3 -c 'import torch' 2>/dev/null; then \
+		$(MAKE) --no-print-directory precision-accuracy; \
+	else \
+		echo "test-torch: python3-torch is not installed (apt-get install python3-torch): the PyTorch accuracy comparison did not run"; \
+	fi
+
+# SIMDRNN_CONVERT_EXHAUSTIVE: F32ToF16 and F32ToBF16 on all 2³² inputs
+# (about 20 s of the kernels package on 2 cores).
 test-native:
-	$(STRICT) $(GO) test $(NATIVE) ./...
+	$(STRICT) SIMDRNN_CONVERT_EXHAUSTIVE=1 $(GO) test $(NATIVE) ./...
 	$(GO) test $(NATIVE) -race -short ./cells/...
 
 test-purego:

@@ -23,6 +23,22 @@
 // streaming steps (LSTMStep, GRUStep: products and pointwise in one pass)
 // and the optimizer step AdamStep.
 //
+// # Reduced-precision weights
+//
+// A batch-1 step reads every weight once, so its time follows the weights'
+// bytes. The MatVec family and the streaming steps also read weights as F16
+// (IEEE binary16), BF16 (bfloat16) or int8 with one float32 scale per row
+// (MatVecF16, MatVecBF16, MatVecInt8 and their Add and Batch forms;
+// LSTMStepF16, …, GRUStepInt8), computing in float32: F16 and BF16 weights
+// widen exactly, so their kernels keep MatVec's error bound over the
+// converted weights; int8 kernels multiply int8 weights by int8 vectors
+// (QuantizeVector: symmetric, one scale per vector, as PyTorch's dynamic
+// quantization does) into exact int32 sums, scaled once per row, with the
+// same bits at every level. Conversions: F32ToF16, F32ToBF16 (round to
+// nearest even, NaN kept; checked on all 2³² inputs), F16ToF32, BF16ToF32,
+// QuantizeRows, DequantizeRows. On amd64 the F16 kernels need F16C besides
+// AVX2 (every AVX2 CPU so far has it), else they run the generic code.
+//
 // # Accuracy
 //
 // Each kernel's doc comment gives its reference loop (what it computes, in
