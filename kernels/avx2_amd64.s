@@ -2006,6 +2006,3376 @@ mvb8_r1_end:
 	VZEROUPPER
 	RET
 
+// func matVecF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B1SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ w_base+24(FP), DX
+	LEAQ (DX)(CX*2), DX
+
+mvhb1_r8:
+	CMPQ   48(SP), $0x08
+	JB     mvhb1_r8_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), R10
+	LEAQ   (R10)(CX*1), CX
+	MOVQ   16(SP), R11
+	TESTQ  R11, R11
+	JZ     mvhb1_r8_tail
+
+mvhb1_r8_loop:
+	VMOVUPS     (AX)(R11*4), Y8
+	VCVTPH2PS   (DX)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y0
+	VCVTPH2PS   (BX)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y1
+	VCVTPH2PS   (SI)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y2
+	VCVTPH2PS   (DI)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y3
+	VCVTPH2PS   (R8)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y4
+	VCVTPH2PS   (R9)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y5
+	VCVTPH2PS   (R10)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y6
+	VCVTPH2PS   (CX)(R11*2), Y9
+	VFMADD231PS Y8, Y9, Y7
+	ADDQ        $0x08, R11
+	JNZ         mvhb1_r8_loop
+
+mvhb1_r8_tail:
+	CMPQ        R11, 24(SP)
+	JAE         mvhb1_r8_reduce
+	VMOVSS      (AX)(R11*4), X10
+	MOVWLZX     (DX)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y0
+	MOVWLZX     (BX)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y1
+	MOVWLZX     (SI)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y2
+	MOVWLZX     (DI)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y3
+	MOVWLZX     (R8)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y4
+	MOVWLZX     (R9)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y5
+	MOVWLZX     (R10)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y6
+	MOVWLZX     (CX)(R11*2), R12
+	VMOVD       R12, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y7
+	INCQ        R11
+	JMP         mvhb1_r8_tail
+
+mvhb1_r8_reduce:
+	MOVQ         40(SP), DX
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb1_r8_b0_g0_store
+	VMOVUPS      (DX), X1
+	VADDPS       X0, X1, X0
+
+mvhb1_r8_b0_g0_store:
+	VMOVUPS      X0, (DX)
+	VHADDPS      Y5, Y4, Y0
+	VHADDPS      Y7, Y6, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb1_r8_b0_g4_store
+	VMOVUPS      16(DX), X1
+	VADDPS       X0, X1, X0
+
+mvhb1_r8_b0_g4_store:
+	VMOVUPS X0, 16(DX)
+	MOVQ    (SP), DX
+	LEAQ    (CX)(DX*1), DX
+	ADDQ    $0x20, 40(SP)
+	SUBQ    $0x08, 48(SP)
+	JMP     mvhb1_r8
+
+mvhb1_r8_end:
+mvhb1_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb1_r1_end
+	VXORPS Y0, Y0, Y0
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb1_r1_tail
+
+mvhb1_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y1
+	VCVTPH2PS   (DX)(CX*2), Y2
+	VFMADD231PS Y1, Y2, Y0
+	ADDQ        $0x08, CX
+	JNZ         mvhb1_r1_loop
+
+mvhb1_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb1_r1_reduce
+	VMOVSS      (AX)(CX*4), X10
+	MOVWLZX     (DX)(CX*2), BX
+	VMOVD       BX, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y0
+	INCQ        CX
+	JMP         mvhb1_r1_tail
+
+mvhb1_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb1_r1_b0_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb1_r1_b0_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb1_r1
+
+mvhb1_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecF16B2SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B2SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ w_base+24(FP), BX
+	LEAQ (BX)(CX*2), BX
+
+mvhb2_r4:
+	CMPQ   48(SP), $0x04
+	JB     mvhb2_r4_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   (SP), CX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), CX
+	MOVQ   16(SP), R8
+	TESTQ  R8, R8
+	JZ     mvhb2_r4_tail
+
+mvhb2_r4_loop:
+	VMOVUPS     (AX)(R8*4), Y8
+	VMOVUPS     (DX)(R8*4), Y9
+	VCVTPH2PS   (BX)(R8*2), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VCVTPH2PS   (SI)(R8*2), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VCVTPH2PS   (DI)(R8*2), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VCVTPH2PS   (CX)(R8*2), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x08, R8
+	JNZ         mvhb2_r4_loop
+
+mvhb2_r4_tail:
+	CMPQ        R8, 24(SP)
+	JAE         mvhb2_r4_reduce
+	VMOVSS      (AX)(R8*4), X11
+	MOVWLZX     (BX)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y0
+	MOVWLZX     (SI)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y2
+	MOVWLZX     (DI)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y4
+	MOVWLZX     (CX)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y6
+	VMOVSS      (DX)(R8*4), X11
+	MOVWLZX     (BX)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y1
+	MOVWLZX     (SI)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y3
+	MOVWLZX     (DI)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y5
+	MOVWLZX     (CX)(R8*2), R9
+	VMOVD       R9, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y7
+	INCQ        R8
+	JMP         mvhb2_r4_tail
+
+mvhb2_r4_reduce:
+	MOVQ         40(SP), BX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb2_r4_b0_g0_store
+	VMOVUPS      (BX), X2
+	VADDPS       X0, X2, X0
+
+mvhb2_r4_b0_g0_store:
+	VMOVUPS      X0, (BX)
+	ADDQ         32(SP), BX
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb2_r4_b1_g0_store
+	VMOVUPS      (BX), X1
+	VADDPS       X0, X1, X0
+
+mvhb2_r4_b1_g0_store:
+	VMOVUPS X0, (BX)
+	MOVQ    (SP), BX
+	LEAQ    (CX)(BX*1), BX
+	ADDQ    $0x10, 40(SP)
+	SUBQ    $0x04, 48(SP)
+	JMP     mvhb2_r4
+
+mvhb2_r4_end:
+mvhb2_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb2_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb2_r1_tail
+
+mvhb2_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y2
+	VMOVUPS     (DX)(CX*4), Y3
+	VCVTPH2PS   (BX)(CX*2), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x08, CX
+	JNZ         mvhb2_r1_loop
+
+mvhb2_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb2_r1_reduce
+	VMOVSS      (AX)(CX*4), X11
+	MOVWLZX     (BX)(CX*2), SI
+	VMOVD       SI, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y0
+	VMOVSS      (DX)(CX*4), X11
+	MOVWLZX     (BX)(CX*2), SI
+	VMOVD       SI, X12
+	VCVTPH2PS   X12, X12
+	VFMADD231PS Y12, Y11, Y1
+	INCQ        CX
+	JMP         mvhb2_r1_tail
+
+mvhb2_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb2_r1_b0_g0_store
+	VMOVSS       (CX), X2
+	VADDPS       X0, X2, X0
+
+mvhb2_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb2_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb2_r1_b1_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (BX)(CX*1), BX
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb2_r1
+
+mvhb2_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecF16B3SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B3SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ w_base+24(FP), SI
+	LEAQ (SI)(CX*2), SI
+
+mvhb3_r2:
+	CMPQ   48(SP), $0x02
+	JB     mvhb3_r2_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   (SP), CX
+	LEAQ   (SI)(CX*1), CX
+	MOVQ   16(SP), DI
+	TESTQ  DI, DI
+	JZ     mvhb3_r2_tail
+
+mvhb3_r2_loop:
+	VMOVUPS     (AX)(DI*4), Y6
+	VMOVUPS     (DX)(DI*4), Y7
+	VMOVUPS     (BX)(DI*4), Y8
+	VCVTPH2PS   (SI)(DI*2), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VCVTPH2PS   (CX)(DI*2), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x08, DI
+	JNZ         mvhb3_r2_loop
+
+mvhb3_r2_tail:
+	CMPQ        DI, 24(SP)
+	JAE         mvhb3_r2_reduce
+	VMOVSS      (AX)(DI*4), X10
+	MOVWLZX     (SI)(DI*2), R8
+	VMOVD       R8, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y0
+	MOVWLZX     (CX)(DI*2), R8
+	VMOVD       R8, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y3
+	VMOVSS      (DX)(DI*4), X10
+	MOVWLZX     (SI)(DI*2), R8
+	VMOVD       R8, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y1
+	MOVWLZX     (CX)(DI*2), R8
+	VMOVD       R8, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y4
+	VMOVSS      (BX)(DI*4), X10
+	MOVWLZX     (SI)(DI*2), R8
+	VMOVD       R8, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y2
+	MOVWLZX     (CX)(DI*2), R8
+	VMOVD       R8, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y5
+	INCQ        DI
+	JMP         mvhb3_r2_tail
+
+mvhb3_r2_reduce:
+	MOVQ         40(SP), SI
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb3_r2_b0_g0_store
+	VMOVSD       (SI), X3
+	VADDPS       X0, X3, X0
+
+mvhb3_r2_b0_g0_store:
+	VMOVSD       X0, (SI)
+	ADDQ         32(SP), SI
+	VHADDPS      Y4, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb3_r2_b1_g0_store
+	VMOVSD       (SI), X1
+	VADDPS       X0, X1, X0
+
+mvhb3_r2_b1_g0_store:
+	VMOVSD       X0, (SI)
+	ADDQ         32(SP), SI
+	VHADDPS      Y5, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb3_r2_b2_g0_store
+	VMOVSD       (SI), X1
+	VADDPS       X0, X1, X0
+
+mvhb3_r2_b2_g0_store:
+	VMOVSD X0, (SI)
+	MOVQ   (SP), SI
+	LEAQ   (CX)(SI*1), SI
+	ADDQ   $0x08, 40(SP)
+	SUBQ   $0x02, 48(SP)
+	JMP    mvhb3_r2
+
+mvhb3_r2_end:
+mvhb3_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb3_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb3_r1_tail
+
+mvhb3_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y3
+	VMOVUPS     (DX)(CX*4), Y4
+	VMOVUPS     (BX)(CX*4), Y5
+	VCVTPH2PS   (SI)(CX*2), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x08, CX
+	JNZ         mvhb3_r1_loop
+
+mvhb3_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb3_r1_reduce
+	VMOVSS      (AX)(CX*4), X10
+	MOVWLZX     (SI)(CX*2), DI
+	VMOVD       DI, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (DX)(CX*4), X10
+	MOVWLZX     (SI)(CX*2), DI
+	VMOVD       DI, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (BX)(CX*4), X10
+	MOVWLZX     (SI)(CX*2), DI
+	VMOVD       DI, X11
+	VCVTPH2PS   X11, X11
+	VFMADD231PS Y11, Y10, Y2
+	INCQ        CX
+	JMP         mvhb3_r1_tail
+
+mvhb3_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb3_r1_b0_g0_store
+	VMOVSS       (CX), X3
+	VADDPS       X0, X3, X0
+
+mvhb3_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb3_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb3_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb3_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb3_r1_b2_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (SI)(CX*1), SI
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb3_r1
+
+mvhb3_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecF16B4SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B4SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ w_base+24(FP), DI
+	LEAQ (DI)(CX*2), DI
+
+mvhb4_r2:
+	CMPQ   48(SP), $0x02
+	JB     mvhb4_r2_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   (SP), CX
+	LEAQ   (DI)(CX*1), CX
+	MOVQ   16(SP), R8
+	TESTQ  R8, R8
+	JZ     mvhb4_r2_tail
+
+mvhb4_r2_loop:
+	VMOVUPS     (AX)(R8*4), Y8
+	VMOVUPS     (DX)(R8*4), Y9
+	VMOVUPS     (BX)(R8*4), Y10
+	VMOVUPS     (SI)(R8*4), Y11
+	VCVTPH2PS   (DI)(R8*2), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VCVTPH2PS   (CX)(R8*2), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x08, R8
+	JNZ         mvhb4_r2_loop
+
+mvhb4_r2_tail:
+	CMPQ        R8, 24(SP)
+	JAE         mvhb4_r2_reduce
+	VMOVSS      (AX)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y0
+	MOVWLZX     (CX)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y1
+	MOVWLZX     (CX)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y2
+	MOVWLZX     (CX)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y3
+	MOVWLZX     (CX)(R8*2), R9
+	VMOVD       R9, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y7
+	INCQ        R8
+	JMP         mvhb4_r2_tail
+
+mvhb4_r2_reduce:
+	MOVQ         40(SP), DI
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r2_b0_g0_store
+	VMOVSD       (DI), X4
+	VADDPS       X0, X4, X0
+
+mvhb4_r2_b0_g0_store:
+	VMOVSD       X0, (DI)
+	ADDQ         32(SP), DI
+	VHADDPS      Y5, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r2_b1_g0_store
+	VMOVSD       (DI), X1
+	VADDPS       X0, X1, X0
+
+mvhb4_r2_b1_g0_store:
+	VMOVSD       X0, (DI)
+	ADDQ         32(SP), DI
+	VHADDPS      Y6, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r2_b2_g0_store
+	VMOVSD       (DI), X1
+	VADDPS       X0, X1, X0
+
+mvhb4_r2_b2_g0_store:
+	VMOVSD       X0, (DI)
+	ADDQ         32(SP), DI
+	VHADDPS      Y7, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r2_b3_g0_store
+	VMOVSD       (DI), X1
+	VADDPS       X0, X1, X0
+
+mvhb4_r2_b3_g0_store:
+	VMOVSD X0, (DI)
+	MOVQ   (SP), DI
+	LEAQ   (CX)(DI*1), DI
+	ADDQ   $0x08, 40(SP)
+	SUBQ   $0x02, 48(SP)
+	JMP    mvhb4_r2
+
+mvhb4_r2_end:
+mvhb4_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb4_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb4_r1_tail
+
+mvhb4_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y4
+	VMOVUPS     (DX)(CX*4), Y5
+	VMOVUPS     (BX)(CX*4), Y6
+	VMOVUPS     (SI)(CX*4), Y7
+	VCVTPH2PS   (DI)(CX*2), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	ADDQ        $0x08, CX
+	JNZ         mvhb4_r1_loop
+
+mvhb4_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb4_r1_reduce
+	VMOVSS      (AX)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	VMOVD       R8, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (DX)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	VMOVD       R8, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (BX)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	VMOVD       R8, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (SI)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	VMOVD       R8, X14
+	VCVTPH2PS   X14, X14
+	VFMADD231PS Y14, Y13, Y3
+	INCQ        CX
+	JMP         mvhb4_r1_tail
+
+mvhb4_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r1_b0_g0_store
+	VMOVSS       (CX), X4
+	VADDPS       X0, X4, X0
+
+mvhb4_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb4_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb4_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb4_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb4_r1_b3_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DI)(CX*1), DI
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb4_r1
+
+mvhb4_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecF16B5SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B5SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ w_base+24(FP), R8
+	LEAQ (R8)(CX*2), R8
+
+mvhb5_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb5_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb5_r1_tail
+
+mvhb5_r1_loop:
+	VCVTPH2PS   (R8)(CX*2), Y5
+	VFMADD231PS (AX)(CX*4), Y5, Y0
+	VFMADD231PS (DX)(CX*4), Y5, Y1
+	VFMADD231PS (BX)(CX*4), Y5, Y2
+	VFMADD231PS (SI)(CX*4), Y5, Y3
+	VFMADD231PS (DI)(CX*4), Y5, Y4
+	ADDQ        $0x08, CX
+	JNZ         mvhb5_r1_loop
+
+mvhb5_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb5_r1_reduce
+	VMOVSS      (AX)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	VMOVD       R9, X7
+	VCVTPH2PS   X7, X7
+	VFMADD231PS Y7, Y6, Y0
+	VMOVSS      (DX)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	VMOVD       R9, X7
+	VCVTPH2PS   X7, X7
+	VFMADD231PS Y7, Y6, Y1
+	VMOVSS      (BX)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	VMOVD       R9, X7
+	VCVTPH2PS   X7, X7
+	VFMADD231PS Y7, Y6, Y2
+	VMOVSS      (SI)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	VMOVD       R9, X7
+	VCVTPH2PS   X7, X7
+	VFMADD231PS Y7, Y6, Y3
+	VMOVSS      (DI)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	VMOVD       R9, X7
+	VCVTPH2PS   X7, X7
+	VFMADD231PS Y7, Y6, Y4
+	INCQ        CX
+	JMP         mvhb5_r1_tail
+
+mvhb5_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X5
+	VADDPS       X5, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb5_r1_b0_g0_store
+	VMOVSS       (CX), X5
+	VADDPS       X0, X5, X0
+
+mvhb5_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb5_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb5_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb5_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb5_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb5_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb5_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb5_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb5_r1_b4_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R8)(CX*1), R8
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb5_r1
+
+mvhb5_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecF16B6SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B6SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ w_base+24(FP), R9
+	LEAQ (R9)(CX*2), R9
+
+mvhb6_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb6_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb6_r1_tail
+
+mvhb6_r1_loop:
+	VCVTPH2PS   (R9)(CX*2), Y6
+	VFMADD231PS (AX)(CX*4), Y6, Y0
+	VFMADD231PS (DX)(CX*4), Y6, Y1
+	VFMADD231PS (BX)(CX*4), Y6, Y2
+	VFMADD231PS (SI)(CX*4), Y6, Y3
+	VFMADD231PS (DI)(CX*4), Y6, Y4
+	VFMADD231PS (R8)(CX*4), Y6, Y5
+	ADDQ        $0x08, CX
+	JNZ         mvhb6_r1_loop
+
+mvhb6_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb6_r1_reduce
+	VMOVSS      (AX)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	VMOVD       R10, X8
+	VCVTPH2PS   X8, X8
+	VFMADD231PS Y8, Y7, Y0
+	VMOVSS      (DX)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	VMOVD       R10, X8
+	VCVTPH2PS   X8, X8
+	VFMADD231PS Y8, Y7, Y1
+	VMOVSS      (BX)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	VMOVD       R10, X8
+	VCVTPH2PS   X8, X8
+	VFMADD231PS Y8, Y7, Y2
+	VMOVSS      (SI)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	VMOVD       R10, X8
+	VCVTPH2PS   X8, X8
+	VFMADD231PS Y8, Y7, Y3
+	VMOVSS      (DI)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	VMOVD       R10, X8
+	VCVTPH2PS   X8, X8
+	VFMADD231PS Y8, Y7, Y4
+	VMOVSS      (R8)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	VMOVD       R10, X8
+	VCVTPH2PS   X8, X8
+	VFMADD231PS Y8, Y7, Y5
+	INCQ        CX
+	JMP         mvhb6_r1_tail
+
+mvhb6_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X6
+	VADDPS       X6, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb6_r1_b0_g0_store
+	VMOVSS       (CX), X6
+	VADDPS       X0, X6, X0
+
+mvhb6_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb6_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb6_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb6_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb6_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb6_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb6_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb6_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb6_r1_b4_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y5, X0
+	VADDPS       X0, X5, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb6_r1_b5_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb6_r1_b5_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R9)(CX*1), R9
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb6_r1
+
+mvhb6_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B7SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ R8, R9
+	ADDQ 8(SP), R9
+	MOVQ w_base+24(FP), R10
+	LEAQ (R10)(CX*2), R10
+
+mvhb7_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb7_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb7_r1_tail
+
+mvhb7_r1_loop:
+	VCVTPH2PS   (R10)(CX*2), Y7
+	VFMADD231PS (AX)(CX*4), Y7, Y0
+	VFMADD231PS (DX)(CX*4), Y7, Y1
+	VFMADD231PS (BX)(CX*4), Y7, Y2
+	VFMADD231PS (SI)(CX*4), Y7, Y3
+	VFMADD231PS (DI)(CX*4), Y7, Y4
+	VFMADD231PS (R8)(CX*4), Y7, Y5
+	VFMADD231PS (R9)(CX*4), Y7, Y6
+	ADDQ        $0x08, CX
+	JNZ         mvhb7_r1_loop
+
+mvhb7_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb7_r1_reduce
+	VMOVSS      (AX)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	VMOVD       R11, X9
+	VCVTPH2PS   X9, X9
+	VFMADD231PS Y9, Y8, Y0
+	VMOVSS      (DX)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	VMOVD       R11, X9
+	VCVTPH2PS   X9, X9
+	VFMADD231PS Y9, Y8, Y1
+	VMOVSS      (BX)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	VMOVD       R11, X9
+	VCVTPH2PS   X9, X9
+	VFMADD231PS Y9, Y8, Y2
+	VMOVSS      (SI)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	VMOVD       R11, X9
+	VCVTPH2PS   X9, X9
+	VFMADD231PS Y9, Y8, Y3
+	VMOVSS      (DI)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	VMOVD       R11, X9
+	VCVTPH2PS   X9, X9
+	VFMADD231PS Y9, Y8, Y4
+	VMOVSS      (R8)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	VMOVD       R11, X9
+	VCVTPH2PS   X9, X9
+	VFMADD231PS Y9, Y8, Y5
+	VMOVSS      (R9)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	VMOVD       R11, X9
+	VCVTPH2PS   X9, X9
+	VFMADD231PS Y9, Y8, Y6
+	INCQ        CX
+	JMP         mvhb7_r1_tail
+
+mvhb7_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X7
+	VADDPS       X7, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb7_r1_b0_g0_store
+	VMOVSS       (CX), X7
+	VADDPS       X0, X7, X0
+
+mvhb7_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb7_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb7_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb7_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb7_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb7_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb7_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb7_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb7_r1_b4_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y5, X0
+	VADDPS       X0, X5, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb7_r1_b5_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb7_r1_b5_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPS       X0, X6, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb7_r1_b6_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb7_r1_b6_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R10)(CX*1), R10
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb7_r1
+
+mvhb7_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, F16C, FMA3
+TEXT ·matVecF16B8SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ R8, R9
+	ADDQ 8(SP), R9
+	MOVQ R9, R10
+	ADDQ 8(SP), R10
+	MOVQ w_base+24(FP), R11
+	LEAQ (R11)(CX*2), R11
+
+mvhb8_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvhb8_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvhb8_r1_tail
+
+mvhb8_r1_loop:
+	VCVTPH2PS   (R11)(CX*2), Y8
+	VFMADD231PS (AX)(CX*4), Y8, Y0
+	VFMADD231PS (DX)(CX*4), Y8, Y1
+	VFMADD231PS (BX)(CX*4), Y8, Y2
+	VFMADD231PS (SI)(CX*4), Y8, Y3
+	VFMADD231PS (DI)(CX*4), Y8, Y4
+	VFMADD231PS (R8)(CX*4), Y8, Y5
+	VFMADD231PS (R9)(CX*4), Y8, Y6
+	VFMADD231PS (R10)(CX*4), Y8, Y7
+	ADDQ        $0x08, CX
+	JNZ         mvhb8_r1_loop
+
+mvhb8_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvhb8_r1_reduce
+	VMOVSS      (AX)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (R10)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	VMOVD       R12, X10
+	VCVTPH2PS   X10, X10
+	VFMADD231PS Y10, Y9, Y7
+	INCQ        CX
+	JMP         mvhb8_r1_tail
+
+mvhb8_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X8
+	VADDPS       X8, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b0_g0_store
+	VMOVSS       (CX), X8
+	VADDPS       X0, X8, X0
+
+mvhb8_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb8_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb8_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb8_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb8_r1_b4_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y5, X0
+	VADDPS       X0, X5, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b5_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb8_r1_b5_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPS       X0, X6, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b6_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb8_r1_b6_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y7, X0
+	VADDPS       X0, X7, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvhb8_r1_b7_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvhb8_r1_b7_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R11)(CX*1), R11
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvhb8_r1
+
+mvhb8_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B1SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ w_base+24(FP), DX
+	LEAQ (DX)(CX*2), DX
+
+mvbhb1_r8:
+	CMPQ   48(SP), $0x08
+	JB     mvbhb1_r8_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), R10
+	LEAQ   (R10)(CX*1), CX
+	MOVQ   16(SP), R11
+	TESTQ  R11, R11
+	JZ     mvbhb1_r8_tail
+
+mvbhb1_r8_loop:
+	VMOVUPS     (AX)(R11*4), Y8
+	VPMOVZXWD   (DX)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y0
+	VPMOVZXWD   (BX)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y1
+	VPMOVZXWD   (SI)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y2
+	VPMOVZXWD   (DI)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y3
+	VPMOVZXWD   (R8)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y4
+	VPMOVZXWD   (R9)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y5
+	VPMOVZXWD   (R10)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y6
+	VPMOVZXWD   (CX)(R11*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y8, Y9, Y7
+	ADDQ        $0x08, R11
+	JNZ         mvbhb1_r8_loop
+
+mvbhb1_r8_tail:
+	CMPQ        R11, 24(SP)
+	JAE         mvbhb1_r8_reduce
+	VMOVSS      (AX)(R11*4), X10
+	MOVWLZX     (DX)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y0
+	MOVWLZX     (BX)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y1
+	MOVWLZX     (SI)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y2
+	MOVWLZX     (DI)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y3
+	MOVWLZX     (R8)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y4
+	MOVWLZX     (R9)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y5
+	MOVWLZX     (R10)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y6
+	MOVWLZX     (CX)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X11
+	VFMADD231PS Y11, Y10, Y7
+	INCQ        R11
+	JMP         mvbhb1_r8_tail
+
+mvbhb1_r8_reduce:
+	MOVQ         40(SP), DX
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb1_r8_b0_g0_store
+	VMOVUPS      (DX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb1_r8_b0_g0_store:
+	VMOVUPS      X0, (DX)
+	VHADDPS      Y5, Y4, Y0
+	VHADDPS      Y7, Y6, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb1_r8_b0_g4_store
+	VMOVUPS      16(DX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb1_r8_b0_g4_store:
+	VMOVUPS X0, 16(DX)
+	MOVQ    (SP), DX
+	LEAQ    (CX)(DX*1), DX
+	ADDQ    $0x20, 40(SP)
+	SUBQ    $0x08, 48(SP)
+	JMP     mvbhb1_r8
+
+mvbhb1_r8_end:
+mvbhb1_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb1_r1_end
+	VXORPS Y0, Y0, Y0
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb1_r1_tail
+
+mvbhb1_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y1
+	VPMOVZXWD   (DX)(CX*2), Y2
+	VPSLLD      $0x10, Y2, Y2
+	VFMADD231PS Y1, Y2, Y0
+	ADDQ        $0x08, CX
+	JNZ         mvbhb1_r1_loop
+
+mvbhb1_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb1_r1_reduce
+	VMOVSS      (AX)(CX*4), X10
+	MOVWLZX     (DX)(CX*2), BX
+	SHLL        $0x10, BX
+	VMOVD       BX, X11
+	VFMADD231PS Y11, Y10, Y0
+	INCQ        CX
+	JMP         mvbhb1_r1_tail
+
+mvbhb1_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb1_r1_b0_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb1_r1_b0_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb1_r1
+
+mvbhb1_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B2SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B2SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ w_base+24(FP), BX
+	LEAQ (BX)(CX*2), BX
+
+mvbhb2_r4:
+	CMPQ   48(SP), $0x04
+	JB     mvbhb2_r4_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   (SP), CX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), CX
+	MOVQ   16(SP), R8
+	TESTQ  R8, R8
+	JZ     mvbhb2_r4_tail
+
+mvbhb2_r4_loop:
+	VMOVUPS     (AX)(R8*4), Y8
+	VMOVUPS     (DX)(R8*4), Y9
+	VPMOVZXWD   (BX)(R8*2), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VPMOVZXWD   (SI)(R8*2), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VPMOVZXWD   (DI)(R8*2), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VPMOVZXWD   (CX)(R8*2), Y10
+	VPSLLD      $0x10, Y10, Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x08, R8
+	JNZ         mvbhb2_r4_loop
+
+mvbhb2_r4_tail:
+	CMPQ        R8, 24(SP)
+	JAE         mvbhb2_r4_reduce
+	VMOVSS      (AX)(R8*4), X11
+	MOVWLZX     (BX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y0
+	MOVWLZX     (SI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y2
+	MOVWLZX     (DI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y4
+	MOVWLZX     (CX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y6
+	VMOVSS      (DX)(R8*4), X11
+	MOVWLZX     (BX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y1
+	MOVWLZX     (SI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y3
+	MOVWLZX     (DI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y5
+	MOVWLZX     (CX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X12
+	VFMADD231PS Y12, Y11, Y7
+	INCQ        R8
+	JMP         mvbhb2_r4_tail
+
+mvbhb2_r4_reduce:
+	MOVQ         40(SP), BX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb2_r4_b0_g0_store
+	VMOVUPS      (BX), X2
+	VADDPS       X0, X2, X0
+
+mvbhb2_r4_b0_g0_store:
+	VMOVUPS      X0, (BX)
+	ADDQ         32(SP), BX
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb2_r4_b1_g0_store
+	VMOVUPS      (BX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb2_r4_b1_g0_store:
+	VMOVUPS X0, (BX)
+	MOVQ    (SP), BX
+	LEAQ    (CX)(BX*1), BX
+	ADDQ    $0x10, 40(SP)
+	SUBQ    $0x04, 48(SP)
+	JMP     mvbhb2_r4
+
+mvbhb2_r4_end:
+mvbhb2_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb2_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb2_r1_tail
+
+mvbhb2_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y2
+	VMOVUPS     (DX)(CX*4), Y3
+	VPMOVZXWD   (BX)(CX*2), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x08, CX
+	JNZ         mvbhb2_r1_loop
+
+mvbhb2_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb2_r1_reduce
+	VMOVSS      (AX)(CX*4), X11
+	MOVWLZX     (BX)(CX*2), SI
+	SHLL        $0x10, SI
+	VMOVD       SI, X12
+	VFMADD231PS Y12, Y11, Y0
+	VMOVSS      (DX)(CX*4), X11
+	MOVWLZX     (BX)(CX*2), SI
+	SHLL        $0x10, SI
+	VMOVD       SI, X12
+	VFMADD231PS Y12, Y11, Y1
+	INCQ        CX
+	JMP         mvbhb2_r1_tail
+
+mvbhb2_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb2_r1_b0_g0_store
+	VMOVSS       (CX), X2
+	VADDPS       X0, X2, X0
+
+mvbhb2_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb2_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb2_r1_b1_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (BX)(CX*1), BX
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb2_r1
+
+mvbhb2_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B3SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B3SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ w_base+24(FP), SI
+	LEAQ (SI)(CX*2), SI
+
+mvbhb3_r2:
+	CMPQ   48(SP), $0x02
+	JB     mvbhb3_r2_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   (SP), CX
+	LEAQ   (SI)(CX*1), CX
+	MOVQ   16(SP), DI
+	TESTQ  DI, DI
+	JZ     mvbhb3_r2_tail
+
+mvbhb3_r2_loop:
+	VMOVUPS     (AX)(DI*4), Y6
+	VMOVUPS     (DX)(DI*4), Y7
+	VMOVUPS     (BX)(DI*4), Y8
+	VPMOVZXWD   (SI)(DI*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VPMOVZXWD   (CX)(DI*2), Y9
+	VPSLLD      $0x10, Y9, Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x08, DI
+	JNZ         mvbhb3_r2_loop
+
+mvbhb3_r2_tail:
+	CMPQ        DI, 24(SP)
+	JAE         mvbhb3_r2_reduce
+	VMOVSS      (AX)(DI*4), X10
+	MOVWLZX     (SI)(DI*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X11
+	VFMADD231PS Y11, Y10, Y0
+	MOVWLZX     (CX)(DI*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X11
+	VFMADD231PS Y11, Y10, Y3
+	VMOVSS      (DX)(DI*4), X10
+	MOVWLZX     (SI)(DI*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X11
+	VFMADD231PS Y11, Y10, Y1
+	MOVWLZX     (CX)(DI*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X11
+	VFMADD231PS Y11, Y10, Y4
+	VMOVSS      (BX)(DI*4), X10
+	MOVWLZX     (SI)(DI*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X11
+	VFMADD231PS Y11, Y10, Y2
+	MOVWLZX     (CX)(DI*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X11
+	VFMADD231PS Y11, Y10, Y5
+	INCQ        DI
+	JMP         mvbhb3_r2_tail
+
+mvbhb3_r2_reduce:
+	MOVQ         40(SP), SI
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb3_r2_b0_g0_store
+	VMOVSD       (SI), X3
+	VADDPS       X0, X3, X0
+
+mvbhb3_r2_b0_g0_store:
+	VMOVSD       X0, (SI)
+	ADDQ         32(SP), SI
+	VHADDPS      Y4, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb3_r2_b1_g0_store
+	VMOVSD       (SI), X1
+	VADDPS       X0, X1, X0
+
+mvbhb3_r2_b1_g0_store:
+	VMOVSD       X0, (SI)
+	ADDQ         32(SP), SI
+	VHADDPS      Y5, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb3_r2_b2_g0_store
+	VMOVSD       (SI), X1
+	VADDPS       X0, X1, X0
+
+mvbhb3_r2_b2_g0_store:
+	VMOVSD X0, (SI)
+	MOVQ   (SP), SI
+	LEAQ   (CX)(SI*1), SI
+	ADDQ   $0x08, 40(SP)
+	SUBQ   $0x02, 48(SP)
+	JMP    mvbhb3_r2
+
+mvbhb3_r2_end:
+mvbhb3_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb3_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb3_r1_tail
+
+mvbhb3_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y3
+	VMOVUPS     (DX)(CX*4), Y4
+	VMOVUPS     (BX)(CX*4), Y5
+	VPMOVZXWD   (SI)(CX*2), Y6
+	VPSLLD      $0x10, Y6, Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x08, CX
+	JNZ         mvbhb3_r1_loop
+
+mvbhb3_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb3_r1_reduce
+	VMOVSS      (AX)(CX*4), X10
+	MOVWLZX     (SI)(CX*2), DI
+	SHLL        $0x10, DI
+	VMOVD       DI, X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (DX)(CX*4), X10
+	MOVWLZX     (SI)(CX*2), DI
+	SHLL        $0x10, DI
+	VMOVD       DI, X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (BX)(CX*4), X10
+	MOVWLZX     (SI)(CX*2), DI
+	SHLL        $0x10, DI
+	VMOVD       DI, X11
+	VFMADD231PS Y11, Y10, Y2
+	INCQ        CX
+	JMP         mvbhb3_r1_tail
+
+mvbhb3_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb3_r1_b0_g0_store
+	VMOVSS       (CX), X3
+	VADDPS       X0, X3, X0
+
+mvbhb3_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb3_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb3_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb3_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb3_r1_b2_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (SI)(CX*1), SI
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb3_r1
+
+mvbhb3_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B4SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B4SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ w_base+24(FP), DI
+	LEAQ (DI)(CX*2), DI
+
+mvbhb4_r2:
+	CMPQ   48(SP), $0x02
+	JB     mvbhb4_r2_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   (SP), CX
+	LEAQ   (DI)(CX*1), CX
+	MOVQ   16(SP), R8
+	TESTQ  R8, R8
+	JZ     mvbhb4_r2_tail
+
+mvbhb4_r2_loop:
+	VMOVUPS     (AX)(R8*4), Y8
+	VMOVUPS     (DX)(R8*4), Y9
+	VMOVUPS     (BX)(R8*4), Y10
+	VMOVUPS     (SI)(R8*4), Y11
+	VPMOVZXWD   (DI)(R8*2), Y12
+	VPSLLD      $0x10, Y12, Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VPMOVZXWD   (CX)(R8*2), Y12
+	VPSLLD      $0x10, Y12, Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x08, R8
+	JNZ         mvbhb4_r2_loop
+
+mvbhb4_r2_tail:
+	CMPQ        R8, 24(SP)
+	JAE         mvbhb4_r2_reduce
+	VMOVSS      (AX)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y0
+	MOVWLZX     (CX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y1
+	MOVWLZX     (CX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y2
+	MOVWLZX     (CX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R8*4), X13
+	MOVWLZX     (DI)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y3
+	MOVWLZX     (CX)(R8*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X14
+	VFMADD231PS Y14, Y13, Y7
+	INCQ        R8
+	JMP         mvbhb4_r2_tail
+
+mvbhb4_r2_reduce:
+	MOVQ         40(SP), DI
+	VHADDPS      Y4, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r2_b0_g0_store
+	VMOVSD       (DI), X4
+	VADDPS       X0, X4, X0
+
+mvbhb4_r2_b0_g0_store:
+	VMOVSD       X0, (DI)
+	ADDQ         32(SP), DI
+	VHADDPS      Y5, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r2_b1_g0_store
+	VMOVSD       (DI), X1
+	VADDPS       X0, X1, X0
+
+mvbhb4_r2_b1_g0_store:
+	VMOVSD       X0, (DI)
+	ADDQ         32(SP), DI
+	VHADDPS      Y6, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r2_b2_g0_store
+	VMOVSD       (DI), X1
+	VADDPS       X0, X1, X0
+
+mvbhb4_r2_b2_g0_store:
+	VMOVSD       X0, (DI)
+	ADDQ         32(SP), DI
+	VHADDPS      Y7, Y3, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r2_b3_g0_store
+	VMOVSD       (DI), X1
+	VADDPS       X0, X1, X0
+
+mvbhb4_r2_b3_g0_store:
+	VMOVSD X0, (DI)
+	MOVQ   (SP), DI
+	LEAQ   (CX)(DI*1), DI
+	ADDQ   $0x08, 40(SP)
+	SUBQ   $0x02, 48(SP)
+	JMP    mvbhb4_r2
+
+mvbhb4_r2_end:
+mvbhb4_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb4_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb4_r1_tail
+
+mvbhb4_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y4
+	VMOVUPS     (DX)(CX*4), Y5
+	VMOVUPS     (BX)(CX*4), Y6
+	VMOVUPS     (SI)(CX*4), Y7
+	VPMOVZXWD   (DI)(CX*2), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	ADDQ        $0x08, CX
+	JNZ         mvbhb4_r1_loop
+
+mvbhb4_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb4_r1_reduce
+	VMOVSS      (AX)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (DX)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (BX)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (SI)(CX*4), X13
+	MOVWLZX     (DI)(CX*2), R8
+	SHLL        $0x10, R8
+	VMOVD       R8, X14
+	VFMADD231PS Y14, Y13, Y3
+	INCQ        CX
+	JMP         mvbhb4_r1_tail
+
+mvbhb4_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r1_b0_g0_store
+	VMOVSS       (CX), X4
+	VADDPS       X0, X4, X0
+
+mvbhb4_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb4_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb4_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb4_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb4_r1_b3_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DI)(CX*1), DI
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb4_r1
+
+mvbhb4_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B5SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B5SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ w_base+24(FP), R8
+	LEAQ (R8)(CX*2), R8
+
+mvbhb5_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb5_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb5_r1_tail
+
+mvbhb5_r1_loop:
+	VPMOVZXWD   (R8)(CX*2), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS (AX)(CX*4), Y5, Y0
+	VFMADD231PS (DX)(CX*4), Y5, Y1
+	VFMADD231PS (BX)(CX*4), Y5, Y2
+	VFMADD231PS (SI)(CX*4), Y5, Y3
+	VFMADD231PS (DI)(CX*4), Y5, Y4
+	ADDQ        $0x08, CX
+	JNZ         mvbhb5_r1_loop
+
+mvbhb5_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb5_r1_reduce
+	VMOVSS      (AX)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X7
+	VFMADD231PS Y7, Y6, Y0
+	VMOVSS      (DX)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X7
+	VFMADD231PS Y7, Y6, Y1
+	VMOVSS      (BX)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X7
+	VFMADD231PS Y7, Y6, Y2
+	VMOVSS      (SI)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X7
+	VFMADD231PS Y7, Y6, Y3
+	VMOVSS      (DI)(CX*4), X6
+	MOVWLZX     (R8)(CX*2), R9
+	SHLL        $0x10, R9
+	VMOVD       R9, X7
+	VFMADD231PS Y7, Y6, Y4
+	INCQ        CX
+	JMP         mvbhb5_r1_tail
+
+mvbhb5_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X5
+	VADDPS       X5, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb5_r1_b0_g0_store
+	VMOVSS       (CX), X5
+	VADDPS       X0, X5, X0
+
+mvbhb5_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb5_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb5_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb5_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb5_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb5_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb5_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb5_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb5_r1_b4_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R8)(CX*1), R8
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb5_r1
+
+mvbhb5_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B6SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B6SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ w_base+24(FP), R9
+	LEAQ (R9)(CX*2), R9
+
+mvbhb6_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb6_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb6_r1_tail
+
+mvbhb6_r1_loop:
+	VPMOVZXWD   (R9)(CX*2), Y6
+	VPSLLD      $0x10, Y6, Y6
+	VFMADD231PS (AX)(CX*4), Y6, Y0
+	VFMADD231PS (DX)(CX*4), Y6, Y1
+	VFMADD231PS (BX)(CX*4), Y6, Y2
+	VFMADD231PS (SI)(CX*4), Y6, Y3
+	VFMADD231PS (DI)(CX*4), Y6, Y4
+	VFMADD231PS (R8)(CX*4), Y6, Y5
+	ADDQ        $0x08, CX
+	JNZ         mvbhb6_r1_loop
+
+mvbhb6_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb6_r1_reduce
+	VMOVSS      (AX)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	SHLL        $0x10, R10
+	VMOVD       R10, X8
+	VFMADD231PS Y8, Y7, Y0
+	VMOVSS      (DX)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	SHLL        $0x10, R10
+	VMOVD       R10, X8
+	VFMADD231PS Y8, Y7, Y1
+	VMOVSS      (BX)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	SHLL        $0x10, R10
+	VMOVD       R10, X8
+	VFMADD231PS Y8, Y7, Y2
+	VMOVSS      (SI)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	SHLL        $0x10, R10
+	VMOVD       R10, X8
+	VFMADD231PS Y8, Y7, Y3
+	VMOVSS      (DI)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	SHLL        $0x10, R10
+	VMOVD       R10, X8
+	VFMADD231PS Y8, Y7, Y4
+	VMOVSS      (R8)(CX*4), X7
+	MOVWLZX     (R9)(CX*2), R10
+	SHLL        $0x10, R10
+	VMOVD       R10, X8
+	VFMADD231PS Y8, Y7, Y5
+	INCQ        CX
+	JMP         mvbhb6_r1_tail
+
+mvbhb6_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X6
+	VADDPS       X6, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb6_r1_b0_g0_store
+	VMOVSS       (CX), X6
+	VADDPS       X0, X6, X0
+
+mvbhb6_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb6_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb6_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb6_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb6_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb6_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb6_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb6_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb6_r1_b4_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y5, X0
+	VADDPS       X0, X5, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb6_r1_b5_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb6_r1_b5_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R9)(CX*1), R9
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb6_r1
+
+mvbhb6_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B7SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ R8, R9
+	ADDQ 8(SP), R9
+	MOVQ w_base+24(FP), R10
+	LEAQ (R10)(CX*2), R10
+
+mvbhb7_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb7_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb7_r1_tail
+
+mvbhb7_r1_loop:
+	VPMOVZXWD   (R10)(CX*2), Y7
+	VPSLLD      $0x10, Y7, Y7
+	VFMADD231PS (AX)(CX*4), Y7, Y0
+	VFMADD231PS (DX)(CX*4), Y7, Y1
+	VFMADD231PS (BX)(CX*4), Y7, Y2
+	VFMADD231PS (SI)(CX*4), Y7, Y3
+	VFMADD231PS (DI)(CX*4), Y7, Y4
+	VFMADD231PS (R8)(CX*4), Y7, Y5
+	VFMADD231PS (R9)(CX*4), Y7, Y6
+	ADDQ        $0x08, CX
+	JNZ         mvbhb7_r1_loop
+
+mvbhb7_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb7_r1_reduce
+	VMOVSS      (AX)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	SHLL        $0x10, R11
+	VMOVD       R11, X9
+	VFMADD231PS Y9, Y8, Y0
+	VMOVSS      (DX)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	SHLL        $0x10, R11
+	VMOVD       R11, X9
+	VFMADD231PS Y9, Y8, Y1
+	VMOVSS      (BX)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	SHLL        $0x10, R11
+	VMOVD       R11, X9
+	VFMADD231PS Y9, Y8, Y2
+	VMOVSS      (SI)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	SHLL        $0x10, R11
+	VMOVD       R11, X9
+	VFMADD231PS Y9, Y8, Y3
+	VMOVSS      (DI)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	SHLL        $0x10, R11
+	VMOVD       R11, X9
+	VFMADD231PS Y9, Y8, Y4
+	VMOVSS      (R8)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	SHLL        $0x10, R11
+	VMOVD       R11, X9
+	VFMADD231PS Y9, Y8, Y5
+	VMOVSS      (R9)(CX*4), X8
+	MOVWLZX     (R10)(CX*2), R11
+	SHLL        $0x10, R11
+	VMOVD       R11, X9
+	VFMADD231PS Y9, Y8, Y6
+	INCQ        CX
+	JMP         mvbhb7_r1_tail
+
+mvbhb7_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X7
+	VADDPS       X7, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb7_r1_b0_g0_store
+	VMOVSS       (CX), X7
+	VADDPS       X0, X7, X0
+
+mvbhb7_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb7_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb7_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb7_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb7_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb7_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb7_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb7_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb7_r1_b4_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y5, X0
+	VADDPS       X0, X5, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb7_r1_b5_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb7_r1_b5_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPS       X0, X6, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb7_r1_b6_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb7_r1_b6_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R10)(CX*1), R10
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb7_r1
+
+mvbhb7_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecBF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecBF16B8SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ R8, R9
+	ADDQ 8(SP), R9
+	MOVQ R9, R10
+	ADDQ 8(SP), R10
+	MOVQ w_base+24(FP), R11
+	LEAQ (R11)(CX*2), R11
+
+mvbhb8_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvbhb8_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvbhb8_r1_tail
+
+mvbhb8_r1_loop:
+	VPMOVZXWD   (R11)(CX*2), Y8
+	VPSLLD      $0x10, Y8, Y8
+	VFMADD231PS (AX)(CX*4), Y8, Y0
+	VFMADD231PS (DX)(CX*4), Y8, Y1
+	VFMADD231PS (BX)(CX*4), Y8, Y2
+	VFMADD231PS (SI)(CX*4), Y8, Y3
+	VFMADD231PS (DI)(CX*4), Y8, Y4
+	VFMADD231PS (R8)(CX*4), Y8, Y5
+	VFMADD231PS (R9)(CX*4), Y8, Y6
+	VFMADD231PS (R10)(CX*4), Y8, Y7
+	ADDQ        $0x08, CX
+	JNZ         mvbhb8_r1_loop
+
+mvbhb8_r1_tail:
+	CMPQ        CX, 24(SP)
+	JAE         mvbhb8_r1_reduce
+	VMOVSS      (AX)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y0
+	VMOVSS      (DX)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y1
+	VMOVSS      (BX)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y2
+	VMOVSS      (SI)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y3
+	VMOVSS      (DI)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y4
+	VMOVSS      (R8)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y5
+	VMOVSS      (R9)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y6
+	VMOVSS      (R10)(CX*4), X9
+	MOVWLZX     (R11)(CX*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X10
+	VFMADD231PS Y10, Y9, Y7
+	INCQ        CX
+	JMP         mvbhb8_r1_tail
+
+mvbhb8_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X8
+	VADDPS       X8, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b0_g0_store
+	VMOVSS       (CX), X8
+	VADDPS       X0, X8, X0
+
+mvbhb8_r1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb8_r1_b1_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b2_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb8_r1_b2_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b3_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb8_r1_b3_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y4, X0
+	VADDPS       X0, X4, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b4_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb8_r1_b4_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y5, X0
+	VADDPS       X0, X5, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b5_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb8_r1_b5_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y6, X0
+	VADDPS       X0, X6, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b6_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb8_r1_b6_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y7, X0
+	VADDPS       X0, X7, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvbhb8_r1_b7_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvbhb8_r1_b7_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (R11)(CX*1), R11
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvbhb8_r1
+
+mvbhb8_r1_end:
+	VZEROUPPER
+	RET
+
 
 // absmask
 DATA actconst<>+0(SB)/4, $0x7fffffff

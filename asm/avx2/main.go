@@ -60,6 +60,11 @@ func main() {
 	for batch := 1; batch <= maxBatch; batch++ {
 		matVec(batch)
 	}
+	for _, bf := range []bool{false, true} {
+		for batch := 1; batch <= maxBatch; batch++ {
+			matVecHalf(batch, bf)
+		}
+	}
 	emitActConsts()
 	activationKernels()
 	rnnKernels()
