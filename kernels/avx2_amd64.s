@@ -3690,7 +3690,7 @@ TEXT ·matVecBF16B1SIMD(SB), NOSPLIT, $56-89
 	SHLQ $0x02, CX
 	MOVQ CX, 8(SP)
 	MOVQ AX, CX
-	ANDQ $-8, CX
+	ANDQ $-16, CX
 	SUBQ CX, AX
 	MOVQ AX, 24(SP)
 	XORQ AX, AX
@@ -3708,29 +3708,85 @@ TEXT ·matVecBF16B1SIMD(SB), NOSPLIT, $56-89
 	LEAQ (DX)(CX*2), DX
 
 mvbhb1_r8:
-	CMPQ   48(SP), $0x08
-	JB     mvbhb1_r8_end
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   (SP), CX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), R8
-	LEAQ   (R8)(CX*1), R9
-	LEAQ   (R9)(CX*1), R10
-	LEAQ   (R10)(CX*1), CX
-	MOVQ   16(SP), R11
-	TESTQ  R11, R11
-	JZ     mvbhb1_r8_tail
+	CMPQ     48(SP), $0x08
+	JB       mvbhb1_r8_end
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	VXORPS   Y4, Y4, Y4
+	VXORPS   Y5, Y5, Y5
+	VXORPS   Y6, Y6, Y6
+	VXORPS   Y7, Y7, Y7
+	MOVQ     (SP), CX
+	LEAQ     (DX)(CX*1), BX
+	LEAQ     (BX)(CX*1), SI
+	LEAQ     (SI)(CX*1), DI
+	LEAQ     (DI)(CX*1), R8
+	LEAQ     (R8)(CX*1), R9
+	LEAQ     (R9)(CX*1), R10
+	LEAQ     (R10)(CX*1), CX
+	VPCMPEQD Y8, Y8, Y8
+	VPSLLD   $0x10, Y8, Y8
+	MOVQ     16(SP), R11
+	TESTQ    R11, R11
+	JZ       mvbhb1_r8_tail
 
 mvbhb1_r8_loop:
+	VMOVUPS     (AX)(R11*4), Y9
+	VMOVUPS     32(AX)(R11*4), Y10
+	VSHUFPS     $0x88, Y10, Y9, Y11
+	VSHUFPS     $0xdd, Y10, Y9, Y9
+	VPERMPD     $0xd8, Y11, Y11
+	VPERMPD     $0xd8, Y9, Y9
+	VMOVDQU     (DX)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y0
+	VFMADD231PS Y9, Y10, Y0
+	VMOVDQU     (BX)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y1
+	VFMADD231PS Y9, Y10, Y1
+	VMOVDQU     (SI)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y2
+	VFMADD231PS Y9, Y10, Y2
+	VMOVDQU     (DI)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y3
+	VFMADD231PS Y9, Y10, Y3
+	VMOVDQU     (R8)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y4
+	VFMADD231PS Y9, Y10, Y4
+	VMOVDQU     (R9)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y5
+	VFMADD231PS Y9, Y10, Y5
+	VMOVDQU     (R10)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y6
+	VFMADD231PS Y9, Y10, Y6
+	VMOVDQU     (CX)(R11*2), Y10
+	VPSLLD      $0x10, Y10, Y14
+	VPAND       Y8, Y10, Y10
+	VFMADD231PS Y11, Y14, Y7
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x10, R11
+	JNZ         mvbhb1_r8_loop
+
+mvbhb1_r8_tail:
+	MOVQ        24(SP), R12
+	SUBQ        $0x08, R12
+	CMPQ        R11, R12
+	JG          mvbhb1_r8_single
 	VMOVUPS     (AX)(R11*4), Y8
 	VPMOVZXWD   (DX)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
@@ -3757,46 +3813,45 @@ mvbhb1_r8_loop:
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y7
 	ADDQ        $0x08, R11
-	JNZ         mvbhb1_r8_loop
 
-mvbhb1_r8_tail:
+mvbhb1_r8_single:
 	CMPQ        R11, 24(SP)
 	JAE         mvbhb1_r8_reduce
-	VMOVSS      (AX)(R11*4), X10
+	VMOVSS      (AX)(R11*4), X12
 	MOVWLZX     (DX)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y0
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y0
 	MOVWLZX     (BX)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y1
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y1
 	MOVWLZX     (SI)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y2
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y2
 	MOVWLZX     (DI)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y3
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y3
 	MOVWLZX     (R8)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y4
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y4
 	MOVWLZX     (R9)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y5
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y5
 	MOVWLZX     (R10)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y6
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y6
 	MOVWLZX     (CX)(R11*2), R12
 	SHLL        $0x10, R12
-	VMOVD       R12, X11
-	VFMADD231PS Y11, Y10, Y7
+	VMOVD       R12, X13
+	VFMADD231PS Y13, Y12, Y7
 	INCQ        R11
-	JMP         mvbhb1_r8_tail
+	JMP         mvbhb1_r8_single
 
 mvbhb1_r8_reduce:
 	MOVQ         40(SP), DX
@@ -3832,31 +3887,51 @@ mvbhb1_r8_b0_g4_store:
 
 mvbhb1_r8_end:
 mvbhb1_r1:
-	CMPQ   48(SP), $0x01
-	JB     mvbhb1_r1_end
-	VXORPS Y0, Y0, Y0
-	MOVQ   16(SP), CX
-	TESTQ  CX, CX
-	JZ     mvbhb1_r1_tail
+	CMPQ     48(SP), $0x01
+	JB       mvbhb1_r1_end
+	VXORPS   Y0, Y0, Y0
+	VPCMPEQD Y1, Y1, Y1
+	VPSLLD   $0x10, Y1, Y1
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvbhb1_r1_tail
 
 mvbhb1_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y2
+	VMOVUPS     32(AX)(CX*4), Y3
+	VSHUFPS     $0x88, Y3, Y2, Y4
+	VSHUFPS     $0xdd, Y3, Y2, Y2
+	VPERMPD     $0xd8, Y4, Y4
+	VPERMPD     $0xd8, Y2, Y2
+	VMOVDQU     (DX)(CX*2), Y3
+	VPSLLD      $0x10, Y3, Y5
+	VPAND       Y1, Y3, Y3
+	VFMADD231PS Y4, Y5, Y0
+	VFMADD231PS Y2, Y3, Y0
+	ADDQ        $0x10, CX
+	JNZ         mvbhb1_r1_loop
+
+mvbhb1_r1_tail:
+	MOVQ        24(SP), BX
+	SUBQ        $0x08, BX
+	CMPQ        CX, BX
+	JG          mvbhb1_r1_single
 	VMOVUPS     (AX)(CX*4), Y1
 	VPMOVZXWD   (DX)(CX*2), Y2
 	VPSLLD      $0x10, Y2, Y2
 	VFMADD231PS Y1, Y2, Y0
 	ADDQ        $0x08, CX
-	JNZ         mvbhb1_r1_loop
 
-mvbhb1_r1_tail:
+mvbhb1_r1_single:
 	CMPQ        CX, 24(SP)
 	JAE         mvbhb1_r1_reduce
-	VMOVSS      (AX)(CX*4), X10
+	VMOVSS      (AX)(CX*4), X12
 	MOVWLZX     (DX)(CX*2), BX
 	SHLL        $0x10, BX
-	VMOVD       BX, X11
-	VFMADD231PS Y11, Y10, Y0
+	VMOVD       BX, X13
+	VFMADD231PS Y13, Y12, Y0
 	INCQ        CX
-	JMP         mvbhb1_r1_tail
+	JMP         mvbhb1_r1_single
 
 mvbhb1_r1_reduce:
 	MOVQ         40(SP), CX
@@ -3892,7 +3967,7 @@ TEXT ·matVecBF16B2SIMD(SB), NOSPLIT, $56-89
 	SHLQ $0x02, CX
 	MOVQ CX, 8(SP)
 	MOVQ AX, CX
-	ANDQ $-8, CX
+	ANDQ $-16, CX
 	SUBQ CX, AX
 	MOVQ AX, 24(SP)
 	XORQ AX, AX
@@ -3911,155 +3986,192 @@ TEXT ·matVecBF16B2SIMD(SB), NOSPLIT, $56-89
 	MOVQ w_base+24(FP), BX
 	LEAQ (BX)(CX*2), BX
 
-mvbhb2_r4:
-	CMPQ   48(SP), $0x04
-	JB     mvbhb2_r4_end
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   (SP), CX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), CX
-	MOVQ   16(SP), R8
-	TESTQ  R8, R8
-	JZ     mvbhb2_r4_tail
+mvbhb2_r2:
+	CMPQ     48(SP), $0x02
+	JB       mvbhb2_r2_end
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VXORPS   Y3, Y3, Y3
+	MOVQ     (SP), CX
+	LEAQ     (BX)(CX*1), CX
+	VPCMPEQD Y4, Y4, Y4
+	VPSLLD   $0x10, Y4, Y4
+	MOVQ     16(SP), SI
+	TESTQ    SI, SI
+	JZ       mvbhb2_r2_tail
 
-mvbhb2_r4_loop:
-	VMOVUPS     (AX)(R8*4), Y8
-	VMOVUPS     (DX)(R8*4), Y9
-	VPMOVZXWD   (BX)(R8*2), Y10
-	VPSLLD      $0x10, Y10, Y10
-	VFMADD231PS Y8, Y10, Y0
-	VFMADD231PS Y9, Y10, Y1
-	VPMOVZXWD   (SI)(R8*2), Y10
-	VPSLLD      $0x10, Y10, Y10
-	VFMADD231PS Y8, Y10, Y2
-	VFMADD231PS Y9, Y10, Y3
-	VPMOVZXWD   (DI)(R8*2), Y10
-	VPSLLD      $0x10, Y10, Y10
-	VFMADD231PS Y8, Y10, Y4
-	VFMADD231PS Y9, Y10, Y5
-	VPMOVZXWD   (CX)(R8*2), Y10
-	VPSLLD      $0x10, Y10, Y10
-	VFMADD231PS Y8, Y10, Y6
-	VFMADD231PS Y9, Y10, Y7
-	ADDQ        $0x08, R8
-	JNZ         mvbhb2_r4_loop
+mvbhb2_r2_loop:
+	VMOVUPS     (AX)(SI*4), Y5
+	VMOVUPS     32(AX)(SI*4), Y6
+	VSHUFPS     $0x88, Y6, Y5, Y7
+	VSHUFPS     $0xdd, Y6, Y5, Y5
+	VPERMPD     $0xd8, Y7, Y7
+	VPERMPD     $0xd8, Y5, Y5
+	VMOVUPS     (DX)(SI*4), Y6
+	VMOVUPS     32(DX)(SI*4), Y10
+	VSHUFPS     $0x88, Y10, Y6, Y11
+	VSHUFPS     $0xdd, Y10, Y6, Y6
+	VPERMPD     $0xd8, Y11, Y11
+	VPERMPD     $0xd8, Y6, Y6
+	VMOVDQU     (BX)(SI*2), Y10
+	VPSLLD      $0x10, Y10, Y12
+	VPAND       Y4, Y10, Y10
+	VFMADD231PS Y7, Y12, Y0
+	VFMADD231PS Y5, Y10, Y0
+	VFMADD231PS Y11, Y12, Y1
+	VFMADD231PS Y6, Y10, Y1
+	VMOVDQU     (CX)(SI*2), Y10
+	VPSLLD      $0x10, Y10, Y12
+	VPAND       Y4, Y10, Y10
+	VFMADD231PS Y7, Y12, Y2
+	VFMADD231PS Y5, Y10, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VFMADD231PS Y6, Y10, Y3
+	ADDQ        $0x10, SI
+	JNZ         mvbhb2_r2_loop
 
-mvbhb2_r4_tail:
-	CMPQ        R8, 24(SP)
-	JAE         mvbhb2_r4_reduce
-	VMOVSS      (AX)(R8*4), X11
-	MOVWLZX     (BX)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y0
-	MOVWLZX     (SI)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y2
-	MOVWLZX     (DI)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y4
-	MOVWLZX     (CX)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y6
-	VMOVSS      (DX)(R8*4), X11
-	MOVWLZX     (BX)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y1
-	MOVWLZX     (SI)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y3
-	MOVWLZX     (DI)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y5
-	MOVWLZX     (CX)(R8*2), R9
-	SHLL        $0x10, R9
-	VMOVD       R9, X12
-	VFMADD231PS Y12, Y11, Y7
-	INCQ        R8
-	JMP         mvbhb2_r4_tail
+mvbhb2_r2_tail:
+	MOVQ        24(SP), DI
+	SUBQ        $0x08, DI
+	CMPQ        SI, DI
+	JG          mvbhb2_r2_single
+	VMOVUPS     (AX)(SI*4), Y4
+	VPMOVZXWD   (BX)(SI*2), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y0
+	VPMOVZXWD   (CX)(SI*2), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y2
+	VMOVUPS     (DX)(SI*4), Y4
+	VPMOVZXWD   (BX)(SI*2), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y1
+	VPMOVZXWD   (CX)(SI*2), Y5
+	VPSLLD      $0x10, Y5, Y5
+	VFMADD231PS Y4, Y5, Y3
+	ADDQ        $0x08, SI
 
-mvbhb2_r4_reduce:
+mvbhb2_r2_single:
+	CMPQ        SI, 24(SP)
+	JAE         mvbhb2_r2_reduce
+	VMOVSS      (AX)(SI*4), X8
+	MOVWLZX     (BX)(SI*2), DI
+	SHLL        $0x10, DI
+	VMOVD       DI, X9
+	VFMADD231PS Y9, Y8, Y0
+	MOVWLZX     (CX)(SI*2), DI
+	SHLL        $0x10, DI
+	VMOVD       DI, X9
+	VFMADD231PS Y9, Y8, Y2
+	VMOVSS      (DX)(SI*4), X8
+	MOVWLZX     (BX)(SI*2), DI
+	SHLL        $0x10, DI
+	VMOVD       DI, X9
+	VFMADD231PS Y9, Y8, Y1
+	MOVWLZX     (CX)(SI*2), DI
+	SHLL        $0x10, DI
+	VMOVD       DI, X9
+	VFMADD231PS Y9, Y8, Y3
+	INCQ        SI
+	JMP         mvbhb2_r2_single
+
+mvbhb2_r2_reduce:
 	MOVQ         40(SP), BX
-	VHADDPS      Y2, Y0, Y0
-	VHADDPS      Y6, Y4, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
+	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvbhb2_r4_b0_g0_store
-	VMOVUPS      (BX), X2
+	JE           mvbhb2_r2_b0_g0_store
+	VMOVSD       (BX), X2
 	VADDPS       X0, X2, X0
 
-mvbhb2_r4_b0_g0_store:
-	VMOVUPS      X0, (BX)
+mvbhb2_r2_b0_g0_store:
+	VMOVSD       X0, (BX)
 	ADDQ         32(SP), BX
 	VHADDPS      Y3, Y1, Y0
-	VHADDPS      Y7, Y5, Y1
-	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvbhb2_r4_b1_g0_store
-	VMOVUPS      (BX), X1
+	JE           mvbhb2_r2_b1_g0_store
+	VMOVSD       (BX), X1
 	VADDPS       X0, X1, X0
 
-mvbhb2_r4_b1_g0_store:
-	VMOVUPS X0, (BX)
-	MOVQ    (SP), BX
-	LEAQ    (CX)(BX*1), BX
-	ADDQ    $0x10, 40(SP)
-	SUBQ    $0x04, 48(SP)
-	JMP     mvbhb2_r4
+mvbhb2_r2_b1_g0_store:
+	VMOVSD X0, (BX)
+	MOVQ   (SP), BX
+	LEAQ   (CX)(BX*1), BX
+	ADDQ   $0x08, 40(SP)
+	SUBQ   $0x02, 48(SP)
+	JMP    mvbhb2_r2
 
-mvbhb2_r4_end:
+mvbhb2_r2_end:
 mvbhb2_r1:
-	CMPQ   48(SP), $0x01
-	JB     mvbhb2_r1_end
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	MOVQ   16(SP), CX
-	TESTQ  CX, CX
-	JZ     mvbhb2_r1_tail
+	CMPQ     48(SP), $0x01
+	JB       mvbhb2_r1_end
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VPCMPEQD Y2, Y2, Y2
+	VPSLLD   $0x10, Y2, Y2
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvbhb2_r1_tail
 
 mvbhb2_r1_loop:
-	VMOVUPS     (AX)(CX*4), Y2
-	VMOVUPS     (DX)(CX*4), Y3
-	VPMOVZXWD   (BX)(CX*2), Y4
-	VPSLLD      $0x10, Y4, Y4
-	VFMADD231PS Y2, Y4, Y0
-	VFMADD231PS Y3, Y4, Y1
-	ADDQ        $0x08, CX
+	VMOVUPS     (AX)(CX*4), Y3
+	VMOVUPS     32(AX)(CX*4), Y4
+	VSHUFPS     $0x88, Y4, Y3, Y5
+	VSHUFPS     $0xdd, Y4, Y3, Y3
+	VPERMPD     $0xd8, Y5, Y5
+	VPERMPD     $0xd8, Y3, Y3
+	VMOVUPS     (DX)(CX*4), Y4
+	VMOVUPS     32(DX)(CX*4), Y6
+	VSHUFPS     $0x88, Y6, Y4, Y7
+	VSHUFPS     $0xdd, Y6, Y4, Y4
+	VPERMPD     $0xd8, Y7, Y7
+	VPERMPD     $0xd8, Y4, Y4
+	VMOVDQU     (BX)(CX*2), Y6
+	VPSLLD      $0x10, Y6, Y10
+	VPAND       Y2, Y6, Y6
+	VFMADD231PS Y5, Y10, Y0
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y7, Y10, Y1
+	VFMADD231PS Y4, Y6, Y1
+	ADDQ        $0x10, CX
 	JNZ         mvbhb2_r1_loop
 
 mvbhb2_r1_tail:
+	MOVQ        24(SP), SI
+	SUBQ        $0x08, SI
+	CMPQ        CX, SI
+	JG          mvbhb2_r1_single
+	VMOVUPS     (AX)(CX*4), Y2
+	VPMOVZXWD   (BX)(CX*2), Y3
+	VPSLLD      $0x10, Y3, Y3
+	VFMADD231PS Y2, Y3, Y0
+	VMOVUPS     (DX)(CX*4), Y2
+	VPMOVZXWD   (BX)(CX*2), Y3
+	VPSLLD      $0x10, Y3, Y3
+	VFMADD231PS Y2, Y3, Y1
+	ADDQ        $0x08, CX
+
+mvbhb2_r1_single:
 	CMPQ        CX, 24(SP)
 	JAE         mvbhb2_r1_reduce
-	VMOVSS      (AX)(CX*4), X11
+	VMOVSS      (AX)(CX*4), X8
 	MOVWLZX     (BX)(CX*2), SI
 	SHLL        $0x10, SI
-	VMOVD       SI, X12
-	VFMADD231PS Y12, Y11, Y0
-	VMOVSS      (DX)(CX*4), X11
+	VMOVD       SI, X9
+	VFMADD231PS Y9, Y8, Y0
+	VMOVSS      (DX)(CX*4), X8
 	MOVWLZX     (BX)(CX*2), SI
 	SHLL        $0x10, SI
-	VMOVD       SI, X12
-	VFMADD231PS Y12, Y11, Y1
+	VMOVD       SI, X9
+	VFMADD231PS Y9, Y8, Y1
 	INCQ        CX
-	JMP         mvbhb2_r1_tail
+	JMP         mvbhb2_r1_single
 
 mvbhb2_r1_reduce:
 	MOVQ         40(SP), CX
@@ -4107,7 +4219,7 @@ TEXT ·matVecBF16B3SIMD(SB), NOSPLIT, $56-89
 	SHLQ $0x02, CX
 	MOVQ CX, 8(SP)
 	MOVQ AX, CX
-	ANDQ $-8, CX
+	ANDQ $-16, CX
 	SUBQ CX, AX
 	MOVQ AX, 24(SP)
 	XORQ AX, AX
@@ -4128,157 +4240,88 @@ TEXT ·matVecBF16B3SIMD(SB), NOSPLIT, $56-89
 	MOVQ w_base+24(FP), SI
 	LEAQ (SI)(CX*2), SI
 
-mvbhb3_r2:
-	CMPQ   48(SP), $0x02
-	JB     mvbhb3_r2_end
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   (SP), CX
-	LEAQ   (SI)(CX*1), CX
-	MOVQ   16(SP), DI
-	TESTQ  DI, DI
-	JZ     mvbhb3_r2_tail
-
-mvbhb3_r2_loop:
-	VMOVUPS     (AX)(DI*4), Y6
-	VMOVUPS     (DX)(DI*4), Y7
-	VMOVUPS     (BX)(DI*4), Y8
-	VPMOVZXWD   (SI)(DI*2), Y9
-	VPSLLD      $0x10, Y9, Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VPMOVZXWD   (CX)(DI*2), Y9
-	VPSLLD      $0x10, Y9, Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x08, DI
-	JNZ         mvbhb3_r2_loop
-
-mvbhb3_r2_tail:
-	CMPQ        DI, 24(SP)
-	JAE         mvbhb3_r2_reduce
-	VMOVSS      (AX)(DI*4), X10
-	MOVWLZX     (SI)(DI*2), R8
-	SHLL        $0x10, R8
-	VMOVD       R8, X11
-	VFMADD231PS Y11, Y10, Y0
-	MOVWLZX     (CX)(DI*2), R8
-	SHLL        $0x10, R8
-	VMOVD       R8, X11
-	VFMADD231PS Y11, Y10, Y3
-	VMOVSS      (DX)(DI*4), X10
-	MOVWLZX     (SI)(DI*2), R8
-	SHLL        $0x10, R8
-	VMOVD       R8, X11
-	VFMADD231PS Y11, Y10, Y1
-	MOVWLZX     (CX)(DI*2), R8
-	SHLL        $0x10, R8
-	VMOVD       R8, X11
-	VFMADD231PS Y11, Y10, Y4
-	VMOVSS      (BX)(DI*4), X10
-	MOVWLZX     (SI)(DI*2), R8
-	SHLL        $0x10, R8
-	VMOVD       R8, X11
-	VFMADD231PS Y11, Y10, Y2
-	MOVWLZX     (CX)(DI*2), R8
-	SHLL        $0x10, R8
-	VMOVD       R8, X11
-	VFMADD231PS Y11, Y10, Y5
-	INCQ        DI
-	JMP         mvbhb3_r2_tail
-
-mvbhb3_r2_reduce:
-	MOVQ         40(SP), SI
-	VHADDPS      Y3, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X3
-	VADDPS       X3, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb3_r2_b0_g0_store
-	VMOVSD       (SI), X3
-	VADDPS       X0, X3, X0
-
-mvbhb3_r2_b0_g0_store:
-	VMOVSD       X0, (SI)
-	ADDQ         32(SP), SI
-	VHADDPS      Y4, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb3_r2_b1_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb3_r2_b1_g0_store:
-	VMOVSD       X0, (SI)
-	ADDQ         32(SP), SI
-	VHADDPS      Y5, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb3_r2_b2_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb3_r2_b2_g0_store:
-	VMOVSD X0, (SI)
-	MOVQ   (SP), SI
-	LEAQ   (CX)(SI*1), SI
-	ADDQ   $0x08, 40(SP)
-	SUBQ   $0x02, 48(SP)
-	JMP    mvbhb3_r2
-
-mvbhb3_r2_end:
 mvbhb3_r1:
-	CMPQ   48(SP), $0x01
-	JB     mvbhb3_r1_end
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	MOVQ   16(SP), CX
-	TESTQ  CX, CX
-	JZ     mvbhb3_r1_tail
+	CMPQ     48(SP), $0x01
+	JB       mvbhb3_r1_end
+	VXORPS   Y0, Y0, Y0
+	VXORPS   Y1, Y1, Y1
+	VXORPS   Y2, Y2, Y2
+	VPCMPEQD Y3, Y3, Y3
+	VPSLLD   $0x10, Y3, Y3
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvbhb3_r1_tail
 
 mvbhb3_r1_loop:
-	VMOVUPS     (AX)(CX*4), Y3
-	VMOVUPS     (DX)(CX*4), Y4
-	VMOVUPS     (BX)(CX*4), Y5
-	VPMOVZXWD   (SI)(CX*2), Y6
-	VPSLLD      $0x10, Y6, Y6
-	VFMADD231PS Y3, Y6, Y0
-	VFMADD231PS Y4, Y6, Y1
-	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x08, CX
+	VMOVUPS     (AX)(CX*4), Y4
+	VMOVUPS     32(AX)(CX*4), Y5
+	VSHUFPS     $0x88, Y5, Y4, Y6
+	VSHUFPS     $0xdd, Y5, Y4, Y4
+	VPERMPD     $0xd8, Y6, Y6
+	VPERMPD     $0xd8, Y4, Y4
+	VMOVUPS     (DX)(CX*4), Y5
+	VMOVUPS     32(DX)(CX*4), Y9
+	VSHUFPS     $0x88, Y9, Y5, Y10
+	VSHUFPS     $0xdd, Y9, Y5, Y5
+	VPERMPD     $0xd8, Y10, Y10
+	VPERMPD     $0xd8, Y5, Y5
+	VMOVUPS     (BX)(CX*4), Y9
+	VMOVUPS     32(BX)(CX*4), Y11
+	VSHUFPS     $0x88, Y11, Y9, Y12
+	VSHUFPS     $0xdd, Y11, Y9, Y9
+	VPERMPD     $0xd8, Y12, Y12
+	VPERMPD     $0xd8, Y9, Y9
+	VMOVDQU     (SI)(CX*2), Y11
+	VPSLLD      $0x10, Y11, Y13
+	VPAND       Y3, Y11, Y11
+	VFMADD231PS Y6, Y13, Y0
+	VFMADD231PS Y4, Y11, Y0
+	VFMADD231PS Y10, Y13, Y1
+	VFMADD231PS Y5, Y11, Y1
+	VFMADD231PS Y12, Y13, Y2
+	VFMADD231PS Y9, Y11, Y2
+	ADDQ        $0x10, CX
 	JNZ         mvbhb3_r1_loop
 
 mvbhb3_r1_tail:
+	MOVQ        24(SP), DI
+	SUBQ        $0x08, DI
+	CMPQ        CX, DI
+	JG          mvbhb3_r1_single
+	VMOVUPS     (AX)(CX*4), Y3
+	VPMOVZXWD   (SI)(CX*2), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS Y3, Y4, Y0
+	VMOVUPS     (DX)(CX*4), Y3
+	VPMOVZXWD   (SI)(CX*2), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS Y3, Y4, Y1
+	VMOVUPS     (BX)(CX*4), Y3
+	VPMOVZXWD   (SI)(CX*2), Y4
+	VPSLLD      $0x10, Y4, Y4
+	VFMADD231PS Y3, Y4, Y2
+	ADDQ        $0x08, CX
+
+mvbhb3_r1_single:
 	CMPQ        CX, 24(SP)
 	JAE         mvbhb3_r1_reduce
-	VMOVSS      (AX)(CX*4), X10
+	VMOVSS      (AX)(CX*4), X7
 	MOVWLZX     (SI)(CX*2), DI
 	SHLL        $0x10, DI
-	VMOVD       DI, X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (DX)(CX*4), X10
+	VMOVD       DI, X8
+	VFMADD231PS Y8, Y7, Y0
+	VMOVSS      (DX)(CX*4), X7
 	MOVWLZX     (SI)(CX*2), DI
 	SHLL        $0x10, DI
-	VMOVD       DI, X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (BX)(CX*4), X10
+	VMOVD       DI, X8
+	VFMADD231PS Y8, Y7, Y1
+	VMOVSS      (BX)(CX*4), X7
 	MOVWLZX     (SI)(CX*2), DI
 	SHLL        $0x10, DI
-	VMOVD       DI, X11
-	VFMADD231PS Y11, Y10, Y2
+	VMOVD       DI, X8
+	VFMADD231PS Y8, Y7, Y2
 	INCQ        CX
-	JMP         mvbhb3_r1_tail
+	JMP         mvbhb3_r1_single
 
 mvbhb3_r1_reduce:
 	MOVQ         40(SP), CX

@@ -29,6 +29,15 @@ var halfPlans = map[int][2]mvPlan{
 	8: {{1, 1, false}, {1, 1, false}},
 }
 
+// bf16PairPlans are the BF16 kernels' blockings where x is held in
+// registers: sixteen columns per step, x split into its even and odd
+// columns (two registers per vector), so fewer rows fit than in halfPlans.
+var bf16PairPlans = map[int][2]mvPlan{
+	1: {{8, 1, true}, {1, 1, true}},
+	2: {{2, 1, true}, {1, 1, true}},
+	3: {{1, 1, true}, {1, 1, true}},
+}
+
 // lowFrame holds a reduced-precision kernel's values kept on the stack.
 type lowFrame struct {
 	wRow, xRow Mem // bytes of a row of W and of a vector of x
@@ -134,13 +143,21 @@ func matVecHalf(batch int, bf bool) {
 	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < %d, w in %s; rows, cols ≥ 1.", name, batch, map[bool]string{false: "binary16", true: "bfloat16"}[bf]))
 	f := lowFrame{wRow: AllocLocal(8), xRow: AllocLocal(8), negWhole: AllocLocal(8), tailCols: AllocLocal(8),
 		outBytes: AllocLocal(8), yNext: AllocLocal(8), rowsLeft: AllocLocal(8)}
-	w, xb := lowSetup(f, batch, 2, 4, vecFloats)
+	plans, step := halfPlans[batch], vecFloats
+	if p, ok := bf16PairPlans[batch]; ok && bf {
+		plans, step = p, 2*vecFloats
+	}
+	w, xb := lowSetup(f, batch, 2, 4, step)
 	prefix := fmt.Sprintf("mv%sb%d", map[bool]string{false: "h", true: "bh"}[bf], batch)
-	lowRowLoops(prefix, halfPlans[batch], f, func(loop string, plan mvPlan) {
+	lowRowLoops(prefix, plans, f, func(loop string, plan mvPlan) {
 		rows := plan.rows
 		acc := zeroAccumulators(rows, batch, 1)
 		wr := rowPointers(w, rows, f.wRow)
-		halfColumns(loop, plan, bf, acc, wr, xb, f)
+		if step == 2*vecFloats {
+			bf16PairColumns(loop, plan, acc, wr, xb, f)
+		} else {
+			halfColumns(loop, plan, bf, acc, wr, xb, f)
+		}
 		y := GP64()
 		MOVQ(f.yNext, y)
 		for b := 0; b < batch; b++ {
@@ -228,5 +245,85 @@ func halfColumns(prefix string, plan mvPlan, bf bool, acc [][][]VecVirtual, wr, 
 	}
 	INCQ(j)
 	JMP(LabelRef(prefix + "_tail"))
+	Label(prefix + "_reduce")
+}
+
+// bf16PairColumns is halfColumns for BF16 with x in registers, sixteen
+// columns per step: one 32-byte load of a row's weights gives its even
+// columns (each dword shifted left by 16) and its odd ones (each dword's
+// high half, masked), two cheap integer operations instead of two
+// zero-extending loads and shifts; x is split into even and odd columns
+// once per step for all the block's rows. The tail (under sixteen
+// columns) takes eight at a time, then one.
+func bf16PairColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, f lowFrame) {
+	rows, batch := plan.rows, len(xb)
+	high := YMM() // 0xffff0000 in every dword
+	VPCMPEQD(high, high, high)
+	VPSLLD(U8(16), high, high)
+	j := GP64()
+	MOVQ(f.negWhole, j)
+	TESTQ(j, j)
+	JZ(LabelRef(prefix + "_tail"))
+	Label(prefix + "_loop")
+	even, odd := make([]VecVirtual, batch), make([]VecVirtual, batch)
+	for b := range even {
+		lo, hi := YMM(), YMM()
+		VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 4}, lo)
+		VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 4, Disp: 4 * vecFloats}, hi)
+		even[b], odd[b] = YMM(), YMM()
+		// Per 128-bit lane [lo0, lo2, hi0, hi2] and [lo1, lo3, hi1, hi3],
+		// then the 64-bit pairs in order 0, 2, 1, 3: columns 0, 2, …, 14
+		// and 1, 3, …, 15.
+		VSHUFPS(U8(0x88), hi, lo, even[b])
+		VSHUFPS(U8(0xdd), hi, lo, odd[b])
+		VPERMPD(U8(0xd8), even[b], even[b])
+		VPERMPD(U8(0xd8), odd[b], odd[b])
+	}
+	for r := 0; r < rows; r++ {
+		v, we := YMM(), YMM()
+		VMOVDQU(Mem{Base: wr[r], Index: j, Scale: 2}, v)
+		VPSLLD(U8(16), v, we)
+		VPAND(high, v, v)
+		for b := 0; b < batch; b++ {
+			VFMADD231PS(even[b], we, acc[r][b][0])
+			VFMADD231PS(odd[b], v, acc[r][b][0])
+		}
+	}
+	ADDQ(U8(2*vecFloats), j)
+	JNZ(LabelRef(prefix + "_loop"))
+
+	Label(prefix + "_tail")
+	eight := GP64()
+	MOVQ(f.tailCols, eight)
+	SUBQ(U8(vecFloats), eight)
+	CMPQ(j, eight)
+	JG(LabelRef(prefix + "_single"))
+	for b := 0; b < batch; b++ {
+		xv := YMM()
+		VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 4}, xv)
+		for r := 0; r < rows; r++ {
+			wv := YMM()
+			loadHalf(Mem{Base: wr[r], Index: j, Scale: 2}, wv, true)
+			VFMADD231PS(xv, wv, acc[r][b][0])
+		}
+	}
+	ADDQ(U8(vecFloats), j)
+	Label(prefix + "_single")
+	CMPQ(j, f.tailCols)
+	JAE(LabelRef(prefix + "_reduce"))
+	for b := 0; b < batch; b++ {
+		xs := XMM()
+		VMOVSS(Mem{Base: xb[b], Index: j, Scale: 4}, xs)
+		for r := 0; r < rows; r++ {
+			bits := GP32()
+			MOVWLZX(Mem{Base: wr[r], Index: j, Scale: 2}, bits)
+			SHLL(U8(16), bits)
+			ws := XMM()
+			VMOVD(bits, ws)
+			VFMADD231PS(ws.AsY(), xs.AsY(), acc[r][b][0])
+		}
+	}
+	INCQ(j)
+	JMP(LabelRef(prefix + "_single"))
 	Label(prefix + "_reduce")
 }
