@@ -5419,6 +5419,2847 @@ mvbhb8_r1_end:
 	VZEROUPPER
 	RET
 
+// func matVecI8B1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B1SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ w_base+24(FP), DX
+	LEAQ (DX)(CX*1), DX
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b1_r4:
+	CMPQ     56(SP), $0x04
+	JB       mvq8b1_r4_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	MOVQ     (SP), CX
+	LEAQ     (DX)(CX*1), BX
+	LEAQ     (BX)(CX*1), SI
+	LEAQ     (SI)(CX*1), CX
+	VPCMPEQW Y4, Y4, Y4
+	VPSRLW   $0x0f, Y4, Y4
+	MOVQ     16(SP), DI
+	TESTQ    DI, DI
+	JZ       mvq8b1_r4_tail
+
+mvq8b1_r4_loop:
+	VMOVDQU    (AX)(DI*1), Y5
+	VPABSB     Y5, Y6
+	VMOVDQU    (DX)(DI*1), Y7
+	VPSIGNB    Y5, Y7, Y7
+	VPMADDUBSW Y7, Y6, Y7
+	VPMADDWD   Y4, Y7, Y7
+	VPADDD     Y7, Y0, Y0
+	VMOVDQU    (BX)(DI*1), Y7
+	VPSIGNB    Y5, Y7, Y7
+	VPMADDUBSW Y7, Y6, Y7
+	VPMADDWD   Y4, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VMOVDQU    (SI)(DI*1), Y7
+	VPSIGNB    Y5, Y7, Y7
+	VPMADDUBSW Y7, Y6, Y7
+	VPMADDWD   Y4, Y7, Y7
+	VPADDD     Y7, Y2, Y2
+	VMOVDQU    (CX)(DI*1), Y7
+	VPSIGNB    Y5, Y7, Y5
+	VPMADDUBSW Y5, Y6, Y5
+	VPMADDWD   Y4, Y5, Y5
+	VPADDD     Y5, Y3, Y3
+	ADDQ       $0x20, DI
+	JNZ        mvq8b1_r4_loop
+
+mvq8b1_r4_tail:
+	MOVQ       24(SP), R8
+	SUBQ       $0x10, R8
+	CMPQ       DI, R8
+	JG         mvq8b1_r4_tail16
+	VMOVDQU    (AX)(DI*1), X5
+	VPABSB     X5, X6
+	VMOVDQU    (DX)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y0, Y0
+	VMOVDQU    (BX)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y1, Y1
+	VMOVDQU    (SI)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y2, Y2
+	VMOVDQU    (CX)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y3, Y3
+	ADDQ       $0x10, DI
+
+mvq8b1_r4_tail16:
+	MOVQ       24(SP), R8
+	SUBQ       $0x08, R8
+	CMPQ       DI, R8
+	JG         mvq8b1_r4_tail8
+	VMOVQ      (AX)(DI*1), X5
+	VPABSB     X5, X6
+	VMOVQ      (DX)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y0, Y0
+	VMOVQ      (BX)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y1, Y1
+	VMOVQ      (SI)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y2, Y2
+	VMOVQ      (CX)(DI*1), X7
+	VPSIGNB    X5, X7, X8
+	VPMADDUBSW X8, X6, X8
+	VPMADDWD   X4, X8, X8
+	VPADDD     Y8, Y3, Y3
+	ADDQ       $0x08, DI
+
+mvq8b1_r4_tail8:
+mvq8b1_r4_single:
+	CMPQ    DI, 24(SP)
+	JAE     mvq8b1_r4_reduce
+	MOVBLSX (AX)(DI*1), R8
+	MOVBLSX (DX)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X8
+	VPADDD  Y8, Y0, Y0
+	MOVBLSX (BX)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X8
+	VPADDD  Y8, Y1, Y1
+	MOVBLSX (SI)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X8
+	VPADDD  Y8, Y2, Y2
+	MOVBLSX (CX)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X8
+	VPADDD  Y8, Y3, Y3
+	INCQ    DI
+	JMP     mvq8b1_r4_single
+
+mvq8b1_r4_reduce:
+	MOVQ         40(SP), DX
+	MOVQ         48(SP), BX
+	MOVQ         xs_base+96(FP), SI
+	VEXTRACTI128 $0x01, Y0, X4
+	VPADDD       X0, X4, X4
+	VPSHUFD      $0x4e, X4, X0
+	VPADDD       X0, X4, X4
+	VPSHUFD      $0xb1, X4, X0
+	VPADDD       X0, X4, X4
+	VCVTDQ2PS    X4, X4
+	VMOVSS       (BX), X0
+	VMULSS       (SI), X0, X0
+	VMULSS       X0, X4, X4
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b1_r4_b0_r0_store
+	VADDSS       (DX), X4, X4
+
+mvq8b1_r4_b0_r0_store:
+	VMOVSS       X4, (DX)
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       4(BX), X1
+	VMULSS       (SI), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b1_r4_b0_r1_store
+	VADDSS       4(DX), X0, X0
+
+mvq8b1_r4_b0_r1_store:
+	VMOVSS       X0, 4(DX)
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       8(BX), X1
+	VMULSS       (SI), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b1_r4_b0_r2_store
+	VADDSS       8(DX), X0, X0
+
+mvq8b1_r4_b0_r2_store:
+	VMOVSS       X0, 8(DX)
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       12(BX), X1
+	VMULSS       (SI), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b1_r4_b0_r3_store
+	VADDSS       12(DX), X0, X0
+
+mvq8b1_r4_b0_r3_store:
+	VMOVSS X0, 12(DX)
+	ADDQ   $0x10, 48(SP)
+	MOVQ   (SP), DX
+	LEAQ   (CX)(DX*1), DX
+	ADDQ   $0x10, 40(SP)
+	SUBQ   $0x04, 56(SP)
+	JMP    mvq8b1_r4
+
+mvq8b1_r4_end:
+mvq8b1_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b1_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPCMPEQW Y1, Y1, Y1
+	VPSRLW   $0x0f, Y1, Y1
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b1_r1_tail
+
+mvq8b1_r1_loop:
+	VMOVDQU    (AX)(CX*1), Y2
+	VPABSB     Y2, Y3
+	VMOVDQU    (DX)(CX*1), Y4
+	VPSIGNB    Y2, Y4, Y2
+	VPMADDUBSW Y2, Y3, Y2
+	VPMADDWD   Y1, Y2, Y2
+	VPADDD     Y2, Y0, Y0
+	ADDQ       $0x20, CX
+	JNZ        mvq8b1_r1_loop
+
+mvq8b1_r1_tail:
+	MOVQ       24(SP), BX
+	SUBQ       $0x10, BX
+	CMPQ       CX, BX
+	JG         mvq8b1_r1_tail16
+	VMOVDQU    (AX)(CX*1), X3
+	VPABSB     X3, X2
+	VMOVDQU    (DX)(CX*1), X4
+	VPSIGNB    X3, X4, X8
+	VPMADDUBSW X8, X2, X8
+	VPMADDWD   X1, X8, X8
+	VPADDD     Y8, Y0, Y0
+	ADDQ       $0x10, CX
+
+mvq8b1_r1_tail16:
+	MOVQ       24(SP), BX
+	SUBQ       $0x08, BX
+	CMPQ       CX, BX
+	JG         mvq8b1_r1_tail8
+	VMOVQ      (AX)(CX*1), X3
+	VPABSB     X3, X2
+	VMOVQ      (DX)(CX*1), X4
+	VPSIGNB    X3, X4, X8
+	VPMADDUBSW X8, X2, X8
+	VPMADDWD   X1, X8, X8
+	VPADDD     Y8, Y0, Y0
+	ADDQ       $0x08, CX
+
+mvq8b1_r1_tail8:
+mvq8b1_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b1_r1_reduce
+	MOVBLSX (AX)(CX*1), BX
+	MOVBLSX (DX)(CX*1), SI
+	IMULL   BX, SI
+	VMOVD   SI, X8
+	VPADDD  Y8, Y0, Y0
+	INCQ    CX
+	JMP     mvq8b1_r1_single
+
+mvq8b1_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), BX
+	MOVQ         xs_base+96(FP), SI
+	VEXTRACTI128 $0x01, Y0, X1
+	VPADDD       X0, X1, X1
+	VPSHUFD      $0x4e, X1, X0
+	VPADDD       X0, X1, X1
+	VPSHUFD      $0xb1, X1, X0
+	VPADDD       X0, X1, X1
+	VCVTDQ2PS    X1, X1
+	VMOVSS       (BX), X0
+	VMULSS       (SI), X0, X0
+	VMULSS       X0, X1, X1
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b1_r1_b0_r0_store
+	VADDSS       (CX), X1, X1
+
+mvq8b1_r1_b0_r0_store:
+	VMOVSS X1, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b1_r1
+
+mvq8b1_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecI8B2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B2SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ w_base+24(FP), BX
+	LEAQ (BX)(CX*1), BX
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b2_r2:
+	CMPQ     56(SP), $0x02
+	JB       mvq8b2_r2_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	MOVQ     (SP), CX
+	LEAQ     (BX)(CX*1), CX
+	VPCMPEQW Y4, Y4, Y4
+	VPSRLW   $0x0f, Y4, Y4
+	MOVQ     16(SP), SI
+	TESTQ    SI, SI
+	JZ       mvq8b2_r2_tail
+
+mvq8b2_r2_loop:
+	VMOVDQU    (AX)(SI*1), Y5
+	VPABSB     Y5, Y6
+	VMOVDQU    (DX)(SI*1), Y7
+	VPABSB     Y7, Y8
+	VMOVDQU    (BX)(SI*1), Y9
+	VPSIGNB    Y5, Y9, Y10
+	VPMADDUBSW Y10, Y6, Y10
+	VPMADDWD   Y4, Y10, Y10
+	VPADDD     Y10, Y0, Y0
+	VPSIGNB    Y7, Y9, Y9
+	VPMADDUBSW Y9, Y8, Y9
+	VPMADDWD   Y4, Y9, Y9
+	VPADDD     Y9, Y1, Y1
+	VMOVDQU    (CX)(SI*1), Y9
+	VPSIGNB    Y5, Y9, Y5
+	VPMADDUBSW Y5, Y6, Y5
+	VPMADDWD   Y4, Y5, Y5
+	VPADDD     Y5, Y2, Y2
+	VPSIGNB    Y7, Y9, Y5
+	VPMADDUBSW Y5, Y8, Y5
+	VPMADDWD   Y4, Y5, Y5
+	VPADDD     Y5, Y3, Y3
+	ADDQ       $0x20, SI
+	JNZ        mvq8b2_r2_loop
+
+mvq8b2_r2_tail:
+	MOVQ       24(SP), DI
+	SUBQ       $0x10, DI
+	CMPQ       SI, DI
+	JG         mvq8b2_r2_tail16
+	VMOVDQU    (AX)(SI*1), X5
+	VPABSB     X5, X6
+	VMOVDQU    (DX)(SI*1), X7
+	VPABSB     X7, X8
+	VMOVDQU    (BX)(SI*1), X9
+	VPSIGNB    X5, X9, X11
+	VPMADDUBSW X11, X6, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y0, Y0
+	VPSIGNB    X7, X9, X11
+	VPMADDUBSW X11, X8, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y1, Y1
+	VMOVDQU    (CX)(SI*1), X9
+	VPSIGNB    X5, X9, X11
+	VPMADDUBSW X11, X6, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y2, Y2
+	VPSIGNB    X7, X9, X11
+	VPMADDUBSW X11, X8, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y3, Y3
+	ADDQ       $0x10, SI
+
+mvq8b2_r2_tail16:
+	MOVQ       24(SP), DI
+	SUBQ       $0x08, DI
+	CMPQ       SI, DI
+	JG         mvq8b2_r2_tail8
+	VMOVQ      (AX)(SI*1), X5
+	VPABSB     X5, X6
+	VMOVQ      (DX)(SI*1), X7
+	VPABSB     X7, X8
+	VMOVQ      (BX)(SI*1), X9
+	VPSIGNB    X5, X9, X11
+	VPMADDUBSW X11, X6, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y0, Y0
+	VPSIGNB    X7, X9, X11
+	VPMADDUBSW X11, X8, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y1, Y1
+	VMOVQ      (CX)(SI*1), X9
+	VPSIGNB    X5, X9, X11
+	VPMADDUBSW X11, X6, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y2, Y2
+	VPSIGNB    X7, X9, X11
+	VPMADDUBSW X11, X8, X11
+	VPMADDWD   X4, X11, X11
+	VPADDD     Y11, Y3, Y3
+	ADDQ       $0x08, SI
+
+mvq8b2_r2_tail8:
+mvq8b2_r2_single:
+	CMPQ    SI, 24(SP)
+	JAE     mvq8b2_r2_reduce
+	MOVBLSX (AX)(SI*1), DI
+	MOVBLSX (BX)(SI*1), R8
+	IMULL   DI, R8
+	VMOVD   R8, X11
+	VPADDD  Y11, Y0, Y0
+	MOVBLSX (CX)(SI*1), R8
+	IMULL   DI, R8
+	VMOVD   R8, X11
+	VPADDD  Y11, Y2, Y2
+	MOVBLSX (DX)(SI*1), DI
+	MOVBLSX (BX)(SI*1), R8
+	IMULL   DI, R8
+	VMOVD   R8, X11
+	VPADDD  Y11, Y1, Y1
+	MOVBLSX (CX)(SI*1), R8
+	IMULL   DI, R8
+	VMOVD   R8, X11
+	VPADDD  Y11, Y3, Y3
+	INCQ    SI
+	JMP     mvq8b2_r2_single
+
+mvq8b2_r2_reduce:
+	MOVQ         40(SP), BX
+	MOVQ         48(SP), SI
+	MOVQ         xs_base+96(FP), DI
+	VEXTRACTI128 $0x01, Y0, X4
+	VPADDD       X0, X4, X4
+	VPSHUFD      $0x4e, X4, X0
+	VPADDD       X0, X4, X4
+	VPSHUFD      $0xb1, X4, X0
+	VPADDD       X0, X4, X4
+	VCVTDQ2PS    X4, X4
+	VMOVSS       (SI), X0
+	VMULSS       (DI), X0, X0
+	VMULSS       X0, X4, X4
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b2_r2_b0_r0_store
+	VADDSS       (BX), X4, X4
+
+mvq8b2_r2_b0_r0_store:
+	VMOVSS       X4, (BX)
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X2
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0xb1, X0, X2
+	VPADDD       X2, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       4(SI), X2
+	VMULSS       (DI), X2, X2
+	VMULSS       X2, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b2_r2_b0_r1_store
+	VADDSS       4(BX), X0, X0
+
+mvq8b2_r2_b0_r1_store:
+	VMOVSS       X0, 4(BX)
+	ADDQ         32(SP), BX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (SI), X1
+	VMULSS       4(DI), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b2_r2_b1_r0_store
+	VADDSS       (BX), X0, X0
+
+mvq8b2_r2_b1_r0_store:
+	VMOVSS       X0, (BX)
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       4(SI), X1
+	VMULSS       4(DI), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b2_r2_b1_r1_store
+	VADDSS       4(BX), X0, X0
+
+mvq8b2_r2_b1_r1_store:
+	VMOVSS X0, 4(BX)
+	ADDQ   $0x08, 48(SP)
+	MOVQ   (SP), BX
+	LEAQ   (CX)(BX*1), BX
+	ADDQ   $0x08, 40(SP)
+	SUBQ   $0x02, 56(SP)
+	JMP    mvq8b2_r2
+
+mvq8b2_r2_end:
+mvq8b2_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b2_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPCMPEQW Y2, Y2, Y2
+	VPSRLW   $0x0f, Y2, Y2
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b2_r1_tail
+
+mvq8b2_r1_loop:
+	VMOVDQU    (AX)(CX*1), Y3
+	VPABSB     Y3, Y4
+	VMOVDQU    (DX)(CX*1), Y5
+	VPABSB     Y5, Y6
+	VMOVDQU    (BX)(CX*1), Y7
+	VPSIGNB    Y3, Y7, Y3
+	VPMADDUBSW Y3, Y4, Y3
+	VPMADDWD   Y2, Y3, Y3
+	VPADDD     Y3, Y0, Y0
+	VPSIGNB    Y5, Y7, Y3
+	VPMADDUBSW Y3, Y6, Y3
+	VPMADDWD   Y2, Y3, Y3
+	VPADDD     Y3, Y1, Y1
+	ADDQ       $0x20, CX
+	JNZ        mvq8b2_r1_loop
+
+mvq8b2_r1_tail:
+	MOVQ       24(SP), SI
+	SUBQ       $0x10, SI
+	CMPQ       CX, SI
+	JG         mvq8b2_r1_tail16
+	VMOVDQU    (AX)(CX*1), X7
+	VPABSB     X7, X3
+	VMOVDQU    (DX)(CX*1), X4
+	VPABSB     X4, X5
+	VMOVDQU    (BX)(CX*1), X6
+	VPSIGNB    X7, X6, X11
+	VPMADDUBSW X11, X3, X11
+	VPMADDWD   X2, X11, X11
+	VPADDD     Y11, Y0, Y0
+	VPSIGNB    X4, X6, X11
+	VPMADDUBSW X11, X5, X11
+	VPMADDWD   X2, X11, X11
+	VPADDD     Y11, Y1, Y1
+	ADDQ       $0x10, CX
+
+mvq8b2_r1_tail16:
+	MOVQ       24(SP), SI
+	SUBQ       $0x08, SI
+	CMPQ       CX, SI
+	JG         mvq8b2_r1_tail8
+	VMOVQ      (AX)(CX*1), X7
+	VPABSB     X7, X3
+	VMOVQ      (DX)(CX*1), X4
+	VPABSB     X4, X5
+	VMOVQ      (BX)(CX*1), X6
+	VPSIGNB    X7, X6, X11
+	VPMADDUBSW X11, X3, X11
+	VPMADDWD   X2, X11, X11
+	VPADDD     Y11, Y0, Y0
+	VPSIGNB    X4, X6, X11
+	VPMADDUBSW X11, X5, X11
+	VPMADDWD   X2, X11, X11
+	VPADDD     Y11, Y1, Y1
+	ADDQ       $0x08, CX
+
+mvq8b2_r1_tail8:
+mvq8b2_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b2_r1_reduce
+	MOVBLSX (AX)(CX*1), SI
+	MOVBLSX (BX)(CX*1), DI
+	IMULL   SI, DI
+	VMOVD   DI, X11
+	VPADDD  Y11, Y0, Y0
+	MOVBLSX (DX)(CX*1), SI
+	MOVBLSX (BX)(CX*1), DI
+	IMULL   SI, DI
+	VMOVD   DI, X11
+	VPADDD  Y11, Y1, Y1
+	INCQ    CX
+	JMP     mvq8b2_r1_single
+
+mvq8b2_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), SI
+	MOVQ         xs_base+96(FP), DI
+	VEXTRACTI128 $0x01, Y0, X2
+	VPADDD       X0, X2, X2
+	VPSHUFD      $0x4e, X2, X0
+	VPADDD       X0, X2, X2
+	VPSHUFD      $0xb1, X2, X0
+	VPADDD       X0, X2, X2
+	VCVTDQ2PS    X2, X2
+	VMOVSS       (SI), X0
+	VMULSS       (DI), X0, X0
+	VMULSS       X0, X2, X2
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b2_r1_b0_r0_store
+	VADDSS       (CX), X2, X2
+
+mvq8b2_r1_b0_r0_store:
+	VMOVSS       X2, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (SI), X1
+	VMULSS       4(DI), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b2_r1_b1_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b2_r1_b1_r0_store:
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (BX)(CX*1), BX
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b2_r1
+
+mvq8b2_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecI8B3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B3SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ w_base+24(FP), SI
+	LEAQ (SI)(CX*1), SI
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b3_r2:
+	CMPQ     56(SP), $0x02
+	JB       mvq8b3_r2_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	VPXOR    Y4, Y4, Y4
+	VPXOR    Y5, Y5, Y5
+	MOVQ     (SP), CX
+	LEAQ     (SI)(CX*1), CX
+	VPCMPEQW Y6, Y6, Y6
+	VPSRLW   $0x0f, Y6, Y6
+	MOVQ     16(SP), DI
+	TESTQ    DI, DI
+	JZ       mvq8b3_r2_tail
+
+mvq8b3_r2_loop:
+	VMOVDQU    (AX)(DI*1), Y7
+	VPABSB     Y7, Y8
+	VMOVDQU    (DX)(DI*1), Y9
+	VPABSB     Y9, Y10
+	VMOVDQU    (BX)(DI*1), Y11
+	VPABSB     Y11, Y12
+	VMOVDQU    (SI)(DI*1), Y13
+	VPSIGNB    Y7, Y13, Y14
+	VPMADDUBSW Y14, Y8, Y14
+	VPMADDWD   Y6, Y14, Y14
+	VPADDD     Y14, Y0, Y0
+	VPSIGNB    Y9, Y13, Y14
+	VPMADDUBSW Y14, Y10, Y14
+	VPMADDWD   Y6, Y14, Y14
+	VPADDD     Y14, Y1, Y1
+	VPSIGNB    Y11, Y13, Y13
+	VPMADDUBSW Y13, Y12, Y13
+	VPMADDWD   Y6, Y13, Y13
+	VPADDD     Y13, Y2, Y2
+	VMOVDQU    (CX)(DI*1), Y13
+	VPSIGNB    Y7, Y13, Y7
+	VPMADDUBSW Y7, Y8, Y7
+	VPMADDWD   Y6, Y7, Y7
+	VPADDD     Y7, Y3, Y3
+	VPSIGNB    Y9, Y13, Y7
+	VPMADDUBSW Y7, Y10, Y7
+	VPMADDWD   Y6, Y7, Y7
+	VPADDD     Y7, Y4, Y4
+	VPSIGNB    Y11, Y13, Y7
+	VPMADDUBSW Y7, Y12, Y7
+	VPMADDWD   Y6, Y7, Y7
+	VPADDD     Y7, Y5, Y5
+	ADDQ       $0x20, DI
+	JNZ        mvq8b3_r2_loop
+
+mvq8b3_r2_tail:
+	MOVQ       24(SP), R8
+	SUBQ       $0x10, R8
+	CMPQ       DI, R8
+	JG         mvq8b3_r2_tail16
+	VMOVDQU    (AX)(DI*1), X7
+	VPABSB     X7, X8
+	VMOVDQU    (DX)(DI*1), X9
+	VPABSB     X9, X10
+	VMOVDQU    (BX)(DI*1), X11
+	VPABSB     X11, X12
+	VMOVDQU    (SI)(DI*1), X13
+	VPSIGNB    X7, X13, X15
+	VPMADDUBSW X15, X8, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y0, Y0
+	VPSIGNB    X9, X13, X15
+	VPMADDUBSW X15, X10, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y1, Y1
+	VPSIGNB    X11, X13, X15
+	VPMADDUBSW X15, X12, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y2, Y2
+	VMOVDQU    (CX)(DI*1), X13
+	VPSIGNB    X7, X13, X15
+	VPMADDUBSW X15, X8, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y3, Y3
+	VPSIGNB    X9, X13, X15
+	VPMADDUBSW X15, X10, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y4, Y4
+	VPSIGNB    X11, X13, X15
+	VPMADDUBSW X15, X12, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y5, Y5
+	ADDQ       $0x10, DI
+
+mvq8b3_r2_tail16:
+	MOVQ       24(SP), R8
+	SUBQ       $0x08, R8
+	CMPQ       DI, R8
+	JG         mvq8b3_r2_tail8
+	VMOVQ      (AX)(DI*1), X7
+	VPABSB     X7, X8
+	VMOVQ      (DX)(DI*1), X9
+	VPABSB     X9, X10
+	VMOVQ      (BX)(DI*1), X11
+	VPABSB     X11, X12
+	VMOVQ      (SI)(DI*1), X13
+	VPSIGNB    X7, X13, X15
+	VPMADDUBSW X15, X8, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y0, Y0
+	VPSIGNB    X9, X13, X15
+	VPMADDUBSW X15, X10, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y1, Y1
+	VPSIGNB    X11, X13, X15
+	VPMADDUBSW X15, X12, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y2, Y2
+	VMOVQ      (CX)(DI*1), X13
+	VPSIGNB    X7, X13, X15
+	VPMADDUBSW X15, X8, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y3, Y3
+	VPSIGNB    X9, X13, X15
+	VPMADDUBSW X15, X10, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y4, Y4
+	VPSIGNB    X11, X13, X15
+	VPMADDUBSW X15, X12, X15
+	VPMADDWD   X6, X15, X15
+	VPADDD     Y15, Y5, Y5
+	ADDQ       $0x08, DI
+
+mvq8b3_r2_tail8:
+mvq8b3_r2_single:
+	CMPQ    DI, 24(SP)
+	JAE     mvq8b3_r2_reduce
+	MOVBLSX (AX)(DI*1), R8
+	MOVBLSX (SI)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X15
+	VPADDD  Y15, Y0, Y0
+	MOVBLSX (CX)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X15
+	VPADDD  Y15, Y3, Y3
+	MOVBLSX (DX)(DI*1), R8
+	MOVBLSX (SI)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X15
+	VPADDD  Y15, Y1, Y1
+	MOVBLSX (CX)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X15
+	VPADDD  Y15, Y4, Y4
+	MOVBLSX (BX)(DI*1), R8
+	MOVBLSX (SI)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X15
+	VPADDD  Y15, Y2, Y2
+	MOVBLSX (CX)(DI*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X15
+	VPADDD  Y15, Y5, Y5
+	INCQ    DI
+	JMP     mvq8b3_r2_single
+
+mvq8b3_r2_reduce:
+	MOVQ         40(SP), SI
+	MOVQ         48(SP), DI
+	MOVQ         xs_base+96(FP), R8
+	VEXTRACTI128 $0x01, Y0, X6
+	VPADDD       X0, X6, X6
+	VPSHUFD      $0x4e, X6, X0
+	VPADDD       X0, X6, X6
+	VPSHUFD      $0xb1, X6, X0
+	VPADDD       X0, X6, X6
+	VCVTDQ2PS    X6, X6
+	VMOVSS       (DI), X0
+	VMULSS       (R8), X0, X0
+	VMULSS       X0, X6, X6
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r2_b0_r0_store
+	VADDSS       (SI), X6, X6
+
+mvq8b3_r2_b0_r0_store:
+	VMOVSS       X6, (SI)
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X3
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0xb1, X0, X3
+	VPADDD       X3, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       4(DI), X3
+	VMULSS       (R8), X3, X3
+	VMULSS       X3, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r2_b0_r1_store
+	VADDSS       4(SI), X0, X0
+
+mvq8b3_r2_b0_r1_store:
+	VMOVSS       X0, 4(SI)
+	ADDQ         32(SP), SI
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (DI), X1
+	VMULSS       4(R8), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r2_b1_r0_store
+	VADDSS       (SI), X0, X0
+
+mvq8b3_r2_b1_r0_store:
+	VMOVSS       X0, (SI)
+	VEXTRACTI128 $0x01, Y4, X0
+	VPADDD       X4, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       4(DI), X1
+	VMULSS       4(R8), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r2_b1_r1_store
+	VADDSS       4(SI), X0, X0
+
+mvq8b3_r2_b1_r1_store:
+	VMOVSS       X0, 4(SI)
+	ADDQ         32(SP), SI
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (DI), X1
+	VMULSS       8(R8), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r2_b2_r0_store
+	VADDSS       (SI), X0, X0
+
+mvq8b3_r2_b2_r0_store:
+	VMOVSS       X0, (SI)
+	VEXTRACTI128 $0x01, Y5, X0
+	VPADDD       X5, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       4(DI), X1
+	VMULSS       8(R8), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r2_b2_r1_store
+	VADDSS       4(SI), X0, X0
+
+mvq8b3_r2_b2_r1_store:
+	VMOVSS X0, 4(SI)
+	ADDQ   $0x08, 48(SP)
+	MOVQ   (SP), SI
+	LEAQ   (CX)(SI*1), SI
+	ADDQ   $0x08, 40(SP)
+	SUBQ   $0x02, 56(SP)
+	JMP    mvq8b3_r2
+
+mvq8b3_r2_end:
+mvq8b3_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b3_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPCMPEQW Y3, Y3, Y3
+	VPSRLW   $0x0f, Y3, Y3
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b3_r1_tail
+
+mvq8b3_r1_loop:
+	VMOVDQU    (AX)(CX*1), Y4
+	VPABSB     Y4, Y5
+	VMOVDQU    (DX)(CX*1), Y6
+	VPABSB     Y6, Y7
+	VMOVDQU    (BX)(CX*1), Y8
+	VPABSB     Y8, Y9
+	VMOVDQU    (SI)(CX*1), Y10
+	VPSIGNB    Y4, Y10, Y4
+	VPMADDUBSW Y4, Y5, Y4
+	VPMADDWD   Y3, Y4, Y4
+	VPADDD     Y4, Y0, Y0
+	VPSIGNB    Y6, Y10, Y4
+	VPMADDUBSW Y4, Y7, Y4
+	VPMADDWD   Y3, Y4, Y4
+	VPADDD     Y4, Y1, Y1
+	VPSIGNB    Y8, Y10, Y4
+	VPMADDUBSW Y4, Y9, Y4
+	VPMADDWD   Y3, Y4, Y4
+	VPADDD     Y4, Y2, Y2
+	ADDQ       $0x20, CX
+	JNZ        mvq8b3_r1_loop
+
+mvq8b3_r1_tail:
+	MOVQ       24(SP), DI
+	SUBQ       $0x10, DI
+	CMPQ       CX, DI
+	JG         mvq8b3_r1_tail16
+	VMOVDQU    (AX)(CX*1), X10
+	VPABSB     X10, X4
+	VMOVDQU    (DX)(CX*1), X5
+	VPABSB     X5, X6
+	VMOVDQU    (BX)(CX*1), X7
+	VPABSB     X7, X8
+	VMOVDQU    (SI)(CX*1), X9
+	VPSIGNB    X10, X9, X15
+	VPMADDUBSW X15, X4, X15
+	VPMADDWD   X3, X15, X15
+	VPADDD     Y15, Y0, Y0
+	VPSIGNB    X5, X9, X15
+	VPMADDUBSW X15, X6, X15
+	VPMADDWD   X3, X15, X15
+	VPADDD     Y15, Y1, Y1
+	VPSIGNB    X7, X9, X15
+	VPMADDUBSW X15, X8, X15
+	VPMADDWD   X3, X15, X15
+	VPADDD     Y15, Y2, Y2
+	ADDQ       $0x10, CX
+
+mvq8b3_r1_tail16:
+	MOVQ       24(SP), DI
+	SUBQ       $0x08, DI
+	CMPQ       CX, DI
+	JG         mvq8b3_r1_tail8
+	VMOVQ      (AX)(CX*1), X10
+	VPABSB     X10, X4
+	VMOVQ      (DX)(CX*1), X5
+	VPABSB     X5, X6
+	VMOVQ      (BX)(CX*1), X7
+	VPABSB     X7, X8
+	VMOVQ      (SI)(CX*1), X9
+	VPSIGNB    X10, X9, X15
+	VPMADDUBSW X15, X4, X15
+	VPMADDWD   X3, X15, X15
+	VPADDD     Y15, Y0, Y0
+	VPSIGNB    X5, X9, X15
+	VPMADDUBSW X15, X6, X15
+	VPMADDWD   X3, X15, X15
+	VPADDD     Y15, Y1, Y1
+	VPSIGNB    X7, X9, X15
+	VPMADDUBSW X15, X8, X15
+	VPMADDWD   X3, X15, X15
+	VPADDD     Y15, Y2, Y2
+	ADDQ       $0x08, CX
+
+mvq8b3_r1_tail8:
+mvq8b3_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b3_r1_reduce
+	MOVBLSX (AX)(CX*1), DI
+	MOVBLSX (SI)(CX*1), R8
+	IMULL   DI, R8
+	VMOVD   R8, X15
+	VPADDD  Y15, Y0, Y0
+	MOVBLSX (DX)(CX*1), DI
+	MOVBLSX (SI)(CX*1), R8
+	IMULL   DI, R8
+	VMOVD   R8, X15
+	VPADDD  Y15, Y1, Y1
+	MOVBLSX (BX)(CX*1), DI
+	MOVBLSX (SI)(CX*1), R8
+	IMULL   DI, R8
+	VMOVD   R8, X15
+	VPADDD  Y15, Y2, Y2
+	INCQ    CX
+	JMP     mvq8b3_r1_single
+
+mvq8b3_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), DI
+	MOVQ         xs_base+96(FP), R8
+	VEXTRACTI128 $0x01, Y0, X3
+	VPADDD       X0, X3, X3
+	VPSHUFD      $0x4e, X3, X0
+	VPADDD       X0, X3, X3
+	VPSHUFD      $0xb1, X3, X0
+	VPADDD       X0, X3, X3
+	VCVTDQ2PS    X3, X3
+	VMOVSS       (DI), X0
+	VMULSS       (R8), X0, X0
+	VMULSS       X0, X3, X3
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r1_b0_r0_store
+	VADDSS       (CX), X3, X3
+
+mvq8b3_r1_b0_r0_store:
+	VMOVSS       X3, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (DI), X1
+	VMULSS       4(R8), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r1_b1_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b3_r1_b1_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (DI), X1
+	VMULSS       8(R8), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b3_r1_b2_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b3_r1_b2_r0_store:
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (SI)(CX*1), SI
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b3_r1
+
+mvq8b3_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecI8B4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B4SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ w_base+24(FP), DI
+	LEAQ (DI)(CX*1), DI
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b4_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b4_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	VPCMPEQW Y4, Y4, Y4
+	VPSRLW   $0x0f, Y4, Y4
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b4_r1_tail
+
+mvq8b4_r1_loop:
+	VMOVDQU    (AX)(CX*1), Y5
+	VPABSB     Y5, Y6
+	VMOVDQU    (DX)(CX*1), Y7
+	VPABSB     Y7, Y8
+	VMOVDQU    (BX)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VMOVDQU    (SI)(CX*1), Y11
+	VPABSB     Y11, Y12
+	VMOVDQU    (DI)(CX*1), Y13
+	VPSIGNB    Y5, Y13, Y5
+	VPMADDUBSW Y5, Y6, Y5
+	VPMADDWD   Y4, Y5, Y5
+	VPADDD     Y5, Y0, Y0
+	VPSIGNB    Y7, Y13, Y5
+	VPMADDUBSW Y5, Y8, Y5
+	VPMADDWD   Y4, Y5, Y5
+	VPADDD     Y5, Y1, Y1
+	VPSIGNB    Y9, Y13, Y5
+	VPMADDUBSW Y5, Y10, Y5
+	VPMADDWD   Y4, Y5, Y5
+	VPADDD     Y5, Y2, Y2
+	VPSIGNB    Y11, Y13, Y5
+	VPMADDUBSW Y5, Y12, Y5
+	VPMADDWD   Y4, Y5, Y5
+	VPADDD     Y5, Y3, Y3
+	ADDQ       $0x20, CX
+	JNZ        mvq8b4_r1_loop
+
+mvq8b4_r1_tail:
+	MOVQ       24(SP), R8
+	SUBQ       $0x10, R8
+	CMPQ       CX, R8
+	JG         mvq8b4_r1_tail16
+	VMOVDQU    (AX)(CX*1), X13
+	VPABSB     X13, X5
+	VMOVDQU    (DX)(CX*1), X6
+	VPABSB     X6, X7
+	VMOVDQU    (BX)(CX*1), X8
+	VPABSB     X8, X9
+	VMOVDQU    (SI)(CX*1), X10
+	VPABSB     X10, X11
+	VMOVDQU    (DI)(CX*1), X12
+	VPSIGNB    X13, X12, X14
+	VPMADDUBSW X14, X5, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y0, Y0
+	VPSIGNB    X6, X12, X14
+	VPMADDUBSW X14, X7, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y1, Y1
+	VPSIGNB    X8, X12, X14
+	VPMADDUBSW X14, X9, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y2, Y2
+	VPSIGNB    X10, X12, X14
+	VPMADDUBSW X14, X11, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y3, Y3
+	ADDQ       $0x10, CX
+
+mvq8b4_r1_tail16:
+	MOVQ       24(SP), R8
+	SUBQ       $0x08, R8
+	CMPQ       CX, R8
+	JG         mvq8b4_r1_tail8
+	VMOVQ      (AX)(CX*1), X13
+	VPABSB     X13, X5
+	VMOVQ      (DX)(CX*1), X6
+	VPABSB     X6, X7
+	VMOVQ      (BX)(CX*1), X8
+	VPABSB     X8, X9
+	VMOVQ      (SI)(CX*1), X10
+	VPABSB     X10, X11
+	VMOVQ      (DI)(CX*1), X12
+	VPSIGNB    X13, X12, X14
+	VPMADDUBSW X14, X5, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y0, Y0
+	VPSIGNB    X6, X12, X14
+	VPMADDUBSW X14, X7, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y1, Y1
+	VPSIGNB    X8, X12, X14
+	VPMADDUBSW X14, X9, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y2, Y2
+	VPSIGNB    X10, X12, X14
+	VPMADDUBSW X14, X11, X14
+	VPMADDWD   X4, X14, X14
+	VPADDD     Y14, Y3, Y3
+	ADDQ       $0x08, CX
+
+mvq8b4_r1_tail8:
+mvq8b4_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b4_r1_reduce
+	MOVBLSX (AX)(CX*1), R8
+	MOVBLSX (DI)(CX*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X14
+	VPADDD  Y14, Y0, Y0
+	MOVBLSX (DX)(CX*1), R8
+	MOVBLSX (DI)(CX*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X14
+	VPADDD  Y14, Y1, Y1
+	MOVBLSX (BX)(CX*1), R8
+	MOVBLSX (DI)(CX*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X14
+	VPADDD  Y14, Y2, Y2
+	MOVBLSX (SI)(CX*1), R8
+	MOVBLSX (DI)(CX*1), R9
+	IMULL   R8, R9
+	VMOVD   R9, X14
+	VPADDD  Y14, Y3, Y3
+	INCQ    CX
+	JMP     mvq8b4_r1_single
+
+mvq8b4_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), R8
+	MOVQ         xs_base+96(FP), R9
+	VEXTRACTI128 $0x01, Y0, X4
+	VPADDD       X0, X4, X4
+	VPSHUFD      $0x4e, X4, X0
+	VPADDD       X0, X4, X4
+	VPSHUFD      $0xb1, X4, X0
+	VPADDD       X0, X4, X4
+	VCVTDQ2PS    X4, X4
+	VMOVSS       (R8), X0
+	VMULSS       (R9), X0, X0
+	VMULSS       X0, X4, X4
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b4_r1_b0_r0_store
+	VADDSS       (CX), X4, X4
+
+mvq8b4_r1_b0_r0_store:
+	VMOVSS       X4, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R8), X1
+	VMULSS       4(R9), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b4_r1_b1_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b4_r1_b1_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R8), X1
+	VMULSS       8(R9), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b4_r1_b2_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b4_r1_b2_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R8), X1
+	VMULSS       12(R9), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b4_r1_b3_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b4_r1_b3_r0_store:
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (DI)(CX*1), DI
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b4_r1
+
+mvq8b4_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecI8B5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B5SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ w_base+24(FP), R8
+	LEAQ (R8)(CX*1), R8
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b5_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b5_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	VPXOR    Y4, Y4, Y4
+	VPCMPEQW Y5, Y5, Y5
+	VPSRLW   $0x0f, Y5, Y5
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b5_r1_tail
+
+mvq8b5_r1_loop:
+	VMOVDQU    (R8)(CX*1), Y6
+	VMOVDQU    (AX)(CX*1), Y7
+	VPABSB     Y7, Y8
+	VPSIGNB    Y7, Y6, Y7
+	VPMADDUBSW Y7, Y8, Y7
+	VPMADDWD   Y5, Y7, Y7
+	VPADDD     Y7, Y0, Y0
+	VMOVDQU    (DX)(CX*1), Y7
+	VPABSB     Y7, Y8
+	VPSIGNB    Y7, Y6, Y7
+	VPMADDUBSW Y7, Y8, Y7
+	VPMADDWD   Y5, Y7, Y7
+	VPADDD     Y7, Y1, Y1
+	VMOVDQU    (BX)(CX*1), Y7
+	VPABSB     Y7, Y8
+	VPSIGNB    Y7, Y6, Y7
+	VPMADDUBSW Y7, Y8, Y7
+	VPMADDWD   Y5, Y7, Y7
+	VPADDD     Y7, Y2, Y2
+	VMOVDQU    (SI)(CX*1), Y7
+	VPABSB     Y7, Y8
+	VPSIGNB    Y7, Y6, Y7
+	VPMADDUBSW Y7, Y8, Y7
+	VPMADDWD   Y5, Y7, Y7
+	VPADDD     Y7, Y3, Y3
+	VMOVDQU    (DI)(CX*1), Y7
+	VPABSB     Y7, Y8
+	VPSIGNB    Y7, Y6, Y6
+	VPMADDUBSW Y6, Y8, Y6
+	VPMADDWD   Y5, Y6, Y6
+	VPADDD     Y6, Y4, Y4
+	ADDQ       $0x20, CX
+	JNZ        mvq8b5_r1_loop
+
+mvq8b5_r1_tail:
+	MOVQ       24(SP), R9
+	SUBQ       $0x10, R9
+	CMPQ       CX, R9
+	JG         mvq8b5_r1_tail16
+	VMOVDQU    (R8)(CX*1), X6
+	VMOVDQU    (AX)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y0, Y0
+	VMOVDQU    (DX)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y1, Y1
+	VMOVDQU    (BX)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y2, Y2
+	VMOVDQU    (SI)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y3, Y3
+	VMOVDQU    (DI)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y4, Y4
+	ADDQ       $0x10, CX
+
+mvq8b5_r1_tail16:
+	MOVQ       24(SP), R9
+	SUBQ       $0x08, R9
+	CMPQ       CX, R9
+	JG         mvq8b5_r1_tail8
+	VMOVQ      (R8)(CX*1), X6
+	VMOVQ      (AX)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y0, Y0
+	VMOVQ      (DX)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y1, Y1
+	VMOVQ      (BX)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y2, Y2
+	VMOVQ      (SI)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y3, Y3
+	VMOVQ      (DI)(CX*1), X8
+	VPABSB     X8, X7
+	VPSIGNB    X8, X6, X9
+	VPMADDUBSW X9, X7, X9
+	VPMADDWD   X5, X9, X9
+	VPADDD     Y9, Y4, Y4
+	ADDQ       $0x08, CX
+
+mvq8b5_r1_tail8:
+mvq8b5_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b5_r1_reduce
+	MOVBLSX (AX)(CX*1), R9
+	MOVBLSX (R8)(CX*1), R10
+	IMULL   R9, R10
+	VMOVD   R10, X9
+	VPADDD  Y9, Y0, Y0
+	MOVBLSX (DX)(CX*1), R9
+	MOVBLSX (R8)(CX*1), R10
+	IMULL   R9, R10
+	VMOVD   R10, X9
+	VPADDD  Y9, Y1, Y1
+	MOVBLSX (BX)(CX*1), R9
+	MOVBLSX (R8)(CX*1), R10
+	IMULL   R9, R10
+	VMOVD   R10, X9
+	VPADDD  Y9, Y2, Y2
+	MOVBLSX (SI)(CX*1), R9
+	MOVBLSX (R8)(CX*1), R10
+	IMULL   R9, R10
+	VMOVD   R10, X9
+	VPADDD  Y9, Y3, Y3
+	MOVBLSX (DI)(CX*1), R9
+	MOVBLSX (R8)(CX*1), R10
+	IMULL   R9, R10
+	VMOVD   R10, X9
+	VPADDD  Y9, Y4, Y4
+	INCQ    CX
+	JMP     mvq8b5_r1_single
+
+mvq8b5_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), R9
+	MOVQ         xs_base+96(FP), R10
+	VEXTRACTI128 $0x01, Y0, X5
+	VPADDD       X0, X5, X5
+	VPSHUFD      $0x4e, X5, X0
+	VPADDD       X0, X5, X5
+	VPSHUFD      $0xb1, X5, X0
+	VPADDD       X0, X5, X5
+	VCVTDQ2PS    X5, X5
+	VMOVSS       (R9), X0
+	VMULSS       (R10), X0, X0
+	VMULSS       X0, X5, X5
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b5_r1_b0_r0_store
+	VADDSS       (CX), X5, X5
+
+mvq8b5_r1_b0_r0_store:
+	VMOVSS       X5, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R9), X1
+	VMULSS       4(R10), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b5_r1_b1_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b5_r1_b1_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R9), X1
+	VMULSS       8(R10), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b5_r1_b2_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b5_r1_b2_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R9), X1
+	VMULSS       12(R10), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b5_r1_b3_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b5_r1_b3_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y4, X0
+	VPADDD       X4, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R9), X1
+	VMULSS       16(R10), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b5_r1_b4_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b5_r1_b4_r0_store:
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (R8)(CX*1), R8
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b5_r1
+
+mvq8b5_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecI8B6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B6SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ w_base+24(FP), R9
+	LEAQ (R9)(CX*1), R9
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b6_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b6_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	VPXOR    Y4, Y4, Y4
+	VPXOR    Y5, Y5, Y5
+	VPCMPEQW Y6, Y6, Y6
+	VPSRLW   $0x0f, Y6, Y6
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b6_r1_tail
+
+mvq8b6_r1_loop:
+	VMOVDQU    (R9)(CX*1), Y7
+	VMOVDQU    (AX)(CX*1), Y8
+	VPABSB     Y8, Y9
+	VPSIGNB    Y8, Y7, Y8
+	VPMADDUBSW Y8, Y9, Y8
+	VPMADDWD   Y6, Y8, Y8
+	VPADDD     Y8, Y0, Y0
+	VMOVDQU    (DX)(CX*1), Y8
+	VPABSB     Y8, Y9
+	VPSIGNB    Y8, Y7, Y8
+	VPMADDUBSW Y8, Y9, Y8
+	VPMADDWD   Y6, Y8, Y8
+	VPADDD     Y8, Y1, Y1
+	VMOVDQU    (BX)(CX*1), Y8
+	VPABSB     Y8, Y9
+	VPSIGNB    Y8, Y7, Y8
+	VPMADDUBSW Y8, Y9, Y8
+	VPMADDWD   Y6, Y8, Y8
+	VPADDD     Y8, Y2, Y2
+	VMOVDQU    (SI)(CX*1), Y8
+	VPABSB     Y8, Y9
+	VPSIGNB    Y8, Y7, Y8
+	VPMADDUBSW Y8, Y9, Y8
+	VPMADDWD   Y6, Y8, Y8
+	VPADDD     Y8, Y3, Y3
+	VMOVDQU    (DI)(CX*1), Y8
+	VPABSB     Y8, Y9
+	VPSIGNB    Y8, Y7, Y8
+	VPMADDUBSW Y8, Y9, Y8
+	VPMADDWD   Y6, Y8, Y8
+	VPADDD     Y8, Y4, Y4
+	VMOVDQU    (R8)(CX*1), Y8
+	VPABSB     Y8, Y9
+	VPSIGNB    Y8, Y7, Y7
+	VPMADDUBSW Y7, Y9, Y7
+	VPMADDWD   Y6, Y7, Y7
+	VPADDD     Y7, Y5, Y5
+	ADDQ       $0x20, CX
+	JNZ        mvq8b6_r1_loop
+
+mvq8b6_r1_tail:
+	MOVQ       24(SP), R10
+	SUBQ       $0x10, R10
+	CMPQ       CX, R10
+	JG         mvq8b6_r1_tail16
+	VMOVDQU    (R9)(CX*1), X7
+	VMOVDQU    (AX)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y0, Y0
+	VMOVDQU    (DX)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y1, Y1
+	VMOVDQU    (BX)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y2, Y2
+	VMOVDQU    (SI)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y3, Y3
+	VMOVDQU    (DI)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y4, Y4
+	VMOVDQU    (R8)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y5, Y5
+	ADDQ       $0x10, CX
+
+mvq8b6_r1_tail16:
+	MOVQ       24(SP), R10
+	SUBQ       $0x08, R10
+	CMPQ       CX, R10
+	JG         mvq8b6_r1_tail8
+	VMOVQ      (R9)(CX*1), X7
+	VMOVQ      (AX)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y0, Y0
+	VMOVQ      (DX)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y1, Y1
+	VMOVQ      (BX)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y2, Y2
+	VMOVQ      (SI)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y3, Y3
+	VMOVQ      (DI)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y4, Y4
+	VMOVQ      (R8)(CX*1), X9
+	VPABSB     X9, X8
+	VPSIGNB    X9, X7, X10
+	VPMADDUBSW X10, X8, X10
+	VPMADDWD   X6, X10, X10
+	VPADDD     Y10, Y5, Y5
+	ADDQ       $0x08, CX
+
+mvq8b6_r1_tail8:
+mvq8b6_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b6_r1_reduce
+	MOVBLSX (AX)(CX*1), R10
+	MOVBLSX (R9)(CX*1), R11
+	IMULL   R10, R11
+	VMOVD   R11, X10
+	VPADDD  Y10, Y0, Y0
+	MOVBLSX (DX)(CX*1), R10
+	MOVBLSX (R9)(CX*1), R11
+	IMULL   R10, R11
+	VMOVD   R11, X10
+	VPADDD  Y10, Y1, Y1
+	MOVBLSX (BX)(CX*1), R10
+	MOVBLSX (R9)(CX*1), R11
+	IMULL   R10, R11
+	VMOVD   R11, X10
+	VPADDD  Y10, Y2, Y2
+	MOVBLSX (SI)(CX*1), R10
+	MOVBLSX (R9)(CX*1), R11
+	IMULL   R10, R11
+	VMOVD   R11, X10
+	VPADDD  Y10, Y3, Y3
+	MOVBLSX (DI)(CX*1), R10
+	MOVBLSX (R9)(CX*1), R11
+	IMULL   R10, R11
+	VMOVD   R11, X10
+	VPADDD  Y10, Y4, Y4
+	MOVBLSX (R8)(CX*1), R10
+	MOVBLSX (R9)(CX*1), R11
+	IMULL   R10, R11
+	VMOVD   R11, X10
+	VPADDD  Y10, Y5, Y5
+	INCQ    CX
+	JMP     mvq8b6_r1_single
+
+mvq8b6_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), R10
+	MOVQ         xs_base+96(FP), R11
+	VEXTRACTI128 $0x01, Y0, X6
+	VPADDD       X0, X6, X6
+	VPSHUFD      $0x4e, X6, X0
+	VPADDD       X0, X6, X6
+	VPSHUFD      $0xb1, X6, X0
+	VPADDD       X0, X6, X6
+	VCVTDQ2PS    X6, X6
+	VMOVSS       (R10), X0
+	VMULSS       (R11), X0, X0
+	VMULSS       X0, X6, X6
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b6_r1_b0_r0_store
+	VADDSS       (CX), X6, X6
+
+mvq8b6_r1_b0_r0_store:
+	VMOVSS       X6, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R10), X1
+	VMULSS       4(R11), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b6_r1_b1_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b6_r1_b1_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R10), X1
+	VMULSS       8(R11), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b6_r1_b2_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b6_r1_b2_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R10), X1
+	VMULSS       12(R11), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b6_r1_b3_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b6_r1_b3_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y4, X0
+	VPADDD       X4, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R10), X1
+	VMULSS       16(R11), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b6_r1_b4_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b6_r1_b4_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y5, X0
+	VPADDD       X5, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R10), X1
+	VMULSS       20(R11), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b6_r1_b5_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b6_r1_b5_r0_store:
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (R9)(CX*1), R9
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b6_r1
+
+mvq8b6_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecI8B7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B7SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ R8, R9
+	ADDQ 8(SP), R9
+	MOVQ w_base+24(FP), R10
+	LEAQ (R10)(CX*1), R10
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b7_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b7_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	VPXOR    Y4, Y4, Y4
+	VPXOR    Y5, Y5, Y5
+	VPXOR    Y6, Y6, Y6
+	VPCMPEQW Y7, Y7, Y7
+	VPSRLW   $0x0f, Y7, Y7
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b7_r1_tail
+
+mvq8b7_r1_loop:
+	VMOVDQU    (R10)(CX*1), Y8
+	VMOVDQU    (AX)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VPSIGNB    Y9, Y8, Y9
+	VPMADDUBSW Y9, Y10, Y9
+	VPMADDWD   Y7, Y9, Y9
+	VPADDD     Y9, Y0, Y0
+	VMOVDQU    (DX)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VPSIGNB    Y9, Y8, Y9
+	VPMADDUBSW Y9, Y10, Y9
+	VPMADDWD   Y7, Y9, Y9
+	VPADDD     Y9, Y1, Y1
+	VMOVDQU    (BX)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VPSIGNB    Y9, Y8, Y9
+	VPMADDUBSW Y9, Y10, Y9
+	VPMADDWD   Y7, Y9, Y9
+	VPADDD     Y9, Y2, Y2
+	VMOVDQU    (SI)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VPSIGNB    Y9, Y8, Y9
+	VPMADDUBSW Y9, Y10, Y9
+	VPMADDWD   Y7, Y9, Y9
+	VPADDD     Y9, Y3, Y3
+	VMOVDQU    (DI)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VPSIGNB    Y9, Y8, Y9
+	VPMADDUBSW Y9, Y10, Y9
+	VPMADDWD   Y7, Y9, Y9
+	VPADDD     Y9, Y4, Y4
+	VMOVDQU    (R8)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VPSIGNB    Y9, Y8, Y9
+	VPMADDUBSW Y9, Y10, Y9
+	VPMADDWD   Y7, Y9, Y9
+	VPADDD     Y9, Y5, Y5
+	VMOVDQU    (R9)(CX*1), Y9
+	VPABSB     Y9, Y10
+	VPSIGNB    Y9, Y8, Y8
+	VPMADDUBSW Y8, Y10, Y8
+	VPMADDWD   Y7, Y8, Y8
+	VPADDD     Y8, Y6, Y6
+	ADDQ       $0x20, CX
+	JNZ        mvq8b7_r1_loop
+
+mvq8b7_r1_tail:
+	MOVQ       24(SP), R11
+	SUBQ       $0x10, R11
+	CMPQ       CX, R11
+	JG         mvq8b7_r1_tail16
+	VMOVDQU    (R10)(CX*1), X8
+	VMOVDQU    (AX)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y0, Y0
+	VMOVDQU    (DX)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y1, Y1
+	VMOVDQU    (BX)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y2, Y2
+	VMOVDQU    (SI)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y3, Y3
+	VMOVDQU    (DI)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y4, Y4
+	VMOVDQU    (R8)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y5, Y5
+	VMOVDQU    (R9)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y6, Y6
+	ADDQ       $0x10, CX
+
+mvq8b7_r1_tail16:
+	MOVQ       24(SP), R11
+	SUBQ       $0x08, R11
+	CMPQ       CX, R11
+	JG         mvq8b7_r1_tail8
+	VMOVQ      (R10)(CX*1), X8
+	VMOVQ      (AX)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y0, Y0
+	VMOVQ      (DX)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y1, Y1
+	VMOVQ      (BX)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y2, Y2
+	VMOVQ      (SI)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y3, Y3
+	VMOVQ      (DI)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y4, Y4
+	VMOVQ      (R8)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y5, Y5
+	VMOVQ      (R9)(CX*1), X10
+	VPABSB     X10, X9
+	VPSIGNB    X10, X8, X11
+	VPMADDUBSW X11, X9, X11
+	VPMADDWD   X7, X11, X11
+	VPADDD     Y11, Y6, Y6
+	ADDQ       $0x08, CX
+
+mvq8b7_r1_tail8:
+mvq8b7_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b7_r1_reduce
+	MOVBLSX (AX)(CX*1), R11
+	MOVBLSX (R10)(CX*1), R12
+	IMULL   R11, R12
+	VMOVD   R12, X11
+	VPADDD  Y11, Y0, Y0
+	MOVBLSX (DX)(CX*1), R11
+	MOVBLSX (R10)(CX*1), R12
+	IMULL   R11, R12
+	VMOVD   R12, X11
+	VPADDD  Y11, Y1, Y1
+	MOVBLSX (BX)(CX*1), R11
+	MOVBLSX (R10)(CX*1), R12
+	IMULL   R11, R12
+	VMOVD   R12, X11
+	VPADDD  Y11, Y2, Y2
+	MOVBLSX (SI)(CX*1), R11
+	MOVBLSX (R10)(CX*1), R12
+	IMULL   R11, R12
+	VMOVD   R12, X11
+	VPADDD  Y11, Y3, Y3
+	MOVBLSX (DI)(CX*1), R11
+	MOVBLSX (R10)(CX*1), R12
+	IMULL   R11, R12
+	VMOVD   R12, X11
+	VPADDD  Y11, Y4, Y4
+	MOVBLSX (R8)(CX*1), R11
+	MOVBLSX (R10)(CX*1), R12
+	IMULL   R11, R12
+	VMOVD   R12, X11
+	VPADDD  Y11, Y5, Y5
+	MOVBLSX (R9)(CX*1), R11
+	MOVBLSX (R10)(CX*1), R12
+	IMULL   R11, R12
+	VMOVD   R12, X11
+	VPADDD  Y11, Y6, Y6
+	INCQ    CX
+	JMP     mvq8b7_r1_single
+
+mvq8b7_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), R11
+	MOVQ         xs_base+96(FP), R12
+	VEXTRACTI128 $0x01, Y0, X7
+	VPADDD       X0, X7, X7
+	VPSHUFD      $0x4e, X7, X0
+	VPADDD       X0, X7, X7
+	VPSHUFD      $0xb1, X7, X0
+	VPADDD       X0, X7, X7
+	VCVTDQ2PS    X7, X7
+	VMOVSS       (R11), X0
+	VMULSS       (R12), X0, X0
+	VMULSS       X0, X7, X7
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b7_r1_b0_r0_store
+	VADDSS       (CX), X7, X7
+
+mvq8b7_r1_b0_r0_store:
+	VMOVSS       X7, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R11), X1
+	VMULSS       4(R12), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b7_r1_b1_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b7_r1_b1_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R11), X1
+	VMULSS       8(R12), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b7_r1_b2_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b7_r1_b2_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R11), X1
+	VMULSS       12(R12), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b7_r1_b3_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b7_r1_b3_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y4, X0
+	VPADDD       X4, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R11), X1
+	VMULSS       16(R12), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b7_r1_b4_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b7_r1_b4_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y5, X0
+	VPADDD       X5, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R11), X1
+	VMULSS       20(R12), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b7_r1_b5_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b7_r1_b5_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y6, X0
+	VPADDD       X6, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R11), X1
+	VMULSS       24(R12), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b7_r1_b6_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b7_r1_b6_r0_store:
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (R10)(CX*1), R10
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b7_r1
+
+mvq8b7_r1_end:
+	VZEROUPPER
+	RET
+
+// func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2
+TEXT ·matVecI8B8SIMD(SB), NOSPLIT, $64-137
+	MOVQ cols+128(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-32, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+120(FP), AX
+	MOVQ AX, 56(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+72(FP), AX
+	LEAQ (AX)(CX*1), AX
+	MOVQ AX, DX
+	ADDQ 8(SP), DX
+	MOVQ DX, BX
+	ADDQ 8(SP), BX
+	MOVQ BX, SI
+	ADDQ 8(SP), SI
+	MOVQ SI, DI
+	ADDQ 8(SP), DI
+	MOVQ DI, R8
+	ADDQ 8(SP), R8
+	MOVQ R8, R9
+	ADDQ 8(SP), R9
+	MOVQ R9, R10
+	ADDQ 8(SP), R10
+	MOVQ w_base+24(FP), R11
+	LEAQ (R11)(CX*1), R11
+	MOVQ ws_base+48(FP), CX
+	MOVQ CX, 48(SP)
+
+mvq8b8_r1:
+	CMPQ     56(SP), $0x01
+	JB       mvq8b8_r1_end
+	VPXOR    Y0, Y0, Y0
+	VPXOR    Y1, Y1, Y1
+	VPXOR    Y2, Y2, Y2
+	VPXOR    Y3, Y3, Y3
+	VPXOR    Y4, Y4, Y4
+	VPXOR    Y5, Y5, Y5
+	VPXOR    Y6, Y6, Y6
+	VPXOR    Y7, Y7, Y7
+	VPCMPEQW Y8, Y8, Y8
+	VPSRLW   $0x0f, Y8, Y8
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
+	JZ       mvq8b8_r1_tail
+
+mvq8b8_r1_loop:
+	VMOVDQU    (R11)(CX*1), Y9
+	VMOVDQU    (AX)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y10
+	VPMADDUBSW Y10, Y11, Y10
+	VPMADDWD   Y8, Y10, Y10
+	VPADDD     Y10, Y0, Y0
+	VMOVDQU    (DX)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y10
+	VPMADDUBSW Y10, Y11, Y10
+	VPMADDWD   Y8, Y10, Y10
+	VPADDD     Y10, Y1, Y1
+	VMOVDQU    (BX)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y10
+	VPMADDUBSW Y10, Y11, Y10
+	VPMADDWD   Y8, Y10, Y10
+	VPADDD     Y10, Y2, Y2
+	VMOVDQU    (SI)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y10
+	VPMADDUBSW Y10, Y11, Y10
+	VPMADDWD   Y8, Y10, Y10
+	VPADDD     Y10, Y3, Y3
+	VMOVDQU    (DI)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y10
+	VPMADDUBSW Y10, Y11, Y10
+	VPMADDWD   Y8, Y10, Y10
+	VPADDD     Y10, Y4, Y4
+	VMOVDQU    (R8)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y10
+	VPMADDUBSW Y10, Y11, Y10
+	VPMADDWD   Y8, Y10, Y10
+	VPADDD     Y10, Y5, Y5
+	VMOVDQU    (R9)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y10
+	VPMADDUBSW Y10, Y11, Y10
+	VPMADDWD   Y8, Y10, Y10
+	VPADDD     Y10, Y6, Y6
+	VMOVDQU    (R10)(CX*1), Y10
+	VPABSB     Y10, Y11
+	VPSIGNB    Y10, Y9, Y9
+	VPMADDUBSW Y9, Y11, Y9
+	VPMADDWD   Y8, Y9, Y9
+	VPADDD     Y9, Y7, Y7
+	ADDQ       $0x20, CX
+	JNZ        mvq8b8_r1_loop
+
+mvq8b8_r1_tail:
+	MOVQ       24(SP), R12
+	SUBQ       $0x10, R12
+	CMPQ       CX, R12
+	JG         mvq8b8_r1_tail16
+	VMOVDQU    (R11)(CX*1), X9
+	VMOVDQU    (AX)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y0, Y0
+	VMOVDQU    (DX)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y1, Y1
+	VMOVDQU    (BX)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y2, Y2
+	VMOVDQU    (SI)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y3, Y3
+	VMOVDQU    (DI)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y4, Y4
+	VMOVDQU    (R8)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y5, Y5
+	VMOVDQU    (R9)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y6, Y6
+	VMOVDQU    (R10)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y7, Y7
+	ADDQ       $0x10, CX
+
+mvq8b8_r1_tail16:
+	MOVQ       24(SP), R12
+	SUBQ       $0x08, R12
+	CMPQ       CX, R12
+	JG         mvq8b8_r1_tail8
+	VMOVQ      (R11)(CX*1), X9
+	VMOVQ      (AX)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y0, Y0
+	VMOVQ      (DX)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y1, Y1
+	VMOVQ      (BX)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y2, Y2
+	VMOVQ      (SI)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y3, Y3
+	VMOVQ      (DI)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y4, Y4
+	VMOVQ      (R8)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y5, Y5
+	VMOVQ      (R9)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y6, Y6
+	VMOVQ      (R10)(CX*1), X11
+	VPABSB     X11, X10
+	VPSIGNB    X11, X9, X12
+	VPMADDUBSW X12, X10, X12
+	VPMADDWD   X8, X12, X12
+	VPADDD     Y12, Y7, Y7
+	ADDQ       $0x08, CX
+
+mvq8b8_r1_tail8:
+mvq8b8_r1_single:
+	CMPQ    CX, 24(SP)
+	JAE     mvq8b8_r1_reduce
+	MOVBLSX (AX)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y0, Y0
+	MOVBLSX (DX)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y1, Y1
+	MOVBLSX (BX)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y2, Y2
+	MOVBLSX (SI)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y3, Y3
+	MOVBLSX (DI)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y4, Y4
+	MOVBLSX (R8)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y5, Y5
+	MOVBLSX (R9)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y6, Y6
+	MOVBLSX (R10)(CX*1), R12
+	MOVBLSX (R11)(CX*1), R13
+	IMULL   R12, R13
+	VMOVD   R13, X12
+	VPADDD  Y12, Y7, Y7
+	INCQ    CX
+	JMP     mvq8b8_r1_single
+
+mvq8b8_r1_reduce:
+	MOVQ         40(SP), CX
+	MOVQ         48(SP), R12
+	MOVQ         xs_base+96(FP), R13
+	VEXTRACTI128 $0x01, Y0, X8
+	VPADDD       X0, X8, X8
+	VPSHUFD      $0x4e, X8, X0
+	VPADDD       X0, X8, X8
+	VPSHUFD      $0xb1, X8, X0
+	VPADDD       X0, X8, X8
+	VCVTDQ2PS    X8, X8
+	VMOVSS       (R12), X0
+	VMULSS       (R13), X0, X0
+	VMULSS       X0, X8, X8
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b0_r0_store
+	VADDSS       (CX), X8, X8
+
+mvq8b8_r1_b0_r0_store:
+	VMOVSS       X8, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y1, X0
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R12), X1
+	VMULSS       4(R13), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b1_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b8_r1_b1_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y2, X0
+	VPADDD       X2, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R12), X1
+	VMULSS       8(R13), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b2_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b8_r1_b2_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y3, X0
+	VPADDD       X3, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R12), X1
+	VMULSS       12(R13), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b3_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b8_r1_b3_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y4, X0
+	VPADDD       X4, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R12), X1
+	VMULSS       16(R13), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b4_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b8_r1_b4_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y5, X0
+	VPADDD       X5, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R12), X1
+	VMULSS       20(R13), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b5_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b8_r1_b5_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y6, X0
+	VPADDD       X6, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R12), X1
+	VMULSS       24(R13), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b6_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b8_r1_b6_r0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         32(SP), CX
+	VEXTRACTI128 $0x01, Y7, X0
+	VPADDD       X7, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPADDD       X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPADDD       X1, X0, X0
+	VCVTDQ2PS    X0, X0
+	VMOVSS       (R12), X1
+	VMULSS       28(R13), X1, X1
+	VMULSS       X1, X0, X0
+	CMPB         add+136(FP), $0x00
+	JE           mvq8b8_r1_b7_r0_store
+	VADDSS       (CX), X0, X0
+
+mvq8b8_r1_b7_r0_store:
+	VMOVSS X0, (CX)
+	ADDQ   $0x04, 48(SP)
+	MOVQ   (SP), CX
+	LEAQ   (R11)(CX*1), R11
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 56(SP)
+	JMP    mvq8b8_r1
+
+mvq8b8_r1_end:
+	VZEROUPPER
+	RET
+
 
 // absmask
 DATA actconst<>+0(SB)/4, $0x7fffffff
@@ -5590,6 +8431,84 @@ DATA actconst<>+532(SB)/4, $0x1f800000
 DATA actconst<>+536(SB)/4, $0x1f800000
 DATA actconst<>+540(SB)/4, $0x1f800000
 GLOBL actconst<>(SB), RODATA|NOPTR, $544
+
+// func maxAbsBitsSIMD(x []float32) uint32
+// Requires: AVX, AVX2
+TEXT ·maxAbsBitsSIMD(SB), NOSPLIT, $0-28
+	MOVQ    x_base+0(FP), AX
+	MOVQ    x_len+8(FP), CX
+	VMOVUPS actconst<>+0(SB), Y0 // absmask
+	VPXOR   Y1, Y1, Y1
+
+maxabs_loop:
+	CMPQ    CX, $0x08
+	JB      maxabs_tail
+	VPAND   (AX), Y0, Y2
+	VPMAXUD Y2, Y1, Y1
+	ADDQ    $0x20, AX
+	SUBQ    $0x08, CX
+	JMP     maxabs_loop
+
+maxabs_tail:
+	TESTQ   CX, CX
+	JZ      maxabs_reduce
+	VMOVSS  (AX), X3
+	VPAND   X0, X3, X3
+	VPMAXUD Y3, Y1, Y1
+	ADDQ    $0x04, AX
+	DECQ    CX
+	JMP     maxabs_tail
+
+maxabs_reduce:
+	VEXTRACTI128 $0x01, Y1, X0
+	VPMAXUD      X1, X0, X0
+	VPSHUFD      $0x4e, X0, X1
+	VPMAXUD      X1, X0, X0
+	VPSHUFD      $0xb1, X0, X1
+	VPMAXUD      X1, X0, X0
+	VMOVD        X0, AX
+	MOVL         AX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func quantizeI8SIMD(q []int8, x []float32, inv float32)
+// Requires: AVX, AVX2
+TEXT ·quantizeI8SIMD(SB), NOSPLIT, $0-52
+	MOVQ         q_base+0(FP), AX
+	MOVQ         x_base+24(FP), CX
+	MOVQ         x_len+32(FP), DX
+	VBROADCASTSS inv+48(FP), Y0
+
+quant_loop:
+	CMPQ         DX, $0x08
+	JB           quant_tail
+	VMULPS       (CX), Y0, Y1
+	VCVTPS2DQ    Y1, Y1
+	VEXTRACTI128 $0x01, Y1, X2
+	VPACKSSDW    X2, X1, X2
+	VPACKSSWB    X2, X2, X2
+	VMOVQ        X2, (AX)
+	ADDQ         $0x20, CX
+	ADDQ         $0x08, AX
+	SUBQ         $0x08, DX
+	JMP          quant_loop
+
+quant_tail:
+	TESTQ     DX, DX
+	JZ        quant_done
+	VMOVSS    (CX), X1
+	VMULSS    X0, X1, X1
+	VCVTPS2DQ X1, X1
+	VMOVD     X1, BX
+	MOVB      BL, (AX)
+	ADDQ      $0x04, CX
+	INCQ      AX
+	DECQ      DX
+	JMP       quant_tail
+
+quant_done:
+	VZEROUPPER
+	RET
 
 // func sigmoidSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3

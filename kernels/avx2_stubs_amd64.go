@@ -149,6 +149,56 @@ func matVecBF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, 
 //go:noescape
 func matVecBF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
 
+// matVecI8B1SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 1; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B2SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 2; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B3SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 3; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B4SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 4; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B5SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 5; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B6SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 6; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B7SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 7; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B8SIMD sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < 8; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.
+//
+//go:noescape
+func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// maxAbsBitsSIMD returns max_j (bits(x[j]) & 0x7fffffff), 0 when len(x) = 0.
+//
+//go:noescape
+func maxAbsBitsSIMD(x []float32) uint32
+
+// quantizeI8SIMD sets q[j] = int8(round(x[j]·inv)), rounding to nearest even; len(q) = len(x), |x[j]·inv| < 127.5.
+//
+//go:noescape
+func quantizeI8SIMD(q []int8, x []float32, inv float32)
+
 // sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.
 //
 //go:noescape

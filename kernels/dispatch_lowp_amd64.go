@@ -13,12 +13,33 @@ import (
 
 var halfSIMD = cpu.X86.HasF16C
 
-func maxAbsBits(_ level.Level, x []float32) uint32 { return maxAbsBitsGeneric(x) }
+func maxAbsBits(l level.Level, x []float32) uint32 {
+	if l == level.AVX2 {
+		return maxAbsBitsSIMD(x)
+	}
+	return maxAbsBitsGeneric(x)
+}
 
-func quantizeI8(_ level.Level, q []int8, x []float32, inv float32) { quantizeI8Generic(q, x, inv) }
+func quantizeI8(l level.Level, q []int8, x []float32, inv float32) {
+	if l == level.AVX2 {
+		quantizeI8SIMD(q, x, inv)
+		return
+	}
+	quantizeI8Generic(q, x, inv)
+}
 
-func matVecInt8(_ level.Level, y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool) {
-	matVecInt8Generic(y, w, ws, x, xs, rows, cols, add)
+// matVecInt8 splits batches larger than eight into passes of up to eight
+// vectors each.
+func matVecInt8(l level.Level, y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool) {
+	if l != level.AVX2 {
+		matVecInt8Generic(y, w, ws, x, xs, rows, cols, add)
+		return
+	}
+	for batch := len(xs); batch > 0; {
+		n := min(batch, 8)
+		matVecInt8Pass(y, w, ws, x, xs[:n], rows, cols, add)
+		y, x, xs, batch = y[n*rows:], x[n*cols:], xs[n:], batch-n
+	}
 }
 
 // matVecHalf splits batches larger than eight into passes of up to eight
@@ -79,5 +100,27 @@ func matVecBF16Pass(y []float32, w []uint16, x []float32, rows, cols, n int, add
 		matVecBF16B7SIMD(y, w, x, rows, cols, add)
 	case 8:
 		matVecBF16B8SIMD(y, w, x, rows, cols, add)
+	}
+}
+
+// matVecInt8Pass runs one pass of up to eight vectors (len(xs)).
+func matVecInt8Pass(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool) {
+	switch len(xs) {
+	case 1:
+		matVecI8B1SIMD(y, w, ws, x, xs, rows, cols, add)
+	case 2:
+		matVecI8B2SIMD(y, w, ws, x, xs, rows, cols, add)
+	case 3:
+		matVecI8B3SIMD(y, w, ws, x, xs, rows, cols, add)
+	case 4:
+		matVecI8B4SIMD(y, w, ws, x, xs, rows, cols, add)
+	case 5:
+		matVecI8B5SIMD(y, w, ws, x, xs, rows, cols, add)
+	case 6:
+		matVecI8B6SIMD(y, w, ws, x, xs, rows, cols, add)
+	case 7:
+		matVecI8B7SIMD(y, w, ws, x, xs, rows, cols, add)
+	case 8:
+		matVecI8B8SIMD(y, w, ws, x, xs, rows, cols, add)
 	}
 }

@@ -65,7 +65,12 @@ func main() {
 			matVecHalf(batch, bf)
 		}
 	}
+	for batch := 1; batch <= maxBatch; batch++ {
+		matVecInt8(batch)
+	}
 	emitActConsts()
+	maxAbsBits()
+	quantizeI8()
 	activationKernels()
 	rnnKernels()
 	for _, withCache := range []bool{false, true} {

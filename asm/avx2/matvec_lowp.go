@@ -327,3 +327,295 @@ func bf16PairColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []
 	JMP(LabelRef(prefix + "_single"))
 	Label(prefix + "_reduce")
 }
+
+// int8Plans are the int8 kernels' blockings: rows per block, x (and |x|)
+// held in registers or reloaded from memory per row.
+var int8Plans = map[int][2]mvPlan{
+	1: {{4, 1, true}, {1, 1, true}},
+	2: {{2, 1, true}, {1, 1, true}},
+	3: {{2, 1, true}, {1, 1, true}},
+	4: {{1, 1, true}, {1, 1, true}},
+	5: {{1, 1, false}, {1, 1, false}},
+	6: {{1, 1, false}, {1, 1, false}},
+	7: {{1, 1, false}, {1, 1, false}},
+	8: {{1, 1, false}, {1, 1, false}},
+}
+
+// int8Step is the columns of one int8 step: a YMM of bytes.
+const int8Step = 32
+
+// matVecInt8 emits matVecI8B<batch>SIMD.
+func matVecInt8(batch int) {
+	name := fmt.Sprintf("matVecI8B%dSIMD", batch)
+	TEXT(name, NOSPLIT, "func(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool)")
+	Pragma("noescape")
+	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= float32(Σ_j w[i*cols+j]·x[b*cols+j]) · (ws[i]·xs[b]) for b < %d; values in [−127, 127], rows, cols ≥ 1, cols ≤ 2¹⁷.", name, batch))
+	f := lowFrame{wRow: AllocLocal(8), xRow: AllocLocal(8), negWhole: AllocLocal(8), tailCols: AllocLocal(8),
+		outBytes: AllocLocal(8), yNext: AllocLocal(8), wsNext: AllocLocal(8), rowsLeft: AllocLocal(8)}
+	w, xb := lowSetup(f, batch, 1, 1, int8Step)
+	ws := loadGP(Param("ws").Base())
+	MOVQ(ws, f.wsNext)
+	prefix := fmt.Sprintf("mvq8b%d", batch)
+	lowRowLoops(prefix, int8Plans[batch], f, func(loop string, plan mvPlan) {
+		rows := plan.rows
+		acc := make([][]VecVirtual, rows)
+		for r := range acc {
+			acc[r] = make([]VecVirtual, batch)
+			for b := range acc[r] {
+				acc[r][b] = YMM()
+				VPXOR(acc[r][b], acc[r][b], acc[r][b])
+			}
+		}
+		wr := rowPointers(w, rows, f.wRow)
+		int8Columns(loop, plan, acc, wr, xb, f)
+		// Scale and store: y = float32(acc)·(ws[i]·xs[b]) (+ y).
+		y, wsp, xsp := GP64(), GP64(), GP64()
+		MOVQ(f.yNext, y)
+		MOVQ(f.wsNext, wsp)
+		xsp = loadGP(Param("xs").Base())
+		addParam, err := Param("add").Resolve()
+		if err != nil {
+			panic(err)
+		}
+		for b := 0; b < batch; b++ {
+			for r := 0; r < rows; r++ {
+				s := reduceInt32(acc[r][b])
+				VCVTDQ2PS(s, s)
+				scale := XMM()
+				VMOVSS(Mem{Base: wsp, Disp: 4 * r}, scale)
+				VMULSS(Mem{Base: xsp, Disp: 4 * b}, scale, scale)
+				VMULSS(scale, s, s)
+				done := fmt.Sprintf("%s_b%d_r%d_store", loop, b, r)
+				CMPB(addParam.Addr, U8(0))
+				JE(LabelRef(done))
+				VADDSS(Mem{Base: y, Disp: 4 * r}, s, s)
+				Label(done)
+				VMOVSS(s, Mem{Base: y, Disp: 4 * r})
+			}
+			if b+1 < batch {
+				ADDQ(f.outBytes, y)
+			}
+		}
+		ADDQ(U8(4*rows), f.wsNext)
+		advanceRows(w, wr[rows-1], rows, f)
+	})
+}
+
+// reduceInt32 returns an XMM whose lane 0 holds the sum of v's eight int32
+// lanes (exact: the caller bounds the sum).
+func reduceInt32(v VecVirtual) VecVirtual {
+	s, t := XMM(), XMM()
+	VEXTRACTI128(U8(1), v, s)
+	VPADDD(v.AsX(), s, s)
+	VPSHUFD(U8(0x4e), s, t)
+	VPADDD(t, s, s)
+	VPSHUFD(U8(0xb1), s, t)
+	VPADDD(t, s, s)
+	return s
+}
+
+// int8Product adds, into acc (int32 lanes), the products of the bytes of
+// wv and xv (both in [−127, 127]) summed in groups of four: x's sign moves
+// onto w (VPSIGNB), |x| (xa) times that is a pair sum of at most 2·127² in
+// int16 (VPMADDUBSW, no saturation), and VPMADDWD by ones adds the pairs
+// into int32. Below 32 bytes the operations are on the XMM halves (VEX
+// zeroes the upper lanes of t, which then add nothing).
+func int8Product(width int, wv, xv, xa, ones, acc, t VecVirtual) {
+	if width == 32 {
+		VPSIGNB(xv, wv, t)
+		VPMADDUBSW(t, xa, t)
+		VPMADDWD(ones, t, t)
+	} else {
+		VPSIGNB(xv.AsX(), wv.AsX(), t.AsX())
+		VPMADDUBSW(t.AsX(), xa.AsX(), t.AsX())
+		VPMADDWD(ones.AsX(), t.AsX(), t.AsX())
+	}
+	VPADDD(t, acc, acc)
+}
+
+// int8Columns walks the columns of a block of rows against the x vectors:
+// thirty-two at a time at the negative index j, then sixteen and eight at a
+// time with XMM loads, then one at a time.
+func int8Columns(prefix string, plan mvPlan, acc [][]VecVirtual, wr, xb []GPVirtual, f lowFrame) {
+	rows, batch := plan.rows, len(xb)
+	ones := YMM() // int16 ones
+	VPCMPEQW(ones, ones, ones)
+	VPSRLW(U8(15), ones, ones)
+	j := GP64()
+	MOVQ(f.negWhole, j)
+	TESTQ(j, j)
+	JZ(LabelRef(prefix + "_tail"))
+	Label(prefix + "_loop")
+	// step emits one step of width bytes (32, 16 or 8) at j.
+	step := func(width int) {
+		load := func(m Mem, v VecVirtual) {
+			switch width {
+			case 32:
+				VMOVDQU(m, v)
+			case 16:
+				VMOVDQU(m, v.AsX())
+			case 8:
+				VMOVQ(m, v.AsX())
+			}
+		}
+		abs := func(src, dst VecVirtual) {
+			if width == 32 {
+				VPABSB(src, dst)
+			} else {
+				VPABSB(src.AsX(), dst.AsX())
+			}
+		}
+		if plan.xInRegs {
+			xv, xa := make([]VecVirtual, batch), make([]VecVirtual, batch)
+			for b := range xv {
+				xv[b], xa[b] = YMM(), YMM()
+				load(Mem{Base: xb[b], Index: j, Scale: 1}, xv[b])
+				abs(xv[b], xa[b])
+			}
+			for r := 0; r < rows; r++ {
+				wv := YMM()
+				load(Mem{Base: wr[r], Index: j, Scale: 1}, wv)
+				for b := 0; b < batch; b++ {
+					int8Product(width, wv, xv[b], xa[b], ones, acc[r][b], YMM())
+				}
+			}
+			return
+		}
+		for r := 0; r < rows; r++ {
+			wv := YMM()
+			load(Mem{Base: wr[r], Index: j, Scale: 1}, wv)
+			for b := 0; b < batch; b++ {
+				xv, xa, t := YMM(), YMM(), YMM()
+				load(Mem{Base: xb[b], Index: j, Scale: 1}, xv)
+				abs(xv, xa)
+				int8Product(width, wv, xv, xa, ones, acc[r][b], t)
+			}
+		}
+	}
+	step(int8Step)
+	ADDQ(U8(int8Step), j)
+	JNZ(LabelRef(prefix + "_loop"))
+
+	Label(prefix + "_tail")
+	for _, width := range []int{16, 8} {
+		next := fmt.Sprintf("%s_tail%d", prefix, width)
+		limit := GP64()
+		MOVQ(f.tailCols, limit)
+		SUBQ(U8(width), limit)
+		CMPQ(j, limit)
+		JG(LabelRef(next))
+		step(width)
+		ADDQ(U8(width), j)
+		Label(next)
+	}
+	Label(prefix + "_single")
+	CMPQ(j, f.tailCols)
+	JAE(LabelRef(prefix + "_reduce"))
+	for b := 0; b < batch; b++ {
+		xq := GP32()
+		MOVBLSX(Mem{Base: xb[b], Index: j, Scale: 1}, xq)
+		for r := 0; r < rows; r++ {
+			p := GP32()
+			MOVBLSX(Mem{Base: wr[r], Index: j, Scale: 1}, p)
+			IMULL(xq, p)
+			pv := XMM()
+			VMOVD(p, pv)
+			VPADDD(pv.AsY(), acc[r][b], acc[r][b])
+		}
+	}
+	INCQ(j)
+	JMP(LabelRef(prefix + "_single"))
+	Label(prefix + "_reduce")
+}
+
+// maxAbsBits emits maxAbsBitsSIMD: the unsigned maximum of the bits of
+// |x[j]| (NaN > Inf > every finite magnitude), 0 for an empty x.
+func maxAbsBits() {
+	TEXT("maxAbsBitsSIMD", NOSPLIT, "func(x []float32) uint32")
+	Pragma("noescape")
+	Doc("maxAbsBitsSIMD returns max_j (bits(x[j]) & 0x7fffffff), 0 when len(x) = 0.")
+	x := loadGP(Param("x").Base())
+	n := loadGP(Param("x").Len())
+	mask := loadConst("absmask")
+	m := YMM()
+	VPXOR(m, m, m)
+	Label("maxabs_loop")
+	CMPQ(n, U8(vecFloats))
+	JB(LabelRef("maxabs_tail"))
+	v := YMM()
+	VPAND(Mem{Base: x}, mask, v)
+	VPMAXUD(v, m, m)
+	ADDQ(U8(vecBytes), x)
+	SUBQ(U8(vecFloats), n)
+	JMP(LabelRef("maxabs_loop"))
+	Label("maxabs_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("maxabs_reduce"))
+	s := XMM()
+	VMOVSS(Mem{Base: x}, s)
+	VPAND(mask.AsX(), s, s)
+	VPMAXUD(s.AsY(), m, m)
+	ADDQ(U8(4), x)
+	DECQ(n)
+	JMP(LabelRef("maxabs_tail"))
+	Label("maxabs_reduce")
+	h, t := XMM(), XMM()
+	VEXTRACTI128(U8(1), m, h)
+	VPMAXUD(m.AsX(), h, h)
+	VPSHUFD(U8(0x4e), h, t)
+	VPMAXUD(t, h, h)
+	VPSHUFD(U8(0xb1), h, t)
+	VPMAXUD(t, h, h)
+	r := GP32()
+	VMOVD(h, r)
+	Store(r, ReturnIndex(0))
+	VZEROUPPER()
+	RET()
+}
+
+// quantizeI8 emits quantizeI8SIMD: q[j] = round(x[j]·inv) to nearest even
+// (VCVTPS2DQ under Go's default rounding mode), packed with signed
+// saturation. The callers' scaling keeps |x[j]·inv| below 127.5, so the
+// values lie in [−127, 127].
+func quantizeI8() {
+	TEXT("quantizeI8SIMD", NOSPLIT, "func(q []int8, x []float32, inv float32)")
+	Pragma("noescape")
+	Doc("quantizeI8SIMD sets q[j] = int8(round(x[j]·inv)), rounding to nearest even; len(q) = len(x), |x[j]·inv| < 127.5.")
+	q := loadGP(Param("q").Base())
+	x := loadGP(Param("x").Base())
+	n := loadGP(Param("x").Len())
+	inv := YMM()
+	VBROADCASTSS(NewParamAddr("inv", 48), inv)
+	Label("quant_loop")
+	CMPQ(n, U8(vecFloats))
+	JB(LabelRef("quant_tail"))
+	v := YMM()
+	VMULPS(Mem{Base: x}, inv, v)
+	VCVTPS2DQ(v, v)
+	h := XMM()
+	VEXTRACTI128(U8(1), v, h)
+	VPACKSSDW(h, v.AsX(), h)
+	VPACKSSWB(h, h, h)
+	VMOVQ(h, Mem{Base: q})
+	ADDQ(U8(vecBytes), x)
+	ADDQ(U8(vecFloats), q)
+	SUBQ(U8(vecFloats), n)
+	JMP(LabelRef("quant_loop"))
+	Label("quant_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("quant_done"))
+	s := XMM()
+	VMOVSS(Mem{Base: x}, s)
+	VMULSS(inv.AsX(), s, s)
+	VCVTPS2DQ(s, s)
+	r := GP32()
+	VMOVD(s, r)
+	MOVB(r.As8(), Mem{Base: q})
+	ADDQ(U8(4), x)
+	INCQ(q)
+	DECQ(n)
+	JMP(LabelRef("quant_tail"))
+	Label("quant_done")
+	VZEROUPPER()
+	RET()
+}
