@@ -8260,6 +8260,157 @@ mvq8b8_r1_end:
 	VZEROUPPER
 	RET
 
+// func matVecI8WidenB1SIMD(y []float32, w []int8, x []float32, rows int, cols int, add bool)
+// Requires: AVX, AVX2, FMA3
+TEXT ·matVecI8WidenB1SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ w_base+24(FP), DX
+	LEAQ (DX)(CX*1), DX
+
+mvi8w_r8:
+	CMPQ   48(SP), $0x08
+	JB     mvi8w_r8_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), R10
+	LEAQ   (R10)(CX*1), CX
+	MOVQ   16(SP), R11
+	TESTQ  R11, R11
+	JZ     mvi8w_r8_reduce
+
+mvi8w_r8_loop:
+	VMOVUPS     (AX)(R11*4), Y8
+	VPMOVSXBD   (DX)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y0
+	VPMOVSXBD   (BX)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y1
+	VPMOVSXBD   (SI)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y2
+	VPMOVSXBD   (DI)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y3
+	VPMOVSXBD   (R8)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y4
+	VPMOVSXBD   (R9)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y5
+	VPMOVSXBD   (R10)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y6
+	VPMOVSXBD   (CX)(R11*1), Y9
+	VCVTDQ2PS   Y9, Y9
+	VFMADD231PS Y8, Y9, Y7
+	ADDQ        $0x08, R11
+	JNZ         mvi8w_r8_loop
+
+mvi8w_r8_reduce:
+	MOVQ         40(SP), DX
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvi8w_r8_g0_store
+	VMOVUPS      (DX), X1
+	VADDPS       X0, X1, X0
+
+mvi8w_r8_g0_store:
+	VMOVUPS      X0, (DX)
+	VHADDPS      Y5, Y4, Y0
+	VHADDPS      Y7, Y6, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvi8w_r8_g4_store
+	VMOVUPS      16(DX), X1
+	VADDPS       X0, X1, X0
+
+mvi8w_r8_g4_store:
+	VMOVUPS X0, 16(DX)
+	MOVQ    (SP), DX
+	LEAQ    (CX)(DX*1), DX
+	ADDQ    $0x20, 40(SP)
+	SUBQ    $0x08, 48(SP)
+	JMP     mvi8w_r8
+
+mvi8w_r8_end:
+mvi8w_r1:
+	CMPQ   48(SP), $0x01
+	JB     mvi8w_r1_end
+	VXORPS Y0, Y0, Y0
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
+	JZ     mvi8w_r1_reduce
+
+mvi8w_r1_loop:
+	VMOVUPS     (AX)(CX*4), Y1
+	VPMOVSXBD   (DX)(CX*1), Y2
+	VCVTDQ2PS   Y2, Y2
+	VFMADD231PS Y1, Y2, Y0
+	ADDQ        $0x08, CX
+	JNZ         mvi8w_r1_loop
+
+mvi8w_r1_reduce:
+	MOVQ         40(SP), CX
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvi8w_r1_g0_store
+	VMOVSS       (CX), X1
+	VADDPS       X0, X1, X0
+
+mvi8w_r1_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
+	ADDQ   $0x04, 40(SP)
+	SUBQ   $0x01, 48(SP)
+	JMP    mvi8w_r1
+
+mvi8w_r1_end:
+	VZEROUPPER
+	RET
+
 
 // absmask
 DATA actconst<>+0(SB)/4, $0x7fffffff

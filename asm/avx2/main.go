@@ -68,6 +68,7 @@ func main() {
 	for batch := 1; batch <= maxBatch; batch++ {
 		matVecInt8(batch)
 	}
+	matVecI8Widen()
 	emitActConsts()
 	maxAbsBits()
 	quantizeI8()

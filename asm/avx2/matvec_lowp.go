@@ -619,3 +619,47 @@ func quantizeI8() {
 	VZEROUPPER()
 	RET()
 }
+
+// matVecI8Widen emits matVecI8WidenB1SIMD, an EXPERIMENT measured against
+// the integer kernels: int8 W widened in registers (VPMOVSXBD, VCVTDQ2PS)
+// times float32 x, eight columns per step, eight rows per block. It leaves
+// out the per-row scale (one multiply per row).
+func matVecI8Widen() {
+	TEXT("matVecI8WidenB1SIMD", NOSPLIT, "func(y []float32, w []int8, x []float32, rows, cols int, add bool)")
+	Pragma("noescape")
+	f := lowFrame{wRow: AllocLocal(8), xRow: AllocLocal(8), negWhole: AllocLocal(8), tailCols: AllocLocal(8),
+		outBytes: AllocLocal(8), yNext: AllocLocal(8), rowsLeft: AllocLocal(8)}
+	w, xb := lowSetup(f, 1, 1, 4, vecFloats)
+	lowRowLoops("mvi8w", halfPlans[1], f, func(loop string, plan mvPlan) {
+		rows := plan.rows
+		acc := zeroAccumulators(rows, 1, 1)
+		wr := rowPointers(w, rows, f.wRow)
+		j := GP64()
+		MOVQ(f.negWhole, j)
+		TESTQ(j, j)
+		JZ(LabelRef(loop + "_reduce"))
+		Label(loop + "_loop")
+		xv := YMM()
+		VMOVUPS(Mem{Base: xb[0], Index: j, Scale: 4}, xv)
+		for r := 0; r < rows; r++ {
+			wv := YMM()
+			VPMOVSXBD(Mem{Base: wr[r], Index: j, Scale: 1}, wv)
+			VCVTDQ2PS(wv, wv)
+			VFMADD231PS(xv, wv, acc[r][0][0])
+		}
+		ADDQ(U8(vecFloats), j)
+		JNZ(LabelRef(loop + "_loop"))
+		Label(loop + "_reduce")
+		y := GP64()
+		MOVQ(f.yNext, y)
+		for r0 := 0; r0 < rows; r0 += 4 {
+			group := min(4, rows-r0)
+			vs := make([]VecVirtual, group)
+			for g := range vs {
+				vs[g] = acc[r0+g][0][0]
+			}
+			storeRowSums(fmt.Sprintf("%s_g%d", loop, r0), vs, Mem{Base: y, Disp: 4 * r0})
+		}
+		advanceRows(w, wr[rows-1], rows, f)
+	})
+}
