@@ -189,9 +189,6 @@ func matVecI8B7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32,
 //go:noescape
 func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
 
-//go:noescape
-func matVecI8WidenB1SIMD(y []float32, w []int8, x []float32, rows int, cols int, add bool)
-
 // maxAbsBitsSIMD returns max_j (bits(x[j]) & 0x7fffffff), 0 when len(x) = 0.
 //
 //go:noescape

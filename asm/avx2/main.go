@@ -68,7 +68,6 @@ func main() {
 	for batch := 1; batch <= maxBatch; batch++ {
 		matVecInt8(batch)
 	}
-	matVecI8Widen()
 	emitActConsts()
 	maxAbsBits()
 	quantizeI8()
