@@ -66,12 +66,16 @@ func NewRandom(cfg cells.Config, seed uint64) (*Net, error) {
 }
 
 // FromModel returns a Net holding a copy of an inference model's weights
-// (fine-tuning a loaded model).
+// (fine-tuning a loaded model). Training runs in float32: a model kept at a
+// reduced precision gives its float32 values (Model.Parameters), and the
+// Net's configuration has Precision F32.
 func FromModel(m *cells.Model) (*Net, error) {
 	if m == nil {
 		return nil, errors.New("bptt: FromModel: the model is nil")
 	}
-	return New(m.Config(), m.Parameters())
+	cfg := m.Config()
+	cfg.Precision = cells.F32
+	return New(cfg, m.Parameters())
 }
 
 // newNet builds the parameters and directions of a validated cfg.

@@ -30,6 +30,9 @@ func checkConfig(cfg cells.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	if cfg.Precision != cells.F32 {
+		return fmt.Errorf("bptt: training runs in float32, so Config.Precision must be F32, not %v (convert the trained Model with WithPrecision)", cfg.Precision)
+	}
 	var c shape.Counter
 	for _, spec := range cfg.Params() {
 		c.Add(2, spec.Size()) // Data and Grad

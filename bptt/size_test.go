@@ -197,3 +197,26 @@ func TestHeadSizes(t *testing.T) {
 	})
 	require.ErrorContains(t, err, "params[0] is nil")
 }
+
+// TestReducedPrecision checks that training refuses a reduced-precision
+// configuration and that FromModel fine-tunes such a model from its
+// float32 values, in float32.
+func TestReducedPrecision(t *testing.T) {
+	cfg := cells.Config{Mode: cells.GRU, InputSize: 3, HiddenSize: 4, NumLayers: 1}
+	net, err := bptt.NewRandom(cfg, 1)
+	require.NoError(t, err)
+	f32, err := net.Model()
+	require.NoError(t, err)
+	i8, err := f32.WithPrecision(cells.Int8)
+	require.NoError(t, err)
+	bad := cfg
+	bad.Precision = cells.Int8
+	_, err = bptt.NewRandom(bad, 1)
+	require.ErrorContains(t, err, "training runs in float32")
+	tuned, err := bptt.FromModel(i8)
+	require.NoError(t, err)
+	require.Equal(t, cells.F32, tuned.Config().Precision)
+	back, err := tuned.Model()
+	require.NoError(t, err)
+	require.Equal(t, i8.Parameters(), back.Parameters())
+}
