@@ -32,7 +32,7 @@ ONLY=${ONLY:-}
 TRAIN_BENCH=${TRAIN_BENCH:-'^BenchmarkTrainStep$'}
 # The precision group (issue 15) runs the best level only: the generic
 # level's f16 steps at H = 1,024 take milliseconds each.
-PRECISION_BENCH=${PRECISION_BENCH:-'^BenchmarkPrecisionStep$/cell=.*/impl=simdrnn-(avx2|neon)/'}
+PRECISION_BENCH=${PRECISION_BENCH:-'^BenchmarkPrecision(Step|Sequence)$/cell=.*/impl=simdrnn-(avx2|neon)/'}
 PY_MIN_TIME=${PY_MIN_TIME:-0.3}
 want() { [ -z "$ONLY" ] || [[ " ${ONLY//,/ } " == *" $1 "* ]]; }
 for group in ${ONLY//,/ }; do

@@ -1,19 +1,21 @@
 #!/usr/bin/python3
-"""Ratios of BenchmarkPrecisionStep lines (simdrnn and PyTorch) in one file.
+"""Ratios of the BenchmarkPrecisionStep and BenchmarkPrecisionSequence lines
+(simdrnn, and PyTorch's nn.LSTM / nn.GRU sequences) in one file.
 
     python3 precision_table.py precision.txt
 
-For each cell, batch and H: the median time per step of each precision
-over the rounds in the file, each reduced precision as a ratio of f32 at
-the same level and round set, and int8's speed-up over PyTorch's qint8
-(quantize_dynamic) per step. Standard library only.
+Per cell, batch and H: medians over the rounds in the file of the time per
+step; each reduced precision's Step as a ratio of the f32 Step (same level,
+same run); int8's Step and Forward (T = 100) per step against PyTorch's
+quantize_dynamic qint8 sequence per step (PyTorch time / simdrnn time).
+Standard library only.
 """
 import re
 import statistics
 import sys
 from collections import defaultdict
 
-LINE = re.compile(r"^BenchmarkPrecisionStep/cell=(\w+)/impl=([\w-]+)/B=(\d+)/H=(\d+)/prec=(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?([\d.]+) ns/step)?")
+LINE = re.compile(r"^BenchmarkPrecision(Step|Sequence)/cell=(\w+)/impl=([\w-]+)/B=(\d+)/H=(\d+)/prec=(\w+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:.*?([\d.]+) ns/step)?")
 
 
 def main(path):
@@ -22,28 +24,26 @@ def main(path):
         m = LINE.match(line)
         if not m:
             continue
-        cell, impl, batch, h, prec, ns_op, ns_step = m.groups()
-        ns = float(ns_step) if ns_step else float(ns_op)
-        times[(cell, impl, int(batch), int(h), prec)].append(ns)
+        kind, cell, impl, batch, h, prec, ns_op, ns_step = m.groups()
+        times[(kind, cell, impl, int(batch), int(h), prec)].append(float(ns_step) if ns_step else float(ns_op))
     med = {k: statistics.median(v) for k, v in times.items()}
-    impls = sorted({k[1] for k in med if k[1] != "pytorch"})
+    impls = sorted({k[2] for k in med if k[2] != "pytorch"})
     for impl in impls:
-        print(f"\n{impl}: µs per step (median of rounds); ratio = time / f32 time; int8 vs PyTorch qint8 = PyTorch time / int8 time")
-        print(f"{'cell':5} {'B':>2} {'H':>5} {'f32 µs':>9} {'f16':>6} {'bf16':>6} {'int8':>6} {'pt f32 µs':>10} {'pt qint8 µs':>11} {'int8 vs pt qint8':>17}")
+        print(f"\n{impl}: µs per step, medians; f16/bf16/int8 = Step time / f32 Step time; ×pt = PyTorch qint8 per step / simdrnn int8 per step")
+        print(f"{'cell':5} {'B':>2} {'H':>5} {'f32':>8} {'f16':>5} {'bf16':>5} {'int8':>5} {'int8 seq':>9} {'pt f32':>8} {'pt qint8':>9} {'×pt step':>9} {'×pt seq':>8}")
         for cell in ("lstm", "gru"):
             for batch in (1, 8):
                 for h in (64, 128, 256, 512, 1024):
-                    f32 = med.get((cell, impl, batch, h, "f32"))
+                    get = lambda kind, who, p: med.get((kind, cell, who, batch, h, p))
+                    f32 = get("Step", impl, "f32")
                     if f32 is None:
                         continue
-                    ratio = lambda p: (f"{med[(cell, impl, batch, h, p)] / f32:6.2f}" if (cell, impl, batch, h, p) in med else "     -")
-                    pt32 = med.get((cell, "pytorch", batch, h, "f32"))
-                    ptq = med.get((cell, "pytorch", batch, h, "qint8"))
-                    i8 = med.get((cell, impl, batch, h, "int8"))
-                    vs = f"{ptq / i8:16.1f}×" if ptq and i8 else "                -"
-                    pt32s = f"{pt32 / 1e3:10.1f}" if pt32 else "         -"
-                    ptqs = f"{ptq / 1e3:11.1f}" if ptq else "          -"
-                    print(f"{cell:5} {batch:2} {h:5} {f32 / 1e3:9.2f} {ratio('f16')} {ratio('bf16')} {ratio('int8')} {pt32s} {ptqs} {vs}")
+                    ratio = lambda p: f"{get('Step', impl, p) / f32:5.2f}" if get("Step", impl, p) else "    -"
+                    i8, i8seq = get("Step", impl, "int8"), get("Sequence", impl, "int8")
+                    pt32, ptq = get("Sequence", "pytorch", "f32"), get("Sequence", "pytorch", "qint8")
+                    us = lambda v, w: f"{v / 1e3:{w}.1f}" if v else " " * (w - 1) + "-"
+                    x = lambda a, b: f"{a / b:8.1f}×" if a and b else "        -"
+                    print(f"{cell:5} {batch:2} {h:5} {f32 / 1e3:8.2f} {ratio('f16')} {ratio('bf16')} {ratio('int8')} {us(i8seq, 9)} {us(pt32, 8)} {us(ptq, 9)} {x(ptq, i8)} {x(ptq, i8seq)[:-1]:>8}")
 
 
 if __name__ == "__main__":

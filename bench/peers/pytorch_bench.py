@@ -116,7 +116,7 @@ def main():
                             qmodel = quantized(model, cls)
                             x = torch.randn(100, batch, h)
                             for prec, m in (("f32", model), ("qint8", qmodel)):
-                                bench(f"BenchmarkPrecisionStep/cell={cell_name}/impl=pytorch/B={batch}/H={h}/prec={prec}",
+                                bench(f"BenchmarkPrecisionSequence/cell={cell_name}/impl=pytorch/B={batch}/H={h}/prec={prec}",
                                       lambda: m(x), args.min_time, steps=100)
     if args.only == "train":
         for _ in range(args.count):
