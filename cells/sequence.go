@@ -44,6 +44,11 @@ type Output struct {
 // for batches over 8 samples) and the fused pointwise kernel, in place, the
 // samples ordered by length: internal/engine, which bptt.Net.Forward runs
 // too, recording.
+// Below F32 (Config.Precision) the recurrent products of up to 8 samples
+// run the format's MatVec kernels on the weights as stored; larger batches
+// and the F16/BF16 input projection widen the weights to float32 for the
+// call (temporary memory of one float32 matrix); the Int8 input projection
+// quantizes each input row and runs the int8 kernels, as Step does.
 // It returns an error on shapes that do not fit, sizes an int cannot count,
 // and outputs and scratch beyond the memory limit (see Config.Validate).
 // Forward allocates its outputs and scratch per call and may run

@@ -64,6 +64,10 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 	switch {
 	case w.PackedIH != nil:
 		kernels.MatMulPackedAdd(false, rows, xp, in, w.PackedIH, b.Proj, gh)
+	case w.LowIH != nil && w.LowIH.Format == Int8:
+		// Each input row quantized, then the int8 products, W_ih read once
+		// per eight rows: as a step computes its input side.
+		w.LowIH.MulAdd(b.Proj, 0, gh, xp, rows, &b.scratch)
 	case w.LowIH != nil:
 		b.Wide = Grow(b.Wide, gh*in)
 		w.LowIH.Widen(b.Wide)

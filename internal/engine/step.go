@@ -16,9 +16,11 @@ type Weights struct {
 
 	// LowIH and LowHH, when set, hold W_ih and W_hh in a reduced format
 	// instead of IH and HH: the steps' products over up to PackedRows rows
-	// run the format's MatVec kernels; the input projection and the packed
-	// products of larger batches widen the weights to float32 per Run
-	// (Buffers keeps the widened copies).
+	// run the format's MatVec kernels; the packed products of larger
+	// batches widen W_hh to float32 per Run (Buffers keeps the widened
+	// copy), and so does the input projection of F16 and BF16 weights (a
+	// float32 GEMM); int8's input projection quantizes each input row and
+	// runs the int8 kernels, as a step does.
 	LowIH, LowHH *LowMatrix
 	BiasHH       []float32 // b_hh, G·H; nil without biases
 	InputBias    []float32 // G·H: InputBias(Mode, b_ih, b_hh)
