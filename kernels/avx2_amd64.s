@@ -8478,16 +8478,24 @@ TEXT ·quantizeI8SIMD(SB), NOSPLIT, $0-52
 	MOVQ         x_base+24(FP), CX
 	MOVQ         x_len+32(FP), DX
 	VBROADCASTSS inv+48(FP), Y0
+	MOVL         $0x42fe0000, BX
+	VMOVD        BX, X1
+	VBROADCASTSS X1, Y1
+	MOVL         $0xc2fe0000, BX
+	VMOVD        BX, X2
+	VBROADCASTSS X2, Y2
 
 quant_loop:
 	CMPQ         DX, $0x08
 	JB           quant_tail
-	VMULPS       (CX), Y0, Y1
-	VCVTPS2DQ    Y1, Y1
-	VEXTRACTI128 $0x01, Y1, X2
-	VPACKSSDW    X2, X1, X2
-	VPACKSSWB    X2, X2, X2
-	VMOVQ        X2, (AX)
+	VMULPS       (CX), Y0, Y3
+	VMINPS       Y1, Y3, Y3
+	VMAXPS       Y2, Y3, Y3
+	VCVTPS2DQ    Y3, Y3
+	VEXTRACTI128 $0x01, Y3, X4
+	VPACKSSDW    X4, X3, X4
+	VPACKSSWB    X4, X4, X4
+	VMOVQ        X4, (AX)
 	ADDQ         $0x20, CX
 	ADDQ         $0x08, AX
 	SUBQ         $0x08, DX
@@ -8496,10 +8504,12 @@ quant_loop:
 quant_tail:
 	TESTQ     DX, DX
 	JZ        quant_done
-	VMOVSS    (CX), X1
-	VMULSS    X0, X1, X1
-	VCVTPS2DQ X1, X1
-	VMOVD     X1, BX
+	VMOVSS    (CX), X3
+	VMULSS    X0, X3, X3
+	VMINSS    X1, X3, X3
+	VMAXSS    X2, X3, X3
+	VCVTPS2DQ X3, X3
+	VMOVD     X3, BX
 	MOVB      BL, (AX)
 	ADDQ      $0x04, CX
 	INCQ      AX

@@ -194,7 +194,7 @@ func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32,
 //go:noescape
 func maxAbsBitsSIMD(x []float32) uint32
 
-// quantizeI8SIMD sets q[j] = int8(round(x[j]·inv)), rounding to nearest even; len(q) = len(x), |x[j]·inv| < 127.5.
+// quantizeI8SIMD sets q[j] = int8(round(clamp(x[j]·inv, ±127))), rounding to nearest even; len(q) = len(x), x[j]·inv not NaN.
 //
 //go:noescape
 func quantizeI8SIMD(q []int8, x []float32, inv float32)

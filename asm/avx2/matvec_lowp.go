@@ -574,23 +574,35 @@ func maxAbsBits() {
 }
 
 // quantizeI8 emits quantizeI8SIMD: q[j] = round(x[j]·inv) to nearest even
-// (VCVTPS2DQ under Go's default rounding mode), packed with signed
-// saturation. The callers' scaling keeps |x[j]·inv| below 127.5, so the
-// values lie in [−127, 127].
+// (VCVTPS2DQ under Go's default rounding mode) after clamping x[j]·inv to
+// ±127 in float32, as the generic code clamps (the callers' scaling keeps
+// |x[j]·inv| below 127.5 anyway; NaN is excluded by the callers).
 func quantizeI8() {
 	TEXT("quantizeI8SIMD", NOSPLIT, "func(q []int8, x []float32, inv float32)")
 	Pragma("noescape")
-	Doc("quantizeI8SIMD sets q[j] = int8(round(x[j]·inv)), rounding to nearest even; len(q) = len(x), |x[j]·inv| < 127.5.")
+	Doc("quantizeI8SIMD sets q[j] = int8(round(clamp(x[j]·inv, ±127))), rounding to nearest even; len(q) = len(x), x[j]·inv not NaN.")
 	q := loadGP(Param("q").Base())
 	x := loadGP(Param("x").Base())
 	n := loadGP(Param("x").Len())
 	inv := YMM()
 	VBROADCASTSS(NewParamAddr("inv", 48), inv)
+	// ±127 as float32, for the clamp that keeps any finite product in
+	// range (VCVTPS2DQ would turn one beyond int32 into −2³¹).
+	hi, lo := YMM(), YMM()
+	bits := GP32()
+	MOVL(U32(0x42fe0000), bits)
+	VMOVD(bits, hi.AsX())
+	VBROADCASTSS(hi.AsX(), hi)
+	MOVL(U32(0xc2fe0000), bits)
+	VMOVD(bits, lo.AsX())
+	VBROADCASTSS(lo.AsX(), lo)
 	Label("quant_loop")
 	CMPQ(n, U8(vecFloats))
 	JB(LabelRef("quant_tail"))
 	v := YMM()
 	VMULPS(Mem{Base: x}, inv, v)
+	VMINPS(hi, v, v)
+	VMAXPS(lo, v, v)
 	VCVTPS2DQ(v, v)
 	h := XMM()
 	VEXTRACTI128(U8(1), v, h)
@@ -607,6 +619,8 @@ func quantizeI8() {
 	s := XMM()
 	VMOVSS(Mem{Base: x}, s)
 	VMULSS(inv.AsX(), s, s)
+	VMINSS(hi.AsX(), s, s)
+	VMAXSS(lo.AsX(), s, s)
 	VCVTPS2DQ(s, s)
 	r := GP32()
 	VMOVD(s, r)
