@@ -12,7 +12,7 @@ import (
 // pointwise step, so the weights stream once and nothing is allocated.
 
 // lowpUnits is the block of hidden units of the reduced-precision steps.
-const lowpUnits = 32
+const lowpUnits = 64
 
 // LSTMStepF16 is one streaming LSTM step of one sequence with W_ih and W_hh
 // in binary16 (PyTorch's layout, gate blocks i, f, g, o), with H = len(h)
