@@ -14,7 +14,7 @@ import (
 )
 
 // lowpStepShapes are the (H, I) of the reduced-precision step tests: blocks
-// of 32 units whole, partial and several.
+// of 64 units whole, partial and several.
 var lowpStepShapes = [][2]int{{1, 1}, {2, 3}, {5, 8}, {8, 13}, {17, 1}, {31, 7}, {32, 32}, {33, 40}, {64, 64}, {65, 9}, {100, 37}, {129, 20}}
 
 // lowpWeights are one gate matrix in a reduced format, with its values
