@@ -154,39 +154,42 @@ func int8Want(c int8Case, y0 []float32, rows, cols, b, i int, add bool) float32 
 // bits as the reference loop (float32 ops in its order) and, for finite
 // scales, within (1+u)³−1 of the exact scaled sum.
 func TestMatVecInt8(t *testing.T) {
-	kerneltest.ForEachLevelAt(t, func(t *testing.T, l level.Level) {
-		r := kerneltest.Rand(uint64(l) + 23)
-		for _, s := range lowpShapes() {
-			for _, add := range []bool{false, true} {
-				c := int8Case{w: randInt8(r, s.rows*s.cols), x: randInt8(r, s.batch*s.cols),
-					ws: make([]float32, s.rows), xs: make([]float32, s.batch)}
-				for i := range c.ws {
-					c.ws[i] = r.Float32() / 64
-				}
-				for b := range c.xs {
-					c.xs[b] = r.Float32() / 64
-				}
-				if r.IntN(8) == 0 && s.rows > 0 {
-					c.ws[r.IntN(s.rows)] = float32(math.NaN())
-				}
-				if r.IntN(8) == 0 && s.rows > 0 {
-					c.ws[r.IntN(s.rows)] = 0
-				}
-				y := make([]float32, s.batch*s.rows)
-				kerneltest.Fill(r, y)
-				y0 := append([]float32(nil), y...)
-				kernels.MatVecInt8At(l, y, c.w, c.ws, c.x, c.xs, add)
-				for b := 0; b < s.batch; b++ {
-					for i := 0; i < s.rows; i++ {
-						got, want := y[b*s.rows+i], int8Want(c, y0, s.rows, s.cols, b, i, add)
-						if math.Float32bits(got) != math.Float32bits(want) && !(math.IsNaN(float64(got)) && math.IsNaN(float64(want))) {
-							t.Fatalf("%+v add=%v: y[%d][%d] = %v, want %v (same bits)", s, add, b, i, got, want)
-						}
+	kerneltest.ForEachLevelAt(t, checkMatVecInt8)
+}
+
+// checkMatVecInt8 is TestMatVecInt8 at level l.
+func checkMatVecInt8(t *testing.T, l level.Level) {
+	r := kerneltest.Rand(uint64(l) + 23)
+	for _, s := range lowpShapes() {
+		for _, add := range []bool{false, true} {
+			c := int8Case{w: randInt8(r, s.rows*s.cols), x: randInt8(r, s.batch*s.cols),
+				ws: make([]float32, s.rows), xs: make([]float32, s.batch)}
+			for i := range c.ws {
+				c.ws[i] = r.Float32() / 64
+			}
+			for b := range c.xs {
+				c.xs[b] = r.Float32() / 64
+			}
+			if r.IntN(8) == 0 && s.rows > 0 {
+				c.ws[r.IntN(s.rows)] = float32(math.NaN())
+			}
+			if r.IntN(8) == 0 && s.rows > 0 {
+				c.ws[r.IntN(s.rows)] = 0
+			}
+			y := make([]float32, s.batch*s.rows)
+			kerneltest.Fill(r, y)
+			y0 := append([]float32(nil), y...)
+			kernels.MatVecInt8At(l, y, c.w, c.ws, c.x, c.xs, add)
+			for b := 0; b < s.batch; b++ {
+				for i := 0; i < s.rows; i++ {
+					got, want := y[b*s.rows+i], int8Want(c, y0, s.rows, s.cols, b, i, add)
+					if math.Float32bits(got) != math.Float32bits(want) && !(math.IsNaN(float64(got)) && math.IsNaN(float64(want))) {
+						t.Fatalf("%v %+v add=%v: y[%d][%d] = %v, want %v (same bits)", l, s, add, b, i, got, want)
 					}
 				}
 			}
 		}
-	})
+	}
 }
 
 // TestQuantizeVector checks QuantizeVector at every level against the
