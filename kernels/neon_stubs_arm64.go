@@ -69,6 +69,86 @@ func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add
 //go:noescape
 func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
+// matVecF16B1SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 1, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B2SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 2, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B2SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B3SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 3, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B3SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B4SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 4, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B4SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B5SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 5, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B5SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B6SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 6, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B6SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B7SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 7, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B8SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 8, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B1SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 1, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B2SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 2, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B2SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B3SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 3, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B3SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B4SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 4, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B4SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B5SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 5, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B5SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B6SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 6, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B6SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B7SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 7, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B8SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 8, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
 // gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.
 //

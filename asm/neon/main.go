@@ -71,6 +71,11 @@ func emitAll(fl *file) {
 	for batch := 1; batch <= maxBatch; batch++ {
 		matVec(fl, batch)
 	}
+	for _, k := range []lowpKind{lowpF16, lowpBF16} {
+		for batch := 1; batch <= maxBatch; batch++ {
+			matVecLowp(fl, k, batch)
+		}
+	}
 	gemmKernel(fl)
 	activationKernels(fl)
 	lstmForward(fl, false)
