@@ -9687,6 +9687,4958 @@ matVecBF16B8SIMD_r1_b7_r0_store:
 matVecBF16B8SIMD_r1_end:
 	RET
 
+// func matVecI8B1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B1SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B1SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8B1SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	MOVD R3, R8
+matVecI8B1SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8B1SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R0), [V1.B16]
+	VLD1.P 16(R12), [V2.B16]
+	VLD1.P 16(R13), [V3.B16]
+	VLD1.P 16(R14), [V4.B16]
+	WORD $0x0e20c029 // smull v9.8h, v1.8b, v0.8b
+	WORD $0x4e208029 // smlal2 v9.8h, v1.16b, v0.16b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e20c04a // smull v10.8h, v2.8b, v0.8b
+	WORD $0x4e20804a // smlal2 v10.8h, v2.16b, v0.16b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e20c06b // smull v11.8h, v3.8b, v0.8b
+	WORD $0x4e20806b // smlal2 v11.8h, v3.16b, v0.16b
+	WORD $0x4e606967 // sadalp v7.4s, v11.8h
+	WORD $0x0e20c08c // smull v12.8h, v4.8b, v0.8b
+	WORD $0x4e20808c // smlal2 v12.8h, v4.16b, v0.16b
+	WORD $0x4e606988 // sadalp v8.4s, v12.8h
+	SUB $16, R8, R8
+	B matVecI8B1SIMD_r4_loop
+matVecI8B1SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8B1SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R0), F1
+	FMOVD.P 8(R12), F2
+	FMOVD.P 8(R13), F3
+	FMOVD.P 8(R14), F4
+	WORD $0x0e20c029 // smull v9.8h, v1.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e20c04a // smull v10.8h, v2.8b, v0.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e20c06b // smull v11.8h, v3.8b, v0.8b
+	WORD $0x4e606967 // sadalp v7.4s, v11.8h
+	WORD $0x0e20c08c // smull v12.8h, v4.8b, v0.8b
+	WORD $0x4e606988 // sadalp v8.4s, v12.8h
+	SUB $8, R8, R8
+matVecI8B1SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8B1SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R0), F1
+	FMOVS.P 4(R12), F2
+	FMOVS.P 4(R13), F3
+	FMOVS.P 4(R14), F4
+	WORD $0x0e20c029 // smull v9.8h, v1.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e20c04a // smull v10.8h, v2.8b, v0.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e20c06b // smull v11.8h, v3.8b, v0.8b
+	WORD $0x4e606967 // sadalp v7.4s, v11.8h
+	WORD $0x0e20c08c // smull v12.8h, v4.8b, v0.8b
+	WORD $0x4e606988 // sadalp v8.4s, v12.8h
+	SUB $4, R8, R8
+matVecI8B1SIMD_r4_part4:
+	CBZ R8, matVecI8B1SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8B1SIMD_r4_tail1
+	BEQ matVecI8B1SIMD_r4_tail2
+matVecI8B1SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	VLD1.P 1(R0), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R12), V2.H[0]
+	VLD1.P 1(R12), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R13), V3.H[0]
+	VLD1.P 1(R13), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R14), V4.H[0]
+	VLD1.P 1(R14), V4.B[2]
+	WORD $0x0e20c029 // smull v9.8h, v1.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e20c04a // smull v10.8h, v2.8b, v0.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e20c06b // smull v11.8h, v3.8b, v0.8b
+	WORD $0x4e606967 // sadalp v7.4s, v11.8h
+	WORD $0x0e20c08c // smull v12.8h, v4.8b, v0.8b
+	WORD $0x4e606988 // sadalp v8.4s, v12.8h
+	B matVecI8B1SIMD_r4_reduce
+matVecI8B1SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R12), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R13), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R14), V4.H[0]
+	WORD $0x0e20c029 // smull v9.8h, v1.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e20c04a // smull v10.8h, v2.8b, v0.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e20c06b // smull v11.8h, v3.8b, v0.8b
+	WORD $0x4e606967 // sadalp v7.4s, v11.8h
+	WORD $0x0e20c08c // smull v12.8h, v4.8b, v0.8b
+	WORD $0x4e606988 // sadalp v8.4s, v12.8h
+	B matVecI8B1SIMD_r4_reduce
+matVecI8B1SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R0), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R12), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R13), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R14), V4.B[0]
+	WORD $0x0e20c029 // smull v9.8h, v1.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e20c04a // smull v10.8h, v2.8b, v0.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e20c06b // smull v11.8h, v3.8b, v0.8b
+	WORD $0x4e606967 // sadalp v7.4s, v11.8h
+	WORD $0x0e20c08c // smull v12.8h, v4.8b, v0.8b
+	WORD $0x4e606988 // sadalp v8.4s, v12.8h
+matVecI8B1SIMD_r4_reduce:
+	VADDP V6.S4, V5.S4, V5.S4
+	VADDP V8.S4, V7.S4, V7.S4
+	VADDP V7.S4, V5.S4, V5.S4
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R17
+	MOVD R9, R10
+	MOVD R11, R16
+	VLD1R.P 4(R17), [V0.S4]
+	VLD1.P 16(R16), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	CBZW R6, matVecI8B1SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e25d445 // fadd v5.4s, v2.4s, v5.4s
+matVecI8B1SIMD_r4_b0_r0_store:
+	VST1.P [V5.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8B1SIMD_r4
+matVecI8B1SIMD_r4_end:
+matVecI8B1SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B1SIMD_r1_end
+	MOVD R7, R15
+	VEOR V2.B16, V2.B16, V2.B16
+	MOVD R3, R8
+matVecI8B1SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B1SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R0), [V1.B16]
+	WORD $0x0e20c023 // smull v3.8h, v1.8b, v0.8b
+	WORD $0x4e208023 // smlal2 v3.8h, v1.16b, v0.16b
+	WORD $0x4e606862 // sadalp v2.4s, v3.8h
+	SUB $16, R8, R8
+	B matVecI8B1SIMD_r1_loop
+matVecI8B1SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B1SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R0), F1
+	WORD $0x0e20c023 // smull v3.8h, v1.8b, v0.8b
+	WORD $0x4e606862 // sadalp v2.4s, v3.8h
+	SUB $8, R8, R8
+matVecI8B1SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B1SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R0), F1
+	WORD $0x0e20c023 // smull v3.8h, v1.8b, v0.8b
+	WORD $0x4e606862 // sadalp v2.4s, v3.8h
+	SUB $4, R8, R8
+matVecI8B1SIMD_r1_part4:
+	CBZ R8, matVecI8B1SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B1SIMD_r1_tail1
+	BEQ matVecI8B1SIMD_r1_tail2
+matVecI8B1SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	VLD1.P 1(R0), V1.B[2]
+	WORD $0x0e20c023 // smull v3.8h, v1.8b, v0.8b
+	WORD $0x4e606862 // sadalp v2.4s, v3.8h
+	B matVecI8B1SIMD_r1_reduce
+matVecI8B1SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	WORD $0x0e20c023 // smull v3.8h, v1.8b, v0.8b
+	WORD $0x4e606862 // sadalp v2.4s, v3.8h
+	B matVecI8B1SIMD_r1_reduce
+matVecI8B1SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R0), V1.B[0]
+	WORD $0x0e20c023 // smull v3.8h, v1.8b, v0.8b
+	WORD $0x4e606862 // sadalp v2.4s, v3.8h
+matVecI8B1SIMD_r1_reduce:
+	VADDV V2.S4, V2
+	WORD $0x4e21d842 // scvtf v2.4s, v2.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R17
+	MOVD R9, R10
+	MOVD R11, R16
+	VLD1R.P 4(R17), [V0.S4]
+	FMOVS.P 4(R16), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	CBZW R6, matVecI8B1SIMD_r1_b0_r0_store
+	FMOVS (R10), F3
+	FADDS F2, F3, F2
+matVecI8B1SIMD_r1_b0_r0_store:
+	FMOVS.P F2, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B1SIMD_r1
+matVecI8B1SIMD_r1_end:
+	RET
+
+// func matVecI8B2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B2SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B2SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8B2SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVD R3, R8
+matVecI8B2SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8B2SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R0), [V2.B16]
+	VLD1.P 16(R12), [V3.B16]
+	VLD1.P 16(R13), [V4.B16]
+	VLD1.P 16(R14), [V5.B16]
+	WORD $0x0e20c04e // smull v14.8h, v2.8b, v0.8b
+	WORD $0x4e20804e // smlal2 v14.8h, v2.16b, v0.16b
+	WORD $0x4e6069c6 // sadalp v6.4s, v14.8h
+	WORD $0x0e21c04f // smull v15.8h, v2.8b, v1.8b
+	WORD $0x4e21804f // smlal2 v15.8h, v2.16b, v1.16b
+	WORD $0x4e6069e7 // sadalp v7.4s, v15.8h
+	WORD $0x0e20c070 // smull v16.8h, v3.8b, v0.8b
+	WORD $0x4e208070 // smlal2 v16.8h, v3.16b, v0.16b
+	WORD $0x4e606a08 // sadalp v8.4s, v16.8h
+	WORD $0x0e21c071 // smull v17.8h, v3.8b, v1.8b
+	WORD $0x4e218071 // smlal2 v17.8h, v3.16b, v1.16b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e20c08e // smull v14.8h, v4.8b, v0.8b
+	WORD $0x4e20808e // smlal2 v14.8h, v4.16b, v0.16b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e21c08f // smull v15.8h, v4.8b, v1.8b
+	WORD $0x4e21808f // smlal2 v15.8h, v4.16b, v1.16b
+	WORD $0x4e6069eb // sadalp v11.4s, v15.8h
+	WORD $0x0e20c0b0 // smull v16.8h, v5.8b, v0.8b
+	WORD $0x4e2080b0 // smlal2 v16.8h, v5.16b, v0.16b
+	WORD $0x4e606a0c // sadalp v12.4s, v16.8h
+	WORD $0x0e21c0b1 // smull v17.8h, v5.8b, v1.8b
+	WORD $0x4e2180b1 // smlal2 v17.8h, v5.16b, v1.16b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	SUB $16, R8, R8
+	B matVecI8B2SIMD_r4_loop
+matVecI8B2SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8B2SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R0), F2
+	FMOVD.P 8(R12), F3
+	FMOVD.P 8(R13), F4
+	FMOVD.P 8(R14), F5
+	WORD $0x0e20c04e // smull v14.8h, v2.8b, v0.8b
+	WORD $0x4e6069c6 // sadalp v6.4s, v14.8h
+	WORD $0x0e21c04f // smull v15.8h, v2.8b, v1.8b
+	WORD $0x4e6069e7 // sadalp v7.4s, v15.8h
+	WORD $0x0e20c070 // smull v16.8h, v3.8b, v0.8b
+	WORD $0x4e606a08 // sadalp v8.4s, v16.8h
+	WORD $0x0e21c071 // smull v17.8h, v3.8b, v1.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e20c08e // smull v14.8h, v4.8b, v0.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e21c08f // smull v15.8h, v4.8b, v1.8b
+	WORD $0x4e6069eb // sadalp v11.4s, v15.8h
+	WORD $0x0e20c0b0 // smull v16.8h, v5.8b, v0.8b
+	WORD $0x4e606a0c // sadalp v12.4s, v16.8h
+	WORD $0x0e21c0b1 // smull v17.8h, v5.8b, v1.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	SUB $8, R8, R8
+matVecI8B2SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8B2SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R0), F2
+	FMOVS.P 4(R12), F3
+	FMOVS.P 4(R13), F4
+	FMOVS.P 4(R14), F5
+	WORD $0x0e20c04e // smull v14.8h, v2.8b, v0.8b
+	WORD $0x4e6069c6 // sadalp v6.4s, v14.8h
+	WORD $0x0e21c04f // smull v15.8h, v2.8b, v1.8b
+	WORD $0x4e6069e7 // sadalp v7.4s, v15.8h
+	WORD $0x0e20c070 // smull v16.8h, v3.8b, v0.8b
+	WORD $0x4e606a08 // sadalp v8.4s, v16.8h
+	WORD $0x0e21c071 // smull v17.8h, v3.8b, v1.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e20c08e // smull v14.8h, v4.8b, v0.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e21c08f // smull v15.8h, v4.8b, v1.8b
+	WORD $0x4e6069eb // sadalp v11.4s, v15.8h
+	WORD $0x0e20c0b0 // smull v16.8h, v5.8b, v0.8b
+	WORD $0x4e606a0c // sadalp v12.4s, v16.8h
+	WORD $0x0e21c0b1 // smull v17.8h, v5.8b, v1.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	SUB $4, R8, R8
+matVecI8B2SIMD_r4_part4:
+	CBZ R8, matVecI8B2SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8B2SIMD_r4_tail1
+	BEQ matVecI8B2SIMD_r4_tail2
+matVecI8B2SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	VLD1.P 1(R0), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R12), V3.H[0]
+	VLD1.P 1(R12), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R13), V4.H[0]
+	VLD1.P 1(R13), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R14), V5.H[0]
+	VLD1.P 1(R14), V5.B[2]
+	WORD $0x0e20c04e // smull v14.8h, v2.8b, v0.8b
+	WORD $0x4e6069c6 // sadalp v6.4s, v14.8h
+	WORD $0x0e21c04f // smull v15.8h, v2.8b, v1.8b
+	WORD $0x4e6069e7 // sadalp v7.4s, v15.8h
+	WORD $0x0e20c070 // smull v16.8h, v3.8b, v0.8b
+	WORD $0x4e606a08 // sadalp v8.4s, v16.8h
+	WORD $0x0e21c071 // smull v17.8h, v3.8b, v1.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e20c08e // smull v14.8h, v4.8b, v0.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e21c08f // smull v15.8h, v4.8b, v1.8b
+	WORD $0x4e6069eb // sadalp v11.4s, v15.8h
+	WORD $0x0e20c0b0 // smull v16.8h, v5.8b, v0.8b
+	WORD $0x4e606a0c // sadalp v12.4s, v16.8h
+	WORD $0x0e21c0b1 // smull v17.8h, v5.8b, v1.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	B matVecI8B2SIMD_r4_reduce
+matVecI8B2SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R12), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R13), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R14), V5.H[0]
+	WORD $0x0e20c04e // smull v14.8h, v2.8b, v0.8b
+	WORD $0x4e6069c6 // sadalp v6.4s, v14.8h
+	WORD $0x0e21c04f // smull v15.8h, v2.8b, v1.8b
+	WORD $0x4e6069e7 // sadalp v7.4s, v15.8h
+	WORD $0x0e20c070 // smull v16.8h, v3.8b, v0.8b
+	WORD $0x4e606a08 // sadalp v8.4s, v16.8h
+	WORD $0x0e21c071 // smull v17.8h, v3.8b, v1.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e20c08e // smull v14.8h, v4.8b, v0.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e21c08f // smull v15.8h, v4.8b, v1.8b
+	WORD $0x4e6069eb // sadalp v11.4s, v15.8h
+	WORD $0x0e20c0b0 // smull v16.8h, v5.8b, v0.8b
+	WORD $0x4e606a0c // sadalp v12.4s, v16.8h
+	WORD $0x0e21c0b1 // smull v17.8h, v5.8b, v1.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	B matVecI8B2SIMD_r4_reduce
+matVecI8B2SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R0), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R12), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R13), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R14), V5.B[0]
+	WORD $0x0e20c04e // smull v14.8h, v2.8b, v0.8b
+	WORD $0x4e6069c6 // sadalp v6.4s, v14.8h
+	WORD $0x0e21c04f // smull v15.8h, v2.8b, v1.8b
+	WORD $0x4e6069e7 // sadalp v7.4s, v15.8h
+	WORD $0x0e20c070 // smull v16.8h, v3.8b, v0.8b
+	WORD $0x4e606a08 // sadalp v8.4s, v16.8h
+	WORD $0x0e21c071 // smull v17.8h, v3.8b, v1.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e20c08e // smull v14.8h, v4.8b, v0.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e21c08f // smull v15.8h, v4.8b, v1.8b
+	WORD $0x4e6069eb // sadalp v11.4s, v15.8h
+	WORD $0x0e20c0b0 // smull v16.8h, v5.8b, v0.8b
+	WORD $0x4e606a0c // sadalp v12.4s, v16.8h
+	WORD $0x0e21c0b1 // smull v17.8h, v5.8b, v1.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+matVecI8B2SIMD_r4_reduce:
+	VADDP V8.S4, V6.S4, V6.S4
+	VADDP V12.S4, V10.S4, V10.S4
+	VADDP V10.S4, V6.S4, V6.S4
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	VADDP V9.S4, V7.S4, V7.S4
+	VADDP V13.S4, V11.S4, V11.S4
+	VADDP V11.S4, V7.S4, V7.S4
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R19
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	VLD1.P 16(R17), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8B2SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e26d446 // fadd v6.4s, v2.4s, v6.4s
+matVecI8B2SIMD_r4_b0_r0_store:
+	VST1.P [V6.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	VLD1.P 16(R17), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8B2SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e27d447 // fadd v7.4s, v2.4s, v7.4s
+matVecI8B2SIMD_r4_b1_r0_store:
+	VST1.P [V7.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8B2SIMD_r4
+matVecI8B2SIMD_r4_end:
+matVecI8B2SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B2SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	MOVD R3, R8
+matVecI8B2SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B2SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R0), [V2.B16]
+	WORD $0x0e20c045 // smull v5.8h, v2.8b, v0.8b
+	WORD $0x4e208045 // smlal2 v5.8h, v2.16b, v0.16b
+	WORD $0x4e6068a3 // sadalp v3.4s, v5.8h
+	WORD $0x0e21c046 // smull v6.8h, v2.8b, v1.8b
+	WORD $0x4e218046 // smlal2 v6.8h, v2.16b, v1.16b
+	WORD $0x4e6068c4 // sadalp v4.4s, v6.8h
+	SUB $16, R8, R8
+	B matVecI8B2SIMD_r1_loop
+matVecI8B2SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B2SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R0), F2
+	WORD $0x0e20c045 // smull v5.8h, v2.8b, v0.8b
+	WORD $0x4e6068a3 // sadalp v3.4s, v5.8h
+	WORD $0x0e21c046 // smull v6.8h, v2.8b, v1.8b
+	WORD $0x4e6068c4 // sadalp v4.4s, v6.8h
+	SUB $8, R8, R8
+matVecI8B2SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B2SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R0), F2
+	WORD $0x0e20c045 // smull v5.8h, v2.8b, v0.8b
+	WORD $0x4e6068a3 // sadalp v3.4s, v5.8h
+	WORD $0x0e21c046 // smull v6.8h, v2.8b, v1.8b
+	WORD $0x4e6068c4 // sadalp v4.4s, v6.8h
+	SUB $4, R8, R8
+matVecI8B2SIMD_r1_part4:
+	CBZ R8, matVecI8B2SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B2SIMD_r1_tail1
+	BEQ matVecI8B2SIMD_r1_tail2
+matVecI8B2SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	VLD1.P 1(R0), V2.B[2]
+	WORD $0x0e20c045 // smull v5.8h, v2.8b, v0.8b
+	WORD $0x4e6068a3 // sadalp v3.4s, v5.8h
+	WORD $0x0e21c046 // smull v6.8h, v2.8b, v1.8b
+	WORD $0x4e6068c4 // sadalp v4.4s, v6.8h
+	B matVecI8B2SIMD_r1_reduce
+matVecI8B2SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	WORD $0x0e20c045 // smull v5.8h, v2.8b, v0.8b
+	WORD $0x4e6068a3 // sadalp v3.4s, v5.8h
+	WORD $0x0e21c046 // smull v6.8h, v2.8b, v1.8b
+	WORD $0x4e6068c4 // sadalp v4.4s, v6.8h
+	B matVecI8B2SIMD_r1_reduce
+matVecI8B2SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R0), V2.B[0]
+	WORD $0x0e20c045 // smull v5.8h, v2.8b, v0.8b
+	WORD $0x4e6068a3 // sadalp v3.4s, v5.8h
+	WORD $0x0e21c046 // smull v6.8h, v2.8b, v1.8b
+	WORD $0x4e6068c4 // sadalp v4.4s, v6.8h
+matVecI8B2SIMD_r1_reduce:
+	VADDV V3.S4, V3
+	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
+	VADDV V4.S4, V4
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R19
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	FMOVS.P 4(R17), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
+	CBZW R6, matVecI8B2SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F3, F2, F3
+matVecI8B2SIMD_r1_b0_r0_store:
+	FMOVS.P F3, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	FMOVS.P 4(R17), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	CBZW R6, matVecI8B2SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F4, F2, F4
+matVecI8B2SIMD_r1_b1_r0_store:
+	FMOVS.P F4, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B2SIMD_r1
+matVecI8B2SIMD_r1_end:
+	RET
+
+// func matVecI8B3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B3SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B3SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8B3SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	MOVD R3, R8
+matVecI8B3SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8B3SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R0), [V3.B16]
+	VLD1.P 16(R12), [V4.B16]
+	VLD1.P 16(R13), [V5.B16]
+	VLD1.P 16(R14), [V6.B16]
+	WORD $0x0e20c073 // smull v19.8h, v3.8b, v0.8b
+	WORD $0x4e208073 // smlal2 v19.8h, v3.16b, v0.16b
+	WORD $0x4e606a67 // sadalp v7.4s, v19.8h
+	WORD $0x0e21c074 // smull v20.8h, v3.8b, v1.8b
+	WORD $0x4e218074 // smlal2 v20.8h, v3.16b, v1.16b
+	WORD $0x4e606a88 // sadalp v8.4s, v20.8h
+	WORD $0x0e22c075 // smull v21.8h, v3.8b, v2.8b
+	WORD $0x4e228075 // smlal2 v21.8h, v3.16b, v2.16b
+	WORD $0x4e606aa9 // sadalp v9.4s, v21.8h
+	WORD $0x0e20c096 // smull v22.8h, v4.8b, v0.8b
+	WORD $0x4e208096 // smlal2 v22.8h, v4.16b, v0.16b
+	WORD $0x4e606aca // sadalp v10.4s, v22.8h
+	WORD $0x0e21c093 // smull v19.8h, v4.8b, v1.8b
+	WORD $0x4e218093 // smlal2 v19.8h, v4.16b, v1.16b
+	WORD $0x4e606a6b // sadalp v11.4s, v19.8h
+	WORD $0x0e22c094 // smull v20.8h, v4.8b, v2.8b
+	WORD $0x4e228094 // smlal2 v20.8h, v4.16b, v2.16b
+	WORD $0x4e606a8c // sadalp v12.4s, v20.8h
+	WORD $0x0e20c0b5 // smull v21.8h, v5.8b, v0.8b
+	WORD $0x4e2080b5 // smlal2 v21.8h, v5.16b, v0.16b
+	WORD $0x4e606aad // sadalp v13.4s, v21.8h
+	WORD $0x0e21c0b6 // smull v22.8h, v5.8b, v1.8b
+	WORD $0x4e2180b6 // smlal2 v22.8h, v5.16b, v1.16b
+	WORD $0x4e606ace // sadalp v14.4s, v22.8h
+	WORD $0x0e22c0b3 // smull v19.8h, v5.8b, v2.8b
+	WORD $0x4e2280b3 // smlal2 v19.8h, v5.16b, v2.16b
+	WORD $0x4e606a6f // sadalp v15.4s, v19.8h
+	WORD $0x0e20c0d4 // smull v20.8h, v6.8b, v0.8b
+	WORD $0x4e2080d4 // smlal2 v20.8h, v6.16b, v0.16b
+	WORD $0x4e606a90 // sadalp v16.4s, v20.8h
+	WORD $0x0e21c0d5 // smull v21.8h, v6.8b, v1.8b
+	WORD $0x4e2180d5 // smlal2 v21.8h, v6.16b, v1.16b
+	WORD $0x4e606ab1 // sadalp v17.4s, v21.8h
+	WORD $0x0e22c0d6 // smull v22.8h, v6.8b, v2.8b
+	WORD $0x4e2280d6 // smlal2 v22.8h, v6.16b, v2.16b
+	WORD $0x4e606ad2 // sadalp v18.4s, v22.8h
+	SUB $16, R8, R8
+	B matVecI8B3SIMD_r4_loop
+matVecI8B3SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8B3SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R0), F3
+	FMOVD.P 8(R12), F4
+	FMOVD.P 8(R13), F5
+	FMOVD.P 8(R14), F6
+	WORD $0x0e20c073 // smull v19.8h, v3.8b, v0.8b
+	WORD $0x4e606a67 // sadalp v7.4s, v19.8h
+	WORD $0x0e21c074 // smull v20.8h, v3.8b, v1.8b
+	WORD $0x4e606a88 // sadalp v8.4s, v20.8h
+	WORD $0x0e22c075 // smull v21.8h, v3.8b, v2.8b
+	WORD $0x4e606aa9 // sadalp v9.4s, v21.8h
+	WORD $0x0e20c096 // smull v22.8h, v4.8b, v0.8b
+	WORD $0x4e606aca // sadalp v10.4s, v22.8h
+	WORD $0x0e21c093 // smull v19.8h, v4.8b, v1.8b
+	WORD $0x4e606a6b // sadalp v11.4s, v19.8h
+	WORD $0x0e22c094 // smull v20.8h, v4.8b, v2.8b
+	WORD $0x4e606a8c // sadalp v12.4s, v20.8h
+	WORD $0x0e20c0b5 // smull v21.8h, v5.8b, v0.8b
+	WORD $0x4e606aad // sadalp v13.4s, v21.8h
+	WORD $0x0e21c0b6 // smull v22.8h, v5.8b, v1.8b
+	WORD $0x4e606ace // sadalp v14.4s, v22.8h
+	WORD $0x0e22c0b3 // smull v19.8h, v5.8b, v2.8b
+	WORD $0x4e606a6f // sadalp v15.4s, v19.8h
+	WORD $0x0e20c0d4 // smull v20.8h, v6.8b, v0.8b
+	WORD $0x4e606a90 // sadalp v16.4s, v20.8h
+	WORD $0x0e21c0d5 // smull v21.8h, v6.8b, v1.8b
+	WORD $0x4e606ab1 // sadalp v17.4s, v21.8h
+	WORD $0x0e22c0d6 // smull v22.8h, v6.8b, v2.8b
+	WORD $0x4e606ad2 // sadalp v18.4s, v22.8h
+	SUB $8, R8, R8
+matVecI8B3SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8B3SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R0), F3
+	FMOVS.P 4(R12), F4
+	FMOVS.P 4(R13), F5
+	FMOVS.P 4(R14), F6
+	WORD $0x0e20c073 // smull v19.8h, v3.8b, v0.8b
+	WORD $0x4e606a67 // sadalp v7.4s, v19.8h
+	WORD $0x0e21c074 // smull v20.8h, v3.8b, v1.8b
+	WORD $0x4e606a88 // sadalp v8.4s, v20.8h
+	WORD $0x0e22c075 // smull v21.8h, v3.8b, v2.8b
+	WORD $0x4e606aa9 // sadalp v9.4s, v21.8h
+	WORD $0x0e20c096 // smull v22.8h, v4.8b, v0.8b
+	WORD $0x4e606aca // sadalp v10.4s, v22.8h
+	WORD $0x0e21c093 // smull v19.8h, v4.8b, v1.8b
+	WORD $0x4e606a6b // sadalp v11.4s, v19.8h
+	WORD $0x0e22c094 // smull v20.8h, v4.8b, v2.8b
+	WORD $0x4e606a8c // sadalp v12.4s, v20.8h
+	WORD $0x0e20c0b5 // smull v21.8h, v5.8b, v0.8b
+	WORD $0x4e606aad // sadalp v13.4s, v21.8h
+	WORD $0x0e21c0b6 // smull v22.8h, v5.8b, v1.8b
+	WORD $0x4e606ace // sadalp v14.4s, v22.8h
+	WORD $0x0e22c0b3 // smull v19.8h, v5.8b, v2.8b
+	WORD $0x4e606a6f // sadalp v15.4s, v19.8h
+	WORD $0x0e20c0d4 // smull v20.8h, v6.8b, v0.8b
+	WORD $0x4e606a90 // sadalp v16.4s, v20.8h
+	WORD $0x0e21c0d5 // smull v21.8h, v6.8b, v1.8b
+	WORD $0x4e606ab1 // sadalp v17.4s, v21.8h
+	WORD $0x0e22c0d6 // smull v22.8h, v6.8b, v2.8b
+	WORD $0x4e606ad2 // sadalp v18.4s, v22.8h
+	SUB $4, R8, R8
+matVecI8B3SIMD_r4_part4:
+	CBZ R8, matVecI8B3SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8B3SIMD_r4_tail1
+	BEQ matVecI8B3SIMD_r4_tail2
+matVecI8B3SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	VLD1.P 1(R0), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R12), V4.H[0]
+	VLD1.P 1(R12), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R13), V5.H[0]
+	VLD1.P 1(R13), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R14), V6.H[0]
+	VLD1.P 1(R14), V6.B[2]
+	WORD $0x0e20c073 // smull v19.8h, v3.8b, v0.8b
+	WORD $0x4e606a67 // sadalp v7.4s, v19.8h
+	WORD $0x0e21c074 // smull v20.8h, v3.8b, v1.8b
+	WORD $0x4e606a88 // sadalp v8.4s, v20.8h
+	WORD $0x0e22c075 // smull v21.8h, v3.8b, v2.8b
+	WORD $0x4e606aa9 // sadalp v9.4s, v21.8h
+	WORD $0x0e20c096 // smull v22.8h, v4.8b, v0.8b
+	WORD $0x4e606aca // sadalp v10.4s, v22.8h
+	WORD $0x0e21c093 // smull v19.8h, v4.8b, v1.8b
+	WORD $0x4e606a6b // sadalp v11.4s, v19.8h
+	WORD $0x0e22c094 // smull v20.8h, v4.8b, v2.8b
+	WORD $0x4e606a8c // sadalp v12.4s, v20.8h
+	WORD $0x0e20c0b5 // smull v21.8h, v5.8b, v0.8b
+	WORD $0x4e606aad // sadalp v13.4s, v21.8h
+	WORD $0x0e21c0b6 // smull v22.8h, v5.8b, v1.8b
+	WORD $0x4e606ace // sadalp v14.4s, v22.8h
+	WORD $0x0e22c0b3 // smull v19.8h, v5.8b, v2.8b
+	WORD $0x4e606a6f // sadalp v15.4s, v19.8h
+	WORD $0x0e20c0d4 // smull v20.8h, v6.8b, v0.8b
+	WORD $0x4e606a90 // sadalp v16.4s, v20.8h
+	WORD $0x0e21c0d5 // smull v21.8h, v6.8b, v1.8b
+	WORD $0x4e606ab1 // sadalp v17.4s, v21.8h
+	WORD $0x0e22c0d6 // smull v22.8h, v6.8b, v2.8b
+	WORD $0x4e606ad2 // sadalp v18.4s, v22.8h
+	B matVecI8B3SIMD_r4_reduce
+matVecI8B3SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R12), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R13), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R14), V6.H[0]
+	WORD $0x0e20c073 // smull v19.8h, v3.8b, v0.8b
+	WORD $0x4e606a67 // sadalp v7.4s, v19.8h
+	WORD $0x0e21c074 // smull v20.8h, v3.8b, v1.8b
+	WORD $0x4e606a88 // sadalp v8.4s, v20.8h
+	WORD $0x0e22c075 // smull v21.8h, v3.8b, v2.8b
+	WORD $0x4e606aa9 // sadalp v9.4s, v21.8h
+	WORD $0x0e20c096 // smull v22.8h, v4.8b, v0.8b
+	WORD $0x4e606aca // sadalp v10.4s, v22.8h
+	WORD $0x0e21c093 // smull v19.8h, v4.8b, v1.8b
+	WORD $0x4e606a6b // sadalp v11.4s, v19.8h
+	WORD $0x0e22c094 // smull v20.8h, v4.8b, v2.8b
+	WORD $0x4e606a8c // sadalp v12.4s, v20.8h
+	WORD $0x0e20c0b5 // smull v21.8h, v5.8b, v0.8b
+	WORD $0x4e606aad // sadalp v13.4s, v21.8h
+	WORD $0x0e21c0b6 // smull v22.8h, v5.8b, v1.8b
+	WORD $0x4e606ace // sadalp v14.4s, v22.8h
+	WORD $0x0e22c0b3 // smull v19.8h, v5.8b, v2.8b
+	WORD $0x4e606a6f // sadalp v15.4s, v19.8h
+	WORD $0x0e20c0d4 // smull v20.8h, v6.8b, v0.8b
+	WORD $0x4e606a90 // sadalp v16.4s, v20.8h
+	WORD $0x0e21c0d5 // smull v21.8h, v6.8b, v1.8b
+	WORD $0x4e606ab1 // sadalp v17.4s, v21.8h
+	WORD $0x0e22c0d6 // smull v22.8h, v6.8b, v2.8b
+	WORD $0x4e606ad2 // sadalp v18.4s, v22.8h
+	B matVecI8B3SIMD_r4_reduce
+matVecI8B3SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R0), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R12), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R13), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R14), V6.B[0]
+	WORD $0x0e20c073 // smull v19.8h, v3.8b, v0.8b
+	WORD $0x4e606a67 // sadalp v7.4s, v19.8h
+	WORD $0x0e21c074 // smull v20.8h, v3.8b, v1.8b
+	WORD $0x4e606a88 // sadalp v8.4s, v20.8h
+	WORD $0x0e22c075 // smull v21.8h, v3.8b, v2.8b
+	WORD $0x4e606aa9 // sadalp v9.4s, v21.8h
+	WORD $0x0e20c096 // smull v22.8h, v4.8b, v0.8b
+	WORD $0x4e606aca // sadalp v10.4s, v22.8h
+	WORD $0x0e21c093 // smull v19.8h, v4.8b, v1.8b
+	WORD $0x4e606a6b // sadalp v11.4s, v19.8h
+	WORD $0x0e22c094 // smull v20.8h, v4.8b, v2.8b
+	WORD $0x4e606a8c // sadalp v12.4s, v20.8h
+	WORD $0x0e20c0b5 // smull v21.8h, v5.8b, v0.8b
+	WORD $0x4e606aad // sadalp v13.4s, v21.8h
+	WORD $0x0e21c0b6 // smull v22.8h, v5.8b, v1.8b
+	WORD $0x4e606ace // sadalp v14.4s, v22.8h
+	WORD $0x0e22c0b3 // smull v19.8h, v5.8b, v2.8b
+	WORD $0x4e606a6f // sadalp v15.4s, v19.8h
+	WORD $0x0e20c0d4 // smull v20.8h, v6.8b, v0.8b
+	WORD $0x4e606a90 // sadalp v16.4s, v20.8h
+	WORD $0x0e21c0d5 // smull v21.8h, v6.8b, v1.8b
+	WORD $0x4e606ab1 // sadalp v17.4s, v21.8h
+	WORD $0x0e22c0d6 // smull v22.8h, v6.8b, v2.8b
+	WORD $0x4e606ad2 // sadalp v18.4s, v22.8h
+matVecI8B3SIMD_r4_reduce:
+	VADDP V10.S4, V7.S4, V7.S4
+	VADDP V16.S4, V13.S4, V13.S4
+	VADDP V13.S4, V7.S4, V7.S4
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDP V11.S4, V8.S4, V8.S4
+	VADDP V17.S4, V14.S4, V14.S4
+	VADDP V14.S4, V8.S4, V8.S4
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDP V12.S4, V9.S4, V9.S4
+	VADDP V18.S4, V15.S4, V15.S4
+	VADDP V15.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R20
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	VLD1.P 16(R19), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8B3SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e27d447 // fadd v7.4s, v2.4s, v7.4s
+matVecI8B3SIMD_r4_b0_r0_store:
+	VST1.P [V7.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	VLD1.P 16(R19), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8B3SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e28d448 // fadd v8.4s, v2.4s, v8.4s
+matVecI8B3SIMD_r4_b1_r0_store:
+	VST1.P [V8.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	VLD1.P 16(R19), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B3SIMD_r4_b2_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e29d449 // fadd v9.4s, v2.4s, v9.4s
+matVecI8B3SIMD_r4_b2_r0_store:
+	VST1.P [V9.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8B3SIMD_r4
+matVecI8B3SIMD_r4_end:
+matVecI8B3SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B3SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	MOVD R3, R8
+matVecI8B3SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B3SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R0), [V3.B16]
+	WORD $0x0e20c067 // smull v7.8h, v3.8b, v0.8b
+	WORD $0x4e208067 // smlal2 v7.8h, v3.16b, v0.16b
+	WORD $0x4e6068e4 // sadalp v4.4s, v7.8h
+	WORD $0x0e21c068 // smull v8.8h, v3.8b, v1.8b
+	WORD $0x4e218068 // smlal2 v8.8h, v3.16b, v1.16b
+	WORD $0x4e606905 // sadalp v5.4s, v8.8h
+	WORD $0x0e22c067 // smull v7.8h, v3.8b, v2.8b
+	WORD $0x4e228067 // smlal2 v7.8h, v3.16b, v2.16b
+	WORD $0x4e6068e6 // sadalp v6.4s, v7.8h
+	SUB $16, R8, R8
+	B matVecI8B3SIMD_r1_loop
+matVecI8B3SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B3SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R0), F3
+	WORD $0x0e20c067 // smull v7.8h, v3.8b, v0.8b
+	WORD $0x4e6068e4 // sadalp v4.4s, v7.8h
+	WORD $0x0e21c068 // smull v8.8h, v3.8b, v1.8b
+	WORD $0x4e606905 // sadalp v5.4s, v8.8h
+	WORD $0x0e22c067 // smull v7.8h, v3.8b, v2.8b
+	WORD $0x4e6068e6 // sadalp v6.4s, v7.8h
+	SUB $8, R8, R8
+matVecI8B3SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B3SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R0), F3
+	WORD $0x0e20c067 // smull v7.8h, v3.8b, v0.8b
+	WORD $0x4e6068e4 // sadalp v4.4s, v7.8h
+	WORD $0x0e21c068 // smull v8.8h, v3.8b, v1.8b
+	WORD $0x4e606905 // sadalp v5.4s, v8.8h
+	WORD $0x0e22c067 // smull v7.8h, v3.8b, v2.8b
+	WORD $0x4e6068e6 // sadalp v6.4s, v7.8h
+	SUB $4, R8, R8
+matVecI8B3SIMD_r1_part4:
+	CBZ R8, matVecI8B3SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B3SIMD_r1_tail1
+	BEQ matVecI8B3SIMD_r1_tail2
+matVecI8B3SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	VLD1.P 1(R0), V3.B[2]
+	WORD $0x0e20c067 // smull v7.8h, v3.8b, v0.8b
+	WORD $0x4e6068e4 // sadalp v4.4s, v7.8h
+	WORD $0x0e21c068 // smull v8.8h, v3.8b, v1.8b
+	WORD $0x4e606905 // sadalp v5.4s, v8.8h
+	WORD $0x0e22c067 // smull v7.8h, v3.8b, v2.8b
+	WORD $0x4e6068e6 // sadalp v6.4s, v7.8h
+	B matVecI8B3SIMD_r1_reduce
+matVecI8B3SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	WORD $0x0e20c067 // smull v7.8h, v3.8b, v0.8b
+	WORD $0x4e6068e4 // sadalp v4.4s, v7.8h
+	WORD $0x0e21c068 // smull v8.8h, v3.8b, v1.8b
+	WORD $0x4e606905 // sadalp v5.4s, v8.8h
+	WORD $0x0e22c067 // smull v7.8h, v3.8b, v2.8b
+	WORD $0x4e6068e6 // sadalp v6.4s, v7.8h
+	B matVecI8B3SIMD_r1_reduce
+matVecI8B3SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R0), V3.B[0]
+	WORD $0x0e20c067 // smull v7.8h, v3.8b, v0.8b
+	WORD $0x4e6068e4 // sadalp v4.4s, v7.8h
+	WORD $0x0e21c068 // smull v8.8h, v3.8b, v1.8b
+	WORD $0x4e606905 // sadalp v5.4s, v8.8h
+	WORD $0x0e22c067 // smull v7.8h, v3.8b, v2.8b
+	WORD $0x4e6068e6 // sadalp v6.4s, v7.8h
+matVecI8B3SIMD_r1_reduce:
+	VADDV V4.S4, V4
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	VADDV V5.S4, V5
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	VADDV V6.S4, V6
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R20
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	FMOVS.P 4(R19), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	CBZW R6, matVecI8B3SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F4, F2, F4
+matVecI8B3SIMD_r1_b0_r0_store:
+	FMOVS.P F4, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	FMOVS.P 4(R19), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	CBZW R6, matVecI8B3SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F5, F2, F5
+matVecI8B3SIMD_r1_b1_r0_store:
+	FMOVS.P F5, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	FMOVS.P 4(R19), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8B3SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F6, F2, F6
+matVecI8B3SIMD_r1_b2_r0_store:
+	FMOVS.P F6, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B3SIMD_r1
+matVecI8B3SIMD_r1_end:
+	RET
+
+// func matVecI8B4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B4SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B4SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8B4SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	MOVD R3, R8
+matVecI8B4SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8B4SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R0), [V4.B16]
+	VLD1.P 16(R12), [V5.B16]
+	VLD1.P 16(R13), [V6.B16]
+	VLD1.P 16(R14), [V7.B16]
+	WORD $0x0e20c098 // smull v24.8h, v4.8b, v0.8b
+	WORD $0x4e208098 // smlal2 v24.8h, v4.16b, v0.16b
+	WORD $0x4e606b08 // sadalp v8.4s, v24.8h
+	WORD $0x0e21c099 // smull v25.8h, v4.8b, v1.8b
+	WORD $0x4e218099 // smlal2 v25.8h, v4.16b, v1.16b
+	WORD $0x4e606b29 // sadalp v9.4s, v25.8h
+	WORD $0x0e22c09a // smull v26.8h, v4.8b, v2.8b
+	WORD $0x4e22809a // smlal2 v26.8h, v4.16b, v2.16b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e23c09b // smull v27.8h, v4.8b, v3.8b
+	WORD $0x4e23809b // smlal2 v27.8h, v4.16b, v3.16b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e20c0b8 // smull v24.8h, v5.8b, v0.8b
+	WORD $0x4e2080b8 // smlal2 v24.8h, v5.16b, v0.16b
+	WORD $0x4e606b0c // sadalp v12.4s, v24.8h
+	WORD $0x0e21c0b9 // smull v25.8h, v5.8b, v1.8b
+	WORD $0x4e2180b9 // smlal2 v25.8h, v5.16b, v1.16b
+	WORD $0x4e606b2d // sadalp v13.4s, v25.8h
+	WORD $0x0e22c0ba // smull v26.8h, v5.8b, v2.8b
+	WORD $0x4e2280ba // smlal2 v26.8h, v5.16b, v2.16b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e23c0bb // smull v27.8h, v5.8b, v3.8b
+	WORD $0x4e2380bb // smlal2 v27.8h, v5.16b, v3.16b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e20c0d8 // smull v24.8h, v6.8b, v0.8b
+	WORD $0x4e2080d8 // smlal2 v24.8h, v6.16b, v0.16b
+	WORD $0x4e606b10 // sadalp v16.4s, v24.8h
+	WORD $0x0e21c0d9 // smull v25.8h, v6.8b, v1.8b
+	WORD $0x4e2180d9 // smlal2 v25.8h, v6.16b, v1.16b
+	WORD $0x4e606b31 // sadalp v17.4s, v25.8h
+	WORD $0x0e22c0da // smull v26.8h, v6.8b, v2.8b
+	WORD $0x4e2280da // smlal2 v26.8h, v6.16b, v2.16b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e23c0db // smull v27.8h, v6.8b, v3.8b
+	WORD $0x4e2380db // smlal2 v27.8h, v6.16b, v3.16b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e20c0f8 // smull v24.8h, v7.8b, v0.8b
+	WORD $0x4e2080f8 // smlal2 v24.8h, v7.16b, v0.16b
+	WORD $0x4e606b14 // sadalp v20.4s, v24.8h
+	WORD $0x0e21c0f9 // smull v25.8h, v7.8b, v1.8b
+	WORD $0x4e2180f9 // smlal2 v25.8h, v7.16b, v1.16b
+	WORD $0x4e606b35 // sadalp v21.4s, v25.8h
+	WORD $0x0e22c0fa // smull v26.8h, v7.8b, v2.8b
+	WORD $0x4e2280fa // smlal2 v26.8h, v7.16b, v2.16b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e23c0fb // smull v27.8h, v7.8b, v3.8b
+	WORD $0x4e2380fb // smlal2 v27.8h, v7.16b, v3.16b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	SUB $16, R8, R8
+	B matVecI8B4SIMD_r4_loop
+matVecI8B4SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8B4SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R0), F4
+	FMOVD.P 8(R12), F5
+	FMOVD.P 8(R13), F6
+	FMOVD.P 8(R14), F7
+	WORD $0x0e20c098 // smull v24.8h, v4.8b, v0.8b
+	WORD $0x4e606b08 // sadalp v8.4s, v24.8h
+	WORD $0x0e21c099 // smull v25.8h, v4.8b, v1.8b
+	WORD $0x4e606b29 // sadalp v9.4s, v25.8h
+	WORD $0x0e22c09a // smull v26.8h, v4.8b, v2.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e23c09b // smull v27.8h, v4.8b, v3.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e20c0b8 // smull v24.8h, v5.8b, v0.8b
+	WORD $0x4e606b0c // sadalp v12.4s, v24.8h
+	WORD $0x0e21c0b9 // smull v25.8h, v5.8b, v1.8b
+	WORD $0x4e606b2d // sadalp v13.4s, v25.8h
+	WORD $0x0e22c0ba // smull v26.8h, v5.8b, v2.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e23c0bb // smull v27.8h, v5.8b, v3.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e20c0d8 // smull v24.8h, v6.8b, v0.8b
+	WORD $0x4e606b10 // sadalp v16.4s, v24.8h
+	WORD $0x0e21c0d9 // smull v25.8h, v6.8b, v1.8b
+	WORD $0x4e606b31 // sadalp v17.4s, v25.8h
+	WORD $0x0e22c0da // smull v26.8h, v6.8b, v2.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e23c0db // smull v27.8h, v6.8b, v3.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e20c0f8 // smull v24.8h, v7.8b, v0.8b
+	WORD $0x4e606b14 // sadalp v20.4s, v24.8h
+	WORD $0x0e21c0f9 // smull v25.8h, v7.8b, v1.8b
+	WORD $0x4e606b35 // sadalp v21.4s, v25.8h
+	WORD $0x0e22c0fa // smull v26.8h, v7.8b, v2.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e23c0fb // smull v27.8h, v7.8b, v3.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	SUB $8, R8, R8
+matVecI8B4SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8B4SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R0), F4
+	FMOVS.P 4(R12), F5
+	FMOVS.P 4(R13), F6
+	FMOVS.P 4(R14), F7
+	WORD $0x0e20c098 // smull v24.8h, v4.8b, v0.8b
+	WORD $0x4e606b08 // sadalp v8.4s, v24.8h
+	WORD $0x0e21c099 // smull v25.8h, v4.8b, v1.8b
+	WORD $0x4e606b29 // sadalp v9.4s, v25.8h
+	WORD $0x0e22c09a // smull v26.8h, v4.8b, v2.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e23c09b // smull v27.8h, v4.8b, v3.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e20c0b8 // smull v24.8h, v5.8b, v0.8b
+	WORD $0x4e606b0c // sadalp v12.4s, v24.8h
+	WORD $0x0e21c0b9 // smull v25.8h, v5.8b, v1.8b
+	WORD $0x4e606b2d // sadalp v13.4s, v25.8h
+	WORD $0x0e22c0ba // smull v26.8h, v5.8b, v2.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e23c0bb // smull v27.8h, v5.8b, v3.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e20c0d8 // smull v24.8h, v6.8b, v0.8b
+	WORD $0x4e606b10 // sadalp v16.4s, v24.8h
+	WORD $0x0e21c0d9 // smull v25.8h, v6.8b, v1.8b
+	WORD $0x4e606b31 // sadalp v17.4s, v25.8h
+	WORD $0x0e22c0da // smull v26.8h, v6.8b, v2.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e23c0db // smull v27.8h, v6.8b, v3.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e20c0f8 // smull v24.8h, v7.8b, v0.8b
+	WORD $0x4e606b14 // sadalp v20.4s, v24.8h
+	WORD $0x0e21c0f9 // smull v25.8h, v7.8b, v1.8b
+	WORD $0x4e606b35 // sadalp v21.4s, v25.8h
+	WORD $0x0e22c0fa // smull v26.8h, v7.8b, v2.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e23c0fb // smull v27.8h, v7.8b, v3.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	SUB $4, R8, R8
+matVecI8B4SIMD_r4_part4:
+	CBZ R8, matVecI8B4SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8B4SIMD_r4_tail1
+	BEQ matVecI8B4SIMD_r4_tail2
+matVecI8B4SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	VLD1.P 1(R0), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R12), V5.H[0]
+	VLD1.P 1(R12), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R13), V6.H[0]
+	VLD1.P 1(R13), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R14), V7.H[0]
+	VLD1.P 1(R14), V7.B[2]
+	WORD $0x0e20c098 // smull v24.8h, v4.8b, v0.8b
+	WORD $0x4e606b08 // sadalp v8.4s, v24.8h
+	WORD $0x0e21c099 // smull v25.8h, v4.8b, v1.8b
+	WORD $0x4e606b29 // sadalp v9.4s, v25.8h
+	WORD $0x0e22c09a // smull v26.8h, v4.8b, v2.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e23c09b // smull v27.8h, v4.8b, v3.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e20c0b8 // smull v24.8h, v5.8b, v0.8b
+	WORD $0x4e606b0c // sadalp v12.4s, v24.8h
+	WORD $0x0e21c0b9 // smull v25.8h, v5.8b, v1.8b
+	WORD $0x4e606b2d // sadalp v13.4s, v25.8h
+	WORD $0x0e22c0ba // smull v26.8h, v5.8b, v2.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e23c0bb // smull v27.8h, v5.8b, v3.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e20c0d8 // smull v24.8h, v6.8b, v0.8b
+	WORD $0x4e606b10 // sadalp v16.4s, v24.8h
+	WORD $0x0e21c0d9 // smull v25.8h, v6.8b, v1.8b
+	WORD $0x4e606b31 // sadalp v17.4s, v25.8h
+	WORD $0x0e22c0da // smull v26.8h, v6.8b, v2.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e23c0db // smull v27.8h, v6.8b, v3.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e20c0f8 // smull v24.8h, v7.8b, v0.8b
+	WORD $0x4e606b14 // sadalp v20.4s, v24.8h
+	WORD $0x0e21c0f9 // smull v25.8h, v7.8b, v1.8b
+	WORD $0x4e606b35 // sadalp v21.4s, v25.8h
+	WORD $0x0e22c0fa // smull v26.8h, v7.8b, v2.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e23c0fb // smull v27.8h, v7.8b, v3.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	B matVecI8B4SIMD_r4_reduce
+matVecI8B4SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R12), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R13), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R14), V7.H[0]
+	WORD $0x0e20c098 // smull v24.8h, v4.8b, v0.8b
+	WORD $0x4e606b08 // sadalp v8.4s, v24.8h
+	WORD $0x0e21c099 // smull v25.8h, v4.8b, v1.8b
+	WORD $0x4e606b29 // sadalp v9.4s, v25.8h
+	WORD $0x0e22c09a // smull v26.8h, v4.8b, v2.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e23c09b // smull v27.8h, v4.8b, v3.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e20c0b8 // smull v24.8h, v5.8b, v0.8b
+	WORD $0x4e606b0c // sadalp v12.4s, v24.8h
+	WORD $0x0e21c0b9 // smull v25.8h, v5.8b, v1.8b
+	WORD $0x4e606b2d // sadalp v13.4s, v25.8h
+	WORD $0x0e22c0ba // smull v26.8h, v5.8b, v2.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e23c0bb // smull v27.8h, v5.8b, v3.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e20c0d8 // smull v24.8h, v6.8b, v0.8b
+	WORD $0x4e606b10 // sadalp v16.4s, v24.8h
+	WORD $0x0e21c0d9 // smull v25.8h, v6.8b, v1.8b
+	WORD $0x4e606b31 // sadalp v17.4s, v25.8h
+	WORD $0x0e22c0da // smull v26.8h, v6.8b, v2.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e23c0db // smull v27.8h, v6.8b, v3.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e20c0f8 // smull v24.8h, v7.8b, v0.8b
+	WORD $0x4e606b14 // sadalp v20.4s, v24.8h
+	WORD $0x0e21c0f9 // smull v25.8h, v7.8b, v1.8b
+	WORD $0x4e606b35 // sadalp v21.4s, v25.8h
+	WORD $0x0e22c0fa // smull v26.8h, v7.8b, v2.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e23c0fb // smull v27.8h, v7.8b, v3.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	B matVecI8B4SIMD_r4_reduce
+matVecI8B4SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R0), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R12), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R13), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R14), V7.B[0]
+	WORD $0x0e20c098 // smull v24.8h, v4.8b, v0.8b
+	WORD $0x4e606b08 // sadalp v8.4s, v24.8h
+	WORD $0x0e21c099 // smull v25.8h, v4.8b, v1.8b
+	WORD $0x4e606b29 // sadalp v9.4s, v25.8h
+	WORD $0x0e22c09a // smull v26.8h, v4.8b, v2.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e23c09b // smull v27.8h, v4.8b, v3.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e20c0b8 // smull v24.8h, v5.8b, v0.8b
+	WORD $0x4e606b0c // sadalp v12.4s, v24.8h
+	WORD $0x0e21c0b9 // smull v25.8h, v5.8b, v1.8b
+	WORD $0x4e606b2d // sadalp v13.4s, v25.8h
+	WORD $0x0e22c0ba // smull v26.8h, v5.8b, v2.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e23c0bb // smull v27.8h, v5.8b, v3.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e20c0d8 // smull v24.8h, v6.8b, v0.8b
+	WORD $0x4e606b10 // sadalp v16.4s, v24.8h
+	WORD $0x0e21c0d9 // smull v25.8h, v6.8b, v1.8b
+	WORD $0x4e606b31 // sadalp v17.4s, v25.8h
+	WORD $0x0e22c0da // smull v26.8h, v6.8b, v2.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e23c0db // smull v27.8h, v6.8b, v3.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e20c0f8 // smull v24.8h, v7.8b, v0.8b
+	WORD $0x4e606b14 // sadalp v20.4s, v24.8h
+	WORD $0x0e21c0f9 // smull v25.8h, v7.8b, v1.8b
+	WORD $0x4e606b35 // sadalp v21.4s, v25.8h
+	WORD $0x0e22c0fa // smull v26.8h, v7.8b, v2.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e23c0fb // smull v27.8h, v7.8b, v3.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+matVecI8B4SIMD_r4_reduce:
+	VADDP V12.S4, V8.S4, V8.S4
+	VADDP V20.S4, V16.S4, V16.S4
+	VADDP V16.S4, V8.S4, V8.S4
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDP V13.S4, V9.S4, V9.S4
+	VADDP V21.S4, V17.S4, V17.S4
+	VADDP V17.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDP V14.S4, V10.S4, V10.S4
+	VADDP V22.S4, V18.S4, V18.S4
+	VADDP V18.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDP V15.S4, V11.S4, V11.S4
+	VADDP V23.S4, V19.S4, V19.S4
+	VADDP V19.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R21
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e28d448 // fadd v8.4s, v2.4s, v8.4s
+matVecI8B4SIMD_r4_b0_r0_store:
+	VST1.P [V8.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e29d449 // fadd v9.4s, v2.4s, v9.4s
+matVecI8B4SIMD_r4_b1_r0_store:
+	VST1.P [V9.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r4_b2_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
+matVecI8B4SIMD_r4_b2_r0_store:
+	VST1.P [V10.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r4_b3_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2bd44b // fadd v11.4s, v2.4s, v11.4s
+matVecI8B4SIMD_r4_b3_r0_store:
+	VST1.P [V11.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8B4SIMD_r4
+matVecI8B4SIMD_r4_end:
+matVecI8B4SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B4SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	MOVD R3, R8
+matVecI8B4SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B4SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R0), [V4.B16]
+	WORD $0x0e20c089 // smull v9.8h, v4.8b, v0.8b
+	WORD $0x4e208089 // smlal2 v9.8h, v4.16b, v0.16b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e21c08a // smull v10.8h, v4.8b, v1.8b
+	WORD $0x4e21808a // smlal2 v10.8h, v4.16b, v1.16b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e22c089 // smull v9.8h, v4.8b, v2.8b
+	WORD $0x4e228089 // smlal2 v9.8h, v4.16b, v2.16b
+	WORD $0x4e606927 // sadalp v7.4s, v9.8h
+	WORD $0x0e23c08a // smull v10.8h, v4.8b, v3.8b
+	WORD $0x4e23808a // smlal2 v10.8h, v4.16b, v3.16b
+	WORD $0x4e606948 // sadalp v8.4s, v10.8h
+	SUB $16, R8, R8
+	B matVecI8B4SIMD_r1_loop
+matVecI8B4SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B4SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R0), F4
+	WORD $0x0e20c089 // smull v9.8h, v4.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e21c08a // smull v10.8h, v4.8b, v1.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e22c089 // smull v9.8h, v4.8b, v2.8b
+	WORD $0x4e606927 // sadalp v7.4s, v9.8h
+	WORD $0x0e23c08a // smull v10.8h, v4.8b, v3.8b
+	WORD $0x4e606948 // sadalp v8.4s, v10.8h
+	SUB $8, R8, R8
+matVecI8B4SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B4SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R0), F4
+	WORD $0x0e20c089 // smull v9.8h, v4.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e21c08a // smull v10.8h, v4.8b, v1.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e22c089 // smull v9.8h, v4.8b, v2.8b
+	WORD $0x4e606927 // sadalp v7.4s, v9.8h
+	WORD $0x0e23c08a // smull v10.8h, v4.8b, v3.8b
+	WORD $0x4e606948 // sadalp v8.4s, v10.8h
+	SUB $4, R8, R8
+matVecI8B4SIMD_r1_part4:
+	CBZ R8, matVecI8B4SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B4SIMD_r1_tail1
+	BEQ matVecI8B4SIMD_r1_tail2
+matVecI8B4SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	VLD1.P 1(R0), V4.B[2]
+	WORD $0x0e20c089 // smull v9.8h, v4.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e21c08a // smull v10.8h, v4.8b, v1.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e22c089 // smull v9.8h, v4.8b, v2.8b
+	WORD $0x4e606927 // sadalp v7.4s, v9.8h
+	WORD $0x0e23c08a // smull v10.8h, v4.8b, v3.8b
+	WORD $0x4e606948 // sadalp v8.4s, v10.8h
+	B matVecI8B4SIMD_r1_reduce
+matVecI8B4SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	WORD $0x0e20c089 // smull v9.8h, v4.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e21c08a // smull v10.8h, v4.8b, v1.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e22c089 // smull v9.8h, v4.8b, v2.8b
+	WORD $0x4e606927 // sadalp v7.4s, v9.8h
+	WORD $0x0e23c08a // smull v10.8h, v4.8b, v3.8b
+	WORD $0x4e606948 // sadalp v8.4s, v10.8h
+	B matVecI8B4SIMD_r1_reduce
+matVecI8B4SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R0), V4.B[0]
+	WORD $0x0e20c089 // smull v9.8h, v4.8b, v0.8b
+	WORD $0x4e606925 // sadalp v5.4s, v9.8h
+	WORD $0x0e21c08a // smull v10.8h, v4.8b, v1.8b
+	WORD $0x4e606946 // sadalp v6.4s, v10.8h
+	WORD $0x0e22c089 // smull v9.8h, v4.8b, v2.8b
+	WORD $0x4e606927 // sadalp v7.4s, v9.8h
+	WORD $0x0e23c08a // smull v10.8h, v4.8b, v3.8b
+	WORD $0x4e606948 // sadalp v8.4s, v10.8h
+matVecI8B4SIMD_r1_reduce:
+	VADDV V5.S4, V5
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	VADDV V6.S4, V6
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	VADDV V7.S4, V7
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R21
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F5, F2, F5
+matVecI8B4SIMD_r1_b0_r0_store:
+	FMOVS.P F5, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F6, F2, F6
+matVecI8B4SIMD_r1_b1_r0_store:
+	FMOVS.P F6, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F7, F2, F7
+matVecI8B4SIMD_r1_b2_r0_store:
+	FMOVS.P F7, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8B4SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8B4SIMD_r1_b3_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B4SIMD_r1
+matVecI8B4SIMD_r1_end:
+	RET
+
+// func matVecI8B5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B5SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B5SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8B5SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	MOVD R3, R8
+matVecI8B5SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8B5SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R20), [V4.B16]
+	VLD1.P 16(R0), [V5.B16]
+	VLD1.P 16(R12), [V6.B16]
+	VLD1.P 16(R13), [V7.B16]
+	VLD1.P 16(R14), [V8.B16]
+	WORD $0x0e20c0bd // smull v29.8h, v5.8b, v0.8b
+	WORD $0x4e2080bd // smlal2 v29.8h, v5.16b, v0.16b
+	WORD $0x4e606ba9 // sadalp v9.4s, v29.8h
+	WORD $0x0e21c0be // smull v30.8h, v5.8b, v1.8b
+	WORD $0x4e2180be // smlal2 v30.8h, v5.16b, v1.16b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e22c0bf // smull v31.8h, v5.8b, v2.8b
+	WORD $0x4e2280bf // smlal2 v31.8h, v5.16b, v2.16b
+	WORD $0x4e606beb // sadalp v11.4s, v31.8h
+	WORD $0x0e23c0bd // smull v29.8h, v5.8b, v3.8b
+	WORD $0x4e2380bd // smlal2 v29.8h, v5.16b, v3.16b
+	WORD $0x4e606bac // sadalp v12.4s, v29.8h
+	WORD $0x0e24c0be // smull v30.8h, v5.8b, v4.8b
+	WORD $0x4e2480be // smlal2 v30.8h, v5.16b, v4.16b
+	WORD $0x4e606bcd // sadalp v13.4s, v30.8h
+	WORD $0x0e20c0df // smull v31.8h, v6.8b, v0.8b
+	WORD $0x4e2080df // smlal2 v31.8h, v6.16b, v0.16b
+	WORD $0x4e606bee // sadalp v14.4s, v31.8h
+	WORD $0x0e21c0dd // smull v29.8h, v6.8b, v1.8b
+	WORD $0x4e2180dd // smlal2 v29.8h, v6.16b, v1.16b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e2280de // smlal2 v30.8h, v6.16b, v2.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e23c0df // smull v31.8h, v6.8b, v3.8b
+	WORD $0x4e2380df // smlal2 v31.8h, v6.16b, v3.16b
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
+	WORD $0x0e24c0dd // smull v29.8h, v6.8b, v4.8b
+	WORD $0x4e2480dd // smlal2 v29.8h, v6.16b, v4.16b
+	WORD $0x4e606bb2 // sadalp v18.4s, v29.8h
+	WORD $0x0e20c0fe // smull v30.8h, v7.8b, v0.8b
+	WORD $0x4e2080fe // smlal2 v30.8h, v7.16b, v0.16b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x0e21c0ff // smull v31.8h, v7.8b, v1.8b
+	WORD $0x4e2180ff // smlal2 v31.8h, v7.16b, v1.16b
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
+	WORD $0x0e22c0fd // smull v29.8h, v7.8b, v2.8b
+	WORD $0x4e2280fd // smlal2 v29.8h, v7.16b, v2.16b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e23c0fe // smull v30.8h, v7.8b, v3.8b
+	WORD $0x4e2380fe // smlal2 v30.8h, v7.16b, v3.16b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c0ff // smull v31.8h, v7.8b, v4.8b
+	WORD $0x4e2480ff // smlal2 v31.8h, v7.16b, v4.16b
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	WORD $0x0e20c11d // smull v29.8h, v8.8b, v0.8b
+	WORD $0x4e20811d // smlal2 v29.8h, v8.16b, v0.16b
+	WORD $0x4e606bb8 // sadalp v24.4s, v29.8h
+	WORD $0x0e21c11e // smull v30.8h, v8.8b, v1.8b
+	WORD $0x4e21811e // smlal2 v30.8h, v8.16b, v1.16b
+	WORD $0x4e606bd9 // sadalp v25.4s, v30.8h
+	WORD $0x0e22c11f // smull v31.8h, v8.8b, v2.8b
+	WORD $0x4e22811f // smlal2 v31.8h, v8.16b, v2.16b
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e23811d // smlal2 v29.8h, v8.16b, v3.16b
+	WORD $0x4e606bbb // sadalp v27.4s, v29.8h
+	WORD $0x0e24c11e // smull v30.8h, v8.8b, v4.8b
+	WORD $0x4e24811e // smlal2 v30.8h, v8.16b, v4.16b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	SUB $16, R8, R8
+	B matVecI8B5SIMD_r4_loop
+matVecI8B5SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8B5SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R20), F4
+	FMOVD.P 8(R0), F5
+	FMOVD.P 8(R12), F6
+	FMOVD.P 8(R13), F7
+	FMOVD.P 8(R14), F8
+	WORD $0x0e20c0bd // smull v29.8h, v5.8b, v0.8b
+	WORD $0x4e606ba9 // sadalp v9.4s, v29.8h
+	WORD $0x0e21c0be // smull v30.8h, v5.8b, v1.8b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e22c0bf // smull v31.8h, v5.8b, v2.8b
+	WORD $0x4e606beb // sadalp v11.4s, v31.8h
+	WORD $0x0e23c0bd // smull v29.8h, v5.8b, v3.8b
+	WORD $0x4e606bac // sadalp v12.4s, v29.8h
+	WORD $0x0e24c0be // smull v30.8h, v5.8b, v4.8b
+	WORD $0x4e606bcd // sadalp v13.4s, v30.8h
+	WORD $0x0e20c0df // smull v31.8h, v6.8b, v0.8b
+	WORD $0x4e606bee // sadalp v14.4s, v31.8h
+	WORD $0x0e21c0dd // smull v29.8h, v6.8b, v1.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e23c0df // smull v31.8h, v6.8b, v3.8b
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
+	WORD $0x0e24c0dd // smull v29.8h, v6.8b, v4.8b
+	WORD $0x4e606bb2 // sadalp v18.4s, v29.8h
+	WORD $0x0e20c0fe // smull v30.8h, v7.8b, v0.8b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x0e21c0ff // smull v31.8h, v7.8b, v1.8b
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
+	WORD $0x0e22c0fd // smull v29.8h, v7.8b, v2.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e23c0fe // smull v30.8h, v7.8b, v3.8b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c0ff // smull v31.8h, v7.8b, v4.8b
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	WORD $0x0e20c11d // smull v29.8h, v8.8b, v0.8b
+	WORD $0x4e606bb8 // sadalp v24.4s, v29.8h
+	WORD $0x0e21c11e // smull v30.8h, v8.8b, v1.8b
+	WORD $0x4e606bd9 // sadalp v25.4s, v30.8h
+	WORD $0x0e22c11f // smull v31.8h, v8.8b, v2.8b
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bbb // sadalp v27.4s, v29.8h
+	WORD $0x0e24c11e // smull v30.8h, v8.8b, v4.8b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	SUB $8, R8, R8
+matVecI8B5SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8B5SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R20), F4
+	FMOVS.P 4(R0), F5
+	FMOVS.P 4(R12), F6
+	FMOVS.P 4(R13), F7
+	FMOVS.P 4(R14), F8
+	WORD $0x0e20c0bd // smull v29.8h, v5.8b, v0.8b
+	WORD $0x4e606ba9 // sadalp v9.4s, v29.8h
+	WORD $0x0e21c0be // smull v30.8h, v5.8b, v1.8b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e22c0bf // smull v31.8h, v5.8b, v2.8b
+	WORD $0x4e606beb // sadalp v11.4s, v31.8h
+	WORD $0x0e23c0bd // smull v29.8h, v5.8b, v3.8b
+	WORD $0x4e606bac // sadalp v12.4s, v29.8h
+	WORD $0x0e24c0be // smull v30.8h, v5.8b, v4.8b
+	WORD $0x4e606bcd // sadalp v13.4s, v30.8h
+	WORD $0x0e20c0df // smull v31.8h, v6.8b, v0.8b
+	WORD $0x4e606bee // sadalp v14.4s, v31.8h
+	WORD $0x0e21c0dd // smull v29.8h, v6.8b, v1.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e23c0df // smull v31.8h, v6.8b, v3.8b
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
+	WORD $0x0e24c0dd // smull v29.8h, v6.8b, v4.8b
+	WORD $0x4e606bb2 // sadalp v18.4s, v29.8h
+	WORD $0x0e20c0fe // smull v30.8h, v7.8b, v0.8b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x0e21c0ff // smull v31.8h, v7.8b, v1.8b
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
+	WORD $0x0e22c0fd // smull v29.8h, v7.8b, v2.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e23c0fe // smull v30.8h, v7.8b, v3.8b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c0ff // smull v31.8h, v7.8b, v4.8b
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	WORD $0x0e20c11d // smull v29.8h, v8.8b, v0.8b
+	WORD $0x4e606bb8 // sadalp v24.4s, v29.8h
+	WORD $0x0e21c11e // smull v30.8h, v8.8b, v1.8b
+	WORD $0x4e606bd9 // sadalp v25.4s, v30.8h
+	WORD $0x0e22c11f // smull v31.8h, v8.8b, v2.8b
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bbb // sadalp v27.4s, v29.8h
+	WORD $0x0e24c11e // smull v30.8h, v8.8b, v4.8b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	SUB $4, R8, R8
+matVecI8B5SIMD_r4_part4:
+	CBZ R8, matVecI8B5SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8B5SIMD_r4_tail1
+	BEQ matVecI8B5SIMD_r4_tail2
+matVecI8B5SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VLD1.P 1(R20), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	VLD1.P 1(R0), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R12), V6.H[0]
+	VLD1.P 1(R12), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R13), V7.H[0]
+	VLD1.P 1(R13), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R14), V8.H[0]
+	VLD1.P 1(R14), V8.B[2]
+	WORD $0x0e20c0bd // smull v29.8h, v5.8b, v0.8b
+	WORD $0x4e606ba9 // sadalp v9.4s, v29.8h
+	WORD $0x0e21c0be // smull v30.8h, v5.8b, v1.8b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e22c0bf // smull v31.8h, v5.8b, v2.8b
+	WORD $0x4e606beb // sadalp v11.4s, v31.8h
+	WORD $0x0e23c0bd // smull v29.8h, v5.8b, v3.8b
+	WORD $0x4e606bac // sadalp v12.4s, v29.8h
+	WORD $0x0e24c0be // smull v30.8h, v5.8b, v4.8b
+	WORD $0x4e606bcd // sadalp v13.4s, v30.8h
+	WORD $0x0e20c0df // smull v31.8h, v6.8b, v0.8b
+	WORD $0x4e606bee // sadalp v14.4s, v31.8h
+	WORD $0x0e21c0dd // smull v29.8h, v6.8b, v1.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e23c0df // smull v31.8h, v6.8b, v3.8b
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
+	WORD $0x0e24c0dd // smull v29.8h, v6.8b, v4.8b
+	WORD $0x4e606bb2 // sadalp v18.4s, v29.8h
+	WORD $0x0e20c0fe // smull v30.8h, v7.8b, v0.8b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x0e21c0ff // smull v31.8h, v7.8b, v1.8b
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
+	WORD $0x0e22c0fd // smull v29.8h, v7.8b, v2.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e23c0fe // smull v30.8h, v7.8b, v3.8b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c0ff // smull v31.8h, v7.8b, v4.8b
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	WORD $0x0e20c11d // smull v29.8h, v8.8b, v0.8b
+	WORD $0x4e606bb8 // sadalp v24.4s, v29.8h
+	WORD $0x0e21c11e // smull v30.8h, v8.8b, v1.8b
+	WORD $0x4e606bd9 // sadalp v25.4s, v30.8h
+	WORD $0x0e22c11f // smull v31.8h, v8.8b, v2.8b
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bbb // sadalp v27.4s, v29.8h
+	WORD $0x0e24c11e // smull v30.8h, v8.8b, v4.8b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	B matVecI8B5SIMD_r4_reduce
+matVecI8B5SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R12), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R13), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R14), V8.H[0]
+	WORD $0x0e20c0bd // smull v29.8h, v5.8b, v0.8b
+	WORD $0x4e606ba9 // sadalp v9.4s, v29.8h
+	WORD $0x0e21c0be // smull v30.8h, v5.8b, v1.8b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e22c0bf // smull v31.8h, v5.8b, v2.8b
+	WORD $0x4e606beb // sadalp v11.4s, v31.8h
+	WORD $0x0e23c0bd // smull v29.8h, v5.8b, v3.8b
+	WORD $0x4e606bac // sadalp v12.4s, v29.8h
+	WORD $0x0e24c0be // smull v30.8h, v5.8b, v4.8b
+	WORD $0x4e606bcd // sadalp v13.4s, v30.8h
+	WORD $0x0e20c0df // smull v31.8h, v6.8b, v0.8b
+	WORD $0x4e606bee // sadalp v14.4s, v31.8h
+	WORD $0x0e21c0dd // smull v29.8h, v6.8b, v1.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e23c0df // smull v31.8h, v6.8b, v3.8b
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
+	WORD $0x0e24c0dd // smull v29.8h, v6.8b, v4.8b
+	WORD $0x4e606bb2 // sadalp v18.4s, v29.8h
+	WORD $0x0e20c0fe // smull v30.8h, v7.8b, v0.8b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x0e21c0ff // smull v31.8h, v7.8b, v1.8b
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
+	WORD $0x0e22c0fd // smull v29.8h, v7.8b, v2.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e23c0fe // smull v30.8h, v7.8b, v3.8b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c0ff // smull v31.8h, v7.8b, v4.8b
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	WORD $0x0e20c11d // smull v29.8h, v8.8b, v0.8b
+	WORD $0x4e606bb8 // sadalp v24.4s, v29.8h
+	WORD $0x0e21c11e // smull v30.8h, v8.8b, v1.8b
+	WORD $0x4e606bd9 // sadalp v25.4s, v30.8h
+	WORD $0x0e22c11f // smull v31.8h, v8.8b, v2.8b
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bbb // sadalp v27.4s, v29.8h
+	WORD $0x0e24c11e // smull v30.8h, v8.8b, v4.8b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+	B matVecI8B5SIMD_r4_reduce
+matVecI8B5SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R20), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R0), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R12), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R13), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R14), V8.B[0]
+	WORD $0x0e20c0bd // smull v29.8h, v5.8b, v0.8b
+	WORD $0x4e606ba9 // sadalp v9.4s, v29.8h
+	WORD $0x0e21c0be // smull v30.8h, v5.8b, v1.8b
+	WORD $0x4e606bca // sadalp v10.4s, v30.8h
+	WORD $0x0e22c0bf // smull v31.8h, v5.8b, v2.8b
+	WORD $0x4e606beb // sadalp v11.4s, v31.8h
+	WORD $0x0e23c0bd // smull v29.8h, v5.8b, v3.8b
+	WORD $0x4e606bac // sadalp v12.4s, v29.8h
+	WORD $0x0e24c0be // smull v30.8h, v5.8b, v4.8b
+	WORD $0x4e606bcd // sadalp v13.4s, v30.8h
+	WORD $0x0e20c0df // smull v31.8h, v6.8b, v0.8b
+	WORD $0x4e606bee // sadalp v14.4s, v31.8h
+	WORD $0x0e21c0dd // smull v29.8h, v6.8b, v1.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e22c0de // smull v30.8h, v6.8b, v2.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e23c0df // smull v31.8h, v6.8b, v3.8b
+	WORD $0x4e606bf1 // sadalp v17.4s, v31.8h
+	WORD $0x0e24c0dd // smull v29.8h, v6.8b, v4.8b
+	WORD $0x4e606bb2 // sadalp v18.4s, v29.8h
+	WORD $0x0e20c0fe // smull v30.8h, v7.8b, v0.8b
+	WORD $0x4e606bd3 // sadalp v19.4s, v30.8h
+	WORD $0x0e21c0ff // smull v31.8h, v7.8b, v1.8b
+	WORD $0x4e606bf4 // sadalp v20.4s, v31.8h
+	WORD $0x0e22c0fd // smull v29.8h, v7.8b, v2.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e23c0fe // smull v30.8h, v7.8b, v3.8b
+	WORD $0x4e606bd6 // sadalp v22.4s, v30.8h
+	WORD $0x0e24c0ff // smull v31.8h, v7.8b, v4.8b
+	WORD $0x4e606bf7 // sadalp v23.4s, v31.8h
+	WORD $0x0e20c11d // smull v29.8h, v8.8b, v0.8b
+	WORD $0x4e606bb8 // sadalp v24.4s, v29.8h
+	WORD $0x0e21c11e // smull v30.8h, v8.8b, v1.8b
+	WORD $0x4e606bd9 // sadalp v25.4s, v30.8h
+	WORD $0x0e22c11f // smull v31.8h, v8.8b, v2.8b
+	WORD $0x4e606bfa // sadalp v26.4s, v31.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bbb // sadalp v27.4s, v29.8h
+	WORD $0x0e24c11e // smull v30.8h, v8.8b, v4.8b
+	WORD $0x4e606bdc // sadalp v28.4s, v30.8h
+matVecI8B5SIMD_r4_reduce:
+	VADDP V14.S4, V9.S4, V9.S4
+	VADDP V24.S4, V19.S4, V19.S4
+	VADDP V19.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDP V15.S4, V10.S4, V10.S4
+	VADDP V25.S4, V20.S4, V20.S4
+	VADDP V20.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDP V16.S4, V11.S4, V11.S4
+	VADDP V26.S4, V21.S4, V21.S4
+	VADDP V21.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDP V17.S4, V12.S4, V12.S4
+	VADDP V27.S4, V22.S4, V22.S4
+	VADDP V22.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDP V18.S4, V13.S4, V13.S4
+	VADDP V28.S4, V23.S4, V23.S4
+	VADDP V23.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e29d449 // fadd v9.4s, v2.4s, v9.4s
+matVecI8B5SIMD_r4_b0_r0_store:
+	VST1.P [V9.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
+matVecI8B5SIMD_r4_b1_r0_store:
+	VST1.P [V10.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r4_b2_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2bd44b // fadd v11.4s, v2.4s, v11.4s
+matVecI8B5SIMD_r4_b2_r0_store:
+	VST1.P [V11.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r4_b3_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2cd44c // fadd v12.4s, v2.4s, v12.4s
+matVecI8B5SIMD_r4_b3_r0_store:
+	VST1.P [V12.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r4_b4_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2dd44d // fadd v13.4s, v2.4s, v13.4s
+matVecI8B5SIMD_r4_b4_r0_store:
+	VST1.P [V13.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8B5SIMD_r4
+matVecI8B5SIMD_r4_end:
+matVecI8B5SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B5SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	MOVD R3, R8
+matVecI8B5SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B5SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R20), [V4.B16]
+	VLD1.P 16(R0), [V5.B16]
+	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
+	WORD $0x4e2080ab // smlal2 v11.8h, v5.16b, v0.16b
+	WORD $0x4e606966 // sadalp v6.4s, v11.8h
+	WORD $0x0e21c0ac // smull v12.8h, v5.8b, v1.8b
+	WORD $0x4e2180ac // smlal2 v12.8h, v5.16b, v1.16b
+	WORD $0x4e606987 // sadalp v7.4s, v12.8h
+	WORD $0x0e22c0ab // smull v11.8h, v5.8b, v2.8b
+	WORD $0x4e2280ab // smlal2 v11.8h, v5.16b, v2.16b
+	WORD $0x4e606968 // sadalp v8.4s, v11.8h
+	WORD $0x0e23c0ac // smull v12.8h, v5.8b, v3.8b
+	WORD $0x4e2380ac // smlal2 v12.8h, v5.16b, v3.16b
+	WORD $0x4e606989 // sadalp v9.4s, v12.8h
+	WORD $0x0e24c0ab // smull v11.8h, v5.8b, v4.8b
+	WORD $0x4e2480ab // smlal2 v11.8h, v5.16b, v4.16b
+	WORD $0x4e60696a // sadalp v10.4s, v11.8h
+	SUB $16, R8, R8
+	B matVecI8B5SIMD_r1_loop
+matVecI8B5SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B5SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R20), F4
+	FMOVD.P 8(R0), F5
+	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
+	WORD $0x4e606966 // sadalp v6.4s, v11.8h
+	WORD $0x0e21c0ac // smull v12.8h, v5.8b, v1.8b
+	WORD $0x4e606987 // sadalp v7.4s, v12.8h
+	WORD $0x0e22c0ab // smull v11.8h, v5.8b, v2.8b
+	WORD $0x4e606968 // sadalp v8.4s, v11.8h
+	WORD $0x0e23c0ac // smull v12.8h, v5.8b, v3.8b
+	WORD $0x4e606989 // sadalp v9.4s, v12.8h
+	WORD $0x0e24c0ab // smull v11.8h, v5.8b, v4.8b
+	WORD $0x4e60696a // sadalp v10.4s, v11.8h
+	SUB $8, R8, R8
+matVecI8B5SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B5SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R20), F4
+	FMOVS.P 4(R0), F5
+	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
+	WORD $0x4e606966 // sadalp v6.4s, v11.8h
+	WORD $0x0e21c0ac // smull v12.8h, v5.8b, v1.8b
+	WORD $0x4e606987 // sadalp v7.4s, v12.8h
+	WORD $0x0e22c0ab // smull v11.8h, v5.8b, v2.8b
+	WORD $0x4e606968 // sadalp v8.4s, v11.8h
+	WORD $0x0e23c0ac // smull v12.8h, v5.8b, v3.8b
+	WORD $0x4e606989 // sadalp v9.4s, v12.8h
+	WORD $0x0e24c0ab // smull v11.8h, v5.8b, v4.8b
+	WORD $0x4e60696a // sadalp v10.4s, v11.8h
+	SUB $4, R8, R8
+matVecI8B5SIMD_r1_part4:
+	CBZ R8, matVecI8B5SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B5SIMD_r1_tail1
+	BEQ matVecI8B5SIMD_r1_tail2
+matVecI8B5SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VLD1.P 1(R20), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	VLD1.P 1(R0), V5.B[2]
+	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
+	WORD $0x4e606966 // sadalp v6.4s, v11.8h
+	WORD $0x0e21c0ac // smull v12.8h, v5.8b, v1.8b
+	WORD $0x4e606987 // sadalp v7.4s, v12.8h
+	WORD $0x0e22c0ab // smull v11.8h, v5.8b, v2.8b
+	WORD $0x4e606968 // sadalp v8.4s, v11.8h
+	WORD $0x0e23c0ac // smull v12.8h, v5.8b, v3.8b
+	WORD $0x4e606989 // sadalp v9.4s, v12.8h
+	WORD $0x0e24c0ab // smull v11.8h, v5.8b, v4.8b
+	WORD $0x4e60696a // sadalp v10.4s, v11.8h
+	B matVecI8B5SIMD_r1_reduce
+matVecI8B5SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
+	WORD $0x4e606966 // sadalp v6.4s, v11.8h
+	WORD $0x0e21c0ac // smull v12.8h, v5.8b, v1.8b
+	WORD $0x4e606987 // sadalp v7.4s, v12.8h
+	WORD $0x0e22c0ab // smull v11.8h, v5.8b, v2.8b
+	WORD $0x4e606968 // sadalp v8.4s, v11.8h
+	WORD $0x0e23c0ac // smull v12.8h, v5.8b, v3.8b
+	WORD $0x4e606989 // sadalp v9.4s, v12.8h
+	WORD $0x0e24c0ab // smull v11.8h, v5.8b, v4.8b
+	WORD $0x4e60696a // sadalp v10.4s, v11.8h
+	B matVecI8B5SIMD_r1_reduce
+matVecI8B5SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R20), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R0), V5.B[0]
+	WORD $0x0e20c0ab // smull v11.8h, v5.8b, v0.8b
+	WORD $0x4e606966 // sadalp v6.4s, v11.8h
+	WORD $0x0e21c0ac // smull v12.8h, v5.8b, v1.8b
+	WORD $0x4e606987 // sadalp v7.4s, v12.8h
+	WORD $0x0e22c0ab // smull v11.8h, v5.8b, v2.8b
+	WORD $0x4e606968 // sadalp v8.4s, v11.8h
+	WORD $0x0e23c0ac // smull v12.8h, v5.8b, v3.8b
+	WORD $0x4e606989 // sadalp v9.4s, v12.8h
+	WORD $0x0e24c0ab // smull v11.8h, v5.8b, v4.8b
+	WORD $0x4e60696a // sadalp v10.4s, v11.8h
+matVecI8B5SIMD_r1_reduce:
+	VADDV V6.S4, V6
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	VADDV V7.S4, V7
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F6, F2, F6
+matVecI8B5SIMD_r1_b0_r0_store:
+	FMOVS.P F6, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F7, F2, F7
+matVecI8B5SIMD_r1_b1_r0_store:
+	FMOVS.P F7, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8B5SIMD_r1_b2_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8B5SIMD_r1_b3_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B5SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8B5SIMD_r1_b4_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B5SIMD_r1
+matVecI8B5SIMD_r1_end:
+	RET
+
+// func matVecI8B6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B6SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B6SIMD_r3:
+	CMP $3, R2
+	BLT matVecI8B6SIMD_r3_end
+	MOVD R7, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	MOVD R3, R8
+matVecI8B6SIMD_r3_loop:
+	CMP $16, R8
+	BLT matVecI8B6SIMD_r3_part
+	VLD1.P 16(R14), [V0.B16]
+	VLD1.P 16(R15), [V1.B16]
+	VLD1.P 16(R16), [V2.B16]
+	VLD1.P 16(R17), [V3.B16]
+	VLD1.P 16(R19), [V4.B16]
+	VLD1.P 16(R20), [V5.B16]
+	VLD1.P 16(R0), [V6.B16]
+	VLD1.P 16(R12), [V7.B16]
+	VLD1.P 16(R13), [V8.B16]
+	WORD $0x0e20c0db // smull v27.8h, v6.8b, v0.8b
+	WORD $0x4e2080db // smlal2 v27.8h, v6.16b, v0.16b
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	WORD $0x0e21c0dc // smull v28.8h, v6.8b, v1.8b
+	WORD $0x4e2180dc // smlal2 v28.8h, v6.16b, v1.16b
+	WORD $0x4e606b8a // sadalp v10.4s, v28.8h
+	WORD $0x0e22c0dd // smull v29.8h, v6.8b, v2.8b
+	WORD $0x4e2280dd // smlal2 v29.8h, v6.16b, v2.16b
+	WORD $0x4e606bab // sadalp v11.4s, v29.8h
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e2380de // smlal2 v30.8h, v6.16b, v3.16b
+	WORD $0x4e606bcc // sadalp v12.4s, v30.8h
+	WORD $0x0e24c0db // smull v27.8h, v6.8b, v4.8b
+	WORD $0x4e2480db // smlal2 v27.8h, v6.16b, v4.16b
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	WORD $0x0e25c0dc // smull v28.8h, v6.8b, v5.8b
+	WORD $0x4e2580dc // smlal2 v28.8h, v6.16b, v5.16b
+	WORD $0x4e606b8e // sadalp v14.4s, v28.8h
+	WORD $0x0e20c0fd // smull v29.8h, v7.8b, v0.8b
+	WORD $0x4e2080fd // smlal2 v29.8h, v7.16b, v0.16b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e21c0fe // smull v30.8h, v7.8b, v1.8b
+	WORD $0x4e2180fe // smlal2 v30.8h, v7.16b, v1.16b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e22c0fb // smull v27.8h, v7.8b, v2.8b
+	WORD $0x4e2280fb // smlal2 v27.8h, v7.16b, v2.16b
+	WORD $0x4e606b71 // sadalp v17.4s, v27.8h
+	WORD $0x0e23c0fc // smull v28.8h, v7.8b, v3.8b
+	WORD $0x4e2380fc // smlal2 v28.8h, v7.16b, v3.16b
+	WORD $0x4e606b92 // sadalp v18.4s, v28.8h
+	WORD $0x0e24c0fd // smull v29.8h, v7.8b, v4.8b
+	WORD $0x4e2480fd // smlal2 v29.8h, v7.16b, v4.16b
+	WORD $0x4e606bb3 // sadalp v19.4s, v29.8h
+	WORD $0x0e25c0fe // smull v30.8h, v7.8b, v5.8b
+	WORD $0x4e2580fe // smlal2 v30.8h, v7.16b, v5.16b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e20c11b // smull v27.8h, v8.8b, v0.8b
+	WORD $0x4e20811b // smlal2 v27.8h, v8.16b, v0.16b
+	WORD $0x4e606b75 // sadalp v21.4s, v27.8h
+	WORD $0x0e21c11c // smull v28.8h, v8.8b, v1.8b
+	WORD $0x4e21811c // smlal2 v28.8h, v8.16b, v1.16b
+	WORD $0x4e606b96 // sadalp v22.4s, v28.8h
+	WORD $0x0e22c11d // smull v29.8h, v8.8b, v2.8b
+	WORD $0x4e22811d // smlal2 v29.8h, v8.16b, v2.16b
+	WORD $0x4e606bb7 // sadalp v23.4s, v29.8h
+	WORD $0x0e23c11e // smull v30.8h, v8.8b, v3.8b
+	WORD $0x4e23811e // smlal2 v30.8h, v8.16b, v3.16b
+	WORD $0x4e606bd8 // sadalp v24.4s, v30.8h
+	WORD $0x0e24c11b // smull v27.8h, v8.8b, v4.8b
+	WORD $0x4e24811b // smlal2 v27.8h, v8.16b, v4.16b
+	WORD $0x4e606b79 // sadalp v25.4s, v27.8h
+	WORD $0x0e25c11c // smull v28.8h, v8.8b, v5.8b
+	WORD $0x4e25811c // smlal2 v28.8h, v8.16b, v5.16b
+	WORD $0x4e606b9a // sadalp v26.4s, v28.8h
+	SUB $16, R8, R8
+	B matVecI8B6SIMD_r3_loop
+matVecI8B6SIMD_r3_part:
+	CMP $8, R8
+	BLT matVecI8B6SIMD_r3_part8
+	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F2
+	FMOVD.P 8(R17), F3
+	FMOVD.P 8(R19), F4
+	FMOVD.P 8(R20), F5
+	FMOVD.P 8(R0), F6
+	FMOVD.P 8(R12), F7
+	FMOVD.P 8(R13), F8
+	WORD $0x0e20c0db // smull v27.8h, v6.8b, v0.8b
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	WORD $0x0e21c0dc // smull v28.8h, v6.8b, v1.8b
+	WORD $0x4e606b8a // sadalp v10.4s, v28.8h
+	WORD $0x0e22c0dd // smull v29.8h, v6.8b, v2.8b
+	WORD $0x4e606bab // sadalp v11.4s, v29.8h
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e606bcc // sadalp v12.4s, v30.8h
+	WORD $0x0e24c0db // smull v27.8h, v6.8b, v4.8b
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	WORD $0x0e25c0dc // smull v28.8h, v6.8b, v5.8b
+	WORD $0x4e606b8e // sadalp v14.4s, v28.8h
+	WORD $0x0e20c0fd // smull v29.8h, v7.8b, v0.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e21c0fe // smull v30.8h, v7.8b, v1.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e22c0fb // smull v27.8h, v7.8b, v2.8b
+	WORD $0x4e606b71 // sadalp v17.4s, v27.8h
+	WORD $0x0e23c0fc // smull v28.8h, v7.8b, v3.8b
+	WORD $0x4e606b92 // sadalp v18.4s, v28.8h
+	WORD $0x0e24c0fd // smull v29.8h, v7.8b, v4.8b
+	WORD $0x4e606bb3 // sadalp v19.4s, v29.8h
+	WORD $0x0e25c0fe // smull v30.8h, v7.8b, v5.8b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e20c11b // smull v27.8h, v8.8b, v0.8b
+	WORD $0x4e606b75 // sadalp v21.4s, v27.8h
+	WORD $0x0e21c11c // smull v28.8h, v8.8b, v1.8b
+	WORD $0x4e606b96 // sadalp v22.4s, v28.8h
+	WORD $0x0e22c11d // smull v29.8h, v8.8b, v2.8b
+	WORD $0x4e606bb7 // sadalp v23.4s, v29.8h
+	WORD $0x0e23c11e // smull v30.8h, v8.8b, v3.8b
+	WORD $0x4e606bd8 // sadalp v24.4s, v30.8h
+	WORD $0x0e24c11b // smull v27.8h, v8.8b, v4.8b
+	WORD $0x4e606b79 // sadalp v25.4s, v27.8h
+	WORD $0x0e25c11c // smull v28.8h, v8.8b, v5.8b
+	WORD $0x4e606b9a // sadalp v26.4s, v28.8h
+	SUB $8, R8, R8
+matVecI8B6SIMD_r3_part8:
+	CMP $4, R8
+	BLT matVecI8B6SIMD_r3_part4
+	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F2
+	FMOVS.P 4(R17), F3
+	FMOVS.P 4(R19), F4
+	FMOVS.P 4(R20), F5
+	FMOVS.P 4(R0), F6
+	FMOVS.P 4(R12), F7
+	FMOVS.P 4(R13), F8
+	WORD $0x0e20c0db // smull v27.8h, v6.8b, v0.8b
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	WORD $0x0e21c0dc // smull v28.8h, v6.8b, v1.8b
+	WORD $0x4e606b8a // sadalp v10.4s, v28.8h
+	WORD $0x0e22c0dd // smull v29.8h, v6.8b, v2.8b
+	WORD $0x4e606bab // sadalp v11.4s, v29.8h
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e606bcc // sadalp v12.4s, v30.8h
+	WORD $0x0e24c0db // smull v27.8h, v6.8b, v4.8b
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	WORD $0x0e25c0dc // smull v28.8h, v6.8b, v5.8b
+	WORD $0x4e606b8e // sadalp v14.4s, v28.8h
+	WORD $0x0e20c0fd // smull v29.8h, v7.8b, v0.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e21c0fe // smull v30.8h, v7.8b, v1.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e22c0fb // smull v27.8h, v7.8b, v2.8b
+	WORD $0x4e606b71 // sadalp v17.4s, v27.8h
+	WORD $0x0e23c0fc // smull v28.8h, v7.8b, v3.8b
+	WORD $0x4e606b92 // sadalp v18.4s, v28.8h
+	WORD $0x0e24c0fd // smull v29.8h, v7.8b, v4.8b
+	WORD $0x4e606bb3 // sadalp v19.4s, v29.8h
+	WORD $0x0e25c0fe // smull v30.8h, v7.8b, v5.8b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e20c11b // smull v27.8h, v8.8b, v0.8b
+	WORD $0x4e606b75 // sadalp v21.4s, v27.8h
+	WORD $0x0e21c11c // smull v28.8h, v8.8b, v1.8b
+	WORD $0x4e606b96 // sadalp v22.4s, v28.8h
+	WORD $0x0e22c11d // smull v29.8h, v8.8b, v2.8b
+	WORD $0x4e606bb7 // sadalp v23.4s, v29.8h
+	WORD $0x0e23c11e // smull v30.8h, v8.8b, v3.8b
+	WORD $0x4e606bd8 // sadalp v24.4s, v30.8h
+	WORD $0x0e24c11b // smull v27.8h, v8.8b, v4.8b
+	WORD $0x4e606b79 // sadalp v25.4s, v27.8h
+	WORD $0x0e25c11c // smull v28.8h, v8.8b, v5.8b
+	WORD $0x4e606b9a // sadalp v26.4s, v28.8h
+	SUB $4, R8, R8
+matVecI8B6SIMD_r3_part4:
+	CBZ R8, matVecI8B6SIMD_r3_reduce
+	CMP $2, R8
+	BLT matVecI8B6SIMD_r3_tail1
+	BEQ matVecI8B6SIMD_r3_tail2
+matVecI8B6SIMD_r3_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VLD1.P 1(R14), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VLD1.P 1(R15), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VLD1.P 1(R16), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VLD1.P 1(R17), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VLD1.P 1(R19), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VLD1.P 1(R20), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	VLD1.P 1(R0), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R12), V7.H[0]
+	VLD1.P 1(R12), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R13), V8.H[0]
+	VLD1.P 1(R13), V8.B[2]
+	WORD $0x0e20c0db // smull v27.8h, v6.8b, v0.8b
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	WORD $0x0e21c0dc // smull v28.8h, v6.8b, v1.8b
+	WORD $0x4e606b8a // sadalp v10.4s, v28.8h
+	WORD $0x0e22c0dd // smull v29.8h, v6.8b, v2.8b
+	WORD $0x4e606bab // sadalp v11.4s, v29.8h
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e606bcc // sadalp v12.4s, v30.8h
+	WORD $0x0e24c0db // smull v27.8h, v6.8b, v4.8b
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	WORD $0x0e25c0dc // smull v28.8h, v6.8b, v5.8b
+	WORD $0x4e606b8e // sadalp v14.4s, v28.8h
+	WORD $0x0e20c0fd // smull v29.8h, v7.8b, v0.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e21c0fe // smull v30.8h, v7.8b, v1.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e22c0fb // smull v27.8h, v7.8b, v2.8b
+	WORD $0x4e606b71 // sadalp v17.4s, v27.8h
+	WORD $0x0e23c0fc // smull v28.8h, v7.8b, v3.8b
+	WORD $0x4e606b92 // sadalp v18.4s, v28.8h
+	WORD $0x0e24c0fd // smull v29.8h, v7.8b, v4.8b
+	WORD $0x4e606bb3 // sadalp v19.4s, v29.8h
+	WORD $0x0e25c0fe // smull v30.8h, v7.8b, v5.8b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e20c11b // smull v27.8h, v8.8b, v0.8b
+	WORD $0x4e606b75 // sadalp v21.4s, v27.8h
+	WORD $0x0e21c11c // smull v28.8h, v8.8b, v1.8b
+	WORD $0x4e606b96 // sadalp v22.4s, v28.8h
+	WORD $0x0e22c11d // smull v29.8h, v8.8b, v2.8b
+	WORD $0x4e606bb7 // sadalp v23.4s, v29.8h
+	WORD $0x0e23c11e // smull v30.8h, v8.8b, v3.8b
+	WORD $0x4e606bd8 // sadalp v24.4s, v30.8h
+	WORD $0x0e24c11b // smull v27.8h, v8.8b, v4.8b
+	WORD $0x4e606b79 // sadalp v25.4s, v27.8h
+	WORD $0x0e25c11c // smull v28.8h, v8.8b, v5.8b
+	WORD $0x4e606b9a // sadalp v26.4s, v28.8h
+	B matVecI8B6SIMD_r3_reduce
+matVecI8B6SIMD_r3_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R12), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R13), V8.H[0]
+	WORD $0x0e20c0db // smull v27.8h, v6.8b, v0.8b
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	WORD $0x0e21c0dc // smull v28.8h, v6.8b, v1.8b
+	WORD $0x4e606b8a // sadalp v10.4s, v28.8h
+	WORD $0x0e22c0dd // smull v29.8h, v6.8b, v2.8b
+	WORD $0x4e606bab // sadalp v11.4s, v29.8h
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e606bcc // sadalp v12.4s, v30.8h
+	WORD $0x0e24c0db // smull v27.8h, v6.8b, v4.8b
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	WORD $0x0e25c0dc // smull v28.8h, v6.8b, v5.8b
+	WORD $0x4e606b8e // sadalp v14.4s, v28.8h
+	WORD $0x0e20c0fd // smull v29.8h, v7.8b, v0.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e21c0fe // smull v30.8h, v7.8b, v1.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e22c0fb // smull v27.8h, v7.8b, v2.8b
+	WORD $0x4e606b71 // sadalp v17.4s, v27.8h
+	WORD $0x0e23c0fc // smull v28.8h, v7.8b, v3.8b
+	WORD $0x4e606b92 // sadalp v18.4s, v28.8h
+	WORD $0x0e24c0fd // smull v29.8h, v7.8b, v4.8b
+	WORD $0x4e606bb3 // sadalp v19.4s, v29.8h
+	WORD $0x0e25c0fe // smull v30.8h, v7.8b, v5.8b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e20c11b // smull v27.8h, v8.8b, v0.8b
+	WORD $0x4e606b75 // sadalp v21.4s, v27.8h
+	WORD $0x0e21c11c // smull v28.8h, v8.8b, v1.8b
+	WORD $0x4e606b96 // sadalp v22.4s, v28.8h
+	WORD $0x0e22c11d // smull v29.8h, v8.8b, v2.8b
+	WORD $0x4e606bb7 // sadalp v23.4s, v29.8h
+	WORD $0x0e23c11e // smull v30.8h, v8.8b, v3.8b
+	WORD $0x4e606bd8 // sadalp v24.4s, v30.8h
+	WORD $0x0e24c11b // smull v27.8h, v8.8b, v4.8b
+	WORD $0x4e606b79 // sadalp v25.4s, v27.8h
+	WORD $0x0e25c11c // smull v28.8h, v8.8b, v5.8b
+	WORD $0x4e606b9a // sadalp v26.4s, v28.8h
+	B matVecI8B6SIMD_r3_reduce
+matVecI8B6SIMD_r3_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R14), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R15), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R16), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R17), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R19), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R20), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R0), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R12), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R13), V8.B[0]
+	WORD $0x0e20c0db // smull v27.8h, v6.8b, v0.8b
+	WORD $0x4e606b69 // sadalp v9.4s, v27.8h
+	WORD $0x0e21c0dc // smull v28.8h, v6.8b, v1.8b
+	WORD $0x4e606b8a // sadalp v10.4s, v28.8h
+	WORD $0x0e22c0dd // smull v29.8h, v6.8b, v2.8b
+	WORD $0x4e606bab // sadalp v11.4s, v29.8h
+	WORD $0x0e23c0de // smull v30.8h, v6.8b, v3.8b
+	WORD $0x4e606bcc // sadalp v12.4s, v30.8h
+	WORD $0x0e24c0db // smull v27.8h, v6.8b, v4.8b
+	WORD $0x4e606b6d // sadalp v13.4s, v27.8h
+	WORD $0x0e25c0dc // smull v28.8h, v6.8b, v5.8b
+	WORD $0x4e606b8e // sadalp v14.4s, v28.8h
+	WORD $0x0e20c0fd // smull v29.8h, v7.8b, v0.8b
+	WORD $0x4e606baf // sadalp v15.4s, v29.8h
+	WORD $0x0e21c0fe // smull v30.8h, v7.8b, v1.8b
+	WORD $0x4e606bd0 // sadalp v16.4s, v30.8h
+	WORD $0x0e22c0fb // smull v27.8h, v7.8b, v2.8b
+	WORD $0x4e606b71 // sadalp v17.4s, v27.8h
+	WORD $0x0e23c0fc // smull v28.8h, v7.8b, v3.8b
+	WORD $0x4e606b92 // sadalp v18.4s, v28.8h
+	WORD $0x0e24c0fd // smull v29.8h, v7.8b, v4.8b
+	WORD $0x4e606bb3 // sadalp v19.4s, v29.8h
+	WORD $0x0e25c0fe // smull v30.8h, v7.8b, v5.8b
+	WORD $0x4e606bd4 // sadalp v20.4s, v30.8h
+	WORD $0x0e20c11b // smull v27.8h, v8.8b, v0.8b
+	WORD $0x4e606b75 // sadalp v21.4s, v27.8h
+	WORD $0x0e21c11c // smull v28.8h, v8.8b, v1.8b
+	WORD $0x4e606b96 // sadalp v22.4s, v28.8h
+	WORD $0x0e22c11d // smull v29.8h, v8.8b, v2.8b
+	WORD $0x4e606bb7 // sadalp v23.4s, v29.8h
+	WORD $0x0e23c11e // smull v30.8h, v8.8b, v3.8b
+	WORD $0x4e606bd8 // sadalp v24.4s, v30.8h
+	WORD $0x0e24c11b // smull v27.8h, v8.8b, v4.8b
+	WORD $0x4e606b79 // sadalp v25.4s, v27.8h
+	WORD $0x0e25c11c // smull v28.8h, v8.8b, v5.8b
+	WORD $0x4e606b9a // sadalp v26.4s, v28.8h
+matVecI8B6SIMD_r3_reduce:
+	VADDP V15.S4, V9.S4, V9.S4
+	VADDP V9.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V21.S4, V21
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	VADDP V16.S4, V10.S4, V10.S4
+	VADDP V10.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V22.S4, V22
+	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
+	VADDP V17.S4, V11.S4, V11.S4
+	VADDP V11.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V23.S4, V23
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	VADDP V18.S4, V12.S4, V12.S4
+	VADDP V12.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDV V24.S4, V24
+	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
+	VADDP V19.S4, V13.S4, V13.S4
+	VADDP V13.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDV V25.S4, V25
+	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
+	VADDP V20.S4, V14.S4, V14.S4
+	VADDP V14.S4, V14.S4, V14.S4
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDV V26.S4, V26
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b0_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e29d449 // fadd v9.2s, v2.2s, v9.2s
+matVecI8B6SIMD_r3_b0_r0_store:
+	FMOVD.P F9, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b0_r2_store
+	FMOVS (R10), F2
+	FADDS F21, F2, F21
+matVecI8B6SIMD_r3_b0_r2_store:
+	FMOVS.P F21, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b1_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ad44a // fadd v10.2s, v2.2s, v10.2s
+matVecI8B6SIMD_r3_b1_r0_store:
+	FMOVD.P F10, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ded6 // fmul v22.4s, v22.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b1_r2_store
+	FMOVS (R10), F2
+	FADDS F22, F2, F22
+matVecI8B6SIMD_r3_b1_r2_store:
+	FMOVS.P F22, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b2_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2bd44b // fadd v11.2s, v2.2s, v11.2s
+matVecI8B6SIMD_r3_b2_r0_store:
+	FMOVD.P F11, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21def7 // fmul v23.4s, v23.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b2_r2_store
+	FMOVS (R10), F2
+	FADDS F23, F2, F23
+matVecI8B6SIMD_r3_b2_r2_store:
+	FMOVS.P F23, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b3_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2cd44c // fadd v12.2s, v2.2s, v12.2s
+matVecI8B6SIMD_r3_b3_r0_store:
+	FMOVD.P F12, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df18 // fmul v24.4s, v24.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b3_r2_store
+	FMOVS (R10), F2
+	FADDS F24, F2, F24
+matVecI8B6SIMD_r3_b3_r2_store:
+	FMOVS.P F24, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b4_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2dd44d // fadd v13.2s, v2.2s, v13.2s
+matVecI8B6SIMD_r3_b4_r0_store:
+	FMOVD.P F13, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b4_r2_store
+	FMOVS (R10), F2
+	FADDS F25, F2, F25
+matVecI8B6SIMD_r3_b4_r2_store:
+	FMOVS.P F25, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b5_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ed44e // fadd v14.2s, v2.2s, v14.2s
+matVecI8B6SIMD_r3_b5_r0_store:
+	FMOVD.P F14, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df5a // fmul v26.4s, v26.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r3_b5_r2_store
+	FMOVS (R10), F2
+	FADDS F26, F2, F26
+matVecI8B6SIMD_r3_b5_r2_store:
+	FMOVS.P F26, 4(R10)
+	ADD $12, R1, R1
+	ADD $12, R11, R11
+	MOVD R13, R0
+	SUB $3, R2, R2
+	B matVecI8B6SIMD_r3
+matVecI8B6SIMD_r3_end:
+matVecI8B6SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B6SIMD_r1_end
+	MOVD R7, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVD R3, R8
+matVecI8B6SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B6SIMD_r1_part
+	VLD1.P 16(R14), [V0.B16]
+	VLD1.P 16(R15), [V1.B16]
+	VLD1.P 16(R16), [V2.B16]
+	VLD1.P 16(R17), [V3.B16]
+	VLD1.P 16(R19), [V4.B16]
+	VLD1.P 16(R20), [V5.B16]
+	VLD1.P 16(R0), [V6.B16]
+	WORD $0x0e20c0cd // smull v13.8h, v6.8b, v0.8b
+	WORD $0x4e2080cd // smlal2 v13.8h, v6.16b, v0.16b
+	WORD $0x4e6069a7 // sadalp v7.4s, v13.8h
+	WORD $0x0e21c0ce // smull v14.8h, v6.8b, v1.8b
+	WORD $0x4e2180ce // smlal2 v14.8h, v6.16b, v1.16b
+	WORD $0x4e6069c8 // sadalp v8.4s, v14.8h
+	WORD $0x0e22c0cd // smull v13.8h, v6.8b, v2.8b
+	WORD $0x4e2280cd // smlal2 v13.8h, v6.16b, v2.16b
+	WORD $0x4e6069a9 // sadalp v9.4s, v13.8h
+	WORD $0x0e23c0ce // smull v14.8h, v6.8b, v3.8b
+	WORD $0x4e2380ce // smlal2 v14.8h, v6.16b, v3.16b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e24c0cd // smull v13.8h, v6.8b, v4.8b
+	WORD $0x4e2480cd // smlal2 v13.8h, v6.16b, v4.16b
+	WORD $0x4e6069ab // sadalp v11.4s, v13.8h
+	WORD $0x0e25c0ce // smull v14.8h, v6.8b, v5.8b
+	WORD $0x4e2580ce // smlal2 v14.8h, v6.16b, v5.16b
+	WORD $0x4e6069cc // sadalp v12.4s, v14.8h
+	SUB $16, R8, R8
+	B matVecI8B6SIMD_r1_loop
+matVecI8B6SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B6SIMD_r1_part8
+	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F2
+	FMOVD.P 8(R17), F3
+	FMOVD.P 8(R19), F4
+	FMOVD.P 8(R20), F5
+	FMOVD.P 8(R0), F6
+	WORD $0x0e20c0cd // smull v13.8h, v6.8b, v0.8b
+	WORD $0x4e6069a7 // sadalp v7.4s, v13.8h
+	WORD $0x0e21c0ce // smull v14.8h, v6.8b, v1.8b
+	WORD $0x4e6069c8 // sadalp v8.4s, v14.8h
+	WORD $0x0e22c0cd // smull v13.8h, v6.8b, v2.8b
+	WORD $0x4e6069a9 // sadalp v9.4s, v13.8h
+	WORD $0x0e23c0ce // smull v14.8h, v6.8b, v3.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e24c0cd // smull v13.8h, v6.8b, v4.8b
+	WORD $0x4e6069ab // sadalp v11.4s, v13.8h
+	WORD $0x0e25c0ce // smull v14.8h, v6.8b, v5.8b
+	WORD $0x4e6069cc // sadalp v12.4s, v14.8h
+	SUB $8, R8, R8
+matVecI8B6SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B6SIMD_r1_part4
+	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F2
+	FMOVS.P 4(R17), F3
+	FMOVS.P 4(R19), F4
+	FMOVS.P 4(R20), F5
+	FMOVS.P 4(R0), F6
+	WORD $0x0e20c0cd // smull v13.8h, v6.8b, v0.8b
+	WORD $0x4e6069a7 // sadalp v7.4s, v13.8h
+	WORD $0x0e21c0ce // smull v14.8h, v6.8b, v1.8b
+	WORD $0x4e6069c8 // sadalp v8.4s, v14.8h
+	WORD $0x0e22c0cd // smull v13.8h, v6.8b, v2.8b
+	WORD $0x4e6069a9 // sadalp v9.4s, v13.8h
+	WORD $0x0e23c0ce // smull v14.8h, v6.8b, v3.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e24c0cd // smull v13.8h, v6.8b, v4.8b
+	WORD $0x4e6069ab // sadalp v11.4s, v13.8h
+	WORD $0x0e25c0ce // smull v14.8h, v6.8b, v5.8b
+	WORD $0x4e6069cc // sadalp v12.4s, v14.8h
+	SUB $4, R8, R8
+matVecI8B6SIMD_r1_part4:
+	CBZ R8, matVecI8B6SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B6SIMD_r1_tail1
+	BEQ matVecI8B6SIMD_r1_tail2
+matVecI8B6SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VLD1.P 1(R14), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VLD1.P 1(R15), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VLD1.P 1(R16), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VLD1.P 1(R17), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VLD1.P 1(R19), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VLD1.P 1(R20), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	VLD1.P 1(R0), V6.B[2]
+	WORD $0x0e20c0cd // smull v13.8h, v6.8b, v0.8b
+	WORD $0x4e6069a7 // sadalp v7.4s, v13.8h
+	WORD $0x0e21c0ce // smull v14.8h, v6.8b, v1.8b
+	WORD $0x4e6069c8 // sadalp v8.4s, v14.8h
+	WORD $0x0e22c0cd // smull v13.8h, v6.8b, v2.8b
+	WORD $0x4e6069a9 // sadalp v9.4s, v13.8h
+	WORD $0x0e23c0ce // smull v14.8h, v6.8b, v3.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e24c0cd // smull v13.8h, v6.8b, v4.8b
+	WORD $0x4e6069ab // sadalp v11.4s, v13.8h
+	WORD $0x0e25c0ce // smull v14.8h, v6.8b, v5.8b
+	WORD $0x4e6069cc // sadalp v12.4s, v14.8h
+	B matVecI8B6SIMD_r1_reduce
+matVecI8B6SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	WORD $0x0e20c0cd // smull v13.8h, v6.8b, v0.8b
+	WORD $0x4e6069a7 // sadalp v7.4s, v13.8h
+	WORD $0x0e21c0ce // smull v14.8h, v6.8b, v1.8b
+	WORD $0x4e6069c8 // sadalp v8.4s, v14.8h
+	WORD $0x0e22c0cd // smull v13.8h, v6.8b, v2.8b
+	WORD $0x4e6069a9 // sadalp v9.4s, v13.8h
+	WORD $0x0e23c0ce // smull v14.8h, v6.8b, v3.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e24c0cd // smull v13.8h, v6.8b, v4.8b
+	WORD $0x4e6069ab // sadalp v11.4s, v13.8h
+	WORD $0x0e25c0ce // smull v14.8h, v6.8b, v5.8b
+	WORD $0x4e6069cc // sadalp v12.4s, v14.8h
+	B matVecI8B6SIMD_r1_reduce
+matVecI8B6SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R14), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R15), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R16), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R17), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R19), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R20), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R0), V6.B[0]
+	WORD $0x0e20c0cd // smull v13.8h, v6.8b, v0.8b
+	WORD $0x4e6069a7 // sadalp v7.4s, v13.8h
+	WORD $0x0e21c0ce // smull v14.8h, v6.8b, v1.8b
+	WORD $0x4e6069c8 // sadalp v8.4s, v14.8h
+	WORD $0x0e22c0cd // smull v13.8h, v6.8b, v2.8b
+	WORD $0x4e6069a9 // sadalp v9.4s, v13.8h
+	WORD $0x0e23c0ce // smull v14.8h, v6.8b, v3.8b
+	WORD $0x4e6069ca // sadalp v10.4s, v14.8h
+	WORD $0x0e24c0cd // smull v13.8h, v6.8b, v4.8b
+	WORD $0x4e6069ab // sadalp v11.4s, v13.8h
+	WORD $0x0e25c0ce // smull v14.8h, v6.8b, v5.8b
+	WORD $0x4e6069cc // sadalp v12.4s, v14.8h
+matVecI8B6SIMD_r1_reduce:
+	VADDV V7.S4, V7
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V11.S4, V11
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V12.S4, V12
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F7, F2, F7
+matVecI8B6SIMD_r1_b0_r0_store:
+	FMOVS.P F7, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8B6SIMD_r1_b1_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8B6SIMD_r1_b2_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8B6SIMD_r1_b3_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F11, F2, F11
+matVecI8B6SIMD_r1_b4_r0_store:
+	FMOVS.P F11, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8B6SIMD_r1_b5_r0_store
+	FMOVS (R10), F2
+	FADDS F12, F2, F12
+matVecI8B6SIMD_r1_b5_r0_store:
+	FMOVS.P F12, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B6SIMD_r1
+matVecI8B6SIMD_r1_end:
+	RET
+
+// func matVecI8B7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B7SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B7SIMD_r2:
+	CMP $2, R2
+	BLT matVecI8B7SIMD_r2_end
+	MOVD R7, R13
+	ADD R4, R13, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R0, R12
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	MOVD R3, R8
+matVecI8B7SIMD_r2_loop:
+	CMP $16, R8
+	BLT matVecI8B7SIMD_r2_part
+	VLD1.P 16(R13), [V0.B16]
+	VLD1.P 16(R14), [V1.B16]
+	VLD1.P 16(R15), [V2.B16]
+	VLD1.P 16(R16), [V3.B16]
+	VLD1.P 16(R17), [V4.B16]
+	VLD1.P 16(R19), [V5.B16]
+	VLD1.P 16(R20), [V6.B16]
+	VLD1.P 16(R0), [V7.B16]
+	VLD1.P 16(R12), [V8.B16]
+	WORD $0x0e20c0f7 // smull v23.8h, v7.8b, v0.8b
+	WORD $0x4e2080f7 // smlal2 v23.8h, v7.16b, v0.16b
+	WORD $0x4e606ae9 // sadalp v9.4s, v23.8h
+	WORD $0x0e21c0f8 // smull v24.8h, v7.8b, v1.8b
+	WORD $0x4e2180f8 // smlal2 v24.8h, v7.16b, v1.16b
+	WORD $0x4e606b0a // sadalp v10.4s, v24.8h
+	WORD $0x0e22c0f9 // smull v25.8h, v7.8b, v2.8b
+	WORD $0x4e2280f9 // smlal2 v25.8h, v7.16b, v2.16b
+	WORD $0x4e606b2b // sadalp v11.4s, v25.8h
+	WORD $0x0e23c0fa // smull v26.8h, v7.8b, v3.8b
+	WORD $0x4e2380fa // smlal2 v26.8h, v7.16b, v3.16b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x0e24c0f7 // smull v23.8h, v7.8b, v4.8b
+	WORD $0x4e2480f7 // smlal2 v23.8h, v7.16b, v4.16b
+	WORD $0x4e606aed // sadalp v13.4s, v23.8h
+	WORD $0x0e25c0f8 // smull v24.8h, v7.8b, v5.8b
+	WORD $0x4e2580f8 // smlal2 v24.8h, v7.16b, v5.16b
+	WORD $0x4e606b0e // sadalp v14.4s, v24.8h
+	WORD $0x0e26c0f9 // smull v25.8h, v7.8b, v6.8b
+	WORD $0x4e2680f9 // smlal2 v25.8h, v7.16b, v6.16b
+	WORD $0x4e606b2f // sadalp v15.4s, v25.8h
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e20811a // smlal2 v26.8h, v8.16b, v0.16b
+	WORD $0x4e606b50 // sadalp v16.4s, v26.8h
+	WORD $0x0e21c117 // smull v23.8h, v8.8b, v1.8b
+	WORD $0x4e218117 // smlal2 v23.8h, v8.16b, v1.16b
+	WORD $0x4e606af1 // sadalp v17.4s, v23.8h
+	WORD $0x0e22c118 // smull v24.8h, v8.8b, v2.8b
+	WORD $0x4e228118 // smlal2 v24.8h, v8.16b, v2.16b
+	WORD $0x4e606b12 // sadalp v18.4s, v24.8h
+	WORD $0x0e23c119 // smull v25.8h, v8.8b, v3.8b
+	WORD $0x4e238119 // smlal2 v25.8h, v8.16b, v3.16b
+	WORD $0x4e606b33 // sadalp v19.4s, v25.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e24811a // smlal2 v26.8h, v8.16b, v4.16b
+	WORD $0x4e606b54 // sadalp v20.4s, v26.8h
+	WORD $0x0e25c117 // smull v23.8h, v8.8b, v5.8b
+	WORD $0x4e258117 // smlal2 v23.8h, v8.16b, v5.16b
+	WORD $0x4e606af5 // sadalp v21.4s, v23.8h
+	WORD $0x0e26c118 // smull v24.8h, v8.8b, v6.8b
+	WORD $0x4e268118 // smlal2 v24.8h, v8.16b, v6.16b
+	WORD $0x4e606b16 // sadalp v22.4s, v24.8h
+	SUB $16, R8, R8
+	B matVecI8B7SIMD_r2_loop
+matVecI8B7SIMD_r2_part:
+	CMP $8, R8
+	BLT matVecI8B7SIMD_r2_part8
+	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F1
+	FMOVD.P 8(R15), F2
+	FMOVD.P 8(R16), F3
+	FMOVD.P 8(R17), F4
+	FMOVD.P 8(R19), F5
+	FMOVD.P 8(R20), F6
+	FMOVD.P 8(R0), F7
+	FMOVD.P 8(R12), F8
+	WORD $0x0e20c0f7 // smull v23.8h, v7.8b, v0.8b
+	WORD $0x4e606ae9 // sadalp v9.4s, v23.8h
+	WORD $0x0e21c0f8 // smull v24.8h, v7.8b, v1.8b
+	WORD $0x4e606b0a // sadalp v10.4s, v24.8h
+	WORD $0x0e22c0f9 // smull v25.8h, v7.8b, v2.8b
+	WORD $0x4e606b2b // sadalp v11.4s, v25.8h
+	WORD $0x0e23c0fa // smull v26.8h, v7.8b, v3.8b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x0e24c0f7 // smull v23.8h, v7.8b, v4.8b
+	WORD $0x4e606aed // sadalp v13.4s, v23.8h
+	WORD $0x0e25c0f8 // smull v24.8h, v7.8b, v5.8b
+	WORD $0x4e606b0e // sadalp v14.4s, v24.8h
+	WORD $0x0e26c0f9 // smull v25.8h, v7.8b, v6.8b
+	WORD $0x4e606b2f // sadalp v15.4s, v25.8h
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b50 // sadalp v16.4s, v26.8h
+	WORD $0x0e21c117 // smull v23.8h, v8.8b, v1.8b
+	WORD $0x4e606af1 // sadalp v17.4s, v23.8h
+	WORD $0x0e22c118 // smull v24.8h, v8.8b, v2.8b
+	WORD $0x4e606b12 // sadalp v18.4s, v24.8h
+	WORD $0x0e23c119 // smull v25.8h, v8.8b, v3.8b
+	WORD $0x4e606b33 // sadalp v19.4s, v25.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b54 // sadalp v20.4s, v26.8h
+	WORD $0x0e25c117 // smull v23.8h, v8.8b, v5.8b
+	WORD $0x4e606af5 // sadalp v21.4s, v23.8h
+	WORD $0x0e26c118 // smull v24.8h, v8.8b, v6.8b
+	WORD $0x4e606b16 // sadalp v22.4s, v24.8h
+	SUB $8, R8, R8
+matVecI8B7SIMD_r2_part8:
+	CMP $4, R8
+	BLT matVecI8B7SIMD_r2_part4
+	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F1
+	FMOVS.P 4(R15), F2
+	FMOVS.P 4(R16), F3
+	FMOVS.P 4(R17), F4
+	FMOVS.P 4(R19), F5
+	FMOVS.P 4(R20), F6
+	FMOVS.P 4(R0), F7
+	FMOVS.P 4(R12), F8
+	WORD $0x0e20c0f7 // smull v23.8h, v7.8b, v0.8b
+	WORD $0x4e606ae9 // sadalp v9.4s, v23.8h
+	WORD $0x0e21c0f8 // smull v24.8h, v7.8b, v1.8b
+	WORD $0x4e606b0a // sadalp v10.4s, v24.8h
+	WORD $0x0e22c0f9 // smull v25.8h, v7.8b, v2.8b
+	WORD $0x4e606b2b // sadalp v11.4s, v25.8h
+	WORD $0x0e23c0fa // smull v26.8h, v7.8b, v3.8b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x0e24c0f7 // smull v23.8h, v7.8b, v4.8b
+	WORD $0x4e606aed // sadalp v13.4s, v23.8h
+	WORD $0x0e25c0f8 // smull v24.8h, v7.8b, v5.8b
+	WORD $0x4e606b0e // sadalp v14.4s, v24.8h
+	WORD $0x0e26c0f9 // smull v25.8h, v7.8b, v6.8b
+	WORD $0x4e606b2f // sadalp v15.4s, v25.8h
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b50 // sadalp v16.4s, v26.8h
+	WORD $0x0e21c117 // smull v23.8h, v8.8b, v1.8b
+	WORD $0x4e606af1 // sadalp v17.4s, v23.8h
+	WORD $0x0e22c118 // smull v24.8h, v8.8b, v2.8b
+	WORD $0x4e606b12 // sadalp v18.4s, v24.8h
+	WORD $0x0e23c119 // smull v25.8h, v8.8b, v3.8b
+	WORD $0x4e606b33 // sadalp v19.4s, v25.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b54 // sadalp v20.4s, v26.8h
+	WORD $0x0e25c117 // smull v23.8h, v8.8b, v5.8b
+	WORD $0x4e606af5 // sadalp v21.4s, v23.8h
+	WORD $0x0e26c118 // smull v24.8h, v8.8b, v6.8b
+	WORD $0x4e606b16 // sadalp v22.4s, v24.8h
+	SUB $4, R8, R8
+matVecI8B7SIMD_r2_part4:
+	CBZ R8, matVecI8B7SIMD_r2_reduce
+	CMP $2, R8
+	BLT matVecI8B7SIMD_r2_tail1
+	BEQ matVecI8B7SIMD_r2_tail2
+matVecI8B7SIMD_r2_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VLD1.P 1(R13), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VLD1.P 1(R14), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VLD1.P 1(R15), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VLD1.P 1(R16), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VLD1.P 1(R17), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VLD1.P 1(R19), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VLD1.P 1(R20), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	VLD1.P 1(R0), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R12), V8.H[0]
+	VLD1.P 1(R12), V8.B[2]
+	WORD $0x0e20c0f7 // smull v23.8h, v7.8b, v0.8b
+	WORD $0x4e606ae9 // sadalp v9.4s, v23.8h
+	WORD $0x0e21c0f8 // smull v24.8h, v7.8b, v1.8b
+	WORD $0x4e606b0a // sadalp v10.4s, v24.8h
+	WORD $0x0e22c0f9 // smull v25.8h, v7.8b, v2.8b
+	WORD $0x4e606b2b // sadalp v11.4s, v25.8h
+	WORD $0x0e23c0fa // smull v26.8h, v7.8b, v3.8b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x0e24c0f7 // smull v23.8h, v7.8b, v4.8b
+	WORD $0x4e606aed // sadalp v13.4s, v23.8h
+	WORD $0x0e25c0f8 // smull v24.8h, v7.8b, v5.8b
+	WORD $0x4e606b0e // sadalp v14.4s, v24.8h
+	WORD $0x0e26c0f9 // smull v25.8h, v7.8b, v6.8b
+	WORD $0x4e606b2f // sadalp v15.4s, v25.8h
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b50 // sadalp v16.4s, v26.8h
+	WORD $0x0e21c117 // smull v23.8h, v8.8b, v1.8b
+	WORD $0x4e606af1 // sadalp v17.4s, v23.8h
+	WORD $0x0e22c118 // smull v24.8h, v8.8b, v2.8b
+	WORD $0x4e606b12 // sadalp v18.4s, v24.8h
+	WORD $0x0e23c119 // smull v25.8h, v8.8b, v3.8b
+	WORD $0x4e606b33 // sadalp v19.4s, v25.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b54 // sadalp v20.4s, v26.8h
+	WORD $0x0e25c117 // smull v23.8h, v8.8b, v5.8b
+	WORD $0x4e606af5 // sadalp v21.4s, v23.8h
+	WORD $0x0e26c118 // smull v24.8h, v8.8b, v6.8b
+	WORD $0x4e606b16 // sadalp v22.4s, v24.8h
+	B matVecI8B7SIMD_r2_reduce
+matVecI8B7SIMD_r2_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R12), V8.H[0]
+	WORD $0x0e20c0f7 // smull v23.8h, v7.8b, v0.8b
+	WORD $0x4e606ae9 // sadalp v9.4s, v23.8h
+	WORD $0x0e21c0f8 // smull v24.8h, v7.8b, v1.8b
+	WORD $0x4e606b0a // sadalp v10.4s, v24.8h
+	WORD $0x0e22c0f9 // smull v25.8h, v7.8b, v2.8b
+	WORD $0x4e606b2b // sadalp v11.4s, v25.8h
+	WORD $0x0e23c0fa // smull v26.8h, v7.8b, v3.8b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x0e24c0f7 // smull v23.8h, v7.8b, v4.8b
+	WORD $0x4e606aed // sadalp v13.4s, v23.8h
+	WORD $0x0e25c0f8 // smull v24.8h, v7.8b, v5.8b
+	WORD $0x4e606b0e // sadalp v14.4s, v24.8h
+	WORD $0x0e26c0f9 // smull v25.8h, v7.8b, v6.8b
+	WORD $0x4e606b2f // sadalp v15.4s, v25.8h
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b50 // sadalp v16.4s, v26.8h
+	WORD $0x0e21c117 // smull v23.8h, v8.8b, v1.8b
+	WORD $0x4e606af1 // sadalp v17.4s, v23.8h
+	WORD $0x0e22c118 // smull v24.8h, v8.8b, v2.8b
+	WORD $0x4e606b12 // sadalp v18.4s, v24.8h
+	WORD $0x0e23c119 // smull v25.8h, v8.8b, v3.8b
+	WORD $0x4e606b33 // sadalp v19.4s, v25.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b54 // sadalp v20.4s, v26.8h
+	WORD $0x0e25c117 // smull v23.8h, v8.8b, v5.8b
+	WORD $0x4e606af5 // sadalp v21.4s, v23.8h
+	WORD $0x0e26c118 // smull v24.8h, v8.8b, v6.8b
+	WORD $0x4e606b16 // sadalp v22.4s, v24.8h
+	B matVecI8B7SIMD_r2_reduce
+matVecI8B7SIMD_r2_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R13), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R14), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R15), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R16), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R17), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R19), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R20), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R0), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R12), V8.B[0]
+	WORD $0x0e20c0f7 // smull v23.8h, v7.8b, v0.8b
+	WORD $0x4e606ae9 // sadalp v9.4s, v23.8h
+	WORD $0x0e21c0f8 // smull v24.8h, v7.8b, v1.8b
+	WORD $0x4e606b0a // sadalp v10.4s, v24.8h
+	WORD $0x0e22c0f9 // smull v25.8h, v7.8b, v2.8b
+	WORD $0x4e606b2b // sadalp v11.4s, v25.8h
+	WORD $0x0e23c0fa // smull v26.8h, v7.8b, v3.8b
+	WORD $0x4e606b4c // sadalp v12.4s, v26.8h
+	WORD $0x0e24c0f7 // smull v23.8h, v7.8b, v4.8b
+	WORD $0x4e606aed // sadalp v13.4s, v23.8h
+	WORD $0x0e25c0f8 // smull v24.8h, v7.8b, v5.8b
+	WORD $0x4e606b0e // sadalp v14.4s, v24.8h
+	WORD $0x0e26c0f9 // smull v25.8h, v7.8b, v6.8b
+	WORD $0x4e606b2f // sadalp v15.4s, v25.8h
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b50 // sadalp v16.4s, v26.8h
+	WORD $0x0e21c117 // smull v23.8h, v8.8b, v1.8b
+	WORD $0x4e606af1 // sadalp v17.4s, v23.8h
+	WORD $0x0e22c118 // smull v24.8h, v8.8b, v2.8b
+	WORD $0x4e606b12 // sadalp v18.4s, v24.8h
+	WORD $0x0e23c119 // smull v25.8h, v8.8b, v3.8b
+	WORD $0x4e606b33 // sadalp v19.4s, v25.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b54 // sadalp v20.4s, v26.8h
+	WORD $0x0e25c117 // smull v23.8h, v8.8b, v5.8b
+	WORD $0x4e606af5 // sadalp v21.4s, v23.8h
+	WORD $0x0e26c118 // smull v24.8h, v8.8b, v6.8b
+	WORD $0x4e606b16 // sadalp v22.4s, v24.8h
+matVecI8B7SIMD_r2_reduce:
+	VADDP V16.S4, V9.S4, V9.S4
+	VADDP V9.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDP V17.S4, V10.S4, V10.S4
+	VADDP V10.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDP V18.S4, V11.S4, V11.S4
+	VADDP V11.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDP V19.S4, V12.S4, V12.S4
+	VADDP V12.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDP V20.S4, V13.S4, V13.S4
+	VADDP V13.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDP V21.S4, V14.S4, V14.S4
+	VADDP V14.S4, V14.S4, V14.S4
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDP V22.S4, V15.S4, V15.S4
+	VADDP V15.S4, V15.S4, V15.S4
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r2_b0_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e29d449 // fadd v9.2s, v2.2s, v9.2s
+matVecI8B7SIMD_r2_b0_r0_store:
+	FMOVD.P F9, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r2_b1_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ad44a // fadd v10.2s, v2.2s, v10.2s
+matVecI8B7SIMD_r2_b1_r0_store:
+	FMOVD.P F10, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r2_b2_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2bd44b // fadd v11.2s, v2.2s, v11.2s
+matVecI8B7SIMD_r2_b2_r0_store:
+	FMOVD.P F11, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r2_b3_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2cd44c // fadd v12.2s, v2.2s, v12.2s
+matVecI8B7SIMD_r2_b3_r0_store:
+	FMOVD.P F12, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r2_b4_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2dd44d // fadd v13.2s, v2.2s, v13.2s
+matVecI8B7SIMD_r2_b4_r0_store:
+	FMOVD.P F13, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r2_b5_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ed44e // fadd v14.2s, v2.2s, v14.2s
+matVecI8B7SIMD_r2_b5_r0_store:
+	FMOVD.P F14, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r2_b6_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2fd44f // fadd v15.2s, v2.2s, v15.2s
+matVecI8B7SIMD_r2_b6_r0_store:
+	FMOVD.P F15, 8(R10)
+	ADD $8, R1, R1
+	ADD $8, R11, R11
+	MOVD R12, R0
+	SUB $2, R2, R2
+	B matVecI8B7SIMD_r2
+matVecI8B7SIMD_r2_end:
+matVecI8B7SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B7SIMD_r1_end
+	MOVD R7, R13
+	ADD R4, R13, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVD R3, R8
+matVecI8B7SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B7SIMD_r1_part
+	VLD1.P 16(R13), [V0.B16]
+	VLD1.P 16(R14), [V1.B16]
+	VLD1.P 16(R15), [V2.B16]
+	VLD1.P 16(R16), [V3.B16]
+	VLD1.P 16(R17), [V4.B16]
+	VLD1.P 16(R19), [V5.B16]
+	VLD1.P 16(R20), [V6.B16]
+	VLD1.P 16(R0), [V7.B16]
+	WORD $0x0e20c0ef // smull v15.8h, v7.8b, v0.8b
+	WORD $0x4e2080ef // smlal2 v15.8h, v7.16b, v0.16b
+	WORD $0x4e6069e8 // sadalp v8.4s, v15.8h
+	WORD $0x0e21c0f0 // smull v16.8h, v7.8b, v1.8b
+	WORD $0x4e2180f0 // smlal2 v16.8h, v7.16b, v1.16b
+	WORD $0x4e606a09 // sadalp v9.4s, v16.8h
+	WORD $0x0e22c0ef // smull v15.8h, v7.8b, v2.8b
+	WORD $0x4e2280ef // smlal2 v15.8h, v7.16b, v2.16b
+	WORD $0x4e6069ea // sadalp v10.4s, v15.8h
+	WORD $0x0e23c0f0 // smull v16.8h, v7.8b, v3.8b
+	WORD $0x4e2380f0 // smlal2 v16.8h, v7.16b, v3.16b
+	WORD $0x4e606a0b // sadalp v11.4s, v16.8h
+	WORD $0x0e24c0ef // smull v15.8h, v7.8b, v4.8b
+	WORD $0x4e2480ef // smlal2 v15.8h, v7.16b, v4.16b
+	WORD $0x4e6069ec // sadalp v12.4s, v15.8h
+	WORD $0x0e25c0f0 // smull v16.8h, v7.8b, v5.8b
+	WORD $0x4e2580f0 // smlal2 v16.8h, v7.16b, v5.16b
+	WORD $0x4e606a0d // sadalp v13.4s, v16.8h
+	WORD $0x0e26c0ef // smull v15.8h, v7.8b, v6.8b
+	WORD $0x4e2680ef // smlal2 v15.8h, v7.16b, v6.16b
+	WORD $0x4e6069ee // sadalp v14.4s, v15.8h
+	SUB $16, R8, R8
+	B matVecI8B7SIMD_r1_loop
+matVecI8B7SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B7SIMD_r1_part8
+	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F1
+	FMOVD.P 8(R15), F2
+	FMOVD.P 8(R16), F3
+	FMOVD.P 8(R17), F4
+	FMOVD.P 8(R19), F5
+	FMOVD.P 8(R20), F6
+	FMOVD.P 8(R0), F7
+	WORD $0x0e20c0ef // smull v15.8h, v7.8b, v0.8b
+	WORD $0x4e6069e8 // sadalp v8.4s, v15.8h
+	WORD $0x0e21c0f0 // smull v16.8h, v7.8b, v1.8b
+	WORD $0x4e606a09 // sadalp v9.4s, v16.8h
+	WORD $0x0e22c0ef // smull v15.8h, v7.8b, v2.8b
+	WORD $0x4e6069ea // sadalp v10.4s, v15.8h
+	WORD $0x0e23c0f0 // smull v16.8h, v7.8b, v3.8b
+	WORD $0x4e606a0b // sadalp v11.4s, v16.8h
+	WORD $0x0e24c0ef // smull v15.8h, v7.8b, v4.8b
+	WORD $0x4e6069ec // sadalp v12.4s, v15.8h
+	WORD $0x0e25c0f0 // smull v16.8h, v7.8b, v5.8b
+	WORD $0x4e606a0d // sadalp v13.4s, v16.8h
+	WORD $0x0e26c0ef // smull v15.8h, v7.8b, v6.8b
+	WORD $0x4e6069ee // sadalp v14.4s, v15.8h
+	SUB $8, R8, R8
+matVecI8B7SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B7SIMD_r1_part4
+	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F1
+	FMOVS.P 4(R15), F2
+	FMOVS.P 4(R16), F3
+	FMOVS.P 4(R17), F4
+	FMOVS.P 4(R19), F5
+	FMOVS.P 4(R20), F6
+	FMOVS.P 4(R0), F7
+	WORD $0x0e20c0ef // smull v15.8h, v7.8b, v0.8b
+	WORD $0x4e6069e8 // sadalp v8.4s, v15.8h
+	WORD $0x0e21c0f0 // smull v16.8h, v7.8b, v1.8b
+	WORD $0x4e606a09 // sadalp v9.4s, v16.8h
+	WORD $0x0e22c0ef // smull v15.8h, v7.8b, v2.8b
+	WORD $0x4e6069ea // sadalp v10.4s, v15.8h
+	WORD $0x0e23c0f0 // smull v16.8h, v7.8b, v3.8b
+	WORD $0x4e606a0b // sadalp v11.4s, v16.8h
+	WORD $0x0e24c0ef // smull v15.8h, v7.8b, v4.8b
+	WORD $0x4e6069ec // sadalp v12.4s, v15.8h
+	WORD $0x0e25c0f0 // smull v16.8h, v7.8b, v5.8b
+	WORD $0x4e606a0d // sadalp v13.4s, v16.8h
+	WORD $0x0e26c0ef // smull v15.8h, v7.8b, v6.8b
+	WORD $0x4e6069ee // sadalp v14.4s, v15.8h
+	SUB $4, R8, R8
+matVecI8B7SIMD_r1_part4:
+	CBZ R8, matVecI8B7SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B7SIMD_r1_tail1
+	BEQ matVecI8B7SIMD_r1_tail2
+matVecI8B7SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VLD1.P 1(R13), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VLD1.P 1(R14), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VLD1.P 1(R15), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VLD1.P 1(R16), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VLD1.P 1(R17), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VLD1.P 1(R19), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VLD1.P 1(R20), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	VLD1.P 1(R0), V7.B[2]
+	WORD $0x0e20c0ef // smull v15.8h, v7.8b, v0.8b
+	WORD $0x4e6069e8 // sadalp v8.4s, v15.8h
+	WORD $0x0e21c0f0 // smull v16.8h, v7.8b, v1.8b
+	WORD $0x4e606a09 // sadalp v9.4s, v16.8h
+	WORD $0x0e22c0ef // smull v15.8h, v7.8b, v2.8b
+	WORD $0x4e6069ea // sadalp v10.4s, v15.8h
+	WORD $0x0e23c0f0 // smull v16.8h, v7.8b, v3.8b
+	WORD $0x4e606a0b // sadalp v11.4s, v16.8h
+	WORD $0x0e24c0ef // smull v15.8h, v7.8b, v4.8b
+	WORD $0x4e6069ec // sadalp v12.4s, v15.8h
+	WORD $0x0e25c0f0 // smull v16.8h, v7.8b, v5.8b
+	WORD $0x4e606a0d // sadalp v13.4s, v16.8h
+	WORD $0x0e26c0ef // smull v15.8h, v7.8b, v6.8b
+	WORD $0x4e6069ee // sadalp v14.4s, v15.8h
+	B matVecI8B7SIMD_r1_reduce
+matVecI8B7SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	WORD $0x0e20c0ef // smull v15.8h, v7.8b, v0.8b
+	WORD $0x4e6069e8 // sadalp v8.4s, v15.8h
+	WORD $0x0e21c0f0 // smull v16.8h, v7.8b, v1.8b
+	WORD $0x4e606a09 // sadalp v9.4s, v16.8h
+	WORD $0x0e22c0ef // smull v15.8h, v7.8b, v2.8b
+	WORD $0x4e6069ea // sadalp v10.4s, v15.8h
+	WORD $0x0e23c0f0 // smull v16.8h, v7.8b, v3.8b
+	WORD $0x4e606a0b // sadalp v11.4s, v16.8h
+	WORD $0x0e24c0ef // smull v15.8h, v7.8b, v4.8b
+	WORD $0x4e6069ec // sadalp v12.4s, v15.8h
+	WORD $0x0e25c0f0 // smull v16.8h, v7.8b, v5.8b
+	WORD $0x4e606a0d // sadalp v13.4s, v16.8h
+	WORD $0x0e26c0ef // smull v15.8h, v7.8b, v6.8b
+	WORD $0x4e6069ee // sadalp v14.4s, v15.8h
+	B matVecI8B7SIMD_r1_reduce
+matVecI8B7SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R13), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R14), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R15), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R16), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R17), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R19), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R20), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R0), V7.B[0]
+	WORD $0x0e20c0ef // smull v15.8h, v7.8b, v0.8b
+	WORD $0x4e6069e8 // sadalp v8.4s, v15.8h
+	WORD $0x0e21c0f0 // smull v16.8h, v7.8b, v1.8b
+	WORD $0x4e606a09 // sadalp v9.4s, v16.8h
+	WORD $0x0e22c0ef // smull v15.8h, v7.8b, v2.8b
+	WORD $0x4e6069ea // sadalp v10.4s, v15.8h
+	WORD $0x0e23c0f0 // smull v16.8h, v7.8b, v3.8b
+	WORD $0x4e606a0b // sadalp v11.4s, v16.8h
+	WORD $0x0e24c0ef // smull v15.8h, v7.8b, v4.8b
+	WORD $0x4e6069ec // sadalp v12.4s, v15.8h
+	WORD $0x0e25c0f0 // smull v16.8h, v7.8b, v5.8b
+	WORD $0x4e606a0d // sadalp v13.4s, v16.8h
+	WORD $0x0e26c0ef // smull v15.8h, v7.8b, v6.8b
+	WORD $0x4e6069ee // sadalp v14.4s, v15.8h
+matVecI8B7SIMD_r1_reduce:
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V11.S4, V11
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V12.S4, V12
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDV V13.S4, V13
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDV V14.S4, V14
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8B7SIMD_r1_b0_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8B7SIMD_r1_b1_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8B7SIMD_r1_b2_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F11, F2, F11
+matVecI8B7SIMD_r1_b3_r0_store:
+	FMOVS.P F11, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F12, F2, F12
+matVecI8B7SIMD_r1_b4_r0_store:
+	FMOVS.P F12, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r1_b5_r0_store
+	FMOVS (R10), F2
+	FADDS F13, F2, F13
+matVecI8B7SIMD_r1_b5_r0_store:
+	FMOVS.P F13, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8B7SIMD_r1_b6_r0_store
+	FMOVS (R10), F2
+	FADDS F14, F2, F14
+matVecI8B7SIMD_r1_b6_r0_store:
+	FMOVS.P F14, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B7SIMD_r1
+matVecI8B7SIMD_r1_end:
+	RET
+
+// func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8B8SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8B8SIMD_r2:
+	CMP $2, R2
+	BLT matVecI8B8SIMD_r2_end
+	MOVD R7, R13
+	ADD R4, R13, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R20, R21
+	ADD R4, R0, R12
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	MOVD R3, R8
+matVecI8B8SIMD_r2_loop:
+	CMP $16, R8
+	BLT matVecI8B8SIMD_r2_part
+	VLD1.P 16(R13), [V0.B16]
+	VLD1.P 16(R14), [V1.B16]
+	VLD1.P 16(R15), [V2.B16]
+	VLD1.P 16(R16), [V3.B16]
+	VLD1.P 16(R17), [V4.B16]
+	VLD1.P 16(R19), [V5.B16]
+	VLD1.P 16(R20), [V6.B16]
+	VLD1.P 16(R21), [V7.B16]
+	VLD1.P 16(R0), [V8.B16]
+	VLD1.P 16(R12), [V9.B16]
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e20811a // smlal2 v26.8h, v8.16b, v0.16b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e21c11b // smull v27.8h, v8.8b, v1.8b
+	WORD $0x4e21811b // smlal2 v27.8h, v8.16b, v1.16b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e22c11c // smull v28.8h, v8.8b, v2.8b
+	WORD $0x4e22811c // smlal2 v28.8h, v8.16b, v2.16b
+	WORD $0x4e606b8c // sadalp v12.4s, v28.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e23811d // smlal2 v29.8h, v8.16b, v3.16b
+	WORD $0x4e606bad // sadalp v13.4s, v29.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e24811a // smlal2 v26.8h, v8.16b, v4.16b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e25c11b // smull v27.8h, v8.8b, v5.8b
+	WORD $0x4e25811b // smlal2 v27.8h, v8.16b, v5.16b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e26c11c // smull v28.8h, v8.8b, v6.8b
+	WORD $0x4e26811c // smlal2 v28.8h, v8.16b, v6.16b
+	WORD $0x4e606b90 // sadalp v16.4s, v28.8h
+	WORD $0x0e27c11d // smull v29.8h, v8.8b, v7.8b
+	WORD $0x4e27811d // smlal2 v29.8h, v8.16b, v7.16b
+	WORD $0x4e606bb1 // sadalp v17.4s, v29.8h
+	WORD $0x0e20c13a // smull v26.8h, v9.8b, v0.8b
+	WORD $0x4e20813a // smlal2 v26.8h, v9.16b, v0.16b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e21c13b // smull v27.8h, v9.8b, v1.8b
+	WORD $0x4e21813b // smlal2 v27.8h, v9.16b, v1.16b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e22c13c // smull v28.8h, v9.8b, v2.8b
+	WORD $0x4e22813c // smlal2 v28.8h, v9.16b, v2.16b
+	WORD $0x4e606b94 // sadalp v20.4s, v28.8h
+	WORD $0x0e23c13d // smull v29.8h, v9.8b, v3.8b
+	WORD $0x4e23813d // smlal2 v29.8h, v9.16b, v3.16b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e24c13a // smull v26.8h, v9.8b, v4.8b
+	WORD $0x4e24813a // smlal2 v26.8h, v9.16b, v4.16b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e25c13b // smull v27.8h, v9.8b, v5.8b
+	WORD $0x4e25813b // smlal2 v27.8h, v9.16b, v5.16b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	WORD $0x0e26c13c // smull v28.8h, v9.8b, v6.8b
+	WORD $0x4e26813c // smlal2 v28.8h, v9.16b, v6.16b
+	WORD $0x4e606b98 // sadalp v24.4s, v28.8h
+	WORD $0x0e27c13d // smull v29.8h, v9.8b, v7.8b
+	WORD $0x4e27813d // smlal2 v29.8h, v9.16b, v7.16b
+	WORD $0x4e606bb9 // sadalp v25.4s, v29.8h
+	SUB $16, R8, R8
+	B matVecI8B8SIMD_r2_loop
+matVecI8B8SIMD_r2_part:
+	CMP $8, R8
+	BLT matVecI8B8SIMD_r2_part8
+	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F1
+	FMOVD.P 8(R15), F2
+	FMOVD.P 8(R16), F3
+	FMOVD.P 8(R17), F4
+	FMOVD.P 8(R19), F5
+	FMOVD.P 8(R20), F6
+	FMOVD.P 8(R21), F7
+	FMOVD.P 8(R0), F8
+	FMOVD.P 8(R12), F9
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e21c11b // smull v27.8h, v8.8b, v1.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e22c11c // smull v28.8h, v8.8b, v2.8b
+	WORD $0x4e606b8c // sadalp v12.4s, v28.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bad // sadalp v13.4s, v29.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e25c11b // smull v27.8h, v8.8b, v5.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e26c11c // smull v28.8h, v8.8b, v6.8b
+	WORD $0x4e606b90 // sadalp v16.4s, v28.8h
+	WORD $0x0e27c11d // smull v29.8h, v8.8b, v7.8b
+	WORD $0x4e606bb1 // sadalp v17.4s, v29.8h
+	WORD $0x0e20c13a // smull v26.8h, v9.8b, v0.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e21c13b // smull v27.8h, v9.8b, v1.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e22c13c // smull v28.8h, v9.8b, v2.8b
+	WORD $0x4e606b94 // sadalp v20.4s, v28.8h
+	WORD $0x0e23c13d // smull v29.8h, v9.8b, v3.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e24c13a // smull v26.8h, v9.8b, v4.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e25c13b // smull v27.8h, v9.8b, v5.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	WORD $0x0e26c13c // smull v28.8h, v9.8b, v6.8b
+	WORD $0x4e606b98 // sadalp v24.4s, v28.8h
+	WORD $0x0e27c13d // smull v29.8h, v9.8b, v7.8b
+	WORD $0x4e606bb9 // sadalp v25.4s, v29.8h
+	SUB $8, R8, R8
+matVecI8B8SIMD_r2_part8:
+	CMP $4, R8
+	BLT matVecI8B8SIMD_r2_part4
+	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F1
+	FMOVS.P 4(R15), F2
+	FMOVS.P 4(R16), F3
+	FMOVS.P 4(R17), F4
+	FMOVS.P 4(R19), F5
+	FMOVS.P 4(R20), F6
+	FMOVS.P 4(R21), F7
+	FMOVS.P 4(R0), F8
+	FMOVS.P 4(R12), F9
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e21c11b // smull v27.8h, v8.8b, v1.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e22c11c // smull v28.8h, v8.8b, v2.8b
+	WORD $0x4e606b8c // sadalp v12.4s, v28.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bad // sadalp v13.4s, v29.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e25c11b // smull v27.8h, v8.8b, v5.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e26c11c // smull v28.8h, v8.8b, v6.8b
+	WORD $0x4e606b90 // sadalp v16.4s, v28.8h
+	WORD $0x0e27c11d // smull v29.8h, v8.8b, v7.8b
+	WORD $0x4e606bb1 // sadalp v17.4s, v29.8h
+	WORD $0x0e20c13a // smull v26.8h, v9.8b, v0.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e21c13b // smull v27.8h, v9.8b, v1.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e22c13c // smull v28.8h, v9.8b, v2.8b
+	WORD $0x4e606b94 // sadalp v20.4s, v28.8h
+	WORD $0x0e23c13d // smull v29.8h, v9.8b, v3.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e24c13a // smull v26.8h, v9.8b, v4.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e25c13b // smull v27.8h, v9.8b, v5.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	WORD $0x0e26c13c // smull v28.8h, v9.8b, v6.8b
+	WORD $0x4e606b98 // sadalp v24.4s, v28.8h
+	WORD $0x0e27c13d // smull v29.8h, v9.8b, v7.8b
+	WORD $0x4e606bb9 // sadalp v25.4s, v29.8h
+	SUB $4, R8, R8
+matVecI8B8SIMD_r2_part4:
+	CBZ R8, matVecI8B8SIMD_r2_reduce
+	CMP $2, R8
+	BLT matVecI8B8SIMD_r2_tail1
+	BEQ matVecI8B8SIMD_r2_tail2
+matVecI8B8SIMD_r2_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VLD1.P 1(R13), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VLD1.P 1(R14), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VLD1.P 1(R15), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VLD1.P 1(R16), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VLD1.P 1(R17), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VLD1.P 1(R19), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VLD1.P 1(R20), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VLD1.P 1(R21), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	VLD1.P 1(R0), V8.B[2]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 2(R12), V9.H[0]
+	VLD1.P 1(R12), V9.B[2]
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e21c11b // smull v27.8h, v8.8b, v1.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e22c11c // smull v28.8h, v8.8b, v2.8b
+	WORD $0x4e606b8c // sadalp v12.4s, v28.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bad // sadalp v13.4s, v29.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e25c11b // smull v27.8h, v8.8b, v5.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e26c11c // smull v28.8h, v8.8b, v6.8b
+	WORD $0x4e606b90 // sadalp v16.4s, v28.8h
+	WORD $0x0e27c11d // smull v29.8h, v8.8b, v7.8b
+	WORD $0x4e606bb1 // sadalp v17.4s, v29.8h
+	WORD $0x0e20c13a // smull v26.8h, v9.8b, v0.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e21c13b // smull v27.8h, v9.8b, v1.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e22c13c // smull v28.8h, v9.8b, v2.8b
+	WORD $0x4e606b94 // sadalp v20.4s, v28.8h
+	WORD $0x0e23c13d // smull v29.8h, v9.8b, v3.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e24c13a // smull v26.8h, v9.8b, v4.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e25c13b // smull v27.8h, v9.8b, v5.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	WORD $0x0e26c13c // smull v28.8h, v9.8b, v6.8b
+	WORD $0x4e606b98 // sadalp v24.4s, v28.8h
+	WORD $0x0e27c13d // smull v29.8h, v9.8b, v7.8b
+	WORD $0x4e606bb9 // sadalp v25.4s, v29.8h
+	B matVecI8B8SIMD_r2_reduce
+matVecI8B8SIMD_r2_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 2(R12), V9.H[0]
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e21c11b // smull v27.8h, v8.8b, v1.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e22c11c // smull v28.8h, v8.8b, v2.8b
+	WORD $0x4e606b8c // sadalp v12.4s, v28.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bad // sadalp v13.4s, v29.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e25c11b // smull v27.8h, v8.8b, v5.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e26c11c // smull v28.8h, v8.8b, v6.8b
+	WORD $0x4e606b90 // sadalp v16.4s, v28.8h
+	WORD $0x0e27c11d // smull v29.8h, v8.8b, v7.8b
+	WORD $0x4e606bb1 // sadalp v17.4s, v29.8h
+	WORD $0x0e20c13a // smull v26.8h, v9.8b, v0.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e21c13b // smull v27.8h, v9.8b, v1.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e22c13c // smull v28.8h, v9.8b, v2.8b
+	WORD $0x4e606b94 // sadalp v20.4s, v28.8h
+	WORD $0x0e23c13d // smull v29.8h, v9.8b, v3.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e24c13a // smull v26.8h, v9.8b, v4.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e25c13b // smull v27.8h, v9.8b, v5.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	WORD $0x0e26c13c // smull v28.8h, v9.8b, v6.8b
+	WORD $0x4e606b98 // sadalp v24.4s, v28.8h
+	WORD $0x0e27c13d // smull v29.8h, v9.8b, v7.8b
+	WORD $0x4e606bb9 // sadalp v25.4s, v29.8h
+	B matVecI8B8SIMD_r2_reduce
+matVecI8B8SIMD_r2_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R13), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R14), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R15), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R16), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R17), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R19), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R20), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R21), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R0), V8.B[0]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 1(R12), V9.B[0]
+	WORD $0x0e20c11a // smull v26.8h, v8.8b, v0.8b
+	WORD $0x4e606b4a // sadalp v10.4s, v26.8h
+	WORD $0x0e21c11b // smull v27.8h, v8.8b, v1.8b
+	WORD $0x4e606b6b // sadalp v11.4s, v27.8h
+	WORD $0x0e22c11c // smull v28.8h, v8.8b, v2.8b
+	WORD $0x4e606b8c // sadalp v12.4s, v28.8h
+	WORD $0x0e23c11d // smull v29.8h, v8.8b, v3.8b
+	WORD $0x4e606bad // sadalp v13.4s, v29.8h
+	WORD $0x0e24c11a // smull v26.8h, v8.8b, v4.8b
+	WORD $0x4e606b4e // sadalp v14.4s, v26.8h
+	WORD $0x0e25c11b // smull v27.8h, v8.8b, v5.8b
+	WORD $0x4e606b6f // sadalp v15.4s, v27.8h
+	WORD $0x0e26c11c // smull v28.8h, v8.8b, v6.8b
+	WORD $0x4e606b90 // sadalp v16.4s, v28.8h
+	WORD $0x0e27c11d // smull v29.8h, v8.8b, v7.8b
+	WORD $0x4e606bb1 // sadalp v17.4s, v29.8h
+	WORD $0x0e20c13a // smull v26.8h, v9.8b, v0.8b
+	WORD $0x4e606b52 // sadalp v18.4s, v26.8h
+	WORD $0x0e21c13b // smull v27.8h, v9.8b, v1.8b
+	WORD $0x4e606b73 // sadalp v19.4s, v27.8h
+	WORD $0x0e22c13c // smull v28.8h, v9.8b, v2.8b
+	WORD $0x4e606b94 // sadalp v20.4s, v28.8h
+	WORD $0x0e23c13d // smull v29.8h, v9.8b, v3.8b
+	WORD $0x4e606bb5 // sadalp v21.4s, v29.8h
+	WORD $0x0e24c13a // smull v26.8h, v9.8b, v4.8b
+	WORD $0x4e606b56 // sadalp v22.4s, v26.8h
+	WORD $0x0e25c13b // smull v27.8h, v9.8b, v5.8b
+	WORD $0x4e606b77 // sadalp v23.4s, v27.8h
+	WORD $0x0e26c13c // smull v28.8h, v9.8b, v6.8b
+	WORD $0x4e606b98 // sadalp v24.4s, v28.8h
+	WORD $0x0e27c13d // smull v29.8h, v9.8b, v7.8b
+	WORD $0x4e606bb9 // sadalp v25.4s, v29.8h
+matVecI8B8SIMD_r2_reduce:
+	VADDP V18.S4, V10.S4, V10.S4
+	VADDP V10.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDP V19.S4, V11.S4, V11.S4
+	VADDP V11.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDP V20.S4, V12.S4, V12.S4
+	VADDP V12.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDP V21.S4, V13.S4, V13.S4
+	VADDP V13.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDP V22.S4, V14.S4, V14.S4
+	VADDP V14.S4, V14.S4, V14.S4
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDP V23.S4, V15.S4, V15.S4
+	VADDP V15.S4, V15.S4, V15.S4
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	VADDP V24.S4, V16.S4, V16.S4
+	VADDP V16.S4, V16.S4, V16.S4
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	VADDP V25.S4, V17.S4, V17.S4
+	VADDP V17.S4, V17.S4, V17.S4
+	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R23
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b0_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ad44a // fadd v10.2s, v2.2s, v10.2s
+matVecI8B8SIMD_r2_b0_r0_store:
+	FMOVD.P F10, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b1_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2bd44b // fadd v11.2s, v2.2s, v11.2s
+matVecI8B8SIMD_r2_b1_r0_store:
+	FMOVD.P F11, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b2_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2cd44c // fadd v12.2s, v2.2s, v12.2s
+matVecI8B8SIMD_r2_b2_r0_store:
+	FMOVD.P F12, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b3_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2dd44d // fadd v13.2s, v2.2s, v13.2s
+matVecI8B8SIMD_r2_b3_r0_store:
+	FMOVD.P F13, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b4_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ed44e // fadd v14.2s, v2.2s, v14.2s
+matVecI8B8SIMD_r2_b4_r0_store:
+	FMOVD.P F14, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b5_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2fd44f // fadd v15.2s, v2.2s, v15.2s
+matVecI8B8SIMD_r2_b5_r0_store:
+	FMOVD.P F15, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21de10 // fmul v16.4s, v16.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b6_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e30d450 // fadd v16.2s, v2.2s, v16.2s
+matVecI8B8SIMD_r2_b6_r0_store:
+	FMOVD.P F16, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r2_b7_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e31d451 // fadd v17.2s, v2.2s, v17.2s
+matVecI8B8SIMD_r2_b7_r0_store:
+	FMOVD.P F17, 8(R10)
+	ADD $8, R1, R1
+	ADD $8, R11, R11
+	MOVD R12, R0
+	SUB $2, R2, R2
+	B matVecI8B8SIMD_r2
+matVecI8B8SIMD_r2_end:
+matVecI8B8SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8B8SIMD_r1_end
+	MOVD R7, R13
+	ADD R4, R13, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R20, R21
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	MOVD R3, R8
+matVecI8B8SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8B8SIMD_r1_part
+	VLD1.P 16(R13), [V0.B16]
+	VLD1.P 16(R14), [V1.B16]
+	VLD1.P 16(R15), [V2.B16]
+	VLD1.P 16(R16), [V3.B16]
+	VLD1.P 16(R17), [V4.B16]
+	VLD1.P 16(R19), [V5.B16]
+	VLD1.P 16(R20), [V6.B16]
+	VLD1.P 16(R21), [V7.B16]
+	VLD1.P 16(R0), [V8.B16]
+	WORD $0x0e20c111 // smull v17.8h, v8.8b, v0.8b
+	WORD $0x4e208111 // smlal2 v17.8h, v8.16b, v0.16b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e21c112 // smull v18.8h, v8.8b, v1.8b
+	WORD $0x4e218112 // smlal2 v18.8h, v8.16b, v1.16b
+	WORD $0x4e606a4a // sadalp v10.4s, v18.8h
+	WORD $0x0e22c111 // smull v17.8h, v8.8b, v2.8b
+	WORD $0x4e228111 // smlal2 v17.8h, v8.16b, v2.16b
+	WORD $0x4e606a2b // sadalp v11.4s, v17.8h
+	WORD $0x0e23c112 // smull v18.8h, v8.8b, v3.8b
+	WORD $0x4e238112 // smlal2 v18.8h, v8.16b, v3.16b
+	WORD $0x4e606a4c // sadalp v12.4s, v18.8h
+	WORD $0x0e24c111 // smull v17.8h, v8.8b, v4.8b
+	WORD $0x4e248111 // smlal2 v17.8h, v8.16b, v4.16b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	WORD $0x0e25c112 // smull v18.8h, v8.8b, v5.8b
+	WORD $0x4e258112 // smlal2 v18.8h, v8.16b, v5.16b
+	WORD $0x4e606a4e // sadalp v14.4s, v18.8h
+	WORD $0x0e26c111 // smull v17.8h, v8.8b, v6.8b
+	WORD $0x4e268111 // smlal2 v17.8h, v8.16b, v6.16b
+	WORD $0x4e606a2f // sadalp v15.4s, v17.8h
+	WORD $0x0e27c112 // smull v18.8h, v8.8b, v7.8b
+	WORD $0x4e278112 // smlal2 v18.8h, v8.16b, v7.16b
+	WORD $0x4e606a50 // sadalp v16.4s, v18.8h
+	SUB $16, R8, R8
+	B matVecI8B8SIMD_r1_loop
+matVecI8B8SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8B8SIMD_r1_part8
+	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F1
+	FMOVD.P 8(R15), F2
+	FMOVD.P 8(R16), F3
+	FMOVD.P 8(R17), F4
+	FMOVD.P 8(R19), F5
+	FMOVD.P 8(R20), F6
+	FMOVD.P 8(R21), F7
+	FMOVD.P 8(R0), F8
+	WORD $0x0e20c111 // smull v17.8h, v8.8b, v0.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e21c112 // smull v18.8h, v8.8b, v1.8b
+	WORD $0x4e606a4a // sadalp v10.4s, v18.8h
+	WORD $0x0e22c111 // smull v17.8h, v8.8b, v2.8b
+	WORD $0x4e606a2b // sadalp v11.4s, v17.8h
+	WORD $0x0e23c112 // smull v18.8h, v8.8b, v3.8b
+	WORD $0x4e606a4c // sadalp v12.4s, v18.8h
+	WORD $0x0e24c111 // smull v17.8h, v8.8b, v4.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	WORD $0x0e25c112 // smull v18.8h, v8.8b, v5.8b
+	WORD $0x4e606a4e // sadalp v14.4s, v18.8h
+	WORD $0x0e26c111 // smull v17.8h, v8.8b, v6.8b
+	WORD $0x4e606a2f // sadalp v15.4s, v17.8h
+	WORD $0x0e27c112 // smull v18.8h, v8.8b, v7.8b
+	WORD $0x4e606a50 // sadalp v16.4s, v18.8h
+	SUB $8, R8, R8
+matVecI8B8SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8B8SIMD_r1_part4
+	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F1
+	FMOVS.P 4(R15), F2
+	FMOVS.P 4(R16), F3
+	FMOVS.P 4(R17), F4
+	FMOVS.P 4(R19), F5
+	FMOVS.P 4(R20), F6
+	FMOVS.P 4(R21), F7
+	FMOVS.P 4(R0), F8
+	WORD $0x0e20c111 // smull v17.8h, v8.8b, v0.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e21c112 // smull v18.8h, v8.8b, v1.8b
+	WORD $0x4e606a4a // sadalp v10.4s, v18.8h
+	WORD $0x0e22c111 // smull v17.8h, v8.8b, v2.8b
+	WORD $0x4e606a2b // sadalp v11.4s, v17.8h
+	WORD $0x0e23c112 // smull v18.8h, v8.8b, v3.8b
+	WORD $0x4e606a4c // sadalp v12.4s, v18.8h
+	WORD $0x0e24c111 // smull v17.8h, v8.8b, v4.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	WORD $0x0e25c112 // smull v18.8h, v8.8b, v5.8b
+	WORD $0x4e606a4e // sadalp v14.4s, v18.8h
+	WORD $0x0e26c111 // smull v17.8h, v8.8b, v6.8b
+	WORD $0x4e606a2f // sadalp v15.4s, v17.8h
+	WORD $0x0e27c112 // smull v18.8h, v8.8b, v7.8b
+	WORD $0x4e606a50 // sadalp v16.4s, v18.8h
+	SUB $4, R8, R8
+matVecI8B8SIMD_r1_part4:
+	CBZ R8, matVecI8B8SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8B8SIMD_r1_tail1
+	BEQ matVecI8B8SIMD_r1_tail2
+matVecI8B8SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VLD1.P 1(R13), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VLD1.P 1(R14), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VLD1.P 1(R15), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VLD1.P 1(R16), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VLD1.P 1(R17), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VLD1.P 1(R19), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VLD1.P 1(R20), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VLD1.P 1(R21), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	VLD1.P 1(R0), V8.B[2]
+	WORD $0x0e20c111 // smull v17.8h, v8.8b, v0.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e21c112 // smull v18.8h, v8.8b, v1.8b
+	WORD $0x4e606a4a // sadalp v10.4s, v18.8h
+	WORD $0x0e22c111 // smull v17.8h, v8.8b, v2.8b
+	WORD $0x4e606a2b // sadalp v11.4s, v17.8h
+	WORD $0x0e23c112 // smull v18.8h, v8.8b, v3.8b
+	WORD $0x4e606a4c // sadalp v12.4s, v18.8h
+	WORD $0x0e24c111 // smull v17.8h, v8.8b, v4.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	WORD $0x0e25c112 // smull v18.8h, v8.8b, v5.8b
+	WORD $0x4e606a4e // sadalp v14.4s, v18.8h
+	WORD $0x0e26c111 // smull v17.8h, v8.8b, v6.8b
+	WORD $0x4e606a2f // sadalp v15.4s, v17.8h
+	WORD $0x0e27c112 // smull v18.8h, v8.8b, v7.8b
+	WORD $0x4e606a50 // sadalp v16.4s, v18.8h
+	B matVecI8B8SIMD_r1_reduce
+matVecI8B8SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	WORD $0x0e20c111 // smull v17.8h, v8.8b, v0.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e21c112 // smull v18.8h, v8.8b, v1.8b
+	WORD $0x4e606a4a // sadalp v10.4s, v18.8h
+	WORD $0x0e22c111 // smull v17.8h, v8.8b, v2.8b
+	WORD $0x4e606a2b // sadalp v11.4s, v17.8h
+	WORD $0x0e23c112 // smull v18.8h, v8.8b, v3.8b
+	WORD $0x4e606a4c // sadalp v12.4s, v18.8h
+	WORD $0x0e24c111 // smull v17.8h, v8.8b, v4.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	WORD $0x0e25c112 // smull v18.8h, v8.8b, v5.8b
+	WORD $0x4e606a4e // sadalp v14.4s, v18.8h
+	WORD $0x0e26c111 // smull v17.8h, v8.8b, v6.8b
+	WORD $0x4e606a2f // sadalp v15.4s, v17.8h
+	WORD $0x0e27c112 // smull v18.8h, v8.8b, v7.8b
+	WORD $0x4e606a50 // sadalp v16.4s, v18.8h
+	B matVecI8B8SIMD_r1_reduce
+matVecI8B8SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R13), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R14), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R15), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R16), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R17), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R19), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R20), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R21), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R0), V8.B[0]
+	WORD $0x0e20c111 // smull v17.8h, v8.8b, v0.8b
+	WORD $0x4e606a29 // sadalp v9.4s, v17.8h
+	WORD $0x0e21c112 // smull v18.8h, v8.8b, v1.8b
+	WORD $0x4e606a4a // sadalp v10.4s, v18.8h
+	WORD $0x0e22c111 // smull v17.8h, v8.8b, v2.8b
+	WORD $0x4e606a2b // sadalp v11.4s, v17.8h
+	WORD $0x0e23c112 // smull v18.8h, v8.8b, v3.8b
+	WORD $0x4e606a4c // sadalp v12.4s, v18.8h
+	WORD $0x0e24c111 // smull v17.8h, v8.8b, v4.8b
+	WORD $0x4e606a2d // sadalp v13.4s, v17.8h
+	WORD $0x0e25c112 // smull v18.8h, v8.8b, v5.8b
+	WORD $0x4e606a4e // sadalp v14.4s, v18.8h
+	WORD $0x0e26c111 // smull v17.8h, v8.8b, v6.8b
+	WORD $0x4e606a2f // sadalp v15.4s, v17.8h
+	WORD $0x0e27c112 // smull v18.8h, v8.8b, v7.8b
+	WORD $0x4e606a50 // sadalp v16.4s, v18.8h
+matVecI8B8SIMD_r1_reduce:
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V11.S4, V11
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V12.S4, V12
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDV V13.S4, V13
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDV V14.S4, V14
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDV V15.S4, V15
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	VADDV V16.S4, V16
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R23
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8B8SIMD_r1_b0_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8B8SIMD_r1_b1_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F11, F2, F11
+matVecI8B8SIMD_r1_b2_r0_store:
+	FMOVS.P F11, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F12, F2, F12
+matVecI8B8SIMD_r1_b3_r0_store:
+	FMOVS.P F12, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F13, F2, F13
+matVecI8B8SIMD_r1_b4_r0_store:
+	FMOVS.P F13, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b5_r0_store
+	FMOVS (R10), F2
+	FADDS F14, F2, F14
+matVecI8B8SIMD_r1_b5_r0_store:
+	FMOVS.P F14, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b6_r0_store
+	FMOVS (R10), F2
+	FADDS F15, F2, F15
+matVecI8B8SIMD_r1_b6_r0_store:
+	FMOVS.P F15, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21de10 // fmul v16.4s, v16.4s, v1.4s
+	CBZW R6, matVecI8B8SIMD_r1_b7_r0_store
+	FMOVS (R10), F2
+	FADDS F16, F2, F16
+matVecI8B8SIMD_r1_b7_r0_store:
+	FMOVS.P F16, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8B8SIMD_r1
+matVecI8B8SIMD_r1_end:
+	RET
+
 // func gemm6x16SIMD(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
 TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	MOVD kc+0(FP), R0

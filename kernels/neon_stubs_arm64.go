@@ -149,6 +149,46 @@ func matVecBF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, 
 //go:noescape
 func matVecBF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
 
+// matVecI8B1SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 1, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B2SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 2, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B3SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 3, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B4SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 4, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B5SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 5, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B6SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 6, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B7SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 7, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B8SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 8, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
 // gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.
 //
