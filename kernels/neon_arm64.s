@@ -14639,6 +14639,4080 @@ matVecI8B8SIMD_r1_b7_r0_store:
 matVecI8B8SIMD_r1_end:
 	RET
 
+// func matVecI8DotB1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB1SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB1SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8DotB1SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	MOVD R3, R8
+matVecI8DotB1SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8DotB1SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R0), [V1.B16]
+	VLD1.P 16(R12), [V2.B16]
+	VLD1.P 16(R13), [V3.B16]
+	VLD1.P 16(R14), [V4.B16]
+	WORD $0x4e809425 // sdot v5.4s, v1.16b, v0.16b
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	SUB $16, R8, R8
+	B matVecI8DotB1SIMD_r4_loop
+matVecI8DotB1SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8DotB1SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R0), F1
+	FMOVD.P 8(R12), F2
+	FMOVD.P 8(R13), F3
+	FMOVD.P 8(R14), F4
+	WORD $0x4e809425 // sdot v5.4s, v1.16b, v0.16b
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	SUB $8, R8, R8
+matVecI8DotB1SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8DotB1SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R0), F1
+	FMOVS.P 4(R12), F2
+	FMOVS.P 4(R13), F3
+	FMOVS.P 4(R14), F4
+	WORD $0x4e809425 // sdot v5.4s, v1.16b, v0.16b
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	SUB $4, R8, R8
+matVecI8DotB1SIMD_r4_part4:
+	CBZ R8, matVecI8DotB1SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8DotB1SIMD_r4_tail1
+	BEQ matVecI8DotB1SIMD_r4_tail2
+matVecI8DotB1SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	VLD1.P 1(R0), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R12), V2.H[0]
+	VLD1.P 1(R12), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R13), V3.H[0]
+	VLD1.P 1(R13), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R14), V4.H[0]
+	VLD1.P 1(R14), V4.B[2]
+	WORD $0x4e809425 // sdot v5.4s, v1.16b, v0.16b
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	B matVecI8DotB1SIMD_r4_reduce
+matVecI8DotB1SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R12), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R13), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R14), V4.H[0]
+	WORD $0x4e809425 // sdot v5.4s, v1.16b, v0.16b
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	B matVecI8DotB1SIMD_r4_reduce
+matVecI8DotB1SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R0), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R12), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R13), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R14), V4.B[0]
+	WORD $0x4e809425 // sdot v5.4s, v1.16b, v0.16b
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+matVecI8DotB1SIMD_r4_reduce:
+	VADDP V6.S4, V5.S4, V5.S4
+	VADDP V8.S4, V7.S4, V7.S4
+	VADDP V7.S4, V5.S4, V5.S4
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R17
+	MOVD R9, R10
+	MOVD R11, R16
+	VLD1R.P 4(R17), [V0.S4]
+	VLD1.P 16(R16), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	CBZW R6, matVecI8DotB1SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e25d445 // fadd v5.4s, v2.4s, v5.4s
+matVecI8DotB1SIMD_r4_b0_r0_store:
+	VST1.P [V5.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8DotB1SIMD_r4
+matVecI8DotB1SIMD_r4_end:
+matVecI8DotB1SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB1SIMD_r1_end
+	MOVD R7, R15
+	VEOR V2.B16, V2.B16, V2.B16
+	MOVD R3, R8
+matVecI8DotB1SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB1SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R0), [V1.B16]
+	WORD $0x4e809422 // sdot v2.4s, v1.16b, v0.16b
+	SUB $16, R8, R8
+	B matVecI8DotB1SIMD_r1_loop
+matVecI8DotB1SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB1SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R0), F1
+	WORD $0x4e809422 // sdot v2.4s, v1.16b, v0.16b
+	SUB $8, R8, R8
+matVecI8DotB1SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB1SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R0), F1
+	WORD $0x4e809422 // sdot v2.4s, v1.16b, v0.16b
+	SUB $4, R8, R8
+matVecI8DotB1SIMD_r1_part4:
+	CBZ R8, matVecI8DotB1SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB1SIMD_r1_tail1
+	BEQ matVecI8DotB1SIMD_r1_tail2
+matVecI8DotB1SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	VLD1.P 1(R0), V1.B[2]
+	WORD $0x4e809422 // sdot v2.4s, v1.16b, v0.16b
+	B matVecI8DotB1SIMD_r1_reduce
+matVecI8DotB1SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R0), V1.H[0]
+	WORD $0x4e809422 // sdot v2.4s, v1.16b, v0.16b
+	B matVecI8DotB1SIMD_r1_reduce
+matVecI8DotB1SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R0), V1.B[0]
+	WORD $0x4e809422 // sdot v2.4s, v1.16b, v0.16b
+matVecI8DotB1SIMD_r1_reduce:
+	VADDV V2.S4, V2
+	WORD $0x4e21d842 // scvtf v2.4s, v2.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R17
+	MOVD R9, R10
+	MOVD R11, R16
+	VLD1R.P 4(R17), [V0.S4]
+	FMOVS.P 4(R16), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc42 // fmul v2.4s, v2.4s, v1.4s
+	CBZW R6, matVecI8DotB1SIMD_r1_b0_r0_store
+	FMOVS (R10), F3
+	FADDS F2, F3, F2
+matVecI8DotB1SIMD_r1_b0_r0_store:
+	FMOVS.P F2, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB1SIMD_r1
+matVecI8DotB1SIMD_r1_end:
+	RET
+
+// func matVecI8DotB2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB2SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB2SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8DotB2SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	MOVD R3, R8
+matVecI8DotB2SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8DotB2SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R0), [V2.B16]
+	VLD1.P 16(R12), [V3.B16]
+	VLD1.P 16(R13), [V4.B16]
+	VLD1.P 16(R14), [V5.B16]
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e819447 // sdot v7.4s, v2.16b, v1.16b
+	WORD $0x4e809468 // sdot v8.4s, v3.16b, v0.16b
+	WORD $0x4e819469 // sdot v9.4s, v3.16b, v1.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	SUB $16, R8, R8
+	B matVecI8DotB2SIMD_r4_loop
+matVecI8DotB2SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8DotB2SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R0), F2
+	FMOVD.P 8(R12), F3
+	FMOVD.P 8(R13), F4
+	FMOVD.P 8(R14), F5
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e819447 // sdot v7.4s, v2.16b, v1.16b
+	WORD $0x4e809468 // sdot v8.4s, v3.16b, v0.16b
+	WORD $0x4e819469 // sdot v9.4s, v3.16b, v1.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	SUB $8, R8, R8
+matVecI8DotB2SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8DotB2SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R0), F2
+	FMOVS.P 4(R12), F3
+	FMOVS.P 4(R13), F4
+	FMOVS.P 4(R14), F5
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e819447 // sdot v7.4s, v2.16b, v1.16b
+	WORD $0x4e809468 // sdot v8.4s, v3.16b, v0.16b
+	WORD $0x4e819469 // sdot v9.4s, v3.16b, v1.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	SUB $4, R8, R8
+matVecI8DotB2SIMD_r4_part4:
+	CBZ R8, matVecI8DotB2SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8DotB2SIMD_r4_tail1
+	BEQ matVecI8DotB2SIMD_r4_tail2
+matVecI8DotB2SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	VLD1.P 1(R0), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R12), V3.H[0]
+	VLD1.P 1(R12), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R13), V4.H[0]
+	VLD1.P 1(R13), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R14), V5.H[0]
+	VLD1.P 1(R14), V5.B[2]
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e819447 // sdot v7.4s, v2.16b, v1.16b
+	WORD $0x4e809468 // sdot v8.4s, v3.16b, v0.16b
+	WORD $0x4e819469 // sdot v9.4s, v3.16b, v1.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	B matVecI8DotB2SIMD_r4_reduce
+matVecI8DotB2SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R12), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R13), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R14), V5.H[0]
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e819447 // sdot v7.4s, v2.16b, v1.16b
+	WORD $0x4e809468 // sdot v8.4s, v3.16b, v0.16b
+	WORD $0x4e819469 // sdot v9.4s, v3.16b, v1.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	B matVecI8DotB2SIMD_r4_reduce
+matVecI8DotB2SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R0), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R12), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R13), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R14), V5.B[0]
+	WORD $0x4e809446 // sdot v6.4s, v2.16b, v0.16b
+	WORD $0x4e819447 // sdot v7.4s, v2.16b, v1.16b
+	WORD $0x4e809468 // sdot v8.4s, v3.16b, v0.16b
+	WORD $0x4e819469 // sdot v9.4s, v3.16b, v1.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+matVecI8DotB2SIMD_r4_reduce:
+	VADDP V8.S4, V6.S4, V6.S4
+	VADDP V12.S4, V10.S4, V10.S4
+	VADDP V10.S4, V6.S4, V6.S4
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	VADDP V9.S4, V7.S4, V7.S4
+	VADDP V13.S4, V11.S4, V11.S4
+	VADDP V11.S4, V7.S4, V7.S4
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R19
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	VLD1.P 16(R17), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8DotB2SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e26d446 // fadd v6.4s, v2.4s, v6.4s
+matVecI8DotB2SIMD_r4_b0_r0_store:
+	VST1.P [V6.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	VLD1.P 16(R17), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8DotB2SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e27d447 // fadd v7.4s, v2.4s, v7.4s
+matVecI8DotB2SIMD_r4_b1_r0_store:
+	VST1.P [V7.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8DotB2SIMD_r4
+matVecI8DotB2SIMD_r4_end:
+matVecI8DotB2SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB2SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	VEOR V3.B16, V3.B16, V3.B16
+	VEOR V4.B16, V4.B16, V4.B16
+	MOVD R3, R8
+matVecI8DotB2SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB2SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R0), [V2.B16]
+	WORD $0x4e809443 // sdot v3.4s, v2.16b, v0.16b
+	WORD $0x4e819444 // sdot v4.4s, v2.16b, v1.16b
+	SUB $16, R8, R8
+	B matVecI8DotB2SIMD_r1_loop
+matVecI8DotB2SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB2SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R0), F2
+	WORD $0x4e809443 // sdot v3.4s, v2.16b, v0.16b
+	WORD $0x4e819444 // sdot v4.4s, v2.16b, v1.16b
+	SUB $8, R8, R8
+matVecI8DotB2SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB2SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R0), F2
+	WORD $0x4e809443 // sdot v3.4s, v2.16b, v0.16b
+	WORD $0x4e819444 // sdot v4.4s, v2.16b, v1.16b
+	SUB $4, R8, R8
+matVecI8DotB2SIMD_r1_part4:
+	CBZ R8, matVecI8DotB2SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB2SIMD_r1_tail1
+	BEQ matVecI8DotB2SIMD_r1_tail2
+matVecI8DotB2SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	VLD1.P 1(R0), V2.B[2]
+	WORD $0x4e809443 // sdot v3.4s, v2.16b, v0.16b
+	WORD $0x4e819444 // sdot v4.4s, v2.16b, v1.16b
+	B matVecI8DotB2SIMD_r1_reduce
+matVecI8DotB2SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R0), V2.H[0]
+	WORD $0x4e809443 // sdot v3.4s, v2.16b, v0.16b
+	WORD $0x4e819444 // sdot v4.4s, v2.16b, v1.16b
+	B matVecI8DotB2SIMD_r1_reduce
+matVecI8DotB2SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R0), V2.B[0]
+	WORD $0x4e809443 // sdot v3.4s, v2.16b, v0.16b
+	WORD $0x4e819444 // sdot v4.4s, v2.16b, v1.16b
+matVecI8DotB2SIMD_r1_reduce:
+	VADDV V3.S4, V3
+	WORD $0x4e21d863 // scvtf v3.4s, v3.4s
+	VADDV V4.S4, V4
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R19
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	FMOVS.P 4(R17), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
+	CBZW R6, matVecI8DotB2SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F3, F2, F3
+matVecI8DotB2SIMD_r1_b0_r0_store:
+	FMOVS.P F3, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R17
+	VLD1R.P 4(R19), [V0.S4]
+	FMOVS.P 4(R17), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	CBZW R6, matVecI8DotB2SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F4, F2, F4
+matVecI8DotB2SIMD_r1_b1_r0_store:
+	FMOVS.P F4, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB2SIMD_r1
+matVecI8DotB2SIMD_r1_end:
+	RET
+
+// func matVecI8DotB3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB3SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB3SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8DotB3SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	MOVD R3, R8
+matVecI8DotB3SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8DotB3SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R0), [V3.B16]
+	VLD1.P 16(R12), [V4.B16]
+	VLD1.P 16(R13), [V5.B16]
+	VLD1.P 16(R14), [V6.B16]
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e819468 // sdot v8.4s, v3.16b, v1.16b
+	WORD $0x4e829469 // sdot v9.4s, v3.16b, v2.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e82948c // sdot v12.4s, v4.16b, v2.16b
+	WORD $0x4e8094ad // sdot v13.4s, v5.16b, v0.16b
+	WORD $0x4e8194ae // sdot v14.4s, v5.16b, v1.16b
+	WORD $0x4e8294af // sdot v15.4s, v5.16b, v2.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	SUB $16, R8, R8
+	B matVecI8DotB3SIMD_r4_loop
+matVecI8DotB3SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8DotB3SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R0), F3
+	FMOVD.P 8(R12), F4
+	FMOVD.P 8(R13), F5
+	FMOVD.P 8(R14), F6
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e819468 // sdot v8.4s, v3.16b, v1.16b
+	WORD $0x4e829469 // sdot v9.4s, v3.16b, v2.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e82948c // sdot v12.4s, v4.16b, v2.16b
+	WORD $0x4e8094ad // sdot v13.4s, v5.16b, v0.16b
+	WORD $0x4e8194ae // sdot v14.4s, v5.16b, v1.16b
+	WORD $0x4e8294af // sdot v15.4s, v5.16b, v2.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	SUB $8, R8, R8
+matVecI8DotB3SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8DotB3SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R0), F3
+	FMOVS.P 4(R12), F4
+	FMOVS.P 4(R13), F5
+	FMOVS.P 4(R14), F6
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e819468 // sdot v8.4s, v3.16b, v1.16b
+	WORD $0x4e829469 // sdot v9.4s, v3.16b, v2.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e82948c // sdot v12.4s, v4.16b, v2.16b
+	WORD $0x4e8094ad // sdot v13.4s, v5.16b, v0.16b
+	WORD $0x4e8194ae // sdot v14.4s, v5.16b, v1.16b
+	WORD $0x4e8294af // sdot v15.4s, v5.16b, v2.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	SUB $4, R8, R8
+matVecI8DotB3SIMD_r4_part4:
+	CBZ R8, matVecI8DotB3SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8DotB3SIMD_r4_tail1
+	BEQ matVecI8DotB3SIMD_r4_tail2
+matVecI8DotB3SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	VLD1.P 1(R0), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R12), V4.H[0]
+	VLD1.P 1(R12), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R13), V5.H[0]
+	VLD1.P 1(R13), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R14), V6.H[0]
+	VLD1.P 1(R14), V6.B[2]
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e819468 // sdot v8.4s, v3.16b, v1.16b
+	WORD $0x4e829469 // sdot v9.4s, v3.16b, v2.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e82948c // sdot v12.4s, v4.16b, v2.16b
+	WORD $0x4e8094ad // sdot v13.4s, v5.16b, v0.16b
+	WORD $0x4e8194ae // sdot v14.4s, v5.16b, v1.16b
+	WORD $0x4e8294af // sdot v15.4s, v5.16b, v2.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	B matVecI8DotB3SIMD_r4_reduce
+matVecI8DotB3SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R12), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R13), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R14), V6.H[0]
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e819468 // sdot v8.4s, v3.16b, v1.16b
+	WORD $0x4e829469 // sdot v9.4s, v3.16b, v2.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e82948c // sdot v12.4s, v4.16b, v2.16b
+	WORD $0x4e8094ad // sdot v13.4s, v5.16b, v0.16b
+	WORD $0x4e8194ae // sdot v14.4s, v5.16b, v1.16b
+	WORD $0x4e8294af // sdot v15.4s, v5.16b, v2.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	B matVecI8DotB3SIMD_r4_reduce
+matVecI8DotB3SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R0), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R12), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R13), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R14), V6.B[0]
+	WORD $0x4e809467 // sdot v7.4s, v3.16b, v0.16b
+	WORD $0x4e819468 // sdot v8.4s, v3.16b, v1.16b
+	WORD $0x4e829469 // sdot v9.4s, v3.16b, v2.16b
+	WORD $0x4e80948a // sdot v10.4s, v4.16b, v0.16b
+	WORD $0x4e81948b // sdot v11.4s, v4.16b, v1.16b
+	WORD $0x4e82948c // sdot v12.4s, v4.16b, v2.16b
+	WORD $0x4e8094ad // sdot v13.4s, v5.16b, v0.16b
+	WORD $0x4e8194ae // sdot v14.4s, v5.16b, v1.16b
+	WORD $0x4e8294af // sdot v15.4s, v5.16b, v2.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+matVecI8DotB3SIMD_r4_reduce:
+	VADDP V10.S4, V7.S4, V7.S4
+	VADDP V16.S4, V13.S4, V13.S4
+	VADDP V13.S4, V7.S4, V7.S4
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDP V11.S4, V8.S4, V8.S4
+	VADDP V17.S4, V14.S4, V14.S4
+	VADDP V14.S4, V8.S4, V8.S4
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDP V12.S4, V9.S4, V9.S4
+	VADDP V18.S4, V15.S4, V15.S4
+	VADDP V15.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R20
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	VLD1.P 16(R19), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8DotB3SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e27d447 // fadd v7.4s, v2.4s, v7.4s
+matVecI8DotB3SIMD_r4_b0_r0_store:
+	VST1.P [V7.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	VLD1.P 16(R19), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8DotB3SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e28d448 // fadd v8.4s, v2.4s, v8.4s
+matVecI8DotB3SIMD_r4_b1_r0_store:
+	VST1.P [V8.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	VLD1.P 16(R19), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB3SIMD_r4_b2_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e29d449 // fadd v9.4s, v2.4s, v9.4s
+matVecI8DotB3SIMD_r4_b2_r0_store:
+	VST1.P [V9.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8DotB3SIMD_r4
+matVecI8DotB3SIMD_r4_end:
+matVecI8DotB3SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB3SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	VEOR V4.B16, V4.B16, V4.B16
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	MOVD R3, R8
+matVecI8DotB3SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB3SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R0), [V3.B16]
+	WORD $0x4e809464 // sdot v4.4s, v3.16b, v0.16b
+	WORD $0x4e819465 // sdot v5.4s, v3.16b, v1.16b
+	WORD $0x4e829466 // sdot v6.4s, v3.16b, v2.16b
+	SUB $16, R8, R8
+	B matVecI8DotB3SIMD_r1_loop
+matVecI8DotB3SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB3SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R0), F3
+	WORD $0x4e809464 // sdot v4.4s, v3.16b, v0.16b
+	WORD $0x4e819465 // sdot v5.4s, v3.16b, v1.16b
+	WORD $0x4e829466 // sdot v6.4s, v3.16b, v2.16b
+	SUB $8, R8, R8
+matVecI8DotB3SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB3SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R0), F3
+	WORD $0x4e809464 // sdot v4.4s, v3.16b, v0.16b
+	WORD $0x4e819465 // sdot v5.4s, v3.16b, v1.16b
+	WORD $0x4e829466 // sdot v6.4s, v3.16b, v2.16b
+	SUB $4, R8, R8
+matVecI8DotB3SIMD_r1_part4:
+	CBZ R8, matVecI8DotB3SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB3SIMD_r1_tail1
+	BEQ matVecI8DotB3SIMD_r1_tail2
+matVecI8DotB3SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	VLD1.P 1(R0), V3.B[2]
+	WORD $0x4e809464 // sdot v4.4s, v3.16b, v0.16b
+	WORD $0x4e819465 // sdot v5.4s, v3.16b, v1.16b
+	WORD $0x4e829466 // sdot v6.4s, v3.16b, v2.16b
+	B matVecI8DotB3SIMD_r1_reduce
+matVecI8DotB3SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R0), V3.H[0]
+	WORD $0x4e809464 // sdot v4.4s, v3.16b, v0.16b
+	WORD $0x4e819465 // sdot v5.4s, v3.16b, v1.16b
+	WORD $0x4e829466 // sdot v6.4s, v3.16b, v2.16b
+	B matVecI8DotB3SIMD_r1_reduce
+matVecI8DotB3SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R0), V3.B[0]
+	WORD $0x4e809464 // sdot v4.4s, v3.16b, v0.16b
+	WORD $0x4e819465 // sdot v5.4s, v3.16b, v1.16b
+	WORD $0x4e829466 // sdot v6.4s, v3.16b, v2.16b
+matVecI8DotB3SIMD_r1_reduce:
+	VADDV V4.S4, V4
+	WORD $0x4e21d884 // scvtf v4.4s, v4.4s
+	VADDV V5.S4, V5
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	VADDV V6.S4, V6
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R20
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	FMOVS.P 4(R19), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
+	CBZW R6, matVecI8DotB3SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F4, F2, F4
+matVecI8DotB3SIMD_r1_b0_r0_store:
+	FMOVS.P F4, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	FMOVS.P 4(R19), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	CBZW R6, matVecI8DotB3SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F5, F2, F5
+matVecI8DotB3SIMD_r1_b1_r0_store:
+	FMOVS.P F5, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R19
+	VLD1R.P 4(R20), [V0.S4]
+	FMOVS.P 4(R19), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8DotB3SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F6, F2, F6
+matVecI8DotB3SIMD_r1_b2_r0_store:
+	FMOVS.P F6, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB3SIMD_r1
+matVecI8DotB3SIMD_r1_end:
+	RET
+
+// func matVecI8DotB4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB4SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB4SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8DotB4SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	MOVD R3, R8
+matVecI8DotB4SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8DotB4SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R0), [V4.B16]
+	VLD1.P 16(R12), [V5.B16]
+	VLD1.P 16(R13), [V6.B16]
+	VLD1.P 16(R14), [V7.B16]
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	WORD $0x4e819489 // sdot v9.4s, v4.16b, v1.16b
+	WORD $0x4e82948a // sdot v10.4s, v4.16b, v2.16b
+	WORD $0x4e83948b // sdot v11.4s, v4.16b, v3.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	WORD $0x4e8294ae // sdot v14.4s, v5.16b, v2.16b
+	WORD $0x4e8394af // sdot v15.4s, v5.16b, v3.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394d3 // sdot v19.4s, v6.16b, v3.16b
+	WORD $0x4e8094f4 // sdot v20.4s, v7.16b, v0.16b
+	WORD $0x4e8194f5 // sdot v21.4s, v7.16b, v1.16b
+	WORD $0x4e8294f6 // sdot v22.4s, v7.16b, v2.16b
+	WORD $0x4e8394f7 // sdot v23.4s, v7.16b, v3.16b
+	SUB $16, R8, R8
+	B matVecI8DotB4SIMD_r4_loop
+matVecI8DotB4SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8DotB4SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R0), F4
+	FMOVD.P 8(R12), F5
+	FMOVD.P 8(R13), F6
+	FMOVD.P 8(R14), F7
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	WORD $0x4e819489 // sdot v9.4s, v4.16b, v1.16b
+	WORD $0x4e82948a // sdot v10.4s, v4.16b, v2.16b
+	WORD $0x4e83948b // sdot v11.4s, v4.16b, v3.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	WORD $0x4e8294ae // sdot v14.4s, v5.16b, v2.16b
+	WORD $0x4e8394af // sdot v15.4s, v5.16b, v3.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394d3 // sdot v19.4s, v6.16b, v3.16b
+	WORD $0x4e8094f4 // sdot v20.4s, v7.16b, v0.16b
+	WORD $0x4e8194f5 // sdot v21.4s, v7.16b, v1.16b
+	WORD $0x4e8294f6 // sdot v22.4s, v7.16b, v2.16b
+	WORD $0x4e8394f7 // sdot v23.4s, v7.16b, v3.16b
+	SUB $8, R8, R8
+matVecI8DotB4SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8DotB4SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R0), F4
+	FMOVS.P 4(R12), F5
+	FMOVS.P 4(R13), F6
+	FMOVS.P 4(R14), F7
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	WORD $0x4e819489 // sdot v9.4s, v4.16b, v1.16b
+	WORD $0x4e82948a // sdot v10.4s, v4.16b, v2.16b
+	WORD $0x4e83948b // sdot v11.4s, v4.16b, v3.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	WORD $0x4e8294ae // sdot v14.4s, v5.16b, v2.16b
+	WORD $0x4e8394af // sdot v15.4s, v5.16b, v3.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394d3 // sdot v19.4s, v6.16b, v3.16b
+	WORD $0x4e8094f4 // sdot v20.4s, v7.16b, v0.16b
+	WORD $0x4e8194f5 // sdot v21.4s, v7.16b, v1.16b
+	WORD $0x4e8294f6 // sdot v22.4s, v7.16b, v2.16b
+	WORD $0x4e8394f7 // sdot v23.4s, v7.16b, v3.16b
+	SUB $4, R8, R8
+matVecI8DotB4SIMD_r4_part4:
+	CBZ R8, matVecI8DotB4SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8DotB4SIMD_r4_tail1
+	BEQ matVecI8DotB4SIMD_r4_tail2
+matVecI8DotB4SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	VLD1.P 1(R0), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R12), V5.H[0]
+	VLD1.P 1(R12), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R13), V6.H[0]
+	VLD1.P 1(R13), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R14), V7.H[0]
+	VLD1.P 1(R14), V7.B[2]
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	WORD $0x4e819489 // sdot v9.4s, v4.16b, v1.16b
+	WORD $0x4e82948a // sdot v10.4s, v4.16b, v2.16b
+	WORD $0x4e83948b // sdot v11.4s, v4.16b, v3.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	WORD $0x4e8294ae // sdot v14.4s, v5.16b, v2.16b
+	WORD $0x4e8394af // sdot v15.4s, v5.16b, v3.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394d3 // sdot v19.4s, v6.16b, v3.16b
+	WORD $0x4e8094f4 // sdot v20.4s, v7.16b, v0.16b
+	WORD $0x4e8194f5 // sdot v21.4s, v7.16b, v1.16b
+	WORD $0x4e8294f6 // sdot v22.4s, v7.16b, v2.16b
+	WORD $0x4e8394f7 // sdot v23.4s, v7.16b, v3.16b
+	B matVecI8DotB4SIMD_r4_reduce
+matVecI8DotB4SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R12), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R13), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R14), V7.H[0]
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	WORD $0x4e819489 // sdot v9.4s, v4.16b, v1.16b
+	WORD $0x4e82948a // sdot v10.4s, v4.16b, v2.16b
+	WORD $0x4e83948b // sdot v11.4s, v4.16b, v3.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	WORD $0x4e8294ae // sdot v14.4s, v5.16b, v2.16b
+	WORD $0x4e8394af // sdot v15.4s, v5.16b, v3.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394d3 // sdot v19.4s, v6.16b, v3.16b
+	WORD $0x4e8094f4 // sdot v20.4s, v7.16b, v0.16b
+	WORD $0x4e8194f5 // sdot v21.4s, v7.16b, v1.16b
+	WORD $0x4e8294f6 // sdot v22.4s, v7.16b, v2.16b
+	WORD $0x4e8394f7 // sdot v23.4s, v7.16b, v3.16b
+	B matVecI8DotB4SIMD_r4_reduce
+matVecI8DotB4SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R0), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R12), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R13), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R14), V7.B[0]
+	WORD $0x4e809488 // sdot v8.4s, v4.16b, v0.16b
+	WORD $0x4e819489 // sdot v9.4s, v4.16b, v1.16b
+	WORD $0x4e82948a // sdot v10.4s, v4.16b, v2.16b
+	WORD $0x4e83948b // sdot v11.4s, v4.16b, v3.16b
+	WORD $0x4e8094ac // sdot v12.4s, v5.16b, v0.16b
+	WORD $0x4e8194ad // sdot v13.4s, v5.16b, v1.16b
+	WORD $0x4e8294ae // sdot v14.4s, v5.16b, v2.16b
+	WORD $0x4e8394af // sdot v15.4s, v5.16b, v3.16b
+	WORD $0x4e8094d0 // sdot v16.4s, v6.16b, v0.16b
+	WORD $0x4e8194d1 // sdot v17.4s, v6.16b, v1.16b
+	WORD $0x4e8294d2 // sdot v18.4s, v6.16b, v2.16b
+	WORD $0x4e8394d3 // sdot v19.4s, v6.16b, v3.16b
+	WORD $0x4e8094f4 // sdot v20.4s, v7.16b, v0.16b
+	WORD $0x4e8194f5 // sdot v21.4s, v7.16b, v1.16b
+	WORD $0x4e8294f6 // sdot v22.4s, v7.16b, v2.16b
+	WORD $0x4e8394f7 // sdot v23.4s, v7.16b, v3.16b
+matVecI8DotB4SIMD_r4_reduce:
+	VADDP V12.S4, V8.S4, V8.S4
+	VADDP V20.S4, V16.S4, V16.S4
+	VADDP V16.S4, V8.S4, V8.S4
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDP V13.S4, V9.S4, V9.S4
+	VADDP V21.S4, V17.S4, V17.S4
+	VADDP V17.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDP V14.S4, V10.S4, V10.S4
+	VADDP V22.S4, V18.S4, V18.S4
+	VADDP V18.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDP V15.S4, V11.S4, V11.S4
+	VADDP V23.S4, V19.S4, V19.S4
+	VADDP V19.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R21
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e28d448 // fadd v8.4s, v2.4s, v8.4s
+matVecI8DotB4SIMD_r4_b0_r0_store:
+	VST1.P [V8.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e29d449 // fadd v9.4s, v2.4s, v9.4s
+matVecI8DotB4SIMD_r4_b1_r0_store:
+	VST1.P [V9.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r4_b2_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
+matVecI8DotB4SIMD_r4_b2_r0_store:
+	VST1.P [V10.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	VLD1.P 16(R20), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r4_b3_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2bd44b // fadd v11.4s, v2.4s, v11.4s
+matVecI8DotB4SIMD_r4_b3_r0_store:
+	VST1.P [V11.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8DotB4SIMD_r4
+matVecI8DotB4SIMD_r4_end:
+matVecI8DotB4SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB4SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	VEOR V5.B16, V5.B16, V5.B16
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	MOVD R3, R8
+matVecI8DotB4SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB4SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R0), [V4.B16]
+	WORD $0x4e809485 // sdot v5.4s, v4.16b, v0.16b
+	WORD $0x4e819486 // sdot v6.4s, v4.16b, v1.16b
+	WORD $0x4e829487 // sdot v7.4s, v4.16b, v2.16b
+	WORD $0x4e839488 // sdot v8.4s, v4.16b, v3.16b
+	SUB $16, R8, R8
+	B matVecI8DotB4SIMD_r1_loop
+matVecI8DotB4SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB4SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R0), F4
+	WORD $0x4e809485 // sdot v5.4s, v4.16b, v0.16b
+	WORD $0x4e819486 // sdot v6.4s, v4.16b, v1.16b
+	WORD $0x4e829487 // sdot v7.4s, v4.16b, v2.16b
+	WORD $0x4e839488 // sdot v8.4s, v4.16b, v3.16b
+	SUB $8, R8, R8
+matVecI8DotB4SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB4SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R0), F4
+	WORD $0x4e809485 // sdot v5.4s, v4.16b, v0.16b
+	WORD $0x4e819486 // sdot v6.4s, v4.16b, v1.16b
+	WORD $0x4e829487 // sdot v7.4s, v4.16b, v2.16b
+	WORD $0x4e839488 // sdot v8.4s, v4.16b, v3.16b
+	SUB $4, R8, R8
+matVecI8DotB4SIMD_r1_part4:
+	CBZ R8, matVecI8DotB4SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB4SIMD_r1_tail1
+	BEQ matVecI8DotB4SIMD_r1_tail2
+matVecI8DotB4SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	VLD1.P 1(R0), V4.B[2]
+	WORD $0x4e809485 // sdot v5.4s, v4.16b, v0.16b
+	WORD $0x4e819486 // sdot v6.4s, v4.16b, v1.16b
+	WORD $0x4e829487 // sdot v7.4s, v4.16b, v2.16b
+	WORD $0x4e839488 // sdot v8.4s, v4.16b, v3.16b
+	B matVecI8DotB4SIMD_r1_reduce
+matVecI8DotB4SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R0), V4.H[0]
+	WORD $0x4e809485 // sdot v5.4s, v4.16b, v0.16b
+	WORD $0x4e819486 // sdot v6.4s, v4.16b, v1.16b
+	WORD $0x4e829487 // sdot v7.4s, v4.16b, v2.16b
+	WORD $0x4e839488 // sdot v8.4s, v4.16b, v3.16b
+	B matVecI8DotB4SIMD_r1_reduce
+matVecI8DotB4SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R0), V4.B[0]
+	WORD $0x4e809485 // sdot v5.4s, v4.16b, v0.16b
+	WORD $0x4e819486 // sdot v6.4s, v4.16b, v1.16b
+	WORD $0x4e829487 // sdot v7.4s, v4.16b, v2.16b
+	WORD $0x4e839488 // sdot v8.4s, v4.16b, v3.16b
+matVecI8DotB4SIMD_r1_reduce:
+	VADDV V5.S4, V5
+	WORD $0x4e21d8a5 // scvtf v5.4s, v5.4s
+	VADDV V6.S4, V6
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	VADDV V7.S4, V7
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R21
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F5, F2, F5
+matVecI8DotB4SIMD_r1_b0_r0_store:
+	FMOVS.P F5, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F6, F2, F6
+matVecI8DotB4SIMD_r1_b1_r0_store:
+	FMOVS.P F6, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F7, F2, F7
+matVecI8DotB4SIMD_r1_b2_r0_store:
+	FMOVS.P F7, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R20
+	VLD1R.P 4(R21), [V0.S4]
+	FMOVS.P 4(R20), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8DotB4SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8DotB4SIMD_r1_b3_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB4SIMD_r1
+matVecI8DotB4SIMD_r1_end:
+	RET
+
+// func matVecI8DotB5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB5SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB5SIMD_r4:
+	CMP $4, R2
+	BLT matVecI8DotB5SIMD_r4_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	ADD R4, R13, R14
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	MOVD R3, R8
+matVecI8DotB5SIMD_r4_loop:
+	CMP $16, R8
+	BLT matVecI8DotB5SIMD_r4_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R20), [V4.B16]
+	VLD1.P 16(R0), [V5.B16]
+	VLD1.P 16(R12), [V6.B16]
+	VLD1.P 16(R13), [V7.B16]
+	VLD1.P 16(R14), [V8.B16]
+	WORD $0x4e8094a9 // sdot v9.4s, v5.16b, v0.16b
+	WORD $0x4e8194aa // sdot v10.4s, v5.16b, v1.16b
+	WORD $0x4e8294ab // sdot v11.4s, v5.16b, v2.16b
+	WORD $0x4e8394ac // sdot v12.4s, v5.16b, v3.16b
+	WORD $0x4e8494ad // sdot v13.4s, v5.16b, v4.16b
+	WORD $0x4e8094ce // sdot v14.4s, v6.16b, v0.16b
+	WORD $0x4e8194cf // sdot v15.4s, v6.16b, v1.16b
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	WORD $0x4e8094f3 // sdot v19.4s, v7.16b, v0.16b
+	WORD $0x4e8194f4 // sdot v20.4s, v7.16b, v1.16b
+	WORD $0x4e8294f5 // sdot v21.4s, v7.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e8494f7 // sdot v23.4s, v7.16b, v4.16b
+	WORD $0x4e809518 // sdot v24.4s, v8.16b, v0.16b
+	WORD $0x4e819519 // sdot v25.4s, v8.16b, v1.16b
+	WORD $0x4e82951a // sdot v26.4s, v8.16b, v2.16b
+	WORD $0x4e83951b // sdot v27.4s, v8.16b, v3.16b
+	WORD $0x4e84951c // sdot v28.4s, v8.16b, v4.16b
+	SUB $16, R8, R8
+	B matVecI8DotB5SIMD_r4_loop
+matVecI8DotB5SIMD_r4_part:
+	CMP $8, R8
+	BLT matVecI8DotB5SIMD_r4_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R20), F4
+	FMOVD.P 8(R0), F5
+	FMOVD.P 8(R12), F6
+	FMOVD.P 8(R13), F7
+	FMOVD.P 8(R14), F8
+	WORD $0x4e8094a9 // sdot v9.4s, v5.16b, v0.16b
+	WORD $0x4e8194aa // sdot v10.4s, v5.16b, v1.16b
+	WORD $0x4e8294ab // sdot v11.4s, v5.16b, v2.16b
+	WORD $0x4e8394ac // sdot v12.4s, v5.16b, v3.16b
+	WORD $0x4e8494ad // sdot v13.4s, v5.16b, v4.16b
+	WORD $0x4e8094ce // sdot v14.4s, v6.16b, v0.16b
+	WORD $0x4e8194cf // sdot v15.4s, v6.16b, v1.16b
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	WORD $0x4e8094f3 // sdot v19.4s, v7.16b, v0.16b
+	WORD $0x4e8194f4 // sdot v20.4s, v7.16b, v1.16b
+	WORD $0x4e8294f5 // sdot v21.4s, v7.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e8494f7 // sdot v23.4s, v7.16b, v4.16b
+	WORD $0x4e809518 // sdot v24.4s, v8.16b, v0.16b
+	WORD $0x4e819519 // sdot v25.4s, v8.16b, v1.16b
+	WORD $0x4e82951a // sdot v26.4s, v8.16b, v2.16b
+	WORD $0x4e83951b // sdot v27.4s, v8.16b, v3.16b
+	WORD $0x4e84951c // sdot v28.4s, v8.16b, v4.16b
+	SUB $8, R8, R8
+matVecI8DotB5SIMD_r4_part8:
+	CMP $4, R8
+	BLT matVecI8DotB5SIMD_r4_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R20), F4
+	FMOVS.P 4(R0), F5
+	FMOVS.P 4(R12), F6
+	FMOVS.P 4(R13), F7
+	FMOVS.P 4(R14), F8
+	WORD $0x4e8094a9 // sdot v9.4s, v5.16b, v0.16b
+	WORD $0x4e8194aa // sdot v10.4s, v5.16b, v1.16b
+	WORD $0x4e8294ab // sdot v11.4s, v5.16b, v2.16b
+	WORD $0x4e8394ac // sdot v12.4s, v5.16b, v3.16b
+	WORD $0x4e8494ad // sdot v13.4s, v5.16b, v4.16b
+	WORD $0x4e8094ce // sdot v14.4s, v6.16b, v0.16b
+	WORD $0x4e8194cf // sdot v15.4s, v6.16b, v1.16b
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	WORD $0x4e8094f3 // sdot v19.4s, v7.16b, v0.16b
+	WORD $0x4e8194f4 // sdot v20.4s, v7.16b, v1.16b
+	WORD $0x4e8294f5 // sdot v21.4s, v7.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e8494f7 // sdot v23.4s, v7.16b, v4.16b
+	WORD $0x4e809518 // sdot v24.4s, v8.16b, v0.16b
+	WORD $0x4e819519 // sdot v25.4s, v8.16b, v1.16b
+	WORD $0x4e82951a // sdot v26.4s, v8.16b, v2.16b
+	WORD $0x4e83951b // sdot v27.4s, v8.16b, v3.16b
+	WORD $0x4e84951c // sdot v28.4s, v8.16b, v4.16b
+	SUB $4, R8, R8
+matVecI8DotB5SIMD_r4_part4:
+	CBZ R8, matVecI8DotB5SIMD_r4_reduce
+	CMP $2, R8
+	BLT matVecI8DotB5SIMD_r4_tail1
+	BEQ matVecI8DotB5SIMD_r4_tail2
+matVecI8DotB5SIMD_r4_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VLD1.P 1(R20), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	VLD1.P 1(R0), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R12), V6.H[0]
+	VLD1.P 1(R12), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R13), V7.H[0]
+	VLD1.P 1(R13), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R14), V8.H[0]
+	VLD1.P 1(R14), V8.B[2]
+	WORD $0x4e8094a9 // sdot v9.4s, v5.16b, v0.16b
+	WORD $0x4e8194aa // sdot v10.4s, v5.16b, v1.16b
+	WORD $0x4e8294ab // sdot v11.4s, v5.16b, v2.16b
+	WORD $0x4e8394ac // sdot v12.4s, v5.16b, v3.16b
+	WORD $0x4e8494ad // sdot v13.4s, v5.16b, v4.16b
+	WORD $0x4e8094ce // sdot v14.4s, v6.16b, v0.16b
+	WORD $0x4e8194cf // sdot v15.4s, v6.16b, v1.16b
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	WORD $0x4e8094f3 // sdot v19.4s, v7.16b, v0.16b
+	WORD $0x4e8194f4 // sdot v20.4s, v7.16b, v1.16b
+	WORD $0x4e8294f5 // sdot v21.4s, v7.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e8494f7 // sdot v23.4s, v7.16b, v4.16b
+	WORD $0x4e809518 // sdot v24.4s, v8.16b, v0.16b
+	WORD $0x4e819519 // sdot v25.4s, v8.16b, v1.16b
+	WORD $0x4e82951a // sdot v26.4s, v8.16b, v2.16b
+	WORD $0x4e83951b // sdot v27.4s, v8.16b, v3.16b
+	WORD $0x4e84951c // sdot v28.4s, v8.16b, v4.16b
+	B matVecI8DotB5SIMD_r4_reduce
+matVecI8DotB5SIMD_r4_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R12), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R13), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R14), V8.H[0]
+	WORD $0x4e8094a9 // sdot v9.4s, v5.16b, v0.16b
+	WORD $0x4e8194aa // sdot v10.4s, v5.16b, v1.16b
+	WORD $0x4e8294ab // sdot v11.4s, v5.16b, v2.16b
+	WORD $0x4e8394ac // sdot v12.4s, v5.16b, v3.16b
+	WORD $0x4e8494ad // sdot v13.4s, v5.16b, v4.16b
+	WORD $0x4e8094ce // sdot v14.4s, v6.16b, v0.16b
+	WORD $0x4e8194cf // sdot v15.4s, v6.16b, v1.16b
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	WORD $0x4e8094f3 // sdot v19.4s, v7.16b, v0.16b
+	WORD $0x4e8194f4 // sdot v20.4s, v7.16b, v1.16b
+	WORD $0x4e8294f5 // sdot v21.4s, v7.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e8494f7 // sdot v23.4s, v7.16b, v4.16b
+	WORD $0x4e809518 // sdot v24.4s, v8.16b, v0.16b
+	WORD $0x4e819519 // sdot v25.4s, v8.16b, v1.16b
+	WORD $0x4e82951a // sdot v26.4s, v8.16b, v2.16b
+	WORD $0x4e83951b // sdot v27.4s, v8.16b, v3.16b
+	WORD $0x4e84951c // sdot v28.4s, v8.16b, v4.16b
+	B matVecI8DotB5SIMD_r4_reduce
+matVecI8DotB5SIMD_r4_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R20), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R0), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R12), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R13), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R14), V8.B[0]
+	WORD $0x4e8094a9 // sdot v9.4s, v5.16b, v0.16b
+	WORD $0x4e8194aa // sdot v10.4s, v5.16b, v1.16b
+	WORD $0x4e8294ab // sdot v11.4s, v5.16b, v2.16b
+	WORD $0x4e8394ac // sdot v12.4s, v5.16b, v3.16b
+	WORD $0x4e8494ad // sdot v13.4s, v5.16b, v4.16b
+	WORD $0x4e8094ce // sdot v14.4s, v6.16b, v0.16b
+	WORD $0x4e8194cf // sdot v15.4s, v6.16b, v1.16b
+	WORD $0x4e8294d0 // sdot v16.4s, v6.16b, v2.16b
+	WORD $0x4e8394d1 // sdot v17.4s, v6.16b, v3.16b
+	WORD $0x4e8494d2 // sdot v18.4s, v6.16b, v4.16b
+	WORD $0x4e8094f3 // sdot v19.4s, v7.16b, v0.16b
+	WORD $0x4e8194f4 // sdot v20.4s, v7.16b, v1.16b
+	WORD $0x4e8294f5 // sdot v21.4s, v7.16b, v2.16b
+	WORD $0x4e8394f6 // sdot v22.4s, v7.16b, v3.16b
+	WORD $0x4e8494f7 // sdot v23.4s, v7.16b, v4.16b
+	WORD $0x4e809518 // sdot v24.4s, v8.16b, v0.16b
+	WORD $0x4e819519 // sdot v25.4s, v8.16b, v1.16b
+	WORD $0x4e82951a // sdot v26.4s, v8.16b, v2.16b
+	WORD $0x4e83951b // sdot v27.4s, v8.16b, v3.16b
+	WORD $0x4e84951c // sdot v28.4s, v8.16b, v4.16b
+matVecI8DotB5SIMD_r4_reduce:
+	VADDP V14.S4, V9.S4, V9.S4
+	VADDP V24.S4, V19.S4, V19.S4
+	VADDP V19.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDP V15.S4, V10.S4, V10.S4
+	VADDP V25.S4, V20.S4, V20.S4
+	VADDP V20.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDP V16.S4, V11.S4, V11.S4
+	VADDP V26.S4, V21.S4, V21.S4
+	VADDP V21.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDP V17.S4, V12.S4, V12.S4
+	VADDP V27.S4, V22.S4, V22.S4
+	VADDP V22.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDP V18.S4, V13.S4, V13.S4
+	VADDP V28.S4, V23.S4, V23.S4
+	VADDP V23.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r4_b0_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e29d449 // fadd v9.4s, v2.4s, v9.4s
+matVecI8DotB5SIMD_r4_b0_r0_store:
+	VST1.P [V9.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r4_b1_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2ad44a // fadd v10.4s, v2.4s, v10.4s
+matVecI8DotB5SIMD_r4_b1_r0_store:
+	VST1.P [V10.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r4_b2_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2bd44b // fadd v11.4s, v2.4s, v11.4s
+matVecI8DotB5SIMD_r4_b2_r0_store:
+	VST1.P [V11.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r4_b3_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2cd44c // fadd v12.4s, v2.4s, v12.4s
+matVecI8DotB5SIMD_r4_b3_r0_store:
+	VST1.P [V12.S4], 16(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	VLD1.P 16(R21), [V1.B16]
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r4_b4_r0_store
+	VLD1 (R10), [V2.S4]
+	WORD $0x4e2dd44d // fadd v13.4s, v2.4s, v13.4s
+matVecI8DotB5SIMD_r4_b4_r0_store:
+	VST1.P [V13.S4], 16(R10)
+	ADD $16, R1, R1
+	ADD $16, R11, R11
+	MOVD R14, R0
+	SUB $4, R2, R2
+	B matVecI8DotB5SIMD_r4
+matVecI8DotB5SIMD_r4_end:
+matVecI8DotB5SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB5SIMD_r1_end
+	MOVD R7, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	VEOR V6.B16, V6.B16, V6.B16
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	MOVD R3, R8
+matVecI8DotB5SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB5SIMD_r1_part
+	VLD1.P 16(R15), [V0.B16]
+	VLD1.P 16(R16), [V1.B16]
+	VLD1.P 16(R17), [V2.B16]
+	VLD1.P 16(R19), [V3.B16]
+	VLD1.P 16(R20), [V4.B16]
+	VLD1.P 16(R0), [V5.B16]
+	WORD $0x4e8094a6 // sdot v6.4s, v5.16b, v0.16b
+	WORD $0x4e8194a7 // sdot v7.4s, v5.16b, v1.16b
+	WORD $0x4e8294a8 // sdot v8.4s, v5.16b, v2.16b
+	WORD $0x4e8394a9 // sdot v9.4s, v5.16b, v3.16b
+	WORD $0x4e8494aa // sdot v10.4s, v5.16b, v4.16b
+	SUB $16, R8, R8
+	B matVecI8DotB5SIMD_r1_loop
+matVecI8DotB5SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB5SIMD_r1_part8
+	FMOVD.P 8(R15), F0
+	FMOVD.P 8(R16), F1
+	FMOVD.P 8(R17), F2
+	FMOVD.P 8(R19), F3
+	FMOVD.P 8(R20), F4
+	FMOVD.P 8(R0), F5
+	WORD $0x4e8094a6 // sdot v6.4s, v5.16b, v0.16b
+	WORD $0x4e8194a7 // sdot v7.4s, v5.16b, v1.16b
+	WORD $0x4e8294a8 // sdot v8.4s, v5.16b, v2.16b
+	WORD $0x4e8394a9 // sdot v9.4s, v5.16b, v3.16b
+	WORD $0x4e8494aa // sdot v10.4s, v5.16b, v4.16b
+	SUB $8, R8, R8
+matVecI8DotB5SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB5SIMD_r1_part4
+	FMOVS.P 4(R15), F0
+	FMOVS.P 4(R16), F1
+	FMOVS.P 4(R17), F2
+	FMOVS.P 4(R19), F3
+	FMOVS.P 4(R20), F4
+	FMOVS.P 4(R0), F5
+	WORD $0x4e8094a6 // sdot v6.4s, v5.16b, v0.16b
+	WORD $0x4e8194a7 // sdot v7.4s, v5.16b, v1.16b
+	WORD $0x4e8294a8 // sdot v8.4s, v5.16b, v2.16b
+	WORD $0x4e8394a9 // sdot v9.4s, v5.16b, v3.16b
+	WORD $0x4e8494aa // sdot v10.4s, v5.16b, v4.16b
+	SUB $4, R8, R8
+matVecI8DotB5SIMD_r1_part4:
+	CBZ R8, matVecI8DotB5SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB5SIMD_r1_tail1
+	BEQ matVecI8DotB5SIMD_r1_tail2
+matVecI8DotB5SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VLD1.P 1(R15), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VLD1.P 1(R16), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VLD1.P 1(R17), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VLD1.P 1(R19), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VLD1.P 1(R20), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	VLD1.P 1(R0), V5.B[2]
+	WORD $0x4e8094a6 // sdot v6.4s, v5.16b, v0.16b
+	WORD $0x4e8194a7 // sdot v7.4s, v5.16b, v1.16b
+	WORD $0x4e8294a8 // sdot v8.4s, v5.16b, v2.16b
+	WORD $0x4e8394a9 // sdot v9.4s, v5.16b, v3.16b
+	WORD $0x4e8494aa // sdot v10.4s, v5.16b, v4.16b
+	B matVecI8DotB5SIMD_r1_reduce
+matVecI8DotB5SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R15), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R16), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R17), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R19), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R20), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R0), V5.H[0]
+	WORD $0x4e8094a6 // sdot v6.4s, v5.16b, v0.16b
+	WORD $0x4e8194a7 // sdot v7.4s, v5.16b, v1.16b
+	WORD $0x4e8294a8 // sdot v8.4s, v5.16b, v2.16b
+	WORD $0x4e8394a9 // sdot v9.4s, v5.16b, v3.16b
+	WORD $0x4e8494aa // sdot v10.4s, v5.16b, v4.16b
+	B matVecI8DotB5SIMD_r1_reduce
+matVecI8DotB5SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R15), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R16), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R17), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R19), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R20), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R0), V5.B[0]
+	WORD $0x4e8094a6 // sdot v6.4s, v5.16b, v0.16b
+	WORD $0x4e8194a7 // sdot v7.4s, v5.16b, v1.16b
+	WORD $0x4e8294a8 // sdot v8.4s, v5.16b, v2.16b
+	WORD $0x4e8394a9 // sdot v9.4s, v5.16b, v3.16b
+	WORD $0x4e8494aa // sdot v10.4s, v5.16b, v4.16b
+matVecI8DotB5SIMD_r1_reduce:
+	VADDV V6.S4, V6
+	WORD $0x4e21d8c6 // scvtf v6.4s, v6.4s
+	VADDV V7.S4, V7
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dcc6 // fmul v6.4s, v6.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F6, F2, F6
+matVecI8DotB5SIMD_r1_b0_r0_store:
+	FMOVS.P F6, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F7, F2, F7
+matVecI8DotB5SIMD_r1_b1_r0_store:
+	FMOVS.P F7, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8DotB5SIMD_r1_b2_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8DotB5SIMD_r1_b3_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB5SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8DotB5SIMD_r1_b4_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB5SIMD_r1
+matVecI8DotB5SIMD_r1_end:
+	RET
+
+// func matVecI8DotB6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB6SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB6SIMD_r3:
+	CMP $3, R2
+	BLT matVecI8DotB6SIMD_r3_end
+	MOVD R7, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	MOVD R3, R8
+matVecI8DotB6SIMD_r3_loop:
+	CMP $16, R8
+	BLT matVecI8DotB6SIMD_r3_part
+	VLD1.P 16(R14), [V0.B16]
+	VLD1.P 16(R15), [V1.B16]
+	VLD1.P 16(R16), [V2.B16]
+	VLD1.P 16(R17), [V3.B16]
+	VLD1.P 16(R19), [V4.B16]
+	VLD1.P 16(R20), [V5.B16]
+	VLD1.P 16(R0), [V6.B16]
+	VLD1.P 16(R12), [V7.B16]
+	VLD1.P 16(R13), [V8.B16]
+	WORD $0x4e8094c9 // sdot v9.4s, v6.16b, v0.16b
+	WORD $0x4e8194ca // sdot v10.4s, v6.16b, v1.16b
+	WORD $0x4e8294cb // sdot v11.4s, v6.16b, v2.16b
+	WORD $0x4e8394cc // sdot v12.4s, v6.16b, v3.16b
+	WORD $0x4e8494cd // sdot v13.4s, v6.16b, v4.16b
+	WORD $0x4e8594ce // sdot v14.4s, v6.16b, v5.16b
+	WORD $0x4e8094ef // sdot v15.4s, v7.16b, v0.16b
+	WORD $0x4e8194f0 // sdot v16.4s, v7.16b, v1.16b
+	WORD $0x4e8294f1 // sdot v17.4s, v7.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e8494f3 // sdot v19.4s, v7.16b, v4.16b
+	WORD $0x4e8594f4 // sdot v20.4s, v7.16b, v5.16b
+	WORD $0x4e809515 // sdot v21.4s, v8.16b, v0.16b
+	WORD $0x4e819516 // sdot v22.4s, v8.16b, v1.16b
+	WORD $0x4e829517 // sdot v23.4s, v8.16b, v2.16b
+	WORD $0x4e839518 // sdot v24.4s, v8.16b, v3.16b
+	WORD $0x4e849519 // sdot v25.4s, v8.16b, v4.16b
+	WORD $0x4e85951a // sdot v26.4s, v8.16b, v5.16b
+	SUB $16, R8, R8
+	B matVecI8DotB6SIMD_r3_loop
+matVecI8DotB6SIMD_r3_part:
+	CMP $8, R8
+	BLT matVecI8DotB6SIMD_r3_part8
+	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F2
+	FMOVD.P 8(R17), F3
+	FMOVD.P 8(R19), F4
+	FMOVD.P 8(R20), F5
+	FMOVD.P 8(R0), F6
+	FMOVD.P 8(R12), F7
+	FMOVD.P 8(R13), F8
+	WORD $0x4e8094c9 // sdot v9.4s, v6.16b, v0.16b
+	WORD $0x4e8194ca // sdot v10.4s, v6.16b, v1.16b
+	WORD $0x4e8294cb // sdot v11.4s, v6.16b, v2.16b
+	WORD $0x4e8394cc // sdot v12.4s, v6.16b, v3.16b
+	WORD $0x4e8494cd // sdot v13.4s, v6.16b, v4.16b
+	WORD $0x4e8594ce // sdot v14.4s, v6.16b, v5.16b
+	WORD $0x4e8094ef // sdot v15.4s, v7.16b, v0.16b
+	WORD $0x4e8194f0 // sdot v16.4s, v7.16b, v1.16b
+	WORD $0x4e8294f1 // sdot v17.4s, v7.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e8494f3 // sdot v19.4s, v7.16b, v4.16b
+	WORD $0x4e8594f4 // sdot v20.4s, v7.16b, v5.16b
+	WORD $0x4e809515 // sdot v21.4s, v8.16b, v0.16b
+	WORD $0x4e819516 // sdot v22.4s, v8.16b, v1.16b
+	WORD $0x4e829517 // sdot v23.4s, v8.16b, v2.16b
+	WORD $0x4e839518 // sdot v24.4s, v8.16b, v3.16b
+	WORD $0x4e849519 // sdot v25.4s, v8.16b, v4.16b
+	WORD $0x4e85951a // sdot v26.4s, v8.16b, v5.16b
+	SUB $8, R8, R8
+matVecI8DotB6SIMD_r3_part8:
+	CMP $4, R8
+	BLT matVecI8DotB6SIMD_r3_part4
+	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F2
+	FMOVS.P 4(R17), F3
+	FMOVS.P 4(R19), F4
+	FMOVS.P 4(R20), F5
+	FMOVS.P 4(R0), F6
+	FMOVS.P 4(R12), F7
+	FMOVS.P 4(R13), F8
+	WORD $0x4e8094c9 // sdot v9.4s, v6.16b, v0.16b
+	WORD $0x4e8194ca // sdot v10.4s, v6.16b, v1.16b
+	WORD $0x4e8294cb // sdot v11.4s, v6.16b, v2.16b
+	WORD $0x4e8394cc // sdot v12.4s, v6.16b, v3.16b
+	WORD $0x4e8494cd // sdot v13.4s, v6.16b, v4.16b
+	WORD $0x4e8594ce // sdot v14.4s, v6.16b, v5.16b
+	WORD $0x4e8094ef // sdot v15.4s, v7.16b, v0.16b
+	WORD $0x4e8194f0 // sdot v16.4s, v7.16b, v1.16b
+	WORD $0x4e8294f1 // sdot v17.4s, v7.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e8494f3 // sdot v19.4s, v7.16b, v4.16b
+	WORD $0x4e8594f4 // sdot v20.4s, v7.16b, v5.16b
+	WORD $0x4e809515 // sdot v21.4s, v8.16b, v0.16b
+	WORD $0x4e819516 // sdot v22.4s, v8.16b, v1.16b
+	WORD $0x4e829517 // sdot v23.4s, v8.16b, v2.16b
+	WORD $0x4e839518 // sdot v24.4s, v8.16b, v3.16b
+	WORD $0x4e849519 // sdot v25.4s, v8.16b, v4.16b
+	WORD $0x4e85951a // sdot v26.4s, v8.16b, v5.16b
+	SUB $4, R8, R8
+matVecI8DotB6SIMD_r3_part4:
+	CBZ R8, matVecI8DotB6SIMD_r3_reduce
+	CMP $2, R8
+	BLT matVecI8DotB6SIMD_r3_tail1
+	BEQ matVecI8DotB6SIMD_r3_tail2
+matVecI8DotB6SIMD_r3_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VLD1.P 1(R14), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VLD1.P 1(R15), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VLD1.P 1(R16), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VLD1.P 1(R17), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VLD1.P 1(R19), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VLD1.P 1(R20), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	VLD1.P 1(R0), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R12), V7.H[0]
+	VLD1.P 1(R12), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R13), V8.H[0]
+	VLD1.P 1(R13), V8.B[2]
+	WORD $0x4e8094c9 // sdot v9.4s, v6.16b, v0.16b
+	WORD $0x4e8194ca // sdot v10.4s, v6.16b, v1.16b
+	WORD $0x4e8294cb // sdot v11.4s, v6.16b, v2.16b
+	WORD $0x4e8394cc // sdot v12.4s, v6.16b, v3.16b
+	WORD $0x4e8494cd // sdot v13.4s, v6.16b, v4.16b
+	WORD $0x4e8594ce // sdot v14.4s, v6.16b, v5.16b
+	WORD $0x4e8094ef // sdot v15.4s, v7.16b, v0.16b
+	WORD $0x4e8194f0 // sdot v16.4s, v7.16b, v1.16b
+	WORD $0x4e8294f1 // sdot v17.4s, v7.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e8494f3 // sdot v19.4s, v7.16b, v4.16b
+	WORD $0x4e8594f4 // sdot v20.4s, v7.16b, v5.16b
+	WORD $0x4e809515 // sdot v21.4s, v8.16b, v0.16b
+	WORD $0x4e819516 // sdot v22.4s, v8.16b, v1.16b
+	WORD $0x4e829517 // sdot v23.4s, v8.16b, v2.16b
+	WORD $0x4e839518 // sdot v24.4s, v8.16b, v3.16b
+	WORD $0x4e849519 // sdot v25.4s, v8.16b, v4.16b
+	WORD $0x4e85951a // sdot v26.4s, v8.16b, v5.16b
+	B matVecI8DotB6SIMD_r3_reduce
+matVecI8DotB6SIMD_r3_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R12), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R13), V8.H[0]
+	WORD $0x4e8094c9 // sdot v9.4s, v6.16b, v0.16b
+	WORD $0x4e8194ca // sdot v10.4s, v6.16b, v1.16b
+	WORD $0x4e8294cb // sdot v11.4s, v6.16b, v2.16b
+	WORD $0x4e8394cc // sdot v12.4s, v6.16b, v3.16b
+	WORD $0x4e8494cd // sdot v13.4s, v6.16b, v4.16b
+	WORD $0x4e8594ce // sdot v14.4s, v6.16b, v5.16b
+	WORD $0x4e8094ef // sdot v15.4s, v7.16b, v0.16b
+	WORD $0x4e8194f0 // sdot v16.4s, v7.16b, v1.16b
+	WORD $0x4e8294f1 // sdot v17.4s, v7.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e8494f3 // sdot v19.4s, v7.16b, v4.16b
+	WORD $0x4e8594f4 // sdot v20.4s, v7.16b, v5.16b
+	WORD $0x4e809515 // sdot v21.4s, v8.16b, v0.16b
+	WORD $0x4e819516 // sdot v22.4s, v8.16b, v1.16b
+	WORD $0x4e829517 // sdot v23.4s, v8.16b, v2.16b
+	WORD $0x4e839518 // sdot v24.4s, v8.16b, v3.16b
+	WORD $0x4e849519 // sdot v25.4s, v8.16b, v4.16b
+	WORD $0x4e85951a // sdot v26.4s, v8.16b, v5.16b
+	B matVecI8DotB6SIMD_r3_reduce
+matVecI8DotB6SIMD_r3_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R14), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R15), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R16), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R17), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R19), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R20), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R0), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R12), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R13), V8.B[0]
+	WORD $0x4e8094c9 // sdot v9.4s, v6.16b, v0.16b
+	WORD $0x4e8194ca // sdot v10.4s, v6.16b, v1.16b
+	WORD $0x4e8294cb // sdot v11.4s, v6.16b, v2.16b
+	WORD $0x4e8394cc // sdot v12.4s, v6.16b, v3.16b
+	WORD $0x4e8494cd // sdot v13.4s, v6.16b, v4.16b
+	WORD $0x4e8594ce // sdot v14.4s, v6.16b, v5.16b
+	WORD $0x4e8094ef // sdot v15.4s, v7.16b, v0.16b
+	WORD $0x4e8194f0 // sdot v16.4s, v7.16b, v1.16b
+	WORD $0x4e8294f1 // sdot v17.4s, v7.16b, v2.16b
+	WORD $0x4e8394f2 // sdot v18.4s, v7.16b, v3.16b
+	WORD $0x4e8494f3 // sdot v19.4s, v7.16b, v4.16b
+	WORD $0x4e8594f4 // sdot v20.4s, v7.16b, v5.16b
+	WORD $0x4e809515 // sdot v21.4s, v8.16b, v0.16b
+	WORD $0x4e819516 // sdot v22.4s, v8.16b, v1.16b
+	WORD $0x4e829517 // sdot v23.4s, v8.16b, v2.16b
+	WORD $0x4e839518 // sdot v24.4s, v8.16b, v3.16b
+	WORD $0x4e849519 // sdot v25.4s, v8.16b, v4.16b
+	WORD $0x4e85951a // sdot v26.4s, v8.16b, v5.16b
+matVecI8DotB6SIMD_r3_reduce:
+	VADDP V15.S4, V9.S4, V9.S4
+	VADDP V9.S4, V9.S4, V9.S4
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V21.S4, V21
+	WORD $0x4e21dab5 // scvtf v21.4s, v21.4s
+	VADDP V16.S4, V10.S4, V10.S4
+	VADDP V10.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V22.S4, V22
+	WORD $0x4e21dad6 // scvtf v22.4s, v22.4s
+	VADDP V17.S4, V11.S4, V11.S4
+	VADDP V11.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V23.S4, V23
+	WORD $0x4e21daf7 // scvtf v23.4s, v23.4s
+	VADDP V18.S4, V12.S4, V12.S4
+	VADDP V12.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDV V24.S4, V24
+	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
+	VADDP V19.S4, V13.S4, V13.S4
+	VADDP V13.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDV V25.S4, V25
+	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
+	VADDP V20.S4, V14.S4, V14.S4
+	VADDP V14.S4, V14.S4, V14.S4
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDV V26.S4, V26
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b0_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e29d449 // fadd v9.2s, v2.2s, v9.2s
+matVecI8DotB6SIMD_r3_b0_r0_store:
+	FMOVD.P F9, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21deb5 // fmul v21.4s, v21.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b0_r2_store
+	FMOVS (R10), F2
+	FADDS F21, F2, F21
+matVecI8DotB6SIMD_r3_b0_r2_store:
+	FMOVS.P F21, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b1_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ad44a // fadd v10.2s, v2.2s, v10.2s
+matVecI8DotB6SIMD_r3_b1_r0_store:
+	FMOVD.P F10, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ded6 // fmul v22.4s, v22.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b1_r2_store
+	FMOVS (R10), F2
+	FADDS F22, F2, F22
+matVecI8DotB6SIMD_r3_b1_r2_store:
+	FMOVS.P F22, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b2_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2bd44b // fadd v11.2s, v2.2s, v11.2s
+matVecI8DotB6SIMD_r3_b2_r0_store:
+	FMOVD.P F11, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21def7 // fmul v23.4s, v23.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b2_r2_store
+	FMOVS (R10), F2
+	FADDS F23, F2, F23
+matVecI8DotB6SIMD_r3_b2_r2_store:
+	FMOVS.P F23, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b3_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2cd44c // fadd v12.2s, v2.2s, v12.2s
+matVecI8DotB6SIMD_r3_b3_r0_store:
+	FMOVD.P F12, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df18 // fmul v24.4s, v24.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b3_r2_store
+	FMOVS (R10), F2
+	FADDS F24, F2, F24
+matVecI8DotB6SIMD_r3_b3_r2_store:
+	FMOVS.P F24, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b4_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2dd44d // fadd v13.2s, v2.2s, v13.2s
+matVecI8DotB6SIMD_r3_b4_r0_store:
+	FMOVD.P F13, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b4_r2_store
+	FMOVS (R10), F2
+	FADDS F25, F2, F25
+matVecI8DotB6SIMD_r3_b4_r2_store:
+	FMOVS.P F25, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVD.P 8(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b5_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ed44e // fadd v14.2s, v2.2s, v14.2s
+matVecI8DotB6SIMD_r3_b5_r0_store:
+	FMOVD.P F14, 8(R10)
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df5a // fmul v26.4s, v26.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r3_b5_r2_store
+	FMOVS (R10), F2
+	FADDS F26, F2, F26
+matVecI8DotB6SIMD_r3_b5_r2_store:
+	FMOVS.P F26, 4(R10)
+	ADD $12, R1, R1
+	ADD $12, R11, R11
+	MOVD R13, R0
+	SUB $3, R2, R2
+	B matVecI8DotB6SIMD_r3
+matVecI8DotB6SIMD_r3_end:
+matVecI8DotB6SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB6SIMD_r1_end
+	MOVD R7, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	VEOR V7.B16, V7.B16, V7.B16
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	MOVD R3, R8
+matVecI8DotB6SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB6SIMD_r1_part
+	VLD1.P 16(R14), [V0.B16]
+	VLD1.P 16(R15), [V1.B16]
+	VLD1.P 16(R16), [V2.B16]
+	VLD1.P 16(R17), [V3.B16]
+	VLD1.P 16(R19), [V4.B16]
+	VLD1.P 16(R20), [V5.B16]
+	VLD1.P 16(R0), [V6.B16]
+	WORD $0x4e8094c7 // sdot v7.4s, v6.16b, v0.16b
+	WORD $0x4e8194c8 // sdot v8.4s, v6.16b, v1.16b
+	WORD $0x4e8294c9 // sdot v9.4s, v6.16b, v2.16b
+	WORD $0x4e8394ca // sdot v10.4s, v6.16b, v3.16b
+	WORD $0x4e8494cb // sdot v11.4s, v6.16b, v4.16b
+	WORD $0x4e8594cc // sdot v12.4s, v6.16b, v5.16b
+	SUB $16, R8, R8
+	B matVecI8DotB6SIMD_r1_loop
+matVecI8DotB6SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB6SIMD_r1_part8
+	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F2
+	FMOVD.P 8(R17), F3
+	FMOVD.P 8(R19), F4
+	FMOVD.P 8(R20), F5
+	FMOVD.P 8(R0), F6
+	WORD $0x4e8094c7 // sdot v7.4s, v6.16b, v0.16b
+	WORD $0x4e8194c8 // sdot v8.4s, v6.16b, v1.16b
+	WORD $0x4e8294c9 // sdot v9.4s, v6.16b, v2.16b
+	WORD $0x4e8394ca // sdot v10.4s, v6.16b, v3.16b
+	WORD $0x4e8494cb // sdot v11.4s, v6.16b, v4.16b
+	WORD $0x4e8594cc // sdot v12.4s, v6.16b, v5.16b
+	SUB $8, R8, R8
+matVecI8DotB6SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB6SIMD_r1_part4
+	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F2
+	FMOVS.P 4(R17), F3
+	FMOVS.P 4(R19), F4
+	FMOVS.P 4(R20), F5
+	FMOVS.P 4(R0), F6
+	WORD $0x4e8094c7 // sdot v7.4s, v6.16b, v0.16b
+	WORD $0x4e8194c8 // sdot v8.4s, v6.16b, v1.16b
+	WORD $0x4e8294c9 // sdot v9.4s, v6.16b, v2.16b
+	WORD $0x4e8394ca // sdot v10.4s, v6.16b, v3.16b
+	WORD $0x4e8494cb // sdot v11.4s, v6.16b, v4.16b
+	WORD $0x4e8594cc // sdot v12.4s, v6.16b, v5.16b
+	SUB $4, R8, R8
+matVecI8DotB6SIMD_r1_part4:
+	CBZ R8, matVecI8DotB6SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB6SIMD_r1_tail1
+	BEQ matVecI8DotB6SIMD_r1_tail2
+matVecI8DotB6SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VLD1.P 1(R14), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VLD1.P 1(R15), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VLD1.P 1(R16), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VLD1.P 1(R17), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VLD1.P 1(R19), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VLD1.P 1(R20), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	VLD1.P 1(R0), V6.B[2]
+	WORD $0x4e8094c7 // sdot v7.4s, v6.16b, v0.16b
+	WORD $0x4e8194c8 // sdot v8.4s, v6.16b, v1.16b
+	WORD $0x4e8294c9 // sdot v9.4s, v6.16b, v2.16b
+	WORD $0x4e8394ca // sdot v10.4s, v6.16b, v3.16b
+	WORD $0x4e8494cb // sdot v11.4s, v6.16b, v4.16b
+	WORD $0x4e8594cc // sdot v12.4s, v6.16b, v5.16b
+	B matVecI8DotB6SIMD_r1_reduce
+matVecI8DotB6SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R0), V6.H[0]
+	WORD $0x4e8094c7 // sdot v7.4s, v6.16b, v0.16b
+	WORD $0x4e8194c8 // sdot v8.4s, v6.16b, v1.16b
+	WORD $0x4e8294c9 // sdot v9.4s, v6.16b, v2.16b
+	WORD $0x4e8394ca // sdot v10.4s, v6.16b, v3.16b
+	WORD $0x4e8494cb // sdot v11.4s, v6.16b, v4.16b
+	WORD $0x4e8594cc // sdot v12.4s, v6.16b, v5.16b
+	B matVecI8DotB6SIMD_r1_reduce
+matVecI8DotB6SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R14), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R15), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R16), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R17), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R19), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R20), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R0), V6.B[0]
+	WORD $0x4e8094c7 // sdot v7.4s, v6.16b, v0.16b
+	WORD $0x4e8194c8 // sdot v8.4s, v6.16b, v1.16b
+	WORD $0x4e8294c9 // sdot v9.4s, v6.16b, v2.16b
+	WORD $0x4e8394ca // sdot v10.4s, v6.16b, v3.16b
+	WORD $0x4e8494cb // sdot v11.4s, v6.16b, v4.16b
+	WORD $0x4e8594cc // sdot v12.4s, v6.16b, v5.16b
+matVecI8DotB6SIMD_r1_reduce:
+	VADDV V7.S4, V7
+	WORD $0x4e21d8e7 // scvtf v7.4s, v7.4s
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V11.S4, V11
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V12.S4, V12
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R22
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dce7 // fmul v7.4s, v7.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F7, F2, F7
+matVecI8DotB6SIMD_r1_b0_r0_store:
+	FMOVS.P F7, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8DotB6SIMD_r1_b1_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8DotB6SIMD_r1_b2_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8DotB6SIMD_r1_b3_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F11, F2, F11
+matVecI8DotB6SIMD_r1_b4_r0_store:
+	FMOVS.P F11, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R21
+	VLD1R.P 4(R22), [V0.S4]
+	FMOVS.P 4(R21), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8DotB6SIMD_r1_b5_r0_store
+	FMOVS (R10), F2
+	FADDS F12, F2, F12
+matVecI8DotB6SIMD_r1_b5_r0_store:
+	FMOVS.P F12, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB6SIMD_r1
+matVecI8DotB6SIMD_r1_end:
+	RET
+
+// func matVecI8DotB7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB7SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB7SIMD_r3:
+	CMP $3, R2
+	BLT matVecI8DotB7SIMD_r3_end
+	MOVD R7, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R20, R21
+	ADD R4, R0, R12
+	ADD R4, R12, R13
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	VEOR V26.B16, V26.B16, V26.B16
+	VEOR V27.B16, V27.B16, V27.B16
+	VEOR V28.B16, V28.B16, V28.B16
+	VEOR V29.B16, V29.B16, V29.B16
+	VEOR V30.B16, V30.B16, V30.B16
+	MOVD R3, R8
+matVecI8DotB7SIMD_r3_loop:
+	CMP $16, R8
+	BLT matVecI8DotB7SIMD_r3_part
+	VLD1.P 16(R14), [V0.B16]
+	VLD1.P 16(R15), [V1.B16]
+	VLD1.P 16(R16), [V2.B16]
+	VLD1.P 16(R17), [V3.B16]
+	VLD1.P 16(R19), [V4.B16]
+	VLD1.P 16(R20), [V5.B16]
+	VLD1.P 16(R21), [V6.B16]
+	VLD1.P 16(R0), [V7.B16]
+	VLD1.P 16(R12), [V8.B16]
+	VLD1.P 16(R13), [V9.B16]
+	WORD $0x4e8094ea // sdot v10.4s, v7.16b, v0.16b
+	WORD $0x4e8194eb // sdot v11.4s, v7.16b, v1.16b
+	WORD $0x4e8294ec // sdot v12.4s, v7.16b, v2.16b
+	WORD $0x4e8394ed // sdot v13.4s, v7.16b, v3.16b
+	WORD $0x4e8494ee // sdot v14.4s, v7.16b, v4.16b
+	WORD $0x4e8594ef // sdot v15.4s, v7.16b, v5.16b
+	WORD $0x4e8694f0 // sdot v16.4s, v7.16b, v6.16b
+	WORD $0x4e809511 // sdot v17.4s, v8.16b, v0.16b
+	WORD $0x4e819512 // sdot v18.4s, v8.16b, v1.16b
+	WORD $0x4e829513 // sdot v19.4s, v8.16b, v2.16b
+	WORD $0x4e839514 // sdot v20.4s, v8.16b, v3.16b
+	WORD $0x4e849515 // sdot v21.4s, v8.16b, v4.16b
+	WORD $0x4e859516 // sdot v22.4s, v8.16b, v5.16b
+	WORD $0x4e869517 // sdot v23.4s, v8.16b, v6.16b
+	WORD $0x4e809538 // sdot v24.4s, v9.16b, v0.16b
+	WORD $0x4e819539 // sdot v25.4s, v9.16b, v1.16b
+	WORD $0x4e82953a // sdot v26.4s, v9.16b, v2.16b
+	WORD $0x4e83953b // sdot v27.4s, v9.16b, v3.16b
+	WORD $0x4e84953c // sdot v28.4s, v9.16b, v4.16b
+	WORD $0x4e85953d // sdot v29.4s, v9.16b, v5.16b
+	WORD $0x4e86953e // sdot v30.4s, v9.16b, v6.16b
+	SUB $16, R8, R8
+	B matVecI8DotB7SIMD_r3_loop
+matVecI8DotB7SIMD_r3_part:
+	CMP $8, R8
+	BLT matVecI8DotB7SIMD_r3_part8
+	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F2
+	FMOVD.P 8(R17), F3
+	FMOVD.P 8(R19), F4
+	FMOVD.P 8(R20), F5
+	FMOVD.P 8(R21), F6
+	FMOVD.P 8(R0), F7
+	FMOVD.P 8(R12), F8
+	FMOVD.P 8(R13), F9
+	WORD $0x4e8094ea // sdot v10.4s, v7.16b, v0.16b
+	WORD $0x4e8194eb // sdot v11.4s, v7.16b, v1.16b
+	WORD $0x4e8294ec // sdot v12.4s, v7.16b, v2.16b
+	WORD $0x4e8394ed // sdot v13.4s, v7.16b, v3.16b
+	WORD $0x4e8494ee // sdot v14.4s, v7.16b, v4.16b
+	WORD $0x4e8594ef // sdot v15.4s, v7.16b, v5.16b
+	WORD $0x4e8694f0 // sdot v16.4s, v7.16b, v6.16b
+	WORD $0x4e809511 // sdot v17.4s, v8.16b, v0.16b
+	WORD $0x4e819512 // sdot v18.4s, v8.16b, v1.16b
+	WORD $0x4e829513 // sdot v19.4s, v8.16b, v2.16b
+	WORD $0x4e839514 // sdot v20.4s, v8.16b, v3.16b
+	WORD $0x4e849515 // sdot v21.4s, v8.16b, v4.16b
+	WORD $0x4e859516 // sdot v22.4s, v8.16b, v5.16b
+	WORD $0x4e869517 // sdot v23.4s, v8.16b, v6.16b
+	WORD $0x4e809538 // sdot v24.4s, v9.16b, v0.16b
+	WORD $0x4e819539 // sdot v25.4s, v9.16b, v1.16b
+	WORD $0x4e82953a // sdot v26.4s, v9.16b, v2.16b
+	WORD $0x4e83953b // sdot v27.4s, v9.16b, v3.16b
+	WORD $0x4e84953c // sdot v28.4s, v9.16b, v4.16b
+	WORD $0x4e85953d // sdot v29.4s, v9.16b, v5.16b
+	WORD $0x4e86953e // sdot v30.4s, v9.16b, v6.16b
+	SUB $8, R8, R8
+matVecI8DotB7SIMD_r3_part8:
+	CMP $4, R8
+	BLT matVecI8DotB7SIMD_r3_part4
+	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F2
+	FMOVS.P 4(R17), F3
+	FMOVS.P 4(R19), F4
+	FMOVS.P 4(R20), F5
+	FMOVS.P 4(R21), F6
+	FMOVS.P 4(R0), F7
+	FMOVS.P 4(R12), F8
+	FMOVS.P 4(R13), F9
+	WORD $0x4e8094ea // sdot v10.4s, v7.16b, v0.16b
+	WORD $0x4e8194eb // sdot v11.4s, v7.16b, v1.16b
+	WORD $0x4e8294ec // sdot v12.4s, v7.16b, v2.16b
+	WORD $0x4e8394ed // sdot v13.4s, v7.16b, v3.16b
+	WORD $0x4e8494ee // sdot v14.4s, v7.16b, v4.16b
+	WORD $0x4e8594ef // sdot v15.4s, v7.16b, v5.16b
+	WORD $0x4e8694f0 // sdot v16.4s, v7.16b, v6.16b
+	WORD $0x4e809511 // sdot v17.4s, v8.16b, v0.16b
+	WORD $0x4e819512 // sdot v18.4s, v8.16b, v1.16b
+	WORD $0x4e829513 // sdot v19.4s, v8.16b, v2.16b
+	WORD $0x4e839514 // sdot v20.4s, v8.16b, v3.16b
+	WORD $0x4e849515 // sdot v21.4s, v8.16b, v4.16b
+	WORD $0x4e859516 // sdot v22.4s, v8.16b, v5.16b
+	WORD $0x4e869517 // sdot v23.4s, v8.16b, v6.16b
+	WORD $0x4e809538 // sdot v24.4s, v9.16b, v0.16b
+	WORD $0x4e819539 // sdot v25.4s, v9.16b, v1.16b
+	WORD $0x4e82953a // sdot v26.4s, v9.16b, v2.16b
+	WORD $0x4e83953b // sdot v27.4s, v9.16b, v3.16b
+	WORD $0x4e84953c // sdot v28.4s, v9.16b, v4.16b
+	WORD $0x4e85953d // sdot v29.4s, v9.16b, v5.16b
+	WORD $0x4e86953e // sdot v30.4s, v9.16b, v6.16b
+	SUB $4, R8, R8
+matVecI8DotB7SIMD_r3_part4:
+	CBZ R8, matVecI8DotB7SIMD_r3_reduce
+	CMP $2, R8
+	BLT matVecI8DotB7SIMD_r3_tail1
+	BEQ matVecI8DotB7SIMD_r3_tail2
+matVecI8DotB7SIMD_r3_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VLD1.P 1(R14), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VLD1.P 1(R15), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VLD1.P 1(R16), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VLD1.P 1(R17), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VLD1.P 1(R19), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VLD1.P 1(R20), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R21), V6.H[0]
+	VLD1.P 1(R21), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	VLD1.P 1(R0), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R12), V8.H[0]
+	VLD1.P 1(R12), V8.B[2]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 2(R13), V9.H[0]
+	VLD1.P 1(R13), V9.B[2]
+	WORD $0x4e8094ea // sdot v10.4s, v7.16b, v0.16b
+	WORD $0x4e8194eb // sdot v11.4s, v7.16b, v1.16b
+	WORD $0x4e8294ec // sdot v12.4s, v7.16b, v2.16b
+	WORD $0x4e8394ed // sdot v13.4s, v7.16b, v3.16b
+	WORD $0x4e8494ee // sdot v14.4s, v7.16b, v4.16b
+	WORD $0x4e8594ef // sdot v15.4s, v7.16b, v5.16b
+	WORD $0x4e8694f0 // sdot v16.4s, v7.16b, v6.16b
+	WORD $0x4e809511 // sdot v17.4s, v8.16b, v0.16b
+	WORD $0x4e819512 // sdot v18.4s, v8.16b, v1.16b
+	WORD $0x4e829513 // sdot v19.4s, v8.16b, v2.16b
+	WORD $0x4e839514 // sdot v20.4s, v8.16b, v3.16b
+	WORD $0x4e849515 // sdot v21.4s, v8.16b, v4.16b
+	WORD $0x4e859516 // sdot v22.4s, v8.16b, v5.16b
+	WORD $0x4e869517 // sdot v23.4s, v8.16b, v6.16b
+	WORD $0x4e809538 // sdot v24.4s, v9.16b, v0.16b
+	WORD $0x4e819539 // sdot v25.4s, v9.16b, v1.16b
+	WORD $0x4e82953a // sdot v26.4s, v9.16b, v2.16b
+	WORD $0x4e83953b // sdot v27.4s, v9.16b, v3.16b
+	WORD $0x4e84953c // sdot v28.4s, v9.16b, v4.16b
+	WORD $0x4e85953d // sdot v29.4s, v9.16b, v5.16b
+	WORD $0x4e86953e // sdot v30.4s, v9.16b, v6.16b
+	B matVecI8DotB7SIMD_r3_reduce
+matVecI8DotB7SIMD_r3_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R21), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R12), V8.H[0]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 2(R13), V9.H[0]
+	WORD $0x4e8094ea // sdot v10.4s, v7.16b, v0.16b
+	WORD $0x4e8194eb // sdot v11.4s, v7.16b, v1.16b
+	WORD $0x4e8294ec // sdot v12.4s, v7.16b, v2.16b
+	WORD $0x4e8394ed // sdot v13.4s, v7.16b, v3.16b
+	WORD $0x4e8494ee // sdot v14.4s, v7.16b, v4.16b
+	WORD $0x4e8594ef // sdot v15.4s, v7.16b, v5.16b
+	WORD $0x4e8694f0 // sdot v16.4s, v7.16b, v6.16b
+	WORD $0x4e809511 // sdot v17.4s, v8.16b, v0.16b
+	WORD $0x4e819512 // sdot v18.4s, v8.16b, v1.16b
+	WORD $0x4e829513 // sdot v19.4s, v8.16b, v2.16b
+	WORD $0x4e839514 // sdot v20.4s, v8.16b, v3.16b
+	WORD $0x4e849515 // sdot v21.4s, v8.16b, v4.16b
+	WORD $0x4e859516 // sdot v22.4s, v8.16b, v5.16b
+	WORD $0x4e869517 // sdot v23.4s, v8.16b, v6.16b
+	WORD $0x4e809538 // sdot v24.4s, v9.16b, v0.16b
+	WORD $0x4e819539 // sdot v25.4s, v9.16b, v1.16b
+	WORD $0x4e82953a // sdot v26.4s, v9.16b, v2.16b
+	WORD $0x4e83953b // sdot v27.4s, v9.16b, v3.16b
+	WORD $0x4e84953c // sdot v28.4s, v9.16b, v4.16b
+	WORD $0x4e85953d // sdot v29.4s, v9.16b, v5.16b
+	WORD $0x4e86953e // sdot v30.4s, v9.16b, v6.16b
+	B matVecI8DotB7SIMD_r3_reduce
+matVecI8DotB7SIMD_r3_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R14), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R15), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R16), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R17), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R19), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R20), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R21), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R0), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R12), V8.B[0]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 1(R13), V9.B[0]
+	WORD $0x4e8094ea // sdot v10.4s, v7.16b, v0.16b
+	WORD $0x4e8194eb // sdot v11.4s, v7.16b, v1.16b
+	WORD $0x4e8294ec // sdot v12.4s, v7.16b, v2.16b
+	WORD $0x4e8394ed // sdot v13.4s, v7.16b, v3.16b
+	WORD $0x4e8494ee // sdot v14.4s, v7.16b, v4.16b
+	WORD $0x4e8594ef // sdot v15.4s, v7.16b, v5.16b
+	WORD $0x4e8694f0 // sdot v16.4s, v7.16b, v6.16b
+	WORD $0x4e809511 // sdot v17.4s, v8.16b, v0.16b
+	WORD $0x4e819512 // sdot v18.4s, v8.16b, v1.16b
+	WORD $0x4e829513 // sdot v19.4s, v8.16b, v2.16b
+	WORD $0x4e839514 // sdot v20.4s, v8.16b, v3.16b
+	WORD $0x4e849515 // sdot v21.4s, v8.16b, v4.16b
+	WORD $0x4e859516 // sdot v22.4s, v8.16b, v5.16b
+	WORD $0x4e869517 // sdot v23.4s, v8.16b, v6.16b
+	WORD $0x4e809538 // sdot v24.4s, v9.16b, v0.16b
+	WORD $0x4e819539 // sdot v25.4s, v9.16b, v1.16b
+	WORD $0x4e82953a // sdot v26.4s, v9.16b, v2.16b
+	WORD $0x4e83953b // sdot v27.4s, v9.16b, v3.16b
+	WORD $0x4e84953c // sdot v28.4s, v9.16b, v4.16b
+	WORD $0x4e85953d // sdot v29.4s, v9.16b, v5.16b
+	WORD $0x4e86953e // sdot v30.4s, v9.16b, v6.16b
+matVecI8DotB7SIMD_r3_reduce:
+	VADDP V17.S4, V10.S4, V10.S4
+	VADDP V10.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V24.S4, V24
+	WORD $0x4e21db18 // scvtf v24.4s, v24.4s
+	VADDP V18.S4, V11.S4, V11.S4
+	VADDP V11.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V25.S4, V25
+	WORD $0x4e21db39 // scvtf v25.4s, v25.4s
+	VADDP V19.S4, V12.S4, V12.S4
+	VADDP V12.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDV V26.S4, V26
+	WORD $0x4e21db5a // scvtf v26.4s, v26.4s
+	VADDP V20.S4, V13.S4, V13.S4
+	VADDP V13.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDV V27.S4, V27
+	WORD $0x4e21db7b // scvtf v27.4s, v27.4s
+	VADDP V21.S4, V14.S4, V14.S4
+	VADDP V14.S4, V14.S4, V14.S4
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDV V28.S4, V28
+	WORD $0x4e21db9c // scvtf v28.4s, v28.4s
+	VADDP V22.S4, V15.S4, V15.S4
+	VADDP V15.S4, V15.S4, V15.S4
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	VADDV V29.S4, V29
+	WORD $0x4e21dbbd // scvtf v29.4s, v29.4s
+	VADDP V23.S4, V16.S4, V16.S4
+	VADDP V16.S4, V16.S4, V16.S4
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	VADDV V30.S4, V30
+	WORD $0x4e21dbde // scvtf v30.4s, v30.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R23
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b0_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ad44a // fadd v10.2s, v2.2s, v10.2s
+matVecI8DotB7SIMD_r3_b0_r0_store:
+	FMOVD.P F10, 8(R10)
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df18 // fmul v24.4s, v24.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b0_r2_store
+	FMOVS (R10), F2
+	FADDS F24, F2, F24
+matVecI8DotB7SIMD_r3_b0_r2_store:
+	FMOVS.P F24, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b1_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2bd44b // fadd v11.2s, v2.2s, v11.2s
+matVecI8DotB7SIMD_r3_b1_r0_store:
+	FMOVD.P F11, 8(R10)
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df39 // fmul v25.4s, v25.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b1_r2_store
+	FMOVS (R10), F2
+	FADDS F25, F2, F25
+matVecI8DotB7SIMD_r3_b1_r2_store:
+	FMOVS.P F25, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b2_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2cd44c // fadd v12.2s, v2.2s, v12.2s
+matVecI8DotB7SIMD_r3_b2_r0_store:
+	FMOVD.P F12, 8(R10)
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df5a // fmul v26.4s, v26.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b2_r2_store
+	FMOVS (R10), F2
+	FADDS F26, F2, F26
+matVecI8DotB7SIMD_r3_b2_r2_store:
+	FMOVS.P F26, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b3_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2dd44d // fadd v13.2s, v2.2s, v13.2s
+matVecI8DotB7SIMD_r3_b3_r0_store:
+	FMOVD.P F13, 8(R10)
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df7b // fmul v27.4s, v27.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b3_r2_store
+	FMOVS (R10), F2
+	FADDS F27, F2, F27
+matVecI8DotB7SIMD_r3_b3_r2_store:
+	FMOVS.P F27, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b4_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ed44e // fadd v14.2s, v2.2s, v14.2s
+matVecI8DotB7SIMD_r3_b4_r0_store:
+	FMOVD.P F14, 8(R10)
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21df9c // fmul v28.4s, v28.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b4_r2_store
+	FMOVS (R10), F2
+	FADDS F28, F2, F28
+matVecI8DotB7SIMD_r3_b4_r2_store:
+	FMOVS.P F28, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b5_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2fd44f // fadd v15.2s, v2.2s, v15.2s
+matVecI8DotB7SIMD_r3_b5_r0_store:
+	FMOVD.P F15, 8(R10)
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dfbd // fmul v29.4s, v29.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b5_r2_store
+	FMOVS (R10), F2
+	FADDS F29, F2, F29
+matVecI8DotB7SIMD_r3_b5_r2_store:
+	FMOVS.P F29, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21de10 // fmul v16.4s, v16.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b6_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e30d450 // fadd v16.2s, v2.2s, v16.2s
+matVecI8DotB7SIMD_r3_b6_r0_store:
+	FMOVD.P F16, 8(R10)
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dfde // fmul v30.4s, v30.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r3_b6_r2_store
+	FMOVS (R10), F2
+	FADDS F30, F2, F30
+matVecI8DotB7SIMD_r3_b6_r2_store:
+	FMOVS.P F30, 4(R10)
+	ADD $12, R1, R1
+	ADD $12, R11, R11
+	MOVD R13, R0
+	SUB $3, R2, R2
+	B matVecI8DotB7SIMD_r3
+matVecI8DotB7SIMD_r3_end:
+matVecI8DotB7SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB7SIMD_r1_end
+	MOVD R7, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R20, R21
+	VEOR V8.B16, V8.B16, V8.B16
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	MOVD R3, R8
+matVecI8DotB7SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB7SIMD_r1_part
+	VLD1.P 16(R14), [V0.B16]
+	VLD1.P 16(R15), [V1.B16]
+	VLD1.P 16(R16), [V2.B16]
+	VLD1.P 16(R17), [V3.B16]
+	VLD1.P 16(R19), [V4.B16]
+	VLD1.P 16(R20), [V5.B16]
+	VLD1.P 16(R21), [V6.B16]
+	VLD1.P 16(R0), [V7.B16]
+	WORD $0x4e8094e8 // sdot v8.4s, v7.16b, v0.16b
+	WORD $0x4e8194e9 // sdot v9.4s, v7.16b, v1.16b
+	WORD $0x4e8294ea // sdot v10.4s, v7.16b, v2.16b
+	WORD $0x4e8394eb // sdot v11.4s, v7.16b, v3.16b
+	WORD $0x4e8494ec // sdot v12.4s, v7.16b, v4.16b
+	WORD $0x4e8594ed // sdot v13.4s, v7.16b, v5.16b
+	WORD $0x4e8694ee // sdot v14.4s, v7.16b, v6.16b
+	SUB $16, R8, R8
+	B matVecI8DotB7SIMD_r1_loop
+matVecI8DotB7SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB7SIMD_r1_part8
+	FMOVD.P 8(R14), F0
+	FMOVD.P 8(R15), F1
+	FMOVD.P 8(R16), F2
+	FMOVD.P 8(R17), F3
+	FMOVD.P 8(R19), F4
+	FMOVD.P 8(R20), F5
+	FMOVD.P 8(R21), F6
+	FMOVD.P 8(R0), F7
+	WORD $0x4e8094e8 // sdot v8.4s, v7.16b, v0.16b
+	WORD $0x4e8194e9 // sdot v9.4s, v7.16b, v1.16b
+	WORD $0x4e8294ea // sdot v10.4s, v7.16b, v2.16b
+	WORD $0x4e8394eb // sdot v11.4s, v7.16b, v3.16b
+	WORD $0x4e8494ec // sdot v12.4s, v7.16b, v4.16b
+	WORD $0x4e8594ed // sdot v13.4s, v7.16b, v5.16b
+	WORD $0x4e8694ee // sdot v14.4s, v7.16b, v6.16b
+	SUB $8, R8, R8
+matVecI8DotB7SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB7SIMD_r1_part4
+	FMOVS.P 4(R14), F0
+	FMOVS.P 4(R15), F1
+	FMOVS.P 4(R16), F2
+	FMOVS.P 4(R17), F3
+	FMOVS.P 4(R19), F4
+	FMOVS.P 4(R20), F5
+	FMOVS.P 4(R21), F6
+	FMOVS.P 4(R0), F7
+	WORD $0x4e8094e8 // sdot v8.4s, v7.16b, v0.16b
+	WORD $0x4e8194e9 // sdot v9.4s, v7.16b, v1.16b
+	WORD $0x4e8294ea // sdot v10.4s, v7.16b, v2.16b
+	WORD $0x4e8394eb // sdot v11.4s, v7.16b, v3.16b
+	WORD $0x4e8494ec // sdot v12.4s, v7.16b, v4.16b
+	WORD $0x4e8594ed // sdot v13.4s, v7.16b, v5.16b
+	WORD $0x4e8694ee // sdot v14.4s, v7.16b, v6.16b
+	SUB $4, R8, R8
+matVecI8DotB7SIMD_r1_part4:
+	CBZ R8, matVecI8DotB7SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB7SIMD_r1_tail1
+	BEQ matVecI8DotB7SIMD_r1_tail2
+matVecI8DotB7SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VLD1.P 1(R14), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VLD1.P 1(R15), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VLD1.P 1(R16), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VLD1.P 1(R17), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VLD1.P 1(R19), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VLD1.P 1(R20), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R21), V6.H[0]
+	VLD1.P 1(R21), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	VLD1.P 1(R0), V7.B[2]
+	WORD $0x4e8094e8 // sdot v8.4s, v7.16b, v0.16b
+	WORD $0x4e8194e9 // sdot v9.4s, v7.16b, v1.16b
+	WORD $0x4e8294ea // sdot v10.4s, v7.16b, v2.16b
+	WORD $0x4e8394eb // sdot v11.4s, v7.16b, v3.16b
+	WORD $0x4e8494ec // sdot v12.4s, v7.16b, v4.16b
+	WORD $0x4e8594ed // sdot v13.4s, v7.16b, v5.16b
+	WORD $0x4e8694ee // sdot v14.4s, v7.16b, v6.16b
+	B matVecI8DotB7SIMD_r1_reduce
+matVecI8DotB7SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R14), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R15), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R16), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R17), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R19), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R20), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R21), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R0), V7.H[0]
+	WORD $0x4e8094e8 // sdot v8.4s, v7.16b, v0.16b
+	WORD $0x4e8194e9 // sdot v9.4s, v7.16b, v1.16b
+	WORD $0x4e8294ea // sdot v10.4s, v7.16b, v2.16b
+	WORD $0x4e8394eb // sdot v11.4s, v7.16b, v3.16b
+	WORD $0x4e8494ec // sdot v12.4s, v7.16b, v4.16b
+	WORD $0x4e8594ed // sdot v13.4s, v7.16b, v5.16b
+	WORD $0x4e8694ee // sdot v14.4s, v7.16b, v6.16b
+	B matVecI8DotB7SIMD_r1_reduce
+matVecI8DotB7SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R14), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R15), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R16), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R17), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R19), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R20), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R21), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R0), V7.B[0]
+	WORD $0x4e8094e8 // sdot v8.4s, v7.16b, v0.16b
+	WORD $0x4e8194e9 // sdot v9.4s, v7.16b, v1.16b
+	WORD $0x4e8294ea // sdot v10.4s, v7.16b, v2.16b
+	WORD $0x4e8394eb // sdot v11.4s, v7.16b, v3.16b
+	WORD $0x4e8494ec // sdot v12.4s, v7.16b, v4.16b
+	WORD $0x4e8594ed // sdot v13.4s, v7.16b, v5.16b
+	WORD $0x4e8694ee // sdot v14.4s, v7.16b, v6.16b
+matVecI8DotB7SIMD_r1_reduce:
+	VADDV V8.S4, V8
+	WORD $0x4e21d908 // scvtf v8.4s, v8.4s
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V11.S4, V11
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V12.S4, V12
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDV V13.S4, V13
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDV V14.S4, V14
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R23
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd08 // fmul v8.4s, v8.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F8, F2, F8
+matVecI8DotB7SIMD_r1_b0_r0_store:
+	FMOVS.P F8, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8DotB7SIMD_r1_b1_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8DotB7SIMD_r1_b2_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F11, F2, F11
+matVecI8DotB7SIMD_r1_b3_r0_store:
+	FMOVS.P F11, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F12, F2, F12
+matVecI8DotB7SIMD_r1_b4_r0_store:
+	FMOVS.P F12, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r1_b5_r0_store
+	FMOVS (R10), F2
+	FADDS F13, F2, F13
+matVecI8DotB7SIMD_r1_b5_r0_store:
+	FMOVS.P F13, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8DotB7SIMD_r1_b6_r0_store
+	FMOVS (R10), F2
+	FADDS F14, F2, F14
+matVecI8DotB7SIMD_r1_b6_r0_store:
+	FMOVS.P F14, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB7SIMD_r1
+matVecI8DotB7SIMD_r1_end:
+	RET
+
+// func matVecI8DotB8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+TEXT ·matVecI8DotB8SIMD(SB), NOSPLIT, $0-137
+	MOVD y_base+0(FP), R1
+	MOVD w_base+24(FP), R0
+	MOVD x_base+72(FP), R7
+	MOVD ws_base+48(FP), R11
+	MOVD rows+120(FP), R2
+	MOVD cols+128(FP), R3
+	MOVBU add+136(FP), R6
+	MOVD R3, R4
+	LSL $2, R2, R5
+matVecI8DotB8SIMD_r2:
+	CMP $2, R2
+	BLT matVecI8DotB8SIMD_r2_end
+	MOVD R7, R13
+	ADD R4, R13, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R20, R21
+	ADD R4, R0, R12
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	VEOR V17.B16, V17.B16, V17.B16
+	VEOR V18.B16, V18.B16, V18.B16
+	VEOR V19.B16, V19.B16, V19.B16
+	VEOR V20.B16, V20.B16, V20.B16
+	VEOR V21.B16, V21.B16, V21.B16
+	VEOR V22.B16, V22.B16, V22.B16
+	VEOR V23.B16, V23.B16, V23.B16
+	VEOR V24.B16, V24.B16, V24.B16
+	VEOR V25.B16, V25.B16, V25.B16
+	MOVD R3, R8
+matVecI8DotB8SIMD_r2_loop:
+	CMP $16, R8
+	BLT matVecI8DotB8SIMD_r2_part
+	VLD1.P 16(R13), [V0.B16]
+	VLD1.P 16(R14), [V1.B16]
+	VLD1.P 16(R15), [V2.B16]
+	VLD1.P 16(R16), [V3.B16]
+	VLD1.P 16(R17), [V4.B16]
+	VLD1.P 16(R19), [V5.B16]
+	VLD1.P 16(R20), [V6.B16]
+	VLD1.P 16(R21), [V7.B16]
+	VLD1.P 16(R0), [V8.B16]
+	VLD1.P 16(R12), [V9.B16]
+	WORD $0x4e80950a // sdot v10.4s, v8.16b, v0.16b
+	WORD $0x4e81950b // sdot v11.4s, v8.16b, v1.16b
+	WORD $0x4e82950c // sdot v12.4s, v8.16b, v2.16b
+	WORD $0x4e83950d // sdot v13.4s, v8.16b, v3.16b
+	WORD $0x4e84950e // sdot v14.4s, v8.16b, v4.16b
+	WORD $0x4e85950f // sdot v15.4s, v8.16b, v5.16b
+	WORD $0x4e869510 // sdot v16.4s, v8.16b, v6.16b
+	WORD $0x4e879511 // sdot v17.4s, v8.16b, v7.16b
+	WORD $0x4e809532 // sdot v18.4s, v9.16b, v0.16b
+	WORD $0x4e819533 // sdot v19.4s, v9.16b, v1.16b
+	WORD $0x4e829534 // sdot v20.4s, v9.16b, v2.16b
+	WORD $0x4e839535 // sdot v21.4s, v9.16b, v3.16b
+	WORD $0x4e849536 // sdot v22.4s, v9.16b, v4.16b
+	WORD $0x4e859537 // sdot v23.4s, v9.16b, v5.16b
+	WORD $0x4e869538 // sdot v24.4s, v9.16b, v6.16b
+	WORD $0x4e879539 // sdot v25.4s, v9.16b, v7.16b
+	SUB $16, R8, R8
+	B matVecI8DotB8SIMD_r2_loop
+matVecI8DotB8SIMD_r2_part:
+	CMP $8, R8
+	BLT matVecI8DotB8SIMD_r2_part8
+	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F1
+	FMOVD.P 8(R15), F2
+	FMOVD.P 8(R16), F3
+	FMOVD.P 8(R17), F4
+	FMOVD.P 8(R19), F5
+	FMOVD.P 8(R20), F6
+	FMOVD.P 8(R21), F7
+	FMOVD.P 8(R0), F8
+	FMOVD.P 8(R12), F9
+	WORD $0x4e80950a // sdot v10.4s, v8.16b, v0.16b
+	WORD $0x4e81950b // sdot v11.4s, v8.16b, v1.16b
+	WORD $0x4e82950c // sdot v12.4s, v8.16b, v2.16b
+	WORD $0x4e83950d // sdot v13.4s, v8.16b, v3.16b
+	WORD $0x4e84950e // sdot v14.4s, v8.16b, v4.16b
+	WORD $0x4e85950f // sdot v15.4s, v8.16b, v5.16b
+	WORD $0x4e869510 // sdot v16.4s, v8.16b, v6.16b
+	WORD $0x4e879511 // sdot v17.4s, v8.16b, v7.16b
+	WORD $0x4e809532 // sdot v18.4s, v9.16b, v0.16b
+	WORD $0x4e819533 // sdot v19.4s, v9.16b, v1.16b
+	WORD $0x4e829534 // sdot v20.4s, v9.16b, v2.16b
+	WORD $0x4e839535 // sdot v21.4s, v9.16b, v3.16b
+	WORD $0x4e849536 // sdot v22.4s, v9.16b, v4.16b
+	WORD $0x4e859537 // sdot v23.4s, v9.16b, v5.16b
+	WORD $0x4e869538 // sdot v24.4s, v9.16b, v6.16b
+	WORD $0x4e879539 // sdot v25.4s, v9.16b, v7.16b
+	SUB $8, R8, R8
+matVecI8DotB8SIMD_r2_part8:
+	CMP $4, R8
+	BLT matVecI8DotB8SIMD_r2_part4
+	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F1
+	FMOVS.P 4(R15), F2
+	FMOVS.P 4(R16), F3
+	FMOVS.P 4(R17), F4
+	FMOVS.P 4(R19), F5
+	FMOVS.P 4(R20), F6
+	FMOVS.P 4(R21), F7
+	FMOVS.P 4(R0), F8
+	FMOVS.P 4(R12), F9
+	WORD $0x4e80950a // sdot v10.4s, v8.16b, v0.16b
+	WORD $0x4e81950b // sdot v11.4s, v8.16b, v1.16b
+	WORD $0x4e82950c // sdot v12.4s, v8.16b, v2.16b
+	WORD $0x4e83950d // sdot v13.4s, v8.16b, v3.16b
+	WORD $0x4e84950e // sdot v14.4s, v8.16b, v4.16b
+	WORD $0x4e85950f // sdot v15.4s, v8.16b, v5.16b
+	WORD $0x4e869510 // sdot v16.4s, v8.16b, v6.16b
+	WORD $0x4e879511 // sdot v17.4s, v8.16b, v7.16b
+	WORD $0x4e809532 // sdot v18.4s, v9.16b, v0.16b
+	WORD $0x4e819533 // sdot v19.4s, v9.16b, v1.16b
+	WORD $0x4e829534 // sdot v20.4s, v9.16b, v2.16b
+	WORD $0x4e839535 // sdot v21.4s, v9.16b, v3.16b
+	WORD $0x4e849536 // sdot v22.4s, v9.16b, v4.16b
+	WORD $0x4e859537 // sdot v23.4s, v9.16b, v5.16b
+	WORD $0x4e869538 // sdot v24.4s, v9.16b, v6.16b
+	WORD $0x4e879539 // sdot v25.4s, v9.16b, v7.16b
+	SUB $4, R8, R8
+matVecI8DotB8SIMD_r2_part4:
+	CBZ R8, matVecI8DotB8SIMD_r2_reduce
+	CMP $2, R8
+	BLT matVecI8DotB8SIMD_r2_tail1
+	BEQ matVecI8DotB8SIMD_r2_tail2
+matVecI8DotB8SIMD_r2_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VLD1.P 1(R13), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VLD1.P 1(R14), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VLD1.P 1(R15), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VLD1.P 1(R16), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VLD1.P 1(R17), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VLD1.P 1(R19), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VLD1.P 1(R20), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VLD1.P 1(R21), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	VLD1.P 1(R0), V8.B[2]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 2(R12), V9.H[0]
+	VLD1.P 1(R12), V9.B[2]
+	WORD $0x4e80950a // sdot v10.4s, v8.16b, v0.16b
+	WORD $0x4e81950b // sdot v11.4s, v8.16b, v1.16b
+	WORD $0x4e82950c // sdot v12.4s, v8.16b, v2.16b
+	WORD $0x4e83950d // sdot v13.4s, v8.16b, v3.16b
+	WORD $0x4e84950e // sdot v14.4s, v8.16b, v4.16b
+	WORD $0x4e85950f // sdot v15.4s, v8.16b, v5.16b
+	WORD $0x4e869510 // sdot v16.4s, v8.16b, v6.16b
+	WORD $0x4e879511 // sdot v17.4s, v8.16b, v7.16b
+	WORD $0x4e809532 // sdot v18.4s, v9.16b, v0.16b
+	WORD $0x4e819533 // sdot v19.4s, v9.16b, v1.16b
+	WORD $0x4e829534 // sdot v20.4s, v9.16b, v2.16b
+	WORD $0x4e839535 // sdot v21.4s, v9.16b, v3.16b
+	WORD $0x4e849536 // sdot v22.4s, v9.16b, v4.16b
+	WORD $0x4e859537 // sdot v23.4s, v9.16b, v5.16b
+	WORD $0x4e869538 // sdot v24.4s, v9.16b, v6.16b
+	WORD $0x4e879539 // sdot v25.4s, v9.16b, v7.16b
+	B matVecI8DotB8SIMD_r2_reduce
+matVecI8DotB8SIMD_r2_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 2(R12), V9.H[0]
+	WORD $0x4e80950a // sdot v10.4s, v8.16b, v0.16b
+	WORD $0x4e81950b // sdot v11.4s, v8.16b, v1.16b
+	WORD $0x4e82950c // sdot v12.4s, v8.16b, v2.16b
+	WORD $0x4e83950d // sdot v13.4s, v8.16b, v3.16b
+	WORD $0x4e84950e // sdot v14.4s, v8.16b, v4.16b
+	WORD $0x4e85950f // sdot v15.4s, v8.16b, v5.16b
+	WORD $0x4e869510 // sdot v16.4s, v8.16b, v6.16b
+	WORD $0x4e879511 // sdot v17.4s, v8.16b, v7.16b
+	WORD $0x4e809532 // sdot v18.4s, v9.16b, v0.16b
+	WORD $0x4e819533 // sdot v19.4s, v9.16b, v1.16b
+	WORD $0x4e829534 // sdot v20.4s, v9.16b, v2.16b
+	WORD $0x4e839535 // sdot v21.4s, v9.16b, v3.16b
+	WORD $0x4e849536 // sdot v22.4s, v9.16b, v4.16b
+	WORD $0x4e859537 // sdot v23.4s, v9.16b, v5.16b
+	WORD $0x4e869538 // sdot v24.4s, v9.16b, v6.16b
+	WORD $0x4e879539 // sdot v25.4s, v9.16b, v7.16b
+	B matVecI8DotB8SIMD_r2_reduce
+matVecI8DotB8SIMD_r2_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R13), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R14), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R15), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R16), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R17), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R19), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R20), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R21), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R0), V8.B[0]
+	VEOR V9.B16, V9.B16, V9.B16
+	VLD1.P 1(R12), V9.B[0]
+	WORD $0x4e80950a // sdot v10.4s, v8.16b, v0.16b
+	WORD $0x4e81950b // sdot v11.4s, v8.16b, v1.16b
+	WORD $0x4e82950c // sdot v12.4s, v8.16b, v2.16b
+	WORD $0x4e83950d // sdot v13.4s, v8.16b, v3.16b
+	WORD $0x4e84950e // sdot v14.4s, v8.16b, v4.16b
+	WORD $0x4e85950f // sdot v15.4s, v8.16b, v5.16b
+	WORD $0x4e869510 // sdot v16.4s, v8.16b, v6.16b
+	WORD $0x4e879511 // sdot v17.4s, v8.16b, v7.16b
+	WORD $0x4e809532 // sdot v18.4s, v9.16b, v0.16b
+	WORD $0x4e819533 // sdot v19.4s, v9.16b, v1.16b
+	WORD $0x4e829534 // sdot v20.4s, v9.16b, v2.16b
+	WORD $0x4e839535 // sdot v21.4s, v9.16b, v3.16b
+	WORD $0x4e849536 // sdot v22.4s, v9.16b, v4.16b
+	WORD $0x4e859537 // sdot v23.4s, v9.16b, v5.16b
+	WORD $0x4e869538 // sdot v24.4s, v9.16b, v6.16b
+	WORD $0x4e879539 // sdot v25.4s, v9.16b, v7.16b
+matVecI8DotB8SIMD_r2_reduce:
+	VADDP V18.S4, V10.S4, V10.S4
+	VADDP V10.S4, V10.S4, V10.S4
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDP V19.S4, V11.S4, V11.S4
+	VADDP V11.S4, V11.S4, V11.S4
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDP V20.S4, V12.S4, V12.S4
+	VADDP V12.S4, V12.S4, V12.S4
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDP V21.S4, V13.S4, V13.S4
+	VADDP V13.S4, V13.S4, V13.S4
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDP V22.S4, V14.S4, V14.S4
+	VADDP V14.S4, V14.S4, V14.S4
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDP V23.S4, V15.S4, V15.S4
+	VADDP V15.S4, V15.S4, V15.S4
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	VADDP V24.S4, V16.S4, V16.S4
+	VADDP V16.S4, V16.S4, V16.S4
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	VADDP V25.S4, V17.S4, V17.S4
+	VADDP V17.S4, V17.S4, V17.S4
+	WORD $0x4e21da31 // scvtf v17.4s, v17.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R23
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b0_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ad44a // fadd v10.2s, v2.2s, v10.2s
+matVecI8DotB8SIMD_r2_b0_r0_store:
+	FMOVD.P F10, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b1_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2bd44b // fadd v11.2s, v2.2s, v11.2s
+matVecI8DotB8SIMD_r2_b1_r0_store:
+	FMOVD.P F11, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b2_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2cd44c // fadd v12.2s, v2.2s, v12.2s
+matVecI8DotB8SIMD_r2_b2_r0_store:
+	FMOVD.P F12, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b3_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2dd44d // fadd v13.2s, v2.2s, v13.2s
+matVecI8DotB8SIMD_r2_b3_r0_store:
+	FMOVD.P F13, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b4_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2ed44e // fadd v14.2s, v2.2s, v14.2s
+matVecI8DotB8SIMD_r2_b4_r0_store:
+	FMOVD.P F14, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b5_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e2fd44f // fadd v15.2s, v2.2s, v15.2s
+matVecI8DotB8SIMD_r2_b5_r0_store:
+	FMOVD.P F15, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21de10 // fmul v16.4s, v16.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b6_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e30d450 // fadd v16.2s, v2.2s, v16.2s
+matVecI8DotB8SIMD_r2_b6_r0_store:
+	FMOVD.P F16, 8(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVD.P 8(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21de31 // fmul v17.4s, v17.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r2_b7_r0_store
+	FMOVD (R10), F2
+	WORD $0x0e31d451 // fadd v17.2s, v2.2s, v17.2s
+matVecI8DotB8SIMD_r2_b7_r0_store:
+	FMOVD.P F17, 8(R10)
+	ADD $8, R1, R1
+	ADD $8, R11, R11
+	MOVD R12, R0
+	SUB $2, R2, R2
+	B matVecI8DotB8SIMD_r2
+matVecI8DotB8SIMD_r2_end:
+matVecI8DotB8SIMD_r1:
+	CMP $1, R2
+	BLT matVecI8DotB8SIMD_r1_end
+	MOVD R7, R13
+	ADD R4, R13, R14
+	ADD R4, R14, R15
+	ADD R4, R15, R16
+	ADD R4, R16, R17
+	ADD R4, R17, R19
+	ADD R4, R19, R20
+	ADD R4, R20, R21
+	VEOR V9.B16, V9.B16, V9.B16
+	VEOR V10.B16, V10.B16, V10.B16
+	VEOR V11.B16, V11.B16, V11.B16
+	VEOR V12.B16, V12.B16, V12.B16
+	VEOR V13.B16, V13.B16, V13.B16
+	VEOR V14.B16, V14.B16, V14.B16
+	VEOR V15.B16, V15.B16, V15.B16
+	VEOR V16.B16, V16.B16, V16.B16
+	MOVD R3, R8
+matVecI8DotB8SIMD_r1_loop:
+	CMP $16, R8
+	BLT matVecI8DotB8SIMD_r1_part
+	VLD1.P 16(R13), [V0.B16]
+	VLD1.P 16(R14), [V1.B16]
+	VLD1.P 16(R15), [V2.B16]
+	VLD1.P 16(R16), [V3.B16]
+	VLD1.P 16(R17), [V4.B16]
+	VLD1.P 16(R19), [V5.B16]
+	VLD1.P 16(R20), [V6.B16]
+	VLD1.P 16(R21), [V7.B16]
+	VLD1.P 16(R0), [V8.B16]
+	WORD $0x4e809509 // sdot v9.4s, v8.16b, v0.16b
+	WORD $0x4e81950a // sdot v10.4s, v8.16b, v1.16b
+	WORD $0x4e82950b // sdot v11.4s, v8.16b, v2.16b
+	WORD $0x4e83950c // sdot v12.4s, v8.16b, v3.16b
+	WORD $0x4e84950d // sdot v13.4s, v8.16b, v4.16b
+	WORD $0x4e85950e // sdot v14.4s, v8.16b, v5.16b
+	WORD $0x4e86950f // sdot v15.4s, v8.16b, v6.16b
+	WORD $0x4e879510 // sdot v16.4s, v8.16b, v7.16b
+	SUB $16, R8, R8
+	B matVecI8DotB8SIMD_r1_loop
+matVecI8DotB8SIMD_r1_part:
+	CMP $8, R8
+	BLT matVecI8DotB8SIMD_r1_part8
+	FMOVD.P 8(R13), F0
+	FMOVD.P 8(R14), F1
+	FMOVD.P 8(R15), F2
+	FMOVD.P 8(R16), F3
+	FMOVD.P 8(R17), F4
+	FMOVD.P 8(R19), F5
+	FMOVD.P 8(R20), F6
+	FMOVD.P 8(R21), F7
+	FMOVD.P 8(R0), F8
+	WORD $0x4e809509 // sdot v9.4s, v8.16b, v0.16b
+	WORD $0x4e81950a // sdot v10.4s, v8.16b, v1.16b
+	WORD $0x4e82950b // sdot v11.4s, v8.16b, v2.16b
+	WORD $0x4e83950c // sdot v12.4s, v8.16b, v3.16b
+	WORD $0x4e84950d // sdot v13.4s, v8.16b, v4.16b
+	WORD $0x4e85950e // sdot v14.4s, v8.16b, v5.16b
+	WORD $0x4e86950f // sdot v15.4s, v8.16b, v6.16b
+	WORD $0x4e879510 // sdot v16.4s, v8.16b, v7.16b
+	SUB $8, R8, R8
+matVecI8DotB8SIMD_r1_part8:
+	CMP $4, R8
+	BLT matVecI8DotB8SIMD_r1_part4
+	FMOVS.P 4(R13), F0
+	FMOVS.P 4(R14), F1
+	FMOVS.P 4(R15), F2
+	FMOVS.P 4(R16), F3
+	FMOVS.P 4(R17), F4
+	FMOVS.P 4(R19), F5
+	FMOVS.P 4(R20), F6
+	FMOVS.P 4(R21), F7
+	FMOVS.P 4(R0), F8
+	WORD $0x4e809509 // sdot v9.4s, v8.16b, v0.16b
+	WORD $0x4e81950a // sdot v10.4s, v8.16b, v1.16b
+	WORD $0x4e82950b // sdot v11.4s, v8.16b, v2.16b
+	WORD $0x4e83950c // sdot v12.4s, v8.16b, v3.16b
+	WORD $0x4e84950d // sdot v13.4s, v8.16b, v4.16b
+	WORD $0x4e85950e // sdot v14.4s, v8.16b, v5.16b
+	WORD $0x4e86950f // sdot v15.4s, v8.16b, v6.16b
+	WORD $0x4e879510 // sdot v16.4s, v8.16b, v7.16b
+	SUB $4, R8, R8
+matVecI8DotB8SIMD_r1_part4:
+	CBZ R8, matVecI8DotB8SIMD_r1_reduce
+	CMP $2, R8
+	BLT matVecI8DotB8SIMD_r1_tail1
+	BEQ matVecI8DotB8SIMD_r1_tail2
+matVecI8DotB8SIMD_r1_tail3:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VLD1.P 1(R13), V0.B[2]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VLD1.P 1(R14), V1.B[2]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VLD1.P 1(R15), V2.B[2]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VLD1.P 1(R16), V3.B[2]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VLD1.P 1(R17), V4.B[2]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VLD1.P 1(R19), V5.B[2]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VLD1.P 1(R20), V6.B[2]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VLD1.P 1(R21), V7.B[2]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	VLD1.P 1(R0), V8.B[2]
+	WORD $0x4e809509 // sdot v9.4s, v8.16b, v0.16b
+	WORD $0x4e81950a // sdot v10.4s, v8.16b, v1.16b
+	WORD $0x4e82950b // sdot v11.4s, v8.16b, v2.16b
+	WORD $0x4e83950c // sdot v12.4s, v8.16b, v3.16b
+	WORD $0x4e84950d // sdot v13.4s, v8.16b, v4.16b
+	WORD $0x4e85950e // sdot v14.4s, v8.16b, v5.16b
+	WORD $0x4e86950f // sdot v15.4s, v8.16b, v6.16b
+	WORD $0x4e879510 // sdot v16.4s, v8.16b, v7.16b
+	B matVecI8DotB8SIMD_r1_reduce
+matVecI8DotB8SIMD_r1_tail2:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 2(R13), V0.H[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 2(R14), V1.H[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 2(R15), V2.H[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 2(R16), V3.H[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 2(R17), V4.H[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 2(R19), V5.H[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 2(R20), V6.H[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 2(R21), V7.H[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 2(R0), V8.H[0]
+	WORD $0x4e809509 // sdot v9.4s, v8.16b, v0.16b
+	WORD $0x4e81950a // sdot v10.4s, v8.16b, v1.16b
+	WORD $0x4e82950b // sdot v11.4s, v8.16b, v2.16b
+	WORD $0x4e83950c // sdot v12.4s, v8.16b, v3.16b
+	WORD $0x4e84950d // sdot v13.4s, v8.16b, v4.16b
+	WORD $0x4e85950e // sdot v14.4s, v8.16b, v5.16b
+	WORD $0x4e86950f // sdot v15.4s, v8.16b, v6.16b
+	WORD $0x4e879510 // sdot v16.4s, v8.16b, v7.16b
+	B matVecI8DotB8SIMD_r1_reduce
+matVecI8DotB8SIMD_r1_tail1:
+	VEOR V0.B16, V0.B16, V0.B16
+	VLD1.P 1(R13), V0.B[0]
+	VEOR V1.B16, V1.B16, V1.B16
+	VLD1.P 1(R14), V1.B[0]
+	VEOR V2.B16, V2.B16, V2.B16
+	VLD1.P 1(R15), V2.B[0]
+	VEOR V3.B16, V3.B16, V3.B16
+	VLD1.P 1(R16), V3.B[0]
+	VEOR V4.B16, V4.B16, V4.B16
+	VLD1.P 1(R17), V4.B[0]
+	VEOR V5.B16, V5.B16, V5.B16
+	VLD1.P 1(R19), V5.B[0]
+	VEOR V6.B16, V6.B16, V6.B16
+	VLD1.P 1(R20), V6.B[0]
+	VEOR V7.B16, V7.B16, V7.B16
+	VLD1.P 1(R21), V7.B[0]
+	VEOR V8.B16, V8.B16, V8.B16
+	VLD1.P 1(R0), V8.B[0]
+	WORD $0x4e809509 // sdot v9.4s, v8.16b, v0.16b
+	WORD $0x4e81950a // sdot v10.4s, v8.16b, v1.16b
+	WORD $0x4e82950b // sdot v11.4s, v8.16b, v2.16b
+	WORD $0x4e83950c // sdot v12.4s, v8.16b, v3.16b
+	WORD $0x4e84950d // sdot v13.4s, v8.16b, v4.16b
+	WORD $0x4e85950e // sdot v14.4s, v8.16b, v5.16b
+	WORD $0x4e86950f // sdot v15.4s, v8.16b, v6.16b
+	WORD $0x4e879510 // sdot v16.4s, v8.16b, v7.16b
+matVecI8DotB8SIMD_r1_reduce:
+	VADDV V9.S4, V9
+	WORD $0x4e21d929 // scvtf v9.4s, v9.4s
+	VADDV V10.S4, V10
+	WORD $0x4e21d94a // scvtf v10.4s, v10.4s
+	VADDV V11.S4, V11
+	WORD $0x4e21d96b // scvtf v11.4s, v11.4s
+	VADDV V12.S4, V12
+	WORD $0x4e21d98c // scvtf v12.4s, v12.4s
+	VADDV V13.S4, V13
+	WORD $0x4e21d9ad // scvtf v13.4s, v13.4s
+	VADDV V14.S4, V14
+	WORD $0x4e21d9ce // scvtf v14.4s, v14.4s
+	VADDV V15.S4, V15
+	WORD $0x4e21d9ef // scvtf v15.4s, v15.4s
+	VADDV V16.S4, V16
+	WORD $0x4e21da10 // scvtf v16.4s, v16.4s
+	MOVD R1, R9
+	MOVD xs_base+96(FP), R23
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd29 // fmul v9.4s, v9.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b0_r0_store
+	FMOVS (R10), F2
+	FADDS F9, F2, F9
+matVecI8DotB8SIMD_r1_b0_r0_store:
+	FMOVS.P F9, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd4a // fmul v10.4s, v10.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b1_r0_store
+	FMOVS (R10), F2
+	FADDS F10, F2, F10
+matVecI8DotB8SIMD_r1_b1_r0_store:
+	FMOVS.P F10, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd6b // fmul v11.4s, v11.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b2_r0_store
+	FMOVS (R10), F2
+	FADDS F11, F2, F11
+matVecI8DotB8SIMD_r1_b2_r0_store:
+	FMOVS.P F11, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21dd8c // fmul v12.4s, v12.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b3_r0_store
+	FMOVS (R10), F2
+	FADDS F12, F2, F12
+matVecI8DotB8SIMD_r1_b3_r0_store:
+	FMOVS.P F12, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddad // fmul v13.4s, v13.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b4_r0_store
+	FMOVS (R10), F2
+	FADDS F13, F2, F13
+matVecI8DotB8SIMD_r1_b4_r0_store:
+	FMOVS.P F13, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddce // fmul v14.4s, v14.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b5_r0_store
+	FMOVS (R10), F2
+	FADDS F14, F2, F14
+matVecI8DotB8SIMD_r1_b5_r0_store:
+	FMOVS.P F14, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21ddef // fmul v15.4s, v15.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b6_r0_store
+	FMOVS (R10), F2
+	FADDS F15, F2, F15
+matVecI8DotB8SIMD_r1_b6_r0_store:
+	FMOVS.P F15, 4(R10)
+	ADD R5, R9, R9
+	MOVD R9, R10
+	MOVD R11, R22
+	VLD1R.P 4(R23), [V0.S4]
+	FMOVS.P 4(R22), F1
+	WORD $0x6e20dc21 // fmul v1.4s, v1.4s, v0.4s
+	WORD $0x6e21de10 // fmul v16.4s, v16.4s, v1.4s
+	CBZW R6, matVecI8DotB8SIMD_r1_b7_r0_store
+	FMOVS (R10), F2
+	FADDS F16, F2, F16
+matVecI8DotB8SIMD_r1_b7_r0_store:
+	FMOVS.P F16, 4(R10)
+	ADD $4, R1, R1
+	ADD $4, R11, R11
+	SUB $1, R2, R2
+	B matVecI8DotB8SIMD_r1
+matVecI8DotB8SIMD_r1_end:
+	RET
+
 // func gemm6x16SIMD(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
 TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	MOVD kc+0(FP), R0

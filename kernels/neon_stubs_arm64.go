@@ -189,6 +189,46 @@ func matVecI8B7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32,
 //go:noescape
 func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
 
+// matVecI8DotB1SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 1, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB2SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 2, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB3SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 3, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB4SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 4, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB5SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 5, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB6SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 6, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB7SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 7, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB8SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 8, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
 // gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.
 //

@@ -71,7 +71,7 @@ func emitAll(fl *file) {
 	for batch := 1; batch <= maxBatch; batch++ {
 		matVec(fl, batch)
 	}
-	for _, k := range []lowpKind{lowpF16, lowpBF16, lowpI8} {
+	for _, k := range []lowpKind{lowpF16, lowpBF16, lowpI8, lowpI8Dot} {
 		for batch := 1; batch <= maxBatch; batch++ {
 			matVecLowp(fl, k, batch)
 		}
