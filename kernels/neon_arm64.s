@@ -18713,6 +18713,146 @@ matVecI8DotB8SIMD_r1_b7_r0_store:
 matVecI8DotB8SIMD_r1_end:
 	RET
 
+// func maxAbsBitsSIMD(x []float32) uint32
+TEXT ·maxAbsBitsSIMD(SB), NOSPLIT, $0-28
+	MOVD x_base+0(FP), R0
+	MOVD x_len+8(FP), R1
+	MOVW $0x7fffffff, R2
+	VDUP R2, V8.S4
+	VEOR V0.B16, V0.B16, V0.B16
+	VEOR V1.B16, V1.B16, V1.B16
+	VEOR V2.B16, V2.B16, V2.B16
+	VEOR V3.B16, V3.B16, V3.B16
+mab_loop16:
+	CMP $16, R1
+	BLT mab_loop4
+	VLD1.P 64(R0), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VAND V8.B16, V4.B16, V4.B16
+	VUMAX V4.S4, V0.S4, V0.S4
+	VAND V8.B16, V5.B16, V5.B16
+	VUMAX V5.S4, V1.S4, V1.S4
+	VAND V8.B16, V6.B16, V6.B16
+	VUMAX V6.S4, V2.S4, V2.S4
+	VAND V8.B16, V7.B16, V7.B16
+	VUMAX V7.S4, V3.S4, V3.S4
+	SUB $16, R1, R1
+	B mab_loop16
+mab_loop4:
+	CMP $4, R1
+	BLT mab_tail
+	VLD1.P 16(R0), [V4.S4]
+	VAND V8.B16, V4.B16, V4.B16
+	VUMAX V4.S4, V0.S4, V0.S4
+	SUB $4, R1, R1
+	B mab_loop4
+mab_tail:
+	CBZ R1, mab_reduce
+	CMP $2, R1
+	BLT mab_tail1
+	BEQ mab_tail2
+mab_tail3:
+	FMOVD.P 8(R0), F4
+	VLD1.P 4(R0), V4.S[2]
+	VAND V8.B16, V4.B16, V4.B16
+	VUMAX V4.S4, V0.S4, V0.S4
+	B mab_reduce
+mab_tail2:
+	FMOVD.P 8(R0), F4
+	VAND V8.B16, V4.B16, V4.B16
+	VUMAX V4.S4, V0.S4, V0.S4
+	B mab_reduce
+mab_tail1:
+	FMOVS.P 4(R0), F4
+	VAND V8.B16, V4.B16, V4.B16
+	VUMAX V4.S4, V0.S4, V0.S4
+mab_reduce:
+	VUMAX V1.S4, V0.S4, V0.S4
+	VUMAX V3.S4, V2.S4, V2.S4
+	VUMAX V2.S4, V0.S4, V0.S4
+	WORD $0x6eb0a800 // umaxv s0, v0.4s
+	VMOV V0.S[0], R2
+	MOVW R2, ret+24(FP)
+	RET
+
+// func quantizeI8SIMD(q []int8, x []float32, inv float32)
+TEXT ·quantizeI8SIMD(SB), NOSPLIT, $0-52
+	MOVD q_base+0(FP), R0
+	MOVD x_base+24(FP), R1
+	MOVD x_len+32(FP), R2
+	FMOVS inv+48(FP), F7
+	VDUP V7.S[0], V7.S4
+	MOVW $-127, R3
+	VDUP R3, V8.B16
+q8_loop16:
+	CMP $16, R2
+	BLT q8_loop4
+	VLD1.P 64(R1), [V0.S4, V1.S4, V2.S4, V3.S4]
+	WORD $0x6e27dc00 // fmul v0.4s, v0.4s, v7.4s
+	WORD $0x6e27dc21 // fmul v1.4s, v1.4s, v7.4s
+	WORD $0x6e27dc42 // fmul v2.4s, v2.4s, v7.4s
+	WORD $0x6e27dc63 // fmul v3.4s, v3.4s, v7.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x4e21a821 // fcvtns v1.4s, v1.4s
+	WORD $0x4e21a842 // fcvtns v2.4s, v2.4s
+	WORD $0x4e21a863 // fcvtns v3.4s, v3.4s
+	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
+	WORD $0x4e614824 // sqxtn2 v4.8h, v1.4s
+	WORD $0x0e614845 // sqxtn v5.4h, v2.4s
+	WORD $0x4e614865 // sqxtn2 v5.8h, v3.4s
+	WORD $0x0e214886 // sqxtn v6.8b, v4.8h
+	WORD $0x4e2148a6 // sqxtn2 v6.16b, v5.8h
+	WORD $0x4e2864c6 // smax v6.16b, v6.16b, v8.16b
+	VST1.P [V6.B16], 16(R0)
+	SUB $16, R2, R2
+	B q8_loop16
+q8_loop4:
+	CMP $4, R2
+	BLT q8_tail
+	VLD1.P 16(R1), [V0.S4]
+	WORD $0x6e27dc00 // fmul v0.4s, v0.4s, v7.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
+	WORD $0x0e214886 // sqxtn v6.8b, v4.8h
+	WORD $0x0e2864c6 // smax v6.8b, v6.8b, v8.8b
+	FMOVS.P F6, 4(R0)
+	SUB $4, R2, R2
+	B q8_loop4
+q8_tail:
+	CBZ R2, q8_done
+	CMP $2, R2
+	BLT q8_tail1
+	BEQ q8_tail2
+q8_tail3:
+	FMOVD.P 8(R1), F0
+	VLD1.P 4(R1), V0.S[2]
+	WORD $0x6e27dc00 // fmul v0.4s, v0.4s, v7.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
+	WORD $0x0e214886 // sqxtn v6.8b, v4.8h
+	WORD $0x0e2864c6 // smax v6.8b, v6.8b, v8.8b
+	VST1.P V6.H[0], 2(R0)
+	VST1.P V6.B[2], 1(R0)
+	B q8_done
+q8_tail2:
+	FMOVD.P 8(R1), F0
+	WORD $0x6e27dc00 // fmul v0.4s, v0.4s, v7.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
+	WORD $0x0e214886 // sqxtn v6.8b, v4.8h
+	WORD $0x0e2864c6 // smax v6.8b, v6.8b, v8.8b
+	VST1.P V6.H[0], 2(R0)
+	B q8_done
+q8_tail1:
+	FMOVS.P 4(R1), F0
+	WORD $0x6e27dc00 // fmul v0.4s, v0.4s, v7.4s
+	WORD $0x4e21a800 // fcvtns v0.4s, v0.4s
+	WORD $0x0e614804 // sqxtn v4.4h, v0.4s
+	WORD $0x0e214886 // sqxtn v6.8b, v4.8h
+	WORD $0x0e2864c6 // smax v6.8b, v6.8b, v8.8b
+	VST1.P V6.B[0], 1(R0)
+q8_done:
+	RET
+
 // func gemm6x16SIMD(kc int, a *float32, b *float32, c *float32, ldc int, add bool)
 TEXT ·gemm6x16SIMD(SB), NOSPLIT, $0-41
 	MOVD kc+0(FP), R0

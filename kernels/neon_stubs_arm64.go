@@ -229,6 +229,16 @@ func matVecI8DotB7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float
 //go:noescape
 func matVecI8DotB8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
 
+// maxAbsBitsSIMD returns max_j (float32bits(x[j]) & 0x7fffffff), 0 when len(x) == 0: NaN > Inf > finite.
+//
+//go:noescape
+func maxAbsBitsSIMD(x []float32) uint32
+
+// quantizeI8SIMD sets q[j] = int8(roundToNearestEven(x[j]*inv)) clamped to [−127, 127]; len(q) == len(x) ≥ 0, |x[j]*inv| ≤ 127.5.
+//
+//go:noescape
+func quantizeI8SIMD(q []int8, x []float32, inv float32)
+
 // gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.
 //

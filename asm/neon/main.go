@@ -76,6 +76,8 @@ func emitAll(fl *file) {
 			matVecLowp(fl, k, batch)
 		}
 	}
+	maxAbsBits(fl)
+	quantizeI8(fl)
 	gemmKernel(fl)
 	activationKernels(fl)
 	lstmForward(fl, false)
