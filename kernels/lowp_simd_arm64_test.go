@@ -370,22 +370,6 @@ func TestLowpMatVecInt8(t *testing.T) {
 	}
 }
 
-// lowpGuards returns regions against PROT_NONE pages: five ending at one,
-// five starting after one, each room for capacity float32s, freed when the
-// test ends.
-func lowpGuards(t *testing.T, capacity int) (tails, heads []*guard.Region) {
-	t.Helper()
-	for range 5 {
-		tail, err := guard.NewTail(capacity)
-		require.NoError(t, err)
-		head, err := guard.NewHead(capacity)
-		require.NoError(t, err)
-		t.Cleanup(func() { tail.Free(); head.Free() })
-		tails, heads = append(tails, tail), append(heads, head)
-	}
-	return tails, heads
-}
-
 // lowpGuardBatches are the batch sizes swept with every shape of the guard
 // test (cols 1..40, rows 1..9); under -short only some, to keep the
 // emulated run short.
@@ -402,7 +386,7 @@ func lowpGuardBatches() []int {
 // checked too.
 func TestLowpGuardPages(t *testing.T) {
 	const maxRows, maxCols = 9, 40
-	tails, heads := lowpGuards(t, maxRows*maxCols*8)
+	tails, heads := guard.Regions(t, 5, maxRows*maxCols*8) // y, w, x, ws, xs
 	r := rand.New(rand.NewPCG(4, 4))
 	int8s := int8Kernels(t)
 	for _, regions := range [][]*guard.Region{tails, heads} {
@@ -458,13 +442,9 @@ var lowpSpecialFloats = []float32{
 }
 
 func TestLowpMaxAbsBits(t *testing.T) {
-	tail, err := guard.NewTail(128)
-	require.NoError(t, err)
-	head, err := guard.NewHead(128)
-	require.NoError(t, err)
-	t.Cleanup(func() { tail.Free(); head.Free() })
+	tails, heads := guard.Regions(t, 1, 128)
 	r := rand.New(rand.NewPCG(5, 5))
-	for _, region := range []*guard.Region{tail, head} {
+	for _, region := range []*guard.Region{tails[0], heads[0]} {
 		for n := 0; n <= 100; n++ {
 			x := region.Floats(n)
 			for trial := range 2 + 2*len(lowpSpecialFloats) {
@@ -497,18 +477,9 @@ func refQuantize(q []int8, x []float32, inv float32) {
 }
 
 func TestLowpQuantizeI8(t *testing.T) {
-	const capacity = 128
-	var tails, heads [2]*guard.Region
-	for i := range 2 {
-		var err error
-		tails[i], err = guard.NewTail(capacity)
-		require.NoError(t, err)
-		heads[i], err = guard.NewHead(capacity)
-		require.NoError(t, err)
-		t.Cleanup(func() { tails[i].Free(); heads[i].Free() })
-	}
+	tails, heads := guard.Regions(t, 2, 128) // x, q
 	r := rand.New(rand.NewPCG(6, 6))
-	for _, regions := range [][2]*guard.Region{tails, heads} {
+	for _, regions := range [][]*guard.Region{tails, heads} {
 		for n := 0; n <= 100; n++ {
 			x := regions[0].Floats(n)
 			q := guard.Elems[int8](regions[1], n)
