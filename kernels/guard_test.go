@@ -55,13 +55,5 @@ func TestGuardPages(t *testing.T) {
 // test ends.
 func guardRegions(t *testing.T, count, capacity int) (tails, heads []*guard.Region) {
 	t.Helper()
-	for i := 0; i < count; i++ {
-		tail, err := guard.NewTail(capacity)
-		require.NoError(t, err)
-		head, err := guard.NewHead(capacity)
-		require.NoError(t, err)
-		t.Cleanup(func() { tail.Free(); head.Free() })
-		tails, heads = append(tails, tail), append(heads, head)
-	}
-	return tails, heads
+	return guard.Regions(t, count, capacity)
 }

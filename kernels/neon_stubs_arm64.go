@@ -69,6 +69,176 @@ func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add
 //go:noescape
 func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 
+// matVecF16B1SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 1, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B2SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 2, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B2SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B3SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 3, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B3SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B4SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 4, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B4SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B5SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 5, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B5SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B6SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 6, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B6SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B7SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 7, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecF16B8SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 8, w in IEEE binary16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B1SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 1, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B2SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 2, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B2SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B3SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 3, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B3SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B4SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 4, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B4SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B5SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 5, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B5SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B6SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 6, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B6SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B7SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 7, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B7SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecBF16B8SIMD sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < 8, w in bfloat16 bits; rows, cols ≥ 1.
+//
+//go:noescape
+func matVecBF16B8SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
+
+// matVecI8B1SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 1, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B2SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 2, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B3SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 3, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B4SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 4, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B5SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 5, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B6SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 6, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B7SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 7, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8B8SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 8, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072.
+//
+//go:noescape
+func matVecI8B8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB1SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 1, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB1SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB2SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 2, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB2SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB3SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 3, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB3SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB4SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 4, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB4SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB5SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 5, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB5SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB6SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 6, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB6SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB7SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 7, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB7SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// matVecI8DotB8SIMD sets y[b*rows+i] (+)= float32(Σ_j int32(w[i*cols+j])·int32(x[b*cols+j]))·(ws[i]·xs[b]) for b < 8, two roundings, no fused multiply-add; rows, cols ≥ 1, |w|, |x| ≤ 127, cols ≤ 131072. Needs ARMv8.2 dotprod (SDOT).
+//
+//go:noescape
+func matVecI8DotB8SIMD(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows int, cols int, add bool)
+
+// maxAbsBitsSIMD returns max_j (float32bits(x[j]) & 0x7fffffff), 0 when len(x) == 0: NaN > Inf > finite.
+//
+//go:noescape
+func maxAbsBitsSIMD(x []float32) uint32
+
+// quantizeI8SIMD sets q[j] = int8(roundToNearestEven(x[j]*inv)) clamped to [−127, 127]; len(q) == len(x) ≥ 0, |x[j]*inv| ≤ 127.5.
+//
+//go:noescape
+func quantizeI8SIMD(q []int8, x []float32, inv float32)
+
 // gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (kc×6) and b (kc×16); kc ≥ 1.
 //

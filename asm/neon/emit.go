@@ -113,6 +113,68 @@ func (f *function) loadPartial(v V, p R, count int) {
 	}
 }
 
+// laneNames are the Go names of the element sizes of lane loads and
+// stores, by size in bytes.
+var laneNames = map[int]string{1: "B", 2: "H", 4: "S", 8: "D"}
+
+// loadBytes loads count (1–16) bytes from p into the low bytes of v,
+// zeroing the other bytes, and advances p past them. It never reads
+// beyond the count bytes: 16 is one VLD1; FMOVD and FMOVS load 8 or 4 and
+// clear the rest; other counts load the largest such piece (or clear v)
+// and fill the remaining bytes by lane loads of decreasing size, each
+// aligned to its size within the register.
+func (f *function) loadBytes(v V, p R, count int) {
+	if count < 1 || count > 16 {
+		panic(fmt.Sprintf("loadBytes: count %d", count))
+	}
+	done := 0
+	switch {
+	case count == 16:
+		f.op("VLD1.P 16(%v), [V%d.B16]", p, int(v))
+		return
+	case count >= 8:
+		f.op("FMOVD.P 8(%v), %s", p, v.F())
+		done = 8
+	case count >= 4:
+		f.op("FMOVS.P 4(%v), %s", p, v.F())
+		done = 4
+	default:
+		f.zero(v)
+	}
+	for size := 8; size >= 1; size /= 2 {
+		if count-done >= size {
+			f.op("VLD1.P %d(%v), V%d.%s[%d]", size, p, int(v), laneNames[size], done/size)
+			done += size
+		}
+	}
+}
+
+// storeBytes stores the low count (1–16) bytes of v at p and advances p past
+// them, writing nothing else.
+func (f *function) storeBytes(v V, p R, count int) {
+	if count < 1 || count > 16 {
+		panic(fmt.Sprintf("storeBytes: count %d", count))
+	}
+	done := 0
+	switch {
+	case count == 16:
+		f.op("VST1.P [V%d.B16], 16(%v)", int(v), p)
+		return
+	case count >= 8:
+		f.op("FMOVD.P %s, 8(%v)", v.F(), p)
+		done = 8
+	case count >= 4:
+		f.op("FMOVS.P %s, 4(%v)", v.F(), p)
+		done = 4
+	}
+	for size := 8; size >= 1; size /= 2 {
+		if count-done >= size {
+			f.op("VST1.P V%d.%s[%d], %d(%v)", int(v), laneNames[size], done/size, size, p)
+			done += size
+		}
+	}
+}
+
 // file collects the functions of one generated assembly file.
 type file struct {
 	funcs []*function

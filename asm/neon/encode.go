@@ -210,3 +210,172 @@ func FCMLT0(arr Arrangement, d, n V) Word { return opFCMLT0.encode(arr, d, n) }
 
 // FCMLE0 is fcmle vd, vn, #0.0: n ≤ 0.
 func FCMLE0(arr Arrangement, d, n V) Word { return opFCMLE0.encode(arr, d, n) }
+
+// The reduced-precision kernels (matvec_lowp.go) need conversions between
+// half-precision, bfloat16, int8, int16 and int32 lanes and integer
+// arithmetic that Go's assembler also lacks. Their encoders take the half
+// they read or write (high: the "2" forms, which read or write the upper
+// 64 bits) instead of an Arrangement, since source and destination
+// arrangements differ.
+
+// q is the Q bit of a "2" form.
+func q(high bool) uint32 {
+	if high {
+		return 1
+	}
+	return 0
+}
+
+// suffix is the mnemonic suffix of a "2" form.
+func suffix(high bool) string {
+	if high {
+		return "2"
+	}
+	return ""
+}
+
+// pick returns lo or hi by the half.
+func pick(high bool, lo, hi string) string {
+	if high {
+		return hi
+	}
+	return lo
+}
+
+// intTwoRegMisc is twoRegMisc with a whole two-bit size field, as the
+// integer operations use it (size selects the element width).
+func intTwoRegMisc(qBit, u, size, opcode uint32, d, n V) uint32 {
+	return field(qBit, 1, 30) | field(u, 1, 29) | field(0b01110, 5, 24) |
+		field(size, 2, 22) | field(0b10000, 5, 17) | field(opcode, 5, 12) |
+		field(0b10, 2, 10) | field(reg(n), 5, 5) | field(reg(d), 5, 0)
+}
+
+// FCVTL is fcvtl vd.4s, vn.4h (high: fcvtl2 vd.4s, vn.8h): four
+// half-precision lanes widened exactly to single precision, in the
+// two-register class with U = 0, size = 00 (sz = 0: from half precision),
+// opcode = 10111.
+func FCVTL(d, n V, high bool) Word {
+	return Word{
+		Bits: intTwoRegMisc(q(high), 0, 0b00, 0b10111, d, n),
+		GNU:  fmt.Sprintf("fcvtl%s v%d.4s, v%d.%s", suffix(high), int(d), int(n), pick(high, "4h", "8h")),
+	}
+}
+
+// SHLL16 is shll vd.4s, vn.4h, #16 (high: shll2 vd.4s, vn.8h, #16): four
+// 16-bit lanes widened to 32 bits and shifted left by 16, which turns
+// bfloat16 bits into the float32 they stand for. Two-register class, U = 1,
+// size = 01 (halfwords), opcode = 10011.
+func SHLL16(d, n V, high bool) Word {
+	return Word{
+		Bits: intTwoRegMisc(q(high), 1, 0b01, 0b10011, d, n),
+		GNU:  fmt.Sprintf("shll%s v%d.4s, v%d.%s, #16", suffix(high), int(d), int(n), pick(high, "4h", "8h")),
+	}
+}
+
+// threeDifferent encodes the "Advanced SIMD three different" class:
+//
+//	0 | Q | U | 01110 | size:2 | 1 | Rm:5 | opcode:4 | 00 | Rn:5 | Rd:5
+func threeDifferent(qBit, u, size, opcode uint32, d, n, m V) uint32 {
+	return field(qBit, 1, 30) | field(u, 1, 29) | field(0b01110, 5, 24) |
+		field(size, 2, 22) | field(1, 1, 21) | field(reg(m), 5, 16) |
+		field(opcode, 4, 12) | field(reg(n), 5, 5) | field(reg(d), 5, 0)
+}
+
+func byteProduct(mnemonic string, opcode uint32, d, n, m V, high bool) Word {
+	src := pick(high, "8b", "16b")
+	return Word{
+		Bits: threeDifferent(q(high), 0, 0b00, opcode, d, n, m),
+		GNU: fmt.Sprintf("%s%s v%d.8h, v%d.%s, v%d.%s", mnemonic, suffix(high),
+			int(d), int(n), src, int(m), src),
+	}
+}
+
+// SMULL is smull vd.8h, vn.8b, vm.8b (high: smull2 of the upper eight
+// bytes): the exact 16-bit products of signed bytes (three-different class,
+// U = 0, size = 00, opcode = 1100).
+func SMULL(d, n, m V, high bool) Word { return byteProduct("smull", 0b1100, d, n, m, high) }
+
+// SMLAL is smlal vd.8h, vn.8b, vm.8b (high: smlal2): d += the 16-bit
+// products of signed bytes, wrapping (opcode 1000).
+func SMLAL(d, n, m V, high bool) Word { return byteProduct("smlal", 0b1000, d, n, m, high) }
+
+// SADALP is sadalp vd.4s, vn.8h: d[i] += n[2i] + n[2i+1], signed halfwords
+// into words (two-register class, U = 0, size = 01, opcode = 00110).
+func SADALP(d, n V) Word {
+	return Word{
+		Bits: intTwoRegMisc(1, 0, 0b01, 0b00110, d, n),
+		GNU:  fmt.Sprintf("sadalp v%d.4s, v%d.8h", int(d), int(n)),
+	}
+}
+
+// SDOT is sdot vd.4s, vn.16b, vm.16b (ARMv8.2 dot product): d[i] += the
+// sum of the four products of signed bytes 4i…4i+3, in the "three same
+// (extra)" class:
+//
+//	0 | Q | U | 01110 | size:2 | 0 | Rm:5 | 1 | opcode:4 | 1 | Rn:5 | Rd:5
+//
+// with Q = 1, U = 0, size = 10, opcode = 0010.
+func SDOT(d, n, m V) Word {
+	bits := field(1, 1, 30) | field(0, 1, 29) | field(0b01110, 5, 24) |
+		field(0b10, 2, 22) | field(0, 1, 21) | field(reg(m), 5, 16) |
+		field(1, 1, 15) | field(0b0010, 4, 11) | field(1, 1, 10) |
+		field(reg(n), 5, 5) | field(reg(d), 5, 0)
+	return Word{Bits: bits, GNU: fmt.Sprintf("sdot v%d.4s, v%d.16b, v%d.16b", int(d), int(n), int(m))}
+}
+
+var (
+	opSCVTF  = twoRegOp{"scvtf", 0, 0, 0b11101, false}
+	opFCVTNS = twoRegOp{"fcvtns", 0, 0, 0b11010, false}
+)
+
+// SCVTF is scvtf vd, vn: signed int32 lanes to float32, rounded to nearest
+// even.
+func SCVTF(arr Arrangement, d, n V) Word { return opSCVTF.encode(arr, d, n) }
+
+// FCVTNS is fcvtns vd, vn: float32 to signed int32, rounded to nearest
+// with ties to even, saturating.
+func FCVTNS(arr Arrangement, d, n V) Word { return opFCVTNS.encode(arr, d, n) }
+
+// SQXTNH is sqxtn vd.4h, vn.4s (high: sqxtn2 vd.8h, vn.4s, which fills the
+// upper half and keeps the lower): int32 lanes narrowed to int16,
+// saturating (two-register class, U = 0, opcode = 10100, size = 01 for
+// the halfword result).
+func SQXTNH(d, n V, high bool) Word {
+	return Word{
+		Bits: intTwoRegMisc(q(high), 0, 0b01, 0b10100, d, n),
+		GNU:  fmt.Sprintf("sqxtn%s v%d.%s, v%d.4s", suffix(high), int(d), pick(high, "4h", "8h"), int(n)),
+	}
+}
+
+// SQXTNB is sqxtn vd.8b, vn.8h (high: sqxtn2 vd.16b, vn.8h): int16 lanes
+// narrowed to int8, saturating (size = 00).
+func SQXTNB(d, n V, high bool) Word {
+	return Word{
+		Bits: intTwoRegMisc(q(high), 0, 0b00, 0b10100, d, n),
+		GNU:  fmt.Sprintf("sqxtn%s v%d.%s, v%d.8h", suffix(high), int(d), pick(high, "8b", "16b"), int(n)),
+	}
+}
+
+// SMAXB is smax vd.16b, vn.16b, vm.16b (wide false: the .8b form): the
+// larger signed byte of each lane (three-same class, U = 0, size = 00,
+// opcode = 01100).
+func SMAXB(d, n, m V, wide bool) Word {
+	arr := pick(wide, "8b", "16b")
+	bits := field(q(wide), 1, 30) | field(0b01110, 5, 24) | field(1, 1, 21) |
+		field(reg(m), 5, 16) | field(0b01100, 5, 11) | field(1, 1, 10) |
+		field(reg(n), 5, 5) | field(reg(d), 5, 0)
+	return Word{Bits: bits, GNU: fmt.Sprintf("smax v%d.%s, v%d.%s, v%d.%s", int(d), arr, int(n), arr, int(m), arr)}
+}
+
+// UMAXV is umaxv sd, vn.4s: the largest of the four lanes as unsigned
+// words, in the "Advanced SIMD across lanes" class:
+//
+//	0 | Q | U | 01110 | size:2 | 11000 | opcode:5 | 10 | Rn:5 | Rd:5
+//
+// with Q = 1, U = 1, size = 10, opcode = 01010.
+func UMAXV(d, n V) Word {
+	bits := field(1, 1, 30) | field(1, 1, 29) | field(0b01110, 5, 24) |
+		field(0b10, 2, 22) | field(0b11000, 5, 17) | field(0b01010, 5, 12) |
+		field(0b10, 2, 10) | field(reg(n), 5, 5) | field(reg(d), 5, 0)
+	return Word{Bits: bits, GNU: fmt.Sprintf("umaxv s%d, v%d.4s", int(d), int(n))}
+}

@@ -52,11 +52,37 @@ var encodingCases = []Word{
 	FCMLT0(S4, 31, 0),
 	FCMLE0(S4, 21, 22),
 	FCMLE0(S2, 1, 30),
+	FCVTL(0, 1, false),
+	FCVTL(31, 17, true),
+	FCVTL(16, 16, true),
+	SHLL16(2, 3, false),
+	SHLL16(30, 31, true),
+	SMULL(4, 5, 6, false),
+	SMULL(31, 16, 17, true),
+	SMLAL(7, 8, 9, false),
+	SMLAL(29, 30, 31, true),
+	SADALP(10, 11),
+	SADALP(31, 0),
+	SDOT(12, 13, 14),
+	SDOT(31, 16, 30),
+	SCVTF(S4, 15, 16),
+	SCVTF(S2, 31, 0),
+	FCVTNS(S4, 17, 18),
+	FCVTNS(S2, 0, 31),
+	SQXTNH(19, 20, false),
+	SQXTNH(31, 1, true),
+	SQXTNB(21, 22, false),
+	SQXTNB(2, 31, true),
+	SMAXB(23, 24, 25, true),
+	SMAXB(31, 0, 16, false),
+	UMAXV(26, 27),
+	UMAXV(0, 31),
 }
 
 var objdumpLine = regexp.MustCompile(`^\s*[0-9a-f]+:\s+([0-9a-f]{8})\s+(.*)$`)
 
-// TestEncoding assembles the GNU text of every case with GNU as and checks
+// TestEncoding assembles the GNU text of every case with GNU as (with the
+// ARMv8.2 dot product extension, for SDOT) and checks
 // that the word is the one the encoder built and that objdump prints the
 // text back exactly. GNU binutils for aarch64 are required: the test fails,
 // not skips, without them.
@@ -78,7 +104,7 @@ func TestEncoding(t *testing.T) {
 	if err := os.WriteFile(srcPath, []byte(src.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(as, "-o", objPath, srcPath).CombinedOutput(); err != nil {
+	if out, err := exec.Command(as, "-march=armv8.2-a+dotprod", "-o", objPath, srcPath).CombinedOutput(); err != nil {
 		t.Fatalf("%s: %v\n%s", as, err, out)
 	}
 	out, err := exec.Command(objdump, "-d", objPath).Output()

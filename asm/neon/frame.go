@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"strings"
 )
 
 // argFrame is the ABI0 argument frame of a Go signature on arm64: the
@@ -18,7 +19,8 @@ type argFrame struct {
 // typeSize gives the size (also the alignment) of each type a kernel
 // signature may use; a slice is three words.
 var typeSize = map[string]int{
-	"int": 8, "*float32": 8, "float32": 4, "bool": 1, "[]float32": 24,
+	"int": 8, "*float32": 8, "float32": 4, "uint32": 4, "bool": 1,
+	"[]float32": 24, "[]uint16": 24, "[]int8": 24,
 }
 
 // layoutFrame computes the frame of sig, a parameter list and optional
@@ -49,7 +51,7 @@ func layoutFrame(sig string) argFrame {
 			}
 			for _, name := range names {
 				off := (fr.size + min(size, 8) - 1) &^ (min(size, 8) - 1)
-				if typ == "[]float32" {
+				if strings.HasPrefix(typ, "[]") {
 					fr.offset[name.Name+"_base"] = off
 					fr.offset[name.Name+"_len"] = off + 8
 					fr.offset[name.Name+"_cap"] = off + 16

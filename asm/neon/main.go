@@ -24,6 +24,8 @@
 //
 // The files mirror kernels/ and ../avx2: dot.go, axpy.go, scale.go,
 // rank1.go, mattvec.go, matvec.go, gemm.go, activation.go and pointwise*.go;
+// matvec_lowp.go (W in binary16, bfloat16 or int8) and quantize.go (int8
+// quantization of x) are NEON-only so far;
 // emit.go, frame.go and encode.go are the emitter, the argument frames and
 // the encoder of the instructions Go's assembler lacks.
 package main
@@ -71,6 +73,13 @@ func emitAll(fl *file) {
 	for batch := 1; batch <= maxBatch; batch++ {
 		matVec(fl, batch)
 	}
+	for _, k := range []lowpKind{lowpF16, lowpBF16, lowpI8, lowpI8Dot} {
+		for batch := 1; batch <= maxBatch; batch++ {
+			matVecLowp(fl, k, batch)
+		}
+	}
+	maxAbsBits(fl)
+	quantizeI8(fl)
 	gemmKernel(fl)
 	activationKernels(fl)
 	lstmForward(fl, false)

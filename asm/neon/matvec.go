@@ -131,19 +131,7 @@ func mvBlockIn(f *function, gp mvGP, prefix string, batch int, plan mvPlan) {
 	g := allocMV(f, batch, plan)
 	wr, xr := gp.wRows[:rows], gp.xRows[:batch]
 
-	f.op("MOVD %v, %v", gp.x, xr[0])
-	for b := 1; b < batch; b++ {
-		f.op("ADD %v, %v, %v", gp.colBytes, xr[b-1], xr[b])
-	}
-	for r := 1; r < rows; r++ {
-		f.op("ADD %v, %v, %v", gp.colBytes, wr[r-1], wr[r])
-	}
-	for r := range g.acc {
-		for b := range g.acc[r] {
-			f.zero(g.acc[r][b]...)
-		}
-	}
-	f.op("MOVD %v, %v", gp.cols, gp.n)
+	blockStart(f, gp.x, gp.colBytes, gp.colBytes, gp.cols, gp.n, xr, wr, g.acc)
 
 	// fmlas emits the products of the first k vectors of row r with every
 	// x vector.
@@ -229,18 +217,27 @@ func mvBlockIn(f *function, gp mvGP, prefix string, batch int, plan mvPlan) {
 			}
 		}
 	}
+	storeBlock(f, gp, prefix, g.acc, g.x[0][0])
+	f.op("ADD $%d, %v, %v", 4*rows, gp.y, gp.y)
+	if rows > 1 {
+		f.op("MOVD %v, %v", wr[rows-1], gp.w)
+	}
+}
+
+// storeBlock stores the sums of a block, reduced into acc[r][b][0], to
+// y[b·rows+i] for every x vector b, in groups of 4, 2 and 1 rows
+// (storeRowSums); scratch is a free register. It uses the y, yBatch,
+// yCursor, add and outBytes registers of gp.
+func storeBlock(f *function, gp mvGP, prefix string, acc [][][]V, scratch V) {
+	rows, batch := len(acc), len(acc[0])
 	f.op("MOVD %v, %v", gp.y, gp.yBatch)
-	scratch := g.x[0][0]
 	for b := range batch {
 		f.op("MOVD %v, %v", gp.yBatch, gp.yCursor)
 		for r0 := 0; r0 < rows; {
-			group := 4
-			for group > rows-r0 {
-				group /= 2
-			}
+			group := rowGroup(rows - r0)
 			sums := make([]V, group)
 			for k := range sums {
-				sums[k] = g.acc[r0+k][b][0]
+				sums[k] = acc[r0+k][b][0]
 			}
 			storeRowSums(f, gp, fmt.Sprintf("%s_b%d_r%d", prefix, b, r0), sums, scratch)
 			r0 += group
@@ -249,10 +246,35 @@ func mvBlockIn(f *function, gp mvGP, prefix string, batch int, plan mvPlan) {
 			f.op("ADD %v, %v, %v", gp.outBytes, gp.yBatch, gp.yBatch)
 		}
 	}
-	f.op("ADD $%d, %v, %v", 4*rows, gp.y, gp.y)
-	if rows > 1 {
-		f.op("MOVD %v, %v", wr[rows-1], gp.w)
+}
+
+// rowGroup is the number of rows stored together out of left: 4, 2 or 1.
+func rowGroup(left int) int {
+	group := 4
+	for group > left {
+		group /= 2
 	}
+	return group
+}
+
+// blockStart emits the start of a block: the x cursors point at the x
+// vectors (xRow bytes apart from x), the cursors of the rows after wr[0]
+// at the rows that follow it (wRow bytes apart), the accumulators are
+// zeroed and the column counter n is set to cols.
+func blockStart(f *function, x, xRow, wRow, cols, n R, xr, wr []R, acc [][][]V) {
+	f.op("MOVD %v, %v", x, xr[0])
+	for b := 1; b < len(xr); b++ {
+		f.op("ADD %v, %v, %v", xRow, xr[b-1], xr[b])
+	}
+	for r := 1; r < len(wr); r++ {
+		f.op("ADD %v, %v, %v", wRow, wr[r-1], wr[r])
+	}
+	for r := range acc {
+		for b := range acc[r] {
+			f.zero(acc[r][b]...)
+		}
+	}
+	f.op("MOVD %v, %v", cols, n)
 }
 
 // storeRowSums reduces the accumulators of 1, 2 or 4 consecutive rows to
@@ -276,25 +298,34 @@ func storeRowSums(f *function, gp mvGP, prefix string, sums []V, scratch V) {
 	default:
 		panic(fmt.Sprintf("storeRowSums: group of %d", len(sums)))
 	}
-	f.op("CBZW %v, %s_store", gp.add, prefix)
-	switch len(sums) {
+	storeRows(f, gp.add, gp.yCursor, prefix, s, len(sums), scratch)
+}
+
+// storeRows stores the low count (1, 2 or 4) lanes of s at the y cursor,
+// advancing it; with the add flag set the old values of y are added first
+// (y + s, one rounding per lane). scratch is a free register.
+func storeRows(f *function, add, yCursor R, prefix string, s V, count int, scratch V) {
+	f.op("CBZW %v, %s_store", add, prefix)
+	switch count {
 	case 4:
-		f.op("VLD1 (%v), %s", gp.yCursor, list([]V{scratch}))
+		f.op("VLD1 (%v), %s", yCursor, list([]V{scratch}))
 		f.word(FADD(S4, s, scratch, s))
 	case 2:
-		f.op("FMOVD (%v), %s", gp.yCursor, scratch.F())
+		f.op("FMOVD (%v), %s", yCursor, scratch.F())
 		f.word(FADD(S2, s, scratch, s))
 	case 1:
-		f.op("FMOVS (%v), %s", gp.yCursor, scratch.F())
+		f.op("FMOVS (%v), %s", yCursor, scratch.F())
 		f.op("FADDS %s, %s, %s", s.F(), scratch.F(), s.F())
+	default:
+		panic(fmt.Sprintf("storeRows: group of %d", count))
 	}
 	f.label(prefix + "_store")
-	switch len(sums) {
+	switch count {
 	case 4:
-		f.op("VST1.P %s, 16(%v)", list([]V{s}), gp.yCursor)
+		f.op("VST1.P %s, 16(%v)", list([]V{s}), yCursor)
 	case 2:
-		f.op("FMOVD.P %s, 8(%v)", s.F(), gp.yCursor)
+		f.op("FMOVD.P %s, 8(%v)", s.F(), yCursor)
 	case 1:
-		f.op("FMOVS.P %s, 4(%v)", s.F(), gp.yCursor)
+		f.op("FMOVS.P %s, 4(%v)", s.F(), yCursor)
 	}
 }

@@ -80,6 +80,27 @@ func Elems[T any](r *Region, n int) []T {
 	return unsafe.Slice((*T)(start), n)
 }
 
+// Regions returns count regions ending at a PROT_NONE page and count
+// starting right after one, each with room for capacity float32s, freed
+// when the test ends.
+func Regions(t testing.TB, count, capacity int) (tails, heads []*Region) {
+	t.Helper()
+	for range count {
+		tail, err := NewTail(capacity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head, err := NewHead(capacity)
+		if err != nil {
+			tail.Free()
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tail.Free(); head.Free() })
+		tails, heads = append(tails, tail), append(heads, head)
+	}
+	return tails, heads
+}
+
 // Free unmaps the region; slices from it must not be used afterwards.
 func (r *Region) Free() error { return unix.Munmap(r.mapping) }
 
