@@ -37,7 +37,10 @@
 // same bits at every level. Conversions: F32ToF16, F32ToBF16 (round to
 // nearest even, NaN kept; checked on all 2³² inputs), F16ToF32, BF16ToF32,
 // QuantizeRows, DequantizeRows. On amd64 the F16 kernels need F16C besides
-// AVX2 (every AVX2 CPU so far has it), else they run the generic code.
+// AVX2 (every AVX2 CPU so far has it), else they run the generic code; on
+// arm64 the int8 kernels use SDOT where the CPU has the ARMv8.2 dot product
+// (cpu.ARM64.HasASIMDDP) and widening multiplies otherwise, with the same
+// bits.
 //
 // # Accuracy
 //
