@@ -5,29 +5,17 @@ import (
 	"testing"
 
 	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
-// halfValue is the float64 value of F16 (bf false) or BF16 bits h, by the
-// formats' definitions.
+// halfValue is the value of F16 (bf false) or BF16 bits h, by the formats'
+// definitions.
 func halfValue(h uint16, bf bool) float64 {
 	if bf {
-		return float64(math.Float32frombits(uint32(h) << 16))
+		return ref.BF16Value(h)
 	}
-	sign := 1.0
-	if h&0x8000 != 0 {
-		sign = -1
-	}
-	exp, frac := int(h>>10)&0x1f, float64(h&0x3ff)
-	switch {
-	case exp == 0x1f && frac == 0:
-		return math.Inf(int(sign))
-	case exp == 0x1f:
-		return math.NaN()
-	case exp == 0:
-		return sign * math.Ldexp(frac, -24)
-	}
-	return sign * math.Ldexp(1024+frac, exp-25)
+	return ref.F16Value(h)
 }
 
 // FuzzConvertHalf checks F32ToF16 and F32ToBF16 on fuzzed float32 bits:

@@ -2,111 +2,15 @@
 
 package kernels
 
-import (
-	"golang.org/x/sys/cpu"
+import "golang.org/x/sys/cpu"
 
-	"github.com/simdrnn/simdrnn/internal/level"
-)
-
-// The reduced-precision kernels' dispatch on arm64. FCVTL (F16) is base
-// ASIMD; the int8 products use SDOT where the CPU has the ARMv8.2 dot
-// product (int8DotProd), the widening multiplies otherwise.
-
+// halfSIMD: FCVTL (F16) is base ASIMD.
 const halfSIMD = true
 
-// int8DotProd selects the SDOT kernels; tests switch it off to run the plain
-// NEON kernels on a dotprod CPU too.
+// int8DotProd selects the SDOT kernels (ARMv8.2 dot product) for int8
+// products, the widening multiplies otherwise; tests switch it off to run
+// the plain kernels on a dotprod CPU too.
 var int8DotProd = cpu.ARM64.HasASIMDDP
-
-func maxAbsBits(l level.Level, x []float32) uint32 {
-	if l == level.NEON {
-		return maxAbsBitsSIMD(x)
-	}
-	return maxAbsBitsGeneric(x)
-}
-
-func quantizeI8(l level.Level, q []int8, x []float32, inv float32) {
-	if l == level.NEON {
-		quantizeI8SIMD(q, x, inv)
-		return
-	}
-	quantizeI8Generic(q, x, inv)
-}
-
-// matVecInt8 splits batches larger than eight into passes of up to eight
-// vectors each.
-func matVecInt8(l level.Level, y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool) {
-	if l != level.NEON {
-		matVecInt8Generic(y, w, ws, x, xs, rows, cols, add)
-		return
-	}
-	for batch := len(xs); batch > 0; {
-		n := min(batch, 8)
-		matVecInt8Pass(y, w, ws, x, xs[:n], rows, cols, add)
-		y, x, xs, batch = y[n*rows:], x[n*cols:], xs[n:], batch-n
-	}
-}
-
-// matVecHalf splits batches larger than eight into passes of up to eight
-// vectors each.
-func matVecHalf(l level.Level, bf bool, y []float32, w []uint16, x []float32, rows, cols, batch int, add bool) {
-	switch {
-	case l != level.NEON, !bf && !halfSIMD:
-		matVecHalfGeneric(bf, y, w, x, rows, cols, batch, add)
-		return
-	}
-	for batch > 0 {
-		n := min(batch, 8)
-		if bf {
-			matVecBF16Pass(y, w, x, rows, cols, n, add)
-		} else {
-			matVecF16Pass(y, w, x, rows, cols, n, add)
-		}
-		y, x, batch = y[n*rows:], x[n*cols:], batch-n
-	}
-}
-
-func matVecF16Pass(y []float32, w []uint16, x []float32, rows, cols, n int, add bool) {
-	switch n {
-	case 1:
-		matVecF16B1SIMD(y, w, x, rows, cols, add)
-	case 2:
-		matVecF16B2SIMD(y, w, x, rows, cols, add)
-	case 3:
-		matVecF16B3SIMD(y, w, x, rows, cols, add)
-	case 4:
-		matVecF16B4SIMD(y, w, x, rows, cols, add)
-	case 5:
-		matVecF16B5SIMD(y, w, x, rows, cols, add)
-	case 6:
-		matVecF16B6SIMD(y, w, x, rows, cols, add)
-	case 7:
-		matVecF16B7SIMD(y, w, x, rows, cols, add)
-	case 8:
-		matVecF16B8SIMD(y, w, x, rows, cols, add)
-	}
-}
-
-func matVecBF16Pass(y []float32, w []uint16, x []float32, rows, cols, n int, add bool) {
-	switch n {
-	case 1:
-		matVecBF16B1SIMD(y, w, x, rows, cols, add)
-	case 2:
-		matVecBF16B2SIMD(y, w, x, rows, cols, add)
-	case 3:
-		matVecBF16B3SIMD(y, w, x, rows, cols, add)
-	case 4:
-		matVecBF16B4SIMD(y, w, x, rows, cols, add)
-	case 5:
-		matVecBF16B5SIMD(y, w, x, rows, cols, add)
-	case 6:
-		matVecBF16B6SIMD(y, w, x, rows, cols, add)
-	case 7:
-		matVecBF16B7SIMD(y, w, x, rows, cols, add)
-	case 8:
-		matVecBF16B8SIMD(y, w, x, rows, cols, add)
-	}
-}
 
 // matVecInt8Pass runs one pass of up to eight vectors (len(xs)).
 func matVecInt8Pass(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool) {

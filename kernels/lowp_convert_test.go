@@ -5,44 +5,12 @@ import (
 	"os"
 	"testing"
 
+	"github.com/simdrnn/simdrnn/internal/testutil/ref"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
-// f16Value is the binary16 code h by the format's definition, in float64.
-func f16Value(h uint16) float64 {
-	sign := 1.0
-	if h&0x8000 != 0 {
-		sign = -1
-	}
-	exp, frac := int(h>>10)&0x1f, float64(h&0x3ff)
-	switch {
-	case exp == 0x1f && frac == 0:
-		return math.Inf(int(sign))
-	case exp == 0x1f:
-		return math.NaN()
-	case exp == 0:
-		return sign * math.Ldexp(frac, -24)
-	}
-	return sign * math.Ldexp(1024+frac, exp-25)
-}
-
-// bf16Value is the bfloat16 code h by the format's definition.
-func bf16Value(h uint16) float64 {
-	sign := 1.0
-	if h&0x8000 != 0 {
-		sign = -1
-	}
-	exp, frac := int(h>>7)&0xff, float64(h&0x7f)
-	switch {
-	case exp == 0xff && frac == 0:
-		return math.Inf(int(sign))
-	case exp == 0xff:
-		return math.NaN()
-	case exp == 0:
-		return sign * math.Ldexp(frac, -133)
-	}
-	return sign * math.Ldexp(128+frac, exp-134)
-}
+// f16Value and bf16Value are the formats' definitions (internal/testutil/ref).
+var f16Value, bf16Value = ref.F16Value, ref.BF16Value
 
 // TestHalfToF32 checks F16ToF32, BF16ToF32 and the Float32 methods on all
 // 65,536 codes against the formats' definitions (NaN: NaN of the same sign).
