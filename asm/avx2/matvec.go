@@ -140,8 +140,23 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 			}
 		}
 	}
+	storeBlock(prefix, acc, f.yNext, f.outBytes)
+
+	// Advance to the next block of rows.
+	stride := GP64()
+	MOVQ(f.colBytes, stride)
+	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
+	ADDQ(U8(4*rows), f.yNext)
+}
+
+// storeBlock stores the row sums of a block (acc[r][b][0], the unrolled
+// accumulators already added in) to y[b][i…]: yNext holds &y[0][i] and
+// outBytes the distance between y's vectors; groups of four rows reduce
+// together (storeRowSums).
+func storeBlock(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem) {
 	y := GP64()
-	MOVQ(f.yNext, y)
+	MOVQ(yNext, y)
+	rows, batch := len(acc), len(acc[0])
 	for b := 0; b < batch; b++ {
 		for r0 := 0; r0 < rows; r0 += 4 {
 			group := min(4, rows-r0)
@@ -152,15 +167,9 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 			storeRowSums(fmt.Sprintf("%s_b%d_g%d", prefix, b, r0), vs, Mem{Base: y, Disp: 4 * r0})
 		}
 		if b+1 < batch {
-			ADDQ(f.outBytes, y)
+			ADDQ(outBytes, y)
 		}
 	}
-
-	// Advance to the next block of rows.
-	stride := GP64()
-	MOVQ(f.colBytes, stride)
-	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
-	ADDQ(U8(4*rows), f.yNext)
 }
 
 // zeroAccumulators returns rows × batch × unroll zeroed accumulators.

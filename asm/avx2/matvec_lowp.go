@@ -158,21 +158,7 @@ func matVecHalf(batch int, bf bool) {
 		} else {
 			halfColumns(loop, plan, bf, acc, wr, xb, f)
 		}
-		y := GP64()
-		MOVQ(f.yNext, y)
-		for b := 0; b < batch; b++ {
-			for r0 := 0; r0 < rows; r0 += 4 {
-				group := min(4, rows-r0)
-				vs := make([]VecVirtual, group)
-				for g := range vs {
-					vs[g] = acc[r0+g][b][0]
-				}
-				storeRowSums(fmt.Sprintf("%s_b%d_g%d", loop, b, r0), vs, Mem{Base: y, Disp: 4 * r0})
-			}
-			if b+1 < batch {
-				ADDQ(f.outBytes, y)
-			}
-		}
+		storeBlock(loop, acc, f.yNext, f.outBytes)
 		advanceRows(w, wr[rows-1], rows, f)
 	})
 }
