@@ -181,8 +181,9 @@ func (m *Model) stateFloats(batch int) (int, bool) {
 // sequenceFloats counts the floats Forward allocates for steps × batch:
 // the final states, two layers' outputs (and the batch-first copies), and
 // the engine's buffers, shared by every direction: the input projection,
-// the input in processing order, the state, the step scratch, W_hh packed
-// and the plan.
+// the input in processing order, the state, the step scratch, W_hh packed,
+// below F32 the widened weights (and at Int8 the quantized input rows), and
+// the plan.
 func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
 	cfg := m.cfg
 	d := m.layers[0][0]
@@ -200,6 +201,15 @@ func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
 	if batch > engine.PackedRows {
 		total.Add(g, h, h) // W_hh packed (columns rounded up to a panel)
 		total.Add(g, h, packedPanel)
+	}
+	if cfg.Precision == Int8 {
+		// The input rows quantized for the int8 projection (bytes, counted
+		// as a quarter of a float each, rounded up) and their scales.
+		total.Add(steps, batch, max(cfg.InputSize, cfg.OutputSize())/4+1)
+		total.Add(steps, batch)
+	}
+	if cfg.Precision.reduced() {
+		total.Add(g, h, max(cfg.InputSize, cfg.OutputSize(), h)) // W_ih or W_hh widened for a GEMM
 	}
 	total.Add(4, batch) // the plan's order and lengths, as ints
 	total.Add(2, steps) // and its active counts
