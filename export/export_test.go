@@ -1,0 +1,126 @@
+// Package export_test checks export/simdrnn_export.py: its safetensors
+// writer with python3 alone, and the whole path — a PyTorch module
+// exported, loaded by cells, run — when python3 has torch.
+package export_test
+
+import (
+	"encoding/json"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/cells/safetensors"
+)
+
+const python = "/usr/bin/python3"
+
+// TestWriterSelfTest writes the exporter's known tensors with python3 (no
+// torch) and reads them with package safetensors.
+func TestWriterSelfTest(t *testing.T) {
+	if _, err := exec.LookPath(python); err != nil {
+		t.Fatalf("python3 is needed to test the exporter: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "self.safetensors")
+	out, err := exec.Command(python, "simdrnn_export.py", "--self-test", path).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	f, err := safetensors.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, []string{"a.weight", "b", "empty", "ids"}, f.Names())
+	require.Equal(t, "é ok", f.Metadata()["note"])
+	a, err := f.Tensor("a.weight")
+	require.NoError(t, err)
+	require.Equal(t, []int{2, 3}, a.Shape)
+	require.Equal(t, []float32{0, 0.5, 1, 1.5, 2, 2.5}, a.Data)
+	b, err := f.Tensor("b")
+	require.NoError(t, err)
+	require.Equal(t, []float32{1, -2}, b.Data)
+	dtype, shape, ok := f.Info("ids")
+	require.True(t, ok)
+	require.Equal(t, "I64", dtype)
+	require.Equal(t, []int{3}, shape)
+	e, err := f.Tensor("empty")
+	require.NoError(t, err)
+	require.Equal(t, []int{0, 4}, e.Shape)
+}
+
+// exportScript builds nn.LSTM/GRU/RNN models, exports each with export(),
+// and writes their input and PyTorch's outputs next to it.
+const exportScript = `
+import sys, torch
+sys.path.insert(0, ".")
+from simdrnn_export import export, write_safetensors, _tensor_bytes
+out = sys.argv[1]
+torch.manual_seed(3)
+class Net(torch.nn.Module):
+    def __init__(self, rnn):
+        super().__init__()
+        self.rnn = rnn
+cases = {
+    "lstm": torch.nn.LSTM(5, 7, num_layers=2, bidirectional=True),
+    "gru": torch.nn.GRU(5, 7, num_layers=2),
+    "rnn_relu": torch.nn.RNN(5, 7, nonlinearity="relu", bidirectional=True),
+}
+for name, rnn in cases.items():
+    net = Net(rnn)
+    export(net, f"{out}/{name}.safetensors", case=name)
+    x = torch.randn(6, 3, 5)
+    with torch.no_grad():
+        y, _ = rnn(x)
+    write_safetensors(f"{out}/{name}-io.safetensors", {
+        "x": ("F32", list(x.shape), _tensor_bytes(x)),
+        "y": ("F32", list(y.shape), _tensor_bytes(y)),
+    }, {})
+`
+
+// TestPyTorchToGo exports PyTorch models with the exporter, loads them with
+// cells (the configuration from the exporter's metadata) and checks
+// Forward against PyTorch's outputs within 1e-5.
+func TestPyTorchToGo(t *testing.T) {
+	if exec.Command(python, "-c", "import torch").Run() != nil {
+		t.Skip("python3 cannot import torch (apt-get install python3-torch): the exporter's PyTorch path is not tested")
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(python, "-c", exportScript, dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	modes := map[string]cells.Mode{"lstm": cells.LSTM, "gru": cells.GRU, "rnn_tanh": cells.RNNTanh, "rnn_relu": cells.RNNReLU}
+	for _, name := range []string{"lstm", "gru", "rnn_relu"} {
+		path := filepath.Join(dir, name+".safetensors")
+		f, err := safetensors.ReadFile(path)
+		require.NoError(t, err)
+		require.Equal(t, name, f.Metadata()["case"])
+		var mods []struct {
+			Prefix        string `json:"prefix"`
+			Mode          string `json:"mode"`
+			InputSize     int    `json:"input_size"`
+			HiddenSize    int    `json:"hidden_size"`
+			NumLayers     int    `json:"num_layers"`
+			Bidirectional bool   `json:"bidirectional"`
+			Bias          bool   `json:"bias"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(f.Metadata()["simdrnn_modules"]), &mods))
+		require.Len(t, mods, 1)
+		m := mods[0]
+		require.Equal(t, "rnn.", m.Prefix)
+		cfg := cells.Config{Mode: modes[m.Mode], InputSize: m.InputSize, HiddenSize: m.HiddenSize,
+			NumLayers: m.NumLayers, Bidirectional: m.Bidirectional, NoBias: !m.Bias}
+		model, err := cells.LoadSafetensors(path, cfg, m.Prefix)
+		require.NoError(t, err, name)
+		io, err := safetensors.ReadFile(filepath.Join(dir, name+"-io.safetensors"))
+		require.NoError(t, err)
+		x, err := io.Tensor("x")
+		require.NoError(t, err)
+		y, err := io.Tensor("y")
+		require.NoError(t, err)
+		got, err := model.Forward(x.Data, x.Shape[0], x.Shape[1], nil)
+		require.NoError(t, err)
+		require.Len(t, got.Y, len(y.Data))
+		for i := range y.Data {
+			d := math.Abs(float64(got.Y[i]) - float64(y.Data[i]))
+			require.LessOrEqual(t, d, 1e-5, "%s y[%d] = %v, PyTorch %v", name, i, got.Y[i], y.Data[i])
+		}
+	}
+}
