@@ -1,10 +1,12 @@
 package cells
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -181,6 +183,37 @@ func (p Precision) dtype() string {
 // halfBits views F16 or BF16 values as their bits.
 func halfBits[H kernels.F16 | kernels.BF16](s []H) []uint16 {
 	return unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// SaveSafetensors writes the model to the file at path as WriteSafetensors
+// writes it (LoadSafetensors reads it back): into a temporary file in the
+// same directory, synced, then renamed over path, so that a failed write
+// never leaves a truncated model behind.
+func (m *Model) SaveSafetensors(path, prefix string) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err = m.WriteSafetensors(w, prefix); err != nil {
+		return err
+	}
+	if err = w.Flush(); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // WriteSafetensors writes the model's parameters under PyTorch's names

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -320,4 +322,28 @@ func TestPrecisionErrors(t *testing.T) {
 		_, err := cells.ReadSafetensors(bytes.NewReader(rewrite(tc.edit)), i8, "")
 		require.ErrorContains(t, err, tc.want)
 	}
+}
+
+// TestSaveSafetensors saves models at every precision to a path and loads
+// them back with the same bits; a directory that does not exist is an
+// error and leaves nothing behind.
+func TestSaveSafetensors(t *testing.T) {
+	dir := t.TempDir()
+	cfg := cells.Config{Mode: cells.LSTM, InputSize: 3, HiddenSize: 5, NumLayers: 2}
+	f32Model, _ := randomModel(t, cfg, 8)
+	for _, p := range append([]cells.Precision{cells.F32}, reducedPrecisions...) {
+		m, err := f32Model.WithPrecision(p)
+		require.NoError(t, err)
+		path := filepath.Join(dir, p.String()+".safetensors")
+		require.NoError(t, m.SaveSafetensors(path, "rnn."))
+		pcfg := cfg
+		pcfg.Precision = p
+		back, err := cells.LoadSafetensors(path, pcfg, "rnn.")
+		require.NoError(t, err)
+		require.Equal(t, bitsOf(m.Parameters()), bitsOf(back.Parameters()))
+	}
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 4, "no temporary files left")
+	require.Error(t, f32Model.SaveSafetensors(filepath.Join(dir, "missing", "m.safetensors"), ""))
 }
