@@ -2,6 +2,7 @@ package cells
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -220,7 +221,8 @@ func (m *Model) SaveSafetensors(path, prefix string) (err error) {
 // (after prefix) with their PyTorch shapes, the weights in the model's
 // precision: F32, F16 or BF16 tensors as stored, or at Int8 an I8 tensor
 // per weight with its F32 row scales "<name>_scale" (weight = scale·q); the
-// metadata key "simdrnn_precision" names the precision. Reading the file
+// metadata key "simdrnn_precision" names the precision and
+// "simdrnn_modules" the configuration (see ConfigFromSafetensors). Reading the file
 // back at the same precision gives the same bits. PyTorch's
 // safetensors.torch.load_file reads every dtype here.
 func (m *Model) WriteSafetensors(w io.Writer, prefix string) error {
@@ -243,5 +245,12 @@ func (m *Model) WriteSafetensors(w io.Writer, prefix string) error {
 				safetensors.Tensor{Name: name + scaleSuffix, Shape: spec.Shape[:1], Data: l.Scales})
 		}
 	}
-	return safetensors.Write(w, tensors, map[string]string{"format": "pt", "producer": "simdrnn", "simdrnn_precision": m.cfg.Precision.String()})
+	c := m.cfg
+	modules, err := json.Marshal([]moduleInfo{{Prefix: prefix, Mode: c.Mode.metadataName(), InputSize: c.InputSize, HiddenSize: c.HiddenSize,
+		NumLayers: c.NumLayers, Bidirectional: c.Bidirectional, Bias: !c.NoBias}})
+	if err != nil {
+		return err
+	}
+	return safetensors.Write(w, tensors, map[string]string{"format": "pt", "producer": "simdrnn",
+		"simdrnn_precision": c.Precision.String(), modulesKey: string(modules)})
 }

@@ -4,7 +4,6 @@
 package export_test
 
 import (
-	"encoding/json"
 	"math"
 	"os/exec"
 	"path/filepath"
@@ -77,8 +76,9 @@ for name, rnn in cases.items():
 `
 
 // TestPyTorchToGo exports PyTorch models with the exporter, loads them with
-// cells (the configuration from the exporter's metadata) and checks
-// Forward against PyTorch's outputs within 1e-5.
+// cells (the Config inferred by cells.ConfigFromSafetensors from the
+// tensors and the exporter's metadata) and checks Forward against
+// PyTorch's outputs within 1e-5.
 func TestPyTorchToGo(t *testing.T) {
 	if exec.Command(python, "-c", "import torch").Run() != nil {
 		t.Skip("python3 cannot import torch (apt-get install python3-torch): the exporter's PyTorch path is not tested")
@@ -92,22 +92,10 @@ func TestPyTorchToGo(t *testing.T) {
 		f, err := safetensors.ReadFile(path)
 		require.NoError(t, err)
 		require.Equal(t, name, f.Metadata()["case"])
-		var mods []struct {
-			Prefix        string `json:"prefix"`
-			Mode          string `json:"mode"`
-			InputSize     int    `json:"input_size"`
-			HiddenSize    int    `json:"hidden_size"`
-			NumLayers     int    `json:"num_layers"`
-			Bidirectional bool   `json:"bidirectional"`
-			Bias          bool   `json:"bias"`
-		}
-		require.NoError(t, json.Unmarshal([]byte(f.Metadata()["simdrnn_modules"]), &mods))
-		require.Len(t, mods, 1)
-		m := mods[0]
-		require.Equal(t, "rnn.", m.Prefix)
-		cfg := cells.Config{Mode: modes[m.Mode], InputSize: m.InputSize, HiddenSize: m.HiddenSize,
-			NumLayers: m.NumLayers, Bidirectional: m.Bidirectional, NoBias: !m.Bias}
-		model, err := cells.LoadSafetensors(path, cfg, m.Prefix)
+		cfg, err := cells.ConfigFromSafetensors(path, "rnn.")
+		require.NoError(t, err, name)
+		require.Equal(t, modes[name], cfg.Mode)
+		model, err := cells.LoadSafetensors(path, cfg, "rnn.")
 		require.NoError(t, err, name)
 		io, err := safetensors.ReadFile(filepath.Join(dir, name+"-io.safetensors"))
 		require.NoError(t, err)
