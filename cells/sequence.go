@@ -54,45 +54,84 @@ type Output struct {
 // Forward allocates its outputs and scratch per call and may run
 // concurrently with other calls on the same model.
 func (m *Model) Forward(x []float32, steps, batch int, opts *SequenceOptions) (*Output, error) {
+	out := &Output{}
+	if err := m.ForwardInto(out, &Workspace{}, x, steps, batch, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Workspace is the reusable working memory of ForwardInto: the engine's
+// buffers, the plan, and the layers' outputs. Its buffers grow to the
+// largest call seen and are kept, so that calls of that size or smaller
+// allocate nothing. A Workspace is for one call at a time; it may serve
+// several models (it grows to the largest). The zero value is ready to use.
+type Workspace struct {
+	plan    engine.Plan
+	buffers engine.Buffers
+	y       [2][]float32 // two layers' outputs, ping-pong
+	xt      []float32    // the batch-first input made time-major
+	net     []float32    // a Network's embedded input or head input
+}
+
+// ForwardInto is Forward writing into out and working in ws: out.Y, out.HN
+// and out.CN are resliced to their lengths when their capacity suffices
+// (else replaced by new slices; out.CN is set to nil unless the model is
+// an LSTM), and ws keeps its buffers between calls; out's slices must not
+// overlap x or the options' slices. Once out and ws have
+// served a call at least as large, ForwardInto allocates nothing. The
+// arguments and errors are Forward's; on an error out is left as it was.
+func (m *Model) ForwardInto(out *Output, ws *Workspace, x []float32, steps, batch int, opts *SequenceOptions) error {
+	if out == nil || ws == nil {
+		return fmt.Errorf("cells: ForwardInto: nil Output or Workspace")
+	}
 	if opts == nil {
 		opts = &SequenceOptions{}
 	}
 	cfg := m.cfg
 	if err := engine.CheckInput("cells", "Forward", x, steps, batch, cfg.InputSize); err != nil {
-		return nil, err
+		return err
 	}
 	if n, ok := m.sequenceFloats(steps, batch, opts.BatchFirst); !ok || !shape.Fits(n, 4) {
-		return nil, tooLarge(fmt.Sprintf("Forward: the outputs and scratch of %d steps × batch %d", steps, batch), n, ok)
+		return tooLarge(fmt.Sprintf("Forward: the outputs and scratch of %d steps × batch %d", steps, batch), n, ok)
 	}
 	states := cfg.NumLayers * cfg.directions() * batch * cfg.HiddenSize // counted by sequenceFloats
 	if err := engine.CheckStates("cells", "Forward", "(layers·directions) × batch × hidden", cfg.Mode, cfg.Mode == LSTM, states, opts.H0, opts.C0); err != nil {
-		return nil, err
+		return err
 	}
 	if err := engine.CheckLengths("cells", "Forward", opts.Lengths, steps, batch); err != nil {
-		return nil, err
+		return err
 	}
 
 	in := x
 	if opts.BatchFirst {
-		in = make([]float32, len(x))
+		ws.xt = engine.Grow(ws.xt, len(x))
+		in = ws.xt
 		seq.Transpose(in, x, batch, steps, cfg.InputSize)
 	}
-	out := &Output{HN: make([]float32, states)}
-	if opts.H0 != nil {
-		copy(out.HN, opts.H0)
-	}
+	out.HN = engine.Grow(out.HN, states)
+	initState(out.HN, opts.H0)
 	if cfg.Mode == LSTM {
-		out.CN = make([]float32, states)
-		if opts.C0 != nil {
-			copy(out.CN, opts.C0)
-		}
+		out.CN = engine.Grow(out.CN, states)
+		initState(out.CN, opts.C0)
+	} else {
+		out.CN = nil
 	}
-	var plan engine.Plan
+	plan := &ws.plan
 	plan.Make(opts.Lengths, steps, batch)
-	var buffers engine.Buffers // shared by every layer and direction: nothing is recorded
 	width := cfg.OutputSize()
 	for layer, dirs := range m.layers {
-		y := make([]float32, steps*batch*width)
+		var y []float32
+		if layer == len(m.layers)-1 && !opts.BatchFirst {
+			out.Y = engine.Grow(out.Y, steps*batch*width)
+			y = out.Y // the last layer writes the output in place
+		} else {
+			ws.y[layer%2] = engine.Grow(ws.y[layer%2], steps*batch*width)
+			y = ws.y[layer%2]
+		}
+		if plan.Ragged {
+			clear(y) // Run leaves the steps past a sample's length alone
+		}
 		for dir, d := range dirs {
 			stateAt := ((layer*cfg.directions() + dir) * batch) * cfg.HiddenSize
 			h := out.HN[stateAt : stateAt+batch*cfg.HiddenSize]
@@ -104,14 +143,23 @@ func (m *Model) Forward(x []float32, steps, batch int, opts *SequenceOptions) (*
 			if d.lowIH == nil {
 				w.PackedIH = d.packedInput()
 			}
-			engine.Run(&w, &plan, &buffers, in, h, c, y, dir*cfg.HiddenSize, width, dir == 1)
+			// One set of buffers for every layer and direction: nothing is recorded.
+			engine.Run(&w, plan, &ws.buffers, in, h, c, y, dir*cfg.HiddenSize, width, dir == 1)
 		}
 		in = y
 	}
-	out.Y = in
 	if opts.BatchFirst {
-		out.Y = make([]float32, len(in))
+		out.Y = engine.Grow(out.Y, len(in))
 		seq.Transpose(out.Y, in, steps, batch, width)
 	}
-	return out, nil
+	return nil
+}
+
+// initState copies src into dst, or zeroes dst for a nil src.
+func initState(dst, src []float32) {
+	if src == nil {
+		clear(dst)
+	} else {
+		copy(dst, src)
+	}
 }

@@ -179,7 +179,8 @@ func (m *Model) stateFloats(batch int) (int, bool) {
 }
 
 // sequenceFloats counts the floats Forward allocates for steps × batch:
-// the final states, two layers' outputs (and the batch-first copies), and
+// the final states, two layers' outputs and the output (and the
+// batch-first input), and
 // the engine's buffers, shared by every direction: the input projection,
 // the input in processing order, the state, the step scratch, W_hh packed,
 // below F32 the widened weights (and at Int8 the quantized input rows), and
@@ -190,9 +191,9 @@ func (m *Model) sequenceFloats(steps, batch int, batchFirst bool) (int, bool) {
 	var total shape.Counter
 	total.Add(2, cfg.NumLayers, cfg.directions(), batch, cfg.HiddenSize) // HN, CN
 	total.Add(2, steps, batch, cfg.OutputSize())                         // y of two layers
+	total.Add(steps, batch, cfg.OutputSize())                            // the output
 	if batchFirst {
 		total.Add(steps, batch, cfg.InputSize)
-		total.Add(steps, batch, cfg.OutputSize())
 	}
 	g, h := d.mode.Gates(), cfg.HiddenSize
 	total.Add(steps, batch, g, h)                                 // proj
