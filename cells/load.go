@@ -67,17 +67,7 @@ func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	specs := cfg.Params()
-	expected := make(map[string]bool, len(specs))
-	for _, spec := range specs {
-		expected[spec.Name] = true
-	}
-	isWeight := func(spec ParamSpec) bool { return strings.HasPrefix(spec.Name, "weight_") }
-	for _, spec := range specs {
-		if dtype, _, _ := header.Info(prefix + spec.Name); dtype == "I8" && isWeight(spec) {
-			expected[spec.Name+scaleSuffix] = true
-		}
-	}
+	expected := modelTensors(header, cfg, prefix)
 	var unexpected []string
 	for _, name := range header.Names() {
 		if rest, ok := strings.CutPrefix(name, prefix); ok && !expected[rest] {
@@ -88,24 +78,59 @@ func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
 		sort.Strings(unexpected)
 		return nil, fmt.Errorf("cells: unexpected tensors for a %d-layer %v: %s", cfg.NumLayers, cfg.Mode, strings.Join(unexpected, ", "))
 	}
+	dst := map[string]safetensors.Dest{}
+	m, finish, err := modelDests(header, cfg, prefix, dst)
+	if err != nil {
+		return nil, err
+	}
+	if err := header.ReadTensors(r, dst); err != nil {
+		return nil, err
+	}
+	if err := finish(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// modelTensors returns the names, after prefix, of the tensors a model of
+// cfg reads from header: its parameters and, for I8 weights, their scales.
+func modelTensors(header *safetensors.Header, cfg Config, prefix string) map[string]bool {
+	specs := cfg.Params()
+	expected := make(map[string]bool, len(specs))
+	for _, spec := range specs {
+		expected[spec.Name] = true
+		if dtype, _, _ := header.Info(prefix + spec.Name); dtype == "I8" && strings.HasPrefix(spec.Name, "weight_") {
+			expected[spec.Name+scaleSuffix] = true
+		}
+	}
+	return expected
+}
+
+// modelDests checks header's tensors for the model cfg under prefix (each
+// one present, of its shape and of a dtype the precision loads), allocates
+// the model, and adds the destinations of its tensors to dst; finish checks
+// int8 tensors and completes the model once ReadTensors has filled them.
+func modelDests(header *safetensors.Header, cfg Config, prefix string, dst map[string]safetensors.Dest) (m *Model, finish func() error, err error) {
+	specs := cfg.Params()
+	isWeight := func(spec ParamSpec) bool { return strings.HasPrefix(spec.Name, "weight_") }
 	largest := 0
 	for _, spec := range specs {
 		name := prefix + spec.Name
 		dtype, shape, ok := header.Info(name)
 		if !ok {
-			return nil, fmt.Errorf("cells: tensor %s (shape %v) is missing from the file", name, spec.Shape)
+			return nil, nil, fmt.Errorf("cells: tensor %s (shape %v) is missing from the file", name, spec.Shape)
 		}
 		if !slices.Equal(shape, spec.Shape) {
-			return nil, fmt.Errorf("cells: tensor %s has shape %v (%s); want %v", name, shape, dtype, spec.Shape)
+			return nil, nil, fmt.Errorf("cells: tensor %s has shape %v (%s); want %v", name, shape, dtype, spec.Shape)
 		}
 		switch {
 		case dtype == "I8" && isWeight(spec):
 			if cfg.Precision != Int8 {
-				return nil, fmt.Errorf("cells: tensor %s is int8 (I8): load it with Config.Precision = Int8, then convert with Model.WithPrecision", name)
+				return nil, nil, fmt.Errorf("cells: tensor %s is int8 (I8): load it with Config.Precision = Int8, then convert with Model.WithPrecision", name)
 			}
 			sdtype, sshape, ok := header.Info(name + scaleSuffix)
 			if !ok || sdtype != "F32" || !slices.Equal(sshape, spec.Shape[:1]) {
-				return nil, fmt.Errorf("cells: int8 tensor %s needs its row scales %s, F32 of shape %v (found: %v, %s %v)", name, name+scaleSuffix, spec.Shape[:1], ok, sdtype, sshape)
+				return nil, nil, fmt.Errorf("cells: int8 tensor %s needs its row scales %s, F32 of shape %v (found: %v, %s %v)", name, name+scaleSuffix, spec.Shape[:1], ok, sdtype, sshape)
 			}
 		case dtype == "F32" || dtype == "F16" || dtype == "BF16" || dtype == "F64":
 			if isWeight(spec) && cfg.Precision.reduced() && dtype != cfg.Precision.dtype() {
@@ -113,11 +138,10 @@ func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
 			}
 		default:
 			// The message safetensors.File.Tensor gives.
-			return nil, fmt.Errorf("safetensors: tensor %q: dtype %s cannot be converted to float32 (F32, F16, BF16 and F64 can)", name, dtype)
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: dtype %s cannot be converted to float32 (F32, F16, BF16 and F64 can)", name, dtype)
 		}
 	}
-	m := allocate(cfg)
-	dst := map[string]safetensors.Dest{}
+	m = allocate(cfg)
 	for name, buf := range m.paramBuffers() {
 		dst[prefix+name] = safetensors.Dest{F32: buf}
 	}
@@ -140,16 +164,16 @@ func ReadSafetensors(r io.Reader, cfg Config, prefix string) (*Model, error) {
 			dst[full] = safetensors.Dest{F32: buf, Done: func() error { return setLow(low, full, buf) }}
 		}
 	}
-	if err := header.ReadTensors(r, dst); err != nil {
-		return nil, err
-	}
-	for _, check := range int8Checks {
-		if err := check(); err != nil {
-			return nil, err
+	finish = func() error {
+		for _, check := range int8Checks {
+			if err := check(); err != nil {
+				return err
+			}
 		}
+		m.finish()
+		return nil
 	}
-	m.finish()
-	return m, nil
+	return m, finish, nil
 }
 
 // checkInt8 checks an int8 weight tensor read from a file: values in
