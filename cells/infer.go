@@ -62,10 +62,13 @@ func ConfigFromSafetensors(path, prefix string) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
-	return configFromHeader(h, prefix)
+	return configFromHeader(h, prefix, "")
 }
 
-func configFromHeader(h *safetensors.Header, prefix string) (Config, error) {
+// configFromHeader is ConfigFromSafetensors on a header read. cell, if not
+// empty, names the mode (a modulesKey mode name) and overrides the
+// metadata's; it must agree with the tensors' gate blocks.
+func configFromHeader(h *safetensors.Header, prefix, cell string) (Config, error) {
 	shapeOf := func(name string) ([]int, bool) {
 		_, s, ok := h.Info(prefix + name)
 		return s, ok
@@ -129,6 +132,14 @@ func configFromHeader(h *safetensors.Header, prefix string) (Config, error) {
 			}
 			cfg.Mode = mode
 		}
+	}
+	if cell != "" {
+		mode, known := modeNames[cell]
+		gates := hh[0] / hh[1]
+		if !known || mode.Gates() != gates {
+			return Config{}, fmt.Errorf("cells: cell %q does not fit tensor %sweight_hh_l0 %v (%d gate blocks; want lstm, gru, gru_reset_before, rnn_tanh or rnn_relu with as many)", cell, prefix, hh, gates)
+		}
+		cfg.Mode = mode
 	}
 	if cfg.Mode == -1 {
 		return Config{}, fmt.Errorf("cells: tensor %sweight_hh_l0 %v is a plain RNN's, and nothing says whether tanh or ReLU: the file has no %s metadata for prefix %q (export with export/simdrnn_export.py, or set Config.Mode)", prefix, hh, modulesKey, prefix)

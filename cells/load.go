@@ -214,7 +214,13 @@ func halfBits[H kernels.F16 | kernels.BF16](s []H) []uint16 {
 // writes it (LoadSafetensors reads it back): into a temporary file in the
 // same directory, synced, then renamed over path, so that a failed write
 // never leaves a truncated model behind.
-func (m *Model) SaveSafetensors(path, prefix string) (err error) {
+func (m *Model) SaveSafetensors(path, prefix string) error {
+	return saveFile(path, func(w io.Writer) error { return m.WriteSafetensors(w, prefix) })
+}
+
+// saveFile runs write into a temporary file in path's directory, syncs it
+// and renames it over path; on an error the temporary file is removed.
+func saveFile(path string, write func(io.Writer) error) (err error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
@@ -226,7 +232,7 @@ func (m *Model) SaveSafetensors(path, prefix string) (err error) {
 		}
 	}()
 	w := bufio.NewWriterSize(f, 1<<20)
-	if err = m.WriteSafetensors(w, prefix); err != nil {
+	if err = write(w); err != nil {
 		return err
 	}
 	if err = w.Flush(); err != nil {
@@ -250,6 +256,15 @@ func (m *Model) SaveSafetensors(path, prefix string) (err error) {
 // back at the same precision gives the same bits. PyTorch's
 // safetensors.torch.load_file reads every dtype here.
 func (m *Model) WriteSafetensors(w io.Writer, prefix string) error {
+	meta, err := m.metadata(prefix)
+	if err != nil {
+		return err
+	}
+	return safetensors.Write(w, m.tensors(prefix), meta)
+}
+
+// tensors returns the model's tensors as WriteSafetensors writes them.
+func (m *Model) tensors(prefix string) []safetensors.Tensor {
 	params := m.paramBuffers()
 	low := m.lowBuffers()
 	var tensors []safetensors.Tensor
@@ -269,12 +284,18 @@ func (m *Model) WriteSafetensors(w io.Writer, prefix string) error {
 				safetensors.Tensor{Name: name + scaleSuffix, Shape: spec.Shape[:1], Data: l.Scales})
 		}
 	}
+	return tensors
+}
+
+// metadata returns the metadata WriteSafetensors writes for the model
+// under prefix.
+func (m *Model) metadata(prefix string) (map[string]string, error) {
 	c := m.cfg
 	modules, err := json.Marshal([]moduleInfo{{Prefix: prefix, Mode: c.Mode.metadataName(), InputSize: c.InputSize, HiddenSize: c.HiddenSize,
 		NumLayers: c.NumLayers, Bidirectional: c.Bidirectional, Bias: !c.NoBias}})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return safetensors.Write(w, tensors, map[string]string{"format": "pt", "producer": "simdrnn",
-		"simdrnn_precision": c.Precision.String(), modulesKey: string(modules)})
+	return map[string]string{"format": "pt", "producer": "simdrnn",
+		"simdrnn_precision": c.Precision.String(), modulesKey: string(modules)}, nil
 }

@@ -71,7 +71,9 @@ type Workspace struct {
 	buffers engine.Buffers
 	y       [2][]float32 // two layers' outputs, ping-pong
 	xt      []float32    // the batch-first input made time-major
-	net     []float32    // a Network's embedded input or head input
+	// A Network's embedded input, the recurrent model's outputs and the
+	// final states it hands the head.
+	embedded, rnnY, final []float32
 }
 
 // ForwardInto is Forward writing into out and working in ws: out.Y, out.HN
