@@ -112,3 +112,118 @@ func TestPyTorchToGo(t *testing.T) {
 		}
 	}
 }
+
+// networkScript builds whole PyTorch models — embedding, recurrent stack,
+// linear head, softmax or sigmoid, the head on every step or on the final
+// state — exports each with export(), and writes time-major inputs and
+// PyTorch's outputs next to it.
+const networkScript = `
+import sys, torch
+import torch.nn as nn
+sys.path.insert(0, ".")
+from simdrnn_export import export, write_safetensors, _tensor_bytes
+out = sys.argv[1]
+torch.manual_seed(5)
+
+class Tagger(nn.Module):  # ids -> per-step class probabilities
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(20, 5)
+        self.lstm = nn.LSTM(5, 7, num_layers=2, bidirectional=True, batch_first=True)
+        self.fc = nn.Linear(14, 4)
+    def forward(self, ids):  # [B, T]
+        y, _ = self.lstm(self.embedding(ids))
+        return torch.softmax(self.fc(y), dim=-1)
+
+class Scorer(nn.Module):  # features -> one sigmoid score vector per sequence
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(6, 8, num_layers=2, bidirectional=True)
+        self.head = nn.Linear(16, 3)
+    def forward(self, x):  # [T, B, I]
+        _, h = self.gru(x)
+        return torch.sigmoid(self.head(torch.cat((h[-2], h[-1]), dim=1)))
+
+class Plain(nn.Module):  # features -> per-step logits, no bias in the head
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.RNN(4, 6, nonlinearity="relu")
+        self.out = nn.Linear(6, 2, bias=False)
+    def forward(self, x):
+        y, _ = self.rnn(x)
+        return self.out(y)
+
+def save(name, inputs, outputs, ids=False):  # ids travel as exact float32
+    inputs = inputs.float()
+    write_safetensors(f"{out}/{name}-io.safetensors", {
+        "x": ("F32", list(inputs.shape), _tensor_bytes(inputs)),
+        "y": ("F32", list(outputs.shape), _tensor_bytes(outputs)),
+    }, {"ids": str(ids)})
+
+with torch.no_grad():
+    m = Tagger().eval()
+    export(m, f"{out}/tagger.safetensors", activation="softmax")
+    ids = torch.randint(0, 20, (3, 6))          # [B, T]
+    save("tagger", ids.t().contiguous(), m(ids).transpose(0, 1).contiguous(), ids=True)
+    m = Scorer().eval()
+    export(m, f"{out}/scorer.safetensors", activation="sigmoid", head_input="final")
+    x = torch.randn(5, 4, 6)
+    save("scorer", x, m(x))
+    m = Plain().eval()
+    export(m, f"{out}/plain.safetensors")
+    x = torch.randn(7, 2, 4)
+    save("plain", x, m(x))
+`
+
+// TestPyTorchNetworkToGo exports whole PyTorch models and checks that
+// cells.LoadNetwork finds their modules and that Forward (and Step, where
+// the model can stream) gives PyTorch's outputs within 1e-5.
+func TestPyTorchNetworkToGo(t *testing.T) {
+	if exec.Command(python, "-c", "import torch").Run() != nil {
+		t.Skip("python3 cannot import torch (apt-get install python3-torch): the exporter's PyTorch path is not tested")
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(python, "-c", networkScript, dir).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	for _, name := range []string{"tagger", "scorer", "plain"} {
+		net, err := cells.LoadNetwork(filepath.Join(dir, name+".safetensors"), nil)
+		require.NoError(t, err, name)
+		io, err := safetensors.ReadFile(filepath.Join(dir, name+"-io.safetensors"))
+		require.NoError(t, err)
+		x, err := io.Tensor("x")
+		require.NoError(t, err)
+		steps, batch := x.Shape[0], x.Shape[1]
+		in := cells.Input{X: x.Data}
+		if io.Metadata()["ids"] == "True" {
+			in = cells.Input{IDs: make([]int64, len(x.Data))}
+			for i, v := range x.Data {
+				in.IDs[i] = int64(v)
+			}
+		}
+		y, err := io.Tensor("y")
+		require.NoError(t, err)
+		got, err := net.Forward(in, steps, batch, nil)
+		require.NoError(t, err, name)
+		requireWithin(t, name, got.Y, y.Data, 1e-5)
+		if net.Parts().RNN.Config().Bidirectional {
+			continue
+		}
+		state, err := net.NewState(batch)
+		require.NoError(t, err)
+		o := net.OutputSize()
+		step := make([]float32, batch*o)
+		for k := 0; k < steps; k++ {
+			require.NoError(t, net.Step(state, cells.Input{X: in.X[k*batch*len(in.X)/(steps*batch) : (k+1)*batch*len(in.X)/(steps*batch)]}, step))
+			requireWithin(t, name+" streamed", step, y.Data[k*batch*o:(k+1)*batch*o], 1e-5)
+		}
+	}
+}
+
+func requireWithin(t *testing.T, what string, got, want []float32, tol float64) {
+	t.Helper()
+	require.Len(t, got, len(want), what)
+	for i := range want {
+		d := math.Abs(float64(got[i]) - float64(want[i]))
+		require.LessOrEqual(t, d, tol, "%s y[%d] = %v, PyTorch %v", what, i, got[i], want[i])
+	}
+}

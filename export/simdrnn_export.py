@@ -14,6 +14,19 @@ given (as strings), and "simdrnn_modules": a JSON list describing every
 nn.LSTM, nn.GRU and nn.RNN inside the model (its name prefix, mode,
 input_size, hidden_size, num_layers, bidirectional, batch_first, bias), which
 says what the tensors alone cannot (an RNN's tanh or ReLU, batch_first).
+When the model holds one recurrent module, "simdrnn_network" names the
+modules of the whole network simdrnn runs (cells.LoadNetwork): the
+nn.Embedding and the nn.Linear head when there is exactly one of each (null
+otherwise), the recurrent module, and two keyword arguments that the
+module's forward() decides and the tensors cannot tell, which go there
+rather than into the plain metadata:
+
+    activation="none" | "softmax" | "sigmoid"   (applied to the head's output)
+    head_input="steps" | "final"   (the head reads every step's output, or
+                                    the last layer's final state, both
+                                    directions side by side)
+
+    export(model, "model.safetensors", activation="softmax", head_input="final")
 
 `python3 simdrnn_export.py --self-test FILE` writes a file of known tensors
 without torch, for simdrnn's tests of the writer.
@@ -84,9 +97,33 @@ def _modules(module):
     return found
 
 
-def export(module, path, **metadata):
+def _network(module, activation, head_input):
+    """The simdrnn_network description of module, or None unless it holds
+    exactly one recurrent module."""
+    import torch.nn as nn
+    kinds = {"rnn": [], "embedding": [], "head": []}
+    for name, m in module.named_modules():
+        prefix = name + "." if name else ""
+        if isinstance(m, (nn.LSTM, nn.GRU, nn.RNN)):
+            kinds["rnn"].append(prefix)
+        elif isinstance(m, nn.Embedding):
+            kinds["embedding"].append(prefix)
+        elif isinstance(m, nn.Linear):
+            kinds["head"].append(prefix)
+    if len(kinds["rnn"]) != 1:
+        return None
+    one = lambda found: found[0] if len(found) == 1 else None
+    return {"embedding": one(kinds["embedding"]), "rnn": kinds["rnn"][0], "head": one(kinds["head"]),
+            "activation": activation, "head_input": head_input}
+
+
+def export(module, path, activation="none", head_input="steps", **metadata):
     """Writes module.state_dict() to path as safetensors, with the metadata
     simdrnn reads (see the module's doc) and metadata's keyword arguments."""
+    if activation not in ("none", "softmax", "sigmoid"):
+        raise ValueError(f"simdrnn_export: activation {activation!r}: want 'none', 'softmax' or 'sigmoid'")
+    if head_input not in ("steps", "final"):
+        raise ValueError(f"simdrnn_export: head_input {head_input!r}: want 'steps' or 'final'")
     tensors = {}
     for name, t in module.state_dict().items():
         kind = str(t.dtype).replace("torch.", "")
@@ -94,6 +131,9 @@ def export(module, path, **metadata):
             raise ValueError(f"simdrnn_export: tensor {name} has dtype {t.dtype}, which safetensors cannot hold here")
         tensors[name] = (_DTYPES[kind][0], list(t.shape), _tensor_bytes(t))
     meta = {"format": "pt", "producer": "simdrnn_export", "simdrnn_modules": json.dumps(_modules(module))}
+    network = _network(module, activation, head_input)
+    if network is not None:
+        meta["simdrnn_network"] = json.dumps(network)
     meta.update({k: str(v) for k, v in metadata.items()})
     write_safetensors(path, tensors, meta)
 
