@@ -44,9 +44,20 @@
 // (layers·directions) × B × H, ordered layer by layer, forward before
 // reverse.
 //
+// # Networks
+//
+// A Network is a whole model as PyTorch users build one: an optional
+// Embedding (nn.Embedding: token ids in), a Model, and an optional Linear
+// head (nn.Linear) on every step's output or on the final state, with an
+// optional softmax or sigmoid. LoadNetwork reads one from the state_dict
+// that export/simdrnn_export.py writes (or any safetensors state_dict: the
+// modules are found by their tensors), and Step and Forward run it end to
+// end.
+//
 // # Concurrency
 //
-// A Model is read-only after New: any number of goroutines may use one
-// Model at once, each with its own State (for Step) or through Forward,
-// which keeps its scratch per call.
+// A Model or Network is read-only after it is built: any number of
+// goroutines may use one at once, each with its own State (for Step) or
+// through Forward, which keeps its scratch per call (ForwardInto uses the
+// caller's Workspace, one call at a time).
 package cells
