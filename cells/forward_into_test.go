@@ -3,6 +3,7 @@ package cells_test
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -65,7 +66,7 @@ func bits(s []float32) []uint32 {
 
 // TestForwardIntoAllocatesNothing checks that a warm Output and Workspace
 // make ForwardInto allocation-free at every precision, for a smaller call
-// after a larger one too.
+// after a larger one too, and after garbage collections.
 func TestForwardIntoAllocatesNothing(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, p := range []cells.Precision{cells.F32, cells.F16, cells.BF16, cells.Int8} {
@@ -81,6 +82,13 @@ func TestForwardIntoAllocatesNothing(t *testing.T) {
 				for _, call := range []func() error{
 					func() error { return model.ForwardInto(&out, &ws, big, 12, 10, nil) },
 					func() error { return model.ForwardInto(&out, &ws, small, 5, 3, opts) },
+					func() error {
+						// Collections empty sync.Pools: the matrix
+						// product's buffers must outlive them.
+						runtime.GC()
+						runtime.GC()
+						return model.ForwardInto(&out, &ws, big, 12, 10, nil)
+					},
 				} {
 					allocs := testing.AllocsPerRun(5, func() {
 						if err := call(); err != nil {

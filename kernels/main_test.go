@@ -1,7 +1,6 @@
 package kernels_test
 
 import (
-	"runtime/debug"
 	"testing"
 
 	"github.com/simdrnn/simdrnn/internal/level"
@@ -14,13 +13,7 @@ import (
 // can run in parallel (see kerneltest.ForEachLevelParallel), then fails the
 // run when a level this CPU/build offers was not exercised, or when
 // SIMDRNN_REQUIRE_LEVELS / SIMDRNN_EXPECT_LEVEL are not met.
-//
-// It also raises the GC target fourfold (test speed only): the tests make
-// garbage fast, and every GC empties MatMul's sync.Pool of packing buffers
-// (3 MB each), which the next MatMul then allocates and clears again (with
-// the default target, about 0.9 s of ~4 s wall time on 2 cores).
 func TestMain(m *testing.M) {
-	debug.SetGCPercent(400)
 	kerneltest.SetLevelKernels(levelKernels)
 	kerneltest.Main(m)
 }

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 
 	"github.com/simdrnn/simdrnn/internal/shape"
@@ -119,12 +120,42 @@ type matMulWork struct {
 	tile    [matMulMR * matMulNR]float32
 }
 
-var matMulPool = sync.Pool{New: func() any {
+// matMulIdle keeps the packing buffers of finished products for the next
+// ones. Unlike a sync.Pool, which the garbage collector empties, it keeps
+// them for the life of the process — at most two per GOMAXPROCS (3.3 MB
+// each), as many as products ran at once — so that a warm product, and so
+// a warm cells.Model.ForwardInto, allocates nothing even across
+// collections; products beyond that many at once allocate their own.
+var matMulIdle struct {
+	sync.Mutex
+	works []*matMulWork
+}
+
+// getMatMulWork returns idle packing buffers, or new ones.
+func getMatMulWork() *matMulWork {
+	matMulIdle.Lock()
+	if n := len(matMulIdle.works); n > 0 {
+		w := matMulIdle.works[n-1]
+		matMulIdle.works[n-1] = nil
+		matMulIdle.works = matMulIdle.works[:n-1]
+		matMulIdle.Unlock()
+		return w
+	}
+	matMulIdle.Unlock()
 	return &matMulWork{
 		packedA: make([]float32, matMulMC*matMulKC),
 		packedB: make([]float32, matMulKC*matMulNC),
 	}
-}}
+}
+
+// putMatMulWork keeps w for the next product, unless enough are idle.
+func putMatMulWork(w *matMulWork) {
+	matMulIdle.Lock()
+	if len(matMulIdle.works) < 2*runtime.GOMAXPROCS(0) {
+		matMulIdle.works = append(matMulIdle.works, w)
+	}
+	matMulIdle.Unlock()
+}
 
 // matMul computes C (+)= op(A)·op(B), packing each block of op(B) from b,
 // or taking it from packed when that is not nil.
@@ -136,8 +167,8 @@ func matMul(l level.Level, transA, transB bool, m, n, k int, a []float32, lda in
 		zeroProduct(m, n, c, ldc, add)
 		return
 	}
-	work := matMulPool.Get().(*matMulWork)
-	defer matMulPool.Put(work)
+	work := getMatMulWork()
+	defer putMatMulWork(work)
 	off := 0 // of the next block in packed
 	for jc := 0; jc < n; jc += matMulNC {
 		nc := min(matMulNC, n-jc)

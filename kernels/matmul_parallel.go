@@ -57,8 +57,8 @@ func matMulParallel(l level.Level, workers int, packedB []float32, transA bool, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			work := matMulPool.Get().(*matMulWork)
-			defer matMulPool.Put(work)
+			work := getMatMulWork()
+			defer putMatMulWork(work)
 			for ic := rowStart; ic < rowEnd; ic += matMulMC {
 				mc := min(matMulMC, rowEnd-ic)
 				packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
