@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/seq"
@@ -31,25 +32,35 @@ const (
 
 var activationNames = [...]string{"auto", "none", "softmax", "sigmoid"}
 
-func (a Activation) String() string {
-	if a < 0 || int(a) >= len(activationNames) {
-		return fmt.Sprintf("Activation(%d)", int(a))
-	}
-	return activationNames[a]
-}
+func (a Activation) String() string { return enumName("Activation", activationNames[:], int(a)) }
 
 // ParseActivation returns the Activation named s: "none", "softmax",
 // "sigmoid" (or "auto"; "" is NoActivation).
 func ParseActivation(s string) (Activation, error) {
-	if s == "" {
-		return NoActivation, nil
+	i, err := parseEnum("activation", activationNames[:], s, int(NoActivation))
+	return Activation(i), err
+}
+
+// enumName is names[i], or kind(i) for an i out of range.
+func enumName(kind string, names []string, i int) string {
+	if i < 0 || i >= len(names) {
+		return fmt.Sprintf("%s(%d)", kind, i)
 	}
-	for i, name := range activationNames {
+	return names[i]
+}
+
+// parseEnum returns the index of s in names (empty: empty), or an error
+// listing the names but the first ("auto").
+func parseEnum(kind string, names []string, s string, empty int) (int, error) {
+	if s == "" {
+		return empty, nil
+	}
+	for i, name := range names {
 		if s == name {
-			return Activation(i), nil
+			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("cells: unknown activation %q (want none, softmax or sigmoid)", s)
+	return 0, fmt.Errorf("cells: unknown %s %q (want %s)", kind, s, strings.Join(names[1:], ", "))
 }
 
 // HeadInput says what a Network's head (or, without a head, its output)
@@ -77,25 +88,13 @@ const (
 
 var headInputNames = [...]string{"auto", "steps", "final"}
 
-func (h HeadInput) String() string {
-	if h < 0 || int(h) >= len(headInputNames) {
-		return fmt.Sprintf("HeadInput(%d)", int(h))
-	}
-	return headInputNames[h]
-}
+func (h HeadInput) String() string { return enumName("HeadInput", headInputNames[:], int(h)) }
 
 // ParseHeadInput returns the HeadInput named s: "steps" or "final" (or
 // "auto"; "" is EveryStep).
 func ParseHeadInput(s string) (HeadInput, error) {
-	if s == "" {
-		return EveryStep, nil
-	}
-	for i, name := range headInputNames {
-		if s == name {
-			return HeadInput(i), nil
-		}
-	}
-	return 0, fmt.Errorf("cells: unknown head input %q (want steps or final)", s)
+	i, err := parseEnum("head input", headInputNames[:], s, int(EveryStep))
+	return HeadInput(i), err
 }
 
 // Embedding is PyTorch's nn.Embedding at inference: token id k becomes row
