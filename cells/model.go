@@ -188,6 +188,11 @@ func (c Config) CheckParams(params map[string][]float32) error {
 type Model struct {
 	cfg    Config
 	layers [][]*direction // [layer][direction]
+
+	// shards are the layers' weights split by units for the parallel
+	// batch-1 step, per worker count (State.SetWorkers), built on demand.
+	shardMu sync.Mutex
+	shards  map[int][][]shard
 }
 
 // direction is one direction of one layer.

@@ -3,6 +3,7 @@ package cells
 import (
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/seq"
@@ -83,6 +84,9 @@ type State struct {
 	hPrev   [][]float32 // per layer, H: h_{t−1} for the fused batch-1 steps that read it while writing h
 	q       [][]int8    // per layer, input + H: the int8 batch-1 steps' quantized x and h
 	scratch []scratch   // per layer
+
+	parallel *parallelStep   // the workers of SetWorkers, or nil
+	cleanup  runtime.Cleanup // stops them when the State is collected
 }
 
 // ErrBidirectional is returned by NewState for a bidirectional model: its
@@ -218,6 +222,8 @@ func (m *Model) Step(s *State, x, y []float32) error {
 			c = s.c[layer]
 		}
 		switch xh := s.xh[layer]; {
+		case s.parallel != nil && s.parallel.shards[layer] != nil:
+			s.parallel.step(layer, in)
 		case s.batch == 1 && (d.mode == LSTM || d.mode == GRU) && d.lowIH != nil:
 			d.lowStep(s.h[layer], c, in, s.hPrev[layer], s.q[layer])
 		case s.batch == 1 && d.mode == LSTM:

@@ -1,0 +1,10 @@
+package cells
+
+// SetParallelMinBytes lowers the size from which SetWorkers splits a
+// layer, so that the tests cover the parallel step on small models; it
+// returns a function that restores it.
+func SetParallelMinBytes(n int) (restore func()) {
+	old := parallelMinBytes
+	parallelMinBytes = n
+	return func() { parallelMinBytes = old }
+}

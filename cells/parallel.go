@@ -1,0 +1,385 @@
+package cells
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/simdrnn/simdrnn/internal/engine"
+	"github.com/simdrnn/simdrnn/kernels"
+)
+
+// ParallelMinBytes is the size of a layer's weights (in their precision)
+// from which State.SetWorkers splits the layer's batch-1 step across
+// workers: below it, handing the work over costs more than the second core
+// saves, and the layer runs on the caller's goroutine alone.
+const ParallelMinBytes = 1 << 20
+
+// parallelMinBytes is ParallelMinBytes, lowered by the tests.
+var parallelMinBytes = ParallelMinBytes
+
+// unitAlign is the multiple of units each worker's share starts at, so
+// that the fused kernels' blocks of eight units stay whole.
+const unitAlign = 16
+
+// shard is one worker's part of a layer's batch-1 step: the units
+// [u0, u1) and copies of their rows of every gate block, so that the
+// worker streams weights of its own.
+type shard struct {
+	u0, u1 int
+	joined []float32 // F32 LSTM: [W_ih | W_hh] rows, 4U × (I + H)
+	ih, hh []float32 // F32 GRU: W_ih rows (3U × I), W_hh rows (3U × H)
+	low    [2]*engine.LowMatrix
+	// The bias rows: the input side's (engine.InputBias), and the GRU's
+	// two halves.
+	inputBias, biasIH, biasHH []float32
+}
+
+// gateRows copies the rows u0 … u1−1 of each of the gates blocks of hidden
+// rows from src (rows of cols values).
+func gateRows[T any](src []T, gates, hidden, cols, u0, u1 int) []T {
+	out := make([]T, 0, gates*(u1-u0)*cols)
+	for g := 0; g < gates; g++ {
+		out = append(out, src[(g*hidden+u0)*cols:(g*hidden+u1)*cols]...)
+	}
+	return out
+}
+
+// lowRows is gateRows for a reduced-precision matrix (and int8's scales).
+func lowRows(m *engine.LowMatrix, gates, hidden, u0, u1 int) *engine.LowMatrix {
+	out := &engine.LowMatrix{Format: m.Format, Cols: m.Cols}
+	switch m.Format {
+	case engine.F16:
+		out.F16 = gateRows(m.F16, gates, hidden, m.Cols, u0, u1)
+	case engine.BF16:
+		out.BF16 = gateRows(m.BF16, gates, hidden, m.Cols, u0, u1)
+	default:
+		out.Q = gateRows(m.Q, gates, hidden, m.Cols, u0, u1)
+		out.Scales = gateRows(m.Scales, gates, hidden, 1, u0, u1)
+	}
+	return out
+}
+
+// newShard copies d's rows of the units [u0, u1).
+func (d *direction) newShard(u0, u1 int) shard {
+	g, h := d.mode.Gates(), d.hidden
+	s := shard{u0: u0, u1: u1,
+		inputBias: gateRows(d.inputBias, g, h, 1, u0, u1),
+		biasIH:    gateRows(d.biasIH, g, h, 1, u0, u1),
+		biasHH:    gateRows(d.biasHH, g, h, 1, u0, u1),
+	}
+	switch {
+	case d.lowIH != nil:
+		s.low = [2]*engine.LowMatrix{lowRows(d.lowIH, g, h, u0, u1), lowRows(d.lowHH, g, h, u0, u1)}
+	case d.mode == LSTM:
+		s.joined = gateRows(d.joinedWeights(), g, h, d.input+h, u0, u1)
+	default:
+		s.ih = gateRows(d.weightIH, g, h, d.input, u0, u1)
+		s.hh = gateRows(d.weightHH, g, h, h, u0, u1)
+	}
+	return s
+}
+
+// parallelizes reports whether a batch-1 step of d splits across workers:
+// an LSTM or (reset-after) GRU layer whose weights reach ParallelMinBytes.
+func (d *direction) parallelizes() bool {
+	if d.mode != LSTM && d.mode != GRU {
+		return false
+	}
+	format := engine.F32
+	if d.lowIH != nil {
+		format = d.lowIH.Format
+	}
+	return d.mode.Gates()*d.hidden*(d.input+d.hidden)*format.Bytes() >= parallelMinBytes
+}
+
+// splitUnits divides hidden units among at most workers shares, each
+// starting at a multiple of unitAlign; it returns the shares' bounds.
+func splitUnits(hidden, workers int) []int {
+	blocks := (hidden + unitAlign - 1) / unitAlign
+	workers = min(workers, blocks)
+	bounds := []int{0}
+	for w := 1; w <= workers; w++ {
+		bounds = append(bounds, min(hidden, blocks*w/workers*unitAlign))
+	}
+	return bounds
+}
+
+// layerShards returns, per layer, the shards of a step split across
+// workers (nil for a layer that does not parallelize), built once per
+// worker count and kept by the model.
+func (m *Model) layerShards(workers int) [][]shard {
+	m.shardMu.Lock()
+	defer m.shardMu.Unlock()
+	if s, ok := m.shards[workers]; ok {
+		return s
+	}
+	out := make([][]shard, len(m.layers))
+	for layer, dirs := range m.layers {
+		d := dirs[0]
+		if !d.parallelizes() {
+			continue
+		}
+		bounds := splitUnits(d.hidden, workers)
+		for w := 0; w+1 < len(bounds); w++ {
+			out[layer] = append(out[layer], d.newShard(bounds[w], bounds[w+1]))
+		}
+	}
+	if m.shards == nil {
+		m.shards = map[int][][]shard{}
+	}
+	m.shards[workers] = out
+	return out
+}
+
+// parallelStep is what a State's workers share: the shards, the state's
+// buffers, the layer being stepped and its input, and the pool's
+// signalling. It holds no pointer to the State, so that an unreachable
+// State's cleanup can stop the workers.
+type parallelStep struct {
+	shards  [][]shard
+	layers  [][]*direction
+	h, c    [][]float32
+	xh      [][]float32 // per layer: x‖h for the F32 LSTM
+	hPrev   [][]float32 // per layer: h_{t−1} for the others
+	q       [][]int8    // per layer: x and h_{t−1} quantized (int8)
+	xs, hs  []float32   // per layer: their scales
+	scratch [][]float32 // per worker: the gates of its units (two halves for the GRU)
+
+	layer int       // the layer of the current job
+	in    []float32 // its input
+
+	workers int // goroutines besides the caller's
+	gen     atomic.Uint64
+	done    atomic.Int64
+	stop    atomic.Bool
+	parked  []atomic.Bool
+	wake    []chan struct{}
+	exited  sync.WaitGroup
+}
+
+// spinFor is how long an idle worker polls for the next step before it
+// parks (and then needs the scheduler to wake it).
+const spinFor = 50 * time.Microsecond
+
+// SetWorkers makes every later batch-1 Step split each large LSTM and GRU
+// layer (ParallelMinBytes of weights or more) across n goroutines: the
+// caller's and n − 1 workers, each computing its own share of the units
+// from its own copy of their weight rows (built once per model and n, and
+// kept by the model: about as much memory again as those layers' weights),
+// so that each core streams half the bytes. Workers poll for the next step
+// for 50 µs before they park, so a stream stepped without pause pays no
+// wake-up; a waiting stream costs that much CPU after each step. n = 1
+// (the default) runs every step on the caller's goroutine; a batch over 1,
+// other modes and smaller layers always do. The results agree with one
+// worker's to the kernels' rounding: the shares run the format's MatVecAdd
+// and the pointwise kernel where one worker runs the fused step kernel,
+// whose sums may round differently. Close (or SetWorkers(1)) stops the workers; a State
+// dropped without it stops them when collected. It returns an error for n
+// < 1 or n > 64.
+func (s *State) SetWorkers(n int) error {
+	if n < 1 || n > 64 {
+		return fmt.Errorf("cells: SetWorkers: n = %d; want 1 … 64", n)
+	}
+	s.Close()
+	if n == 1 || s.batch != 1 {
+		return nil
+	}
+	m := s.model
+	p := &parallelStep{shards: m.layerShards(n), layers: m.layers, h: s.h, c: s.c, workers: n - 1}
+	some := false
+	for layer, shards := range p.shards {
+		if shards == nil {
+			p.xh, p.hPrev, p.q = append(p.xh, nil), append(p.hPrev, nil), append(p.q, nil)
+			continue
+		}
+		some = true
+		d := m.layers[layer][0]
+		var xh, hPrev []float32
+		var q []int8
+		if d.lowIH == nil && d.mode == LSTM {
+			xh = make([]float32, d.input+d.hidden)
+		} else {
+			hPrev = make([]float32, d.hidden)
+		}
+		if d.lowIH != nil && d.lowIH.Format == engine.Int8 {
+			q = make([]int8, d.input+d.hidden)
+		}
+		p.xh, p.hPrev, p.q = append(p.xh, xh), append(p.hPrev, hPrev), append(p.q, q)
+	}
+	if !some {
+		return nil // no layer is large enough
+	}
+	p.xs, p.hs = make([]float32, len(m.layers)), make([]float32, len(m.layers))
+	for w := 0; w < n; w++ {
+		size := 0
+		for layer, shards := range p.shards {
+			if w < len(shards) {
+				size = max(size, 2*m.layers[layer][0].mode.Gates()*(shards[w].u1-shards[w].u0))
+			}
+		}
+		p.scratch = append(p.scratch, make([]float32, size))
+	}
+	p.parked = make([]atomic.Bool, n)
+	p.wake = make([]chan struct{}, n)
+	for w := 1; w < n; w++ {
+		p.wake[w] = make(chan struct{}, 1)
+		p.exited.Add(1)
+		go p.worker(w, p.gen.Load())
+	}
+	s.parallel = p
+	s.cleanup = runtime.AddCleanup(s, func(p *parallelStep) { p.shutdown() }, p)
+	return nil
+}
+
+// Workers returns the number of goroutines a batch-1 step may use (1
+// unless SetWorkers set more and some layer is large enough).
+func (s *State) Workers() int {
+	if s.parallel == nil {
+		return 1
+	}
+	return s.parallel.workers + 1
+}
+
+// Close stops the state's workers (see SetWorkers); the state stays
+// usable, on the caller's goroutine alone. It is safe to call more than
+// once.
+func (s *State) Close() {
+	if s.parallel == nil {
+		return
+	}
+	s.cleanup.Stop()
+	s.parallel.shutdown()
+	s.parallel = nil
+}
+
+// shutdown stops the workers and waits for them to exit.
+func (p *parallelStep) shutdown() {
+	p.stop.Store(true)
+	p.gen.Add(1)
+	p.wakeParked()
+	p.exited.Wait()
+}
+
+// wakeParked wakes the workers that parked.
+func (p *parallelStep) wakeParked() {
+	for w := 1; w <= p.workers; w++ {
+		if p.parked[w].CompareAndSwap(true, false) {
+			p.wake[w] <- struct{}{}
+		}
+	}
+}
+
+// worker runs worker w's share of every step after generation seen until
+// shutdown (seen is read before the goroutine starts, so that a step posted
+// before it runs is not missed).
+func (p *parallelStep) worker(w int, seen uint64) {
+	defer p.exited.Done()
+	for {
+		start := time.Now()
+		for spins := 1; p.gen.Load() == seen; spins++ {
+			if spins%64 == 0 {
+				runtime.Gosched() // with fewer Ps than workers, let one run
+			}
+			if spins%256 == 0 && time.Since(start) > spinFor {
+				p.parked[w].Store(true)
+				if p.gen.Load() != seen {
+					// A step arrived while parking: take it, unless the
+					// caller already sent the wake-up (then drain it).
+					if !p.parked[w].CompareAndSwap(true, false) {
+						<-p.wake[w]
+					}
+					break
+				}
+				<-p.wake[w]
+				start = time.Now()
+			}
+		}
+		seen = p.gen.Load()
+		if p.stop.Load() {
+			return
+		}
+		if w < len(p.shards[p.layer]) {
+			p.run(w)
+			p.done.Add(1)
+		}
+	}
+}
+
+// step runs layer's batch-1 step on every worker (the caller's share
+// included) and waits for all of them.
+func (p *parallelStep) step(layer int, in []float32) {
+	d := p.layers[layer][0]
+	h := p.h[layer]
+	if p.xh[layer] != nil {
+		copy(p.xh[layer], in)
+		copy(p.xh[layer][d.input:], h)
+	} else {
+		copy(p.hPrev[layer], h)
+	}
+	if p.q[layer] != nil {
+		p.xs[layer] = kernels.QuantizeVector(p.q[layer][:d.input], in)
+		p.hs[layer] = kernels.QuantizeVector(p.q[layer][d.input:], h)
+	}
+	p.layer, p.in = layer, in
+	shares := len(p.shards[layer])
+	p.done.Store(0)
+	p.gen.Add(1)
+	p.wakeParked()
+	p.run(0)
+	for spins := 1; p.done.Load() != int64(shares-1); spins++ {
+		if spins%64 == 0 {
+			runtime.Gosched() // with fewer Ps than workers, let one run
+		}
+	}
+}
+
+// run computes worker w's share of the current layer.
+func (p *parallelStep) run(w int) {
+	layer := p.layer
+	d, sh := p.layers[layer][0], &p.shards[layer][w]
+	u0, u1 := sh.u0, sh.u1
+	units := u1 - u0
+	g := d.mode.Gates()
+	gates := p.scratch[w][:g*units]
+	h := p.h[layer][u0:u1]
+	var c []float32
+	if p.c != nil {
+		c = p.c[layer][u0:u1]
+	}
+	if sh.joined != nil {
+		kernels.LSTMStep(h, c, sh.joined, p.xh[layer], sh.inputBias)
+		return
+	}
+	hidden := gates // the GRU's hidden side goes apart
+	if d.mode == GRU {
+		copy(gates, sh.biasIH)
+		hidden = p.scratch[w][g*units : 2*g*units]
+		copy(hidden, sh.biasHH)
+	} else {
+		copy(gates, sh.inputBias)
+	}
+	ih, hh := sh.low[0], sh.low[1]
+	switch {
+	case ih == nil:
+		kernels.MatVecAdd(gates, sh.ih, p.in)
+		kernels.MatVecAdd(hidden, sh.hh, p.hPrev[layer])
+	case ih.Format == engine.F16:
+		kernels.MatVecAddF16(gates, ih.F16, p.in)
+		kernels.MatVecAddF16(hidden, hh.F16, p.hPrev[layer])
+	case ih.Format == engine.BF16:
+		kernels.MatVecAddBF16(gates, ih.BF16, p.in)
+		kernels.MatVecAddBF16(hidden, hh.BF16, p.hPrev[layer])
+	default:
+		q := p.q[layer]
+		kernels.MatVecAddInt8(gates, ih.Q, ih.Scales, q[:d.input], p.xs[layer])
+		kernels.MatVecAddInt8(hidden, hh.Q, hh.Scales, q[d.input:], p.hs[layer])
+	}
+	if d.mode == LSTM {
+		kernels.LSTMForwardBatch(h, c, gates, nil, 1)
+		return
+	}
+	kernels.GRUForwardBatch(h, p.hPrev[layer][u0:u1], gates, hidden, nil, 1)
+}

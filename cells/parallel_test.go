@@ -1,0 +1,142 @@
+package cells_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
+)
+
+// TestParallelStepMatchesOneWorker streams LSTMs and GRUs at every
+// precision and level with 2 and 3 workers (shares of uneven size, hidden
+// sizes that are not multiples of the share alignment, stacks with layers
+// of different widths) and checks each step agrees with the same model
+// stepped on one goroutine, also after pauses long enough for the workers
+// to park.
+func TestParallelStepMatchesOneWorker(t *testing.T) {
+	defer cells.SetParallelMinBytes(1)()
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		for _, mode := range []cells.Mode{cells.LSTM, cells.GRU} {
+			for _, p := range []cells.Precision{cells.F32, cells.F16, cells.BF16, cells.Int8} {
+				for _, workers := range []int{2, 3} {
+					cfg := cells.Config{Mode: mode, InputSize: 13, HiddenSize: 41, NumLayers: 2}
+					model, _ := reducedModel(t, cfg, p, 140)
+					one, err := model.NewState(1)
+					require.NoError(t, err)
+					par, err := model.NewState(1)
+					require.NoError(t, err)
+					require.NoError(t, par.SetWorkers(workers))
+					require.Equal(t, workers, par.Workers())
+					y1, y2 := make([]float32, cfg.HiddenSize), make([]float32, cfg.HiddenSize)
+					for step := 0; step < 6; step++ {
+						x := randomSlice(uint64(150+step), cfg.InputSize)
+						require.NoError(t, model.Step(one, x, y1))
+						require.NoError(t, model.Step(par, x, y2))
+						what := fmt.Sprintf("%v %v %d workers step %d", mode, p, workers, step)
+						tol := parallelTolerance[p]
+						requireNear(t, what, y2, f64(y1), tol, tol)
+						for layer := 0; layer < cfg.NumLayers; layer++ {
+							requireNear(t, what, par.Hidden(layer), f64(one.Hidden(layer)), tol, tol)
+							requireNear(t, what, par.Cell(layer), f64(one.Cell(layer)), tol, tol)
+						}
+						if step == 3 {
+							time.Sleep(200 * time.Microsecond) // the workers park
+						}
+					}
+					par.Close()
+				}
+			}
+		}
+	})
+}
+
+// TestParallelStepAllocatesNothing checks a parallel step allocates nothing.
+func TestParallelStepAllocatesNothing(t *testing.T) {
+	defer cells.SetParallelMinBytes(1)()
+	for _, p := range []cells.Precision{cells.F32, cells.Int8} {
+		for _, mode := range []cells.Mode{cells.LSTM, cells.GRU} {
+			model, _ := reducedModel(t, cells.Config{Mode: mode, InputSize: 32, HiddenSize: 64, NumLayers: 2}, p, 160)
+			state, err := model.NewState(1)
+			require.NoError(t, err)
+			require.NoError(t, state.SetWorkers(2))
+			x, y := randomSlice(161, 32), make([]float32, 64)
+			allocs := testing.AllocsPerRun(50, func() {
+				if err := model.Step(state, x, y); err != nil {
+					panic(err)
+				}
+			})
+			require.Zero(t, allocs, "%v %v", mode, p)
+			state.Close()
+		}
+	}
+}
+
+// goroutinesSettle waits up to a second for the goroutine count to fall
+// to n and returns the last count seen.
+func goroutinesSettle(n int) int {
+	deadline := time.Now().Add(time.Second)
+	for runtime.NumGoroutine() > n && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	return runtime.NumGoroutine()
+}
+
+// TestParallelStepWorkersStop checks Close, SetWorkers(1) and dropping a
+// State stop its workers; that small layers, batches over one, other
+// modes and bad counts keep (or reject) them; and that a closed state
+// still steps.
+func TestParallelStepWorkersStop(t *testing.T) {
+	base := runtime.NumGoroutine()
+	cfg := cells.Config{Mode: cells.LSTM, InputSize: 8, HiddenSize: 64, NumLayers: 1}
+	model, _ := randomModel(t, cfg, 170)
+	// Below ParallelMinBytes: no workers.
+	state, err := model.NewState(1)
+	require.NoError(t, err)
+	require.NoError(t, state.SetWorkers(2))
+	require.Equal(t, 1, state.Workers())
+	require.Error(t, state.SetWorkers(0))
+	require.Error(t, state.SetWorkers(65))
+
+	defer cells.SetParallelMinBytes(1)()
+	require.NoError(t, state.SetWorkers(4))
+	require.Equal(t, 4, state.Workers())
+	require.Equal(t, base+3, runtime.NumGoroutine())
+	state.Close()
+	state.Close()
+	require.Equal(t, base, goroutinesSettle(base))
+	x, y := randomSlice(171, 8), make([]float32, 64)
+	require.NoError(t, model.Step(state, x, y))
+	require.NoError(t, state.SetWorkers(3))
+	require.NoError(t, state.SetWorkers(1))
+	require.Equal(t, base, goroutinesSettle(base))
+
+	batch, err := model.NewState(2)
+	require.NoError(t, err)
+	require.NoError(t, batch.SetWorkers(2))
+	require.Equal(t, 1, batch.Workers())
+	rnn, _ := randomModel(t, cells.Config{Mode: cells.RNNTanh, InputSize: 8, HiddenSize: 64, NumLayers: 1}, 172)
+	rs, err := rnn.NewState(1)
+	require.NoError(t, err)
+	require.NoError(t, rs.SetWorkers(2))
+	require.Equal(t, 1, rs.Workers())
+
+	func() {
+		dropped, err := model.NewState(1)
+		require.NoError(t, err)
+		require.NoError(t, dropped.SetWorkers(2))
+		require.NoError(t, model.Step(dropped, x, y))
+	}()
+	require.Equal(t, base, goroutinesSettle(base), "a dropped State's workers must stop")
+}
+
+// parallelTolerance bounds the difference between a parallel step and one
+// worker's: the shares run the format's MatVecAdd and the pointwise kernel
+// where one worker runs the fused step, which sums in another order (and at
+// int8 a last-bit change of h can move a quantized value by one).
+var parallelTolerance = map[cells.Precision]float64{cells.F32: 1e-5, cells.F16: 1e-5, cells.BF16: 1e-5, cells.Int8: 1e-2}
