@@ -8,16 +8,19 @@ import (
 	"github.com/simdrnn/simdrnn/cells"
 )
 
-// A GRU with a dense head learns to output the mean of a sequence, then is
-// exported as a cells.Model for streaming inference.
+// A two-layer bidirectional GRU with a dense head on its final state learns
+// to output the mean of a sequence, then is exported as a cells.Model for
+// inference.
 func Example() {
 	const steps, batch, hidden = 10, 8, 16
-	cfg := cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: hidden, NumLayers: 1}
+	cfg := cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: hidden, NumLayers: 2, Bidirectional: true}
 	net, err := bptt.NewRandom(cfg, 1)
 	if err != nil {
 		panic(err)
 	}
-	head := bptt.NewDense("head", hidden, 1, 2)
+	// The head reads the last layer's final state, both directions side
+	// by side: cfg.OutputSize() = 2·hidden wide.
+	head := bptt.NewDense("fc", cfg.OutputSize(), 1, 2)
 	params := append(net.Params(), head.Params()...)
 	opt := bptt.NewAdam(1e-2)
 	tape := net.NewTape()
@@ -27,8 +30,8 @@ func Example() {
 	x := make([]float32, steps*batch) // time-major: steps × batch × 1
 	target := make([]float32, batch)
 	pred, dpred := make([]float32, batch), make([]float32, batch)
-	dh := make([]float32, batch*hidden)
-	var first, last float64
+	dfinal := make([]float32, batch*cfg.OutputSize())
+	var firstLoss, lastLoss float64
 	for step := 0; step < 300; step++ {
 		clear(target)
 		for i := range x {
@@ -39,22 +42,24 @@ func Example() {
 		if err := net.Forward(tape, x, steps, batch, nil); err != nil {
 			panic(err)
 		}
-		head.Forward(pred, tape.HN(), batch)
+		final := tape.LastHN() // batch × 2·hidden, PyTorch's torch.cat((h_n[-2], h_n[-1]), 1)
+		head.Forward(pred, final, batch)
 		loss := bptt.MSE(dpred, pred, target)
-		head.Backward(dh, dpred, tape.HN(), batch)
-		if err := net.Backward(tape, nil, dh, nil); err != nil {
+		head.Backward(dfinal, dpred, final, batch)
+		// LastHNGrad places ∂L/∂final in the dhN of every layer's states.
+		if err := net.Backward(tape, nil, tape.LastHNGrad(dfinal), nil); err != nil {
 			panic(err)
 		}
 		bptt.ClipGradNorm(params, 1)
 		opt.Step(params)
 		if step == 0 {
-			first = loss
+			firstLoss = loss
 		}
-		last = loss
+		lastLoss = loss
 	}
-	fmt.Println("loss fell tenfold:", last < first/10)
+	fmt.Println("loss fell tenfold:", lastLoss < firstLoss/10)
 
-	model, err := net.Model() // read-only, for cells.Model.Step
+	model, err := net.Model() // read-only, for cells.Model.Forward
 	if err != nil {
 		panic(err)
 	}

@@ -41,6 +41,8 @@ type Tape struct {
 	cn    []float32
 	dirs  [][]*dirTape
 
+	lastHN, dLastHN []float32 // LastHN's and LastHNGrad's results
+
 	// Backward's results and scratch.
 	dyT   []float32 // batch-first dy made time-major
 	dxs   [][]float32
