@@ -64,6 +64,16 @@
 // CheckFinite, a Dense layer (nn.Linear), SoftmaxCrossEntropy and MSE, and
 // GradCheck, a central-difference check of any model's gradients.
 //
+// # Saving
+//
+// Net.Network turns a trained Net and its Dense head into a cells.Network
+// (the head on every step's output or on the final state, an optional
+// softmax or sigmoid), whose SaveSafetensors writes a file that
+// cells.LoadNetwork loads, under PyTorch's names ("rnn.weight_ih_l0",
+// "fc.weight", "fc.bias"); Net.Model gives the recurrent part alone.
+// FromNetwork and FromModel turn a loaded model back into a Net (and a
+// Dense) to fine-tune.
+//
 // # Concurrency
 //
 // A Net and its Tapes are for one goroutine at a time. Net.Model returns a

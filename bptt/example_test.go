@@ -1,7 +1,9 @@
 package bptt_test
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/simdrnn/simdrnn/bptt"
@@ -9,8 +11,8 @@ import (
 )
 
 // A two-layer bidirectional GRU with a dense head on its final state learns
-// to output the mean of a sequence, then is exported as a cells.Model for
-// inference.
+// to output the mean of a sequence, then is saved as a cells.Network, which
+// the inference side loads and runs.
 func Example() {
 	const steps, batch, hidden = 10, 8, 16
 	cfg := cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: hidden, NumLayers: 2, Bidirectional: true}
@@ -59,12 +61,35 @@ func Example() {
 	}
 	fmt.Println("loss fell tenfold:", lastLoss < firstLoss/10)
 
-	model, err := net.Model() // read-only, for cells.Model.Forward
+	// The net and its head as one inference network (the head on the
+	// final state), written as safetensors (SaveSafetensors for a path)
+	// and read back as cells.LoadNetwork (a path) would.
+	network, err := net.Network(head, cells.NoActivation, cells.FinalState)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(model.Config().Mode)
+	var file bytes.Buffer
+	if err := network.WriteSafetensors(&file); err != nil {
+		panic(err)
+	}
+	loaded, err := cells.ReadNetwork(&file, nil)
+	if err != nil {
+		panic(err)
+	}
+	out, err := loaded.Forward(cells.Input{X: x}, steps, batch, nil)
+	if err != nil {
+		panic(err)
+	}
+	if err := net.Forward(tape, x, steps, batch, nil); err != nil {
+		panic(err)
+	}
+	head.Forward(pred, tape.LastHN(), batch)
+	var diff float64
+	for i := range pred {
+		diff = math.Max(diff, math.Abs(float64(out.Y[i]-pred[i])))
+	}
+	fmt.Println(loaded.Parts().RNN.Config().Mode, "network, same predictions:", diff < 1e-6)
 	// Output:
 	// loss fell tenfold: true
-	// GRU
+	// GRU network, same predictions: true
 }
