@@ -16,6 +16,18 @@
 //	bptt.ClipGradNorm(net.Params(), 5)
 //	opt.Step(net.Params()) // opt := bptt.NewAdam(1e-3)
 //
+// A head on the final state (a classifier of whole sequences) reads
+// Tape.LastHN, the last layer's final states, batch × (directions·H) —
+// HN holds every layer's — and hands its gradient back through
+// Tape.LastHNGrad, which places it in the dhN of all layers:
+//
+//	head := bptt.NewDense("fc", cfg.OutputSize(), classes, seed)
+//	final := tape.LastHN()
+//	head.Forward(logits, final, batch)
+//	loss := bptt.SoftmaxCrossEntropy(dlogits, logits, labels, classes)
+//	head.Backward(dfinal, dlogits, final, batch)
+//	net.Backward(tape, nil, tape.LastHNGrad(dfinal), nil)
+//
 // # Backward
 //
 // Per step, the fused backward pointwise kernel of the cell turns dh = dy_t
@@ -51,6 +63,16 @@
 // SGD and Adam (torch.optim's formulas), ClipGradNorm, ClipGradValue,
 // CheckFinite, a Dense layer (nn.Linear), SoftmaxCrossEntropy and MSE, and
 // GradCheck, a central-difference check of any model's gradients.
+//
+// # Saving
+//
+// Net.Network turns a trained Net and its Dense head into a cells.Network
+// (the head on every step's output or on the final state, an optional
+// softmax or sigmoid), whose SaveSafetensors writes a file that
+// cells.LoadNetwork loads, under PyTorch's names ("rnn.weight_ih_l0",
+// "fc.weight", "fc.bias"); Net.Model gives the recurrent part alone.
+// FromNetwork and FromModel turn a loaded model back into a Net (and a
+// Dense) to fine-tune.
 //
 // # Concurrency
 //

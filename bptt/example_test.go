@@ -1,23 +1,28 @@
 package bptt_test
 
 import (
+	"bytes"
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/simdrnn/simdrnn/bptt"
 	"github.com/simdrnn/simdrnn/cells"
 )
 
-// A GRU with a dense head learns to output the mean of a sequence, then is
-// exported as a cells.Model for streaming inference.
+// A two-layer bidirectional GRU with a dense head on its final state learns
+// to output the mean of a sequence, then is saved as a cells.Network, which
+// the inference side loads and runs.
 func Example() {
 	const steps, batch, hidden = 10, 8, 16
-	cfg := cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: hidden, NumLayers: 1}
+	cfg := cells.Config{Mode: cells.GRU, InputSize: 1, HiddenSize: hidden, NumLayers: 2, Bidirectional: true}
 	net, err := bptt.NewRandom(cfg, 1)
 	if err != nil {
 		panic(err)
 	}
-	head := bptt.NewDense("head", hidden, 1, 2)
+	// The head reads the last layer's final state, both directions side
+	// by side: cfg.OutputSize() = 2·hidden wide.
+	head := bptt.NewDense("fc", cfg.OutputSize(), 1, 2)
 	params := append(net.Params(), head.Params()...)
 	opt := bptt.NewAdam(1e-2)
 	tape := net.NewTape()
@@ -27,8 +32,8 @@ func Example() {
 	x := make([]float32, steps*batch) // time-major: steps × batch × 1
 	target := make([]float32, batch)
 	pred, dpred := make([]float32, batch), make([]float32, batch)
-	dh := make([]float32, batch*hidden)
-	var first, last float64
+	dfinal := make([]float32, batch*cfg.OutputSize())
+	var firstLoss, lastLoss float64
 	for step := 0; step < 300; step++ {
 		clear(target)
 		for i := range x {
@@ -39,27 +44,52 @@ func Example() {
 		if err := net.Forward(tape, x, steps, batch, nil); err != nil {
 			panic(err)
 		}
-		head.Forward(pred, tape.HN(), batch)
+		final := tape.LastHN() // batch × 2·hidden, PyTorch's torch.cat((h_n[-2], h_n[-1]), 1)
+		head.Forward(pred, final, batch)
 		loss := bptt.MSE(dpred, pred, target)
-		head.Backward(dh, dpred, tape.HN(), batch)
-		if err := net.Backward(tape, nil, dh, nil); err != nil {
+		head.Backward(dfinal, dpred, final, batch)
+		// LastHNGrad places ∂L/∂final in the dhN of every layer's states.
+		if err := net.Backward(tape, nil, tape.LastHNGrad(dfinal), nil); err != nil {
 			panic(err)
 		}
 		bptt.ClipGradNorm(params, 1)
 		opt.Step(params)
 		if step == 0 {
-			first = loss
+			firstLoss = loss
 		}
-		last = loss
+		lastLoss = loss
 	}
-	fmt.Println("loss fell tenfold:", last < first/10)
+	fmt.Println("loss fell tenfold:", lastLoss < firstLoss/10)
 
-	model, err := net.Model() // read-only, for cells.Model.Step
+	// The net and its head as one inference network (the head on the
+	// final state), written as safetensors (SaveSafetensors for a path)
+	// and read back as cells.LoadNetwork (a path) would.
+	network, err := net.Network(head, cells.NoActivation, cells.FinalState)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(model.Config().Mode)
+	var file bytes.Buffer
+	if err := network.WriteSafetensors(&file); err != nil {
+		panic(err)
+	}
+	loaded, err := cells.ReadNetwork(&file, nil)
+	if err != nil {
+		panic(err)
+	}
+	out, err := loaded.Forward(cells.Input{X: x}, steps, batch, nil)
+	if err != nil {
+		panic(err)
+	}
+	if err := net.Forward(tape, x, steps, batch, nil); err != nil {
+		panic(err)
+	}
+	head.Forward(pred, tape.LastHN(), batch)
+	var diff float64
+	for i := range pred {
+		diff = math.Max(diff, math.Abs(float64(out.Y[i]-pred[i])))
+	}
+	fmt.Println(loaded.Parts().RNN.Config().Mode, "network, same predictions:", diff < 1e-6)
 	// Output:
 	// loss fell tenfold: true
-	// GRU
+	// GRU network, same predictions: true
 }

@@ -102,11 +102,13 @@ func (n *Net) tapeFloats(steps, batch int) (fwd, bwd shape.Counter) {
 		bwd.Add(layers, dirs, g, h)
 		bwd.Add(layers, steps, batch, in)
 	}
-	// The batch-first copies, the final states, the ints of the plan (as
-	// two floats each), a zero bias row.
+	// The batch-first copies, the final states (and LastHN's and
+	// LastHNGrad's buffers), the ints of the plan (as two floats each), a
+	// zero bias row.
 	fwd.Add(steps, batch, cfg.InputSize)
 	fwd.Add(steps, batch, width)
-	fwd.Add(2, cfg.NumLayers, dirs, batch, h)
+	fwd.Add(3, cfg.NumLayers, dirs, batch, h)
+	fwd.Add(batch, width)
 	fwd.Add(2, 2, batch)
 	fwd.Add(2, steps)
 	fwd.Add(g, h)

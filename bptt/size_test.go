@@ -156,6 +156,7 @@ func TestTapeBeforeForward(t *testing.T) {
 		require.Nil(t, tape.Y())
 		require.Nil(t, tape.DX())
 		require.Nil(t, tape.HN())
+		require.Nil(t, tape.LastHN())
 		require.Nil(t, tape.DH0())
 	})
 }

@@ -22,7 +22,8 @@ import (
 //     another order (a reverse direction, or samples of different lengths);
 //   - every layer's output, T·B·(directions·H).
 //
-// Backward adds the gate gradients of every step (T·B·G·H; GRUs twice) and
+// LastHN and LastHNGrad, once called, keep B·(directions·H) and
+// (layers·directions)·B·H floats in all. Backward adds the gate gradients of every step (T·B·G·H; GRUs twice) and
 // the input gradients, T·B·I per layer. For batches, W_hh is also kept
 // packed for the per-step products (G·H·H floats each way).
 type Tape struct {
@@ -40,6 +41,8 @@ type Tape struct {
 	hn    []float32
 	cn    []float32
 	dirs  [][]*dirTape
+
+	lastHN, dLastHN []float32 // LastHN's and LastHNGrad's results
 
 	// Backward's results and scratch.
 	dyT   []float32 // batch-first dy made time-major
