@@ -270,12 +270,7 @@ func benchStep(net *cells.Network, batch int, cfg benchConfig, rng *rand.Rand) (
 	}
 	inputs := randomInputs(net, batch, rng)
 	y := make([]float32, batch*net.OutputSize())
-	for k := 0; k < cfg.warmup; k++ {
-		if err := net.Step(state, inputs[k%benchInputs], y); err != nil {
-			return benchResult{}, err
-		}
-	}
-	return timeLoop(cfg, batch, func(k int) error { return net.Step(state, inputs[k%benchInputs], y) })
+	return timeLoop(cfg, cfg.warmup, batch, func(k int) error { return net.Step(state, inputs[k%benchInputs], y) })
 }
 
 // benchForward times Network.ForwardInto over sequences of cfg.seqSteps
@@ -284,22 +279,28 @@ func benchForward(net *cells.Network, batch int, cfg benchConfig, rng *rand.Rand
 	inputs := randomInputs(net, cfg.seqSteps*batch, rng)
 	out, ws := &cells.Output{}, &cells.Workspace{}
 	forward := func(k int) error { return net.ForwardInto(out, ws, inputs[k%benchInputs], cfg.seqSteps, batch, nil) }
-	for k := 0; k < max(cfg.warmup/cfg.seqSteps, 1); k++ {
-		if err := forward(k); err != nil {
+	return timeLoop(cfg, max(cfg.warmup/cfg.seqSteps, 1), batch*cfg.seqSteps, forward)
+}
+
+// timeLoop runs warmup units untimed, then times unit(k) for k = 0, 1, …
+// until cfg.steps units or cfg.maxTime of them, and summarizes them; each
+// unit advances stepsPerUnit sequence steps (time steps × batch).
+//
+// The garbage collection before the warm-up leaves the heap of the entries
+// before behind; the warm-up then refills what it emptied (the kernels'
+// sync.Pool of matrix-product scratch), so the timed loop counts the
+// allocations of a warm stream, including those after a collection that
+// happens while it runs.
+func timeLoop(cfg benchConfig, warmup, stepsPerUnit int, unit func(k int) error) (benchResult, error) {
+	times := make([]time.Duration, 0, cfg.steps)
+	runtime.GC()
+	for k := 0; k < warmup; k++ {
+		if err := unit(k); err != nil {
 			return benchResult{}, err
 		}
 	}
-	return timeLoop(cfg, batch*cfg.seqSteps, forward)
-}
-
-// timeLoop times unit(k) for k = 0, 1, … until cfg.steps units or
-// cfg.maxTime of them, and summarizes them; each unit advances stepsPerUnit
-// sequence steps (time steps × batch).
-func timeLoop(cfg benchConfig, stepsPerUnit int, unit func(k int) error) (benchResult, error) {
-	times := make([]time.Duration, 0, cfg.steps)
 	var total time.Duration
 	var before, after runtime.MemStats
-	runtime.GC()
 	runtime.ReadMemStats(&before)
 	for k := 0; k < cfg.steps && total < cfg.maxTime; k++ {
 		start := time.Now()
