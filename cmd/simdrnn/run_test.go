@@ -211,29 +211,32 @@ func TestModelFileErrors(t *testing.T) {
 	modelPath, net := saveNetwork(t, netSpec{cfg: cells.Config{Mode: cells.LSTM, InputSize: 2, HiddenSize: 2, NumLayers: 1}, outputs: 1}, 50)
 	whole, err := os.ReadFile(modelPath)
 	require.NoError(t, err)
-	// The same tensors but weight_hh_l0, without metadata.
+	// The same tensors but one, without metadata.
 	params := net.Parameters()
-	var tensors []safetensors.Tensor
-	for _, p := range net.Parts().RNN.Config().Params() {
-		if p.Name != "weight_hh_l0" {
-			tensors = append(tensors, safetensors.Tensor{Name: "rnn." + p.Name, Shape: p.Shape, Data: params["rnn."+p.Name]})
+	without := func(name string) string {
+		var tensors []safetensors.Tensor
+		for _, p := range net.Parts().RNN.Config().Params() {
+			if p.Name != name {
+				tensors = append(tensors, safetensors.Tensor{Name: "rnn." + p.Name, Shape: p.Shape, Data: params["rnn."+p.Name]})
+			}
 		}
+		tensors = append(tensors, safetensors.Tensor{Name: "fc.weight", Shape: []int{1, 2}, Data: params["fc.weight"]},
+			safetensors.Tensor{Name: "fc.bias", Shape: []int{1}, Data: params["fc.bias"]})
+		var buf bytes.Buffer
+		require.NoError(t, safetensors.Write(&buf, tensors, nil))
+		return writeFile(t, "missing.safetensors", buf.Bytes())
 	}
-	tensors = append(tensors, safetensors.Tensor{Name: "fc.weight", Shape: []int{1, 2}, Data: params["fc.weight"]},
-		safetensors.Tensor{Name: "fc.bias", Shape: []int{1}, Data: params["fc.bias"]})
-	var buf bytes.Buffer
-	require.NoError(t, safetensors.Write(&buf, tensors, nil))
-	missing := writeFile(t, "missing.safetensors", buf.Bytes())
 	xPath := writeFile(t, "x.npy", npyF32(t, []int{1, 1, 2}, []float32{1, 2}))
 	dir := t.TempDir()
 	for _, c := range []struct {
 		name, path, want string
 	}{
-		{"truncated", writeFile(t, "m.safetensors", whole[:len(whole)-9]), "safetensors"},
-		{"header cut", writeFile(t, "m.safetensors", whole[:20]), "not a readable safetensors file"},
-		{"garbage", writeFile(t, "m.safetensors", []byte("this is not a model, it is a sentence of text")), "not a readable safetensors file"},
-		{"empty", writeFile(t, "m.safetensors", nil), "not a readable safetensors file"},
-		{"missing tensor", missing, "weight_hh_l0"},
+		{"truncated", writeFile(t, "m.safetensors", whole[:len(whole)-9]), "not a readable safetensors file: safetensors: tensor \"rnn.weight_ih_l0\": ends at byte 204 of the data section, which has only 195 bytes"},
+		{"header cut", writeFile(t, "m.safetensors", whole[:20]), "not a readable safetensors file: safetensors: header length"},
+		{"garbage", writeFile(t, "m.safetensors", []byte("this is not a model, it is a sentence of text")), "not a readable safetensors file: safetensors: header length"},
+		{"empty", writeFile(t, "m.safetensors", nil), "not a readable safetensors file: safetensors: truncated length prefix"},
+		{"missing weight", without("weight_hh_l0"), "rnn.weight_hh_l0 [] are not the weights of a recurrent layer"},
+		{"missing bias", without("bias_hh_l0"), "needs tensor rnn.bias_hh_l0 of shape [8]"},
 		{"absent", filepath.Join(dir, "none.safetensors"), "no such file or directory"},
 		{"directory", dir, "is a directory"},
 	} {
