@@ -295,6 +295,22 @@ func (p *parser) tuple() ([]int, bool) {
 // if the shape has a negative dimension or does not hold len(data)
 // elements.
 func WriteF32(w io.Writer, dims []int, data []float32) error {
+	return write(w, "<f4", dims, data, 4, func(b []byte, v float32) []byte {
+		return binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+	})
+}
+
+// WriteI64 writes data, of the given shape in C order, as a '<i8' .npy
+// file (token ids), as WriteF32 writes float32s.
+func WriteI64(w io.Writer, dims []int, data []int64) error {
+	return write(w, "<i8", dims, data, 8, func(b []byte, v int64) []byte {
+		return binary.LittleEndian.AppendUint64(b, uint64(v))
+	})
+}
+
+// write writes the header of dtype descr and shape dims, then data, size
+// bytes an element, through appendElem, a chunk at a time.
+func write[E any](w io.Writer, descr string, dims []int, data []E, size int, appendElem func([]byte, E) []byte) error {
 	for _, d := range dims {
 		if d < 0 {
 			return fmt.Errorf("npy: negative dimension in shape %v", dims)
@@ -304,7 +320,7 @@ func WriteF32(w io.Writer, dims []int, data []float32) error {
 		return fmt.Errorf("npy: shape %v does not hold %d elements", dims, len(data))
 	}
 	var text bytes.Buffer
-	text.WriteString("{'descr': '<f4', 'fortran_order': False, 'shape': (")
+	text.WriteString("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (")
 	for i, d := range dims {
 		if i > 0 {
 			text.WriteString(", ")
@@ -334,11 +350,12 @@ func WriteF32(w io.Writer, dims []int, data []float32) error {
 	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("npy: %w", err)
 	}
-	buf := make([]byte, 0, min(chunk, 4*len(data)))
-	for start := 0; start < len(data); start += chunk / 4 {
+	perChunk := chunk / size
+	buf := make([]byte, 0, min(chunk, size*len(data)))
+	for start := 0; start < len(data); start += perChunk {
 		buf = buf[:0]
-		for _, v := range data[start:min(start+chunk/4, len(data))] {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+		for _, v := range data[start:min(start+perChunk, len(data))] {
+			buf = appendElem(buf, v)
 		}
 		if _, err := w.Write(buf); err != nil {
 			return fmt.Errorf("npy: %w", err)

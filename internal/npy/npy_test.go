@@ -85,6 +85,35 @@ func TestRoundTrip(t *testing.T) {
 	require.ErrorContains(t, WriteF32(&bytes.Buffer{}, []int{-1}, nil), "negative dimension")
 }
 
+// TestRoundTripI64 writes token ids and reads them back, and checks that
+// the header NumPy's own file holds is the one WriteI64 writes.
+func TestRoundTripI64(t *testing.T) {
+	for _, dims := range [][]int{{}, {0}, {3}, {3, 2}, {2, 2, 2}} {
+		n := 1
+		for _, d := range dims {
+			n *= d
+		}
+		data := make([]int64, n)
+		for i := range data {
+			data[i] = int64(i)*(1<<33) - 7
+		}
+		var buf bytes.Buffer
+		require.NoError(t, WriteI64(&buf, dims, data))
+		require.Contains(t, buf.String(), "'descr': '<i8'")
+		a, err := Read(bytes.NewReader(buf.Bytes()))
+		require.NoError(t, err)
+		require.Equal(t, dims, a.Shape)
+		require.Equal(t, data, a.I64)
+		require.Nil(t, a.F32)
+	}
+	numpy, err := os.ReadFile("testdata/i64_3x2.npy")
+	require.NoError(t, err)
+	var buf bytes.Buffer
+	require.NoError(t, WriteI64(&buf, []int{3, 2}, []int64{1, 2, 3, -4, 5, 1 << 40}))
+	require.Equal(t, numpy, buf.Bytes(), "the bytes NumPy wrote")
+	require.ErrorContains(t, WriteI64(&bytes.Buffer{}, []int{2}, make([]int64, 3)), "does not hold 3")
+}
+
 // header builds a v1 file with the given header text and data bytes.
 func header(text string, data []byte) []byte {
 	out := append([]byte(magic), 1, 0)
