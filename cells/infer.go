@@ -85,7 +85,10 @@ func configFromHeader(h *safetensors.Header, prefix, cell string) (Config, error
 		return Config{}, fmt.Errorf("cells: no tensor %sweight_ih_l0: not a recurrent layer under prefix %q (prefixes with one: %q)", prefix, prefix, near)
 	}
 	hh, ok := shapeOf("weight_hh_l0")
-	if !ok || len(hh) != 2 || len(ih) != 2 || hh[1] < 1 || hh[0]%hh[1] != 0 || ih[0] != hh[0] {
+	if !ok {
+		return Config{}, fmt.Errorf("cells: tensor %sweight_hh_l0 is missing from the file (its weight_ih_l0 is %v)", prefix, ih)
+	}
+	if len(hh) != 2 || len(ih) != 2 || hh[1] < 1 || hh[0]%hh[1] != 0 || ih[0] != hh[0] {
 		return Config{}, fmt.Errorf("cells: tensors %sweight_ih_l0 %v and %sweight_hh_l0 %v are not the weights of a recurrent layer (want [G·H, I] and [G·H, H], G = 4, 3 or 1)", prefix, ih, prefix, hh)
 	}
 	cfg := Config{InputSize: ih[1], HiddenSize: hh[1], NumLayers: 1}

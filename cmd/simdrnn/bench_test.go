@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -15,17 +14,8 @@ import (
 
 // benchJSON runs bench -json on the model with few steps and returns the
 // parsed report.
-//
-// It runs with GOMAXPROCS 1: kernels.MatMul (which a Step of batch > 1
-// calls) takes its scratch from a sync.Pool, and a goroutine that the
-// scheduler moves to another P, or a garbage collection, finds that P's
-// pool empty and allocates new scratch. bench reports those allocations,
-// as a stream on a loaded machine would see them; with one P and no
-// garbage to collect, every allocation it counts is one that Step itself
-// makes, and there must be none.
 func benchJSON(t *testing.T, args ...string) benchReport {
 	t.Helper()
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	args = append([]string{"bench", "-json", "-steps", "20", "-warmup", "4"}, args...)
 	code, out, errOut := cli(args...)
 	require.Equal(t, 0, code, errOut)
@@ -98,7 +88,6 @@ func TestBenchBidirectional(t *testing.T) {
 // precision and batch.
 func TestBenchText(t *testing.T) {
 	path, _ := saveNetwork(t, netSpec{cfg: cells.Config{Mode: cells.RNNReLU, InputSize: 2, HiddenSize: 3, NumLayers: 1}}, 72)
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1)) // see benchJSON
 	code, out, errOut := cli("bench", "-steps", "10", "-warmup", "1", "-precisions", "f32,int8", "-batches", "1", path)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, path+": rnn_relu, input 2, hidden 3, 1 layer, on ")

@@ -235,7 +235,7 @@ func TestModelFileErrors(t *testing.T) {
 		{"header cut", writeFile(t, "m.safetensors", whole[:20]), "not a readable safetensors file: safetensors: header length"},
 		{"garbage", writeFile(t, "m.safetensors", []byte("this is not a model, it is a sentence of text")), "not a readable safetensors file: safetensors: header length"},
 		{"empty", writeFile(t, "m.safetensors", nil), "not a readable safetensors file: safetensors: truncated length prefix"},
-		{"missing weight", without("weight_hh_l0"), "rnn.weight_hh_l0 [] are not the weights of a recurrent layer"},
+		{"missing weight", without("weight_hh_l0"), "tensor rnn.weight_hh_l0 is missing from the file"},
 		{"missing bias", without("bias_hh_l0"), "needs tensor rnn.bias_hh_l0 of shape [8]"},
 		{"absent", filepath.Join(dir, "none.safetensors"), "no such file or directory"},
 		{"directory", dir, "is a directory"},
