@@ -287,13 +287,14 @@ func benchForward(net *cells.Network, batch int, cfg benchConfig, rng *rand.Rand
 // unit advances stepsPerUnit sequence steps (time steps × batch).
 //
 // The garbage collection before the warm-up leaves the heap of the entries
-// before behind; the warm-up then refills what it emptied (the kernels'
-// sync.Pool of matrix-product scratch), so the timed loop counts the
-// allocations of a warm stream, including those after a collection that
-// happens while it runs.
+// before behind, and the pause after it lets the finalizers it queued (of
+// files, say) run before the timed loop, whose count of allocations is the
+// process's; so the loop counts the allocations of a warm stream,
+// including those after a collection that happens while it runs.
 func timeLoop(cfg benchConfig, warmup, stepsPerUnit int, unit func(k int) error) (benchResult, error) {
 	times := make([]time.Duration, 0, cfg.steps)
 	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
 	for k := 0; k < warmup; k++ {
 		if err := unit(k); err != nil {
 			return benchResult{}, err

@@ -43,7 +43,13 @@ func checkResults(t *testing.T, r benchReport, net *cells.Network, batches []int
 				require.Equal(t, p.String(), e.Precision)
 				require.Equal(t, b, e.Batch)
 				require.Equal(t, unitsPerEntry, e.Count, "the -steps limit")
-				require.Zero(t, e.AllocsPerUnit, "%s %s batch %d allocates", e.Level, e.Precision, e.Batch)
+				// bench counts the process's mallocs over the timed loop;
+				// on a loaded machine the runtime and the test harness
+				// add a few (seen: 7 over 20 units). A step that
+				// allocated would give at least one per unit; the
+				// library's own zero is asserted in package cells with
+				// testing.AllocsPerRun.
+				require.Less(t, e.AllocsPerUnit, 0.5, "%s %s batch %d allocates", e.Level, e.Precision, e.Batch)
 				require.Positive(t, e.P50)
 				require.LessOrEqual(t, e.P50, e.P90)
 				require.LessOrEqual(t, e.P90, e.P99)
