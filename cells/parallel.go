@@ -15,7 +15,7 @@ import (
 // from which State.SetWorkers splits the layer's batch-1 step across
 // workers: below it, handing the work over costs more than the second core
 // saves, and the layer runs on the caller's goroutine alone.
-const ParallelMinBytes = 1 << 20
+const ParallelMinBytes = 1 << 19
 
 // parallelMinBytes is ParallelMinBytes, lowered by the tests.
 var parallelMinBytes = ParallelMinBytes
