@@ -38,6 +38,9 @@ type benchResult struct {
 	Level     string `json:"level"`
 	Precision string `json:"precision"`
 	Batch     int    `json:"batch"`
+	// Workers is the number of goroutines a step used
+	// (cells.State.SetWorkers: 1 unless a layer is large enough to split).
+	Workers int `json:"workers"`
 	// Count is the number of timed units; the latencies are their
 	// percentiles, in nanoseconds.
 	Count int     `json:"count"`
@@ -61,6 +64,7 @@ type benchConfig struct {
 	levels     []level.Level
 	precisions []cells.Precision
 	batches    []int
+	workers    []int         // State.SetWorkers values
 	steps      int           // timed units per entry, at most
 	maxTime    time.Duration // timed work per entry, at most
 	warmup     int
@@ -80,6 +84,7 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	levels := fs.String("levels", "all", "kernel levels to measure, comma-separated (all: "+levelNames(level.Available())+")")
 	precs := fs.String("precisions", "all", "precisions of the recurrent weights to measure, comma-separated (all: f32,f16,bf16,int8)")
 	batches := fs.String("batches", "1,8", "batch sizes (streams) to measure, comma-separated")
+	workers := fs.String("workers", "1", "goroutines per batch-1 step (cells.State.SetWorkers), comma-separated; layers under cells.ParallelMinBytes stay on one")
 	steps := fs.Int("steps", 10000, "timed steps per level, precision and batch, at most")
 	maxTime := fs.Duration("time", time.Second, "timed work per level, precision and batch, at most (whichever of -steps and -time ends first)")
 	warmup := fs.Int("warmup", 200, "untimed steps before the timed ones")
@@ -99,7 +104,10 @@ func benchCommand(args []string, stdout, stderr io.Writer) error {
 	if cfg.precisions, err = parsePrecisions(*precs); err != nil {
 		return err
 	}
-	if cfg.batches, err = parseBatches(*batches); err != nil {
+	if cfg.batches, err = parseCounts("-batches", "batch size", *batches, maxBenchBatch); err != nil {
+		return err
+	}
+	if cfg.workers, err = parseCounts("-workers", "worker count", *workers, 64); err != nil {
 		return err
 	}
 	switch {
@@ -175,15 +183,15 @@ func parsePrecisions(s string) ([]cells.Precision, error) {
 // maxBenchBatch bounds -batches, so that a typo cannot ask for gigabytes.
 const maxBenchBatch = 4096
 
-// parseBatches parses -batches: batch sizes from 1 to maxBenchBatch.
-func parseBatches(s string) ([]int, error) {
+// parseCounts parses a comma-separated list of counts from 1 to most.
+func parseCounts(flag, what, s string, most int) ([]int, error) {
 	var out []int
 	for _, field := range strings.Split(s, ",") {
-		b, err := strconv.Atoi(strings.TrimSpace(field))
-		if err != nil || b < 1 || b > maxBenchBatch {
-			return nil, usageError("-batches: %q is not a batch size from 1 to %d", field, maxBenchBatch)
+		n, err := strconv.Atoi(strings.TrimSpace(field))
+		if err != nil || n < 1 || n > most {
+			return nil, usageError("%s: %q is not a %s from 1 to %d", flag, field, what, most)
 		}
-		out = append(out, b)
+		out = append(out, n)
 	}
 	return out, nil
 }
@@ -204,29 +212,36 @@ func bench(lm *loadedModel, cfg benchConfig, progress func(done, total int, what
 			return nil, err
 		}
 	}
-	total := len(cfg.levels) * len(cfg.precisions) * len(cfg.batches)
+	workers := cfg.workers
+	if len(workers) == 0 {
+		workers = []int{1}
+	}
+	total := len(cfg.levels) * len(cfg.precisions) * len(cfg.batches) * len(workers)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, l := range cfg.levels {
 		for i, p := range cfg.precisions {
 			for _, batch := range cfg.batches {
-				what := fmt.Sprintf("%s %s batch %d", l, p, batch)
-				if progress != nil {
-					progress(len(report.Results), total, what)
+				for _, w := range workers {
+					what := fmt.Sprintf("%s %s batch %d workers %d", l, p, batch, w)
+					if progress != nil {
+						progress(len(report.Results), total, what)
+					}
+					restore := level.Force(l)
+					r := benchResult{Workers: 1}
+					var err error
+					if bidirectional {
+						r, err = benchForward(nets[i], batch, cfg, rng)
+						r.Workers = 1
+					} else {
+						r, err = benchStep(nets[i], batch, w, cfg, rng)
+					}
+					restore()
+					if err != nil {
+						return nil, fmt.Errorf("%s: %v", what, err)
+					}
+					r.Level, r.Precision, r.Batch, r.StepBytes = l.String(), p.String(), batch, nets[i].StepBytes()
+					report.Results = append(report.Results, r)
 				}
-				restore := level.Force(l)
-				var r benchResult
-				var err error
-				if bidirectional {
-					r, err = benchForward(nets[i], batch, cfg, rng)
-				} else {
-					r, err = benchStep(nets[i], batch, cfg, rng)
-				}
-				restore()
-				if err != nil {
-					return nil, fmt.Errorf("%s: %v", what, err)
-				}
-				r.Level, r.Precision, r.Batch, r.StepBytes = l.String(), p.String(), batch, nets[i].StepBytes()
-				report.Results = append(report.Results, r)
 			}
 		}
 	}
@@ -262,15 +277,22 @@ func randomInputs(net *cells.Network, rows int, rng *rand.Rand) []cells.Input {
 	return inputs
 }
 
-// benchStep times Network.Step of batch streams.
-func benchStep(net *cells.Network, batch int, cfg benchConfig, rng *rand.Rand) (benchResult, error) {
+// benchStep times Network.Step of batch streams, split across workers
+// goroutines where the state allows it.
+func benchStep(net *cells.Network, batch, workers int, cfg benchConfig, rng *rand.Rand) (benchResult, error) {
 	state, err := net.NewState(batch)
 	if err != nil {
 		return benchResult{}, err
 	}
+	defer state.RNN().Close()
+	if err := state.RNN().SetWorkers(workers); err != nil {
+		return benchResult{}, err
+	}
 	inputs := randomInputs(net, batch, rng)
 	y := make([]float32, batch*net.OutputSize())
-	return timeLoop(cfg, cfg.warmup, batch, func(k int) error { return net.Step(state, inputs[k%benchInputs], y) })
+	r, err := timeLoop(cfg, cfg.warmup, batch, func(k int) error { return net.Step(state, inputs[k%benchInputs], y) })
+	r.Workers = state.RNN().Workers()
+	return r, err
 }
 
 // benchForward times Network.ForwardInto over sequences of cfg.seqSteps
@@ -355,9 +377,9 @@ func printBench(w io.Writer, lm *loadedModel, r *benchReport) {
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "level\tprecision\tbatch\tbytes/step\tp50\tp90\tp99\tmax\tallocs/%s\tsteps×batch/s\t%ss\t\n", unit, unit)
+	fmt.Fprintf(tw, "level\tprecision\tbatch\tworkers\tbytes/step\tp50\tp90\tp99\tmax\tallocs/%s\tsteps×batch/s\t%ss\t\n", unit, unit)
 	for _, e := range r.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n", e.Level, e.Precision, e.Batch, grouped(int64(e.StepBytes)),
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%.1f\t%s\t%d\t\n", e.Level, e.Precision, e.Batch, e.Workers, grouped(int64(e.StepBytes)),
 			micros(e.P50), micros(e.P90), micros(e.P99), micros(e.Max), e.AllocsPerUnit, grouped(int64(e.StepsPerSecond)), e.Count)
 	}
 	tw.Flush()

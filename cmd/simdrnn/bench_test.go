@@ -99,7 +99,7 @@ func TestBenchText(t *testing.T) {
 	require.Contains(t, out, path+": rnn_relu, input 2, hidden 3, 1 layer, on ")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	header := strings.Fields(lines[2])
-	require.Equal(t, []string{"level", "precision", "batch", "bytes/step", "p50", "p90", "p99", "max", "allocs/step", "steps×batch/s", "steps"}, header)
+	require.Equal(t, []string{"level", "precision", "batch", "workers", "bytes/step", "p50", "p90", "p99", "max", "allocs/step", "steps×batch/s", "steps"}, header)
 	rows := lines[3:]
 	require.Len(t, rows, 2*len(level.Available()))
 	for i, row := range rows {
@@ -107,9 +107,28 @@ func TestBenchText(t *testing.T) {
 		require.Equal(t, level.Available()[i/2].String(), fields[0])
 		require.Equal(t, []string{"f32", "int8"}[i%2], fields[1])
 		require.Equal(t, "1", fields[2])
+		require.Equal(t, "1", fields[3])
 		require.Equal(t, "0.0", fields[len(fields)-3], "allocations: %s", row)
 		require.Equal(t, "10", fields[len(fields)-1])
 	}
+}
+
+// TestBenchWorkers checks -workers: a layer of the threshold's size
+// (an f32 LSTM of I = H = 128: 4·128·256·4 bytes = cells.ParallelMinBytes)
+// steps on two goroutines when asked, a smaller one stays on one, and a
+// count out of range is a usage error.
+func TestBenchWorkers(t *testing.T) {
+	big, _ := saveNetwork(t, netSpec{cfg: cells.Config{Mode: cells.LSTM, InputSize: 128, HiddenSize: 128, NumLayers: 1}}, 73)
+	r := benchJSON(t, "-workers", "1,2", "-precisions", "f32,int8", "-batches", "1", "-levels", "generic", big)
+	require.Len(t, r.Results, 4)
+	// f32 splits; int8 (a quarter of the bytes) is under the threshold.
+	for i, want := range []int{1, 2, 1, 1} {
+		require.Equal(t, want, r.Results[i].Workers, "entry %d: %+v", i, r.Results[i])
+		require.Less(t, r.Results[i].AllocsPerUnit, 0.5)
+	}
+	code, _, errOut := cli("bench", "-workers", "0", big)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, `-workers: "0" is not a worker count from 1 to 64`)
 }
 
 // TestProgressBar checks the bar's drawing (it is drawn only on a
