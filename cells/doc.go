@@ -59,5 +59,7 @@
 // A Model or Network is read-only after it is built: any number of
 // goroutines may use one at once, each with its own State (for Step) or
 // through Forward, which keeps its scratch per call (ForwardInto uses the
-// caller's Workspace, one call at a time).
+// caller's Workspace, one call at a time). State.SetWorkers spreads one
+// stream's batch-1 step over several cores: each worker streams its own
+// share of a large layer's weight rows.
 package cells
