@@ -8,3 +8,6 @@ func SetParallelMinBytes(n int) (restore func()) {
 	parallelMinBytes = n
 	return func() { parallelMinBytes = old }
 }
+
+// LiveWorkers returns the number of State workers that have not exited.
+func LiveWorkers() int64 { return liveWorkers.Load() }

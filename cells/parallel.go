@@ -160,6 +160,10 @@ type parallelStep struct {
 	exited  sync.WaitGroup
 }
 
+// liveWorkers counts the workers of every State that have not exited (for
+// the tests).
+var liveWorkers atomic.Int64
+
 // spinFor is how long an idle worker polls for the next step before it
 // parks (and then needs the scheduler to wake it).
 const spinFor = 50 * time.Microsecond
@@ -227,6 +231,7 @@ func (s *State) SetWorkers(n int) error {
 	for w := 1; w < n; w++ {
 		p.wake[w] = make(chan struct{}, 1)
 		p.exited.Add(1)
+		liveWorkers.Add(1)
 		go p.worker(w, p.gen.Load())
 	}
 	s.parallel = p
@@ -277,6 +282,7 @@ func (p *parallelStep) wakeParked() {
 // before it runs is not missed).
 func (p *parallelStep) worker(w int, seen uint64) {
 	defer p.exited.Done()
+	defer liveWorkers.Add(-1)
 	for {
 		start := time.Now()
 		for spins := 1; p.gen.Load() == seen; spins++ {

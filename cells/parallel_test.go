@@ -76,15 +76,15 @@ func TestParallelStepAllocatesNothing(t *testing.T) {
 	}
 }
 
-// goroutinesSettle waits up to a second for the goroutine count to fall
-// to n and returns the last count seen.
-func goroutinesSettle(n int) int {
+// workersSettle waits up to a second for the live workers of every State
+// to fall to n and returns the last count seen.
+func workersSettle(n int64) int64 {
 	deadline := time.Now().Add(time.Second)
-	for runtime.NumGoroutine() > n && time.Now().Before(deadline) {
+	for cells.LiveWorkers() > n && time.Now().Before(deadline) {
 		runtime.GC()
 		time.Sleep(time.Millisecond)
 	}
-	return runtime.NumGoroutine()
+	return cells.LiveWorkers()
 }
 
 // TestParallelStepWorkersStop checks Close, SetWorkers(1) and dropping a
@@ -92,7 +92,8 @@ func goroutinesSettle(n int) int {
 // modes and bad counts keep (or reject) them; and that a closed state
 // still steps.
 func TestParallelStepWorkersStop(t *testing.T) {
-	base := runtime.NumGoroutine()
+	base := workersSettle(0)
+	require.Zero(t, base, "the workers of earlier tests")
 	cfg := cells.Config{Mode: cells.LSTM, InputSize: 8, HiddenSize: 64, NumLayers: 1}
 	model, _ := randomModel(t, cfg, 170)
 	// Below ParallelMinBytes: no workers.
@@ -106,15 +107,15 @@ func TestParallelStepWorkersStop(t *testing.T) {
 	defer cells.SetParallelMinBytes(1)()
 	require.NoError(t, state.SetWorkers(4))
 	require.Equal(t, 4, state.Workers())
-	require.Equal(t, base+3, runtime.NumGoroutine())
+	require.Equal(t, base+3, cells.LiveWorkers())
 	state.Close()
 	state.Close()
-	require.Equal(t, base, goroutinesSettle(base))
+	require.Equal(t, base, workersSettle(base))
 	x, y := randomSlice(171, 8), make([]float32, 64)
 	require.NoError(t, model.Step(state, x, y))
 	require.NoError(t, state.SetWorkers(3))
 	require.NoError(t, state.SetWorkers(1))
-	require.Equal(t, base, goroutinesSettle(base))
+	require.Equal(t, base, workersSettle(base))
 
 	batch, err := model.NewState(2)
 	require.NoError(t, err)
@@ -132,7 +133,7 @@ func TestParallelStepWorkersStop(t *testing.T) {
 		require.NoError(t, dropped.SetWorkers(2))
 		require.NoError(t, model.Step(dropped, x, y))
 	}()
-	require.Equal(t, base, goroutinesSettle(base), "a dropped State's workers must stop")
+	require.Equal(t, base, workersSettle(base), "a dropped State's workers must stop")
 }
 
 // parallelTolerance bounds the difference between a parallel step and one
