@@ -15,8 +15,9 @@ type recurrentModel struct {
 	opt    *bptt.Adam
 	clip   float64
 
-	out []float32 // batch × outputs: the head's output
-	dh  []float32 // batch × hidden: ∂L/∂h_T
+	out  []float32 // batch × outputs: the head's output
+	last []float32 // batch × directions·hidden: the head's input (Tape.LastHN)
+	dh   []float32 // ∂L/∂last
 }
 
 // newRecurrentModel returns a model of the given mode, its net and head
@@ -46,17 +47,17 @@ func (m *recurrentModel) forward(x []float32, steps, batch int) ([]float32, erro
 		return nil, err
 	}
 	m.out = resize(m.out, batch*m.head.Out)
-	m.head.Forward(m.out, m.tape.HN(), batch)
+	m.last = m.tape.LastHN() // the last layer's final state, any stack
+	m.head.Forward(m.out, m.last, batch)
 	return m.out, nil
 }
 
 // update back-propagates dout (∂L/∂output of the last forward), clips the
 // gradients and takes one Adam step.
 func (m *recurrentModel) update(dout []float32, batch int) error {
-	hidden := m.net.Config().HiddenSize
-	m.dh = resize(m.dh, batch*hidden)
-	m.head.Backward(m.dh, dout, m.tape.HN(), batch)
-	if err := m.net.Backward(m.tape, nil, m.dh, nil); err != nil {
+	m.dh = resize(m.dh, batch*m.net.Config().OutputSize())
+	m.head.Backward(m.dh, dout, m.last, batch)
+	if err := m.net.Backward(m.tape, nil, m.tape.LastHNGrad(m.dh), nil); err != nil {
 		return err
 	}
 	bptt.ClipGradNorm(m.params, m.clip)
