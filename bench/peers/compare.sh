@@ -6,7 +6,8 @@
 #
 #   COUNT=6 BENCHTIME=300ms OUT=../results/latest ./compare.sh
 #
-# ONLY picks groups (space- or comma-separated: kernels peers cells train);
+# ONLY picks groups (space- or comma-separated: kernels peers cells train
+# precision parallel);
 # the default is all of them. Only the chosen groups' files in OUT are
 # replaced, and the summary goes to summary-<groups>.txt instead of
 # summary.txt. The training comparison alone (issue 7: forward + backward
@@ -37,8 +38,8 @@ PY_MIN_TIME=${PY_MIN_TIME:-0.3}
 want() { [ -z "$ONLY" ] || [[ " ${ONLY//,/ } " == *" $1 "* ]]; }
 for group in ${ONLY//,/ }; do
 	case $group in
-	kernels | peers | cells | train | precision) ;;
-	*) echo "compare.sh: ONLY: unknown group $group (want kernels, peers, cells, train, precision)" >&2; exit 2 ;;
+	kernels | peers | cells | train | precision | parallel) ;;
+	*) echo "compare.sh: ONLY: unknown group $group (want kernels, peers, cells, train, precision, parallel)" >&2; exit 2 ;;
 	esac
 done
 mkdir -p "$OUT"
@@ -54,7 +55,7 @@ SUMMARY="$OUT/summary.txt"
 if [ -n "$ONLY" ]; then
 	SUMMARY="$OUT/summary-$(echo $ONLY | tr ' ,' '--').txt"
 fi
-for group in kernels peers cells train precision; do
+for group in kernels peers cells train precision parallel; do
 	if want $group; then
 		rm -f "$OUT/$group.txt"
 	fi
@@ -78,6 +79,9 @@ for round in $(seq "$COUNT"); do
 		if $have_torch; then
 			/usr/bin/python3 pytorch_bench.py --only quant --count 1 --min-time "$PY_MIN_TIME" >> "$OUT/precision.txt"
 		fi
+	fi
+	if want parallel; then
+		(cd .. && go test -run '^$' -bench '^BenchmarkParallelStep$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/parallel.txt"
 	fi
 	if want train; then
 		(cd .. && go test -run '^$' -bench "$TRAIN_BENCH" -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/train.txt"
@@ -105,6 +109,10 @@ done
 		grep -m 5 '^pytorch' "$OUT/precision.txt" || true
 		"$BENCHSTAT" -col /prec -filter '/impl:/simdrnn/' "$OUT/precision.txt"
 		python3 precision_table.py "$OUT/precision.txt"
+	fi
+	if want parallel; then
+		echo "== parallel: a batch-1 step on 2 workers against 1 (State.SetWorkers; layers under cells.ParallelMinBytes are not split)"
+		"$BENCHSTAT" -col /workers "$OUT/parallel.txt"
 	fi
 	if want train; then
 		echo "== training (forward+backward per step; impl=pytorch is PyTorch on one thread)"
