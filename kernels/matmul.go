@@ -205,7 +205,7 @@ func zeroProduct(m, n int, c []float32, ldc int, add bool) {
 // packed kc×nc block of op(B) into C's columns jc … jc+nc−1.
 func blockProduct(l level.Level, work *matMulWork, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
 	if workers := matMulWorkers(m, nc, kc); workers > 1 {
-		matMulParallel(l, workers, packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+		matMulParallel(l, work, workers, packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
 		return
 	}
 	for ic := 0; ic < m; ic += matMulMC {

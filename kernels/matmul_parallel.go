@@ -42,9 +42,18 @@ func matMulWorkers(m, nc, kc int) int {
 
 // matMulParallel splits the rows of C in an m×nc block into one contiguous
 // range per worker (multiples of MR rows), each with its own packed A
-// buffer; the packed B block is shared read-only.
-func matMulParallel(l level.Level, workers int, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {
+// buffer; the packed B block is shared read-only. The caller computes the
+// last range itself with work, so that workers − 1 goroutines start and
+// none of the cores waits idle.
+func matMulParallel(l level.Level, work *matMulWork, workers int, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {
 	panels := (m + matMulMR - 1) / matMulMR
+	rows := func(work *matMulWork, rowStart, rowEnd int) {
+		for ic := rowStart; ic < rowEnd; ic += matMulMC {
+			mc := min(matMulMC, rowEnd-ic)
+			packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
+			macroKernel(l, work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, add)
+		}
+	}
 	var wg sync.WaitGroup
 	start := 0
 	for w := 0; w < workers; w++ {
@@ -54,16 +63,16 @@ func matMulParallel(l level.Level, workers int, packedB []float32, transA bool, 
 		}
 		rowStart, rowEnd := start*matMulMR, min(m, (start+count)*matMulMR)
 		start += count
+		if w == workers-1 {
+			rows(work, rowStart, rowEnd)
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			work := getMatMulWork()
 			defer putMatMulWork(work)
-			for ic := rowStart; ic < rowEnd; ic += matMulMC {
-				mc := min(matMulMC, rowEnd-ic)
-				packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
-				macroKernel(l, work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, add)
-			}
+			rows(work, rowStart, rowEnd)
 		}()
 	}
 	wg.Wait()
