@@ -3,11 +3,9 @@ package cells
 import (
 	"fmt"
 	"runtime"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
+	"github.com/simdrnn/simdrnn/internal/team"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -135,8 +133,8 @@ func (m *Model) layerShards(workers int) [][]shard {
 }
 
 // parallelStep is what a State's workers share: the shards, the state's
-// buffers, the layer being stepped and its input, and the pool's
-// signalling. It holds no pointer to the State, so that an unreachable
+// buffers, the layer being stepped and its input, and the team that runs
+// it. It holds no pointer to the State, so that an unreachable
 // State's cleanup can stop the workers.
 type parallelStep struct {
 	shards  [][]shard
@@ -151,22 +149,8 @@ type parallelStep struct {
 	layer int       // the layer of the current job
 	in    []float32 // its input
 
-	workers int // goroutines besides the caller's
-	gen     atomic.Uint64
-	done    atomic.Int64
-	stop    atomic.Bool
-	parked  []atomic.Bool
-	wake    []chan struct{}
-	exited  sync.WaitGroup
+	team *team.Team
 }
-
-// liveWorkers counts the workers of every State that have not exited (for
-// the tests).
-var liveWorkers atomic.Int64
-
-// spinFor is how long an idle worker polls for the next step before it
-// parks (and then needs the scheduler to wake it).
-const spinFor = 50 * time.Microsecond
 
 // SetWorkers makes every later batch-1 Step split each large LSTM and GRU
 // layer (ParallelMinBytes of weights or more) across n goroutines: the
@@ -192,7 +176,7 @@ func (s *State) SetWorkers(n int) error {
 		return nil
 	}
 	m := s.model
-	p := &parallelStep{shards: m.layerShards(n), layers: m.layers, h: s.h, c: s.c, workers: n - 1}
+	p := &parallelStep{shards: m.layerShards(n), layers: m.layers, h: s.h, c: s.c}
 	some := false
 	for layer, shards := range p.shards {
 		if shards == nil {
@@ -226,16 +210,9 @@ func (s *State) SetWorkers(n int) error {
 		}
 		p.scratch = append(p.scratch, make([]float32, size))
 	}
-	p.parked = make([]atomic.Bool, n)
-	p.wake = make([]chan struct{}, n)
-	for w := 1; w < n; w++ {
-		p.wake[w] = make(chan struct{}, 1)
-		p.exited.Add(1)
-		liveWorkers.Add(1)
-		go p.worker(w, p.gen.Load())
-	}
+	p.team = team.New(n)
 	s.parallel = p
-	s.cleanup = runtime.AddCleanup(s, func(p *parallelStep) { p.shutdown() }, p)
+	s.cleanup = runtime.AddCleanup(s, func(t *team.Team) { t.Stop() }, p.team)
 	return nil
 }
 
@@ -245,7 +222,7 @@ func (s *State) Workers() int {
 	if s.parallel == nil {
 		return 1
 	}
-	return s.parallel.workers + 1
+	return s.parallel.team.Size()
 }
 
 // Close stops the state's workers (see SetWorkers); the state stays
@@ -256,62 +233,8 @@ func (s *State) Close() {
 		return
 	}
 	s.cleanup.Stop()
-	s.parallel.shutdown()
+	s.parallel.team.Stop()
 	s.parallel = nil
-}
-
-// shutdown stops the workers and waits for them to exit.
-func (p *parallelStep) shutdown() {
-	p.stop.Store(true)
-	p.gen.Add(1)
-	p.wakeParked()
-	p.exited.Wait()
-}
-
-// wakeParked wakes the workers that parked.
-func (p *parallelStep) wakeParked() {
-	for w := 1; w <= p.workers; w++ {
-		if p.parked[w].CompareAndSwap(true, false) {
-			p.wake[w] <- struct{}{}
-		}
-	}
-}
-
-// worker runs worker w's share of every step after generation seen until
-// shutdown (seen is read before the goroutine starts, so that a step posted
-// before it runs is not missed).
-func (p *parallelStep) worker(w int, seen uint64) {
-	defer p.exited.Done()
-	defer liveWorkers.Add(-1)
-	for {
-		start := time.Now()
-		for spins := 1; p.gen.Load() == seen; spins++ {
-			if spins%64 == 0 {
-				runtime.Gosched() // with fewer Ps than workers, let one run
-			}
-			if spins%256 == 0 && time.Since(start) > spinFor {
-				p.parked[w].Store(true)
-				if p.gen.Load() != seen {
-					// A step arrived while parking: take it, unless the
-					// caller already sent the wake-up (then drain it).
-					if !p.parked[w].CompareAndSwap(true, false) {
-						<-p.wake[w]
-					}
-					break
-				}
-				<-p.wake[w]
-				start = time.Now()
-			}
-		}
-		seen = p.gen.Load()
-		if p.stop.Load() {
-			return
-		}
-		if w < len(p.shards[p.layer]) {
-			p.run(w)
-			p.done.Add(1)
-		}
-	}
 }
 
 // step runs layer's batch-1 step on every worker (the caller's share
@@ -330,20 +253,11 @@ func (p *parallelStep) step(layer int, in []float32) {
 		p.hs[layer] = kernels.QuantizeVector(p.q[layer][d.input:], h)
 	}
 	p.layer, p.in = layer, in
-	shares := len(p.shards[layer])
-	p.done.Store(0)
-	p.gen.Add(1)
-	p.wakeParked()
-	p.run(0)
-	for spins := 1; p.done.Load() != int64(shares-1); spins++ {
-		if spins%64 == 0 {
-			runtime.Gosched() // with fewer Ps than workers, let one run
-		}
-	}
+	p.team.Do(p, len(p.shards[layer]))
 }
 
-// run computes worker w's share of the current layer.
-func (p *parallelStep) run(w int) {
+// Run computes worker w's share of the current layer (a team.Job).
+func (p *parallelStep) Run(w int) {
 	layer := p.layer
 	d, sh := p.layers[layer][0], &p.shards[layer][w]
 	u0, u1 := sh.u0, sh.u1
