@@ -1,14 +1,17 @@
 package cells
 
-import "github.com/simdrnn/simdrnn/internal/team"
+import (
+	"github.com/simdrnn/simdrnn/internal/engine"
+	"github.com/simdrnn/simdrnn/internal/team"
+)
 
-// SetParallelMinBytes lowers the size from which SetWorkers splits a
-// layer, so that the tests cover the parallel step on small models; it
-// returns a function that restores it.
+// SetParallelMinBytes lowers the sizes from which State.SetWorkers and
+// Workspace.SetWorkers split a layer, so that the tests cover the parallel
+// steps on small models; it returns a function that restores them.
 func SetParallelMinBytes(n int) (restore func()) {
-	old := parallelMinBytes
-	parallelMinBytes = n
-	return func() { parallelMinBytes = old }
+	old, oldSplit := parallelMinBytes, engine.SplitMinBytes
+	parallelMinBytes, engine.SplitMinBytes = n, n
+	return func() { parallelMinBytes, engine.SplitMinBytes = old, oldSplit }
 }
 
 // LiveWorkers returns the number of State workers that have not exited.

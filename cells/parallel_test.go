@@ -141,3 +141,49 @@ func TestParallelStepWorkersStop(t *testing.T) {
 // where one worker runs the fused step, which sums in another order (and at
 // int8 a last-bit change of h can move a quantized value by one).
 var parallelTolerance = map[cells.Precision]float64{cells.F32: 1e-5, cells.F16: 1e-5, cells.BF16: 1e-5, cells.Int8: 1e-2}
+
+// TestForwardIntoWorkersMatchesOneWorker runs ForwardInto with 2 and 3
+// workers (every mode, f32 and int8, stacks, both directions, ragged
+// lengths, batches under and over eight: MatVecBatchAdd and the packed
+// product) against Forward on one goroutine, and checks a warm call
+// allocates nothing.
+func TestForwardIntoWorkersMatchesOneWorker(t *testing.T) {
+	defer cells.SetParallelMinBytes(1)()
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		for _, mode := range []cells.Mode{cells.LSTM, cells.GRU, cells.GRUResetBefore, cells.RNNTanh} {
+			for _, p := range []cells.Precision{cells.F32, cells.Int8} {
+				cfg := cells.Config{Mode: mode, InputSize: 9, HiddenSize: 21, NumLayers: 2, Bidirectional: true}
+				model, _ := reducedModel(t, cfg, p, 180)
+				for _, workers := range []int{2, 3} {
+					var ws cells.Workspace
+					require.NoError(t, ws.SetWorkers(workers))
+					require.Equal(t, workers, ws.Workers())
+					var out cells.Output
+					for k, call := range []struct {
+						steps, batch int
+						lengths      []int
+					}{{5, 3, []int{5, 2, 4}}, {4, 11, []int{4, 1, 4, 0, 3, 4, 2, 4, 4, 1, 4}}, {3, 1, nil}} {
+						x := randomSlice(uint64(190+k), call.steps*call.batch*cfg.InputSize)
+						opts := &cells.SequenceOptions{Lengths: call.lengths}
+						want, err := model.Forward(x, call.steps, call.batch, opts)
+						require.NoError(t, err)
+						require.NoError(t, model.ForwardInto(&out, &ws, x, call.steps, call.batch, opts))
+						what := fmt.Sprintf("%v %v %d workers call %d", mode, p, workers, k)
+						tol := parallelTolerance[p]
+						requireNear(t, what, out.Y, f64(want.Y), tol, tol)
+						requireNear(t, what, out.HN, f64(want.HN), tol, tol)
+						if allocs := testing.AllocsPerRun(3, func() {
+							if err := model.ForwardInto(&out, &ws, x, call.steps, call.batch, opts); err != nil {
+								panic(err)
+							}
+						}); allocs != 0 {
+							t.Fatalf("%s: %v allocations", what, allocs)
+						}
+					}
+					ws.Close()
+				}
+			}
+		}
+	})
+	require.Zero(t, workersSettle(0), "workers left running")
+}

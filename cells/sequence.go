@@ -2,10 +2,12 @@ package cells
 
 import (
 	"fmt"
+	"runtime"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/internal/shape"
+	"github.com/simdrnn/simdrnn/internal/team"
 )
 
 // SequenceOptions are the optional inputs of Forward.
@@ -65,8 +67,12 @@ func (m *Model) Forward(x []float32, steps, batch int, opts *SequenceOptions) (*
 // buffers, the plan, and the layers' outputs. Its buffers grow to the
 // largest call seen and are kept, so that calls of that size or smaller
 // allocate nothing. A Workspace is for one call at a time; it may serve
-// several models (it grows to the largest). The zero value is ready to use.
+// several models (it grows to the largest). The zero value is ready to use
+// and runs on the caller's goroutine; SetWorkers adds cores.
 type Workspace struct {
+	team    *team.Team
+	cleanup runtime.Cleanup
+
 	plan    engine.Plan
 	buffers engine.Buffers
 	y       [2][]float32 // two layers' outputs, ping-pong
@@ -74,6 +80,49 @@ type Workspace struct {
 	// A Network's embedded input, the recurrent model's outputs and the
 	// final states it hands the head.
 	embedded, rnnY, final []float32
+}
+
+// SetWorkers makes the steps of later ForwardInto calls split their
+// samples among n goroutines (the caller's and n − 1 persistent workers,
+// which poll for 50 µs after each step before they park), for layers whose
+// W_hh holds at least 512 KiB of float32 and steps with two samples or
+// more still running: each worker runs the recurrent product and the
+// pointwise step of its own samples. The input projection is one matrix
+// product either way (kernels.SetMatMulWorkers splits it). n = 1 (the
+// default) runs everything on the caller's goroutine. The results agree
+// with one worker's to rounding (a share of eight samples or fewer runs
+// MatVecBatchAdd where the whole batch may run a packed matrix product).
+// Close (or SetWorkers(1)) stops the workers; a Workspace dropped without
+// it stops them when collected. It returns an error for n < 1 or n > 64.
+func (ws *Workspace) SetWorkers(n int) error {
+	if n < 1 || n > 64 {
+		return fmt.Errorf("cells: Workspace.SetWorkers: n = %d; want 1 … 64", n)
+	}
+	ws.Close()
+	if n > 1 {
+		ws.team = team.New(n)
+		ws.cleanup = runtime.AddCleanup(ws, func(t *team.Team) { t.Stop() }, ws.team)
+	}
+	return nil
+}
+
+// Workers returns the number of goroutines ForwardInto may use.
+func (ws *Workspace) Workers() int {
+	if ws.team == nil {
+		return 1
+	}
+	return ws.team.Size()
+}
+
+// Close stops the workspace's workers (see SetWorkers); it stays usable on
+// the caller's goroutine. It is safe to call more than once.
+func (ws *Workspace) Close() {
+	if ws.team == nil {
+		return
+	}
+	ws.cleanup.Stop()
+	ws.team.Stop()
+	ws.team = nil
 }
 
 // ForwardInto is Forward writing into out and working in ws: out.Y, out.HN
@@ -121,6 +170,7 @@ func (m *Model) ForwardInto(out *Output, ws *Workspace, x []float32, steps, batc
 	}
 	plan := &ws.plan
 	plan.Make(opts.Lengths, steps, batch)
+	ws.buffers.Team = ws.team
 	width := cfg.OutputSize()
 	for layer, dirs := range m.layers {
 		var y []float32

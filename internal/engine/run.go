@@ -2,6 +2,7 @@ package engine
 
 import (
 	"github.com/simdrnn/simdrnn/internal/seq"
+	"github.com/simdrnn/simdrnn/internal/team"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -28,6 +29,77 @@ type Buffers struct {
 	// Wide holds W_ih or W_hh widened to float32 from a reduced format.
 	Wide    []float32
 	scratch Scratch
+
+	// Team, if set, splits each step's samples among its goroutines when
+	// W_hh is large enough (SplitMinBytes); each worker but the caller has
+	// its own scratch.
+	Team      *team.Team
+	teamStep  stepJob
+	teamScrat []Scratch
+}
+
+// SplitMinBytes is the size of W_hh (float32) from which a Team splits a
+// step's samples: below it the hand-over costs more than a core saves.
+// (A variable so that tests can split small models.)
+var SplitMinBytes = 1 << 19
+
+// stepJob is one step's Weights.Step split by rows among a team: worker w
+// runs the rows [bounds[w], bounds[w+1]).
+type stepJob struct {
+	w                                 Weights // a copy: a pointer kept in Buffers would make the caller's escape
+	gates, hPrev, hNext, c, cache, rh []float32
+	rows                              int
+	packed                            *[2]kernels.PackedMatrix
+	scratch                           []Scratch
+	bounds                            [65]int
+}
+
+// Run steps worker w's rows (a team.Job).
+func (j *stepJob) Run(w int) {
+	r0, r1 := j.bounds[w], j.bounds[w+1]
+	n := r1 - r0
+	if n == 0 {
+		return
+	}
+	gw, hw := len(j.gates)/j.rows, j.w.Hidden
+	part := func(s []float32, width int) []float32 {
+		if s == nil {
+			return nil
+		}
+		return s[r0*width : r1*width]
+	}
+	cw := 0
+	if j.cache != nil {
+		cw = len(j.cache) / j.rows
+	}
+	j.w.Step(n, part(j.gates, gw), part(j.hPrev, hw), part(j.hNext, hw), part(j.c, hw), part(j.cache, cw), part(j.rh, hw), &j.scratch[w], j.packed)
+}
+
+// step runs w.Step on rows rows, split among b.Team when it is set, the
+// rows are two or more and W_hh is large enough.
+func (b *Buffers) step(w *Weights, rows int, gates, hPrev, hNext, c, cache, rh []float32, packed *[2]kernels.PackedMatrix) {
+	t := b.Team
+	gh := w.Mode.Gates() * w.Hidden
+	if t == nil || t.Size() < 2 || rows < 2 || gh*w.Hidden*4 < SplitMinBytes {
+		w.Step(rows, gates, hPrev, hNext, c, cache, rh, &b.scratch, packed)
+		return
+	}
+	shares := min(t.Size(), rows, len(b.teamStep.bounds)-1)
+	for len(b.teamScrat) < shares {
+		b.teamScrat = append(b.teamScrat, Scratch{})
+	}
+	for i := 1; i < shares; i++ {
+		b.teamScrat[i].Grow(w.Mode, w.Hidden, rows, true)
+	}
+	b.teamScrat[0] = b.scratch // the caller's share uses the buffers' own
+	j := &b.teamStep
+	*j = stepJob{w: *w, gates: gates, hPrev: hPrev, hNext: hNext, c: c, cache: cache, rh: rh, rows: rows, packed: packed, scratch: b.teamScrat}
+	for i := 0; i <= shares; i++ {
+		j.bounds[i] = rows * i / shares
+	}
+	t.Do(j, shares)
+	b.scratch = b.teamScrat[0] // a grown int8 scratch is kept
+	*j = stepJob{}
 }
 
 // Run runs one direction of a layer over a sequence planned by p. x is the
@@ -143,7 +215,7 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 			cache, rh = b.scratch.Cache[:active*3*hid], b.scratch.RH[:active*hid]
 		}
 		if active > 0 {
-			w.Step(active, gates, hPrev, hNext, cNext, cache, rh, &b.scratch, packed)
+			b.step(w, active, gates, hPrev, hNext, cNext, cache, rh, packed)
 		}
 		if record {
 			// Finished samples hold zeros from here on (their final
