@@ -49,3 +49,38 @@ func BenchmarkParallelStep(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkForwardWorkers times Model.ForwardInto over T = 32 steps of a
+// one-layer LSTM or GRU (I = H, f32) for batches of 4 and 16 with the
+// steps' samples split across 1 or 2 goroutines (Workspace.SetWorkers):
+// benchstat -col /workers gives the ratio in one run. The input projection
+// runs on one goroutine either way. Layers whose W_hh is under 512 KiB are
+// not split.
+func BenchmarkForwardWorkers(b *testing.B) {
+	const steps = 32
+	for _, cell := range benchCells {
+		for _, h := range []int{128, 256, 512, 1024} {
+			model := benchModel(b, cell.mode, h)
+			for _, batch := range []int{4, 16} {
+				x := make([]float32, steps*batch*h)
+				kerneltest.Fill(kerneltest.Rand(2), x)
+				for _, workers := range []int{1, 2} {
+					b.Run(fmt.Sprintf("cell=%s/H=%d/B=%d/workers=%d", cell.name, h, batch, workers), func(b *testing.B) {
+						var ws cells.Workspace
+						defer ws.Close()
+						if err := ws.SetWorkers(workers); err != nil {
+							b.Fatal(err)
+						}
+						var out cells.Output
+						b.ReportAllocs()
+						for b.Loop() {
+							if err := model.ForwardInto(&out, &ws, x, steps, batch, nil); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}

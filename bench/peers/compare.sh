@@ -81,7 +81,7 @@ for round in $(seq "$COUNT"); do
 		fi
 	fi
 	if want parallel; then
-		(cd .. && go test -run '^$' -bench '^BenchmarkParallelStep$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/parallel.txt"
+		(cd .. && go test -run '^$' -bench '^Benchmark(ParallelStep|ForwardWorkers)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/parallel.txt"
 	fi
 	if want train; then
 		(cd .. && go test -run '^$' -bench "$TRAIN_BENCH" -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/train.txt"
@@ -111,7 +111,7 @@ done
 		python3 precision_table.py "$OUT/precision.txt"
 	fi
 	if want parallel; then
-		echo "== parallel: a batch-1 step on 2 workers against 1 (State.SetWorkers; layers under cells.ParallelMinBytes are not split)"
+		echo "== parallel: 2 workers against 1 — a batch-1 step (State.SetWorkers; layers under cells.ParallelMinBytes are not split) and ForwardInto's steps (Workspace.SetWorkers)"
 		"$BENCHSTAT" -col /workers "$OUT/parallel.txt"
 	fi
 	if want train; then
