@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/simdrnn/simdrnn/cells"
+	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/kernels"
 )
@@ -171,42 +172,18 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 		if a == 0 {
 			continue
 		}
-		dhCur := dt.dhCur[:a*hid]
-		copy(dhCur, dt.dhNext[:a*hid])
-		if dy != nil {
-			for s := 0; s < a; s++ {
-				b := t.plan.Order[s]
-				at := (seq.StepTime(k, t.plan.Lens[b], reverse)*batch+b)*width + offset
-				kernels.Axpy(1, dy[at:at+hid], dhCur[s*hid:(s+1)*hid])
+		if tm := t.team; tm != nil && a >= 2 && gh*hid*4 >= engine.SplitMinBytes {
+			j := &t.bwdJob
+			shares := min(tm.Size(), a, len(j.bounds)-1)
+			*j = bwdJob{d: d, t: t, dt: dt, dy: dy, k: k, offset: offset, width: width, reverse: reverse}
+			for i := 0; i <= shares; i++ {
+				j.bounds[i] = a * i / shares
 			}
+			tm.Do(j, shares)
+			*j = bwdJob{}
+			continue
 		}
-		dg := dt.dg[row*gh : (row+a)*gh]
-		hp := dt.HS[row*hid : (row+a)*hid]
-		dhn := dt.dhNext[:a*hid]
-		switch d.mode {
-		case cells.LSTM:
-			dc := dt.dcNext[:a*hid]
-			kernels.LSTMBackwardBatch(dg, dc, dt.Proj[row*gh:(row+a)*gh], dt.CS[row*hid:(row+a)*hid],
-				dt.CS[(row+batch)*hid:(row+batch+a)*hid], dhCur, dc, a)
-			backProject(dhn, dg, gh, whh, a, gh, hid, false, &dt.bwdW[0])
-		case cells.GRU:
-			dgh := dt.dgh[row*3*hid : (row+a)*3*hid]
-			kernels.GRUBackwardBatch(dg, dgh, dhn, dt.Cache[row*4*hid:(row+a)*4*hid], hp, dhCur, a)
-			backProject(dhn, dgh, 3*hid, whh, a, 3*hid, hid, true, &dt.bwdW[0])
-		case cells.GRUResetBefore:
-			cache := dt.Cache[row*3*hid : (row+a)*3*hid]
-			kernels.GRUResetBeforeBackwardOutputBatch(dg, dhn, cache, hp, dhCur, a)
-			drh := dt.drh[:a*hid]
-			backProject(drh, dg[2*hid:], 3*hid, whh[2*hid*hid:], a, hid, hid, false, &dt.bwdW[1])
-			kernels.GRUResetBeforeBackwardGatesBatch(dg, dhn, cache, hp, drh, a)
-			backProject(dhn, dg, 3*hid, whh[:2*hid*hid], a, 2*hid, hid, true, &dt.bwdW[0])
-		case cells.RNNTanh:
-			kernels.RNNTanhBackward(dg, dt.HS[(row+batch)*hid:(row+batch+a)*hid], dhCur)
-			backProject(dhn, dg, hid, whh, a, hid, hid, false, &dt.bwdW[0])
-		case cells.RNNReLU:
-			kernels.RNNReLUBackward(dg, dt.HS[(row+batch)*hid:(row+batch+a)*hid], dhCur)
-			backProject(dhn, dg, hid, whh, a, hid, hid, false, &dt.bwdW[0])
-		}
+		d.backwardRows(t, dt, dy, k, 0, a, offset, width, reverse)
 	}
 	for s, b := range t.plan.Order {
 		copy(dh0[b*hid:(b+1)*hid], dt.dhNext[s*hid:(s+1)*hid])
@@ -269,5 +246,74 @@ func initSlots(dst, src []float32, order []int, n int) {
 	}
 	for s, b := range order {
 		copy(dst[s*n:(s+1)*n], src[b*n:(b+1)*n])
+	}
+}
+
+// bwdJob is one backward step's rows split among a Tape's team: worker w
+// runs the rows [bounds[w], bounds[w+1]) (the samples are independent
+// within a step).
+type bwdJob struct {
+	d             *dir
+	t             *Tape
+	dt            *dirTape
+	dy            []float32
+	k             int
+	offset, width int
+	reverse       bool
+	bounds        [65]int
+}
+
+// Run runs worker w's rows (a team.Job).
+func (j *bwdJob) Run(w int) {
+	j.d.backwardRows(j.t, j.dt, j.dy, j.k, j.bounds[w], j.bounds[w+1], j.offset, j.width, j.reverse)
+}
+
+// backwardRows is step k of backward for the processing rows [r0, r1) of
+// the samples still running: dh = dy_t + dh_next, the pointwise backward
+// kernel into dG_t, and dh_next (and the LSTM's dc) for step k − 1.
+func (d *dir) backwardRows(t *Tape, dt *dirTape, dy []float32, k, r0, r1, offset, width int, reverse bool) {
+	n := r1 - r0
+	if n == 0 {
+		return
+	}
+	batch, hid := t.batch, d.hidden
+	gh := d.mode.Gates() * hid
+	row := k*batch + r0 // of dG, Proj, Cache, HS, CS
+	whh := d.whh.Data
+	dhCur := dt.dhCur[r0*hid : r1*hid]
+	copy(dhCur, dt.dhNext[r0*hid:r1*hid])
+	if dy != nil {
+		for s := r0; s < r1; s++ {
+			b := t.plan.Order[s]
+			at := (seq.StepTime(k, t.plan.Lens[b], reverse)*batch+b)*width + offset
+			kernels.Axpy(1, dy[at:at+hid], dhCur[(s-r0)*hid:(s-r0+1)*hid])
+		}
+	}
+	dg := dt.dg[row*gh : (row+n)*gh]
+	hp := dt.HS[row*hid : (row+n)*hid]
+	dhn := dt.dhNext[r0*hid : r1*hid]
+	switch d.mode {
+	case cells.LSTM:
+		dc := dt.dcNext[r0*hid : r1*hid]
+		kernels.LSTMBackwardBatch(dg, dc, dt.Proj[row*gh:(row+n)*gh], dt.CS[row*hid:(row+n)*hid],
+			dt.CS[(row+batch)*hid:(row+batch+n)*hid], dhCur, dc, n)
+		backProject(dhn, dg, gh, whh, n, gh, hid, false, &dt.bwdW[0])
+	case cells.GRU:
+		dgh := dt.dgh[row*3*hid : (row+n)*3*hid]
+		kernels.GRUBackwardBatch(dg, dgh, dhn, dt.Cache[row*4*hid:(row+n)*4*hid], hp, dhCur, n)
+		backProject(dhn, dgh, 3*hid, whh, n, 3*hid, hid, true, &dt.bwdW[0])
+	case cells.GRUResetBefore:
+		cache := dt.Cache[row*3*hid : (row+n)*3*hid]
+		kernels.GRUResetBeforeBackwardOutputBatch(dg, dhn, cache, hp, dhCur, n)
+		drh := dt.drh[r0*hid : r1*hid]
+		backProject(drh, dg[2*hid:], 3*hid, whh[2*hid*hid:], n, hid, hid, false, &dt.bwdW[1])
+		kernels.GRUResetBeforeBackwardGatesBatch(dg, dhn, cache, hp, drh, n)
+		backProject(dhn, dg, 3*hid, whh[:2*hid*hid], n, 2*hid, hid, true, &dt.bwdW[0])
+	case cells.RNNTanh:
+		kernels.RNNTanhBackward(dg, dt.HS[(row+batch)*hid:(row+batch+n)*hid], dhCur)
+		backProject(dhn, dg, hid, whh, n, hid, hid, false, &dt.bwdW[0])
+	case cells.RNNReLU:
+		kernels.RNNReLUBackward(dg, dt.HS[(row+batch)*hid:(row+batch+n)*hid], dhCur)
+		backProject(dhn, dg, hid, whh, n, hid, hid, false, &dt.bwdW[0])
 	}
 }

@@ -1,7 +1,11 @@
 package bptt
 
 import (
+	"fmt"
+	"runtime"
+
 	"github.com/simdrnn/simdrnn/internal/engine"
+	"github.com/simdrnn/simdrnn/internal/team"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -56,6 +60,55 @@ type Tape struct {
 
 	// TruncatedBPTT's carried state and chunk gradient.
 	tbH, tbC, tbDY []float32
+
+	// SetWorkers' team, the cleanup that stops it, and the backward
+	// step's split.
+	team    *team.Team
+	cleanup runtime.Cleanup
+	bwdJob  bwdJob
+}
+
+// SetWorkers makes Forward and Backward split each step's samples among n
+// goroutines (the caller's and n − 1 persistent workers, which poll for
+// 50 µs after each step before they park), for layers whose W_hh holds at
+// least 512 KiB and steps with two samples or more still running: the
+// recurrent product and pointwise step of Forward (as
+// cells.Workspace.SetWorkers) and, in Backward, each step's pointwise
+// backward and dh·W_hh product. The products over all steps (the input
+// projection, the weight gradients, dX) stay whole matrix products
+// (kernels.SetMatMulWorkers splits those). n = 1 (the default) runs on the
+// caller's goroutine. Gradients agree with one worker's to rounding. Close
+// (or SetWorkers(1)) stops the workers; a Tape dropped without it stops
+// them when collected. It returns an error for n < 1 or n > 64.
+func (t *Tape) SetWorkers(n int) error {
+	if n < 1 || n > 64 {
+		return fmt.Errorf("bptt: Tape.SetWorkers: n = %d; want 1 … 64", n)
+	}
+	t.Close()
+	if n > 1 {
+		t.team = team.New(n)
+		t.cleanup = runtime.AddCleanup(t, func(tm *team.Team) { tm.Stop() }, t.team)
+	}
+	return nil
+}
+
+// Workers returns the number of goroutines a step may use.
+func (t *Tape) Workers() int {
+	if t.team == nil {
+		return 1
+	}
+	return t.team.Size()
+}
+
+// Close stops the tape's workers (see SetWorkers); the tape stays usable
+// on the caller's goroutine. It is safe to call more than once.
+func (t *Tape) Close() {
+	if t.team == nil {
+		return
+	}
+	t.cleanup.Stop()
+	t.team.Stop()
+	t.team = nil
 }
 
 // dirTape is the record of one direction of one layer: what the engine
