@@ -81,7 +81,7 @@ for round in $(seq "$COUNT"); do
 		fi
 	fi
 	if want parallel; then
-		(cd .. && go test -run '^$' -bench '^Benchmark(ParallelStep|ForwardWorkers)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/parallel.txt"
+		(cd .. && go test -run '^$' -bench '^Benchmark(ParallelStep|ForwardWorkers|TrainWorkers)$' -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/parallel.txt"
 	fi
 	if want train; then
 		(cd .. && go test -run '^$' -bench "$TRAIN_BENCH" -benchtime "$BENCHTIME" -count 1 .) >> "$OUT/train.txt"
