@@ -8523,19 +8523,99 @@ quant_done:
 // func sigmoidSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
-	MOVQ hidden+48(FP), AX
-	SHLQ $0x02, AX
-	MOVQ dst_base+0(FP), AX
-	MOVQ x_base+24(FP), CX
-	MOVQ batch+56(FP), DX
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  x_base+24(FP), CX
+	MOVQ  hidden+48(FP), DX
+	MOVQ  batch+56(FP), BX
+	IMULQ BX, DX
 
-	// one row of hidden units per pass
-sigmoidSIMD_row:
-	MOVQ hidden+48(FP), BX
+	// 2 vectors of eight units, their steps interleaved
+sigmoidSIMD_groups:
+	CMPQ    DX, $0x10
+	JB      sigmoidSIMD_vectors
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+416(SB), Y3 // sigmoidClamp
+	VMINPS       Y2, Y3, Y2
+	VANDPS       actconst<>+0(SB), Y1, Y3 // absmask
+	VMOVUPS      actconst<>+416(SB), Y4 // sigmoidClamp
+	VMINPS       Y3, Y4, Y3
+	VMOVUPS      actconst<>+128(SB), Y4 // shifter
+	VMOVUPS      actconst<>+128(SB), Y6 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y4 // log2e
+	VFMADD231PS  actconst<>+96(SB), Y3, Y6 // log2e
+	VSUBPS       actconst<>+128(SB), Y4, Y7 // shifter
+	VSUBPS       actconst<>+128(SB), Y6, Y8 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
+	VFMSUB231PS  actconst<>+160(SB), Y8, Y3 // c1
+	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
+	VFMADD231PS  actconst<>+192(SB), Y8, Y3 // c2
+	VMULPS       Y2, Y2, Y7
+	VMULPS       Y3, Y3, Y8
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VMOVUPS      actconst<>+224(SB), Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p1
+	VMOVUPS      actconst<>+288(SB), Y11 // p2
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
+	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p3
+	VFMADD213PS  Y11, Y7, Y9
+	VFMADD213PS  Y12, Y8, Y10
+	VMOVUPS      actconst<>+352(SB), Y11 // p4
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
+	VFMADD213PS  actconst<>+384(SB), Y3, Y12 // p5
+	VFMADD213PS  Y11, Y7, Y9
+	VFMADD213PS  Y12, Y8, Y10
+	VFMADD213PS  Y2, Y7, Y9
+	VFMADD213PS  Y3, Y8, Y10
+	VPSLLD       $0x17, Y4, Y2
+	VPSLLD       $0x17, Y6, Y3
+	VMOVUPS      actconst<>+480(SB), Y4 // two64
+	VPSUBD       Y2, Y4, Y2
+	VMOVUPS      actconst<>+480(SB), Y4 // two64
+	VPSUBD       Y3, Y4, Y3
+	VFMADD213PS  Y2, Y2, Y9
+	VFMADD213PS  Y3, Y3, Y10
+	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y2 // one
+	VBLENDVPS    Y0, Y9, Y2, Y0
+	VBLENDVPS    Y1, Y10, Y2, Y1
+	VADDPS       Y9, Y2, Y3
+	VADDPS       Y10, Y2, Y4
+	VDIVPS       Y3, Y0, Y6
+	VDIVPS       Y4, Y1, Y7
+	VSUBPS       Y3, Y2, Y8
+	VADDPS       Y9, Y8, Y8
+	VSUBPS       Y4, Y2, Y2
+	VADDPS       Y10, Y2, Y2
+	VFNMADD231PS Y3, Y6, Y0
+	VFNMADD231PS Y4, Y7, Y1
+	VFNMADD231PS Y8, Y6, Y0
+	VFNMADD231PS Y2, Y7, Y1
+	VRCPPS       Y3, Y2
+	VRCPPS       Y4, Y3
+	VFMADD231PS  Y2, Y0, Y6
+	VFMADD231PS  Y3, Y1, Y7
+
+	// store dst, block 0
+	VMOVUPS Y6, (AX)
+
+	// store dst, block 0
+	VMOVUPS Y7, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     sigmoidSIMD_groups
 
 	// one vector of eight units
 sigmoidSIMD_vectors:
-	CMPQ    BX, $0x08
+	CMPQ    DX, $0x08
 	JB      sigmoidSIMD_tail
 	VMOVUPS (CX), Y0
 
@@ -8545,50 +8625,50 @@ sigmoidSIMD_vectors:
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      actconst<>+128(SB), Y2 // shifter
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
-	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
+	VSUBPS       actconst<>+128(SB), Y2, Y3 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1 // c2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+224(SB), Y4 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p1
 	VMOVUPS      actconst<>+288(SB), Y6 // p2
 	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
-	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y6, Y3, Y4
 	VMOVUPS      actconst<>+352(SB), Y6 // p4
 	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y1, Y4, Y5
+	VFMADD213PS  Y6, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
 	VPSUBD       Y1, Y2, Y1
-	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VFMADD213PS  Y1, Y1, Y4
+	VMULPS       actconst<>+512(SB), Y4, Y4 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VBLENDVPS    Y0, Y5, Y1, Y0
-	VADDPS       Y5, Y1, Y2
-	VDIVPS       Y2, Y0, Y4
+	VBLENDVPS    Y0, Y4, Y1, Y0
+	VADDPS       Y4, Y1, Y2
+	VDIVPS       Y2, Y0, Y3
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y5, Y1, Y1
-	VFNMADD231PS Y2, Y4, Y0
-	VFNMADD231PS Y1, Y4, Y0
+	VADDPS       Y4, Y1, Y1
+	VFNMADD231PS Y2, Y3, Y0
+	VFNMADD231PS Y1, Y3, Y0
 	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y4
+	VFMADD231PS  Y1, Y0, Y3
 
 	// store dst, block 0
-	VMOVUPS Y4, (AX)
+	VMOVUPS Y3, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
-	SUBQ    $0x08, BX
+	SUBQ    $0x08, DX
 	JMP     sigmoidSIMD_vectors
 
 	// the last units one at a time, in lane 0
 sigmoidSIMD_tail:
-	TESTQ  BX, BX
-	JZ     sigmoidSIMD_next
-	VMOVSS (CX), X3
+	TESTQ  DX, DX
+	JZ     sigmoidSIMD_done
+	VMOVSS (CX), X5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+128(SB), Y1 // shifter
@@ -8597,61 +8677,158 @@ sigmoidSIMD_tail:
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
-	VMOVUPS      actconst<>+288(SB), Y5 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
-	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
-	VFMADD213PS  Y5, Y2, Y4
-	VFMADD213PS  Y0, Y2, Y4
+	VMOVUPS      actconst<>+224(SB), Y3 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p1
+	VMOVUPS      actconst<>+288(SB), Y4 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p3
+	VFMADD213PS  Y4, Y2, Y3
+	VMOVUPS      actconst<>+352(SB), Y4 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y4 // p5
+	VFMADD213PS  Y4, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
 	VPSUBD       Y0, Y1, Y0
-	VFMADD213PS  Y0, Y0, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4 // twoM64
+	VFMADD213PS  Y0, Y0, Y3
+	VMULPS       actconst<>+512(SB), Y3, Y3 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
-	VBLENDVPS    Y3, Y4, Y0, Y1
-	VADDPS       Y4, Y0, Y2
-	VDIVPS       Y2, Y1, Y5
+	VBLENDVPS    Y5, Y3, Y0, Y1
+	VADDPS       Y3, Y0, Y2
+	VDIVPS       Y2, Y1, Y4
 	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y4, Y0, Y0
-	VFNMADD231PS Y2, Y5, Y1
-	VFNMADD231PS Y0, Y5, Y1
+	VADDPS       Y3, Y0, Y0
+	VFNMADD231PS Y2, Y4, Y1
+	VFNMADD231PS Y0, Y4, Y1
 	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y1, Y5
+	VFMADD231PS  Y0, Y1, Y4
 
 	// store dst, block 0
-	VMOVSS X5, (AX)
+	VMOVSS X4, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
-	DECQ   BX
+	DECQ   DX
 	JMP    sigmoidSIMD_tail
 
-	// every pointer to the next row
-sigmoidSIMD_next:
-	DECQ DX
-	JNZ  sigmoidSIMD_row
+sigmoidSIMD_done:
 	VZEROUPPER
 	RET
 
 // func tanhSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
-	MOVQ hidden+48(FP), AX
-	SHLQ $0x02, AX
-	MOVQ dst_base+0(FP), AX
-	MOVQ x_base+24(FP), CX
-	MOVQ batch+56(FP), DX
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  x_base+24(FP), CX
+	MOVQ  hidden+48(FP), DX
+	MOVQ  batch+56(FP), BX
+	IMULQ BX, DX
 
-	// one row of hidden units per pass
-tanhSIMD_row:
-	MOVQ hidden+48(FP), BX
+	// 2 vectors of eight units, their steps interleaved
+tanhSIMD_groups:
+	CMPQ    DX, $0x10
+	JB      tanhSIMD_vectors
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      actconst<>+448(SB), Y3 // tanhClamp
+	VMINPS       Y2, Y3, Y2
+	VADDPS       Y2, Y2, Y2
+	VANDPS       actconst<>+0(SB), Y1, Y3 // absmask
+	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
+	VMINPS       Y3, Y4, Y3
+	VADDPS       Y3, Y3, Y3
+	VMOVUPS      actconst<>+128(SB), Y4 // shifter
+	VMOVUPS      actconst<>+128(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+96(SB), Y2, Y4 // log2e
+	VFMADD231PS  actconst<>+96(SB), Y3, Y5 // log2e
+	VSUBPS       actconst<>+128(SB), Y4, Y6 // shifter
+	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
+	VFMSUB231PS  actconst<>+160(SB), Y7, Y3 // c1
+	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VFMADD231PS  actconst<>+192(SB), Y7, Y3 // c2
+	VMULPS       Y2, Y2, Y6
+	VMULPS       Y3, Y3, Y7
+	VMOVUPS      actconst<>+224(SB), Y9 // p0
+	VMOVUPS      actconst<>+224(SB), Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p1
+	VMOVUPS      actconst<>+288(SB), Y11 // p2
+	VMOVUPS      actconst<>+288(SB), Y12 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
+	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p3
+	VFMADD213PS  Y11, Y6, Y9
+	VFMADD213PS  Y12, Y7, Y10
+	VMOVUPS      actconst<>+352(SB), Y11 // p4
+	VMOVUPS      actconst<>+352(SB), Y12 // p4
+	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
+	VFMADD213PS  actconst<>+384(SB), Y3, Y12 // p5
+	VFMADD213PS  Y11, Y6, Y9
+	VFMADD213PS  Y12, Y7, Y10
+	VFMADD213PS  Y2, Y6, Y9
+	VFMADD213PS  Y3, Y7, Y10
+	VMOVUPS      actconst<>+64(SB), Y2 // one
+	VPSLLD       $0x17, Y4, Y3
+	VPSUBD       Y3, Y2, Y3
+	VPSLLD       $0x17, Y5, Y4
+	VPSUBD       Y4, Y2, Y4
+	VMOVAPS      Y3, Y5
+	VFMADD231PS  Y3, Y9, Y5
+	VMOVAPS      Y4, Y6
+	VFMADD231PS  Y4, Y10, Y6
+	VSUBPS       Y5, Y3, Y7
+	VFMADD231PS  Y3, Y9, Y7
+	VSUBPS       Y6, Y4, Y11
+	VFMADD231PS  Y4, Y10, Y11
+	VADDPS       Y5, Y2, Y12
+	VADDPS       Y6, Y2, Y13
+	VSUBPS       Y12, Y2, Y14
+	VADDPS       Y5, Y14, Y14
+	VADDPS       Y7, Y14, Y14
+	VSUBPS       Y13, Y2, Y5
+	VADDPS       Y6, Y5, Y5
+	VADDPS       Y11, Y5, Y5
+	VSUBPS       Y3, Y2, Y6
+	VMOVAPS      Y6, Y7
+	VFNMADD231PS Y3, Y9, Y6
+	VSUBPS       Y4, Y2, Y2
+	VMOVAPS      Y2, Y11
+	VFNMADD231PS Y4, Y10, Y2
+	VSUBPS       Y6, Y7, Y7
+	VFNMADD231PS Y3, Y9, Y7
+	VSUBPS       Y2, Y11, Y11
+	VFNMADD231PS Y4, Y10, Y11
+	VDIVPS       Y12, Y6, Y3
+	VDIVPS       Y13, Y2, Y4
+	VFNMADD231PS Y14, Y3, Y7
+	VFNMADD231PS Y12, Y3, Y6
+	VADDPS       Y7, Y6, Y6
+	VFNMADD231PS Y5, Y4, Y11
+	VFNMADD231PS Y13, Y4, Y2
+	VADDPS       Y11, Y2, Y2
+	VRCPPS       Y12, Y5
+	VFMADD231PS  Y5, Y6, Y3
+	VRCPPS       Y13, Y5
+	VFMADD231PS  Y5, Y2, Y4
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
+	VORPS        Y0, Y3, Y3
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
+	VORPS        Y0, Y4, Y4
+
+	// store dst, block 0
+	VMOVUPS Y3, (AX)
+
+	// store dst, block 0
+	VMOVUPS Y4, 32(AX)
+	ADDQ    $0x40, AX
+	ADDQ    $0x40, CX
+	SUBQ    $0x10, DX
+	JMP     tanhSIMD_groups
 
 	// one vector of eight units
 tanhSIMD_vectors:
-	CMPQ    BX, $0x08
+	CMPQ    DX, $0x08
 	JB      tanhSIMD_tail
 	VMOVUPS (CX), Y0
 
@@ -8662,59 +8839,59 @@ tanhSIMD_vectors:
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y2 // shifter
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
-	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y1, Y4, Y5
+	VSUBPS       actconst<>+128(SB), Y2, Y3 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1 // c2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+224(SB), Y4 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p1
+	VMOVUPS      actconst<>+288(SB), Y5 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5 // p3
+	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+352(SB), Y5 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y5 // p5
+	VFMADD213PS  Y5, Y3, Y4
+	VFMADD213PS  Y1, Y3, Y4
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y4
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS Y2, Y5, Y4
-	VSUBPS       Y4, Y6, Y6
-	VFNMADD231PS Y2, Y5, Y6
-	VMOVAPS      Y2, Y7
-	VFMADD231PS  Y2, Y5, Y7
-	VSUBPS       Y7, Y2, Y8
-	VFMADD231PS  Y2, Y5, Y8
-	VADDPS       Y7, Y1, Y2
-	VDIVPS       Y2, Y4, Y5
+	VMOVAPS      Y2, Y3
+	VFMADD231PS  Y2, Y4, Y3
+	VSUBPS       Y3, Y2, Y5
+	VFMADD231PS  Y2, Y4, Y5
+	VADDPS       Y3, Y1, Y6
+	VSUBPS       Y6, Y1, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y5, Y7, Y7
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VFNMADD231PS Y1, Y5, Y6
-	VFNMADD231PS Y2, Y5, Y4
-	VADDPS       Y6, Y4, Y4
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y4, Y5
+	VMOVAPS      Y1, Y3
+	VFNMADD231PS Y2, Y4, Y1
+	VSUBPS       Y1, Y3, Y3
+	VFNMADD231PS Y2, Y4, Y3
+	VDIVPS       Y6, Y1, Y2
+	VFNMADD231PS Y7, Y2, Y3
+	VFNMADD231PS Y6, Y2, Y1
+	VADDPS       Y3, Y1, Y1
+	VRCPPS       Y6, Y3
+	VFMADD231PS  Y3, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y5, Y5
+	VORPS        Y0, Y2, Y2
 
 	// store dst, block 0
-	VMOVUPS Y5, (AX)
+	VMOVUPS Y2, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
-	SUBQ    $0x08, BX
+	SUBQ    $0x08, DX
 	JMP     tanhSIMD_vectors
 
 	// the last units one at a time, in lane 0
 tanhSIMD_tail:
-	TESTQ  BX, BX
-	JZ     tanhSIMD_next
-	VMOVSS (CX), X3
+	TESTQ  DX, DX
+	JZ     tanhSIMD_done
+	VMOVSS (CX), X8
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VANDPS       actconst<>+0(SB), Y8, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
@@ -8724,51 +8901,48 @@ tanhSIMD_tail:
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
-	VMOVUPS      actconst<>+288(SB), Y5 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
-	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
-	VFMADD213PS  Y5, Y2, Y4
-	VFMADD213PS  Y0, Y2, Y4
+	VMOVUPS      actconst<>+224(SB), Y3 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p1
+	VMOVUPS      actconst<>+288(SB), Y4 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p3
+	VFMADD213PS  Y4, Y2, Y3
+	VMOVUPS      actconst<>+352(SB), Y4 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y4 // p5
+	VFMADD213PS  Y4, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y5
-	VFNMADD231PS Y1, Y4, Y2
-	VSUBPS       Y2, Y5, Y5
-	VFNMADD231PS Y1, Y4, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y4, Y7
-	VADDPS       Y6, Y0, Y1
-	VDIVPS       Y1, Y2, Y4
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y3, Y2
+	VSUBPS       Y2, Y1, Y4
+	VFMADD231PS  Y1, Y3, Y4
+	VADDPS       Y2, Y0, Y5
+	VSUBPS       Y5, Y0, Y6
+	VADDPS       Y2, Y6, Y6
+	VADDPS       Y4, Y6, Y6
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y6, Y0, Y0
-	VADDPS       Y7, Y0, Y0
-	VFNMADD231PS Y0, Y4, Y5
-	VFNMADD231PS Y1, Y4, Y2
-	VADDPS       Y5, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y4
-	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y4, Y4
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y3, Y0
+	VSUBPS       Y0, Y2, Y2
+	VFNMADD231PS Y1, Y3, Y2
+	VDIVPS       Y5, Y0, Y1
+	VFNMADD231PS Y6, Y1, Y2
+	VFNMADD231PS Y5, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y5, Y2
+	VFMADD231PS  Y2, Y0, Y1
+	VANDPS       actconst<>+32(SB), Y8, Y0 // signmask
+	VORPS        Y0, Y1, Y1
 
 	// store dst, block 0
-	VMOVSS X4, (AX)
+	VMOVSS X1, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
-	DECQ   BX
+	DECQ   DX
 	JMP    tanhSIMD_tail
 
-	// every pointer to the next row
-tanhSIMD_next:
-	DECQ DX
-	JNZ  tanhSIMD_row
+tanhSIMD_done:
 	VZEROUPPER
 	RET
 
@@ -9018,28 +9192,28 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
+	VMOVAPS      Y2, Y6
+	VFMADD231PS  Y2, Y7, Y6
+	VSUBPS       Y6, Y2, Y8
+	VFMADD231PS  Y2, Y7, Y8
+	VADDPS       Y6, Y1, Y9
+	VSUBPS       Y9, Y1, Y10
+	VADDPS       Y6, Y10, Y10
+	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VDIVPS       Y9, Y1, Y2
+	VFNMADD231PS Y10, Y2, Y6
+	VFNMADD231PS Y9, Y2, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y5, Y0
+	VORPS        Y0, Y2, Y2
+	VMULPS       Y2, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -9178,28 +9352,28 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
-	VSUBPS       Y5, Y2, Y8
-	VMOVAPS      Y8, Y10
-	VFNMADD231PS Y5, Y9, Y8
-	VSUBPS       Y8, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y2, Y5
-	VDIVPS       Y5, Y8, Y9
+	VMOVAPS      Y5, Y8
+	VFMADD231PS  Y5, Y9, Y8
+	VSUBPS       Y8, Y5, Y10
+	VFMADD231PS  Y5, Y9, Y10
+	VADDPS       Y8, Y2, Y11
+	VSUBPS       Y11, Y2, Y12
+	VADDPS       Y8, Y12, Y12
+	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
-	VFNMADD231PS Y2, Y9, Y10
+	VMOVAPS      Y2, Y8
+	VFNMADD231PS Y5, Y9, Y2
+	VSUBPS       Y2, Y8, Y8
 	VFNMADD231PS Y5, Y9, Y8
-	VADDPS       Y10, Y8, Y8
-	VRCPPS       Y5, Y2
-	VFMADD231PS  Y2, Y8, Y9
+	VDIVPS       Y11, Y2, Y5
+	VFNMADD231PS Y12, Y5, Y8
+	VFNMADD231PS Y11, Y5, Y2
+	VADDPS       Y8, Y2, Y2
+	VRCPPS       Y11, Y8
+	VFMADD231PS  Y8, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y7, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -9301,28 +9475,28 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y7
-	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y5, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y0, Y5
-	VDIVPS       Y5, Y7, Y9
+	VMOVAPS      Y5, Y7
+	VFMADD231PS  Y5, Y9, Y7
+	VSUBPS       Y7, Y5, Y10
+	VFMADD231PS  Y5, Y9, Y10
+	VADDPS       Y7, Y0, Y11
+	VSUBPS       Y11, Y0, Y12
+	VADDPS       Y7, Y12, Y12
+	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y9, Y10
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y5, Y9, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y5, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y5, Y0
-	VFMADD231PS  Y0, Y7, Y9
+	VDIVPS       Y11, Y0, Y5
+	VFNMADD231PS Y12, Y5, Y7
+	VFNMADD231PS Y11, Y5, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y0, Y5
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y6, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -9350,28 +9524,28 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y5
-	VMOVAPS      Y5, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y6, Y10
-	VADDPS       Y9, Y0, Y1
-	VDIVPS       Y1, Y5, Y6
+	VMOVAPS      Y1, Y5
+	VFMADD231PS  Y1, Y6, Y5
+	VSUBPS       Y5, Y1, Y7
+	VFMADD231PS  Y1, Y6, Y7
+	VADDPS       Y5, Y0, Y9
+	VSUBPS       Y9, Y0, Y10
+	VADDPS       Y5, Y10, Y10
+	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y1, Y6, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y1, Y6, Y5
-	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y5, Y6
+	VDIVPS       Y9, Y0, Y1
+	VFNMADD231PS Y10, Y1, Y5
+	VFNMADD231PS Y9, Y1, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y6, Y6
-	VMULPS       Y6, Y8, Y0
+	VORPS        Y0, Y1, Y1
+	VMULPS       Y1, Y8, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, 32(CX)
@@ -9446,28 +9620,28 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
+	VMOVAPS      Y2, Y6
+	VFMADD231PS  Y2, Y7, Y6
+	VSUBPS       Y6, Y2, Y8
+	VFMADD231PS  Y2, Y7, Y8
+	VADDPS       Y6, Y1, Y9
+	VSUBPS       Y9, Y1, Y10
+	VADDPS       Y6, Y10, Y10
+	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VDIVPS       Y9, Y1, Y2
+	VFNMADD231PS Y10, Y2, Y6
+	VFNMADD231PS Y9, Y2, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y5, Y0
+	VORPS        Y0, Y2, Y2
+	VMULPS       Y2, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -9569,28 +9743,28 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y5
-	VMOVAPS      Y5, Y8
-	VFNMADD231PS Y2, Y7, Y5
-	VSUBPS       Y5, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y0, Y2
-	VDIVPS       Y2, Y5, Y7
+	VMOVAPS      Y2, Y5
+	VFMADD231PS  Y2, Y7, Y5
+	VSUBPS       Y5, Y2, Y8
+	VFMADD231PS  Y2, Y7, Y8
+	VADDPS       Y5, Y0, Y9
+	VSUBPS       Y9, Y0, Y10
+	VADDPS       Y5, Y10, Y10
+	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y8
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y2, Y7, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y2, Y7, Y5
-	VADDPS       Y8, Y5, Y5
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y5, Y7
+	VDIVPS       Y9, Y0, Y2
+	VFNMADD231PS Y10, Y2, Y5
+	VFNMADD231PS Y9, Y2, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y2
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y6, Y0
+	VORPS        Y0, Y2, Y2
+	VMULPS       Y2, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -9665,28 +9839,28 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y5, Y2
+	VSUBPS       Y2, Y1, Y7
+	VFMADD231PS  Y1, Y5, Y7
+	VADDPS       Y2, Y0, Y8
+	VSUBPS       Y8, Y0, Y9
+	VADDPS       Y2, Y9, Y9
+	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VDIVPS       Y8, Y0, Y1
+	VFNMADD231PS Y9, Y1, Y2
+	VFNMADD231PS Y8, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y1, Y1
+	VMULPS       Y1, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -9788,28 +9962,28 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y5, Y2
+	VSUBPS       Y2, Y1, Y7
+	VFMADD231PS  Y1, Y5, Y7
+	VADDPS       Y2, Y0, Y8
+	VSUBPS       Y8, Y0, Y9
+	VADDPS       Y2, Y9, Y9
+	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VDIVPS       Y8, Y0, Y1
+	VFNMADD231PS Y9, Y1, Y2
+	VFNMADD231PS Y8, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y1, Y1
+	VMULPS       Y1, Y6, Y0
 
 	// store h, block 0
 	VMOVSS X0, (CX)
@@ -10024,30 +10198,30 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
-	VSUBPS       Y7, Y2, Y9
-	VMOVAPS      Y9, Y12
-	VFNMADD231PS Y7, Y11, Y9
-	VSUBPS       Y9, Y12, Y12
-	VFNMADD231PS Y7, Y11, Y12
-	VMOVAPS      Y7, Y13
-	VFMADD231PS  Y7, Y11, Y13
-	VSUBPS       Y13, Y7, Y14
-	VFMADD231PS  Y7, Y11, Y14
-	VADDPS       Y13, Y2, Y7
-	VDIVPS       Y7, Y9, Y11
+	VMOVAPS      Y7, Y9
+	VFMADD231PS  Y7, Y11, Y9
+	VSUBPS       Y9, Y7, Y12
+	VFMADD231PS  Y7, Y11, Y12
+	VADDPS       Y9, Y2, Y13
+	VSUBPS       Y13, Y2, Y14
+	VADDPS       Y9, Y14, Y14
+	VADDPS       Y12, Y14, Y14
 	VSUBPS       Y7, Y2, Y2
-	VADDPS       Y13, Y2, Y2
-	VADDPS       Y14, Y2, Y2
-	VFNMADD231PS Y2, Y11, Y12
+	VMOVAPS      Y2, Y9
+	VFNMADD231PS Y7, Y11, Y2
+	VSUBPS       Y2, Y9, Y9
 	VFNMADD231PS Y7, Y11, Y9
-	VADDPS       Y12, Y9, Y9
-	VRCPPS       Y7, Y2
-	VFMADD231PS  Y2, Y9, Y11
+	VDIVPS       Y13, Y2, Y7
+	VFNMADD231PS Y14, Y7, Y9
+	VFNMADD231PS Y13, Y7, Y2
+	VADDPS       Y9, Y2, Y2
+	VRCPPS       Y13, Y9
+	VFMADD231PS  Y9, Y2, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y11, Y11
+	VORPS        Y0, Y7, Y7
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y8, Y0
+	VSUBPS       Y7, Y0, Y0
+	VFMADD213PS  Y7, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -10075,30 +10249,30 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y7
-	VMOVAPS      Y7, Y9
-	VFNMADD231PS Y2, Y8, Y7
-	VSUBPS       Y7, Y9, Y9
-	VFNMADD231PS Y2, Y8, Y9
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y8, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y8, Y12
-	VADDPS       Y11, Y0, Y2
-	VDIVPS       Y2, Y7, Y8
+	VMOVAPS      Y2, Y7
+	VFMADD231PS  Y2, Y8, Y7
+	VSUBPS       Y7, Y2, Y9
+	VFMADD231PS  Y2, Y8, Y9
+	VADDPS       Y7, Y0, Y11
+	VSUBPS       Y11, Y0, Y12
+	VADDPS       Y7, Y12, Y12
+	VADDPS       Y9, Y12, Y12
 	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y8, Y9
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y2, Y8, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y2, Y8, Y7
-	VADDPS       Y9, Y7, Y7
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y7, Y8
+	VDIVPS       Y11, Y0, Y2
+	VFNMADD231PS Y12, Y2, Y7
+	VFNMADD231PS Y11, Y2, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y0, Y2
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y8, Y8
+	VORPS        Y0, Y2, Y2
 	VMOVUPS      32(DX), Y0
-	VSUBPS       Y8, Y0, Y0
-	VFMADD213PS  Y8, Y10, Y0
+	VSUBPS       Y2, Y0, Y0
+	VFMADD213PS  Y2, Y10, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, 32(CX)
@@ -10214,30 +10388,30 @@ gruForwardSIMD_vectors:
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y7
-	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y2, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y2, Y9, Y10
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y9, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y9, Y12
-	VADDPS       Y11, Y1, Y2
-	VDIVPS       Y2, Y7, Y9
+	VMOVAPS      Y2, Y7
+	VFMADD231PS  Y2, Y9, Y7
+	VSUBPS       Y7, Y2, Y10
+	VFMADD231PS  Y2, Y9, Y10
+	VADDPS       Y7, Y1, Y11
+	VSUBPS       Y11, Y1, Y12
+	VADDPS       Y7, Y12, Y12
+	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y11, Y1, Y1
-	VADDPS       Y12, Y1, Y1
-	VFNMADD231PS Y1, Y9, Y10
+	VMOVAPS      Y1, Y7
+	VFNMADD231PS Y2, Y9, Y1
+	VSUBPS       Y1, Y7, Y7
 	VFNMADD231PS Y2, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y7, Y9
+	VDIVPS       Y11, Y1, Y2
+	VFNMADD231PS Y12, Y2, Y7
+	VFNMADD231PS Y11, Y2, Y1
+	VADDPS       Y7, Y1, Y1
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
+	VORPS        Y0, Y2, Y2
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y9, Y0, Y0
-	VFMADD213PS  Y9, Y8, Y0
+	VSUBPS       Y2, Y0, Y0
+	VFMADD213PS  Y2, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -10355,30 +10529,30 @@ gruForwardSIMD_tail:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y9
-	VFNMADD231PS Y1, Y7, Y2
-	VSUBPS       Y2, Y9, Y9
-	VFNMADD231PS Y1, Y7, Y9
-	VMOVAPS      Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VSUBPS       Y10, Y1, Y11
-	VFMADD231PS  Y1, Y7, Y11
-	VADDPS       Y10, Y0, Y1
-	VDIVPS       Y1, Y2, Y7
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y7, Y2
+	VSUBPS       Y2, Y1, Y9
+	VFMADD231PS  Y1, Y7, Y9
+	VADDPS       Y2, Y0, Y10
+	VSUBPS       Y10, Y0, Y11
+	VADDPS       Y2, Y11, Y11
+	VADDPS       Y9, Y11, Y11
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y9
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y7, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y7, Y2
-	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y7
+	VDIVPS       Y10, Y0, Y1
+	VFNMADD231PS Y11, Y1, Y2
+	VFNMADD231PS Y10, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y10, Y2
+	VFMADD231PS  Y2, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y1, Y1
 	VMOVSS       (DX), X4
-	VSUBPS       Y7, Y4, Y0
-	VFMADD213PS  Y7, Y8, Y0
+	VSUBPS       Y1, Y4, Y0
+	VFMADD213PS  Y1, Y8, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -10482,31 +10656,31 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
+	VMOVAPS      Y2, Y6
+	VFMADD231PS  Y2, Y7, Y6
+	VSUBPS       Y6, Y2, Y8
+	VFMADD231PS  Y2, Y7, Y8
+	VADDPS       Y6, Y1, Y9
+	VSUBPS       Y9, Y1, Y10
+	VADDPS       Y6, Y10, Y10
+	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VDIVPS       Y9, Y1, Y2
+	VFNMADD231PS Y10, Y2, Y6
+	VFNMADD231PS Y9, Y2, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y2, Y2
 
 	// store cache, block 2
-	VMOVUPS Y7, (SI)(AX*2)
-	VMULPS  Y7, Y5, Y0
+	VMOVUPS Y2, (SI)(AX*2)
+	VMULPS  Y2, Y5, Y0
 	VMOVUPS (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -10654,31 +10828,31 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
-	VSUBPS       Y5, Y2, Y8
-	VMOVAPS      Y8, Y10
-	VFNMADD231PS Y5, Y9, Y8
-	VSUBPS       Y8, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y2, Y5
-	VDIVPS       Y5, Y8, Y9
+	VMOVAPS      Y5, Y8
+	VFMADD231PS  Y5, Y9, Y8
+	VSUBPS       Y8, Y5, Y10
+	VFMADD231PS  Y5, Y9, Y10
+	VADDPS       Y8, Y2, Y11
+	VSUBPS       Y11, Y2, Y12
+	VADDPS       Y8, Y12, Y12
+	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
-	VFNMADD231PS Y2, Y9, Y10
+	VMOVAPS      Y2, Y8
+	VFNMADD231PS Y5, Y9, Y2
+	VSUBPS       Y2, Y8, Y8
 	VFNMADD231PS Y5, Y9, Y8
-	VADDPS       Y10, Y8, Y8
-	VRCPPS       Y5, Y2
-	VFMADD231PS  Y2, Y8, Y9
+	VDIVPS       Y11, Y2, Y5
+	VFNMADD231PS Y12, Y5, Y8
+	VFNMADD231PS Y11, Y5, Y2
+	VADDPS       Y8, Y2, Y2
+	VRCPPS       Y11, Y8
+	VFMADD231PS  Y8, Y2, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
+	VORPS        Y0, Y5, Y5
 
 	// store cache, block 2
-	VMOVUPS Y9, 32(SI)(AX*2)
-	VMULPS  Y9, Y7, Y0
+	VMOVUPS Y5, 32(SI)(AX*2)
+	VMULPS  Y5, Y7, Y0
 	VMOVUPS 32(BX)(AX*1), Y2
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -10786,28 +10960,28 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y7
-	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y5, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y0, Y5
-	VDIVPS       Y5, Y7, Y9
+	VMOVAPS      Y5, Y7
+	VFMADD231PS  Y5, Y9, Y7
+	VSUBPS       Y7, Y5, Y10
+	VFMADD231PS  Y5, Y9, Y10
+	VADDPS       Y7, Y0, Y11
+	VSUBPS       Y11, Y0, Y12
+	VADDPS       Y7, Y12, Y12
+	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y9, Y10
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y5, Y9, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y5, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y5, Y0
-	VFMADD231PS  Y0, Y7, Y9
+	VDIVPS       Y11, Y0, Y5
+	VFNMADD231PS Y12, Y5, Y7
+	VFNMADD231PS Y11, Y5, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y0, Y5
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y6, Y0
+	VORPS        Y0, Y5, Y5
+	VMULPS       Y5, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -10835,28 +11009,28 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y5
-	VMOVAPS      Y5, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y6, Y10
-	VADDPS       Y9, Y0, Y1
-	VDIVPS       Y1, Y5, Y6
+	VMOVAPS      Y1, Y5
+	VFMADD231PS  Y1, Y6, Y5
+	VSUBPS       Y5, Y1, Y7
+	VFMADD231PS  Y1, Y6, Y7
+	VADDPS       Y5, Y0, Y9
+	VSUBPS       Y9, Y0, Y10
+	VADDPS       Y5, Y10, Y10
+	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y1, Y6, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y1, Y6, Y5
-	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y5, Y6
+	VDIVPS       Y9, Y0, Y1
+	VFNMADD231PS Y10, Y1, Y5
+	VFNMADD231PS Y9, Y1, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y6, Y6
-	VMULPS       Y6, Y8, Y0
+	VORPS        Y0, Y1, Y1
+	VMULPS       Y1, Y8, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, 32(CX)
@@ -10935,31 +11109,31 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
+	VMOVAPS      Y2, Y6
+	VFMADD231PS  Y2, Y7, Y6
+	VSUBPS       Y6, Y2, Y8
+	VFMADD231PS  Y2, Y7, Y8
+	VADDPS       Y6, Y1, Y9
+	VSUBPS       Y9, Y1, Y10
+	VADDPS       Y6, Y10, Y10
+	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VDIVPS       Y9, Y1, Y2
+	VFNMADD231PS Y10, Y2, Y6
+	VFNMADD231PS Y9, Y2, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y2, Y2
 
 	// store cache, block 2
-	VMOVUPS Y7, (SI)(AX*2)
-	VMULPS  Y7, Y5, Y0
+	VMOVUPS Y2, (SI)(AX*2)
+	VMULPS  Y2, Y5, Y0
 	VMOVUPS (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -11067,28 +11241,28 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y5
-	VMOVAPS      Y5, Y8
-	VFNMADD231PS Y2, Y7, Y5
-	VSUBPS       Y5, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y0, Y2
-	VDIVPS       Y2, Y5, Y7
+	VMOVAPS      Y2, Y5
+	VFMADD231PS  Y2, Y7, Y5
+	VSUBPS       Y5, Y2, Y8
+	VFMADD231PS  Y2, Y7, Y8
+	VADDPS       Y5, Y0, Y9
+	VSUBPS       Y9, Y0, Y10
+	VADDPS       Y5, Y10, Y10
+	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y8
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y2, Y7, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y2, Y7, Y5
-	VADDPS       Y8, Y5, Y5
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y5, Y7
+	VDIVPS       Y9, Y0, Y2
+	VFNMADD231PS Y10, Y2, Y5
+	VFNMADD231PS Y9, Y2, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y2
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y6, Y0
+	VORPS        Y0, Y2, Y2
+	VMULPS       Y2, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -11167,31 +11341,31 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y5, Y2
+	VSUBPS       Y2, Y1, Y7
+	VFMADD231PS  Y1, Y5, Y7
+	VADDPS       Y2, Y0, Y8
+	VSUBPS       Y8, Y0, Y9
+	VADDPS       Y2, Y9, Y9
+	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VDIVPS       Y8, Y0, Y1
+	VFNMADD231PS Y9, Y1, Y2
+	VFNMADD231PS Y8, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y5, Y5
+	VORPS        Y0, Y1, Y1
 
 	// store cache, block 2
-	VMOVSS X5, (SI)(AX*2)
-	VMULPS Y5, Y6, Y0
+	VMOVSS X1, (SI)(AX*2)
+	VMULPS Y1, Y6, Y0
 	VMOVSS (BX)(AX*1), X3
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -11299,28 +11473,28 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y5, Y2
+	VSUBPS       Y2, Y1, Y7
+	VFMADD231PS  Y1, Y5, Y7
+	VADDPS       Y2, Y0, Y8
+	VSUBPS       Y8, Y0, Y9
+	VADDPS       Y2, Y9, Y9
+	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VDIVPS       Y8, Y0, Y1
+	VFNMADD231PS Y9, Y1, Y2
+	VFNMADD231PS Y8, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y1, Y1
+	VMULPS       Y1, Y6, Y0
 
 	// store h, block 0
 	VMOVSS X0, (CX)
@@ -11557,33 +11731,33 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
-	VSUBPS       Y7, Y2, Y9
-	VMOVAPS      Y9, Y12
-	VFNMADD231PS Y7, Y11, Y9
-	VSUBPS       Y9, Y12, Y12
-	VFNMADD231PS Y7, Y11, Y12
-	VMOVAPS      Y7, Y13
-	VFMADD231PS  Y7, Y11, Y13
-	VSUBPS       Y13, Y7, Y14
-	VFMADD231PS  Y7, Y11, Y14
-	VADDPS       Y13, Y2, Y7
-	VDIVPS       Y7, Y9, Y11
+	VMOVAPS      Y7, Y9
+	VFMADD231PS  Y7, Y11, Y9
+	VSUBPS       Y9, Y7, Y12
+	VFMADD231PS  Y7, Y11, Y12
+	VADDPS       Y9, Y2, Y13
+	VSUBPS       Y13, Y2, Y14
+	VADDPS       Y9, Y14, Y14
+	VADDPS       Y12, Y14, Y14
 	VSUBPS       Y7, Y2, Y2
-	VADDPS       Y13, Y2, Y2
-	VADDPS       Y14, Y2, Y2
-	VFNMADD231PS Y2, Y11, Y12
+	VMOVAPS      Y2, Y9
+	VFNMADD231PS Y7, Y11, Y2
+	VSUBPS       Y2, Y9, Y9
 	VFNMADD231PS Y7, Y11, Y9
-	VADDPS       Y12, Y9, Y9
-	VRCPPS       Y7, Y2
-	VFMADD231PS  Y2, Y9, Y11
+	VDIVPS       Y13, Y2, Y7
+	VFNMADD231PS Y14, Y7, Y9
+	VFNMADD231PS Y13, Y7, Y2
+	VADDPS       Y9, Y2, Y2
+	VRCPPS       Y13, Y9
+	VFMADD231PS  Y9, Y2, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y11, Y11
+	VORPS        Y0, Y7, Y7
 
 	// store cache, block 2
-	VMOVUPS     Y11, (DI)(AX*2)
+	VMOVUPS     Y7, (DI)(AX*2)
 	VMOVUPS     (DX), Y0
-	VSUBPS      Y11, Y0, Y0
-	VFMADD213PS Y11, Y8, Y0
+	VSUBPS      Y7, Y0, Y0
+	VFMADD213PS Y7, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -11611,33 +11785,33 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y7
-	VMOVAPS      Y7, Y9
-	VFNMADD231PS Y2, Y8, Y7
-	VSUBPS       Y7, Y9, Y9
-	VFNMADD231PS Y2, Y8, Y9
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y8, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y8, Y12
-	VADDPS       Y11, Y0, Y2
-	VDIVPS       Y2, Y7, Y8
+	VMOVAPS      Y2, Y7
+	VFMADD231PS  Y2, Y8, Y7
+	VSUBPS       Y7, Y2, Y9
+	VFMADD231PS  Y2, Y8, Y9
+	VADDPS       Y7, Y0, Y11
+	VSUBPS       Y11, Y0, Y12
+	VADDPS       Y7, Y12, Y12
+	VADDPS       Y9, Y12, Y12
 	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y8, Y9
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y2, Y8, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y2, Y8, Y7
-	VADDPS       Y9, Y7, Y7
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y7, Y8
+	VDIVPS       Y11, Y0, Y2
+	VFNMADD231PS Y12, Y2, Y7
+	VFNMADD231PS Y11, Y2, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y0, Y2
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y8, Y8
+	VORPS        Y0, Y2, Y2
 
 	// store cache, block 2
-	VMOVUPS     Y8, 32(DI)(AX*2)
+	VMOVUPS     Y2, 32(DI)(AX*2)
 	VMOVUPS     32(DX), Y0
-	VSUBPS      Y8, Y0, Y0
-	VFMADD213PS Y8, Y10, Y0
+	VSUBPS      Y2, Y0, Y0
+	VFMADD213PS Y2, Y10, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, 32(CX)
@@ -11763,33 +11937,33 @@ gruForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y7
-	VMOVAPS      Y7, Y10
-	VFNMADD231PS Y2, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y2, Y9, Y10
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y9, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y9, Y12
-	VADDPS       Y11, Y1, Y2
-	VDIVPS       Y2, Y7, Y9
+	VMOVAPS      Y2, Y7
+	VFMADD231PS  Y2, Y9, Y7
+	VSUBPS       Y7, Y2, Y10
+	VFMADD231PS  Y2, Y9, Y10
+	VADDPS       Y7, Y1, Y11
+	VSUBPS       Y11, Y1, Y12
+	VADDPS       Y7, Y12, Y12
+	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y11, Y1, Y1
-	VADDPS       Y12, Y1, Y1
-	VFNMADD231PS Y1, Y9, Y10
+	VMOVAPS      Y1, Y7
+	VFNMADD231PS Y2, Y9, Y1
+	VSUBPS       Y1, Y7, Y7
 	VFNMADD231PS Y2, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y7, Y9
+	VDIVPS       Y11, Y1, Y2
+	VFNMADD231PS Y12, Y2, Y7
+	VFNMADD231PS Y11, Y2, Y1
+	VADDPS       Y7, Y1, Y1
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
+	VORPS        Y0, Y2, Y2
 
 	// store cache, block 2
-	VMOVUPS     Y9, (DI)(AX*2)
+	VMOVUPS     Y2, (DI)(AX*2)
 	VMOVUPS     (DX), Y0
-	VSUBPS      Y9, Y0, Y0
-	VFMADD213PS Y9, Y8, Y0
+	VSUBPS      Y2, Y0, Y0
+	VFMADD213PS Y2, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -11917,33 +12091,33 @@ gruForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y9
-	VFNMADD231PS Y1, Y7, Y2
-	VSUBPS       Y2, Y9, Y9
-	VFNMADD231PS Y1, Y7, Y9
-	VMOVAPS      Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VSUBPS       Y10, Y1, Y11
-	VFMADD231PS  Y1, Y7, Y11
-	VADDPS       Y10, Y0, Y1
-	VDIVPS       Y1, Y2, Y7
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y7, Y2
+	VSUBPS       Y2, Y1, Y9
+	VFMADD231PS  Y1, Y7, Y9
+	VADDPS       Y2, Y0, Y10
+	VSUBPS       Y10, Y0, Y11
+	VADDPS       Y2, Y11, Y11
+	VADDPS       Y9, Y11, Y11
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y9
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y7, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y7, Y2
-	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y7
+	VDIVPS       Y10, Y0, Y1
+	VFNMADD231PS Y11, Y1, Y2
+	VFNMADD231PS Y10, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y10, Y2
+	VFMADD231PS  Y2, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y1, Y1
 
 	// store cache, block 2
-	VMOVSS      X7, (DI)(AX*2)
+	VMOVSS      X1, (DI)(AX*2)
 	VMOVSS      (DX), X4
-	VSUBPS      Y7, Y4, Y0
-	VFMADD213PS Y7, Y8, Y0
+	VSUBPS      Y1, Y4, Y0
+	VFMADD213PS Y1, Y8, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -11997,86 +12171,86 @@ lstmBackwardSIMD_vectors:
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y2 // shifter
 	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y2, Y3 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y3, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y3, Y1 // c2
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
+	VFMADD213PS  Y7, Y3, Y6
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
+	VFMADD213PS  Y7, Y3, Y6
+	VFMADD213PS  Y1, Y3, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
+	VMOVAPS      Y2, Y3
+	VFMADD231PS  Y2, Y6, Y3
+	VSUBPS       Y3, Y2, Y7
+	VFMADD231PS  Y2, Y6, Y7
+	VADDPS       Y3, Y1, Y9
+	VSUBPS       Y9, Y1, Y10
+	VADDPS       Y3, Y10, Y10
+	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VMOVAPS      Y1, Y3
+	VFNMADD231PS Y2, Y6, Y1
+	VSUBPS       Y1, Y3, Y3
+	VFNMADD231PS Y2, Y6, Y3
+	VDIVPS       Y9, Y1, Y2
+	VFNMADD231PS Y10, Y2, Y3
+	VFNMADD231PS Y9, Y2, Y1
+	VADDPS       Y3, Y1, Y1
+	VRCPPS       Y9, Y3
+	VFMADD231PS  Y3, Y1, Y2
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y2, Y2
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (BX)(R10*1), Y1
-	VMOVUPS      (R9), Y2
-	VMOVAPS      Y7, Y6
-	VFNMADD213PS actconst<>+64(SB), Y7, Y6 // one
-	VMULPS       Y1, Y0, Y8
-	VFMADD231PS  Y6, Y8, Y2
-	VMULPS       Y7, Y0, Y0
+	VMOVUPS      (R9), Y3
+	VMOVAPS      Y2, Y6
+	VFNMADD213PS actconst<>+64(SB), Y2, Y6 // one
+	VMULPS       Y1, Y0, Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VMULPS       Y2, Y0, Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y6 // one
-	VSUBPS       Y1, Y6, Y6
-	VMULPS       Y6, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y2 // one
+	VSUBPS       Y1, Y2, Y2
+	VMULPS       Y2, Y0, Y0
 
 	// store dgates, block 3
 	VMOVUPS Y0, (CX)(R10*1)
 	VMOVUPS (BX), Y0
 	VMOVUPS (BX)(AX*2), Y1
-	VMULPS  Y1, Y2, Y6
-	VMULPS  Y0, Y6, Y6
-	VMOVUPS actconst<>+64(SB), Y7 // one
-	VSUBPS  Y0, Y7, Y7
-	VMULPS  Y7, Y6, Y6
+	VMULPS  Y1, Y3, Y2
+	VMULPS  Y0, Y2, Y2
+	VMOVUPS actconst<>+64(SB), Y6 // one
+	VSUBPS  Y0, Y6, Y6
+	VMULPS  Y6, Y2, Y2
 
 	// store dgates, block 0
-	VMOVUPS      Y6, (CX)
-	VMULPS       Y0, Y2, Y0
-	VMOVAPS      Y1, Y6
-	VFNMADD213PS actconst<>+64(SB), Y1, Y6 // one
-	VMULPS       Y6, Y0, Y0
+	VMOVUPS      Y2, (CX)
+	VMULPS       Y0, Y3, Y0
+	VMOVAPS      Y1, Y2
+	VFNMADD213PS actconst<>+64(SB), Y1, Y2 // one
+	VMULPS       Y2, Y0, Y0
 
 	// store dgates, block 2
 	VMOVUPS Y0, (CX)(AX*2)
 	VMOVUPS (BX)(AX*1), Y0
 	VMOVUPS (SI), Y1
-	VMULPS  Y1, Y2, Y1
+	VMULPS  Y1, Y3, Y1
 	VMULPS  Y0, Y1, Y1
-	VMOVUPS actconst<>+64(SB), Y6 // one
-	VSUBPS  Y0, Y6, Y6
-	VMULPS  Y6, Y1, Y1
+	VMOVUPS actconst<>+64(SB), Y2 // one
+	VSUBPS  Y0, Y2, Y2
+	VMULPS  Y2, Y1, Y1
 
 	// store dgates, block 1
 	VMOVUPS Y1, (CX)(AX*1)
-	VMULPS  Y0, Y2, Y0
+	VMULPS  Y0, Y3, Y0
 
 	// store dcPrev, block 0
 	VMOVUPS Y0, (DX)
@@ -12094,10 +12268,10 @@ lstmBackwardSIMD_vectors:
 lstmBackwardSIMD_tail:
 	TESTQ  R12, R12
 	JZ     lstmBackwardSIMD_next
-	VMOVSS (DI), X3
+	VMOVSS (DI), X4
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
@@ -12107,82 +12281,82 @@ lstmBackwardSIMD_tail:
 	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
 	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y6
-	VFMADD213PS  Y0, Y2, Y6
+	VMOVUPS      actconst<>+224(SB), Y3 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
+	VFMADD213PS  Y6, Y2, Y3
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
+	VFMADD213PS  Y6, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y1, Y6, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y6, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y6
+	VMOVAPS      Y1, Y2
+	VFMADD231PS  Y1, Y3, Y2
+	VSUBPS       Y2, Y1, Y6
+	VFMADD231PS  Y1, Y3, Y6
+	VADDPS       Y2, Y0, Y7
+	VSUBPS       Y7, Y0, Y9
+	VADDPS       Y2, Y9, Y9
+	VADDPS       Y6, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y6
-	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y6, Y6
-	VMOVSS       (R8), X3
-	VMOVSS       (BX)(R10*1), X5
-	VMOVSS       (R9), X4
-	VMOVAPS      Y6, Y0
-	VFNMADD213PS actconst<>+64(SB), Y6, Y0 // one
-	VMULPS       Y5, Y3, Y1
-	VFMADD231PS  Y0, Y1, Y4
-	VMULPS       Y6, Y3, Y0
-	VMULPS       Y5, Y0, Y0
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y3, Y0
+	VSUBPS       Y0, Y2, Y2
+	VFNMADD231PS Y1, Y3, Y2
+	VDIVPS       Y7, Y0, Y1
+	VFNMADD231PS Y9, Y1, Y2
+	VFNMADD231PS Y7, Y1, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y0, Y1
+	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
+	VORPS        Y0, Y1, Y1
+	VMOVSS       (R8), X4
+	VMOVSS       (BX)(R10*1), X8
+	VMOVSS       (R9), X5
+	VMOVAPS      Y1, Y0
+	VFNMADD213PS actconst<>+64(SB), Y1, Y0 // one
+	VMULPS       Y8, Y4, Y2
+	VFMADD231PS  Y0, Y2, Y5
+	VMULPS       Y1, Y4, Y0
+	VMULPS       Y8, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y8, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 
 	// store dgates, block 3
 	VMOVSS  X0, (CX)(R10*1)
-	VMOVSS  (BX), X3
-	VMOVSS  (BX)(AX*2), X5
-	VMULPS  Y5, Y4, Y0
-	VMULPS  Y3, Y0, Y0
+	VMOVSS  (BX), X4
+	VMOVSS  (BX)(AX*2), X8
+	VMULPS  Y8, Y5, Y0
+	VMULPS  Y4, Y0, Y0
 	VMOVUPS actconst<>+64(SB), Y1 // one
-	VSUBPS  Y3, Y1, Y1
+	VSUBPS  Y4, Y1, Y1
 	VMULPS  Y1, Y0, Y0
 
 	// store dgates, block 0
 	VMOVSS       X0, (CX)
-	VMULPS       Y3, Y4, Y0
-	VMOVAPS      Y5, Y1
-	VFNMADD213PS actconst<>+64(SB), Y5, Y1 // one
+	VMULPS       Y4, Y5, Y0
+	VMOVAPS      Y8, Y1
+	VFNMADD213PS actconst<>+64(SB), Y8, Y1 // one
 	VMULPS       Y1, Y0, Y0
 
 	// store dgates, block 2
 	VMOVSS  X0, (CX)(AX*2)
-	VMOVSS  (BX)(AX*1), X3
-	VMOVSS  (SI), X5
-	VMULPS  Y5, Y4, Y0
-	VMULPS  Y3, Y0, Y0
+	VMOVSS  (BX)(AX*1), X4
+	VMOVSS  (SI), X8
+	VMULPS  Y8, Y5, Y0
+	VMULPS  Y4, Y0, Y0
 	VMOVUPS actconst<>+64(SB), Y1 // one
-	VSUBPS  Y3, Y1, Y1
+	VSUBPS  Y4, Y1, Y1
 	VMULPS  Y1, Y0, Y0
 
 	// store dgates, block 1
 	VMOVSS X0, (CX)(AX*1)
-	VMULPS Y3, Y4, Y0
+	VMULPS Y4, Y5, Y0
 
 	// store dcPrev, block 0
 	VMOVSS X0, (DX)
@@ -12604,50 +12778,50 @@ gruResetBeforeOutputSIMD_vectors:
 	VADDPS       Y1, Y1, Y1
 	VMOVUPS      actconst<>+128(SB), Y4 // shifter
 	VFMADD231PS  actconst<>+96(SB), Y1, Y4 // log2e
-	VSUBPS       actconst<>+128(SB), Y4, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
+	VSUBPS       actconst<>+128(SB), Y4, Y5 // shifter
+	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+224(SB), Y6 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
+	VMOVUPS      actconst<>+288(SB), Y7 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
+	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+352(SB), Y7 // p4
+	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
+	VFMADD213PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y4, Y4
 	VPSUBD       Y4, Y1, Y4
-	VSUBPS       Y4, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y4, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y4, Y7, Y8
-	VMOVAPS      Y4, Y9
-	VFMADD231PS  Y4, Y7, Y9
-	VSUBPS       Y9, Y4, Y10
-	VFMADD231PS  Y4, Y7, Y10
-	VADDPS       Y9, Y1, Y4
-	VDIVPS       Y4, Y6, Y7
+	VMOVAPS      Y4, Y5
+	VFMADD231PS  Y4, Y6, Y5
+	VSUBPS       Y5, Y4, Y7
+	VFMADD231PS  Y4, Y6, Y7
+	VADDPS       Y5, Y1, Y9
+	VSUBPS       Y9, Y1, Y10
+	VADDPS       Y5, Y10, Y10
+	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y4, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y4, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y4, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VMOVAPS      Y1, Y5
+	VFNMADD231PS Y4, Y6, Y1
+	VSUBPS       Y1, Y5, Y5
+	VFNMADD231PS Y4, Y6, Y5
+	VDIVPS       Y9, Y1, Y4
+	VFNMADD231PS Y10, Y4, Y5
+	VFNMADD231PS Y9, Y4, Y1
+	VADDPS       Y5, Y1, Y1
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y1, Y4
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y4, Y4
 
 	// store cache, block 2
-	VMOVUPS     Y7, (DX)(AX*2)
+	VMOVUPS     Y4, (DX)(AX*2)
 	VMOVUPS     (DX)(AX*1), Y0
 	VMOVUPS     (BX), Y1
-	VSUBPS      Y7, Y1, Y1
-	VFMADD213PS Y7, Y0, Y1
+	VSUBPS      Y4, Y1, Y1
+	VFMADD213PS Y4, Y0, Y1
 
 	// store hNew, block 0
 	VMOVUPS Y1, (CX)
@@ -12678,46 +12852,46 @@ gruResetBeforeOutputSIMD_tail:
 	VFMSUB231PS  actconst<>+160(SB), Y4, Y0 // c1
 	VFMADD231PS  actconst<>+192(SB), Y4, Y0 // c2
 	VMULPS       Y0, Y0, Y4
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y4, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y4, Y6
-	VFMADD213PS  Y0, Y4, Y6
+	VMOVUPS      actconst<>+224(SB), Y5 // p0
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
+	VMOVUPS      actconst<>+288(SB), Y6 // p2
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
+	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+352(SB), Y6 // p4
+	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
+	VFMADD213PS  Y6, Y4, Y5
+	VFMADD213PS  Y0, Y4, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y4
-	VMOVAPS      Y4, Y7
-	VFNMADD231PS Y1, Y6, Y4
-	VSUBPS       Y4, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y6, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y4, Y6
+	VMOVAPS      Y1, Y4
+	VFMADD231PS  Y1, Y5, Y4
+	VSUBPS       Y4, Y1, Y6
+	VFMADD231PS  Y1, Y5, Y6
+	VADDPS       Y4, Y0, Y7
+	VSUBPS       Y7, Y0, Y9
+	VADDPS       Y4, Y9, Y9
+	VADDPS       Y6, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y4
-	VADDPS       Y7, Y4, Y4
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y4, Y6
+	VMOVAPS      Y0, Y4
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y4, Y4
+	VFNMADD231PS Y1, Y5, Y4
+	VDIVPS       Y7, Y0, Y1
+	VFNMADD231PS Y9, Y1, Y4
+	VFNMADD231PS Y7, Y1, Y0
+	VADDPS       Y4, Y0, Y0
+	VRCPPS       Y7, Y4
+	VFMADD231PS  Y4, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y6, Y6
+	VORPS        Y0, Y1, Y1
 
 	// store cache, block 2
-	VMOVSS      X6, (DX)(AX*2)
+	VMOVSS      X1, (DX)(AX*2)
 	VMOVSS      (DX)(AX*1), X3
-	VMOVSS      (BX), X5
-	VSUBPS      Y6, Y5, Y0
-	VFMADD213PS Y6, Y3, Y0
+	VMOVSS      (BX), X8
+	VSUBPS      Y1, Y8, Y0
+	VFMADD213PS Y1, Y3, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -13097,28 +13271,28 @@ lstmStepSIMD_p0_reduce:
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
 	VPSUBD       Y6, Y0, Y6
+	VMOVAPS      Y6, Y8
+	VFMADD231PS  Y6, Y10, Y8
+	VSUBPS       Y8, Y6, Y9
+	VFMADD231PS  Y6, Y10, Y9
+	VADDPS       Y8, Y0, Y11
+	VSUBPS       Y11, Y0, Y12
+	VADDPS       Y8, Y12, Y12
+	VADDPS       Y9, Y12, Y12
 	VSUBPS       Y6, Y0, Y8
 	VMOVAPS      Y8, Y9
 	VFNMADD231PS Y6, Y10, Y8
 	VSUBPS       Y8, Y9, Y9
 	VFNMADD231PS Y6, Y10, Y9
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y6, Y10, Y11
-	VSUBPS       Y11, Y6, Y12
-	VFMADD231PS  Y6, Y10, Y12
-	VADDPS       Y11, Y0, Y6
-	VDIVPS       Y6, Y8, Y10
-	VSUBPS       Y6, Y0, Y13
-	VADDPS       Y11, Y13, Y13
-	VADDPS       Y12, Y13, Y13
-	VFNMADD231PS Y13, Y10, Y9
-	VFNMADD231PS Y6, Y10, Y8
+	VDIVPS       Y11, Y8, Y6
+	VFNMADD231PS Y12, Y6, Y9
+	VFNMADD231PS Y11, Y6, Y8
 	VADDPS       Y9, Y8, Y8
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y8, Y10
+	VRCPPS       Y11, Y9
+	VFMADD231PS  Y9, Y8, Y6
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y10, Y10
-	VMULPS       Y10, Y7, Y5
+	VORPS        Y5, Y6, Y6
+	VMULPS       Y6, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 
 lstmStepSIMD_p0_first:
@@ -13372,28 +13546,28 @@ lstmStepSIMD_p2_reduce:
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
 	VPSUBD       Y6, Y0, Y6
+	VMOVAPS      Y6, Y7
+	VFMADD231PS  Y6, Y9, Y7
+	VSUBPS       Y7, Y6, Y8
+	VFMADD231PS  Y6, Y9, Y8
+	VADDPS       Y7, Y0, Y10
+	VSUBPS       Y10, Y0, Y11
+	VADDPS       Y7, Y11, Y11
+	VADDPS       Y8, Y11, Y11
 	VSUBPS       Y6, Y0, Y7
 	VMOVAPS      Y7, Y8
 	VFNMADD231PS Y6, Y9, Y7
 	VSUBPS       Y7, Y8, Y8
 	VFNMADD231PS Y6, Y9, Y8
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y6, Y9, Y10
-	VSUBPS       Y10, Y6, Y11
-	VFMADD231PS  Y6, Y9, Y11
-	VADDPS       Y10, Y0, Y6
-	VDIVPS       Y6, Y7, Y9
-	VSUBPS       Y6, Y0, Y12
-	VADDPS       Y10, Y12, Y12
-	VADDPS       Y11, Y12, Y12
-	VFNMADD231PS Y12, Y9, Y8
-	VFNMADD231PS Y6, Y9, Y7
+	VDIVPS       Y10, Y7, Y6
+	VFNMADD231PS Y11, Y6, Y8
+	VFNMADD231PS Y10, Y6, Y7
 	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y7, Y9
+	VRCPPS       Y10, Y8
+	VFMADD231PS  Y8, Y7, Y6
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y9, Y9
-	VMOVUPS      Y9, 288(SP)
+	VORPS        Y5, Y6, Y6
+	VMOVUPS      Y6, 288(SP)
 
 lstmStepSIMD_p2_first:
 	VXORPS Y5, Y5, Y5
@@ -13608,28 +13782,28 @@ lstmStepSIMD_p3_first:
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
 	VPSUBD       Y6, Y0, Y6
+	VMOVAPS      Y6, Y8
+	VFMADD231PS  Y6, Y10, Y8
+	VSUBPS       Y8, Y6, Y9
+	VFMADD231PS  Y6, Y10, Y9
+	VADDPS       Y8, Y0, Y11
+	VSUBPS       Y11, Y0, Y12
+	VADDPS       Y8, Y12, Y12
+	VADDPS       Y9, Y12, Y12
 	VSUBPS       Y6, Y0, Y8
 	VMOVAPS      Y8, Y9
 	VFNMADD231PS Y6, Y10, Y8
 	VSUBPS       Y8, Y9, Y9
 	VFNMADD231PS Y6, Y10, Y9
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y6, Y10, Y11
-	VSUBPS       Y11, Y6, Y12
-	VFMADD231PS  Y6, Y10, Y12
-	VADDPS       Y11, Y0, Y6
-	VDIVPS       Y6, Y8, Y10
-	VSUBPS       Y6, Y0, Y13
-	VADDPS       Y11, Y13, Y13
-	VADDPS       Y12, Y13, Y13
-	VFNMADD231PS Y13, Y10, Y9
-	VFNMADD231PS Y6, Y10, Y8
+	VDIVPS       Y11, Y8, Y6
+	VFNMADD231PS Y12, Y6, Y9
+	VFNMADD231PS Y11, Y6, Y8
 	VADDPS       Y9, Y8, Y8
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y8, Y10
+	VRCPPS       Y11, Y9
+	VFMADD231PS  Y9, Y8, Y6
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y10, Y10
-	VMULPS       Y10, Y7, Y5
+	VORPS        Y5, Y6, Y6
+	VMULPS       Y6, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 	VMOVUPS      160(SP), Y5
 
@@ -13697,28 +13871,28 @@ lstmStepSIMD_p3_first:
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
 	VPSUBD       Y6, Y0, Y6
+	VMOVAPS      Y6, Y7
+	VFMADD231PS  Y6, Y9, Y7
+	VSUBPS       Y7, Y6, Y8
+	VFMADD231PS  Y6, Y9, Y8
+	VADDPS       Y7, Y0, Y10
+	VSUBPS       Y10, Y0, Y11
+	VADDPS       Y7, Y11, Y11
+	VADDPS       Y8, Y11, Y11
 	VSUBPS       Y6, Y0, Y7
 	VMOVAPS      Y7, Y8
 	VFNMADD231PS Y6, Y9, Y7
 	VSUBPS       Y7, Y8, Y8
 	VFNMADD231PS Y6, Y9, Y8
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y6, Y9, Y10
-	VSUBPS       Y10, Y6, Y11
-	VFMADD231PS  Y6, Y9, Y11
-	VADDPS       Y10, Y0, Y6
-	VDIVPS       Y6, Y7, Y9
-	VSUBPS       Y6, Y0, Y12
-	VADDPS       Y10, Y12, Y12
-	VADDPS       Y11, Y12, Y12
-	VFNMADD231PS Y12, Y9, Y8
-	VFNMADD231PS Y6, Y9, Y7
+	VDIVPS       Y10, Y7, Y6
+	VFNMADD231PS Y11, Y6, Y8
+	VFNMADD231PS Y10, Y6, Y7
 	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y7, Y9
+	VRCPPS       Y10, Y8
+	VFMADD231PS  Y8, Y7, Y6
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y9, Y9
-	VMOVUPS      Y9, 288(SP)
+	VORPS        Y5, Y6, Y6
+	VMOVUPS      Y6, 288(SP)
 	VMOVUPS      224(SP), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
@@ -14358,28 +14532,28 @@ gruStepSIMD_p4_reduce:
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
 	VPSUBD       Y6, Y0, Y6
+	VMOVAPS      Y6, Y7
+	VFMADD231PS  Y6, Y9, Y7
+	VSUBPS       Y7, Y6, Y8
+	VFMADD231PS  Y6, Y9, Y8
+	VADDPS       Y7, Y0, Y10
+	VSUBPS       Y10, Y0, Y11
+	VADDPS       Y7, Y11, Y11
+	VADDPS       Y8, Y11, Y11
 	VSUBPS       Y6, Y0, Y7
 	VMOVAPS      Y7, Y8
 	VFNMADD231PS Y6, Y9, Y7
 	VSUBPS       Y7, Y8, Y8
 	VFNMADD231PS Y6, Y9, Y8
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y6, Y9, Y10
-	VSUBPS       Y10, Y6, Y11
-	VFMADD231PS  Y6, Y9, Y11
-	VADDPS       Y10, Y0, Y6
-	VDIVPS       Y6, Y7, Y9
-	VSUBPS       Y6, Y0, Y12
-	VADDPS       Y10, Y12, Y12
-	VADDPS       Y11, Y12, Y12
-	VFNMADD231PS Y12, Y9, Y8
-	VFNMADD231PS Y6, Y9, Y7
+	VDIVPS       Y10, Y7, Y6
+	VFNMADD231PS Y11, Y6, Y8
+	VFNMADD231PS Y10, Y6, Y7
 	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y7, Y9
+	VRCPPS       Y10, Y8
+	VFMADD231PS  Y8, Y7, Y6
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y9, Y9
-	VMOVUPS      Y9, 448(SP)
+	VORPS        Y5, Y6, Y6
+	VMOVUPS      Y6, 448(SP)
 
 gruStepSIMD_p4_first:
 	VXORPS Y5, Y5, Y5
@@ -14609,28 +14783,28 @@ gruStepSIMD_p5_first:
 	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y3
-	VMOVAPS      Y3, Y4
-	VFNMADD231PS Y1, Y2, Y3
-	VSUBPS       Y3, Y4, Y4
-	VFNMADD231PS Y1, Y2, Y4
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y2, Y6
-	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y2, Y7
-	VADDPS       Y6, Y0, Y1
-	VDIVPS       Y1, Y3, Y2
+	VMOVAPS      Y1, Y3
+	VFMADD231PS  Y1, Y2, Y3
+	VSUBPS       Y3, Y1, Y4
+	VFMADD231PS  Y1, Y2, Y4
+	VADDPS       Y3, Y0, Y6
+	VSUBPS       Y6, Y0, Y7
+	VADDPS       Y3, Y7, Y7
+	VADDPS       Y4, Y7, Y7
 	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y6, Y0, Y0
-	VADDPS       Y7, Y0, Y0
-	VFNMADD231PS Y0, Y2, Y4
+	VMOVAPS      Y0, Y3
+	VFNMADD231PS Y1, Y2, Y0
+	VSUBPS       Y0, Y3, Y3
 	VFNMADD231PS Y1, Y2, Y3
-	VADDPS       Y4, Y3, Y3
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y3, Y2
+	VDIVPS       Y6, Y0, Y1
+	VFNMADD231PS Y7, Y1, Y3
+	VFNMADD231PS Y6, Y1, Y0
+	VADDPS       Y3, Y0, Y0
+	VRCPPS       Y6, Y2
+	VFMADD231PS  Y2, Y0, Y1
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y2, Y2
-	VMOVUPS      Y2, 448(SP)
+	VORPS        Y0, Y1, Y1
+	VMOVUPS      Y1, 448(SP)
 	VMOVUPS      448(SP), Y0
 	MOVQ         hPrev_base+96(FP), AX
 	MOVQ         488(SP), CX

@@ -32,87 +32,170 @@ import (
 // The clamps are VMINPS with the argument as the second source, so a NaN
 // passes through them and through every later operation.
 
-// expm1Core returns kb and p for t in [0, 208]: kb = t·log₂e + 1.5·2²³
+// The vector math below works on several independent vectors at once: each
+// step is emitted for every vector before the next step, so that the long
+// dependent chain of one vector overlaps those of the others instead of
+// waiting in the scheduler (the flat kernels run two or more vectors per
+// iteration; the fused kernels pass one).
+
+// ymms returns n new YMM registers.
+func ymms(n int) []VecVirtual {
+	r := make([]VecVirtual, n)
+	for i := range r {
+		r[i] = YMM()
+	}
+	return r
+}
+
+// kregs returns n new registers, each holding the named constant (kreg).
+func kregs(name string, n int) []VecVirtual {
+	r := make([]VecVirtual, n)
+	for i := range r {
+		r[i] = kreg(name)
+	}
+	return r
+}
+
+// expm1Core returns kb and p for t in [0, 208], lane by lane of every
+// vector: kb = t·log₂e + 1.5·2²³
 // rounded once, so that kb − 1.5·2²³ is the integer k = round(t·log₂e)
 // (to nearest even) and kb's bits are those of 1.5·2²³ plus k (whose low
 // nine bits are zero, so kb's bits shifted left by 23 are k·2²³); and
 // p = expm1(r) = exp(r) − 1 for the reduced argument r = k·ln 2 − t, so
 // that exp(−t) = 2⁻ᵏ·(1 + p). NaN gives NaN in p.
-func expm1Core(t VecVirtual) (kb, p VecVirtual) {
-	kb = kreg("shifter")
-	VFMADD231PS(constMem("log2e"), t, kb)
-	k := YMM()
-	VSUBPS(constMem("shifter"), kb, k) // k, exact
-	r := YMM()
-	VMOVAPS(t, r)
-	VFMSUB231PS(constMem("c1"), k, r) // r = k·C1 − t, exact
-	VFMADD231PS(constMem("c2"), k, r) // r += k·C2
+func expm1Core(t []VecVirtual) (kb, p []VecVirtual) {
+	n := len(t)
+	kb = kregs("shifter", n)
+	for i := range n {
+		VFMADD231PS(constMem("log2e"), t[i], kb[i])
+	}
+	k := ymms(n)
+	for i := range n {
+		VSUBPS(constMem("shifter"), kb[i], k[i]) // k, exact
+	}
+	r := ymms(n)
+	for i := range n {
+		VMOVAPS(t[i], r[i])
+		VFMSUB231PS(constMem("c1"), k[i], r[i]) // r = k·C1 − t, exact
+	}
+	for i := range n {
+		VFMADD231PS(constMem("c2"), k[i], r[i]) // r += k·C2
+	}
 	// Estrin's scheme: ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5),
 	// three FMAs deep instead of five.
-	r2 := YMM()
-	VMULPS(r, r, r2)
-	y := kreg("p0")
-	VFMADD213PS(constMem("p1"), r, y)
-	b := kreg("p2")
-	VFMADD213PS(constMem("p3"), r, b)
-	VFMADD213PS(b, r2, y)
-	c := kreg("p4")
-	VFMADD213PS(constMem("p5"), r, c)
-	VFMADD213PS(c, r2, y)
-	VFMADD213PS(r, r2, y) // p = y·r² + r
+	r2 := ymms(n)
+	for i := range n {
+		VMULPS(r[i], r[i], r2[i])
+	}
+	y := kregs("p0", n)
+	for i := range n {
+		VFMADD213PS(constMem("p1"), r[i], y[i])
+	}
+	b := kregs("p2", n)
+	for i := range n {
+		VFMADD213PS(constMem("p3"), r[i], b[i])
+	}
+	for i := range n {
+		VFMADD213PS(b[i], r2[i], y[i])
+	}
+	c := kregs("p4", n)
+	for i := range n {
+		VFMADD213PS(constMem("p5"), r[i], c[i])
+	}
+	for i := range n {
+		VFMADD213PS(c[i], r2[i], y[i])
+	}
+	for i := range n {
+		VFMADD213PS(r[i], r2[i], y[i]) // p = y·r² + r
+	}
 	return kb, y
 }
 
 // expNegScale returns exp(−t) = 2⁻ᵏ(1 + p) from expm1Core's results for
 // t in [0, 208] (NaN gives NaN).
-func expNegScale(kb, p VecVirtual) VecVirtual {
+func expNegScale(kb, p []VecVirtual) []VecVirtual {
 	// 2⁻ᵏ as 2⁶⁴⁻ᵏ · 2⁻⁶⁴ so that a subnormal result is rounded once:
 	// 2⁶⁴⁻ᵏ (k ≤ 150, so a normal number) is built in the exponent bits,
 	// 2⁶⁴⁻ᵏ + 2⁶⁴⁻ᵏ·p is 2⁶⁴⁻ᵏ·(1 + p) rounded once (a normal number),
 	// and the product with 2⁻⁶⁴ rounds once more only if it is subnormal.
-	ki := YMM()
-	VPSLLD(U8(23), kb, ki) // k·2²³: the bits of 1.5·2²³ shift out
-	s := YMM()
-	VPSUBD(ki, kconst("two64"), s)
-	VFMADD213PS(s, s, p)
-	VMULPS(constMem("twoM64"), p, p)
+	n := len(kb)
+	ki := ymms(n)
+	for i := range n {
+		VPSLLD(U8(23), kb[i], ki[i]) // k·2²³: the bits of 1.5·2²³ shift out
+	}
+	s := ymms(n)
+	for i := range n {
+		VPSUBD(ki[i], kconst("two64"), s[i])
+	}
+	for i := range n {
+		VFMADD213PS(s[i], s[i], p[i])
+	}
+	for i := range n {
+		VMULPS(constMem("twoM64"), p[i], p[i])
+	}
 	return p
 }
 
 // divOnePlus returns num/(1+e) for e in [0, 1], with the rounding errors of
 // 1+e and of the division corrected; one must hold 1.0 in every lane.
-func divOnePlus(num, e, one VecVirtual) VecVirtual {
-	q := YMM()
-	VADDPS(e, one, q)
-	s := YMM()
-	VDIVPS(q, num, s)
-	eq := YMM()
-	VSUBPS(q, one, eq)
-	VADDPS(e, eq, eq) // eq = (1 − q) + e, the rounding error of q
-	res := YMM()
-	VMOVAPS(num, res)
-	VFNMADD231PS(q, s, res)  // res = num − s·q, exact
-	VFNMADD231PS(eq, s, res) // res −= s·eq
-	rc := YMM()
-	VRCPPS(q, rc)
-	VFMADD231PS(rc, res, s) // s += res/q
+func divOnePlus(num, e []VecVirtual, one VecVirtual) []VecVirtual {
+	n := len(num)
+	q := ymms(n)
+	for i := range n {
+		VADDPS(e[i], one, q[i])
+	}
+	s := ymms(n)
+	for i := range n {
+		VDIVPS(q[i], num[i], s[i])
+	}
+	eq := ymms(n)
+	for i := range n {
+		VSUBPS(q[i], one, eq[i])
+		VADDPS(e[i], eq[i], eq[i]) // eq = (1 − q) + e, the rounding error of q
+	}
+	res := ymms(n)
+	for i := range n {
+		VMOVAPS(num[i], res[i])
+		VFNMADD231PS(q[i], s[i], res[i]) // res = num − s·q, exact
+	}
+	for i := range n {
+		VFNMADD231PS(eq[i], s[i], res[i]) // res −= s·eq
+	}
+	rc := ymms(n)
+	for i := range n {
+		VRCPPS(q[i], rc[i])
+	}
+	for i := range n {
+		VFMADD231PS(rc[i], res[i], s[i]) // s += res/q
+	}
 	return s
 }
 
 // sigmoidVec returns σ(x).
-func sigmoidVec(x VecVirtual) VecVirtual {
+func sigmoidVec(x VecVirtual) VecVirtual { return sigmoidVecs([]VecVirtual{x})[0] }
+
+// sigmoidVecs returns σ of every vector of x.
+func sigmoidVecs(x []VecVirtual) []VecVirtual {
 	Comment("σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))")
-	t := YMM()
-	VANDPS(constMem("absmask"), x, t)
-	VMINPS(t, kconst("sigmoidClamp"), t) // NaN stays NaN
+	n := len(x)
+	t := ymms(n)
+	for i := range n {
+		VANDPS(constMem("absmask"), x[i], t[i])
+		VMINPS(t[i], kconst("sigmoidClamp"), t[i]) // NaN stays NaN
+	}
 	e := expNegScale(expm1Core(t))
 	one := kconst("one")
-	num := YMM()
-	VBLENDVPS(x, e, one, num) // x < 0 (sign bit set): e, else 1
+	num := ymms(n)
+	for i := range n {
+		VBLENDVPS(x[i], e[i], one, num[i]) // x < 0 (sign bit set): e, else 1
+	}
 	return divOnePlus(num, e, one)
 }
 
-// tanhVec returns tanh(x) as (1 − e)/(1 + e), e = exp(−2a), a = |x|
+// tanhVec returns tanh(x).
+func tanhVec(x VecVirtual) VecVirtual { return tanhVecs([]VecVirtual{x})[0] }
+
+// tanhVecs returns tanh of every vector of x, as (1 − e)/(1 + e), e = exp(−2a), a = |x|
 // clamped to 10, with neither part formed by a cancelling subtraction: one
 // exp core gives k and p with e = 2⁻ᵏ(1 + p) (k ≤ 29, so 2⁻ᵏ is built
 // exactly in the exponent bits); then m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp and e =
@@ -123,56 +206,88 @@ func sigmoidVec(x VecVirtual) VecVirtual {
 // (m + dm)/(1 + e + de); the two halves of res are formed side by side so
 // that only the last add and FMA wait for both. The sign of x is restored
 // last.
-func tanhVec(x VecVirtual) VecVirtual {
+func tanhVecs(x []VecVirtual) []VecVirtual {
 	Comment("tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))")
-	a := YMM()
-	VANDPS(constMem("absmask"), x, a)
-	t := YMM()
-	VMINPS(a, kconst("tanhClamp"), t) // NaN stays NaN
-	VADDPS(t, t, t)
+	n := len(x)
+	t := ymms(n)
+	for i := range n {
+		a := YMM()
+		VANDPS(constMem("absmask"), x[i], a)
+		VMINPS(a, kconst("tanhClamp"), t[i]) // NaN stays NaN
+		VADDPS(t[i], t[i], t[i])
+	}
 	kb, p := expm1Core(t)
 	one := kconst("one")
-	ki := YMM()
-	VPSLLD(U8(23), kb, ki) // k·2²³: the bits of 1.5·2²³ shift out
-	scale := YMM()
-	VPSUBD(ki, one, scale) // 2⁻ᵏ: the bits of 1.0 less k in the exponent
-	m, dm := YMM(), YMM()
-	VSUBPS(scale, one, m) // 1 − 2⁻ᵏ, exact
-	VMOVAPS(m, dm)
-	VFNMADD231PS(scale, p, m) // m = (1 − 2⁻ᵏ) − 2⁻ᵏp
-	VSUBPS(m, dm, dm)
-	VFNMADD231PS(scale, p, dm) // dm
-	e, de := YMM(), YMM()
-	VMOVAPS(scale, e)
-	VFMADD231PS(scale, p, e) // e = 2⁻ᵏ + 2⁻ᵏp
-	VSUBPS(e, scale, de)
-	VFMADD231PS(scale, p, de) // de
-	q, y := YMM(), YMM()
-	VADDPS(e, one, q)
-	VDIVPS(q, m, y)
-	eq := YMM()
-	VSUBPS(q, one, eq) // 1 − q, exact
-	VADDPS(e, eq, eq)
-	VADDPS(de, eq, eq)      // eq
-	VFNMADD231PS(eq, y, dm) // dm − y·eq
-	VFNMADD231PS(q, y, m)   // m − y·q, exact
-	VADDPS(dm, m, m)        // res
-	rc := YMM()
-	VRCPPS(q, rc)
-	VFMADD231PS(rc, m, y)
-	sign := YMM()
-	VANDPS(constMem("signmask"), x, sign)
-	VORPS(sign, y, y)
+	scale := ymms(n)
+	for i := range n {
+		ki := YMM()
+		VPSLLD(U8(23), kb[i], ki) // k·2²³: the bits of 1.5·2²³ shift out
+		VPSUBD(ki, one, scale[i]) // 2⁻ᵏ: the bits of 1.0 less k in the exponent
+	}
+	// e, de, q and eq first, then m and dm: the order that keeps the
+	// fewest registers live when several vectors are interleaved.
+	e, de := ymms(n), ymms(n)
+	for i := range n {
+		VMOVAPS(scale[i], e[i])
+		VFMADD231PS(scale[i], p[i], e[i]) // e = 2⁻ᵏ + 2⁻ᵏp
+	}
+	for i := range n {
+		VSUBPS(e[i], scale[i], de[i])
+		VFMADD231PS(scale[i], p[i], de[i]) // de
+	}
+	q, eq := ymms(n), ymms(n)
+	for i := range n {
+		VADDPS(e[i], one, q[i])
+	}
+	for i := range n {
+		VSUBPS(q[i], one, eq[i]) // 1 − q, exact
+		VADDPS(e[i], eq[i], eq[i])
+		VADDPS(de[i], eq[i], eq[i]) // eq
+	}
+	m, dm := ymms(n), ymms(n)
+	for i := range n {
+		VSUBPS(scale[i], one, m[i]) // 1 − 2⁻ᵏ, exact
+		VMOVAPS(m[i], dm[i])
+		VFNMADD231PS(scale[i], p[i], m[i]) // m = (1 − 2⁻ᵏ) − 2⁻ᵏp
+	}
+	for i := range n {
+		VSUBPS(m[i], dm[i], dm[i])
+		VFNMADD231PS(scale[i], p[i], dm[i]) // dm
+	}
+	y := ymms(n)
+	for i := range n {
+		VDIVPS(q[i], m[i], y[i])
+	}
+	for i := range n {
+		VFNMADD231PS(eq[i], y[i], dm[i]) // dm − y·eq
+		VFNMADD231PS(q[i], y[i], m[i])   // m − y·q, exact
+		VADDPS(dm[i], m[i], m[i])        // res
+	}
+	for i := range n {
+		rc := YMM()
+		VRCPPS(q[i], rc)
+		VFMADD231PS(rc, m[i], y[i])
+	}
+	for i := range n {
+		sign := YMM()
+		VANDPS(constMem("signmask"), x[i], sign)
+		VORPS(sign, y[i], y[i])
+	}
 	return y
 }
 
-// activationKernels emits the flat activations σ and tanh.
+// activationUnroll is how many vectors the flat activations handle per
+// iteration of their main loop.
+const activationUnroll = 2
+
+// activationKernels emits the flat activations σ and tanh. Their operands
+// are B×H with every row contiguous, so one pass covers hidden·batch units.
 func activationKernels() {
 	flat := []pwOperand{{"dst", 1}, {"x", 1}}
-	pointwise("sigmoidSIMD", "func(dst, x []float32, hidden, batch int)",
-		"sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.", flat,
-		func(io *pwIO) { io.store("dst", 0, sigmoidVec(io.load("x", 0))) })
-	pointwise("tanhSIMD", "func(dst, x []float32, hidden, batch int)",
-		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat,
-		func(io *pwIO) { io.store("dst", 0, tanhVec(io.load("x", 0))) })
+	pointwiseN("sigmoidSIMD", "func(dst, x []float32, hidden, batch int)",
+		"sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.", flat, activationUnroll,
+		func(io *pwIO, n int) { io.stores("dst", 0, sigmoidVecs(io.loads("x", 0, n))) })
+	pointwiseN("tanhSIMD", "func(dst, x []float32, hidden, batch int)",
+		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, activationUnroll,
+		func(io *pwIO, n int) { io.stores("dst", 0, tanhVecs(io.loads("x", 0, n))) })
 }
