@@ -8291,105 +8291,105 @@ DATA actconst<>+84(SB)/4, $0x3f800000
 DATA actconst<>+88(SB)/4, $0x3f800000
 DATA actconst<>+92(SB)/4, $0x3f800000
 
+// two
+DATA actconst<>+96(SB)/4, $0x40000000
+DATA actconst<>+100(SB)/4, $0x40000000
+DATA actconst<>+104(SB)/4, $0x40000000
+DATA actconst<>+108(SB)/4, $0x40000000
+DATA actconst<>+112(SB)/4, $0x40000000
+DATA actconst<>+116(SB)/4, $0x40000000
+DATA actconst<>+120(SB)/4, $0x40000000
+DATA actconst<>+124(SB)/4, $0x40000000
+
 // log2e
-DATA actconst<>+96(SB)/4, $0x3fb8aa3b
-DATA actconst<>+100(SB)/4, $0x3fb8aa3b
-DATA actconst<>+104(SB)/4, $0x3fb8aa3b
-DATA actconst<>+108(SB)/4, $0x3fb8aa3b
-DATA actconst<>+112(SB)/4, $0x3fb8aa3b
-DATA actconst<>+116(SB)/4, $0x3fb8aa3b
-DATA actconst<>+120(SB)/4, $0x3fb8aa3b
-DATA actconst<>+124(SB)/4, $0x3fb8aa3b
+DATA actconst<>+128(SB)/4, $0x3fb8aa3b
+DATA actconst<>+132(SB)/4, $0x3fb8aa3b
+DATA actconst<>+136(SB)/4, $0x3fb8aa3b
+DATA actconst<>+140(SB)/4, $0x3fb8aa3b
+DATA actconst<>+144(SB)/4, $0x3fb8aa3b
+DATA actconst<>+148(SB)/4, $0x3fb8aa3b
+DATA actconst<>+152(SB)/4, $0x3fb8aa3b
+DATA actconst<>+156(SB)/4, $0x3fb8aa3b
 
 // shifter
-DATA actconst<>+128(SB)/4, $0x4b400000
-DATA actconst<>+132(SB)/4, $0x4b400000
-DATA actconst<>+136(SB)/4, $0x4b400000
-DATA actconst<>+140(SB)/4, $0x4b400000
-DATA actconst<>+144(SB)/4, $0x4b400000
-DATA actconst<>+148(SB)/4, $0x4b400000
-DATA actconst<>+152(SB)/4, $0x4b400000
-DATA actconst<>+156(SB)/4, $0x4b400000
+DATA actconst<>+160(SB)/4, $0x4b400000
+DATA actconst<>+164(SB)/4, $0x4b400000
+DATA actconst<>+168(SB)/4, $0x4b400000
+DATA actconst<>+172(SB)/4, $0x4b400000
+DATA actconst<>+176(SB)/4, $0x4b400000
+DATA actconst<>+180(SB)/4, $0x4b400000
+DATA actconst<>+184(SB)/4, $0x4b400000
+DATA actconst<>+188(SB)/4, $0x4b400000
 
 // c1
-DATA actconst<>+160(SB)/4, $0x3f318000
-DATA actconst<>+164(SB)/4, $0x3f318000
-DATA actconst<>+168(SB)/4, $0x3f318000
-DATA actconst<>+172(SB)/4, $0x3f318000
-DATA actconst<>+176(SB)/4, $0x3f318000
-DATA actconst<>+180(SB)/4, $0x3f318000
-DATA actconst<>+184(SB)/4, $0x3f318000
-DATA actconst<>+188(SB)/4, $0x3f318000
+DATA actconst<>+192(SB)/4, $0x3f318000
+DATA actconst<>+196(SB)/4, $0x3f318000
+DATA actconst<>+200(SB)/4, $0x3f318000
+DATA actconst<>+204(SB)/4, $0x3f318000
+DATA actconst<>+208(SB)/4, $0x3f318000
+DATA actconst<>+212(SB)/4, $0x3f318000
+DATA actconst<>+216(SB)/4, $0x3f318000
+DATA actconst<>+220(SB)/4, $0x3f318000
 
 // c2
-DATA actconst<>+192(SB)/4, $0xb95e8083
-DATA actconst<>+196(SB)/4, $0xb95e8083
-DATA actconst<>+200(SB)/4, $0xb95e8083
-DATA actconst<>+204(SB)/4, $0xb95e8083
-DATA actconst<>+208(SB)/4, $0xb95e8083
-DATA actconst<>+212(SB)/4, $0xb95e8083
-DATA actconst<>+216(SB)/4, $0xb95e8083
-DATA actconst<>+220(SB)/4, $0xb95e8083
+DATA actconst<>+224(SB)/4, $0xb95e8083
+DATA actconst<>+228(SB)/4, $0xb95e8083
+DATA actconst<>+232(SB)/4, $0xb95e8083
+DATA actconst<>+236(SB)/4, $0xb95e8083
+DATA actconst<>+240(SB)/4, $0xb95e8083
+DATA actconst<>+244(SB)/4, $0xb95e8083
+DATA actconst<>+248(SB)/4, $0xb95e8083
+DATA actconst<>+252(SB)/4, $0xb95e8083
 
 // p0
-DATA actconst<>+224(SB)/4, $0x39506967
-DATA actconst<>+228(SB)/4, $0x39506967
-DATA actconst<>+232(SB)/4, $0x39506967
-DATA actconst<>+236(SB)/4, $0x39506967
-DATA actconst<>+240(SB)/4, $0x39506967
-DATA actconst<>+244(SB)/4, $0x39506967
-DATA actconst<>+248(SB)/4, $0x39506967
-DATA actconst<>+252(SB)/4, $0x39506967
+DATA actconst<>+256(SB)/4, $0x3efffffe
+DATA actconst<>+260(SB)/4, $0x3efffffe
+DATA actconst<>+264(SB)/4, $0x3efffffe
+DATA actconst<>+268(SB)/4, $0x3efffffe
+DATA actconst<>+272(SB)/4, $0x3efffffe
+DATA actconst<>+276(SB)/4, $0x3efffffe
+DATA actconst<>+280(SB)/4, $0x3efffffe
+DATA actconst<>+284(SB)/4, $0x3efffffe
 
 // p1
-DATA actconst<>+256(SB)/4, $0x3ab743ce
-DATA actconst<>+260(SB)/4, $0x3ab743ce
-DATA actconst<>+264(SB)/4, $0x3ab743ce
-DATA actconst<>+268(SB)/4, $0x3ab743ce
-DATA actconst<>+272(SB)/4, $0x3ab743ce
-DATA actconst<>+276(SB)/4, $0x3ab743ce
-DATA actconst<>+280(SB)/4, $0x3ab743ce
-DATA actconst<>+284(SB)/4, $0x3ab743ce
+DATA actconst<>+288(SB)/4, $0x3e2aaa49
+DATA actconst<>+292(SB)/4, $0x3e2aaa49
+DATA actconst<>+296(SB)/4, $0x3e2aaa49
+DATA actconst<>+300(SB)/4, $0x3e2aaa49
+DATA actconst<>+304(SB)/4, $0x3e2aaa49
+DATA actconst<>+308(SB)/4, $0x3e2aaa49
+DATA actconst<>+312(SB)/4, $0x3e2aaa49
+DATA actconst<>+316(SB)/4, $0x3e2aaa49
 
 // p2
-DATA actconst<>+288(SB)/4, $0x3c088908
-DATA actconst<>+292(SB)/4, $0x3c088908
-DATA actconst<>+296(SB)/4, $0x3c088908
-DATA actconst<>+300(SB)/4, $0x3c088908
-DATA actconst<>+304(SB)/4, $0x3c088908
-DATA actconst<>+308(SB)/4, $0x3c088908
-DATA actconst<>+312(SB)/4, $0x3c088908
-DATA actconst<>+316(SB)/4, $0x3c088908
+DATA actconst<>+320(SB)/4, $0x3d2aac79
+DATA actconst<>+324(SB)/4, $0x3d2aac79
+DATA actconst<>+328(SB)/4, $0x3d2aac79
+DATA actconst<>+332(SB)/4, $0x3d2aac79
+DATA actconst<>+336(SB)/4, $0x3d2aac79
+DATA actconst<>+340(SB)/4, $0x3d2aac79
+DATA actconst<>+344(SB)/4, $0x3d2aac79
+DATA actconst<>+348(SB)/4, $0x3d2aac79
 
 // p3
-DATA actconst<>+320(SB)/4, $0x3d2aa9c1
-DATA actconst<>+324(SB)/4, $0x3d2aa9c1
-DATA actconst<>+328(SB)/4, $0x3d2aa9c1
-DATA actconst<>+332(SB)/4, $0x3d2aa9c1
-DATA actconst<>+336(SB)/4, $0x3d2aa9c1
-DATA actconst<>+340(SB)/4, $0x3d2aa9c1
-DATA actconst<>+344(SB)/4, $0x3d2aa9c1
-DATA actconst<>+348(SB)/4, $0x3d2aa9c1
+DATA actconst<>+352(SB)/4, $0x3c091cf0
+DATA actconst<>+356(SB)/4, $0x3c091cf0
+DATA actconst<>+360(SB)/4, $0x3c091cf0
+DATA actconst<>+364(SB)/4, $0x3c091cf0
+DATA actconst<>+368(SB)/4, $0x3c091cf0
+DATA actconst<>+372(SB)/4, $0x3c091cf0
+DATA actconst<>+376(SB)/4, $0x3c091cf0
+DATA actconst<>+380(SB)/4, $0x3c091cf0
 
 // p4
-DATA actconst<>+352(SB)/4, $0x3e2aaaaa
-DATA actconst<>+356(SB)/4, $0x3e2aaaaa
-DATA actconst<>+360(SB)/4, $0x3e2aaaaa
-DATA actconst<>+364(SB)/4, $0x3e2aaaaa
-DATA actconst<>+368(SB)/4, $0x3e2aaaaa
-DATA actconst<>+372(SB)/4, $0x3e2aaaaa
-DATA actconst<>+376(SB)/4, $0x3e2aaaaa
-DATA actconst<>+380(SB)/4, $0x3e2aaaaa
-
-// p5
-DATA actconst<>+384(SB)/4, $0x3f000000
-DATA actconst<>+388(SB)/4, $0x3f000000
-DATA actconst<>+392(SB)/4, $0x3f000000
-DATA actconst<>+396(SB)/4, $0x3f000000
-DATA actconst<>+400(SB)/4, $0x3f000000
-DATA actconst<>+404(SB)/4, $0x3f000000
-DATA actconst<>+408(SB)/4, $0x3f000000
-DATA actconst<>+412(SB)/4, $0x3f000000
+DATA actconst<>+384(SB)/4, $0x3ab5121d
+DATA actconst<>+388(SB)/4, $0x3ab5121d
+DATA actconst<>+392(SB)/4, $0x3ab5121d
+DATA actconst<>+396(SB)/4, $0x3ab5121d
+DATA actconst<>+400(SB)/4, $0x3ab5121d
+DATA actconst<>+404(SB)/4, $0x3ab5121d
+DATA actconst<>+408(SB)/4, $0x3ab5121d
+DATA actconst<>+412(SB)/4, $0x3ab5121d
 
 // sigmoidClamp
 DATA actconst<>+416(SB)/4, $0x42d00000
@@ -8543,34 +8543,30 @@ sigmoidSIMD_groups:
 	VANDPS       actconst<>+0(SB), Y1, Y3 // absmask
 	VMOVUPS      actconst<>+416(SB), Y4 // sigmoidClamp
 	VMINPS       Y3, Y4, Y3
-	VMOVUPS      actconst<>+128(SB), Y4 // shifter
-	VMOVUPS      actconst<>+128(SB), Y6 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y4 // log2e
-	VFMADD231PS  actconst<>+96(SB), Y3, Y6 // log2e
-	VSUBPS       actconst<>+128(SB), Y4, Y7 // shifter
-	VSUBPS       actconst<>+128(SB), Y6, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y3 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
-	VFMADD231PS  actconst<>+192(SB), Y8, Y3 // c2
+	VMOVUPS      actconst<>+160(SB), Y4 // shifter
+	VMOVUPS      actconst<>+160(SB), Y6 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y4 // log2e
+	VFMADD231PS  actconst<>+128(SB), Y3, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y4, Y7 // shifter
+	VSUBPS       actconst<>+160(SB), Y6, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y2 // c1
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y3 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y2 // c2
+	VFMADD231PS  actconst<>+224(SB), Y8, Y3 // c2
 	VMULPS       Y2, Y2, Y7
 	VMULPS       Y3, Y3, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VMOVUPS      actconst<>+224(SB), Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p2
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
-	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p3
-	VFMADD213PS  Y11, Y7, Y9
-	VFMADD213PS  Y12, Y8, Y10
-	VMOVUPS      actconst<>+352(SB), Y11 // p4
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
-	VFMADD213PS  actconst<>+384(SB), Y3, Y12 // p5
-	VFMADD213PS  Y11, Y7, Y9
-	VFMADD213PS  Y12, Y8, Y10
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p0
+	VMOVUPS      actconst<>+352(SB), Y11 // p3
+	VMOVUPS      actconst<>+352(SB), Y12 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
+	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y11 // p4
+	VFMADD231PS  actconst<>+384(SB), Y8, Y12 // p4
+	VFMADD231PS  Y11, Y7, Y9
+	VFMADD231PS  Y12, Y8, Y10
 	VFMADD213PS  Y2, Y7, Y9
 	VFMADD213PS  Y3, Y8, Y10
 	VPSLLD       $0x17, Y4, Y2
@@ -8623,20 +8619,18 @@ sigmoidSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y3 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y3 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y3, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y3, Y1 // c2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
-	VFMADD213PS  Y6, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
-	VFMADD213PS  Y6, Y3, Y4
+	VMOVUPS      actconst<>+288(SB), Y4 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p0
+	VMOVUPS      actconst<>+352(SB), Y6 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p2
+	VFMADD231PS  actconst<>+384(SB), Y3, Y6 // p4
+	VFMADD231PS  Y6, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -8671,20 +8665,18 @@ sigmoidSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y3 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p1
-	VMOVUPS      actconst<>+288(SB), Y4 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p3
-	VFMADD213PS  Y4, Y2, Y3
-	VMOVUPS      actconst<>+352(SB), Y4 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y4 // p5
-	VFMADD213PS  Y4, Y2, Y3
+	VMOVUPS      actconst<>+288(SB), Y3 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+352(SB), Y4 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y4 // p4
+	VFMADD231PS  Y4, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -8738,34 +8730,30 @@ tanhSIMD_groups:
 	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
 	VMINPS       Y3, Y4, Y3
 	VADDPS       Y3, Y3, Y3
-	VMOVUPS      actconst<>+128(SB), Y4 // shifter
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y4 // log2e
-	VFMADD231PS  actconst<>+96(SB), Y3, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y4, Y6 // shifter
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y3 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
-	VFMADD231PS  actconst<>+192(SB), Y7, Y3 // c2
+	VMOVUPS      actconst<>+160(SB), Y4 // shifter
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y4 // log2e
+	VFMADD231PS  actconst<>+128(SB), Y3, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y4, Y6 // shifter
+	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y3 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VFMADD231PS  actconst<>+224(SB), Y7, Y3 // c2
 	VMULPS       Y2, Y2, Y6
 	VMULPS       Y3, Y3, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VMOVUPS      actconst<>+224(SB), Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p2
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
-	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p3
-	VFMADD213PS  Y11, Y6, Y9
-	VFMADD213PS  Y12, Y7, Y10
-	VMOVUPS      actconst<>+352(SB), Y11 // p4
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
-	VFMADD213PS  actconst<>+384(SB), Y3, Y12 // p5
-	VFMADD213PS  Y11, Y6, Y9
-	VFMADD213PS  Y12, Y7, Y10
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VMOVUPS      actconst<>+288(SB), Y10 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p0
+	VMOVUPS      actconst<>+352(SB), Y11 // p3
+	VMOVUPS      actconst<>+352(SB), Y12 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
+	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y11 // p4
+	VFMADD231PS  actconst<>+384(SB), Y7, Y12 // p4
+	VFMADD231PS  Y11, Y6, Y9
+	VFMADD231PS  Y12, Y7, Y10
 	VFMADD213PS  Y2, Y6, Y9
 	VFMADD213PS  Y3, Y7, Y10
 	VMOVUPS      actconst<>+64(SB), Y2 // one
@@ -8773,54 +8761,47 @@ tanhSIMD_groups:
 	VPSUBD       Y3, Y2, Y3
 	VPSLLD       $0x17, Y5, Y4
 	VPSUBD       Y4, Y2, Y4
-	VMOVAPS      Y3, Y5
-	VFMADD231PS  Y3, Y9, Y5
-	VMOVAPS      Y4, Y6
-	VFMADD231PS  Y4, Y10, Y6
-	VSUBPS       Y5, Y3, Y7
-	VFMADD231PS  Y3, Y9, Y7
-	VSUBPS       Y6, Y4, Y11
-	VFMADD231PS  Y4, Y10, Y11
-	VADDPS       Y5, Y2, Y12
-	VADDPS       Y6, Y2, Y13
-	VSUBPS       Y12, Y2, Y14
-	VADDPS       Y5, Y14, Y14
-	VADDPS       Y7, Y14, Y14
-	VSUBPS       Y13, Y2, Y5
-	VADDPS       Y6, Y5, Y5
-	VADDPS       Y11, Y5, Y5
-	VSUBPS       Y3, Y2, Y6
-	VMOVAPS      Y6, Y7
-	VFNMADD231PS Y3, Y9, Y6
+	VSUBPS       Y3, Y2, Y5
+	VMOVAPS      Y5, Y6
+	VFNMADD231PS Y3, Y9, Y5
 	VSUBPS       Y4, Y2, Y2
-	VMOVAPS      Y2, Y11
+	VMOVAPS      Y2, Y7
 	VFNMADD231PS Y4, Y10, Y2
-	VSUBPS       Y6, Y7, Y7
-	VFNMADD231PS Y3, Y9, Y7
-	VSUBPS       Y2, Y11, Y11
-	VFNMADD231PS Y4, Y10, Y11
-	VDIVPS       Y12, Y6, Y3
-	VDIVPS       Y13, Y2, Y4
-	VFNMADD231PS Y14, Y3, Y7
-	VFNMADD231PS Y12, Y3, Y6
-	VADDPS       Y7, Y6, Y6
-	VFNMADD231PS Y5, Y4, Y11
-	VFNMADD231PS Y13, Y4, Y2
-	VADDPS       Y11, Y2, Y2
-	VRCPPS       Y12, Y5
-	VFMADD231PS  Y5, Y6, Y3
-	VRCPPS       Y13, Y5
-	VFMADD231PS  Y5, Y2, Y4
+	VSUBPS       Y5, Y6, Y6
+	VFNMADD231PS Y3, Y9, Y6
+	VSUBPS       Y2, Y7, Y7
+	VFNMADD231PS Y4, Y10, Y7
+	VMOVUPS      actconst<>+96(SB), Y3 // two
+	VSUBPS       Y5, Y3, Y4
+	VSUBPS       Y2, Y3, Y9
+	VDIVPS       Y4, Y5, Y10
+	VDIVPS       Y9, Y2, Y11
+	VSUBPS       Y4, Y3, Y12
+	VSUBPS       Y5, Y12, Y12
+	VSUBPS       Y6, Y12, Y12
+	VSUBPS       Y9, Y3, Y3
+	VSUBPS       Y2, Y3, Y3
+	VSUBPS       Y7, Y3, Y3
+	VFNMADD231PS Y12, Y10, Y6
+	VFNMADD231PS Y4, Y10, Y5
+	VADDPS       Y6, Y5, Y5
+	VFNMADD231PS Y3, Y11, Y7
+	VFNMADD231PS Y9, Y11, Y2
+	VADDPS       Y7, Y2, Y2
+	VRCPPS       Y4, Y3
+	VFMADD231PS  Y3, Y5, Y10
+	VRCPPS       Y9, Y3
+	VFMADD231PS  Y3, Y2, Y11
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y3, Y3
+	VORPS        Y0, Y10, Y10
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y4, Y4
+	VORPS        Y0, Y11, Y11
 
 	// store dst, block 0
-	VMOVUPS Y3, (AX)
+	VMOVUPS Y10, (AX)
 
 	// store dst, block 0
-	VMOVUPS Y4, 32(AX)
+	VMOVUPS Y11, 32(AX)
 	ADDQ    $0x40, AX
 	ADDQ    $0x40, CX
 	SUBQ    $0x10, DX
@@ -8837,48 +8818,43 @@ tanhSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y3 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y3 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y3, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y3, Y1 // c2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y4 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p1
-	VMOVUPS      actconst<>+288(SB), Y5 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5 // p3
-	VFMADD213PS  Y5, Y3, Y4
-	VMOVUPS      actconst<>+352(SB), Y5 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y5 // p5
-	VFMADD213PS  Y5, Y3, Y4
+	VMOVUPS      actconst<>+288(SB), Y4 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p0
+	VMOVUPS      actconst<>+352(SB), Y5 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y5 // p2
+	VFMADD231PS  actconst<>+384(SB), Y3, Y5 // p4
+	VFMADD231PS  Y5, Y3, Y4
 	VFMADD213PS  Y1, Y3, Y4
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y2, Y4, Y3
-	VSUBPS       Y3, Y2, Y5
-	VFMADD231PS  Y2, Y4, Y5
-	VADDPS       Y3, Y1, Y6
-	VSUBPS       Y6, Y1, Y7
-	VADDPS       Y3, Y7, Y7
-	VADDPS       Y5, Y7, Y7
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y3
 	VFNMADD231PS Y2, Y4, Y1
 	VSUBPS       Y1, Y3, Y3
 	VFNMADD231PS Y2, Y4, Y3
-	VDIVPS       Y6, Y1, Y2
-	VFNMADD231PS Y7, Y2, Y3
-	VFNMADD231PS Y6, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y4
+	VDIVPS       Y4, Y1, Y5
+	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
+	VFNMADD231PS Y2, Y5, Y3
+	VFNMADD231PS Y4, Y5, Y1
 	VADDPS       Y3, Y1, Y1
-	VRCPPS       Y6, Y3
-	VFMADD231PS  Y3, Y1, Y2
+	VRCPPS       Y4, Y2
+	VFMADD231PS  Y2, Y1, Y5
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y5, Y5
 
 	// store dst, block 0
-	VMOVUPS Y2, (AX)
+	VMOVUPS Y5, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
 	SUBQ    $0x08, DX
@@ -8895,48 +8871,43 @@ tanhSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y3 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p1
-	VMOVUPS      actconst<>+288(SB), Y4 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p3
-	VFMADD213PS  Y4, Y2, Y3
-	VMOVUPS      actconst<>+352(SB), Y4 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y4 // p5
-	VFMADD213PS  Y4, Y2, Y3
+	VMOVUPS      actconst<>+288(SB), Y3 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+352(SB), Y4 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y4 // p4
+	VFMADD231PS  Y4, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y3, Y2
-	VSUBPS       Y2, Y1, Y4
-	VFMADD231PS  Y1, Y3, Y4
-	VADDPS       Y2, Y0, Y5
-	VSUBPS       Y5, Y0, Y6
-	VADDPS       Y2, Y6, Y6
-	VADDPS       Y4, Y6, Y6
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y3, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y3, Y2
-	VDIVPS       Y5, Y0, Y1
-	VFNMADD231PS Y6, Y1, Y2
-	VFNMADD231PS Y5, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y3
+	VDIVPS       Y3, Y0, Y4
+	VSUBPS       Y3, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y4, Y2
+	VFNMADD231PS Y3, Y4, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y5, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y0, Y4
 	VANDPS       actconst<>+32(SB), Y8, Y0 // signmask
-	VORPS        Y0, Y1, Y1
+	VORPS        Y0, Y4, Y4
 
 	// store dst, block 0
-	VMOVSS X1, (AX)
+	VMOVSS X4, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
 	DECQ   DX
@@ -9137,20 +9108,18 @@ lstmForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -9174,66 +9143,59 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y6
-	VFMADD231PS  Y2, Y7, Y6
-	VSUBPS       Y6, Y2, Y8
-	VFMADD231PS  Y2, Y7, Y8
-	VADDPS       Y6, Y1, Y9
-	VSUBPS       Y9, Y1, Y10
-	VADDPS       Y6, Y10, Y10
-	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VDIVPS       Y9, Y1, Y2
-	VFNMADD231PS Y10, Y2, Y6
-	VFNMADD231PS Y9, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
 	VADDPS       Y6, Y1, Y1
-	VRCPPS       Y9, Y6
-	VFMADD231PS  Y6, Y1, Y2
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
-	VMULPS       Y2, Y5, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -9261,20 +9223,18 @@ lstmForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -9297,20 +9257,18 @@ lstmForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -9334,66 +9292,59 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
-	VMOVAPS      Y5, Y8
-	VFMADD231PS  Y5, Y9, Y8
-	VSUBPS       Y8, Y5, Y10
-	VFMADD231PS  Y5, Y9, Y10
-	VADDPS       Y8, Y2, Y11
-	VSUBPS       Y11, Y2, Y12
-	VADDPS       Y8, Y12, Y12
-	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y2, Y2
 	VMOVAPS      Y2, Y8
 	VFNMADD231PS Y5, Y9, Y2
 	VSUBPS       Y2, Y8, Y8
 	VFNMADD231PS Y5, Y9, Y8
-	VDIVPS       Y11, Y2, Y5
-	VFNMADD231PS Y12, Y5, Y8
-	VFNMADD231PS Y11, Y5, Y2
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y2, Y5, Y9
+	VDIVPS       Y9, Y2, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y2, Y5, Y5
+	VSUBPS       Y8, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y2
 	VADDPS       Y8, Y2, Y2
-	VRCPPS       Y11, Y8
-	VFMADD231PS  Y8, Y2, Y5
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y2, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y7, Y0
+	VORPS        Y0, Y10, Y10
+	VMULPS       Y10, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -9421,20 +9372,18 @@ lstmForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -9457,46 +9406,41 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
-	VMOVAPS      Y5, Y7
-	VFMADD231PS  Y5, Y9, Y7
-	VSUBPS       Y7, Y5, Y10
-	VFMADD231PS  Y5, Y9, Y10
-	VADDPS       Y7, Y0, Y11
-	VSUBPS       Y11, Y0, Y12
-	VADDPS       Y7, Y12, Y12
-	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y0, Y0
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y5, Y9, Y0
 	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y5, Y9, Y7
-	VDIVPS       Y11, Y0, Y5
-	VFNMADD231PS Y12, Y5, Y7
-	VFNMADD231PS Y11, Y5, Y0
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y0, Y5, Y9
+	VDIVPS       Y9, Y0, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y0, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y0
 	VADDPS       Y7, Y0, Y0
-	VRCPPS       Y11, Y7
-	VFMADD231PS  Y7, Y0, Y5
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y10
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y10, Y10
+	VMULPS       Y10, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -9506,46 +9450,41 @@ lstmForwardSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y5
-	VFMADD231PS  Y1, Y6, Y5
-	VSUBPS       Y5, Y1, Y7
-	VFMADD231PS  Y1, Y6, Y7
-	VADDPS       Y5, Y0, Y9
-	VSUBPS       Y9, Y0, Y10
-	VADDPS       Y5, Y10, Y10
-	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y1, Y6, Y0
 	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y1, Y6, Y5
-	VDIVPS       Y9, Y0, Y1
-	VFNMADD231PS Y10, Y1, Y5
-	VFNMADD231PS Y9, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y6
+	VDIVPS       Y6, Y0, Y7
+	VSUBPS       Y6, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y5, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y5
+	VFNMADD231PS Y6, Y7, Y0
 	VADDPS       Y5, Y0, Y0
-	VRCPPS       Y9, Y5
-	VFMADD231PS  Y5, Y0, Y1
+	VRCPPS       Y6, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y1, Y1
-	VMULPS       Y1, Y8, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y8, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, 32(CX)
@@ -9565,20 +9504,18 @@ lstmForwardSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -9602,66 +9539,59 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y6
-	VFMADD231PS  Y2, Y7, Y6
-	VSUBPS       Y6, Y2, Y8
-	VFMADD231PS  Y2, Y7, Y8
-	VADDPS       Y6, Y1, Y9
-	VSUBPS       Y9, Y1, Y10
-	VADDPS       Y6, Y10, Y10
-	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VDIVPS       Y9, Y1, Y2
-	VFNMADD231PS Y10, Y2, Y6
-	VFNMADD231PS Y9, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
 	VADDPS       Y6, Y1, Y1
-	VRCPPS       Y9, Y6
-	VFMADD231PS  Y6, Y1, Y2
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
-	VMULPS       Y2, Y5, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -9689,20 +9619,18 @@ lstmForwardSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -9725,46 +9653,41 @@ lstmForwardSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y8 // p4
+	VFMADD231PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VMOVAPS      Y2, Y5
-	VFMADD231PS  Y2, Y7, Y5
-	VSUBPS       Y5, Y2, Y8
-	VFMADD231PS  Y2, Y7, Y8
-	VADDPS       Y5, Y0, Y9
-	VSUBPS       Y9, Y0, Y10
-	VADDPS       Y5, Y10, Y10
-	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y0, Y0
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y2, Y7, Y0
 	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y2, Y7, Y5
-	VDIVPS       Y9, Y0, Y2
-	VFNMADD231PS Y10, Y2, Y5
-	VFNMADD231PS Y9, Y2, Y0
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y7
+	VDIVPS       Y7, Y0, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y5, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y5
+	VFNMADD231PS Y7, Y8, Y0
 	VADDPS       Y5, Y0, Y0
-	VRCPPS       Y9, Y5
-	VFMADD231PS  Y5, Y0, Y2
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y0, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y2, Y2
-	VMULPS       Y2, Y6, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -9784,20 +9707,18 @@ lstmForwardSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y6 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -9821,66 +9742,59 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y5, Y2
-	VSUBPS       Y2, Y1, Y7
-	VFMADD231PS  Y1, Y5, Y7
-	VADDPS       Y2, Y0, Y8
-	VSUBPS       Y8, Y0, Y9
-	VADDPS       Y2, Y9, Y9
-	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VDIVPS       Y8, Y0, Y1
-	VFNMADD231PS Y9, Y1, Y2
-	VFNMADD231PS Y8, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y8, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y1, Y1
-	VMULPS       Y1, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -9908,20 +9822,18 @@ lstmForwardSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y6 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -9944,46 +9856,41 @@ lstmForwardSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y5, Y2
-	VSUBPS       Y2, Y1, Y7
-	VFMADD231PS  Y1, Y5, Y7
-	VADDPS       Y2, Y0, Y8
-	VSUBPS       Y8, Y0, Y9
-	VADDPS       Y2, Y9, Y9
-	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VDIVPS       Y8, Y0, Y1
-	VFNMADD231PS Y9, Y1, Y2
-	VFNMADD231PS Y8, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y8, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
-	VORPS        Y0, Y1, Y1
-	VMULPS       Y1, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 
 	// store h, block 0
 	VMOVSS X0, (CX)
@@ -10027,20 +9934,18 @@ gruForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -10067,20 +9972,18 @@ gruForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -10104,20 +10007,18 @@ gruForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+288(SB), Y10 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p0
+	VMOVUPS      actconst<>+352(SB), Y11 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
+	VFMADD231PS  actconst<>+384(SB), Y9, Y11 // p4
+	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -10144,20 +10045,18 @@ gruForwardSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
 	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
-	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
+	VMOVUPS      actconst<>+160(SB), Y9 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y7, Y9 // log2e
+	VSUBPS       actconst<>+160(SB), Y9, Y10 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y10, Y7 // c1
+	VFMADD231PS  actconst<>+224(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
-	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
-	VFMADD213PS  Y12, Y10, Y11
+	VMOVUPS      actconst<>+288(SB), Y11 // p1
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p0
+	VMOVUPS      actconst<>+352(SB), Y12 // p3
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p2
+	VFMADD231PS  actconst<>+384(SB), Y10, Y12 // p4
+	VFMADD231PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
 	VMOVUPS      actconst<>+480(SB), Y9 // two64
@@ -10180,48 +10079,43 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
-	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
-	VFMADD213PS  Y12, Y9, Y11
+	VMOVUPS      actconst<>+288(SB), Y11 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p0
+	VMOVUPS      actconst<>+352(SB), Y12 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p2
+	VFMADD231PS  actconst<>+384(SB), Y9, Y12 // p4
+	VFMADD231PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
-	VMOVAPS      Y7, Y9
-	VFMADD231PS  Y7, Y11, Y9
-	VSUBPS       Y9, Y7, Y12
-	VFMADD231PS  Y7, Y11, Y12
-	VADDPS       Y9, Y2, Y13
-	VSUBPS       Y13, Y2, Y14
-	VADDPS       Y9, Y14, Y14
-	VADDPS       Y12, Y14, Y14
 	VSUBPS       Y7, Y2, Y2
 	VMOVAPS      Y2, Y9
 	VFNMADD231PS Y7, Y11, Y2
 	VSUBPS       Y2, Y9, Y9
 	VFNMADD231PS Y7, Y11, Y9
-	VDIVPS       Y13, Y2, Y7
-	VFNMADD231PS Y14, Y7, Y9
-	VFNMADD231PS Y13, Y7, Y2
+	VMOVUPS      actconst<>+96(SB), Y7 // two
+	VSUBPS       Y2, Y7, Y11
+	VDIVPS       Y11, Y2, Y12
+	VSUBPS       Y11, Y7, Y7
+	VSUBPS       Y2, Y7, Y7
+	VSUBPS       Y9, Y7, Y7
+	VFNMADD231PS Y7, Y12, Y9
+	VFNMADD231PS Y11, Y12, Y2
 	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y13, Y9
-	VFMADD231PS  Y9, Y2, Y7
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y2, Y12
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y12, Y12
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y7, Y0, Y0
-	VFMADD213PS  Y7, Y8, Y0
+	VSUBPS       Y12, Y0, Y0
+	VFMADD213PS  Y12, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -10231,48 +10125,43 @@ gruForwardSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VMOVAPS      Y2, Y7
-	VFMADD231PS  Y2, Y8, Y7
-	VSUBPS       Y7, Y2, Y9
-	VFMADD231PS  Y2, Y8, Y9
-	VADDPS       Y7, Y0, Y11
-	VSUBPS       Y11, Y0, Y12
-	VADDPS       Y7, Y12, Y12
-	VADDPS       Y9, Y12, Y12
 	VSUBPS       Y2, Y0, Y0
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y2, Y8, Y0
 	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y2, Y8, Y7
-	VDIVPS       Y11, Y0, Y2
-	VFNMADD231PS Y12, Y2, Y7
-	VFNMADD231PS Y11, Y2, Y0
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y8
+	VDIVPS       Y8, Y0, Y9
+	VSUBPS       Y8, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y0
 	VADDPS       Y7, Y0, Y0
-	VRCPPS       Y11, Y7
-	VFMADD231PS  Y7, Y0, Y2
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y9, Y9
 	VMOVUPS      32(DX), Y0
-	VSUBPS       Y2, Y0, Y0
-	VFMADD213PS  Y2, Y10, Y0
+	VSUBPS       Y9, Y0, Y0
+	VFMADD213PS  Y9, Y10, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, 32(CX)
@@ -10294,20 +10183,18 @@ gruForwardSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -10334,20 +10221,18 @@ gruForwardSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -10370,48 +10255,43 @@ gruForwardSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y7
-	VFMADD231PS  Y2, Y9, Y7
-	VSUBPS       Y7, Y2, Y10
-	VFMADD231PS  Y2, Y9, Y10
-	VADDPS       Y7, Y1, Y11
-	VSUBPS       Y11, Y1, Y12
-	VADDPS       Y7, Y12, Y12
-	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y7
 	VFNMADD231PS Y2, Y9, Y1
 	VSUBPS       Y1, Y7, Y7
 	VFNMADD231PS Y2, Y9, Y7
-	VDIVPS       Y11, Y1, Y2
-	VFNMADD231PS Y12, Y2, Y7
-	VFNMADD231PS Y11, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y9
+	VDIVPS       Y9, Y1, Y10
+	VSUBPS       Y9, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y1
 	VADDPS       Y7, Y1, Y1
-	VRCPPS       Y11, Y7
-	VFMADD231PS  Y7, Y1, Y2
+	VRCPPS       Y9, Y2
+	VFMADD231PS  Y2, Y1, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y10, Y10
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y2, Y0, Y0
-	VFMADD213PS  Y2, Y8, Y0
+	VSUBPS       Y10, Y0, Y0
+	VFMADD213PS  Y10, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -10434,20 +10314,18 @@ gruForwardSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -10475,20 +10353,18 @@ gruForwardSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -10511,48 +10387,43 @@ gruForwardSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y9 // p4
+	VFMADD231PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y7, Y2
-	VSUBPS       Y2, Y1, Y9
-	VFMADD231PS  Y1, Y7, Y9
-	VADDPS       Y2, Y0, Y10
-	VSUBPS       Y10, Y0, Y11
-	VADDPS       Y2, Y11, Y11
-	VADDPS       Y9, Y11, Y11
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y7, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y7, Y2
-	VDIVPS       Y10, Y0, Y1
-	VFNMADD231PS Y11, Y1, Y2
-	VFNMADD231PS Y10, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y7
+	VDIVPS       Y7, Y0, Y9
+	VSUBPS       Y7, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y9, Y2
+	VFNMADD231PS Y7, Y9, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y10, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y7, Y1
+	VFMADD231PS  Y1, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y1, Y1
+	VORPS        Y0, Y9, Y9
 	VMOVSS       (DX), X4
-	VSUBPS       Y1, Y4, Y0
-	VFMADD213PS  Y1, Y8, Y0
+	VSUBPS       Y9, Y4, Y0
+	VFMADD213PS  Y9, Y8, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -10598,20 +10469,18 @@ lstmForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -10638,69 +10507,62 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y6
-	VFMADD231PS  Y2, Y7, Y6
-	VSUBPS       Y6, Y2, Y8
-	VFMADD231PS  Y2, Y7, Y8
-	VADDPS       Y6, Y1, Y9
-	VSUBPS       Y9, Y1, Y10
-	VADDPS       Y6, Y10, Y10
-	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VDIVPS       Y9, Y1, Y2
-	VFNMADD231PS Y10, Y2, Y6
-	VFNMADD231PS Y9, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
 	VADDPS       Y6, Y1, Y1
-	VRCPPS       Y9, Y6
-	VFMADD231PS  Y6, Y1, Y2
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y8, Y8
 
 	// store cache, block 2
-	VMOVUPS Y2, (SI)(AX*2)
-	VMULPS  Y2, Y5, Y0
+	VMOVUPS Y8, (SI)(AX*2)
+	VMULPS  Y8, Y5, Y0
 	VMOVUPS (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -10731,20 +10593,18 @@ lstmForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -10770,20 +10630,18 @@ lstmForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -10810,69 +10668,62 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y2, Y5
-	VMOVAPS      Y5, Y8
-	VFMADD231PS  Y5, Y9, Y8
-	VSUBPS       Y8, Y5, Y10
-	VFMADD231PS  Y5, Y9, Y10
-	VADDPS       Y8, Y2, Y11
-	VSUBPS       Y11, Y2, Y12
-	VADDPS       Y8, Y12, Y12
-	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y2, Y2
 	VMOVAPS      Y2, Y8
 	VFNMADD231PS Y5, Y9, Y2
 	VSUBPS       Y2, Y8, Y8
 	VFNMADD231PS Y5, Y9, Y8
-	VDIVPS       Y11, Y2, Y5
-	VFNMADD231PS Y12, Y5, Y8
-	VFNMADD231PS Y11, Y5, Y2
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y2, Y5, Y9
+	VDIVPS       Y9, Y2, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y2, Y5, Y5
+	VSUBPS       Y8, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y2
 	VADDPS       Y8, Y2, Y2
-	VRCPPS       Y11, Y8
-	VFMADD231PS  Y8, Y2, Y5
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y2, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y5, Y5
+	VORPS        Y0, Y10, Y10
 
 	// store cache, block 2
-	VMOVUPS Y5, 32(SI)(AX*2)
-	VMULPS  Y5, Y7, Y0
+	VMOVUPS Y10, 32(SI)(AX*2)
+	VMULPS  Y10, Y7, Y0
 	VMOVUPS 32(BX)(AX*1), Y2
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -10903,20 +10754,18 @@ lstmForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -10942,46 +10791,41 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
 	VPSUBD       Y5, Y0, Y5
-	VMOVAPS      Y5, Y7
-	VFMADD231PS  Y5, Y9, Y7
-	VSUBPS       Y7, Y5, Y10
-	VFMADD231PS  Y5, Y9, Y10
-	VADDPS       Y7, Y0, Y11
-	VSUBPS       Y11, Y0, Y12
-	VADDPS       Y7, Y12, Y12
-	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y5, Y0, Y0
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y5, Y9, Y0
 	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y5, Y9, Y7
-	VDIVPS       Y11, Y0, Y5
-	VFNMADD231PS Y12, Y5, Y7
-	VFNMADD231PS Y11, Y5, Y0
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y0, Y5, Y9
+	VDIVPS       Y9, Y0, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y0, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y0
 	VADDPS       Y7, Y0, Y0
-	VRCPPS       Y11, Y7
-	VFMADD231PS  Y7, Y0, Y5
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y10
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y10, Y10
+	VMULPS       Y10, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -10991,46 +10835,41 @@ lstmForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y5
-	VFMADD231PS  Y1, Y6, Y5
-	VSUBPS       Y5, Y1, Y7
-	VFMADD231PS  Y1, Y6, Y7
-	VADDPS       Y5, Y0, Y9
-	VSUBPS       Y9, Y0, Y10
-	VADDPS       Y5, Y10, Y10
-	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y1, Y6, Y0
 	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y1, Y6, Y5
-	VDIVPS       Y9, Y0, Y1
-	VFNMADD231PS Y10, Y1, Y5
-	VFNMADD231PS Y9, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y6
+	VDIVPS       Y6, Y0, Y7
+	VSUBPS       Y6, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y5, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y5
+	VFNMADD231PS Y6, Y7, Y0
 	VADDPS       Y5, Y0, Y0
-	VRCPPS       Y9, Y5
-	VFMADD231PS  Y5, Y0, Y1
+	VRCPPS       Y6, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y1, Y1
-	VMULPS       Y1, Y8, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y8, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, 32(CX)
@@ -11051,20 +10890,18 @@ lstmForwardCacheSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -11091,69 +10928,62 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y6
-	VFMADD231PS  Y2, Y7, Y6
-	VSUBPS       Y6, Y2, Y8
-	VFMADD231PS  Y2, Y7, Y8
-	VADDPS       Y6, Y1, Y9
-	VSUBPS       Y9, Y1, Y10
-	VADDPS       Y6, Y10, Y10
-	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VDIVPS       Y9, Y1, Y2
-	VFNMADD231PS Y10, Y2, Y6
-	VFNMADD231PS Y9, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
 	VADDPS       Y6, Y1, Y1
-	VRCPPS       Y9, Y6
-	VFMADD231PS  Y6, Y1, Y2
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y8, Y8
 
 	// store cache, block 2
-	VMOVUPS Y2, (SI)(AX*2)
-	VMULPS  Y2, Y5, Y0
+	VMOVUPS Y8, (SI)(AX*2)
+	VMULPS  Y8, Y5, Y0
 	VMOVUPS (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -11184,20 +11014,18 @@ lstmForwardCacheSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
 	VMOVUPS      actconst<>+480(SB), Y5 // two64
@@ -11223,46 +11051,41 @@ lstmForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y8 // p4
+	VFMADD231PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VMOVAPS      Y2, Y5
-	VFMADD231PS  Y2, Y7, Y5
-	VSUBPS       Y5, Y2, Y8
-	VFMADD231PS  Y2, Y7, Y8
-	VADDPS       Y5, Y0, Y9
-	VSUBPS       Y9, Y0, Y10
-	VADDPS       Y5, Y10, Y10
-	VADDPS       Y8, Y10, Y10
 	VSUBPS       Y2, Y0, Y0
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y2, Y7, Y0
 	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y2, Y7, Y5
-	VDIVPS       Y9, Y0, Y2
-	VFNMADD231PS Y10, Y2, Y5
-	VFNMADD231PS Y9, Y2, Y0
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y7
+	VDIVPS       Y7, Y0, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y5, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y5
+	VFNMADD231PS Y7, Y8, Y0
 	VADDPS       Y5, Y0, Y0
-	VRCPPS       Y9, Y5
-	VFMADD231PS  Y5, Y0, Y2
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y0, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y2, Y2
-	VMULPS       Y2, Y6, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -11283,20 +11106,18 @@ lstmForwardCacheSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y6 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -11323,69 +11144,62 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y5, Y2
-	VSUBPS       Y2, Y1, Y7
-	VFMADD231PS  Y1, Y5, Y7
-	VADDPS       Y2, Y0, Y8
-	VSUBPS       Y8, Y0, Y9
-	VADDPS       Y2, Y9, Y9
-	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VDIVPS       Y8, Y0, Y1
-	VFNMADD231PS Y9, Y1, Y2
-	VFNMADD231PS Y8, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y8, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y1, Y1
+	VORPS        Y0, Y7, Y7
 
 	// store cache, block 2
-	VMOVSS X1, (SI)(AX*2)
-	VMULPS Y1, Y6, Y0
+	VMOVSS X7, (SI)(AX*2)
+	VMULPS Y7, Y6, Y0
 	VMOVSS (BX)(AX*1), X3
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -11416,20 +11230,18 @@ lstmForwardCacheSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y6 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -11455,46 +11267,41 @@ lstmForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y5, Y2
-	VSUBPS       Y2, Y1, Y7
-	VFMADD231PS  Y1, Y5, Y7
-	VADDPS       Y2, Y0, Y8
-	VSUBPS       Y8, Y0, Y9
-	VADDPS       Y2, Y9, Y9
-	VADDPS       Y7, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VDIVPS       Y8, Y0, Y1
-	VFNMADD231PS Y9, Y1, Y2
-	VFNMADD231PS Y8, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y8, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
-	VORPS        Y0, Y1, Y1
-	VMULPS       Y1, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 
 	// store h, block 0
 	VMOVSS X0, (CX)
@@ -11542,20 +11349,18 @@ gruForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -11588,20 +11393,18 @@ gruForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -11628,20 +11431,18 @@ gruForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+288(SB), Y10 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p0
+	VMOVUPS      actconst<>+352(SB), Y11 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
+	VFMADD231PS  actconst<>+384(SB), Y9, Y11 // p4
+	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -11674,20 +11475,18 @@ gruForwardCacheSIMD_pairs:
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
 	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
-	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
+	VMOVUPS      actconst<>+160(SB), Y9 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y7, Y9 // log2e
+	VSUBPS       actconst<>+160(SB), Y9, Y10 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y10, Y7 // c1
+	VFMADD231PS  actconst<>+224(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
-	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
-	VFMADD213PS  Y12, Y10, Y11
+	VMOVUPS      actconst<>+288(SB), Y11 // p1
+	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p0
+	VMOVUPS      actconst<>+352(SB), Y12 // p3
+	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p2
+	VFMADD231PS  actconst<>+384(SB), Y10, Y12 // p4
+	VFMADD231PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
 	VMOVUPS      actconst<>+480(SB), Y9 // two64
@@ -11713,51 +11512,46 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
 	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
-	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
-	VFMADD213PS  Y12, Y9, Y11
+	VMOVUPS      actconst<>+288(SB), Y11 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p0
+	VMOVUPS      actconst<>+352(SB), Y12 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p2
+	VFMADD231PS  actconst<>+384(SB), Y9, Y12 // p4
+	VFMADD231PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
 	VPSUBD       Y7, Y2, Y7
-	VMOVAPS      Y7, Y9
-	VFMADD231PS  Y7, Y11, Y9
-	VSUBPS       Y9, Y7, Y12
-	VFMADD231PS  Y7, Y11, Y12
-	VADDPS       Y9, Y2, Y13
-	VSUBPS       Y13, Y2, Y14
-	VADDPS       Y9, Y14, Y14
-	VADDPS       Y12, Y14, Y14
 	VSUBPS       Y7, Y2, Y2
 	VMOVAPS      Y2, Y9
 	VFNMADD231PS Y7, Y11, Y2
 	VSUBPS       Y2, Y9, Y9
 	VFNMADD231PS Y7, Y11, Y9
-	VDIVPS       Y13, Y2, Y7
-	VFNMADD231PS Y14, Y7, Y9
-	VFNMADD231PS Y13, Y7, Y2
+	VMOVUPS      actconst<>+96(SB), Y7 // two
+	VSUBPS       Y2, Y7, Y11
+	VDIVPS       Y11, Y2, Y12
+	VSUBPS       Y11, Y7, Y7
+	VSUBPS       Y2, Y7, Y7
+	VSUBPS       Y9, Y7, Y7
+	VFNMADD231PS Y7, Y12, Y9
+	VFNMADD231PS Y11, Y12, Y2
 	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y13, Y9
-	VFMADD231PS  Y9, Y2, Y7
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y2, Y12
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y12, Y12
 
 	// store cache, block 2
-	VMOVUPS     Y7, (DI)(AX*2)
+	VMOVUPS     Y12, (DI)(AX*2)
 	VMOVUPS     (DX), Y0
-	VSUBPS      Y7, Y0, Y0
-	VFMADD213PS Y7, Y8, Y0
+	VSUBPS      Y12, Y0, Y0
+	VFMADD213PS Y12, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -11767,51 +11561,46 @@ gruForwardCacheSIMD_pairs:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y0, Y2
-	VMOVAPS      Y2, Y7
-	VFMADD231PS  Y2, Y8, Y7
-	VSUBPS       Y7, Y2, Y9
-	VFMADD231PS  Y2, Y8, Y9
-	VADDPS       Y7, Y0, Y11
-	VSUBPS       Y11, Y0, Y12
-	VADDPS       Y7, Y12, Y12
-	VADDPS       Y9, Y12, Y12
 	VSUBPS       Y2, Y0, Y0
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y2, Y8, Y0
 	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y2, Y8, Y7
-	VDIVPS       Y11, Y0, Y2
-	VFNMADD231PS Y12, Y2, Y7
-	VFNMADD231PS Y11, Y2, Y0
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y8
+	VDIVPS       Y8, Y0, Y9
+	VSUBPS       Y8, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y0
 	VADDPS       Y7, Y0, Y0
-	VRCPPS       Y11, Y7
-	VFMADD231PS  Y7, Y0, Y2
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y9, Y9
 
 	// store cache, block 2
-	VMOVUPS     Y2, 32(DI)(AX*2)
+	VMOVUPS     Y9, 32(DI)(AX*2)
 	VMOVUPS     32(DX), Y0
-	VSUBPS      Y2, Y0, Y0
-	VFMADD213PS Y2, Y10, Y0
+	VSUBPS      Y9, Y0, Y0
+	VFMADD213PS Y9, Y10, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, 32(CX)
@@ -11834,20 +11623,18 @@ gruForwardCacheSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+288(SB), Y8 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -11880,20 +11667,18 @@ gruForwardCacheSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+160(SB), Y7 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
 	VMOVUPS      actconst<>+480(SB), Y7 // two64
@@ -11919,51 +11704,46 @@ gruForwardCacheSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p0
+	VMOVUPS      actconst<>+352(SB), Y10 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y7
-	VFMADD231PS  Y2, Y9, Y7
-	VSUBPS       Y7, Y2, Y10
-	VFMADD231PS  Y2, Y9, Y10
-	VADDPS       Y7, Y1, Y11
-	VSUBPS       Y11, Y1, Y12
-	VADDPS       Y7, Y12, Y12
-	VADDPS       Y10, Y12, Y12
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y7
 	VFNMADD231PS Y2, Y9, Y1
 	VSUBPS       Y1, Y7, Y7
 	VFNMADD231PS Y2, Y9, Y7
-	VDIVPS       Y11, Y1, Y2
-	VFNMADD231PS Y12, Y2, Y7
-	VFNMADD231PS Y11, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y9
+	VDIVPS       Y9, Y1, Y10
+	VSUBPS       Y9, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y1
 	VADDPS       Y7, Y1, Y1
-	VRCPPS       Y11, Y7
-	VFMADD231PS  Y7, Y1, Y2
+	VRCPPS       Y9, Y2
+	VFMADD231PS  Y2, Y1, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y10, Y10
 
 	// store cache, block 2
-	VMOVUPS     Y2, (DI)(AX*2)
+	VMOVUPS     Y10, (DI)(AX*2)
 	VMOVUPS     (DX), Y0
-	VSUBPS      Y2, Y0, Y0
-	VFMADD213PS Y2, Y8, Y0
+	VSUBPS      Y10, Y0, Y0
+	VFMADD213PS Y10, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -11987,20 +11767,18 @@ gruForwardCacheSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -12034,20 +11812,18 @@ gruForwardCacheSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -12073,51 +11849,46 @@ gruForwardCacheSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y2, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y9 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y9 // p4
+	VFMADD231PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y7, Y2
-	VSUBPS       Y2, Y1, Y9
-	VFMADD231PS  Y1, Y7, Y9
-	VADDPS       Y2, Y0, Y10
-	VSUBPS       Y10, Y0, Y11
-	VADDPS       Y2, Y11, Y11
-	VADDPS       Y9, Y11, Y11
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y7, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y7, Y2
-	VDIVPS       Y10, Y0, Y1
-	VFNMADD231PS Y11, Y1, Y2
-	VFNMADD231PS Y10, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y7
+	VDIVPS       Y7, Y0, Y9
+	VSUBPS       Y7, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y9, Y2
+	VFNMADD231PS Y7, Y9, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y10, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y7, Y1
+	VFMADD231PS  Y1, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y1, Y1
+	VORPS        Y0, Y9, Y9
 
 	// store cache, block 2
-	VMOVSS      X1, (DI)(AX*2)
+	VMOVSS      X9, (DI)(AX*2)
 	VMOVSS      (DX), X4
-	VSUBPS      Y1, Y4, Y0
-	VFMADD213PS Y1, Y8, Y0
+	VSUBPS      Y9, Y4, Y0
+	VFMADD213PS Y9, Y8, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -12169,88 +11940,83 @@ lstmBackwardSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y3 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y3, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y3, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y3 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y3, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y3, Y1 // c2
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y3, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y3, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y3, Y7 // p4
+	VFMADD231PS  Y7, Y3, Y6
 	VFMADD213PS  Y1, Y3, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
 	VPSUBD       Y2, Y1, Y2
-	VMOVAPS      Y2, Y3
-	VFMADD231PS  Y2, Y6, Y3
-	VSUBPS       Y3, Y2, Y7
-	VFMADD231PS  Y2, Y6, Y7
-	VADDPS       Y3, Y1, Y9
-	VSUBPS       Y9, Y1, Y10
-	VADDPS       Y3, Y10, Y10
-	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y2, Y1, Y1
 	VMOVAPS      Y1, Y3
 	VFNMADD231PS Y2, Y6, Y1
 	VSUBPS       Y1, Y3, Y3
 	VFNMADD231PS Y2, Y6, Y3
-	VDIVPS       Y9, Y1, Y2
-	VFNMADD231PS Y10, Y2, Y3
-	VFNMADD231PS Y9, Y2, Y1
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y6
+	VDIVPS       Y6, Y1, Y7
+	VSUBPS       Y6, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y3
+	VFNMADD231PS Y6, Y7, Y1
 	VADDPS       Y3, Y1, Y1
-	VRCPPS       Y9, Y3
-	VFMADD231PS  Y3, Y1, Y2
+	VRCPPS       Y6, Y2
+	VFMADD231PS  Y2, Y1, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y2, Y2
+	VORPS        Y0, Y7, Y7
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (BX)(R10*1), Y1
-	VMOVUPS      (R9), Y3
-	VMOVAPS      Y2, Y6
-	VFNMADD213PS actconst<>+64(SB), Y2, Y6 // one
-	VMULPS       Y1, Y0, Y7
-	VFMADD231PS  Y6, Y7, Y3
-	VMULPS       Y2, Y0, Y0
+	VMOVUPS      (R9), Y2
+	VMOVAPS      Y7, Y3
+	VFNMADD213PS actconst<>+64(SB), Y7, Y3 // one
+	VMULPS       Y1, Y0, Y6
+	VFMADD231PS  Y3, Y6, Y2
+	VMULPS       Y7, Y0, Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y2 // one
-	VSUBPS       Y1, Y2, Y2
-	VMULPS       Y2, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y3 // one
+	VSUBPS       Y1, Y3, Y3
+	VMULPS       Y3, Y0, Y0
 
 	// store dgates, block 3
 	VMOVUPS Y0, (CX)(R10*1)
 	VMOVUPS (BX), Y0
 	VMOVUPS (BX)(AX*2), Y1
-	VMULPS  Y1, Y3, Y2
-	VMULPS  Y0, Y2, Y2
+	VMULPS  Y1, Y2, Y3
+	VMULPS  Y0, Y3, Y3
 	VMOVUPS actconst<>+64(SB), Y6 // one
 	VSUBPS  Y0, Y6, Y6
-	VMULPS  Y6, Y2, Y2
+	VMULPS  Y6, Y3, Y3
 
 	// store dgates, block 0
-	VMOVUPS      Y2, (CX)
-	VMULPS       Y0, Y3, Y0
-	VMOVAPS      Y1, Y2
-	VFNMADD213PS actconst<>+64(SB), Y1, Y2 // one
-	VMULPS       Y2, Y0, Y0
+	VMOVUPS      Y3, (CX)
+	VMULPS       Y0, Y2, Y0
+	VMOVAPS      Y1, Y3
+	VFNMADD213PS actconst<>+64(SB), Y1, Y3 // one
+	VMULPS       Y3, Y0, Y0
 
 	// store dgates, block 2
 	VMOVUPS Y0, (CX)(AX*2)
 	VMOVUPS (BX)(AX*1), Y0
 	VMOVUPS (SI), Y1
-	VMULPS  Y1, Y3, Y1
+	VMULPS  Y1, Y2, Y1
 	VMULPS  Y0, Y1, Y1
-	VMOVUPS actconst<>+64(SB), Y2 // one
-	VSUBPS  Y0, Y2, Y2
-	VMULPS  Y2, Y1, Y1
+	VMOVUPS actconst<>+64(SB), Y3 // one
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y3, Y1, Y1
 
 	// store dgates, block 1
 	VMOVUPS Y1, (CX)(AX*1)
-	VMULPS  Y0, Y3, Y0
+	VMULPS  Y0, Y2, Y0
 
 	// store dcPrev, block 0
 	VMOVUPS Y0, (DX)
@@ -12275,53 +12041,48 @@ lstmBackwardSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y3 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y3
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y3
+	VMOVUPS      actconst<>+288(SB), Y3 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+352(SB), Y6 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y2
-	VFMADD231PS  Y1, Y3, Y2
-	VSUBPS       Y2, Y1, Y6
-	VFMADD231PS  Y1, Y3, Y6
-	VADDPS       Y2, Y0, Y7
-	VSUBPS       Y7, Y0, Y9
-	VADDPS       Y2, Y9, Y9
-	VADDPS       Y6, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y3, Y0
 	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y3, Y2
-	VDIVPS       Y7, Y0, Y1
-	VFNMADD231PS Y9, Y1, Y2
-	VFNMADD231PS Y7, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y3
+	VDIVPS       Y3, Y0, Y6
+	VSUBPS       Y3, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y6, Y2
+	VFNMADD231PS Y3, Y6, Y0
 	VADDPS       Y2, Y0, Y0
-	VRCPPS       Y7, Y2
-	VFMADD231PS  Y2, Y0, Y1
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y0, Y6
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
-	VORPS        Y0, Y1, Y1
+	VORPS        Y0, Y6, Y6
 	VMOVSS       (R8), X4
 	VMOVSS       (BX)(R10*1), X8
 	VMOVSS       (R9), X5
-	VMOVAPS      Y1, Y0
-	VFNMADD213PS actconst<>+64(SB), Y1, Y0 // one
-	VMULPS       Y8, Y4, Y2
-	VFMADD231PS  Y0, Y2, Y5
-	VMULPS       Y1, Y4, Y0
+	VMOVAPS      Y6, Y0
+	VFNMADD213PS actconst<>+64(SB), Y6, Y0 // one
+	VMULPS       Y8, Y4, Y1
+	VFMADD231PS  Y0, Y1, Y5
+	VMULPS       Y6, Y4, Y0
 	VMULPS       Y8, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VSUBPS       Y8, Y1, Y1
@@ -12552,20 +12313,18 @@ gruResetBeforeGatesSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -12597,20 +12356,18 @@ gruResetBeforeGatesSIMD_vectors:
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
 	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y2 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
+	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+288(SB), Y7 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+352(SB), Y8 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
 	VMOVUPS      actconst<>+480(SB), Y2 // two64
@@ -12650,20 +12407,18 @@ gruResetBeforeGatesSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -12696,20 +12451,18 @@ gruResetBeforeGatesSIMD_tail:
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -12776,52 +12529,47 @@ gruResetBeforeOutputSIMD_vectors:
 	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
 	VMINPS       Y1, Y4, Y1
 	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y4 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y4 // log2e
-	VSUBPS       actconst<>+128(SB), Y4, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+160(SB), Y4 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y1, Y4 // log2e
+	VSUBPS       actconst<>+160(SB), Y4, Y5 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
+	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+288(SB), Y6 // p1
+	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+352(SB), Y7 // p3
+	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y4, Y4
 	VPSUBD       Y4, Y1, Y4
-	VMOVAPS      Y4, Y5
-	VFMADD231PS  Y4, Y6, Y5
-	VSUBPS       Y5, Y4, Y7
-	VFMADD231PS  Y4, Y6, Y7
-	VADDPS       Y5, Y1, Y9
-	VSUBPS       Y9, Y1, Y10
-	VADDPS       Y5, Y10, Y10
-	VADDPS       Y7, Y10, Y10
 	VSUBPS       Y4, Y1, Y1
 	VMOVAPS      Y1, Y5
 	VFNMADD231PS Y4, Y6, Y1
 	VSUBPS       Y1, Y5, Y5
 	VFNMADD231PS Y4, Y6, Y5
-	VDIVPS       Y9, Y1, Y4
-	VFNMADD231PS Y10, Y4, Y5
-	VFNMADD231PS Y9, Y4, Y1
+	VMOVUPS      actconst<>+96(SB), Y4 // two
+	VSUBPS       Y1, Y4, Y6
+	VDIVPS       Y6, Y1, Y7
+	VSUBPS       Y6, Y4, Y4
+	VSUBPS       Y1, Y4, Y4
+	VSUBPS       Y5, Y4, Y4
+	VFNMADD231PS Y4, Y7, Y5
+	VFNMADD231PS Y6, Y7, Y1
 	VADDPS       Y5, Y1, Y1
-	VRCPPS       Y9, Y5
-	VFMADD231PS  Y5, Y1, Y4
+	VRCPPS       Y6, Y4
+	VFMADD231PS  Y4, Y1, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y4, Y4
+	VORPS        Y0, Y7, Y7
 
 	// store cache, block 2
-	VMOVUPS     Y4, (DX)(AX*2)
+	VMOVUPS     Y7, (DX)(AX*2)
 	VMOVUPS     (DX)(AX*1), Y0
 	VMOVUPS     (BX), Y1
-	VSUBPS      Y4, Y1, Y1
-	VFMADD213PS Y4, Y0, Y1
+	VSUBPS      Y7, Y1, Y1
+	VFMADD213PS Y7, Y0, Y1
 
 	// store hNew, block 0
 	VMOVUPS Y1, (CX)
@@ -12846,52 +12594,47 @@ gruResetBeforeOutputSIMD_tail:
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y4 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y0 // c2
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y4 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y4, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y4, Y0 // c2
 	VMULPS       Y0, Y0, Y4
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y4, Y5
+	VMOVUPS      actconst<>+288(SB), Y5 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+352(SB), Y6 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+384(SB), Y4, Y6 // p4
+	VFMADD231PS  Y6, Y4, Y5
 	VFMADD213PS  Y0, Y4, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y4
-	VFMADD231PS  Y1, Y5, Y4
-	VSUBPS       Y4, Y1, Y6
-	VFMADD231PS  Y1, Y5, Y6
-	VADDPS       Y4, Y0, Y7
-	VSUBPS       Y7, Y0, Y9
-	VADDPS       Y4, Y9, Y9
-	VADDPS       Y6, Y9, Y9
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y4
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y4, Y4
 	VFNMADD231PS Y1, Y5, Y4
-	VDIVPS       Y7, Y0, Y1
-	VFNMADD231PS Y9, Y1, Y4
-	VFNMADD231PS Y7, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y6
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y4, Y1, Y1
+	VFNMADD231PS Y1, Y6, Y4
+	VFNMADD231PS Y5, Y6, Y0
 	VADDPS       Y4, Y0, Y0
-	VRCPPS       Y7, Y4
-	VFMADD231PS  Y4, Y0, Y1
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y1, Y1
+	VORPS        Y0, Y6, Y6
 
 	// store cache, block 2
-	VMOVSS      X1, (DX)(AX*2)
+	VMOVSS      X6, (DX)(AX*2)
 	VMOVSS      (DX)(AX*1), X3
 	VMOVSS      (BX), X8
-	VSUBPS      Y1, Y8, Y0
-	VFMADD213PS Y1, Y3, Y0
+	VSUBPS      Y6, Y8, Y0
+	VFMADD213PS Y6, Y3, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -13094,10 +12837,9 @@ gruResetBeforeBackwardGatesSIMD_next:
 // Requires: AVX, AVX2, FMA3
 TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
 	VMOVUPS actconst<>+64(SB), Y0 // one
-	VMOVUPS actconst<>+128(SB), Y1 // shifter
-	VMOVUPS actconst<>+224(SB), Y2 // p0
-	VMOVUPS actconst<>+288(SB), Y3 // p2
-	VMOVUPS actconst<>+352(SB), Y4 // p4
+	VMOVUPS actconst<>+160(SB), Y1 // shifter
+	VMOVUPS actconst<>+288(SB), Y2 // p1
+	VMOVUPS actconst<>+352(SB), Y3 // p3
 	MOVQ    hidden+120(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -13124,6 +12866,7 @@ TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
 	MOVQ    AX, 384(SP)
 
 lstmStepSIMD_block:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13131,7 +12874,6 @@ lstmStepSIMD_block:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	SUBQ   360(SP), AX
 	MOVQ   352(SP), CX
@@ -13149,153 +12891,147 @@ lstmStepSIMD_block:
 	JZ     lstmStepSIMD_p0_tail
 
 lstmStepSIMD_p0_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p0_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p0_loop
 
 lstmStepSIMD_p0_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p0_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p0_tail
 
 lstmStepSIMD_p0_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, (SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, (SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p0_first
-	VMOVUPS    128(SP), Y5
+	VMOVUPS    128(SP), Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      192(SP), Y5
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	VMOVUPS      192(SP), Y4
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
-	VMINPS       Y6, Y8, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
-	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
-	VMULPS       Y6, Y6, Y9
-	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
-	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y6, Y9, Y10
-	VPSLLD       $0x17, Y8, Y6
-	VPSUBD       Y6, Y0, Y6
-	VMOVAPS      Y6, Y8
-	VFMADD231PS  Y6, Y10, Y8
-	VSUBPS       Y8, Y6, Y9
-	VFMADD231PS  Y6, Y10, Y9
-	VADDPS       Y8, Y0, Y11
-	VSUBPS       Y11, Y0, Y12
-	VADDPS       Y8, Y12, Y12
-	VADDPS       Y9, Y12, Y12
-	VSUBPS       Y6, Y0, Y8
-	VMOVAPS      Y8, Y9
-	VFNMADD231PS Y6, Y10, Y8
-	VSUBPS       Y8, Y9, Y9
-	VFNMADD231PS Y6, Y10, Y9
-	VDIVPS       Y11, Y8, Y6
-	VFNMADD231PS Y12, Y6, Y9
-	VFNMADD231PS Y11, Y6, Y8
-	VADDPS       Y9, Y8, Y8
-	VRCPPS       Y11, Y9
-	VFMADD231PS  Y9, Y8, Y6
-	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y6, Y6
-	VMULPS       Y6, Y7, Y5
-	VMOVUPS      Y5, 256(SP)
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMINPS       Y5, Y7, Y5
+	VADDPS       Y5, Y5, Y5
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
+	VMULPS       Y5, Y5, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VPSLLD       $0x17, Y7, Y5
+	VPSUBD       Y5, Y0, Y5
+	VSUBPS       Y5, Y0, Y7
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y5, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y5, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y7, Y5, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VSUBPS       Y8, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
+	VORPS        Y4, Y10, Y10
+	VMULPS       Y10, Y6, Y4
+	VMOVUPS      Y4, 256(SP)
 
 lstmStepSIMD_p0_first:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13303,7 +13039,6 @@ lstmStepSIMD_p0_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	SUBQ   360(SP), AX
@@ -13322,112 +13057,111 @@ lstmStepSIMD_p0_first:
 	JZ     lstmStepSIMD_p1_tail
 
 lstmStepSIMD_p1_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p1_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p1_loop
 
 lstmStepSIMD_p1_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p1_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p1_tail
 
 lstmStepSIMD_p1_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
 	ADDQ       344(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, 32(SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, 32(SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p1_first
-	VMOVUPS    160(SP), Y5
+	VMOVUPS    160(SP), Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y5
-	VFMADD213PS  256(SP), Y7, Y5
-	VMOVUPS      Y5, (AX)(CX*1)
+	VMOVUPS      (AX)(CX*1), Y4
+	VFMADD213PS  256(SP), Y6, Y4
+	VMOVUPS      Y4, (AX)(CX*1)
 
 lstmStepSIMD_p1_first:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13435,7 +13169,6 @@ lstmStepSIMD_p1_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	ADDQ   376(SP), AX
@@ -13455,121 +13188,117 @@ lstmStepSIMD_p1_first:
 	JZ     lstmStepSIMD_p2_tail
 
 lstmStepSIMD_p2_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p2_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p2_loop
 
 lstmStepSIMD_p2_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p2_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p2_tail
 
 lstmStepSIMD_p2_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
 	ADDQ       344(SP), AX
 	ADDQ       344(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, 64(SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, 64(SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p2_first
 	MOVQ       c_base+24(FP), AX
 	MOVQ       328(SP), CX
-	VMOVUPS    (AX)(CX*1), Y5
+	VMOVUPS    (AX)(CX*1), Y4
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
-	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VPSUBD       Y6, Y0, Y6
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
+	VMINPS       Y5, Y6, Y5
+	VADDPS       Y5, Y5, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VPSUBD       Y5, Y0, Y5
+	VSUBPS       Y5, Y0, Y6
 	VMOVAPS      Y6, Y7
-	VFMADD231PS  Y6, Y9, Y7
-	VSUBPS       Y7, Y6, Y8
-	VFMADD231PS  Y6, Y9, Y8
-	VADDPS       Y7, Y0, Y10
-	VSUBPS       Y10, Y0, Y11
-	VADDPS       Y7, Y11, Y11
-	VADDPS       Y8, Y11, Y11
-	VSUBPS       Y6, Y0, Y7
-	VMOVAPS      Y7, Y8
-	VFNMADD231PS Y6, Y9, Y7
-	VSUBPS       Y7, Y8, Y8
-	VFNMADD231PS Y6, Y9, Y8
-	VDIVPS       Y10, Y7, Y6
-	VFNMADD231PS Y11, Y6, Y8
-	VFNMADD231PS Y10, Y6, Y7
-	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y10, Y8
-	VFMADD231PS  Y8, Y7, Y6
-	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y6, Y6
-	VMOVUPS      Y6, 288(SP)
+	VFNMADD231PS Y5, Y8, Y6
+	VSUBPS       Y6, Y7, Y7
+	VFNMADD231PS Y5, Y8, Y7
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y6, Y5, Y8
+	VDIVPS       Y8, Y6, Y9
+	VSUBPS       Y8, Y5, Y5
+	VSUBPS       Y6, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VFNMADD231PS Y5, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y6
+	VADDPS       Y7, Y6, Y6
+	VRCPPS       Y8, Y5
+	VFMADD231PS  Y5, Y6, Y9
+	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
+	VORPS        Y4, Y9, Y9
+	VMOVUPS      Y9, 288(SP)
 
 lstmStepSIMD_p2_first:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13577,7 +13306,6 @@ lstmStepSIMD_p2_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	ADDQ   376(SP), AX
@@ -13598,122 +13326,120 @@ lstmStepSIMD_p2_first:
 	JZ     lstmStepSIMD_p3_tail
 
 lstmStepSIMD_p3_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p3_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p3_loop
 
 lstmStepSIMD_p3_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p3_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p3_tail
 
 lstmStepSIMD_p3_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
 	ADDQ       344(SP), AX
 	ADDQ       344(SP), AX
 	ADDQ       344(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, 96(SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, 96(SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p3_first
-	VMOVUPS    224(SP), Y5
+	VMOVUPS    224(SP), Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      288(SP), Y5
-	VMULPS       Y5, Y7, Y5
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	VMOVUPS      288(SP), Y4
+	VMULPS       Y4, Y6, Y4
 	MOVQ         h_base+0(FP), AX
 	MOVQ         328(SP), CX
-	VMOVUPS      Y5, (AX)(CX*1)
+	VMOVUPS      Y4, (AX)(CX*1)
 
 lstmStepSIMD_p3_first:
-	VMOVUPS (SP), Y5
-	VMOVUPS Y5, 128(SP)
-	VMOVUPS 32(SP), Y5
-	VMOVUPS Y5, 160(SP)
-	VMOVUPS 64(SP), Y5
-	VMOVUPS Y5, 192(SP)
-	VMOVUPS 96(SP), Y5
-	VMOVUPS Y5, 224(SP)
+	VMOVUPS (SP), Y4
+	VMOVUPS Y4, 128(SP)
+	VMOVUPS 32(SP), Y4
+	VMOVUPS Y4, 160(SP)
+	VMOVUPS 64(SP), Y4
+	VMOVUPS Y4, 192(SP)
+	VMOVUPS 96(SP), Y4
+	VMOVUPS Y4, 224(SP)
 	MOVQ    320(SP), AX
 	MOVQ    AX, 328(SP)
 	ADDQ    $0x20, 320(SP)
@@ -13723,200 +13449,184 @@ lstmStepSIMD_p3_first:
 	MOVQ    AX, 384(SP)
 	DECQ    336(SP)
 	JNZ     lstmStepSIMD_block
-	VMOVUPS 128(SP), Y5
+	VMOVUPS 128(SP), Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      192(SP), Y5
-
-	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
-	VMINPS       Y6, Y8, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
-	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
-	VMULPS       Y6, Y6, Y9
-	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
-	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
-	VFMADD213PS  Y6, Y9, Y10
-	VPSLLD       $0x17, Y8, Y6
-	VPSUBD       Y6, Y0, Y6
-	VMOVAPS      Y6, Y8
-	VFMADD231PS  Y6, Y10, Y8
-	VSUBPS       Y8, Y6, Y9
-	VFMADD231PS  Y6, Y10, Y9
-	VADDPS       Y8, Y0, Y11
-	VSUBPS       Y11, Y0, Y12
-	VADDPS       Y8, Y12, Y12
-	VADDPS       Y9, Y12, Y12
-	VSUBPS       Y6, Y0, Y8
-	VMOVAPS      Y8, Y9
-	VFNMADD231PS Y6, Y10, Y8
-	VSUBPS       Y8, Y9, Y9
-	VFNMADD231PS Y6, Y10, Y9
-	VDIVPS       Y11, Y8, Y6
-	VFNMADD231PS Y12, Y6, Y9
-	VFNMADD231PS Y11, Y6, Y8
-	VADDPS       Y9, Y8, Y8
-	VRCPPS       Y11, Y9
-	VFMADD231PS  Y9, Y8, Y6
-	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y6, Y6
-	VMULPS       Y6, Y7, Y5
-	VMOVUPS      Y5, 256(SP)
-	VMOVUPS      160(SP), Y5
-
-	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y5
-	VFMADD213PS  256(SP), Y7, Y5
-	VMOVUPS      Y5, (AX)(CX*1)
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y5
-
-	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
-	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VPSUBD       Y6, Y0, Y6
-	VMOVAPS      Y6, Y7
-	VFMADD231PS  Y6, Y9, Y7
-	VSUBPS       Y7, Y6, Y8
-	VFMADD231PS  Y6, Y9, Y8
-	VADDPS       Y7, Y0, Y10
-	VSUBPS       Y10, Y0, Y11
-	VADDPS       Y7, Y11, Y11
-	VADDPS       Y8, Y11, Y11
-	VSUBPS       Y6, Y0, Y7
-	VMOVAPS      Y7, Y8
-	VFNMADD231PS Y6, Y9, Y7
-	VSUBPS       Y7, Y8, Y8
-	VFNMADD231PS Y6, Y9, Y8
-	VDIVPS       Y10, Y7, Y6
-	VFNMADD231PS Y11, Y6, Y8
-	VFNMADD231PS Y10, Y6, Y7
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
 	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y10, Y8
-	VFMADD231PS  Y8, Y7, Y6
-	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y6, Y6
-	VMOVUPS      Y6, 288(SP)
-	VMOVUPS      224(SP), Y5
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	VMOVUPS      192(SP), Y4
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMINPS       Y5, Y7, Y5
+	VADDPS       Y5, Y5, Y5
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
+	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
+	VMULPS       Y5, Y5, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y5, Y8, Y9
+	VPSLLD       $0x17, Y7, Y5
+	VPSUBD       Y5, Y0, Y5
+	VSUBPS       Y5, Y0, Y7
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y5, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y5, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y7, Y5, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VSUBPS       Y8, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
+	VORPS        Y4, Y10, Y10
+	VMULPS       Y10, Y6, Y4
+	VMOVUPS      Y4, 256(SP)
+	VMOVUPS      160(SP), Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
-	VMULPS       Y6, Y6, Y7
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
-	VFMADD213PS  Y3, Y7, Y2
-	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
-	VFMADD213PS  Y3, Y7, Y2
-	VFMADD213PS  Y6, Y7, Y2
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y4
+	VFMADD213PS  256(SP), Y6, Y4
+	VMOVUPS      Y4, (AX)(CX*1)
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y4
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
+	VMINPS       Y5, Y6, Y5
+	VADDPS       Y5, Y5, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VPSUBD       Y5, Y0, Y5
+	VSUBPS       Y5, Y0, Y6
+	VMOVAPS      Y6, Y7
+	VFNMADD231PS Y5, Y8, Y6
+	VSUBPS       Y6, Y7, Y7
+	VFNMADD231PS Y5, Y8, Y7
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y6, Y5, Y8
+	VDIVPS       Y8, Y6, Y9
+	VSUBPS       Y8, Y5, Y5
+	VSUBPS       Y6, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VFNMADD231PS Y5, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y6
+	VADDPS       Y7, Y6, Y6
+	VRCPPS       Y8, Y5
+	VFMADD231PS  Y5, Y6, Y9
+	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
+	VORPS        Y4, Y9, Y9
+	VMOVUPS      Y9, 288(SP)
+	VMOVUPS      224(SP), Y4
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VFMADD231PS  actconst<>+128(SB), Y5, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y5 // c2
+	VMULPS       Y5, Y5, Y6
+	VFMADD213PS  actconst<>+256(SB), Y5, Y2 // p0
+	VFMADD213PS  actconst<>+320(SB), Y5, Y3 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y3 // p4
+	VFMADD231PS  Y3, Y6, Y2
+	VFMADD213PS  Y5, Y6, Y2
 	VPSLLD       $0x17, Y1, Y1
 	VMOVUPS      actconst<>+480(SB), Y3 // two64
 	VPSUBD       Y1, Y3, Y1
 	VFMADD213PS  Y1, Y1, Y2
 	VMULPS       actconst<>+512(SB), Y2, Y2 // twoM64
-	VBLENDVPS    Y5, Y2, Y0, Y1
+	VBLENDVPS    Y4, Y2, Y0, Y1
 	VADDPS       Y2, Y0, Y3
 	VDIVPS       Y3, Y1, Y4
 	VSUBPS       Y3, Y0, Y0
@@ -13937,10 +13647,9 @@ lstmStepSIMD_p3_first:
 // Requires: AVX, AVX2, FMA3
 TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
 	VMOVUPS actconst<>+64(SB), Y0 // one
-	VMOVUPS actconst<>+128(SB), Y1 // shifter
-	VMOVUPS actconst<>+224(SB), Y2 // p0
-	VMOVUPS actconst<>+288(SB), Y3 // p2
-	VMOVUPS actconst<>+352(SB), Y4 // p4
+	VMOVUPS actconst<>+160(SB), Y1 // shifter
+	VMOVUPS actconst<>+288(SB), Y2 // p1
+	VMOVUPS actconst<>+352(SB), Y3 // p3
 	MOVQ    hidden+168(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -13983,6 +13692,7 @@ TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
 	MOVQ    AX, 584(SP)
 
 gruStepSIMD_block:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13990,7 +13700,6 @@ gruStepSIMD_block:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	SUBQ   520(SP), AX
 	MOVQ   512(SP), CX
@@ -14008,67 +13717,68 @@ gruStepSIMD_block:
 	JZ     gruStepSIMD_p0_tail
 
 gruStepSIMD_p0_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p0_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p0_loop
 
 gruStepSIMD_p0_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepSIMD_p0_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p0_tail
 
 gruStepSIMD_p0_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bIH_base+120(FP), AX
 	ADDQ       480(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, (SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, (SP)
+	VXORPS     Y4, Y4, Y4
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
@@ -14076,7 +13786,6 @@ gruStepSIMD_p0_reduce:
 	VXORPS     Y9, Y9, Y9
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
-	VXORPS     Y12, Y12, Y12
 	MOVQ       584(SP), AX
 	SUBQ       560(SP), AX
 	MOVQ       552(SP), CX
@@ -14094,108 +13803,107 @@ gruStepSIMD_p0_reduce:
 	JZ         gruStepSIMD_p1_tail
 
 gruStepSIMD_p1_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p1_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p1_loop
 
 gruStepSIMD_p1_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepSIMD_p1_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p1_tail
 
 gruStepSIMD_p1_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bHH_base+144(FP), AX
 	ADDQ       480(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, 32(SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, 32(SP)
 	CMPQ       480(SP), $0x00
 	JE         gruStepSIMD_p1_first
-	VMOVUPS    192(SP), Y5
-	VADDPS     224(SP), Y5, Y5
+	VMOVUPS    192(SP), Y4
+	VADDPS     224(SP), Y4, Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      Y7, 384(SP)
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	VMOVUPS      Y6, 384(SP)
 
 gruStepSIMD_p1_first:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -14203,7 +13911,6 @@ gruStepSIMD_p1_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	ADDQ   536(SP), AX
 	SUBQ   520(SP), AX
@@ -14222,68 +13929,69 @@ gruStepSIMD_p1_first:
 	JZ     gruStepSIMD_p2_tail
 
 gruStepSIMD_p2_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p2_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p2_loop
 
 gruStepSIMD_p2_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepSIMD_p2_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p2_tail
 
 gruStepSIMD_p2_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bIH_base+120(FP), AX
 	ADDQ       480(SP), AX
 	ADDQ       504(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, 64(SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, 64(SP)
+	VXORPS     Y4, Y4, Y4
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
@@ -14291,7 +13999,6 @@ gruStepSIMD_p2_reduce:
 	VXORPS     Y9, Y9, Y9
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
-	VXORPS     Y12, Y12, Y12
 	MOVQ       584(SP), AX
 	ADDQ       576(SP), AX
 	SUBQ       560(SP), AX
@@ -14310,109 +14017,108 @@ gruStepSIMD_p2_reduce:
 	JZ         gruStepSIMD_p3_tail
 
 gruStepSIMD_p3_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p3_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p3_loop
 
 gruStepSIMD_p3_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepSIMD_p3_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p3_tail
 
 gruStepSIMD_p3_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VHADDPS    Y9, Y8, Y6
+	VHADDPS    Y11, Y10, Y7
+	VHADDPS    Y5, Y4, Y4
+	VHADDPS    Y7, Y6, Y5
+	VPERM2F128 $0x20, Y5, Y4, Y6
+	VPERM2F128 $0x31, Y5, Y4, Y4
+	VADDPS     Y4, Y6, Y4
 	MOVQ       bHH_base+144(FP), AX
 	ADDQ       480(SP), AX
 	ADDQ       504(SP), AX
-	VMOVUPS    (AX), Y6
-	VADDPS     Y5, Y6, Y6
-	VMOVUPS    Y6, 96(SP)
+	VMOVUPS    (AX), Y5
+	VADDPS     Y4, Y5, Y5
+	VMOVUPS    Y5, 96(SP)
 	CMPQ       480(SP), $0x00
 	JE         gruStepSIMD_p3_first
-	VMOVUPS    256(SP), Y5
-	VADDPS     288(SP), Y5, Y5
+	VMOVUPS    256(SP), Y4
+	VADDPS     288(SP), Y4, Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      Y7, 416(SP)
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	VMOVUPS      Y6, 416(SP)
 
 gruStepSIMD_p3_first:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -14420,7 +14126,6 @@ gruStepSIMD_p3_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	ADDQ   536(SP), AX
 	ADDQ   536(SP), AX
@@ -14440,122 +14145,118 @@ gruStepSIMD_p3_first:
 	JZ     gruStepSIMD_p4_tail
 
 gruStepSIMD_p4_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p4_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p4_loop
 
 gruStepSIMD_p4_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepSIMD_p4_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p4_tail
 
 gruStepSIMD_p4_reduce:
-	VHADDPS     Y6, Y5, Y5
-	VHADDPS     Y8, Y7, Y6
-	VHADDPS     Y10, Y9, Y7
-	VHADDPS     Y12, Y11, Y8
-	VHADDPS     Y6, Y5, Y5
-	VHADDPS     Y8, Y7, Y6
-	VPERM2F128  $0x20, Y6, Y5, Y7
-	VPERM2F128  $0x31, Y6, Y5, Y5
-	VADDPS      Y5, Y7, Y5
+	VHADDPS     Y5, Y4, Y4
+	VHADDPS     Y7, Y6, Y5
+	VHADDPS     Y9, Y8, Y6
+	VHADDPS     Y11, Y10, Y7
+	VHADDPS     Y5, Y4, Y4
+	VHADDPS     Y7, Y6, Y5
+	VPERM2F128  $0x20, Y5, Y4, Y6
+	VPERM2F128  $0x31, Y5, Y4, Y4
+	VADDPS      Y4, Y6, Y4
 	MOVQ        bIH_base+120(FP), AX
 	ADDQ        480(SP), AX
 	ADDQ        504(SP), AX
 	ADDQ        504(SP), AX
-	VMOVUPS     (AX), Y6
-	VADDPS      Y5, Y6, Y6
-	VMOVUPS     Y6, 128(SP)
+	VMOVUPS     (AX), Y5
+	VADDPS      Y4, Y5, Y5
+	VMOVUPS     Y5, 128(SP)
 	CMPQ        480(SP), $0x00
 	JE          gruStepSIMD_p4_first
-	VMOVUPS     352(SP), Y5
-	VMOVUPS     320(SP), Y6
-	VMOVUPS     384(SP), Y7
-	VFMADD213PS Y6, Y7, Y5
+	VMOVUPS     352(SP), Y4
+	VMOVUPS     320(SP), Y5
+	VMOVUPS     384(SP), Y6
+	VFMADD213PS Y5, Y6, Y4
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
-	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VPSUBD       Y6, Y0, Y6
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
+	VMINPS       Y5, Y6, Y5
+	VADDPS       Y5, Y5, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VPSUBD       Y5, Y0, Y5
+	VSUBPS       Y5, Y0, Y6
 	VMOVAPS      Y6, Y7
-	VFMADD231PS  Y6, Y9, Y7
-	VSUBPS       Y7, Y6, Y8
-	VFMADD231PS  Y6, Y9, Y8
-	VADDPS       Y7, Y0, Y10
-	VSUBPS       Y10, Y0, Y11
-	VADDPS       Y7, Y11, Y11
-	VADDPS       Y8, Y11, Y11
-	VSUBPS       Y6, Y0, Y7
-	VMOVAPS      Y7, Y8
-	VFNMADD231PS Y6, Y9, Y7
-	VSUBPS       Y7, Y8, Y8
-	VFNMADD231PS Y6, Y9, Y8
-	VDIVPS       Y10, Y7, Y6
-	VFNMADD231PS Y11, Y6, Y8
-	VFNMADD231PS Y10, Y6, Y7
-	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y10, Y8
-	VFMADD231PS  Y8, Y7, Y6
-	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y6, Y6
-	VMOVUPS      Y6, 448(SP)
+	VFNMADD231PS Y5, Y8, Y6
+	VSUBPS       Y6, Y7, Y7
+	VFNMADD231PS Y5, Y8, Y7
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y6, Y5, Y8
+	VDIVPS       Y8, Y6, Y9
+	VSUBPS       Y8, Y5, Y5
+	VSUBPS       Y6, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VFNMADD231PS Y5, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y6
+	VADDPS       Y7, Y6, Y6
+	VRCPPS       Y8, Y5
+	VFMADD231PS  Y5, Y6, Y9
+	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
+	VORPS        Y4, Y9, Y9
+	VMOVUPS      Y9, 448(SP)
 
 gruStepSIMD_p4_first:
+	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -14563,7 +14264,6 @@ gruStepSIMD_p4_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
 	MOVQ   584(SP), AX
 	ADDQ   576(SP), AX
 	ADDQ   576(SP), AX
@@ -14583,95 +14283,95 @@ gruStepSIMD_p4_first:
 	JZ     gruStepSIMD_p5_tail
 
 gruStepSIMD_p5_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p5_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS (AX)(R11*1), Y12, Y4
+	VFMADD231PS (DX)(R11*1), Y12, Y5
+	VFMADD231PS (BX)(R11*1), Y12, Y6
+	VFMADD231PS (SI)(R11*1), Y12, Y7
+	VFMADD231PS (DI)(R11*1), Y12, Y8
+	VFMADD231PS (R8)(R11*1), Y12, Y9
+	VFMADD231PS (R9)(R11*1), Y12, Y10
+	VFMADD231PS (CX)(R11*1), Y12, Y11
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p5_loop
 
 gruStepSIMD_p5_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepSIMD_p5_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
+	VMOVSS      (R10)(R11*1), X13
+	VMOVSS      (AX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (BX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (SI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	VMOVSS      (DI)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y8
+	VMOVSS      (R8)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y9
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y10
+	VMOVSS      (CX)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y11
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p5_tail
 
 gruStepSIMD_p5_reduce:
-	VHADDPS     Y6, Y5, Y5
-	VHADDPS     Y8, Y7, Y6
-	VHADDPS     Y10, Y9, Y7
-	VHADDPS     Y12, Y11, Y8
-	VHADDPS     Y6, Y5, Y5
-	VHADDPS     Y8, Y7, Y6
-	VPERM2F128  $0x20, Y6, Y5, Y7
-	VPERM2F128  $0x31, Y6, Y5, Y5
-	VADDPS      Y5, Y7, Y5
+	VHADDPS     Y5, Y4, Y4
+	VHADDPS     Y7, Y6, Y5
+	VHADDPS     Y9, Y8, Y6
+	VHADDPS     Y11, Y10, Y7
+	VHADDPS     Y5, Y4, Y4
+	VHADDPS     Y7, Y6, Y5
+	VPERM2F128  $0x20, Y5, Y4, Y6
+	VPERM2F128  $0x31, Y5, Y4, Y4
+	VADDPS      Y4, Y6, Y4
 	MOVQ        bHH_base+144(FP), AX
 	ADDQ        480(SP), AX
 	ADDQ        504(SP), AX
 	ADDQ        504(SP), AX
-	VMOVUPS     (AX), Y6
-	VADDPS      Y5, Y6, Y6
-	VMOVUPS     Y6, 160(SP)
+	VMOVUPS     (AX), Y5
+	VADDPS      Y4, Y5, Y5
+	VMOVUPS     Y5, 160(SP)
 	CMPQ        480(SP), $0x00
 	JE          gruStepSIMD_p5_first
-	VMOVUPS     448(SP), Y5
+	VMOVUPS     448(SP), Y4
 	MOVQ        hPrev_base+96(FP), AX
 	MOVQ        488(SP), CX
-	VMOVUPS     (AX)(CX*1), Y6
-	VMOVUPS     416(SP), Y7
-	VSUBPS      Y5, Y6, Y6
-	VFMADD213PS Y5, Y7, Y6
+	VMOVUPS     (AX)(CX*1), Y5
+	VMOVUPS     416(SP), Y6
+	VSUBPS      Y4, Y5, Y5
+	VFMADD213PS Y4, Y6, Y5
 	MOVQ        h_base+0(FP), AX
 	MOVQ        488(SP), CX
-	VMOVUPS     Y6, (AX)(CX*1)
+	VMOVUPS     Y5, (AX)(CX*1)
 
 gruStepSIMD_p5_first:
-	VMOVUPS (SP), Y5
-	VMOVUPS Y5, 192(SP)
-	VMOVUPS 32(SP), Y5
-	VMOVUPS Y5, 224(SP)
-	VMOVUPS 64(SP), Y5
-	VMOVUPS Y5, 256(SP)
-	VMOVUPS 96(SP), Y5
-	VMOVUPS Y5, 288(SP)
-	VMOVUPS 128(SP), Y5
-	VMOVUPS Y5, 320(SP)
-	VMOVUPS 160(SP), Y5
-	VMOVUPS Y5, 352(SP)
+	VMOVUPS (SP), Y4
+	VMOVUPS Y4, 192(SP)
+	VMOVUPS 32(SP), Y4
+	VMOVUPS Y4, 224(SP)
+	VMOVUPS 64(SP), Y4
+	VMOVUPS Y4, 256(SP)
+	VMOVUPS 96(SP), Y4
+	VMOVUPS Y4, 288(SP)
+	VMOVUPS 128(SP), Y4
+	VMOVUPS Y4, 320(SP)
+	VMOVUPS 160(SP), Y4
+	VMOVUPS Y4, 352(SP)
 	MOVQ    480(SP), AX
 	MOVQ    AX, 488(SP)
 	ADDQ    $0x20, 480(SP)
@@ -14685,126 +14385,117 @@ gruStepSIMD_p5_first:
 	MOVQ    AX, 584(SP)
 	DECQ    496(SP)
 	JNZ     gruStepSIMD_block
-	VMOVUPS 192(SP), Y5
-	VADDPS  224(SP), Y5, Y5
+	VMOVUPS 192(SP), Y4
+	VADDPS  224(SP), Y4, Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      Y7, 384(SP)
-	VMOVUPS      256(SP), Y5
-	VADDPS       288(SP), Y5, Y5
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	VMOVUPS      Y6, 384(SP)
+	VMOVUPS      256(SP), Y4
+	VADDPS       288(SP), Y4, Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      Y7, 416(SP)
-	VMOVUPS      352(SP), Y5
-	VMOVUPS      320(SP), Y6
-	VMOVUPS      384(SP), Y7
-	VFMADD213PS  Y6, Y7, Y5
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
+	VMULPS       Y5, Y5, Y7
+	VMOVAPS      Y2, Y8
+	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
+	VMOVAPS      Y3, Y9
+	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y5, Y7, Y8
+	VPSLLD       $0x17, Y6, Y5
+	VMOVUPS      actconst<>+480(SB), Y6 // two64
+	VPSUBD       Y5, Y6, Y5
+	VFMADD213PS  Y5, Y5, Y8
+	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VBLENDVPS    Y4, Y8, Y0, Y4
+	VADDPS       Y8, Y0, Y5
+	VDIVPS       Y5, Y4, Y6
+	VSUBPS       Y5, Y0, Y7
+	VADDPS       Y8, Y7, Y7
+	VFNMADD231PS Y5, Y6, Y4
+	VFNMADD231PS Y7, Y6, Y4
+	VRCPPS       Y5, Y5
+	VFMADD231PS  Y5, Y4, Y6
+	VMOVUPS      Y6, 416(SP)
+	VMOVUPS      352(SP), Y4
+	VMOVUPS      320(SP), Y5
+	VMOVUPS      384(SP), Y6
+	VFMADD213PS  Y5, Y6, Y4
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
-	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
-	VMULPS       Y6, Y6, Y7
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
-	VFMADD213PS  Y3, Y7, Y2
-	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
-	VFMADD213PS  Y3, Y7, Y2
-	VFMADD213PS  Y6, Y7, Y2
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
+	VMINPS       Y5, Y6, Y5
+	VADDPS       Y5, Y5, Y5
+	VFMADD231PS  actconst<>+128(SB), Y5, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y6 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y5 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y5 // c2
+	VMULPS       Y5, Y5, Y6
+	VFMADD213PS  actconst<>+256(SB), Y5, Y2 // p0
+	VFMADD213PS  actconst<>+320(SB), Y5, Y3 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y3 // p4
+	VFMADD231PS  Y3, Y6, Y2
+	VFMADD213PS  Y5, Y6, Y2
 	VPSLLD       $0x17, Y1, Y1
 	VPSUBD       Y1, Y0, Y1
-	VMOVAPS      Y1, Y3
-	VFMADD231PS  Y1, Y2, Y3
-	VSUBPS       Y3, Y1, Y4
-	VFMADD231PS  Y1, Y2, Y4
-	VADDPS       Y3, Y0, Y6
-	VSUBPS       Y6, Y0, Y7
-	VADDPS       Y3, Y7, Y7
-	VADDPS       Y4, Y7, Y7
 	VSUBPS       Y1, Y0, Y0
 	VMOVAPS      Y0, Y3
 	VFNMADD231PS Y1, Y2, Y0
 	VSUBPS       Y0, Y3, Y3
 	VFNMADD231PS Y1, Y2, Y3
-	VDIVPS       Y6, Y0, Y1
-	VFNMADD231PS Y7, Y1, Y3
-	VFNMADD231PS Y6, Y1, Y0
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y2
+	VDIVPS       Y2, Y0, Y5
+	VSUBPS       Y2, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y3, Y1, Y1
+	VFNMADD231PS Y1, Y5, Y3
+	VFNMADD231PS Y2, Y5, Y0
 	VADDPS       Y3, Y0, Y0
-	VRCPPS       Y6, Y2
-	VFMADD231PS  Y2, Y0, Y1
-	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y1, Y1
-	VMOVUPS      Y1, 448(SP)
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y0, Y5
+	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
+	VORPS        Y0, Y5, Y5
+	VMOVUPS      Y5, 448(SP)
 	VMOVUPS      448(SP), Y0
 	MOVQ         hPrev_base+96(FP), AX
 	MOVQ         488(SP), CX

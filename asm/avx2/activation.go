@@ -17,17 +17,18 @@ import (
 //	exp core, 0 ≤ t ≤ 208:  k = round(t·log₂e) to nearest even, as the low
 //	    bits of t·log₂e + 1.5·2²³; r = (k·C1 − t) + k·C2 with
 //	    C1 = 0.693359375 (k·C1 and the first difference are exact) and
-//	    C1 + C2 = ln 2; p = expm1(r) = r + r²·P(r), P of degree 5 (Cephes
-//	    expf) evaluated by Estrin's scheme; exp(−t) = 2⁻ᵏ(1 + p).
+//	    C1 + C2 = ln 2; p = expm1(r) = r + r²·P(r), P of degree 4 (a
+//	    minimax fit, asm/internal/actconst) evaluated by Estrin's scheme;
+//	    exp(−t) = 2⁻ᵏ(1 + p).
 //	exp(−t) for σ: 2⁻ᵏ applied as 2⁶⁴⁻ᵏ · 2⁻⁶⁴ so that a subnormal result
 //	    is rounded once.
 //	num/(1+e), 0 ≤ e ≤ 1:  q = 1+e, s = num/q, then one correction
 //	    s += (fma(−s, q, num) − s·((1−q)+e))·rcp(q), which removes the
 //	    rounding errors of q and of the division.
 //	σ(x) = e/(1+e) for x < 0, 1/(1+e) otherwise, e = exp(−min(|x|, 104)).
-//	tanh(x) = ±(1 − e)/(1 + e), e = exp(−2·min(|x|, 10)), with 1 − e and e
-//	    each from p by one FMA and their rounding errors carried into the
-//	    division's correction (tanhVec).
+//	tanh(x) = ±(1 − e)/(1 + e), e = exp(−2·min(|x|, 10)), with 1 − e from
+//	    p by one FMA, 1 + e as 2 − (1 − e), and both rounding errors carried
+//	    into the division's correction (tanhVecs).
 //
 // The clamps are VMINPS with the argument as the second source, so a NaN
 // passes through them and through every later operation.
@@ -81,29 +82,25 @@ func expm1Core(t []VecVirtual) (kb, p []VecVirtual) {
 	for i := range n {
 		VFMADD231PS(constMem("c2"), k[i], r[i]) // r += k·C2
 	}
-	// Estrin's scheme: ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5),
-	// three FMAs deep instead of five.
+	// Estrin's scheme: (p0 + p1·r) + r²·((p2 + p3·r) + r²·p4), three FMAs
+	// deep instead of four.
 	r2 := ymms(n)
 	for i := range n {
 		VMULPS(r[i], r[i], r2[i])
 	}
-	y := kregs("p0", n)
+	y := kregs("p1", n)
 	for i := range n {
-		VFMADD213PS(constMem("p1"), r[i], y[i])
+		VFMADD213PS(constMem("p0"), r[i], y[i]) // y = p1·r + p0
 	}
-	b := kregs("p2", n)
+	b := kregs("p3", n)
 	for i := range n {
-		VFMADD213PS(constMem("p3"), r[i], b[i])
-	}
-	for i := range n {
-		VFMADD213PS(b[i], r2[i], y[i])
-	}
-	c := kregs("p4", n)
-	for i := range n {
-		VFMADD213PS(constMem("p5"), r[i], c[i])
+		VFMADD213PS(constMem("p2"), r[i], b[i]) // b = p3·r + p2
 	}
 	for i := range n {
-		VFMADD213PS(c[i], r2[i], y[i])
+		VFMADD231PS(constMem("p4"), r2[i], b[i]) // b += p4·r²
+	}
+	for i := range n {
+		VFMADD231PS(b[i], r2[i], y[i]) // y += b·r²
 	}
 	for i := range n {
 		VFMADD213PS(r[i], r2[i], y[i]) // p = y·r² + r
@@ -195,17 +192,20 @@ func sigmoidVecs(x []VecVirtual) []VecVirtual {
 // tanhVec returns tanh(x).
 func tanhVec(x VecVirtual) VecVirtual { return tanhVecs([]VecVirtual{x})[0] }
 
-// tanhVecs returns tanh of every vector of x, as (1 − e)/(1 + e), e = exp(−2a), a = |x|
-// clamped to 10, with neither part formed by a cancelling subtraction: one
-// exp core gives k and p with e = 2⁻ᵏ(1 + p) (k ≤ 29, so 2⁻ᵏ is built
-// exactly in the exponent bits); then m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp and e =
-// 2⁻ᵏ + 2⁻ᵏp each round once, and their rounding errors are recovered
-// exactly (the difference before each last FMA is exact). The quotient
-// y = m/q, q = 1 + e, is corrected by res/q with res = (m − y·q) +
-// (dm − y·eq), eq = (1 − q) + e + de, so that it approximates
-// (m + dm)/(1 + e + de); the two halves of res are formed side by side so
-// that only the last add and FMA wait for both. The sign of x is restored
-// last.
+// tanhVecs returns tanh of every vector of x as (1 − e)/(1 + e), e = exp(−2a), a = |x| clamped to 10, with the
+// numerator not formed by a cancelling subtraction: one exp core gives k and
+// p with e = 2⁻ᵏ(1 + p) (k ≤ 29, so 2⁻ᵏ is built exactly in the exponent
+// bits); then m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp rounds once and its rounding
+// error dm is recovered exactly (the difference before the last FMA is
+// exact). 1 − 2⁻ᵏ itself is exact for k ≤ 24; for k ≥ 25 (|x| > 8.49) it
+// rounds to 1, so that numerator and denominator both miss 2⁻ᵏ ≤ 2⁻²⁵,
+// at most one ULP of a result within 2⁻²³ of 1. The denominator is
+// 1 + e = 2 − (m + dm): q = 2 − m rounds once, and eq = ((2 − q) − m) − dm
+// is what q misses (both differences exact, Sterbenz). The quotient y = m/q
+// is corrected by res/q with res = (m − y·q) + (dm − y·eq), so that it
+// approximates (m + dm)/(q + eq); the two halves of res are formed side by
+// side so that only the last add and FMA wait for both. The sign of x is
+// restored last.
 func tanhVecs(x []VecVirtual) []VecVirtual {
 	Comment("tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))")
 	n := len(x)
@@ -224,26 +224,6 @@ func tanhVecs(x []VecVirtual) []VecVirtual {
 		VPSLLD(U8(23), kb[i], ki) // k·2²³: the bits of 1.5·2²³ shift out
 		VPSUBD(ki, one, scale[i]) // 2⁻ᵏ: the bits of 1.0 less k in the exponent
 	}
-	// e, de, q and eq first, then m and dm: the order that keeps the
-	// fewest registers live when several vectors are interleaved.
-	e, de := ymms(n), ymms(n)
-	for i := range n {
-		VMOVAPS(scale[i], e[i])
-		VFMADD231PS(scale[i], p[i], e[i]) // e = 2⁻ᵏ + 2⁻ᵏp
-	}
-	for i := range n {
-		VSUBPS(e[i], scale[i], de[i])
-		VFMADD231PS(scale[i], p[i], de[i]) // de
-	}
-	q, eq := ymms(n), ymms(n)
-	for i := range n {
-		VADDPS(e[i], one, q[i])
-	}
-	for i := range n {
-		VSUBPS(q[i], one, eq[i]) // 1 − q, exact
-		VADDPS(e[i], eq[i], eq[i])
-		VADDPS(de[i], eq[i], eq[i]) // eq
-	}
 	m, dm := ymms(n), ymms(n)
 	for i := range n {
 		VSUBPS(scale[i], one, m[i]) // 1 − 2⁻ᵏ, exact
@@ -254,9 +234,19 @@ func tanhVecs(x []VecVirtual) []VecVirtual {
 		VSUBPS(m[i], dm[i], dm[i])
 		VFNMADD231PS(scale[i], p[i], dm[i]) // dm
 	}
-	y := ymms(n)
+	two := kconst("two")
+	q, y := ymms(n), ymms(n)
+	for i := range n {
+		VSUBPS(m[i], two, q[i]) // q = 2 − m
+	}
 	for i := range n {
 		VDIVPS(q[i], m[i], y[i])
+	}
+	eq := ymms(n)
+	for i := range n {
+		VSUBPS(q[i], two, eq[i])    // 2 − q, exact
+		VSUBPS(m[i], eq[i], eq[i])  // − m, exact
+		VSUBPS(dm[i], eq[i], eq[i]) // eq
 	}
 	for i := range n {
 		VFNMADD231PS(eq[i], y[i], dm[i]) // dm − y·eq

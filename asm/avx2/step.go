@@ -86,7 +86,7 @@ func (k *stepKernel) load(m Mem) VecVirtual {
 // registers from start to end (kreg copies them, kconst reads them), so
 // that a block's pieces do not load them some twenty times. Five is what
 // fits: a pass holds nine registers and the pieces' peaks leave no more.
-var stepPinned = []string{"one", "shifter", "p0", "p2", "p4"}
+var stepPinned = []string{"one", "shifter", "p1", "p3"}
 
 // emitStepKernel emits one step kernel; pieces[p] (nil for none) runs
 // after pass p of the next block.
