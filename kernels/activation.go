@@ -35,7 +35,7 @@ import (
 // (two-constant Cody–Waite reduction around n = round(|x|·log₂e), exp(r) =
 // 1 + r + r²·P(r) with P a degree-4 minimax polynomial, 2⁻ⁿ applied through
 // the exponent bits so that subnormal results round once), a true division
-// and one residual correction of it. AVX2 computes two vectors of eight per
+// and one residual correction of it. AVX2 computes three vectors of eight per
 // iteration, their steps interleaved.
 func Sigmoid(dst, x []float32) {
 	if len(dst) != len(x) {

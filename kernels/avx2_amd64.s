@@ -8529,140 +8529,131 @@ TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
 	MOVQ  batch+56(FP), BX
 	IMULQ BX, DX
 
-	// 2 vectors of eight units, their steps interleaved
+	// 3 vectors of eight units, their steps interleaved
 sigmoidSIMD_groups:
-	CMPQ    DX, $0x10
-	JB      sigmoidSIMD_vectors
-	VMOVUPS (CX), Y0
-	VMOVUPS 32(CX), Y1
+	CMPQ DX, $0x18
+	JB   sigmoidSIMD_vectors
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      32(CX), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y1 // absmask
+	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      64(CX), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y2 // absmask
 	VMOVUPS      actconst<>+416(SB), Y3 // sigmoidClamp
 	VMINPS       Y2, Y3, Y2
-	VANDPS       actconst<>+0(SB), Y1, Y3 // absmask
-	VMOVUPS      actconst<>+416(SB), Y4 // sigmoidClamp
-	VMINPS       Y3, Y4, Y3
-	VMOVUPS      actconst<>+160(SB), Y4 // shifter
+	VMOVUPS      actconst<>+160(SB), Y3 // shifter
+	VMOVUPS      actconst<>+160(SB), Y5 // shifter
 	VMOVUPS      actconst<>+160(SB), Y6 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y4 // log2e
-	VFMADD231PS  actconst<>+128(SB), Y3, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y4, Y7 // shifter
-	VSUBPS       actconst<>+160(SB), Y6, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y2 // c1
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y3 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y2 // c2
-	VFMADD231PS  actconst<>+224(SB), Y8, Y3 // c2
-	VMULPS       Y2, Y2, Y7
-	VMULPS       Y3, Y3, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD231PS  actconst<>+128(SB), Y0, Y3 // log2e
+	VFMADD231PS  actconst<>+128(SB), Y1, Y5 // log2e
+	VFMADD231PS  actconst<>+128(SB), Y2, Y6 // log2e
+	VSUBPS       actconst<>+160(SB), Y3, Y7 // shifter
+	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
+	VSUBPS       actconst<>+160(SB), Y6, Y9 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y1 // c1
+	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
+	VFMADD231PS  actconst<>+224(SB), Y8, Y1 // c2
+	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
+	VMULPS       Y0, Y0, Y7
+	VMULPS       Y1, Y1, Y8
+	VMULPS       Y2, Y2, Y9
 	VMOVUPS      actconst<>+288(SB), Y10 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p0
-	VMOVUPS      actconst<>+352(SB), Y11 // p3
-	VMOVUPS      actconst<>+352(SB), Y12 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
-	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y11 // p4
-	VFMADD231PS  actconst<>+384(SB), Y8, Y12 // p4
-	VFMADD231PS  Y11, Y7, Y9
-	VFMADD231PS  Y12, Y8, Y10
-	VFMADD213PS  Y2, Y7, Y9
-	VFMADD213PS  Y3, Y8, Y10
-	VPSLLD       $0x17, Y4, Y2
-	VPSLLD       $0x17, Y6, Y3
-	VMOVUPS      actconst<>+480(SB), Y4 // two64
-	VPSUBD       Y2, Y4, Y2
-	VMOVUPS      actconst<>+480(SB), Y4 // two64
-	VPSUBD       Y3, Y4, Y3
-	VFMADD213PS  Y2, Y2, Y9
-	VFMADD213PS  Y3, Y3, Y10
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMOVUPS      actconst<>+288(SB), Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y12 // p0
+	VMOVUPS      actconst<>+352(SB), Y13 // p3
+	VMOVUPS      actconst<>+352(SB), Y14 // p3
+	VMOVUPS      actconst<>+352(SB), Y15 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y13 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y14 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y15 // p2
+	VFMADD231PS  actconst<>+384(SB), Y7, Y13 // p4
+	VFMADD231PS  actconst<>+384(SB), Y8, Y14 // p4
+	VFMADD231PS  actconst<>+384(SB), Y9, Y15 // p4
+	VFMADD231PS  Y13, Y7, Y10
+	VFMADD231PS  Y14, Y8, Y11
+	VFMADD231PS  Y15, Y9, Y12
+	VFMADD213PS  Y0, Y7, Y10
+	VFMADD213PS  Y1, Y8, Y11
+	VFMADD213PS  Y2, Y9, Y12
+	VPSLLD       $0x17, Y3, Y0
+	VPSLLD       $0x17, Y5, Y1
+	VPSLLD       $0x17, Y6, Y2
+	VMOVUPS      actconst<>+480(SB), Y3 // two64
+	VPSUBD       Y0, Y3, Y0
+	VMOVUPS      actconst<>+480(SB), Y3 // two64
+	VPSUBD       Y1, Y3, Y1
+	VMOVUPS      actconst<>+480(SB), Y3 // two64
+	VPSUBD       Y2, Y3, Y2
+	VFMADD213PS  Y0, Y0, Y10
+	VFMADD213PS  Y1, Y1, Y11
+	VFMADD213PS  Y2, Y2, Y12
 	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
-	VMOVUPS      actconst<>+64(SB), Y2 // one
-	VBLENDVPS    Y0, Y9, Y2, Y0
-	VBLENDVPS    Y1, Y10, Y2, Y1
-	VADDPS       Y9, Y2, Y3
-	VADDPS       Y10, Y2, Y4
-	VDIVPS       Y3, Y0, Y6
-	VDIVPS       Y4, Y1, Y7
-	VSUBPS       Y3, Y2, Y8
-	VADDPS       Y9, Y8, Y8
-	VSUBPS       Y4, Y2, Y2
-	VADDPS       Y10, Y2, Y2
-	VFNMADD231PS Y3, Y6, Y0
-	VFNMADD231PS Y4, Y7, Y1
-	VFNMADD231PS Y8, Y6, Y0
-	VFNMADD231PS Y2, Y7, Y1
-	VRCPPS       Y3, Y2
-	VRCPPS       Y4, Y3
-	VFMADD231PS  Y2, Y0, Y6
-	VFMADD231PS  Y3, Y1, Y7
+	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMULPS       actconst<>+512(SB), Y12, Y12 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VMOVUPS      (CX), Y1
+	VBLENDVPS    Y1, Y10, Y0, Y1
+	VMOVUPS      32(CX), Y2
+	VBLENDVPS    Y2, Y11, Y0, Y2
+	VMOVUPS      64(CX), Y3
+	VBLENDVPS    Y3, Y12, Y0, Y3
+	VADDPS       Y10, Y0, Y5
+	VADDPS       Y11, Y0, Y6
+	VADDPS       Y12, Y0, Y7
+	VDIVPS       Y5, Y1, Y8
+	VDIVPS       Y6, Y2, Y9
+	VDIVPS       Y7, Y3, Y13
+	VSUBPS       Y5, Y0, Y14
+	VADDPS       Y10, Y14, Y14
+	VSUBPS       Y6, Y0, Y10
+	VADDPS       Y11, Y10, Y10
+	VSUBPS       Y7, Y0, Y0
+	VADDPS       Y12, Y0, Y0
+	VFNMADD231PS Y5, Y8, Y1
+	VFNMADD231PS Y6, Y9, Y2
+	VFNMADD231PS Y7, Y13, Y3
+	VFNMADD231PS Y14, Y8, Y1
+	VFNMADD231PS Y10, Y9, Y2
+	VFNMADD231PS Y0, Y13, Y3
+	VRCPPS       Y5, Y0
+	VRCPPS       Y6, Y5
+	VRCPPS       Y7, Y6
+	VFMADD231PS  Y0, Y1, Y8
+	VFMADD231PS  Y5, Y2, Y9
+	VFMADD231PS  Y6, Y3, Y13
 
 	// store dst, block 0
-	VMOVUPS Y6, (AX)
+	VMOVUPS Y8, (AX)
 
 	// store dst, block 0
-	VMOVUPS Y7, 32(AX)
-	ADDQ    $0x40, AX
-	ADDQ    $0x40, CX
-	SUBQ    $0x10, DX
+	VMOVUPS Y9, 32(AX)
+
+	// store dst, block 0
+	VMOVUPS Y13, 64(AX)
+	ADDQ    $0x60, AX
+	ADDQ    $0x60, CX
+	SUBQ    $0x18, DX
 	JMP     sigmoidSIMD_groups
 
 	// one vector of eight units
 sigmoidSIMD_vectors:
-	CMPQ    DX, $0x08
-	JB      sigmoidSIMD_tail
-	VMOVUPS (CX), Y0
+	CMPQ DX, $0x08
+	JB   sigmoidSIMD_tail
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y3 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y3, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y3, Y1 // c2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+288(SB), Y4 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p0
-	VMOVUPS      actconst<>+352(SB), Y6 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p2
-	VFMADD231PS  actconst<>+384(SB), Y3, Y6 // p4
-	VFMADD231PS  Y6, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
-	VFMADD213PS  Y1, Y1, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4 // twoM64
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VBLENDVPS    Y0, Y4, Y1, Y0
-	VADDPS       Y4, Y1, Y2
-	VDIVPS       Y2, Y0, Y3
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y4, Y1, Y1
-	VFNMADD231PS Y2, Y3, Y0
-	VFNMADD231PS Y1, Y3, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y3
-
-	// store dst, block 0
-	VMOVUPS Y3, (AX)
-	ADDQ    $0x20, AX
-	ADDQ    $0x20, CX
-	SUBQ    $0x08, DX
-	JMP     sigmoidSIMD_vectors
-
-	// the last units one at a time, in lane 0
-sigmoidSIMD_tail:
-	TESTQ  DX, DX
-	JZ     sigmoidSIMD_done
-	VMOVSS (CX), X5
-
-	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
 	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      actconst<>+160(SB), Y1 // shifter
@@ -8673,10 +8664,10 @@ sigmoidSIMD_tail:
 	VMULPS       Y0, Y0, Y2
 	VMOVUPS      actconst<>+288(SB), Y3 // p1
 	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
-	VMOVUPS      actconst<>+352(SB), Y4 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y4 // p4
-	VFMADD231PS  Y4, Y2, Y3
+	VMOVUPS      actconst<>+352(SB), Y5 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y5 // p4
+	VFMADD231PS  Y5, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VPSLLD       $0x17, Y1, Y0
 	VMOVUPS      actconst<>+480(SB), Y1 // two64
@@ -8684,18 +8675,65 @@ sigmoidSIMD_tail:
 	VFMADD213PS  Y0, Y0, Y3
 	VMULPS       actconst<>+512(SB), Y3, Y3 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
-	VBLENDVPS    Y5, Y3, Y0, Y1
+	VMOVUPS      (CX), Y1
+	VBLENDVPS    Y1, Y3, Y0, Y1
 	VADDPS       Y3, Y0, Y2
-	VDIVPS       Y2, Y1, Y4
+	VDIVPS       Y2, Y1, Y5
 	VSUBPS       Y2, Y0, Y0
 	VADDPS       Y3, Y0, Y0
-	VFNMADD231PS Y2, Y4, Y1
-	VFNMADD231PS Y0, Y4, Y1
+	VFNMADD231PS Y2, Y5, Y1
+	VFNMADD231PS Y0, Y5, Y1
 	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y1, Y4
+	VFMADD231PS  Y0, Y1, Y5
 
 	// store dst, block 0
-	VMOVSS X4, (AX)
+	VMOVUPS Y5, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     sigmoidSIMD_vectors
+
+	// the last units one at a time, in lane 0
+sigmoidSIMD_tail:
+	TESTQ  DX, DX
+	JZ     sigmoidSIMD_done
+	VMOVSS (CX), X4
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
+	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+288(SB), Y3 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+352(SB), Y5 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y5 // p4
+	VFMADD231PS  Y5, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
+	VPSLLD       $0x17, Y1, Y0
+	VMOVUPS      actconst<>+480(SB), Y1 // two64
+	VPSUBD       Y0, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y3
+	VMULPS       actconst<>+512(SB), Y3, Y3 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VBLENDVPS    Y4, Y3, Y0, Y1
+	VADDPS       Y3, Y0, Y2
+	VDIVPS       Y2, Y1, Y5
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
+	VFNMADD231PS Y2, Y5, Y1
+	VFNMADD231PS Y0, Y5, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y5
+
+	// store dst, block 0
+	VMOVSS X5, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
 	DECQ   DX
@@ -8714,160 +8752,150 @@ TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
 	MOVQ  batch+56(FP), BX
 	IMULQ BX, DX
 
-	// 2 vectors of eight units, their steps interleaved
+	// 3 vectors of eight units, their steps interleaved
 tanhSIMD_groups:
-	CMPQ    DX, $0x10
-	JB      tanhSIMD_vectors
-	VMOVUPS (CX), Y0
-	VMOVUPS 32(CX), Y1
+	CMPQ DX, $0x18
+	JB   tanhSIMD_vectors
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      32(CX), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y1 // absmask
+	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMINPS       Y1, Y2, Y1
+	VADDPS       Y1, Y1, Y1
+	VMOVUPS      64(CX), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y2 // absmask
 	VMOVUPS      actconst<>+448(SB), Y3 // tanhClamp
 	VMINPS       Y2, Y3, Y2
 	VADDPS       Y2, Y2, Y2
-	VANDPS       actconst<>+0(SB), Y1, Y3 // absmask
-	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
-	VMINPS       Y3, Y4, Y3
-	VADDPS       Y3, Y3, Y3
+	VMOVUPS      actconst<>+160(SB), Y3 // shifter
 	VMOVUPS      actconst<>+160(SB), Y4 // shifter
 	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y4 // log2e
-	VFMADD231PS  actconst<>+128(SB), Y3, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y4, Y6 // shifter
-	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y3 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
-	VFMADD231PS  actconst<>+224(SB), Y7, Y3 // c2
-	VMULPS       Y2, Y2, Y6
-	VMULPS       Y3, Y3, Y7
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
+	VFMADD231PS  actconst<>+128(SB), Y0, Y3 // log2e
+	VFMADD231PS  actconst<>+128(SB), Y1, Y4 // log2e
+	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
+	VSUBPS       actconst<>+160(SB), Y3, Y6 // shifter
+	VSUBPS       actconst<>+160(SB), Y4, Y7 // shifter
+	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y6, Y0 // c1
+	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
+	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
+	VFMADD231PS  actconst<>+224(SB), Y6, Y0 // c2
+	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
+	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMULPS       Y0, Y0, Y6
+	VMULPS       Y1, Y1, Y7
+	VMULPS       Y2, Y2, Y8
 	VMOVUPS      actconst<>+288(SB), Y10 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y3, Y10 // p0
-	VMOVUPS      actconst<>+352(SB), Y11 // p3
-	VMOVUPS      actconst<>+352(SB), Y12 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
-	VFMADD213PS  actconst<>+320(SB), Y3, Y12 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y11 // p4
-	VFMADD231PS  actconst<>+384(SB), Y7, Y12 // p4
-	VFMADD231PS  Y11, Y6, Y9
-	VFMADD231PS  Y12, Y7, Y10
-	VFMADD213PS  Y2, Y6, Y9
-	VFMADD213PS  Y3, Y7, Y10
-	VMOVUPS      actconst<>+64(SB), Y2 // one
-	VPSLLD       $0x17, Y4, Y3
-	VPSUBD       Y3, Y2, Y3
-	VPSLLD       $0x17, Y5, Y4
-	VPSUBD       Y4, Y2, Y4
-	VSUBPS       Y3, Y2, Y5
-	VMOVAPS      Y5, Y6
-	VFNMADD231PS Y3, Y9, Y5
-	VSUBPS       Y4, Y2, Y2
-	VMOVAPS      Y2, Y7
-	VFNMADD231PS Y4, Y10, Y2
-	VSUBPS       Y5, Y6, Y6
-	VFNMADD231PS Y3, Y9, Y6
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y4, Y10, Y7
-	VMOVUPS      actconst<>+96(SB), Y3 // two
-	VSUBPS       Y5, Y3, Y4
-	VSUBPS       Y2, Y3, Y9
-	VDIVPS       Y4, Y5, Y10
-	VDIVPS       Y9, Y2, Y11
-	VSUBPS       Y4, Y3, Y12
-	VSUBPS       Y5, Y12, Y12
-	VSUBPS       Y6, Y12, Y12
-	VSUBPS       Y9, Y3, Y3
-	VSUBPS       Y2, Y3, Y3
-	VSUBPS       Y7, Y3, Y3
-	VFNMADD231PS Y12, Y10, Y6
-	VFNMADD231PS Y4, Y10, Y5
-	VADDPS       Y6, Y5, Y5
-	VFNMADD231PS Y3, Y11, Y7
-	VFNMADD231PS Y9, Y11, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y4, Y3
-	VFMADD231PS  Y3, Y5, Y10
-	VRCPPS       Y9, Y3
-	VFMADD231PS  Y3, Y2, Y11
+	VMOVUPS      actconst<>+288(SB), Y11 // p1
+	VMOVUPS      actconst<>+288(SB), Y12 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y10 // p0
+	VFMADD213PS  actconst<>+256(SB), Y1, Y11 // p0
+	VFMADD213PS  actconst<>+256(SB), Y2, Y12 // p0
+	VMOVUPS      actconst<>+352(SB), Y13 // p3
+	VMOVUPS      actconst<>+352(SB), Y14 // p3
+	VMOVUPS      actconst<>+352(SB), Y15 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y13 // p2
+	VFMADD213PS  actconst<>+320(SB), Y1, Y14 // p2
+	VFMADD213PS  actconst<>+320(SB), Y2, Y15 // p2
+	VFMADD231PS  actconst<>+384(SB), Y6, Y13 // p4
+	VFMADD231PS  actconst<>+384(SB), Y7, Y14 // p4
+	VFMADD231PS  actconst<>+384(SB), Y8, Y15 // p4
+	VFMADD231PS  Y13, Y6, Y10
+	VFMADD231PS  Y14, Y7, Y11
+	VFMADD231PS  Y15, Y8, Y12
+	VFMADD213PS  Y0, Y6, Y10
+	VFMADD213PS  Y1, Y7, Y11
+	VFMADD213PS  Y2, Y8, Y12
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VPSLLD       $0x17, Y3, Y1
+	VPSUBD       Y1, Y0, Y1
+	VPSLLD       $0x17, Y4, Y2
+	VPSUBD       Y2, Y0, Y2
+	VPSLLD       $0x17, Y5, Y3
+	VPSUBD       Y3, Y0, Y3
+	VSUBPS       Y1, Y0, Y4
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS Y1, Y10, Y4
+	VSUBPS       Y2, Y0, Y5
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS Y2, Y11, Y5
+	VSUBPS       Y3, Y0, Y0
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS Y3, Y12, Y0
+	VSUBPS       Y4, Y6, Y6
+	VFNMADD231PS Y1, Y10, Y6
+	VSUBPS       Y5, Y7, Y7
+	VFNMADD231PS Y2, Y11, Y7
+	VSUBPS       Y0, Y8, Y8
+	VFNMADD231PS Y3, Y12, Y8
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y4, Y1, Y2
+	VSUBPS       Y5, Y1, Y3
+	VSUBPS       Y0, Y1, Y10
+	VDIVPS       Y2, Y4, Y11
+	VDIVPS       Y3, Y5, Y12
+	VDIVPS       Y10, Y0, Y13
+	VSUBPS       Y2, Y1, Y14
+	VSUBPS       Y4, Y14, Y14
+	VSUBPS       Y6, Y14, Y14
+	VSUBPS       Y3, Y1, Y15
+	VSUBPS       Y5, Y15, Y15
+	VSUBPS       Y7, Y15, Y15
+	VSUBPS       Y10, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y8, Y1, Y1
+	VFNMADD231PS Y14, Y11, Y6
+	VFNMADD231PS Y2, Y11, Y4
+	VADDPS       Y6, Y4, Y4
+	VFNMADD231PS Y15, Y12, Y7
+	VFNMADD231PS Y3, Y12, Y5
+	VADDPS       Y7, Y5, Y5
+	VFNMADD231PS Y1, Y13, Y8
+	VFNMADD231PS Y10, Y13, Y0
+	VADDPS       Y8, Y0, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y4, Y11
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y5, Y12
+	VRCPPS       Y10, Y1
+	VFMADD231PS  Y1, Y0, Y13
+	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y10, Y10
-	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y11, Y11
+	VMOVUPS      32(CX), Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
+	VORPS        Y0, Y12, Y12
+	VMOVUPS      64(CX), Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
+	VORPS        Y0, Y13, Y13
 
 	// store dst, block 0
-	VMOVUPS Y10, (AX)
+	VMOVUPS Y11, (AX)
 
 	// store dst, block 0
-	VMOVUPS Y11, 32(AX)
-	ADDQ    $0x40, AX
-	ADDQ    $0x40, CX
-	SUBQ    $0x10, DX
+	VMOVUPS Y12, 32(AX)
+
+	// store dst, block 0
+	VMOVUPS Y13, 64(AX)
+	ADDQ    $0x60, AX
+	ADDQ    $0x60, CX
+	SUBQ    $0x18, DX
 	JMP     tanhSIMD_groups
 
 	// one vector of eight units
 tanhSIMD_vectors:
-	CMPQ    DX, $0x08
-	JB      tanhSIMD_tail
-	VMOVUPS (CX), Y0
+	CMPQ DX, $0x08
+	JB   tanhSIMD_tail
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
-	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y3 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y3, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y3, Y1 // c2
-	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+288(SB), Y4 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y4 // p0
-	VMOVUPS      actconst<>+352(SB), Y5 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y5 // p2
-	VFMADD231PS  actconst<>+384(SB), Y3, Y5 // p4
-	VFMADD231PS  Y5, Y3, Y4
-	VFMADD213PS  Y1, Y3, Y4
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
-	VMOVAPS      Y1, Y3
-	VFNMADD231PS Y2, Y4, Y1
-	VSUBPS       Y1, Y3, Y3
-	VFNMADD231PS Y2, Y4, Y3
-	VMOVUPS      actconst<>+96(SB), Y2 // two
-	VSUBPS       Y1, Y2, Y4
-	VDIVPS       Y4, Y1, Y5
-	VSUBPS       Y4, Y2, Y2
-	VSUBPS       Y1, Y2, Y2
-	VSUBPS       Y3, Y2, Y2
-	VFNMADD231PS Y2, Y5, Y3
-	VFNMADD231PS Y4, Y5, Y1
-	VADDPS       Y3, Y1, Y1
-	VRCPPS       Y4, Y2
-	VFMADD231PS  Y2, Y1, Y5
-	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-
-	// store dst, block 0
-	VMOVUPS Y5, (AX)
-	ADDQ    $0x20, AX
-	ADDQ    $0x20, CX
-	SUBQ    $0x08, DX
-	JMP     tanhSIMD_vectors
-
-	// the last units one at a time, in lane 0
-tanhSIMD_tail:
-	TESTQ  DX, DX
-	JZ     tanhSIMD_done
-	VMOVSS (CX), X8
-
-	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y8, Y0 // absmask
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
 	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
 	VADDPS       Y0, Y0, Y0
@@ -8903,7 +8931,61 @@ tanhSIMD_tail:
 	VADDPS       Y2, Y0, Y0
 	VRCPPS       Y3, Y1
 	VFMADD231PS  Y1, Y0, Y4
-	VANDPS       actconst<>+32(SB), Y8, Y0 // signmask
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
+	VORPS        Y0, Y4, Y4
+
+	// store dst, block 0
+	VMOVUPS Y4, (AX)
+	ADDQ    $0x20, AX
+	ADDQ    $0x20, CX
+	SUBQ    $0x08, DX
+	JMP     tanhSIMD_vectors
+
+	// the last units one at a time, in lane 0
+tanhSIMD_tail:
+	TESTQ  DX, DX
+	JZ     tanhSIMD_done
+	VMOVSS (CX), X9
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y9, Y0 // absmask
+	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMINPS       Y0, Y1, Y0
+	VADDPS       Y0, Y0, Y0
+	VMOVUPS      actconst<>+160(SB), Y1 // shifter
+	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
+	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
+	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
+	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+288(SB), Y3 // p1
+	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+352(SB), Y4 // p3
+	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p2
+	VFMADD231PS  actconst<>+384(SB), Y2, Y4 // p4
+	VFMADD231PS  Y4, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VPSLLD       $0x17, Y1, Y1
+	VPSUBD       Y1, Y0, Y1
+	VSUBPS       Y1, Y0, Y0
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y3, Y0
+	VSUBPS       Y0, Y2, Y2
+	VFNMADD231PS Y1, Y3, Y2
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y3
+	VDIVPS       Y3, Y0, Y4
+	VSUBPS       Y3, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y4, Y2
+	VFNMADD231PS Y3, Y4, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y0, Y4
+	VANDPS       actconst<>+32(SB), Y9, Y0 // signmask
 	VORPS        Y0, Y4, Y4
 
 	// store dst, block 0

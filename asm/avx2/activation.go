@@ -168,31 +168,46 @@ func divOnePlus(num, e []VecVirtual, one VecVirtual) []VecVirtual {
 	return s
 }
 
-// sigmoidVec returns σ(x).
-func sigmoidVec(x VecVirtual) VecVirtual { return sigmoidVecs([]VecVirtual{x})[0] }
+// vecIn returns x as a register: x itself, or a new register loaded from x
+// when it is memory. The flat activations pass their arguments as memory, so
+// that each is loaded where it is used instead of occupying a register
+// between its first and last use (which lets three vectors interleave in
+// Y0–Y15).
+func vecIn(x Op) VecVirtual {
+	if v, ok := x.(VecVirtual); ok {
+		return v
+	}
+	v := YMM()
+	VMOVUPS(x, v)
+	return v
+}
 
-// sigmoidVecs returns σ of every vector of x.
-func sigmoidVecs(x []VecVirtual) []VecVirtual {
+// sigmoidVec returns σ(x).
+func sigmoidVec(x VecVirtual) VecVirtual { return sigmoidVecs([]Op{x})[0] }
+
+// sigmoidVecs returns σ of every vector of x (registers or memory, vecIn).
+func sigmoidVecs(x []Op) []VecVirtual {
 	Comment("σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))")
 	n := len(x)
 	t := ymms(n)
 	for i := range n {
-		VANDPS(constMem("absmask"), x[i], t[i])
+		VANDPS(constMem("absmask"), vecIn(x[i]), t[i])
 		VMINPS(t[i], kconst("sigmoidClamp"), t[i]) // NaN stays NaN
 	}
 	e := expNegScale(expm1Core(t))
 	one := kconst("one")
 	num := ymms(n)
 	for i := range n {
-		VBLENDVPS(x[i], e[i], one, num[i]) // x < 0 (sign bit set): e, else 1
+		VBLENDVPS(vecIn(x[i]), e[i], one, num[i]) // x < 0 (sign bit set): e, else 1
 	}
 	return divOnePlus(num, e, one)
 }
 
 // tanhVec returns tanh(x).
-func tanhVec(x VecVirtual) VecVirtual { return tanhVecs([]VecVirtual{x})[0] }
+func tanhVec(x VecVirtual) VecVirtual { return tanhVecs([]Op{x})[0] }
 
-// tanhVecs returns tanh of every vector of x as (1 − e)/(1 + e), e = exp(−2a), a = |x| clamped to 10, with the
+// tanhVecs returns tanh of every vector of x (registers or memory, vecIn)
+// as (1 − e)/(1 + e), e = exp(−2a), a = |x| clamped to 10, with the
 // numerator not formed by a cancelling subtraction: one exp core gives k and
 // p with e = 2⁻ᵏ(1 + p) (k ≤ 29, so 2⁻ᵏ is built exactly in the exponent
 // bits); then m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp rounds once and its rounding
@@ -206,13 +221,13 @@ func tanhVec(x VecVirtual) VecVirtual { return tanhVecs([]VecVirtual{x})[0] }
 // approximates (m + dm)/(q + eq); the two halves of res are formed side by
 // side so that only the last add and FMA wait for both. The sign of x is
 // restored last.
-func tanhVecs(x []VecVirtual) []VecVirtual {
+func tanhVecs(x []Op) []VecVirtual {
 	Comment("tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))")
 	n := len(x)
 	t := ymms(n)
 	for i := range n {
 		a := YMM()
-		VANDPS(constMem("absmask"), x[i], a)
+		VANDPS(constMem("absmask"), vecIn(x[i]), a)
 		VMINPS(a, kconst("tanhClamp"), t[i]) // NaN stays NaN
 		VADDPS(t[i], t[i], t[i])
 	}
@@ -260,7 +275,7 @@ func tanhVecs(x []VecVirtual) []VecVirtual {
 	}
 	for i := range n {
 		sign := YMM()
-		VANDPS(constMem("signmask"), x[i], sign)
+		VANDPS(constMem("signmask"), vecIn(x[i]), sign)
 		VORPS(sign, y[i], y[i])
 	}
 	return y
@@ -268,7 +283,7 @@ func tanhVecs(x []VecVirtual) []VecVirtual {
 
 // activationUnroll is how many vectors the flat activations handle per
 // iteration of their main loop.
-const activationUnroll = 2
+const activationUnroll = 3
 
 // activationKernels emits the flat activations σ and tanh. Their operands
 // are B×H with every row contiguous, so one pass covers hidden·batch units.
@@ -276,8 +291,8 @@ func activationKernels() {
 	flat := []pwOperand{{"dst", 1}, {"x", 1}}
 	pointwiseN("sigmoidSIMD", "func(dst, x []float32, hidden, batch int)",
 		"sigmoidSIMD sets dst[i] = σ(x[i]) for i < hidden·batch.", flat, activationUnroll,
-		func(io *pwIO, n int) { io.stores("dst", 0, sigmoidVecs(io.loads("x", 0, n))) })
+		func(io *pwIO, n int) { io.stores("dst", 0, sigmoidVecs(io.args("x", 0, n))) })
 	pointwiseN("tanhSIMD", "func(dst, x []float32, hidden, batch int)",
 		"tanhSIMD sets dst[i] = tanh(x[i]) for i < hidden·batch.", flat, activationUnroll,
-		func(io *pwIO, n int) { io.stores("dst", 0, tanhVecs(io.loads("x", 0, n))) })
+		func(io *pwIO, n int) { io.stores("dst", 0, tanhVecs(io.args("x", 0, n))) })
 }

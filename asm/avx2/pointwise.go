@@ -61,16 +61,20 @@ func (io *pwIO) load(param string, block int) VecVirtual {
 	return v.AsY().(VecVirtual)
 }
 
-// loads returns block of param at the current unit and the n−1 vectors
-// after it (n = 1 in the tail: one unit in lane 0).
-func (io *pwIO) loads(param string, block, n int) []VecVirtual {
-	v := make([]VecVirtual, n)
-	disp := io.disp
-	for u := range v {
-		io.disp = disp + u*vecBytes
-		v[u] = io.load(param, block)
+// args returns block of param at the current unit and the n−1 vectors
+// after it as operands for vecIn: memory for whole vectors, and in the tail
+// (n = 1) one unit loaded into lane 0 of a register.
+func (io *pwIO) args(param string, block, n int) []Op {
+	v := make([]Op, n)
+	if !io.vector {
+		v[0] = io.load(param, block)
+		return v[:1]
 	}
-	io.disp = disp
+	for u := range v {
+		m := io.mem(param, block)
+		m.Disp += u * vecBytes
+		v[u] = m
+	}
 	return v
 }
 
