@@ -8301,136 +8301,226 @@ DATA actconst<>+116(SB)/4, $0x40000000
 DATA actconst<>+120(SB)/4, $0x40000000
 DATA actconst<>+124(SB)/4, $0x40000000
 
-// log2e
-DATA actconst<>+128(SB)/4, $0x3fb8aa3b
-DATA actconst<>+132(SB)/4, $0x3fb8aa3b
-DATA actconst<>+136(SB)/4, $0x3fb8aa3b
-DATA actconst<>+140(SB)/4, $0x3fb8aa3b
-DATA actconst<>+144(SB)/4, $0x3fb8aa3b
-DATA actconst<>+148(SB)/4, $0x3fb8aa3b
-DATA actconst<>+152(SB)/4, $0x3fb8aa3b
-DATA actconst<>+156(SB)/4, $0x3fb8aa3b
+// half
+DATA actconst<>+128(SB)/4, $0x3f000000
+DATA actconst<>+132(SB)/4, $0x3f000000
+DATA actconst<>+136(SB)/4, $0x3f000000
+DATA actconst<>+140(SB)/4, $0x3f000000
+DATA actconst<>+144(SB)/4, $0x3f000000
+DATA actconst<>+148(SB)/4, $0x3f000000
+DATA actconst<>+152(SB)/4, $0x3f000000
+DATA actconst<>+156(SB)/4, $0x3f000000
 
-// shifter
-DATA actconst<>+160(SB)/4, $0x4b400000
-DATA actconst<>+164(SB)/4, $0x4b400000
-DATA actconst<>+168(SB)/4, $0x4b400000
-DATA actconst<>+172(SB)/4, $0x4b400000
-DATA actconst<>+176(SB)/4, $0x4b400000
-DATA actconst<>+180(SB)/4, $0x4b400000
-DATA actconst<>+184(SB)/4, $0x4b400000
-DATA actconst<>+188(SB)/4, $0x4b400000
+// negLog2e
+DATA actconst<>+160(SB)/4, $0xbfb8aa3b
+DATA actconst<>+164(SB)/4, $0xbfb8aa3b
+DATA actconst<>+168(SB)/4, $0xbfb8aa3b
+DATA actconst<>+172(SB)/4, $0xbfb8aa3b
+DATA actconst<>+176(SB)/4, $0xbfb8aa3b
+DATA actconst<>+180(SB)/4, $0xbfb8aa3b
+DATA actconst<>+184(SB)/4, $0xbfb8aa3b
+DATA actconst<>+188(SB)/4, $0xbfb8aa3b
+
+// negTwoLog2e
+DATA actconst<>+192(SB)/4, $0xc038aa3b
+DATA actconst<>+196(SB)/4, $0xc038aa3b
+DATA actconst<>+200(SB)/4, $0xc038aa3b
+DATA actconst<>+204(SB)/4, $0xc038aa3b
+DATA actconst<>+208(SB)/4, $0xc038aa3b
+DATA actconst<>+212(SB)/4, $0xc038aa3b
+DATA actconst<>+216(SB)/4, $0xc038aa3b
+DATA actconst<>+220(SB)/4, $0xc038aa3b
+
+// sigmoidShifter
+DATA actconst<>+224(SB)/4, $0x4b4000bf
+DATA actconst<>+228(SB)/4, $0x4b4000bf
+DATA actconst<>+232(SB)/4, $0x4b4000bf
+DATA actconst<>+236(SB)/4, $0x4b4000bf
+DATA actconst<>+240(SB)/4, $0x4b4000bf
+DATA actconst<>+244(SB)/4, $0x4b4000bf
+DATA actconst<>+248(SB)/4, $0x4b4000bf
+DATA actconst<>+252(SB)/4, $0x4b4000bf
+
+// tanhShifter
+DATA actconst<>+256(SB)/4, $0x4b400080
+DATA actconst<>+260(SB)/4, $0x4b400080
+DATA actconst<>+264(SB)/4, $0x4b400080
+DATA actconst<>+268(SB)/4, $0x4b400080
+DATA actconst<>+272(SB)/4, $0x4b400080
+DATA actconst<>+276(SB)/4, $0x4b400080
+DATA actconst<>+280(SB)/4, $0x4b400080
+DATA actconst<>+284(SB)/4, $0x4b400080
 
 // c1
-DATA actconst<>+192(SB)/4, $0x3f318000
-DATA actconst<>+196(SB)/4, $0x3f318000
-DATA actconst<>+200(SB)/4, $0x3f318000
-DATA actconst<>+204(SB)/4, $0x3f318000
-DATA actconst<>+208(SB)/4, $0x3f318000
-DATA actconst<>+212(SB)/4, $0x3f318000
-DATA actconst<>+216(SB)/4, $0x3f318000
-DATA actconst<>+220(SB)/4, $0x3f318000
+DATA actconst<>+288(SB)/4, $0x3f318000
+DATA actconst<>+292(SB)/4, $0x3f318000
+DATA actconst<>+296(SB)/4, $0x3f318000
+DATA actconst<>+300(SB)/4, $0x3f318000
+DATA actconst<>+304(SB)/4, $0x3f318000
+DATA actconst<>+308(SB)/4, $0x3f318000
+DATA actconst<>+312(SB)/4, $0x3f318000
+DATA actconst<>+316(SB)/4, $0x3f318000
 
 // c2
-DATA actconst<>+224(SB)/4, $0xb95e8083
-DATA actconst<>+228(SB)/4, $0xb95e8083
-DATA actconst<>+232(SB)/4, $0xb95e8083
-DATA actconst<>+236(SB)/4, $0xb95e8083
-DATA actconst<>+240(SB)/4, $0xb95e8083
-DATA actconst<>+244(SB)/4, $0xb95e8083
-DATA actconst<>+248(SB)/4, $0xb95e8083
-DATA actconst<>+252(SB)/4, $0xb95e8083
+DATA actconst<>+320(SB)/4, $0xb95e8083
+DATA actconst<>+324(SB)/4, $0xb95e8083
+DATA actconst<>+328(SB)/4, $0xb95e8083
+DATA actconst<>+332(SB)/4, $0xb95e8083
+DATA actconst<>+336(SB)/4, $0xb95e8083
+DATA actconst<>+340(SB)/4, $0xb95e8083
+DATA actconst<>+344(SB)/4, $0xb95e8083
+DATA actconst<>+348(SB)/4, $0xb95e8083
+
+// c1Half
+DATA actconst<>+352(SB)/4, $0x3eb18000
+DATA actconst<>+356(SB)/4, $0x3eb18000
+DATA actconst<>+360(SB)/4, $0x3eb18000
+DATA actconst<>+364(SB)/4, $0x3eb18000
+DATA actconst<>+368(SB)/4, $0x3eb18000
+DATA actconst<>+372(SB)/4, $0x3eb18000
+DATA actconst<>+376(SB)/4, $0x3eb18000
+DATA actconst<>+380(SB)/4, $0x3eb18000
+
+// c2Half
+DATA actconst<>+384(SB)/4, $0xb8de8083
+DATA actconst<>+388(SB)/4, $0xb8de8083
+DATA actconst<>+392(SB)/4, $0xb8de8083
+DATA actconst<>+396(SB)/4, $0xb8de8083
+DATA actconst<>+400(SB)/4, $0xb8de8083
+DATA actconst<>+404(SB)/4, $0xb8de8083
+DATA actconst<>+408(SB)/4, $0xb8de8083
+DATA actconst<>+412(SB)/4, $0xb8de8083
 
 // p0
-DATA actconst<>+256(SB)/4, $0x3efffffe
-DATA actconst<>+260(SB)/4, $0x3efffffe
-DATA actconst<>+264(SB)/4, $0x3efffffe
-DATA actconst<>+268(SB)/4, $0x3efffffe
-DATA actconst<>+272(SB)/4, $0x3efffffe
-DATA actconst<>+276(SB)/4, $0x3efffffe
-DATA actconst<>+280(SB)/4, $0x3efffffe
-DATA actconst<>+284(SB)/4, $0x3efffffe
+DATA actconst<>+416(SB)/4, $0x3efffffe
+DATA actconst<>+420(SB)/4, $0x3efffffe
+DATA actconst<>+424(SB)/4, $0x3efffffe
+DATA actconst<>+428(SB)/4, $0x3efffffe
+DATA actconst<>+432(SB)/4, $0x3efffffe
+DATA actconst<>+436(SB)/4, $0x3efffffe
+DATA actconst<>+440(SB)/4, $0x3efffffe
+DATA actconst<>+444(SB)/4, $0x3efffffe
 
 // p1
-DATA actconst<>+288(SB)/4, $0x3e2aaa49
-DATA actconst<>+292(SB)/4, $0x3e2aaa49
-DATA actconst<>+296(SB)/4, $0x3e2aaa49
-DATA actconst<>+300(SB)/4, $0x3e2aaa49
-DATA actconst<>+304(SB)/4, $0x3e2aaa49
-DATA actconst<>+308(SB)/4, $0x3e2aaa49
-DATA actconst<>+312(SB)/4, $0x3e2aaa49
-DATA actconst<>+316(SB)/4, $0x3e2aaa49
+DATA actconst<>+448(SB)/4, $0x3e2aaa49
+DATA actconst<>+452(SB)/4, $0x3e2aaa49
+DATA actconst<>+456(SB)/4, $0x3e2aaa49
+DATA actconst<>+460(SB)/4, $0x3e2aaa49
+DATA actconst<>+464(SB)/4, $0x3e2aaa49
+DATA actconst<>+468(SB)/4, $0x3e2aaa49
+DATA actconst<>+472(SB)/4, $0x3e2aaa49
+DATA actconst<>+476(SB)/4, $0x3e2aaa49
 
 // p2
-DATA actconst<>+320(SB)/4, $0x3d2aac79
-DATA actconst<>+324(SB)/4, $0x3d2aac79
-DATA actconst<>+328(SB)/4, $0x3d2aac79
-DATA actconst<>+332(SB)/4, $0x3d2aac79
-DATA actconst<>+336(SB)/4, $0x3d2aac79
-DATA actconst<>+340(SB)/4, $0x3d2aac79
-DATA actconst<>+344(SB)/4, $0x3d2aac79
-DATA actconst<>+348(SB)/4, $0x3d2aac79
+DATA actconst<>+480(SB)/4, $0x3d2aac79
+DATA actconst<>+484(SB)/4, $0x3d2aac79
+DATA actconst<>+488(SB)/4, $0x3d2aac79
+DATA actconst<>+492(SB)/4, $0x3d2aac79
+DATA actconst<>+496(SB)/4, $0x3d2aac79
+DATA actconst<>+500(SB)/4, $0x3d2aac79
+DATA actconst<>+504(SB)/4, $0x3d2aac79
+DATA actconst<>+508(SB)/4, $0x3d2aac79
 
 // p3
-DATA actconst<>+352(SB)/4, $0x3c091cf0
-DATA actconst<>+356(SB)/4, $0x3c091cf0
-DATA actconst<>+360(SB)/4, $0x3c091cf0
-DATA actconst<>+364(SB)/4, $0x3c091cf0
-DATA actconst<>+368(SB)/4, $0x3c091cf0
-DATA actconst<>+372(SB)/4, $0x3c091cf0
-DATA actconst<>+376(SB)/4, $0x3c091cf0
-DATA actconst<>+380(SB)/4, $0x3c091cf0
+DATA actconst<>+512(SB)/4, $0x3c091cf0
+DATA actconst<>+516(SB)/4, $0x3c091cf0
+DATA actconst<>+520(SB)/4, $0x3c091cf0
+DATA actconst<>+524(SB)/4, $0x3c091cf0
+DATA actconst<>+528(SB)/4, $0x3c091cf0
+DATA actconst<>+532(SB)/4, $0x3c091cf0
+DATA actconst<>+536(SB)/4, $0x3c091cf0
+DATA actconst<>+540(SB)/4, $0x3c091cf0
 
 // p4
-DATA actconst<>+384(SB)/4, $0x3ab5121d
-DATA actconst<>+388(SB)/4, $0x3ab5121d
-DATA actconst<>+392(SB)/4, $0x3ab5121d
-DATA actconst<>+396(SB)/4, $0x3ab5121d
-DATA actconst<>+400(SB)/4, $0x3ab5121d
-DATA actconst<>+404(SB)/4, $0x3ab5121d
-DATA actconst<>+408(SB)/4, $0x3ab5121d
-DATA actconst<>+412(SB)/4, $0x3ab5121d
+DATA actconst<>+544(SB)/4, $0x3ab5121d
+DATA actconst<>+548(SB)/4, $0x3ab5121d
+DATA actconst<>+552(SB)/4, $0x3ab5121d
+DATA actconst<>+556(SB)/4, $0x3ab5121d
+DATA actconst<>+560(SB)/4, $0x3ab5121d
+DATA actconst<>+564(SB)/4, $0x3ab5121d
+DATA actconst<>+568(SB)/4, $0x3ab5121d
+DATA actconst<>+572(SB)/4, $0x3ab5121d
+
+// t0
+DATA actconst<>+576(SB)/4, $0x3f7ffffe
+DATA actconst<>+580(SB)/4, $0x3f7ffffe
+DATA actconst<>+584(SB)/4, $0x3f7ffffe
+DATA actconst<>+588(SB)/4, $0x3f7ffffe
+DATA actconst<>+592(SB)/4, $0x3f7ffffe
+DATA actconst<>+596(SB)/4, $0x3f7ffffe
+DATA actconst<>+600(SB)/4, $0x3f7ffffe
+DATA actconst<>+604(SB)/4, $0x3f7ffffe
+
+// t1
+DATA actconst<>+608(SB)/4, $0x3f2aaa49
+DATA actconst<>+612(SB)/4, $0x3f2aaa49
+DATA actconst<>+616(SB)/4, $0x3f2aaa49
+DATA actconst<>+620(SB)/4, $0x3f2aaa49
+DATA actconst<>+624(SB)/4, $0x3f2aaa49
+DATA actconst<>+628(SB)/4, $0x3f2aaa49
+DATA actconst<>+632(SB)/4, $0x3f2aaa49
+DATA actconst<>+636(SB)/4, $0x3f2aaa49
+
+// t2
+DATA actconst<>+640(SB)/4, $0x3eaaac79
+DATA actconst<>+644(SB)/4, $0x3eaaac79
+DATA actconst<>+648(SB)/4, $0x3eaaac79
+DATA actconst<>+652(SB)/4, $0x3eaaac79
+DATA actconst<>+656(SB)/4, $0x3eaaac79
+DATA actconst<>+660(SB)/4, $0x3eaaac79
+DATA actconst<>+664(SB)/4, $0x3eaaac79
+DATA actconst<>+668(SB)/4, $0x3eaaac79
+
+// t3
+DATA actconst<>+672(SB)/4, $0x3e091cf0
+DATA actconst<>+676(SB)/4, $0x3e091cf0
+DATA actconst<>+680(SB)/4, $0x3e091cf0
+DATA actconst<>+684(SB)/4, $0x3e091cf0
+DATA actconst<>+688(SB)/4, $0x3e091cf0
+DATA actconst<>+692(SB)/4, $0x3e091cf0
+DATA actconst<>+696(SB)/4, $0x3e091cf0
+DATA actconst<>+700(SB)/4, $0x3e091cf0
+
+// t4
+DATA actconst<>+704(SB)/4, $0x3d35121d
+DATA actconst<>+708(SB)/4, $0x3d35121d
+DATA actconst<>+712(SB)/4, $0x3d35121d
+DATA actconst<>+716(SB)/4, $0x3d35121d
+DATA actconst<>+720(SB)/4, $0x3d35121d
+DATA actconst<>+724(SB)/4, $0x3d35121d
+DATA actconst<>+728(SB)/4, $0x3d35121d
+DATA actconst<>+732(SB)/4, $0x3d35121d
 
 // sigmoidClamp
-DATA actconst<>+416(SB)/4, $0x42d00000
-DATA actconst<>+420(SB)/4, $0x42d00000
-DATA actconst<>+424(SB)/4, $0x42d00000
-DATA actconst<>+428(SB)/4, $0x42d00000
-DATA actconst<>+432(SB)/4, $0x42d00000
-DATA actconst<>+436(SB)/4, $0x42d00000
-DATA actconst<>+440(SB)/4, $0x42d00000
-DATA actconst<>+444(SB)/4, $0x42d00000
+DATA actconst<>+736(SB)/4, $0x42d00000
+DATA actconst<>+740(SB)/4, $0x42d00000
+DATA actconst<>+744(SB)/4, $0x42d00000
+DATA actconst<>+748(SB)/4, $0x42d00000
+DATA actconst<>+752(SB)/4, $0x42d00000
+DATA actconst<>+756(SB)/4, $0x42d00000
+DATA actconst<>+760(SB)/4, $0x42d00000
+DATA actconst<>+764(SB)/4, $0x42d00000
 
 // tanhClamp
-DATA actconst<>+448(SB)/4, $0x41200000
-DATA actconst<>+452(SB)/4, $0x41200000
-DATA actconst<>+456(SB)/4, $0x41200000
-DATA actconst<>+460(SB)/4, $0x41200000
-DATA actconst<>+464(SB)/4, $0x41200000
-DATA actconst<>+468(SB)/4, $0x41200000
-DATA actconst<>+472(SB)/4, $0x41200000
-DATA actconst<>+476(SB)/4, $0x41200000
-
-// two64
-DATA actconst<>+480(SB)/4, $0x5f800000
-DATA actconst<>+484(SB)/4, $0x5f800000
-DATA actconst<>+488(SB)/4, $0x5f800000
-DATA actconst<>+492(SB)/4, $0x5f800000
-DATA actconst<>+496(SB)/4, $0x5f800000
-DATA actconst<>+500(SB)/4, $0x5f800000
-DATA actconst<>+504(SB)/4, $0x5f800000
-DATA actconst<>+508(SB)/4, $0x5f800000
+DATA actconst<>+768(SB)/4, $0x41200000
+DATA actconst<>+772(SB)/4, $0x41200000
+DATA actconst<>+776(SB)/4, $0x41200000
+DATA actconst<>+780(SB)/4, $0x41200000
+DATA actconst<>+784(SB)/4, $0x41200000
+DATA actconst<>+788(SB)/4, $0x41200000
+DATA actconst<>+792(SB)/4, $0x41200000
+DATA actconst<>+796(SB)/4, $0x41200000
 
 // twoM64
-DATA actconst<>+512(SB)/4, $0x1f800000
-DATA actconst<>+516(SB)/4, $0x1f800000
-DATA actconst<>+520(SB)/4, $0x1f800000
-DATA actconst<>+524(SB)/4, $0x1f800000
-DATA actconst<>+528(SB)/4, $0x1f800000
-DATA actconst<>+532(SB)/4, $0x1f800000
-DATA actconst<>+536(SB)/4, $0x1f800000
-DATA actconst<>+540(SB)/4, $0x1f800000
-GLOBL actconst<>(SB), RODATA|NOPTR, $544
+DATA actconst<>+800(SB)/4, $0x1f800000
+DATA actconst<>+804(SB)/4, $0x1f800000
+DATA actconst<>+808(SB)/4, $0x1f800000
+DATA actconst<>+812(SB)/4, $0x1f800000
+DATA actconst<>+816(SB)/4, $0x1f800000
+DATA actconst<>+820(SB)/4, $0x1f800000
+DATA actconst<>+824(SB)/4, $0x1f800000
+DATA actconst<>+828(SB)/4, $0x1f800000
+GLOBL actconst<>(SB), RODATA|NOPTR, $832
 
 // func maxAbsBitsSIMD(x []float32) uint32
 // Requires: AVX, AVX2
@@ -8537,49 +8627,49 @@ sigmoidSIMD_groups:
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
 	VMOVUPS      32(CX), Y1
 	VANDPS       actconst<>+0(SB), Y1, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
 	VMOVUPS      64(CX), Y2
 	VANDPS       actconst<>+0(SB), Y2, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y3 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y3 // sigmoidClamp
 	VMINPS       Y2, Y3, Y2
-	VMOVUPS      actconst<>+160(SB), Y3 // shifter
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VMOVUPS      actconst<>+160(SB), Y6 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y3 // log2e
-	VFMADD231PS  actconst<>+128(SB), Y1, Y5 // log2e
-	VFMADD231PS  actconst<>+128(SB), Y2, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y3, Y7 // shifter
-	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
-	VSUBPS       actconst<>+160(SB), Y6, Y9 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y1 // c1
-	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
-	VFMADD231PS  actconst<>+224(SB), Y8, Y1 // c2
-	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y3 // sigmoidShifter
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VMOVUPS      actconst<>+224(SB), Y6 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y3 // negLog2e
+	VFMADD231PS  actconst<>+160(SB), Y1, Y5 // negLog2e
+	VFMADD231PS  actconst<>+160(SB), Y2, Y6 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y3, Y7 // sigmoidShifter
+	VSUBPS       actconst<>+224(SB), Y5, Y8 // sigmoidShifter
+	VSUBPS       actconst<>+224(SB), Y6, Y9 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y0 // c1
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y1 // c1
+	VFNMSUB231PS actconst<>+288(SB), Y9, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y0 // c2
+	VFNMADD231PS actconst<>+320(SB), Y8, Y1 // c2
+	VFNMADD231PS actconst<>+320(SB), Y9, Y2 // c2
 	VMULPS       Y0, Y0, Y7
 	VMULPS       Y1, Y1, Y8
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y12 // p0
-	VMOVUPS      actconst<>+352(SB), Y13 // p3
-	VMOVUPS      actconst<>+352(SB), Y14 // p3
-	VMOVUPS      actconst<>+352(SB), Y15 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y13 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y14 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y15 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y13 // p4
-	VFMADD231PS  actconst<>+384(SB), Y8, Y14 // p4
-	VFMADD231PS  actconst<>+384(SB), Y9, Y15 // p4
+	VMOVUPS      actconst<>+448(SB), Y10 // p1
+	VMOVUPS      actconst<>+448(SB), Y11 // p1
+	VMOVUPS      actconst<>+448(SB), Y12 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y10 // p0
+	VFMADD213PS  actconst<>+416(SB), Y1, Y11 // p0
+	VFMADD213PS  actconst<>+416(SB), Y2, Y12 // p0
+	VMOVUPS      actconst<>+512(SB), Y13 // p3
+	VMOVUPS      actconst<>+512(SB), Y14 // p3
+	VMOVUPS      actconst<>+512(SB), Y15 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y13 // p2
+	VFMADD213PS  actconst<>+480(SB), Y1, Y14 // p2
+	VFMADD213PS  actconst<>+480(SB), Y2, Y15 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y13 // p4
+	VFMADD231PS  actconst<>+544(SB), Y8, Y14 // p4
+	VFMADD231PS  actconst<>+544(SB), Y9, Y15 // p4
 	VFMADD231PS  Y13, Y7, Y10
 	VFMADD231PS  Y14, Y8, Y11
 	VFMADD231PS  Y15, Y9, Y12
@@ -8589,18 +8679,12 @@ sigmoidSIMD_groups:
 	VPSLLD       $0x17, Y3, Y0
 	VPSLLD       $0x17, Y5, Y1
 	VPSLLD       $0x17, Y6, Y2
-	VMOVUPS      actconst<>+480(SB), Y3 // two64
-	VPSUBD       Y0, Y3, Y0
-	VMOVUPS      actconst<>+480(SB), Y3 // two64
-	VPSUBD       Y1, Y3, Y1
-	VMOVUPS      actconst<>+480(SB), Y3 // two64
-	VPSUBD       Y2, Y3, Y2
 	VFMADD213PS  Y0, Y0, Y10
 	VFMADD213PS  Y1, Y1, Y11
 	VFMADD213PS  Y2, Y2, Y12
-	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
-	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
-	VMULPS       actconst<>+512(SB), Y12, Y12 // twoM64
+	VMULPS       actconst<>+800(SB), Y10, Y10 // twoM64
+	VMULPS       actconst<>+800(SB), Y11, Y11 // twoM64
+	VMULPS       actconst<>+800(SB), Y12, Y12 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VMOVUPS      (CX), Y1
 	VBLENDVPS    Y1, Y10, Y0, Y1
@@ -8654,26 +8738,24 @@ sigmoidSIMD_vectors:
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y3 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
-	VMOVUPS      actconst<>+352(SB), Y5 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y5 // p4
+	VMOVUPS      actconst<>+448(SB), Y3 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+512(SB), Y5 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y5 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y5 // p4
 	VFMADD231PS  Y5, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y3
-	VMULPS       actconst<>+512(SB), Y3, Y3 // twoM64
+	VMULPS       actconst<>+800(SB), Y3, Y3 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VMOVUPS      (CX), Y1
 	VBLENDVPS    Y1, Y3, Y0, Y1
@@ -8701,26 +8783,24 @@ sigmoidSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y3 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
-	VMOVUPS      actconst<>+352(SB), Y5 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y5 // p4
+	VMOVUPS      actconst<>+448(SB), Y3 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+512(SB), Y5 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y5 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y5 // p4
 	VFMADD231PS  Y5, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y3
-	VMULPS       actconst<>+512(SB), Y3, Y3 // twoM64
+	VMULPS       actconst<>+800(SB), Y3, Y3 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y4, Y3, Y0, Y1
 	VADDPS       Y3, Y0, Y2
@@ -8760,52 +8840,49 @@ tanhSIMD_groups:
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
 	VMOVUPS      32(CX), Y1
 	VANDPS       actconst<>+0(SB), Y1, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
 	VMOVUPS      64(CX), Y2
 	VANDPS       actconst<>+0(SB), Y2, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y3 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y3 // tanhClamp
 	VMINPS       Y2, Y3, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+160(SB), Y3 // shifter
-	VMOVUPS      actconst<>+160(SB), Y4 // shifter
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y3 // log2e
-	VFMADD231PS  actconst<>+128(SB), Y1, Y4 // log2e
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y3, Y6 // shifter
-	VSUBPS       actconst<>+160(SB), Y4, Y7 // shifter
-	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y0 // c1
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y0 // c2
-	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
-	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y3 // tanhShifter
+	VMOVUPS      actconst<>+256(SB), Y4 // tanhShifter
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y3 // negTwoLog2e
+	VFMADD231PS  actconst<>+192(SB), Y1, Y4 // negTwoLog2e
+	VFMADD231PS  actconst<>+192(SB), Y2, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y3, Y6 // tanhShifter
+	VSUBPS       actconst<>+256(SB), Y4, Y7 // tanhShifter
+	VSUBPS       actconst<>+256(SB), Y5, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y0 // c1Half
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y1 // c1Half
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y0 // c2Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y1 // c2Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y2 // c2Half
 	VMULPS       Y0, Y0, Y6
 	VMULPS       Y1, Y1, Y7
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y12 // p0
-	VMOVUPS      actconst<>+352(SB), Y13 // p3
-	VMOVUPS      actconst<>+352(SB), Y14 // p3
-	VMOVUPS      actconst<>+352(SB), Y15 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y13 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y14 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y15 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y13 // p4
-	VFMADD231PS  actconst<>+384(SB), Y7, Y14 // p4
-	VFMADD231PS  actconst<>+384(SB), Y8, Y15 // p4
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VMOVUPS      actconst<>+608(SB), Y11 // t1
+	VMOVUPS      actconst<>+608(SB), Y12 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y10 // t0
+	VFMADD213PS  actconst<>+576(SB), Y1, Y11 // t0
+	VFMADD213PS  actconst<>+576(SB), Y2, Y12 // t0
+	VMOVUPS      actconst<>+672(SB), Y13 // t3
+	VMOVUPS      actconst<>+672(SB), Y14 // t3
+	VMOVUPS      actconst<>+672(SB), Y15 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y13 // t2
+	VFMADD213PS  actconst<>+640(SB), Y1, Y14 // t2
+	VFMADD213PS  actconst<>+640(SB), Y2, Y15 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y13 // t4
+	VFMADD231PS  actconst<>+704(SB), Y7, Y14 // t4
+	VFMADD231PS  actconst<>+704(SB), Y8, Y15 // t4
 	VFMADD231PS  Y13, Y6, Y10
 	VFMADD231PS  Y14, Y7, Y11
 	VFMADD231PS  Y15, Y8, Y12
@@ -8814,18 +8891,17 @@ tanhSIMD_groups:
 	VFMADD213PS  Y2, Y8, Y12
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y3, Y1
-	VPSUBD       Y1, Y0, Y1
 	VPSLLD       $0x17, Y4, Y2
-	VPSUBD       Y2, Y0, Y2
 	VPSLLD       $0x17, Y5, Y3
-	VPSUBD       Y3, Y0, Y3
-	VSUBPS       Y1, Y0, Y4
+	VMOVAPS      Y0, Y4
+	VFNMADD231PS actconst<>+128(SB), Y1, Y4 // half
 	VMOVAPS      Y4, Y6
 	VFNMADD231PS Y1, Y10, Y4
-	VSUBPS       Y2, Y0, Y5
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS actconst<>+128(SB), Y2, Y5 // half
 	VMOVAPS      Y5, Y7
 	VFNMADD231PS Y2, Y11, Y5
-	VSUBPS       Y3, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y3, Y0 // half
 	VMOVAPS      Y0, Y8
 	VFNMADD231PS Y3, Y12, Y0
 	VSUBPS       Y4, Y6, Y6
@@ -8896,26 +8972,24 @@ tanhSIMD_vectors:
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y3 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
-	VMOVUPS      actconst<>+352(SB), Y4 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y4 // p4
+	VMOVUPS      actconst<>+608(SB), Y3 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y3 // t0
+	VMOVUPS      actconst<>+672(SB), Y4 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y4 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y4 // t4
 	VFMADD231PS  Y4, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y3, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -8950,26 +9024,24 @@ tanhSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y9, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y3 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
-	VMOVUPS      actconst<>+352(SB), Y4 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y4 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y4 // p4
+	VMOVUPS      actconst<>+608(SB), Y3 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y3 // t0
+	VMOVUPS      actconst<>+672(SB), Y4 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y4 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y4 // t4
 	VFMADD231PS  Y4, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y3, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -9188,26 +9260,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -9222,26 +9292,24 @@ lstmForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
@@ -9264,26 +9332,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -9303,26 +9369,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -9337,26 +9401,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
@@ -9371,26 +9433,24 @@ lstmForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y2 // c2Half
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y2, Y5
-	VSUBPS       Y5, Y2, Y2
+	VFNMADD231PS actconst<>+128(SB), Y5, Y2 // half
 	VMOVAPS      Y2, Y8
 	VFNMADD231PS Y5, Y9, Y2
 	VSUBPS       Y2, Y8, Y8
@@ -9413,26 +9473,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
@@ -9452,26 +9510,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
@@ -9485,26 +9541,24 @@ lstmForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
 	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y5, Y0 // half
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y5, Y9, Y0
 	VSUBPS       Y0, Y7, Y7
@@ -9529,26 +9583,24 @@ lstmForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y7 // t4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y1, Y6, Y0
 	VSUBPS       Y0, Y5, Y5
@@ -9584,26 +9636,24 @@ lstmForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -9618,26 +9668,24 @@ lstmForwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
@@ -9660,26 +9708,24 @@ lstmForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -9699,26 +9745,24 @@ lstmForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -9732,26 +9776,24 @@ lstmForwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y8 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y8 // t4
 	VFMADD231PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y2, Y7, Y0
 	VSUBPS       Y0, Y5, Y5
@@ -9787,26 +9829,24 @@ lstmForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y6 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
 	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -9821,26 +9861,24 @@ lstmForwardSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
 	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -9863,26 +9901,24 @@ lstmForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
@@ -9902,26 +9938,24 @@ lstmForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y6 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
 	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -9935,26 +9969,24 @@ lstmForwardSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
 	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -10014,26 +10046,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -10052,26 +10082,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -10087,26 +10115,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y9 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y9, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p0
-	VMOVUPS      actconst<>+352(SB), Y11 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
-	VFMADD231PS  actconst<>+384(SB), Y9, Y11 // p4
+	VMOVUPS      actconst<>+448(SB), Y10 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y10 // p0
+	VMOVUPS      actconst<>+512(SB), Y11 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y11 // p2
+	VFMADD231PS  actconst<>+544(SB), Y9, Y11 // p4
 	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMULPS       actconst<>+800(SB), Y10, Y10 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
@@ -10125,26 +10151,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
-	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+160(SB), Y9 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y7, Y9 // log2e
-	VSUBPS       actconst<>+160(SB), Y9, Y10 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y10, Y7 // c1
-	VFMADD231PS  actconst<>+224(SB), Y10, Y7 // c2
+	VMOVUPS      actconst<>+224(SB), Y9 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y7, Y9 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y9, Y10 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y10, Y7 // c1
+	VFNMADD231PS actconst<>+320(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+288(SB), Y11 // p1
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p0
-	VMOVUPS      actconst<>+352(SB), Y12 // p3
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p2
-	VFMADD231PS  actconst<>+384(SB), Y10, Y12 // p4
+	VMOVUPS      actconst<>+448(SB), Y11 // p1
+	VFMADD213PS  actconst<>+416(SB), Y7, Y11 // p0
+	VMOVUPS      actconst<>+512(SB), Y12 // p3
+	VFMADD213PS  actconst<>+480(SB), Y7, Y12 // p2
+	VFMADD231PS  actconst<>+544(SB), Y10, Y12 // p4
 	VFMADD231PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9 // two64
-	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMULPS       actconst<>+800(SB), Y11, Y11 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
@@ -10158,26 +10182,24 @@ gruForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y7 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y2 // c2Half
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y11 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p0
-	VMOVUPS      actconst<>+352(SB), Y12 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p2
-	VFMADD231PS  actconst<>+384(SB), Y9, Y12 // p4
+	VMOVUPS      actconst<>+608(SB), Y11 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y11 // t0
+	VMOVUPS      actconst<>+672(SB), Y12 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y12 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y12 // t4
 	VFMADD231PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
-	VPSUBD       Y7, Y2, Y7
-	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS actconst<>+128(SB), Y7, Y2 // half
 	VMOVAPS      Y2, Y9
 	VFNMADD231PS Y7, Y11, Y2
 	VSUBPS       Y2, Y9, Y9
@@ -10204,26 +10226,24 @@ gruForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+608(SB), Y8 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y8 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y9 // t4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y2, Y8, Y0
 	VSUBPS       Y0, Y7, Y7
@@ -10263,26 +10283,24 @@ gruForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -10301,26 +10319,24 @@ gruForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -10334,26 +10350,24 @@ gruForwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y1 // c2Half
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
 	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
 	VMOVAPS      Y1, Y7
 	VFNMADD231PS Y2, Y9, Y1
 	VSUBPS       Y1, Y7, Y7
@@ -10394,26 +10408,24 @@ gruForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
 	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -10433,26 +10445,24 @@ gruForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
 	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -10466,26 +10476,24 @@ gruForwardSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y9 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y9 // t4
 	VFMADD231PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y7, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -10549,26 +10557,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -10586,26 +10592,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
@@ -10631,26 +10635,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -10673,26 +10675,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -10710,26 +10710,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
@@ -10747,26 +10745,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y2 // c2Half
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y2, Y5
-	VSUBPS       Y5, Y2, Y2
+	VFNMADD231PS actconst<>+128(SB), Y5, Y2 // half
 	VMOVAPS      Y2, Y8
 	VFNMADD231PS Y5, Y9, Y2
 	VSUBPS       Y2, Y8, Y8
@@ -10792,26 +10788,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
@@ -10834,26 +10828,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
@@ -10870,26 +10862,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
 	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y5, Y0 // half
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y5, Y9, Y0
 	VSUBPS       Y0, Y7, Y7
@@ -10914,26 +10904,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y7 // t4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y1, Y6, Y0
 	VSUBPS       Y0, Y5, Y5
@@ -10970,26 +10958,24 @@ lstmForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -11007,26 +10993,24 @@ lstmForwardCacheSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
 	VMOVAPS      Y1, Y6
 	VFNMADD231PS Y2, Y7, Y1
 	VSUBPS       Y1, Y6, Y6
@@ -11052,26 +11036,24 @@ lstmForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -11094,26 +11076,24 @@ lstmForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+160(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+160(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -11130,26 +11110,24 @@ lstmForwardCacheSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y8 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y8 // t4
 	VFMADD231PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
 	VMOVAPS      Y0, Y5
 	VFNMADD231PS Y2, Y7, Y0
 	VSUBPS       Y0, Y5, Y5
@@ -11186,26 +11164,24 @@ lstmForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y6 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
 	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -11223,26 +11199,24 @@ lstmForwardCacheSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
 	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -11268,26 +11242,24 @@ lstmForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
@@ -11310,26 +11282,24 @@ lstmForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y6 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
 	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -11346,26 +11316,24 @@ lstmForwardCacheSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
 	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -11429,26 +11397,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -11473,26 +11439,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -11511,26 +11475,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y9 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y9, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y10 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p0
-	VMOVUPS      actconst<>+352(SB), Y11 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p2
-	VFMADD231PS  actconst<>+384(SB), Y9, Y11 // p4
+	VMOVUPS      actconst<>+448(SB), Y10 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y10 // p0
+	VMOVUPS      actconst<>+512(SB), Y11 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y11 // p2
+	VFMADD231PS  actconst<>+544(SB), Y9, Y11 // p4
 	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMULPS       actconst<>+800(SB), Y10, Y10 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
@@ -11555,26 +11517,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
-	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+160(SB), Y9 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y7, Y9 // log2e
-	VSUBPS       actconst<>+160(SB), Y9, Y10 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y10, Y7 // c1
-	VFMADD231PS  actconst<>+224(SB), Y10, Y7 // c2
+	VMOVUPS      actconst<>+224(SB), Y9 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y7, Y9 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y9, Y10 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y10, Y7 // c1
+	VFNMADD231PS actconst<>+320(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+288(SB), Y11 // p1
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p0
-	VMOVUPS      actconst<>+352(SB), Y12 // p3
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p2
-	VFMADD231PS  actconst<>+384(SB), Y10, Y12 // p4
+	VMOVUPS      actconst<>+448(SB), Y11 // p1
+	VFMADD213PS  actconst<>+416(SB), Y7, Y11 // p0
+	VMOVUPS      actconst<>+512(SB), Y12 // p3
+	VFMADD213PS  actconst<>+480(SB), Y7, Y12 // p2
+	VFMADD231PS  actconst<>+544(SB), Y10, Y12 // p4
 	VFMADD231PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9 // two64
-	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMULPS       actconst<>+800(SB), Y11, Y11 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
@@ -11591,26 +11551,24 @@ gruForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y7 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y2 // c2Half
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+288(SB), Y11 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p0
-	VMOVUPS      actconst<>+352(SB), Y12 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p2
-	VFMADD231PS  actconst<>+384(SB), Y9, Y12 // p4
+	VMOVUPS      actconst<>+608(SB), Y11 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y11 // t0
+	VMOVUPS      actconst<>+672(SB), Y12 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y12 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y12 // t4
 	VFMADD231PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
-	VPSUBD       Y7, Y2, Y7
-	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS actconst<>+128(SB), Y7, Y2 // half
 	VMOVAPS      Y2, Y9
 	VFNMADD231PS Y7, Y11, Y2
 	VSUBPS       Y2, Y9, Y9
@@ -11640,26 +11598,24 @@ gruForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+608(SB), Y8 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y8 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y9 // t4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
 	VMOVAPS      Y0, Y7
 	VFNMADD231PS Y2, Y8, Y0
 	VSUBPS       Y0, Y7, Y7
@@ -11703,26 +11659,24 @@ gruForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y8 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
 	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -11747,26 +11701,24 @@ gruForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+160(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -11783,26 +11735,24 @@ gruForwardCacheSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y1 // c2Half
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+288(SB), Y9 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p0
-	VMOVUPS      actconst<>+352(SB), Y10 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y10 // p4
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
 	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
 	VMOVAPS      Y1, Y7
 	VFNMADD231PS Y2, Y9, Y1
 	VSUBPS       Y1, Y7, Y7
@@ -11847,26 +11797,24 @@ gruForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
 	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -11892,26 +11840,24 @@ gruForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
 	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -11928,26 +11874,24 @@ gruForwardCacheSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y9 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y9 // p4
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y9 // t4
 	VFMADD231PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y7, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -12019,26 +11963,24 @@ lstmBackwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y3 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y3, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y3, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y3 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y3, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y3, Y1 // c2Half
 	VMULPS       Y1, Y1, Y3
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y3, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y3, Y7 // t4
 	VFMADD231PS  Y7, Y3, Y6
 	VFMADD213PS  Y1, Y3, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
 	VMOVAPS      Y1, Y3
 	VFNMADD231PS Y2, Y6, Y1
 	VSUBPS       Y1, Y3, Y3
@@ -12120,26 +12062,24 @@ lstmBackwardSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y3 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y3 // p0
-	VMOVUPS      actconst<>+352(SB), Y6 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y6 // p4
+	VMOVUPS      actconst<>+608(SB), Y3 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y3 // t0
+	VMOVUPS      actconst<>+672(SB), Y6 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y6 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y6 // t4
 	VFMADD231PS  Y6, Y2, Y3
 	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y2
 	VFNMADD231PS Y1, Y3, Y0
 	VSUBPS       Y0, Y2, Y2
@@ -12393,26 +12333,24 @@ gruResetBeforeGatesSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
@@ -12436,26 +12374,24 @@ gruResetBeforeGatesSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+160(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+160(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+288(SB), Y7 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p0
-	VMOVUPS      actconst<>+352(SB), Y8 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y8 // p4
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
 	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
@@ -12487,26 +12423,24 @@ gruResetBeforeGatesSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y7 // p4
 	VFMADD231PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
@@ -12531,26 +12465,24 @@ gruResetBeforeGatesSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y2, Y7 // p4
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y7 // p4
 	VFMADD231PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y5, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
@@ -12608,26 +12540,24 @@ gruResetBeforeOutputSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y4 // tanhClamp
 	VMINPS       Y1, Y4, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+160(SB), Y4 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y1, Y4 // log2e
-	VSUBPS       actconst<>+160(SB), Y4, Y5 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+224(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y4 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y4 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y4, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y1 // c2Half
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+288(SB), Y6 // p1
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p0
-	VMOVUPS      actconst<>+352(SB), Y7 // p3
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p2
-	VFMADD231PS  actconst<>+384(SB), Y5, Y7 // p4
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y7 // t4
 	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y4, Y4
-	VPSUBD       Y4, Y1, Y4
-	VSUBPS       Y4, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y4, Y1 // half
 	VMOVAPS      Y1, Y5
 	VFNMADD231PS Y4, Y6, Y1
 	VSUBPS       Y1, Y5, Y5
@@ -12673,26 +12603,24 @@ gruResetBeforeOutputSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+160(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+128(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y4 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y4, Y0 // c1
-	VFMADD231PS  actconst<>+224(SB), Y4, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y4 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y4, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y4, Y0 // c2Half
 	VMULPS       Y0, Y0, Y4
-	VMOVUPS      actconst<>+288(SB), Y5 // p1
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p0
-	VMOVUPS      actconst<>+352(SB), Y6 // p3
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p2
-	VFMADD231PS  actconst<>+384(SB), Y4, Y6 // p4
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y6 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y6 // t2
+	VFMADD231PS  actconst<>+704(SB), Y4, Y6 // t4
 	VFMADD231PS  Y6, Y4, Y5
 	VFMADD213PS  Y0, Y4, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
 	VMOVAPS      Y0, Y4
 	VFNMADD231PS Y1, Y5, Y0
 	VSUBPS       Y0, Y4, Y4
@@ -12919,9 +12847,10 @@ gruResetBeforeBackwardGatesSIMD_next:
 // Requires: AVX, AVX2, FMA3
 TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
 	VMOVUPS actconst<>+64(SB), Y0 // one
-	VMOVUPS actconst<>+160(SB), Y1 // shifter
-	VMOVUPS actconst<>+288(SB), Y2 // p1
-	VMOVUPS actconst<>+352(SB), Y3 // p3
+	VMOVUPS actconst<>+224(SB), Y1 // sigmoidShifter
+	VMOVUPS actconst<>+448(SB), Y2 // p1
+	VMOVUPS actconst<>+512(SB), Y3 // p3
+	VMOVUPS actconst<>+256(SB), Y4 // tanhShifter
 	MOVQ    hidden+120(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -12948,7 +12877,6 @@ TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
 	MOVQ    AX, 384(SP)
 
 lstmStepSIMD_block:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -12956,6 +12884,7 @@ lstmStepSIMD_block:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	SUBQ   360(SP), AX
 	MOVQ   352(SP), CX
@@ -12973,147 +12902,143 @@ lstmStepSIMD_block:
 	JZ     lstmStepSIMD_p0_tail
 
 lstmStepSIMD_p0_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p0_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p0_loop
 
 lstmStepSIMD_p0_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p0_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p0_tail
 
 lstmStepSIMD_p0_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, (SP)
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, (SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p0_first
-	VMOVUPS    128(SP), Y4
+	VMOVUPS    128(SP), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	VMOVUPS      192(SP), Y4
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      192(SP), Y5
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
-	VMINPS       Y5, Y7, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
-	VMULPS       Y5, Y5, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
-	VFMADD231PS  Y10, Y8, Y9
-	VFMADD213PS  Y5, Y8, Y9
-	VPSLLD       $0x17, Y7, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y7
-	VMOVAPS      Y7, Y8
-	VFNMADD231PS Y5, Y9, Y7
-	VSUBPS       Y7, Y8, Y8
-	VFNMADD231PS Y5, Y9, Y8
-	VMOVUPS      actconst<>+96(SB), Y5 // two
-	VSUBPS       Y7, Y5, Y9
-	VDIVPS       Y9, Y7, Y10
-	VSUBPS       Y9, Y5, Y5
-	VSUBPS       Y7, Y5, Y5
-	VSUBPS       Y8, Y5, Y5
-	VFNMADD231PS Y5, Y10, Y8
-	VFNMADD231PS Y9, Y10, Y7
-	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y9, Y5
-	VFMADD231PS  Y5, Y7, Y10
-	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
-	VORPS        Y4, Y10, Y10
-	VMULPS       Y10, Y6, Y4
-	VMOVUPS      Y4, 256(SP)
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y8 // tanhClamp
+	VMINPS       Y6, Y8, Y6
+	VMOVAPS      Y4, Y8
+	VFMADD231PS  actconst<>+192(SB), Y6, Y8 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y8, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y6 // c2Half
+	VMULPS       Y6, Y6, Y9
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y10 // t0
+	VMOVUPS      actconst<>+672(SB), Y11 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y11 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y11 // t4
+	VFMADD231PS  Y11, Y9, Y10
+	VFMADD213PS  Y6, Y9, Y10
+	VPSLLD       $0x17, Y8, Y6
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS actconst<>+128(SB), Y6, Y8 // half
+	VMOVAPS      Y8, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VSUBPS       Y8, Y9, Y9
+	VFNMADD231PS Y6, Y10, Y9
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y8, Y6, Y10
+	VDIVPS       Y10, Y8, Y11
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VSUBPS       Y9, Y6, Y6
+	VFNMADD231PS Y6, Y11, Y9
+	VFNMADD231PS Y10, Y11, Y8
+	VADDPS       Y9, Y8, Y8
+	VRCPPS       Y10, Y6
+	VFMADD231PS  Y6, Y8, Y11
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y11, Y11
+	VMULPS       Y11, Y7, Y5
+	VMOVUPS      Y5, 256(SP)
 
 lstmStepSIMD_p0_first:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13121,6 +13046,7 @@ lstmStepSIMD_p0_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	SUBQ   360(SP), AX
@@ -13139,111 +13065,108 @@ lstmStepSIMD_p0_first:
 	JZ     lstmStepSIMD_p1_tail
 
 lstmStepSIMD_p1_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p1_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p1_loop
 
 lstmStepSIMD_p1_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p1_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p1_tail
 
 lstmStepSIMD_p1_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
 	ADDQ       344(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, 32(SP)
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 32(SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p1_first
-	VMOVUPS    160(SP), Y4
+	VMOVUPS    160(SP), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
 	MOVQ         c_base+24(FP), AX
 	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y4
-	VFMADD213PS  256(SP), Y6, Y4
-	VMOVUPS      Y4, (AX)(CX*1)
+	VMOVUPS      (AX)(CX*1), Y5
+	VFMADD213PS  256(SP), Y7, Y5
+	VMOVUPS      Y5, (AX)(CX*1)
 
 lstmStepSIMD_p1_first:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13251,6 +13174,7 @@ lstmStepSIMD_p1_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	ADDQ   376(SP), AX
@@ -13270,117 +13194,115 @@ lstmStepSIMD_p1_first:
 	JZ     lstmStepSIMD_p2_tail
 
 lstmStepSIMD_p2_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p2_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p2_loop
 
 lstmStepSIMD_p2_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p2_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p2_tail
 
 lstmStepSIMD_p2_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
 	ADDQ       344(SP), AX
 	ADDQ       344(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, 64(SP)
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 64(SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p2_first
 	MOVQ       c_base+24(FP), AX
 	MOVQ       328(SP), CX
-	VMOVUPS    (AX)(CX*1), Y4
+	VMOVUPS    (AX)(CX*1), Y5
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
-	VMINPS       Y5, Y6, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y6
-	VMOVAPS      Y6, Y7
-	VFNMADD231PS Y5, Y8, Y6
-	VSUBPS       Y6, Y7, Y7
-	VFNMADD231PS Y5, Y8, Y7
-	VMOVUPS      actconst<>+96(SB), Y5 // two
-	VSUBPS       Y6, Y5, Y8
-	VDIVPS       Y8, Y6, Y9
-	VSUBPS       Y8, Y5, Y5
-	VSUBPS       Y6, Y5, Y5
-	VSUBPS       Y7, Y5, Y5
-	VFNMADD231PS Y5, Y9, Y7
-	VFNMADD231PS Y8, Y9, Y6
-	VADDPS       Y7, Y6, Y6
-	VRCPPS       Y8, Y5
-	VFMADD231PS  Y5, Y6, Y9
-	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
-	VORPS        Y4, Y9, Y9
-	VMOVUPS      Y9, 288(SP)
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 288(SP)
 
 lstmStepSIMD_p2_first:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13388,6 +13310,7 @@ lstmStepSIMD_p2_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   384(SP), AX
 	ADDQ   376(SP), AX
 	ADDQ   376(SP), AX
@@ -13408,120 +13331,118 @@ lstmStepSIMD_p2_first:
 	JZ     lstmStepSIMD_p3_tail
 
 lstmStepSIMD_p3_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          lstmStepSIMD_p3_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         lstmStepSIMD_p3_loop
 
 lstmStepSIMD_p3_tail:
 	CMPQ        R11, 368(SP)
 	JAE         lstmStepSIMD_p3_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         lstmStepSIMD_p3_tail
 
 lstmStepSIMD_p3_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bias_base+96(FP), AX
 	ADDQ       320(SP), AX
 	ADDQ       344(SP), AX
 	ADDQ       344(SP), AX
 	ADDQ       344(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, 96(SP)
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 96(SP)
 	CMPQ       320(SP), $0x00
 	JE         lstmStepSIMD_p3_first
-	VMOVUPS    224(SP), Y4
+	VMOVUPS    224(SP), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	VMOVUPS      288(SP), Y4
-	VMULPS       Y4, Y6, Y4
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      288(SP), Y5
+	VMULPS       Y5, Y7, Y5
 	MOVQ         h_base+0(FP), AX
 	MOVQ         328(SP), CX
-	VMOVUPS      Y4, (AX)(CX*1)
+	VMOVUPS      Y5, (AX)(CX*1)
 
 lstmStepSIMD_p3_first:
-	VMOVUPS (SP), Y4
-	VMOVUPS Y4, 128(SP)
-	VMOVUPS 32(SP), Y4
-	VMOVUPS Y4, 160(SP)
-	VMOVUPS 64(SP), Y4
-	VMOVUPS Y4, 192(SP)
-	VMOVUPS 96(SP), Y4
-	VMOVUPS Y4, 224(SP)
+	VMOVUPS (SP), Y5
+	VMOVUPS Y5, 128(SP)
+	VMOVUPS 32(SP), Y5
+	VMOVUPS Y5, 160(SP)
+	VMOVUPS 64(SP), Y5
+	VMOVUPS Y5, 192(SP)
+	VMOVUPS 96(SP), Y5
+	VMOVUPS Y5, 224(SP)
 	MOVQ    320(SP), AX
 	MOVQ    AX, 328(SP)
 	ADDQ    $0x20, 320(SP)
@@ -13531,183 +13452,174 @@ lstmStepSIMD_p3_first:
 	MOVQ    AX, 384(SP)
 	DECQ    336(SP)
 	JNZ     lstmStepSIMD_block
-	VMOVUPS 128(SP), Y4
+	VMOVUPS 128(SP), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	VMOVUPS      192(SP), Y4
-
-	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
-	VMINPS       Y5, Y7, Y5
-	VADDPS       Y5, Y5, Y5
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+128(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+160(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y8, Y5 // c2
-	VMULPS       Y5, Y5, Y8
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p0
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p2
-	VFMADD231PS  actconst<>+384(SB), Y8, Y10 // p4
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
 	VFMADD231PS  Y10, Y8, Y9
-	VFMADD213PS  Y5, Y8, Y9
-	VPSLLD       $0x17, Y7, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y7
-	VMOVAPS      Y7, Y8
-	VFNMADD231PS Y5, Y9, Y7
-	VSUBPS       Y7, Y8, Y8
-	VFNMADD231PS Y5, Y9, Y8
-	VMOVUPS      actconst<>+96(SB), Y5 // two
-	VSUBPS       Y7, Y5, Y9
-	VDIVPS       Y9, Y7, Y10
-	VSUBPS       Y9, Y5, Y5
-	VSUBPS       Y7, Y5, Y5
-	VSUBPS       Y8, Y5, Y5
-	VFNMADD231PS Y5, Y10, Y8
-	VFNMADD231PS Y9, Y10, Y7
-	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y9, Y5
-	VFMADD231PS  Y5, Y7, Y10
-	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
-	VORPS        Y4, Y10, Y10
-	VMULPS       Y10, Y6, Y4
-	VMOVUPS      Y4, 256(SP)
-	VMOVUPS      160(SP), Y4
-
-	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y4
-	VFMADD213PS  256(SP), Y6, Y4
-	VMOVUPS      Y4, (AX)(CX*1)
-	MOVQ         c_base+24(FP), AX
-	MOVQ         328(SP), CX
-	VMOVUPS      (AX)(CX*1), Y4
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      192(SP), Y5
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
-	VMINPS       Y5, Y6, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y8 // tanhClamp
+	VMINPS       Y6, Y8, Y6
+	VMOVAPS      Y4, Y8
+	VFMADD231PS  actconst<>+192(SB), Y6, Y8 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y8, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y6 // c2Half
+	VMULPS       Y6, Y6, Y9
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y10 // t0
+	VMOVUPS      actconst<>+672(SB), Y11 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y11 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y11 // t4
+	VFMADD231PS  Y11, Y9, Y10
+	VFMADD213PS  Y6, Y9, Y10
+	VPSLLD       $0x17, Y8, Y6
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS actconst<>+128(SB), Y6, Y8 // half
+	VMOVAPS      Y8, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VSUBPS       Y8, Y9, Y9
+	VFNMADD231PS Y6, Y10, Y9
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y8, Y6, Y10
+	VDIVPS       Y10, Y8, Y11
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VSUBPS       Y9, Y6, Y6
+	VFNMADD231PS Y6, Y11, Y9
+	VFNMADD231PS Y10, Y11, Y8
+	VADDPS       Y9, Y8, Y8
+	VRCPPS       Y10, Y6
+	VFMADD231PS  Y6, Y8, Y11
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y11, Y11
+	VMULPS       Y11, Y7, Y5
+	VMOVUPS      Y5, 256(SP)
+	VMOVUPS      160(SP), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y5
+	VFMADD213PS  256(SP), Y7, Y5
+	VMOVUPS      Y5, (AX)(CX*1)
+	MOVQ         c_base+24(FP), AX
+	MOVQ         328(SP), CX
+	VMOVUPS      (AX)(CX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
+	VMINPS       Y6, Y7, Y6
+	VFMADD231PS  actconst<>+192(SB), Y6, Y4 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y4, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y6 // c2Half
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      actconst<>+608(SB), Y8 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y8 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y9 // t4
 	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y6
+	VFMADD213PS  Y6, Y7, Y8
+	VPSLLD       $0x17, Y4, Y4
+	VMOVAPS      Y0, Y6
+	VFNMADD231PS actconst<>+128(SB), Y4, Y6 // half
 	VMOVAPS      Y6, Y7
-	VFNMADD231PS Y5, Y8, Y6
+	VFNMADD231PS Y4, Y8, Y6
 	VSUBPS       Y6, Y7, Y7
-	VFNMADD231PS Y5, Y8, Y7
-	VMOVUPS      actconst<>+96(SB), Y5 // two
-	VSUBPS       Y6, Y5, Y8
+	VFNMADD231PS Y4, Y8, Y7
+	VMOVUPS      actconst<>+96(SB), Y4 // two
+	VSUBPS       Y6, Y4, Y8
 	VDIVPS       Y8, Y6, Y9
-	VSUBPS       Y8, Y5, Y5
-	VSUBPS       Y6, Y5, Y5
-	VSUBPS       Y7, Y5, Y5
-	VFNMADD231PS Y5, Y9, Y7
+	VSUBPS       Y8, Y4, Y4
+	VSUBPS       Y6, Y4, Y4
+	VSUBPS       Y7, Y4, Y4
+	VFNMADD231PS Y4, Y9, Y7
 	VFNMADD231PS Y8, Y9, Y6
 	VADDPS       Y7, Y6, Y6
-	VRCPPS       Y8, Y5
-	VFMADD231PS  Y5, Y6, Y9
-	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
+	VRCPPS       Y8, Y4
+	VFMADD231PS  Y4, Y6, Y9
+	VANDPS       actconst<>+32(SB), Y5, Y4 // signmask
 	VORPS        Y4, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
 	VMOVUPS      224(SP), Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y6 // sigmoidClamp
 	VMINPS       Y5, Y6, Y5
-	VFMADD231PS  actconst<>+128(SB), Y5, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y5 // c2
+	VFMADD231PS  actconst<>+160(SB), Y5, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y5 // c2
 	VMULPS       Y5, Y5, Y6
-	VFMADD213PS  actconst<>+256(SB), Y5, Y2 // p0
-	VFMADD213PS  actconst<>+320(SB), Y5, Y3 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y3 // p4
+	VFMADD213PS  actconst<>+416(SB), Y5, Y2 // p0
+	VFMADD213PS  actconst<>+480(SB), Y5, Y3 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y3 // p4
 	VFMADD231PS  Y3, Y6, Y2
 	VFMADD213PS  Y5, Y6, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMOVUPS      actconst<>+480(SB), Y3 // two64
-	VPSUBD       Y1, Y3, Y1
 	VFMADD213PS  Y1, Y1, Y2
-	VMULPS       actconst<>+512(SB), Y2, Y2 // twoM64
+	VMULPS       actconst<>+800(SB), Y2, Y2 // twoM64
 	VBLENDVPS    Y4, Y2, Y0, Y1
 	VADDPS       Y2, Y0, Y3
 	VDIVPS       Y3, Y1, Y4
@@ -13729,9 +13641,10 @@ lstmStepSIMD_p3_first:
 // Requires: AVX, AVX2, FMA3
 TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
 	VMOVUPS actconst<>+64(SB), Y0 // one
-	VMOVUPS actconst<>+160(SB), Y1 // shifter
-	VMOVUPS actconst<>+288(SB), Y2 // p1
-	VMOVUPS actconst<>+352(SB), Y3 // p3
+	VMOVUPS actconst<>+224(SB), Y1 // sigmoidShifter
+	VMOVUPS actconst<>+448(SB), Y2 // p1
+	VMOVUPS actconst<>+512(SB), Y3 // p3
+	VMOVUPS actconst<>+256(SB), Y4 // tanhShifter
 	MOVQ    hidden+168(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -13774,7 +13687,6 @@ TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
 	MOVQ    AX, 584(SP)
 
 gruStepSIMD_block:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13782,6 +13694,7 @@ gruStepSIMD_block:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	SUBQ   520(SP), AX
 	MOVQ   512(SP), CX
@@ -13799,68 +13712,67 @@ gruStepSIMD_block:
 	JZ     gruStepSIMD_p0_tail
 
 gruStepSIMD_p0_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p0_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p0_loop
 
 gruStepSIMD_p0_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepSIMD_p0_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p0_tail
 
 gruStepSIMD_p0_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bIH_base+120(FP), AX
 	ADDQ       480(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, (SP)
-	VXORPS     Y4, Y4, Y4
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, (SP)
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
@@ -13868,6 +13780,7 @@ gruStepSIMD_p0_reduce:
 	VXORPS     Y9, Y9, Y9
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
+	VXORPS     Y12, Y12, Y12
 	MOVQ       584(SP), AX
 	SUBQ       560(SP), AX
 	MOVQ       552(SP), CX
@@ -13885,107 +13798,104 @@ gruStepSIMD_p0_reduce:
 	JZ         gruStepSIMD_p1_tail
 
 gruStepSIMD_p1_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p1_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p1_loop
 
 gruStepSIMD_p1_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepSIMD_p1_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p1_tail
 
 gruStepSIMD_p1_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bHH_base+144(FP), AX
 	ADDQ       480(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, 32(SP)
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 32(SP)
 	CMPQ       480(SP), $0x00
 	JE         gruStepSIMD_p1_first
-	VMOVUPS    192(SP), Y4
-	VADDPS     224(SP), Y4, Y4
+	VMOVUPS    192(SP), Y5
+	VADDPS     224(SP), Y5, Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	VMOVUPS      Y6, 384(SP)
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 384(SP)
 
 gruStepSIMD_p1_first:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -13993,6 +13903,7 @@ gruStepSIMD_p1_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	ADDQ   536(SP), AX
 	SUBQ   520(SP), AX
@@ -14011,69 +13922,68 @@ gruStepSIMD_p1_first:
 	JZ     gruStepSIMD_p2_tail
 
 gruStepSIMD_p2_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p2_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p2_loop
 
 gruStepSIMD_p2_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepSIMD_p2_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p2_tail
 
 gruStepSIMD_p2_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bIH_base+120(FP), AX
 	ADDQ       480(SP), AX
 	ADDQ       504(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, 64(SP)
-	VXORPS     Y4, Y4, Y4
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 64(SP)
 	VXORPS     Y5, Y5, Y5
 	VXORPS     Y6, Y6, Y6
 	VXORPS     Y7, Y7, Y7
@@ -14081,6 +13991,7 @@ gruStepSIMD_p2_reduce:
 	VXORPS     Y9, Y9, Y9
 	VXORPS     Y10, Y10, Y10
 	VXORPS     Y11, Y11, Y11
+	VXORPS     Y12, Y12, Y12
 	MOVQ       584(SP), AX
 	ADDQ       576(SP), AX
 	SUBQ       560(SP), AX
@@ -14099,108 +14010,105 @@ gruStepSIMD_p2_reduce:
 	JZ         gruStepSIMD_p3_tail
 
 gruStepSIMD_p3_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p3_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p3_loop
 
 gruStepSIMD_p3_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepSIMD_p3_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p3_tail
 
 gruStepSIMD_p3_reduce:
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VHADDPS    Y9, Y8, Y6
-	VHADDPS    Y11, Y10, Y7
-	VHADDPS    Y5, Y4, Y4
-	VHADDPS    Y7, Y6, Y5
-	VPERM2F128 $0x20, Y5, Y4, Y6
-	VPERM2F128 $0x31, Y5, Y4, Y4
-	VADDPS     Y4, Y6, Y4
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
 	MOVQ       bHH_base+144(FP), AX
 	ADDQ       480(SP), AX
 	ADDQ       504(SP), AX
-	VMOVUPS    (AX), Y5
-	VADDPS     Y4, Y5, Y5
-	VMOVUPS    Y5, 96(SP)
+	VMOVUPS    (AX), Y6
+	VADDPS     Y5, Y6, Y6
+	VMOVUPS    Y6, 96(SP)
 	CMPQ       480(SP), $0x00
 	JE         gruStepSIMD_p3_first
-	VMOVUPS    256(SP), Y4
-	VADDPS     288(SP), Y4, Y4
+	VMOVUPS    256(SP), Y5
+	VADDPS     288(SP), Y5, Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	VMOVUPS      Y6, 416(SP)
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 416(SP)
 
 gruStepSIMD_p3_first:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -14208,6 +14116,7 @@ gruStepSIMD_p3_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   544(SP), AX
 	ADDQ   536(SP), AX
 	ADDQ   536(SP), AX
@@ -14227,118 +14136,116 @@ gruStepSIMD_p3_first:
 	JZ     gruStepSIMD_p4_tail
 
 gruStepSIMD_p4_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p4_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p4_loop
 
 gruStepSIMD_p4_tail:
 	CMPQ        R11, 528(SP)
 	JAE         gruStepSIMD_p4_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p4_tail
 
 gruStepSIMD_p4_reduce:
-	VHADDPS     Y5, Y4, Y4
-	VHADDPS     Y7, Y6, Y5
-	VHADDPS     Y9, Y8, Y6
-	VHADDPS     Y11, Y10, Y7
-	VHADDPS     Y5, Y4, Y4
-	VHADDPS     Y7, Y6, Y5
-	VPERM2F128  $0x20, Y5, Y4, Y6
-	VPERM2F128  $0x31, Y5, Y4, Y4
-	VADDPS      Y4, Y6, Y4
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VHADDPS     Y10, Y9, Y7
+	VHADDPS     Y12, Y11, Y8
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VPERM2F128  $0x20, Y6, Y5, Y7
+	VPERM2F128  $0x31, Y6, Y5, Y5
+	VADDPS      Y5, Y7, Y5
 	MOVQ        bIH_base+120(FP), AX
 	ADDQ        480(SP), AX
 	ADDQ        504(SP), AX
 	ADDQ        504(SP), AX
-	VMOVUPS     (AX), Y5
-	VADDPS      Y4, Y5, Y5
-	VMOVUPS     Y5, 128(SP)
+	VMOVUPS     (AX), Y6
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, 128(SP)
 	CMPQ        480(SP), $0x00
 	JE          gruStepSIMD_p4_first
-	VMOVUPS     352(SP), Y4
-	VMOVUPS     320(SP), Y5
-	VMOVUPS     384(SP), Y6
-	VFMADD213PS Y5, Y6, Y4
+	VMOVUPS     352(SP), Y5
+	VMOVUPS     320(SP), Y6
+	VMOVUPS     384(SP), Y7
+	VFMADD213PS Y6, Y7, Y5
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
-	VMINPS       Y5, Y6, Y5
-	VADDPS       Y5, Y5, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y6
-	VMOVAPS      Y6, Y7
-	VFNMADD231PS Y5, Y8, Y6
-	VSUBPS       Y6, Y7, Y7
-	VFNMADD231PS Y5, Y8, Y7
-	VMOVUPS      actconst<>+96(SB), Y5 // two
-	VSUBPS       Y6, Y5, Y8
-	VDIVPS       Y8, Y6, Y9
-	VSUBPS       Y8, Y5, Y5
-	VSUBPS       Y6, Y5, Y5
-	VSUBPS       Y7, Y5, Y5
-	VFNMADD231PS Y5, Y9, Y7
-	VFNMADD231PS Y8, Y9, Y6
-	VADDPS       Y7, Y6, Y6
-	VRCPPS       Y8, Y5
-	VFMADD231PS  Y5, Y6, Y9
-	VANDPS       actconst<>+32(SB), Y4, Y4 // signmask
-	VORPS        Y4, Y9, Y9
-	VMOVUPS      Y9, 448(SP)
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 448(SP)
 
 gruStepSIMD_p4_first:
-	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
@@ -14346,6 +14253,7 @@ gruStepSIMD_p4_first:
 	VXORPS Y9, Y9, Y9
 	VXORPS Y10, Y10, Y10
 	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
 	MOVQ   584(SP), AX
 	ADDQ   576(SP), AX
 	ADDQ   576(SP), AX
@@ -14365,95 +14273,95 @@ gruStepSIMD_p4_first:
 	JZ     gruStepSIMD_p5_tail
 
 gruStepSIMD_p5_loop:
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JZ          gruStepSIMD_p5_tail
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS (AX)(R11*1), Y12, Y4
-	VFMADD231PS (DX)(R11*1), Y12, Y5
-	VFMADD231PS (BX)(R11*1), Y12, Y6
-	VFMADD231PS (SI)(R11*1), Y12, Y7
-	VFMADD231PS (DI)(R11*1), Y12, Y8
-	VFMADD231PS (R8)(R11*1), Y12, Y9
-	VFMADD231PS (R9)(R11*1), Y12, Y10
-	VFMADD231PS (CX)(R11*1), Y12, Y11
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
 	JNZ         gruStepSIMD_p5_loop
 
 gruStepSIMD_p5_tail:
 	CMPQ        R11, 568(SP)
 	JAE         gruStepSIMD_p5_reduce
-	VMOVSS      (R10)(R11*1), X13
-	VMOVSS      (AX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (BX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (SI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	VMOVSS      (DI)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y8
-	VMOVSS      (R8)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y9
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y10
-	VMOVSS      (CX)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y11
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
 	JMP         gruStepSIMD_p5_tail
 
 gruStepSIMD_p5_reduce:
-	VHADDPS     Y5, Y4, Y4
-	VHADDPS     Y7, Y6, Y5
-	VHADDPS     Y9, Y8, Y6
-	VHADDPS     Y11, Y10, Y7
-	VHADDPS     Y5, Y4, Y4
-	VHADDPS     Y7, Y6, Y5
-	VPERM2F128  $0x20, Y5, Y4, Y6
-	VPERM2F128  $0x31, Y5, Y4, Y4
-	VADDPS      Y4, Y6, Y4
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VHADDPS     Y10, Y9, Y7
+	VHADDPS     Y12, Y11, Y8
+	VHADDPS     Y6, Y5, Y5
+	VHADDPS     Y8, Y7, Y6
+	VPERM2F128  $0x20, Y6, Y5, Y7
+	VPERM2F128  $0x31, Y6, Y5, Y5
+	VADDPS      Y5, Y7, Y5
 	MOVQ        bHH_base+144(FP), AX
 	ADDQ        480(SP), AX
 	ADDQ        504(SP), AX
 	ADDQ        504(SP), AX
-	VMOVUPS     (AX), Y5
-	VADDPS      Y4, Y5, Y5
-	VMOVUPS     Y5, 160(SP)
+	VMOVUPS     (AX), Y6
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, 160(SP)
 	CMPQ        480(SP), $0x00
 	JE          gruStepSIMD_p5_first
-	VMOVUPS     448(SP), Y4
+	VMOVUPS     448(SP), Y5
 	MOVQ        hPrev_base+96(FP), AX
 	MOVQ        488(SP), CX
-	VMOVUPS     (AX)(CX*1), Y5
-	VMOVUPS     416(SP), Y6
-	VSUBPS      Y4, Y5, Y5
-	VFMADD213PS Y4, Y6, Y5
+	VMOVUPS     (AX)(CX*1), Y6
+	VMOVUPS     416(SP), Y7
+	VSUBPS      Y5, Y6, Y6
+	VFMADD213PS Y5, Y7, Y6
 	MOVQ        h_base+0(FP), AX
 	MOVQ        488(SP), CX
-	VMOVUPS     Y5, (AX)(CX*1)
+	VMOVUPS     Y6, (AX)(CX*1)
 
 gruStepSIMD_p5_first:
-	VMOVUPS (SP), Y4
-	VMOVUPS Y4, 192(SP)
-	VMOVUPS 32(SP), Y4
-	VMOVUPS Y4, 224(SP)
-	VMOVUPS 64(SP), Y4
-	VMOVUPS Y4, 256(SP)
-	VMOVUPS 96(SP), Y4
-	VMOVUPS Y4, 288(SP)
-	VMOVUPS 128(SP), Y4
-	VMOVUPS Y4, 320(SP)
-	VMOVUPS 160(SP), Y4
-	VMOVUPS Y4, 352(SP)
+	VMOVUPS (SP), Y5
+	VMOVUPS Y5, 192(SP)
+	VMOVUPS 32(SP), Y5
+	VMOVUPS Y5, 224(SP)
+	VMOVUPS 64(SP), Y5
+	VMOVUPS Y5, 256(SP)
+	VMOVUPS 96(SP), Y5
+	VMOVUPS Y5, 288(SP)
+	VMOVUPS 128(SP), Y5
+	VMOVUPS Y5, 320(SP)
+	VMOVUPS 160(SP), Y5
+	VMOVUPS Y5, 352(SP)
 	MOVQ    480(SP), AX
 	MOVQ    AX, 488(SP)
 	ADDQ    $0x20, 480(SP)
@@ -14467,115 +14375,109 @@ gruStepSIMD_p5_first:
 	MOVQ    AX, 584(SP)
 	DECQ    496(SP)
 	JNZ     gruStepSIMD_block
-	VMOVUPS 192(SP), Y4
-	VADDPS  224(SP), Y4, Y4
+	VMOVUPS 192(SP), Y5
+	VADDPS  224(SP), Y5, Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	VMOVUPS      Y6, 384(SP)
-	VMOVUPS      256(SP), Y4
-	VADDPS       288(SP), Y4, Y4
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 384(SP)
+	VMOVUPS      256(SP), Y5
+	VADDPS       288(SP), Y5, Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y6 // sigmoidClamp
-	VMINPS       Y5, Y6, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  actconst<>+128(SB), Y5, Y6 // log2e
-	VSUBPS       actconst<>+160(SB), Y6, Y7 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y7, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y7, Y5 // c2
-	VMULPS       Y5, Y5, Y7
-	VMOVAPS      Y2, Y8
-	VFMADD213PS  actconst<>+256(SB), Y5, Y8 // p0
-	VMOVAPS      Y3, Y9
-	VFMADD213PS  actconst<>+320(SB), Y5, Y9 // p2
-	VFMADD231PS  actconst<>+384(SB), Y7, Y9 // p4
-	VFMADD231PS  Y9, Y7, Y8
-	VFMADD213PS  Y5, Y7, Y8
-	VPSLLD       $0x17, Y6, Y5
-	VMOVUPS      actconst<>+480(SB), Y6 // two64
-	VPSUBD       Y5, Y6, Y5
-	VFMADD213PS  Y5, Y5, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
-	VBLENDVPS    Y4, Y8, Y0, Y4
-	VADDPS       Y8, Y0, Y5
-	VDIVPS       Y5, Y4, Y6
-	VSUBPS       Y5, Y0, Y7
-	VADDPS       Y8, Y7, Y7
-	VFNMADD231PS Y5, Y6, Y4
-	VFNMADD231PS Y7, Y6, Y4
-	VRCPPS       Y5, Y5
-	VFMADD231PS  Y5, Y4, Y6
-	VMOVUPS      Y6, 416(SP)
-	VMOVUPS      352(SP), Y4
-	VMOVUPS      320(SP), Y5
-	VMOVUPS      384(SP), Y6
-	VFMADD213PS  Y5, Y6, Y4
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VFMADD231PS  actconst<>+160(SB), Y6, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y6 // c2
+	VMULPS       Y6, Y6, Y7
+	VFMADD213PS  actconst<>+416(SB), Y6, Y2 // p0
+	VFMADD213PS  actconst<>+480(SB), Y6, Y3 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y3 // p4
+	VFMADD231PS  Y3, Y7, Y2
+	VFMADD213PS  Y6, Y7, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VFMADD213PS  Y1, Y1, Y2
+	VMULPS       actconst<>+800(SB), Y2, Y2 // twoM64
+	VBLENDVPS    Y5, Y2, Y0, Y1
+	VADDPS       Y2, Y0, Y3
+	VDIVPS       Y3, Y1, Y5
+	VSUBPS       Y3, Y0, Y6
+	VADDPS       Y2, Y6, Y6
+	VFNMADD231PS Y3, Y5, Y1
+	VFNMADD231PS Y6, Y5, Y1
+	VRCPPS       Y3, Y2
+	VFMADD231PS  Y2, Y1, Y5
+	VMOVUPS      Y5, 416(SP)
+	VMOVUPS      352(SP), Y1
+	VMOVUPS      320(SP), Y2
+	VMOVUPS      384(SP), Y3
+	VFMADD213PS  Y2, Y3, Y1
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
-	VMOVUPS      actconst<>+448(SB), Y6 // tanhClamp
-	VMINPS       Y5, Y6, Y5
-	VADDPS       Y5, Y5, Y5
-	VFMADD231PS  actconst<>+128(SB), Y5, Y1 // log2e
-	VSUBPS       actconst<>+160(SB), Y1, Y6 // shifter
-	VFMSUB231PS  actconst<>+192(SB), Y6, Y5 // c1
-	VFMADD231PS  actconst<>+224(SB), Y6, Y5 // c2
-	VMULPS       Y5, Y5, Y6
-	VFMADD213PS  actconst<>+256(SB), Y5, Y2 // p0
-	VFMADD213PS  actconst<>+320(SB), Y5, Y3 // p2
-	VFMADD231PS  actconst<>+384(SB), Y6, Y3 // p4
-	VFMADD231PS  Y3, Y6, Y2
-	VFMADD213PS  Y5, Y6, Y2
-	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y0
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+768(SB), Y3 // tanhClamp
+	VMINPS       Y2, Y3, Y2
+	VMOVAPS      Y4, Y3
+	VFMADD231PS  actconst<>+192(SB), Y2, Y3 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y3, Y4 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y4, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y4, Y2 // c2Half
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y6 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y6 // t2
+	VFMADD231PS  actconst<>+704(SB), Y4, Y6 // t4
+	VFMADD231PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VPSLLD       $0x17, Y3, Y2
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
 	VMOVAPS      Y0, Y3
-	VFNMADD231PS Y1, Y2, Y0
-	VSUBPS       Y0, Y3, Y3
-	VFNMADD231PS Y1, Y2, Y3
-	VMOVUPS      actconst<>+96(SB), Y1 // two
-	VSUBPS       Y0, Y1, Y2
-	VDIVPS       Y2, Y0, Y5
-	VSUBPS       Y2, Y1, Y1
-	VSUBPS       Y0, Y1, Y1
-	VSUBPS       Y3, Y1, Y1
-	VFNMADD231PS Y1, Y5, Y3
 	VFNMADD231PS Y2, Y5, Y0
+	VSUBPS       Y0, Y3, Y3
+	VFNMADD231PS Y2, Y5, Y3
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y4
+	VDIVPS       Y4, Y0, Y5
+	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
+	VFNMADD231PS Y2, Y5, Y3
+	VFNMADD231PS Y4, Y5, Y0
 	VADDPS       Y3, Y0, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y5
-	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
+	VRCPPS       Y4, Y2
+	VFMADD231PS  Y2, Y0, Y5
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
 	VORPS        Y0, Y5, Y5
 	VMOVUPS      Y5, 448(SP)
 	VMOVUPS      448(SP), Y0

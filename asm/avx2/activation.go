@@ -57,30 +57,49 @@ func kregs(name string, n int) []VecVirtual {
 	return r
 }
 
-// expm1Core returns kb and p for t in [0, 208], lane by lane of every
-// vector: kb = t·log₂e + 1.5·2²³
-// rounded once, so that kb − 1.5·2²³ is the integer k = round(t·log₂e)
-// (to nearest even) and kb's bits are those of 1.5·2²³ plus k (whose low
-// nine bits are zero, so kb's bits shifted left by 23 are k·2²³); and
-// p = expm1(r) = exp(r) − 1 for the reduced argument r = k·ln 2 − t, so
-// that exp(−t) = 2⁻ᵏ·(1 + p). NaN gives NaN in p.
-func expm1Core(t []VecVirtual) (kb, p []VecVirtual) {
+// expConsts names the constants of one exp core: σ's works on t = |x|,
+// tanh's on t/2 = |x| with every constant scaled by a power of two (so that
+// the doubling costs no instruction and no rounding changes).
+type expConsts struct {
+	shifter  string    // S = 1.5·2²³ + the bias of the scale kb gives
+	negLog2e string    // −log₂e, times 2 for tanh
+	c1, c2   string    // C1, C2, halved for tanh
+	p        [5]string // P's coefficients, p_i·2^(i+1) for tanh
+}
+
+var (
+	sigmoidExp = expConsts{"sigmoidShifter", "negLog2e", "c1", "c2",
+		[5]string{"p0", "p1", "p2", "p3", "p4"}}
+	tanhExp = expConsts{"tanhShifter", "negTwoLog2e", "c1Half", "c2Half",
+		[5]string{"t0", "t1", "t2", "t3", "t4"}}
+)
+
+// expm1Core returns kb and p for u in [0, 208] (σ) or [0, 104] (tanh),
+// lane by lane of every vector, with t = u for σ and t = 2u for tanh: kb =
+// S − t·log₂e rounded once, so that kb − S is −k for the integer k =
+// round(t·log₂e) (to nearest even) and kb's bits are those of 1.5·2²³
+// plus the bias less k (at most 511, so kb's bits shifted left by 23 are
+// the float32 2^(bias−127−k)); and p = expm1(r) = exp(r) − 1 for the
+// reduced argument r = k·ln 2 − t, so that exp(−t) = 2⁻ᵏ·(1 + p) (for
+// tanh p/2 and r/2: every step on halved values, exactly). NaN gives NaN
+// in p.
+func expm1Core(t []VecVirtual, c expConsts) (kb, p []VecVirtual) {
 	n := len(t)
-	kb = kregs("shifter", n)
+	kb = kregs(c.shifter, n)
 	for i := range n {
-		VFMADD231PS(constMem("log2e"), t[i], kb[i])
+		VFMADD231PS(constMem(c.negLog2e), t[i], kb[i])
 	}
-	k := ymms(n)
+	nk := ymms(n)
 	for i := range n {
-		VSUBPS(constMem("shifter"), kb[i], k[i]) // k, exact
+		VSUBPS(constMem(c.shifter), kb[i], nk[i]) // −k, exact
 	}
 	r := ymms(n)
 	for i := range n {
 		VMOVAPS(t[i], r[i])
-		VFMSUB231PS(constMem("c1"), k[i], r[i]) // r = k·C1 − t, exact
+		VFNMSUB231PS(constMem(c.c1), nk[i], r[i]) // r = k·C1 − t, exact
 	}
 	for i := range n {
-		VFMADD231PS(constMem("c2"), k[i], r[i]) // r += k·C2
+		VFNMADD231PS(constMem(c.c2), nk[i], r[i]) // r += k·C2
 	}
 	// Estrin's scheme: (p0 + p1·r) + r²·((p2 + p3·r) + r²·p4), three FMAs
 	// deep instead of four.
@@ -88,16 +107,16 @@ func expm1Core(t []VecVirtual) (kb, p []VecVirtual) {
 	for i := range n {
 		VMULPS(r[i], r[i], r2[i])
 	}
-	y := kregs("p1", n)
+	y := kregs(c.p[1], n)
 	for i := range n {
-		VFMADD213PS(constMem("p0"), r[i], y[i]) // y = p1·r + p0
+		VFMADD213PS(constMem(c.p[0]), r[i], y[i]) // y = p1·r + p0
 	}
-	b := kregs("p3", n)
+	b := kregs(c.p[3], n)
 	for i := range n {
-		VFMADD213PS(constMem("p2"), r[i], b[i]) // b = p3·r + p2
+		VFMADD213PS(constMem(c.p[2]), r[i], b[i]) // b = p3·r + p2
 	}
 	for i := range n {
-		VFMADD231PS(constMem("p4"), r2[i], b[i]) // b += p4·r²
+		VFMADD231PS(constMem(c.p[4]), r2[i], b[i]) // b += p4·r²
 	}
 	for i := range n {
 		VFMADD231PS(b[i], r2[i], y[i]) // y += b·r²
@@ -108,21 +127,18 @@ func expm1Core(t []VecVirtual) (kb, p []VecVirtual) {
 	return kb, y
 }
 
-// expNegScale returns exp(−t) = 2⁻ᵏ(1 + p) from expm1Core's results for
+// expNegScale returns exp(−t) = 2⁻ᵏ(1 + p) from σ's expm1Core results for
 // t in [0, 208] (NaN gives NaN).
 func expNegScale(kb, p []VecVirtual) []VecVirtual {
 	// 2⁻ᵏ as 2⁶⁴⁻ᵏ · 2⁻⁶⁴ so that a subnormal result is rounded once:
-	// 2⁶⁴⁻ᵏ (k ≤ 150, so a normal number) is built in the exponent bits,
-	// 2⁶⁴⁻ᵏ + 2⁶⁴⁻ᵏ·p is 2⁶⁴⁻ᵏ·(1 + p) rounded once (a normal number),
-	// and the product with 2⁻⁶⁴ rounds once more only if it is subnormal.
+	// 2⁶⁴⁻ᵏ (k ≤ 150, so a normal number) is kb's low bits shifted into
+	// the exponent, 2⁶⁴⁻ᵏ + 2⁶⁴⁻ᵏ·p is 2⁶⁴⁻ᵏ·(1 + p) rounded once (a
+	// normal number), and the product with 2⁻⁶⁴ rounds once more only if
+	// it is subnormal.
 	n := len(kb)
-	ki := ymms(n)
-	for i := range n {
-		VPSLLD(U8(23), kb[i], ki[i]) // k·2²³: the bits of 1.5·2²³ shift out
-	}
 	s := ymms(n)
 	for i := range n {
-		VPSUBD(ki[i], kconst("two64"), s[i])
+		VPSLLD(U8(23), kb[i], s[i]) // 2⁶⁴⁻ᵏ: the bits of 1.5·2²³ shift out
 	}
 	for i := range n {
 		VFMADD213PS(s[i], s[i], p[i])
@@ -194,7 +210,7 @@ func sigmoidVecs(x []Op) []VecVirtual {
 		VANDPS(constMem("absmask"), vecIn(x[i]), t[i])
 		VMINPS(t[i], kconst("sigmoidClamp"), t[i]) // NaN stays NaN
 	}
-	e := expNegScale(expm1Core(t))
+	e := expNegScale(expm1Core(t, sigmoidExp))
 	one := kconst("one")
 	num := ymms(n)
 	for i := range n {
@@ -229,19 +245,17 @@ func tanhVecs(x []Op) []VecVirtual {
 		a := YMM()
 		VANDPS(constMem("absmask"), vecIn(x[i]), a)
 		VMINPS(a, kconst("tanhClamp"), t[i]) // NaN stays NaN
-		VADDPS(t[i], t[i], t[i])
 	}
-	kb, p := expm1Core(t)
+	kb, p := expm1Core(t, tanhExp) // p/2 for the exp core of 2·t
 	one := kconst("one")
 	scale := ymms(n)
 	for i := range n {
-		ki := YMM()
-		VPSLLD(U8(23), kb[i], ki) // k·2²³: the bits of 1.5·2²³ shift out
-		VPSUBD(ki, one, scale[i]) // 2⁻ᵏ: the bits of 1.0 less k in the exponent
+		VPSLLD(U8(23), kb[i], scale[i]) // 2¹⁻ᵏ: the bits of 1.5·2²³ shift out
 	}
 	m, dm := ymms(n), ymms(n)
 	for i := range n {
-		VSUBPS(scale[i], one, m[i]) // 1 − 2⁻ᵏ, exact
+		VMOVAPS(one, m[i])
+		VFNMADD231PS(constMem("half"), scale[i], m[i]) // 1 − 2⁻ᵏ, exact
 		VMOVAPS(m[i], dm[i])
 		VFNMADD231PS(scale[i], p[i], m[i]) // m = (1 − 2⁻ᵏ) − 2⁻ᵏp
 	}

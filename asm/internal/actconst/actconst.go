@@ -4,9 +4,10 @@
 // and a degree-6 minimax polynomial, tanh as (1 − e)/(1 + e) from the same exp
 // core over the whole range. The levels differ in how σ applies 2⁻ᵏ (AVX2
 // builds 2⁶⁴⁻ᵏ and multiplies by 2⁻⁶⁴, NEON multiplies by 2^−⌊k/2⌋ then
-// 2^−⌈k/2⌉) and in how they round k (AVX2 adds a 1.5·2²³ shifter in an
-// FMA, NEON uses FRINTN), so their results can differ in the last bit; each
-// is within the documented bound.
+// 2^−⌈k/2⌉) and in how they round k (AVX2 subtracts t·log₂e from a
+// 1.5·2²³ shifter plus an exponent bias in one FMA, NEON uses FRINTN), so
+// their results can differ in the last bit; each is within the documented
+// bound.
 package actconst
 
 import "math"
@@ -36,22 +37,37 @@ const (
 // Bits maps the generators' names of the constants to their float32 bits
 // (integer lanes for the masks and the exponent bias).
 var Bits = map[string]uint32{
-	"absmask":      0x7fffffff,
-	"signmask":     0x80000000,
-	"bias":         Bias,
-	"one":          math.Float32bits(One),
-	"two":          math.Float32bits(2),
-	"log2e":        math.Float32bits(Log2e),
-	"shifter":      math.Float32bits(Shifter),
-	"c1":           math.Float32bits(C1),
-	"c2":           math.Float32bits(C2),
-	"p0":           math.Float32bits(P0),
-	"p1":           math.Float32bits(P1),
-	"p2":           math.Float32bits(P2),
-	"p3":           math.Float32bits(P3),
-	"p4":           math.Float32bits(P4),
-	"sigmoidClamp": math.Float32bits(SigmoidClamp),
-	"tanhClamp":    math.Float32bits(TanhClamp),
-	"two64":        math.Float32bits(0x1p64),
-	"twoM64":       math.Float32bits(0x1p-64),
+	"absmask":  0x7fffffff,
+	"signmask": 0x80000000,
+	"bias":     Bias,
+	"one":      math.Float32bits(One),
+	"two":      math.Float32bits(2),
+	"log2e":    math.Float32bits(Log2e),
+	// AVX2 rounds k = round(t·log₂e) as the low bits of S − t·log₂e, S
+	// the shifter plus an exponent bias, so that those bits shifted left
+	// by 23 are the float32 2^(bias−127−k): 2⁶⁴⁻ᵏ for σ (bias 191), 2¹⁻ᵏ
+	// for tanh (bias 128; tanh's exp core works on t/2 = |x| with every
+	// constant scaled by a power of two, which changes no rounding).
+	"negLog2e":       math.Float32bits(-float32(Log2e)),
+	"negTwoLog2e":    math.Float32bits(-2 * float32(Log2e)),
+	"sigmoidShifter": math.Float32bits(Shifter + 191),
+	"tanhShifter":    math.Float32bits(Shifter + 128),
+	"c1Half":         math.Float32bits(C1 / 2),
+	"c2Half":         math.Float32bits(float32(C2) / 2),
+	"half":           math.Float32bits(0.5),
+	"t0":             math.Float32bits(2 * float32(P0)),
+	"t1":             math.Float32bits(4 * float32(P1)),
+	"t2":             math.Float32bits(8 * float32(P2)),
+	"t3":             math.Float32bits(16 * float32(P3)),
+	"t4":             math.Float32bits(32 * float32(P4)),
+	"c1":             math.Float32bits(C1),
+	"c2":             math.Float32bits(C2),
+	"p0":             math.Float32bits(P0),
+	"p1":             math.Float32bits(P1),
+	"p2":             math.Float32bits(P2),
+	"p3":             math.Float32bits(P3),
+	"p4":             math.Float32bits(P4),
+	"sigmoidClamp":   math.Float32bits(SigmoidClamp),
+	"tanhClamp":      math.Float32bits(TanhClamp),
+	"twoM64":         math.Float32bits(0x1p-64),
 }
