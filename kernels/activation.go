@@ -28,14 +28,15 @@ import (
 // result is subnormal and is computed with gradual underflow (never flushed to
 // zero), within the same 2 ULP where the ULP is 2⁻¹⁴⁹.
 //
-// Algorithm: e = exp(−|x|) with |x| clamped (AVX2 104, generic 110);
-// σ = e/(1+e) for x < 0 and 1/(1+e) otherwise, so that neither side suffers
-// cancellation. The generic
-// level evaluates exp in float64 (a 64-entry table of 2^(j/64) and a cubic);
-// the AVX2 level in float32 with FMA (two-constant Cody–Waite reduction
-// around n = round(|x|·log₂e), a degree-7 polynomial, 2⁻ⁿ applied in two
-// exponent-bit steps so subnormal results round once), a true division and
-// one residual correction of it.
+// Algorithm: e = exp(−|x|) with |x| clamped (AVX2 and NEON 104, generic
+// 110); σ = e/(1+e) for x < 0 and 1/(1+e) otherwise, so that neither side
+// suffers cancellation. The generic level evaluates exp in float64 (a
+// 64-entry table of 2^(j/64) and a cubic); AVX2 and NEON in float32 with FMA
+// (two-constant Cody–Waite reduction around n = round(|x|·log₂e), exp(r) =
+// 1 + r + r²·P(r) with P a degree-4 minimax polynomial, 2⁻ⁿ applied through
+// the exponent bits so that subnormal results round once), a true division
+// and one residual correction of it. AVX2 computes three vectors of eight per
+// iteration, their steps interleaved.
 func Sigmoid(dst, x []float32) {
 	if len(dst) != len(x) {
 		panic(fmt.Sprintf("kernels.Sigmoid: len(dst) = %d, len(x) = %d; want equal lengths", len(dst), len(x)))
@@ -67,8 +68,9 @@ func Sigmoid(dst, x []float32) {
 // Algorithm: (1−e)/(1+e) with e = exp(−2|x|), |x| clamped to 10, and the
 // sign restored last. The generic level splits the range: an odd polynomial
 // x + x³·P(x²) in float64 for |x| < 0.0625, the quotient in float64 above.
-// AVX2 and NEON use the quotient for every x, in float32: e and 1 − e each
-// from one exp core with one rounding, whose errors join the division's
+// AVX2 and NEON use the quotient for every x, in float32: 1 − e from Sigmoid's
+// exp core (r = 2|x| reduced, the same polynomial) with one rounding, 1 + e
+// as 2 − (1 − e) with another, and both rounding errors join the division's
 // correction (as in Sigmoid); one formula instead of two branches blended is
 // much of what makes the fused LSTM and GRU steps cheap.
 func Tanh(dst, x []float32) {

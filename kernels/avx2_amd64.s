@@ -8291,146 +8291,236 @@ DATA actconst<>+84(SB)/4, $0x3f800000
 DATA actconst<>+88(SB)/4, $0x3f800000
 DATA actconst<>+92(SB)/4, $0x3f800000
 
-// log2e
-DATA actconst<>+96(SB)/4, $0x3fb8aa3b
-DATA actconst<>+100(SB)/4, $0x3fb8aa3b
-DATA actconst<>+104(SB)/4, $0x3fb8aa3b
-DATA actconst<>+108(SB)/4, $0x3fb8aa3b
-DATA actconst<>+112(SB)/4, $0x3fb8aa3b
-DATA actconst<>+116(SB)/4, $0x3fb8aa3b
-DATA actconst<>+120(SB)/4, $0x3fb8aa3b
-DATA actconst<>+124(SB)/4, $0x3fb8aa3b
+// two
+DATA actconst<>+96(SB)/4, $0x40000000
+DATA actconst<>+100(SB)/4, $0x40000000
+DATA actconst<>+104(SB)/4, $0x40000000
+DATA actconst<>+108(SB)/4, $0x40000000
+DATA actconst<>+112(SB)/4, $0x40000000
+DATA actconst<>+116(SB)/4, $0x40000000
+DATA actconst<>+120(SB)/4, $0x40000000
+DATA actconst<>+124(SB)/4, $0x40000000
 
-// shifter
-DATA actconst<>+128(SB)/4, $0x4b400000
-DATA actconst<>+132(SB)/4, $0x4b400000
-DATA actconst<>+136(SB)/4, $0x4b400000
-DATA actconst<>+140(SB)/4, $0x4b400000
-DATA actconst<>+144(SB)/4, $0x4b400000
-DATA actconst<>+148(SB)/4, $0x4b400000
-DATA actconst<>+152(SB)/4, $0x4b400000
-DATA actconst<>+156(SB)/4, $0x4b400000
+// half
+DATA actconst<>+128(SB)/4, $0x3f000000
+DATA actconst<>+132(SB)/4, $0x3f000000
+DATA actconst<>+136(SB)/4, $0x3f000000
+DATA actconst<>+140(SB)/4, $0x3f000000
+DATA actconst<>+144(SB)/4, $0x3f000000
+DATA actconst<>+148(SB)/4, $0x3f000000
+DATA actconst<>+152(SB)/4, $0x3f000000
+DATA actconst<>+156(SB)/4, $0x3f000000
+
+// negLog2e
+DATA actconst<>+160(SB)/4, $0xbfb8aa3b
+DATA actconst<>+164(SB)/4, $0xbfb8aa3b
+DATA actconst<>+168(SB)/4, $0xbfb8aa3b
+DATA actconst<>+172(SB)/4, $0xbfb8aa3b
+DATA actconst<>+176(SB)/4, $0xbfb8aa3b
+DATA actconst<>+180(SB)/4, $0xbfb8aa3b
+DATA actconst<>+184(SB)/4, $0xbfb8aa3b
+DATA actconst<>+188(SB)/4, $0xbfb8aa3b
+
+// negTwoLog2e
+DATA actconst<>+192(SB)/4, $0xc038aa3b
+DATA actconst<>+196(SB)/4, $0xc038aa3b
+DATA actconst<>+200(SB)/4, $0xc038aa3b
+DATA actconst<>+204(SB)/4, $0xc038aa3b
+DATA actconst<>+208(SB)/4, $0xc038aa3b
+DATA actconst<>+212(SB)/4, $0xc038aa3b
+DATA actconst<>+216(SB)/4, $0xc038aa3b
+DATA actconst<>+220(SB)/4, $0xc038aa3b
+
+// sigmoidShifter
+DATA actconst<>+224(SB)/4, $0x4b4000bf
+DATA actconst<>+228(SB)/4, $0x4b4000bf
+DATA actconst<>+232(SB)/4, $0x4b4000bf
+DATA actconst<>+236(SB)/4, $0x4b4000bf
+DATA actconst<>+240(SB)/4, $0x4b4000bf
+DATA actconst<>+244(SB)/4, $0x4b4000bf
+DATA actconst<>+248(SB)/4, $0x4b4000bf
+DATA actconst<>+252(SB)/4, $0x4b4000bf
+
+// tanhShifter
+DATA actconst<>+256(SB)/4, $0x4b400080
+DATA actconst<>+260(SB)/4, $0x4b400080
+DATA actconst<>+264(SB)/4, $0x4b400080
+DATA actconst<>+268(SB)/4, $0x4b400080
+DATA actconst<>+272(SB)/4, $0x4b400080
+DATA actconst<>+276(SB)/4, $0x4b400080
+DATA actconst<>+280(SB)/4, $0x4b400080
+DATA actconst<>+284(SB)/4, $0x4b400080
 
 // c1
-DATA actconst<>+160(SB)/4, $0x3f318000
-DATA actconst<>+164(SB)/4, $0x3f318000
-DATA actconst<>+168(SB)/4, $0x3f318000
-DATA actconst<>+172(SB)/4, $0x3f318000
-DATA actconst<>+176(SB)/4, $0x3f318000
-DATA actconst<>+180(SB)/4, $0x3f318000
-DATA actconst<>+184(SB)/4, $0x3f318000
-DATA actconst<>+188(SB)/4, $0x3f318000
+DATA actconst<>+288(SB)/4, $0x3f318000
+DATA actconst<>+292(SB)/4, $0x3f318000
+DATA actconst<>+296(SB)/4, $0x3f318000
+DATA actconst<>+300(SB)/4, $0x3f318000
+DATA actconst<>+304(SB)/4, $0x3f318000
+DATA actconst<>+308(SB)/4, $0x3f318000
+DATA actconst<>+312(SB)/4, $0x3f318000
+DATA actconst<>+316(SB)/4, $0x3f318000
 
 // c2
-DATA actconst<>+192(SB)/4, $0xb95e8083
-DATA actconst<>+196(SB)/4, $0xb95e8083
-DATA actconst<>+200(SB)/4, $0xb95e8083
-DATA actconst<>+204(SB)/4, $0xb95e8083
-DATA actconst<>+208(SB)/4, $0xb95e8083
-DATA actconst<>+212(SB)/4, $0xb95e8083
-DATA actconst<>+216(SB)/4, $0xb95e8083
-DATA actconst<>+220(SB)/4, $0xb95e8083
+DATA actconst<>+320(SB)/4, $0xb95e8083
+DATA actconst<>+324(SB)/4, $0xb95e8083
+DATA actconst<>+328(SB)/4, $0xb95e8083
+DATA actconst<>+332(SB)/4, $0xb95e8083
+DATA actconst<>+336(SB)/4, $0xb95e8083
+DATA actconst<>+340(SB)/4, $0xb95e8083
+DATA actconst<>+344(SB)/4, $0xb95e8083
+DATA actconst<>+348(SB)/4, $0xb95e8083
+
+// c1Half
+DATA actconst<>+352(SB)/4, $0x3eb18000
+DATA actconst<>+356(SB)/4, $0x3eb18000
+DATA actconst<>+360(SB)/4, $0x3eb18000
+DATA actconst<>+364(SB)/4, $0x3eb18000
+DATA actconst<>+368(SB)/4, $0x3eb18000
+DATA actconst<>+372(SB)/4, $0x3eb18000
+DATA actconst<>+376(SB)/4, $0x3eb18000
+DATA actconst<>+380(SB)/4, $0x3eb18000
+
+// c2Half
+DATA actconst<>+384(SB)/4, $0xb8de8083
+DATA actconst<>+388(SB)/4, $0xb8de8083
+DATA actconst<>+392(SB)/4, $0xb8de8083
+DATA actconst<>+396(SB)/4, $0xb8de8083
+DATA actconst<>+400(SB)/4, $0xb8de8083
+DATA actconst<>+404(SB)/4, $0xb8de8083
+DATA actconst<>+408(SB)/4, $0xb8de8083
+DATA actconst<>+412(SB)/4, $0xb8de8083
 
 // p0
-DATA actconst<>+224(SB)/4, $0x39506967
-DATA actconst<>+228(SB)/4, $0x39506967
-DATA actconst<>+232(SB)/4, $0x39506967
-DATA actconst<>+236(SB)/4, $0x39506967
-DATA actconst<>+240(SB)/4, $0x39506967
-DATA actconst<>+244(SB)/4, $0x39506967
-DATA actconst<>+248(SB)/4, $0x39506967
-DATA actconst<>+252(SB)/4, $0x39506967
+DATA actconst<>+416(SB)/4, $0x3efffffe
+DATA actconst<>+420(SB)/4, $0x3efffffe
+DATA actconst<>+424(SB)/4, $0x3efffffe
+DATA actconst<>+428(SB)/4, $0x3efffffe
+DATA actconst<>+432(SB)/4, $0x3efffffe
+DATA actconst<>+436(SB)/4, $0x3efffffe
+DATA actconst<>+440(SB)/4, $0x3efffffe
+DATA actconst<>+444(SB)/4, $0x3efffffe
 
 // p1
-DATA actconst<>+256(SB)/4, $0x3ab743ce
-DATA actconst<>+260(SB)/4, $0x3ab743ce
-DATA actconst<>+264(SB)/4, $0x3ab743ce
-DATA actconst<>+268(SB)/4, $0x3ab743ce
-DATA actconst<>+272(SB)/4, $0x3ab743ce
-DATA actconst<>+276(SB)/4, $0x3ab743ce
-DATA actconst<>+280(SB)/4, $0x3ab743ce
-DATA actconst<>+284(SB)/4, $0x3ab743ce
+DATA actconst<>+448(SB)/4, $0x3e2aaa49
+DATA actconst<>+452(SB)/4, $0x3e2aaa49
+DATA actconst<>+456(SB)/4, $0x3e2aaa49
+DATA actconst<>+460(SB)/4, $0x3e2aaa49
+DATA actconst<>+464(SB)/4, $0x3e2aaa49
+DATA actconst<>+468(SB)/4, $0x3e2aaa49
+DATA actconst<>+472(SB)/4, $0x3e2aaa49
+DATA actconst<>+476(SB)/4, $0x3e2aaa49
 
 // p2
-DATA actconst<>+288(SB)/4, $0x3c088908
-DATA actconst<>+292(SB)/4, $0x3c088908
-DATA actconst<>+296(SB)/4, $0x3c088908
-DATA actconst<>+300(SB)/4, $0x3c088908
-DATA actconst<>+304(SB)/4, $0x3c088908
-DATA actconst<>+308(SB)/4, $0x3c088908
-DATA actconst<>+312(SB)/4, $0x3c088908
-DATA actconst<>+316(SB)/4, $0x3c088908
+DATA actconst<>+480(SB)/4, $0x3d2aac79
+DATA actconst<>+484(SB)/4, $0x3d2aac79
+DATA actconst<>+488(SB)/4, $0x3d2aac79
+DATA actconst<>+492(SB)/4, $0x3d2aac79
+DATA actconst<>+496(SB)/4, $0x3d2aac79
+DATA actconst<>+500(SB)/4, $0x3d2aac79
+DATA actconst<>+504(SB)/4, $0x3d2aac79
+DATA actconst<>+508(SB)/4, $0x3d2aac79
 
 // p3
-DATA actconst<>+320(SB)/4, $0x3d2aa9c1
-DATA actconst<>+324(SB)/4, $0x3d2aa9c1
-DATA actconst<>+328(SB)/4, $0x3d2aa9c1
-DATA actconst<>+332(SB)/4, $0x3d2aa9c1
-DATA actconst<>+336(SB)/4, $0x3d2aa9c1
-DATA actconst<>+340(SB)/4, $0x3d2aa9c1
-DATA actconst<>+344(SB)/4, $0x3d2aa9c1
-DATA actconst<>+348(SB)/4, $0x3d2aa9c1
+DATA actconst<>+512(SB)/4, $0x3c091cf0
+DATA actconst<>+516(SB)/4, $0x3c091cf0
+DATA actconst<>+520(SB)/4, $0x3c091cf0
+DATA actconst<>+524(SB)/4, $0x3c091cf0
+DATA actconst<>+528(SB)/4, $0x3c091cf0
+DATA actconst<>+532(SB)/4, $0x3c091cf0
+DATA actconst<>+536(SB)/4, $0x3c091cf0
+DATA actconst<>+540(SB)/4, $0x3c091cf0
 
 // p4
-DATA actconst<>+352(SB)/4, $0x3e2aaaaa
-DATA actconst<>+356(SB)/4, $0x3e2aaaaa
-DATA actconst<>+360(SB)/4, $0x3e2aaaaa
-DATA actconst<>+364(SB)/4, $0x3e2aaaaa
-DATA actconst<>+368(SB)/4, $0x3e2aaaaa
-DATA actconst<>+372(SB)/4, $0x3e2aaaaa
-DATA actconst<>+376(SB)/4, $0x3e2aaaaa
-DATA actconst<>+380(SB)/4, $0x3e2aaaaa
+DATA actconst<>+544(SB)/4, $0x3ab5121d
+DATA actconst<>+548(SB)/4, $0x3ab5121d
+DATA actconst<>+552(SB)/4, $0x3ab5121d
+DATA actconst<>+556(SB)/4, $0x3ab5121d
+DATA actconst<>+560(SB)/4, $0x3ab5121d
+DATA actconst<>+564(SB)/4, $0x3ab5121d
+DATA actconst<>+568(SB)/4, $0x3ab5121d
+DATA actconst<>+572(SB)/4, $0x3ab5121d
 
-// p5
-DATA actconst<>+384(SB)/4, $0x3f000000
-DATA actconst<>+388(SB)/4, $0x3f000000
-DATA actconst<>+392(SB)/4, $0x3f000000
-DATA actconst<>+396(SB)/4, $0x3f000000
-DATA actconst<>+400(SB)/4, $0x3f000000
-DATA actconst<>+404(SB)/4, $0x3f000000
-DATA actconst<>+408(SB)/4, $0x3f000000
-DATA actconst<>+412(SB)/4, $0x3f000000
+// t0
+DATA actconst<>+576(SB)/4, $0x3f7ffffe
+DATA actconst<>+580(SB)/4, $0x3f7ffffe
+DATA actconst<>+584(SB)/4, $0x3f7ffffe
+DATA actconst<>+588(SB)/4, $0x3f7ffffe
+DATA actconst<>+592(SB)/4, $0x3f7ffffe
+DATA actconst<>+596(SB)/4, $0x3f7ffffe
+DATA actconst<>+600(SB)/4, $0x3f7ffffe
+DATA actconst<>+604(SB)/4, $0x3f7ffffe
+
+// t1
+DATA actconst<>+608(SB)/4, $0x3f2aaa49
+DATA actconst<>+612(SB)/4, $0x3f2aaa49
+DATA actconst<>+616(SB)/4, $0x3f2aaa49
+DATA actconst<>+620(SB)/4, $0x3f2aaa49
+DATA actconst<>+624(SB)/4, $0x3f2aaa49
+DATA actconst<>+628(SB)/4, $0x3f2aaa49
+DATA actconst<>+632(SB)/4, $0x3f2aaa49
+DATA actconst<>+636(SB)/4, $0x3f2aaa49
+
+// t2
+DATA actconst<>+640(SB)/4, $0x3eaaac79
+DATA actconst<>+644(SB)/4, $0x3eaaac79
+DATA actconst<>+648(SB)/4, $0x3eaaac79
+DATA actconst<>+652(SB)/4, $0x3eaaac79
+DATA actconst<>+656(SB)/4, $0x3eaaac79
+DATA actconst<>+660(SB)/4, $0x3eaaac79
+DATA actconst<>+664(SB)/4, $0x3eaaac79
+DATA actconst<>+668(SB)/4, $0x3eaaac79
+
+// t3
+DATA actconst<>+672(SB)/4, $0x3e091cf0
+DATA actconst<>+676(SB)/4, $0x3e091cf0
+DATA actconst<>+680(SB)/4, $0x3e091cf0
+DATA actconst<>+684(SB)/4, $0x3e091cf0
+DATA actconst<>+688(SB)/4, $0x3e091cf0
+DATA actconst<>+692(SB)/4, $0x3e091cf0
+DATA actconst<>+696(SB)/4, $0x3e091cf0
+DATA actconst<>+700(SB)/4, $0x3e091cf0
+
+// t4
+DATA actconst<>+704(SB)/4, $0x3d35121d
+DATA actconst<>+708(SB)/4, $0x3d35121d
+DATA actconst<>+712(SB)/4, $0x3d35121d
+DATA actconst<>+716(SB)/4, $0x3d35121d
+DATA actconst<>+720(SB)/4, $0x3d35121d
+DATA actconst<>+724(SB)/4, $0x3d35121d
+DATA actconst<>+728(SB)/4, $0x3d35121d
+DATA actconst<>+732(SB)/4, $0x3d35121d
 
 // sigmoidClamp
-DATA actconst<>+416(SB)/4, $0x42d00000
-DATA actconst<>+420(SB)/4, $0x42d00000
-DATA actconst<>+424(SB)/4, $0x42d00000
-DATA actconst<>+428(SB)/4, $0x42d00000
-DATA actconst<>+432(SB)/4, $0x42d00000
-DATA actconst<>+436(SB)/4, $0x42d00000
-DATA actconst<>+440(SB)/4, $0x42d00000
-DATA actconst<>+444(SB)/4, $0x42d00000
+DATA actconst<>+736(SB)/4, $0x42d00000
+DATA actconst<>+740(SB)/4, $0x42d00000
+DATA actconst<>+744(SB)/4, $0x42d00000
+DATA actconst<>+748(SB)/4, $0x42d00000
+DATA actconst<>+752(SB)/4, $0x42d00000
+DATA actconst<>+756(SB)/4, $0x42d00000
+DATA actconst<>+760(SB)/4, $0x42d00000
+DATA actconst<>+764(SB)/4, $0x42d00000
 
 // tanhClamp
-DATA actconst<>+448(SB)/4, $0x41200000
-DATA actconst<>+452(SB)/4, $0x41200000
-DATA actconst<>+456(SB)/4, $0x41200000
-DATA actconst<>+460(SB)/4, $0x41200000
-DATA actconst<>+464(SB)/4, $0x41200000
-DATA actconst<>+468(SB)/4, $0x41200000
-DATA actconst<>+472(SB)/4, $0x41200000
-DATA actconst<>+476(SB)/4, $0x41200000
-
-// two64
-DATA actconst<>+480(SB)/4, $0x5f800000
-DATA actconst<>+484(SB)/4, $0x5f800000
-DATA actconst<>+488(SB)/4, $0x5f800000
-DATA actconst<>+492(SB)/4, $0x5f800000
-DATA actconst<>+496(SB)/4, $0x5f800000
-DATA actconst<>+500(SB)/4, $0x5f800000
-DATA actconst<>+504(SB)/4, $0x5f800000
-DATA actconst<>+508(SB)/4, $0x5f800000
+DATA actconst<>+768(SB)/4, $0x41200000
+DATA actconst<>+772(SB)/4, $0x41200000
+DATA actconst<>+776(SB)/4, $0x41200000
+DATA actconst<>+780(SB)/4, $0x41200000
+DATA actconst<>+784(SB)/4, $0x41200000
+DATA actconst<>+788(SB)/4, $0x41200000
+DATA actconst<>+792(SB)/4, $0x41200000
+DATA actconst<>+796(SB)/4, $0x41200000
 
 // twoM64
-DATA actconst<>+512(SB)/4, $0x1f800000
-DATA actconst<>+516(SB)/4, $0x1f800000
-DATA actconst<>+520(SB)/4, $0x1f800000
-DATA actconst<>+524(SB)/4, $0x1f800000
-DATA actconst<>+528(SB)/4, $0x1f800000
-DATA actconst<>+532(SB)/4, $0x1f800000
-DATA actconst<>+536(SB)/4, $0x1f800000
-DATA actconst<>+540(SB)/4, $0x1f800000
-GLOBL actconst<>(SB), RODATA|NOPTR, $544
+DATA actconst<>+800(SB)/4, $0x1f800000
+DATA actconst<>+804(SB)/4, $0x1f800000
+DATA actconst<>+808(SB)/4, $0x1f800000
+DATA actconst<>+812(SB)/4, $0x1f800000
+DATA actconst<>+816(SB)/4, $0x1f800000
+DATA actconst<>+820(SB)/4, $0x1f800000
+DATA actconst<>+824(SB)/4, $0x1f800000
+DATA actconst<>+828(SB)/4, $0x1f800000
+GLOBL actconst<>(SB), RODATA|NOPTR, $832
 
 // func maxAbsBitsSIMD(x []float32) uint32
 // Requires: AVX, AVX2
@@ -8523,100 +8613,200 @@ quant_done:
 // func sigmoidSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
-	MOVQ hidden+48(FP), AX
-	SHLQ $0x02, AX
-	MOVQ dst_base+0(FP), AX
-	MOVQ x_base+24(FP), CX
-	MOVQ batch+56(FP), DX
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  x_base+24(FP), CX
+	MOVQ  hidden+48(FP), DX
+	MOVQ  batch+56(FP), BX
+	IMULQ BX, DX
 
-	// one row of hidden units per pass
-sigmoidSIMD_row:
-	MOVQ hidden+48(FP), BX
+	// 3 vectors of eight units, their steps interleaved
+sigmoidSIMD_groups:
+	CMPQ DX, $0x18
+	JB   sigmoidSIMD_vectors
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      32(CX), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y1 // absmask
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      64(CX), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y2 // absmask
+	VMOVUPS      actconst<>+736(SB), Y3 // sigmoidClamp
+	VMINPS       Y2, Y3, Y2
+	VMOVUPS      actconst<>+224(SB), Y3 // sigmoidShifter
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VMOVUPS      actconst<>+224(SB), Y6 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y3 // negLog2e
+	VFMADD231PS  actconst<>+160(SB), Y1, Y5 // negLog2e
+	VFMADD231PS  actconst<>+160(SB), Y2, Y6 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y3, Y7 // sigmoidShifter
+	VSUBPS       actconst<>+224(SB), Y5, Y8 // sigmoidShifter
+	VSUBPS       actconst<>+224(SB), Y6, Y9 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y0 // c1
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y1 // c1
+	VFNMSUB231PS actconst<>+288(SB), Y9, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y0 // c2
+	VFNMADD231PS actconst<>+320(SB), Y8, Y1 // c2
+	VFNMADD231PS actconst<>+320(SB), Y9, Y2 // c2
+	VMULPS       Y0, Y0, Y7
+	VMULPS       Y1, Y1, Y8
+	VMULPS       Y2, Y2, Y9
+	VMOVUPS      actconst<>+448(SB), Y10 // p1
+	VMOVUPS      actconst<>+448(SB), Y11 // p1
+	VMOVUPS      actconst<>+448(SB), Y12 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y10 // p0
+	VFMADD213PS  actconst<>+416(SB), Y1, Y11 // p0
+	VFMADD213PS  actconst<>+416(SB), Y2, Y12 // p0
+	VMOVUPS      actconst<>+512(SB), Y13 // p3
+	VMOVUPS      actconst<>+512(SB), Y14 // p3
+	VMOVUPS      actconst<>+512(SB), Y15 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y13 // p2
+	VFMADD213PS  actconst<>+480(SB), Y1, Y14 // p2
+	VFMADD213PS  actconst<>+480(SB), Y2, Y15 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y13 // p4
+	VFMADD231PS  actconst<>+544(SB), Y8, Y14 // p4
+	VFMADD231PS  actconst<>+544(SB), Y9, Y15 // p4
+	VFMADD231PS  Y13, Y7, Y10
+	VFMADD231PS  Y14, Y8, Y11
+	VFMADD231PS  Y15, Y9, Y12
+	VFMADD213PS  Y0, Y7, Y10
+	VFMADD213PS  Y1, Y8, Y11
+	VFMADD213PS  Y2, Y9, Y12
+	VPSLLD       $0x17, Y3, Y0
+	VPSLLD       $0x17, Y5, Y1
+	VPSLLD       $0x17, Y6, Y2
+	VFMADD213PS  Y0, Y0, Y10
+	VFMADD213PS  Y1, Y1, Y11
+	VFMADD213PS  Y2, Y2, Y12
+	VMULPS       actconst<>+800(SB), Y10, Y10 // twoM64
+	VMULPS       actconst<>+800(SB), Y11, Y11 // twoM64
+	VMULPS       actconst<>+800(SB), Y12, Y12 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VMOVUPS      (CX), Y1
+	VBLENDVPS    Y1, Y10, Y0, Y1
+	VMOVUPS      32(CX), Y2
+	VBLENDVPS    Y2, Y11, Y0, Y2
+	VMOVUPS      64(CX), Y3
+	VBLENDVPS    Y3, Y12, Y0, Y3
+	VADDPS       Y10, Y0, Y5
+	VADDPS       Y11, Y0, Y6
+	VADDPS       Y12, Y0, Y7
+	VDIVPS       Y5, Y1, Y8
+	VDIVPS       Y6, Y2, Y9
+	VDIVPS       Y7, Y3, Y13
+	VSUBPS       Y5, Y0, Y14
+	VADDPS       Y10, Y14, Y14
+	VSUBPS       Y6, Y0, Y10
+	VADDPS       Y11, Y10, Y10
+	VSUBPS       Y7, Y0, Y0
+	VADDPS       Y12, Y0, Y0
+	VFNMADD231PS Y5, Y8, Y1
+	VFNMADD231PS Y6, Y9, Y2
+	VFNMADD231PS Y7, Y13, Y3
+	VFNMADD231PS Y14, Y8, Y1
+	VFNMADD231PS Y10, Y9, Y2
+	VFNMADD231PS Y0, Y13, Y3
+	VRCPPS       Y5, Y0
+	VRCPPS       Y6, Y5
+	VRCPPS       Y7, Y6
+	VFMADD231PS  Y0, Y1, Y8
+	VFMADD231PS  Y5, Y2, Y9
+	VFMADD231PS  Y6, Y3, Y13
+
+	// store dst, block 0
+	VMOVUPS Y8, (AX)
+
+	// store dst, block 0
+	VMOVUPS Y9, 32(AX)
+
+	// store dst, block 0
+	VMOVUPS Y13, 64(AX)
+	ADDQ    $0x60, AX
+	ADDQ    $0x60, CX
+	SUBQ    $0x18, DX
+	JMP     sigmoidSIMD_groups
 
 	// one vector of eight units
 sigmoidSIMD_vectors:
-	CMPQ    BX, $0x08
-	JB      sigmoidSIMD_tail
-	VMOVUPS (CX), Y0
+	CMPQ DX, $0x08
+	JB   sigmoidSIMD_tail
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
-	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
-	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y1, Y4, Y5
-	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
-	VFMADD213PS  Y1, Y1, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VBLENDVPS    Y0, Y5, Y1, Y0
-	VADDPS       Y5, Y1, Y2
-	VDIVPS       Y2, Y0, Y4
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y5, Y1, Y1
-	VFNMADD231PS Y2, Y4, Y0
-	VFNMADD231PS Y1, Y4, Y0
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y0, Y4
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+448(SB), Y3 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+512(SB), Y5 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y5 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y5 // p4
+	VFMADD231PS  Y5, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
+	VPSLLD       $0x17, Y1, Y0
+	VFMADD213PS  Y0, Y0, Y3
+	VMULPS       actconst<>+800(SB), Y3, Y3 // twoM64
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VMOVUPS      (CX), Y1
+	VBLENDVPS    Y1, Y3, Y0, Y1
+	VADDPS       Y3, Y0, Y2
+	VDIVPS       Y2, Y1, Y5
+	VSUBPS       Y2, Y0, Y0
+	VADDPS       Y3, Y0, Y0
+	VFNMADD231PS Y2, Y5, Y1
+	VFNMADD231PS Y0, Y5, Y1
+	VRCPPS       Y2, Y0
+	VFMADD231PS  Y0, Y1, Y5
 
 	// store dst, block 0
-	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
-	SUBQ    $0x08, BX
+	SUBQ    $0x08, DX
 	JMP     sigmoidSIMD_vectors
 
 	// the last units one at a time, in lane 0
 sigmoidSIMD_tail:
-	TESTQ  BX, BX
-	JZ     sigmoidSIMD_next
-	VMOVSS (CX), X3
+	TESTQ  DX, DX
+	JZ     sigmoidSIMD_done
+	VMOVSS (CX), X4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
-	VMOVUPS      actconst<>+288(SB), Y5 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
-	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
-	VFMADD213PS  Y5, Y2, Y4
-	VFMADD213PS  Y0, Y2, Y4
+	VMOVUPS      actconst<>+448(SB), Y3 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y3 // p0
+	VMOVUPS      actconst<>+512(SB), Y5 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y5 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y5 // p4
+	VFMADD231PS  Y5, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
-	VFMADD213PS  Y0, Y0, Y4
-	VMULPS       actconst<>+512(SB), Y4, Y4 // twoM64
+	VFMADD213PS  Y0, Y0, Y3
+	VMULPS       actconst<>+800(SB), Y3, Y3 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
-	VBLENDVPS    Y3, Y4, Y0, Y1
-	VADDPS       Y4, Y0, Y2
+	VBLENDVPS    Y4, Y3, Y0, Y1
+	VADDPS       Y3, Y0, Y2
 	VDIVPS       Y2, Y1, Y5
 	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y4, Y0, Y0
+	VADDPS       Y3, Y0, Y0
 	VFNMADD231PS Y2, Y5, Y1
 	VFNMADD231PS Y0, Y5, Y1
 	VRCPPS       Y2, Y0
@@ -8626,149 +8816,258 @@ sigmoidSIMD_tail:
 	VMOVSS X5, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
-	DECQ   BX
+	DECQ   DX
 	JMP    sigmoidSIMD_tail
 
-	// every pointer to the next row
-sigmoidSIMD_next:
-	DECQ DX
-	JNZ  sigmoidSIMD_row
+sigmoidSIMD_done:
 	VZEROUPPER
 	RET
 
 // func tanhSIMD(dst []float32, x []float32, hidden int, batch int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
-	MOVQ hidden+48(FP), AX
-	SHLQ $0x02, AX
-	MOVQ dst_base+0(FP), AX
-	MOVQ x_base+24(FP), CX
-	MOVQ batch+56(FP), DX
+	MOVQ  dst_base+0(FP), AX
+	MOVQ  x_base+24(FP), CX
+	MOVQ  hidden+48(FP), DX
+	MOVQ  batch+56(FP), BX
+	IMULQ BX, DX
 
-	// one row of hidden units per pass
-tanhSIMD_row:
-	MOVQ hidden+48(FP), BX
+	// 3 vectors of eight units, their steps interleaved
+tanhSIMD_groups:
+	CMPQ DX, $0x18
+	JB   tanhSIMD_vectors
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      32(CX), Y1
+	VANDPS       actconst<>+0(SB), Y1, Y1 // absmask
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
+	VMINPS       Y1, Y2, Y1
+	VMOVUPS      64(CX), Y2
+	VANDPS       actconst<>+0(SB), Y2, Y2 // absmask
+	VMOVUPS      actconst<>+768(SB), Y3 // tanhClamp
+	VMINPS       Y2, Y3, Y2
+	VMOVUPS      actconst<>+256(SB), Y3 // tanhShifter
+	VMOVUPS      actconst<>+256(SB), Y4 // tanhShifter
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y3 // negTwoLog2e
+	VFMADD231PS  actconst<>+192(SB), Y1, Y4 // negTwoLog2e
+	VFMADD231PS  actconst<>+192(SB), Y2, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y3, Y6 // tanhShifter
+	VSUBPS       actconst<>+256(SB), Y4, Y7 // tanhShifter
+	VSUBPS       actconst<>+256(SB), Y5, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y0 // c1Half
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y1 // c1Half
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y0 // c2Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y1 // c2Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y2 // c2Half
+	VMULPS       Y0, Y0, Y6
+	VMULPS       Y1, Y1, Y7
+	VMULPS       Y2, Y2, Y8
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VMOVUPS      actconst<>+608(SB), Y11 // t1
+	VMOVUPS      actconst<>+608(SB), Y12 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y10 // t0
+	VFMADD213PS  actconst<>+576(SB), Y1, Y11 // t0
+	VFMADD213PS  actconst<>+576(SB), Y2, Y12 // t0
+	VMOVUPS      actconst<>+672(SB), Y13 // t3
+	VMOVUPS      actconst<>+672(SB), Y14 // t3
+	VMOVUPS      actconst<>+672(SB), Y15 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y13 // t2
+	VFMADD213PS  actconst<>+640(SB), Y1, Y14 // t2
+	VFMADD213PS  actconst<>+640(SB), Y2, Y15 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y13 // t4
+	VFMADD231PS  actconst<>+704(SB), Y7, Y14 // t4
+	VFMADD231PS  actconst<>+704(SB), Y8, Y15 // t4
+	VFMADD231PS  Y13, Y6, Y10
+	VFMADD231PS  Y14, Y7, Y11
+	VFMADD231PS  Y15, Y8, Y12
+	VFMADD213PS  Y0, Y6, Y10
+	VFMADD213PS  Y1, Y7, Y11
+	VFMADD213PS  Y2, Y8, Y12
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VPSLLD       $0x17, Y3, Y1
+	VPSLLD       $0x17, Y4, Y2
+	VPSLLD       $0x17, Y5, Y3
+	VMOVAPS      Y0, Y4
+	VFNMADD231PS actconst<>+128(SB), Y1, Y4 // half
+	VMOVAPS      Y4, Y6
+	VFNMADD231PS Y1, Y10, Y4
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS actconst<>+128(SB), Y2, Y5 // half
+	VMOVAPS      Y5, Y7
+	VFNMADD231PS Y2, Y11, Y5
+	VFNMADD231PS actconst<>+128(SB), Y3, Y0 // half
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS Y3, Y12, Y0
+	VSUBPS       Y4, Y6, Y6
+	VFNMADD231PS Y1, Y10, Y6
+	VSUBPS       Y5, Y7, Y7
+	VFNMADD231PS Y2, Y11, Y7
+	VSUBPS       Y0, Y8, Y8
+	VFNMADD231PS Y3, Y12, Y8
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y4, Y1, Y2
+	VSUBPS       Y5, Y1, Y3
+	VSUBPS       Y0, Y1, Y10
+	VDIVPS       Y2, Y4, Y11
+	VDIVPS       Y3, Y5, Y12
+	VDIVPS       Y10, Y0, Y13
+	VSUBPS       Y2, Y1, Y14
+	VSUBPS       Y4, Y14, Y14
+	VSUBPS       Y6, Y14, Y14
+	VSUBPS       Y3, Y1, Y15
+	VSUBPS       Y5, Y15, Y15
+	VSUBPS       Y7, Y15, Y15
+	VSUBPS       Y10, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y8, Y1, Y1
+	VFNMADD231PS Y14, Y11, Y6
+	VFNMADD231PS Y2, Y11, Y4
+	VADDPS       Y6, Y4, Y4
+	VFNMADD231PS Y15, Y12, Y7
+	VFNMADD231PS Y3, Y12, Y5
+	VADDPS       Y7, Y5, Y5
+	VFNMADD231PS Y1, Y13, Y8
+	VFNMADD231PS Y10, Y13, Y0
+	VADDPS       Y8, Y0, Y0
+	VRCPPS       Y2, Y1
+	VFMADD231PS  Y1, Y4, Y11
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y5, Y12
+	VRCPPS       Y10, Y1
+	VFMADD231PS  Y1, Y0, Y13
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
+	VORPS        Y0, Y11, Y11
+	VMOVUPS      32(CX), Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
+	VORPS        Y0, Y12, Y12
+	VMOVUPS      64(CX), Y0
+	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
+	VORPS        Y0, Y13, Y13
+
+	// store dst, block 0
+	VMOVUPS Y11, (AX)
+
+	// store dst, block 0
+	VMOVUPS Y12, 32(AX)
+
+	// store dst, block 0
+	VMOVUPS Y13, 64(AX)
+	ADDQ    $0x60, AX
+	ADDQ    $0x60, CX
+	SUBQ    $0x18, DX
+	JMP     tanhSIMD_groups
 
 	// one vector of eight units
 tanhSIMD_vectors:
-	CMPQ    BX, $0x08
-	JB      tanhSIMD_tail
-	VMOVUPS (CX), Y0
+	CMPQ DX, $0x08
+	JB   tanhSIMD_tail
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
-	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y4 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y1 // c2
-	VMULPS       Y1, Y1, Y4
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y6 // p3
-	VFMADD213PS  Y6, Y4, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y6 // p5
-	VFMADD213PS  Y6, Y4, Y5
-	VFMADD213PS  Y1, Y4, Y5
-	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y4
-	VMOVAPS      Y4, Y6
-	VFNMADD231PS Y2, Y5, Y4
-	VSUBPS       Y4, Y6, Y6
-	VFNMADD231PS Y2, Y5, Y6
-	VMOVAPS      Y2, Y7
-	VFMADD231PS  Y2, Y5, Y7
-	VSUBPS       Y7, Y2, Y8
-	VFMADD231PS  Y2, Y5, Y8
-	VADDPS       Y7, Y1, Y2
-	VDIVPS       Y2, Y4, Y5
+	VMOVUPS      (CX), Y0
+	VANDPS       actconst<>+0(SB), Y0, Y0 // absmask
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
+	VMULPS       Y0, Y0, Y2
+	VMOVUPS      actconst<>+608(SB), Y3 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y3 // t0
+	VMOVUPS      actconst<>+672(SB), Y4 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y4 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y4 // t4
+	VFMADD231PS  Y4, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
+	VMOVUPS      actconst<>+64(SB), Y0 // one
+	VPSLLD       $0x17, Y1, Y1
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y3, Y0
+	VSUBPS       Y0, Y2, Y2
+	VFNMADD231PS Y1, Y3, Y2
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y3
+	VDIVPS       Y3, Y0, Y4
+	VSUBPS       Y3, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
 	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y7, Y1, Y1
-	VADDPS       Y8, Y1, Y1
-	VFNMADD231PS Y1, Y5, Y6
-	VFNMADD231PS Y2, Y5, Y4
-	VADDPS       Y6, Y4, Y4
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y4, Y5
+	VFNMADD231PS Y1, Y4, Y2
+	VFNMADD231PS Y3, Y4, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y0, Y4
+	VMOVUPS      (CX), Y0
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y5, Y5
+	VORPS        Y0, Y4, Y4
 
 	// store dst, block 0
-	VMOVUPS Y5, (AX)
+	VMOVUPS Y4, (AX)
 	ADDQ    $0x20, AX
 	ADDQ    $0x20, CX
-	SUBQ    $0x08, BX
+	SUBQ    $0x08, DX
 	JMP     tanhSIMD_vectors
 
 	// the last units one at a time, in lane 0
 tanhSIMD_tail:
-	TESTQ  BX, BX
-	JZ     tanhSIMD_next
-	VMOVSS (CX), X3
+	TESTQ  DX, DX
+	JZ     tanhSIMD_done
+	VMOVSS (CX), X9
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VANDPS       actconst<>+0(SB), Y9, Y0 // absmask
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y4 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y4 // p1
-	VMOVUPS      actconst<>+288(SB), Y5 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y5 // p3
-	VFMADD213PS  Y5, Y2, Y4
-	VMOVUPS      actconst<>+352(SB), Y5 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y5 // p5
-	VFMADD213PS  Y5, Y2, Y4
-	VFMADD213PS  Y0, Y2, Y4
+	VMOVUPS      actconst<>+608(SB), Y3 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y3 // t0
+	VMOVUPS      actconst<>+672(SB), Y4 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y4 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y4 // t4
+	VFMADD231PS  Y4, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y5
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y3, Y0
+	VSUBPS       Y0, Y2, Y2
+	VFNMADD231PS Y1, Y3, Y2
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y3
+	VDIVPS       Y3, Y0, Y4
+	VSUBPS       Y3, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
 	VFNMADD231PS Y1, Y4, Y2
-	VSUBPS       Y2, Y5, Y5
-	VFNMADD231PS Y1, Y4, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y4, Y6
-	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y4, Y7
-	VADDPS       Y6, Y0, Y1
-	VDIVPS       Y1, Y2, Y4
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y6, Y0, Y0
-	VADDPS       Y7, Y0, Y0
-	VFNMADD231PS Y0, Y4, Y5
-	VFNMADD231PS Y1, Y4, Y2
-	VADDPS       Y5, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y4
-	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
+	VFNMADD231PS Y3, Y4, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y0, Y4
+	VANDPS       actconst<>+32(SB), Y9, Y0 // signmask
 	VORPS        Y0, Y4, Y4
 
 	// store dst, block 0
 	VMOVSS X4, (AX)
 	ADDQ   $0x04, AX
 	ADDQ   $0x04, CX
-	DECQ   BX
+	DECQ   DX
 	JMP    tanhSIMD_tail
 
-	// every pointer to the next row
-tanhSIMD_next:
-	DECQ DX
-	JNZ  tanhSIMD_row
+tanhSIMD_done:
 	VZEROUPPER
 	RET
 
@@ -8961,28 +9260,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -8997,75 +9292,64 @@ lstmForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y5, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -9085,28 +9369,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -9121,28 +9401,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
@@ -9157,75 +9433,64 @@ lstmForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y2 // c2Half
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y2, Y5
-	VSUBPS       Y5, Y2, Y8
-	VMOVAPS      Y8, Y10
+	VFNMADD231PS actconst<>+128(SB), Y5, Y2 // half
+	VMOVAPS      Y2, Y8
+	VFNMADD231PS Y5, Y9, Y2
+	VSUBPS       Y2, Y8, Y8
 	VFNMADD231PS Y5, Y9, Y8
-	VSUBPS       Y8, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y2, Y5
-	VDIVPS       Y5, Y8, Y9
-	VSUBPS       Y5, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
-	VFNMADD231PS Y2, Y9, Y10
-	VFNMADD231PS Y5, Y9, Y8
-	VADDPS       Y10, Y8, Y8
-	VRCPPS       Y5, Y2
-	VFMADD231PS  Y2, Y8, Y9
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y2, Y5, Y9
+	VDIVPS       Y9, Y2, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y2, Y5, Y5
+	VSUBPS       Y8, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y2
+	VADDPS       Y8, Y2, Y2
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y2, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y7, Y0
+	VORPS        Y0, Y10, Y10
+	VMULPS       Y10, Y7, Y0
 	VMOVUPS      32(BX)(AX*1), Y2
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
@@ -9245,28 +9510,24 @@ lstmForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
@@ -9280,98 +9541,84 @@ lstmForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y7
-	VMOVAPS      Y7, Y10
+	VFNMADD231PS actconst<>+128(SB), Y5, Y0 // half
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y5, Y9, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y5, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y0, Y5
-	VDIVPS       Y5, Y7, Y9
-	VSUBPS       Y5, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y9, Y10
-	VFNMADD231PS Y5, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y5, Y0
-	VFMADD231PS  Y0, Y7, Y9
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y0, Y5, Y9
+	VDIVPS       Y9, Y0, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y0, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y10
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y6, Y0
+	VORPS        Y0, Y10, Y10
+	VMULPS       Y10, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y7 // t4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y5
-	VMOVAPS      Y5, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y1, Y6, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y1, Y6, Y5
-	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y6, Y10
-	VADDPS       Y9, Y0, Y1
-	VDIVPS       Y1, Y5, Y6
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y5, Y6
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y6
+	VDIVPS       Y6, Y0, Y7
+	VSUBPS       Y6, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y5, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y5
+	VFNMADD231PS Y6, Y7, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y6, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y6, Y6
-	VMULPS       Y6, Y8, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y8, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, 32(CX)
@@ -9389,28 +9636,24 @@ lstmForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -9425,75 +9668,64 @@ lstmForwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y5, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y5, Y0
 	VMOVUPS      (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -9513,28 +9745,24 @@ lstmForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -9548,49 +9776,42 @@ lstmForwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y8 // t4
+	VFMADD231PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y5
-	VMOVAPS      Y5, Y8
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y2, Y7, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y2, Y7, Y5
-	VSUBPS       Y5, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y0, Y2
-	VDIVPS       Y2, Y5, Y7
-	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y5
-	VADDPS       Y8, Y5, Y5
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y5, Y7
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y7
+	VDIVPS       Y7, Y0, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y5, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y5
+	VFNMADD231PS Y7, Y8, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y0, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y6, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -9608,28 +9829,24 @@ lstmForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -9644,75 +9861,64 @@ lstmForwardSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 	VMOVSS       (BX)(AX*1), X3
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
@@ -9732,28 +9938,24 @@ lstmForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -9767,49 +9969,42 @@ lstmForwardSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 
 	// store h, block 0
 	VMOVSS X0, (CX)
@@ -9851,28 +10046,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -9891,28 +10082,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -9928,28 +10115,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y9 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y9, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+448(SB), Y10 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y10 // p0
+	VMOVUPS      actconst<>+512(SB), Y11 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y11 // p2
+	VFMADD231PS  actconst<>+544(SB), Y9, Y11 // p4
+	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMULPS       actconst<>+800(SB), Y10, Y10 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
@@ -9968,28 +10151,24 @@ gruForwardSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
-	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
-	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
+	VMOVUPS      actconst<>+224(SB), Y9 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y7, Y9 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y9, Y10 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y10, Y7 // c1
+	VFNMADD231PS actconst<>+320(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
-	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
-	VFMADD213PS  Y12, Y10, Y11
+	VMOVUPS      actconst<>+448(SB), Y11 // p1
+	VFMADD213PS  actconst<>+416(SB), Y7, Y11 // p0
+	VMOVUPS      actconst<>+512(SB), Y12 // p3
+	VFMADD213PS  actconst<>+480(SB), Y7, Y12 // p2
+	VFMADD231PS  actconst<>+544(SB), Y10, Y12 // p4
+	VFMADD231PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9 // two64
-	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMULPS       actconst<>+800(SB), Y11, Y11 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
@@ -10003,102 +10182,88 @@ gruForwardSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y7 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y2 // c2Half
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
-	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
-	VFMADD213PS  Y12, Y9, Y11
+	VMOVUPS      actconst<>+608(SB), Y11 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y11 // t0
+	VMOVUPS      actconst<>+672(SB), Y12 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y12 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y12 // t4
+	VFMADD231PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
-	VPSUBD       Y7, Y2, Y7
-	VSUBPS       Y7, Y2, Y9
-	VMOVAPS      Y9, Y12
+	VFNMADD231PS actconst<>+128(SB), Y7, Y2 // half
+	VMOVAPS      Y2, Y9
+	VFNMADD231PS Y7, Y11, Y2
+	VSUBPS       Y2, Y9, Y9
 	VFNMADD231PS Y7, Y11, Y9
-	VSUBPS       Y9, Y12, Y12
-	VFNMADD231PS Y7, Y11, Y12
-	VMOVAPS      Y7, Y13
-	VFMADD231PS  Y7, Y11, Y13
-	VSUBPS       Y13, Y7, Y14
-	VFMADD231PS  Y7, Y11, Y14
-	VADDPS       Y13, Y2, Y7
-	VDIVPS       Y7, Y9, Y11
-	VSUBPS       Y7, Y2, Y2
-	VADDPS       Y13, Y2, Y2
-	VADDPS       Y14, Y2, Y2
-	VFNMADD231PS Y2, Y11, Y12
-	VFNMADD231PS Y7, Y11, Y9
-	VADDPS       Y12, Y9, Y9
-	VRCPPS       Y7, Y2
-	VFMADD231PS  Y2, Y9, Y11
+	VMOVUPS      actconst<>+96(SB), Y7 // two
+	VSUBPS       Y2, Y7, Y11
+	VDIVPS       Y11, Y2, Y12
+	VSUBPS       Y11, Y7, Y7
+	VSUBPS       Y2, Y7, Y7
+	VSUBPS       Y9, Y7, Y7
+	VFNMADD231PS Y7, Y12, Y9
+	VFNMADD231PS Y11, Y12, Y2
+	VADDPS       Y9, Y2, Y2
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y2, Y12
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y11, Y11
+	VORPS        Y0, Y12, Y12
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y11, Y0, Y0
-	VFMADD213PS  Y11, Y8, Y0
+	VSUBPS       Y12, Y0, Y0
+	VFMADD213PS  Y12, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+608(SB), Y8 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y8 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y9 // t4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y7
-	VMOVAPS      Y7, Y9
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y2, Y8, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y2, Y8, Y7
-	VSUBPS       Y7, Y9, Y9
-	VFNMADD231PS Y2, Y8, Y9
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y8, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y8, Y12
-	VADDPS       Y11, Y0, Y2
-	VDIVPS       Y2, Y7, Y8
-	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y8, Y9
-	VFNMADD231PS Y2, Y8, Y7
-	VADDPS       Y9, Y7, Y7
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y7, Y8
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y8
+	VDIVPS       Y8, Y0, Y9
+	VSUBPS       Y8, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y8, Y8
+	VORPS        Y0, Y9, Y9
 	VMOVUPS      32(DX), Y0
-	VSUBPS       Y8, Y0, Y0
-	VFMADD213PS  Y8, Y10, Y0
+	VSUBPS       Y9, Y0, Y0
+	VFMADD213PS  Y9, Y10, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, 32(CX)
@@ -10118,28 +10283,24 @@ gruForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -10158,28 +10319,24 @@ gruForwardSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -10193,51 +10350,44 @@ gruForwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y1 // c2Half
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y7
-	VMOVAPS      Y7, Y10
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
+	VMOVAPS      Y1, Y7
+	VFNMADD231PS Y2, Y9, Y1
+	VSUBPS       Y1, Y7, Y7
 	VFNMADD231PS Y2, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y2, Y9, Y10
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y9, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y9, Y12
-	VADDPS       Y11, Y1, Y2
-	VDIVPS       Y2, Y7, Y9
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y11, Y1, Y1
-	VADDPS       Y12, Y1, Y1
-	VFNMADD231PS Y1, Y9, Y10
-	VFNMADD231PS Y2, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y7, Y9
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y9
+	VDIVPS       Y9, Y1, Y10
+	VSUBPS       Y9, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y1
+	VADDPS       Y7, Y1, Y1
+	VRCPPS       Y9, Y2
+	VFMADD231PS  Y2, Y1, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
+	VORPS        Y0, Y10, Y10
 	VMOVUPS      (DX), Y0
-	VSUBPS       Y9, Y0, Y0
-	VFMADD213PS  Y9, Y8, Y0
+	VSUBPS       Y10, Y0, Y0
+	VFMADD213PS  Y10, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -10258,28 +10408,24 @@ gruForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -10299,28 +10445,24 @@ gruForwardSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -10334,51 +10476,44 @@ gruForwardSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y2, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y9 // t4
+	VFMADD231PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y9
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y7, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y7, Y2
-	VSUBPS       Y2, Y9, Y9
-	VFNMADD231PS Y1, Y7, Y9
-	VMOVAPS      Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VSUBPS       Y10, Y1, Y11
-	VFMADD231PS  Y1, Y7, Y11
-	VADDPS       Y10, Y0, Y1
-	VDIVPS       Y1, Y2, Y7
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y9
-	VFNMADD231PS Y1, Y7, Y2
-	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y7
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y7
+	VDIVPS       Y7, Y0, Y9
+	VSUBPS       Y7, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y9, Y2
+	VFNMADD231PS Y7, Y9, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y7, Y1
+	VFMADD231PS  Y1, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y9, Y9
 	VMOVSS       (DX), X4
-	VSUBPS       Y7, Y4, Y0
-	VFMADD213PS  Y7, Y8, Y0
+	VSUBPS       Y9, Y4, Y0
+	VFMADD213PS  Y9, Y8, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -10422,28 +10557,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -10461,78 +10592,67 @@ lstmForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y8, Y8
 
 	// store cache, block 2
-	VMOVUPS Y7, (SI)(AX*2)
-	VMULPS  Y7, Y5, Y0
+	VMOVUPS Y8, (SI)(AX*2)
+	VMULPS  Y8, Y5, Y0
 	VMOVUPS (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -10555,28 +10675,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -10594,28 +10710,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y2 // c2
 	VMULPS       Y2, Y2, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y2, Y7, Y8
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y8, Y2, Y0
 	VADDPS       Y8, Y2, Y5
@@ -10633,78 +10745,67 @@ lstmForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y2, Y5, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y2 // c2Half
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y2, Y5
-	VSUBPS       Y5, Y2, Y8
-	VMOVAPS      Y8, Y10
+	VFNMADD231PS actconst<>+128(SB), Y5, Y2 // half
+	VMOVAPS      Y2, Y8
+	VFNMADD231PS Y5, Y9, Y2
+	VSUBPS       Y2, Y8, Y8
 	VFNMADD231PS Y5, Y9, Y8
-	VSUBPS       Y8, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y2, Y5
-	VDIVPS       Y5, Y8, Y9
-	VSUBPS       Y5, Y2, Y2
-	VADDPS       Y11, Y2, Y2
-	VADDPS       Y12, Y2, Y2
-	VFNMADD231PS Y2, Y9, Y10
-	VFNMADD231PS Y5, Y9, Y8
-	VADDPS       Y10, Y8, Y8
-	VRCPPS       Y5, Y2
-	VFMADD231PS  Y2, Y8, Y9
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y2, Y5, Y9
+	VDIVPS       Y9, Y2, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y2, Y5, Y5
+	VSUBPS       Y8, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y2
+	VADDPS       Y8, Y2, Y2
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y2, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
+	VORPS        Y0, Y10, Y10
 
 	// store cache, block 2
-	VMOVUPS Y9, 32(SI)(AX*2)
-	VMULPS  Y9, Y7, Y0
+	VMOVUPS Y10, 32(SI)(AX*2)
+	VMULPS  Y10, Y7, Y0
 	VMOVUPS 32(BX)(AX*1), Y2
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y2, Y9, Y5, Y2
 	VADDPS       Y9, Y5, Y7
@@ -10727,28 +10828,24 @@ lstmForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y5 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y5, Y7, Y5
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y5, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y5 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y5 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y5, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y5 // c2
 	VMULPS       Y5, Y5, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y5, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y5, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y5, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y5, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y5, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y5, Y8, Y9
 	VPSLLD       $0x17, Y7, Y5
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y5, Y7, Y5
 	VFMADD213PS  Y5, Y5, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y5 // one
 	VBLENDVPS    Y0, Y9, Y5, Y0
 	VADDPS       Y9, Y5, Y7
@@ -10765,98 +10862,84 @@ lstmForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y5 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y5 // tanhClamp
 	VMINPS       Y0, Y5, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y5 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y5 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y5, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y0, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y5, Y5
-	VPSUBD       Y5, Y0, Y5
-	VSUBPS       Y5, Y0, Y7
-	VMOVAPS      Y7, Y10
+	VFNMADD231PS actconst<>+128(SB), Y5, Y0 // half
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y5, Y9, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y5, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y5, Y9, Y10
-	VMOVAPS      Y5, Y11
-	VFMADD231PS  Y5, Y9, Y11
-	VSUBPS       Y11, Y5, Y12
-	VFMADD231PS  Y5, Y9, Y12
-	VADDPS       Y11, Y0, Y5
-	VDIVPS       Y5, Y7, Y9
-	VSUBPS       Y5, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y9, Y10
-	VFNMADD231PS Y5, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y5, Y0
-	VFMADD231PS  Y0, Y7, Y9
+	VMOVUPS      actconst<>+96(SB), Y5 // two
+	VSUBPS       Y0, Y5, Y9
+	VDIVPS       Y9, Y0, Y10
+	VSUBPS       Y9, Y5, Y5
+	VSUBPS       Y0, Y5, Y5
+	VSUBPS       Y7, Y5, Y5
+	VFNMADD231PS Y5, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y9, Y5
+	VFMADD231PS  Y5, Y0, Y10
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y9, Y9
-	VMULPS       Y9, Y6, Y0
+	VORPS        Y0, Y10, Y10
+	VMULPS       Y10, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y7 // t4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y0, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y5
-	VMOVAPS      Y5, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y1, Y6, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y1, Y6, Y5
-	VSUBPS       Y5, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VSUBPS       Y9, Y1, Y10
-	VFMADD231PS  Y1, Y6, Y10
-	VADDPS       Y9, Y0, Y1
-	VDIVPS       Y1, Y5, Y6
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y5
-	VADDPS       Y7, Y5, Y5
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y5, Y6
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y6
+	VDIVPS       Y6, Y0, Y7
+	VSUBPS       Y6, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y5, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y5
+	VFNMADD231PS Y6, Y7, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y6, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
-	VORPS        Y0, Y6, Y6
-	VMULPS       Y6, Y8, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y8, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, 32(CX)
@@ -10875,28 +10958,24 @@ lstmForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y6, Y1, Y0
 	VADDPS       Y6, Y1, Y2
@@ -10914,78 +10993,67 @@ lstmForwardCacheSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y6 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y6, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y6, Y1 // c2Half
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y6, Y8 // t4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
+	VMOVAPS      Y1, Y6
+	VFNMADD231PS Y2, Y7, Y1
+	VSUBPS       Y1, Y6, Y6
 	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y7
+	VDIVPS       Y7, Y1, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y6, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y6
+	VFNMADD231PS Y7, Y8, Y1
+	VADDPS       Y6, Y1, Y1
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y1, Y8
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y8, Y8
 
 	// store cache, block 2
-	VMOVUPS Y7, (SI)(AX*2)
-	VMULPS  Y7, Y5, Y0
+	VMOVUPS Y8, (SI)(AX*2)
+	VMULPS  Y8, Y5, Y0
 	VMOVUPS (BX)(AX*1), Y1
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y7, Y2, Y1
 	VADDPS       Y7, Y2, Y5
@@ -11008,28 +11076,24 @@ lstmForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y5 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y5 // sigmoidClamp
 	VMINPS       Y2, Y5, Y2
-	VMOVUPS      actconst<>+128(SB), Y5 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y5 // log2e
-	VSUBPS       actconst<>+128(SB), Y5, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y5 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y5 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y5, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y2 // c2
 	VMULPS       Y2, Y2, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y2, Y6, Y7
 	VPSLLD       $0x17, Y5, Y2
-	VMOVUPS      actconst<>+480(SB), Y5 // two64
-	VPSUBD       Y2, Y5, Y2
 	VFMADD213PS  Y2, Y2, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y0, Y7, Y2, Y0
 	VADDPS       Y7, Y2, Y5
@@ -11046,49 +11110,42 @@ lstmForwardCacheSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y0 // c2Half
 	VMULPS       Y0, Y0, Y5
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y5, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y5, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y8 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y8 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y8 // t4
+	VFMADD231PS  Y8, Y5, Y7
 	VFMADD213PS  Y0, Y5, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y5
-	VMOVAPS      Y5, Y8
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
+	VMOVAPS      Y0, Y5
+	VFNMADD231PS Y2, Y7, Y0
+	VSUBPS       Y0, Y5, Y5
 	VFNMADD231PS Y2, Y7, Y5
-	VSUBPS       Y5, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y0, Y2
-	VDIVPS       Y2, Y5, Y7
-	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y5
-	VADDPS       Y8, Y5, Y5
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y5, Y7
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y7
+	VDIVPS       Y7, Y0, Y8
+	VSUBPS       Y7, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y5, Y2, Y2
+	VFNMADD231PS Y2, Y8, Y5
+	VFNMADD231PS Y7, Y8, Y0
+	VADDPS       Y5, Y0, Y0
+	VRCPPS       Y7, Y2
+	VFMADD231PS  Y2, Y0, Y8
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y7, Y7
-	VMULPS       Y7, Y6, Y0
+	VORPS        Y0, Y8, Y8
+	VMULPS       Y8, Y6, Y0
 
 	// store h, block 0
 	VMOVUPS Y0, (CX)
@@ -11107,28 +11164,24 @@ lstmForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -11146,78 +11199,67 @@ lstmForwardCacheSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
-	VORPS        Y0, Y5, Y5
+	VORPS        Y0, Y7, Y7
 
 	// store cache, block 2
-	VMOVSS X5, (SI)(AX*2)
-	VMULPS Y5, Y6, Y0
+	VMOVSS X7, (SI)(AX*2)
+	VMULPS Y7, Y6, Y0
 	VMOVSS (BX)(AX*1), X3
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y5 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y5, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y5, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y5 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y5, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y5, Y1 // c2
 	VMULPS       Y1, Y1, Y5
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y7 // p3
-	VFMADD213PS  Y7, Y5, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y7 // p5
-	VFMADD213PS  Y7, Y5, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y5, Y7 // p4
+	VFMADD231PS  Y7, Y5, Y6
 	VFMADD213PS  Y1, Y5, Y6
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y3, Y6, Y1, Y2
 	VADDPS       Y6, Y1, Y5
@@ -11240,28 +11282,24 @@ lstmForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y6 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y6 // p3
-	VFMADD213PS  Y6, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y6 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y6 // p5
-	VFMADD213PS  Y6, Y2, Y5
+	VMOVUPS      actconst<>+448(SB), Y5 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y5 // p0
+	VMOVUPS      actconst<>+512(SB), Y6 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y6 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y6 // p4
+	VFMADD231PS  Y6, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y5
-	VMULPS       actconst<>+512(SB), Y5, Y5 // twoM64
+	VMULPS       actconst<>+800(SB), Y5, Y5 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y5, Y0, Y1
 	VADDPS       Y5, Y0, Y2
@@ -11278,49 +11316,42 @@ lstmForwardCacheSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y5 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y5 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y5
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y5
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y7 // t4
+	VFMADD231PS  Y7, Y2, Y5
 	VFMADD213PS  Y0, Y2, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y5, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y5, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y5, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y5, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y5
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y5, Y7
-	VFNMADD231PS Y1, Y5, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y5
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y7
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y7, Y2
+	VFNMADD231PS Y5, Y7, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y7
 	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
-	VORPS        Y0, Y5, Y5
-	VMULPS       Y5, Y6, Y0
+	VORPS        Y0, Y7, Y7
+	VMULPS       Y7, Y6, Y0
 
 	// store h, block 0
 	VMOVSS X0, (CX)
@@ -11366,28 +11397,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -11412,28 +11439,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -11452,28 +11475,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y9 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y9, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y9, Y2 // c2
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y10 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y10 // p1
-	VMOVUPS      actconst<>+288(SB), Y11 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVUPS      actconst<>+352(SB), Y11 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+448(SB), Y10 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y10 // p0
+	VMOVUPS      actconst<>+512(SB), Y11 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y11 // p2
+	VFMADD231PS  actconst<>+544(SB), Y9, Y11 // p4
+	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y2, Y9, Y10
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y10
-	VMULPS       actconst<>+512(SB), Y10, Y10 // twoM64
+	VMULPS       actconst<>+800(SB), Y10, Y10 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y10, Y2, Y1
 	VADDPS       Y10, Y2, Y7
@@ -11498,28 +11517,24 @@ gruForwardCacheSIMD_pairs:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y2, Y7 // absmask
-	VMOVUPS      actconst<>+416(SB), Y9 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y9 // sigmoidClamp
 	VMINPS       Y7, Y9, Y7
-	VMOVUPS      actconst<>+128(SB), Y9 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y7, Y9 // log2e
-	VSUBPS       actconst<>+128(SB), Y9, Y10 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y10, Y7 // c1
-	VFMADD231PS  actconst<>+192(SB), Y10, Y7 // c2
+	VMOVUPS      actconst<>+224(SB), Y9 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y7, Y9 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y9, Y10 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y10, Y7 // c1
+	VFNMADD231PS actconst<>+320(SB), Y10, Y7 // c2
 	VMULPS       Y7, Y7, Y10
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y7, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y7, Y12 // p3
-	VFMADD213PS  Y12, Y10, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y7, Y12 // p5
-	VFMADD213PS  Y12, Y10, Y11
+	VMOVUPS      actconst<>+448(SB), Y11 // p1
+	VFMADD213PS  actconst<>+416(SB), Y7, Y11 // p0
+	VMOVUPS      actconst<>+512(SB), Y12 // p3
+	VFMADD213PS  actconst<>+480(SB), Y7, Y12 // p2
+	VFMADD231PS  actconst<>+544(SB), Y10, Y12 // p4
+	VFMADD231PS  Y12, Y10, Y11
 	VFMADD213PS  Y7, Y10, Y11
 	VPSLLD       $0x17, Y9, Y7
-	VMOVUPS      actconst<>+480(SB), Y9 // two64
-	VPSUBD       Y7, Y9, Y7
 	VFMADD213PS  Y7, Y7, Y11
-	VMULPS       actconst<>+512(SB), Y11, Y11 // twoM64
+	VMULPS       actconst<>+800(SB), Y11, Y11 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y7 // one
 	VBLENDVPS    Y2, Y11, Y7, Y2
 	VADDPS       Y11, Y7, Y9
@@ -11536,108 +11551,94 @@ gruForwardCacheSIMD_pairs:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y2 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
 	VMINPS       Y2, Y7, Y2
-	VADDPS       Y2, Y2, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y2 // c2
+	VMOVUPS      actconst<>+256(SB), Y7 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y2, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y2 // c2Half
 	VMULPS       Y2, Y2, Y9
-	VMOVUPS      actconst<>+224(SB), Y11 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y11 // p1
-	VMOVUPS      actconst<>+288(SB), Y12 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y12 // p3
-	VFMADD213PS  Y12, Y9, Y11
-	VMOVUPS      actconst<>+352(SB), Y12 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y12 // p5
-	VFMADD213PS  Y12, Y9, Y11
+	VMOVUPS      actconst<>+608(SB), Y11 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y11 // t0
+	VMOVUPS      actconst<>+672(SB), Y12 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y12 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y12 // t4
+	VFMADD231PS  Y12, Y9, Y11
 	VFMADD213PS  Y2, Y9, Y11
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VPSLLD       $0x17, Y7, Y7
-	VPSUBD       Y7, Y2, Y7
-	VSUBPS       Y7, Y2, Y9
-	VMOVAPS      Y9, Y12
+	VFNMADD231PS actconst<>+128(SB), Y7, Y2 // half
+	VMOVAPS      Y2, Y9
+	VFNMADD231PS Y7, Y11, Y2
+	VSUBPS       Y2, Y9, Y9
 	VFNMADD231PS Y7, Y11, Y9
-	VSUBPS       Y9, Y12, Y12
-	VFNMADD231PS Y7, Y11, Y12
-	VMOVAPS      Y7, Y13
-	VFMADD231PS  Y7, Y11, Y13
-	VSUBPS       Y13, Y7, Y14
-	VFMADD231PS  Y7, Y11, Y14
-	VADDPS       Y13, Y2, Y7
-	VDIVPS       Y7, Y9, Y11
-	VSUBPS       Y7, Y2, Y2
-	VADDPS       Y13, Y2, Y2
-	VADDPS       Y14, Y2, Y2
-	VFNMADD231PS Y2, Y11, Y12
-	VFNMADD231PS Y7, Y11, Y9
-	VADDPS       Y12, Y9, Y9
-	VRCPPS       Y7, Y2
-	VFMADD231PS  Y2, Y9, Y11
+	VMOVUPS      actconst<>+96(SB), Y7 // two
+	VSUBPS       Y2, Y7, Y11
+	VDIVPS       Y11, Y2, Y12
+	VSUBPS       Y11, Y7, Y7
+	VSUBPS       Y2, Y7, Y7
+	VSUBPS       Y9, Y7, Y7
+	VFNMADD231PS Y7, Y12, Y9
+	VFNMADD231PS Y11, Y12, Y2
+	VADDPS       Y9, Y2, Y2
+	VRCPPS       Y11, Y7
+	VFMADD231PS  Y7, Y2, Y12
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y11, Y11
+	VORPS        Y0, Y12, Y12
 
 	// store cache, block 2
-	VMOVUPS     Y11, (DI)(AX*2)
+	VMOVUPS     Y12, (DI)(AX*2)
 	VMOVUPS     (DX), Y0
-	VSUBPS      Y11, Y0, Y0
-	VFMADD213PS Y11, Y8, Y0
+	VSUBPS      Y12, Y0, Y0
+	VFMADD213PS Y12, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y1, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y0, Y2, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y0 // c2Half
 	VMULPS       Y0, Y0, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+608(SB), Y8 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y8 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y9 // t4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y0, Y7, Y8
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y0, Y2
-	VSUBPS       Y2, Y0, Y7
-	VMOVAPS      Y7, Y9
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS Y2, Y8, Y0
+	VSUBPS       Y0, Y7, Y7
 	VFNMADD231PS Y2, Y8, Y7
-	VSUBPS       Y7, Y9, Y9
-	VFNMADD231PS Y2, Y8, Y9
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y8, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y8, Y12
-	VADDPS       Y11, Y0, Y2
-	VDIVPS       Y2, Y7, Y8
-	VSUBPS       Y2, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VADDPS       Y12, Y0, Y0
-	VFNMADD231PS Y0, Y8, Y9
-	VFNMADD231PS Y2, Y8, Y7
-	VADDPS       Y9, Y7, Y7
-	VRCPPS       Y2, Y0
-	VFMADD231PS  Y0, Y7, Y8
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y8
+	VDIVPS       Y8, Y0, Y9
+	VSUBPS       Y8, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y0
+	VADDPS       Y7, Y0, Y0
+	VRCPPS       Y8, Y2
+	VFMADD231PS  Y2, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
-	VORPS        Y0, Y8, Y8
+	VORPS        Y0, Y9, Y9
 
 	// store cache, block 2
-	VMOVUPS     Y8, 32(DI)(AX*2)
+	VMOVUPS     Y9, 32(DI)(AX*2)
 	VMOVUPS     32(DX), Y0
-	VSUBPS      Y8, Y0, Y0
-	VFMADD213PS Y8, Y10, Y0
+	VSUBPS      Y9, Y0, Y0
+	VFMADD213PS Y9, Y10, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, 32(CX)
@@ -11658,28 +11659,24 @@ gruForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y1 // c2
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y8 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y8 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y9 // p3
-	VFMADD213PS  Y9, Y7, Y8
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y9 // p5
-	VFMADD213PS  Y9, Y7, Y8
+	VMOVUPS      actconst<>+448(SB), Y8 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y8 // p0
+	VMOVUPS      actconst<>+512(SB), Y9 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y9 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y9 // p4
+	VFMADD231PS  Y9, Y7, Y8
 	VFMADD213PS  Y1, Y7, Y8
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y8
-	VMULPS       actconst<>+512(SB), Y8, Y8 // twoM64
+	VMULPS       actconst<>+800(SB), Y8, Y8 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y8, Y1, Y0
 	VADDPS       Y8, Y1, Y2
@@ -11704,28 +11701,24 @@ gruForwardCacheSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y2, Y7, Y2
-	VMOVUPS      actconst<>+128(SB), Y7 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y2, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y2 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y2 // c2
+	VMOVUPS      actconst<>+224(SB), Y7 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y2, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y2 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y2 // c2
 	VMULPS       Y2, Y2, Y8
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y2, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y2, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y2, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+448(SB), Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y2, Y9 // p0
+	VMOVUPS      actconst<>+512(SB), Y10 // p3
+	VFMADD213PS  actconst<>+480(SB), Y2, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y2, Y8, Y9
 	VPSLLD       $0x17, Y7, Y2
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y2, Y7, Y2
 	VFMADD213PS  Y2, Y2, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y2 // one
 	VBLENDVPS    Y1, Y9, Y2, Y1
 	VADDPS       Y9, Y2, Y7
@@ -11742,54 +11735,47 @@ gruForwardCacheSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y1 // c2
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y1 // c2Half
 	VMULPS       Y1, Y1, Y7
-	VMOVUPS      actconst<>+224(SB), Y9 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y9 // p1
-	VMOVUPS      actconst<>+288(SB), Y10 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y10 // p3
-	VFMADD213PS  Y10, Y7, Y9
-	VMOVUPS      actconst<>+352(SB), Y10 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y10 // p5
-	VFMADD213PS  Y10, Y7, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y10 // t4
+	VFMADD231PS  Y10, Y7, Y9
 	VFMADD213PS  Y1, Y7, Y9
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y7
-	VMOVAPS      Y7, Y10
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
+	VMOVAPS      Y1, Y7
+	VFNMADD231PS Y2, Y9, Y1
+	VSUBPS       Y1, Y7, Y7
 	VFNMADD231PS Y2, Y9, Y7
-	VSUBPS       Y7, Y10, Y10
-	VFNMADD231PS Y2, Y9, Y10
-	VMOVAPS      Y2, Y11
-	VFMADD231PS  Y2, Y9, Y11
-	VSUBPS       Y11, Y2, Y12
-	VFMADD231PS  Y2, Y9, Y12
-	VADDPS       Y11, Y1, Y2
-	VDIVPS       Y2, Y7, Y9
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y11, Y1, Y1
-	VADDPS       Y12, Y1, Y1
-	VFNMADD231PS Y1, Y9, Y10
-	VFNMADD231PS Y2, Y9, Y7
-	VADDPS       Y10, Y7, Y7
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y7, Y9
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y9
+	VDIVPS       Y9, Y1, Y10
+	VSUBPS       Y9, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y7, Y2, Y2
+	VFNMADD231PS Y2, Y10, Y7
+	VFNMADD231PS Y9, Y10, Y1
+	VADDPS       Y7, Y1, Y1
+	VRCPPS       Y9, Y2
+	VFMADD231PS  Y2, Y1, Y10
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
-	VORPS        Y0, Y9, Y9
+	VORPS        Y0, Y10, Y10
 
 	// store cache, block 2
-	VMOVUPS     Y9, (DI)(AX*2)
+	VMOVUPS     Y10, (DI)(AX*2)
 	VMOVUPS     (DX), Y0
-	VSUBPS      Y9, Y0, Y0
-	VFMADD213PS Y9, Y8, Y0
+	VSUBPS      Y10, Y0, Y0
+	VFMADD213PS Y10, Y8, Y0
 
 	// store hNew, block 0
 	VMOVUPS Y0, (CX)
@@ -11811,28 +11797,24 @@ gruForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -11858,28 +11840,24 @@ gruForwardCacheSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y6, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y8 // p3
-	VFMADD213PS  Y8, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y8 // p5
-	VFMADD213PS  Y8, Y2, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y8 // p4
+	VFMADD231PS  Y8, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y6, Y7, Y0, Y1
 	VADDPS       Y7, Y0, Y2
@@ -11896,54 +11874,47 @@ gruForwardCacheSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y9 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y9 // p3
-	VFMADD213PS  Y9, Y2, Y7
-	VMOVUPS      actconst<>+352(SB), Y9 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y9 // p5
-	VFMADD213PS  Y9, Y2, Y7
+	VMOVUPS      actconst<>+608(SB), Y7 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y7 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y9 // t4
+	VFMADD231PS  Y9, Y2, Y7
 	VFMADD213PS  Y0, Y2, Y7
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y9
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y7, Y0
+	VSUBPS       Y0, Y2, Y2
 	VFNMADD231PS Y1, Y7, Y2
-	VSUBPS       Y2, Y9, Y9
-	VFNMADD231PS Y1, Y7, Y9
-	VMOVAPS      Y1, Y10
-	VFMADD231PS  Y1, Y7, Y10
-	VSUBPS       Y10, Y1, Y11
-	VFMADD231PS  Y1, Y7, Y11
-	VADDPS       Y10, Y0, Y1
-	VDIVPS       Y1, Y2, Y7
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y10, Y0, Y0
-	VADDPS       Y11, Y0, Y0
-	VFNMADD231PS Y0, Y7, Y9
-	VFNMADD231PS Y1, Y7, Y2
-	VADDPS       Y9, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y7
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y7
+	VDIVPS       Y7, Y0, Y9
+	VSUBPS       Y7, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
+	VFNMADD231PS Y1, Y9, Y2
+	VFNMADD231PS Y7, Y9, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y7, Y1
+	VFMADD231PS  Y1, Y0, Y9
 	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y7, Y7
+	VORPS        Y0, Y9, Y9
 
 	// store cache, block 2
-	VMOVSS      X7, (DI)(AX*2)
+	VMOVSS      X9, (DI)(AX*2)
 	VMOVSS      (DX), X4
-	VSUBPS      Y7, Y4, Y0
-	VFMADD213PS Y7, Y8, Y0
+	VSUBPS      Y9, Y4, Y0
+	VFMADD213PS Y9, Y8, Y0
 
 	// store hNew, block 0
 	VMOVSS X0, (CX)
@@ -11992,77 +11963,70 @@ lstmBackwardSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y2 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y2 // tanhClamp
 	VMINPS       Y1, Y2, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+256(SB), Y2 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y2 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y2, Y3 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y3, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y3, Y1 // c2Half
+	VMULPS       Y1, Y1, Y3
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y3, Y7 // t4
+	VFMADD231PS  Y7, Y3, Y6
+	VFMADD213PS  Y1, Y3, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y2, Y2
-	VPSUBD       Y2, Y1, Y2
-	VSUBPS       Y2, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y2, Y7, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD231PS  Y2, Y7, Y9
-	VSUBPS       Y9, Y2, Y10
-	VFMADD231PS  Y2, Y7, Y10
-	VADDPS       Y9, Y1, Y2
-	VDIVPS       Y2, Y6, Y7
-	VSUBPS       Y2, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y2, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y2, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VFNMADD231PS actconst<>+128(SB), Y2, Y1 // half
+	VMOVAPS      Y1, Y3
+	VFNMADD231PS Y2, Y6, Y1
+	VSUBPS       Y1, Y3, Y3
+	VFNMADD231PS Y2, Y6, Y3
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y1, Y2, Y6
+	VDIVPS       Y6, Y1, Y7
+	VSUBPS       Y6, Y2, Y2
+	VSUBPS       Y1, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
+	VFNMADD231PS Y2, Y7, Y3
+	VFNMADD231PS Y6, Y7, Y1
+	VADDPS       Y3, Y1, Y1
+	VRCPPS       Y6, Y2
+	VFMADD231PS  Y2, Y1, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 	VMOVUPS      (R8), Y0
 	VMOVUPS      (BX)(R10*1), Y1
 	VMOVUPS      (R9), Y2
-	VMOVAPS      Y7, Y6
-	VFNMADD213PS actconst<>+64(SB), Y7, Y6 // one
-	VMULPS       Y1, Y0, Y8
-	VFMADD231PS  Y6, Y8, Y2
+	VMOVAPS      Y7, Y3
+	VFNMADD213PS actconst<>+64(SB), Y7, Y3 // one
+	VMULPS       Y1, Y0, Y6
+	VFMADD231PS  Y3, Y6, Y2
 	VMULPS       Y7, Y0, Y0
 	VMULPS       Y1, Y0, Y0
-	VMOVUPS      actconst<>+64(SB), Y6 // one
-	VSUBPS       Y1, Y6, Y6
-	VMULPS       Y6, Y0, Y0
+	VMOVUPS      actconst<>+64(SB), Y3 // one
+	VSUBPS       Y1, Y3, Y3
+	VMULPS       Y3, Y0, Y0
 
 	// store dgates, block 3
 	VMOVUPS Y0, (CX)(R10*1)
 	VMOVUPS (BX), Y0
 	VMOVUPS (BX)(AX*2), Y1
-	VMULPS  Y1, Y2, Y6
-	VMULPS  Y0, Y6, Y6
-	VMOVUPS actconst<>+64(SB), Y7 // one
-	VSUBPS  Y0, Y7, Y7
-	VMULPS  Y7, Y6, Y6
+	VMULPS  Y1, Y2, Y3
+	VMULPS  Y0, Y3, Y3
+	VMOVUPS actconst<>+64(SB), Y6 // one
+	VSUBPS  Y0, Y6, Y6
+	VMULPS  Y6, Y3, Y3
 
 	// store dgates, block 0
-	VMOVUPS      Y6, (CX)
+	VMOVUPS      Y3, (CX)
 	VMULPS       Y0, Y2, Y0
-	VMOVAPS      Y1, Y6
-	VFNMADD213PS actconst<>+64(SB), Y1, Y6 // one
-	VMULPS       Y6, Y0, Y0
+	VMOVAPS      Y1, Y3
+	VFNMADD213PS actconst<>+64(SB), Y1, Y3 // one
+	VMULPS       Y3, Y0, Y0
 
 	// store dgates, block 2
 	VMOVUPS Y0, (CX)(AX*2)
@@ -12070,9 +12034,9 @@ lstmBackwardSIMD_vectors:
 	VMOVUPS (SI), Y1
 	VMULPS  Y1, Y2, Y1
 	VMULPS  Y0, Y1, Y1
-	VMOVUPS actconst<>+64(SB), Y6 // one
-	VSUBPS  Y0, Y6, Y6
-	VMULPS  Y6, Y1, Y1
+	VMOVUPS actconst<>+64(SB), Y3 // one
+	VSUBPS  Y0, Y3, Y3
+	VMULPS  Y3, Y1, Y1
 
 	// store dgates, block 1
 	VMOVUPS Y1, (CX)(AX*1)
@@ -12094,95 +12058,88 @@ lstmBackwardSIMD_vectors:
 lstmBackwardSIMD_tail:
 	TESTQ  R12, R12
 	JZ     lstmBackwardSIMD_next
-	VMOVSS (DI), X3
+	VMOVSS (DI), X4
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VANDPS       actconst<>+0(SB), Y4, Y0 // absmask
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y2 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y2, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y2, Y0 // c2Half
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y6
-	VFMADD213PS  Y0, Y2, Y6
+	VMOVUPS      actconst<>+608(SB), Y3 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y3 // t0
+	VMOVUPS      actconst<>+672(SB), Y6 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y6 // t2
+	VFMADD231PS  actconst<>+704(SB), Y2, Y6 // t4
+	VFMADD231PS  Y6, Y2, Y3
+	VFMADD213PS  Y0, Y2, Y3
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y2
-	VMOVAPS      Y2, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y2
+	VFNMADD231PS Y1, Y3, Y0
+	VSUBPS       Y0, Y2, Y2
+	VFNMADD231PS Y1, Y3, Y2
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y3
+	VDIVPS       Y3, Y0, Y6
+	VSUBPS       Y3, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y2, Y1, Y1
 	VFNMADD231PS Y1, Y6, Y2
-	VSUBPS       Y2, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y6, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y2, Y6
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y2
-	VADDPS       Y7, Y2, Y2
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y2, Y6
-	VANDPS       actconst<>+32(SB), Y3, Y0 // signmask
+	VFNMADD231PS Y3, Y6, Y0
+	VADDPS       Y2, Y0, Y0
+	VRCPPS       Y3, Y1
+	VFMADD231PS  Y1, Y0, Y6
+	VANDPS       actconst<>+32(SB), Y4, Y0 // signmask
 	VORPS        Y0, Y6, Y6
-	VMOVSS       (R8), X3
-	VMOVSS       (BX)(R10*1), X5
-	VMOVSS       (R9), X4
+	VMOVSS       (R8), X4
+	VMOVSS       (BX)(R10*1), X8
+	VMOVSS       (R9), X5
 	VMOVAPS      Y6, Y0
 	VFNMADD213PS actconst<>+64(SB), Y6, Y0 // one
-	VMULPS       Y5, Y3, Y1
-	VFMADD231PS  Y0, Y1, Y4
-	VMULPS       Y6, Y3, Y0
-	VMULPS       Y5, Y0, Y0
+	VMULPS       Y8, Y4, Y1
+	VFMADD231PS  Y0, Y1, Y5
+	VMULPS       Y6, Y4, Y0
+	VMULPS       Y8, Y0, Y0
 	VMOVUPS      actconst<>+64(SB), Y1 // one
-	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y8, Y1, Y1
 	VMULPS       Y1, Y0, Y0
 
 	// store dgates, block 3
 	VMOVSS  X0, (CX)(R10*1)
-	VMOVSS  (BX), X3
-	VMOVSS  (BX)(AX*2), X5
-	VMULPS  Y5, Y4, Y0
-	VMULPS  Y3, Y0, Y0
+	VMOVSS  (BX), X4
+	VMOVSS  (BX)(AX*2), X8
+	VMULPS  Y8, Y5, Y0
+	VMULPS  Y4, Y0, Y0
 	VMOVUPS actconst<>+64(SB), Y1 // one
-	VSUBPS  Y3, Y1, Y1
+	VSUBPS  Y4, Y1, Y1
 	VMULPS  Y1, Y0, Y0
 
 	// store dgates, block 0
 	VMOVSS       X0, (CX)
-	VMULPS       Y3, Y4, Y0
-	VMOVAPS      Y5, Y1
-	VFNMADD213PS actconst<>+64(SB), Y5, Y1 // one
+	VMULPS       Y4, Y5, Y0
+	VMOVAPS      Y8, Y1
+	VFNMADD213PS actconst<>+64(SB), Y8, Y1 // one
 	VMULPS       Y1, Y0, Y0
 
 	// store dgates, block 2
 	VMOVSS  X0, (CX)(AX*2)
-	VMOVSS  (BX)(AX*1), X3
-	VMOVSS  (SI), X5
-	VMULPS  Y5, Y4, Y0
-	VMULPS  Y3, Y0, Y0
+	VMOVSS  (BX)(AX*1), X4
+	VMOVSS  (SI), X8
+	VMULPS  Y8, Y5, Y0
+	VMULPS  Y4, Y0, Y0
 	VMOVUPS actconst<>+64(SB), Y1 // one
-	VSUBPS  Y3, Y1, Y1
+	VSUBPS  Y4, Y1, Y1
 	VMULPS  Y1, Y0, Y0
 
 	// store dgates, block 1
 	VMOVSS X0, (CX)(AX*1)
-	VMULPS Y3, Y4, Y0
+	VMULPS Y4, Y5, Y0
 
 	// store dcPrev, block 0
 	VMOVSS X0, (DX)
@@ -12376,28 +12333,24 @@ gruResetBeforeGatesSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
@@ -12421,28 +12374,24 @@ gruResetBeforeGatesSIMD_vectors:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+416(SB), Y2 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y2 // sigmoidClamp
 	VMINPS       Y1, Y2, Y1
-	VMOVUPS      actconst<>+128(SB), Y2 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y2 // log2e
-	VSUBPS       actconst<>+128(SB), Y2, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
+	VMOVUPS      actconst<>+224(SB), Y2 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y1, Y2 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y2, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y1 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y1 // c2
 	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
+	VMOVUPS      actconst<>+448(SB), Y7 // p1
+	VFMADD213PS  actconst<>+416(SB), Y1, Y7 // p0
+	VMOVUPS      actconst<>+512(SB), Y8 // p3
+	VFMADD213PS  actconst<>+480(SB), Y1, Y8 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y8 // p4
+	VFMADD231PS  Y8, Y6, Y7
 	VFMADD213PS  Y1, Y6, Y7
 	VPSLLD       $0x17, Y2, Y1
-	VMOVUPS      actconst<>+480(SB), Y2 // two64
-	VPSUBD       Y1, Y2, Y1
 	VFMADD213PS  Y1, Y1, Y7
-	VMULPS       actconst<>+512(SB), Y7, Y7 // twoM64
+	VMULPS       actconst<>+800(SB), Y7, Y7 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VBLENDVPS    Y0, Y7, Y1, Y0
 	VADDPS       Y7, Y1, Y2
@@ -12474,28 +12423,24 @@ gruResetBeforeGatesSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y3, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y3, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
@@ -12520,28 +12465,24 @@ gruResetBeforeGatesSIMD_tail:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y0 // absmask
-	VMOVUPS      actconst<>+416(SB), Y1 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y1 // sigmoidClamp
 	VMINPS       Y0, Y1, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y2 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y2, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y2, Y0 // c2
+	VMOVUPS      actconst<>+224(SB), Y1 // sigmoidShifter
+	VFMADD231PS  actconst<>+160(SB), Y0, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y2 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y2, Y0 // c1
+	VFNMADD231PS actconst<>+320(SB), Y2, Y0 // c2
 	VMULPS       Y0, Y0, Y2
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y2, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y2, Y6
+	VMOVUPS      actconst<>+448(SB), Y6 // p1
+	VFMADD213PS  actconst<>+416(SB), Y0, Y6 // p0
+	VMOVUPS      actconst<>+512(SB), Y7 // p3
+	VFMADD213PS  actconst<>+480(SB), Y0, Y7 // p2
+	VFMADD231PS  actconst<>+544(SB), Y2, Y7 // p4
+	VFMADD231PS  Y7, Y2, Y6
 	VFMADD213PS  Y0, Y2, Y6
 	VPSLLD       $0x17, Y1, Y0
-	VMOVUPS      actconst<>+480(SB), Y1 // two64
-	VPSUBD       Y0, Y1, Y0
 	VFMADD213PS  Y0, Y0, Y6
-	VMULPS       actconst<>+512(SB), Y6, Y6 // twoM64
+	VMULPS       actconst<>+800(SB), Y6, Y6 // twoM64
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VBLENDVPS    Y5, Y6, Y0, Y1
 	VADDPS       Y6, Y0, Y2
@@ -12599,46 +12540,39 @@ gruResetBeforeOutputSIMD_vectors:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y0, Y1 // absmask
-	VMOVUPS      actconst<>+448(SB), Y4 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y4 // tanhClamp
 	VMINPS       Y1, Y4, Y1
-	VADDPS       Y1, Y1, Y1
-	VMOVUPS      actconst<>+128(SB), Y4 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y1, Y4 // log2e
-	VSUBPS       actconst<>+128(SB), Y4, Y6 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y6, Y1 // c1
-	VFMADD231PS  actconst<>+192(SB), Y6, Y1 // c2
-	VMULPS       Y1, Y1, Y6
-	VMOVUPS      actconst<>+224(SB), Y7 // p0
-	VFMADD213PS  actconst<>+256(SB), Y1, Y7 // p1
-	VMOVUPS      actconst<>+288(SB), Y8 // p2
-	VFMADD213PS  actconst<>+320(SB), Y1, Y8 // p3
-	VFMADD213PS  Y8, Y6, Y7
-	VMOVUPS      actconst<>+352(SB), Y8 // p4
-	VFMADD213PS  actconst<>+384(SB), Y1, Y8 // p5
-	VFMADD213PS  Y8, Y6, Y7
-	VFMADD213PS  Y1, Y6, Y7
+	VMOVUPS      actconst<>+256(SB), Y4 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y1, Y4 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y4, Y5 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y5, Y1 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y5, Y1 // c2Half
+	VMULPS       Y1, Y1, Y5
+	VMOVUPS      actconst<>+608(SB), Y6 // t1
+	VFMADD213PS  actconst<>+576(SB), Y1, Y6 // t0
+	VMOVUPS      actconst<>+672(SB), Y7 // t3
+	VFMADD213PS  actconst<>+640(SB), Y1, Y7 // t2
+	VFMADD231PS  actconst<>+704(SB), Y5, Y7 // t4
+	VFMADD231PS  Y7, Y5, Y6
+	VFMADD213PS  Y1, Y5, Y6
 	VMOVUPS      actconst<>+64(SB), Y1 // one
 	VPSLLD       $0x17, Y4, Y4
-	VPSUBD       Y4, Y1, Y4
-	VSUBPS       Y4, Y1, Y6
-	VMOVAPS      Y6, Y8
-	VFNMADD231PS Y4, Y7, Y6
-	VSUBPS       Y6, Y8, Y8
-	VFNMADD231PS Y4, Y7, Y8
-	VMOVAPS      Y4, Y9
-	VFMADD231PS  Y4, Y7, Y9
-	VSUBPS       Y9, Y4, Y10
-	VFMADD231PS  Y4, Y7, Y10
-	VADDPS       Y9, Y1, Y4
-	VDIVPS       Y4, Y6, Y7
-	VSUBPS       Y4, Y1, Y1
-	VADDPS       Y9, Y1, Y1
-	VADDPS       Y10, Y1, Y1
-	VFNMADD231PS Y1, Y7, Y8
-	VFNMADD231PS Y4, Y7, Y6
-	VADDPS       Y8, Y6, Y6
-	VRCPPS       Y4, Y1
-	VFMADD231PS  Y1, Y6, Y7
+	VFNMADD231PS actconst<>+128(SB), Y4, Y1 // half
+	VMOVAPS      Y1, Y5
+	VFNMADD231PS Y4, Y6, Y1
+	VSUBPS       Y1, Y5, Y5
+	VFNMADD231PS Y4, Y6, Y5
+	VMOVUPS      actconst<>+96(SB), Y4 // two
+	VSUBPS       Y1, Y4, Y6
+	VDIVPS       Y6, Y1, Y7
+	VSUBPS       Y6, Y4, Y4
+	VSUBPS       Y1, Y4, Y4
+	VSUBPS       Y5, Y4, Y4
+	VFNMADD231PS Y4, Y7, Y5
+	VFNMADD231PS Y6, Y7, Y1
+	VADDPS       Y5, Y1, Y1
+	VRCPPS       Y6, Y4
+	VFMADD231PS  Y4, Y1, Y7
 	VANDPS       actconst<>+32(SB), Y0, Y0 // signmask
 	VORPS        Y0, Y7, Y7
 
@@ -12669,54 +12603,47 @@ gruResetBeforeOutputSIMD_tail:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y2, Y0 // absmask
-	VMOVUPS      actconst<>+448(SB), Y1 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y1 // tanhClamp
 	VMINPS       Y0, Y1, Y0
-	VADDPS       Y0, Y0, Y0
-	VMOVUPS      actconst<>+128(SB), Y1 // shifter
-	VFMADD231PS  actconst<>+96(SB), Y0, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y4 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y4, Y0 // c1
-	VFMADD231PS  actconst<>+192(SB), Y4, Y0 // c2
+	VMOVUPS      actconst<>+256(SB), Y1 // tanhShifter
+	VFMADD231PS  actconst<>+192(SB), Y0, Y1 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y1, Y4 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y4, Y0 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y4, Y0 // c2Half
 	VMULPS       Y0, Y0, Y4
-	VMOVUPS      actconst<>+224(SB), Y6 // p0
-	VFMADD213PS  actconst<>+256(SB), Y0, Y6 // p1
-	VMOVUPS      actconst<>+288(SB), Y7 // p2
-	VFMADD213PS  actconst<>+320(SB), Y0, Y7 // p3
-	VFMADD213PS  Y7, Y4, Y6
-	VMOVUPS      actconst<>+352(SB), Y7 // p4
-	VFMADD213PS  actconst<>+384(SB), Y0, Y7 // p5
-	VFMADD213PS  Y7, Y4, Y6
-	VFMADD213PS  Y0, Y4, Y6
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y0, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y6 // t3
+	VFMADD213PS  actconst<>+640(SB), Y0, Y6 // t2
+	VFMADD231PS  actconst<>+704(SB), Y4, Y6 // t4
+	VFMADD231PS  Y6, Y4, Y5
+	VFMADD213PS  Y0, Y4, Y5
 	VMOVUPS      actconst<>+64(SB), Y0 // one
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y4
-	VMOVAPS      Y4, Y7
+	VFNMADD231PS actconst<>+128(SB), Y1, Y0 // half
+	VMOVAPS      Y0, Y4
+	VFNMADD231PS Y1, Y5, Y0
+	VSUBPS       Y0, Y4, Y4
+	VFNMADD231PS Y1, Y5, Y4
+	VMOVUPS      actconst<>+96(SB), Y1 // two
+	VSUBPS       Y0, Y1, Y5
+	VDIVPS       Y5, Y0, Y6
+	VSUBPS       Y5, Y1, Y1
+	VSUBPS       Y0, Y1, Y1
+	VSUBPS       Y4, Y1, Y1
 	VFNMADD231PS Y1, Y6, Y4
-	VSUBPS       Y4, Y7, Y7
-	VFNMADD231PS Y1, Y6, Y7
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  Y1, Y6, Y8
-	VSUBPS       Y8, Y1, Y9
-	VFMADD231PS  Y1, Y6, Y9
-	VADDPS       Y8, Y0, Y1
-	VDIVPS       Y1, Y4, Y6
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y8, Y0, Y0
-	VADDPS       Y9, Y0, Y0
-	VFNMADD231PS Y0, Y6, Y7
-	VFNMADD231PS Y1, Y6, Y4
-	VADDPS       Y7, Y4, Y4
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y4, Y6
+	VFNMADD231PS Y5, Y6, Y0
+	VADDPS       Y4, Y0, Y0
+	VRCPPS       Y5, Y1
+	VFMADD231PS  Y1, Y0, Y6
 	VANDPS       actconst<>+32(SB), Y2, Y0 // signmask
 	VORPS        Y0, Y6, Y6
 
 	// store cache, block 2
 	VMOVSS      X6, (DX)(AX*2)
 	VMOVSS      (DX)(AX*1), X3
-	VMOVSS      (BX), X5
-	VSUBPS      Y6, Y5, Y0
+	VMOVSS      (BX), X8
+	VSUBPS      Y6, Y8, Y0
 	VFMADD213PS Y6, Y3, Y0
 
 	// store hNew, block 0
@@ -12920,10 +12847,10 @@ gruResetBeforeBackwardGatesSIMD_next:
 // Requires: AVX, AVX2, FMA3
 TEXT ·lstmStepSIMD(SB), NOSPLIT, $392-136
 	VMOVUPS actconst<>+64(SB), Y0 // one
-	VMOVUPS actconst<>+128(SB), Y1 // shifter
-	VMOVUPS actconst<>+224(SB), Y2 // p0
-	VMOVUPS actconst<>+288(SB), Y3 // p2
-	VMOVUPS actconst<>+352(SB), Y4 // p4
+	VMOVUPS actconst<>+224(SB), Y1 // sigmoidShifter
+	VMOVUPS actconst<>+448(SB), Y2 // p1
+	VMOVUPS actconst<>+512(SB), Y3 // p3
+	VMOVUPS actconst<>+256(SB), Y4 // tanhShifter
 	MOVQ    hidden+120(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -13042,28 +12969,24 @@ lstmStepSIMD_p0_reduce:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -13077,48 +13000,42 @@ lstmStepSIMD_p0_reduce:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
-	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
+	VMOVAPS      Y4, Y8
+	VFMADD231PS  actconst<>+192(SB), Y6, Y8 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y8, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y6 // c2Half
 	VMULPS       Y6, Y6, Y9
-	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
-	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y10 // t0
+	VMOVUPS      actconst<>+672(SB), Y11 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y11 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y11 // t4
+	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
-	VPSUBD       Y6, Y0, Y6
-	VSUBPS       Y6, Y0, Y8
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS actconst<>+128(SB), Y6, Y8 // half
 	VMOVAPS      Y8, Y9
 	VFNMADD231PS Y6, Y10, Y8
 	VSUBPS       Y8, Y9, Y9
 	VFNMADD231PS Y6, Y10, Y9
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y6, Y10, Y11
-	VSUBPS       Y11, Y6, Y12
-	VFMADD231PS  Y6, Y10, Y12
-	VADDPS       Y11, Y0, Y6
-	VDIVPS       Y6, Y8, Y10
-	VSUBPS       Y6, Y0, Y13
-	VADDPS       Y11, Y13, Y13
-	VADDPS       Y12, Y13, Y13
-	VFNMADD231PS Y13, Y10, Y9
-	VFNMADD231PS Y6, Y10, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y8, Y6, Y10
+	VDIVPS       Y10, Y8, Y11
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VSUBPS       Y9, Y6, Y6
+	VFNMADD231PS Y6, Y11, Y9
+	VFNMADD231PS Y10, Y11, Y8
 	VADDPS       Y9, Y8, Y8
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y8, Y10
+	VRCPPS       Y10, Y6
+	VFMADD231PS  Y6, Y8, Y11
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y10, Y10
-	VMULPS       Y10, Y7, Y5
+	VORPS        Y5, Y11, Y11
+	VMULPS       Y11, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 
 lstmStepSIMD_p0_first:
@@ -13216,28 +13133,24 @@ lstmStepSIMD_p1_reduce:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -13352,48 +13265,42 @@ lstmStepSIMD_p2_reduce:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
 	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VPSUBD       Y6, Y0, Y6
-	VSUBPS       Y6, Y0, Y7
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
 	VMOVAPS      Y7, Y8
 	VFNMADD231PS Y6, Y9, Y7
 	VSUBPS       Y7, Y8, Y8
 	VFNMADD231PS Y6, Y9, Y8
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y6, Y9, Y10
-	VSUBPS       Y10, Y6, Y11
-	VFMADD231PS  Y6, Y9, Y11
-	VADDPS       Y10, Y0, Y6
-	VDIVPS       Y6, Y7, Y9
-	VSUBPS       Y6, Y0, Y12
-	VADDPS       Y10, Y12, Y12
-	VADDPS       Y11, Y12, Y12
-	VFNMADD231PS Y12, Y9, Y8
-	VFNMADD231PS Y6, Y9, Y7
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
 	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y7, Y9
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y9, Y9
-	VMOVUPS      Y9, 288(SP)
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 288(SP)
 
 lstmStepSIMD_p2_first:
 	VXORPS Y5, Y5, Y5
@@ -13494,28 +13401,24 @@ lstmStepSIMD_p3_reduce:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -13553,28 +13456,24 @@ lstmStepSIMD_p3_first:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -13588,75 +13487,65 @@ lstmStepSIMD_p3_first:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y8 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y8 // tanhClamp
 	VMINPS       Y6, Y8, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y8
-	VFMADD231PS  actconst<>+96(SB), Y6, Y8 // log2e
-	VSUBPS       actconst<>+128(SB), Y8, Y9 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y9, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y9, Y6 // c2
+	VMOVAPS      Y4, Y8
+	VFMADD231PS  actconst<>+192(SB), Y6, Y8 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y8, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y6 // c2Half
 	VMULPS       Y6, Y6, Y9
-	VMOVAPS      Y2, Y10
-	VFMADD213PS  actconst<>+256(SB), Y6, Y10 // p1
-	VMOVAPS      Y3, Y11
-	VFMADD213PS  actconst<>+320(SB), Y6, Y11 // p3
-	VFMADD213PS  Y11, Y9, Y10
-	VMOVAPS      Y4, Y11
-	VFMADD213PS  actconst<>+384(SB), Y6, Y11 // p5
-	VFMADD213PS  Y11, Y9, Y10
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y10 // t0
+	VMOVUPS      actconst<>+672(SB), Y11 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y11 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y11 // t4
+	VFMADD231PS  Y11, Y9, Y10
 	VFMADD213PS  Y6, Y9, Y10
 	VPSLLD       $0x17, Y8, Y6
-	VPSUBD       Y6, Y0, Y6
-	VSUBPS       Y6, Y0, Y8
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS actconst<>+128(SB), Y6, Y8 // half
 	VMOVAPS      Y8, Y9
 	VFNMADD231PS Y6, Y10, Y8
 	VSUBPS       Y8, Y9, Y9
 	VFNMADD231PS Y6, Y10, Y9
-	VMOVAPS      Y6, Y11
-	VFMADD231PS  Y6, Y10, Y11
-	VSUBPS       Y11, Y6, Y12
-	VFMADD231PS  Y6, Y10, Y12
-	VADDPS       Y11, Y0, Y6
-	VDIVPS       Y6, Y8, Y10
-	VSUBPS       Y6, Y0, Y13
-	VADDPS       Y11, Y13, Y13
-	VADDPS       Y12, Y13, Y13
-	VFNMADD231PS Y13, Y10, Y9
-	VFNMADD231PS Y6, Y10, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y8, Y6, Y10
+	VDIVPS       Y10, Y8, Y11
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VSUBPS       Y9, Y6, Y6
+	VFNMADD231PS Y6, Y11, Y9
+	VFNMADD231PS Y10, Y11, Y8
 	VADDPS       Y9, Y8, Y8
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y8, Y10
+	VRCPPS       Y10, Y6
+	VFMADD231PS  Y6, Y8, Y11
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y10, Y10
-	VMULPS       Y10, Y7, Y5
+	VORPS        Y5, Y11, Y11
+	VMULPS       Y11, Y7, Y5
 	VMOVUPS      Y5, 256(SP)
 	VMOVUPS      160(SP), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -13677,72 +13566,61 @@ lstmStepSIMD_p3_first:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VPSUBD       Y6, Y0, Y6
-	VSUBPS       Y6, Y0, Y7
-	VMOVAPS      Y7, Y8
-	VFNMADD231PS Y6, Y9, Y7
-	VSUBPS       Y7, Y8, Y8
-	VFNMADD231PS Y6, Y9, Y8
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y6, Y9, Y10
-	VSUBPS       Y10, Y6, Y11
-	VFMADD231PS  Y6, Y9, Y11
-	VADDPS       Y10, Y0, Y6
-	VDIVPS       Y6, Y7, Y9
-	VSUBPS       Y6, Y0, Y12
-	VADDPS       Y10, Y12, Y12
-	VADDPS       Y11, Y12, Y12
-	VFNMADD231PS Y12, Y9, Y8
-	VFNMADD231PS Y6, Y9, Y7
-	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y7, Y9
-	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y9, Y9
+	VFMADD231PS  actconst<>+192(SB), Y6, Y4 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y4, Y7 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y7, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y7, Y6 // c2Half
+	VMULPS       Y6, Y6, Y7
+	VMOVUPS      actconst<>+608(SB), Y8 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y8 // t0
+	VMOVUPS      actconst<>+672(SB), Y9 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y9 // t2
+	VFMADD231PS  actconst<>+704(SB), Y7, Y9 // t4
+	VFMADD231PS  Y9, Y7, Y8
+	VFMADD213PS  Y6, Y7, Y8
+	VPSLLD       $0x17, Y4, Y4
+	VMOVAPS      Y0, Y6
+	VFNMADD231PS actconst<>+128(SB), Y4, Y6 // half
+	VMOVAPS      Y6, Y7
+	VFNMADD231PS Y4, Y8, Y6
+	VSUBPS       Y6, Y7, Y7
+	VFNMADD231PS Y4, Y8, Y7
+	VMOVUPS      actconst<>+96(SB), Y4 // two
+	VSUBPS       Y6, Y4, Y8
+	VDIVPS       Y8, Y6, Y9
+	VSUBPS       Y8, Y4, Y4
+	VSUBPS       Y6, Y4, Y4
+	VSUBPS       Y7, Y4, Y4
+	VFNMADD231PS Y4, Y9, Y7
+	VFNMADD231PS Y8, Y9, Y6
+	VADDPS       Y7, Y6, Y6
+	VRCPPS       Y8, Y4
+	VFMADD231PS  Y4, Y6, Y9
+	VANDPS       actconst<>+32(SB), Y5, Y4 // signmask
+	VORPS        Y4, Y9, Y9
 	VMOVUPS      Y9, 288(SP)
-	VMOVUPS      224(SP), Y5
+	VMOVUPS      224(SP), Y4
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
-	VMINPS       Y6, Y7, Y6
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
-	VMULPS       Y6, Y6, Y7
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
-	VFMADD213PS  Y3, Y7, Y2
-	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
-	VFMADD213PS  Y3, Y7, Y2
-	VFMADD213PS  Y6, Y7, Y2
+	VANDPS       actconst<>+0(SB), Y4, Y5 // absmask
+	VMOVUPS      actconst<>+736(SB), Y6 // sigmoidClamp
+	VMINPS       Y5, Y6, Y5
+	VFMADD231PS  actconst<>+160(SB), Y5, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y6 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y6, Y5 // c1
+	VFNMADD231PS actconst<>+320(SB), Y6, Y5 // c2
+	VMULPS       Y5, Y5, Y6
+	VFMADD213PS  actconst<>+416(SB), Y5, Y2 // p0
+	VFMADD213PS  actconst<>+480(SB), Y5, Y3 // p2
+	VFMADD231PS  actconst<>+544(SB), Y6, Y3 // p4
+	VFMADD231PS  Y3, Y6, Y2
+	VFMADD213PS  Y5, Y6, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VMOVUPS      actconst<>+480(SB), Y3 // two64
-	VPSUBD       Y1, Y3, Y1
 	VFMADD213PS  Y1, Y1, Y2
-	VMULPS       actconst<>+512(SB), Y2, Y2 // twoM64
-	VBLENDVPS    Y5, Y2, Y0, Y1
+	VMULPS       actconst<>+800(SB), Y2, Y2 // twoM64
+	VBLENDVPS    Y4, Y2, Y0, Y1
 	VADDPS       Y2, Y0, Y3
 	VDIVPS       Y3, Y1, Y4
 	VSUBPS       Y3, Y0, Y0
@@ -13763,10 +13641,10 @@ lstmStepSIMD_p3_first:
 // Requires: AVX, AVX2, FMA3
 TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
 	VMOVUPS actconst<>+64(SB), Y0 // one
-	VMOVUPS actconst<>+128(SB), Y1 // shifter
-	VMOVUPS actconst<>+224(SB), Y2 // p0
-	VMOVUPS actconst<>+288(SB), Y3 // p2
-	VMOVUPS actconst<>+352(SB), Y4 // p4
+	VMOVUPS actconst<>+224(SB), Y1 // sigmoidShifter
+	VMOVUPS actconst<>+448(SB), Y2 // p1
+	VMOVUPS actconst<>+512(SB), Y3 // p3
+	VMOVUPS actconst<>+256(SB), Y4 // tanhShifter
 	MOVQ    hidden+168(FP), AX
 	MOVQ    AX, CX
 	SHRQ    $0x03, CX
@@ -13988,28 +13866,24 @@ gruStepSIMD_p1_reduce:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -14205,28 +14079,24 @@ gruStepSIMD_p3_reduce:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -14338,48 +14208,42 @@ gruStepSIMD_p4_reduce:
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
 	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
 	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VPSUBD       Y6, Y0, Y6
-	VSUBPS       Y6, Y0, Y7
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
 	VMOVAPS      Y7, Y8
 	VFNMADD231PS Y6, Y9, Y7
 	VSUBPS       Y7, Y8, Y8
 	VFNMADD231PS Y6, Y9, Y8
-	VMOVAPS      Y6, Y10
-	VFMADD231PS  Y6, Y9, Y10
-	VSUBPS       Y10, Y6, Y11
-	VFMADD231PS  Y6, Y9, Y11
-	VADDPS       Y10, Y0, Y6
-	VDIVPS       Y6, Y7, Y9
-	VSUBPS       Y6, Y0, Y12
-	VADDPS       Y10, Y12, Y12
-	VADDPS       Y11, Y12, Y12
-	VFNMADD231PS Y12, Y9, Y8
-	VFNMADD231PS Y6, Y9, Y7
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
 	VADDPS       Y8, Y7, Y7
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y7, Y9
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
-	VORPS        Y5, Y9, Y9
-	VMOVUPS      Y9, 448(SP)
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 448(SP)
 
 gruStepSIMD_p4_first:
 	VXORPS Y5, Y5, Y5
@@ -14516,28 +14380,24 @@ gruStepSIMD_p5_first:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
 	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
 	VMULPS       Y6, Y6, Y8
 	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
 	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
 	VFMADD213PS  Y6, Y8, Y9
 	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
 	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
 	VBLENDVPS    Y5, Y9, Y0, Y5
 	VADDPS       Y9, Y0, Y6
 	VDIVPS       Y6, Y5, Y7
@@ -14553,84 +14413,73 @@ gruStepSIMD_p5_first:
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+416(SB), Y7 // sigmoidClamp
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
 	VMINPS       Y6, Y7, Y6
-	VMOVAPS      Y1, Y7
-	VFMADD231PS  actconst<>+96(SB), Y6, Y7 // log2e
-	VSUBPS       actconst<>+128(SB), Y7, Y8 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y8, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y8, Y6 // c2
-	VMULPS       Y6, Y6, Y8
-	VMOVAPS      Y2, Y9
-	VFMADD213PS  actconst<>+256(SB), Y6, Y9 // p1
-	VMOVAPS      Y3, Y10
-	VFMADD213PS  actconst<>+320(SB), Y6, Y10 // p3
-	VFMADD213PS  Y10, Y8, Y9
-	VMOVAPS      Y4, Y10
-	VFMADD213PS  actconst<>+384(SB), Y6, Y10 // p5
-	VFMADD213PS  Y10, Y8, Y9
-	VFMADD213PS  Y6, Y8, Y9
-	VPSLLD       $0x17, Y7, Y6
-	VMOVUPS      actconst<>+480(SB), Y7 // two64
-	VPSUBD       Y6, Y7, Y6
-	VFMADD213PS  Y6, Y6, Y9
-	VMULPS       actconst<>+512(SB), Y9, Y9 // twoM64
-	VBLENDVPS    Y5, Y9, Y0, Y5
-	VADDPS       Y9, Y0, Y6
-	VDIVPS       Y6, Y5, Y7
-	VSUBPS       Y6, Y0, Y8
-	VADDPS       Y9, Y8, Y8
-	VFNMADD231PS Y6, Y7, Y5
-	VFNMADD231PS Y8, Y7, Y5
-	VRCPPS       Y6, Y6
-	VFMADD231PS  Y6, Y5, Y7
-	VMOVUPS      Y7, 416(SP)
-	VMOVUPS      352(SP), Y5
-	VMOVUPS      320(SP), Y6
-	VMOVUPS      384(SP), Y7
-	VFMADD213PS  Y6, Y7, Y5
-
-	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
-	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
-	VMOVUPS      actconst<>+448(SB), Y7 // tanhClamp
-	VMINPS       Y6, Y7, Y6
-	VADDPS       Y6, Y6, Y6
-	VFMADD231PS  actconst<>+96(SB), Y6, Y1 // log2e
-	VSUBPS       actconst<>+128(SB), Y1, Y7 // shifter
-	VFMSUB231PS  actconst<>+160(SB), Y7, Y6 // c1
-	VFMADD231PS  actconst<>+192(SB), Y7, Y6 // c2
+	VFMADD231PS  actconst<>+160(SB), Y6, Y1 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y1, Y7 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y7, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y7, Y6 // c2
 	VMULPS       Y6, Y6, Y7
-	VFMADD213PS  actconst<>+256(SB), Y6, Y2 // p1
-	VFMADD213PS  actconst<>+320(SB), Y6, Y3 // p3
-	VFMADD213PS  Y3, Y7, Y2
-	VMOVAPS      Y4, Y3
-	VFMADD213PS  actconst<>+384(SB), Y6, Y3 // p5
-	VFMADD213PS  Y3, Y7, Y2
+	VFMADD213PS  actconst<>+416(SB), Y6, Y2 // p0
+	VFMADD213PS  actconst<>+480(SB), Y6, Y3 // p2
+	VFMADD231PS  actconst<>+544(SB), Y7, Y3 // p4
+	VFMADD231PS  Y3, Y7, Y2
 	VFMADD213PS  Y6, Y7, Y2
 	VPSLLD       $0x17, Y1, Y1
-	VPSUBD       Y1, Y0, Y1
-	VSUBPS       Y1, Y0, Y3
-	VMOVAPS      Y3, Y4
-	VFNMADD231PS Y1, Y2, Y3
-	VSUBPS       Y3, Y4, Y4
-	VFNMADD231PS Y1, Y2, Y4
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  Y1, Y2, Y6
-	VSUBPS       Y6, Y1, Y7
-	VFMADD231PS  Y1, Y2, Y7
-	VADDPS       Y6, Y0, Y1
-	VDIVPS       Y1, Y3, Y2
-	VSUBPS       Y1, Y0, Y0
-	VADDPS       Y6, Y0, Y0
-	VADDPS       Y7, Y0, Y0
-	VFNMADD231PS Y0, Y2, Y4
-	VFNMADD231PS Y1, Y2, Y3
-	VADDPS       Y4, Y3, Y3
-	VRCPPS       Y1, Y0
-	VFMADD231PS  Y0, Y3, Y2
-	VANDPS       actconst<>+32(SB), Y5, Y0 // signmask
-	VORPS        Y0, Y2, Y2
-	VMOVUPS      Y2, 448(SP)
+	VFMADD213PS  Y1, Y1, Y2
+	VMULPS       actconst<>+800(SB), Y2, Y2 // twoM64
+	VBLENDVPS    Y5, Y2, Y0, Y1
+	VADDPS       Y2, Y0, Y3
+	VDIVPS       Y3, Y1, Y5
+	VSUBPS       Y3, Y0, Y6
+	VADDPS       Y2, Y6, Y6
+	VFNMADD231PS Y3, Y5, Y1
+	VFNMADD231PS Y6, Y5, Y1
+	VRCPPS       Y3, Y2
+	VFMADD231PS  Y2, Y1, Y5
+	VMOVUPS      Y5, 416(SP)
+	VMOVUPS      352(SP), Y1
+	VMOVUPS      320(SP), Y2
+	VMOVUPS      384(SP), Y3
+	VFMADD213PS  Y2, Y3, Y1
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y1, Y2 // absmask
+	VMOVUPS      actconst<>+768(SB), Y3 // tanhClamp
+	VMINPS       Y2, Y3, Y2
+	VMOVAPS      Y4, Y3
+	VFMADD231PS  actconst<>+192(SB), Y2, Y3 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y3, Y4 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y4, Y2 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y4, Y2 // c2Half
+	VMULPS       Y2, Y2, Y4
+	VMOVUPS      actconst<>+608(SB), Y5 // t1
+	VFMADD213PS  actconst<>+576(SB), Y2, Y5 // t0
+	VMOVUPS      actconst<>+672(SB), Y6 // t3
+	VFMADD213PS  actconst<>+640(SB), Y2, Y6 // t2
+	VFMADD231PS  actconst<>+704(SB), Y4, Y6 // t4
+	VFMADD231PS  Y6, Y4, Y5
+	VFMADD213PS  Y2, Y4, Y5
+	VPSLLD       $0x17, Y3, Y2
+	VFNMADD231PS actconst<>+128(SB), Y2, Y0 // half
+	VMOVAPS      Y0, Y3
+	VFNMADD231PS Y2, Y5, Y0
+	VSUBPS       Y0, Y3, Y3
+	VFNMADD231PS Y2, Y5, Y3
+	VMOVUPS      actconst<>+96(SB), Y2 // two
+	VSUBPS       Y0, Y2, Y4
+	VDIVPS       Y4, Y0, Y5
+	VSUBPS       Y4, Y2, Y2
+	VSUBPS       Y0, Y2, Y2
+	VSUBPS       Y3, Y2, Y2
+	VFNMADD231PS Y2, Y5, Y3
+	VFNMADD231PS Y4, Y5, Y0
+	VADDPS       Y3, Y0, Y0
+	VRCPPS       Y4, Y2
+	VFMADD231PS  Y2, Y0, Y5
+	VANDPS       actconst<>+32(SB), Y1, Y0 // signmask
+	VORPS        Y0, Y5, Y5
+	VMOVUPS      Y5, 448(SP)
 	VMOVUPS      448(SP), Y0
 	MOVQ         hPrev_base+96(FP), AX
 	MOVQ         488(SP), CX

@@ -19034,20 +19034,20 @@ TEXT ·sigmoidSIMD(SB), NOSPLIT, $0-64
 	VDUP R6, V20.S4 // c1
 	MOVW $0xb95e8083, R6
 	VDUP R6, V21.S4 // c2
-	MOVW $0x39506967, R6
+	MOVW $0x3efffffe, R6
 	VDUP R6, V22.S4 // p0
-	MOVW $0x3ab743ce, R6
+	MOVW $0x3e2aaa49, R6
 	VDUP R6, V23.S4 // p1
-	MOVW $0x3c088908, R6
+	MOVW $0x3d2aac79, R6
 	VDUP R6, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R6
+	MOVW $0x3c091cf0, R6
 	VDUP R6, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R6
+	MOVW $0x3ab5121d, R6
 	VDUP R6, V26.S4 // p4
-	MOVW $0x3f000000, R6
-	VDUP R6, V27.S4 // p5
 	MOVW $0x3f800000, R6
-	VDUP R6, V28.S4 // one
+	VDUP R6, V27.S4 // one
+	MOVW $0x40000000, R6
+	VDUP R6, V28.S4 // two
 	MOVW $0x0000007f, R6
 	VDUP R6, V29.S4 // bias
 	MOVW $0x41200000, R6
@@ -19068,16 +19068,14 @@ sigmoidSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
+	WORD $0x4e3bd421 // fadd v1.4s, v1.4s, v27.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
@@ -19088,10 +19086,10 @@ sigmoidSIMD_vectors:
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V28.B16, V1.B16, V2.B16
-	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
+	VBSL V27.B16, V1.B16, V2.B16
+	WORD $0x4e3bd423 // fadd v3.4s, v1.4s, v27.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
+	WORD $0x4ea3d765 // fsub v5.4s, v27.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -19113,16 +19111,14 @@ sigmoidSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
+	WORD $0x4e3bd421 // fadd v1.4s, v1.4s, v27.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
@@ -19133,10 +19129,10 @@ sigmoidSIMD_tail:
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V28.B16, V1.B16, V2.B16
-	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
+	VBSL V27.B16, V1.B16, V2.B16
+	WORD $0x4e3bd423 // fadd v3.4s, v1.4s, v27.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
+	WORD $0x4ea3d765 // fsub v5.4s, v27.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -19167,20 +19163,20 @@ TEXT ·tanhSIMD(SB), NOSPLIT, $0-64
 	VDUP R6, V20.S4 // c1
 	MOVW $0xb95e8083, R6
 	VDUP R6, V21.S4 // c2
-	MOVW $0x39506967, R6
+	MOVW $0x3efffffe, R6
 	VDUP R6, V22.S4 // p0
-	MOVW $0x3ab743ce, R6
+	MOVW $0x3e2aaa49, R6
 	VDUP R6, V23.S4 // p1
-	MOVW $0x3c088908, R6
+	MOVW $0x3d2aac79, R6
 	VDUP R6, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R6
+	MOVW $0x3c091cf0, R6
 	VDUP R6, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R6
+	MOVW $0x3ab5121d, R6
 	VDUP R6, V26.S4 // p4
-	MOVW $0x3f000000, R6
-	VDUP R6, V27.S4 // p5
 	MOVW $0x3f800000, R6
-	VDUP R6, V28.S4 // one
+	VDUP R6, V27.S4 // one
+	MOVW $0x40000000, R6
+	VDUP R6, V28.S4 // two
 	MOVW $0x0000007f, R6
 	VDUP R6, V29.S4 // bias
 	MOVW $0x41200000, R6
@@ -19202,33 +19198,27 @@ tanhSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V1.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -19251,33 +19241,27 @@ tanhSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V1.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -19312,20 +19296,20 @@ TEXT ·lstmForwardSIMD(SB), NOSPLIT, $0-112
 	VDUP R10, V20.S4 // c1
 	MOVW $0xb95e8083, R10
 	VDUP R10, V21.S4 // c2
-	MOVW $0x39506967, R10
+	MOVW $0x3efffffe, R10
 	VDUP R10, V22.S4 // p0
-	MOVW $0x3ab743ce, R10
+	MOVW $0x3e2aaa49, R10
 	VDUP R10, V23.S4 // p1
-	MOVW $0x3c088908, R10
+	MOVW $0x3d2aac79, R10
 	VDUP R10, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R10
+	MOVW $0x3c091cf0, R10
 	VDUP R10, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R10
+	MOVW $0x3ab5121d, R10
 	VDUP R10, V26.S4 // p4
-	MOVW $0x3f000000, R10
-	VDUP R10, V27.S4 // p5
 	MOVW $0x3f800000, R10
-	VDUP R10, V28.S4 // one
+	VDUP R10, V27.S4 // one
+	MOVW $0x40000000, R10
+	VDUP R10, V28.S4 // two
 	MOVW $0x0000007f, R10
 	VDUP R10, V29.S4 // bias
 	MOVW $0x41200000, R10
@@ -19346,16 +19330,14 @@ lstmForwardSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
+	WORD $0x4e3bd421 // fadd v1.4s, v1.4s, v27.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
@@ -19366,10 +19348,10 @@ lstmForwardSIMD_vectors:
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V28.B16, V1.B16, V2.B16
-	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
+	VBSL V27.B16, V1.B16, V2.B16
+	WORD $0x4e3bd423 // fadd v3.4s, v1.4s, v27.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
+	WORD $0x4ea3d765 // fsub v5.4s, v27.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -19386,33 +19368,27 @@ lstmForwardSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V1.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V5.S4, V3.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V1.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V1.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V5.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V5.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V5.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
+	VFMLS V6.S4, V2.S4, V5.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -19429,16 +19405,14 @@ lstmForwardSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -19449,10 +19423,10 @@ lstmForwardSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -19471,16 +19445,14 @@ lstmForwardSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -19491,10 +19463,10 @@ lstmForwardSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -19509,33 +19481,27 @@ lstmForwardSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V4.S4, V3.S4, V6.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V4.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea4d4c6 // fsub v6.4s, v6.4s, v4.4s
+	VFMLS V6.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -19559,16 +19525,14 @@ lstmForwardSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
+	WORD $0x4e3bd421 // fadd v1.4s, v1.4s, v27.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
@@ -19579,10 +19543,10 @@ lstmForwardSIMD_tail:
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V28.B16, V1.B16, V2.B16
-	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
+	VBSL V27.B16, V1.B16, V2.B16
+	WORD $0x4e3bd423 // fadd v3.4s, v1.4s, v27.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
+	WORD $0x4ea3d765 // fsub v5.4s, v27.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -19599,33 +19563,27 @@ lstmForwardSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V1.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V5.S4, V3.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V1.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V1.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V5.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V5.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V5.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
+	VFMLS V6.S4, V2.S4, V5.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -19642,16 +19600,14 @@ lstmForwardSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -19662,10 +19618,10 @@ lstmForwardSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -19684,16 +19640,14 @@ lstmForwardSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -19704,10 +19658,10 @@ lstmForwardSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -19722,33 +19676,27 @@ lstmForwardSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V4.S4, V3.S4, V6.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V4.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea4d4c6 // fsub v6.4s, v6.4s, v4.4s
+	VFMLS V6.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -19787,20 +19735,20 @@ TEXT ·lstmForwardCacheSIMD(SB), NOSPLIT, $0-112
 	VDUP R11, V20.S4 // c1
 	MOVW $0xb95e8083, R11
 	VDUP R11, V21.S4 // c2
-	MOVW $0x39506967, R11
+	MOVW $0x3efffffe, R11
 	VDUP R11, V22.S4 // p0
-	MOVW $0x3ab743ce, R11
+	MOVW $0x3e2aaa49, R11
 	VDUP R11, V23.S4 // p1
-	MOVW $0x3c088908, R11
+	MOVW $0x3d2aac79, R11
 	VDUP R11, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R11
+	MOVW $0x3c091cf0, R11
 	VDUP R11, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R11
+	MOVW $0x3ab5121d, R11
 	VDUP R11, V26.S4 // p4
-	MOVW $0x3f000000, R11
-	VDUP R11, V27.S4 // p5
 	MOVW $0x3f800000, R11
-	VDUP R11, V28.S4 // one
+	VDUP R11, V27.S4 // one
+	MOVW $0x40000000, R11
+	VDUP R11, V28.S4 // two
 	MOVW $0x0000007f, R11
 	VDUP R11, V29.S4 // bias
 	MOVW $0x41200000, R11
@@ -19821,16 +19769,14 @@ lstmForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
+	WORD $0x4e3bd421 // fadd v1.4s, v1.4s, v27.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
@@ -19841,10 +19787,10 @@ lstmForwardCacheSIMD_vectors:
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V28.B16, V1.B16, V2.B16
-	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
+	VBSL V27.B16, V1.B16, V2.B16
+	WORD $0x4e3bd423 // fadd v3.4s, v1.4s, v27.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
+	WORD $0x4ea3d765 // fsub v5.4s, v27.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -19862,33 +19808,27 @@ lstmForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V1.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V5.S4, V3.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V1.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V1.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V5.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V5.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V5.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
+	VFMLS V6.S4, V2.S4, V5.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -19907,16 +19847,14 @@ lstmForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -19927,10 +19865,10 @@ lstmForwardCacheSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -19951,16 +19889,14 @@ lstmForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -19971,10 +19907,10 @@ lstmForwardCacheSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -19991,33 +19927,27 @@ lstmForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V4.S4, V3.S4, V6.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V4.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea4d4c6 // fsub v6.4s, v6.4s, v4.4s
+	VFMLS V6.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -20042,16 +19972,14 @@ lstmForwardCacheSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
-	WORD $0x4e3cd421 // fadd v1.4s, v1.4s, v28.4s
+	WORD $0x4e3bd421 // fadd v1.4s, v1.4s, v27.4s
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VUSHR $1, V2.S4, V3.S4
 	VSUB V3.S4, V2.S4, V2.S4
@@ -20062,10 +19990,10 @@ lstmForwardCacheSIMD_tail:
 	WORD $0x6e23dc21 // fmul v1.4s, v1.4s, v3.4s
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
 	WORD $0x4ea0e802 // fcmlt v2.4s, v0.4s, #0.0
-	VBSL V28.B16, V1.B16, V2.B16
-	WORD $0x4e3cd423 // fadd v3.4s, v1.4s, v28.4s
+	VBSL V27.B16, V1.B16, V2.B16
+	WORD $0x4e3bd423 // fadd v3.4s, v1.4s, v27.4s
 	WORD $0x6e23fc44 // fdiv v4.4s, v2.4s, v3.4s
-	WORD $0x4ea3d785 // fsub v5.4s, v28.4s, v3.4s
+	WORD $0x4ea3d765 // fsub v5.4s, v27.4s, v3.4s
 	WORD $0x4e21d4a5 // fadd v5.4s, v5.4s, v1.4s
 	VFMLS V3.S4, V4.S4, V2.S4
 	VFMLS V5.S4, V4.S4, V2.S4
@@ -20083,33 +20011,27 @@ lstmForwardCacheSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V1.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V5.S4, V3.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V1.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V1.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V5.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V5.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V5.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
+	VFMLS V6.S4, V2.S4, V5.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e25d463 // fadd v3.4s, v3.4s, v5.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -20128,16 +20050,14 @@ lstmForwardCacheSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -20148,10 +20068,10 @@ lstmForwardCacheSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -20172,16 +20092,14 @@ lstmForwardCacheSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -20192,10 +20110,10 @@ lstmForwardCacheSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e823 // fcmlt v3.4s, v1.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -20212,33 +20130,27 @@ lstmForwardCacheSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V1.S4, V6.S4
-	VFMLA V4.S4, V3.S4, V6.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V1.S4, V6.S4
+	VFMLA V26.S4, V3.S4, V6.S4
 	VFMLA V6.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V6.B16
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4ea6d447 // fsub v7.4s, v2.4s, v6.4s
-	VFMLA V1.S4, V2.S4, V7.S4
-	WORD $0x4e3cd4c1 // fadd v1.4s, v6.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d788 // fsub v8.4s, v28.4s, v1.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V2.S4, V4.S4
+	WORD $0x4ea1d786 // fsub v6.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4c6 // fsub v6.4s, v6.4s, v3.4s
+	WORD $0x4ea4d4c6 // fsub v6.4s, v6.4s, v4.4s
+	VFMLS V6.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -20282,20 +20194,20 @@ TEXT ·lstmBackwardSIMD(SB), NOSPLIT, $0-184
 	VDUP R14, V20.S4 // c1
 	MOVW $0xb95e8083, R14
 	VDUP R14, V21.S4 // c2
-	MOVW $0x39506967, R14
+	MOVW $0x3efffffe, R14
 	VDUP R14, V22.S4 // p0
-	MOVW $0x3ab743ce, R14
+	MOVW $0x3e2aaa49, R14
 	VDUP R14, V23.S4 // p1
-	MOVW $0x3c088908, R14
+	MOVW $0x3d2aac79, R14
 	VDUP R14, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R14
+	MOVW $0x3c091cf0, R14
 	VDUP R14, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R14
+	MOVW $0x3ab5121d, R14
 	VDUP R14, V26.S4 // p4
-	MOVW $0x3f000000, R14
-	VDUP R14, V27.S4 // p5
 	MOVW $0x3f800000, R14
-	VDUP R14, V28.S4 // one
+	VDUP R14, V27.S4 // one
+	MOVW $0x40000000, R14
+	VDUP R14, V28.S4 // two
 	MOVW $0x0000007f, R14
 	VDUP R14, V29.S4 // bias
 	MOVW $0x41200000, R14
@@ -20317,33 +20229,27 @@ lstmBackwardSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V1.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -20353,13 +20259,13 @@ lstmBackwardSIMD_vectors:
 	ADD R10, R2, R13
 	VLD1 (R13), [V1.S4]
 	VLD1 (R6), [V3.S4]
-	VMOV V28.B16, V4.B16
+	VMOV V27.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
 	WORD $0x6e21dc05 // fmul v5.4s, v0.4s, v1.4s
 	VFMLA V5.S4, V4.S4, V3.S4
 	WORD $0x6e22dc04 // fmul v4.4s, v0.4s, v2.4s
 	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
-	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x4ea1d765 // fsub v5.4s, v27.4s, v1.4s
 	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
 	ADD R10, R0, R13
 	VST1 [V4.S4], (R13)
@@ -20368,11 +20274,11 @@ lstmBackwardSIMD_vectors:
 	VLD1 (R13), [V1.S4]
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
-	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x4ea0d764 // fsub v4.4s, v27.4s, v0.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	VST1 [V2.S4], (R0)
 	WORD $0x6e20dc62 // fmul v2.4s, v3.4s, v0.4s
-	VMOV V28.B16, V4.B16
+	VMOV V27.B16, V4.B16
 	VFMLS V1.S4, V1.S4, V4.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	ADD R9, R0, R13
@@ -20382,7 +20288,7 @@ lstmBackwardSIMD_vectors:
 	VLD1 (R3), [V1.S4]
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
-	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x4ea0d764 // fsub v4.4s, v27.4s, v0.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	ADD R8, R0, R13
 	VST1 [V2.S4], (R13)
@@ -20409,33 +20315,27 @@ lstmBackwardSIMD_tail:
 	VFMLA V20.S4, V2.S4, V1.S4
 	VFMLA V21.S4, V2.S4, V1.S4
 	WORD $0x6e21dc23 // fmul v3.4s, v1.4s, v1.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V1.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V1.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V1.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V1.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V1.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V1.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V1.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V1.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V1.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a1 // fadd v1.4s, v5.4s, v28.4s
+	WORD $0x4ea3d781 // fsub v1.4s, v28.4s, v3.4s
 	WORD $0x6e21fc62 // fdiv v2.4s, v3.4s, v1.4s
-	WORD $0x4ea1d787 // fsub v7.4s, v28.4s, v1.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V1.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d821 // frecpe v1.4s, v1.4s
@@ -20445,13 +20345,13 @@ lstmBackwardSIMD_tail:
 	ADD R10, R2, R13
 	FMOVS (R13), F1
 	FMOVS (R6), F3
-	VMOV V28.B16, V4.B16
+	VMOV V27.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
 	WORD $0x6e21dc05 // fmul v5.4s, v0.4s, v1.4s
 	VFMLA V5.S4, V4.S4, V3.S4
 	WORD $0x6e22dc04 // fmul v4.4s, v0.4s, v2.4s
 	WORD $0x6e21dc84 // fmul v4.4s, v4.4s, v1.4s
-	WORD $0x4ea1d785 // fsub v5.4s, v28.4s, v1.4s
+	WORD $0x4ea1d765 // fsub v5.4s, v27.4s, v1.4s
 	WORD $0x6e25dc84 // fmul v4.4s, v4.4s, v5.4s
 	ADD R10, R0, R13
 	FMOVS F4, (R13)
@@ -20460,11 +20360,11 @@ lstmBackwardSIMD_tail:
 	FMOVS (R13), F1
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
-	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x4ea0d764 // fsub v4.4s, v27.4s, v0.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	FMOVS F2, (R0)
 	WORD $0x6e20dc62 // fmul v2.4s, v3.4s, v0.4s
-	VMOV V28.B16, V4.B16
+	VMOV V27.B16, V4.B16
 	VFMLS V1.S4, V1.S4, V4.S4
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	ADD R9, R0, R13
@@ -20474,7 +20374,7 @@ lstmBackwardSIMD_tail:
 	FMOVS (R3), F1
 	WORD $0x6e21dc62 // fmul v2.4s, v3.4s, v1.4s
 	WORD $0x6e20dc42 // fmul v2.4s, v2.4s, v0.4s
-	WORD $0x4ea0d784 // fsub v4.4s, v28.4s, v0.4s
+	WORD $0x4ea0d764 // fsub v4.4s, v27.4s, v0.4s
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	ADD R8, R0, R13
 	FMOVS F2, (R13)
@@ -20546,20 +20446,20 @@ TEXT ·rnnTanhBackwardSIMD(SB), NOSPLIT, $0-88
 	VDUP R7, V20.S4 // c1
 	MOVW $0xb95e8083, R7
 	VDUP R7, V21.S4 // c2
-	MOVW $0x39506967, R7
+	MOVW $0x3efffffe, R7
 	VDUP R7, V22.S4 // p0
-	MOVW $0x3ab743ce, R7
+	MOVW $0x3e2aaa49, R7
 	VDUP R7, V23.S4 // p1
-	MOVW $0x3c088908, R7
+	MOVW $0x3d2aac79, R7
 	VDUP R7, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R7
+	MOVW $0x3c091cf0, R7
 	VDUP R7, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R7
+	MOVW $0x3ab5121d, R7
 	VDUP R7, V26.S4 // p4
-	MOVW $0x3f000000, R7
-	VDUP R7, V27.S4 // p5
 	MOVW $0x3f800000, R7
-	VDUP R7, V28.S4 // one
+	VDUP R7, V27.S4 // one
+	MOVW $0x40000000, R7
+	VDUP R7, V28.S4 // two
 	MOVW $0x0000007f, R7
 	VDUP R7, V29.S4 // bias
 	MOVW $0x41200000, R7
@@ -20572,7 +20472,7 @@ rnnTanhBackwardSIMD_vectors:
 	CMP $4, R5
 	BLT rnnTanhBackwardSIMD_tail
 	VLD1 (R1), [V0.S4]
-	VMOV V28.B16, V1.B16
+	VMOV V27.B16, V1.B16
 	VFMLS V0.S4, V0.S4, V1.S4
 	VLD1 (R2), [V2.S4]
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
@@ -20585,7 +20485,7 @@ rnnTanhBackwardSIMD_vectors:
 rnnTanhBackwardSIMD_tail:
 	CBZ R5, rnnTanhBackwardSIMD_next
 	FMOVS (R1), F0
-	VMOV V28.B16, V1.B16
+	VMOV V27.B16, V1.B16
 	VFMLS V0.S4, V0.S4, V1.S4
 	FMOVS (R2), F2
 	WORD $0x6e22dc21 // fmul v1.4s, v1.4s, v2.4s
@@ -20658,20 +20558,20 @@ TEXT ·gruForwardSIMD(SB), NOSPLIT, $0-136
 	VDUP R10, V20.S4 // c1
 	MOVW $0xb95e8083, R10
 	VDUP R10, V21.S4 // c2
-	MOVW $0x39506967, R10
+	MOVW $0x3efffffe, R10
 	VDUP R10, V22.S4 // p0
-	MOVW $0x3ab743ce, R10
+	MOVW $0x3e2aaa49, R10
 	VDUP R10, V23.S4 // p1
-	MOVW $0x3c088908, R10
+	MOVW $0x3d2aac79, R10
 	VDUP R10, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R10
+	MOVW $0x3c091cf0, R10
 	VDUP R10, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R10
+	MOVW $0x3ab5121d, R10
 	VDUP R10, V26.S4 // p4
-	MOVW $0x3f000000, R10
-	VDUP R10, V27.S4 // p5
 	MOVW $0x3f800000, R10
-	VDUP R10, V28.S4 // one
+	VDUP R10, V27.S4 // one
+	MOVW $0x40000000, R10
+	VDUP R10, V28.S4 // two
 	MOVW $0x0000007f, R10
 	VDUP R10, V29.S4 // bias
 	MOVW $0x41200000, R10
@@ -20694,16 +20594,14 @@ gruForwardSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -20714,10 +20612,10 @@ gruForwardSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -20737,33 +20635,27 @@ gruForwardSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V0.S4
 	VFMLA V21.S4, V2.S4, V0.S4
 	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V0.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V0.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V0.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V0.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V0.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V0.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V0.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V0.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V0.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x4ea3d780 // fsub v0.4s, v28.4s, v3.4s
 	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
-	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea0d785 // fsub v5.4s, v28.4s, v0.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
@@ -20782,16 +20674,14 @@ gruForwardSIMD_vectors:
 	VFMLA V20.S4, V4.S4, V3.S4
 	VFMLA V21.S4, V4.S4, V3.S4
 	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
-	VMOV V23.B16, V6.B16
-	VFMLA V22.S4, V3.S4, V6.S4
-	VMOV V25.B16, V7.B16
-	VFMLA V24.S4, V3.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V27.B16, V6.B16
-	VFMLA V26.S4, V3.S4, V6.S4
+	VMOV V22.B16, V6.B16
+	VFMLA V23.S4, V3.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V25.S4, V3.S4, V7.S4
+	VFMLA V26.S4, V5.S4, V7.S4
 	VFMLA V7.S4, V5.S4, V6.S4
 	VFMLA V6.S4, V5.S4, V3.S4
-	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4e3bd463 // fadd v3.4s, v3.4s, v27.4s
 	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
 	VUSHR $1, V4.S4, V5.S4
 	VSUB V5.S4, V4.S4, V4.S4
@@ -20802,10 +20692,10 @@ gruForwardSIMD_vectors:
 	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V28.B16, V3.B16, V4.B16
-	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	VBSL V27.B16, V3.B16, V4.B16
+	WORD $0x4e3bd465 // fadd v5.4s, v3.4s, v27.4s
 	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
-	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4ea5d767 // fsub v7.4s, v27.4s, v5.4s
 	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
 	VFMLS V5.S4, V6.S4, V4.S4
 	VFMLS V7.S4, V6.S4, V4.S4
@@ -20834,16 +20724,14 @@ gruForwardSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -20854,10 +20742,10 @@ gruForwardSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -20877,33 +20765,27 @@ gruForwardSIMD_tail:
 	VFMLA V20.S4, V2.S4, V0.S4
 	VFMLA V21.S4, V2.S4, V0.S4
 	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V0.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V0.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V0.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V0.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V0.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V0.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V0.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V0.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V0.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x4ea3d780 // fsub v0.4s, v28.4s, v3.4s
 	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
-	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea0d785 // fsub v5.4s, v28.4s, v0.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
@@ -20922,16 +20804,14 @@ gruForwardSIMD_tail:
 	VFMLA V20.S4, V4.S4, V3.S4
 	VFMLA V21.S4, V4.S4, V3.S4
 	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
-	VMOV V23.B16, V6.B16
-	VFMLA V22.S4, V3.S4, V6.S4
-	VMOV V25.B16, V7.B16
-	VFMLA V24.S4, V3.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V27.B16, V6.B16
-	VFMLA V26.S4, V3.S4, V6.S4
+	VMOV V22.B16, V6.B16
+	VFMLA V23.S4, V3.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V25.S4, V3.S4, V7.S4
+	VFMLA V26.S4, V5.S4, V7.S4
 	VFMLA V7.S4, V5.S4, V6.S4
 	VFMLA V6.S4, V5.S4, V3.S4
-	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4e3bd463 // fadd v3.4s, v3.4s, v27.4s
 	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
 	VUSHR $1, V4.S4, V5.S4
 	VSUB V5.S4, V4.S4, V4.S4
@@ -20942,10 +20822,10 @@ gruForwardSIMD_tail:
 	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V28.B16, V3.B16, V4.B16
-	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	VBSL V27.B16, V3.B16, V4.B16
+	WORD $0x4e3bd465 // fadd v5.4s, v3.4s, v27.4s
 	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
-	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4ea5d767 // fsub v7.4s, v27.4s, v5.4s
 	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
 	VFMLS V5.S4, V6.S4, V4.S4
 	VFMLS V7.S4, V6.S4, V4.S4
@@ -20989,20 +20869,20 @@ TEXT ·gruForwardCacheSIMD(SB), NOSPLIT, $0-136
 	VDUP R12, V20.S4 // c1
 	MOVW $0xb95e8083, R12
 	VDUP R12, V21.S4 // c2
-	MOVW $0x39506967, R12
+	MOVW $0x3efffffe, R12
 	VDUP R12, V22.S4 // p0
-	MOVW $0x3ab743ce, R12
+	MOVW $0x3e2aaa49, R12
 	VDUP R12, V23.S4 // p1
-	MOVW $0x3c088908, R12
+	MOVW $0x3d2aac79, R12
 	VDUP R12, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R12
+	MOVW $0x3c091cf0, R12
 	VDUP R12, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R12
+	MOVW $0x3ab5121d, R12
 	VDUP R12, V26.S4 // p4
-	MOVW $0x3f000000, R12
-	VDUP R12, V27.S4 // p5
 	MOVW $0x3f800000, R12
-	VDUP R12, V28.S4 // one
+	VDUP R12, V27.S4 // one
+	MOVW $0x40000000, R12
+	VDUP R12, V28.S4 // two
 	MOVW $0x0000007f, R12
 	VDUP R12, V29.S4 // bias
 	MOVW $0x41200000, R12
@@ -21025,16 +20905,14 @@ gruForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -21045,10 +20923,10 @@ gruForwardCacheSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -21071,33 +20949,27 @@ gruForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V2.S4, V0.S4
 	VFMLA V21.S4, V2.S4, V0.S4
 	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V0.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V0.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V0.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V0.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V0.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V0.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V0.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V0.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V0.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x4ea3d780 // fsub v0.4s, v28.4s, v3.4s
 	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
-	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea0d785 // fsub v5.4s, v28.4s, v0.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
@@ -21118,16 +20990,14 @@ gruForwardCacheSIMD_vectors:
 	VFMLA V20.S4, V4.S4, V3.S4
 	VFMLA V21.S4, V4.S4, V3.S4
 	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
-	VMOV V23.B16, V6.B16
-	VFMLA V22.S4, V3.S4, V6.S4
-	VMOV V25.B16, V7.B16
-	VFMLA V24.S4, V3.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V27.B16, V6.B16
-	VFMLA V26.S4, V3.S4, V6.S4
+	VMOV V22.B16, V6.B16
+	VFMLA V23.S4, V3.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V25.S4, V3.S4, V7.S4
+	VFMLA V26.S4, V5.S4, V7.S4
 	VFMLA V7.S4, V5.S4, V6.S4
 	VFMLA V6.S4, V5.S4, V3.S4
-	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4e3bd463 // fadd v3.4s, v3.4s, v27.4s
 	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
 	VUSHR $1, V4.S4, V5.S4
 	VSUB V5.S4, V4.S4, V4.S4
@@ -21138,10 +21008,10 @@ gruForwardCacheSIMD_vectors:
 	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V28.B16, V3.B16, V4.B16
-	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	VBSL V27.B16, V3.B16, V4.B16
+	WORD $0x4e3bd465 // fadd v5.4s, v3.4s, v27.4s
 	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
-	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4ea5d767 // fsub v7.4s, v27.4s, v5.4s
 	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
 	VFMLS V5.S4, V6.S4, V4.S4
 	VFMLS V7.S4, V6.S4, V4.S4
@@ -21173,16 +21043,14 @@ gruForwardCacheSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -21193,10 +21061,10 @@ gruForwardCacheSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -21219,33 +21087,27 @@ gruForwardCacheSIMD_tail:
 	VFMLA V20.S4, V2.S4, V0.S4
 	VFMLA V21.S4, V2.S4, V0.S4
 	WORD $0x6e20dc03 // fmul v3.4s, v0.4s, v0.4s
-	VMOV V23.B16, V4.B16
-	VFMLA V22.S4, V0.S4, V4.S4
-	VMOV V25.B16, V5.B16
-	VFMLA V24.S4, V0.S4, V5.S4
-	VFMLA V4.S4, V3.S4, V5.S4
-	VMOV V27.B16, V4.B16
-	VFMLA V26.S4, V0.S4, V4.S4
+	VMOV V22.B16, V4.B16
+	VFMLA V23.S4, V0.S4, V4.S4
+	VMOV V24.B16, V5.B16
+	VFMLA V25.S4, V0.S4, V5.S4
+	VFMLA V26.S4, V3.S4, V5.S4
 	VFMLA V5.S4, V3.S4, V4.S4
 	VFMLA V4.S4, V3.S4, V0.S4
 	WORD $0x4ea1b842 // fcvtzs v2.4s, v2.4s
 	VSHL $23, V2.S4, V2.S4
-	VSUB V2.S4, V28.S4, V2.S4
-	WORD $0x4ea2d783 // fsub v3.4s, v28.4s, v2.4s
+	VSUB V2.S4, V27.S4, V2.S4
+	WORD $0x4ea2d763 // fsub v3.4s, v27.4s, v2.4s
 	VMOV V3.B16, V4.B16
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4ea3d484 // fsub v4.4s, v4.4s, v3.4s
 	VFMLS V0.S4, V2.S4, V4.S4
-	VMOV V2.B16, V5.B16
-	VFMLA V0.S4, V2.S4, V5.S4
-	WORD $0x4ea5d446 // fsub v6.4s, v2.4s, v5.4s
-	VFMLA V0.S4, V2.S4, V6.S4
-	WORD $0x4e3cd4a0 // fadd v0.4s, v5.4s, v28.4s
+	WORD $0x4ea3d780 // fsub v0.4s, v28.4s, v3.4s
 	WORD $0x6e20fc62 // fdiv v2.4s, v3.4s, v0.4s
-	WORD $0x4ea0d787 // fsub v7.4s, v28.4s, v0.4s
-	WORD $0x4e25d4e7 // fadd v7.4s, v7.4s, v5.4s
-	WORD $0x4e26d4e7 // fadd v7.4s, v7.4s, v6.4s
-	VFMLS V7.S4, V2.S4, V4.S4
+	WORD $0x4ea0d785 // fsub v5.4s, v28.4s, v0.4s
+	WORD $0x4ea3d4a5 // fsub v5.4s, v5.4s, v3.4s
+	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
+	VFMLS V5.S4, V2.S4, V4.S4
 	VFMLS V0.S4, V2.S4, V3.S4
 	WORD $0x4e24d463 // fadd v3.4s, v3.4s, v4.4s
 	WORD $0x4ea1d800 // frecpe v0.4s, v0.4s
@@ -21266,16 +21128,14 @@ gruForwardCacheSIMD_tail:
 	VFMLA V20.S4, V4.S4, V3.S4
 	VFMLA V21.S4, V4.S4, V3.S4
 	WORD $0x6e23dc65 // fmul v5.4s, v3.4s, v3.4s
-	VMOV V23.B16, V6.B16
-	VFMLA V22.S4, V3.S4, V6.S4
-	VMOV V25.B16, V7.B16
-	VFMLA V24.S4, V3.S4, V7.S4
-	VFMLA V6.S4, V5.S4, V7.S4
-	VMOV V27.B16, V6.B16
-	VFMLA V26.S4, V3.S4, V6.S4
+	VMOV V22.B16, V6.B16
+	VFMLA V23.S4, V3.S4, V6.S4
+	VMOV V24.B16, V7.B16
+	VFMLA V25.S4, V3.S4, V7.S4
+	VFMLA V26.S4, V5.S4, V7.S4
 	VFMLA V7.S4, V5.S4, V6.S4
 	VFMLA V6.S4, V5.S4, V3.S4
-	WORD $0x4e3cd463 // fadd v3.4s, v3.4s, v28.4s
+	WORD $0x4e3bd463 // fadd v3.4s, v3.4s, v27.4s
 	WORD $0x4ea1b884 // fcvtzs v4.4s, v4.4s
 	VUSHR $1, V4.S4, V5.S4
 	VSUB V5.S4, V4.S4, V4.S4
@@ -21286,10 +21146,10 @@ gruForwardCacheSIMD_tail:
 	WORD $0x6e25dc63 // fmul v3.4s, v3.4s, v5.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	WORD $0x4ea0e804 // fcmlt v4.4s, v0.4s, #0.0
-	VBSL V28.B16, V3.B16, V4.B16
-	WORD $0x4e3cd465 // fadd v5.4s, v3.4s, v28.4s
+	VBSL V27.B16, V3.B16, V4.B16
+	WORD $0x4e3bd465 // fadd v5.4s, v3.4s, v27.4s
 	WORD $0x6e25fc86 // fdiv v6.4s, v4.4s, v5.4s
-	WORD $0x4ea5d787 // fsub v7.4s, v28.4s, v5.4s
+	WORD $0x4ea5d767 // fsub v7.4s, v27.4s, v5.4s
 	WORD $0x4e23d4e7 // fadd v7.4s, v7.4s, v3.4s
 	VFMLS V5.S4, V6.S4, V4.S4
 	VFMLS V7.S4, V6.S4, V4.S4
@@ -21338,20 +21198,20 @@ TEXT ·gruBackwardSIMD(SB), NOSPLIT, $0-160
 	VDUP R13, V20.S4 // c1
 	MOVW $0xb95e8083, R13
 	VDUP R13, V21.S4 // c2
-	MOVW $0x39506967, R13
+	MOVW $0x3efffffe, R13
 	VDUP R13, V22.S4 // p0
-	MOVW $0x3ab743ce, R13
+	MOVW $0x3e2aaa49, R13
 	VDUP R13, V23.S4 // p1
-	MOVW $0x3c088908, R13
+	MOVW $0x3d2aac79, R13
 	VDUP R13, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R13
+	MOVW $0x3c091cf0, R13
 	VDUP R13, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R13
+	MOVW $0x3ab5121d, R13
 	VDUP R13, V26.S4 // p4
-	MOVW $0x3f000000, R13
-	VDUP R13, V27.S4 // p5
 	MOVW $0x3f800000, R13
-	VDUP R13, V28.S4 // one
+	VDUP R13, V27.S4 // one
+	MOVW $0x40000000, R13
+	VDUP R13, V28.S4 // two
 	MOVW $0x0000007f, R13
 	VDUP R13, V29.S4 // bias
 	MOVW $0x41200000, R13
@@ -21368,8 +21228,8 @@ gruBackwardSIMD_vectors:
 	VLD1 (R12), [V1.S4]
 	ADD R8, R3, R12
 	VLD1 (R12), [V2.S4]
-	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
-	VMOV V28.B16, V4.B16
+	WORD $0x4ea1d763 // fsub v3.4s, v27.4s, v1.4s
+	VMOV V27.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
 	VLD1 (R4), [V5.S4]
 	WORD $0x4ea2d4a5 // fsub v5.4s, v5.4s, v2.4s
@@ -21389,7 +21249,7 @@ gruBackwardSIMD_vectors:
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
-	WORD $0x4ea1d782 // fsub v2.4s, v28.4s, v1.4s
+	WORD $0x4ea1d762 // fsub v2.4s, v27.4s, v1.4s
 	WORD $0x6e22dca5 // fmul v5.4s, v5.4s, v2.4s
 	VST1 [V5.S4], (R0)
 	VST1 [V5.S4], (R1)
@@ -21415,8 +21275,8 @@ gruBackwardSIMD_tail:
 	FMOVS (R12), F1
 	ADD R8, R3, R12
 	FMOVS (R12), F2
-	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
-	VMOV V28.B16, V4.B16
+	WORD $0x4ea1d763 // fsub v3.4s, v27.4s, v1.4s
+	VMOV V27.B16, V4.B16
 	VFMLS V2.S4, V2.S4, V4.S4
 	FMOVS (R4), F5
 	WORD $0x4ea2d4a5 // fsub v5.4s, v5.4s, v2.4s
@@ -21436,7 +21296,7 @@ gruBackwardSIMD_tail:
 	WORD $0x6e23dca5 // fmul v5.4s, v5.4s, v3.4s
 	WORD $0x6e24dca5 // fmul v5.4s, v5.4s, v4.4s
 	WORD $0x6e21dca5 // fmul v5.4s, v5.4s, v1.4s
-	WORD $0x4ea1d782 // fsub v2.4s, v28.4s, v1.4s
+	WORD $0x4ea1d762 // fsub v2.4s, v27.4s, v1.4s
 	WORD $0x6e22dca5 // fmul v5.4s, v5.4s, v2.4s
 	FMOVS F5, (R0)
 	FMOVS F5, (R1)
@@ -21483,20 +21343,20 @@ TEXT ·gruResetBeforeGatesSIMD(SB), NOSPLIT, $0-136
 	VDUP R11, V20.S4 // c1
 	MOVW $0xb95e8083, R11
 	VDUP R11, V21.S4 // c2
-	MOVW $0x39506967, R11
+	MOVW $0x3efffffe, R11
 	VDUP R11, V22.S4 // p0
-	MOVW $0x3ab743ce, R11
+	MOVW $0x3e2aaa49, R11
 	VDUP R11, V23.S4 // p1
-	MOVW $0x3c088908, R11
+	MOVW $0x3d2aac79, R11
 	VDUP R11, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R11
+	MOVW $0x3c091cf0, R11
 	VDUP R11, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R11
+	MOVW $0x3ab5121d, R11
 	VDUP R11, V26.S4 // p4
-	MOVW $0x3f000000, R11
-	VDUP R11, V27.S4 // p5
 	MOVW $0x3f800000, R11
-	VDUP R11, V28.S4 // one
+	VDUP R11, V27.S4 // one
+	MOVW $0x40000000, R11
+	VDUP R11, V28.S4 // two
 	MOVW $0x0000007f, R11
 	VDUP R11, V29.S4 // bias
 	MOVW $0x41200000, R11
@@ -21519,16 +21379,14 @@ gruResetBeforeGatesSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -21539,10 +21397,10 @@ gruResetBeforeGatesSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -21565,16 +21423,14 @@ gruResetBeforeGatesSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -21585,10 +21441,10 @@ gruResetBeforeGatesSIMD_vectors:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -21616,16 +21472,14 @@ gruResetBeforeGatesSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -21636,10 +21490,10 @@ gruResetBeforeGatesSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -21662,16 +21516,14 @@ gruResetBeforeGatesSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
-	WORD $0x4e3cd442 // fadd v2.4s, v2.4s, v28.4s
+	WORD $0x4e3bd442 // fadd v2.4s, v2.4s, v27.4s
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VUSHR $1, V3.S4, V4.S4
 	VSUB V4.S4, V3.S4, V3.S4
@@ -21682,10 +21534,10 @@ gruResetBeforeGatesSIMD_tail:
 	WORD $0x6e24dc42 // fmul v2.4s, v2.4s, v4.4s
 	WORD $0x6e23dc42 // fmul v2.4s, v2.4s, v3.4s
 	WORD $0x4ea0e803 // fcmlt v3.4s, v0.4s, #0.0
-	VBSL V28.B16, V2.B16, V3.B16
-	WORD $0x4e3cd444 // fadd v4.4s, v2.4s, v28.4s
+	VBSL V27.B16, V2.B16, V3.B16
+	WORD $0x4e3bd444 // fadd v4.4s, v2.4s, v27.4s
 	WORD $0x6e24fc65 // fdiv v5.4s, v3.4s, v4.4s
-	WORD $0x4ea4d786 // fsub v6.4s, v28.4s, v4.4s
+	WORD $0x4ea4d766 // fsub v6.4s, v27.4s, v4.4s
 	WORD $0x4e22d4c6 // fadd v6.4s, v6.4s, v2.4s
 	VFMLS V4.S4, V5.S4, V3.S4
 	VFMLS V6.S4, V5.S4, V3.S4
@@ -21728,20 +21580,20 @@ TEXT ·gruResetBeforeOutputSIMD(SB), NOSPLIT, $0-136
 	VDUP R11, V20.S4 // c1
 	MOVW $0xb95e8083, R11
 	VDUP R11, V21.S4 // c2
-	MOVW $0x39506967, R11
+	MOVW $0x3efffffe, R11
 	VDUP R11, V22.S4 // p0
-	MOVW $0x3ab743ce, R11
+	MOVW $0x3e2aaa49, R11
 	VDUP R11, V23.S4 // p1
-	MOVW $0x3c088908, R11
+	MOVW $0x3d2aac79, R11
 	VDUP R11, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R11
+	MOVW $0x3c091cf0, R11
 	VDUP R11, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R11
+	MOVW $0x3ab5121d, R11
 	VDUP R11, V26.S4 // p4
-	MOVW $0x3f000000, R11
-	VDUP R11, V27.S4 // p5
 	MOVW $0x3f800000, R11
-	VDUP R11, V28.S4 // one
+	VDUP R11, V27.S4 // one
+	MOVW $0x40000000, R11
+	VDUP R11, V28.S4 // two
 	MOVW $0x0000007f, R11
 	VDUP R11, V29.S4 // bias
 	MOVW $0x41200000, R11
@@ -21766,33 +21618,27 @@ gruResetBeforeOutputSIMD_vectors:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VSHL $23, V3.S4, V3.S4
-	VSUB V3.S4, V28.S4, V3.S4
-	WORD $0x4ea3d784 // fsub v4.4s, v28.4s, v3.4s
+	VSUB V3.S4, V27.S4, V3.S4
+	WORD $0x4ea3d764 // fsub v4.4s, v27.4s, v3.4s
 	VMOV V4.B16, V5.B16
 	VFMLS V2.S4, V3.S4, V4.S4
 	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
 	VFMLS V2.S4, V3.S4, V5.S4
-	VMOV V3.B16, V6.B16
-	VFMLA V2.S4, V3.S4, V6.S4
-	WORD $0x4ea6d467 // fsub v7.4s, v3.4s, v6.4s
-	VFMLA V2.S4, V3.S4, V7.S4
-	WORD $0x4e3cd4c2 // fadd v2.4s, v6.4s, v28.4s
+	WORD $0x4ea4d782 // fsub v2.4s, v28.4s, v4.4s
 	WORD $0x6e22fc83 // fdiv v3.4s, v4.4s, v2.4s
-	WORD $0x4ea2d788 // fsub v8.4s, v28.4s, v2.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V3.S4, V5.S4
+	WORD $0x4ea2d786 // fsub v6.4s, v28.4s, v2.4s
+	WORD $0x4ea4d4c6 // fsub v6.4s, v6.4s, v4.4s
+	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
+	VFMLS V6.S4, V3.S4, V5.S4
 	VFMLS V2.S4, V3.S4, V4.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x4ea1d842 // frecpe v2.4s, v2.4s
@@ -21828,33 +21674,27 @@ gruResetBeforeOutputSIMD_tail:
 	VFMLA V20.S4, V3.S4, V2.S4
 	VFMLA V21.S4, V3.S4, V2.S4
 	WORD $0x6e22dc44 // fmul v4.4s, v2.4s, v2.4s
-	VMOV V23.B16, V5.B16
-	VFMLA V22.S4, V2.S4, V5.S4
-	VMOV V25.B16, V6.B16
-	VFMLA V24.S4, V2.S4, V6.S4
-	VFMLA V5.S4, V4.S4, V6.S4
-	VMOV V27.B16, V5.B16
-	VFMLA V26.S4, V2.S4, V5.S4
+	VMOV V22.B16, V5.B16
+	VFMLA V23.S4, V2.S4, V5.S4
+	VMOV V24.B16, V6.B16
+	VFMLA V25.S4, V2.S4, V6.S4
+	VFMLA V26.S4, V4.S4, V6.S4
 	VFMLA V6.S4, V4.S4, V5.S4
 	VFMLA V5.S4, V4.S4, V2.S4
 	WORD $0x4ea1b863 // fcvtzs v3.4s, v3.4s
 	VSHL $23, V3.S4, V3.S4
-	VSUB V3.S4, V28.S4, V3.S4
-	WORD $0x4ea3d784 // fsub v4.4s, v28.4s, v3.4s
+	VSUB V3.S4, V27.S4, V3.S4
+	WORD $0x4ea3d764 // fsub v4.4s, v27.4s, v3.4s
 	VMOV V4.B16, V5.B16
 	VFMLS V2.S4, V3.S4, V4.S4
 	WORD $0x4ea4d4a5 // fsub v5.4s, v5.4s, v4.4s
 	VFMLS V2.S4, V3.S4, V5.S4
-	VMOV V3.B16, V6.B16
-	VFMLA V2.S4, V3.S4, V6.S4
-	WORD $0x4ea6d467 // fsub v7.4s, v3.4s, v6.4s
-	VFMLA V2.S4, V3.S4, V7.S4
-	WORD $0x4e3cd4c2 // fadd v2.4s, v6.4s, v28.4s
+	WORD $0x4ea4d782 // fsub v2.4s, v28.4s, v4.4s
 	WORD $0x6e22fc83 // fdiv v3.4s, v4.4s, v2.4s
-	WORD $0x4ea2d788 // fsub v8.4s, v28.4s, v2.4s
-	WORD $0x4e26d508 // fadd v8.4s, v8.4s, v6.4s
-	WORD $0x4e27d508 // fadd v8.4s, v8.4s, v7.4s
-	VFMLS V8.S4, V3.S4, V5.S4
+	WORD $0x4ea2d786 // fsub v6.4s, v28.4s, v2.4s
+	WORD $0x4ea4d4c6 // fsub v6.4s, v6.4s, v4.4s
+	WORD $0x4ea5d4c6 // fsub v6.4s, v6.4s, v5.4s
+	VFMLS V6.S4, V3.S4, V5.S4
 	VFMLS V2.S4, V3.S4, V4.S4
 	WORD $0x4e25d484 // fadd v4.4s, v4.4s, v5.4s
 	WORD $0x4ea1d842 // frecpe v2.4s, v2.4s
@@ -21902,20 +21742,20 @@ TEXT ·gruResetBeforeBackwardOutputSIMD(SB), NOSPLIT, $0-136
 	VDUP R11, V20.S4 // c1
 	MOVW $0xb95e8083, R11
 	VDUP R11, V21.S4 // c2
-	MOVW $0x39506967, R11
+	MOVW $0x3efffffe, R11
 	VDUP R11, V22.S4 // p0
-	MOVW $0x3ab743ce, R11
+	MOVW $0x3e2aaa49, R11
 	VDUP R11, V23.S4 // p1
-	MOVW $0x3c088908, R11
+	MOVW $0x3d2aac79, R11
 	VDUP R11, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R11
+	MOVW $0x3c091cf0, R11
 	VDUP R11, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R11
+	MOVW $0x3ab5121d, R11
 	VDUP R11, V26.S4 // p4
-	MOVW $0x3f000000, R11
-	VDUP R11, V27.S4 // p5
 	MOVW $0x3f800000, R11
-	VDUP R11, V28.S4 // one
+	VDUP R11, V27.S4 // one
+	MOVW $0x40000000, R11
+	VDUP R11, V28.S4 // two
 	MOVW $0x0000007f, R11
 	VDUP R11, V29.S4 // bias
 	MOVW $0x41200000, R11
@@ -21932,7 +21772,7 @@ gruResetBeforeBackwardOutputSIMD_vectors:
 	VLD1 (R10), [V1.S4]
 	ADD R7, R2, R10
 	VLD1 (R10), [V2.S4]
-	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
+	WORD $0x4ea1d763 // fsub v3.4s, v27.4s, v1.4s
 	VLD1 (R3), [V4.S4]
 	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
 	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
@@ -21941,7 +21781,7 @@ gruResetBeforeBackwardOutputSIMD_vectors:
 	ADD R6, R0, R10
 	VST1 [V4.S4], (R10)
 	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
-	VMOV V28.B16, V6.B16
+	VMOV V27.B16, V6.B16
 	VFMLS V2.S4, V2.S4, V6.S4
 	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
 	ADD R7, R0, R10
@@ -21962,7 +21802,7 @@ gruResetBeforeBackwardOutputSIMD_tail:
 	FMOVS (R10), F1
 	ADD R7, R2, R10
 	FMOVS (R10), F2
-	WORD $0x4ea1d783 // fsub v3.4s, v28.4s, v1.4s
+	WORD $0x4ea1d763 // fsub v3.4s, v27.4s, v1.4s
 	FMOVS (R3), F4
 	WORD $0x4ea2d484 // fsub v4.4s, v4.4s, v2.4s
 	WORD $0x6e20dc84 // fmul v4.4s, v4.4s, v0.4s
@@ -21971,7 +21811,7 @@ gruResetBeforeBackwardOutputSIMD_tail:
 	ADD R6, R0, R10
 	FMOVS F4, (R10)
 	WORD $0x6e23dc05 // fmul v5.4s, v0.4s, v3.4s
-	VMOV V28.B16, V6.B16
+	VMOV V27.B16, V6.B16
 	VFMLS V2.S4, V2.S4, V6.S4
 	WORD $0x6e26dca5 // fmul v5.4s, v5.4s, v6.4s
 	ADD R7, R0, R10
@@ -22012,20 +21852,20 @@ TEXT ·gruResetBeforeBackwardGatesSIMD(SB), NOSPLIT, $0-136
 	VDUP R11, V20.S4 // c1
 	MOVW $0xb95e8083, R11
 	VDUP R11, V21.S4 // c2
-	MOVW $0x39506967, R11
+	MOVW $0x3efffffe, R11
 	VDUP R11, V22.S4 // p0
-	MOVW $0x3ab743ce, R11
+	MOVW $0x3e2aaa49, R11
 	VDUP R11, V23.S4 // p1
-	MOVW $0x3c088908, R11
+	MOVW $0x3d2aac79, R11
 	VDUP R11, V24.S4 // p2
-	MOVW $0x3d2aa9c1, R11
+	MOVW $0x3c091cf0, R11
 	VDUP R11, V25.S4 // p3
-	MOVW $0x3e2aaaaa, R11
+	MOVW $0x3ab5121d, R11
 	VDUP R11, V26.S4 // p4
-	MOVW $0x3f000000, R11
-	VDUP R11, V27.S4 // p5
 	MOVW $0x3f800000, R11
-	VDUP R11, V28.S4 // one
+	VDUP R11, V27.S4 // one
+	MOVW $0x40000000, R11
+	VDUP R11, V28.S4 // two
 	MOVW $0x0000007f, R11
 	VDUP R11, V29.S4 // bias
 	MOVW $0x41200000, R11
@@ -22042,7 +21882,7 @@ gruResetBeforeBackwardGatesSIMD_vectors:
 	VLD1 (R3), [V2.S4]
 	WORD $0x6e22dc03 // fmul v3.4s, v0.4s, v2.4s
 	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
-	WORD $0x4ea1d784 // fsub v4.4s, v28.4s, v1.4s
+	WORD $0x4ea1d764 // fsub v4.4s, v27.4s, v1.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	VST1 [V3.S4], (R0)
 	VLD1 (R1), [V5.S4]
@@ -22062,7 +21902,7 @@ gruResetBeforeBackwardGatesSIMD_tail:
 	FMOVS (R3), F2
 	WORD $0x6e22dc03 // fmul v3.4s, v0.4s, v2.4s
 	WORD $0x6e21dc63 // fmul v3.4s, v3.4s, v1.4s
-	WORD $0x4ea1d784 // fsub v4.4s, v28.4s, v1.4s
+	WORD $0x4ea1d764 // fsub v4.4s, v27.4s, v1.4s
 	WORD $0x6e24dc63 // fmul v3.4s, v3.4s, v4.4s
 	FMOVS F3, (R0)
 	FMOVS (R1), F5

@@ -61,6 +61,33 @@ func (io *pwIO) load(param string, block int) VecVirtual {
 	return v.AsY().(VecVirtual)
 }
 
+// args returns block of param at the current unit and the n−1 vectors
+// after it as operands for vecIn: memory for whole vectors, and in the tail
+// (n = 1) one unit loaded into lane 0 of a register.
+func (io *pwIO) args(param string, block, n int) []Op {
+	v := make([]Op, n)
+	if !io.vector {
+		v[0] = io.load(param, block)
+		return v[:1]
+	}
+	for u := range v {
+		m := io.mem(param, block)
+		m.Disp += u * vecBytes
+		v[u] = m
+	}
+	return v
+}
+
+// stores stores v to block of param at the current unit and after it.
+func (io *pwIO) stores(param string, block int, v []VecVirtual) {
+	disp := io.disp
+	for u := range v {
+		io.disp = disp + u*vecBytes
+		io.store(param, block, v[u])
+	}
+	io.disp = disp
+}
+
 func (io *pwIO) store(param string, block int, v VecVirtual) {
 	Comment(fmt.Sprintf("store %s, block %d", param, block))
 	if io.vector {
@@ -168,6 +195,65 @@ func pointwise2(name, sig, doc string, ops []pwOperand, body func(io *pwIO),
 	}
 	DECQ(rows)
 	JNZ(LabelRef(name + "_row"))
+	VZEROUPPER()
+	RET()
+}
+
+// pointwiseN is pointwise with a main loop over groups of unroll vectors:
+// body(io, n) handles n vectors at the current unit (n = unroll in the main
+// loop, 1 for the last whole vectors and the tail), and should interleave
+// their steps so that the vectors' dependent chains overlap.
+func pointwiseN(name, sig, doc string, ops []pwOperand, unroll int, body func(io *pwIO, n int)) {
+	TEXT(name, NOSPLIT, sig)
+	Pragma("noescape")
+	Doc(doc)
+	io := &pwIO{ptr: map[string]GPVirtual{}}
+	for _, op := range ops {
+		if op.blocks != 1 {
+			panic("pointwiseN: operands of one block only")
+		}
+		io.ptr[op.param] = loadGP(Param(op.param).Base())
+	}
+	n := loadGP(Param("hidden"))
+	rows := loadGP(Param("batch"))
+	IMULQ(rows, n) // every row is contiguous: one pass over hidden·batch units
+
+	Comment(fmt.Sprintf("%d vectors of eight units, their steps interleaved", unroll))
+	Label(name + "_groups")
+	CMPQ(n, U8(unroll*vecFloats))
+	JB(LabelRef(name + "_vectors"))
+	io.vector = true
+	body(io, unroll)
+	for _, op := range ops {
+		ADDQ(U8(unroll*vecBytes), io.ptr[op.param])
+	}
+	SUBQ(U8(unroll*vecFloats), n)
+	JMP(LabelRef(name + "_groups"))
+
+	Comment("one vector of eight units")
+	Label(name + "_vectors")
+	CMPQ(n, U8(vecFloats))
+	JB(LabelRef(name + "_tail"))
+	body(io, 1)
+	for _, op := range ops {
+		ADDQ(U8(vecBytes), io.ptr[op.param])
+	}
+	SUBQ(U8(vecFloats), n)
+	JMP(LabelRef(name + "_vectors"))
+
+	Comment("the last units one at a time, in lane 0")
+	Label(name + "_tail")
+	TESTQ(n, n)
+	JZ(LabelRef(name + "_done"))
+	io.vector = false
+	body(io, 1)
+	for _, op := range ops {
+		ADDQ(U8(4), io.ptr[op.param])
+	}
+	DECQ(n)
+	JMP(LabelRef(name + "_tail"))
+
+	Label(name + "_done")
 	VZEROUPPER()
 	RET()
 }

@@ -86,7 +86,8 @@ func (k *stepKernel) load(m Mem) VecVirtual {
 // registers from start to end (kreg copies them, kconst reads them), so
 // that a block's pieces do not load them some twenty times. Five is what
 // fits: a pass holds nine registers and the pieces' peaks leave no more.
-var stepPinned = []string{"one", "shifter", "p0", "p2", "p4"}
+// σ's are pinned (it runs three times per LSTM block, tanh twice).
+var stepPinned = []string{"one", "sigmoidShifter", "p1", "p3", "tanhShifter"}
 
 // emitStepKernel emits one step kernel; pieces[p] (nil for none) runs
 // after pass p of the next block.

@@ -16,16 +16,17 @@ import (
 //	exp core, 0 ≤ t ≤ 208:  k = round(t·log₂e) (FRINTN, ties to even);
 //	    r = (k·C1 − t) + k·C2 with C1 = 0.693359375 (k·C1 and the first
 //	    difference are exact) and C1 + C2 = ln 2; p = expm1(r) = r + r²·P(r),
-//	    P of degree 5 (Cephes expf) by Estrin's scheme; exp(−t) = 2⁻ᵏ(1 + p).
+//	    P of degree 4 (a minimax fit, asm/internal/actconst) by Estrin's
+//	    scheme; exp(−t) = 2⁻ᵏ(1 + p).
 //	exp(−t) for σ: 2⁻ᵏ applied as 2^−⌊k/2⌋ · 2^−⌈k/2⌉ through the exponent
 //	    bits so a subnormal result is rounded once.
 //	num/(1+e), 0 ≤ e ≤ 1:  q = 1+e, s = num/q (FDIV), then one correction
 //	    s += (fma(−s, q, num) − s·((1−q)+e))·rcp(q), rcp the 8-bit FRECPE
 //	    estimate, which removes the rounding errors of q and of the division.
 //	σ(x) = e/(1+e) for x < 0, 1/(1+e) otherwise, e = exp(−min(|x|, 104)).
-//	tanh(x) = ±(1 − e)/(1 + e), e = exp(−2·min(|x|, 10)), with 1 − e and e
-//	    each from p by one FMA and their rounding errors carried into the
-//	    division's correction (tanh).
+//	tanh(x) = ±(1 − e)/(1 + e), e = exp(−2·min(|x|, 10)), with 1 − e from
+//	    p by one FMA, 1 + e as 2 − (1 − e), and both rounding errors carried
+//	    into the division's correction (tanh).
 //
 // NEON's FMIN returns NaN when either operand is NaN, so the clamps pass a
 // NaN on; every later operation keeps it (FCVTZS turns it into the harmless
@@ -47,8 +48,8 @@ var actConstOrder = []string{
 	"p2",
 	"p3",
 	"p4",
-	"p5",
 	"one",
+	"two",
 	"bias",
 	"tanhClamp",
 	"absmask",
@@ -145,20 +146,17 @@ func (k *kernel) expm1CoreIn(t V) (V, V) {
 	k.word(FNEG(S4, r, t))
 	k.fmlaTo(r, kk, k.constReg("c1")) // r = k·C1 − t, exact
 	k.fmlaTo(r, kk, k.constReg("c2")) // r += k·C2
-	// Estrin's scheme: ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5),
-	// three FMAs deep instead of five.
+	// Estrin's scheme: (p0 + p1·r) + r²·((p2 + p3·r) + r²·p4), three FMAs
+	// deep instead of four.
 	r2 := k.vec()
 	k.word(FMUL(S4, r2, r, r))
-	y := k.mov(k.constReg("p1"))
-	k.fmlaTo(y, r, k.constReg("p0"))
-	b := k.mov(k.constReg("p3"))
-	k.fmlaTo(b, r, k.constReg("p2"))
-	k.fmlaTo(b, r2, y) // b = y·r² + b
-	c := y
-	k.op("VMOV V%d.B16, V%d.B16", int(k.constReg("p5")), int(c))
-	k.fmlaTo(c, r, k.constReg("p4"))
-	k.fmlaTo(c, r2, b) // c = b·r² + c
-	k.fmlaTo(r, r2, c) // r = c·r² + r
+	y := k.mov(k.constReg("p0"))
+	k.fmlaTo(y, r, k.constReg("p1")) // y = p0 + p1·r
+	b := k.mov(k.constReg("p2"))
+	k.fmlaTo(b, r, k.constReg("p3"))  // b = p2 + p3·r
+	k.fmlaTo(b, r2, k.constReg("p4")) // b += p4·r²
+	k.fmlaTo(y, r2, b)                // y += b·r²
+	k.fmlaTo(r, r2, y)                // r = y·r² + r
 	return kk, r
 }
 
@@ -199,15 +197,16 @@ func (k *kernel) sigmoidIn(x V) V {
 	return k.divOnePlus(num, e)
 }
 
-// tanh returns tanh(x) in a new register; x is kept. As AVX2's tanhVec:
-// (1 − e)/(1 + e) with m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp and e = 2⁻ᵏ + 2⁻ᵏp each
-// rounded once (2⁻ᵏ, k ≤ 29, built in the exponent bits), their rounding
-// errors dm and de recovered exactly, and y = m/q, q = 1 + e, corrected by
-// res·rcp(q), res = (m − y·q) + (dm − y·eq), eq = (1 − q) + e + de.
+// tanh returns tanh(x) in a new register; x is kept. As AVX2's tanhVecs:
+// (1 − e)/(1 + e) with m = 1 − e = (1 − 2⁻ᵏ) − 2⁻ᵏp rounded once (2⁻ᵏ,
+// k ≤ 29, built in the exponent bits) and its rounding error dm recovered
+// exactly; the denominator q = 2 − m rounded once, with eq = ((2 − q) − m)
+// − dm what it misses; and y = m/q corrected by res·rcp(q), res =
+// (m − y·q) + (dm − y·eq).
 func (k *kernel) tanh(x V) V { return k.result(func() V { return k.tanhIn(x) }) }
 
 func (k *kernel) tanhIn(x V) V {
-	one := k.constReg("one")
+	one, two := k.constReg("one"), k.constReg("two")
 	t := k.vec()
 	k.word(FABS(S4, t, x))
 	k.word(FMIN(S4, t, t, k.constReg("tanhClamp"))) // NaN stays NaN
@@ -223,23 +222,17 @@ func (k *kernel) tanhIn(x V) V {
 	k.fmls(m, scale, p) // m = (1 − 2⁻ᵏ) − 2⁻ᵏp
 	k.word(FSUB(S4, dm, dm, m))
 	k.fmls(dm, scale, p) // dm
-	e := k.mov(scale)
-	k.fmlaTo(e, scale, p) // e = 2⁻ᵏ + 2⁻ᵏp
-	de := k.vec()
-	k.word(FSUB(S4, de, scale, e))
-	k.fmlaTo(de, scale, p) // de
 	k.release(scale, p)
 	q := k.vec()
-	k.word(FADD(S4, q, e, one))
+	k.word(FSUB(S4, q, two, m)) // q = 2 − m
 	y := k.vec()
 	k.word(FDIV(S4, y, m, q))
 	eq := k.vec()
-	k.word(FSUB(S4, eq, one, q)) // 1 − q, exact
-	k.word(FADD(S4, eq, eq, e))
-	k.word(FADD(S4, eq, eq, de)) // eq
-	k.release(e, de)
-	k.fmls(dm, y, eq) // dm − y·eq
-	k.fmls(m, y, q)   // m − y·q, exact
+	k.word(FSUB(S4, eq, two, q)) // 2 − q, exact
+	k.word(FSUB(S4, eq, eq, m))  // − m, exact
+	k.word(FSUB(S4, eq, eq, dm)) // eq
+	k.fmls(dm, y, eq)            // dm − y·eq
+	k.fmls(m, y, q)              // m − y·q, exact
 	k.word(FADD(S4, m, m, dm))
 	k.word(FRECPE(S4, q, q))
 	k.fmlaTo(y, m, q) // y += res·rcp(q)
