@@ -65,15 +65,16 @@ func TestWorkersMatchOneWorker(t *testing.T) {
 	})
 }
 
-// requireSplitNear checks got against want within 1e-5 relative plus 1e-6:
-// the split runs the same kernels on fewer rows (the packed product of a
-// large batch may become MatVecBatch or MatTVec on a share), so sums may
-// round differently.
+// requireSplitNear checks got against want within 1e-4 relative plus 1e-6
+// (the bound the gradients keep against PyTorch's): the split runs the same
+// kernels on fewer rows (the packed product of a large batch may become
+// MatVecBatch or MatTVec on a share), so the forward pass may round
+// differently, and the gradients sum those differences over every step.
 func requireSplitNear(t *testing.T, what string, got, want []float32) {
 	t.Helper()
 	require.Len(t, got, len(want), what)
 	for i := range want {
-		if d := math.Abs(float64(got[i]) - float64(want[i])); d > 1e-5*math.Abs(float64(want[i]))+1e-6 || math.IsNaN(float64(got[i])) != math.IsNaN(float64(want[i])) {
+		if d := math.Abs(float64(got[i]) - float64(want[i])); d > 1e-4*math.Abs(float64(want[i]))+1e-6 || math.IsNaN(float64(got[i])) != math.IsNaN(float64(want[i])) {
 			require.Failf(t, "mismatch", "%s[%d] = %v, want %v", what, i, got[i], want[i])
 		}
 	}
