@@ -178,7 +178,7 @@ func matMul(l level.Level, transA, transB bool, m, n, k int, a []float32, lda in
 			if packed != nil {
 				size := packedBlock(kc, nc)
 				block, off = packed.data[off:off+size], off+size
-			} else {
+			} else if workers := matMulWorkers(m, nc, kc); workers == 1 || !packBSplit(block, workers, transB, b, ldb, pc, jc, kc, nc) {
 				packB(block, transB, b, ldb, pc, jc, kc, nc)
 			}
 			blockProduct(l, work, block, transA, a, lda, c, ldc, m, jc, pc, kc, nc, add || pc > 0)

@@ -3,8 +3,10 @@ package kernels
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/simdrnn/simdrnn/internal/level"
+	"github.com/simdrnn/simdrnn/internal/team"
 )
 
 var matMulMaxWorkers atomic.Int32
@@ -40,40 +42,160 @@ func matMulWorkers(m, nc, kc int) int {
 	return min(workers, blocks)
 }
 
+// matMulTeam is the persistent workers of split products (internal/team):
+// created on the first split product with the number of workers it asks
+// for (re-created larger if a later one asks for more) and kept, so that a
+// split pays no goroutine start and no wake-up of an idle thread while its
+// workers still poll (matMulSpin after a block), only a parked worker's
+// wake-up after that. One product at a time uses it; a product that finds it busy
+// (products running concurrently on several goroutines) starts goroutines
+// of its own.
+var matMulTeam struct {
+	mu   sync.Mutex
+	busy atomic.Bool
+	team *team.Team
+	job  matMulJob
+	pack packJob
+}
+
+// matMulSpin is how long matMulTeam's workers poll after a block: long
+// enough to bridge the caller's packing of the next block of B (tens of
+// µs), since waking a parked worker took about 90 µs on the development
+// VM (measured at square 256: the second share started 91 µs late with
+// workers that parked after 50 µs).
+const matMulSpin = 250 * time.Microsecond
+
+// matMulJob is a split product's block: worker w computes its range of
+// rows of C (see matMulParallel).
+type matMulJob struct {
+	l                      level.Level
+	work                   *matMulWork // the caller's (worker 0)
+	workers                int
+	packedB                []float32
+	transA                 bool
+	a                      []float32
+	lda                    int
+	c                      []float32
+	ldc, m, jc, pc, kc, nc int
+	add                    bool
+}
+
+// rows returns worker w's range of rows of C: contiguous multiples of MR,
+// the panels shared out as evenly as possible.
+func (j *matMulJob) rows(w int) (start, end int) {
+	panels := (j.m + matMulMR - 1) / matMulMR
+	first := panels/j.workers*w + min(w, panels%j.workers)
+	count := panels / j.workers
+	if w < panels%j.workers {
+		count++
+	}
+	return first * matMulMR, min(j.m, (first+count)*matMulMR)
+}
+
+// Run computes worker w's rows (a team.Job).
+func (j *matMulJob) Run(w int) {
+	work := j.work
+	if w > 0 {
+		work = getMatMulWork()
+		defer putMatMulWork(work)
+	}
+	rowStart, rowEnd := j.rows(w)
+	for ic := rowStart; ic < rowEnd; ic += matMulMC {
+		mc := min(matMulMC, rowEnd-ic)
+		packA(j.l, work.packedA, j.transA, j.a, j.lda, ic, j.pc, mc, j.kc)
+		macroKernel(j.l, work, work.packedA, j.packedB, j.c, j.ldc, ic, j.jc, mc, j.nc, j.kc, j.add)
+	}
+}
+
+// packJob packs a block of op(B) split among matMulTeam's workers: worker
+// w packs its own run of NR-column panels.
+type packJob struct {
+	block               []float32
+	workers             int
+	transB              bool
+	b                   []float32
+	ldb, pc, jc, kc, nc int
+}
+
+// Run packs worker w's panels (a team.Job).
+func (j *packJob) Run(w int) {
+	panels := (j.nc + matMulNR - 1) / matMulNR
+	first := panels/j.workers*w + min(w, panels%j.workers)
+	count := panels / j.workers
+	if w < panels%j.workers {
+		count++
+	}
+	j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
+	if j1 > j0 {
+		packB(j.block[j0*j.kc:], j.transB, j.b, j.ldb, j.pc, j.jc+j0, j.kc, j1-j0)
+	}
+}
+
+// packBSplit packs a kc×nc block of op(B) into block on matMulTeam's
+// workers, as packB does alone (panels are independent), and reports
+// whether it could: false if the team is busy with another product. A
+// block of a split product is tens of µs of packing, which one core would
+// do while the others wait.
+func packBSplit(block []float32, workers int, transB bool, b []float32, ldb, pc, jc, kc, nc int) bool {
+	t := acquireMatMulTeam(workers)
+	if t == nil {
+		return false
+	}
+	job := &matMulTeam.pack
+	*job = packJob{block: block, workers: workers, transB: transB, b: b, ldb: ldb, pc: pc, jc: jc, kc: kc, nc: nc}
+	t.Do(job, workers)
+	*job = packJob{}
+	matMulTeam.busy.Store(false)
+	return true
+}
+
+// acquireMatMulTeam returns matMulTeam's team of at least workers, made or
+// grown on demand, with the team marked busy (release: busy.Store(false)),
+// or nil if another product holds it.
+func acquireMatMulTeam(workers int) *team.Team {
+	if !matMulTeam.busy.CompareAndSwap(false, true) {
+		return nil
+	}
+	matMulTeam.mu.Lock()
+	defer matMulTeam.mu.Unlock()
+	if matMulTeam.team == nil || matMulTeam.team.Size() < workers {
+		if matMulTeam.team != nil {
+			matMulTeam.team.Stop()
+		}
+		matMulTeam.team = team.NewSpin(workers, matMulSpin)
+	}
+	return matMulTeam.team
+}
+
 // matMulParallel splits the rows of C in an m×nc block into one contiguous
 // range per worker (multiples of MR rows), each with its own packed A
 // buffer; the packed B block is shared read-only. The caller computes the
-// last range itself with work, so that workers − 1 goroutines start and
-// none of the cores waits idle.
+// first range itself with work. The workers are matMulTeam's when it is
+// free, else goroutines started for this block.
 func matMulParallel(l level.Level, work *matMulWork, workers int, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {
-	panels := (m + matMulMR - 1) / matMulMR
-	rows := func(work *matMulWork, rowStart, rowEnd int) {
-		for ic := rowStart; ic < rowEnd; ic += matMulMC {
-			mc := min(matMulMC, rowEnd-ic)
-			packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
-			macroKernel(l, work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, add)
-		}
+	job := matMulJob{l: l, work: work, workers: workers, packedB: packedB, transA: transA, a: a, lda: lda, c: c, ldc: ldc, m: m, jc: jc, pc: pc, kc: kc, nc: nc, add: add}
+	if t := acquireMatMulTeam(workers); t != nil {
+		shared := &matMulTeam.job
+		*shared = job
+		t.Do(shared, workers)
+		*shared = matMulJob{}
+		matMulTeam.busy.Store(false)
+		return
 	}
+	job.runGoroutines()
+}
+
+// runGoroutines runs the job's ranges on goroutines started for it, the
+// first on the caller's (for a product that finds matMulTeam busy).
+func (j matMulJob) runGoroutines() {
 	var wg sync.WaitGroup
-	start := 0
-	for w := 0; w < workers; w++ {
-		count := panels / workers
-		if w < panels%workers {
-			count++
-		}
-		rowStart, rowEnd := start*matMulMR, min(m, (start+count)*matMulMR)
-		start += count
-		if w == workers-1 {
-			rows(work, rowStart, rowEnd)
-			break
-		}
+	for w := 1; w < j.workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			work := getMatMulWork()
-			defer putMatMulWork(work)
-			rows(work, rowStart, rowEnd)
+			j.Run(w)
 		}()
 	}
+	j.Run(0)
 	wg.Wait()
 }

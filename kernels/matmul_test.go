@@ -242,3 +242,16 @@ func TestMatMulNoAllocations(t *testing.T) {
 		require.Zero(t, allocs)
 	})
 }
+
+// TestMatMulSplitAllocatesNothing checks a split product run by the
+// persistent team allocates nothing once warm (the team and the workers'
+// buffers exist), at every level.
+func TestMatMulSplitAllocatesNothing(t *testing.T) {
+	defer kernels.SetMatMulWorkers(kernels.SetMatMulWorkers(2))
+	const m, n, k = 96, 256, 256 // m·n·k over the split threshold
+	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	kernels.MatMul(false, false, m, n, k, a, k, b, n, c, n)
+	if allocs := testing.AllocsPerRun(20, func() { kernels.MatMul(false, false, m, n, k, a, k, b, n, c, n) }); allocs != 0 {
+		t.Fatalf("a split MatMul allocates %v times", allocs)
+	}
+}

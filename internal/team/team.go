@@ -18,8 +18,8 @@ type Job interface {
 	Run(w int)
 }
 
-// SpinFor is how long an idle worker polls for the next job before it
-// parks.
+// SpinFor is how long an idle worker of New polls for the next job before
+// it parks.
 const SpinFor = 50 * time.Microsecond
 
 // live counts the workers of every team that have not exited (for tests).
@@ -32,6 +32,7 @@ func Live() int64 { return live.Load() }
 // for one caller at a time. Stop ends the workers.
 type Team struct {
 	size   int
+	spin   time.Duration
 	job    Job
 	shares int // workers with a share of the current job
 	gen    atomic.Uint64
@@ -42,9 +43,13 @@ type Team struct {
 	exited sync.WaitGroup
 }
 
-// New starts a team of size goroutines in all (size − 1 workers); size ≥ 1.
-func New(size int) *Team {
-	t := &Team{size: size, parked: make([]atomic.Bool, size), wake: make([]chan struct{}, size)}
+// New starts a team of size goroutines in all (size − 1 workers), whose
+// workers poll for SpinFor before they park; size ≥ 1.
+func New(size int) *Team { return NewSpin(size, SpinFor) }
+
+// NewSpin is New with workers that poll for spin before they park.
+func NewSpin(size int, spin time.Duration) *Team {
+	t := &Team{size: size, spin: spin, parked: make([]atomic.Bool, size), wake: make([]chan struct{}, size)}
 	for w := 1; w < size; w++ {
 		t.wake[w] = make(chan struct{}, 1)
 		t.exited.Add(1)
@@ -114,7 +119,7 @@ func (t *Team) worker(w int, seen uint64) {
 			if spins%64 == 0 {
 				runtime.Gosched() // with fewer Ps than workers, let one run
 			}
-			if spins%256 == 0 && time.Since(start) > SpinFor {
+			if spins%256 == 0 && time.Since(start) > t.spin {
 				t.parked[w].Store(true)
 				if t.gen.Load() != seen {
 					// A job arrived while parking: take it, unless the
