@@ -38,8 +38,28 @@ func matMulWorkers(m, nc, kc int) int {
 	if workers <= 1 || m*nc*kc < matMulParallelFlops {
 		return 1
 	}
-	blocks := (m + matMulMR - 1) / matMulMR
-	return min(workers, blocks)
+	if splitCols(m) {
+		return min(workers, (nc+matMulNR-1)/matMulNR)
+	}
+	return min(workers, (m+matMulMR-1)/matMulMR)
+}
+
+// splitCols reports whether a split block of m rows is shared out by
+// columns (NR-wide panels of B) rather than by rows: when all of A fits one
+// packed block (m ≤ MC), each worker packs A whole (a few µs) and reads only
+// its own part of the packed B, which it packed itself (packJob shares the
+// panels out the same way), so B stays in its core's cache.
+func splitCols(m int) bool { return m <= matMulMC }
+
+// share returns worker w's part [first, first+count) of n items shared out
+// among workers as evenly as possible.
+func share(n, workers, w int) (first, count int) {
+	first = n/workers*w + min(w, n%workers)
+	count = n / workers
+	if w < n%workers {
+		count++
+	}
+	return first, count
 }
 
 // matMulTeam is the persistent workers of split products (internal/team):
@@ -83,12 +103,7 @@ type matMulJob struct {
 // rows returns worker w's range of rows of C: contiguous multiples of MR,
 // the panels shared out as evenly as possible.
 func (j *matMulJob) rows(w int) (start, end int) {
-	panels := (j.m + matMulMR - 1) / matMulMR
-	first := panels/j.workers*w + min(w, panels%j.workers)
-	count := panels / j.workers
-	if w < panels%j.workers {
-		count++
-	}
+	first, count := share((j.m+matMulMR-1)/matMulMR, j.workers, w)
 	return first * matMulMR, min(j.m, (first+count)*matMulMR)
 }
 
@@ -98,6 +113,16 @@ func (j *matMulJob) Run(w int) {
 	if w > 0 {
 		work = getMatMulWork()
 		defer putMatMulWork(work)
+	}
+	if splitCols(j.m) {
+		// All rows (one packed block of A), this worker's panels of B.
+		first, count := share((j.nc+matMulNR-1)/matMulNR, j.workers, w)
+		j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
+		if j1 > j0 {
+			packA(j.l, work.packedA, j.transA, j.a, j.lda, 0, j.pc, j.m, j.kc)
+			macroKernel(j.l, work, work.packedA, j.packedB[j0*j.kc:], j.c, j.ldc, 0, j.jc+j0, j.m, j1-j0, j.kc, j.add)
+		}
+		return
 	}
 	rowStart, rowEnd := j.rows(w)
 	for ic := rowStart; ic < rowEnd; ic += matMulMC {
@@ -119,12 +144,7 @@ type packJob struct {
 
 // Run packs worker w's panels (a team.Job).
 func (j *packJob) Run(w int) {
-	panels := (j.nc + matMulNR - 1) / matMulNR
-	first := panels/j.workers*w + min(w, panels%j.workers)
-	count := panels / j.workers
-	if w < panels%j.workers {
-		count++
-	}
+	first, count := share((j.nc+matMulNR-1)/matMulNR, j.workers, w)
 	j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
 	if j1 > j0 {
 		packB(j.block[j0*j.kc:], j.transB, j.b, j.ldb, j.pc, j.jc+j0, j.kc, j1-j0)
@@ -167,9 +187,10 @@ func acquireMatMulTeam(workers int) *team.Team {
 	return matMulTeam.team
 }
 
-// matMulParallel splits the rows of C in an m×nc block into one contiguous
-// range per worker (multiples of MR rows), each with its own packed A
-// buffer; the packed B block is shared read-only. The caller computes the
+// matMulParallel splits an m×nc block of C among workers: into one
+// contiguous range of rows per worker (multiples of MR rows), each with its
+// own packed A buffer, or, for m ≤ MC, into ranges of NR-column panels
+// (splitCols); the packed B block is shared read-only. The caller computes the
 // first range itself with work. The workers are matMulTeam's when it is
 // free, else goroutines started for this block.
 func matMulParallel(l level.Level, work *matMulWork, workers int, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {

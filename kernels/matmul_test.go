@@ -223,6 +223,8 @@ func TestMatMulWorkers(t *testing.T) {
 		for _, form := range forms {
 			require.NoError(t, newMatMulCase(r, form[0], form[1], true, 301, 130, 270, 1).Run())
 			require.NoError(t, newMatMulCase(r, form[0], form[1], false, 150, 3100, 20, 0).Run())
+			// m ≤ MC: split by panels of columns, nc not a multiple of NR.
+			require.NoError(t, newMatMulCase(r, form[0], form[1], true, 37, 1001, 300, 1).Run())
 		}
 	})
 }
