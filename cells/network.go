@@ -558,13 +558,20 @@ type NetworkState struct {
 // allocates nothing. A bidirectional network cannot stream
 // (ErrBidirectional); sizes are checked as Model.NewState checks them.
 func (n *Network) NewState(batch int) (*NetworkState, error) {
-	rnn, err := n.parts.RNN.NewState(batch)
+	var rows int // the embedded inputs' floats, batch × dim
+	if e := n.parts.Embedding; e != nil {
+		var ok bool
+		if rows, ok = shape.Mul(batch, e.dim); batch >= 1 && (!ok || !shape.Fits(rows, 4)) {
+			return nil, tooLarge(fmt.Sprintf("Network.NewState: the embedded inputs of a batch of %d streams", batch), rows, ok)
+		}
+	}
+	rnn, err := n.parts.RNN.NewState(batch) // checks batch ≥ 1 and the state's sizes
 	if err != nil {
 		return nil, err
 	}
 	s := &NetworkState{net: n, rnn: rnn}
-	if e := n.parts.Embedding; e != nil {
-		s.embedded = make([]float32, batch*e.dim) // batch × dim: counted by the state's own buffers
+	if rows > 0 {
+		s.embedded = make([]float32, rows)
 	}
 	return s, nil
 }

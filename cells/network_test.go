@@ -460,6 +460,22 @@ func TestNetworkErrors(t *testing.T) {
 	_, err = net.NewState(1)
 	require.ErrorIs(t, err, cells.ErrBidirectional)
 
+	// A wide embedding: a batch whose embedded inputs would not fit in
+	// memory is an error before anything is made, also where the
+	// recurrent state alone would fit.
+	wide := cells.Config{Mode: cells.GRU, InputSize: 1 << 16, HiddenSize: 2, NumLayers: 1}
+	wideModel, _ := randomModel(t, wide, 123)
+	wideEmb, err := cells.NewEmbedding(1, 1<<16, make([]float32, 1<<16))
+	require.NoError(t, err)
+	wideNet, err := cells.NewNetwork(cells.NetworkParts{Embedding: wideEmb, RNN: wideModel})
+	require.NoError(t, err)
+	_, err = wideNet.NewState(1 << 20) // 2³⁶ floats of embedded inputs; the state alone fits
+	require.ErrorContains(t, err, "Network.NewState: the embedded inputs")
+	_, err = wideNet.NewState(math.MaxInt / 1024)
+	require.ErrorContains(t, err, "Network.NewState: the embedded inputs")
+	_, err = wideNet.NewState(0)
+	require.Error(t, err)
+
 	// A features network streaming.
 	c = netCases[1]
 	net, _, _, _, _ = randomNetwork(t, c, 121)
