@@ -43,6 +43,14 @@ type Buffers struct {
 // (A variable so that tests can split small models.)
 var SplitMinBytes = 1 << 19
 
+// Splits reports whether a step of rows samples of a layer of the given
+// mode and hidden size runs split among t (nil: never): two goroutines or
+// more, two rows or more, and W_hh of SplitMinBytes or more. bptt's
+// backward steps split by the same rule.
+func Splits(t *team.Team, mode Mode, hidden, rows int) bool {
+	return t != nil && t.Size() >= 2 && rows >= 2 && mode.Gates()*hidden*hidden*4 >= SplitMinBytes
+}
+
 // stepJob is one step's Weights.Step split by rows among a team: worker w
 // runs the rows [bounds[w], bounds[w+1]).
 type stepJob struct {
@@ -79,8 +87,7 @@ func (j *stepJob) Run(w int) {
 // rows are two or more and W_hh is large enough.
 func (b *Buffers) step(w *Weights, rows int, gates, hPrev, hNext, c, cache, rh []float32, packed *[2]kernels.PackedMatrix) {
 	t := b.Team
-	gh := w.Mode.Gates() * w.Hidden
-	if t == nil || t.Size() < 2 || rows < 2 || gh*w.Hidden*4 < SplitMinBytes {
+	if !Splits(t, w.Mode, w.Hidden, rows) {
 		w.Step(rows, gates, hPrev, hNext, c, cache, rh, &b.scratch, packed)
 		return
 	}
