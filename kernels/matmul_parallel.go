@@ -71,8 +71,7 @@ func share(n, workers, w int) (first, count int) {
 // (products running concurrently on several goroutines) starts goroutines
 // of its own.
 var matMulTeam struct {
-	mu   sync.Mutex
-	busy atomic.Bool
+	busy atomic.Bool // held by the product using team (and making it)
 	team *team.Team
 	job  matMulJob
 	pack packJob
@@ -176,8 +175,6 @@ func acquireMatMulTeam(workers int) *team.Team {
 	if !matMulTeam.busy.CompareAndSwap(false, true) {
 		return nil
 	}
-	matMulTeam.mu.Lock()
-	defer matMulTeam.mu.Unlock()
 	if matMulTeam.team == nil || matMulTeam.team.Size() < workers {
 		if matMulTeam.team != nil {
 			matMulTeam.team.Stop()
