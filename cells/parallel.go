@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
+	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/internal/team"
 	"github.com/simdrnn/simdrnn/kernels"
 )
@@ -105,6 +106,27 @@ func splitUnits(hidden, workers int) []int {
 	return bounds
 }
 
+// shardBytes counts the bytes layerShards copies for any worker count: the
+// weights of every layer that parallelizes (in their format, int8 with its
+// scales) and its three bias vectors.
+func (m *Model) shardBytes() (int, bool) {
+	var total shape.Counter
+	for _, dirs := range m.layers {
+		d := dirs[0]
+		if !d.parallelizes() {
+			continue
+		}
+		format := engine.F32
+		if d.lowIH != nil {
+			format = d.lowIH.Format
+		}
+		rows := d.mode.Gates() * d.hidden
+		total.Add(rows, d.input+d.hidden, format.Bytes())
+		total.Add(rows, 4, 5) // int8's two scales and the three biases, per row
+	}
+	return total.N(), total.OK()
+}
+
 // layerShards returns, per layer, the shards of a step split across
 // workers (nil for a layer that does not parallelize), built once per
 // worker count and kept by the model.
@@ -178,6 +200,9 @@ func (s *State) SetWorkers(n int) error {
 		return nil
 	}
 	m := s.model
+	if bytes, ok := m.shardBytes(); !ok || !shape.Fits(bytes, 1) {
+		return tooLarge("SetWorkers: the copies of the split layers' weights (bytes)", bytes, ok)
+	}
 	p := &parallelStep{shards: m.layerShards(n), layers: m.layers, h: s.h, c: s.c}
 	some := false
 	for layer, shards := range p.shards {
