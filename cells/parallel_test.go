@@ -38,7 +38,7 @@ func TestParallelStepMatchesOneWorker(t *testing.T) {
 						require.NoError(t, model.Step(one, x, y1))
 						require.NoError(t, model.Step(par, x, y2))
 						what := fmt.Sprintf("%v %v %d workers step %d", mode, p, workers, step)
-						tol := parallelTolerance[p]
+						tol := parallelTolerance
 						requireNear(t, what, y2, f64(y1), tol, tol)
 						for layer := 0; layer < cfg.NumLayers; layer++ {
 							requireNear(t, what, par.Hidden(layer), f64(one.Hidden(layer)), tol, tol)
@@ -136,11 +136,24 @@ func TestParallelStepWorkersStop(t *testing.T) {
 	require.Equal(t, base, workersSettle(base), "a dropped State's workers must stop")
 }
 
-// parallelTolerance bounds the difference between a parallel step and one
+// parallelTolerance bounds the difference between a split step and one
 // worker's: the shares run the format's MatVecAdd and the pointwise kernel
-// where one worker runs the fused step, which sums in another order (and at
-// int8 a last-bit change of h can move a quantized value by one).
-var parallelTolerance = map[cells.Precision]float64{cells.F32: 1e-5, cells.F16: 1e-5, cells.BF16: 1e-5, cells.Int8: 1e-2}
+// where one worker runs the fused step, which sums in another order (int8's
+// integer sums are exact, so it differs not at all; seen at most 4.5e-8 in
+// 50 steps at the other formats).
+const parallelTolerance = 1e-5
+
+// splitSamplesTolerance is parallelTolerance for ForwardInto's sample
+// split, but at int8 with batches over eight: the whole batch's recurrent
+// product runs on W_hh widened to float32 while a share of eight samples or
+// fewer quantizes h per sample (as Forward does for small batches), which
+// moves results by the quantization error.
+func splitSamplesTolerance(p cells.Precision, batch int) float64 {
+	if p == cells.Int8 && batch > 8 {
+		return 1e-2
+	}
+	return parallelTolerance
+}
 
 // TestForwardIntoWorkersMatchesOneWorker runs ForwardInto with 2 and 3
 // workers (every mode, f32 and int8, stacks, both directions, ragged
@@ -169,7 +182,7 @@ func TestForwardIntoWorkersMatchesOneWorker(t *testing.T) {
 						require.NoError(t, err)
 						require.NoError(t, model.ForwardInto(&out, &ws, x, call.steps, call.batch, opts))
 						what := fmt.Sprintf("%v %v %d workers call %d", mode, p, workers, k)
-						tol := parallelTolerance[p]
+						tol := splitSamplesTolerance(p, call.batch)
 						requireNear(t, what, out.Y, f64(want.Y), tol, tol)
 						requireNear(t, what, out.HN, f64(want.HN), tol, tol)
 						if allocs := testing.AllocsPerRun(3, func() {
