@@ -12,7 +12,10 @@ const halfSIMD = true
 // the plain kernels on a dotprod CPU too.
 var int8DotProd = cpu.ARM64.HasASIMDDP
 
-// matVecInt8Pass runs one pass of up to eight vectors (len(xs)).
+// matVecInt8Pass runs one pass of up to eight vectors (len(xs)). A switch
+// of direct calls, not a table of functions: through a function value the
+// compiler must assume the slices escape, and the fused steps' pre-activations
+// on the stack would move to the heap (tried: 4 allocations per step).
 func matVecInt8Pass(y []float32, w []int8, ws []float32, x []int8, xs []float32, rows, cols int, add bool) {
 	if int8DotProd {
 		switch len(xs) {
