@@ -3,6 +3,7 @@ package bptt
 import (
 	"fmt"
 
+	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/internal/shape"
 )
 
@@ -71,10 +72,6 @@ func (t *Tape) lastHNSize() int {
 // eachLastState calls f for each of the last layer's final states, with
 // its offset in HN, its offset in LastHN and its length H.
 func (t *Tape) eachLastState(f func(hn, last, hid int)) {
-	layer, dirs, hid := len(t.net.layers)-1, len(t.net.layers[0]), t.net.cfg.HiddenSize
-	for dr := 0; dr < dirs; dr++ {
-		for b := 0; b < t.batch; b++ {
-			f(((layer*dirs+dr)*t.batch+b)*hid, (b*dirs+dr)*hid, hid)
-		}
-	}
+	hid := t.net.cfg.HiddenSize
+	seq.LastStates(len(t.net.layers), len(t.net.layers[0]), t.batch, hid, func(hn, last int) { f(hn, last, hid) })
 }

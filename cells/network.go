@@ -538,13 +538,10 @@ func (n *Network) ForwardInto(out *Output, ws *Workspace, in Input, steps, batch
 // of each sample side by side.
 func (n *Network) finalState(dst, hn []float32, batch int) {
 	cfg := n.parts.RNN.cfg
-	dirs, hid := cfg.directions(), cfg.HiddenSize
-	for dir := 0; dir < dirs; dir++ {
-		at := ((cfg.NumLayers-1)*dirs + dir) * batch * hid
-		for b := 0; b < batch; b++ {
-			copy(dst[(b*dirs+dir)*hid:(b*dirs+dir+1)*hid], hn[at+b*hid:at+(b+1)*hid])
-		}
-	}
+	hid := cfg.HiddenSize
+	seq.LastStates(cfg.NumLayers, cfg.directions(), batch, hid, func(at, last int) {
+		copy(dst[last:last+hid], hn[at:at+hid])
+	})
 }
 
 // NetworkState is the state of batch streams through a Network for Step.

@@ -28,3 +28,17 @@ func Transpose(dst, src []float32, outer, inner, width int) {
 		}
 	}
 }
+
+// LastStates calls f for each final state of the last of layers, in
+// PyTorch's h_n layout ((layers·dirs) × batch × hid, layer by layer,
+// forward before reverse), with its offset there (hn) and its offset in the
+// batch × (dirs·hid) layout that puts each sample's directions side by side
+// (last: torch.cat((h_n[-2], h_n[-1]), 1)), the input of a head on the
+// final state.
+func LastStates(layers, dirs, batch, hid int, f func(hn, last int)) {
+	for dir := 0; dir < dirs; dir++ {
+		for b := 0; b < batch; b++ {
+			f((((layers-1)*dirs+dir)*batch+b)*hid, (b*dirs+dir)*hid)
+		}
+	}
+}
