@@ -38,7 +38,15 @@ type Team struct {
 	gen    atomic.Uint64
 	done   atomic.Int64
 	stop   atomic.Bool
-	parked []atomic.Bool
+	// parked says which workers wait on their wake channel. A worker
+	// parks, and the caller wakes, under mu: the worker checks for a new
+	// job and marks itself parked in one critical section, so a job posted
+	// before it is seen and one posted after it finds the mark. (A lock-free
+	// mark, a store then a load on each side, missed wake-ups under
+	// qemu-user on an x86 host, which does not keep a store before a later
+	// load.)
+	mu     sync.Mutex
+	parked []bool
 	wake   []chan struct{}
 	exited sync.WaitGroup
 }
@@ -49,7 +57,7 @@ func New(size int) *Team { return NewSpin(size, SpinFor) }
 
 // NewSpin is New with workers that poll for spin before they park.
 func NewSpin(size int, spin time.Duration) *Team {
-	t := &Team{size: size, spin: spin, parked: make([]atomic.Bool, size), wake: make([]chan struct{}, size)}
+	t := &Team{size: size, spin: spin, parked: make([]bool, size), wake: make([]chan struct{}, size)}
 	for w := 1; w < size; w++ {
 		t.wake[w] = make(chan struct{}, 1)
 		t.exited.Add(1)
@@ -98,13 +106,17 @@ func (t *Team) Stop() {
 	t.size = 1
 }
 
-// wakeParked wakes the workers that parked.
+// wakeParked wakes the workers that parked (their channels are empty:
+// a worker parks again only after it took its last wake-up).
 func (t *Team) wakeParked() {
+	t.mu.Lock()
 	for w := 1; w < len(t.parked); w++ {
-		if t.parked[w].CompareAndSwap(true, false) {
+		if t.parked[w] {
+			t.parked[w] = false
 			t.wake[w] <- struct{}{}
 		}
 	}
+	t.mu.Unlock()
 }
 
 // worker runs worker w's share of every job posted after generation seen
@@ -120,15 +132,13 @@ func (t *Team) worker(w int, seen uint64) {
 				runtime.Gosched() // with fewer Ps than workers, let one run
 			}
 			if spins%256 == 0 && time.Since(start) > t.spin {
-				t.parked[w].Store(true)
+				t.mu.Lock()
 				if t.gen.Load() != seen {
-					// A job arrived while parking: take it, unless the
-					// caller already sent the wake-up (then drain it).
-					if !t.parked[w].CompareAndSwap(true, false) {
-						<-t.wake[w]
-					}
+					t.mu.Unlock() // a job arrived: take it
 					break
 				}
+				t.parked[w] = true
+				t.mu.Unlock()
 				<-t.wake[w]
 				start = time.Now()
 			}

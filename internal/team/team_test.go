@@ -58,3 +58,24 @@ func TestDoAllocatesNothing(t *testing.T) {
 		t.Fatalf("Do allocates %v times", n)
 	}
 }
+
+// TestParkWakeRace posts thousands of jobs with pauses around a short spin,
+// so that workers park and are woken in every interleaving: a lost wake-up
+// hangs the test (go test's -timeout fails it). It once hung under
+// qemu-user with a lock-free parking mark.
+func TestParkWakeRace(t *testing.T) {
+	tm := NewSpin(3, 2*time.Microsecond)
+	defer tm.Stop()
+	var j countJob
+	for i := 0; i < 3000; i++ {
+		if i%3 != 0 {
+			time.Sleep(time.Duration(i%7) * time.Microsecond)
+		}
+		tm.Do(&j, 3)
+	}
+	for w := 0; w < 3; w++ {
+		if got := j.ran[w].Load(); got != 3000 {
+			t.Fatalf("worker %d ran %d of 3000 jobs", w, got)
+		}
+	}
+}
