@@ -70,42 +70,48 @@ func BenchmarkTrainStep(b *testing.B) {
 
 // BenchmarkTrainWorkers times one training pass (ZeroGrad, Forward,
 // Backward; no dX) over T = 32 steps of a one-layer LSTM or GRU (I = H) at
-// batch 16 with each step's samples split across 1 or 2 goroutines
-// (Tape.SetWorkers): benchstat -col /workers gives the ratio in one run.
+// batches 4 and 16 with each step split across 1 or 2 goroutines
+// (Tape.SetWorkers; see workerCase: the forward steps of a batch of 4 split
+// by units, the backward steps by samples): benchstat -col /workers gives
+// the ratios in one run.
 // The products over all steps (input projection, weight gradients) stay on
 // one goroutine.
 func BenchmarkTrainWorkers(b *testing.B) {
-	const steps, batch = 32, 16
+	const steps = 32
 	for _, cell := range benchCells {
 		for _, h := range []int{256, 512} {
-			for _, workers := range []int{1, 2} {
-				b.Run(fmt.Sprintf("cell=%s/H=%d/B=%d/workers=%d", cell.name, h, batch, workers), func(b *testing.B) {
-					net := trainNet(b, cell.mode, h)
-					tape := net.NewTape()
-					defer tape.Close()
-					if err := tape.SetWorkers(workers); err != nil {
-						b.Fatal(err)
-					}
-					tape.SetInputGrad(false)
-					x := make([]float32, steps*batch*h)
-					dy := make([]float32, steps*batch*h)
-					kerneltest.Fill(kerneltest.Rand(5), x)
-					kerneltest.Fill(kerneltest.Rand(6), dy)
-					pass := func() {
-						net.ZeroGrad()
-						if err := net.Forward(tape, x, steps, batch, nil); err != nil {
+			for _, batch := range []int{4, 16} {
+				for _, wc := range workerCases(batch) {
+					b.Run(fmt.Sprintf("cell=%s/H=%d/B=%d/workers=%s", cell.name, h, batch, wc.name), func(b *testing.B) {
+						net := trainNet(b, cell.mode, h)
+						tape := net.NewTape()
+						defer tape.Close()
+						if err := tape.SetWorkers(wc.n); err != nil {
 							b.Fatal(err)
 						}
-						if err := net.Backward(tape, dy, nil, nil); err != nil {
-							b.Fatal(err)
+						tape.SetInputGrad(false)
+						x := make([]float32, steps*batch*h)
+						dy := make([]float32, steps*batch*h)
+						kerneltest.Fill(kerneltest.Rand(5), x)
+						kerneltest.Fill(kerneltest.Rand(6), dy)
+						pass := func() {
+							net.ZeroGrad()
+							if err := net.Forward(tape, x, steps, batch, nil); err != nil {
+								b.Fatal(err)
+							}
+							if err := net.Backward(tape, dy, nil, nil); err != nil {
+								b.Fatal(err)
+							}
 						}
-					}
-					pass()
-					b.ReportAllocs()
-					for b.Loop() {
-						pass()
-					}
-				})
+						wc.withSplit(func() {
+							pass()
+							b.ReportAllocs()
+							for b.Loop() {
+								pass()
+							}
+						})
+					})
+				}
 			}
 		}
 	}

@@ -68,18 +68,20 @@ type Tape struct {
 	bwdJob  bwdJob
 }
 
-// SetWorkers makes Forward and Backward split each step's samples among n
+// SetWorkers makes Forward and Backward split each step among n
 // goroutines (the caller's and n − 1 persistent workers, which poll for
 // 50 µs after each step before they park), for layers whose W_hh holds at
 // least 512 KiB and steps with two samples or more still running: the
 // recurrent product and pointwise step of Forward (as
-// cells.Workspace.SetWorkers) and, in Backward, each step's pointwise
-// backward and dh·W_hh product. The products over all steps (the input
-// projection, the weight gradients, dX) stay whole matrix products
-// (kernels.SetMatMulWorkers splits those). n = 1 (the default) runs on the
-// caller's goroutine. Gradients agree with one worker's to rounding. Close
-// (or SetWorkers(1)) stops the workers; a Tape dropped without it stops
-// them when collected. It returns an error for n < 1 or n > 64.
+// cells.Workspace.SetWorkers: by units for LSTM and GRU steps of up to
+// eight samples, by samples otherwise) and, in Backward, each step's
+// pointwise backward and dh·W_hh product, by samples. The products over
+// all steps (the input projection, the weight gradients, dX) stay whole
+// matrix products (kernels.SetMatMulWorkers splits those). n = 1 (the
+// default) runs on the caller's goroutine. Gradients agree with one
+// worker's to rounding. Close (or SetWorkers(1)) stops the workers; a Tape
+// dropped without it stops them when collected. It returns an error for n
+// < 1 or n > 64.
 func (t *Tape) SetWorkers(n int) error {
 	if n < 1 || n > 64 {
 		return fmt.Errorf("bptt: Tape.SetWorkers: n = %d; want 1 … 64", n)

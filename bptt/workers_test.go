@@ -14,14 +14,22 @@ import (
 )
 
 // TestWorkersMatchOneWorker runs Forward and Backward with each step's
-// samples split across 2 and 3 workers (Tape.SetWorkers) for every mode,
+// samples (or units) split across 2 and 3 workers (Tape.SetWorkers) for every mode,
 // stacks, both directions, lengths and batches under and over eight, and
 // checks outputs and every gradient against one worker's, and that a warm
 // pass allocates nothing.
 func TestWorkersMatchOneWorker(t *testing.T) {
 	defer bptt.SetSplitMinBytes(1)()
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
-		for _, nc := range propertyCases() {
+		cases := propertyCases()
+		// H = 41: the LSTM's and the GRU's forward steps of up to eight
+		// samples split by units (shares of 16 and 25, or 16, 16 and 9).
+		for i, mode := range []cells.Mode{cells.LSTM, cells.GRU} {
+			cases = append(cases,
+				netCase{cells.Config{Mode: mode, InputSize: 5, HiddenSize: 41, NumLayers: 2, Bidirectional: true, NoBias: i == 1}, 3, 5, []int{5, 2, 4}},
+				netCase{cells.Config{Mode: mode, InputSize: 6, HiddenSize: 41, NumLayers: 1}, 10, 4, []int{4, 1, 4, 0, 3, 4, 2, 4, 4, 1}})
+		}
+		for _, nc := range cases {
 			if nc.batch < 2 {
 				continue
 			}

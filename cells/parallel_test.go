@@ -164,8 +164,15 @@ func TestForwardIntoWorkersMatchesOneWorker(t *testing.T) {
 	defer cells.SetParallelMinBytes(1)()
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, mode := range []cells.Mode{cells.LSTM, cells.GRU, cells.GRUResetBefore, cells.RNNTanh} {
-			for _, p := range []cells.Precision{cells.F32, cells.Int8} {
-				cfg := cells.Config{Mode: mode, InputSize: 9, HiddenSize: 21, NumLayers: 2, Bidirectional: true}
+			// H = 41 splits the LSTM's and the GRU's steps of up to eight
+			// samples by units (shares of 16 and 25, or 16, 16 and 9, units);
+			// H = 21 is too narrow for that and splits samples.
+			for _, pc := range []struct {
+				p      cells.Precision
+				hidden int
+			}{{cells.F32, 21}, {cells.Int8, 21}, {cells.F32, 41}, {cells.F16, 41}, {cells.BF16, 41}, {cells.Int8, 41}} {
+				p := pc.p
+				cfg := cells.Config{Mode: mode, InputSize: 9, HiddenSize: pc.hidden, NumLayers: 2, Bidirectional: true}
 				model, _ := reducedModel(t, cfg, p, 180)
 				for _, workers := range []int{2, 3} {
 					var ws cells.Workspace
@@ -175,13 +182,13 @@ func TestForwardIntoWorkersMatchesOneWorker(t *testing.T) {
 					for k, call := range []struct {
 						steps, batch int
 						lengths      []int
-					}{{5, 3, []int{5, 2, 4}}, {4, 11, []int{4, 1, 4, 0, 3, 4, 2, 4, 4, 1, 4}}, {3, 1, nil}} {
+					}{{5, 3, []int{5, 2, 4}}, {4, 11, []int{4, 1, 4, 0, 3, 4, 2, 4, 4, 1, 4}}, {3, 1, nil}, {6, 8, nil}, {5, 2, []int{5, 4}}} {
 						x := randomSlice(uint64(190+k), call.steps*call.batch*cfg.InputSize)
 						opts := &cells.SequenceOptions{Lengths: call.lengths}
 						want, err := model.Forward(x, call.steps, call.batch, opts)
 						require.NoError(t, err)
 						require.NoError(t, model.ForwardInto(&out, &ws, x, call.steps, call.batch, opts))
-						what := fmt.Sprintf("%v %v %d workers call %d", mode, p, workers, k)
+						what := fmt.Sprintf("%v %v H=%d %d workers call %d", mode, p, pc.hidden, workers, k)
 						tol := splitSamplesTolerance(p, call.batch)
 						requireNear(t, what, out.Y, f64(want.Y), tol, tol)
 						requireNear(t, what, out.HN, f64(want.HN), tol, tol)

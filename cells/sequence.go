@@ -82,18 +82,23 @@ type Workspace struct {
 	embedded, rnnY, final []float32
 }
 
-// SetWorkers makes the steps of later ForwardInto calls split their
-// samples among n goroutines (the caller's and n − 1 persistent workers,
-// which poll for 50 µs after each step before they park), for layers whose
-// W_hh holds at least 512 KiB of float32 and steps with two samples or
-// more still running: each worker runs the recurrent product and the
+// SetWorkers makes the steps of later ForwardInto calls split among n
+// goroutines (the caller's and n − 1 persistent workers, which poll for
+// 50 µs after each step before they park), for layers whose W_hh holds at
+// least 512 KiB of float32 and steps with two samples or more still
+// running. An LSTM or (reset-after) GRU step of up to eight samples (batches
+// of at most eight) splits its units: each worker computes its units of
+// every sample from its own rows of each gate block of W_hh, the same rows
+// at every step, so each core streams a share of the weights. Other steps
+// split their samples: each worker runs the recurrent product and the
 // pointwise step of its own samples. The input projection is one matrix
 // product either way (kernels.SetMatMulWorkers splits it). n = 1 (the
 // default) runs everything on the caller's goroutine. The results agree
-// with one worker's to rounding (a share of eight samples or fewer runs
-// MatVecBatchAdd where the whole batch may run a packed matrix product).
-// Close (or SetWorkers(1)) stops the workers; a Workspace dropped without
-// it stops them when collected. It returns an error for n < 1 or n > 64.
+// with one worker's to rounding (a share runs the same kernels on fewer
+// rows or samples: MatVecBatchAdd where the whole batch may run a packed
+// matrix product, the pointwise kernel per sample). Close (or
+// SetWorkers(1)) stops the workers; a Workspace dropped without it stops
+// them when collected. It returns an error for n < 1 or n > 64.
 func (ws *Workspace) SetWorkers(n int) error {
 	if n < 1 || n > 64 {
 		return fmt.Errorf("cells: Workspace.SetWorkers: n = %d; want 1 … 64", n)

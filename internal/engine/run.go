@@ -36,6 +36,8 @@ type Buffers struct {
 	Team      *team.Team
 	teamStep  stepJob
 	teamScrat []Scratch
+	unitStep  unitJob
+	unitWork  [][]float32
 }
 
 // SplitMinBytes is the size of W_hh (float32) from which a Team splits a
@@ -155,16 +157,25 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 		kernels.MatMulAdd(false, true, rows, gh, in, xp, in, w.IH, in, b.Proj, gh)
 	}
 
-	slots, record := 1, b.Record // state slots: h_0 … h_T, or the current one
-	if record {
-		slots = steps + 1
+	// State slots: h_0 … h_T recorded, else the current one — or two in
+	// turn when the steps may split by units (SplitsUnits), whose workers
+	// read all of h_{t−1} while others write their units of h_t. c is
+	// updated in place, each unit by its own worker: one slot.
+	record := b.Record
+	alternate := !record && SplitsUnits(b.Team, w.Mode, hid, min(batch, PackedRows)) && batch <= PackedRows
+	slots, cSlots := 1, 1
+	switch {
+	case record:
+		slots, cSlots = steps+1, steps+1
+	case alternate:
+		slots = 2
 	}
 	b.HS = Grow(b.HS, slots*batch*hid)
 	for s, sample := range p.Order {
 		copy(b.HS[s*hid:(s+1)*hid], h[sample*hid:(sample+1)*hid])
 	}
 	if c != nil {
-		b.CS = Grow(b.CS, slots*batch*hid)
+		b.CS = Grow(b.CS, cSlots*batch*hid)
 		for s, sample := range p.Order {
 			copy(b.CS[s*hid:(s+1)*hid], c[sample*hid:(sample+1)*hid])
 		}
@@ -195,16 +206,21 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 		active := p.Active[k]
 		row := k * batch // of Proj, Cache, RH
 		prev, next := 0, 0
-		if record {
+		switch {
+		case record:
 			prev, next = row, row+batch
+		case alternate:
+			prev, next = k%2*batch, (k+1)%2*batch
 		}
 		hPrev := b.HS[prev*hid : (prev+active)*hid]
 		hNext := b.HS[next*hid : (next+active)*hid]
 		var cNext []float32
 		if c != nil {
-			cNext = b.CS[next*hid : (next+active)*hid]
 			if record {
+				cNext = b.CS[next*hid : (next+active)*hid]
 				copy(cNext, b.CS[prev*hid:(prev+active)*hid])
+			} else {
+				cNext = b.CS[:active*hid]
 			}
 		}
 		gates := b.Proj[row*gh : (row+active)*gh]
@@ -221,7 +237,11 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 		case w.Mode == GRUResetBefore:
 			cache, rh = b.scratch.Cache[:active*3*hid], b.scratch.RH[:active*hid]
 		}
-		if active > 0 {
+		switch {
+		case active == 0:
+		case (record || alternate) && SplitsUnits(b.Team, w.Mode, hid, active):
+			b.stepUnits(w, active, gates, hPrev, hNext, cNext, cache)
+		default:
 			b.step(w, active, gates, hPrev, hNext, cNext, cache, rh, packed)
 		}
 		if record {
@@ -238,13 +258,17 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 		}
 	}
 	for s, sample := range p.Order {
-		at := s * hid
-		if record {
+		at, cAt := s*hid, s*hid
+		switch {
+		case record:
 			at = (p.Lens[sample]*batch + s) * hid
+			cAt = at
+		case alternate: // the slot of the sample's last step
+			at = (p.Lens[sample]%2*batch + s) * hid
 		}
 		copy(h[sample*hid:(sample+1)*hid], b.HS[at:at+hid])
 		if c != nil {
-			copy(c[sample*hid:(sample+1)*hid], b.CS[at:at+hid])
+			copy(c[sample*hid:(sample+1)*hid], b.CS[cAt:cAt+hid])
 		}
 	}
 }
