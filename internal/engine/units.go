@@ -68,7 +68,7 @@ func (j *unitJob) Run(wk int) {
 	g := mode.Gates()
 	gw := g * hid // a row of gates
 	work := j.work[wk]
-	byGate := work[:g*rows*n]              // [gate][sample][unit]
+	byGate := work[:g*rows*n]               // [gate][sample][unit]
 	bySample := work[g*rows*n : 2*g*rows*n] // [sample][gate][unit]
 	in := work[2*g*rows*n : 2*g*rows*n+3*n]
 	cache := work[2*g*rows*n+3*n : 2*g*rows*n+7*n]
