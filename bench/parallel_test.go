@@ -9,12 +9,12 @@ import (
 	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
 )
 
-// BenchmarkParallelStep times a batch-1 streaming step (Model.Step) of a
-// one-layer LSTM or GRU (I = H) with its units split across 1 or 2
-// goroutines (State.SetWorkers), at f32 and int8: benchstat -col /workers
-// gives the ratio of two workers to one in one run. Layers under
-// cells.ParallelMinBytes stay on one goroutine whatever the setting (the
-// automatic threshold), so there the two columns time the same code.
+// BenchmarkParallelStep times a streaming step (Model.Step) of a one-layer
+// LSTM or GRU (I = H) for a batch of 1 or 4 streams with its units split
+// across 1 or 2 goroutines (State.SetWorkers), at f32 and int8: benchstat
+// -col /workers gives the ratio of two workers to one in one run. Layers
+// under cells.ParallelMinBytes stay on one goroutine whatever the setting
+// (the automatic threshold), so there the two columns time the same code.
 func BenchmarkParallelStep(b *testing.B) {
 	for _, cell := range benchCells {
 		for _, h := range cellSizes {
@@ -24,27 +24,29 @@ func BenchmarkParallelStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				for _, workers := range []int{1, 2} {
-					b.Run(fmt.Sprintf("cell=%s/H=%d/prec=%v/workers=%d", cell.name, h, p, workers), func(b *testing.B) {
-						state, err := model.NewState(1)
-						if err != nil {
-							b.Fatal(err)
-						}
-						defer state.Close()
-						if err := state.SetWorkers(workers); err != nil {
-							b.Fatal(err)
-						}
-						x := make([]float32, h)
-						kerneltest.Fill(kerneltest.Rand(1), x)
-						y := make([]float32, h)
-						b.SetBytes(int64(model.WeightBytes()))
-						b.ReportAllocs()
-						for b.Loop() {
-							if err := model.Step(state, x, y); err != nil {
+				for _, batch := range []int{1, 4} {
+					for _, workers := range []int{1, 2} {
+						b.Run(fmt.Sprintf("cell=%s/H=%d/prec=%v/B=%d/workers=%d", cell.name, h, p, batch, workers), func(b *testing.B) {
+							state, err := model.NewState(batch)
+							if err != nil {
 								b.Fatal(err)
 							}
-						}
-					})
+							defer state.Close()
+							if err := state.SetWorkers(workers); err != nil {
+								b.Fatal(err)
+							}
+							x := make([]float32, batch*h)
+							kerneltest.Fill(kerneltest.Rand(1), x)
+							y := make([]float32, batch*h)
+							b.SetBytes(int64(model.WeightBytes()))
+							b.ReportAllocs()
+							for b.Loop() {
+								if err := model.Step(state, x, y); err != nil {
+									b.Fatal(err)
+								}
+							}
+						})
+					}
 				}
 			}
 		}

@@ -171,6 +171,12 @@ type parallelStep struct {
 	layer int       // the layer of the current job
 	in    []float32 // its input
 
+	// A batch over one: per layer, its weights and h_{t−1} (nil for a
+	// layer that does not split), and the workers' scratch.
+	weights []engine.Weights
+	hPrevB  [][]float32
+	units   engine.Units
+
 	team *team.Team
 }
 
@@ -182,8 +188,11 @@ type parallelStep struct {
 // so that each core streams half the bytes. Workers poll for the next step
 // for 50 µs before they park, so a stream stepped without pause pays no
 // wake-up; a waiting stream costs that much CPU after each step. n = 1
-// (the default) runs every step on the caller's goroutine; a batch over 1,
-// other modes and smaller layers always do. The results agree with one
+// (the default) runs every step on the caller's goroutine; other modes
+// and smaller layers always do, and so does a batch over eight. A batch of
+// two to eight streams splits the same layers by units too, without
+// copies: each worker reads its units' rows of every gate block of W_ih
+// and W_hh in place (engine.StepUnits; layers of 32 units or more). The results agree with one
 // worker's to the kernels' rounding: the shares run the format's MatVecAdd
 // and the pointwise kernel where one worker runs the fused step kernel,
 // whose sums may round differently. A step allocates nothing itself; when a
@@ -196,8 +205,11 @@ func (s *State) SetWorkers(n int) error {
 		return fmt.Errorf("cells: SetWorkers: n = %d; want 1 … 64", n)
 	}
 	s.Close()
-	if n == 1 || s.batch != 1 {
+	switch {
+	case n == 1 || s.batch > engine.PackedRows:
 		return nil
+	case s.batch > 1:
+		return s.setBatchWorkers(n)
 	}
 	m := s.model
 	if bytes, ok := m.shardBytes(); !ok || !shape.Fits(bytes, 1) {
@@ -329,4 +341,46 @@ func (p *parallelStep) Run(w int) {
 		return
 	}
 	kernels.GRUForwardBatch(h, p.hPrev[layer][u0:u1], gates, hidden, nil, 1)
+}
+
+// setBatchWorkers is SetWorkers for a State of 2 … engine.PackedRows
+// streams: the layers that parallelize split by units, reading the
+// model's weights in place.
+func (s *State) setBatchWorkers(n int) error {
+	m := s.model
+	p := &parallelStep{shards: make([][]shard, len(m.layers)), layers: m.layers, h: s.h, c: s.c}
+	some := false
+	for _, dirs := range m.layers {
+		d := dirs[0]
+		var hPrev []float32
+		if d.parallelizes() && d.hidden >= engine.MinSplitUnits {
+			hPrev = make([]float32, s.batch*d.hidden)
+			some = true
+		}
+		p.weights = append(p.weights, d.weights())
+		p.hPrevB = append(p.hPrevB, hPrev)
+	}
+	if !some {
+		return nil
+	}
+	p.team = team.New(n)
+	s.parallel = p
+	s.cleanup = runtime.AddCleanup(s, func(t *team.Team) { t.Stop() }, p.team)
+	return nil
+}
+
+// splitsBatch reports whether layer's step of a batch over one splits.
+func (p *parallelStep) splitsBatch(layer int) bool {
+	return p.hPrevB != nil && p.hPrevB[layer] != nil
+}
+
+// stepBatch runs layer's step of a batch over one split by units.
+func (p *parallelStep) stepBatch(layer, batch int, in []float32) {
+	h, hPrev := p.h[layer], p.hPrevB[layer]
+	copy(hPrev, h)
+	var c []float32
+	if p.c != nil {
+		c = p.c[layer]
+	}
+	engine.StepUnits(p.team, &p.weights[layer], &p.units, batch, in, hPrev, h, c)
 }

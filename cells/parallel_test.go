@@ -23,21 +23,22 @@ func TestParallelStepMatchesOneWorker(t *testing.T) {
 	kerneltest.ForEachLevel(t, func(t *testing.T) {
 		for _, mode := range []cells.Mode{cells.LSTM, cells.GRU} {
 			for _, p := range []cells.Precision{cells.F32, cells.F16, cells.BF16, cells.Int8} {
-				for _, workers := range []int{2, 3} {
+				for _, wb := range []struct{ workers, batch int }{{2, 1}, {3, 1}, {2, 3}, {3, 8}} {
+					workers, batch := wb.workers, wb.batch
 					cfg := cells.Config{Mode: mode, InputSize: 13, HiddenSize: 41, NumLayers: 2}
 					model, _ := reducedModel(t, cfg, p, 140)
-					one, err := model.NewState(1)
+					one, err := model.NewState(batch)
 					require.NoError(t, err)
-					par, err := model.NewState(1)
+					par, err := model.NewState(batch)
 					require.NoError(t, err)
 					require.NoError(t, par.SetWorkers(workers))
 					require.Equal(t, workers, par.Workers())
-					y1, y2 := make([]float32, cfg.HiddenSize), make([]float32, cfg.HiddenSize)
+					y1, y2 := make([]float32, batch*cfg.HiddenSize), make([]float32, batch*cfg.HiddenSize)
 					for step := 0; step < 6; step++ {
-						x := randomSlice(uint64(150+step), cfg.InputSize)
+						x := randomSlice(uint64(150+step), batch*cfg.InputSize)
 						require.NoError(t, model.Step(one, x, y1))
 						require.NoError(t, model.Step(par, x, y2))
-						what := fmt.Sprintf("%v %v %d workers step %d", mode, p, workers, step)
+						what := fmt.Sprintf("%v %v %d workers batch %d step %d", mode, p, workers, batch, step)
 						tol := parallelTolerance
 						requireNear(t, what, y2, f64(y1), tol, tol)
 						for layer := 0; layer < cfg.NumLayers; layer++ {
@@ -60,18 +61,21 @@ func TestParallelStepAllocatesNothing(t *testing.T) {
 	defer cells.SetParallelMinBytes(1)()
 	for _, p := range []cells.Precision{cells.F32, cells.Int8} {
 		for _, mode := range []cells.Mode{cells.LSTM, cells.GRU} {
-			model, _ := reducedModel(t, cells.Config{Mode: mode, InputSize: 32, HiddenSize: 64, NumLayers: 2}, p, 160)
-			state, err := model.NewState(1)
-			require.NoError(t, err)
-			require.NoError(t, state.SetWorkers(2))
-			x, y := randomSlice(161, 32), make([]float32, 64)
-			allocs := testing.AllocsPerRun(50, func() {
-				if err := model.Step(state, x, y); err != nil {
-					panic(err)
-				}
-			})
-			require.Zero(t, allocs, "%v %v", mode, p)
-			state.Close()
+			for _, batch := range []int{1, 4} {
+				model, _ := reducedModel(t, cells.Config{Mode: mode, InputSize: 32, HiddenSize: 64, NumLayers: 2}, p, 160)
+				state, err := model.NewState(batch)
+				require.NoError(t, err)
+				require.NoError(t, state.SetWorkers(2))
+				require.Equal(t, 2, state.Workers())
+				x, y := randomSlice(161, batch*32), make([]float32, batch*64)
+				allocs := testing.AllocsPerRun(50, func() {
+					if err := model.Step(state, x, y); err != nil {
+						panic(err)
+					}
+				})
+				require.Zero(t, allocs, "%v %v batch %d", mode, p, batch)
+				state.Close()
+			}
 		}
 	}
 }
@@ -120,7 +124,17 @@ func TestParallelStepWorkersStop(t *testing.T) {
 	batch, err := model.NewState(2)
 	require.NoError(t, err)
 	require.NoError(t, batch.SetWorkers(2))
-	require.Equal(t, 1, batch.Workers())
+	require.Equal(t, 2, batch.Workers(), "a batch of two splits by units")
+	batch.Close()
+	wide, err := model.NewState(9)
+	require.NoError(t, err)
+	require.NoError(t, wide.SetWorkers(2))
+	require.Equal(t, 1, wide.Workers(), "a batch over eight")
+	narrow, _ := randomModel(t, cells.Config{Mode: cells.LSTM, InputSize: 8, HiddenSize: 31, NumLayers: 1}, 173)
+	ns, err := narrow.NewState(2)
+	require.NoError(t, err)
+	require.NoError(t, ns.SetWorkers(2))
+	require.Equal(t, 1, ns.Workers(), "31 units are too few to split")
 	rnn, _ := randomModel(t, cells.Config{Mode: cells.RNNTanh, InputSize: 8, HiddenSize: 64, NumLayers: 1}, 172)
 	rs, err := rnn.NewState(1)
 	require.NoError(t, err)

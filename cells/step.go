@@ -224,6 +224,8 @@ func (m *Model) Step(s *State, x, y []float32) error {
 		switch xh := s.xh[layer]; {
 		case s.parallel != nil && s.parallel.shards[layer] != nil:
 			s.parallel.step(layer, in)
+		case s.parallel != nil && s.parallel.splitsBatch(layer):
+			s.parallel.stepBatch(layer, s.batch, in)
 		case s.batch == 1 && (d.mode == LSTM || d.mode == GRU) && d.lowIH != nil:
 			d.lowStep(s.h[layer], c, in, s.hPrev[layer], s.q[layer])
 		case s.batch == 1 && d.mode == LSTM:

@@ -36,8 +36,7 @@ type Buffers struct {
 	Team      *team.Team
 	teamStep  stepJob
 	teamScrat []Scratch
-	unitStep  unitJob
-	unitWork  [][]float32
+	units     Units
 }
 
 // SplitMinBytes is the size of W_hh (float32) from which a Team splits a

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/internal/team"
 	"github.com/simdrnn/simdrnn/kernels"
 )
@@ -8,6 +9,10 @@ import (
 // unitAlign is the multiple of units each share of a unit split starts at,
 // so that the kernels' blocks of eight units stay whole.
 const unitAlign = 16
+
+// MinSplitUnits is the fewest units a layer split by units has: two
+// shares of unitAlign.
+const MinSplitUnits = 2 * unitAlign
 
 // UnitSplitOff, when set, makes a team split every step by samples, as it
 // does for batches over PackedRows (for benchmarks that compare the two).
@@ -21,7 +26,7 @@ var UnitSplitOff = false
 // W_hh, the same rows at every step, so they stay in its core's cache.
 func SplitsUnits(t *team.Team, mode Mode, hidden, rows int) bool {
 	return !UnitSplitOff && Splits(t, mode, hidden, rows) && rows <= PackedRows &&
-		(mode == LSTM || mode == GRU) && hidden >= 2*unitAlign
+		(mode == LSTM || mode == GRU) && hidden >= MinSplitUnits
 }
 
 // unitBounds sets bounds[0 … shares] to the shares' first units (and the
@@ -40,21 +45,33 @@ func unitBounds(bounds []int, hidden, workers int) int {
 // w computes the units [bounds[w], bounds[w+1]) of every sample, from
 // those rows of each gate block of W_hh (or LowHH), and writes only their
 // parts of hNext, c and cache. hNext must not be hPrev: every worker reads
-// all of hPrev.
+// all of hPrev. With x set, the input side is the worker's too (its rows of
+// W_ih times x, plus InputBias); without it gates holds it.
 type unitJob struct {
-	w                             Weights // a copy: a pointer kept in Buffers would make the caller's escape
-	gates, hPrev, hNext, c, cache []float32
-	rows                          int
-	work                          [][]float32 // per worker: unitWorkFloats
-	scratch                       []Scratch   // per worker: int8's quantized vectors
-	bounds                        [65]int
+	w                                Weights // a copy: a pointer kept in Buffers would make the caller's escape
+	x, gates, hPrev, hNext, c, cache []float32
+	rows                             int
+	work                             [][]float32 // per worker: unitWorkFloats
+	scratch                          []Scratch   // per worker: int8's quantized vectors
+	bounds                           [65]int
 }
 
 // unitWorkFloats is the scratch a share of n units of rows samples needs:
 // the hidden-side products gate-major (G·rows·n), the same sample-major
+// (G·rows·n), the input side gate-major when the share computes it
 // (G·rows·n), and for the GRU one sample's input gates (3n) and cache (4n).
 func unitWorkFloats(m Mode, rows, n int) int {
-	return 2*m.Gates()*rows*n + 7*n
+	return 3*m.Gates()*rows*n + 7*n
+}
+
+// mulAdd sets y (rows × n) += x · rows first … first+n−1 of the float32
+// matrix f (cols wide) or of low.
+func mulAdd(y []float32, f []float32, low *LowMatrix, cols, first, n int, x []float32, rows int, s *Scratch) {
+	if low != nil {
+		low.MulAdd(y, first, n, x, rows, s)
+		return
+	}
+	kernels.MatVecBatchAdd(y, f[first*cols:(first+n)*cols], x, rows)
 }
 
 // Run steps worker w's units (a team.Job).
@@ -67,18 +84,31 @@ func (j *unitJob) Run(wk int) {
 	hid, rows, mode := j.w.Hidden, j.rows, j.w.Mode
 	g := mode.Gates()
 	gw := g * hid // a row of gates
+	size := g * rows * n
 	work := j.work[wk]
-	byGate := work[:g*rows*n]               // [gate][sample][unit]
-	bySample := work[g*rows*n : 2*g*rows*n] // [sample][gate][unit]
-	in := work[2*g*rows*n : 2*g*rows*n+3*n]
-	cache := work[2*g*rows*n+3*n : 2*g*rows*n+7*n]
+	byGate := work[:size]             // [gate][sample][unit]
+	bySample := work[size : 2*size]   // [sample][gate][unit]
+	inByGate := work[2*size : 3*size] // the input side, [gate][sample][unit]
+	in := work[3*size : 3*size+3*n]
+	cache := work[3*size+3*n : 3*size+7*n]
+	sc := &j.scratch[wk]
 
 	for k := 0; k < g; k++ {
 		block := byGate[k*rows*n : (k+1)*rows*n]
 		first := k*hid + u0
+		inBlock := inByGate[k*rows*n : (k+1)*rows*n]
+		if j.x != nil {
+			dst := inBlock
+			if mode == LSTM { // one sum: the input side first
+				dst = block
+			}
+			seq.FillRows(dst, j.w.InputBias[first:first+n])
+			mulAdd(dst, j.w.IH, j.w.LowIH, j.w.Input, first, n, j.x, rows, sc)
+		}
 		for s := 0; s < rows; s++ {
 			dst := block[s*n : (s+1)*n]
 			switch {
+			case mode == LSTM && j.x != nil:
 			case mode == LSTM: // the input side, InputBias included
 				copy(dst, j.gates[s*gw+first:s*gw+first+n])
 			case j.w.BiasHH != nil:
@@ -87,11 +117,7 @@ func (j *unitJob) Run(wk int) {
 				clear(dst)
 			}
 		}
-		if j.w.LowHH != nil {
-			j.w.LowHH.MulAdd(block, first, n, j.hPrev, rows, &j.scratch[wk])
-		} else {
-			kernels.MatVecBatchAdd(block, j.w.HH[first*hid:(first+n)*hid], j.hPrev, rows)
-		}
+		mulAdd(block, j.w.HH, j.w.LowHH, hid, first, n, j.hPrev, rows, sc)
 	}
 	for s := 0; s < rows; s++ {
 		mine := bySample[s*g*n : (s+1)*g*n]
@@ -114,7 +140,11 @@ func (j *unitJob) Run(wk int) {
 			}
 		case GRU:
 			for k := 0; k < g; k++ {
-				copy(in[k*n:(k+1)*n], j.gates[s*gw+k*hid+u0:s*gw+k*hid+u1])
+				if j.x != nil {
+					copy(in[k*n:(k+1)*n], inByGate[(k*rows+s)*n:(k*rows+s+1)*n])
+				} else {
+					copy(in[k*n:(k+1)*n], j.gates[s*gw+k*hid+u0:s*gw+k*hid+u1])
+				}
 			}
 			var c []float32
 			if j.cache != nil {
@@ -130,26 +160,44 @@ func (j *unitJob) Run(wk int) {
 	}
 }
 
-// stepUnits runs w's step on rows samples split by units among b.Team
-// (SplitsUnits); hNext must not be hPrev.
-func (b *Buffers) stepUnits(w *Weights, rows int, gates, hPrev, hNext, c, cache []float32) {
-	t := b.Team
-	j := &b.unitStep
+// Units is the working memory of steps split by units (a team's workers'
+// scratch), kept between steps so that a warm step allocates nothing.
+type Units struct {
+	job     unitJob
+	work    [][]float32
+	scratch []Scratch
+}
+
+// StepUnits runs one step of rows samples of an LSTM or (reset-after) GRU
+// layer w split by units among t (see SplitsUnits; t has two goroutines or
+// more): x (rows × Input) is the step's input, hPrev (rows × H) the state,
+// hNext (rows × H, not hPrev) receives the new one and c (rows × H, the
+// LSTM's) is updated in place. Each worker computes both products of its
+// units' rows of W_ih and W_hh.
+func StepUnits(t *team.Team, w *Weights, u *Units, rows int, x, hPrev, hNext, c []float32) {
+	u.run(t, w, rows, x, nil, hPrev, hNext, c, nil)
+}
+
+// run posts one unitJob to t and waits for it.
+func (u *Units) run(t *team.Team, w *Weights, rows int, x, gates, hPrev, hNext, c, cache []float32) {
+	j := &u.job
 	shares := unitBounds(j.bounds[:], w.Hidden, t.Size())
-	for len(b.unitWork) < shares {
-		b.unitWork = append(b.unitWork, nil)
+	for len(u.work) < shares {
+		u.work = append(u.work, nil)
+		u.scratch = append(u.scratch, Scratch{})
 	}
-	for len(b.teamScrat) < shares {
-		b.teamScrat = append(b.teamScrat, Scratch{})
-	}
-	b.teamScrat[0] = b.scratch
 	for i := 0; i < shares; i++ {
-		b.unitWork[i] = Grow(b.unitWork[i], unitWorkFloats(w.Mode, rows, j.bounds[i+1]-j.bounds[i]))
+		u.work[i] = Grow(u.work[i], unitWorkFloats(w.Mode, rows, j.bounds[i+1]-j.bounds[i]))
 	}
 	bounds := j.bounds
-	*j = unitJob{w: *w, gates: gates, hPrev: hPrev, hNext: hNext, c: c, cache: cache, rows: rows,
-		work: b.unitWork[:shares], scratch: b.teamScrat, bounds: bounds}
+	*j = unitJob{w: *w, x: x, gates: gates, hPrev: hPrev, hNext: hNext, c: c, cache: cache, rows: rows,
+		work: u.work[:shares], scratch: u.scratch, bounds: bounds}
 	t.Do(j, shares)
-	b.scratch = b.teamScrat[0]
 	*j = unitJob{}
+}
+
+// stepUnits runs w's step on rows samples split by units among b.Team
+// (SplitsUnits), the input side already in gates; hNext must not be hPrev.
+func (b *Buffers) stepUnits(w *Weights, rows int, gates, hPrev, hNext, c, cache []float32) {
+	b.units.run(b.Team, w, rows, nil, gates, hPrev, hNext, c, cache)
 }
