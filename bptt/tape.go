@@ -75,9 +75,10 @@ type Tape struct {
 // recurrent product and pointwise step of Forward (as
 // cells.Workspace.SetWorkers: by units for LSTM and GRU steps of up to
 // eight samples, by samples otherwise) and, in Backward, each step's
-// pointwise backward and dh·W_hh product, by samples. The products over
-// all steps (the input projection, the weight gradients, dX) stay whole
-// matrix products (kernels.SetMatMulWorkers splits those). n = 1 (the
+// pointwise backward and dh·W_hh product, by samples. Forward's input
+// projection splits by rows too; Backward's products over all steps (the
+// weight gradients, dX) stay whole matrix products
+// (kernels.SetMatMulWorkers splits those). n = 1 (the
 // default) runs on the caller's goroutine. Gradients agree with one
 // worker's to rounding. Close (or SetWorkers(1)) stops the workers; a Tape
 // dropped without it stops them when collected. It returns an error for n

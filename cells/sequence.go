@@ -91,8 +91,9 @@ type Workspace struct {
 // every sample from its own rows of each gate block of W_hh, the same rows
 // at every step, so each core streams a share of the weights. Other steps
 // split their samples: each worker runs the recurrent product and the
-// pointwise step of its own samples. The input projection is one matrix
-// product either way (kernels.SetMatMulWorkers splits it). n = 1 (the
+// pointwise step of its own samples. The input projection of such a layer
+// (all steps at once) splits by rows: each goroutine projects its share of
+// the steps' inputs. n = 1 (the
 // default) runs everything on the caller's goroutine. The results agree
 // with one worker's to rounding (a share runs the same kernels on fewer
 // rows or samples: MatVecBatchAdd where the whole batch may run a packed

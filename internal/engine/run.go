@@ -30,13 +30,54 @@ type Buffers struct {
 	Wide    []float32
 	scratch Scratch
 
-	// Team, if set, splits each step's samples among its goroutines when
-	// W_hh is large enough (SplitMinBytes); each worker but the caller has
-	// its own scratch.
+	// Team, if set, splits each step among its goroutines when W_hh is
+	// large enough (SplitMinBytes): by units (SplitsUnits) or by samples,
+	// and the input projection by rows; each worker but the caller has its
+	// own scratch.
 	Team      *team.Team
 	teamStep  stepJob
 	teamScrat []Scratch
 	units     Units
+	projStep  projJob
+}
+
+// projSplitRows is the fewest rows of the input projection a share of a
+// split projection gets.
+const projSplitRows = 16
+
+// project sets the rows [r0, r1) of proj (rows of G·H) to InputBias plus
+// xp's rows times W_ih: PackedIH, W_ih's float32 values wide (IH, or LowIH
+// widened), or int8's own products.
+func project(w *Weights, xp, wide, proj []float32, r0, r1 int, s *Scratch) {
+	in, gh := w.Input, w.Mode.Gates()*w.Hidden
+	n := r1 - r0
+	xp, proj = xp[r0*in:r1*in], proj[r0*gh:r1*gh]
+	seq.FillRows(proj, w.InputBias)
+	switch {
+	case w.PackedIH != nil:
+		kernels.MatMulPackedAdd(false, n, xp, in, w.PackedIH, proj, gh)
+	case w.LowIH != nil && w.LowIH.Format == Int8:
+		// Each input row quantized, then the int8 products, W_ih read once
+		// per eight rows: as a step computes its input side.
+		w.LowIH.MulAdd(proj, 0, gh, xp, n, s)
+	default:
+		kernels.MatMulAdd(false, true, n, gh, in, xp, in, wide, in, proj, gh)
+	}
+}
+
+// projJob is the input projection split by rows among a team.
+type projJob struct {
+	w              Weights // a copy, as stepJob's
+	xp, wide, proj []float32
+	scratch        []Scratch
+	bounds         [65]int
+}
+
+// Run projects worker w's rows (a team.Job).
+func (j *projJob) Run(w int) {
+	if r0, r1 := j.bounds[w], j.bounds[w+1]; r1 > r0 {
+		project(&j.w, j.xp, j.wide, j.proj, r0, r1, &j.scratch[w])
+	}
 }
 
 // SplitMinBytes is the size of W_hh (float32) from which a Team splits a
@@ -140,20 +181,30 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 		}
 	}
 	b.Proj = Grow(b.Proj, rows*gh)
-	seq.FillRows(b.Proj, w.InputBias)
-	switch {
-	case w.PackedIH != nil:
-		kernels.MatMulPackedAdd(false, rows, xp, in, w.PackedIH, b.Proj, gh)
-	case w.LowIH != nil && w.LowIH.Format == Int8:
-		// Each input row quantized, then the int8 products, W_ih read once
-		// per eight rows: as a step computes its input side.
-		w.LowIH.MulAdd(b.Proj, 0, gh, xp, rows, &b.scratch)
-	case w.LowIH != nil:
+	wide := w.IH
+	if w.LowIH != nil && w.LowIH.Format != Int8 {
 		b.Wide = Grow(b.Wide, gh*in)
 		w.LowIH.Widen(b.Wide)
-		kernels.MatMulAdd(false, true, rows, gh, in, xp, in, b.Wide, in, b.Proj, gh)
-	default:
-		kernels.MatMulAdd(false, true, rows, gh, in, xp, in, w.IH, in, b.Proj, gh)
+		wide = b.Wide
+	}
+	if t := b.Team; Splits(t, w.Mode, hid, 2) && rows >= 2*projSplitRows {
+		// Each goroutine projects its rows of XP (the same products as one
+		// goroutine's, row by row).
+		j := &b.projStep
+		shares := min(t.Size(), rows/projSplitRows, len(j.bounds)-1)
+		for len(b.teamScrat) < shares {
+			b.teamScrat = append(b.teamScrat, Scratch{})
+		}
+		b.teamScrat[0] = b.scratch
+		*j = projJob{w: *w, xp: xp, wide: wide, proj: b.Proj, scratch: b.teamScrat}
+		for i := 0; i <= shares; i++ {
+			j.bounds[i] = rows * i / shares
+		}
+		t.Do(j, shares)
+		b.scratch = b.teamScrat[0]
+		*j = projJob{}
+	} else {
+		project(w, xp, wide, b.Proj, 0, rows, &b.scratch)
 	}
 
 	// State slots: h_0 … h_T recorded, else the current one — or two in
