@@ -73,9 +73,8 @@ func BenchmarkTrainStep(b *testing.B) {
 // batches 4 and 16 with each step split across 1 or 2 goroutines
 // (Tape.SetWorkers; see workerCase: the forward steps of a batch of 4 split
 // by units, the backward steps by samples): benchstat -col /workers gives
-// the ratios in one run.
-// The products over all steps (input projection, weight gradients) stay on
-// one goroutine.
+// the ratios in one run. The input projection splits by rows; the weight
+// gradients' products stay on one goroutine.
 func BenchmarkTrainWorkers(b *testing.B) {
 	const steps = 32
 	for _, cell := range benchCells {

@@ -83,9 +83,9 @@ func (wc workerCase) withSplit(f func()) {
 // BenchmarkForwardWorkers times Model.ForwardInto over T = 32 steps of a
 // one-layer LSTM or GRU (I = H, f32) for batches of 4, 8 and 16 with the
 // steps split across 1 or 2 goroutines (Workspace.SetWorkers; see
-// workerCase): benchstat -col /workers gives the ratios in one run. The
-// input projection runs on one goroutine either way. Layers whose W_hh is
-// under 512 KiB are not split.
+// workerCase; the input projection splits by rows in both 2-worker
+// columns): benchstat -col /workers gives the ratios in one run. Layers
+// whose W_hh is under 512 KiB are not split.
 func BenchmarkForwardWorkers(b *testing.B) {
 	const steps = 32
 	for _, cell := range benchCells {
