@@ -54,6 +54,9 @@ type Scratch struct {
 	RH, Cache []float32
 	q         []int8    // int8 weights: the quantized vectors of a product
 	xs        []float32 // and their scales
+	// A share of a step split by units: h_{t−1} and x quantized once.
+	uq  [2][]int8
+	uxs [2][]float32
 }
 
 // Grow sizes s for rows rows of a mode's step (with RH and Cache when

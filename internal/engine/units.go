@@ -64,14 +64,38 @@ func unitWorkFloats(m Mode, rows, n int) int {
 	return 3*m.Gates()*rows*n + 7*n
 }
 
-// mulAdd sets y (rows × n) += x · rows first … first+n−1 of the float32
-// matrix f (cols wide) or of low.
-func mulAdd(y []float32, f []float32, low *LowMatrix, cols, first, n int, x []float32, rows int, s *Scratch) {
-	if low != nil {
-		low.MulAdd(y, first, n, x, rows, s)
-		return
+// quantized is rows vectors quantized to int8 (kernels.QuantizeVector)
+// and their scales.
+type quantized struct {
+	q  []int8
+	xs []float32
+}
+
+// quantize quantizes the rows vectors of x (rows × cols) into s's int8
+// buffer number i (0 or 1), growing it if needed.
+func (s *Scratch) quantize(i int, x []float32, rows, cols int) quantized {
+	if cap(s.uq[i]) < rows*cols {
+		s.uq[i] = make([]int8, rows*cols)
 	}
-	kernels.MatVecBatchAdd(y, f[first*cols:(first+n)*cols], x, rows)
+	s.uxs[i] = Grow(s.uxs[i], rows)
+	out := quantized{s.uq[i][:rows*cols], s.uxs[i][:rows]}
+	for r := range out.xs {
+		out.xs[r] = kernels.QuantizeVector(out.q[r*cols:(r+1)*cols], x[r*cols:(r+1)*cols])
+	}
+	return out
+}
+
+// mulAdd sets y (rows × n) += x · rows first … first+n−1 of the float32
+// matrix f (cols wide) or of low; for int8, q holds x quantized.
+func mulAdd(y []float32, f []float32, low *LowMatrix, cols, first, n int, x []float32, rows int, q quantized) {
+	switch {
+	case low == nil:
+		kernels.MatVecBatchAdd(y, f[first*cols:(first+n)*cols], x, rows)
+	case low.Format == Int8:
+		kernels.MatVecBatchAddInt8(y, low.Q[first*cols:(first+n)*cols], low.Scales[first:first+n], q.q, q.xs)
+	default:
+		low.MulAdd(y, first, n, x, rows, nil)
+	}
 }
 
 // Run steps worker w's units (a team.Job).
@@ -93,6 +117,14 @@ func (j *unitJob) Run(wk int) {
 	cache := work[3*size+3*n : 3*size+7*n]
 	sc := &j.scratch[wk]
 
+	// int8 weights: x and h_{t−1} quantized once for every gate block.
+	var qx, qh quantized
+	if j.w.LowHH != nil && j.w.LowHH.Format == Int8 {
+		qh = sc.quantize(0, j.hPrev, rows, hid)
+		if j.x != nil {
+			qx = sc.quantize(1, j.x, rows, j.w.Input)
+		}
+	}
 	for k := 0; k < g; k++ {
 		block := byGate[k*rows*n : (k+1)*rows*n]
 		first := k*hid + u0
@@ -103,7 +135,7 @@ func (j *unitJob) Run(wk int) {
 				dst = block
 			}
 			seq.FillRows(dst, j.w.InputBias[first:first+n])
-			mulAdd(dst, j.w.IH, j.w.LowIH, j.w.Input, first, n, j.x, rows, sc)
+			mulAdd(dst, j.w.IH, j.w.LowIH, j.w.Input, first, n, j.x, rows, qx)
 		}
 		for s := 0; s < rows; s++ {
 			dst := block[s*n : (s+1)*n]
@@ -117,7 +149,7 @@ func (j *unitJob) Run(wk int) {
 				clear(dst)
 			}
 		}
-		mulAdd(block, j.w.HH, j.w.LowHH, hid, first, n, j.hPrev, rows, sc)
+		mulAdd(block, j.w.HH, j.w.LowHH, hid, first, n, j.hPrev, rows, qh)
 	}
 	for s := 0; s < rows; s++ {
 		mine := bySample[s*g*n : (s+1)*g*n]
