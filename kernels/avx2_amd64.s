@@ -805,7 +805,7 @@ mvb3_r2:
 	JZ     mvb3_r2_tail
 
 mvb3_r2_loop:
-	PREFETCHT0  512(BX)(DI*1)
+	PREFETCHT0  2048(BX)(DI*1)
 	VMOVUPS     (AX)(DI*1), Y6
 	VMOVUPS     (CX)(DI*1), Y7
 	VMOVUPS     (DX)(DI*1), Y8
@@ -819,7 +819,7 @@ mvb3_r2_loop:
 	VFMADD231PS Y8, Y9, Y5
 	ADDQ        $0x20, DI
 	JZ          mvb3_r2_tail
-	PREFETCHT0  512(SI)(DI*1)
+	PREFETCHT0  2048(SI)(DI*1)
 	VMOVUPS     (AX)(DI*1), Y6
 	VMOVUPS     (CX)(DI*1), Y7
 	VMOVUPS     (DX)(DI*1), Y8
@@ -1045,7 +1045,7 @@ mvb4_r2:
 	JZ     mvb4_r2_tail
 
 mvb4_r2_loop:
-	PREFETCHT0  512(SI)(R8*1)
+	PREFETCHT0  2048(SI)(R8*1)
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -1062,7 +1062,7 @@ mvb4_r2_loop:
 	VFMADD231PS Y11, Y12, Y7
 	ADDQ        $0x20, R8
 	JZ          mvb4_r2_tail
-	PREFETCHT0  512(DI)(R8*1)
+	PREFETCHT0  2048(DI)(R8*1)
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -1322,7 +1322,7 @@ mvb5_r2:
 	JZ     mvb5_r2_x0_tail
 
 mvb5_r2_x0_loop:
-	PREFETCHT0  512(DI)(R9*1)
+	PREFETCHT0  2048(DI)(R9*1)
 	VMOVUPS     (AX)(R9*1), Y6
 	VMOVUPS     (CX)(R9*1), Y7
 	VMOVUPS     (DX)(R9*1), Y8
@@ -1336,7 +1336,7 @@ mvb5_r2_x0_loop:
 	VFMADD231PS Y8, Y9, Y5
 	ADDQ        $0x20, R9
 	JZ          mvb5_r2_x0_tail
-	PREFETCHT0  512(R8)(R9*1)
+	PREFETCHT0  2048(R8)(R9*1)
 	VMOVUPS     (AX)(R9*1), Y6
 	VMOVUPS     (CX)(R9*1), Y7
 	VMOVUPS     (DX)(R9*1), Y8
@@ -1418,7 +1418,7 @@ mvb5_r2_x0_b2_g0_store:
 	JZ     mvb5_r2_x1_tail
 
 mvb5_r2_x1_loop:
-	PREFETCHT0  512(DI)(R9*1)
+	PREFETCHT0  2048(DI)(R9*1)
 	VMOVUPS     (BX)(R9*1), Y4
 	VMOVUPS     (SI)(R9*1), Y5
 	VMOVUPS     (DI)(R9*1), Y6
@@ -1429,7 +1429,7 @@ mvb5_r2_x1_loop:
 	VFMADD231PS Y5, Y6, Y3
 	ADDQ        $0x20, R9
 	JZ          mvb5_r2_x1_tail
-	PREFETCHT0  512(R8)(R9*1)
+	PREFETCHT0  2048(R8)(R9*1)
 	VMOVUPS     (BX)(R9*1), Y4
 	VMOVUPS     (SI)(R9*1), Y5
 	VMOVUPS     (DI)(R9*1), Y6
@@ -1696,7 +1696,7 @@ mvb6_r2:
 	JZ     mvb6_r2_x0_tail
 
 mvb6_r2_x0_loop:
-	PREFETCHT0  512(R8)(R10*1)
+	PREFETCHT0  2048(R8)(R10*1)
 	VMOVUPS     (AX)(R10*1), Y6
 	VMOVUPS     (CX)(R10*1), Y7
 	VMOVUPS     (DX)(R10*1), Y8
@@ -1710,7 +1710,7 @@ mvb6_r2_x0_loop:
 	VFMADD231PS Y8, Y9, Y5
 	ADDQ        $0x20, R10
 	JZ          mvb6_r2_x0_tail
-	PREFETCHT0  512(R9)(R10*1)
+	PREFETCHT0  2048(R9)(R10*1)
 	VMOVUPS     (AX)(R10*1), Y6
 	VMOVUPS     (CX)(R10*1), Y7
 	VMOVUPS     (DX)(R10*1), Y8
@@ -1794,7 +1794,7 @@ mvb6_r2_x0_b2_g0_store:
 	JZ     mvb6_r2_x1_tail
 
 mvb6_r2_x1_loop:
-	PREFETCHT0  512(R8)(R10*1)
+	PREFETCHT0  2048(R8)(R10*1)
 	VMOVUPS     (BX)(R10*1), Y6
 	VMOVUPS     (SI)(R10*1), Y7
 	VMOVUPS     (DI)(R10*1), Y8
@@ -1808,7 +1808,7 @@ mvb6_r2_x1_loop:
 	VFMADD231PS Y8, Y9, Y5
 	ADDQ        $0x20, R10
 	JZ          mvb6_r2_x1_tail
-	PREFETCHT0  512(R9)(R10*1)
+	PREFETCHT0  2048(R9)(R10*1)
 	VMOVUPS     (BX)(R10*1), Y6
 	VMOVUPS     (SI)(R10*1), Y7
 	VMOVUPS     (DI)(R10*1), Y8
@@ -2119,7 +2119,7 @@ mvb7_r2:
 	JZ     mvb7_r2_x0_tail
 
 mvb7_r2_x0_loop:
-	PREFETCHT0  512(R9)(R11*1)
+	PREFETCHT0  2048(R9)(R11*1)
 	VMOVUPS     (AX)(R11*1), Y8
 	VMOVUPS     (CX)(R11*1), Y9
 	VMOVUPS     (DX)(R11*1), Y10
@@ -2136,7 +2136,7 @@ mvb7_r2_x0_loop:
 	VFMADD231PS Y11, Y12, Y7
 	ADDQ        $0x20, R11
 	JZ          mvb7_r2_x0_tail
-	PREFETCHT0  512(R10)(R11*1)
+	PREFETCHT0  2048(R10)(R11*1)
 	VMOVUPS     (AX)(R11*1), Y8
 	VMOVUPS     (CX)(R11*1), Y9
 	VMOVUPS     (DX)(R11*1), Y10
@@ -2240,7 +2240,7 @@ mvb7_r2_x0_b3_g0_store:
 	JZ     mvb7_r2_x1_tail
 
 mvb7_r2_x1_loop:
-	PREFETCHT0  512(R9)(R11*1)
+	PREFETCHT0  2048(R9)(R11*1)
 	VMOVUPS     (SI)(R11*1), Y6
 	VMOVUPS     (DI)(R11*1), Y7
 	VMOVUPS     (R8)(R11*1), Y8
@@ -2254,7 +2254,7 @@ mvb7_r2_x1_loop:
 	VFMADD231PS Y8, Y9, Y5
 	ADDQ        $0x20, R11
 	JZ          mvb7_r2_x1_tail
-	PREFETCHT0  512(R10)(R11*1)
+	PREFETCHT0  2048(R10)(R11*1)
 	VMOVUPS     (SI)(R11*1), Y6
 	VMOVUPS     (DI)(R11*1), Y7
 	VMOVUPS     (R8)(R11*1), Y8
@@ -2587,7 +2587,7 @@ mvb8_r2:
 	JZ     mvb8_r2_x0_tail
 
 mvb8_r2_x0_loop:
-	PREFETCHT0  512(R10)(R12*1)
+	PREFETCHT0  2048(R10)(R12*1)
 	VMOVUPS     (AX)(R12*1), Y8
 	VMOVUPS     (CX)(R12*1), Y9
 	VMOVUPS     (DX)(R12*1), Y10
@@ -2604,7 +2604,7 @@ mvb8_r2_x0_loop:
 	VFMADD231PS Y11, Y12, Y7
 	ADDQ        $0x20, R12
 	JZ          mvb8_r2_x0_tail
-	PREFETCHT0  512(R11)(R12*1)
+	PREFETCHT0  2048(R11)(R12*1)
 	VMOVUPS     (AX)(R12*1), Y8
 	VMOVUPS     (CX)(R12*1), Y9
 	VMOVUPS     (DX)(R12*1), Y10
@@ -2710,7 +2710,7 @@ mvb8_r2_x0_b3_g0_store:
 	JZ     mvb8_r2_x1_tail
 
 mvb8_r2_x1_loop:
-	PREFETCHT0  512(R10)(R12*1)
+	PREFETCHT0  2048(R10)(R12*1)
 	VMOVUPS     (SI)(R12*1), Y8
 	VMOVUPS     (DI)(R12*1), Y9
 	VMOVUPS     (R8)(R12*1), Y10
@@ -2727,7 +2727,7 @@ mvb8_r2_x1_loop:
 	VFMADD231PS Y11, Y12, Y7
 	ADDQ        $0x20, R12
 	JZ          mvb8_r2_x1_tail
-	PREFETCHT0  512(R11)(R12*1)
+	PREFETCHT0  2048(R11)(R12*1)
 	VMOVUPS     (SI)(R12*1), Y8
 	VMOVUPS     (DI)(R12*1), Y9
 	VMOVUPS     (R8)(R12*1), Y10

@@ -32,9 +32,9 @@ type mvPlan struct {
 // loads nine vectors per eight FMAs and reduces eight accumulators per
 // row one by one; two rows × four x vectors load six per eight, and the
 // second group reads the block's two rows again from L1. Measured on a
-// Zen 5 (BenchmarkMatVecBatch, one run), B = 8 per call over B = 1 went
-// from 5.8 to 4.6 at H = 64, 3.7 to 3.5 at H = 256 and 4.6 to 3.3 at
-// H = 1024 (with mvPrefetch).
+// Zen 5 (the kernels alternated in one benchmark), B = 8 per call over
+// B = 1 went from 5.7 to 4.6 at H = 64, 3.8 to 3.5 at H = 256 and 3.4 to
+// 3.2 at H = 512.
 var mvPlans = map[int][2]mvPlan{
 	1: {{8, 1, true}, {1, 4, true}},
 	2: {{4, 1, true}, {1, 2, true}},
@@ -53,10 +53,12 @@ var mvGroups = map[int]int{5: 3, 6: 3, 7: 4, 8: 4}
 
 // mvPrefetch is how far ahead, in bytes, the two-row blocks of batches
 // 3–8 prefetch their rows of W (one PREFETCHT0 per vector step, one line
-// per row per two steps). It matters where x (batch × cols floats) and a
-// block's rows outgrow L1 — H = 1024, B = 4: 2.7 to 2.3 times B = 1 — and
-// measured neither better nor worse at H = 64…512.
-const mvPrefetch = 512
+// per row per two steps). It matters where W comes from DRAM and x (batch
+// × cols floats) with a block's rows outgrows L1: at H = 1024 B = 4 / B = 1
+// went from 2.5 without prefetch to 2.1 at 512 bytes and 1.8–2.1 at 2048
+// (3072 and 4096 no better), B = 8 / B = 1 from 3.2 to 2.8 and 2.4–2.9;
+// at H = 64…512 no distance measured better or worse than none.
+const mvPrefetch = 2048
 
 // matVec emits matVecB<batch>AVX2: y[b] (+)= W·x[b] for batch vectors with
 // one pass over W.
