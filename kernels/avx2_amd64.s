@@ -1107,59 +1107,38 @@ mvb4_r2_tail:
 	JMP         mvb4_r2_tail
 
 mvb4_r2_reduce:
-	MOVQ         32(SP), SI
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b0_g0_store
-	VMOVSD       (SI), X4
-	VADDPS       X0, X4, X0
+	MOVQ        32(SP), SI
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R8
+	LEAQ        (SI)(R8*2), R9
+	CMPB        add+88(FP), $0x00
+	JE          mvb4_r2_store
+	VMOVSD      (SI), X13
+	VMOVHPS     (SI)(R8*1), X13, X13
+	VMOVSD      (R9), X1
+	VMOVHPS     (R9)(R8*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvb4_r2_b0_g0_store:
+mvb4_r2_store:
 	VMOVSD       X0, (SI)
-	ADDQ         24(SP), SI
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b1_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvb4_r2_b1_g0_store:
-	VMOVSD       X0, (SI)
-	ADDQ         24(SP), SI
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b2_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvb4_r2_b2_g0_store:
-	VMOVSD       X0, (SI)
-	ADDQ         24(SP), SI
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b3_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvb4_r2_b3_g0_store:
-	VMOVSD X0, (SI)
-	MOVQ   (SP), SI
-	LEAQ   (DI)(SI*1), SI
-	ADDQ   $0x08, 32(SP)
-	SUBQ   $0x02, 40(SP)
-	JMP    mvb4_r2
+	VMOVHPS      X0, (SI)(R8*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R9)
+	VMOVHPS      X0, (R9)(R8*1)
+	MOVQ         (SP), SI
+	LEAQ         (DI)(SI*1), SI
+	ADDQ         $0x08, 32(SP)
+	SUBQ         $0x02, 40(SP)
+	JMP          mvb4_r2
 
 mvb4_r2_end:
 mvb4_r1:
@@ -2181,63 +2160,42 @@ mvb7_r2_x0_tail:
 	JMP         mvb7_r2_x0_tail
 
 mvb7_r2_x0_reduce:
-	MOVQ         32(SP), R11
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb7_r2_x0_b0_g0_store
-	VMOVSD       (R11), X4
-	VADDPS       X0, X4, X0
+	MOVQ        32(SP), R11
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R12
+	LEAQ        (R11)(R12*2), R13
+	CMPB        add+88(FP), $0x00
+	JE          mvb7_r2_x0_store
+	VMOVSD      (R11), X13
+	VMOVHPS     (R11)(R12*1), X13, X13
+	VMOVSD      (R13), X1
+	VMOVHPS     (R13)(R12*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvb7_r2_x0_b0_g0_store:
+mvb7_r2_x0_store:
 	VMOVSD       X0, (R11)
-	ADDQ         24(SP), R11
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb7_r2_x0_b1_g0_store
-	VMOVSD       (R11), X1
-	VADDPS       X0, X1, X0
-
-mvb7_r2_x0_b1_g0_store:
-	VMOVSD       X0, (R11)
-	ADDQ         24(SP), R11
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb7_r2_x0_b2_g0_store
-	VMOVSD       (R11), X1
-	VADDPS       X0, X1, X0
-
-mvb7_r2_x0_b2_g0_store:
-	VMOVSD       X0, (R11)
-	ADDQ         24(SP), R11
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb7_r2_x0_b3_g0_store
-	VMOVSD       (R11), X1
-	VADDPS       X0, X1, X0
-
-mvb7_r2_x0_b3_g0_store:
-	VMOVSD X0, (R11)
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   8(SP), R11
-	TESTQ  R11, R11
-	JZ     mvb7_r2_x1_tail
+	VMOVHPS      X0, (R11)(R12*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R13)
+	VMOVHPS      X0, (R13)(R12*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         8(SP), R11
+	TESTQ        R11, R11
+	JZ           mvb7_r2_x1_tail
 
 mvb7_r2_x1_loop:
 	PREFETCHT0  2048(R9)(R11*1)
@@ -2649,65 +2607,44 @@ mvb8_r2_x0_tail:
 	JMP         mvb8_r2_x0_tail
 
 mvb8_r2_x0_reduce:
-	MOVQ         32(SP), R12
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x0_b0_g0_store
-	VMOVSD       (R12), X4
-	VADDPS       X0, X4, X0
+	MOVQ        32(SP), R12
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R13
+	LEAQ        (R12)(R13*2), R14
+	CMPB        add+88(FP), $0x00
+	JE          mvb8_r2_x0_store
+	VMOVSD      (R12), X13
+	VMOVHPS     (R12)(R13*1), X13, X13
+	VMOVSD      (R14), X1
+	VMOVHPS     (R14)(R13*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvb8_r2_x0_b0_g0_store:
+mvb8_r2_x0_store:
 	VMOVSD       X0, (R12)
-	ADDQ         24(SP), R12
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x0_b1_g0_store
-	VMOVSD       (R12), X1
-	VADDPS       X0, X1, X0
-
-mvb8_r2_x0_b1_g0_store:
-	VMOVSD       X0, (R12)
-	ADDQ         24(SP), R12
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x0_b2_g0_store
-	VMOVSD       (R12), X1
-	VADDPS       X0, X1, X0
-
-mvb8_r2_x0_b2_g0_store:
-	VMOVSD       X0, (R12)
-	ADDQ         24(SP), R12
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x0_b3_g0_store
-	VMOVSD       (R12), X1
-	VADDPS       X0, X1, X0
-
-mvb8_r2_x0_b3_g0_store:
-	VMOVSD X0, (R12)
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	MOVQ   8(SP), R12
-	TESTQ  R12, R12
-	JZ     mvb8_r2_x1_tail
+	VMOVHPS      X0, (R12)(R13*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R14)
+	VMOVHPS      X0, (R14)(R13*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         8(SP), R12
+	TESTQ        R12, R12
+	JZ           mvb8_r2_x1_tail
 
 mvb8_r2_x1_loop:
 	PREFETCHT0  2048(R10)(R12*1)
@@ -2772,62 +2709,41 @@ mvb8_r2_x1_tail:
 	JMP         mvb8_r2_x1_tail
 
 mvb8_r2_x1_reduce:
-	MOVQ         32(SP), R10
-	MOVQ         24(SP), R12
-	IMUL3Q       $0x04, R12, R12
-	ADDQ         R12, R10
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x1_b0_g0_store
-	VMOVSD       (R10), X4
-	VADDPS       X0, X4, X0
+	MOVQ        32(SP), R10
+	MOVQ        24(SP), R12
+	IMUL3Q      $0x04, R12, R12
+	ADDQ        R12, R10
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R12
+	LEAQ        (R10)(R12*2), R13
+	CMPB        add+88(FP), $0x00
+	JE          mvb8_r2_x1_store
+	VMOVSD      (R10), X13
+	VMOVHPS     (R10)(R12*1), X13, X13
+	VMOVSD      (R13), X1
+	VMOVHPS     (R13)(R12*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvb8_r2_x1_b0_g0_store:
+mvb8_r2_x1_store:
 	VMOVSD       X0, (R10)
-	ADDQ         24(SP), R10
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x1_b1_g0_store
-	VMOVSD       (R10), X1
-	VADDPS       X0, X1, X0
-
-mvb8_r2_x1_b1_g0_store:
-	VMOVSD       X0, (R10)
-	ADDQ         24(SP), R10
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x1_b2_g0_store
-	VMOVSD       (R10), X1
-	VADDPS       X0, X1, X0
-
-mvb8_r2_x1_b2_g0_store:
-	VMOVSD       X0, (R10)
-	ADDQ         24(SP), R10
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r2_x1_b3_g0_store
-	VMOVSD       (R10), X1
-	VADDPS       X0, X1, X0
-
-mvb8_r2_x1_b3_g0_store:
-	VMOVSD X0, (R10)
-	MOVQ   (SP), R10
-	LEAQ   (R11)(R10*1), R10
-	ADDQ   $0x08, 32(SP)
-	SUBQ   $0x02, 40(SP)
-	JMP    mvb8_r2
+	VMOVHPS      X0, (R10)(R12*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R13)
+	VMOVHPS      X0, (R13)(R12*1)
+	MOVQ         (SP), R10
+	LEAQ         (R11)(R10*1), R10
+	ADDQ         $0x08, 32(SP)
+	SUBQ         $0x02, 40(SP)
+	JMP          mvb8_r2
 
 mvb8_r2_end:
 mvb8_r1:
@@ -3787,59 +3703,38 @@ mvhb4_r2_tail:
 	JMP         mvhb4_r2_tail
 
 mvhb4_r2_reduce:
-	MOVQ         40(SP), DI
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b0_g0_store
-	VMOVSD       (DI), X4
-	VADDPS       X0, X4, X0
+	MOVQ        40(SP), DI
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        32(SP), R8
+	LEAQ        (DI)(R8*2), R9
+	CMPB        add+88(FP), $0x00
+	JE          mvhb4_r2_store
+	VMOVSD      (DI), X13
+	VMOVHPS     (DI)(R8*1), X13, X13
+	VMOVSD      (R9), X1
+	VMOVHPS     (R9)(R8*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvhb4_r2_b0_g0_store:
+mvhb4_r2_store:
 	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b1_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvhb4_r2_b1_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b2_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvhb4_r2_b2_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b3_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvhb4_r2_b3_g0_store:
-	VMOVSD X0, (DI)
-	MOVQ   (SP), DI
-	LEAQ   (CX)(DI*1), DI
-	ADDQ   $0x08, 40(SP)
-	SUBQ   $0x02, 48(SP)
-	JMP    mvhb4_r2
+	VMOVHPS      X0, (DI)(R8*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R9)
+	VMOVHPS      X0, (R9)(R8*1)
+	MOVQ         (SP), DI
+	LEAQ         (CX)(DI*1), DI
+	ADDQ         $0x08, 40(SP)
+	SUBQ         $0x02, 48(SP)
+	JMP          mvhb4_r2
 
 mvhb4_r2_end:
 mvhb4_r1:
@@ -5522,59 +5417,38 @@ mvbhb4_r2_tail:
 	JMP         mvbhb4_r2_tail
 
 mvbhb4_r2_reduce:
-	MOVQ         40(SP), DI
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b0_g0_store
-	VMOVSD       (DI), X4
-	VADDPS       X0, X4, X0
+	MOVQ        40(SP), DI
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        32(SP), R8
+	LEAQ        (DI)(R8*2), R9
+	CMPB        add+88(FP), $0x00
+	JE          mvbhb4_r2_store
+	VMOVSD      (DI), X13
+	VMOVHPS     (DI)(R8*1), X13, X13
+	VMOVSD      (R9), X1
+	VMOVHPS     (R9)(R8*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvbhb4_r2_b0_g0_store:
+mvbhb4_r2_store:
 	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b1_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb4_r2_b1_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b2_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb4_r2_b2_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b3_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb4_r2_b3_g0_store:
-	VMOVSD X0, (DI)
-	MOVQ   (SP), DI
-	LEAQ   (CX)(DI*1), DI
-	ADDQ   $0x08, 40(SP)
-	SUBQ   $0x02, 48(SP)
-	JMP    mvbhb4_r2
+	VMOVHPS      X0, (DI)(R8*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R9)
+	VMOVHPS      X0, (R9)(R8*1)
+	MOVQ         (SP), DI
+	LEAQ         (CX)(DI*1), DI
+	ADDQ         $0x08, 40(SP)
+	SUBQ         $0x02, 48(SP)
+	JMP          mvbhb4_r2
 
 mvbhb4_r2_end:
 mvbhb4_r1:

@@ -209,6 +209,10 @@ func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0
 		ADDQ(skip, y)
 	}
 	rows, batch := len(acc), len(acc[0])
+	if rows == 2 && batch == 4 {
+		storeTwoRowsFour(prefix, acc, y, outBytes)
+		return
+	}
 	for b := 0; b < batch; b++ {
 		for r0 := 0; r0 < rows; r0 += 4 {
 			group := min(4, rows-r0)
@@ -222,6 +226,66 @@ func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0
 			ADDQ(outBytes, y)
 		}
 	}
+}
+
+// storeTwoRowsFour stores the sums of a block of two rows against four x
+// vectors (acc[r][b][0]) to y[b][i], y[b][i+1]: y points at y[0][i] and
+// outBytes is the distance between y's vectors. The eight accumulators
+// reduce together into one vector of sums, each in storeRowSums' order for
+// a group of four (pairs within each 128-bit half, then the low half plus
+// the high half), so a row's sum is the same bits as matVecB1SIMD's;
+// the old values are added after the sums are formed.
+func storeTwoRowsFour(prefix string, acc [][][]VecVirtual, y GPVirtual, outBytes Mem) {
+	h := make([]VecVirtual, 4)
+	for b := range h {
+		h[b] = YMM()
+		VHADDPS(acc[1][b][0], acc[0][b][0], h[b])
+	}
+	q01, q23 := YMM(), YMM()
+	VHADDPS(h[1], h[0], q01) // rows 0, 1 of x vectors 0, 1: lows | highs
+	VHADDPS(h[3], h[2], q23)
+	lo, hi := YMM(), YMM()
+	VPERM2F128(U8(0x20), q23, q01, lo)
+	VPERM2F128(U8(0x31), q23, q01, hi)
+	sums := YMM()
+	VADDPS(hi, lo, sums) // y[0][i], y[0][i+1], y[1][i], y[1][i+1] | y[2]…, y[3]…
+
+	stride := GP64()
+	MOVQ(outBytes, stride)
+	y2 := GP64()
+	LEAQ(Mem{Base: y, Index: stride, Scale: 2}, y2)
+	at := func(b int) Mem {
+		switch b {
+		case 0:
+			return Mem{Base: y}
+		case 1:
+			return Mem{Base: y, Index: stride, Scale: 1}
+		case 2:
+			return Mem{Base: y2}
+		}
+		return Mem{Base: y2, Index: stride, Scale: 1}
+	}
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	CMPB(add.Addr, U8(0))
+	JE(LabelRef(prefix + "_store"))
+	old01, old23 := XMM(), XMM()
+	VMOVSD(at(0), old01)
+	VMOVHPS(at(1), old01, old01)
+	VMOVSD(at(2), old23)
+	VMOVHPS(at(3), old23, old23)
+	old := YMM()
+	VINSERTF128(U8(1), old23, old01.AsY(), old)
+	VADDPS(sums, old, sums)
+	Label(prefix + "_store")
+	VMOVSD(sums.AsX(), at(0))
+	VMOVHPS(sums.AsX(), at(1))
+	high := XMM()
+	VEXTRACTF128(U8(1), sums, high)
+	VMOVSD(high, at(2))
+	VMOVHPS(high, at(3))
 }
 
 // zeroAccumulators returns rows × batch × unroll zeroed accumulators.
