@@ -452,31 +452,23 @@ mvb1_r8_tail:
 	JMP         mvb1_r8_tail
 
 mvb1_r8_reduce:
-	MOVQ         32(SP), CX
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb1_r8_b0_g0_store
-	VMOVUPS      (CX), X1
-	VADDPS       X0, X1, X0
+	MOVQ       32(SP), CX
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	CMPB       add+88(FP), $0x00
+	JE         mvb1_r8_store
+	VMOVUPS    (CX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvb1_r8_b0_g0_store:
-	VMOVUPS      X0, (CX)
-	VHADDPS      Y5, Y4, Y0
-	VHADDPS      Y7, Y6, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb1_r8_b0_g4_store
-	VMOVUPS      16(CX), X1
-	VADDPS       X0, X1, X0
-
-mvb1_r8_b0_g4_store:
-	VMOVUPS X0, 16(CX)
+mvb1_r8_store:
+	VMOVUPS Y0, (CX)
 	MOVQ    (SP), CX
 	LEAQ    (DX)(CX*1), CX
 	ADDQ    $0x20, 32(SP)
@@ -3072,31 +3064,23 @@ mvhb1_r8_tail:
 	JMP         mvhb1_r8_tail
 
 mvhb1_r8_reduce:
-	MOVQ         40(SP), DX
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb1_r8_b0_g0_store
-	VMOVUPS      (DX), X1
-	VADDPS       X0, X1, X0
+	MOVQ       40(SP), DX
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	CMPB       add+88(FP), $0x00
+	JE         mvhb1_r8_store
+	VMOVUPS    (DX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvhb1_r8_b0_g0_store:
-	VMOVUPS      X0, (DX)
-	VHADDPS      Y5, Y4, Y0
-	VHADDPS      Y7, Y6, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb1_r8_b0_g4_store
-	VMOVUPS      16(DX), X1
-	VADDPS       X0, X1, X0
-
-mvhb1_r8_b0_g4_store:
-	VMOVUPS X0, 16(DX)
+mvhb1_r8_store:
+	VMOVUPS Y0, (DX)
 	MOVQ    (SP), DX
 	LEAQ    (CX)(DX*1), DX
 	ADDQ    $0x20, 40(SP)
@@ -4787,31 +4771,23 @@ mvbhb1_r8_single:
 	JMP         mvbhb1_r8_single
 
 mvbhb1_r8_reduce:
-	MOVQ         40(SP), DX
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb1_r8_b0_g0_store
-	VMOVUPS      (DX), X1
-	VADDPS       X0, X1, X0
+	MOVQ       40(SP), DX
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	CMPB       add+88(FP), $0x00
+	JE         mvbhb1_r8_store
+	VMOVUPS    (DX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvbhb1_r8_b0_g0_store:
-	VMOVUPS      X0, (DX)
-	VHADDPS      Y5, Y4, Y0
-	VHADDPS      Y7, Y6, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb1_r8_b0_g4_store
-	VMOVUPS      16(DX), X1
-	VADDPS       X0, X1, X0
-
-mvbhb1_r8_b0_g4_store:
-	VMOVUPS X0, 16(DX)
+mvbhb1_r8_store:
+	VMOVUPS Y0, (DX)
 	MOVQ    (SP), DX
 	LEAQ    (CX)(DX*1), DX
 	ADDQ    $0x20, 40(SP)

@@ -213,6 +213,10 @@ func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0
 		storeTwoRowsFour(prefix, acc, y, outBytes)
 		return
 	}
+	if rows == 8 && batch == 1 {
+		storeEightRows(prefix, acc, y)
+		return
+	}
 	for b := 0; b < batch; b++ {
 		for r0 := 0; r0 < rows; r0 += 4 {
 			group := min(4, rows-r0)
@@ -228,27 +232,62 @@ func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0
 	}
 }
 
+// sumEight returns one vector whose lane k is the sum of the lanes of
+// vs[k], each formed in storeRowSums' order for a group of four (pairs
+// within each 128-bit half, then the low half plus the high half). The
+// step kernels reduce their eight rows with it, and matVecB1SIMD its blocks
+// of eight, so the two give the same bits.
+func sumEight(vs []VecVirtual) VecVirtual {
+	h := make([]VecVirtual, 4)
+	for i := range h {
+		h[i] = YMM()
+		VHADDPS(vs[2*i+1], vs[2*i], h[i])
+	}
+	q0, q1 := YMM(), YMM()
+	VHADDPS(h[1], h[0], q0) // sums of vs[0…3]: low halves | high halves
+	VHADDPS(h[3], h[2], q1)
+	lo, hi := YMM(), YMM()
+	VPERM2F128(U8(0x20), q1, q0, lo)
+	VPERM2F128(U8(0x31), q1, q0, hi)
+	sum := YMM()
+	VADDPS(hi, lo, sum)
+	return sum
+}
+
+// storeEightRows stores the sums of a block of eight rows against one x
+// vector (acc[r][0][0]) to y[i…i+7] (y points at y[i]), adding the old
+// values after the sums are formed.
+func storeEightRows(prefix string, acc [][][]VecVirtual, y GPVirtual) {
+	vs := make([]VecVirtual, 8)
+	for r := range vs {
+		vs[r] = acc[r][0][0]
+	}
+	sums := sumEight(vs)
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	CMPB(add.Addr, U8(0))
+	JE(LabelRef(prefix + "_store"))
+	old := YMM()
+	VMOVUPS(Mem{Base: y}, old)
+	VADDPS(sums, old, sums) // old + sums, as storeRowSums adds
+	Label(prefix + "_store")
+	VMOVUPS(sums, Mem{Base: y})
+}
+
 // storeTwoRowsFour stores the sums of a block of two rows against four x
 // vectors (acc[r][b][0]) to y[b][i], y[b][i+1]: y points at y[0][i] and
 // outBytes is the distance between y's vectors. The eight accumulators
-// reduce together into one vector of sums, each in storeRowSums' order for
-// a group of four (pairs within each 128-bit half, then the low half plus
-// the high half), so a row's sum is the same bits as matVecB1SIMD's;
-// the old values are added after the sums are formed.
+// reduce together into one vector of sums (sumEight), so a row's sum is
+// the same bits as matVecB1SIMD's; the old values are added after the sums
+// are formed.
 func storeTwoRowsFour(prefix string, acc [][][]VecVirtual, y GPVirtual, outBytes Mem) {
-	h := make([]VecVirtual, 4)
-	for b := range h {
-		h[b] = YMM()
-		VHADDPS(acc[1][b][0], acc[0][b][0], h[b])
+	vs := make([]VecVirtual, 0, 8)
+	for b := 0; b < 4; b++ {
+		vs = append(vs, acc[0][b][0], acc[1][b][0])
 	}
-	q01, q23 := YMM(), YMM()
-	VHADDPS(h[1], h[0], q01) // rows 0, 1 of x vectors 0, 1: lows | highs
-	VHADDPS(h[3], h[2], q23)
-	lo, hi := YMM(), YMM()
-	VPERM2F128(U8(0x20), q23, q01, lo)
-	VPERM2F128(U8(0x31), q23, q01, hi)
-	sums := YMM()
-	VADDPS(hi, lo, sums) // y[0][i], y[0][i+1], y[1][i], y[1][i+1] | y[2]…, y[3]…
+	sums := sumEight(vs) // y[0][i], y[0][i+1], y[1][i], y[1][i+1] | y[2]…, y[3]…
 
 	stride := GP64()
 	MOVQ(outBytes, stride)
