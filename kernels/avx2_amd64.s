@@ -384,14 +384,6 @@ TEXT ·matVecB1SIMD(SB), NOSPLIT, $48-89
 mvb1_r8:
 	CMPQ   40(SP), $0x08
 	JB     mvb1_r8_end
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
 	MOVQ   (SP), DX
 	LEAQ   (CX)(DX*1), BX
 	LEAQ   (BX)(DX*1), SI
@@ -400,6 +392,14 @@ mvb1_r8:
 	LEAQ   (R8)(DX*1), R9
 	LEAQ   (R9)(DX*1), R10
 	LEAQ   (R10)(DX*1), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
 	MOVQ   8(SP), R11
 	TESTQ  R11, R11
 	JZ     mvb1_r8_tail
@@ -452,31 +452,23 @@ mvb1_r8_tail:
 	JMP         mvb1_r8_tail
 
 mvb1_r8_reduce:
-	MOVQ         32(SP), CX
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb1_r8_b0_g0_store
-	VMOVUPS      (CX), X1
-	VADDPS       X0, X1, X0
+	MOVQ       32(SP), CX
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	CMPB       add+88(FP), $0x00
+	JE         mvb1_r8_store
+	VMOVUPS    (CX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvb1_r8_b0_g0_store:
-	VMOVUPS      X0, (CX)
-	VHADDPS      Y5, Y4, Y0
-	VHADDPS      Y7, Y6, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb1_r8_b0_g4_store
-	VMOVUPS      16(CX), X1
-	VADDPS       X0, X1, X0
-
-mvb1_r8_b0_g4_store:
-	VMOVUPS X0, 16(CX)
+mvb1_r8_store:
+	VMOVUPS Y0, (CX)
 	MOVQ    (SP), CX
 	LEAQ    (DX)(CX*1), CX
 	ADDQ    $0x20, 32(SP)
@@ -577,6 +569,10 @@ TEXT ·matVecB2SIMD(SB), NOSPLIT, $48-89
 mvb2_r4:
 	CMPQ   40(SP), $0x04
 	JB     mvb2_r4_end
+	MOVQ   (SP), BX
+	LEAQ   (DX)(BX*1), SI
+	LEAQ   (SI)(BX*1), DI
+	LEAQ   (DI)(BX*1), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -585,10 +581,6 @@ mvb2_r4:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   (SP), BX
-	LEAQ   (DX)(BX*1), SI
-	LEAQ   (SI)(BX*1), DI
-	LEAQ   (DI)(BX*1), BX
 	MOVQ   8(SP), R8
 	TESTQ  R8, R8
 	JZ     mvb2_r4_tail
@@ -762,7 +754,7 @@ mvb2_r1_end:
 	RET
 
 // func matVecB3SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·matVecB3SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
@@ -792,19 +784,20 @@ TEXT ·matVecB3SIMD(SB), NOSPLIT, $48-89
 mvb3_r2:
 	CMPQ   40(SP), $0x02
 	JB     mvb3_r2_end
+	MOVQ   (SP), SI
+	LEAQ   (BX)(SI*1), SI
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   (SP), SI
-	LEAQ   (BX)(SI*1), SI
 	MOVQ   8(SP), DI
 	TESTQ  DI, DI
 	JZ     mvb3_r2_tail
 
 mvb3_r2_loop:
+	PREFETCHT0  2048(BX)(DI*1)
 	VMOVUPS     (AX)(DI*1), Y6
 	VMOVUPS     (CX)(DI*1), Y7
 	VMOVUPS     (DX)(DI*1), Y8
@@ -818,6 +811,7 @@ mvb3_r2_loop:
 	VFMADD231PS Y8, Y9, Y5
 	ADDQ        $0x20, DI
 	JZ          mvb3_r2_tail
+	PREFETCHT0  2048(SI)(DI*1)
 	VMOVUPS     (AX)(DI*1), Y6
 	VMOVUPS     (CX)(DI*1), Y7
 	VMOVUPS     (DX)(DI*1), Y8
@@ -996,7 +990,7 @@ mvb3_r1_end:
 	RET
 
 // func matVecB4SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·matVecB4SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
@@ -1028,6 +1022,8 @@ TEXT ·matVecB4SIMD(SB), NOSPLIT, $48-89
 mvb4_r2:
 	CMPQ   40(SP), $0x02
 	JB     mvb4_r2_end
+	MOVQ   (SP), DI
+	LEAQ   (SI)(DI*1), DI
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1036,13 +1032,12 @@ mvb4_r2:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   (SP), DI
-	LEAQ   (SI)(DI*1), DI
 	MOVQ   8(SP), R8
 	TESTQ  R8, R8
 	JZ     mvb4_r2_tail
 
 mvb4_r2_loop:
+	PREFETCHT0  2048(SI)(R8*1)
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -1059,6 +1054,7 @@ mvb4_r2_loop:
 	VFMADD231PS Y11, Y12, Y7
 	ADDQ        $0x20, R8
 	JZ          mvb4_r2_tail
+	PREFETCHT0  2048(DI)(R8*1)
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -1103,59 +1099,38 @@ mvb4_r2_tail:
 	JMP         mvb4_r2_tail
 
 mvb4_r2_reduce:
-	MOVQ         32(SP), SI
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b0_g0_store
-	VMOVSD       (SI), X4
-	VADDPS       X0, X4, X0
+	MOVQ        32(SP), SI
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R8
+	LEAQ        (SI)(R8*2), R9
+	CMPB        add+88(FP), $0x00
+	JE          mvb4_r2_store
+	VMOVSD      (SI), X13
+	VMOVHPS     (SI)(R8*1), X13, X13
+	VMOVSD      (R9), X1
+	VMOVHPS     (R9)(R8*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvb4_r2_b0_g0_store:
+mvb4_r2_store:
 	VMOVSD       X0, (SI)
-	ADDQ         24(SP), SI
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b1_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvb4_r2_b1_g0_store:
-	VMOVSD       X0, (SI)
-	ADDQ         24(SP), SI
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b2_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvb4_r2_b2_g0_store:
-	VMOVSD       X0, (SI)
-	ADDQ         24(SP), SI
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r2_b3_g0_store
-	VMOVSD       (SI), X1
-	VADDPS       X0, X1, X0
-
-mvb4_r2_b3_g0_store:
-	VMOVSD X0, (SI)
-	MOVQ   (SP), SI
-	LEAQ   (DI)(SI*1), SI
-	ADDQ   $0x08, 32(SP)
-	SUBQ   $0x02, 40(SP)
-	JMP    mvb4_r2
+	VMOVHPS      X0, (SI)(R8*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R9)
+	VMOVHPS      X0, (R9)(R8*1)
+	MOVQ         (SP), SI
+	LEAQ         (DI)(SI*1), SI
+	ADDQ         $0x08, 32(SP)
+	SUBQ         $0x02, 40(SP)
+	JMP          mvb4_r2
 
 mvb4_r2_end:
 mvb4_r1:
@@ -1271,7 +1246,7 @@ mvb4_r1_end:
 	RET
 
 // func matVecB5SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·matVecB5SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
@@ -1302,69 +1277,249 @@ TEXT ·matVecB5SIMD(SB), NOSPLIT, $48-89
 	MOVQ w_base+24(FP), DI
 	SUBQ 8(SP), DI
 
+mvb5_r2:
+	CMPQ   40(SP), $0x02
+	JB     mvb5_r2_end
+	MOVQ   (SP), R8
+	LEAQ   (DI)(R8*1), R8
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb5_r2_x0_tail
+
+mvb5_r2_x0_loop:
+	PREFETCHT0  2048(DI)(R9*1)
+	VMOVUPS     (AX)(R9*1), Y6
+	VMOVUPS     (CX)(R9*1), Y7
+	VMOVUPS     (DX)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R8)(R9*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R9
+	JZ          mvb5_r2_x0_tail
+	PREFETCHT0  2048(R8)(R9*1)
+	VMOVUPS     (AX)(R9*1), Y6
+	VMOVUPS     (CX)(R9*1), Y7
+	VMOVUPS     (DX)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R8)(R9*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R9
+	JNZ         mvb5_r2_x0_loop
+
+mvb5_r2_x0_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb5_r2_x0_reduce
+	VMOVSS      (AX)(R9*1), X10
+	VMOVSS      (DI)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y3
+	VMOVSS      (CX)(R9*1), X10
+	VMOVSS      (DI)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y4
+	VMOVSS      (DX)(R9*1), X10
+	VMOVSS      (DI)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y2
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y5
+	ADDQ        $0x04, R9
+	JMP         mvb5_r2_x0_tail
+
+mvb5_r2_x0_reduce:
+	MOVQ         32(SP), R9
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb5_r2_x0_b0_g0_store
+	VMOVSD       (R9), X3
+	VADDPS       X0, X3, X0
+
+mvb5_r2_x0_b0_g0_store:
+	VMOVSD       X0, (R9)
+	ADDQ         24(SP), R9
+	VHADDPS      Y4, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb5_r2_x0_b1_g0_store
+	VMOVSD       (R9), X1
+	VADDPS       X0, X1, X0
+
+mvb5_r2_x0_b1_g0_store:
+	VMOVSD       X0, (R9)
+	ADDQ         24(SP), R9
+	VHADDPS      Y5, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb5_r2_x0_b2_g0_store
+	VMOVSD       (R9), X1
+	VADDPS       X0, X1, X0
+
+mvb5_r2_x0_b2_g0_store:
+	VMOVSD X0, (R9)
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb5_r2_x1_tail
+
+mvb5_r2_x1_loop:
+	PREFETCHT0  2048(DI)(R9*1)
+	VMOVUPS     (BX)(R9*1), Y4
+	VMOVUPS     (SI)(R9*1), Y5
+	VMOVUPS     (DI)(R9*1), Y6
+	VFMADD231PS Y4, Y6, Y0
+	VFMADD231PS Y5, Y6, Y1
+	VMOVUPS     (R8)(R9*1), Y6
+	VFMADD231PS Y4, Y6, Y2
+	VFMADD231PS Y5, Y6, Y3
+	ADDQ        $0x20, R9
+	JZ          mvb5_r2_x1_tail
+	PREFETCHT0  2048(R8)(R9*1)
+	VMOVUPS     (BX)(R9*1), Y4
+	VMOVUPS     (SI)(R9*1), Y5
+	VMOVUPS     (DI)(R9*1), Y6
+	VFMADD231PS Y4, Y6, Y0
+	VFMADD231PS Y5, Y6, Y1
+	VMOVUPS     (R8)(R9*1), Y6
+	VFMADD231PS Y4, Y6, Y2
+	VFMADD231PS Y5, Y6, Y3
+	ADDQ        $0x20, R9
+	JNZ         mvb5_r2_x1_loop
+
+mvb5_r2_x1_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb5_r2_x1_reduce
+	VMOVSS      (BX)(R9*1), X10
+	VMOVSS      (DI)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y2
+	VMOVSS      (SI)(R9*1), X10
+	VMOVSS      (DI)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y3
+	ADDQ        $0x04, R9
+	JMP         mvb5_r2_x1_tail
+
+mvb5_r2_x1_reduce:
+	MOVQ         32(SP), DI
+	MOVQ         24(SP), R9
+	IMUL3Q       $0x03, R9, R9
+	ADDQ         R9, DI
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb5_r2_x1_b0_g0_store
+	VMOVSD       (DI), X2
+	VADDPS       X0, X2, X0
+
+mvb5_r2_x1_b0_g0_store:
+	VMOVSD       X0, (DI)
+	ADDQ         24(SP), DI
+	VHADDPS      Y3, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb5_r2_x1_b1_g0_store
+	VMOVSD       (DI), X1
+	VADDPS       X0, X1, X0
+
+mvb5_r2_x1_b1_g0_store:
+	VMOVSD X0, (DI)
+	MOVQ   (SP), DI
+	LEAQ   (R8)(DI*1), DI
+	ADDQ   $0x08, 32(SP)
+	SUBQ   $0x02, 40(SP)
+	JMP    mvb5_r2
+
+mvb5_r2_end:
 mvb5_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb5_r1_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
 	MOVQ   8(SP), R8
 	TESTQ  R8, R8
-	JZ     mvb5_r1_tail
+	JZ     mvb5_r1_x0_tail
 
-mvb5_r1_loop:
-	VMOVUPS     (DI)(R8*1), Y5
-	VFMADD231PS (AX)(R8*1), Y5, Y0
-	VFMADD231PS (CX)(R8*1), Y5, Y1
-	VFMADD231PS (DX)(R8*1), Y5, Y2
-	VFMADD231PS (BX)(R8*1), Y5, Y3
-	VFMADD231PS (SI)(R8*1), Y5, Y4
+mvb5_r1_x0_loop:
+	VMOVUPS     (AX)(R8*1), Y3
+	VMOVUPS     (CX)(R8*1), Y4
+	VMOVUPS     (DX)(R8*1), Y5
+	VMOVUPS     (DI)(R8*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
 	ADDQ        $0x20, R8
-	JZ          mvb5_r1_tail
-	VMOVUPS     (DI)(R8*1), Y5
-	VFMADD231PS (AX)(R8*1), Y5, Y0
-	VFMADD231PS (CX)(R8*1), Y5, Y1
-	VFMADD231PS (DX)(R8*1), Y5, Y2
-	VFMADD231PS (BX)(R8*1), Y5, Y3
-	VFMADD231PS (SI)(R8*1), Y5, Y4
+	JZ          mvb5_r1_x0_tail
+	VMOVUPS     (AX)(R8*1), Y3
+	VMOVUPS     (CX)(R8*1), Y4
+	VMOVUPS     (DX)(R8*1), Y5
+	VMOVUPS     (DI)(R8*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
 	ADDQ        $0x20, R8
-	JNZ         mvb5_r1_loop
+	JNZ         mvb5_r1_x0_loop
 
-mvb5_r1_tail:
+mvb5_r1_x0_tail:
 	CMPQ        R8, 16(SP)
-	JAE         mvb5_r1_reduce
-	VMOVSS      (AX)(R8*1), X6
-	VMOVSS      (DI)(R8*1), X7
-	VFMADD231PS Y7, Y6, Y0
-	VMOVSS      (CX)(R8*1), X6
-	VMOVSS      (DI)(R8*1), X7
-	VFMADD231PS Y7, Y6, Y1
-	VMOVSS      (DX)(R8*1), X6
-	VMOVSS      (DI)(R8*1), X7
-	VFMADD231PS Y7, Y6, Y2
-	VMOVSS      (BX)(R8*1), X6
-	VMOVSS      (DI)(R8*1), X7
-	VFMADD231PS Y7, Y6, Y3
-	VMOVSS      (SI)(R8*1), X6
-	VMOVSS      (DI)(R8*1), X7
-	VFMADD231PS Y7, Y6, Y4
+	JAE         mvb5_r1_x0_reduce
+	VMOVSS      (AX)(R8*1), X10
+	VMOVSS      (DI)(R8*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (CX)(R8*1), X10
+	VMOVSS      (DI)(R8*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (DX)(R8*1), X10
+	VMOVSS      (DI)(R8*1), X11
+	VFMADD231PS Y11, Y10, Y2
 	ADDQ        $0x04, R8
-	JMP         mvb5_r1_tail
+	JMP         mvb5_r1_x0_tail
 
-mvb5_r1_reduce:
+mvb5_r1_x0_reduce:
 	MOVQ         32(SP), R8
-	VEXTRACTF128 $0x01, Y0, X5
-	VADDPS       X5, X0, X0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r1_b0_g0_store
-	VMOVSS       (R8), X5
-	VADDPS       X0, X5, X0
+	JE           mvb5_r1_x0_b0_g0_store
+	VMOVSS       (R8), X3
+	VADDPS       X0, X3, X0
 
-mvb5_r1_b0_g0_store:
+mvb5_r1_x0_b0_g0_store:
 	VMOVSS       X0, (R8)
 	ADDQ         24(SP), R8
 	VEXTRACTF128 $0x01, Y1, X0
@@ -1372,11 +1527,11 @@ mvb5_r1_b0_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r1_b1_g0_store
+	JE           mvb5_r1_x0_b1_g0_store
 	VMOVSS       (R8), X1
 	VADDPS       X0, X1, X0
 
-mvb5_r1_b1_g0_store:
+mvb5_r1_x0_b1_g0_store:
 	VMOVSS       X0, (R8)
 	ADDQ         24(SP), R8
 	VEXTRACTF128 $0x01, Y2, X0
@@ -1384,35 +1539,73 @@ mvb5_r1_b1_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r1_b2_g0_store
+	JE           mvb5_r1_x0_b2_g0_store
 	VMOVSS       (R8), X1
 	VADDPS       X0, X1, X0
 
-mvb5_r1_b2_g0_store:
-	VMOVSS       X0, (R8)
-	ADDQ         24(SP), R8
-	VEXTRACTF128 $0x01, Y3, X0
-	VADDPS       X0, X3, X0
+mvb5_r1_x0_b2_g0_store:
+	VMOVSS X0, (R8)
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   8(SP), R8
+	TESTQ  R8, R8
+	JZ     mvb5_r1_x1_tail
+
+mvb5_r1_x1_loop:
+	VMOVUPS     (BX)(R8*1), Y2
+	VMOVUPS     (SI)(R8*1), Y3
+	VMOVUPS     (DI)(R8*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, R8
+	JZ          mvb5_r1_x1_tail
+	VMOVUPS     (BX)(R8*1), Y2
+	VMOVUPS     (SI)(R8*1), Y3
+	VMOVUPS     (DI)(R8*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, R8
+	JNZ         mvb5_r1_x1_loop
+
+mvb5_r1_x1_tail:
+	CMPQ        R8, 16(SP)
+	JAE         mvb5_r1_x1_reduce
+	VMOVSS      (BX)(R8*1), X10
+	VMOVSS      (DI)(R8*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (SI)(R8*1), X10
+	VMOVSS      (DI)(R8*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	ADDQ        $0x04, R8
+	JMP         mvb5_r1_x1_tail
+
+mvb5_r1_x1_reduce:
+	MOVQ         32(SP), R8
+	MOVQ         24(SP), R9
+	IMUL3Q       $0x03, R9, R9
+	ADDQ         R9, R8
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r1_b3_g0_store
-	VMOVSS       (R8), X1
-	VADDPS       X0, X1, X0
+	JE           mvb5_r1_x1_b0_g0_store
+	VMOVSS       (R8), X2
+	VADDPS       X0, X2, X0
 
-mvb5_r1_b3_g0_store:
+mvb5_r1_x1_b0_g0_store:
 	VMOVSS       X0, (R8)
 	ADDQ         24(SP), R8
-	VEXTRACTF128 $0x01, Y4, X0
-	VADDPS       X0, X4, X0
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r1_b4_g0_store
+	JE           mvb5_r1_x1_b1_g0_store
 	VMOVSS       (R8), X1
 	VADDPS       X0, X1, X0
 
-mvb5_r1_b4_g0_store:
+mvb5_r1_x1_b1_g0_store:
 	VMOVSS X0, (R8)
 	MOVQ   (SP), R8
 	LEAQ   (DI)(R8*1), DI
@@ -1425,7 +1618,7 @@ mvb5_r1_end:
 	RET
 
 // func matVecB6SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·matVecB6SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
@@ -1458,75 +1651,274 @@ TEXT ·matVecB6SIMD(SB), NOSPLIT, $48-89
 	MOVQ w_base+24(FP), R8
 	SUBQ 8(SP), R8
 
-mvb6_r1:
-	CMPQ   40(SP), $0x01
-	JB     mvb6_r1_end
+mvb6_r2:
+	CMPQ   40(SP), $0x02
+	JB     mvb6_r2_end
+	MOVQ   (SP), R9
+	LEAQ   (R8)(R9*1), R9
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	MOVQ   8(SP), R10
+	TESTQ  R10, R10
+	JZ     mvb6_r2_x0_tail
+
+mvb6_r2_x0_loop:
+	PREFETCHT0  2048(R8)(R10*1)
+	VMOVUPS     (AX)(R10*1), Y6
+	VMOVUPS     (CX)(R10*1), Y7
+	VMOVUPS     (DX)(R10*1), Y8
+	VMOVUPS     (R8)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R9)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R10
+	JZ          mvb6_r2_x0_tail
+	PREFETCHT0  2048(R9)(R10*1)
+	VMOVUPS     (AX)(R10*1), Y6
+	VMOVUPS     (CX)(R10*1), Y7
+	VMOVUPS     (DX)(R10*1), Y8
+	VMOVUPS     (R8)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R9)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R10
+	JNZ         mvb6_r2_x0_loop
+
+mvb6_r2_x0_tail:
+	CMPQ        R10, 16(SP)
+	JAE         mvb6_r2_x0_reduce
+	VMOVSS      (AX)(R10*1), X10
+	VMOVSS      (R8)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (R9)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y3
+	VMOVSS      (CX)(R10*1), X10
+	VMOVSS      (R8)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (R9)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y4
+	VMOVSS      (DX)(R10*1), X10
+	VMOVSS      (R8)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y2
+	VMOVSS      (R9)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y5
+	ADDQ        $0x04, R10
+	JMP         mvb6_r2_x0_tail
+
+mvb6_r2_x0_reduce:
+	MOVQ         32(SP), R10
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb6_r2_x0_b0_g0_store
+	VMOVSD       (R10), X3
+	VADDPS       X0, X3, X0
+
+mvb6_r2_x0_b0_g0_store:
+	VMOVSD       X0, (R10)
+	ADDQ         24(SP), R10
+	VHADDPS      Y4, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb6_r2_x0_b1_g0_store
+	VMOVSD       (R10), X1
+	VADDPS       X0, X1, X0
+
+mvb6_r2_x0_b1_g0_store:
+	VMOVSD       X0, (R10)
+	ADDQ         24(SP), R10
+	VHADDPS      Y5, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb6_r2_x0_b2_g0_store
+	VMOVSD       (R10), X1
+	VADDPS       X0, X1, X0
+
+mvb6_r2_x0_b2_g0_store:
+	VMOVSD X0, (R10)
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	MOVQ   8(SP), R10
+	TESTQ  R10, R10
+	JZ     mvb6_r2_x1_tail
+
+mvb6_r2_x1_loop:
+	PREFETCHT0  2048(R8)(R10*1)
+	VMOVUPS     (BX)(R10*1), Y6
+	VMOVUPS     (SI)(R10*1), Y7
+	VMOVUPS     (DI)(R10*1), Y8
+	VMOVUPS     (R8)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R9)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R10
+	JZ          mvb6_r2_x1_tail
+	PREFETCHT0  2048(R9)(R10*1)
+	VMOVUPS     (BX)(R10*1), Y6
+	VMOVUPS     (SI)(R10*1), Y7
+	VMOVUPS     (DI)(R10*1), Y8
+	VMOVUPS     (R8)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R9)(R10*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R10
+	JNZ         mvb6_r2_x1_loop
+
+mvb6_r2_x1_tail:
+	CMPQ        R10, 16(SP)
+	JAE         mvb6_r2_x1_reduce
+	VMOVSS      (BX)(R10*1), X10
+	VMOVSS      (R8)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (R9)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y3
+	VMOVSS      (SI)(R10*1), X10
+	VMOVSS      (R8)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (R9)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y4
+	VMOVSS      (DI)(R10*1), X10
+	VMOVSS      (R8)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y2
+	VMOVSS      (R9)(R10*1), X11
+	VFMADD231PS Y11, Y10, Y5
+	ADDQ        $0x04, R10
+	JMP         mvb6_r2_x1_tail
+
+mvb6_r2_x1_reduce:
+	MOVQ         32(SP), R8
+	MOVQ         24(SP), R10
+	IMUL3Q       $0x03, R10, R10
+	ADDQ         R10, R8
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb6_r2_x1_b0_g0_store
+	VMOVSD       (R8), X3
+	VADDPS       X0, X3, X0
+
+mvb6_r2_x1_b0_g0_store:
+	VMOVSD       X0, (R8)
+	ADDQ         24(SP), R8
+	VHADDPS      Y4, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb6_r2_x1_b1_g0_store
+	VMOVSD       (R8), X1
+	VADDPS       X0, X1, X0
+
+mvb6_r2_x1_b1_g0_store:
+	VMOVSD       X0, (R8)
+	ADDQ         24(SP), R8
+	VHADDPS      Y5, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb6_r2_x1_b2_g0_store
+	VMOVSD       (R8), X1
+	VADDPS       X0, X1, X0
+
+mvb6_r2_x1_b2_g0_store:
+	VMOVSD X0, (R8)
+	MOVQ   (SP), R8
+	LEAQ   (R9)(R8*1), R8
+	ADDQ   $0x08, 32(SP)
+	SUBQ   $0x02, 40(SP)
+	JMP    mvb6_r2
+
+mvb6_r2_end:
+mvb6_r1:
+	CMPQ   40(SP), $0x01
+	JB     mvb6_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
 	MOVQ   8(SP), R9
 	TESTQ  R9, R9
-	JZ     mvb6_r1_tail
+	JZ     mvb6_r1_x0_tail
 
-mvb6_r1_loop:
+mvb6_r1_x0_loop:
+	VMOVUPS     (AX)(R9*1), Y3
+	VMOVUPS     (CX)(R9*1), Y4
+	VMOVUPS     (DX)(R9*1), Y5
 	VMOVUPS     (R8)(R9*1), Y6
-	VFMADD231PS (AX)(R9*1), Y6, Y0
-	VFMADD231PS (CX)(R9*1), Y6, Y1
-	VFMADD231PS (DX)(R9*1), Y6, Y2
-	VFMADD231PS (BX)(R9*1), Y6, Y3
-	VFMADD231PS (SI)(R9*1), Y6, Y4
-	VFMADD231PS (DI)(R9*1), Y6, Y5
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
 	ADDQ        $0x20, R9
-	JZ          mvb6_r1_tail
+	JZ          mvb6_r1_x0_tail
+	VMOVUPS     (AX)(R9*1), Y3
+	VMOVUPS     (CX)(R9*1), Y4
+	VMOVUPS     (DX)(R9*1), Y5
 	VMOVUPS     (R8)(R9*1), Y6
-	VFMADD231PS (AX)(R9*1), Y6, Y0
-	VFMADD231PS (CX)(R9*1), Y6, Y1
-	VFMADD231PS (DX)(R9*1), Y6, Y2
-	VFMADD231PS (BX)(R9*1), Y6, Y3
-	VFMADD231PS (SI)(R9*1), Y6, Y4
-	VFMADD231PS (DI)(R9*1), Y6, Y5
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
 	ADDQ        $0x20, R9
-	JNZ         mvb6_r1_loop
+	JNZ         mvb6_r1_x0_loop
 
-mvb6_r1_tail:
+mvb6_r1_x0_tail:
 	CMPQ        R9, 16(SP)
-	JAE         mvb6_r1_reduce
-	VMOVSS      (AX)(R9*1), X7
-	VMOVSS      (R8)(R9*1), X8
-	VFMADD231PS Y8, Y7, Y0
-	VMOVSS      (CX)(R9*1), X7
-	VMOVSS      (R8)(R9*1), X8
-	VFMADD231PS Y8, Y7, Y1
-	VMOVSS      (DX)(R9*1), X7
-	VMOVSS      (R8)(R9*1), X8
-	VFMADD231PS Y8, Y7, Y2
-	VMOVSS      (BX)(R9*1), X7
-	VMOVSS      (R8)(R9*1), X8
-	VFMADD231PS Y8, Y7, Y3
-	VMOVSS      (SI)(R9*1), X7
-	VMOVSS      (R8)(R9*1), X8
-	VFMADD231PS Y8, Y7, Y4
-	VMOVSS      (DI)(R9*1), X7
-	VMOVSS      (R8)(R9*1), X8
-	VFMADD231PS Y8, Y7, Y5
+	JAE         mvb6_r1_x0_reduce
+	VMOVSS      (AX)(R9*1), X10
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (CX)(R9*1), X10
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (DX)(R9*1), X10
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y2
 	ADDQ        $0x04, R9
-	JMP         mvb6_r1_tail
+	JMP         mvb6_r1_x0_tail
 
-mvb6_r1_reduce:
+mvb6_r1_x0_reduce:
 	MOVQ         32(SP), R9
-	VEXTRACTF128 $0x01, Y0, X6
-	VADDPS       X6, X0, X0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r1_b0_g0_store
-	VMOVSS       (R9), X6
-	VADDPS       X0, X6, X0
+	JE           mvb6_r1_x0_b0_g0_store
+	VMOVSS       (R9), X3
+	VADDPS       X0, X3, X0
 
-mvb6_r1_b0_g0_store:
+mvb6_r1_x0_b0_g0_store:
 	VMOVSS       X0, (R9)
 	ADDQ         24(SP), R9
 	VEXTRACTF128 $0x01, Y1, X0
@@ -1534,11 +1926,11 @@ mvb6_r1_b0_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r1_b1_g0_store
+	JE           mvb6_r1_x0_b1_g0_store
 	VMOVSS       (R9), X1
 	VADDPS       X0, X1, X0
 
-mvb6_r1_b1_g0_store:
+mvb6_r1_x0_b1_g0_store:
 	VMOVSS       X0, (R9)
 	ADDQ         24(SP), R9
 	VEXTRACTF128 $0x01, Y2, X0
@@ -1546,47 +1938,93 @@ mvb6_r1_b1_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r1_b2_g0_store
+	JE           mvb6_r1_x0_b2_g0_store
 	VMOVSS       (R9), X1
 	VADDPS       X0, X1, X0
 
-mvb6_r1_b2_g0_store:
-	VMOVSS       X0, (R9)
-	ADDQ         24(SP), R9
-	VEXTRACTF128 $0x01, Y3, X0
+mvb6_r1_x0_b2_g0_store:
+	VMOVSS X0, (R9)
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb6_r1_x1_tail
+
+mvb6_r1_x1_loop:
+	VMOVUPS     (BX)(R9*1), Y3
+	VMOVUPS     (SI)(R9*1), Y4
+	VMOVUPS     (DI)(R9*1), Y5
+	VMOVUPS     (R8)(R9*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, R9
+	JZ          mvb6_r1_x1_tail
+	VMOVUPS     (BX)(R9*1), Y3
+	VMOVUPS     (SI)(R9*1), Y4
+	VMOVUPS     (DI)(R9*1), Y5
+	VMOVUPS     (R8)(R9*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, R9
+	JNZ         mvb6_r1_x1_loop
+
+mvb6_r1_x1_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb6_r1_x1_reduce
+	VMOVSS      (BX)(R9*1), X10
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y0
+	VMOVSS      (SI)(R9*1), X10
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y1
+	VMOVSS      (DI)(R9*1), X10
+	VMOVSS      (R8)(R9*1), X11
+	VFMADD231PS Y11, Y10, Y2
+	ADDQ        $0x04, R9
+	JMP         mvb6_r1_x1_tail
+
+mvb6_r1_x1_reduce:
+	MOVQ         32(SP), R9
+	MOVQ         24(SP), R10
+	IMUL3Q       $0x03, R10, R10
+	ADDQ         R10, R9
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb6_r1_x1_b0_g0_store
+	VMOVSS       (R9), X3
 	VADDPS       X0, X3, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb6_r1_b3_g0_store
-	VMOVSS       (R9), X1
-	VADDPS       X0, X1, X0
 
-mvb6_r1_b3_g0_store:
+mvb6_r1_x1_b0_g0_store:
 	VMOVSS       X0, (R9)
 	ADDQ         24(SP), R9
-	VEXTRACTF128 $0x01, Y4, X0
-	VADDPS       X0, X4, X0
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r1_b4_g0_store
+	JE           mvb6_r1_x1_b1_g0_store
 	VMOVSS       (R9), X1
 	VADDPS       X0, X1, X0
 
-mvb6_r1_b4_g0_store:
+mvb6_r1_x1_b1_g0_store:
 	VMOVSS       X0, (R9)
 	ADDQ         24(SP), R9
-	VEXTRACTF128 $0x01, Y5, X0
-	VADDPS       X0, X5, X0
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r1_b5_g0_store
+	JE           mvb6_r1_x1_b2_g0_store
 	VMOVSS       (R9), X1
 	VADDPS       X0, X1, X0
 
-mvb6_r1_b5_g0_store:
+mvb6_r1_x1_b2_g0_store:
 	VMOVSS X0, (R9)
 	MOVQ   (SP), R9
 	LEAQ   (R8)(R9*1), R8
@@ -1599,7 +2037,7 @@ mvb6_r1_end:
 	RET
 
 // func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·matVecB7SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
@@ -1634,9 +2072,11 @@ TEXT ·matVecB7SIMD(SB), NOSPLIT, $48-89
 	MOVQ w_base+24(FP), R9
 	SUBQ 8(SP), R9
 
-mvb7_r1:
-	CMPQ   40(SP), $0x01
-	JB     mvb7_r1_end
+mvb7_r2:
+	CMPQ   40(SP), $0x02
+	JB     mvb7_r2_end
+	MOVQ   (SP), R10
+	LEAQ   (R9)(R10*1), R10
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1644,71 +2084,274 @@ mvb7_r1:
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   8(SP), R11
+	TESTQ  R11, R11
+	JZ     mvb7_r2_x0_tail
+
+mvb7_r2_x0_loop:
+	PREFETCHT0  2048(R9)(R11*1)
+	VMOVUPS     (AX)(R11*1), Y8
+	VMOVUPS     (CX)(R11*1), Y9
+	VMOVUPS     (DX)(R11*1), Y10
+	VMOVUPS     (BX)(R11*1), Y11
+	VMOVUPS     (R9)(R11*1), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x20, R11
+	JZ          mvb7_r2_x0_tail
+	PREFETCHT0  2048(R10)(R11*1)
+	VMOVUPS     (AX)(R11*1), Y8
+	VMOVUPS     (CX)(R11*1), Y9
+	VMOVUPS     (DX)(R11*1), Y10
+	VMOVUPS     (BX)(R11*1), Y11
+	VMOVUPS     (R9)(R11*1), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VMOVUPS     (R10)(R11*1), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x20, R11
+	JNZ         mvb7_r2_x0_loop
+
+mvb7_r2_x0_tail:
+	CMPQ        R11, 16(SP)
+	JAE         mvb7_r2_x0_reduce
+	VMOVSS      (AX)(R11*1), X13
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (CX)(R11*1), X13
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (DX)(R11*1), X13
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (BX)(R11*1), X13
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y3
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	ADDQ        $0x04, R11
+	JMP         mvb7_r2_x0_tail
+
+mvb7_r2_x0_reduce:
+	MOVQ        32(SP), R11
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R12
+	LEAQ        (R11)(R12*2), R13
+	CMPB        add+88(FP), $0x00
+	JE          mvb7_r2_x0_store
+	VMOVSD      (R11), X13
+	VMOVHPS     (R11)(R12*1), X13, X13
+	VMOVSD      (R13), X1
+	VMOVHPS     (R13)(R12*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
+
+mvb7_r2_x0_store:
+	VMOVSD       X0, (R11)
+	VMOVHPS      X0, (R11)(R12*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R13)
+	VMOVHPS      X0, (R13)(R12*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	MOVQ         8(SP), R11
+	TESTQ        R11, R11
+	JZ           mvb7_r2_x1_tail
+
+mvb7_r2_x1_loop:
+	PREFETCHT0  2048(R9)(R11*1)
+	VMOVUPS     (SI)(R11*1), Y6
+	VMOVUPS     (DI)(R11*1), Y7
+	VMOVUPS     (R8)(R11*1), Y8
+	VMOVUPS     (R9)(R11*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R10)(R11*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R11
+	JZ          mvb7_r2_x1_tail
+	PREFETCHT0  2048(R10)(R11*1)
+	VMOVUPS     (SI)(R11*1), Y6
+	VMOVUPS     (DI)(R11*1), Y7
+	VMOVUPS     (R8)(R11*1), Y8
+	VMOVUPS     (R9)(R11*1), Y9
+	VFMADD231PS Y6, Y9, Y0
+	VFMADD231PS Y7, Y9, Y1
+	VFMADD231PS Y8, Y9, Y2
+	VMOVUPS     (R10)(R11*1), Y9
+	VFMADD231PS Y6, Y9, Y3
+	VFMADD231PS Y7, Y9, Y4
+	VFMADD231PS Y8, Y9, Y5
+	ADDQ        $0x20, R11
+	JNZ         mvb7_r2_x1_loop
+
+mvb7_r2_x1_tail:
+	CMPQ        R11, 16(SP)
+	JAE         mvb7_r2_x1_reduce
+	VMOVSS      (SI)(R11*1), X13
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y3
+	VMOVSS      (DI)(R11*1), X13
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (R8)(R11*1), X13
+	VMOVSS      (R9)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	ADDQ        $0x04, R11
+	JMP         mvb7_r2_x1_tail
+
+mvb7_r2_x1_reduce:
+	MOVQ         32(SP), R9
+	MOVQ         24(SP), R11
+	IMUL3Q       $0x04, R11, R11
+	ADDQ         R11, R9
+	VHADDPS      Y3, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r2_x1_b0_g0_store
+	VMOVSD       (R9), X3
+	VADDPS       X0, X3, X0
+
+mvb7_r2_x1_b0_g0_store:
+	VMOVSD       X0, (R9)
+	ADDQ         24(SP), R9
+	VHADDPS      Y4, Y1, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r2_x1_b1_g0_store
+	VMOVSD       (R9), X1
+	VADDPS       X0, X1, X0
+
+mvb7_r2_x1_b1_g0_store:
+	VMOVSD       X0, (R9)
+	ADDQ         24(SP), R9
+	VHADDPS      Y5, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r2_x1_b2_g0_store
+	VMOVSD       (R9), X1
+	VADDPS       X0, X1, X0
+
+mvb7_r2_x1_b2_g0_store:
+	VMOVSD X0, (R9)
+	MOVQ   (SP), R9
+	LEAQ   (R10)(R9*1), R9
+	ADDQ   $0x08, 32(SP)
+	SUBQ   $0x02, 40(SP)
+	JMP    mvb7_r2
+
+mvb7_r2_end:
+mvb7_r1:
+	CMPQ   40(SP), $0x01
+	JB     mvb7_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 	MOVQ   8(SP), R10
 	TESTQ  R10, R10
-	JZ     mvb7_r1_tail
+	JZ     mvb7_r1_x0_tail
 
-mvb7_r1_loop:
-	VMOVUPS     (R9)(R10*1), Y7
-	VFMADD231PS (AX)(R10*1), Y7, Y0
-	VFMADD231PS (CX)(R10*1), Y7, Y1
-	VFMADD231PS (DX)(R10*1), Y7, Y2
-	VFMADD231PS (BX)(R10*1), Y7, Y3
-	VFMADD231PS (SI)(R10*1), Y7, Y4
-	VFMADD231PS (DI)(R10*1), Y7, Y5
-	VFMADD231PS (R8)(R10*1), Y7, Y6
+mvb7_r1_x0_loop:
+	VMOVUPS     (AX)(R10*1), Y4
+	VMOVUPS     (CX)(R10*1), Y5
+	VMOVUPS     (DX)(R10*1), Y6
+	VMOVUPS     (BX)(R10*1), Y7
+	VMOVUPS     (R9)(R10*1), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
 	ADDQ        $0x20, R10
-	JZ          mvb7_r1_tail
-	VMOVUPS     (R9)(R10*1), Y7
-	VFMADD231PS (AX)(R10*1), Y7, Y0
-	VFMADD231PS (CX)(R10*1), Y7, Y1
-	VFMADD231PS (DX)(R10*1), Y7, Y2
-	VFMADD231PS (BX)(R10*1), Y7, Y3
-	VFMADD231PS (SI)(R10*1), Y7, Y4
-	VFMADD231PS (DI)(R10*1), Y7, Y5
-	VFMADD231PS (R8)(R10*1), Y7, Y6
+	JZ          mvb7_r1_x0_tail
+	VMOVUPS     (AX)(R10*1), Y4
+	VMOVUPS     (CX)(R10*1), Y5
+	VMOVUPS     (DX)(R10*1), Y6
+	VMOVUPS     (BX)(R10*1), Y7
+	VMOVUPS     (R9)(R10*1), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
 	ADDQ        $0x20, R10
-	JNZ         mvb7_r1_loop
+	JNZ         mvb7_r1_x0_loop
 
-mvb7_r1_tail:
+mvb7_r1_x0_tail:
 	CMPQ        R10, 16(SP)
-	JAE         mvb7_r1_reduce
-	VMOVSS      (AX)(R10*1), X8
-	VMOVSS      (R9)(R10*1), X9
-	VFMADD231PS Y9, Y8, Y0
-	VMOVSS      (CX)(R10*1), X8
-	VMOVSS      (R9)(R10*1), X9
-	VFMADD231PS Y9, Y8, Y1
-	VMOVSS      (DX)(R10*1), X8
-	VMOVSS      (R9)(R10*1), X9
-	VFMADD231PS Y9, Y8, Y2
-	VMOVSS      (BX)(R10*1), X8
-	VMOVSS      (R9)(R10*1), X9
-	VFMADD231PS Y9, Y8, Y3
-	VMOVSS      (SI)(R10*1), X8
-	VMOVSS      (R9)(R10*1), X9
-	VFMADD231PS Y9, Y8, Y4
-	VMOVSS      (DI)(R10*1), X8
-	VMOVSS      (R9)(R10*1), X9
-	VFMADD231PS Y9, Y8, Y5
-	VMOVSS      (R8)(R10*1), X8
-	VMOVSS      (R9)(R10*1), X9
-	VFMADD231PS Y9, Y8, Y6
+	JAE         mvb7_r1_x0_reduce
+	VMOVSS      (AX)(R10*1), X13
+	VMOVSS      (R9)(R10*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (CX)(R10*1), X13
+	VMOVSS      (R9)(R10*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (DX)(R10*1), X13
+	VMOVSS      (R9)(R10*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (BX)(R10*1), X13
+	VMOVSS      (R9)(R10*1), X14
+	VFMADD231PS Y14, Y13, Y3
 	ADDQ        $0x04, R10
-	JMP         mvb7_r1_tail
+	JMP         mvb7_r1_x0_tail
 
-mvb7_r1_reduce:
+mvb7_r1_x0_reduce:
 	MOVQ         32(SP), R10
-	VEXTRACTF128 $0x01, Y0, X7
-	VADDPS       X7, X0, X0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_b0_g0_store
-	VMOVSS       (R10), X7
-	VADDPS       X0, X7, X0
+	JE           mvb7_r1_x0_b0_g0_store
+	VMOVSS       (R10), X4
+	VADDPS       X0, X4, X0
 
-mvb7_r1_b0_g0_store:
+mvb7_r1_x0_b0_g0_store:
 	VMOVSS       X0, (R10)
 	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y1, X0
@@ -1716,11 +2359,11 @@ mvb7_r1_b0_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_b1_g0_store
+	JE           mvb7_r1_x0_b1_g0_store
 	VMOVSS       (R10), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r1_b1_g0_store:
+mvb7_r1_x0_b1_g0_store:
 	VMOVSS       X0, (R10)
 	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y2, X0
@@ -1728,11 +2371,11 @@ mvb7_r1_b1_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_b2_g0_store
+	JE           mvb7_r1_x0_b2_g0_store
 	VMOVSS       (R10), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r1_b2_g0_store:
+mvb7_r1_x0_b2_g0_store:
 	VMOVSS       X0, (R10)
 	ADDQ         24(SP), R10
 	VEXTRACTF128 $0x01, Y3, X0
@@ -1740,47 +2383,93 @@ mvb7_r1_b2_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_b3_g0_store
+	JE           mvb7_r1_x0_b3_g0_store
 	VMOVSS       (R10), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r1_b3_g0_store:
-	VMOVSS       X0, (R10)
-	ADDQ         24(SP), R10
-	VEXTRACTF128 $0x01, Y4, X0
-	VADDPS       X0, X4, X0
+mvb7_r1_x0_b3_g0_store:
+	VMOVSS X0, (R10)
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   8(SP), R10
+	TESTQ  R10, R10
+	JZ     mvb7_r1_x1_tail
+
+mvb7_r1_x1_loop:
+	VMOVUPS     (SI)(R10*1), Y3
+	VMOVUPS     (DI)(R10*1), Y4
+	VMOVUPS     (R8)(R10*1), Y5
+	VMOVUPS     (R9)(R10*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, R10
+	JZ          mvb7_r1_x1_tail
+	VMOVUPS     (SI)(R10*1), Y3
+	VMOVUPS     (DI)(R10*1), Y4
+	VMOVUPS     (R8)(R10*1), Y5
+	VMOVUPS     (R9)(R10*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, R10
+	JNZ         mvb7_r1_x1_loop
+
+mvb7_r1_x1_tail:
+	CMPQ        R10, 16(SP)
+	JAE         mvb7_r1_x1_reduce
+	VMOVSS      (SI)(R10*1), X13
+	VMOVSS      (R9)(R10*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (DI)(R10*1), X13
+	VMOVSS      (R9)(R10*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (R8)(R10*1), X13
+	VMOVSS      (R9)(R10*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	ADDQ        $0x04, R10
+	JMP         mvb7_r1_x1_tail
+
+mvb7_r1_x1_reduce:
+	MOVQ         32(SP), R10
+	MOVQ         24(SP), R11
+	IMUL3Q       $0x04, R11, R11
+	ADDQ         R11, R10
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_b4_g0_store
-	VMOVSS       (R10), X1
-	VADDPS       X0, X1, X0
+	JE           mvb7_r1_x1_b0_g0_store
+	VMOVSS       (R10), X3
+	VADDPS       X0, X3, X0
 
-mvb7_r1_b4_g0_store:
+mvb7_r1_x1_b0_g0_store:
 	VMOVSS       X0, (R10)
 	ADDQ         24(SP), R10
-	VEXTRACTF128 $0x01, Y5, X0
-	VADDPS       X0, X5, X0
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_b5_g0_store
+	JE           mvb7_r1_x1_b1_g0_store
 	VMOVSS       (R10), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r1_b5_g0_store:
+mvb7_r1_x1_b1_g0_store:
 	VMOVSS       X0, (R10)
 	ADDQ         24(SP), R10
-	VEXTRACTF128 $0x01, Y6, X0
-	VADDPS       X0, X6, X0
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_b6_g0_store
+	JE           mvb7_r1_x1_b2_g0_store
 	VMOVSS       (R10), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r1_b6_g0_store:
+mvb7_r1_x1_b2_g0_store:
 	VMOVSS X0, (R10)
 	MOVQ   (SP), R10
 	LEAQ   (R9)(R10*1), R9
@@ -1793,7 +2482,7 @@ mvb7_r1_end:
 	RET
 
 // func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·matVecB8SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
@@ -1830,9 +2519,11 @@ TEXT ·matVecB8SIMD(SB), NOSPLIT, $48-89
 	MOVQ w_base+24(FP), R10
 	SUBQ 8(SP), R10
 
-mvb8_r1:
-	CMPQ   40(SP), $0x01
-	JB     mvb8_r1_end
+mvb8_r2:
+	CMPQ   40(SP), $0x02
+	JB     mvb8_r2_end
+	MOVQ   (SP), R11
+	LEAQ   (R10)(R11*1), R11
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1841,76 +2532,277 @@ mvb8_r1:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
+	MOVQ   8(SP), R12
+	TESTQ  R12, R12
+	JZ     mvb8_r2_x0_tail
+
+mvb8_r2_x0_loop:
+	PREFETCHT0  2048(R10)(R12*1)
+	VMOVUPS     (AX)(R12*1), Y8
+	VMOVUPS     (CX)(R12*1), Y9
+	VMOVUPS     (DX)(R12*1), Y10
+	VMOVUPS     (BX)(R12*1), Y11
+	VMOVUPS     (R10)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VMOVUPS     (R11)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x20, R12
+	JZ          mvb8_r2_x0_tail
+	PREFETCHT0  2048(R11)(R12*1)
+	VMOVUPS     (AX)(R12*1), Y8
+	VMOVUPS     (CX)(R12*1), Y9
+	VMOVUPS     (DX)(R12*1), Y10
+	VMOVUPS     (BX)(R12*1), Y11
+	VMOVUPS     (R10)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VMOVUPS     (R11)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x20, R12
+	JNZ         mvb8_r2_x0_loop
+
+mvb8_r2_x0_tail:
+	CMPQ        R12, 16(SP)
+	JAE         mvb8_r2_x0_reduce
+	VMOVSS      (AX)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (CX)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (DX)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (BX)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y3
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	ADDQ        $0x04, R12
+	JMP         mvb8_r2_x0_tail
+
+mvb8_r2_x0_reduce:
+	MOVQ        32(SP), R12
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R13
+	LEAQ        (R12)(R13*2), R14
+	CMPB        add+88(FP), $0x00
+	JE          mvb8_r2_x0_store
+	VMOVSD      (R12), X13
+	VMOVHPS     (R12)(R13*1), X13, X13
+	VMOVSD      (R14), X1
+	VMOVHPS     (R14)(R13*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
+
+mvb8_r2_x0_store:
+	VMOVSD       X0, (R12)
+	VMOVHPS      X0, (R12)(R13*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R14)
+	VMOVHPS      X0, (R14)(R13*1)
+	VXORPS       Y0, Y0, Y0
+	VXORPS       Y1, Y1, Y1
+	VXORPS       Y2, Y2, Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	VXORPS       Y5, Y5, Y5
+	VXORPS       Y6, Y6, Y6
+	VXORPS       Y7, Y7, Y7
+	MOVQ         8(SP), R12
+	TESTQ        R12, R12
+	JZ           mvb8_r2_x1_tail
+
+mvb8_r2_x1_loop:
+	PREFETCHT0  2048(R10)(R12*1)
+	VMOVUPS     (SI)(R12*1), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (R8)(R12*1), Y10
+	VMOVUPS     (R9)(R12*1), Y11
+	VMOVUPS     (R10)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VMOVUPS     (R11)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x20, R12
+	JZ          mvb8_r2_x1_tail
+	PREFETCHT0  2048(R11)(R12*1)
+	VMOVUPS     (SI)(R12*1), Y8
+	VMOVUPS     (DI)(R12*1), Y9
+	VMOVUPS     (R8)(R12*1), Y10
+	VMOVUPS     (R9)(R12*1), Y11
+	VMOVUPS     (R10)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y0
+	VFMADD231PS Y9, Y12, Y1
+	VFMADD231PS Y10, Y12, Y2
+	VFMADD231PS Y11, Y12, Y3
+	VMOVUPS     (R11)(R12*1), Y12
+	VFMADD231PS Y8, Y12, Y4
+	VFMADD231PS Y9, Y12, Y5
+	VFMADD231PS Y10, Y12, Y6
+	VFMADD231PS Y11, Y12, Y7
+	ADDQ        $0x20, R12
+	JNZ         mvb8_r2_x1_loop
+
+mvb8_r2_x1_tail:
+	CMPQ        R12, 16(SP)
+	JAE         mvb8_r2_x1_reduce
+	VMOVSS      (SI)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y4
+	VMOVSS      (DI)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y5
+	VMOVSS      (R8)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y6
+	VMOVSS      (R9)(R12*1), X13
+	VMOVSS      (R10)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y3
+	VMOVSS      (R11)(R12*1), X14
+	VFMADD231PS Y14, Y13, Y7
+	ADDQ        $0x04, R12
+	JMP         mvb8_r2_x1_tail
+
+mvb8_r2_x1_reduce:
+	MOVQ        32(SP), R10
+	MOVQ        24(SP), R12
+	IMUL3Q      $0x04, R12, R12
+	ADDQ        R12, R10
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        24(SP), R12
+	LEAQ        (R10)(R12*2), R13
+	CMPB        add+88(FP), $0x00
+	JE          mvb8_r2_x1_store
+	VMOVSD      (R10), X13
+	VMOVHPS     (R10)(R12*1), X13, X13
+	VMOVSD      (R13), X1
+	VMOVHPS     (R13)(R12*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
+
+mvb8_r2_x1_store:
+	VMOVSD       X0, (R10)
+	VMOVHPS      X0, (R10)(R12*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R13)
+	VMOVHPS      X0, (R13)(R12*1)
+	MOVQ         (SP), R10
+	LEAQ         (R11)(R10*1), R10
+	ADDQ         $0x08, 32(SP)
+	SUBQ         $0x02, 40(SP)
+	JMP          mvb8_r2
+
+mvb8_r2_end:
+mvb8_r1:
+	CMPQ   40(SP), $0x01
+	JB     mvb8_r1_end
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
 	MOVQ   8(SP), R11
 	TESTQ  R11, R11
-	JZ     mvb8_r1_tail
+	JZ     mvb8_r1_x0_tail
 
-mvb8_r1_loop:
+mvb8_r1_x0_loop:
+	VMOVUPS     (AX)(R11*1), Y4
+	VMOVUPS     (CX)(R11*1), Y5
+	VMOVUPS     (DX)(R11*1), Y6
+	VMOVUPS     (BX)(R11*1), Y7
 	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (CX)(R11*1), Y8, Y1
-	VFMADD231PS (DX)(R11*1), Y8, Y2
-	VFMADD231PS (BX)(R11*1), Y8, Y3
-	VFMADD231PS (SI)(R11*1), Y8, Y4
-	VFMADD231PS (DI)(R11*1), Y8, Y5
-	VFMADD231PS (R8)(R11*1), Y8, Y6
-	VFMADD231PS (R9)(R11*1), Y8, Y7
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
 	ADDQ        $0x20, R11
-	JZ          mvb8_r1_tail
+	JZ          mvb8_r1_x0_tail
+	VMOVUPS     (AX)(R11*1), Y4
+	VMOVUPS     (CX)(R11*1), Y5
+	VMOVUPS     (DX)(R11*1), Y6
+	VMOVUPS     (BX)(R11*1), Y7
 	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS (AX)(R11*1), Y8, Y0
-	VFMADD231PS (CX)(R11*1), Y8, Y1
-	VFMADD231PS (DX)(R11*1), Y8, Y2
-	VFMADD231PS (BX)(R11*1), Y8, Y3
-	VFMADD231PS (SI)(R11*1), Y8, Y4
-	VFMADD231PS (DI)(R11*1), Y8, Y5
-	VFMADD231PS (R8)(R11*1), Y8, Y6
-	VFMADD231PS (R9)(R11*1), Y8, Y7
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
 	ADDQ        $0x20, R11
-	JNZ         mvb8_r1_loop
+	JNZ         mvb8_r1_x0_loop
 
-mvb8_r1_tail:
+mvb8_r1_x0_tail:
 	CMPQ        R11, 16(SP)
-	JAE         mvb8_r1_reduce
-	VMOVSS      (AX)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (CX)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (DX)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (BX)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (SI)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (DI)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R8)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (R9)(R11*1), X9
-	VMOVSS      (R10)(R11*1), X10
-	VFMADD231PS Y10, Y9, Y7
+	JAE         mvb8_r1_x0_reduce
+	VMOVSS      (AX)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (CX)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (DX)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (BX)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y3
 	ADDQ        $0x04, R11
-	JMP         mvb8_r1_tail
+	JMP         mvb8_r1_x0_tail
 
-mvb8_r1_reduce:
+mvb8_r1_x0_reduce:
 	MOVQ         32(SP), R11
-	VEXTRACTF128 $0x01, Y0, X8
-	VADDPS       X8, X0, X0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b0_g0_store
-	VMOVSS       (R11), X8
-	VADDPS       X0, X8, X0
+	JE           mvb8_r1_x0_b0_g0_store
+	VMOVSS       (R11), X4
+	VADDPS       X0, X4, X0
 
-mvb8_r1_b0_g0_store:
+mvb8_r1_x0_b0_g0_store:
 	VMOVSS       X0, (R11)
 	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y1, X0
@@ -1918,11 +2810,11 @@ mvb8_r1_b0_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b1_g0_store
+	JE           mvb8_r1_x0_b1_g0_store
 	VMOVSS       (R11), X1
 	VADDPS       X0, X1, X0
 
-mvb8_r1_b1_g0_store:
+mvb8_r1_x0_b1_g0_store:
 	VMOVSS       X0, (R11)
 	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y2, X0
@@ -1930,11 +2822,11 @@ mvb8_r1_b1_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b2_g0_store
+	JE           mvb8_r1_x0_b2_g0_store
 	VMOVSS       (R11), X1
 	VADDPS       X0, X1, X0
 
-mvb8_r1_b2_g0_store:
+mvb8_r1_x0_b2_g0_store:
 	VMOVSS       X0, (R11)
 	ADDQ         24(SP), R11
 	VEXTRACTF128 $0x01, Y3, X0
@@ -1942,59 +2834,113 @@ mvb8_r1_b2_g0_store:
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b3_g0_store
+	JE           mvb8_r1_x0_b3_g0_store
 	VMOVSS       (R11), X1
 	VADDPS       X0, X1, X0
 
-mvb8_r1_b3_g0_store:
-	VMOVSS       X0, (R11)
-	ADDQ         24(SP), R11
-	VEXTRACTF128 $0x01, Y4, X0
+mvb8_r1_x0_b3_g0_store:
+	VMOVSS X0, (R11)
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	MOVQ   8(SP), R11
+	TESTQ  R11, R11
+	JZ     mvb8_r1_x1_tail
+
+mvb8_r1_x1_loop:
+	VMOVUPS     (SI)(R11*1), Y4
+	VMOVUPS     (DI)(R11*1), Y5
+	VMOVUPS     (R8)(R11*1), Y6
+	VMOVUPS     (R9)(R11*1), Y7
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	ADDQ        $0x20, R11
+	JZ          mvb8_r1_x1_tail
+	VMOVUPS     (SI)(R11*1), Y4
+	VMOVUPS     (DI)(R11*1), Y5
+	VMOVUPS     (R8)(R11*1), Y6
+	VMOVUPS     (R9)(R11*1), Y7
+	VMOVUPS     (R10)(R11*1), Y8
+	VFMADD231PS Y4, Y8, Y0
+	VFMADD231PS Y5, Y8, Y1
+	VFMADD231PS Y6, Y8, Y2
+	VFMADD231PS Y7, Y8, Y3
+	ADDQ        $0x20, R11
+	JNZ         mvb8_r1_x1_loop
+
+mvb8_r1_x1_tail:
+	CMPQ        R11, 16(SP)
+	JAE         mvb8_r1_x1_reduce
+	VMOVSS      (SI)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y0
+	VMOVSS      (DI)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y1
+	VMOVSS      (R8)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y2
+	VMOVSS      (R9)(R11*1), X13
+	VMOVSS      (R10)(R11*1), X14
+	VFMADD231PS Y14, Y13, Y3
+	ADDQ        $0x04, R11
+	JMP         mvb8_r1_x1_tail
+
+mvb8_r1_x1_reduce:
+	MOVQ         32(SP), R11
+	MOVQ         24(SP), R12
+	IMUL3Q       $0x04, R12, R12
+	ADDQ         R12, R11
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r1_x1_b0_g0_store
+	VMOVSS       (R11), X4
 	VADDPS       X0, X4, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b4_g0_store
-	VMOVSS       (R11), X1
-	VADDPS       X0, X1, X0
 
-mvb8_r1_b4_g0_store:
+mvb8_r1_x1_b0_g0_store:
 	VMOVSS       X0, (R11)
 	ADDQ         24(SP), R11
-	VEXTRACTF128 $0x01, Y5, X0
-	VADDPS       X0, X5, X0
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b5_g0_store
+	JE           mvb8_r1_x1_b1_g0_store
 	VMOVSS       (R11), X1
 	VADDPS       X0, X1, X0
 
-mvb8_r1_b5_g0_store:
+mvb8_r1_x1_b1_g0_store:
 	VMOVSS       X0, (R11)
 	ADDQ         24(SP), R11
-	VEXTRACTF128 $0x01, Y6, X0
-	VADDPS       X0, X6, X0
+	VEXTRACTF128 $0x01, Y2, X0
+	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b6_g0_store
+	JE           mvb8_r1_x1_b2_g0_store
 	VMOVSS       (R11), X1
 	VADDPS       X0, X1, X0
 
-mvb8_r1_b6_g0_store:
+mvb8_r1_x1_b2_g0_store:
 	VMOVSS       X0, (R11)
 	ADDQ         24(SP), R11
-	VEXTRACTF128 $0x01, Y7, X0
-	VADDPS       X0, X7, X0
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPS       X0, X3, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_b7_g0_store
+	JE           mvb8_r1_x1_b3_g0_store
 	VMOVSS       (R11), X1
 	VADDPS       X0, X1, X0
 
-mvb8_r1_b7_g0_store:
+mvb8_r1_x1_b3_g0_store:
 	VMOVSS X0, (R11)
 	MOVQ   (SP), R11
 	LEAQ   (R10)(R11*1), R10
@@ -2118,31 +3064,23 @@ mvhb1_r8_tail:
 	JMP         mvhb1_r8_tail
 
 mvhb1_r8_reduce:
-	MOVQ         40(SP), DX
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb1_r8_b0_g0_store
-	VMOVUPS      (DX), X1
-	VADDPS       X0, X1, X0
+	MOVQ       40(SP), DX
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	CMPB       add+88(FP), $0x00
+	JE         mvhb1_r8_store
+	VMOVUPS    (DX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvhb1_r8_b0_g0_store:
-	VMOVUPS      X0, (DX)
-	VHADDPS      Y5, Y4, Y0
-	VHADDPS      Y7, Y6, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb1_r8_b0_g4_store
-	VMOVUPS      16(DX), X1
-	VADDPS       X0, X1, X0
-
-mvhb1_r8_b0_g4_store:
-	VMOVUPS X0, 16(DX)
+mvhb1_r8_store:
+	VMOVUPS Y0, (DX)
 	MOVQ    (SP), DX
 	LEAQ    (CX)(DX*1), DX
 	ADDQ    $0x20, 40(SP)
@@ -2749,59 +3687,38 @@ mvhb4_r2_tail:
 	JMP         mvhb4_r2_tail
 
 mvhb4_r2_reduce:
-	MOVQ         40(SP), DI
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b0_g0_store
-	VMOVSD       (DI), X4
-	VADDPS       X0, X4, X0
+	MOVQ        40(SP), DI
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        32(SP), R8
+	LEAQ        (DI)(R8*2), R9
+	CMPB        add+88(FP), $0x00
+	JE          mvhb4_r2_store
+	VMOVSD      (DI), X13
+	VMOVHPS     (DI)(R8*1), X13, X13
+	VMOVSD      (R9), X1
+	VMOVHPS     (R9)(R8*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvhb4_r2_b0_g0_store:
+mvhb4_r2_store:
 	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b1_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvhb4_r2_b1_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b2_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvhb4_r2_b2_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvhb4_r2_b3_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvhb4_r2_b3_g0_store:
-	VMOVSD X0, (DI)
-	MOVQ   (SP), DI
-	LEAQ   (CX)(DI*1), DI
-	ADDQ   $0x08, 40(SP)
-	SUBQ   $0x02, 48(SP)
-	JMP    mvhb4_r2
+	VMOVHPS      X0, (DI)(R8*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R9)
+	VMOVHPS      X0, (R9)(R8*1)
+	MOVQ         (SP), DI
+	LEAQ         (CX)(DI*1), DI
+	ADDQ         $0x08, 40(SP)
+	SUBQ         $0x02, 48(SP)
+	JMP          mvhb4_r2
 
 mvhb4_r2_end:
 mvhb4_r1:
@@ -3854,31 +4771,23 @@ mvbhb1_r8_single:
 	JMP         mvbhb1_r8_single
 
 mvbhb1_r8_reduce:
-	MOVQ         40(SP), DX
-	VHADDPS      Y1, Y0, Y0
-	VHADDPS      Y3, Y2, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb1_r8_b0_g0_store
-	VMOVUPS      (DX), X1
-	VADDPS       X0, X1, X0
+	MOVQ       40(SP), DX
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VHADDPS    Y5, Y4, Y2
+	VHADDPS    Y7, Y6, Y3
+	VHADDPS    Y1, Y0, Y0
+	VHADDPS    Y3, Y2, Y1
+	VPERM2F128 $0x20, Y1, Y0, Y2
+	VPERM2F128 $0x31, Y1, Y0, Y0
+	VADDPS     Y0, Y2, Y0
+	CMPB       add+88(FP), $0x00
+	JE         mvbhb1_r8_store
+	VMOVUPS    (DX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvbhb1_r8_b0_g0_store:
-	VMOVUPS      X0, (DX)
-	VHADDPS      Y5, Y4, Y0
-	VHADDPS      Y7, Y6, Y1
-	VHADDPS      Y1, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb1_r8_b0_g4_store
-	VMOVUPS      16(DX), X1
-	VADDPS       X0, X1, X0
-
-mvbhb1_r8_b0_g4_store:
-	VMOVUPS X0, 16(DX)
+mvbhb1_r8_store:
+	VMOVUPS Y0, (DX)
 	MOVQ    (SP), DX
 	LEAQ    (CX)(DX*1), DX
 	ADDQ    $0x20, 40(SP)
@@ -4484,59 +5393,38 @@ mvbhb4_r2_tail:
 	JMP         mvbhb4_r2_tail
 
 mvbhb4_r2_reduce:
-	MOVQ         40(SP), DI
-	VHADDPS      Y4, Y0, Y0
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b0_g0_store
-	VMOVSD       (DI), X4
-	VADDPS       X0, X4, X0
+	MOVQ        40(SP), DI
+	VHADDPS     Y4, Y0, Y0
+	VHADDPS     Y5, Y1, Y1
+	VHADDPS     Y6, Y2, Y2
+	VHADDPS     Y7, Y3, Y3
+	VHADDPS     Y1, Y0, Y0
+	VHADDPS     Y3, Y2, Y1
+	VPERM2F128  $0x20, Y1, Y0, Y2
+	VPERM2F128  $0x31, Y1, Y0, Y0
+	VADDPS      Y0, Y2, Y0
+	MOVQ        32(SP), R8
+	LEAQ        (DI)(R8*2), R9
+	CMPB        add+88(FP), $0x00
+	JE          mvbhb4_r2_store
+	VMOVSD      (DI), X13
+	VMOVHPS     (DI)(R8*1), X13, X13
+	VMOVSD      (R9), X1
+	VMOVHPS     (R9)(R8*1), X1, X1
+	VINSERTF128 $0x01, X1, Y13, Y1
+	VADDPS      Y0, Y1, Y0
 
-mvbhb4_r2_b0_g0_store:
+mvbhb4_r2_store:
 	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y5, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b1_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb4_r2_b1_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y6, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b2_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb4_r2_b2_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         32(SP), DI
-	VHADDPS      Y7, Y3, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvbhb4_r2_b3_g0_store
-	VMOVSD       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvbhb4_r2_b3_g0_store:
-	VMOVSD X0, (DI)
-	MOVQ   (SP), DI
-	LEAQ   (CX)(DI*1), DI
-	ADDQ   $0x08, 40(SP)
-	SUBQ   $0x02, 48(SP)
-	JMP    mvbhb4_r2
+	VMOVHPS      X0, (DI)(R8*1)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, (R9)
+	VMOVHPS      X0, (R9)(R8*1)
+	MOVQ         (SP), DI
+	LEAQ         (CX)(DI*1), DI
+	ADDQ         $0x08, 40(SP)
+	SUBQ         $0x02, 48(SP)
+	JMP          mvbhb4_r2
 
 mvbhb4_r2_end:
 mvbhb4_r1:

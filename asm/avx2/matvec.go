@@ -25,16 +25,40 @@ type mvPlan struct {
 // loop over the rows left over (one row at a time). Each keeps the
 // accumulators, x registers and W temporaries within the 16
 // YMM registers.
+//
+// Batches 5–8 walk a block's columns once per group of batch vectors
+// (mvGroups) with two rows against up to four x vectors in registers: one
+// row against eight x vectors read as FMA memory operands (the plan before)
+// loads nine vectors per eight FMAs and reduces eight accumulators per
+// row one by one; two rows × four x vectors load six per eight, and the
+// second group reads the block's two rows again from L1. Measured on a
+// Zen 5 (the kernels alternated in one benchmark), B = 8 per call over
+// B = 1 went from 5.7 to 4.6 at H = 64, 3.8 to 3.5 at H = 256 and 3.4 to
+// 3.2 at H = 512.
 var mvPlans = map[int][2]mvPlan{
 	1: {{8, 1, true}, {1, 4, true}},
 	2: {{4, 1, true}, {1, 2, true}},
 	3: {{2, 1, true}, {1, 2, true}},
 	4: {{2, 1, true}, {1, 1, true}},
-	5: {{1, 1, false}, {1, 1, false}},
-	6: {{1, 1, false}, {1, 1, false}},
-	7: {{1, 1, false}, {1, 1, false}},
-	8: {{1, 1, false}, {1, 1, false}},
+	5: {{2, 1, true}, {1, 1, true}},
+	6: {{2, 1, true}, {1, 1, true}},
+	7: {{2, 1, true}, {1, 1, true}},
+	8: {{2, 1, true}, {1, 1, true}},
 }
+
+// mvGroups gives, for the batches whose blocks walk their columns once per
+// group of x vectors, the largest group (the groups are as even as that
+// allows: 5 = 3 + 2, 7 = 4 + 3).
+var mvGroups = map[int]int{5: 3, 6: 3, 7: 4, 8: 4}
+
+// mvPrefetch is how far ahead, in bytes, the two-row blocks of batches
+// 3–8 prefetch their rows of W (one PREFETCHT0 per vector step, one line
+// per row per two steps). It matters where W comes from DRAM and x (batch
+// × cols floats) with a block's rows outgrows L1: at H = 1024 B = 4 / B = 1
+// went from 2.5 without prefetch to 2.1 at 512 bytes and 1.8–2.1 at 2048
+// (3072 and 4096 no better), B = 8 / B = 1 from 3.2 to 2.8 and 2.4–2.9;
+// at H = 64…512 no distance measured better or worse than none.
+const mvPrefetch = 2048
 
 // matVec emits matVecB<batch>AVX2: y[b] (+)= W·x[b] for batch vectors with
 // one pass over W.
@@ -130,17 +154,33 @@ type mvFrame struct {
 // yNext. w and xb point past the whole vectors of their rows.
 func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual, f mvFrame) {
 	rows, unroll := plan.rows, plan.unroll
-	acc := zeroAccumulators(rows, batch, unroll)
 	wr := rowPointers(w, rows, f.colBytes)
-	walkColumns(prefix, plan, acc, wr, xb, f.negWhole, f.tailBytes)
-	for r := range acc {
-		for b := range acc[r] {
-			for u := 1; u < unroll; u++ {
-				VADDPS(acc[r][b][u], acc[r][b][0], acc[r][b][0])
+	prefetch := 0
+	if rows == 2 && batch >= 3 {
+		prefetch = mvPrefetch
+	}
+	groups := []int{batch}
+	if g, ok := mvGroups[batch]; ok {
+		groups = []int{g, batch - g}
+	}
+	b0 := 0
+	for k, g := range groups {
+		p := prefix
+		if len(groups) > 1 {
+			p = fmt.Sprintf("%s_x%d", prefix, k)
+		}
+		acc := zeroAccumulators(rows, g, unroll)
+		walkColumns(p, plan, acc, wr, xb[b0:b0+g], f.negWhole, f.tailBytes, prefetch)
+		for r := range acc {
+			for b := range acc[r] {
+				for u := 1; u < unroll; u++ {
+					VADDPS(acc[r][b][u], acc[r][b][0], acc[r][b][0])
+				}
 			}
 		}
+		storeBlockFrom(p, acc, f.yNext, f.outBytes, b0)
+		b0 += g
 	}
-	storeBlock(prefix, acc, f.yNext, f.outBytes)
 
 	// Advance to the next block of rows.
 	stride := GP64()
@@ -154,9 +194,29 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 // outBytes the distance between y's vectors; groups of four rows reduce
 // together (storeRowSums).
 func storeBlock(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem) {
+	storeBlockFrom(prefix, acc, yNext, outBytes, 0)
+}
+
+// storeBlockFrom is storeBlock for a group of x vectors that starts at
+// vector b0: acc[r][b] goes to y[b0+b][i+r].
+func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0 int) {
 	y := GP64()
 	MOVQ(yNext, y)
+	if b0 > 0 {
+		skip := GP64()
+		MOVQ(outBytes, skip)
+		IMUL3Q(U8(b0), skip, skip)
+		ADDQ(skip, y)
+	}
 	rows, batch := len(acc), len(acc[0])
+	if rows == 2 && batch == 4 {
+		storeTwoRowsFour(prefix, acc, y, outBytes)
+		return
+	}
+	if rows == 8 && batch == 1 {
+		storeEightRows(prefix, acc, y)
+		return
+	}
 	for b := 0; b < batch; b++ {
 		for r0 := 0; r0 < rows; r0 += 4 {
 			group := min(4, rows-r0)
@@ -170,6 +230,101 @@ func storeBlock(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem) {
 			ADDQ(outBytes, y)
 		}
 	}
+}
+
+// sumEight returns one vector whose lane k is the sum of the lanes of
+// vs[k], each formed in storeRowSums' order for a group of four (pairs
+// within each 128-bit half, then the low half plus the high half). The
+// step kernels reduce their eight rows with it, and matVecB1SIMD its blocks
+// of eight, so the two give the same bits.
+func sumEight(vs []VecVirtual) VecVirtual {
+	h := make([]VecVirtual, 4)
+	for i := range h {
+		h[i] = YMM()
+		VHADDPS(vs[2*i+1], vs[2*i], h[i])
+	}
+	q0, q1 := YMM(), YMM()
+	VHADDPS(h[1], h[0], q0) // sums of vs[0…3]: low halves | high halves
+	VHADDPS(h[3], h[2], q1)
+	lo, hi := YMM(), YMM()
+	VPERM2F128(U8(0x20), q1, q0, lo)
+	VPERM2F128(U8(0x31), q1, q0, hi)
+	sum := YMM()
+	VADDPS(hi, lo, sum)
+	return sum
+}
+
+// storeEightRows stores the sums of a block of eight rows against one x
+// vector (acc[r][0][0]) to y[i…i+7] (y points at y[i]), adding the old
+// values after the sums are formed.
+func storeEightRows(prefix string, acc [][][]VecVirtual, y GPVirtual) {
+	vs := make([]VecVirtual, 8)
+	for r := range vs {
+		vs[r] = acc[r][0][0]
+	}
+	sums := sumEight(vs)
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	CMPB(add.Addr, U8(0))
+	JE(LabelRef(prefix + "_store"))
+	old := YMM()
+	VMOVUPS(Mem{Base: y}, old)
+	VADDPS(sums, old, sums) // old + sums, as storeRowSums adds
+	Label(prefix + "_store")
+	VMOVUPS(sums, Mem{Base: y})
+}
+
+// storeTwoRowsFour stores the sums of a block of two rows against four x
+// vectors (acc[r][b][0]) to y[b][i], y[b][i+1]: y points at y[0][i] and
+// outBytes is the distance between y's vectors. The eight accumulators
+// reduce together into one vector of sums (sumEight), so a row's sum is
+// the same bits as matVecB1SIMD's; the old values are added after the sums
+// are formed.
+func storeTwoRowsFour(prefix string, acc [][][]VecVirtual, y GPVirtual, outBytes Mem) {
+	vs := make([]VecVirtual, 0, 8)
+	for b := 0; b < 4; b++ {
+		vs = append(vs, acc[0][b][0], acc[1][b][0])
+	}
+	sums := sumEight(vs) // y[0][i], y[0][i+1], y[1][i], y[1][i+1] | y[2]…, y[3]…
+
+	stride := GP64()
+	MOVQ(outBytes, stride)
+	y2 := GP64()
+	LEAQ(Mem{Base: y, Index: stride, Scale: 2}, y2)
+	at := func(b int) Mem {
+		switch b {
+		case 0:
+			return Mem{Base: y}
+		case 1:
+			return Mem{Base: y, Index: stride, Scale: 1}
+		case 2:
+			return Mem{Base: y2}
+		}
+		return Mem{Base: y2, Index: stride, Scale: 1}
+	}
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	CMPB(add.Addr, U8(0))
+	JE(LabelRef(prefix + "_store"))
+	old01, old23 := XMM(), XMM()
+	VMOVSD(at(0), old01)
+	VMOVHPS(at(1), old01, old01)
+	VMOVSD(at(2), old23)
+	VMOVHPS(at(3), old23, old23)
+	old := YMM()
+	VINSERTF128(U8(1), old23, old01.AsY(), old)
+	VADDPS(sums, old, sums)
+	Label(prefix + "_store")
+	VMOVSD(sums.AsX(), at(0))
+	VMOVHPS(sums.AsX(), at(1))
+	high := XMM()
+	VEXTRACTF128(U8(1), sums, high)
+	VMOVSD(high, at(2))
+	VMOVHPS(high, at(3))
 }
 
 // zeroAccumulators returns rows × batch × unroll zeroed accumulators.
@@ -210,7 +365,12 @@ func rowPointers(w GPVirtual, rows int, rowBytes Mem) []GPVirtual {
 // counting up from negWhole to zero, then the tail of tailBytes, into
 // acc[r][b][u]. It ends at the label prefix_reduce. The matVec kernels and
 // the step kernels walk their rows through it, so they sum in one order.
-func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem) {
+// With prefetch > 0 each vector step prefetches the line prefetch bytes
+// ahead in one of two rows (row c%2 at step c; two steps per line).
+func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem, prefetch int) {
+	if prefetch > 0 && plan.rows != 2 {
+		panic("walkColumns: prefetch needs a block of two rows")
+	}
 	rows, unroll, batch := plan.rows, plan.unroll, len(xb)
 	j := GP64()
 	MOVQ(negWhole, j)
@@ -254,6 +414,9 @@ func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVi
 	copies := max(unroll, 2)
 	Label(prefix + "_loop")
 	for c := 0; c < copies; c++ {
+		if prefetch > 0 {
+			PREFETCHT0(Mem{Base: wr[c%2], Index: j, Scale: 1, Disp: prefetch})
+		}
 		step(c % unroll)
 		ADDQ(U8(vecBytes), j)
 		if c+1 < copies {

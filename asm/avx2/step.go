@@ -194,27 +194,13 @@ func (k *stepKernel) pass(prefix string, pass stepPass, dst Mem) {
 	wr := rowPointers(w, vecFloats, f.rowBytes)
 	xb := loadGP(Param(f.x).Base())
 	SUBQ(f.negWhole, xb)
-	walkColumns(prefix, plan, rowsAcc, wr, []GPVirtual{xb}, f.negWhole, f.tailBytes)
+	walkColumns(prefix, plan, rowsAcc, wr, []GPVirtual{xb}, f.negWhole, f.tailBytes, 0)
 	acc := make([]VecVirtual, vecFloats)
 	for r := range acc {
 		acc[r] = rowsAcc[r][0][0]
 	}
 
-	// Reduce as storeRowSums does for rows 0–3 and 4–7 (pairwise within
-	// each 128-bit half, then low half + high half), but into one vector.
-	h := make([]VecVirtual, 4)
-	for i := range h {
-		h[i] = YMM()
-		VHADDPS(acc[2*i+1], acc[2*i], h[i])
-	}
-	q0, q1 := YMM(), YMM()
-	VHADDPS(h[1], h[0], q0)
-	VHADDPS(h[3], h[2], q1)
-	lo, hi := YMM(), YMM()
-	VPERM2F128(U8(0x20), q1, q0, lo) // rows 0–7, low halves
-	VPERM2F128(U8(0x31), q1, q0, hi) // rows 0–7, high halves
-	sum := YMM()
-	VADDPS(hi, lo, sum)
+	sum := sumEight(acc) // as matVecB1SIMD reduces a block of eight rows
 	bias := loadGP(Param(f.bias).Base())
 	ADDQ(k.off, bias)
 	for g := 0; g < pass.gate; g++ {
