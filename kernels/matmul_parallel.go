@@ -119,7 +119,7 @@ func (j *matMulJob) Run(w int) {
 		j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
 		if j1 > j0 {
 			packA(j.l, work.packedA, j.transA, j.a, j.lda, 0, j.pc, j.m, j.kc)
-			macroKernel(j.l, work, work.packedA, j.packedB[j0*j.kc:], j.c, j.ldc, 0, j.jc+j0, j.m, j1-j0, j.kc, j.add)
+			macroKernel(j.l, work, work.packedA, j.packedB[j0*j.kc:], bSource{}, j.c, j.ldc, 0, j.jc+j0, j.m, j1-j0, j.kc, j.add)
 		}
 		return
 	}
@@ -127,13 +127,14 @@ func (j *matMulJob) Run(w int) {
 	for ic := rowStart; ic < rowEnd; ic += matMulMC {
 		mc := min(matMulMC, rowEnd-ic)
 		packA(j.l, work.packedA, j.transA, j.a, j.lda, ic, j.pc, mc, j.kc)
-		macroKernel(j.l, work, work.packedA, j.packedB, j.c, j.ldc, ic, j.jc, mc, j.nc, j.kc, j.add)
+		macroKernel(j.l, work, work.packedA, j.packedB, bSource{}, j.c, j.ldc, ic, j.jc, mc, j.nc, j.kc, j.add)
 	}
 }
 
 // packJob packs a block of op(B) split among matMulTeam's workers: worker
 // w packs its own run of NR-column panels.
 type packJob struct {
+	l                   level.Level
 	block               []float32
 	workers             int
 	transB              bool
@@ -146,7 +147,7 @@ func (j *packJob) Run(w int) {
 	first, count := share((j.nc+matMulNR-1)/matMulNR, j.workers, w)
 	j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
 	if j1 > j0 {
-		packB(j.block[j0*j.kc:], j.transB, j.b, j.ldb, j.pc, j.jc+j0, j.kc, j1-j0)
+		packB(j.l, j.block[j0*j.kc:], j.transB, j.b, j.ldb, j.pc, j.jc+j0, j.kc, j1-j0)
 	}
 }
 
@@ -155,13 +156,13 @@ func (j *packJob) Run(w int) {
 // whether it could: false if the team is busy with another product. A
 // block of a split product is tens of µs of packing, which one core would
 // do while the others wait.
-func packBSplit(block []float32, workers int, transB bool, b []float32, ldb, pc, jc, kc, nc int) bool {
+func packBSplit(l level.Level, block []float32, workers int, transB bool, b []float32, ldb, pc, jc, kc, nc int) bool {
 	t := acquireMatMulTeam(workers)
 	if t == nil {
 		return false
 	}
 	job := &matMulTeam.pack
-	*job = packJob{block: block, workers: workers, transB: transB, b: b, ldb: ldb, pc: pc, jc: jc, kc: kc, nc: nc}
+	*job = packJob{l: l, block: block, workers: workers, transB: transB, b: b, ldb: ldb, pc: pc, jc: jc, kc: kc, nc: nc}
 	t.Do(job, workers)
 	*job = packJob{}
 	matMulTeam.busy.Store(false)

@@ -26,6 +26,7 @@ func gemmKernels() {
 	}
 	packATrans()
 	packAPlain()
+	packBPanel()
 }
 
 // gemmKernel emits gemm<rows>x16SIMD: C[0:rows][0:16] (+)= Σ_p
@@ -192,6 +193,42 @@ func packAPlain() {
 	ADDQ(U8(gemmRows*vecBytes), dst)
 	DECQ(n)
 	JNZ(LabelRef("packa6_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// packBPanelPrefetch is how many rows ahead packB16SIMD prefetches: the rows
+// of B lie ldb floats apart, usually more than a page, where the hardware
+// prefetchers do not follow.
+const packBPanelPrefetch = 8
+
+// packBPanel emits packB16SIMD, packB's loop for one whole panel of a plain
+// B: the 16 floats at the same columns of kc consecutive rows of B, ldb
+// floats apart, go one after another into the panel. It reads and writes
+// whole 64-byte runs only, and prefetches packBPanelPrefetch rows ahead
+// (a prefetch never faults, so it may point past B).
+func packBPanel() {
+	TEXT("packB16SIMD", NOSPLIT, "func(dst, src *float32, kc, ldb int)")
+	Pragma("noescape")
+	Doc("packB16SIMD sets dst[p·16 + j] = src[p·ldb + j] for p < kc, j < 16; kc ≥ 1.")
+	dst := loadGP(Param("dst"))
+	src := loadGP(Param("src"))
+	kc := loadGP(Param("kc"))
+	rowBytes := loadGP(Param("ldb"))
+	SHLQ(U8(2), rowBytes)
+	ahead := GP64()
+	IMUL3Q(U8(packBPanelPrefetch), rowBytes, ahead)
+	Label("packb16_row")
+	lo, hi := YMM(), YMM()
+	PREFETCHT0(Mem{Base: src, Index: ahead, Scale: 1})
+	VMOVUPS(Mem{Base: src}, lo)
+	VMOVUPS(Mem{Base: src, Disp: vecBytes}, hi)
+	VMOVUPS(lo, Mem{Base: dst})
+	VMOVUPS(hi, Mem{Base: dst, Disp: vecBytes})
+	ADDQ(rowBytes, src)
+	ADDQ(U8(4*gemmCols), dst)
+	DECQ(kc)
+	JNZ(LabelRef("packb16_row"))
 	VZEROUPPER()
 	RET()
 }
