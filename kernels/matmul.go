@@ -176,20 +176,27 @@ func matMul(l level.Level, transA, transB bool, m, n, k int, a []float32, lda in
 			kc := min(matMulKC, k-pc)
 			block := work.packedB
 			var source bSource // none: block is packed
-			switch workers := matMulWorkers(m, nc, kc); {
+			workers, cols := matMulSplit(m, nc, kc)
+			switch {
 			case packed != nil:
 				size := packedBlock(kc, nc)
 				block, off = packed.data[off:off+size], off+size
-			case workers > 1:
+			case workers > 1 && !cols:
 				if !packBSplit(l, block, workers, transB, b, ldb, pc, jc, kc, nc) {
 					packB(l, block, transB, b, ldb, pc, jc, kc, nc)
 				}
 			default:
-				// Packed panel by panel by the first macro-kernel, each
-				// just before its micro-kernels read it.
+				// Packed panel by panel by the macro-kernel of the first
+				// MC rows, each just before its micro-kernels read it (by
+				// each worker for its own panels when split by columns).
 				source = bSource{transB: transB, b: b, ldb: ldb, pc: pc, jc: jc}
 			}
-			blockProduct(l, work, block, source, transA, a, lda, c, ldc, m, jc, pc, kc, nc, add || pc > 0)
+			accumulate := add || pc > 0
+			if workers > 1 {
+				matMulParallel(l, work, workers, cols, block, source, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+			} else {
+				blockProduct(l, work, block, source, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+			}
 		}
 	}
 }
@@ -221,15 +228,11 @@ func zeroProduct(m, n int, c []float32, ldc int, add bool) {
 }
 
 // blockProduct multiplies all m rows of op(A) (columns pc … pc+kc−1) by a
-// kc×nc block of op(B) into C's columns jc … jc+nc−1: the block packed in
-// packedB, or, when source names one, packed there by the first MC rows'
-// macro-kernel panel by panel (into the first panel's place when no other
-// rows will read it).
+// kc×nc block of op(B) into C's columns jc … jc+nc−1 on the calling
+// goroutine: the block packed in packedB, or, when source names one, packed
+// into packedB by the first MC rows' macro-kernel panel by panel (each into
+// the first panel's place when no other rows will read it).
 func blockProduct(l level.Level, work *matMulWork, packedB []float32, source bSource, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
-	if workers := matMulWorkers(m, nc, kc); workers > 1 {
-		matMulParallel(l, work, workers, packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
-		return
-	}
 	source.discard = m <= matMulMC
 	for ic := 0; ic < m; ic += matMulMC {
 		mc := min(matMulMC, m-ic)
