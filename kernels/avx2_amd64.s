@@ -14945,24 +14945,22 @@ packa6_loop:
 	RET
 
 // func packB16SIMD(dst *float32, src *float32, kc int, ldb int)
-// Requires: AVX, MMX+
+// Requires: AVX
 TEXT ·packB16SIMD(SB), NOSPLIT, $0-32
-	MOVQ   dst+0(FP), AX
-	MOVQ   src+8(FP), CX
-	MOVQ   kc+16(FP), DX
-	MOVQ   ldb+24(FP), BX
-	SHLQ   $0x02, BX
-	IMUL3Q $0x08, BX, SI
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ kc+16(FP), DX
+	MOVQ ldb+24(FP), BX
+	SHLQ $0x02, BX
 
 packb16_row:
-	PREFETCHT0 (CX)(SI*1)
-	VMOVUPS    (CX), Y0
-	VMOVUPS    32(CX), Y1
-	VMOVUPS    Y0, (AX)
-	VMOVUPS    Y1, 32(AX)
-	ADDQ       BX, CX
-	ADDQ       $0x40, AX
-	DECQ       DX
-	JNZ        packb16_row
+	VMOVUPS (CX), Y0
+	VMOVUPS 32(CX), Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    BX, CX
+	ADDQ    $0x40, AX
+	DECQ    DX
+	JNZ     packb16_row
 	VZEROUPPER
 	RET
