@@ -14945,7 +14945,7 @@ packa6_loop:
 	RET
 
 // func packB16SIMD(dst *float32, src *float32, kc int, ldb int)
-// Requires: AVX
+// Requires: AVX, MMX+
 TEXT ·packB16SIMD(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), AX
 	MOVQ src+8(FP), CX
@@ -14954,13 +14954,14 @@ TEXT ·packB16SIMD(SB), NOSPLIT, $0-32
 	SHLQ $0x02, BX
 
 packb16_row:
-	VMOVUPS (CX), Y0
-	VMOVUPS 32(CX), Y1
-	VMOVUPS Y0, (AX)
-	VMOVUPS Y1, 32(AX)
-	ADDQ    BX, CX
-	ADDQ    $0x40, AX
-	DECQ    DX
-	JNZ     packb16_row
+	PREFETCHT1 124(CX)
+	VMOVUPS    (CX), Y0
+	VMOVUPS    32(CX), Y1
+	VMOVUPS    Y0, (AX)
+	VMOVUPS    Y1, 32(AX)
+	ADDQ       BX, CX
+	ADDQ       $0x40, AX
+	DECQ       DX
+	JNZ        packb16_row
 	VZEROUPPER
 	RET
