@@ -15831,3 +15831,25 @@ packa6_loop:
 	JNZ        packa6_loop
 	VZEROUPPER
 	RET
+
+// func packB16SIMD(dst *float32, src *float32, kc int, ldb int)
+// Requires: AVX, MMX+
+TEXT ·packB16SIMD(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), AX
+	MOVQ src+8(FP), CX
+	MOVQ kc+16(FP), DX
+	MOVQ ldb+24(FP), BX
+	SHLQ $0x02, BX
+
+packb16_row:
+	PREFETCHT1 124(CX)
+	VMOVUPS    (CX), Y0
+	VMOVUPS    32(CX), Y1
+	VMOVUPS    Y0, (AX)
+	VMOVUPS    Y1, 32(AX)
+	ADDQ       BX, CX
+	ADDQ       $0x40, AX
+	DECQ       DX
+	JNZ        packb16_row
+	VZEROUPPER
+	RET

@@ -67,3 +67,15 @@ func packA6(l level.Level, dst, r0, r1, r2, r3, r4, r5 []float32) {
 
 // packA6Group is the columns packA6SIMD moves per iteration.
 const packA6Group = 8
+
+// packB16 runs packBPanel's loop for a whole panel of a plain B (AVX2) and
+// reports whether it could; len(dst) ≥ 16·kc, len(src) ≥ (kc−1)·ldb + 16.
+func packB16(l level.Level, dst, src []float32, kc, ldb int) bool {
+	if l != level.AVX2 {
+		return false
+	}
+	_ = dst[matMulNR*kc-1]
+	_ = src[(kc-1)*ldb+matMulNR-1]
+	packB16SIMD(&dst[0], &src[0], kc, ldb)
+	return true
+}

@@ -14,3 +14,5 @@ func packATrans(_ level.Level, dst, src []float32, kc, panels, lda int) {
 func packA6(_ level.Level, dst, r0, r1, r2, r3, r4, r5 []float32) {
 	packA6Generic(dst, r0, r1, r2, r3, r4, r5)
 }
+
+func packB16(_ level.Level, _, _ []float32, _, _ int) bool { return false }

@@ -175,15 +175,41 @@ func matMul(l level.Level, transA, transB bool, m, n, k int, a []float32, lda in
 		for pc := 0; pc < k; pc += matMulKC {
 			kc := min(matMulKC, k-pc)
 			block := work.packedB
-			if packed != nil {
+			var source bSource // none: block is packed
+			workers, cols := matMulSplit(m, nc, kc)
+			switch {
+			case packed != nil:
 				size := packedBlock(kc, nc)
 				block, off = packed.data[off:off+size], off+size
-			} else if workers := matMulWorkers(m, nc, kc); workers == 1 || !packBSplit(block, workers, transB, b, ldb, pc, jc, kc, nc) {
-				packB(block, transB, b, ldb, pc, jc, kc, nc)
+			case workers > 1 && !cols:
+				if !packBSplit(l, block, workers, transB, b, ldb, pc, jc, kc, nc) {
+					packB(l, block, transB, b, ldb, pc, jc, kc, nc)
+				}
+			default:
+				// Packed panel by panel by the macro-kernel of the first
+				// MC rows, each just before its micro-kernels read it (by
+				// each worker for its own panels when split by columns).
+				source = bSource{transB: transB, b: b, ldb: ldb, pc: pc, jc: jc}
 			}
-			blockProduct(l, work, block, transA, a, lda, c, ldc, m, jc, pc, kc, nc, add || pc > 0)
+			accumulate := add || pc > 0
+			if workers > 1 {
+				matMulParallel(l, work, workers, cols, block, source, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+			} else {
+				blockProduct(l, work, block, source, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
+			}
 		}
 	}
+}
+
+// bSource is the block of op(B) that a macro-kernel packs as it goes: the
+// kc×nc block at (pc, jc) of op(B) in b (as packB's arguments), or nothing
+// (b nil) when the block is already packed.
+type bSource struct {
+	transB  bool
+	b       []float32
+	ldb     int
+	pc, jc  int
+	discard bool // each panel is used once: pack every one into the first slot
 }
 
 // zeroProduct stores (or adds) the +0 of every empty sum (k = 0); adding it
@@ -202,25 +228,33 @@ func zeroProduct(m, n int, c []float32, ldc int, add bool) {
 }
 
 // blockProduct multiplies all m rows of op(A) (columns pc … pc+kc−1) by a
-// packed kc×nc block of op(B) into C's columns jc … jc+nc−1.
-func blockProduct(l level.Level, work *matMulWork, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
-	if workers := matMulWorkers(m, nc, kc); workers > 1 {
-		matMulParallel(l, work, workers, packedB, transA, a, lda, c, ldc, m, jc, pc, kc, nc, accumulate)
-		return
-	}
+// kc×nc block of op(B) into C's columns jc … jc+nc−1 on the calling
+// goroutine: the block packed in packedB, or, when source names one, packed
+// into packedB by the first MC rows' macro-kernel panel by panel (each into
+// the first panel's place when no other rows will read it).
+func blockProduct(l level.Level, work *matMulWork, packedB []float32, source bSource, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
+	source.discard = m <= matMulMC
 	for ic := 0; ic < m; ic += matMulMC {
 		mc := min(matMulMC, m-ic)
 		packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
-		macroKernel(l, work, work.packedA, packedB, c, ldc, ic, jc, mc, nc, kc, accumulate)
+		macroKernel(l, work, work.packedA, packedB, source, c, ldc, ic, jc, mc, nc, kc, accumulate)
+		source = bSource{}
 	}
 }
 
 // macroKernel runs the micro-kernel over every MR×NR tile of an mc×nc
-// block of C at (ic, jc).
-func macroKernel(l level.Level, work *matMulWork, packedA, packedB, c []float32, ldc, ic, jc, mc, nc, kc int, add bool) {
+// block of C at (ic, jc), panel of B by panel: the panels are in packedB,
+// or, when source names a block, packed there first (see blockProduct).
+func macroKernel(l level.Level, work *matMulWork, packedA, packedB []float32, source bSource, c []float32, ldc, ic, jc, mc, nc, kc int, add bool) {
 	for jr := 0; jr < nc; jr += matMulNR {
 		nr := min(matMulNR, nc-jr)
 		bPanel := packedB[jr*kc : jr*kc+matMulNR*kc]
+		if source.b != nil {
+			if source.discard {
+				bPanel = packedB[:matMulNR*kc]
+			}
+			packBPanel(l, bPanel, source.transB, source.b, source.ldb, source.pc, source.jc+jr, kc, nr)
+		}
 		for ir := 0; ir < mc; ir += matMulMR {
 			mr := min(matMulMR, mc-ir)
 			aPanel := packedA[ir*kc : ir*kc+matMulMR*kc]
@@ -318,46 +352,33 @@ func packA(l level.Level, dst []float32, transA bool, a []float32, lda, ic, pc, 
 // packB copies the kc×nc block of op(B) at (pc, jc) into panels of NR
 // columns: panel q holds, for each p < kc, op(B)[pc+p][jc+q·NR+0 … +NR−1],
 // columns past nc zero.
-func packB(dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
+func packB(l level.Level, dst []float32, transB bool, b []float32, ldb, pc, jc, kc, nc int) {
 	for jr := 0; jr < nc; jr += matMulNR {
-		panel := dst[jr*kc : jr*kc+matMulNR*kc]
-		nr := min(matMulNR, nc-jr)
-		if nr < matMulNR {
-			clear(panel)
-		}
-		if transB {
-			for j := 0; j < nr; j++ {
-				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kc]
-				for p, v := range src {
-					panel[p*matMulNR+j] = v
-				}
-			}
-			continue
-		}
-		if nr < matMulNR {
-			for p := 0; p < kc; p++ {
-				src := b[(pc+p)*ldb+jc+jr : (pc+p)*ldb+jc+jr+nr]
-				copy(panel[p*matMulNR:p*matMulNR+nr], src)
-			}
-		}
+		packBPanel(l, dst[jr*kc:], transB, b, ldb, pc, jc+jr, kc, min(matMulNR, nc-jr))
+	}
+}
+
+// packBPanel copies the kc×nr block of op(B) at (pc, col), nr ≤ NR, into
+// one panel: dst[p·NR + j] = op(B)[pc+p][col+j], columns past nr zero.
+func packBPanel(l level.Level, dst []float32, transB bool, b []float32, ldb, pc, col, kc, nr int) {
+	panel := dst[:kc*matMulNR]
+	if nr < matMulNR {
+		clear(panel)
 	}
 	if transB {
-		return
-	}
-	// Whole panels: walk the rows of B in groups, so the reads advance along
-	// a few rows at a time and each panel receives a contiguous run; a
-	// 16-float array assignment is a few vector moves, not a memmove call.
-	const group = 8
-	whole := nc / matMulNR * matMulNR
-	for p0 := 0; p0 < kc; p0 += group {
-		rows := min(group, kc-p0)
-		for jr := 0; jr < whole; jr += matMulNR {
-			panel := dst[jr*kc : jr*kc+matMulNR*kc]
-			for p := p0; p < p0+rows; p++ {
-				src := (*[matMulNR]float32)(b[(pc+p)*ldb+jc+jr:])
-				*(*[matMulNR]float32)(panel[p*matMulNR:]) = *src
+		for j := 0; j < nr; j++ {
+			src := b[(col+j)*ldb+pc:][:kc]
+			for p, v := range src {
+				panel[p*matMulNR+j] = v
 			}
 		}
+		return
+	}
+	if nr == matMulNR && packB16(l, panel, b[pc*ldb+col:], kc, ldb) {
+		return
+	}
+	for p := 0; p < kc; p++ {
+		copy(panel[p*matMulNR:p*matMulNR+nr], b[(pc+p)*ldb+col:][:nr])
 	}
 }
 

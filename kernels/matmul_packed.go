@@ -64,7 +64,7 @@ func (p *PackedMatrix) Pack(transB bool, k, n int, b []float32, ldb int) {
 		for pc := 0; pc < k; pc += matMulKC {
 			kc := min(matMulKC, k-pc)
 			block := packedBlock(kc, nc)
-			packB(p.data[off:off+block], transB, b, ldb, pc, jc, kc, nc)
+			packB(level.Active, p.data[off:off+block], transB, b, ldb, pc, jc, kc, nc)
 			off += block
 		}
 	}

@@ -14,13 +14,13 @@ var matMulMaxWorkers atomic.Int32
 func init() { matMulMaxWorkers.Store(1) }
 
 // SetMatMulWorkers lets MatMul and MatMulAdd split a large product over up
-// to n goroutines (each taking its own rows of C) and returns the previous
-// setting. The default, 1, runs every product on the calling goroutine, so a
-// call costs no synchronisation. Products too small to gain are not split
-// whatever the setting. n < 1 is taken as 1. Safe to call concurrently with
-// products in flight: a product reads the setting at each of its cache
-// blocks, so one in flight may run some blocks with the old setting and the
-// rest with the new one.
+// to n goroutines (each taking its own rows or columns of C) and returns
+// the previous setting. The default, 1, runs every product on the calling
+// goroutine, so a call costs no synchronisation. Products too small to gain
+// are not split whatever the setting. n < 1 is taken as 1. Safe to call
+// concurrently with products in flight: a product reads the setting once
+// per cache block, so one in flight may run some blocks with the old
+// setting and the rest with the new one.
 func SetMatMulWorkers(n int) (previous int) {
 	if n < 1 {
 		n = 1
@@ -32,24 +32,33 @@ func SetMatMulWorkers(n int) (previous int) {
 // which splitting does not pay for starting goroutines.
 const matMulParallelFlops = 1 << 21
 
-// matMulWorkers returns how many goroutines to use for an m×nc×kc block.
-func matMulWorkers(m, nc, kc int) int {
-	workers := int(matMulMaxWorkers.Load())
+// matMulSplit returns how many goroutines to use for an m×nc×kc block and
+// whether they share it out by columns (NR-wide panels of B) rather than by
+// rows (see matMulColPanels).
+func matMulSplit(m, nc, kc int) (workers int, cols bool) {
+	workers = int(matMulMaxWorkers.Load())
 	if workers <= 1 || m*nc*kc < matMulParallelFlops {
-		return 1
+		return 1, false
 	}
-	if splitCols(m) {
-		return min(workers, (nc+matMulNR-1)/matMulNR)
+	panels := (nc + matMulNR - 1) / matMulNR
+	if m <= matMulMC || panels >= matMulColPanels*workers {
+		return min(workers, panels), true
 	}
-	return min(workers, (m+matMulMR-1)/matMulMR)
+	return min(workers, (m+matMulMR-1)/matMulMR), false
 }
 
-// splitCols reports whether a split block of m rows is shared out by
-// columns (NR-wide panels of B) rather than by rows: when all of A fits one
-// packed block (m ≤ MC), each worker packs A whole (a few µs) and reads only
-// its own part of the packed B, which it packed itself (packJob shares the
-// panels out the same way), so B stays in its core's cache.
-func splitCols(m int) bool { return m <= matMulMC }
+// matMulColPanels is the number of panels of B per worker from which a
+// split block is shared out by columns even when A does not fit one packed
+// block: each worker then runs the one-worker product on its own columns
+// of C — all rows of A, packed by each worker (m·kc floats, a small cost
+// next to m·kc·(its columns) multiply-adds), and its own panels of B, packed
+// as its first MC rows reach them and kept for the other rows — with one
+// synchronisation per block and nothing shared but the inputs. Below it
+// (few columns, many rows) the rows are shared out: B is packed once by all
+// workers together, then each multiplies its own rows by all of it. When
+// all of A fits one packed block (m ≤ MC) the block is split by columns
+// whatever the number of panels.
+const matMulColPanels = 4
 
 // share returns worker w's part [first, first+count) of n items shared out
 // among workers as evenly as possible.
@@ -85,12 +94,14 @@ var matMulTeam struct {
 const matMulSpin = 250 * time.Microsecond
 
 // matMulJob is a split product's block: worker w computes its range of
-// rows of C (see matMulParallel).
+// rows or of columns of C (see matMulParallel).
 type matMulJob struct {
 	l                      level.Level
 	work                   *matMulWork // the caller's (worker 0)
 	workers                int
+	cols                   bool // split by columns (else by rows)
 	packedB                []float32
+	source                 bSource // to pack by panels instead (cols only)
 	transA                 bool
 	a                      []float32
 	lda                    int
@@ -106,20 +117,24 @@ func (j *matMulJob) rows(w int) (start, end int) {
 	return first * matMulMR, min(j.m, (first+count)*matMulMR)
 }
 
-// Run computes worker w's rows (a team.Job).
+// Run computes worker w's rows or columns (a team.Job).
 func (j *matMulJob) Run(w int) {
 	work := j.work
 	if w > 0 {
 		work = getMatMulWork()
 		defer putMatMulWork(work)
 	}
-	if splitCols(j.m) {
-		// All rows (one packed block of A), this worker's panels of B.
+	if j.cols {
+		// All rows, this worker's panels of B.
 		first, count := share((j.nc+matMulNR-1)/matMulNR, j.workers, w)
 		j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
 		if j1 > j0 {
-			packA(j.l, work.packedA, j.transA, j.a, j.lda, 0, j.pc, j.m, j.kc)
-			macroKernel(j.l, work, work.packedA, j.packedB[j0*j.kc:], j.c, j.ldc, 0, j.jc+j0, j.m, j1-j0, j.kc, j.add)
+			packedB, source := j.packedB[j0*j.kc:], j.source
+			if source.b != nil {
+				// This worker's panels are packed into its own buffer.
+				packedB, source.jc = work.packedB, source.jc+j0
+			}
+			blockProduct(j.l, work, packedB, source, j.transA, j.a, j.lda, j.c, j.ldc, j.m, j.jc+j0, j.pc, j.kc, j1-j0, j.add)
 		}
 		return
 	}
@@ -127,13 +142,14 @@ func (j *matMulJob) Run(w int) {
 	for ic := rowStart; ic < rowEnd; ic += matMulMC {
 		mc := min(matMulMC, rowEnd-ic)
 		packA(j.l, work.packedA, j.transA, j.a, j.lda, ic, j.pc, mc, j.kc)
-		macroKernel(j.l, work, work.packedA, j.packedB, j.c, j.ldc, ic, j.jc, mc, j.nc, j.kc, j.add)
+		macroKernel(j.l, work, work.packedA, j.packedB, bSource{}, j.c, j.ldc, ic, j.jc, mc, j.nc, j.kc, j.add)
 	}
 }
 
 // packJob packs a block of op(B) split among matMulTeam's workers: worker
 // w packs its own run of NR-column panels.
 type packJob struct {
+	l                   level.Level
 	block               []float32
 	workers             int
 	transB              bool
@@ -146,7 +162,7 @@ func (j *packJob) Run(w int) {
 	first, count := share((j.nc+matMulNR-1)/matMulNR, j.workers, w)
 	j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
 	if j1 > j0 {
-		packB(j.block[j0*j.kc:], j.transB, j.b, j.ldb, j.pc, j.jc+j0, j.kc, j1-j0)
+		packB(j.l, j.block[j0*j.kc:], j.transB, j.b, j.ldb, j.pc, j.jc+j0, j.kc, j1-j0)
 	}
 }
 
@@ -155,13 +171,13 @@ func (j *packJob) Run(w int) {
 // whether it could: false if the team is busy with another product. A
 // block of a split product is tens of µs of packing, which one core would
 // do while the others wait.
-func packBSplit(block []float32, workers int, transB bool, b []float32, ldb, pc, jc, kc, nc int) bool {
+func packBSplit(l level.Level, block []float32, workers int, transB bool, b []float32, ldb, pc, jc, kc, nc int) bool {
 	t := acquireMatMulTeam(workers)
 	if t == nil {
 		return false
 	}
 	job := &matMulTeam.pack
-	*job = packJob{block: block, workers: workers, transB: transB, b: b, ldb: ldb, pc: pc, jc: jc, kc: kc, nc: nc}
+	*job = packJob{l: l, block: block, workers: workers, transB: transB, b: b, ldb: ldb, pc: pc, jc: jc, kc: kc, nc: nc}
 	t.Do(job, workers)
 	*job = packJob{}
 	matMulTeam.busy.Store(false)
@@ -184,14 +200,17 @@ func acquireMatMulTeam(workers int) *team.Team {
 	return matMulTeam.team
 }
 
-// matMulParallel splits an m×nc block of C among workers: into one
-// contiguous range of rows per worker (multiples of MR rows), each with its
-// own packed A buffer, or, for m ≤ MC, into ranges of NR-column panels
-// (splitCols); the packed B block is shared read-only. The caller computes the
-// first range itself with work. The workers are matMulTeam's when it is
-// free, else goroutines started for this block.
-func matMulParallel(l level.Level, work *matMulWork, workers int, packedB []float32, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {
-	job := matMulJob{l: l, work: work, workers: workers, packedB: packedB, transA: transA, a: a, lda: lda, c: c, ldc: ldc, m: m, jc: jc, pc: pc, kc: kc, nc: nc, add: add}
+// matMulParallel splits an m×nc block of C among workers (see
+// matMulSplit): by rows, into one contiguous range of rows per worker
+// (multiples of MR rows), each with its own packed A buffer and the packed B
+// block shared read-only; or by columns, into ranges of NR-column panels,
+// each worker running blockProduct on its own (packing its panels of B as
+// it reaches them when source names the block, MatMul; reading them from
+// packedB when it does not, MatMulPacked). The caller computes the first
+// range itself with work. The workers are matMulTeam's when it is free,
+// else goroutines started for this block.
+func matMulParallel(l level.Level, work *matMulWork, workers int, cols bool, packedB []float32, source bSource, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, add bool) {
+	job := matMulJob{l: l, work: work, workers: workers, cols: cols, packedB: packedB, source: source, transA: transA, a: a, lda: lda, c: c, ldc: ldc, m: m, jc: jc, pc: pc, kc: kc, nc: nc, add: add}
 	if t := acquireMatMulTeam(workers); t != nil {
 		shared := &matMulTeam.job
 		*shared = job

@@ -209,7 +209,7 @@ func TestMatMulBadShapes(t *testing.T) {
 }
 
 // TestMatMulWorkers checks the parallel split gives results within the
-// same bound, and that the setting round-trips.
+// same bound, packed or not, and that the setting round-trips.
 func TestMatMulWorkers(t *testing.T) {
 	previous := kernels.SetMatMulWorkers(2)
 	defer kernels.SetMatMulWorkers(previous)
@@ -221,10 +221,22 @@ func TestMatMulWorkers(t *testing.T) {
 			forms = forms[:1]
 		}
 		for _, form := range forms {
-			require.NoError(t, newMatMulCase(r, form[0], form[1], true, 301, 130, 270, 1).Run())
-			require.NoError(t, newMatMulCase(r, form[0], form[1], false, 150, 3100, 20, 0).Run())
-			// m ≤ MC: split by panels of columns, nc not a multiple of NR.
-			require.NoError(t, newMatMulCase(r, form[0], form[1], true, 37, 1001, 300, 1).Run())
+			for _, packed := range []bool{false, true} {
+				run := func(add bool, m, n, k, pad int) {
+					mc := newMatMulCase(r, form[0], form[1], add, m, n, k, pad)
+					mc.Packed = packed
+					require.NoError(t, mc.Run())
+				}
+				// m > MC, many panels: split by columns, each worker
+				// packing its panels for its first MC rows and keeping
+				// them for the others.
+				run(true, 301, 130, 270, 1)
+				run(false, 150, 3100, 20, 0)
+				// m > MC, few panels: split by rows.
+				run(true, 301, 40, 270, 2)
+				// m ≤ MC: split by columns, nc not a multiple of NR.
+				run(true, 37, 1001, 300, 1)
+			}
 		}
 	})
 }

@@ -26,6 +26,7 @@ func gemmKernels() {
 	}
 	packATrans()
 	packAPlain()
+	packBPanel()
 }
 
 // gemmKernel emits gemm<rows>x16SIMD: C[0:rows][0:16] (+)= Σ_p
@@ -192,6 +193,45 @@ func packAPlain() {
 	ADDQ(U8(gemmRows*vecBytes), dst)
 	DECQ(n)
 	JNZ(LabelRef("packa6_loop"))
+	VZEROUPPER()
+	RET()
+}
+
+// packBPanel emits packB16SIMD, packB's loop for one whole panel of a plain
+// B: the 16 floats at the same columns of kc consecutive rows of B, ldb
+// floats apart, go one after another into the panel. It reads and writes
+// whole 64-byte runs only. Each row also prefetches (into L2) the 16 floats
+// after its own, the next panel's, which the one-worker product packs only
+// after this panel's micro-kernels have run: their latency (rows ldb
+// floats apart, a new page each, where the hardware prefetchers do not
+// follow) overlaps that work instead of stalling the next packing. It made
+// proj100x512x2048 and proj100x256x1024 1–3% faster in interleaved runs and
+// the other peer shapes no slower; a prefetch of the same panel's rows 8
+// or 16 ahead, tried, changed nothing. A prefetch never faults, so it may
+// point past B.
+func packBPanel() {
+	TEXT("packB16SIMD", NOSPLIT, "func(dst, src *float32, kc, ldb int)")
+	Pragma("noescape")
+	Doc("packB16SIMD sets dst[p·16 + j] = src[p·ldb + j] for p < kc, j < 16; kc ≥ 1.")
+	dst := loadGP(Param("dst"))
+	src := loadGP(Param("src"))
+	kc := loadGP(Param("kc"))
+	rowBytes := loadGP(Param("ldb"))
+	SHLQ(U8(2), rowBytes)
+	Label("packb16_row")
+	// The next panel's last float of this row: its line is the one this
+	// panel's loads do not bring in, whether or not the row is 64-byte
+	// aligned.
+	PREFETCHT1(Mem{Base: src, Disp: 4*2*gemmCols - 4})
+	lo, hi := YMM(), YMM()
+	VMOVUPS(Mem{Base: src}, lo)
+	VMOVUPS(Mem{Base: src, Disp: vecBytes}, hi)
+	VMOVUPS(lo, Mem{Base: dst})
+	VMOVUPS(hi, Mem{Base: dst, Disp: vecBytes})
+	ADDQ(rowBytes, src)
+	ADDQ(U8(4*gemmCols), dst)
+	DECQ(kc)
+	JNZ(LabelRef("packb16_row"))
 	VZEROUPPER()
 	RET()
 }
