@@ -6,7 +6,7 @@ import "github.com/simdrnn/simdrnn/internal/engine"
 // split a step, so that the tests cover the split on small nets; it
 // returns a function that restores it.
 func SetSplitMinBytes(n int) (restore func()) {
-	old := engine.SplitMinBytes
-	engine.SplitMinBytes = n
-	return func() { engine.SplitMinBytes = old }
+	old, oldUnits := engine.SplitMinBytes, engine.UnitMinBytes
+	engine.SplitMinBytes, engine.UnitMinBytes = n, n
+	return func() { engine.SplitMinBytes, engine.UnitMinBytes = old, oldUnits }
 }

@@ -9,9 +9,9 @@ import (
 // Workspace.SetWorkers split a layer, so that the tests cover the parallel
 // steps on small models; it returns a function that restores them.
 func SetParallelMinBytes(n int) (restore func()) {
-	old, oldSplit := parallelMinBytes, engine.SplitMinBytes
-	parallelMinBytes, engine.SplitMinBytes = n, n
-	return func() { parallelMinBytes, engine.SplitMinBytes = old, oldSplit }
+	old, oldSplit, oldUnits := parallelMinBytes, engine.SplitMinBytes, engine.UnitMinBytes
+	parallelMinBytes, engine.SplitMinBytes, engine.UnitMinBytes = n, n, n
+	return func() { parallelMinBytes, engine.SplitMinBytes, engine.UnitMinBytes = old, oldSplit, oldUnits }
 }
 
 // LiveWorkers returns the number of State workers that have not exited.

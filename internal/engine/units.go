@@ -21,13 +21,23 @@ var UnitSplitOff = false
 // SplitsUnits reports whether a step of rows samples that Splits splits
 // among t divides the layer's units instead of its samples: an LSTM or
 // (reset-after) GRU layer whose step runs MatVecBatchAdd (2 … PackedRows
-// rows), where splitting the samples would make every worker stream all of
-// W_hh. Each worker then reads only its units' rows of each gate block of
+// rows) and whose W_hh reaches UnitMinBytes, where splitting the samples
+// would make every worker stream all of W_hh. Each worker then reads only its units' rows of each gate block of
 // W_hh, the same rows at every step, so they stay in its core's cache.
 func SplitsUnits(t *team.Team, mode Mode, hidden, rows int) bool {
 	return !UnitSplitOff && Splits(t, mode, hidden, rows) && rows <= PackedRows &&
-		(mode == LSTM || mode == GRU) && hidden >= MinSplitUnits
+		(mode == LSTM || mode == GRU) && hidden >= MinSplitUnits &&
+		mode.Gates()*hidden*hidden*4 >= UnitMinBytes
 }
+
+// UnitMinBytes is the size of W_hh (float32) from which SplitsUnits
+// splits a step's units rather than its samples. Measured on a 2-core
+// EPYC (Zen 5), ForwardInto with B = 4 and 8, 2 goroutines / 1: at H = 256
+// (LSTM W_hh 1 MiB, GRU 768 KiB) by samples 0.60–0.64, by units 0.63–0.67;
+// at H = 512 (4 MiB, 3 MiB) by samples 0.58–0.69, by units 0.57–0.62; at
+// H = 1,024 by samples 0.61–0.81, by units 0.43–0.54. (A variable so that
+// tests can split small models.)
+var UnitMinBytes = 2 << 20
 
 // unitBounds sets bounds[0 … shares] to the shares' first units (and the
 // end): multiples of unitAlign, as even as they can be. It returns the
