@@ -74,8 +74,10 @@ type Tape struct {
 // least 512 KiB and steps with two samples or more still running: the
 // recurrent product and pointwise step of Forward (as
 // cells.Workspace.SetWorkers: by units for LSTM and GRU steps of up to
-// eight samples, by samples otherwise) and, in Backward, each step's
-// pointwise backward and dh·W_hh product, by samples. Forward's input
+// eight samples, by samples otherwise) and, in Backward, each step of more
+// than eight samples' pointwise backward and dh·W_hh product, by samples
+// (a share of a smaller step would stream all of W_hh for a few rows: it
+// did not pay). Forward's input
 // projection splits by rows too; Backward's products over all steps (the
 // weight gradients, dX) stay whole matrix products
 // (kernels.SetMatMulWorkers splits those). n = 1 (the
