@@ -25,7 +25,17 @@ var matMulShapes = []struct {
 }
 
 // BenchmarkMatMul reports GFLOP/s (2·m·n·k per call) of C = A·B.
-func BenchmarkMatMul(b *testing.B) {
+func BenchmarkMatMul(b *testing.B) { benchMatMul(b, false) }
+
+// BenchmarkMatMulTransB reports GFLOP/s of C = A·Wᵀ with W stored n×k (a
+// weight matrix in PyTorch's layout, as the input projection of bptt's
+// Forward and a Linear head call it), at the shapes of BenchmarkMatMul: B
+// is packed from its transpose at each call.
+func BenchmarkMatMulTransB(b *testing.B) { benchMatMul(b, true) }
+
+// benchMatMul times MatMul at every level and shape, B stored k×n or, with
+// transB, n×k.
+func benchMatMul(b *testing.B, transB bool) {
 	for _, l := range kerneltest.Levels() {
 		for _, s := range matMulShapes {
 			b.Run(fmt.Sprintf("level=%v/shape=%s", l, s.name), func(b *testing.B) {
@@ -36,9 +46,13 @@ func BenchmarkMatMul(b *testing.B) {
 					c := make([]float32, s.m*s.n)
 					kerneltest.Fill(r, a)
 					kerneltest.Fill(r, bm)
+					ldb := s.n
+					if transB {
+						ldb = s.k
+					}
 					b.ReportAllocs()
 					for b.Loop() {
-						kernels.MatMul(false, false, s.m, s.n, s.k, a, s.k, bm, s.n, c, s.n)
+						kernels.MatMul(false, transB, s.m, s.n, s.k, a, s.k, bm, ldb, c, s.n)
 					}
 					b.ReportMetric(2*float64(s.m)*float64(s.n)*float64(s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 				})

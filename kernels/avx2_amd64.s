@@ -15832,6 +15832,132 @@ packa6_loop:
 	VZEROUPPER
 	RET
 
+// func packBT16SIMD(dst *float32, src *float32, groups int, ldb int)
+// Requires: AVX
+TEXT ·packBT16SIMD(SB), NOSPLIT, $0-32
+	MOVQ ldb+24(FP), AX
+	SHLQ $0x02, AX
+	MOVQ dst+0(FP), CX
+	MOVQ src+8(FP), DX
+	LEAQ (DX)(AX*1), BX
+	LEAQ (BX)(AX*1), SI
+	LEAQ (SI)(AX*1), DI
+	LEAQ (DI)(AX*1), R8
+	LEAQ (R8)(AX*1), R9
+	LEAQ (R9)(AX*1), R10
+	LEAQ (R10)(AX*1), R11
+	MOVQ groups+16(FP), R12
+	XORQ R13, R13
+
+packbt_h0:
+	VMOVUPS    (DX)(R13*1), Y0
+	VMOVUPS    (BX)(R13*1), Y1
+	VMOVUPS    (SI)(R13*1), Y2
+	VMOVUPS    (DI)(R13*1), Y3
+	VMOVUPS    (R8)(R13*1), Y4
+	VMOVUPS    (R9)(R13*1), Y5
+	VMOVUPS    (R10)(R13*1), Y6
+	VMOVUPS    (R11)(R13*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VMOVUPS    Y6, (CX)
+	VPERM2F128 $0x20, Y3, Y1, Y6
+	VMOVUPS    Y6, 64(CX)
+	VPERM2F128 $0x20, Y5, Y8, Y6
+	VMOVUPS    Y6, 128(CX)
+	VPERM2F128 $0x20, Y4, Y0, Y6
+	VMOVUPS    Y6, 192(CX)
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VMOVUPS    Y2, 256(CX)
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VMOVUPS    Y1, 320(CX)
+	VPERM2F128 $0x31, Y5, Y8, Y1
+	VMOVUPS    Y1, 384(CX)
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	VMOVUPS    Y0, 448(CX)
+	ADDQ       $0x20, R13
+	ADDQ       $0x00000200, CX
+	DECQ       R12
+	JNZ        packbt_h0
+	MOVQ       dst+0(FP), CX
+	ADDQ       $0x20, CX
+	MOVQ       src+8(FP), DX
+	MOVQ       AX, BX
+	SHLQ       $0x03, BX
+	ADDQ       BX, DX
+	LEAQ       (DX)(AX*1), BX
+	LEAQ       (BX)(AX*1), SI
+	LEAQ       (SI)(AX*1), DI
+	LEAQ       (DI)(AX*1), R8
+	LEAQ       (R8)(AX*1), R9
+	LEAQ       (R9)(AX*1), R10
+	LEAQ       (R10)(AX*1), AX
+	MOVQ       groups+16(FP), R11
+	XORQ       R12, R12
+
+packbt_h1:
+	VMOVUPS    (DX)(R12*1), Y0
+	VMOVUPS    (BX)(R12*1), Y1
+	VMOVUPS    (SI)(R12*1), Y2
+	VMOVUPS    (DI)(R12*1), Y3
+	VMOVUPS    (R8)(R12*1), Y4
+	VMOVUPS    (R9)(R12*1), Y5
+	VMOVUPS    (R10)(R12*1), Y6
+	VMOVUPS    (AX)(R12*1), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VMOVUPS    Y6, (CX)
+	VPERM2F128 $0x20, Y3, Y1, Y6
+	VMOVUPS    Y6, 64(CX)
+	VPERM2F128 $0x20, Y5, Y8, Y6
+	VMOVUPS    Y6, 128(CX)
+	VPERM2F128 $0x20, Y4, Y0, Y6
+	VMOVUPS    Y6, 192(CX)
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VMOVUPS    Y2, 256(CX)
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VMOVUPS    Y1, 320(CX)
+	VPERM2F128 $0x31, Y5, Y8, Y1
+	VMOVUPS    Y1, 384(CX)
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	VMOVUPS    Y0, 448(CX)
+	ADDQ       $0x20, R12
+	ADDQ       $0x00000200, CX
+	DECQ       R11
+	JNZ        packbt_h1
+	VZEROUPPER
+	RET
+
 // func packB16SIMD(dst *float32, src *float32, kc int, ldb int)
 // Requires: AVX, MMX+
 TEXT ·packB16SIMD(SB), NOSPLIT, $0-32

@@ -330,6 +330,11 @@ func packATransSIMD(dst *float32, src *float32, kc int, panels int, lda int)
 //go:noescape
 func packA6SIMD(dst *float32, r0 *float32, r1 *float32, r2 *float32, r3 *float32, r4 *float32, r5 *float32, groups int)
 
+// packBT16SIMD sets dst[p·16 + j] = src[j·ldb + p] for p < 8·groups, j < 16; groups ≥ 1.
+//
+//go:noescape
+func packBT16SIMD(dst *float32, src *float32, groups int, ldb int)
+
 // packB16SIMD sets dst[p·16 + j] = src[p·ldb + j] for p < kc, j < 16; kc ≥ 1.
 //
 //go:noescape

@@ -79,3 +79,18 @@ func packB16(l level.Level, dst, src []float32, kc, ldb int) bool {
 	packB16SIMD(&dst[0], &src[0], kc, ldb)
 	return true
 }
+
+// packBT16 packs the columns of a whole panel of a transposed B (16 rows
+// of W, ldb floats apart, from src) in groups of eight (AVX2) and returns
+// how many it packed: a multiple of 8, the rest packBPanel's. len(dst) ≥
+// 16·kc, len(src) ≥ 15·ldb + kc.
+func packBT16(l level.Level, dst, src []float32, kc, ldb int) int {
+	groups := kc / 8
+	if l != level.AVX2 || groups == 0 {
+		return 0
+	}
+	_ = dst[matMulNR*kc-1]
+	_ = src[(matMulNR-1)*ldb+8*groups-1]
+	packBT16SIMD(&dst[0], &src[0], groups, ldb)
+	return 8 * groups
+}

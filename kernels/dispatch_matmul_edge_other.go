@@ -16,3 +16,5 @@ func packA6(_ level.Level, dst, r0, r1, r2, r3, r4, r5 []float32) {
 }
 
 func packB16(_ level.Level, _, _ []float32, _, _ int) bool { return false }
+
+func packBT16(_ level.Level, _, _ []float32, _, _ int) int { return 0 }

@@ -366,10 +366,14 @@ func packBPanel(l level.Level, dst []float32, transB bool, b []float32, ldb, pc,
 		clear(panel)
 	}
 	if transB {
+		from := 0
+		if nr == matMulNR {
+			from = packBT16(l, panel, b[col*ldb+pc:], kc, ldb)
+		}
 		for j := 0; j < nr; j++ {
-			src := b[(col+j)*ldb+pc:][:kc]
+			src := b[(col+j)*ldb+pc:][from:kc]
 			for p, v := range src {
-				panel[p*matMulNR+j] = v
+				panel[(from+p)*matMulNR+j] = v
 			}
 		}
 		return

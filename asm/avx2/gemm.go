@@ -26,6 +26,7 @@ func gemmKernels() {
 	}
 	packATrans()
 	packAPlain()
+	packBTrans()
 	packBPanel()
 }
 
@@ -232,6 +233,87 @@ func packBPanel() {
 	ADDQ(U8(4*gemmCols), dst)
 	DECQ(kc)
 	JNZ(LabelRef("packb16_row"))
+	VZEROUPPER()
+	RET()
+}
+
+// packBTrans emits packBT16SIMD, packB's loop for one whole panel of a
+// transposed B (B stored n×k, as a weight matrix W with op(B) = Wᵀ): the
+// panel's 16 rows of W, ldb floats apart, are read eight columns at a
+// time, each half of eight rows transposed as an 8×8 block (unpack, shuffle
+// within 128-bit halves, then exchange the halves) and stored as the eight
+// rows p … p+7 of the panel, 64 bytes apart. The columns past the last
+// whole group of eight are the caller's.
+func packBTrans() {
+	TEXT("packBT16SIMD", NOSPLIT, "func(dst, src *float32, groups, ldb int)")
+	Pragma("noescape")
+	Doc("packBT16SIMD sets dst[p·16 + j] = src[j·ldb + p] for p < 8·groups, j < 16; groups ≥ 1.")
+	stride := loadGP(Param("ldb"))
+	SHLQ(U8(2), stride)
+	for half := 0; half < 2; half++ {
+		dst := loadGP(Param("dst"))
+		if half == 1 {
+			ADDQ(U8(32), dst)
+		}
+		rows := make([]GPVirtual, 8)
+		rows[0] = loadGP(Param("src"))
+		if half == 1 {
+			eight := GP64()
+			MOVQ(stride, eight)
+			SHLQ(U8(3), eight)
+			ADDQ(eight, rows[0])
+		}
+		for i := 1; i < 8; i++ {
+			rows[i] = GP64()
+			LEAQ(Mem{Base: rows[i-1], Index: stride, Scale: 1}, rows[i])
+		}
+		n := loadGP(Param("groups"))
+		j := GP64()
+		XORQ(j, j)
+		loop := fmt.Sprintf("packbt_h%d", half)
+		Label(loop)
+		r := make([]VecVirtual, 8)
+		for i := range r {
+			r[i] = YMM()
+			VMOVUPS(Mem{Base: rows[i], Index: j, Scale: 1}, r[i])
+		}
+		// t[2h], t[2h+1]: rows 2h and 2h+1 interleaved, per 128-bit half.
+		t := make([]VecVirtual, 8)
+		for h := 0; h < 4; h++ {
+			t[2*h], t[2*h+1] = YMM(), YMM()
+			VUNPCKLPS(r[2*h+1], r[2*h], t[2*h])
+			VUNPCKHPS(r[2*h+1], r[2*h], t[2*h+1])
+		}
+		// s[4q+c]: column c (low half) and c+4 (high half) of rows 4q … 4q+3.
+		s := make([]VecVirtual, 8)
+		for q := 0; q < 2; q++ {
+			lo, hi := t[4*q], t[4*q+2] // rows 4q, 4q+1 and 4q+2, 4q+3, columns 0, 1 (4, 5)
+			lo2, hi2 := t[4*q+1], t[4*q+3]
+			for c, pair := range [][2]VecVirtual{{lo, hi}, {lo, hi}, {lo2, hi2}, {lo2, hi2}} {
+				s[4*q+c] = YMM()
+				imm := uint8(0x44)
+				if c%2 == 1 {
+					imm = 0xEE
+				}
+				VSHUFPS(U8(imm), pair[1], pair[0], s[4*q+c])
+			}
+		}
+		// Column c of the eight rows: the low halves of s[c] and s[4+c];
+		// column c+4: their high halves.
+		for c := 0; c < 8; c++ {
+			v := YMM()
+			if c < 4 {
+				VPERM2F128(U8(0x20), s[4+c], s[c], v)
+			} else {
+				VPERM2F128(U8(0x31), s[c], s[c-4], v)
+			}
+			VMOVUPS(v, Mem{Base: dst, Disp: c * 4 * gemmCols})
+		}
+		ADDQ(U8(vecBytes), j)
+		ADDQ(U32(8*4*gemmCols), dst)
+		DECQ(n)
+		JNZ(LabelRef(loop))
+	}
 	VZEROUPPER()
 	RET()
 }
