@@ -2,6 +2,7 @@ package cells
 
 import (
 	"github.com/simdrnn/simdrnn/internal/engine"
+	"github.com/simdrnn/simdrnn/internal/shape"
 	"github.com/simdrnn/simdrnn/internal/team"
 )
 
@@ -16,3 +17,6 @@ func SetParallelMinBytes(n int) (restore func()) {
 
 // LiveWorkers returns the number of State workers that have not exited.
 func LiveWorkers() int64 { return team.Live() }
+
+// SetMemoryLimit lowers the memory limit sizes are checked against.
+func SetMemoryLimit(n uint64) (restore func()) { return shape.SetMemoryLimit(n) }

@@ -221,3 +221,23 @@ func TestForwardIntoWorkersMatchesOneWorker(t *testing.T) {
 	})
 	require.Zero(t, workersSettle(0), "workers left running")
 }
+
+// TestParallelStepMemoryLimit checks SetWorkers refuses, with an error and
+// without workers, copies of the split layers' weights beyond the memory
+// limit, and that the state still steps on one goroutine.
+func TestParallelStepMemoryLimit(t *testing.T) {
+	defer cells.SetParallelMinBytes(1)()
+	cfg := cells.Config{Mode: cells.LSTM, InputSize: 16, HiddenSize: 64, NumLayers: 1}
+	model, _ := randomModel(t, cfg, 175)
+	state, err := model.NewState(1)
+	require.NoError(t, err)
+	restore := cells.SetMemoryLimit(64 << 10) // the copies take 4·64·80·4 = 80 KiB and more
+	err = state.SetWorkers(2)
+	restore()
+	require.ErrorContains(t, err, "SetWorkers")
+	require.Equal(t, 1, state.Workers())
+	require.NoError(t, model.Step(state, randomSlice(176, 16), make([]float32, 64)))
+	require.NoError(t, state.SetWorkers(2), "under the machine's own limit")
+	require.Equal(t, 2, state.Workers())
+	state.Close()
+}
