@@ -174,12 +174,8 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 		}
 		if tm := t.team; engine.Splits(tm, engine.Mode(d.mode), hid, a) && a > engine.PackedRows {
 			j := &t.bwdJob
-			shares := min(tm.Size(), a, len(j.bounds)-1)
 			*j = bwdJob{d: d, t: t, dt: dt, dy: dy, k: k, offset: offset, width: width, reverse: reverse}
-			for i := 0; i <= shares; i++ {
-				j.bounds[i] = a * i / shares
-			}
-			tm.Do(j, shares)
+			tm.Do(j, engine.EvenBounds(j.bounds[:], a, tm.Size()))
 			*j = bwdJob{}
 			continue
 		}

@@ -19,10 +19,6 @@ const ParallelMinBytes = 1 << 19
 // parallelMinBytes is ParallelMinBytes, lowered by the tests.
 var parallelMinBytes = ParallelMinBytes
 
-// unitAlign is the multiple of units each worker's share starts at, so
-// that the fused kernels' blocks of eight units stay whole.
-const unitAlign = 16
-
 // shard is one worker's part of a layer's batch-1 step: the units
 // [u0, u1) and copies of their rows of every gate block, so that the
 // worker streams weights of its own.
@@ -94,18 +90,6 @@ func (d *direction) parallelizes() bool {
 	return d.mode.Gates()*d.hidden*(d.input+d.hidden)*format.Bytes() >= parallelMinBytes
 }
 
-// splitUnits divides hidden units among at most workers shares, each
-// starting at a multiple of unitAlign; it returns the shares' bounds.
-func splitUnits(hidden, workers int) []int {
-	blocks := (hidden + unitAlign - 1) / unitAlign
-	workers = min(workers, blocks)
-	bounds := []int{0}
-	for w := 1; w <= workers; w++ {
-		bounds = append(bounds, min(hidden, blocks*w/workers*unitAlign))
-	}
-	return bounds
-}
-
 // shardBytes counts the bytes layerShards copies for any worker count: the
 // weights of every layer that parallelizes (in their format, int8 with its
 // scales) and its three bias vectors.
@@ -142,7 +126,8 @@ func (m *Model) layerShards(workers int) [][]shard {
 		if !d.parallelizes() {
 			continue
 		}
-		bounds := splitUnits(d.hidden, workers)
+		bounds := make([]int, workers+1)
+		bounds = bounds[:engine.UnitBounds(bounds, d.hidden, workers)+1]
 		for w := 0; w+1 < len(bounds); w++ {
 			out[layer] = append(out[layer], d.newShard(bounds[w], bounds[w+1]))
 		}
@@ -192,8 +177,8 @@ type parallelStep struct {
 // and smaller layers always do, and so does a batch over eight. A batch of
 // two to eight streams splits the same layers by units too, without
 // copies: each worker reads its units' rows of every gate block of W_ih
-// and W_hh in place (engine.StepUnits; layers of 32 units or more). The results agree with one
-// worker's to the kernels' rounding: the shares run the format's MatVecAdd
+// and W_hh in place (engine.StepUnits; layers of 32 units or more). The
+// results agree with one worker's to the kernels' rounding: the shares run the format's MatVecAdd
 // and the pointwise kernel where one worker runs the fused step kernel,
 // whose sums may round differently. A step allocates nothing itself; when a
 // parked worker is woken the Go runtime may allocate its bookkeeping (seen:
@@ -255,8 +240,8 @@ func (s *State) SetWorkers(n int) error {
 	return nil
 }
 
-// Workers returns the number of goroutines a batch-1 step may use (1
-// unless SetWorkers set more and some layer is large enough).
+// Workers returns the number of goroutines a step may use (1 unless
+// SetWorkers set more and some layer is large enough).
 func (s *State) Workers() int {
 	if s.parallel == nil {
 		return 1

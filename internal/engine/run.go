@@ -133,22 +133,26 @@ func (b *Buffers) step(w *Weights, rows int, gates, hPrev, hNext, c, cache, rh [
 		w.Step(rows, gates, hPrev, hNext, c, cache, rh, &b.scratch, packed)
 		return
 	}
-	shares := min(t.Size(), rows, len(b.teamStep.bounds)-1)
-	for len(b.teamScrat) < shares {
-		b.teamScrat = append(b.teamScrat, Scratch{})
-	}
-	for i := 1; i < shares; i++ {
-		b.teamScrat[i].Grow(w.Mode, w.Hidden, rows, true)
-	}
-	b.teamScrat[0] = b.scratch // the caller's share uses the buffers' own
 	j := &b.teamStep
-	*j = stepJob{w: *w, gates: gates, hPrev: hPrev, hNext: hNext, c: c, cache: cache, rh: rh, rows: rows, packed: packed, scratch: b.teamScrat}
-	for i := 0; i <= shares; i++ {
-		j.bounds[i] = rows * i / shares
+	*j = stepJob{w: *w, gates: gates, hPrev: hPrev, hNext: hNext, c: c, cache: cache, rh: rh, rows: rows, packed: packed}
+	shares := EvenBounds(j.bounds[:], rows, t.Size())
+	j.scratch = b.shareScratch(shares)
+	for i := 1; i < shares; i++ {
+		j.scratch[i].Grow(w.Mode, w.Hidden, rows, true)
 	}
 	t.Do(j, shares)
 	b.scratch = b.teamScrat[0] // a grown int8 scratch is kept
 	*j = stepJob{}
+}
+
+// shareScratch returns the scratch of shares workers of a split step or
+// projection: the buffers' own for the caller's share, then the workers'.
+func (b *Buffers) shareScratch(shares int) []Scratch {
+	for len(b.teamScrat) < shares {
+		b.teamScrat = append(b.teamScrat, Scratch{})
+	}
+	b.teamScrat[0] = b.scratch
+	return b.teamScrat[:shares]
 }
 
 // Run runs one direction of a layer over a sequence planned by p. x is the
@@ -191,15 +195,9 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 		// Each goroutine projects its rows of XP (the same products as one
 		// goroutine's, row by row).
 		j := &b.projStep
-		shares := min(t.Size(), rows/projSplitRows, len(j.bounds)-1)
-		for len(b.teamScrat) < shares {
-			b.teamScrat = append(b.teamScrat, Scratch{})
-		}
-		b.teamScrat[0] = b.scratch
-		*j = projJob{w: *w, xp: xp, wide: wide, proj: b.Proj, scratch: b.teamScrat}
-		for i := 0; i <= shares; i++ {
-			j.bounds[i] = rows * i / shares
-		}
+		*j = projJob{w: *w, xp: xp, wide: wide, proj: b.Proj}
+		shares := EvenBounds(j.bounds[:], rows, min(t.Size(), rows/projSplitRows))
+		j.scratch = b.shareScratch(shares)
 		t.Do(j, shares)
 		b.scratch = b.teamScrat[0]
 		*j = projJob{}
@@ -212,7 +210,7 @@ func Run(w *Weights, p *Plan, b *Buffers, x, h, c, y []float32, offset, width in
 	// read all of h_{t−1} while others write their units of h_t. c is
 	// updated in place, each unit by its own worker: one slot.
 	record := b.Record
-	alternate := !record && SplitsUnits(b.Team, w.Mode, hid, min(batch, PackedRows)) && batch <= PackedRows
+	alternate := !record && SplitsUnits(b.Team, w.Mode, hid, batch)
 	slots, cSlots := 1, 1
 	switch {
 	case record:

@@ -6,8 +6,8 @@ import (
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
-// unitAlign is the multiple of units each share of a unit split starts at,
-// so that the kernels' blocks of eight units stay whole.
+// unitAlign is the multiple of units each share of a unit split starts at
+// (UnitBounds).
 const unitAlign = 16
 
 // MinSplitUnits is the fewest units a layer split by units has: two
@@ -22,8 +22,9 @@ var UnitSplitOff = false
 // among t divides the layer's units instead of its samples: an LSTM or
 // (reset-after) GRU layer whose step runs MatVecBatchAdd (2 … PackedRows
 // rows) and whose W_hh reaches UnitMinBytes, where splitting the samples
-// would make every worker stream all of W_hh. Each worker then reads only its units' rows of each gate block of
-// W_hh, the same rows at every step, so they stay in its core's cache.
+// would make every worker stream all of W_hh. Each worker then reads only
+// its units' rows of each gate block of W_hh, the same rows at every step,
+// so they stay in its core's cache.
 func SplitsUnits(t *team.Team, mode Mode, hidden, rows int) bool {
 	return !UnitSplitOff && Splits(t, mode, hidden, rows) && rows <= PackedRows &&
 		(mode == LSTM || mode == GRU) && hidden >= MinSplitUnits &&
@@ -39,14 +40,26 @@ func SplitsUnits(t *team.Team, mode Mode, hidden, rows int) bool {
 // tests can split small models.)
 var UnitMinBytes = 2 << 20
 
-// unitBounds sets bounds[0 … shares] to the shares' first units (and the
-// end): multiples of unitAlign, as even as they can be. It returns the
-// number of shares.
-func unitBounds(bounds []int, hidden, workers int) int {
+// UnitBounds sets bounds[0 … shares] to the first units of at most
+// workers shares of hidden units (and the end): multiples of 16, so that
+// the kernels' blocks of eight units stay whole, as even as they can be.
+// It returns the number of shares (at most len(bounds) − 1).
+func UnitBounds(bounds []int, hidden, workers int) int {
 	blocks := (hidden + unitAlign - 1) / unitAlign
 	shares := min(workers, blocks, len(bounds)-1)
 	for w := 0; w <= shares; w++ {
 		bounds[w] = min(hidden, blocks*w/shares*unitAlign)
+	}
+	return shares
+}
+
+// EvenBounds sets bounds[0 … shares] to the first of n rows of at most
+// workers shares as even as they can be (and the end), and returns the
+// number of shares (at most n and len(bounds) − 1).
+func EvenBounds(bounds []int, n, workers int) int {
+	shares := min(workers, n, len(bounds)-1)
+	for w := 0; w <= shares; w++ {
+		bounds[w] = n * w / shares
 	}
 	return shares
 }
@@ -223,7 +236,7 @@ func StepUnits(t *team.Team, w *Weights, u *Units, rows int, x, hPrev, hNext, c 
 // run posts one unitJob to t and waits for it.
 func (u *Units) run(t *team.Team, w *Weights, rows int, x, gates, hPrev, hNext, c, cache []float32) {
 	j := &u.job
-	shares := unitBounds(j.bounds[:], w.Hidden, t.Size())
+	shares := UnitBounds(j.bounds[:], w.Hidden, t.Size())
 	for len(u.work) < shares {
 		u.work = append(u.work, nil)
 		u.scratch = append(u.scratch, Scratch{})
