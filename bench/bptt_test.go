@@ -41,19 +41,7 @@ func BenchmarkTrainStep(b *testing.B) {
 							// The input is data: no dX, as pytorch_bench.py's x
 							// (requires_grad False).
 							tape.SetInputGrad(false)
-							x := make([]float32, steps*batch*h)
-							dy := make([]float32, steps*batch*h)
-							kerneltest.Fill(kerneltest.Rand(5), x)
-							kerneltest.Fill(kerneltest.Rand(6), dy)
-							pass := func() {
-								net.ZeroGrad()
-								if err := net.Forward(tape, x, steps, batch, nil); err != nil {
-									b.Fatal(err)
-								}
-								if err := net.Backward(tape, dy, nil, nil); err != nil {
-									b.Fatal(err)
-								}
-							}
+							pass := trainPass(b, net, tape, steps, batch, h)
 							pass() // warm-up: grows the tape's buffers
 							b.ReportAllocs()
 							for b.Loop() {
@@ -89,19 +77,7 @@ func BenchmarkTrainWorkers(b *testing.B) {
 							b.Fatal(err)
 						}
 						tape.SetInputGrad(false)
-						x := make([]float32, steps*batch*h)
-						dy := make([]float32, steps*batch*h)
-						kerneltest.Fill(kerneltest.Rand(5), x)
-						kerneltest.Fill(kerneltest.Rand(6), dy)
-						pass := func() {
-							net.ZeroGrad()
-							if err := net.Forward(tape, x, steps, batch, nil); err != nil {
-								b.Fatal(err)
-							}
-							if err := net.Backward(tape, dy, nil, nil); err != nil {
-								b.Fatal(err)
-							}
-						}
+						pass := trainPass(b, net, tape, steps, batch, h)
 						wc.withSplit(func() {
 							pass()
 							b.ReportAllocs()
@@ -112,6 +88,25 @@ func BenchmarkTrainWorkers(b *testing.B) {
 					})
 				}
 			}
+		}
+	}
+}
+
+// trainPass returns one training pass of net on tape (ZeroGrad, Forward,
+// Backward with no state gradients) over filled x and dy of steps × batch ×
+// h, I = H.
+func trainPass(b *testing.B, net *bptt.Net, tape *bptt.Tape, steps, batch, h int) func() {
+	x := make([]float32, steps*batch*h)
+	dy := make([]float32, steps*batch*h)
+	kerneltest.Fill(kerneltest.Rand(5), x)
+	kerneltest.Fill(kerneltest.Rand(6), dy)
+	return func() {
+		net.ZeroGrad()
+		if err := net.Forward(tape, x, steps, batch, nil); err != nil {
+			b.Fatal(err)
+		}
+		if err := net.Backward(tape, dy, nil, nil); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
