@@ -172,7 +172,7 @@ func (d *dir) backward(t *Tape, dt *dirTape, x, dy []float32, offset, width int,
 		if a == 0 {
 			continue
 		}
-		if tm := t.team; engine.Splits(tm, engine.Mode(d.mode), hid, a) && a > engine.PackedRows {
+		if tm := t.workers.Team(); engine.Splits(tm, engine.Mode(d.mode), hid, a) && a > engine.PackedRows {
 			j := &t.bwdJob
 			*j = bwdJob{d: d, t: t, dt: dt, dy: dy, k: k, offset: offset, width: width, reverse: reverse}
 			tm.Do(j, engine.EvenBounds(j.bounds[:], a, tm.Size()))

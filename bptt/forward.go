@@ -74,7 +74,7 @@ func (n *Net) Forward(t *Tape, x []float32, steps, batch int, opts *cells.Sequen
 				c = t.cn[at : at+batch*hid]
 			}
 			dt := t.dirs[layer][dr]
-			dt.Buffers.Team = t.team
+			dt.Buffers.Team = t.workers.Team()
 			w := d.weights(dt)
 			engine.Run(&w, &t.plan, &dt.Buffers, in, t.hn[at:at+batch*hid], c, t.ys[layer], dr*hid, width, dr == 1)
 		}

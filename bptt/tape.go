@@ -2,7 +2,6 @@ package bptt
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/team"
@@ -61,10 +60,8 @@ type Tape struct {
 	// TruncatedBPTT's carried state and chunk gradient.
 	tbH, tbC, tbDY []float32
 
-	// SetWorkers' team, the cleanup that stops it, and the backward
-	// step's split.
-	team    *team.Team
-	cleanup runtime.Cleanup
+	// SetWorkers' team and the backward step's split.
+	workers team.Owned
 	bwdJob  bwdJob
 }
 
@@ -89,32 +86,16 @@ func (t *Tape) SetWorkers(n int) error {
 	if n < 1 || n > 64 {
 		return fmt.Errorf("bptt: Tape.SetWorkers: n = %d; want 1 … 64", n)
 	}
-	t.Close()
-	if n > 1 {
-		t.team = team.New(n)
-		t.cleanup = runtime.AddCleanup(t, func(tm *team.Team) { tm.Stop() }, t.team)
-	}
+	team.Start(&t.workers, t, n)
 	return nil
 }
 
 // Workers returns the number of goroutines a step may use.
-func (t *Tape) Workers() int {
-	if t.team == nil {
-		return 1
-	}
-	return t.team.Size()
-}
+func (t *Tape) Workers() int { return t.workers.Size() }
 
 // Close stops the tape's workers (see SetWorkers); the tape stays usable
 // on the caller's goroutine. It is safe to call more than once.
-func (t *Tape) Close() {
-	if t.team == nil {
-		return
-	}
-	t.cleanup.Stop()
-	t.team.Stop()
-	t.team = nil
-}
+func (t *Tape) Close() { t.workers.Stop() }
 
 // dirTape is the record of one direction of one layer: what the engine
 // records (engine.Buffers: the input in processing order, the

@@ -2,7 +2,6 @@ package cells
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/shape"
@@ -234,30 +233,21 @@ func (s *State) SetWorkers(n int) error {
 		}
 		p.scratch = append(p.scratch, make([]float32, size))
 	}
-	p.team = team.New(n)
+	team.Start(&s.workers, s, n)
+	p.team = s.workers.Team()
 	s.parallel = p
-	s.cleanup = runtime.AddCleanup(s, func(t *team.Team) { t.Stop() }, p.team)
 	return nil
 }
 
 // Workers returns the number of goroutines a step may use (1 unless
 // SetWorkers set more and some layer is large enough).
-func (s *State) Workers() int {
-	if s.parallel == nil {
-		return 1
-	}
-	return s.parallel.team.Size()
-}
+func (s *State) Workers() int { return s.workers.Size() }
 
 // Close stops the state's workers (see SetWorkers); the state stays
 // usable, on the caller's goroutine alone. It is safe to call more than
 // once.
 func (s *State) Close() {
-	if s.parallel == nil {
-		return
-	}
-	s.cleanup.Stop()
-	s.parallel.team.Stop()
+	s.workers.Stop()
 	s.parallel = nil
 }
 
@@ -348,9 +338,9 @@ func (s *State) setBatchWorkers(n int) error {
 	if !some {
 		return nil
 	}
-	p.team = team.New(n)
+	team.Start(&s.workers, s, n)
+	p.team = s.workers.Team()
 	s.parallel = p
-	s.cleanup = runtime.AddCleanup(s, func(t *team.Team) { t.Stop() }, p.team)
 	return nil
 }
 

@@ -2,7 +2,6 @@ package cells
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/seq"
@@ -70,8 +69,7 @@ func (m *Model) Forward(x []float32, steps, batch int, opts *SequenceOptions) (*
 // several models (it grows to the largest). The zero value is ready to use
 // and runs on the caller's goroutine; SetWorkers adds cores.
 type Workspace struct {
-	team    *team.Team
-	cleanup runtime.Cleanup
+	workers team.Owned // SetWorkers'
 
 	plan    engine.Plan
 	buffers engine.Buffers
@@ -104,32 +102,16 @@ func (ws *Workspace) SetWorkers(n int) error {
 	if n < 1 || n > 64 {
 		return fmt.Errorf("cells: Workspace.SetWorkers: n = %d; want 1 … 64", n)
 	}
-	ws.Close()
-	if n > 1 {
-		ws.team = team.New(n)
-		ws.cleanup = runtime.AddCleanup(ws, func(t *team.Team) { t.Stop() }, ws.team)
-	}
+	team.Start(&ws.workers, ws, n)
 	return nil
 }
 
 // Workers returns the number of goroutines ForwardInto may use.
-func (ws *Workspace) Workers() int {
-	if ws.team == nil {
-		return 1
-	}
-	return ws.team.Size()
-}
+func (ws *Workspace) Workers() int { return ws.workers.Size() }
 
 // Close stops the workspace's workers (see SetWorkers); it stays usable on
 // the caller's goroutine. It is safe to call more than once.
-func (ws *Workspace) Close() {
-	if ws.team == nil {
-		return
-	}
-	ws.cleanup.Stop()
-	ws.team.Stop()
-	ws.team = nil
-}
+func (ws *Workspace) Close() { ws.workers.Stop() }
 
 // ForwardInto is Forward writing into out and working in ws: out.Y, out.HN
 // and out.CN are resliced to their lengths when their capacity suffices
@@ -176,7 +158,7 @@ func (m *Model) ForwardInto(out *Output, ws *Workspace, x []float32, steps, batc
 	}
 	plan := &ws.plan
 	plan.Make(opts.Lengths, steps, batch)
-	ws.buffers.Team = ws.team
+	ws.buffers.Team = ws.workers.Team()
 	width := cfg.OutputSize()
 	for layer, dirs := range m.layers {
 		var y []float32

@@ -3,11 +3,11 @@ package cells
 import (
 	"errors"
 	"fmt"
-	"runtime"
 
 	"github.com/simdrnn/simdrnn/internal/engine"
 	"github.com/simdrnn/simdrnn/internal/seq"
 	"github.com/simdrnn/simdrnn/internal/shape"
+	"github.com/simdrnn/simdrnn/internal/team"
 	"github.com/simdrnn/simdrnn/kernels"
 )
 
@@ -85,8 +85,8 @@ type State struct {
 	q       [][]int8    // per layer, input + H: the int8 batch-1 steps' quantized x and h
 	scratch []scratch   // per layer
 
-	parallel *parallelStep   // the workers of SetWorkers, or nil
-	cleanup  runtime.Cleanup // stops them when the State is collected
+	parallel *parallelStep // SetWorkers' split layers, or nil
+	workers  team.Owned    // and their team
 }
 
 // ErrBidirectional is returned by NewState for a bidirectional model: its

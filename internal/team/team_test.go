@@ -1,9 +1,12 @@
 package team
 
 import (
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // countJob records which workers ran it.
@@ -78,4 +81,29 @@ func TestParkWakeRace(t *testing.T) {
 			t.Fatalf("worker %d ran %d of 3000 jobs", w, got)
 		}
 	}
+}
+
+// TestOwned checks Start, Size and Stop, and that an owner dropped
+// without Stop stops its team when collected.
+func TestOwned(t *testing.T) {
+	base := Live()
+	type owner struct{ workers Owned }
+	o := &owner{}
+	require.Equal(t, 1, o.workers.Size())
+	Start(&o.workers, o, 3)
+	require.Equal(t, 3, o.workers.Size())
+	require.Equal(t, base+2, Live())
+	Start(&o.workers, o, 1)
+	require.Nil(t, o.workers.Team())
+	o.workers.Stop()
+	func() {
+		dropped := &owner{}
+		Start(&dropped.workers, dropped, 2)
+	}()
+	deadline := time.Now().Add(time.Second)
+	for Live() > base && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	require.Equal(t, base, Live(), "a dropped owner's team must stop")
 }
