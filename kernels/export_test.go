@@ -91,3 +91,10 @@ func LSTMStepInt8At(l level.Level, h, c []float32, wIH []int8, sIH []float32, wH
 func GRUStepInt8At(l level.Level, h []float32, wIH []int8, sIH []float32, wHH []int8, sHH []float32, x, hPrev, bIH, bHH []float32, q []int8) {
 	gruStepInt8At(l, h, wIH, sIH, wHH, sHH, x, hPrev, bIH, bHH, q)
 }
+
+// MatMulSplitOf returns how MatMul splits the first block of an m×n×k
+// product at the current SetMatMulWorkers setting: workers and whether by
+// columns.
+func MatMulSplitOf(m, n, k int) (workers int, cols bool) {
+	return matMulSplit(m, min(n, matMulNC), min(k, matMulKC))
+}

@@ -87,8 +87,9 @@ var matMulTeam struct {
 }
 
 // matMulSpin is how long matMulTeam's workers poll after a block: long
-// enough to bridge the caller's packing of the next block of B (tens of
-// µs), since waking a parked worker took about 90 µs on the development
+// enough to outlast the gap between two blocks' rounds (the slowest share
+// finishing, the next block's setup) and between products called back to
+// back, since waking a parked worker took about 90 µs on the development
 // VM (measured at square 256: the second share started 91 µs late with
 // workers that parked after 50 µs).
 const matMulSpin = 250 * time.Microsecond
@@ -110,6 +111,13 @@ type matMulJob struct {
 	add                    bool
 }
 
+// panelRange returns worker w's range of nc columns: whole NR-column
+// panels, shared out as evenly as possible.
+func panelRange(nc, workers, w int) (start, end int) {
+	first, count := share((nc+matMulNR-1)/matMulNR, workers, w)
+	return first * matMulNR, min(nc, (first+count)*matMulNR)
+}
+
 // rows returns worker w's range of rows of C: contiguous multiples of MR,
 // the panels shared out as evenly as possible.
 func (j *matMulJob) rows(w int) (start, end int) {
@@ -126,8 +134,7 @@ func (j *matMulJob) Run(w int) {
 	}
 	if j.cols {
 		// All rows, this worker's panels of B.
-		first, count := share((j.nc+matMulNR-1)/matMulNR, j.workers, w)
-		j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
+		j0, j1 := panelRange(j.nc, j.workers, w)
 		if j1 > j0 {
 			packedB, source := j.packedB[j0*j.kc:], j.source
 			if source.b != nil {
@@ -159,8 +166,7 @@ type packJob struct {
 
 // Run packs worker w's panels (a team.Job).
 func (j *packJob) Run(w int) {
-	first, count := share((j.nc+matMulNR-1)/matMulNR, j.workers, w)
-	j0, j1 := first*matMulNR, min(j.nc, (first+count)*matMulNR)
+	j0, j1 := panelRange(j.nc, j.workers, w)
 	if j1 > j0 {
 		packB(j.l, j.block[j0*j.kc:], j.transB, j.b, j.ldb, j.pc, j.jc+j0, j.kc, j1-j0)
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -223,6 +224,9 @@ func TestMatMulWorkers(t *testing.T) {
 		for _, form := range forms {
 			for _, packed := range []bool{false, true} {
 				run := func(add bool, m, n, k, pad int) {
+					workers, cols := kernels.MatMulSplitOf(m, n, k)
+					require.Equal(t, 2, workers, "%d×%d×%d splits", m, n, k)
+					require.Equal(t, m <= 144 || n > 40, cols, "%d×%d×%d by columns", m, n, k)
 					mc := newMatMulCase(r, form[0], form[1], add, m, n, k, pad)
 					mc.Packed = packed
 					require.NoError(t, mc.Run())
@@ -239,6 +243,40 @@ func TestMatMulWorkers(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMatMulWorkersConcurrent runs split products on several goroutines
+// at once (all but one find the persistent team busy and start goroutines
+// of their own), then asks for more workers than the team has (it is made
+// anew, larger), each product within MatMul's bound.
+func TestMatMulWorkersConcurrent(t *testing.T) {
+	defer kernels.SetMatMulWorkers(kernels.SetMatMulWorkers(2))
+	r := kerneltest.Rand(15)
+	cases := make([]*kerneltest.MatMulCase, 4)
+	for i := range cases {
+		cases[i] = newMatMulCase(r, false, i%2 == 1, i%2 == 0, 301, 130+i, 270, 1)
+	}
+	errs := make([]error, len(cases))
+	var wg sync.WaitGroup
+	for i, mc := range cases {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 3 {
+				if errs[i] = mc.Run(); errs[i] != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	kernels.SetMatMulWorkers(3)
+	workers, _ := kernels.MatMulSplitOf(301, 130, 270)
+	require.Equal(t, 3, workers)
+	require.NoError(t, cases[0].Run())
 }
 
 // TestMatMulNoAllocations checks a warm call allocates nothing.
@@ -262,10 +300,15 @@ func TestMatMulNoAllocations(t *testing.T) {
 // buffers exist), at every level.
 func TestMatMulSplitAllocatesNothing(t *testing.T) {
 	defer kernels.SetMatMulWorkers(kernels.SetMatMulWorkers(2))
-	const m, n, k = 96, 256, 256 // m·n·k over the split threshold
-	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
-	kernels.MatMul(false, false, m, n, k, a, k, b, n, c, n)
-	if allocs := testing.AllocsPerRun(20, func() { kernels.MatMul(false, false, m, n, k, a, k, b, n, c, n) }); allocs != 0 {
-		t.Fatalf("a split MatMul allocates %v times", allocs)
-	}
+	kerneltest.ForEachLevel(t, func(t *testing.T) {
+		// Split by columns (m ≤ MC) and by rows (few panels, m > MC).
+		for _, s := range [][3]int{{96, 256, 256}, {301, 40, 270}} {
+			m, n, k := s[0], s[1], s[2]
+			a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+			kernels.MatMul(false, false, m, n, k, a, k, b, n, c, n)
+			if allocs := testing.AllocsPerRun(20, func() { kernels.MatMul(false, false, m, n, k, a, k, b, n, c, n) }); allocs != 0 {
+				t.Fatalf("a split %d×%d×%d MatMul allocates %v times", m, n, k, allocs)
+			}
+		}
+	})
 }

@@ -31,7 +31,8 @@ type mvPlan struct {
 // row against eight x vectors read as FMA memory operands (the plan before)
 // loads nine vectors per eight FMAs and reduces eight accumulators per
 // row one by one; two rows × four x vectors load six per eight, and the
-// second group reads the block's two rows again from L1. Measured on a
+// second group reads the block's two rows again (from L1 while they fit
+// there: 8·cols bytes). Measured on a
 // Zen 5 (the kernels alternated in one benchmark), B = 8 per call over
 // B = 1 went from 5.7 to 4.6 at H = 64, 3.8 to 3.5 at H = 256 and 3.4 to
 // 3.2 at H = 512.
@@ -191,8 +192,9 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 
 // storeBlock stores the row sums of a block (acc[r][b][0], the unrolled
 // accumulators already added in) to y[b][i…]: yNext holds &y[0][i] and
-// outBytes the distance between y's vectors; groups of four rows reduce
-// together (storeRowSums).
+// outBytes the distance between y's vectors: a block of eight rows of one
+// vector, or of two rows of four, reduces into one vector of sums
+// (sumEight), other blocks in groups of four rows (storeRowSums).
 func storeBlock(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem) {
 	storeBlockFrom(prefix, acc, yNext, outBytes, 0)
 }
@@ -371,6 +373,9 @@ func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVi
 	if prefetch > 0 && plan.rows != 2 {
 		panic("walkColumns: prefetch needs a block of two rows")
 	}
+	if !plan.xInRegs {
+		panic("walkColumns: the x vectors go in registers")
+	}
 	rows, unroll, batch := plan.rows, plan.unroll, len(xb)
 	j := GP64()
 	MOVQ(negWhole, j)
@@ -378,33 +383,23 @@ func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVi
 	JZ(LabelRef(prefix + "_tail"))
 
 	// step emits the FMAs for one vector of columns at j into accumulator
-	// set u.
+	// set u, the x vectors in registers.
 	step := func(u int) {
-		if plan.xInRegs {
-			xv := make([]VecVirtual, batch)
-			for b := range xv {
-				xv[b] = YMM()
-				VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 1}, xv[b])
-			}
-			for r := 0; r < rows; r++ {
-				wm := Mem{Base: wr[r], Index: j, Scale: 1}
-				if batch == 1 {
-					VFMADD231PS(wm, xv[0], acc[r][0][u])
-					continue
-				}
-				wv := YMM()
-				VMOVUPS(wm, wv)
-				for b := 0; b < batch; b++ {
-					VFMADD231PS(xv[b], wv, acc[r][b][u])
-				}
-			}
-			return
+		xv := make([]VecVirtual, batch)
+		for b := range xv {
+			xv[b] = YMM()
+			VMOVUPS(Mem{Base: xb[b], Index: j, Scale: 1}, xv[b])
 		}
 		for r := 0; r < rows; r++ {
+			wm := Mem{Base: wr[r], Index: j, Scale: 1}
+			if batch == 1 {
+				VFMADD231PS(wm, xv[0], acc[r][0][u])
+				continue
+			}
 			wv := YMM()
-			VMOVUPS(Mem{Base: wr[r], Index: j, Scale: 1}, wv)
+			VMOVUPS(wm, wv)
 			for b := 0; b < batch; b++ {
-				VFMADD231PS(Mem{Base: xb[b], Index: j, Scale: 1}, wv, acc[r][b][u])
+				VFMADD231PS(xv[b], wv, acc[r][b][u])
 			}
 		}
 	}
