@@ -2953,7 +2953,7 @@ mvb8_r1_end:
 	RET
 
 // func matVecF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
-// Requires: AVX, F16C, FMA3
+// Requires: AVX, F16C, FMA3, MMX+
 TEXT ·matVecF16B1SIMD(SB), NOSPLIT, $56-89
 	MOVQ cols+80(FP), AX
 	MOVQ AX, CX
@@ -3002,8 +3002,14 @@ mvhb1_r8:
 	MOVQ   16(SP), R11
 	TESTQ  R11, R11
 	JZ     mvhb1_r8_tail
+	MOVQ   (SP), R12
+	ADDQ   CX, R12
+	LEAQ   (R12)(R11*2), R12
 
 mvhb1_r8_loop:
+	PREFETCHT0  (R12)
+	PREFETCHT0  64(R12)
+	ADDQ        $+128, R12
 	VMOVUPS     (AX)(R11*4), Y8
 	VCVTPH2PS   (DX)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y0
@@ -4597,7 +4603,7 @@ mvhb8_r1_end:
 	RET
 
 // func matVecBF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
-// Requires: AVX, AVX2, FMA3
+// Requires: AVX, AVX2, FMA3, MMX+
 TEXT ·matVecBF16B1SIMD(SB), NOSPLIT, $56-89
 	MOVQ cols+80(FP), AX
 	MOVQ AX, CX
@@ -4648,8 +4654,16 @@ mvbhb1_r8:
 	MOVQ     16(SP), R11
 	TESTQ    R11, R11
 	JZ       mvbhb1_r8_tail
+	MOVQ     (SP), R12
+	ADDQ     CX, R12
+	LEAQ     (R12)(R11*2), R12
 
 mvbhb1_r8_loop:
+	PREFETCHT0  (R12)
+	PREFETCHT0  64(R12)
+	PREFETCHT0  128(R12)
+	PREFETCHT0  192(R12)
+	ADDQ        $+256, R12
 	VMOVUPS     (AX)(R11*4), Y9
 	VMOVUPS     32(AX)(R11*4), Y10
 	VSHUFPS     $0x88, Y10, Y9, Y11

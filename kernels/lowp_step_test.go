@@ -14,8 +14,9 @@ import (
 )
 
 // lowpStepShapes are the (H, I) of the reduced-precision step tests: blocks
-// of 64 units whole, partial and several.
-var lowpStepShapes = [][2]int{{1, 1}, {2, 3}, {5, 8}, {8, 13}, {17, 1}, {31, 7}, {32, 32}, {33, 40}, {64, 64}, {65, 9}, {100, 37}, {129, 20}}
+// of lowpUnits (256) units whole, partial and several, and the kernels'
+// blocks of eight rows whole and partial within them.
+var lowpStepShapes = [][2]int{{1, 1}, {2, 3}, {5, 8}, {8, 13}, {17, 1}, {31, 7}, {32, 32}, {33, 40}, {64, 64}, {65, 9}, {100, 37}, {129, 20}, {256, 16}, {259, 9}, {520, 24}}
 
 // lowpWeights are one gate matrix in a reduced format, with its values
 // (exactly what the kernels compute with) as float32.

@@ -12,7 +12,14 @@ import (
 // pointwise step, so the weights stream once and nothing is allocated.
 
 // lowpUnits is the block of hidden units of the reduced-precision steps.
-const lowpUnits = 64
+// Each block makes one call per gate and matrix; the AVX2 batch-1 kernels
+// prefetch the rows after each block of eight (nextBlock in asm/avx2), which
+// is wasted at the end of a call and missing at its start, so longer calls
+// stream better: 256 against 64 and 128 in one interleaved run, LSTM f16
+// at H = 512 58 against 64 and 60 µs, at H = 256 14.7 against 16.9 and 14.9
+// µs (bench/results/2026-12-04e-epyc-avx512/lowp-units.txt). The blocks
+// live on the stack (the GRU's 6 KiB).
+const lowpUnits = 256
 
 // LSTMStepF16 is one streaming LSTM step of one sequence with W_ih and W_hh
 // in binary16 (PyTorch's layout, gate blocks i, f, g, o), with H = len(h)
