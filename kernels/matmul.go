@@ -234,10 +234,17 @@ func zeroProduct(m, n int, c []float32, ldc int, add bool) {
 // the first panel's place when no other rows will read it).
 func blockProduct(l level.Level, work *matMulWork, packedB []float32, source bSource, transA bool, a []float32, lda int, c []float32, ldc, m, jc, pc, kc, nc int, accumulate bool) {
 	source.discard = m <= matMulMC
-	for ic := 0; ic < m; ic += matMulMC {
-		mc := min(matMulMC, m-ic)
+	rowBlocks(l, work, packedB, source, transA, a, lda, c, ldc, 0, m, jc, pc, kc, nc, accumulate)
+}
+
+// rowBlocks runs rows r0 … r1−1 of op(A) against the block in MC-row
+// blocks: each packed into work.packedA, then its macro-kernel (the first
+// one packing B when source names it).
+func rowBlocks(l level.Level, work *matMulWork, packedB []float32, source bSource, transA bool, a []float32, lda int, c []float32, ldc, r0, r1, jc, pc, kc, nc int, add bool) {
+	for ic := r0; ic < r1; ic += matMulMC {
+		mc := min(matMulMC, r1-ic)
 		packA(l, work.packedA, transA, a, lda, ic, pc, mc, kc)
-		macroKernel(l, work, work.packedA, packedB, source, c, ldc, ic, jc, mc, nc, kc, accumulate)
+		macroKernel(l, work, work.packedA, packedB, source, c, ldc, ic, jc, mc, nc, kc, add)
 		source = bSource{}
 	}
 }

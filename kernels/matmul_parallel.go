@@ -146,11 +146,7 @@ func (j *matMulJob) Run(w int) {
 		return
 	}
 	rowStart, rowEnd := j.rows(w)
-	for ic := rowStart; ic < rowEnd; ic += matMulMC {
-		mc := min(matMulMC, rowEnd-ic)
-		packA(j.l, work.packedA, j.transA, j.a, j.lda, ic, j.pc, mc, j.kc)
-		macroKernel(j.l, work, work.packedA, j.packedB, bSource{}, j.c, j.ldc, ic, j.jc, mc, j.nc, j.kc, j.add)
-	}
+	rowBlocks(j.l, work, j.packedB, bSource{}, j.transA, j.a, j.lda, j.c, j.ldc, rowStart, rowEnd, j.jc, j.pc, j.kc, j.nc, j.add)
 }
 
 // packJob packs a block of op(B) split among matMulTeam's workers: worker
