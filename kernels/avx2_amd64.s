@@ -565,6 +565,8 @@ TEXT ·matVecB2SIMD(SB), NOSPLIT, $48-89
 	ADDQ (SP), CX
 	MOVQ w_base+24(FP), DX
 	SUBQ 8(SP), DX
+	CMPQ (SP), $0x00002000
+	JB   mvb2_r4_short
 
 mvb2_r4:
 	CMPQ   40(SP), $0x04
@@ -689,6 +691,126 @@ mvb2_r4_b1_g0_store:
 	ADDQ    $0x10, 32(SP)
 	SUBQ    $0x04, 40(SP)
 	JMP     mvb2_r4
+
+mvb2_r4_short:
+	CMPQ   40(SP), $0x04
+	JB     mvb2_r4_end
+	MOVQ   (SP), BX
+	LEAQ   (DX)(BX*1), SI
+	LEAQ   (SI)(BX*1), DI
+	LEAQ   (DI)(BX*1), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   8(SP), R8
+	TESTQ  R8, R8
+	JZ     mvb2_r4_short_tail
+
+mvb2_r4_short_loop:
+	VMOVUPS     (AX)(R8*1), Y8
+	VMOVUPS     (CX)(R8*1), Y9
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (SI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (DI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JZ          mvb2_r4_short_tail
+	VMOVUPS     (AX)(R8*1), Y8
+	VMOVUPS     (CX)(R8*1), Y9
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (SI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (DI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JNZ         mvb2_r4_short_loop
+
+mvb2_r4_short_tail:
+	CMPQ        R8, 16(SP)
+	JAE         mvb2_r4_short_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (AX)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (SI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (CX)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (SI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x04, R8
+	JMP         mvb2_r4_short_tail
+
+mvb2_r4_short_reduce:
+	MOVQ         32(SP), DX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb2_r4_short_b0_g0_store
+	VMOVUPS      (DX), X2
+	VADDPS       X0, X2, X0
+
+mvb2_r4_short_b0_g0_store:
+	VMOVUPS      X0, (DX)
+	ADDQ         24(SP), DX
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb2_r4_short_b1_g0_store
+	VMOVUPS      (DX), X1
+	VADDPS       X0, X1, X0
+
+mvb2_r4_short_b1_g0_store:
+	VMOVUPS X0, (DX)
+	MOVQ    (SP), DX
+	LEAQ    (BX)(DX*1), DX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb2_r4_short
 
 mvb2_r4_end:
 mvb2_r1:

@@ -15,14 +15,14 @@ import (
 // (asm/avx2/matvec.go, mvPlans): with the rows a multiple of eight every
 // batch, split into passes of up to eight or not, sums each row in
 // MatVec's order, so a vector's result does not depend on the batch it
-// came in.
+// came in. Rows of 2048 columns and more take B = 2's prefetching loop.
 func TestMatVecBatchBitsAVX2(t *testing.T) {
 	if !level.Has(level.AVX2) {
 		t.Skip("no AVX2")
 	}
 	r := kerneltest.Rand(17)
 	for _, rows := range []int{8, 16, 24, 256} {
-		for _, cols := range []int{1, 7, 8, 9, 31, 64, 100, 128} {
+		for _, cols := range []int{1, 7, 8, 9, 31, 64, 100, 128, 2048, 2053} {
 			w := make([]float32, rows*cols)
 			kerneltest.Fill(r, w)
 			for batch := 1; batch <= 11; batch++ {

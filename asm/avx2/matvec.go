@@ -74,13 +74,20 @@ const mvPrefetch = 2048
 // took B = 4 from 1.9–2.0× B = 1 to 1.7–1.9× and B = 8 from 2.5–2.9× to
 // 2.4–2.8× (noisy: the memory was shared with other work); at H = 64 it
 // changed nothing.
+//
+// prefetchMinRow > 0 keeps the prefetching to rows of at least that many
+// bytes, the shorter taking a second copy of the main loop without it:
+// B = 2, whose steps are short, measured 5–10 % slower with it at H = 256
+// and 512 (W in L3, rows of 2 and 4 KiB) and 10 % faster at H = 1024
+// (W in DRAM, rows of 8 KiB); for B ≥ 4 it measured neutral there.
 type mvKernel struct {
-	name      string
-	batch     int
-	plans     [2]mvPlan
-	group     int
-	prefetch  int
-	nextBlock bool
+	name           string
+	batch          int
+	plans          [2]mvPlan
+	group          int
+	prefetch       int
+	nextBlock      bool
+	prefetchMinRow int
 }
 
 // mvKernelFor returns the kernel matVecB<batch>SIMD.
@@ -94,6 +101,9 @@ func mvKernelFor(batch int) mvKernel {
 	if batch > 1 {
 		k.prefetch = mvPrefetch
 		k.nextBlock = len(splitGroups(batch, k.group)) > 1
+	}
+	if batch == 2 {
+		k.prefetchMinRow = 8192
 	}
 	return k
 }
@@ -157,24 +167,39 @@ func matVecKernel(k mvKernel) {
 
 	plans := k.plans
 	prefix := strings.ToLower("mv" + strings.TrimSuffix(strings.TrimPrefix(name, "matVec"), "SIMD"))
+	// rowLoop emits a loop of blocks of plan.rows rows, each block's walks
+	// prefetching as pf says, that leaves for exit when fewer rows are left.
+	rowLoop := func(loop string, plan mvPlan, pf []colPrefetch, exit string) {
+		Label(loop)
+		CMPQ(f.rowsLeft, U8(plan.rows))
+		JB(LabelRef(exit))
+		mvBlock(loop, batch, plan, k.group, pf, w, xb, f)
+		SUBQ(U8(plan.rows), f.rowsLeft)
+		JMP(LabelRef(loop))
+	}
 	for i, plan := range plans {
 		if i == 1 && plans[0].rows == 1 {
 			break // the main loop already goes one row at a time
 		}
 		loop := fmt.Sprintf("%s_r%d", prefix, plan.rows)
-		Label(loop)
-		CMPQ(f.rowsLeft, U8(plan.rows))
-		JB(LabelRef(loop + "_end"))
-		var pf []colPrefetch // per walk
-		if i == 0 {
-			pf = append(pf, colPrefetch{ahead: k.prefetch})
-			if k.nextBlock {
-				pf = append(pf, colPrefetch{nextBlock: f.blockBytes})
-			}
+		if i > 0 || k.prefetch == 0 {
+			rowLoop(loop, plan, nil, loop+"_end")
+			Label(loop + "_end")
+			continue
 		}
-		mvBlock(loop, batch, plan, k.group, pf, w, xb, f)
-		SUBQ(U8(plan.rows), f.rowsLeft)
-		JMP(LabelRef(loop))
+		pf := []colPrefetch{{ahead: k.prefetch}}
+		if k.nextBlock {
+			pf = append(pf, colPrefetch{nextBlock: f.blockBytes})
+		}
+		if k.prefetchMinRow > 0 {
+			// Shorter rows take a copy of the loop without prefetching.
+			CMPQ(f.colBytes, U32(k.prefetchMinRow))
+			JB(LabelRef(loop + "_short"))
+		}
+		rowLoop(loop, plan, pf, loop+"_end")
+		if k.prefetchMinRow > 0 {
+			rowLoop(loop+"_short", plan, nil, loop+"_end")
+		}
 		Label(loop + "_end")
 	}
 	VZEROUPPER()
