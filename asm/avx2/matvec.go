@@ -58,8 +58,8 @@ var mvGroups = map[int]int{4: 2, 5: 3, 6: 3, 7: 3, 8: 3}
 // two vector steps). It matters where W comes from DRAM: at H = 1024 the
 // four-row blocks of B = 2 went from 1.65–1.75× B = 1 without prefetch to
 // 1.3–1.55× at 2048 bytes; 1024, 3072 and 4096 measured no better, 6144
-// worse, and PREFETCHNTA no better than T0. At H = 64…512 it neither helps
-// nor hurts.
+// worse, and PREFETCHNTA no better than T0. For B ≥ 4 it neither helps nor
+// hurts at H = 64…512; B = 2 keeps it to long rows (mvKernel).
 const mvPrefetch = 2048
 
 // mvKernel describes one matVec kernel: its batch, the plans of its main
