@@ -541,7 +541,7 @@ mvb1_r1_end:
 	RET
 
 // func matVecB2SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·matVecB2SIMD(SB), NOSPLIT, $48-89
 	MOVQ cols+80(FP), AX
 	SHLQ $0x02, AX
@@ -565,6 +565,8 @@ TEXT ·matVecB2SIMD(SB), NOSPLIT, $48-89
 	ADDQ (SP), CX
 	MOVQ w_base+24(FP), DX
 	SUBQ 8(SP), DX
+	CMPQ (SP), $0x00002000
+	JB   mvb2_r4_short
 
 mvb2_r4:
 	CMPQ   40(SP), $0x04
@@ -586,6 +588,8 @@ mvb2_r4:
 	JZ     mvb2_r4_tail
 
 mvb2_r4_loop:
+	PREFETCHT0  2048(DX)(R8*1)
+	PREFETCHT0  2048(DI)(R8*1)
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -602,6 +606,8 @@ mvb2_r4_loop:
 	VFMADD231PS Y9, Y10, Y7
 	ADDQ        $0x20, R8
 	JZ          mvb2_r4_tail
+	PREFETCHT0  2048(SI)(R8*1)
+	PREFETCHT0  2048(BX)(R8*1)
 	VMOVUPS     (AX)(R8*1), Y8
 	VMOVUPS     (CX)(R8*1), Y9
 	VMOVUPS     (DX)(R8*1), Y10
@@ -622,24 +628,34 @@ mvb2_r4_loop:
 mvb2_r4_tail:
 	CMPQ        R8, 16(SP)
 	JAE         mvb2_r4_reduce
-	VMOVSS      (AX)(R8*1), X11
-	VMOVSS      (DX)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y0
-	VMOVSS      (SI)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y2
-	VMOVSS      (DI)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y4
-	VMOVSS      (BX)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y6
-	VMOVSS      (CX)(R8*1), X11
-	VMOVSS      (DX)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y1
-	VMOVSS      (SI)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y3
-	VMOVSS      (DI)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y5
-	VMOVSS      (BX)(R8*1), X12
-	VFMADD231PS Y12, Y11, Y7
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (AX)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (SI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (CX)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (SI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y7
 	ADDQ        $0x04, R8
 	JMP         mvb2_r4_tail
 
@@ -676,6 +692,126 @@ mvb2_r4_b1_g0_store:
 	SUBQ    $0x04, 40(SP)
 	JMP     mvb2_r4
 
+mvb2_r4_short:
+	CMPQ   40(SP), $0x04
+	JB     mvb2_r4_end
+	MOVQ   (SP), BX
+	LEAQ   (DX)(BX*1), SI
+	LEAQ   (SI)(BX*1), DI
+	LEAQ   (DI)(BX*1), BX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	MOVQ   8(SP), R8
+	TESTQ  R8, R8
+	JZ     mvb2_r4_short_tail
+
+mvb2_r4_short_loop:
+	VMOVUPS     (AX)(R8*1), Y8
+	VMOVUPS     (CX)(R8*1), Y9
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (SI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (DI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JZ          mvb2_r4_short_tail
+	VMOVUPS     (AX)(R8*1), Y8
+	VMOVUPS     (CX)(R8*1), Y9
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (SI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (DI)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JNZ         mvb2_r4_short_loop
+
+mvb2_r4_short_tail:
+	CMPQ        R8, 16(SP)
+	JAE         mvb2_r4_short_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (AX)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (SI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (CX)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (SI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DI)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x04, R8
+	JMP         mvb2_r4_short_tail
+
+mvb2_r4_short_reduce:
+	MOVQ         32(SP), DX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb2_r4_short_b0_g0_store
+	VMOVUPS      (DX), X2
+	VADDPS       X0, X2, X0
+
+mvb2_r4_short_b0_g0_store:
+	VMOVUPS      X0, (DX)
+	ADDQ         24(SP), DX
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb2_r4_short_b1_g0_store
+	VMOVUPS      (DX), X1
+	VADDPS       X0, X1, X0
+
+mvb2_r4_short_b1_g0_store:
+	VMOVUPS X0, (DX)
+	MOVQ    (SP), DX
+	LEAQ    (BX)(DX*1), DX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb2_r4_short
+
 mvb2_r4_end:
 mvb2_r1:
 	CMPQ   40(SP), $0x01
@@ -707,12 +843,16 @@ mvb2_r1_loop:
 mvb2_r1_tail:
 	CMPQ        BX, 16(SP)
 	JAE         mvb2_r1_reduce
-	VMOVSS      (AX)(BX*1), X11
-	VMOVSS      (DX)(BX*1), X12
-	VFMADD231PS Y12, Y11, Y0
-	VMOVSS      (CX)(BX*1), X11
-	VMOVSS      (DX)(BX*1), X12
-	VFMADD231PS Y12, Y11, Y2
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(BX*1), X4
+	VXORPS      Y5, Y5, Y5
+	VMOVSS      (DX)(BX*1), X5
+	VFMADD231PS Y5, Y4, Y0
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (CX)(BX*1), X4
+	VXORPS      Y5, Y5, Y5
+	VMOVSS      (DX)(BX*1), X5
+	VFMADD231PS Y5, Y4, Y2
 	ADDQ        $0x04, BX
 	JMP         mvb2_r1_tail
 
@@ -781,116 +921,169 @@ TEXT ·matVecB3SIMD(SB), NOSPLIT, $48-89
 	MOVQ w_base+24(FP), BX
 	SUBQ 8(SP), BX
 
-mvb3_r2:
-	CMPQ   40(SP), $0x02
-	JB     mvb3_r2_end
+mvb3_r4:
+	CMPQ   40(SP), $0x04
+	JB     mvb3_r4_end
 	MOVQ   (SP), SI
-	LEAQ   (BX)(SI*1), SI
+	LEAQ   (BX)(SI*1), DI
+	LEAQ   (DI)(SI*1), R8
+	LEAQ   (R8)(SI*1), SI
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   8(SP), DI
-	TESTQ  DI, DI
-	JZ     mvb3_r2_tail
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb3_r4_tail
 
-mvb3_r2_loop:
-	PREFETCHT0  2048(BX)(DI*1)
-	VMOVUPS     (AX)(DI*1), Y6
-	VMOVUPS     (CX)(DI*1), Y7
-	VMOVUPS     (DX)(DI*1), Y8
-	VMOVUPS     (BX)(DI*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (SI)(DI*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x20, DI
-	JZ          mvb3_r2_tail
-	PREFETCHT0  2048(SI)(DI*1)
-	VMOVUPS     (AX)(DI*1), Y6
-	VMOVUPS     (CX)(DI*1), Y7
-	VMOVUPS     (DX)(DI*1), Y8
-	VMOVUPS     (BX)(DI*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (SI)(DI*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x20, DI
-	JNZ         mvb3_r2_loop
+mvb3_r4_loop:
+	PREFETCHT0  2048(BX)(R9*1)
+	PREFETCHT0  2048(R8)(R9*1)
+	VMOVUPS     (AX)(R9*1), Y12
+	VMOVUPS     (CX)(R9*1), Y13
+	VMOVUPS     (DX)(R9*1), Y14
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DI)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (R8)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (SI)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JZ          mvb3_r4_tail
+	PREFETCHT0  2048(DI)(R9*1)
+	PREFETCHT0  2048(SI)(R9*1)
+	VMOVUPS     (AX)(R9*1), Y12
+	VMOVUPS     (CX)(R9*1), Y13
+	VMOVUPS     (DX)(R9*1), Y14
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DI)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (R8)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (SI)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JNZ         mvb3_r4_loop
 
-mvb3_r2_tail:
-	CMPQ        DI, 16(SP)
-	JAE         mvb3_r2_reduce
-	VMOVSS      (AX)(DI*1), X10
-	VMOVSS      (BX)(DI*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (SI)(DI*1), X11
-	VFMADD231PS Y11, Y10, Y3
-	VMOVSS      (CX)(DI*1), X10
-	VMOVSS      (BX)(DI*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (SI)(DI*1), X11
-	VFMADD231PS Y11, Y10, Y4
-	VMOVSS      (DX)(DI*1), X10
-	VMOVSS      (BX)(DI*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	VMOVSS      (SI)(DI*1), X11
-	VFMADD231PS Y11, Y10, Y5
-	ADDQ        $0x04, DI
-	JMP         mvb3_r2_tail
+mvb3_r4_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb3_r4_reduce
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (AX)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y0
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y3
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (R8)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (SI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (CX)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y1
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y4
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (R8)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (SI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (DX)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y2
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (R8)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (SI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y11
+	ADDQ        $0x04, R9
+	JMP         mvb3_r4_tail
 
-mvb3_r2_reduce:
+mvb3_r4_reduce:
 	MOVQ         32(SP), BX
 	VHADDPS      Y3, Y0, Y0
+	VHADDPS      Y9, Y6, Y6
+	VHADDPS      Y6, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb3_r2_b0_g0_store
-	VMOVSD       (BX), X3
-	VADDPS       X0, X3, X0
+	JE           mvb3_r4_b0_store
+	VADDPS       (BX), X0, X0
 
-mvb3_r2_b0_g0_store:
-	VMOVSD       X0, (BX)
+mvb3_r4_b0_store:
+	VMOVUPS      X0, (BX)
 	ADDQ         24(SP), BX
-	VHADDPS      Y4, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+	VHADDPS      Y4, Y1, Y1
+	VHADDPS      Y10, Y7, Y7
+	VHADDPS      Y7, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
 	CMPB         add+88(FP), $0x00
-	JE           mvb3_r2_b1_g0_store
-	VMOVSD       (BX), X1
-	VADDPS       X0, X1, X0
+	JE           mvb3_r4_b1_store
+	VADDPS       (BX), X1, X1
 
-mvb3_r2_b1_g0_store:
-	VMOVSD       X0, (BX)
+mvb3_r4_b1_store:
+	VMOVUPS      X1, (BX)
 	ADDQ         24(SP), BX
-	VHADDPS      Y5, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+	VHADDPS      Y5, Y2, Y2
+	VHADDPS      Y11, Y8, Y8
+	VHADDPS      Y8, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
 	CMPB         add+88(FP), $0x00
-	JE           mvb3_r2_b2_g0_store
-	VMOVSD       (BX), X1
-	VADDPS       X0, X1, X0
+	JE           mvb3_r4_b2_store
+	VADDPS       (BX), X2, X2
 
-mvb3_r2_b2_g0_store:
-	VMOVSD X0, (BX)
-	MOVQ   (SP), BX
-	LEAQ   (SI)(BX*1), BX
-	ADDQ   $0x08, 32(SP)
-	SUBQ   $0x02, 40(SP)
-	JMP    mvb3_r2
+mvb3_r4_b2_store:
+	VMOVUPS X2, (BX)
+	MOVQ    (SP), BX
+	LEAQ    (SI)(BX*1), BX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb3_r4
 
-mvb3_r2_end:
+mvb3_r4_end:
 mvb3_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb3_r1_end
@@ -927,15 +1120,21 @@ mvb3_r1_loop:
 mvb3_r1_tail:
 	CMPQ        SI, 16(SP)
 	JAE         mvb3_r1_reduce
-	VMOVSS      (AX)(SI*1), X10
-	VMOVSS      (BX)(SI*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (CX)(SI*1), X10
-	VMOVSS      (BX)(SI*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	VMOVSS      (DX)(SI*1), X10
-	VMOVSS      (BX)(SI*1), X11
-	VFMADD231PS Y11, Y10, Y4
+	VXORPS      Y6, Y6, Y6
+	VMOVSS      (AX)(SI*1), X6
+	VXORPS      Y7, Y7, Y7
+	VMOVSS      (BX)(SI*1), X7
+	VFMADD231PS Y7, Y6, Y0
+	VXORPS      Y6, Y6, Y6
+	VMOVSS      (CX)(SI*1), X6
+	VXORPS      Y7, Y7, Y7
+	VMOVSS      (BX)(SI*1), X7
+	VFMADD231PS Y7, Y6, Y2
+	VXORPS      Y6, Y6, Y6
+	VMOVSS      (DX)(SI*1), X6
+	VXORPS      Y7, Y7, Y7
+	VMOVSS      (BX)(SI*1), X7
+	VFMADD231PS Y7, Y6, Y4
 	ADDQ        $0x04, SI
 	JMP         mvb3_r1_tail
 
@@ -991,39 +1190,42 @@ mvb3_r1_end:
 
 // func matVecB4SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3, MMX+
-TEXT ·matVecB4SIMD(SB), NOSPLIT, $48-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	MOVQ AX, CX
-	ANDQ $-32, CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
-	XORQ AX, AX
-	SUBQ CX, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 40(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 24(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 32(SP)
-	MOVQ x_base+48(FP), AX
-	SUBQ 8(SP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ w_base+24(FP), SI
-	SUBQ 8(SP), SI
+TEXT ·matVecB4SIMD(SB), NOSPLIT, $64-89
+	MOVQ   cols+80(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, (SP)
+	MOVQ   AX, CX
+	ANDQ   $-32, CX
+	SUBQ   CX, AX
+	MOVQ   AX, 16(SP)
+	XORQ   AX, AX
+	SUBQ   CX, AX
+	MOVQ   AX, 8(SP)
+	MOVQ   rows+72(FP), AX
+	MOVQ   AX, 40(SP)
+	SHLQ   $0x02, AX
+	MOVQ   AX, 24(SP)
+	MOVQ   y_base+0(FP), AX
+	MOVQ   AX, 32(SP)
+	MOVQ   x_base+48(FP), AX
+	SUBQ   8(SP), AX
+	MOVQ   AX, 48(SP)
+	MOVQ   (SP), AX
+	IMUL3Q $0x04, AX, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   w_base+24(FP), AX
+	SUBQ   8(SP), AX
 
-mvb4_r2:
-	CMPQ   40(SP), $0x02
-	JB     mvb4_r2_end
-	MOVQ   (SP), DI
-	LEAQ   (SI)(DI*1), DI
+mvb4_r4:
+	CMPQ   40(SP), $0x04
+	JB     mvb4_r4_end
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), CX
+	MOVQ   48(SP), SI
+	MOVQ   SI, DI
+	ADDQ   (SP), DI
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -1034,209 +1236,381 @@ mvb4_r2:
 	VXORPS Y7, Y7, Y7
 	MOVQ   8(SP), R8
 	TESTQ  R8, R8
-	JZ     mvb4_r2_tail
+	JZ     mvb4_r4_x0_tail
 
-mvb4_r2_loop:
-	PREFETCHT0  2048(SI)(R8*1)
-	VMOVUPS     (AX)(R8*1), Y8
-	VMOVUPS     (CX)(R8*1), Y9
+mvb4_r4_x0_loop:
+	PREFETCHT0  2048(AX)(R8*1)
+	PREFETCHT0  2048(BX)(R8*1)
+	VMOVUPS     (SI)(R8*1), Y8
+	VMOVUPS     (DI)(R8*1), Y9
+	VMOVUPS     (AX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
 	VMOVUPS     (DX)(R8*1), Y10
-	VMOVUPS     (BX)(R8*1), Y11
-	VMOVUPS     (SI)(R8*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (DI)(R8*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
 	ADDQ        $0x20, R8
-	JZ          mvb4_r2_tail
-	PREFETCHT0  2048(DI)(R8*1)
-	VMOVUPS     (AX)(R8*1), Y8
-	VMOVUPS     (CX)(R8*1), Y9
+	JZ          mvb4_r4_x0_tail
+	PREFETCHT0  2048(DX)(R8*1)
+	PREFETCHT0  2048(CX)(R8*1)
+	VMOVUPS     (SI)(R8*1), Y8
+	VMOVUPS     (DI)(R8*1), Y9
+	VMOVUPS     (AX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
 	VMOVUPS     (DX)(R8*1), Y10
-	VMOVUPS     (BX)(R8*1), Y11
-	VMOVUPS     (SI)(R8*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (DI)(R8*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
 	ADDQ        $0x20, R8
-	JNZ         mvb4_r2_loop
+	JNZ         mvb4_r4_x0_loop
 
-mvb4_r2_tail:
+mvb4_r4_x0_tail:
 	CMPQ        R8, 16(SP)
-	JAE         mvb4_r2_reduce
-	VMOVSS      (AX)(R8*1), X13
-	VMOVSS      (SI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (DI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (CX)(R8*1), X13
-	VMOVSS      (SI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (DI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (DX)(R8*1), X13
-	VMOVSS      (SI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (DI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (BX)(R8*1), X13
-	VMOVSS      (SI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	VMOVSS      (DI)(R8*1), X14
-	VFMADD231PS Y14, Y13, Y7
+	JAE         mvb4_r4_x0_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (SI)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (DI)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y7
 	ADDQ        $0x04, R8
-	JMP         mvb4_r2_tail
+	JMP         mvb4_r4_x0_tail
 
-mvb4_r2_reduce:
-	MOVQ        32(SP), SI
-	VHADDPS     Y4, Y0, Y0
-	VHADDPS     Y5, Y1, Y1
-	VHADDPS     Y6, Y2, Y2
-	VHADDPS     Y7, Y3, Y3
-	VHADDPS     Y1, Y0, Y0
-	VHADDPS     Y3, Y2, Y1
-	VPERM2F128  $0x20, Y1, Y0, Y2
-	VPERM2F128  $0x31, Y1, Y0, Y0
-	VADDPS      Y0, Y2, Y0
-	MOVQ        24(SP), R8
-	LEAQ        (SI)(R8*2), R9
-	CMPB        add+88(FP), $0x00
-	JE          mvb4_r2_store
-	VMOVSD      (SI), X13
-	VMOVHPS     (SI)(R8*1), X13, X13
-	VMOVSD      (R9), X1
-	VMOVHPS     (R9)(R8*1), X1, X1
-	VINSERTF128 $0x01, X1, Y13, Y1
-	VADDPS      Y0, Y1, Y0
+mvb4_r4_x0_reduce:
+	MOVQ         32(SP), SI
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb4_r4_x0_b0_g0_store
+	VMOVUPS      (SI), X2
+	VADDPS       X0, X2, X0
 
-mvb4_r2_store:
-	VMOVSD       X0, (SI)
-	VMOVHPS      X0, (SI)(R8*1)
-	VEXTRACTF128 $0x01, Y0, X0
-	VMOVSD       X0, (R9)
-	VMOVHPS      X0, (R9)(R8*1)
-	MOVQ         (SP), SI
-	LEAQ         (DI)(SI*1), SI
-	ADDQ         $0x08, 32(SP)
-	SUBQ         $0x02, 40(SP)
-	JMP          mvb4_r2
+mvb4_r4_x0_b0_g0_store:
+	VMOVUPS      X0, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb4_r4_x0_b1_g0_store
+	VMOVUPS      (SI), X1
+	VADDPS       X0, X1, X0
 
-mvb4_r2_end:
+mvb4_r4_x0_b1_g0_store:
+	VMOVUPS X0, (SI)
+	MOVQ    48(SP), SI
+	MOVQ    (SP), DI
+	IMUL3Q  $0x02, DI, DI
+	ADDQ    DI, SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVQ    56(SP), R8
+	ADDQ    8(SP), R8
+	MOVQ    8(SP), R9
+	TESTQ   R9, R9
+	JZ      mvb4_r4_x1_tail
+
+mvb4_r4_x1_loop:
+	PREFETCHT1  (AX)(R8*1)
+	PREFETCHT1  (BX)(R8*1)
+	VMOVUPS     (SI)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VMOVUPS     (AX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	JZ          mvb4_r4_x1_tail
+	PREFETCHT1  (DX)(R8*1)
+	PREFETCHT1  (CX)(R8*1)
+	VMOVUPS     (SI)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VMOVUPS     (AX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	JNZ         mvb4_r4_x1_loop
+
+mvb4_r4_x1_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb4_r4_x1_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (SI)(R9*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (DI)(R9*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x04, R9
+	JMP         mvb4_r4_x1_tail
+
+mvb4_r4_x1_reduce:
+	MOVQ         32(SP), AX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x02, DX, DX
+	ADDQ         DX, AX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb4_r4_x1_b0_g0_store
+	VMOVUPS      (AX), X2
+	VADDPS       X0, X2, X0
+
+mvb4_r4_x1_b0_g0_store:
+	VMOVUPS      X0, (AX)
+	ADDQ         24(SP), AX
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb4_r4_x1_b1_g0_store
+	VMOVUPS      (AX), X1
+	VADDPS       X0, X1, X0
+
+mvb4_r4_x1_b1_g0_store:
+	VMOVUPS X0, (AX)
+	MOVQ    (SP), AX
+	LEAQ    (CX)(AX*1), AX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb4_r4
+
+mvb4_r4_end:
 mvb4_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb4_r1_end
+	MOVQ   48(SP), CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   8(SP), DI
-	TESTQ  DI, DI
-	JZ     mvb4_r1_tail
+	MOVQ   8(SP), BX
+	TESTQ  BX, BX
+	JZ     mvb4_r1_x0_tail
 
-mvb4_r1_loop:
-	VMOVUPS     (AX)(DI*1), Y4
-	VMOVUPS     (CX)(DI*1), Y5
-	VMOVUPS     (DX)(DI*1), Y6
-	VMOVUPS     (BX)(DI*1), Y7
-	VMOVUPS     (SI)(DI*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, DI
-	JZ          mvb4_r1_tail
-	VMOVUPS     (AX)(DI*1), Y4
-	VMOVUPS     (CX)(DI*1), Y5
-	VMOVUPS     (DX)(DI*1), Y6
-	VMOVUPS     (BX)(DI*1), Y7
-	VMOVUPS     (SI)(DI*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, DI
-	JNZ         mvb4_r1_loop
+mvb4_r1_x0_loop:
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JZ          mvb4_r1_x0_tail
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JNZ         mvb4_r1_x0_loop
 
-mvb4_r1_tail:
-	CMPQ        DI, 16(SP)
-	JAE         mvb4_r1_reduce
-	VMOVSS      (AX)(DI*1), X13
-	VMOVSS      (SI)(DI*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (CX)(DI*1), X13
-	VMOVSS      (SI)(DI*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (DX)(DI*1), X13
-	VMOVSS      (SI)(DI*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (BX)(DI*1), X13
-	VMOVSS      (SI)(DI*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	ADDQ        $0x04, DI
-	JMP         mvb4_r1_tail
+mvb4_r1_x0_tail:
+	CMPQ        BX, 16(SP)
+	JAE         mvb4_r1_x0_reduce
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (CX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y0
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (DX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x04, BX
+	JMP         mvb4_r1_x0_tail
 
-mvb4_r1_reduce:
-	MOVQ         32(SP), DI
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
+mvb4_r1_x0_reduce:
+	MOVQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb4_r1_b0_g0_store
-	VMOVSS       (DI), X4
-	VADDPS       X0, X4, X0
+	JE           mvb4_r1_x0_b0_g0_store
+	VMOVSS       (CX), X2
+	VADDPS       X0, X2, X0
 
-mvb4_r1_b0_g0_store:
-	VMOVSS       X0, (DI)
-	ADDQ         24(SP), DI
+mvb4_r1_x0_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb4_r1_b1_g0_store
-	VMOVSS       (DI), X1
+	JE           mvb4_r1_x0_b1_g0_store
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
-mvb4_r1_b1_g0_store:
-	VMOVSS       X0, (DI)
-	ADDQ         24(SP), DI
-	VEXTRACTF128 $0x01, Y2, X0
+mvb4_r1_x0_b1_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   48(SP), CX
+	MOVQ   (SP), DX
+	IMUL3Q $0x02, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   8(SP), BX
+	TESTQ  BX, BX
+	JZ     mvb4_r1_x1_tail
+
+mvb4_r1_x1_loop:
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JZ          mvb4_r1_x1_tail
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JNZ         mvb4_r1_x1_loop
+
+mvb4_r1_x1_tail:
+	CMPQ        BX, 16(SP)
+	JAE         mvb4_r1_x1_reduce
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (CX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y0
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (DX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x04, BX
+	JMP         mvb4_r1_x1_tail
+
+mvb4_r1_x1_reduce:
+	MOVQ         32(SP), CX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x02, DX, DX
+	ADDQ         DX, CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb4_r1_x1_b0_g0_store
+	VMOVSS       (CX), X2
 	VADDPS       X0, X2, X0
+
+mvb4_r1_x1_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb4_r1_b2_g0_store
-	VMOVSS       (DI), X1
+	JE           mvb4_r1_x1_b1_g0_store
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
-mvb4_r1_b2_g0_store:
-	VMOVSS       X0, (DI)
-	ADDQ         24(SP), DI
-	VEXTRACTF128 $0x01, Y3, X0
-	VADDPS       X0, X3, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb4_r1_b3_g0_store
-	VMOVSS       (DI), X1
-	VADDPS       X0, X1, X0
-
-mvb4_r1_b3_g0_store:
-	VMOVSS X0, (DI)
-	MOVQ   (SP), DI
-	LEAQ   (SI)(DI*1), SI
+mvb4_r1_x1_b1_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), AX
 	ADDQ   $0x04, 32(SP)
 	SUBQ   $0x01, 40(SP)
 	JMP    mvb4_r1
@@ -1247,368 +1621,491 @@ mvb4_r1_end:
 
 // func matVecB5SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3, MMX+
-TEXT ·matVecB5SIMD(SB), NOSPLIT, $48-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	MOVQ AX, CX
-	ANDQ $-32, CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
-	XORQ AX, AX
-	SUBQ CX, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 40(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 24(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 32(SP)
-	MOVQ x_base+48(FP), AX
-	SUBQ 8(SP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ w_base+24(FP), DI
-	SUBQ 8(SP), DI
+TEXT ·matVecB5SIMD(SB), NOSPLIT, $64-89
+	MOVQ   cols+80(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, (SP)
+	MOVQ   AX, CX
+	ANDQ   $-32, CX
+	SUBQ   CX, AX
+	MOVQ   AX, 16(SP)
+	XORQ   AX, AX
+	SUBQ   CX, AX
+	MOVQ   AX, 8(SP)
+	MOVQ   rows+72(FP), AX
+	MOVQ   AX, 40(SP)
+	SHLQ   $0x02, AX
+	MOVQ   AX, 24(SP)
+	MOVQ   y_base+0(FP), AX
+	MOVQ   AX, 32(SP)
+	MOVQ   x_base+48(FP), AX
+	SUBQ   8(SP), AX
+	MOVQ   AX, 48(SP)
+	MOVQ   (SP), AX
+	IMUL3Q $0x04, AX, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   w_base+24(FP), AX
+	SUBQ   8(SP), AX
 
-mvb5_r2:
-	CMPQ   40(SP), $0x02
-	JB     mvb5_r2_end
-	MOVQ   (SP), R8
-	LEAQ   (DI)(R8*1), R8
+mvb5_r4:
+	CMPQ   40(SP), $0x04
+	JB     mvb5_r4_end
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), CX
+	MOVQ   48(SP), SI
+	MOVQ   SI, DI
+	ADDQ   (SP), DI
+	MOVQ   DI, R8
+	ADDQ   (SP), R8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 	MOVQ   8(SP), R9
 	TESTQ  R9, R9
-	JZ     mvb5_r2_x0_tail
+	JZ     mvb5_r4_x0_tail
 
-mvb5_r2_x0_loop:
-	PREFETCHT0  2048(DI)(R9*1)
-	VMOVUPS     (AX)(R9*1), Y6
-	VMOVUPS     (CX)(R9*1), Y7
-	VMOVUPS     (DX)(R9*1), Y8
-	VMOVUPS     (DI)(R9*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R8)(R9*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
+mvb5_r4_x0_loop:
+	PREFETCHT0  2048(AX)(R9*1)
+	PREFETCHT0  2048(BX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
 	ADDQ        $0x20, R9
-	JZ          mvb5_r2_x0_tail
-	PREFETCHT0  2048(R8)(R9*1)
-	VMOVUPS     (AX)(R9*1), Y6
-	VMOVUPS     (CX)(R9*1), Y7
-	VMOVUPS     (DX)(R9*1), Y8
-	VMOVUPS     (DI)(R9*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R8)(R9*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
+	JZ          mvb5_r4_x0_tail
+	PREFETCHT0  2048(DX)(R9*1)
+	PREFETCHT0  2048(CX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
 	ADDQ        $0x20, R9
-	JNZ         mvb5_r2_x0_loop
+	JNZ         mvb5_r4_x0_loop
 
-mvb5_r2_x0_tail:
+mvb5_r4_x0_tail:
 	CMPQ        R9, 16(SP)
-	JAE         mvb5_r2_x0_reduce
-	VMOVSS      (AX)(R9*1), X10
-	VMOVSS      (DI)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y3
-	VMOVSS      (CX)(R9*1), X10
-	VMOVSS      (DI)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y4
-	VMOVSS      (DX)(R9*1), X10
-	VMOVSS      (DI)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y5
+	JAE         mvb5_r4_x0_reduce
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (SI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y0
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y3
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (DI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y1
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y4
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (R8)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y2
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y11
 	ADDQ        $0x04, R9
-	JMP         mvb5_r2_x0_tail
+	JMP         mvb5_r4_x0_tail
 
-mvb5_r2_x0_reduce:
-	MOVQ         32(SP), R9
+mvb5_r4_x0_reduce:
+	MOVQ         32(SP), SI
 	VHADDPS      Y3, Y0, Y0
+	VHADDPS      Y9, Y6, Y6
+	VHADDPS      Y6, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r2_x0_b0_g0_store
-	VMOVSD       (R9), X3
-	VADDPS       X0, X3, X0
+	JE           mvb5_r4_x0_b0_store
+	VADDPS       (SI), X0, X0
 
-mvb5_r2_x0_b0_g0_store:
-	VMOVSD       X0, (R9)
-	ADDQ         24(SP), R9
-	VHADDPS      Y4, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+mvb5_r4_x0_b0_store:
+	VMOVUPS      X0, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y4, Y1, Y1
+	VHADDPS      Y10, Y7, Y7
+	VHADDPS      Y7, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r2_x0_b1_g0_store
-	VMOVSD       (R9), X1
-	VADDPS       X0, X1, X0
+	JE           mvb5_r4_x0_b1_store
+	VADDPS       (SI), X1, X1
 
-mvb5_r2_x0_b1_g0_store:
-	VMOVSD       X0, (R9)
-	ADDQ         24(SP), R9
-	VHADDPS      Y5, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+mvb5_r4_x0_b1_store:
+	VMOVUPS      X1, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y5, Y2, Y2
+	VHADDPS      Y11, Y8, Y8
+	VHADDPS      Y8, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r2_x0_b2_g0_store
-	VMOVSD       (R9), X1
-	VADDPS       X0, X1, X0
+	JE           mvb5_r4_x0_b2_store
+	VADDPS       (SI), X2, X2
 
-mvb5_r2_x0_b2_g0_store:
-	VMOVSD X0, (R9)
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   8(SP), R9
-	TESTQ  R9, R9
-	JZ     mvb5_r2_x1_tail
+mvb5_r4_x0_b2_store:
+	VMOVUPS X2, (SI)
+	MOVQ    48(SP), SI
+	MOVQ    (SP), DI
+	IMUL3Q  $0x03, DI, DI
+	ADDQ    DI, SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVQ    56(SP), R8
+	ADDQ    8(SP), R8
+	MOVQ    8(SP), R9
+	TESTQ   R9, R9
+	JZ      mvb5_r4_x1_tail
 
-mvb5_r2_x1_loop:
-	PREFETCHT0  2048(DI)(R9*1)
-	VMOVUPS     (BX)(R9*1), Y4
-	VMOVUPS     (SI)(R9*1), Y5
-	VMOVUPS     (DI)(R9*1), Y6
-	VFMADD231PS Y4, Y6, Y0
-	VFMADD231PS Y5, Y6, Y1
-	VMOVUPS     (R8)(R9*1), Y6
-	VFMADD231PS Y4, Y6, Y2
-	VFMADD231PS Y5, Y6, Y3
+mvb5_r4_x1_loop:
+	PREFETCHT1  (AX)(R8*1)
+	PREFETCHT1  (BX)(R8*1)
+	VMOVUPS     (SI)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VMOVUPS     (AX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
 	ADDQ        $0x20, R9
-	JZ          mvb5_r2_x1_tail
-	PREFETCHT0  2048(R8)(R9*1)
-	VMOVUPS     (BX)(R9*1), Y4
-	VMOVUPS     (SI)(R9*1), Y5
-	VMOVUPS     (DI)(R9*1), Y6
-	VFMADD231PS Y4, Y6, Y0
-	VFMADD231PS Y5, Y6, Y1
-	VMOVUPS     (R8)(R9*1), Y6
-	VFMADD231PS Y4, Y6, Y2
-	VFMADD231PS Y5, Y6, Y3
+	JZ          mvb5_r4_x1_tail
+	PREFETCHT1  (DX)(R8*1)
+	PREFETCHT1  (CX)(R8*1)
+	VMOVUPS     (SI)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VMOVUPS     (AX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
 	ADDQ        $0x20, R9
-	JNZ         mvb5_r2_x1_loop
+	JNZ         mvb5_r4_x1_loop
 
-mvb5_r2_x1_tail:
+mvb5_r4_x1_tail:
 	CMPQ        R9, 16(SP)
-	JAE         mvb5_r2_x1_reduce
-	VMOVSS      (BX)(R9*1), X10
-	VMOVSS      (DI)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	VMOVSS      (SI)(R9*1), X10
-	VMOVSS      (DI)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y3
+	JAE         mvb5_r4_x1_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (SI)(R9*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (DI)(R9*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y7
 	ADDQ        $0x04, R9
-	JMP         mvb5_r2_x1_tail
+	JMP         mvb5_r4_x1_tail
 
-mvb5_r2_x1_reduce:
-	MOVQ         32(SP), DI
-	MOVQ         24(SP), R9
-	IMUL3Q       $0x03, R9, R9
-	ADDQ         R9, DI
+mvb5_r4_x1_reduce:
+	MOVQ         32(SP), AX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x03, DX, DX
+	ADDQ         DX, AX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
 	VHADDPS      Y2, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r2_x1_b0_g0_store
-	VMOVSD       (DI), X2
+	JE           mvb5_r4_x1_b0_g0_store
+	VMOVUPS      (AX), X2
 	VADDPS       X0, X2, X0
 
-mvb5_r2_x1_b0_g0_store:
-	VMOVSD       X0, (DI)
-	ADDQ         24(SP), DI
+mvb5_r4_x1_b0_g0_store:
+	VMOVUPS      X0, (AX)
+	ADDQ         24(SP), AX
 	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb5_r2_x1_b1_g0_store
-	VMOVSD       (DI), X1
+	JE           mvb5_r4_x1_b1_g0_store
+	VMOVUPS      (AX), X1
 	VADDPS       X0, X1, X0
 
-mvb5_r2_x1_b1_g0_store:
-	VMOVSD X0, (DI)
-	MOVQ   (SP), DI
-	LEAQ   (R8)(DI*1), DI
-	ADDQ   $0x08, 32(SP)
-	SUBQ   $0x02, 40(SP)
-	JMP    mvb5_r2
+mvb5_r4_x1_b1_g0_store:
+	VMOVUPS X0, (AX)
+	MOVQ    (SP), AX
+	LEAQ    (CX)(AX*1), AX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb5_r4
 
-mvb5_r2_end:
+mvb5_r4_end:
 mvb5_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb5_r1_end
+	MOVQ   48(SP), CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	MOVQ   DX, BX
+	ADDQ   (SP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   8(SP), R8
-	TESTQ  R8, R8
+	MOVQ   8(SP), SI
+	TESTQ  SI, SI
 	JZ     mvb5_r1_x0_tail
 
 mvb5_r1_x0_loop:
-	VMOVUPS     (AX)(R8*1), Y3
-	VMOVUPS     (CX)(R8*1), Y4
-	VMOVUPS     (DX)(R8*1), Y5
-	VMOVUPS     (DI)(R8*1), Y6
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
 	VFMADD231PS Y3, Y6, Y0
 	VFMADD231PS Y4, Y6, Y1
 	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R8
+	ADDQ        $0x20, SI
 	JZ          mvb5_r1_x0_tail
-	VMOVUPS     (AX)(R8*1), Y3
-	VMOVUPS     (CX)(R8*1), Y4
-	VMOVUPS     (DX)(R8*1), Y5
-	VMOVUPS     (DI)(R8*1), Y6
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
 	VFMADD231PS Y3, Y6, Y0
 	VFMADD231PS Y4, Y6, Y1
 	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R8
+	ADDQ        $0x20, SI
 	JNZ         mvb5_r1_x0_loop
 
 mvb5_r1_x0_tail:
-	CMPQ        R8, 16(SP)
+	CMPQ        SI, 16(SP)
 	JAE         mvb5_r1_x0_reduce
-	VMOVSS      (AX)(R8*1), X10
-	VMOVSS      (DI)(R8*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (CX)(R8*1), X10
-	VMOVSS      (DI)(R8*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (DX)(R8*1), X10
-	VMOVSS      (DI)(R8*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	ADDQ        $0x04, R8
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (CX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y0
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (DX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y1
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (BX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y2
+	ADDQ        $0x04, SI
 	JMP         mvb5_r1_x0_tail
 
 mvb5_r1_x0_reduce:
-	MOVQ         32(SP), R8
+	MOVQ         32(SP), CX
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb5_r1_x0_b0_g0_store
-	VMOVSS       (R8), X3
+	VMOVSS       (CX), X3
 	VADDPS       X0, X3, X0
 
 mvb5_r1_x0_b0_g0_store:
-	VMOVSS       X0, (R8)
-	ADDQ         24(SP), R8
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb5_r1_x0_b1_g0_store
-	VMOVSS       (R8), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb5_r1_x0_b1_g0_store:
-	VMOVSS       X0, (R8)
-	ADDQ         24(SP), R8
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb5_r1_x0_b2_g0_store
-	VMOVSS       (R8), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb5_r1_x0_b2_g0_store:
-	VMOVSS X0, (R8)
+	VMOVSS X0, (CX)
+	MOVQ   48(SP), CX
+	MOVQ   (SP), DX
+	IMUL3Q $0x03, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	MOVQ   8(SP), R8
-	TESTQ  R8, R8
+	MOVQ   8(SP), BX
+	TESTQ  BX, BX
 	JZ     mvb5_r1_x1_tail
 
 mvb5_r1_x1_loop:
-	VMOVUPS     (BX)(R8*1), Y2
-	VMOVUPS     (SI)(R8*1), Y3
-	VMOVUPS     (DI)(R8*1), Y4
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
-	ADDQ        $0x20, R8
+	ADDQ        $0x20, BX
 	JZ          mvb5_r1_x1_tail
-	VMOVUPS     (BX)(R8*1), Y2
-	VMOVUPS     (SI)(R8*1), Y3
-	VMOVUPS     (DI)(R8*1), Y4
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
 	VFMADD231PS Y2, Y4, Y0
 	VFMADD231PS Y3, Y4, Y1
-	ADDQ        $0x20, R8
+	ADDQ        $0x20, BX
 	JNZ         mvb5_r1_x1_loop
 
 mvb5_r1_x1_tail:
-	CMPQ        R8, 16(SP)
+	CMPQ        BX, 16(SP)
 	JAE         mvb5_r1_x1_reduce
-	VMOVSS      (BX)(R8*1), X10
-	VMOVSS      (DI)(R8*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (SI)(R8*1), X10
-	VMOVSS      (DI)(R8*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	ADDQ        $0x04, R8
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (CX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y0
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (DX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x04, BX
 	JMP         mvb5_r1_x1_tail
 
 mvb5_r1_x1_reduce:
-	MOVQ         32(SP), R8
-	MOVQ         24(SP), R9
-	IMUL3Q       $0x03, R9, R9
-	ADDQ         R9, R8
+	MOVQ         32(SP), CX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x03, DX, DX
+	ADDQ         DX, CX
 	VEXTRACTF128 $0x01, Y0, X2
 	VADDPS       X2, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb5_r1_x1_b0_g0_store
-	VMOVSS       (R8), X2
+	VMOVSS       (CX), X2
 	VADDPS       X0, X2, X0
 
 mvb5_r1_x1_b0_g0_store:
-	VMOVSS       X0, (R8)
-	ADDQ         24(SP), R8
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb5_r1_x1_b1_g0_store
-	VMOVSS       (R8), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb5_r1_x1_b1_g0_store:
-	VMOVSS X0, (R8)
-	MOVQ   (SP), R8
-	LEAQ   (DI)(R8*1), DI
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), AX
 	ADDQ   $0x04, 32(SP)
 	SUBQ   $0x01, 40(SP)
 	JMP    mvb5_r1
@@ -1619,415 +2116,555 @@ mvb5_r1_end:
 
 // func matVecB6SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3, MMX+
-TEXT ·matVecB6SIMD(SB), NOSPLIT, $48-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	MOVQ AX, CX
-	ANDQ $-32, CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
-	XORQ AX, AX
-	SUBQ CX, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 40(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 24(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 32(SP)
-	MOVQ x_base+48(FP), AX
-	SUBQ 8(SP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ SI, DI
-	ADDQ (SP), DI
-	MOVQ w_base+24(FP), R8
-	SUBQ 8(SP), R8
+TEXT ·matVecB6SIMD(SB), NOSPLIT, $64-89
+	MOVQ   cols+80(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, (SP)
+	MOVQ   AX, CX
+	ANDQ   $-32, CX
+	SUBQ   CX, AX
+	MOVQ   AX, 16(SP)
+	XORQ   AX, AX
+	SUBQ   CX, AX
+	MOVQ   AX, 8(SP)
+	MOVQ   rows+72(FP), AX
+	MOVQ   AX, 40(SP)
+	SHLQ   $0x02, AX
+	MOVQ   AX, 24(SP)
+	MOVQ   y_base+0(FP), AX
+	MOVQ   AX, 32(SP)
+	MOVQ   x_base+48(FP), AX
+	SUBQ   8(SP), AX
+	MOVQ   AX, 48(SP)
+	MOVQ   (SP), AX
+	IMUL3Q $0x04, AX, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   w_base+24(FP), AX
+	SUBQ   8(SP), AX
 
-mvb6_r2:
-	CMPQ   40(SP), $0x02
-	JB     mvb6_r2_end
-	MOVQ   (SP), R9
-	LEAQ   (R8)(R9*1), R9
+mvb6_r4:
+	CMPQ   40(SP), $0x04
+	JB     mvb6_r4_end
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), CX
+	MOVQ   48(SP), SI
+	MOVQ   SI, DI
+	ADDQ   (SP), DI
+	MOVQ   DI, R8
+	ADDQ   (SP), R8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
 	VXORPS Y4, Y4, Y4
 	VXORPS Y5, Y5, Y5
-	MOVQ   8(SP), R10
-	TESTQ  R10, R10
-	JZ     mvb6_r2_x0_tail
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb6_r4_x0_tail
 
-mvb6_r2_x0_loop:
-	PREFETCHT0  2048(R8)(R10*1)
-	VMOVUPS     (AX)(R10*1), Y6
-	VMOVUPS     (CX)(R10*1), Y7
-	VMOVUPS     (DX)(R10*1), Y8
-	VMOVUPS     (R8)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R9)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x20, R10
-	JZ          mvb6_r2_x0_tail
-	PREFETCHT0  2048(R9)(R10*1)
-	VMOVUPS     (AX)(R10*1), Y6
-	VMOVUPS     (CX)(R10*1), Y7
-	VMOVUPS     (DX)(R10*1), Y8
-	VMOVUPS     (R8)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R9)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x20, R10
-	JNZ         mvb6_r2_x0_loop
+mvb6_r4_x0_loop:
+	PREFETCHT0  2048(AX)(R9*1)
+	PREFETCHT0  2048(BX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JZ          mvb6_r4_x0_tail
+	PREFETCHT0  2048(DX)(R9*1)
+	PREFETCHT0  2048(CX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JNZ         mvb6_r4_x0_loop
 
-mvb6_r2_x0_tail:
-	CMPQ        R10, 16(SP)
-	JAE         mvb6_r2_x0_reduce
-	VMOVSS      (AX)(R10*1), X10
-	VMOVSS      (R8)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (R9)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y3
-	VMOVSS      (CX)(R10*1), X10
-	VMOVSS      (R8)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (R9)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y4
-	VMOVSS      (DX)(R10*1), X10
-	VMOVSS      (R8)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	VMOVSS      (R9)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y5
-	ADDQ        $0x04, R10
-	JMP         mvb6_r2_x0_tail
+mvb6_r4_x0_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb6_r4_x0_reduce
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (SI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y0
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y3
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (DI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y1
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y4
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (R8)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y2
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y11
+	ADDQ        $0x04, R9
+	JMP         mvb6_r4_x0_tail
 
-mvb6_r2_x0_reduce:
-	MOVQ         32(SP), R10
+mvb6_r4_x0_reduce:
+	MOVQ         32(SP), SI
 	VHADDPS      Y3, Y0, Y0
+	VHADDPS      Y9, Y6, Y6
+	VHADDPS      Y6, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r2_x0_b0_g0_store
-	VMOVSD       (R10), X3
-	VADDPS       X0, X3, X0
+	JE           mvb6_r4_x0_b0_store
+	VADDPS       (SI), X0, X0
 
-mvb6_r2_x0_b0_g0_store:
-	VMOVSD       X0, (R10)
-	ADDQ         24(SP), R10
-	VHADDPS      Y4, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+mvb6_r4_x0_b0_store:
+	VMOVUPS      X0, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y4, Y1, Y1
+	VHADDPS      Y10, Y7, Y7
+	VHADDPS      Y7, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r2_x0_b1_g0_store
-	VMOVSD       (R10), X1
-	VADDPS       X0, X1, X0
+	JE           mvb6_r4_x0_b1_store
+	VADDPS       (SI), X1, X1
 
-mvb6_r2_x0_b1_g0_store:
-	VMOVSD       X0, (R10)
-	ADDQ         24(SP), R10
-	VHADDPS      Y5, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+mvb6_r4_x0_b1_store:
+	VMOVUPS      X1, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y5, Y2, Y2
+	VHADDPS      Y11, Y8, Y8
+	VHADDPS      Y8, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r2_x0_b2_g0_store
-	VMOVSD       (R10), X1
-	VADDPS       X0, X1, X0
+	JE           mvb6_r4_x0_b2_store
+	VADDPS       (SI), X2, X2
 
-mvb6_r2_x0_b2_g0_store:
-	VMOVSD X0, (R10)
-	VXORPS Y0, Y0, Y0
-	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   8(SP), R10
-	TESTQ  R10, R10
-	JZ     mvb6_r2_x1_tail
+mvb6_r4_x0_b2_store:
+	VMOVUPS X2, (SI)
+	MOVQ    48(SP), SI
+	MOVQ    (SP), DI
+	IMUL3Q  $0x03, DI, DI
+	ADDQ    DI, SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	MOVQ    DI, R8
+	ADDQ    (SP), R8
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	VXORPS  Y9, Y9, Y9
+	VXORPS  Y10, Y10, Y10
+	VXORPS  Y11, Y11, Y11
+	MOVQ    56(SP), R9
+	ADDQ    8(SP), R9
+	MOVQ    8(SP), R10
+	TESTQ   R10, R10
+	JZ      mvb6_r4_x1_tail
 
-mvb6_r2_x1_loop:
-	PREFETCHT0  2048(R8)(R10*1)
-	VMOVUPS     (BX)(R10*1), Y6
-	VMOVUPS     (SI)(R10*1), Y7
-	VMOVUPS     (DI)(R10*1), Y8
-	VMOVUPS     (R8)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R9)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
+mvb6_r4_x1_loop:
+	PREFETCHT1  (AX)(R9*1)
+	PREFETCHT1  (BX)(R9*1)
+	VMOVUPS     (SI)(R10*1), Y12
+	VMOVUPS     (DI)(R10*1), Y13
+	VMOVUPS     (R8)(R10*1), Y14
+	VMOVUPS     (AX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
 	ADDQ        $0x20, R10
-	JZ          mvb6_r2_x1_tail
-	PREFETCHT0  2048(R9)(R10*1)
-	VMOVUPS     (BX)(R10*1), Y6
-	VMOVUPS     (SI)(R10*1), Y7
-	VMOVUPS     (DI)(R10*1), Y8
-	VMOVUPS     (R8)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R9)(R10*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
+	JZ          mvb6_r4_x1_tail
+	PREFETCHT1  (DX)(R9*1)
+	PREFETCHT1  (CX)(R9*1)
+	VMOVUPS     (SI)(R10*1), Y12
+	VMOVUPS     (DI)(R10*1), Y13
+	VMOVUPS     (R8)(R10*1), Y14
+	VMOVUPS     (AX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
 	ADDQ        $0x20, R10
-	JNZ         mvb6_r2_x1_loop
+	JNZ         mvb6_r4_x1_loop
 
-mvb6_r2_x1_tail:
+mvb6_r4_x1_tail:
 	CMPQ        R10, 16(SP)
-	JAE         mvb6_r2_x1_reduce
-	VMOVSS      (BX)(R10*1), X10
-	VMOVSS      (R8)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (R9)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y3
-	VMOVSS      (SI)(R10*1), X10
-	VMOVSS      (R8)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (R9)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y4
-	VMOVSS      (DI)(R10*1), X10
-	VMOVSS      (R8)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	VMOVSS      (R9)(R10*1), X11
-	VFMADD231PS Y11, Y10, Y5
+	JAE         mvb6_r4_x1_reduce
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (SI)(R10*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y0
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y3
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (DI)(R10*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y1
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y4
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (R8)(R10*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y2
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y11
 	ADDQ        $0x04, R10
-	JMP         mvb6_r2_x1_tail
+	JMP         mvb6_r4_x1_tail
 
-mvb6_r2_x1_reduce:
-	MOVQ         32(SP), R8
-	MOVQ         24(SP), R10
-	IMUL3Q       $0x03, R10, R10
-	ADDQ         R10, R8
+mvb6_r4_x1_reduce:
+	MOVQ         32(SP), AX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x03, DX, DX
+	ADDQ         DX, AX
 	VHADDPS      Y3, Y0, Y0
+	VHADDPS      Y9, Y6, Y6
+	VHADDPS      Y6, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r2_x1_b0_g0_store
-	VMOVSD       (R8), X3
-	VADDPS       X0, X3, X0
+	JE           mvb6_r4_x1_b0_store
+	VADDPS       (AX), X0, X0
 
-mvb6_r2_x1_b0_g0_store:
-	VMOVSD       X0, (R8)
-	ADDQ         24(SP), R8
-	VHADDPS      Y4, Y1, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+mvb6_r4_x1_b0_store:
+	VMOVUPS      X0, (AX)
+	ADDQ         24(SP), AX
+	VHADDPS      Y4, Y1, Y1
+	VHADDPS      Y10, Y7, Y7
+	VHADDPS      Y7, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r2_x1_b1_g0_store
-	VMOVSD       (R8), X1
-	VADDPS       X0, X1, X0
+	JE           mvb6_r4_x1_b1_store
+	VADDPS       (AX), X1, X1
 
-mvb6_r2_x1_b1_g0_store:
-	VMOVSD       X0, (R8)
-	ADDQ         24(SP), R8
-	VHADDPS      Y5, Y2, Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
+mvb6_r4_x1_b1_store:
+	VMOVUPS      X1, (AX)
+	ADDQ         24(SP), AX
+	VHADDPS      Y5, Y2, Y2
+	VHADDPS      Y11, Y8, Y8
+	VHADDPS      Y8, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
 	CMPB         add+88(FP), $0x00
-	JE           mvb6_r2_x1_b2_g0_store
-	VMOVSD       (R8), X1
-	VADDPS       X0, X1, X0
+	JE           mvb6_r4_x1_b2_store
+	VADDPS       (AX), X2, X2
 
-mvb6_r2_x1_b2_g0_store:
-	VMOVSD X0, (R8)
-	MOVQ   (SP), R8
-	LEAQ   (R9)(R8*1), R8
-	ADDQ   $0x08, 32(SP)
-	SUBQ   $0x02, 40(SP)
-	JMP    mvb6_r2
+mvb6_r4_x1_b2_store:
+	VMOVUPS X2, (AX)
+	MOVQ    (SP), AX
+	LEAQ    (CX)(AX*1), AX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb6_r4
 
-mvb6_r2_end:
+mvb6_r4_end:
 mvb6_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb6_r1_end
+	MOVQ   48(SP), CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	MOVQ   DX, BX
+	ADDQ   (SP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   8(SP), R9
-	TESTQ  R9, R9
+	MOVQ   8(SP), SI
+	TESTQ  SI, SI
 	JZ     mvb6_r1_x0_tail
 
 mvb6_r1_x0_loop:
-	VMOVUPS     (AX)(R9*1), Y3
-	VMOVUPS     (CX)(R9*1), Y4
-	VMOVUPS     (DX)(R9*1), Y5
-	VMOVUPS     (R8)(R9*1), Y6
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
 	VFMADD231PS Y3, Y6, Y0
 	VFMADD231PS Y4, Y6, Y1
 	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R9
+	ADDQ        $0x20, SI
 	JZ          mvb6_r1_x0_tail
-	VMOVUPS     (AX)(R9*1), Y3
-	VMOVUPS     (CX)(R9*1), Y4
-	VMOVUPS     (DX)(R9*1), Y5
-	VMOVUPS     (R8)(R9*1), Y6
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
 	VFMADD231PS Y3, Y6, Y0
 	VFMADD231PS Y4, Y6, Y1
 	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R9
+	ADDQ        $0x20, SI
 	JNZ         mvb6_r1_x0_loop
 
 mvb6_r1_x0_tail:
-	CMPQ        R9, 16(SP)
+	CMPQ        SI, 16(SP)
 	JAE         mvb6_r1_x0_reduce
-	VMOVSS      (AX)(R9*1), X10
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (CX)(R9*1), X10
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (DX)(R9*1), X10
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	ADDQ        $0x04, R9
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (CX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y0
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (DX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y1
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (BX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y2
+	ADDQ        $0x04, SI
 	JMP         mvb6_r1_x0_tail
 
 mvb6_r1_x0_reduce:
-	MOVQ         32(SP), R9
+	MOVQ         32(SP), CX
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb6_r1_x0_b0_g0_store
-	VMOVSS       (R9), X3
+	VMOVSS       (CX), X3
 	VADDPS       X0, X3, X0
 
 mvb6_r1_x0_b0_g0_store:
-	VMOVSS       X0, (R9)
-	ADDQ         24(SP), R9
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb6_r1_x0_b1_g0_store
-	VMOVSS       (R9), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb6_r1_x0_b1_g0_store:
-	VMOVSS       X0, (R9)
-	ADDQ         24(SP), R9
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb6_r1_x0_b2_g0_store
-	VMOVSS       (R9), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb6_r1_x0_b2_g0_store:
-	VMOVSS X0, (R9)
+	VMOVSS X0, (CX)
+	MOVQ   48(SP), CX
+	MOVQ   (SP), DX
+	IMUL3Q $0x03, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	MOVQ   DX, BX
+	ADDQ   (SP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	MOVQ   8(SP), R9
-	TESTQ  R9, R9
+	MOVQ   8(SP), SI
+	TESTQ  SI, SI
 	JZ     mvb6_r1_x1_tail
 
 mvb6_r1_x1_loop:
-	VMOVUPS     (BX)(R9*1), Y3
-	VMOVUPS     (SI)(R9*1), Y4
-	VMOVUPS     (DI)(R9*1), Y5
-	VMOVUPS     (R8)(R9*1), Y6
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
 	VFMADD231PS Y3, Y6, Y0
 	VFMADD231PS Y4, Y6, Y1
 	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R9
+	ADDQ        $0x20, SI
 	JZ          mvb6_r1_x1_tail
-	VMOVUPS     (BX)(R9*1), Y3
-	VMOVUPS     (SI)(R9*1), Y4
-	VMOVUPS     (DI)(R9*1), Y5
-	VMOVUPS     (R8)(R9*1), Y6
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
 	VFMADD231PS Y3, Y6, Y0
 	VFMADD231PS Y4, Y6, Y1
 	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R9
+	ADDQ        $0x20, SI
 	JNZ         mvb6_r1_x1_loop
 
 mvb6_r1_x1_tail:
-	CMPQ        R9, 16(SP)
+	CMPQ        SI, 16(SP)
 	JAE         mvb6_r1_x1_reduce
-	VMOVSS      (BX)(R9*1), X10
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y0
-	VMOVSS      (SI)(R9*1), X10
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y1
-	VMOVSS      (DI)(R9*1), X10
-	VMOVSS      (R8)(R9*1), X11
-	VFMADD231PS Y11, Y10, Y2
-	ADDQ        $0x04, R9
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (CX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y0
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (DX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y1
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (BX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y2
+	ADDQ        $0x04, SI
 	JMP         mvb6_r1_x1_tail
 
 mvb6_r1_x1_reduce:
-	MOVQ         32(SP), R9
-	MOVQ         24(SP), R10
-	IMUL3Q       $0x03, R10, R10
-	ADDQ         R10, R9
+	MOVQ         32(SP), CX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x03, DX, DX
+	ADDQ         DX, CX
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb6_r1_x1_b0_g0_store
-	VMOVSS       (R9), X3
+	VMOVSS       (CX), X3
 	VADDPS       X0, X3, X0
 
 mvb6_r1_x1_b0_g0_store:
-	VMOVSS       X0, (R9)
-	ADDQ         24(SP), R9
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb6_r1_x1_b1_g0_store
-	VMOVSS       (R9), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb6_r1_x1_b1_g0_store:
-	VMOVSS       X0, (R9)
-	ADDQ         24(SP), R9
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb6_r1_x1_b2_g0_store
-	VMOVSS       (R9), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb6_r1_x1_b2_g0_store:
-	VMOVSS X0, (R9)
-	MOVQ   (SP), R9
-	LEAQ   (R8)(R9*1), R8
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), AX
 	ADDQ   $0x04, 32(SP)
 	SUBQ   $0x01, 40(SP)
 	JMP    mvb6_r1
@@ -2038,45 +2675,44 @@ mvb6_r1_end:
 
 // func matVecB7SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3, MMX+
-TEXT ·matVecB7SIMD(SB), NOSPLIT, $48-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	MOVQ AX, CX
-	ANDQ $-32, CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
-	XORQ AX, AX
-	SUBQ CX, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 40(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 24(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 32(SP)
-	MOVQ x_base+48(FP), AX
-	SUBQ 8(SP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ SI, DI
-	ADDQ (SP), DI
-	MOVQ DI, R8
-	ADDQ (SP), R8
-	MOVQ w_base+24(FP), R9
-	SUBQ 8(SP), R9
+TEXT ·matVecB7SIMD(SB), NOSPLIT, $64-89
+	MOVQ   cols+80(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, (SP)
+	MOVQ   AX, CX
+	ANDQ   $-32, CX
+	SUBQ   CX, AX
+	MOVQ   AX, 16(SP)
+	XORQ   AX, AX
+	SUBQ   CX, AX
+	MOVQ   AX, 8(SP)
+	MOVQ   rows+72(FP), AX
+	MOVQ   AX, 40(SP)
+	SHLQ   $0x02, AX
+	MOVQ   AX, 24(SP)
+	MOVQ   y_base+0(FP), AX
+	MOVQ   AX, 32(SP)
+	MOVQ   x_base+48(FP), AX
+	SUBQ   8(SP), AX
+	MOVQ   AX, 48(SP)
+	MOVQ   (SP), AX
+	IMUL3Q $0x04, AX, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   w_base+24(FP), AX
+	SUBQ   8(SP), AX
 
-mvb7_r2:
-	CMPQ   40(SP), $0x02
-	JB     mvb7_r2_end
-	MOVQ   (SP), R10
-	LEAQ   (R9)(R10*1), R10
+mvb7_r4:
+	CMPQ   40(SP), $0x04
+	JB     mvb7_r4_end
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), CX
+	MOVQ   48(SP), SI
+	MOVQ   SI, DI
+	ADDQ   (SP), DI
+	MOVQ   DI, R8
+	ADDQ   (SP), R8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2085,394 +2721,633 @@ mvb7_r2:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   8(SP), R11
-	TESTQ  R11, R11
-	JZ     mvb7_r2_x0_tail
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb7_r4_x0_tail
 
-mvb7_r2_x0_loop:
-	PREFETCHT0  2048(R9)(R11*1)
-	VMOVUPS     (AX)(R11*1), Y8
-	VMOVUPS     (CX)(R11*1), Y9
-	VMOVUPS     (DX)(R11*1), Y10
-	VMOVUPS     (BX)(R11*1), Y11
-	VMOVUPS     (R9)(R11*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
-	ADDQ        $0x20, R11
-	JZ          mvb7_r2_x0_tail
-	PREFETCHT0  2048(R10)(R11*1)
-	VMOVUPS     (AX)(R11*1), Y8
-	VMOVUPS     (CX)(R11*1), Y9
-	VMOVUPS     (DX)(R11*1), Y10
-	VMOVUPS     (BX)(R11*1), Y11
-	VMOVUPS     (R9)(R11*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (R10)(R11*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
-	ADDQ        $0x20, R11
-	JNZ         mvb7_r2_x0_loop
+mvb7_r4_x0_loop:
+	PREFETCHT0  2048(AX)(R9*1)
+	PREFETCHT0  2048(BX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JZ          mvb7_r4_x0_tail
+	PREFETCHT0  2048(DX)(R9*1)
+	PREFETCHT0  2048(CX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JNZ         mvb7_r4_x0_loop
 
-mvb7_r2_x0_tail:
-	CMPQ        R11, 16(SP)
-	JAE         mvb7_r2_x0_reduce
-	VMOVSS      (AX)(R11*1), X13
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (CX)(R11*1), X13
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (DX)(R11*1), X13
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (BX)(R11*1), X13
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	ADDQ        $0x04, R11
-	JMP         mvb7_r2_x0_tail
+mvb7_r4_x0_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb7_r4_x0_reduce
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (SI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y0
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y3
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (DI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y1
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y4
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (R8)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y2
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y11
+	ADDQ        $0x04, R9
+	JMP         mvb7_r4_x0_tail
 
-mvb7_r2_x0_reduce:
-	MOVQ        32(SP), R11
-	VHADDPS     Y4, Y0, Y0
-	VHADDPS     Y5, Y1, Y1
-	VHADDPS     Y6, Y2, Y2
-	VHADDPS     Y7, Y3, Y3
-	VHADDPS     Y1, Y0, Y0
-	VHADDPS     Y3, Y2, Y1
-	VPERM2F128  $0x20, Y1, Y0, Y2
-	VPERM2F128  $0x31, Y1, Y0, Y0
-	VADDPS      Y0, Y2, Y0
-	MOVQ        24(SP), R12
-	LEAQ        (R11)(R12*2), R13
-	CMPB        add+88(FP), $0x00
-	JE          mvb7_r2_x0_store
-	VMOVSD      (R11), X13
-	VMOVHPS     (R11)(R12*1), X13, X13
-	VMOVSD      (R13), X1
-	VMOVHPS     (R13)(R12*1), X1, X1
-	VINSERTF128 $0x01, X1, Y13, Y1
-	VADDPS      Y0, Y1, Y0
-
-mvb7_r2_x0_store:
-	VMOVSD       X0, (R11)
-	VMOVHPS      X0, (R11)(R12*1)
-	VEXTRACTF128 $0x01, Y0, X0
-	VMOVSD       X0, (R13)
-	VMOVHPS      X0, (R13)(R12*1)
-	VXORPS       Y0, Y0, Y0
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	MOVQ         8(SP), R11
-	TESTQ        R11, R11
-	JZ           mvb7_r2_x1_tail
-
-mvb7_r2_x1_loop:
-	PREFETCHT0  2048(R9)(R11*1)
-	VMOVUPS     (SI)(R11*1), Y6
-	VMOVUPS     (DI)(R11*1), Y7
-	VMOVUPS     (R8)(R11*1), Y8
-	VMOVUPS     (R9)(R11*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R10)(R11*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x20, R11
-	JZ          mvb7_r2_x1_tail
-	PREFETCHT0  2048(R10)(R11*1)
-	VMOVUPS     (SI)(R11*1), Y6
-	VMOVUPS     (DI)(R11*1), Y7
-	VMOVUPS     (R8)(R11*1), Y8
-	VMOVUPS     (R9)(R11*1), Y9
-	VFMADD231PS Y6, Y9, Y0
-	VFMADD231PS Y7, Y9, Y1
-	VFMADD231PS Y8, Y9, Y2
-	VMOVUPS     (R10)(R11*1), Y9
-	VFMADD231PS Y6, Y9, Y3
-	VFMADD231PS Y7, Y9, Y4
-	VFMADD231PS Y8, Y9, Y5
-	ADDQ        $0x20, R11
-	JNZ         mvb7_r2_x1_loop
-
-mvb7_r2_x1_tail:
-	CMPQ        R11, 16(SP)
-	JAE         mvb7_r2_x1_reduce
-	VMOVSS      (SI)(R11*1), X13
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	VMOVSS      (DI)(R11*1), X13
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (R8)(R11*1), X13
-	VMOVSS      (R9)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	ADDQ        $0x04, R11
-	JMP         mvb7_r2_x1_tail
-
-mvb7_r2_x1_reduce:
-	MOVQ         32(SP), R9
-	MOVQ         24(SP), R11
-	IMUL3Q       $0x04, R11, R11
-	ADDQ         R11, R9
+mvb7_r4_x0_reduce:
+	MOVQ         32(SP), SI
 	VHADDPS      Y3, Y0, Y0
+	VHADDPS      Y9, Y6, Y6
+	VHADDPS      Y6, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X3
 	VADDPS       X3, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r2_x1_b0_g0_store
-	VMOVSD       (R9), X3
-	VADDPS       X0, X3, X0
+	JE           mvb7_r4_x0_b0_store
+	VADDPS       (SI), X0, X0
 
-mvb7_r2_x1_b0_g0_store:
-	VMOVSD       X0, (R9)
-	ADDQ         24(SP), R9
-	VHADDPS      Y4, Y1, Y0
+mvb7_r4_x0_b0_store:
+	VMOVUPS      X0, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y4, Y1, Y1
+	VHADDPS      Y10, Y7, Y7
+	VHADDPS      Y7, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r4_x0_b1_store
+	VADDPS       (SI), X1, X1
+
+mvb7_r4_x0_b1_store:
+	VMOVUPS      X1, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y5, Y2, Y2
+	VHADDPS      Y11, Y8, Y8
+	VHADDPS      Y8, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r4_x0_b2_store
+	VADDPS       (SI), X2, X2
+
+mvb7_r4_x0_b2_store:
+	VMOVUPS X2, (SI)
+	MOVQ    48(SP), SI
+	MOVQ    (SP), DI
+	IMUL3Q  $0x03, DI, DI
+	ADDQ    DI, SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVQ    56(SP), R8
+	ADDQ    8(SP), R8
+	MOVQ    8(SP), R9
+	TESTQ   R9, R9
+	JZ      mvb7_r4_x1_tail
+
+mvb7_r4_x1_loop:
+	PREFETCHT1  (AX)(R8*1)
+	PREFETCHT1  (BX)(R8*1)
+	VMOVUPS     (SI)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VMOVUPS     (AX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	JZ          mvb7_r4_x1_tail
+	PREFETCHT1  (DX)(R8*1)
+	PREFETCHT1  (CX)(R8*1)
+	VMOVUPS     (SI)(R9*1), Y8
+	VMOVUPS     (DI)(R9*1), Y9
+	VMOVUPS     (AX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R9*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	ADDQ        $0x20, R9
+	JNZ         mvb7_r4_x1_loop
+
+mvb7_r4_x1_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb7_r4_x1_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (SI)(R9*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (DI)(R9*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R9*1), X9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x04, R9
+	JMP         mvb7_r4_x1_tail
+
+mvb7_r4_x1_reduce:
+	MOVQ         32(SP), SI
+	MOVQ         24(SP), DI
+	IMUL3Q       $0x03, DI, DI
+	ADDQ         DI, SI
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r4_x1_b0_g0_store
+	VMOVUPS      (SI), X2
+	VADDPS       X0, X2, X0
+
+mvb7_r4_x1_b0_g0_store:
+	VMOVUPS      X0, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r2_x1_b1_g0_store
-	VMOVSD       (R9), X1
+	JE           mvb7_r4_x1_b1_g0_store
+	VMOVUPS      (SI), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r2_x1_b1_g0_store:
-	VMOVSD       X0, (R9)
-	ADDQ         24(SP), R9
-	VHADDPS      Y5, Y2, Y0
+mvb7_r4_x1_b1_g0_store:
+	VMOVUPS X0, (SI)
+	MOVQ    48(SP), SI
+	MOVQ    (SP), DI
+	IMUL3Q  $0x05, DI, DI
+	ADDQ    DI, SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVQ    8(SP), R8
+	TESTQ   R8, R8
+	JZ      mvb7_r4_x2_tail
+
+mvb7_r4_x2_loop:
+	VMOVUPS     (SI)(R8*1), Y8
+	VMOVUPS     (DI)(R8*1), Y9
+	VMOVUPS     (AX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JZ          mvb7_r4_x2_tail
+	VMOVUPS     (SI)(R8*1), Y8
+	VMOVUPS     (DI)(R8*1), Y9
+	VMOVUPS     (AX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JNZ         mvb7_r4_x2_loop
+
+mvb7_r4_x2_tail:
+	CMPQ        R8, 16(SP)
+	JAE         mvb7_r4_x2_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (SI)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (DI)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x04, R8
+	JMP         mvb7_r4_x2_tail
+
+mvb7_r4_x2_reduce:
+	MOVQ         32(SP), AX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x05, DX, DX
+	ADDQ         DX, AX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r4_x2_b0_g0_store
+	VMOVUPS      (AX), X2
+	VADDPS       X0, X2, X0
+
+mvb7_r4_x2_b0_g0_store:
+	VMOVUPS      X0, (AX)
+	ADDQ         24(SP), AX
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
-	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r2_x1_b2_g0_store
-	VMOVSD       (R9), X1
+	JE           mvb7_r4_x2_b1_g0_store
+	VMOVUPS      (AX), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r2_x1_b2_g0_store:
-	VMOVSD X0, (R9)
-	MOVQ   (SP), R9
-	LEAQ   (R10)(R9*1), R9
-	ADDQ   $0x08, 32(SP)
-	SUBQ   $0x02, 40(SP)
-	JMP    mvb7_r2
+mvb7_r4_x2_b1_g0_store:
+	VMOVUPS X0, (AX)
+	MOVQ    (SP), AX
+	LEAQ    (CX)(AX*1), AX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb7_r4
 
-mvb7_r2_end:
+mvb7_r4_end:
 mvb7_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb7_r1_end
+	MOVQ   48(SP), CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	MOVQ   DX, BX
+	ADDQ   (SP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   8(SP), R10
-	TESTQ  R10, R10
+	MOVQ   8(SP), SI
+	TESTQ  SI, SI
 	JZ     mvb7_r1_x0_tail
 
 mvb7_r1_x0_loop:
-	VMOVUPS     (AX)(R10*1), Y4
-	VMOVUPS     (CX)(R10*1), Y5
-	VMOVUPS     (DX)(R10*1), Y6
-	VMOVUPS     (BX)(R10*1), Y7
-	VMOVUPS     (R9)(R10*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, R10
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, SI
 	JZ          mvb7_r1_x0_tail
-	VMOVUPS     (AX)(R10*1), Y4
-	VMOVUPS     (CX)(R10*1), Y5
-	VMOVUPS     (DX)(R10*1), Y6
-	VMOVUPS     (BX)(R10*1), Y7
-	VMOVUPS     (R9)(R10*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, R10
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, SI
 	JNZ         mvb7_r1_x0_loop
 
 mvb7_r1_x0_tail:
-	CMPQ        R10, 16(SP)
+	CMPQ        SI, 16(SP)
 	JAE         mvb7_r1_x0_reduce
-	VMOVSS      (AX)(R10*1), X13
-	VMOVSS      (R9)(R10*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (CX)(R10*1), X13
-	VMOVSS      (R9)(R10*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (DX)(R10*1), X13
-	VMOVSS      (R9)(R10*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (BX)(R10*1), X13
-	VMOVSS      (R9)(R10*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	ADDQ        $0x04, R10
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (CX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y0
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (DX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y1
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (BX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y2
+	ADDQ        $0x04, SI
 	JMP         mvb7_r1_x0_tail
 
 mvb7_r1_x0_reduce:
-	MOVQ         32(SP), R10
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
+	MOVQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb7_r1_x0_b0_g0_store
-	VMOVSS       (R10), X4
-	VADDPS       X0, X4, X0
+	VMOVSS       (CX), X3
+	VADDPS       X0, X3, X0
 
 mvb7_r1_x0_b0_g0_store:
-	VMOVSS       X0, (R10)
-	ADDQ         24(SP), R10
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb7_r1_x0_b1_g0_store
-	VMOVSS       (R10), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb7_r1_x0_b1_g0_store:
-	VMOVSS       X0, (R10)
-	ADDQ         24(SP), R10
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb7_r1_x0_b2_g0_store
-	VMOVSS       (R10), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb7_r1_x0_b2_g0_store:
-	VMOVSS       X0, (R10)
-	ADDQ         24(SP), R10
-	VEXTRACTF128 $0x01, Y3, X0
-	VADDPS       X0, X3, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_x0_b3_g0_store
-	VMOVSS       (R10), X1
-	VADDPS       X0, X1, X0
-
-mvb7_r1_x0_b3_g0_store:
-	VMOVSS X0, (R10)
+	VMOVSS X0, (CX)
+	MOVQ   48(SP), CX
+	MOVQ   (SP), DX
+	IMUL3Q $0x03, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
-	VXORPS Y2, Y2, Y2
-	MOVQ   8(SP), R10
-	TESTQ  R10, R10
+	MOVQ   8(SP), BX
+	TESTQ  BX, BX
 	JZ     mvb7_r1_x1_tail
 
 mvb7_r1_x1_loop:
-	VMOVUPS     (SI)(R10*1), Y3
-	VMOVUPS     (DI)(R10*1), Y4
-	VMOVUPS     (R8)(R10*1), Y5
-	VMOVUPS     (R9)(R10*1), Y6
-	VFMADD231PS Y3, Y6, Y0
-	VFMADD231PS Y4, Y6, Y1
-	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R10
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
 	JZ          mvb7_r1_x1_tail
-	VMOVUPS     (SI)(R10*1), Y3
-	VMOVUPS     (DI)(R10*1), Y4
-	VMOVUPS     (R8)(R10*1), Y5
-	VMOVUPS     (R9)(R10*1), Y6
-	VFMADD231PS Y3, Y6, Y0
-	VFMADD231PS Y4, Y6, Y1
-	VFMADD231PS Y5, Y6, Y2
-	ADDQ        $0x20, R10
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
 	JNZ         mvb7_r1_x1_loop
 
 mvb7_r1_x1_tail:
-	CMPQ        R10, 16(SP)
+	CMPQ        BX, 16(SP)
 	JAE         mvb7_r1_x1_reduce
-	VMOVSS      (SI)(R10*1), X13
-	VMOVSS      (R9)(R10*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (DI)(R10*1), X13
-	VMOVSS      (R9)(R10*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (R8)(R10*1), X13
-	VMOVSS      (R9)(R10*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	ADDQ        $0x04, R10
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (CX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y0
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (DX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x04, BX
 	JMP         mvb7_r1_x1_tail
 
 mvb7_r1_x1_reduce:
-	MOVQ         32(SP), R10
-	MOVQ         24(SP), R11
-	IMUL3Q       $0x04, R11, R11
-	ADDQ         R11, R10
-	VEXTRACTF128 $0x01, Y0, X3
-	VADDPS       X3, X0, X0
+	MOVQ         32(SP), CX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x03, DX, DX
+	ADDQ         DX, CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb7_r1_x1_b0_g0_store
-	VMOVSS       (R10), X3
-	VADDPS       X0, X3, X0
+	VMOVSS       (CX), X2
+	VADDPS       X0, X2, X0
 
 mvb7_r1_x1_b0_g0_store:
-	VMOVSS       X0, (R10)
-	ADDQ         24(SP), R10
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb7_r1_x1_b1_g0_store
-	VMOVSS       (R10), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb7_r1_x1_b1_g0_store:
-	VMOVSS       X0, (R10)
-	ADDQ         24(SP), R10
-	VEXTRACTF128 $0x01, Y2, X0
-	VADDPS       X0, X2, X0
+	VMOVSS X0, (CX)
+	MOVQ   48(SP), CX
+	MOVQ   (SP), DX
+	IMUL3Q $0x05, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   8(SP), BX
+	TESTQ  BX, BX
+	JZ     mvb7_r1_x2_tail
+
+mvb7_r1_x2_loop:
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JZ          mvb7_r1_x2_tail
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JNZ         mvb7_r1_x2_loop
+
+mvb7_r1_x2_tail:
+	CMPQ        BX, 16(SP)
+	JAE         mvb7_r1_x2_reduce
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (CX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y0
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (DX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x04, BX
+	JMP         mvb7_r1_x2_tail
+
+mvb7_r1_x2_reduce:
+	MOVQ         32(SP), CX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x05, DX, DX
+	ADDQ         DX, CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb7_r1_x1_b2_g0_store
-	VMOVSS       (R10), X1
+	JE           mvb7_r1_x2_b0_g0_store
+	VMOVSS       (CX), X2
+	VADDPS       X0, X2, X0
+
+mvb7_r1_x2_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb7_r1_x2_b1_g0_store
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
-mvb7_r1_x1_b2_g0_store:
-	VMOVSS X0, (R10)
-	MOVQ   (SP), R10
-	LEAQ   (R9)(R10*1), R9
+mvb7_r1_x2_b1_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), AX
 	ADDQ   $0x04, 32(SP)
 	SUBQ   $0x01, 40(SP)
 	JMP    mvb7_r1
@@ -2483,47 +3358,44 @@ mvb7_r1_end:
 
 // func matVecB8SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3, MMX+
-TEXT ·matVecB8SIMD(SB), NOSPLIT, $48-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	MOVQ AX, CX
-	ANDQ $-32, CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
-	XORQ AX, AX
-	SUBQ CX, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 40(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 24(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 32(SP)
-	MOVQ x_base+48(FP), AX
-	SUBQ 8(SP), AX
-	MOVQ AX, CX
-	ADDQ (SP), CX
-	MOVQ CX, DX
-	ADDQ (SP), DX
-	MOVQ DX, BX
-	ADDQ (SP), BX
-	MOVQ BX, SI
-	ADDQ (SP), SI
-	MOVQ SI, DI
-	ADDQ (SP), DI
-	MOVQ DI, R8
-	ADDQ (SP), R8
-	MOVQ R8, R9
-	ADDQ (SP), R9
-	MOVQ w_base+24(FP), R10
-	SUBQ 8(SP), R10
+TEXT ·matVecB8SIMD(SB), NOSPLIT, $64-89
+	MOVQ   cols+80(FP), AX
+	SHLQ   $0x02, AX
+	MOVQ   AX, (SP)
+	MOVQ   AX, CX
+	ANDQ   $-32, CX
+	SUBQ   CX, AX
+	MOVQ   AX, 16(SP)
+	XORQ   AX, AX
+	SUBQ   CX, AX
+	MOVQ   AX, 8(SP)
+	MOVQ   rows+72(FP), AX
+	MOVQ   AX, 40(SP)
+	SHLQ   $0x02, AX
+	MOVQ   AX, 24(SP)
+	MOVQ   y_base+0(FP), AX
+	MOVQ   AX, 32(SP)
+	MOVQ   x_base+48(FP), AX
+	SUBQ   8(SP), AX
+	MOVQ   AX, 48(SP)
+	MOVQ   (SP), AX
+	IMUL3Q $0x04, AX, AX
+	MOVQ   AX, 56(SP)
+	MOVQ   w_base+24(FP), AX
+	SUBQ   8(SP), AX
 
-mvb8_r2:
-	CMPQ   40(SP), $0x02
-	JB     mvb8_r2_end
-	MOVQ   (SP), R11
-	LEAQ   (R10)(R11*1), R11
+mvb8_r4:
+	CMPQ   40(SP), $0x04
+	JB     mvb8_r4_end
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), CX
+	MOVQ   48(SP), SI
+	MOVQ   SI, DI
+	ADDQ   (SP), DI
+	MOVQ   DI, R8
+	ADDQ   (SP), R8
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -2532,418 +3404,697 @@ mvb8_r2:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   8(SP), R12
-	TESTQ  R12, R12
-	JZ     mvb8_r2_x0_tail
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	MOVQ   8(SP), R9
+	TESTQ  R9, R9
+	JZ     mvb8_r4_x0_tail
 
-mvb8_r2_x0_loop:
-	PREFETCHT0  2048(R10)(R12*1)
-	VMOVUPS     (AX)(R12*1), Y8
-	VMOVUPS     (CX)(R12*1), Y9
-	VMOVUPS     (DX)(R12*1), Y10
-	VMOVUPS     (BX)(R12*1), Y11
-	VMOVUPS     (R10)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (R11)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
-	ADDQ        $0x20, R12
-	JZ          mvb8_r2_x0_tail
-	PREFETCHT0  2048(R11)(R12*1)
-	VMOVUPS     (AX)(R12*1), Y8
-	VMOVUPS     (CX)(R12*1), Y9
-	VMOVUPS     (DX)(R12*1), Y10
-	VMOVUPS     (BX)(R12*1), Y11
-	VMOVUPS     (R10)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (R11)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
-	ADDQ        $0x20, R12
-	JNZ         mvb8_r2_x0_loop
+mvb8_r4_x0_loop:
+	PREFETCHT0  2048(AX)(R9*1)
+	PREFETCHT0  2048(BX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JZ          mvb8_r4_x0_tail
+	PREFETCHT0  2048(DX)(R9*1)
+	PREFETCHT0  2048(CX)(R9*1)
+	VMOVUPS     (SI)(R9*1), Y12
+	VMOVUPS     (DI)(R9*1), Y13
+	VMOVUPS     (R8)(R9*1), Y14
+	VMOVUPS     (AX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R9*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	JNZ         mvb8_r4_x0_loop
 
-mvb8_r2_x0_tail:
-	CMPQ        R12, 16(SP)
-	JAE         mvb8_r2_x0_reduce
-	VMOVSS      (AX)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (CX)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (DX)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (BX)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	ADDQ        $0x04, R12
-	JMP         mvb8_r2_x0_tail
+mvb8_r4_x0_tail:
+	CMPQ        R9, 16(SP)
+	JAE         mvb8_r4_x0_reduce
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (SI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y0
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y3
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (DI)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y1
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y4
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (R8)(R9*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y2
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y11
+	ADDQ        $0x04, R9
+	JMP         mvb8_r4_x0_tail
 
-mvb8_r2_x0_reduce:
-	MOVQ        32(SP), R12
-	VHADDPS     Y4, Y0, Y0
-	VHADDPS     Y5, Y1, Y1
-	VHADDPS     Y6, Y2, Y2
-	VHADDPS     Y7, Y3, Y3
-	VHADDPS     Y1, Y0, Y0
-	VHADDPS     Y3, Y2, Y1
-	VPERM2F128  $0x20, Y1, Y0, Y2
-	VPERM2F128  $0x31, Y1, Y0, Y0
-	VADDPS      Y0, Y2, Y0
-	MOVQ        24(SP), R13
-	LEAQ        (R12)(R13*2), R14
-	CMPB        add+88(FP), $0x00
-	JE          mvb8_r2_x0_store
-	VMOVSD      (R12), X13
-	VMOVHPS     (R12)(R13*1), X13, X13
-	VMOVSD      (R14), X1
-	VMOVHPS     (R14)(R13*1), X1, X1
-	VINSERTF128 $0x01, X1, Y13, Y1
-	VADDPS      Y0, Y1, Y0
+mvb8_r4_x0_reduce:
+	MOVQ         32(SP), SI
+	VHADDPS      Y3, Y0, Y0
+	VHADDPS      Y9, Y6, Y6
+	VHADDPS      Y6, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x0_b0_store
+	VADDPS       (SI), X0, X0
 
-mvb8_r2_x0_store:
-	VMOVSD       X0, (R12)
-	VMOVHPS      X0, (R12)(R13*1)
-	VEXTRACTF128 $0x01, Y0, X0
-	VMOVSD       X0, (R14)
-	VMOVHPS      X0, (R14)(R13*1)
-	VXORPS       Y0, Y0, Y0
-	VXORPS       Y1, Y1, Y1
-	VXORPS       Y2, Y2, Y2
-	VXORPS       Y3, Y3, Y3
-	VXORPS       Y4, Y4, Y4
-	VXORPS       Y5, Y5, Y5
-	VXORPS       Y6, Y6, Y6
-	VXORPS       Y7, Y7, Y7
-	MOVQ         8(SP), R12
-	TESTQ        R12, R12
-	JZ           mvb8_r2_x1_tail
+mvb8_r4_x0_b0_store:
+	VMOVUPS      X0, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y4, Y1, Y1
+	VHADDPS      Y10, Y7, Y7
+	VHADDPS      Y7, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x0_b1_store
+	VADDPS       (SI), X1, X1
 
-mvb8_r2_x1_loop:
-	PREFETCHT0  2048(R10)(R12*1)
-	VMOVUPS     (SI)(R12*1), Y8
-	VMOVUPS     (DI)(R12*1), Y9
-	VMOVUPS     (R8)(R12*1), Y10
-	VMOVUPS     (R9)(R12*1), Y11
-	VMOVUPS     (R10)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (R11)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
-	ADDQ        $0x20, R12
-	JZ          mvb8_r2_x1_tail
-	PREFETCHT0  2048(R11)(R12*1)
-	VMOVUPS     (SI)(R12*1), Y8
-	VMOVUPS     (DI)(R12*1), Y9
-	VMOVUPS     (R8)(R12*1), Y10
-	VMOVUPS     (R9)(R12*1), Y11
-	VMOVUPS     (R10)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y0
-	VFMADD231PS Y9, Y12, Y1
-	VFMADD231PS Y10, Y12, Y2
-	VFMADD231PS Y11, Y12, Y3
-	VMOVUPS     (R11)(R12*1), Y12
-	VFMADD231PS Y8, Y12, Y4
-	VFMADD231PS Y9, Y12, Y5
-	VFMADD231PS Y10, Y12, Y6
-	VFMADD231PS Y11, Y12, Y7
-	ADDQ        $0x20, R12
-	JNZ         mvb8_r2_x1_loop
+mvb8_r4_x0_b1_store:
+	VMOVUPS      X1, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y5, Y2, Y2
+	VHADDPS      Y11, Y8, Y8
+	VHADDPS      Y8, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x0_b2_store
+	VADDPS       (SI), X2, X2
 
-mvb8_r2_x1_tail:
-	CMPQ        R12, 16(SP)
-	JAE         mvb8_r2_x1_reduce
-	VMOVSS      (SI)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y4
-	VMOVSS      (DI)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y5
-	VMOVSS      (R8)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y6
-	VMOVSS      (R9)(R12*1), X13
-	VMOVSS      (R10)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	VMOVSS      (R11)(R12*1), X14
-	VFMADD231PS Y14, Y13, Y7
-	ADDQ        $0x04, R12
-	JMP         mvb8_r2_x1_tail
+mvb8_r4_x0_b2_store:
+	VMOVUPS X2, (SI)
+	MOVQ    48(SP), SI
+	MOVQ    (SP), DI
+	IMUL3Q  $0x03, DI, DI
+	ADDQ    DI, SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	MOVQ    DI, R8
+	ADDQ    (SP), R8
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	VXORPS  Y8, Y8, Y8
+	VXORPS  Y9, Y9, Y9
+	VXORPS  Y10, Y10, Y10
+	VXORPS  Y11, Y11, Y11
+	MOVQ    56(SP), R9
+	ADDQ    8(SP), R9
+	MOVQ    8(SP), R10
+	TESTQ   R10, R10
+	JZ      mvb8_r4_x1_tail
 
-mvb8_r2_x1_reduce:
-	MOVQ        32(SP), R10
-	MOVQ        24(SP), R12
-	IMUL3Q      $0x04, R12, R12
-	ADDQ        R12, R10
-	VHADDPS     Y4, Y0, Y0
-	VHADDPS     Y5, Y1, Y1
-	VHADDPS     Y6, Y2, Y2
-	VHADDPS     Y7, Y3, Y3
-	VHADDPS     Y1, Y0, Y0
-	VHADDPS     Y3, Y2, Y1
-	VPERM2F128  $0x20, Y1, Y0, Y2
-	VPERM2F128  $0x31, Y1, Y0, Y0
-	VADDPS      Y0, Y2, Y0
-	MOVQ        24(SP), R12
-	LEAQ        (R10)(R12*2), R13
-	CMPB        add+88(FP), $0x00
-	JE          mvb8_r2_x1_store
-	VMOVSD      (R10), X13
-	VMOVHPS     (R10)(R12*1), X13, X13
-	VMOVSD      (R13), X1
-	VMOVHPS     (R13)(R12*1), X1, X1
-	VINSERTF128 $0x01, X1, Y13, Y1
-	VADDPS      Y0, Y1, Y0
+mvb8_r4_x1_loop:
+	PREFETCHT1  (AX)(R9*1)
+	PREFETCHT1  (BX)(R9*1)
+	VMOVUPS     (SI)(R10*1), Y12
+	VMOVUPS     (DI)(R10*1), Y13
+	VMOVUPS     (R8)(R10*1), Y14
+	VMOVUPS     (AX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	ADDQ        $0x20, R10
+	JZ          mvb8_r4_x1_tail
+	PREFETCHT1  (DX)(R9*1)
+	PREFETCHT1  (CX)(R9*1)
+	VMOVUPS     (SI)(R10*1), Y12
+	VMOVUPS     (DI)(R10*1), Y13
+	VMOVUPS     (R8)(R10*1), Y14
+	VMOVUPS     (AX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (DX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (BX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (CX)(R10*1), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $0x20, R9
+	ADDQ        $0x20, R10
+	JNZ         mvb8_r4_x1_loop
 
-mvb8_r2_x1_store:
-	VMOVSD       X0, (R10)
-	VMOVHPS      X0, (R10)(R12*1)
-	VEXTRACTF128 $0x01, Y0, X0
-	VMOVSD       X0, (R13)
-	VMOVHPS      X0, (R13)(R12*1)
-	MOVQ         (SP), R10
-	LEAQ         (R11)(R10*1), R10
-	ADDQ         $0x08, 32(SP)
-	SUBQ         $0x02, 40(SP)
-	JMP          mvb8_r2
+mvb8_r4_x1_tail:
+	CMPQ        R10, 16(SP)
+	JAE         mvb8_r4_x1_reduce
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (SI)(R10*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y0
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y3
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (DI)(R10*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y1
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y4
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	VXORPS      Y12, Y12, Y12
+	VMOVSS      (R8)(R10*1), X12
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (AX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y2
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (DX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (BX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VXORPS      Y13, Y13, Y13
+	VMOVSS      (CX)(R10*1), X13
+	VFMADD231PS Y13, Y12, Y11
+	ADDQ        $0x04, R10
+	JMP         mvb8_r4_x1_tail
 
-mvb8_r2_end:
+mvb8_r4_x1_reduce:
+	MOVQ         32(SP), SI
+	MOVQ         24(SP), DI
+	IMUL3Q       $0x03, DI, DI
+	ADDQ         DI, SI
+	VHADDPS      Y3, Y0, Y0
+	VHADDPS      Y9, Y6, Y6
+	VHADDPS      Y6, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x1_b0_store
+	VADDPS       (SI), X0, X0
+
+mvb8_r4_x1_b0_store:
+	VMOVUPS      X0, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y4, Y1, Y1
+	VHADDPS      Y10, Y7, Y7
+	VHADDPS      Y7, Y1, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x1_b1_store
+	VADDPS       (SI), X1, X1
+
+mvb8_r4_x1_b1_store:
+	VMOVUPS      X1, (SI)
+	ADDQ         24(SP), SI
+	VHADDPS      Y5, Y2, Y2
+	VHADDPS      Y11, Y8, Y8
+	VHADDPS      Y8, Y2, Y2
+	VEXTRACTF128 $0x01, Y2, X5
+	VADDPS       X5, X2, X2
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x1_b2_store
+	VADDPS       (SI), X2, X2
+
+mvb8_r4_x1_b2_store:
+	VMOVUPS X2, (SI)
+	MOVQ    48(SP), SI
+	MOVQ    (SP), DI
+	IMUL3Q  $0x06, DI, DI
+	ADDQ    DI, SI
+	MOVQ    SI, DI
+	ADDQ    (SP), DI
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+	MOVQ    8(SP), R8
+	TESTQ   R8, R8
+	JZ      mvb8_r4_x2_tail
+
+mvb8_r4_x2_loop:
+	VMOVUPS     (SI)(R8*1), Y8
+	VMOVUPS     (DI)(R8*1), Y9
+	VMOVUPS     (AX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JZ          mvb8_r4_x2_tail
+	VMOVUPS     (SI)(R8*1), Y8
+	VMOVUPS     (DI)(R8*1), Y9
+	VMOVUPS     (AX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y0
+	VFMADD231PS Y9, Y10, Y1
+	VMOVUPS     (DX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y2
+	VFMADD231PS Y9, Y10, Y3
+	VMOVUPS     (BX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y4
+	VFMADD231PS Y9, Y10, Y5
+	VMOVUPS     (CX)(R8*1), Y10
+	VFMADD231PS Y8, Y10, Y6
+	VFMADD231PS Y9, Y10, Y7
+	ADDQ        $0x20, R8
+	JNZ         mvb8_r4_x2_loop
+
+mvb8_r4_x2_tail:
+	CMPQ        R8, 16(SP)
+	JAE         mvb8_r4_x2_reduce
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (SI)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y0
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y2
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y4
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y6
+	VXORPS      Y8, Y8, Y8
+	VMOVSS      (DI)(R8*1), X8
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (AX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y1
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (DX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y3
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (BX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y5
+	VXORPS      Y9, Y9, Y9
+	VMOVSS      (CX)(R8*1), X9
+	VFMADD231PS Y9, Y8, Y7
+	ADDQ        $0x04, R8
+	JMP         mvb8_r4_x2_tail
+
+mvb8_r4_x2_reduce:
+	MOVQ         32(SP), AX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x06, DX, DX
+	ADDQ         DX, AX
+	VHADDPS      Y2, Y0, Y0
+	VHADDPS      Y6, Y4, Y2
+	VHADDPS      Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x2_b0_g0_store
+	VMOVUPS      (AX), X2
+	VADDPS       X0, X2, X0
+
+mvb8_r4_x2_b0_g0_store:
+	VMOVUPS      X0, (AX)
+	ADDQ         24(SP), AX
+	VHADDPS      Y3, Y1, Y0
+	VHADDPS      Y7, Y5, Y1
+	VHADDPS      Y1, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r4_x2_b1_g0_store
+	VMOVUPS      (AX), X1
+	VADDPS       X0, X1, X0
+
+mvb8_r4_x2_b1_g0_store:
+	VMOVUPS X0, (AX)
+	MOVQ    (SP), AX
+	LEAQ    (CX)(AX*1), AX
+	ADDQ    $0x10, 32(SP)
+	SUBQ    $0x04, 40(SP)
+	JMP     mvb8_r4
+
+mvb8_r4_end:
 mvb8_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb8_r1_end
+	MOVQ   48(SP), CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	MOVQ   DX, BX
+	ADDQ   (SP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   8(SP), R11
-	TESTQ  R11, R11
+	MOVQ   8(SP), SI
+	TESTQ  SI, SI
 	JZ     mvb8_r1_x0_tail
 
 mvb8_r1_x0_loop:
-	VMOVUPS     (AX)(R11*1), Y4
-	VMOVUPS     (CX)(R11*1), Y5
-	VMOVUPS     (DX)(R11*1), Y6
-	VMOVUPS     (BX)(R11*1), Y7
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, R11
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, SI
 	JZ          mvb8_r1_x0_tail
-	VMOVUPS     (AX)(R11*1), Y4
-	VMOVUPS     (CX)(R11*1), Y5
-	VMOVUPS     (DX)(R11*1), Y6
-	VMOVUPS     (BX)(R11*1), Y7
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, R11
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, SI
 	JNZ         mvb8_r1_x0_loop
 
 mvb8_r1_x0_tail:
-	CMPQ        R11, 16(SP)
+	CMPQ        SI, 16(SP)
 	JAE         mvb8_r1_x0_reduce
-	VMOVSS      (AX)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (CX)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (DX)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (BX)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	ADDQ        $0x04, R11
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (CX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y0
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (DX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y1
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (BX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y2
+	ADDQ        $0x04, SI
 	JMP         mvb8_r1_x0_tail
 
 mvb8_r1_x0_reduce:
-	MOVQ         32(SP), R11
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
+	MOVQ         32(SP), CX
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb8_r1_x0_b0_g0_store
-	VMOVSS       (R11), X4
-	VADDPS       X0, X4, X0
+	VMOVSS       (CX), X3
+	VADDPS       X0, X3, X0
 
 mvb8_r1_x0_b0_g0_store:
-	VMOVSS       X0, (R11)
-	ADDQ         24(SP), R11
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb8_r1_x0_b1_g0_store
-	VMOVSS       (R11), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb8_r1_x0_b1_g0_store:
-	VMOVSS       X0, (R11)
-	ADDQ         24(SP), R11
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb8_r1_x0_b2_g0_store
-	VMOVSS       (R11), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb8_r1_x0_b2_g0_store:
-	VMOVSS       X0, (R11)
-	ADDQ         24(SP), R11
-	VEXTRACTF128 $0x01, Y3, X0
-	VADDPS       X0, X3, X0
-	VHADDPS      X0, X0, X0
-	VHADDPS      X0, X0, X0
-	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_x0_b3_g0_store
-	VMOVSS       (R11), X1
-	VADDPS       X0, X1, X0
-
-mvb8_r1_x0_b3_g0_store:
-	VMOVSS X0, (R11)
+	VMOVSS X0, (CX)
+	MOVQ   48(SP), CX
+	MOVQ   (SP), DX
+	IMUL3Q $0x03, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	MOVQ   DX, BX
+	ADDQ   (SP), BX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   8(SP), R11
-	TESTQ  R11, R11
+	MOVQ   8(SP), SI
+	TESTQ  SI, SI
 	JZ     mvb8_r1_x1_tail
 
 mvb8_r1_x1_loop:
-	VMOVUPS     (SI)(R11*1), Y4
-	VMOVUPS     (DI)(R11*1), Y5
-	VMOVUPS     (R8)(R11*1), Y6
-	VMOVUPS     (R9)(R11*1), Y7
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, R11
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, SI
 	JZ          mvb8_r1_x1_tail
-	VMOVUPS     (SI)(R11*1), Y4
-	VMOVUPS     (DI)(R11*1), Y5
-	VMOVUPS     (R8)(R11*1), Y6
-	VMOVUPS     (R9)(R11*1), Y7
-	VMOVUPS     (R10)(R11*1), Y8
-	VFMADD231PS Y4, Y8, Y0
-	VFMADD231PS Y5, Y8, Y1
-	VFMADD231PS Y6, Y8, Y2
-	VFMADD231PS Y7, Y8, Y3
-	ADDQ        $0x20, R11
+	VMOVUPS     (CX)(SI*1), Y3
+	VMOVUPS     (DX)(SI*1), Y4
+	VMOVUPS     (BX)(SI*1), Y5
+	VMOVUPS     (AX)(SI*1), Y6
+	VFMADD231PS Y3, Y6, Y0
+	VFMADD231PS Y4, Y6, Y1
+	VFMADD231PS Y5, Y6, Y2
+	ADDQ        $0x20, SI
 	JNZ         mvb8_r1_x1_loop
 
 mvb8_r1_x1_tail:
-	CMPQ        R11, 16(SP)
+	CMPQ        SI, 16(SP)
 	JAE         mvb8_r1_x1_reduce
-	VMOVSS      (SI)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y0
-	VMOVSS      (DI)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y1
-	VMOVSS      (R8)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y2
-	VMOVSS      (R9)(R11*1), X13
-	VMOVSS      (R10)(R11*1), X14
-	VFMADD231PS Y14, Y13, Y3
-	ADDQ        $0x04, R11
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (CX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y0
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (DX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y1
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (BX)(SI*1), X3
+	VXORPS      Y4, Y4, Y4
+	VMOVSS      (AX)(SI*1), X4
+	VFMADD231PS Y4, Y3, Y2
+	ADDQ        $0x04, SI
 	JMP         mvb8_r1_x1_tail
 
 mvb8_r1_x1_reduce:
-	MOVQ         32(SP), R11
-	MOVQ         24(SP), R12
-	IMUL3Q       $0x04, R12, R12
-	ADDQ         R12, R11
-	VEXTRACTF128 $0x01, Y0, X4
-	VADDPS       X4, X0, X0
+	MOVQ         32(SP), CX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x03, DX, DX
+	ADDQ         DX, CX
+	VEXTRACTF128 $0x01, Y0, X3
+	VADDPS       X3, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb8_r1_x1_b0_g0_store
-	VMOVSS       (R11), X4
-	VADDPS       X0, X4, X0
+	VMOVSS       (CX), X3
+	VADDPS       X0, X3, X0
 
 mvb8_r1_x1_b0_g0_store:
-	VMOVSS       X0, (R11)
-	ADDQ         24(SP), R11
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y1, X0
 	VADDPS       X0, X1, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb8_r1_x1_b1_g0_store
-	VMOVSS       (R11), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb8_r1_x1_b1_g0_store:
-	VMOVSS       X0, (R11)
-	ADDQ         24(SP), R11
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
 	VEXTRACTF128 $0x01, Y2, X0
 	VADDPS       X0, X2, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb8_r1_x1_b2_g0_store
-	VMOVSS       (R11), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb8_r1_x1_b2_g0_store:
-	VMOVSS       X0, (R11)
-	ADDQ         24(SP), R11
-	VEXTRACTF128 $0x01, Y3, X0
-	VADDPS       X0, X3, X0
+	VMOVSS X0, (CX)
+	MOVQ   48(SP), CX
+	MOVQ   (SP), DX
+	IMUL3Q $0x06, DX, DX
+	ADDQ   DX, CX
+	MOVQ   CX, DX
+	ADDQ   (SP), DX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	MOVQ   8(SP), BX
+	TESTQ  BX, BX
+	JZ     mvb8_r1_x2_tail
+
+mvb8_r1_x2_loop:
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JZ          mvb8_r1_x2_tail
+	VMOVUPS     (CX)(BX*1), Y2
+	VMOVUPS     (DX)(BX*1), Y3
+	VMOVUPS     (AX)(BX*1), Y4
+	VFMADD231PS Y2, Y4, Y0
+	VFMADD231PS Y3, Y4, Y1
+	ADDQ        $0x20, BX
+	JNZ         mvb8_r1_x2_loop
+
+mvb8_r1_x2_tail:
+	CMPQ        BX, 16(SP)
+	JAE         mvb8_r1_x2_reduce
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (CX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y0
+	VXORPS      Y2, Y2, Y2
+	VMOVSS      (DX)(BX*1), X2
+	VXORPS      Y3, Y3, Y3
+	VMOVSS      (AX)(BX*1), X3
+	VFMADD231PS Y3, Y2, Y1
+	ADDQ        $0x04, BX
+	JMP         mvb8_r1_x2_tail
+
+mvb8_r1_x2_reduce:
+	MOVQ         32(SP), CX
+	MOVQ         24(SP), DX
+	IMUL3Q       $0x06, DX, DX
+	ADDQ         DX, CX
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
-	JE           mvb8_r1_x1_b3_g0_store
-	VMOVSS       (R11), X1
+	JE           mvb8_r1_x2_b0_g0_store
+	VMOVSS       (CX), X2
+	VADDPS       X0, X2, X0
+
+mvb8_r1_x2_b0_g0_store:
+	VMOVSS       X0, (CX)
+	ADDQ         24(SP), CX
+	VEXTRACTF128 $0x01, Y1, X0
+	VADDPS       X0, X1, X0
+	VHADDPS      X0, X0, X0
+	VHADDPS      X0, X0, X0
+	CMPB         add+88(FP), $0x00
+	JE           mvb8_r1_x2_b1_g0_store
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
-mvb8_r1_x1_b3_g0_store:
-	VMOVSS X0, (R11)
-	MOVQ   (SP), R11
-	LEAQ   (R10)(R11*1), R10
+mvb8_r1_x2_b1_g0_store:
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (AX)(CX*1), AX
 	ADDQ   $0x04, 32(SP)
 	SUBQ   $0x01, 40(SP)
 	JMP    mvb8_r1

@@ -43,9 +43,10 @@ func MatVecAdd(y, w, x []float32) {
 
 // MatVecBatch sets y[b] = W·x[b] for each of batch vectors, reading W from
 // memory once for up to eight vectors: at batch 2–8 a step costs about one
-// pass over the weights, not batch passes (at the AVX2 level batches 5–8
-// read each pair of rows a second time, for their last vectors: from L1
-// while two rows fit there).
+// pass over the weights, not batch passes (at the AVX2 level batches 4–8
+// take four rows at a time against two or three vectors, so they read each
+// block of four rows two or three times: from memory once, then from L1
+// or L2).
 //
 // x is batch×n and y batch×m, both row-major (vector b of x is
 // x[b*n:(b+1)*n]); W is m×n. Reference loop:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -26,50 +27,101 @@ type mvPlan struct {
 // accumulators, x registers and W temporaries within the 16
 // YMM registers.
 //
-// Batches 5–8 walk a block's columns once per group of batch vectors
-// (mvGroups) with two rows against up to four x vectors in registers: one
-// row against eight x vectors read as FMA memory operands (the plan before)
-// loads nine vectors per eight FMAs and reduces eight accumulators per
-// row one by one; two rows × four x vectors load six per eight, and the
-// second group reads the block's two rows again (from L1 while they fit
-// there: 8·cols bytes). Measured on a
-// Zen 5 (the kernels alternated in one benchmark), B = 8 per call over
-// B = 1 went from 5.7 to 4.6 at H = 64, 3.8 to 3.5 at H = 256 and 3.4 to
-// 3.2 at H = 512.
+// Batches 2–8 take blocks of four rows: W then streams four rows at a time
+// (at H = 1024, from DRAM, two rows at a time read 1.7× slower than B = 1's
+// eight, four 1.1–1.2×), and a row's sum reduces in sumEight's order, so
+// with rows a multiple of eight every batch gives matVecB1SIMD's bits.
+// Batches 4–8 walk a block's columns once per group of x vectors
+// (mvGroups), the later walks reading the block's rows again from L1 or
+// L2: four rows against three x vectors hold twelve accumulators, enough
+// independent FMAs to keep both FMA pipes busy (two rows × four x held
+// eight, which left B = 8 at 4.5× B = 1 at H = 64; FMA throughput alone
+// puts its floor near 3.9×).
 var mvPlans = map[int][2]mvPlan{
 	1: {{8, 1, true}, {1, 4, true}},
 	2: {{4, 1, true}, {1, 2, true}},
-	3: {{2, 1, true}, {1, 2, true}},
-	4: {{2, 1, true}, {1, 1, true}},
-	5: {{2, 1, true}, {1, 1, true}},
-	6: {{2, 1, true}, {1, 1, true}},
-	7: {{2, 1, true}, {1, 1, true}},
-	8: {{2, 1, true}, {1, 1, true}},
+	3: {{4, 1, true}, {1, 2, true}},
+	4: {{4, 1, true}, {1, 1, true}},
+	5: {{4, 1, true}, {1, 1, true}},
+	6: {{4, 1, true}, {1, 1, true}},
+	7: {{4, 1, true}, {1, 1, true}},
+	8: {{4, 1, true}, {1, 1, true}},
 }
 
 // mvGroups gives, for the batches whose blocks walk their columns once per
 // group of x vectors, the largest group (the groups are as even as that
-// allows: 5 = 3 + 2, 7 = 4 + 3).
-var mvGroups = map[int]int{5: 3, 6: 3, 7: 4, 8: 4}
+// allows: 4 = 2 + 2, 5 = 3 + 2, 7 = 3 + 2 + 2, 8 = 3 + 3 + 2).
+var mvGroups = map[int]int{4: 2, 5: 3, 6: 3, 7: 3, 8: 3}
 
-// mvPrefetch is how far ahead, in bytes, the two-row blocks of batches
-// 3–8 prefetch their rows of W (one PREFETCHT0 per vector step, one line
-// per row per two steps). It matters where W comes from DRAM and x (batch
-// × cols floats) with a block's rows outgrows L1: at H = 1024 B = 4 / B = 1
-// went from 2.5 without prefetch to 2.1 at 512 bytes and 1.8–2.1 at 2048
-// (3072 and 4096 no better), B = 8 / B = 1 from 3.2 to 2.8 and 2.4–2.9;
-// at H = 64…512 no distance measured better or worse than none.
+// mvPrefetch is how far ahead, in bytes, the batch kernels' first walk
+// over a block prefetches its rows of W (PREFETCHT0, one line per row per
+// two vector steps). It matters where W comes from DRAM: at H = 1024 the
+// four-row blocks of B = 2 went from 1.65–1.75× B = 1 without prefetch to
+// 1.3–1.55× at 2048 bytes; 1024, 3072 and 4096 measured no better, 6144
+// worse, and PREFETCHNTA no better than T0. For B ≥ 4 it neither helps nor
+// hurts at H = 64…512; B = 2 keeps it to long rows (mvKernel).
 const mvPrefetch = 2048
 
-// matVec emits matVecB<batch>AVX2: y[b] (+)= W·x[b] for batch vectors with
+// mvKernel describes one matVec kernel: its batch, the plans of its main
+// row loop and of the rows left over, the largest group of x vectors one
+// column walk serves (0: the whole batch), how far ahead the main loop's
+// first walk prefetches its rows (0: not at all) and whether its second
+// walk prefetches the next block's rows.
+//
+// The second walk reads the block from the caches, so without that
+// prefetch the memory would idle while it runs; its PREFETCHT1 of the next
+// block's lines at the walk's column starts their transfer. At H = 1024 it
+// took B = 4 from 1.9–2.0× B = 1 to 1.7–1.9× and B = 8 from 2.5–2.9× to
+// 2.4–2.8× (noisy: the memory was shared with other work); at H = 64 it
+// changed nothing.
+//
+// prefetchMinRow > 0 keeps the prefetching to rows of at least that many
+// bytes, the shorter taking a second copy of the main loop without it:
+// B = 2, whose steps are short, measured 5–10 % slower with it at H = 256
+// and 512 (W in L3, rows of 2 and 4 KiB) and 10 % faster at H = 1024
+// (W in DRAM, rows of 8 KiB); for B ≥ 4 it measured neutral there.
+type mvKernel struct {
+	name           string
+	batch          int
+	plans          [2]mvPlan
+	group          int
+	prefetch       int
+	nextBlock      bool
+	prefetchMinRow int
+}
+
+// mvKernelFor returns the kernel matVecB<batch>SIMD.
+func mvKernelFor(batch int) mvKernel {
+	k := mvKernel{
+		name:  fmt.Sprintf("matVecB%dSIMD", batch),
+		batch: batch,
+		plans: mvPlans[batch],
+		group: mvGroups[batch],
+	}
+	if batch > 1 {
+		k.prefetch = mvPrefetch
+		k.nextBlock = len(splitGroups(batch, k.group)) > 1
+	}
+	if batch == 2 {
+		k.prefetchMinRow = 8192
+	}
+	return k
+}
+
+// matVec emits matVecB<batch>SIMD: y[b] (+)= W·x[b] for batch vectors with
 // one pass over W.
+func matVec(batch int) {
+	matVecKernel(mvKernelFor(batch))
+}
+
+// matVecKernel emits the kernel k.
 //
 // Column loops count a negative byte index j up to zero against row and x
 // pointers advanced past the whole vectors of their row, so each vector step
 // costs one ADDQ and one branch. The tail of fewer than eight columns
 // follows at j = 0.
-func matVec(batch int) {
-	name := fmt.Sprintf("matVecB%dSIMD", batch)
+func matVecKernel(k mvKernel) {
+	name, batch := k.name, k.batch
 	TEXT(name, NOSPLIT, "func(y, w, x []float32, rows, cols int, add bool)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
@@ -91,31 +143,63 @@ func matVec(batch int) {
 	t = loadGP(Param("y").Base())
 	MOVQ(t, f.yNext)
 
-	// x pointers and the first row pointer, advanced past the whole vectors.
-	xb := make([]GPVirtual, batch)
-	xb[0] = loadGP(Param("x").Base())
-	SUBQ(f.negWhole, xb[0])
-	for b := 1; b < batch; b++ {
-		xb[b] = GP64()
-		MOVQ(xb[b-1], xb[b])
-		ADDQ(f.colBytes, xb[b])
+	// x pointers and the first row pointer, advanced past the whole vectors:
+	// with one group of x vectors held throughout, with several made afresh
+	// for each walk from x0.
+	x0 := loadGP(Param("x").Base())
+	SUBQ(f.negWhole, x0)
+	var xb []GPVirtual
+	if len(splitGroups(batch, k.group)) > 1 {
+		f.x0 = AllocLocal(8)
+		MOVQ(x0, f.x0)
+	} else {
+		xb = xPointers(x0, batch, f.colBytes)
+	}
+	if k.nextBlock {
+		f.blockBytes = AllocLocal(8)
+		t = GP64()
+		MOVQ(f.colBytes, t)
+		IMUL3Q(U8(k.plans[0].rows), t, t)
+		MOVQ(t, f.blockBytes)
 	}
 	w := loadGP(Param("w").Base())
 	SUBQ(f.negWhole, w)
 
-	plans := mvPlans[batch]
-	prefix := fmt.Sprintf("mvb%d", batch)
-	for k, plan := range plans {
-		if k == 1 && plans[0].rows == 1 {
+	plans := k.plans
+	prefix := strings.ToLower("mv" + strings.TrimSuffix(strings.TrimPrefix(name, "matVec"), "SIMD"))
+	// rowLoop emits a loop of blocks of plan.rows rows, each block's walks
+	// prefetching as pf says, that leaves for exit when fewer rows are left.
+	rowLoop := func(loop string, plan mvPlan, pf []colPrefetch, exit string) {
+		Label(loop)
+		CMPQ(f.rowsLeft, U8(plan.rows))
+		JB(LabelRef(exit))
+		mvBlock(loop, batch, plan, k.group, pf, w, xb, f)
+		SUBQ(U8(plan.rows), f.rowsLeft)
+		JMP(LabelRef(loop))
+	}
+	for i, plan := range plans {
+		if i == 1 && plans[0].rows == 1 {
 			break // the main loop already goes one row at a time
 		}
 		loop := fmt.Sprintf("%s_r%d", prefix, plan.rows)
-		Label(loop)
-		CMPQ(f.rowsLeft, U8(plan.rows))
-		JB(LabelRef(loop + "_end"))
-		mvBlock(loop, batch, plan, w, xb, f)
-		SUBQ(U8(plan.rows), f.rowsLeft)
-		JMP(LabelRef(loop))
+		if i > 0 || k.prefetch == 0 {
+			rowLoop(loop, plan, nil, loop+"_end")
+			Label(loop + "_end")
+			continue
+		}
+		pf := []colPrefetch{{ahead: k.prefetch}}
+		if k.nextBlock {
+			pf = append(pf, colPrefetch{nextBlock: f.blockBytes})
+		}
+		if k.prefetchMinRow > 0 {
+			// Shorter rows take a copy of the loop without prefetching.
+			CMPQ(f.colBytes, U32(k.prefetchMinRow))
+			JB(LabelRef(loop + "_short"))
+		}
+		rowLoop(loop, plan, pf, loop+"_end")
+		if k.prefetchMinRow > 0 {
+			rowLoop(loop+"_short", plan, nil, loop+"_end")
+		}
 		Label(loop + "_end")
 	}
 	VZEROUPPER()
@@ -142,36 +226,47 @@ func splitColumns(param string, rowBytes, negWhole, tailBytes Mem) {
 
 // mvFrame holds matVec's values kept on the stack.
 type mvFrame struct {
-	colBytes  Mem // cols·4: distance between rows of W and vectors of x
-	negWhole  Mem // −(bytes of whole vectors in a row)
-	tailBytes Mem // bytes of the last partial vector of a row (0…28)
-	outBytes  Mem // rows·4: distance between vectors of y
-	yNext     Mem // &y[i] for the current block of rows
-	rowsLeft  Mem
+	colBytes   Mem // cols·4: distance between rows of W and vectors of x
+	negWhole   Mem // −(bytes of whole vectors in a row)
+	tailBytes  Mem // bytes of the last partial vector of a row (0…28)
+	outBytes   Mem // rows·4: distance between vectors of y
+	yNext      Mem // &y[i] for the current block of rows
+	rowsLeft   Mem
+	x0         Mem // &x[0] past the whole vectors, with several groups of x vectors
+	blockBytes Mem // bytes from a block's rows to the next block's, for colPrefetch.nextBlock
 }
 
 // mvBlock emits one block of plan.rows rows of W against every x vector:
-// zero the accumulators, walk the columns, reduce, store, advance w and
-// yNext. w and xb point past the whole vectors of their rows.
-func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual, f mvFrame) {
+// per group of at most group x vectors, zero the accumulators, walk the
+// columns (walk k with the prefetching pf[k], none past pf's end), reduce,
+// store; then advance w and yNext. w and xb point past the whole vectors of
+// their rows; with several groups xb is nil and the walks start from f.x0.
+func mvBlock(prefix string, batch int, plan mvPlan, group int, pf []colPrefetch, w GPVirtual, xb []GPVirtual, f mvFrame) {
 	rows, unroll := plan.rows, plan.unroll
 	wr := rowPointers(w, rows, f.colBytes)
-	prefetch := 0
-	if rows == 2 && batch >= 3 {
-		prefetch = mvPrefetch
-	}
-	groups := []int{batch}
-	if g, ok := mvGroups[batch]; ok {
-		groups = []int{g, batch - g}
-	}
+	groups := splitGroups(batch, group)
 	b0 := 0
 	for k, g := range groups {
 		p := prefix
+		xs := xb
 		if len(groups) > 1 {
 			p = fmt.Sprintf("%s_x%d", prefix, k)
+			x := GP64()
+			MOVQ(f.x0, x)
+			if b0 > 0 {
+				skip := GP64()
+				MOVQ(f.colBytes, skip)
+				IMUL3Q(U8(b0), skip, skip)
+				ADDQ(skip, x)
+			}
+			xs = xPointers(x, g, f.colBytes)
+		}
+		var walkPf colPrefetch
+		if k < len(pf) {
+			walkPf = pf[k]
 		}
 		acc := zeroAccumulators(rows, g, unroll)
-		walkColumns(p, plan, acc, wr, xb[b0:b0+g], f.negWhole, f.tailBytes, prefetch)
+		walkColumns(p, plan, acc, wr, xs, f.negWhole, f.tailBytes, walkPf)
 		for r := range acc {
 			for b := range acc[r] {
 				for u := 1; u < unroll; u++ {
@@ -188,6 +283,37 @@ func mvBlock(prefix string, batch int, plan mvPlan, w GPVirtual, xb []GPVirtual,
 	MOVQ(f.colBytes, stride)
 	LEAQ(Mem{Base: wr[rows-1], Index: stride, Scale: 1}, w)
 	ADDQ(U8(4*rows), f.yNext)
+}
+
+// xPointers returns pointers to n x vectors, the first at x, rowBytes
+// apart.
+func xPointers(x GPVirtual, n int, rowBytes Mem) []GPVirtual {
+	xs := make([]GPVirtual, n)
+	xs[0] = x
+	for b := 1; b < n; b++ {
+		xs[b] = GP64()
+		MOVQ(xs[b-1], xs[b])
+		ADDQ(rowBytes, xs[b])
+	}
+	return xs
+}
+
+// splitGroups splits batch x vectors into groups of at most group vectors
+// (group 0: one group), as even as that allows, the larger ones first:
+// 5 by 3 is 3 + 2, 8 by 3 is 3 + 3 + 2.
+func splitGroups(batch, group int) []int {
+	if group <= 0 || group >= batch {
+		return []int{batch}
+	}
+	n := (batch + group - 1) / group
+	groups := make([]int, n)
+	for i := range groups {
+		groups[i] = batch / n
+		if i < batch%n {
+			groups[i]++
+		}
+	}
+	return groups
 }
 
 // storeBlock stores the row sums of a block (acc[r][b][0], the unrolled
@@ -217,6 +343,10 @@ func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0
 	}
 	if rows == 8 && batch == 1 {
 		storeEightRows(prefix, acc, y)
+		return
+	}
+	if rows == 4 && batch > 2 {
+		storeFourRows(prefix, acc, y, outBytes)
 		return
 	}
 	for b := 0; b < batch; b++ {
@@ -254,6 +384,36 @@ func sumEight(vs []VecVirtual) VecVirtual {
 	sum := YMM()
 	VADDPS(hi, lo, sum)
 	return sum
+}
+
+// storeFourRows stores the sums of a block of four rows against more than
+// two x vectors (acc[r][b][0]) to y[b][i…i+3]: y points at y[0][i] and
+// outBytes is the distance between y's vectors. Each vector's four sums
+// form in storeRowSums' order, in the accumulators' own registers: with
+// twelve accumulators live, new registers would run out.
+func storeFourRows(prefix string, acc [][][]VecVirtual, y GPVirtual, outBytes Mem) {
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	for b := range acc[0] {
+		vs := []VecVirtual{acc[0][b][0], acc[1][b][0], acc[2][b][0], acc[3][b][0]}
+		VHADDPS(vs[1], vs[0], vs[0])
+		VHADDPS(vs[3], vs[2], vs[2])
+		VHADDPS(vs[2], vs[0], vs[0])
+		VEXTRACTF128(U8(1), vs[0], vs[1].AsX())
+		sums := vs[0].AsX()
+		VADDPS(vs[1].AsX(), sums, sums)
+		p := fmt.Sprintf("%s_b%d", prefix, b)
+		CMPB(add.Addr, U8(0))
+		JE(LabelRef(p + "_store"))
+		VADDPS(Mem{Base: y}, sums, sums)
+		Label(p + "_store")
+		VMOVUPS(sums, Mem{Base: y})
+		if b+1 < len(acc[0]) {
+			ADDQ(outBytes, y)
+		}
+	}
 }
 
 // storeEightRows stores the sums of a block of eight rows against one x
@@ -361,22 +521,36 @@ func rowPointers(w GPVirtual, rows int, rowBytes Mem) []GPVirtual {
 	return wr
 }
 
+// colPrefetch is the prefetching of one column walk: with ahead > 0 each
+// vector step prefetches (PREFETCHT0) the lines ahead bytes further on in
+// every other row of the block (the rows r with r%2 = c%2 at step c: two
+// steps per line, so one prefetch per row per line); with nextBlock set (a
+// stack slot holding the bytes from the block's rows to the next block's)
+// it prefetches (PREFETCHT1) the next block's lines at the walk's column
+// instead.
+type colPrefetch struct {
+	ahead     int
+	nextBlock Mem
+}
+
 // walkColumns emits the column walk of a block of rows (the pointers wr)
 // against the x vectors (xb), both advanced past the whole vectors of
 // their rows: a loop over the whole vectors with a negative byte index
 // counting up from negWhole to zero, then the tail of tailBytes, into
 // acc[r][b][u]. It ends at the label prefix_reduce. The matVec kernels and
 // the step kernels walk their rows through it, so they sum in one order.
-// With prefetch > 0 each vector step prefetches the line prefetch bytes
-// ahead in one of two rows (row c%2 at step c; two steps per line).
-func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem, prefetch int) {
-	if prefetch > 0 && plan.rows != 2 {
-		panic("walkColumns: prefetch needs a block of two rows")
-	}
+func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem, pf colPrefetch) {
 	if !plan.xInRegs {
 		panic("walkColumns: the x vectors go in registers")
 	}
 	rows, unroll, batch := plan.rows, plan.unroll, len(xb)
+	next := pf.nextBlock != (Mem{})
+	var jn GPVirtual // j plus the bytes to the next block
+	if next {
+		jn = GP64()
+		MOVQ(pf.nextBlock, jn)
+		ADDQ(negWhole, jn)
+	}
 	j := GP64()
 	MOVQ(negWhole, j)
 	TESTQ(j, j)
@@ -409,10 +583,18 @@ func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVi
 	copies := max(unroll, 2)
 	Label(prefix + "_loop")
 	for c := 0; c < copies; c++ {
-		if prefetch > 0 {
-			PREFETCHT0(Mem{Base: wr[c%2], Index: j, Scale: 1, Disp: prefetch})
+		for r := c % 2; r < rows; r += 2 {
+			switch {
+			case next:
+				PREFETCHT1(Mem{Base: wr[r], Index: jn, Scale: 1})
+			case pf.ahead > 0:
+				PREFETCHT0(Mem{Base: wr[r], Index: j, Scale: 1, Disp: pf.ahead})
+			}
 		}
 		step(c % unroll)
+		if next {
+			ADDQ(U8(vecBytes), jn)
+		}
 		ADDQ(U8(vecBytes), j)
 		if c+1 < copies {
 			JZ(LabelRef(prefix + "_tail"))
@@ -429,12 +611,23 @@ func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVi
 	Label(prefix + "_tail")
 	CMPQ(j, tailBytes)
 	JAE(LabelRef(prefix + "_reduce"))
+	// scalar returns a register holding one column: avo counts the upper
+	// half of a YMM register written through its XMM half as live from the
+	// function's start, which holds two registers throughout; the batch
+	// kernels' larger blocks need them, so with more than one x vector the
+	// whole register is cleared first.
+	scalar := func(m Mem) VecVirtual {
+		v := XMM()
+		if batch > 1 {
+			VXORPS(v.AsY(), v.AsY(), v.AsY())
+		}
+		VMOVSS(m, v)
+		return v
+	}
 	for b := 0; b < batch; b++ {
-		xs := XMM()
-		VMOVSS(Mem{Base: xb[b], Index: j, Scale: 1}, xs)
+		xs := scalar(Mem{Base: xb[b], Index: j, Scale: 1})
 		for r := 0; r < rows; r++ {
-			ws := XMM()
-			VMOVSS(Mem{Base: wr[r], Index: j, Scale: 1}, ws)
+			ws := scalar(Mem{Base: wr[r], Index: j, Scale: 1})
 			VFMADD231PS(ws.AsY(), xs.AsY(), acc[r][b][0])
 		}
 	}

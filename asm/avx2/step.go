@@ -194,7 +194,7 @@ func (k *stepKernel) pass(prefix string, pass stepPass, dst Mem) {
 	wr := rowPointers(w, vecFloats, f.rowBytes)
 	xb := loadGP(Param(f.x).Base())
 	SUBQ(f.negWhole, xb)
-	walkColumns(prefix, plan, rowsAcc, wr, []GPVirtual{xb}, f.negWhole, f.tailBytes, 0)
+	walkColumns(prefix, plan, rowsAcc, wr, []GPVirtual{xb}, f.negWhole, f.tailBytes, colPrefetch{})
 	acc := make([]VecVirtual, vecFloats)
 	for r := range acc {
 		acc[r] = rowsAcc[r][0][0]
