@@ -359,32 +359,36 @@ mattvec_done:
 
 // func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB1SIMD(SB), NOSPLIT, $48-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	MOVQ AX, CX
-	ANDQ $-32, CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
-	XORQ AX, AX
-	SUBQ CX, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 40(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 24(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 32(SP)
-	MOVQ x_base+48(FP), AX
-	SUBQ 8(SP), AX
-	MOVQ w_base+24(FP), CX
-	SUBQ 8(SP), CX
+TEXT ·matVecB1SIMD(SB), NOSPLIT, $56-89
+	MOVQ  cols+80(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, (SP)
+	MOVQ  AX, CX
+	ANDQ  $-32, CX
+	SUBQ  CX, AX
+	MOVQ  AX, 16(SP)
+	XORQ  AX, AX
+	SUBQ  CX, AX
+	MOVQ  AX, 8(SP)
+	MOVQ  rows+72(FP), AX
+	SHRQ  $0x03, AX
+	MOVQ  AX, 40(SP)
+	MOVQ  AX, CX
+	SHLQ  $0x02, CX
+	MOVQ  CX, 24(SP)
+	IMULQ (SP), AX
+	MOVQ  AX, 48(SP)
+	MOVQ  y_base+0(FP), AX
+	MOVQ  AX, 32(SP)
+	MOVQ  x_base+48(FP), AX
+	SUBQ  8(SP), AX
+	MOVQ  w_base+24(FP), CX
+	SUBQ  8(SP), CX
 
 mvb1_r8:
-	CMPQ   40(SP), $0x08
-	JB     mvb1_r8_end
-	MOVQ   (SP), DX
+	CMPQ   40(SP), $0x00
+	JE     mvb1_r8_end
+	MOVQ   48(SP), DX
 	LEAQ   (CX)(DX*1), BX
 	LEAQ   (BX)(DX*1), SI
 	LEAQ   (SI)(DX*1), DI
@@ -452,30 +456,99 @@ mvb1_r8_tail:
 	JMP         mvb1_r8_tail
 
 mvb1_r8_reduce:
-	MOVQ       32(SP), CX
-	VHADDPS    Y1, Y0, Y0
-	VHADDPS    Y3, Y2, Y1
-	VHADDPS    Y5, Y4, Y2
-	VHADDPS    Y7, Y6, Y3
-	VHADDPS    Y1, Y0, Y0
-	VHADDPS    Y3, Y2, Y1
-	VPERM2F128 $0x20, Y1, Y0, Y2
-	VPERM2F128 $0x31, Y1, Y0, Y0
-	VADDPS     Y0, Y2, Y0
-	CMPB       add+88(FP), $0x00
-	JE         mvb1_r8_store
-	VMOVUPS    (CX), Y1
-	VADDPS     Y0, Y1, Y0
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VHADDPS      Y5, Y4, Y2
+	VHADDPS      Y7, Y6, Y3
+	VHADDPS      Y1, Y0, Y0
+	VHADDPS      Y3, Y2, Y1
+	VPERM2F128   $0x20, Y1, Y0, Y2
+	VPERM2F128   $0x31, Y1, Y0, Y0
+	VADDPS       Y0, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	MOVQ         32(SP), DX
+	MOVQ         24(SP), BX
+	CMPB         add+88(FP), $0x00
+	JNE          mvb1_r8_add
+	VMOVSS       X0, (DX)
+	ADDQ         BX, DX
+	VPERMILPS    $0x01, X0, X2
+	VMOVSS       X2, (DX)
+	ADDQ         BX, DX
+	VPERMILPS    $0x02, X0, X2
+	VMOVSS       X2, (DX)
+	ADDQ         BX, DX
+	VPERMILPS    $0x03, X0, X0
+	VMOVSS       X0, (DX)
+	ADDQ         BX, DX
+	VMOVSS       X1, (DX)
+	ADDQ         BX, DX
+	VPERMILPS    $0x01, X1, X0
+	VMOVSS       X0, (DX)
+	ADDQ         BX, DX
+	VPERMILPS    $0x02, X1, X0
+	VMOVSS       X0, (DX)
+	ADDQ         BX, DX
+	VPERMILPS    $0x03, X1, X0
+	VMOVSS       X0, (DX)
+	JMP          mvb1_r8_stored
 
-mvb1_r8_store:
-	VMOVUPS Y0, (CX)
-	MOVQ    (SP), CX
-	LEAQ    (DX)(CX*1), CX
-	ADDQ    $0x20, 32(SP)
-	SUBQ    $0x08, 40(SP)
-	JMP     mvb1_r8
+mvb1_r8_add:
+	VMOVSS    (DX), X2
+	VADDSS    X0, X2, X2
+	VMOVSS    X2, (DX)
+	ADDQ      BX, DX
+	VMOVSS    (DX), X2
+	VPERMILPS $0x01, X0, X3
+	VADDSS    X3, X2, X2
+	VMOVSS    X2, (DX)
+	ADDQ      BX, DX
+	VMOVSS    (DX), X2
+	VPERMILPS $0x02, X0, X3
+	VADDSS    X3, X2, X2
+	VMOVSS    X2, (DX)
+	ADDQ      BX, DX
+	VMOVSS    (DX), X2
+	VPERMILPS $0x03, X0, X0
+	VADDSS    X0, X2, X0
+	VMOVSS    X0, (DX)
+	ADDQ      BX, DX
+	VMOVSS    (DX), X0
+	VADDSS    X1, X0, X0
+	VMOVSS    X0, (DX)
+	ADDQ      BX, DX
+	VMOVSS    (DX), X0
+	VPERMILPS $0x01, X1, X2
+	VADDSS    X2, X0, X0
+	VMOVSS    X0, (DX)
+	ADDQ      BX, DX
+	VMOVSS    (DX), X0
+	VPERMILPS $0x02, X1, X2
+	VADDSS    X2, X0, X0
+	VMOVSS    X0, (DX)
+	ADDQ      BX, DX
+	VMOVSS    (DX), X0
+	VPERMILPS $0x03, X1, X1
+	VADDSS    X1, X0, X0
+	VMOVSS    X0, (DX)
+
+mvb1_r8_stored:
+	ADDQ (SP), CX
+	ADDQ $0x04, 32(SP)
+	DECQ 40(SP)
+	JMP  mvb1_r8
 
 mvb1_r8_end:
+	MOVQ   rows+72(FP), DX
+	ANDQ   $0x07, DX
+	MOVQ   DX, 40(SP)
+	MOVQ   48(SP), DX
+	IMUL3Q $0x07, DX, DX
+	ADDQ   DX, CX
+	MOVQ   24(SP), DX
+	IMUL3Q $0x07, DX, DX
+	ADDQ   DX, 32(SP)
+
 mvb1_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb1_r1_end

@@ -21,8 +21,9 @@ type mvPlan struct {
 	xInRegs      bool
 }
 
-// mvPlans gives, per batch size, the plan of the main row loop and of the
-// loop over the rows left over (one row at a time). Each keeps the
+// mvPlans gives, per batch size from 2 (batch 1 is matVecOne's), the plan
+// of the main row loop and of the loop over the rows left over (one row at
+// a time). Each keeps the
 // accumulators, x registers and W temporaries within the 16
 // YMM registers.
 //
@@ -37,7 +38,6 @@ type mvPlan struct {
 // B = 1 went from 5.7 to 4.6 at H = 64, 3.8 to 3.5 at H = 256 and 3.4 to
 // 3.2 at H = 512.
 var mvPlans = map[int][2]mvPlan{
-	1: {{8, 1, true}, {1, 4, true}},
 	2: {{4, 1, true}, {1, 2, true}},
 	3: {{2, 1, true}, {1, 2, true}},
 	4: {{2, 1, true}, {1, 1, true}},
@@ -74,14 +74,7 @@ func matVec(batch int) {
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
 
-	f := mvFrame{
-		colBytes:  AllocLocal(8),
-		negWhole:  AllocLocal(8),
-		tailBytes: AllocLocal(8),
-		outBytes:  AllocLocal(8),
-		yNext:     AllocLocal(8),
-		rowsLeft:  AllocLocal(8),
-	}
+	f := allocFrame()
 	splitColumns("cols", f.colBytes, f.negWhole, f.tailBytes)
 
 	t := loadGP(Param("rows"))
@@ -148,6 +141,18 @@ type mvFrame struct {
 	outBytes  Mem // rows·4: distance between vectors of y
 	yNext     Mem // &y[i] for the current block of rows
 	rowsLeft  Mem
+}
+
+// allocFrame allocates an mvFrame's slots on the stack.
+func allocFrame() mvFrame {
+	return mvFrame{
+		colBytes:  AllocLocal(8),
+		negWhole:  AllocLocal(8),
+		tailBytes: AllocLocal(8),
+		outBytes:  AllocLocal(8),
+		yNext:     AllocLocal(8),
+		rowsLeft:  AllocLocal(8),
+	}
 }
 
 // mvBlock emits one block of plan.rows rows of W against every x vector:
@@ -238,7 +243,7 @@ func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0
 // vs[k], each formed in storeRowSums' order for a group of four (pairs
 // within each 128-bit half, then the low half plus the high half). The
 // step kernels reduce their eight rows with it, and matVecB1SIMD its blocks
-// of eight, so the two give the same bits.
+// of eight (eight strided rows, matVecOne), so the two give the same bits.
 func sumEight(vs []VecVirtual) VecVirtual {
 	h := make([]VecVirtual, 4)
 	for i := range h {
