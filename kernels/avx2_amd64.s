@@ -384,18 +384,19 @@ TEXT ·matVecB1SIMD(SB), NOSPLIT, $56-89
 	SUBQ  8(SP), AX
 	MOVQ  w_base+24(FP), CX
 	SUBQ  8(SP), CX
+	MOVQ  48(SP), DX
+	LEAQ  (CX)(DX*1), BX
+	LEAQ  (BX)(DX*1), SI
+	LEAQ  (SI)(DX*1), DI
+	LEAQ  (DI)(DX*1), R8
+	LEAQ  (R8)(DX*1), R9
+	LEAQ  (R9)(DX*1), R10
+	LEAQ  (R10)(DX*1), DX
+	MOVQ  (SP), R11
 
 mvb1_r8:
 	CMPQ   40(SP), $0x00
 	JE     mvb1_r8_end
-	MOVQ   48(SP), DX
-	LEAQ   (CX)(DX*1), BX
-	LEAQ   (BX)(DX*1), SI
-	LEAQ   (SI)(DX*1), DI
-	LEAQ   (DI)(DX*1), R8
-	LEAQ   (R8)(DX*1), R9
-	LEAQ   (R9)(DX*1), R10
-	LEAQ   (R10)(DX*1), DX
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -404,55 +405,44 @@ mvb1_r8:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   8(SP), R11
-	TESTQ  R11, R11
+	MOVQ   8(SP), R12
+	TESTQ  R12, R12
 	JZ     mvb1_r8_tail
 
 mvb1_r8_loop:
-	VMOVUPS     (AX)(R11*1), Y8
-	VFMADD231PS (CX)(R11*1), Y8, Y0
-	VFMADD231PS (BX)(R11*1), Y8, Y1
-	VFMADD231PS (SI)(R11*1), Y8, Y2
-	VFMADD231PS (DI)(R11*1), Y8, Y3
-	VFMADD231PS (R8)(R11*1), Y8, Y4
-	VFMADD231PS (R9)(R11*1), Y8, Y5
-	VFMADD231PS (R10)(R11*1), Y8, Y6
-	VFMADD231PS (DX)(R11*1), Y8, Y7
-	ADDQ        $0x20, R11
-	JZ          mvb1_r8_tail
-	VMOVUPS     (AX)(R11*1), Y8
-	VFMADD231PS (CX)(R11*1), Y8, Y0
-	VFMADD231PS (BX)(R11*1), Y8, Y1
-	VFMADD231PS (SI)(R11*1), Y8, Y2
-	VFMADD231PS (DI)(R11*1), Y8, Y3
-	VFMADD231PS (R8)(R11*1), Y8, Y4
-	VFMADD231PS (R9)(R11*1), Y8, Y5
-	VFMADD231PS (R10)(R11*1), Y8, Y6
-	VFMADD231PS (DX)(R11*1), Y8, Y7
-	ADDQ        $0x20, R11
+	VMOVUPS     (AX)(R12*1), Y8
+	VFMADD231PS (CX)(R12*1), Y8, Y0
+	VFMADD231PS (BX)(R12*1), Y8, Y1
+	VFMADD231PS (SI)(R12*1), Y8, Y2
+	VFMADD231PS (DI)(R12*1), Y8, Y3
+	VFMADD231PS (R8)(R12*1), Y8, Y4
+	VFMADD231PS (R9)(R12*1), Y8, Y5
+	VFMADD231PS (R10)(R12*1), Y8, Y6
+	VFMADD231PS (DX)(R12*1), Y8, Y7
+	ADDQ        $0x20, R12
 	JNZ         mvb1_r8_loop
 
 mvb1_r8_tail:
-	CMPQ        R11, 16(SP)
+	CMPQ        R12, 16(SP)
 	JAE         mvb1_r8_reduce
-	VMOVSS      (AX)(R11*1), X9
-	VMOVSS      (CX)(R11*1), X10
+	VMOVSS      (AX)(R12*1), X9
+	VMOVSS      (CX)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (BX)(R11*1), X10
+	VMOVSS      (BX)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (SI)(R11*1), X10
+	VMOVSS      (SI)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (DI)(R11*1), X10
+	VMOVSS      (DI)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (R8)(R11*1), X10
+	VMOVSS      (R8)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R9)(R11*1), X10
+	VMOVSS      (R9)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R10)(R11*1), X10
+	VMOVSS      (R10)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (DX)(R11*1), X10
+	VMOVSS      (DX)(R12*1), X10
 	VFMADD231PS Y10, Y9, Y7
-	ADDQ        $0x04, R11
+	ADDQ        $0x04, R12
 	JMP         mvb1_r8_tail
 
 mvb1_r8_reduce:
@@ -466,88 +456,92 @@ mvb1_r8_reduce:
 	VPERM2F128   $0x31, Y1, Y0, Y0
 	VADDPS       Y0, Y2, Y0
 	VEXTRACTF128 $0x01, Y0, X1
-	MOVQ         32(SP), DX
-	MOVQ         24(SP), BX
+	MOVQ         32(SP), R12
+	MOVQ         24(SP), R13
 	CMPB         add+88(FP), $0x00
 	JNE          mvb1_r8_add
-	VMOVSS       X0, (DX)
-	ADDQ         BX, DX
+	VMOVSS       X0, (R12)
+	ADDQ         R13, R12
 	VPERMILPS    $0x01, X0, X2
-	VMOVSS       X2, (DX)
-	ADDQ         BX, DX
+	VMOVSS       X2, (R12)
+	ADDQ         R13, R12
 	VPERMILPS    $0x02, X0, X2
-	VMOVSS       X2, (DX)
-	ADDQ         BX, DX
+	VMOVSS       X2, (R12)
+	ADDQ         R13, R12
 	VPERMILPS    $0x03, X0, X0
-	VMOVSS       X0, (DX)
-	ADDQ         BX, DX
-	VMOVSS       X1, (DX)
-	ADDQ         BX, DX
+	VMOVSS       X0, (R12)
+	ADDQ         R13, R12
+	VMOVSS       X1, (R12)
+	ADDQ         R13, R12
 	VPERMILPS    $0x01, X1, X0
-	VMOVSS       X0, (DX)
-	ADDQ         BX, DX
+	VMOVSS       X0, (R12)
+	ADDQ         R13, R12
 	VPERMILPS    $0x02, X1, X0
-	VMOVSS       X0, (DX)
-	ADDQ         BX, DX
+	VMOVSS       X0, (R12)
+	ADDQ         R13, R12
 	VPERMILPS    $0x03, X1, X0
-	VMOVSS       X0, (DX)
+	VMOVSS       X0, (R12)
 	JMP          mvb1_r8_stored
 
 mvb1_r8_add:
-	VMOVSS    (DX), X2
+	VMOVSS    (R12), X2
 	VADDSS    X0, X2, X2
-	VMOVSS    X2, (DX)
-	ADDQ      BX, DX
-	VMOVSS    (DX), X2
+	VMOVSS    X2, (R12)
+	ADDQ      R13, R12
+	VMOVSS    (R12), X2
 	VPERMILPS $0x01, X0, X3
 	VADDSS    X3, X2, X2
-	VMOVSS    X2, (DX)
-	ADDQ      BX, DX
-	VMOVSS    (DX), X2
+	VMOVSS    X2, (R12)
+	ADDQ      R13, R12
+	VMOVSS    (R12), X2
 	VPERMILPS $0x02, X0, X3
 	VADDSS    X3, X2, X2
-	VMOVSS    X2, (DX)
-	ADDQ      BX, DX
-	VMOVSS    (DX), X2
+	VMOVSS    X2, (R12)
+	ADDQ      R13, R12
+	VMOVSS    (R12), X2
 	VPERMILPS $0x03, X0, X0
 	VADDSS    X0, X2, X0
-	VMOVSS    X0, (DX)
-	ADDQ      BX, DX
-	VMOVSS    (DX), X0
+	VMOVSS    X0, (R12)
+	ADDQ      R13, R12
+	VMOVSS    (R12), X0
 	VADDSS    X1, X0, X0
-	VMOVSS    X0, (DX)
-	ADDQ      BX, DX
-	VMOVSS    (DX), X0
+	VMOVSS    X0, (R12)
+	ADDQ      R13, R12
+	VMOVSS    (R12), X0
 	VPERMILPS $0x01, X1, X2
 	VADDSS    X2, X0, X0
-	VMOVSS    X0, (DX)
-	ADDQ      BX, DX
-	VMOVSS    (DX), X0
+	VMOVSS    X0, (R12)
+	ADDQ      R13, R12
+	VMOVSS    (R12), X0
 	VPERMILPS $0x02, X1, X2
 	VADDSS    X2, X0, X0
-	VMOVSS    X0, (DX)
-	ADDQ      BX, DX
-	VMOVSS    (DX), X0
+	VMOVSS    X0, (R12)
+	ADDQ      R13, R12
+	VMOVSS    (R12), X0
 	VPERMILPS $0x03, X1, X1
 	VADDSS    X1, X0, X0
-	VMOVSS    X0, (DX)
+	VMOVSS    X0, (R12)
 
 mvb1_r8_stored:
-	ADDQ (SP), CX
+	ADDQ R11, CX
+	ADDQ R11, BX
+	ADDQ R11, SI
+	ADDQ R11, DI
+	ADDQ R11, R8
+	ADDQ R11, R9
+	ADDQ R11, R10
+	ADDQ R11, DX
 	ADDQ $0x04, 32(SP)
 	DECQ 40(SP)
 	JMP  mvb1_r8
 
 mvb1_r8_end:
-	MOVQ   rows+72(FP), DX
-	ANDQ   $0x07, DX
-	MOVQ   DX, 40(SP)
-	MOVQ   48(SP), DX
-	IMUL3Q $0x07, DX, DX
-	ADDQ   DX, CX
-	MOVQ   24(SP), DX
-	IMUL3Q $0x07, DX, DX
-	ADDQ   DX, 32(SP)
+	MOVQ   rows+72(FP), CX
+	ANDQ   $0x07, CX
+	MOVQ   CX, 40(SP)
+	MOVQ   24(SP), CX
+	IMUL3Q $0x07, CX, CX
+	ADDQ   CX, 32(SP)
 
 mvb1_r1:
 	CMPQ   40(SP), $0x01
@@ -556,55 +550,55 @@ mvb1_r1:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   8(SP), DX
-	TESTQ  DX, DX
+	MOVQ   8(SP), CX
+	TESTQ  CX, CX
 	JZ     mvb1_r1_tail
 
 mvb1_r1_loop:
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y0
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y0
+	ADDQ        $0x20, CX
 	JZ          mvb1_r1_tail
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y1
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y1
+	ADDQ        $0x20, CX
 	JZ          mvb1_r1_tail
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y2
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y2
+	ADDQ        $0x20, CX
 	JZ          mvb1_r1_tail
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y3
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y3
+	ADDQ        $0x20, CX
 	JNZ         mvb1_r1_loop
 
 mvb1_r1_tail:
-	CMPQ        DX, 16(SP)
+	CMPQ        CX, 16(SP)
 	JAE         mvb1_r1_reduce
-	VMOVSS      (AX)(DX*1), X9
-	VMOVSS      (CX)(DX*1), X10
+	VMOVSS      (AX)(CX*1), X9
+	VMOVSS      (DX)(CX*1), X10
 	VFMADD231PS Y10, Y9, Y0
-	ADDQ        $0x04, DX
+	ADDQ        $0x04, CX
 	JMP         mvb1_r1_tail
 
 mvb1_r1_reduce:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y2, Y0, Y0
 	VADDPS       Y3, Y0, Y0
-	MOVQ         32(SP), DX
+	MOVQ         32(SP), CX
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb1_r1_b0_g0_store
-	VMOVSS       (DX), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb1_r1_b0_g0_store:
-	VMOVSS X0, (DX)
-	MOVQ   (SP), DX
-	LEAQ   (CX)(DX*1), CX
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
 	ADDQ   $0x04, 32(SP)
 	SUBQ   $0x01, 40(SP)
 	JMP    mvb1_r1

@@ -373,8 +373,15 @@ func rowPointers(w GPVirtual, rows int, rowBytes Mem) []GPVirtual {
 // acc[r][b][u]. It ends at the label prefix_reduce. The matVec kernels and
 // the step kernels walk their rows through it, so they sum in one order.
 // With prefetch > 0 each vector step prefetches the line prefetch bytes
-// ahead in one of two rows (row c%2 at step c; two steps per line).
+// ahead in one of two rows (row c%2 at step c; two steps per line). The
+// loop body holds max(unroll, 2) steps (walkColumnsBy chooses).
 func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem, prefetch int) {
+	walkColumnsBy(prefix, plan, max(plan.unroll, 2), acc, wr, xb, negWhole, tailBytes, prefetch)
+}
+
+// walkColumnsBy is walkColumns with copies steps in the loop body, a
+// multiple of plan.unroll; the sums do not depend on it.
+func walkColumnsBy(prefix string, plan mvPlan, copies int, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem, prefetch int) {
 	if prefetch > 0 && plan.rows != 2 {
 		panic("walkColumns: prefetch needs a block of two rows")
 	}
@@ -409,9 +416,11 @@ func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVi
 		}
 	}
 
-	// The loop body holds max(unroll, 2) steps with an exit test after each,
-	// so any number of whole vectors works without a remainder loop.
-	copies := max(unroll, 2)
+	// The loop body holds copies steps with an exit test after each, so any
+	// number of whole vectors works without a remainder loop.
+	if copies%unroll != 0 || prefetch > 0 && copies < 2 {
+		panic("walkColumns: copies")
+	}
 	Label(prefix + "_loop")
 	for c := 0; c < copies; c++ {
 		if prefetch > 0 {
