@@ -12,11 +12,17 @@ import (
 // q = ⌊rows/8⌋ — not eight neighbouring rows, so each of the eight row
 // streams walks its own eighth of W in address order from the first block
 // to the last. The hardware prefetcher follows such streams; it does not
-// follow eight neighbouring rows read side by side (one 4 KiB page then
-// holds several interleaved streams). Measured on a Zen 5 with W in L2
-// (H = 64, 128; plain loads, no arithmetic, show the same): eight
-// neighbouring rows read W at 0.55–0.6 of Dot's speed, eight strided rows at
-// 0.90. The rows' sums are formed exactly as before (walkColumns, one
+// follow eight neighbouring rows read side by side (several interleaved
+// streams in one 4 KiB page), nor software prefetches placed for it (they
+// cost more than they saved). Measured on a Zen 5, MatVec's speed over
+// Dot's with the two alternated in one process: 0.58 → 0.85 at H = 64
+// (W 128 KiB, in L2), 0.57 → 0.88 at H = 128, 0.88 → 0.92 at H = 256,
+// 0.83 → 0.92 at H = 512. Plain loads in the old order, with no
+// arithmetic, were no faster than the old kernel; in the new order at
+// H = 64 they are no faster than this one (eight streams of 16 KiB each
+// start and stop once per call; two streams, as Dot reads, go at 1.04).
+//
+// The rows' sums are formed exactly as before (walkColumns, one
 // accumulator per row, sumEight), so each row gives the same bits as in a
 // block of neighbours and as the step kernels. The last rows%8 rows go one
 // at a time.
