@@ -15,9 +15,9 @@ import (
 // follow eight neighbouring rows read side by side (several interleaved
 // streams in one 4 KiB page), nor software prefetches placed for it (they
 // cost more than they saved). Measured on a Zen 5, MatVec's speed over
-// Dot's with the two alternated in one process: 0.58 → 0.85 at H = 64
-// (W 128 KiB, in L2), 0.57 → 0.88 at H = 128, 0.88 → 0.92 at H = 256,
-// 0.83 → 0.92 at H = 512. Plain loads in the old order, with no
+// Dot's with the two alternated in one process: 0.59 → 0.84 at H = 64
+// (W 128 KiB, in L2), 0.57 → 0.89 at H = 128, 0.88 → 0.91 at H = 256,
+// 0.85 → 0.97 at H = 512. Plain loads in the old order, with no
 // arithmetic, were no faster than the old kernel; in the new order at
 // H = 64 they are no faster than this one (eight streams of 16 KiB each
 // start and stop once per call; two streams, as Dot reads, go at 1.04).
