@@ -359,39 +359,47 @@ mattvec_done:
 
 // func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)
 // Requires: AVX, FMA3
-TEXT ·matVecB1SIMD(SB), NOSPLIT, $48-89
-	MOVQ cols+80(FP), AX
-	SHLQ $0x02, AX
-	MOVQ AX, (SP)
-	MOVQ AX, CX
-	ANDQ $-32, CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
-	XORQ AX, AX
-	SUBQ CX, AX
-	MOVQ AX, 8(SP)
-	MOVQ rows+72(FP), AX
-	MOVQ AX, 40(SP)
-	SHLQ $0x02, AX
-	MOVQ AX, 24(SP)
-	MOVQ y_base+0(FP), AX
-	MOVQ AX, 32(SP)
-	MOVQ x_base+48(FP), AX
-	SUBQ 8(SP), AX
-	MOVQ w_base+24(FP), CX
-	SUBQ 8(SP), CX
+TEXT ·matVecB1SIMD(SB), NOSPLIT, $344-89
+	MOVQ  cols+80(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, (SP)
+	MOVQ  AX, CX
+	ANDQ  $-32, CX
+	SUBQ  CX, AX
+	MOVQ  AX, 16(SP)
+	XORQ  AX, AX
+	SUBQ  CX, AX
+	MOVQ  AX, 8(SP)
+	MOVQ  rows+72(FP), AX
+	SHRQ  $0x03, AX
+	MOVQ  AX, 40(SP)
+	MOVQ  AX, CX
+	SHLQ  $0x02, CX
+	MOVQ  CX, 24(SP)
+	IMULQ (SP), AX
+	MOVQ  AX, 48(SP)
+	MOVQ  y_base+0(FP), AX
+	MOVQ  AX, 32(SP)
+	MOVQ  x_base+48(FP), AX
+	SUBQ  8(SP), AX
+	MOVQ  w_base+24(FP), CX
+	SUBQ  8(SP), CX
+	MOVQ  48(SP), DX
+	LEAQ  (CX)(DX*1), BX
+	LEAQ  (BX)(DX*1), SI
+	LEAQ  (SI)(DX*1), DI
+	LEAQ  (DI)(DX*1), R8
+	LEAQ  (R8)(DX*1), R9
+	LEAQ  (R9)(DX*1), R10
+	LEAQ  (R10)(DX*1), DX
+	MOVQ  (SP), R11
+	LEAQ  87(SP), R12
+	ANDQ  $-32, R12
+	XORQ  R13, R13
 
 mvb1_r8:
-	CMPQ   40(SP), $0x08
-	JB     mvb1_r8_end
-	MOVQ   (SP), DX
-	LEAQ   (CX)(DX*1), BX
-	LEAQ   (BX)(DX*1), SI
-	LEAQ   (SI)(DX*1), DI
-	LEAQ   (DI)(DX*1), R8
-	LEAQ   (R8)(DX*1), R9
-	LEAQ   (R9)(DX*1), R10
-	LEAQ   (R10)(DX*1), DX
+	CMPQ   40(SP), $0x00
+	JE     mvb1_r8_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -400,59 +408,47 @@ mvb1_r8:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   8(SP), R11
-	TESTQ  R11, R11
+	MOVQ   8(SP), R14
+	TESTQ  R14, R14
 	JZ     mvb1_r8_tail
 
 mvb1_r8_loop:
-	VMOVUPS     (AX)(R11*1), Y8
-	VFMADD231PS (CX)(R11*1), Y8, Y0
-	VFMADD231PS (BX)(R11*1), Y8, Y1
-	VFMADD231PS (SI)(R11*1), Y8, Y2
-	VFMADD231PS (DI)(R11*1), Y8, Y3
-	VFMADD231PS (R8)(R11*1), Y8, Y4
-	VFMADD231PS (R9)(R11*1), Y8, Y5
-	VFMADD231PS (R10)(R11*1), Y8, Y6
-	VFMADD231PS (DX)(R11*1), Y8, Y7
-	ADDQ        $0x20, R11
-	JZ          mvb1_r8_tail
-	VMOVUPS     (AX)(R11*1), Y8
-	VFMADD231PS (CX)(R11*1), Y8, Y0
-	VFMADD231PS (BX)(R11*1), Y8, Y1
-	VFMADD231PS (SI)(R11*1), Y8, Y2
-	VFMADD231PS (DI)(R11*1), Y8, Y3
-	VFMADD231PS (R8)(R11*1), Y8, Y4
-	VFMADD231PS (R9)(R11*1), Y8, Y5
-	VFMADD231PS (R10)(R11*1), Y8, Y6
-	VFMADD231PS (DX)(R11*1), Y8, Y7
-	ADDQ        $0x20, R11
+	VMOVUPS     (AX)(R14*1), Y8
+	VFMADD231PS (CX)(R14*1), Y8, Y0
+	VFMADD231PS (BX)(R14*1), Y8, Y1
+	VFMADD231PS (SI)(R14*1), Y8, Y2
+	VFMADD231PS (DI)(R14*1), Y8, Y3
+	VFMADD231PS (R8)(R14*1), Y8, Y4
+	VFMADD231PS (R9)(R14*1), Y8, Y5
+	VFMADD231PS (R10)(R14*1), Y8, Y6
+	VFMADD231PS (DX)(R14*1), Y8, Y7
+	ADDQ        $0x20, R14
 	JNZ         mvb1_r8_loop
 
 mvb1_r8_tail:
-	CMPQ        R11, 16(SP)
+	CMPQ        R14, 16(SP)
 	JAE         mvb1_r8_reduce
-	VMOVSS      (AX)(R11*1), X9
-	VMOVSS      (CX)(R11*1), X10
+	VMOVSS      (AX)(R14*1), X9
+	VMOVSS      (CX)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y0
-	VMOVSS      (BX)(R11*1), X10
+	VMOVSS      (BX)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y1
-	VMOVSS      (SI)(R11*1), X10
+	VMOVSS      (SI)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y2
-	VMOVSS      (DI)(R11*1), X10
+	VMOVSS      (DI)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y3
-	VMOVSS      (R8)(R11*1), X10
+	VMOVSS      (R8)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y4
-	VMOVSS      (R9)(R11*1), X10
+	VMOVSS      (R9)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y5
-	VMOVSS      (R10)(R11*1), X10
+	VMOVSS      (R10)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y6
-	VMOVSS      (DX)(R11*1), X10
+	VMOVSS      (DX)(R14*1), X10
 	VFMADD231PS Y10, Y9, Y7
-	ADDQ        $0x04, R11
+	ADDQ        $0x04, R14
 	JMP         mvb1_r8_tail
 
 mvb1_r8_reduce:
-	MOVQ       32(SP), CX
 	VHADDPS    Y1, Y0, Y0
 	VHADDPS    Y3, Y2, Y1
 	VHADDPS    Y5, Y4, Y2
@@ -462,20 +458,201 @@ mvb1_r8_reduce:
 	VPERM2F128 $0x20, Y1, Y0, Y2
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VADDPS     Y0, Y2, Y0
+	VMOVUPS    Y0, (R12)(R13*1)
+	ADDQ       R11, CX
+	ADDQ       R11, BX
+	ADDQ       R11, SI
+	ADDQ       R11, DI
+	ADDQ       R11, R8
+	ADDQ       R11, R9
+	ADDQ       R11, R10
+	ADDQ       R11, DX
+	ADDQ       $0x20, R13
+	CMPQ       R13, $0x00000100
+	JNE        mvb1_r8_next
+	VMOVUPS    (R12), Y0
+	VMOVUPS    32(R12), Y1
+	VMOVUPS    64(R12), Y2
+	VMOVUPS    96(R12), Y3
+	VMOVUPS    128(R12), Y4
+	VMOVUPS    160(R12), Y5
+	VMOVUPS    192(R12), Y6
+	VMOVUPS    224(R12), Y7
+	VUNPCKLPS  Y1, Y0, Y8
+	VUNPCKHPS  Y1, Y0, Y0
+	VUNPCKLPS  Y3, Y2, Y1
+	VUNPCKHPS  Y3, Y2, Y2
+	VUNPCKLPS  Y5, Y4, Y3
+	VUNPCKHPS  Y5, Y4, Y4
+	VUNPCKLPS  Y7, Y6, Y5
+	VUNPCKHPS  Y7, Y6, Y6
+	VSHUFPS    $0x44, Y1, Y8, Y7
+	VSHUFPS    $0xee, Y1, Y8, Y1
+	VSHUFPS    $0x44, Y2, Y0, Y8
+	VSHUFPS    $0xee, Y2, Y0, Y0
+	VSHUFPS    $0x44, Y5, Y3, Y2
+	VSHUFPS    $0xee, Y5, Y3, Y3
+	VSHUFPS    $0x44, Y6, Y4, Y5
+	VSHUFPS    $0xee, Y6, Y4, Y4
+	VPERM2F128 $0x20, Y2, Y7, Y6
+	VPERM2F128 $0x20, Y3, Y1, Y11
+	VPERM2F128 $0x20, Y5, Y8, Y12
+	VPERM2F128 $0x20, Y4, Y0, Y13
+	VPERM2F128 $0x31, Y2, Y7, Y2
+	VPERM2F128 $0x31, Y3, Y1, Y1
+	VPERM2F128 $0x31, Y5, Y8, Y3
+	VPERM2F128 $0x31, Y4, Y0, Y0
+	MOVQ       32(SP), R13
+	MOVQ       24(SP), R14
 	CMPB       add+88(FP), $0x00
-	JE         mvb1_r8_store
-	VMOVUPS    (CX), Y1
-	VADDPS     Y0, Y1, Y0
+	JNE        mvb1_r8_add
+	VMOVUPS    Y6, (R13)
+	ADDQ       R14, R13
+	VMOVUPS    Y11, (R13)
+	ADDQ       R14, R13
+	VMOVUPS    Y12, (R13)
+	ADDQ       R14, R13
+	VMOVUPS    Y13, (R13)
+	ADDQ       R14, R13
+	VMOVUPS    Y2, (R13)
+	ADDQ       R14, R13
+	VMOVUPS    Y1, (R13)
+	ADDQ       R14, R13
+	VMOVUPS    Y3, (R13)
+	ADDQ       R14, R13
+	VMOVUPS    Y0, (R13)
+	JMP        mvb1_r8_stored
 
-mvb1_r8_store:
-	VMOVUPS Y0, (CX)
-	MOVQ    (SP), CX
-	LEAQ    (DX)(CX*1), CX
-	ADDQ    $0x20, 32(SP)
-	SUBQ    $0x08, 40(SP)
-	JMP     mvb1_r8
+mvb1_r8_add:
+	VMOVUPS (R13), Y4
+	VADDPS  Y6, Y4, Y6
+	VMOVUPS Y6, (R13)
+	ADDQ    R14, R13
+	VMOVUPS (R13), Y4
+	VADDPS  Y11, Y4, Y11
+	VMOVUPS Y11, (R13)
+	ADDQ    R14, R13
+	VMOVUPS (R13), Y4
+	VADDPS  Y12, Y4, Y12
+	VMOVUPS Y12, (R13)
+	ADDQ    R14, R13
+	VMOVUPS (R13), Y4
+	VADDPS  Y13, Y4, Y13
+	VMOVUPS Y13, (R13)
+	ADDQ    R14, R13
+	VMOVUPS (R13), Y4
+	VADDPS  Y2, Y4, Y2
+	VMOVUPS Y2, (R13)
+	ADDQ    R14, R13
+	VMOVUPS (R13), Y2
+	VADDPS  Y1, Y2, Y1
+	VMOVUPS Y1, (R13)
+	ADDQ    R14, R13
+	VMOVUPS (R13), Y1
+	VADDPS  Y3, Y1, Y3
+	VMOVUPS Y3, (R13)
+	ADDQ    R14, R13
+	VMOVUPS (R13), Y1
+	VADDPS  Y0, Y1, Y0
+	VMOVUPS Y0, (R13)
+
+mvb1_r8_stored:
+	XORQ R13, R13
+	ADDQ $0x20, 32(SP)
+
+mvb1_r8_next:
+	DECQ 40(SP)
+	JMP  mvb1_r8
 
 mvb1_r8_end:
+	XORQ CX, CX
+
+mvb1_left:
+	CMPQ         CX, R13
+	JAE          mvb1_left_end
+	VMOVUPS      (R12)(CX*1), Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	MOVQ         32(SP), BX
+	MOVQ         24(SP), SI
+	CMPB         add+88(FP), $0x00
+	JNE          mvb1_left_add
+	VMOVSS       X0, (BX)
+	ADDQ         SI, BX
+	VPERMILPS    $0x01, X0, X2
+	VMOVSS       X2, (BX)
+	ADDQ         SI, BX
+	VPERMILPS    $0x02, X0, X2
+	VMOVSS       X2, (BX)
+	ADDQ         SI, BX
+	VPERMILPS    $0x03, X0, X0
+	VMOVSS       X0, (BX)
+	ADDQ         SI, BX
+	VMOVSS       X1, (BX)
+	ADDQ         SI, BX
+	VPERMILPS    $0x01, X1, X0
+	VMOVSS       X0, (BX)
+	ADDQ         SI, BX
+	VPERMILPS    $0x02, X1, X0
+	VMOVSS       X0, (BX)
+	ADDQ         SI, BX
+	VPERMILPS    $0x03, X1, X0
+	VMOVSS       X0, (BX)
+	JMP          mvb1_left_stored
+
+mvb1_left_add:
+	VMOVSS    (BX), X2
+	VADDSS    X0, X2, X2
+	VMOVSS    X2, (BX)
+	ADDQ      SI, BX
+	VMOVSS    (BX), X2
+	VPERMILPS $0x01, X0, X3
+	VADDSS    X3, X2, X2
+	VMOVSS    X2, (BX)
+	ADDQ      SI, BX
+	VMOVSS    (BX), X2
+	VPERMILPS $0x02, X0, X3
+	VADDSS    X3, X2, X2
+	VMOVSS    X2, (BX)
+	ADDQ      SI, BX
+	VMOVSS    (BX), X2
+	VPERMILPS $0x03, X0, X0
+	VADDSS    X0, X2, X0
+	VMOVSS    X0, (BX)
+	ADDQ      SI, BX
+	VMOVSS    (BX), X0
+	VADDSS    X1, X0, X0
+	VMOVSS    X0, (BX)
+	ADDQ      SI, BX
+	VMOVSS    (BX), X0
+	VPERMILPS $0x01, X1, X2
+	VADDSS    X2, X0, X0
+	VMOVSS    X0, (BX)
+	ADDQ      SI, BX
+	VMOVSS    (BX), X0
+	VPERMILPS $0x02, X1, X2
+	VADDSS    X2, X0, X0
+	VMOVSS    X0, (BX)
+	ADDQ      SI, BX
+	VMOVSS    (BX), X0
+	VPERMILPS $0x03, X1, X1
+	VADDSS    X1, X0, X0
+	VMOVSS    X0, (BX)
+
+mvb1_left_stored:
+	ADDQ $0x20, CX
+	ADDQ $0x04, 32(SP)
+	JMP  mvb1_left
+
+mvb1_left_end:
+	MOVQ rows+72(FP), CX
+	ANDQ $0x07, CX
+	MOVQ CX, 40(SP)
+	MOVQ 24(SP), CX
+	SHLQ $0x03, CX
+	MOVQ y_base+0(FP), BX
+	ADDQ BX, CX
+	MOVQ CX, 32(SP)
+
 mvb1_r1:
 	CMPQ   40(SP), $0x01
 	JB     mvb1_r1_end
@@ -483,55 +660,55 @@ mvb1_r1:
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
 	VXORPS Y3, Y3, Y3
-	MOVQ   8(SP), DX
-	TESTQ  DX, DX
+	MOVQ   8(SP), CX
+	TESTQ  CX, CX
 	JZ     mvb1_r1_tail
 
 mvb1_r1_loop:
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y0
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y0
+	ADDQ        $0x20, CX
 	JZ          mvb1_r1_tail
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y1
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y1
+	ADDQ        $0x20, CX
 	JZ          mvb1_r1_tail
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y2
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y2
+	ADDQ        $0x20, CX
 	JZ          mvb1_r1_tail
-	VMOVUPS     (AX)(DX*1), Y4
-	VFMADD231PS (CX)(DX*1), Y4, Y3
-	ADDQ        $0x20, DX
+	VMOVUPS     (AX)(CX*1), Y4
+	VFMADD231PS (DX)(CX*1), Y4, Y3
+	ADDQ        $0x20, CX
 	JNZ         mvb1_r1_loop
 
 mvb1_r1_tail:
-	CMPQ        DX, 16(SP)
+	CMPQ        CX, 16(SP)
 	JAE         mvb1_r1_reduce
-	VMOVSS      (AX)(DX*1), X9
-	VMOVSS      (CX)(DX*1), X10
+	VMOVSS      (AX)(CX*1), X9
+	VMOVSS      (DX)(CX*1), X10
 	VFMADD231PS Y10, Y9, Y0
-	ADDQ        $0x04, DX
+	ADDQ        $0x04, CX
 	JMP         mvb1_r1_tail
 
 mvb1_r1_reduce:
 	VADDPS       Y1, Y0, Y0
 	VADDPS       Y2, Y0, Y0
 	VADDPS       Y3, Y0, Y0
-	MOVQ         32(SP), DX
+	MOVQ         32(SP), CX
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvb1_r1_b0_g0_store
-	VMOVSS       (DX), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvb1_r1_b0_g0_store:
-	VMOVSS X0, (DX)
-	MOVQ   (SP), DX
-	LEAQ   (CX)(DX*1), CX
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
 	ADDQ   $0x04, 32(SP)
 	SUBQ   $0x01, 40(SP)
 	JMP    mvb1_r1

@@ -277,37 +277,9 @@ func packBTrans() {
 			r[i] = YMM()
 			VMOVUPS(Mem{Base: rows[i], Index: j, Scale: 1}, r[i])
 		}
-		// t[2h], t[2h+1]: rows 2h and 2h+1 interleaved, per 128-bit half.
-		t := make([]VecVirtual, 8)
-		for h := 0; h < 4; h++ {
-			t[2*h], t[2*h+1] = YMM(), YMM()
-			VUNPCKLPS(r[2*h+1], r[2*h], t[2*h])
-			VUNPCKHPS(r[2*h+1], r[2*h], t[2*h+1])
-		}
-		// s[4q+c]: column c (low half) and c+4 (high half) of rows 4q … 4q+3.
-		s := make([]VecVirtual, 8)
-		for q := 0; q < 2; q++ {
-			lo, hi := t[4*q], t[4*q+2] // rows 4q, 4q+1 and 4q+2, 4q+3, columns 0, 1 (4, 5)
-			lo2, hi2 := t[4*q+1], t[4*q+3]
-			for c, pair := range [][2]VecVirtual{{lo, hi}, {lo, hi}, {lo2, hi2}, {lo2, hi2}} {
-				s[4*q+c] = YMM()
-				imm := uint8(0x44)
-				if c%2 == 1 {
-					imm = 0xEE
-				}
-				VSHUFPS(U8(imm), pair[1], pair[0], s[4*q+c])
-			}
-		}
-		// Column c of the eight rows: the low halves of s[c] and s[4+c];
-		// column c+4: their high halves.
+		s := transposeQuarters(r)
 		for c := 0; c < 8; c++ {
-			v := YMM()
-			if c < 4 {
-				VPERM2F128(U8(0x20), s[4+c], s[c], v)
-			} else {
-				VPERM2F128(U8(0x31), s[c], s[c-4], v)
-			}
-			VMOVUPS(v, Mem{Base: dst, Disp: c * 4 * gemmCols})
+			VMOVUPS(transposedColumn(s, c), Mem{Base: dst, Disp: c * 4 * gemmCols})
 		}
 		ADDQ(U8(vecBytes), j)
 		ADDQ(U32(8*4*gemmCols), dst)
@@ -316,4 +288,44 @@ func packBTrans() {
 	}
 	VZEROUPPER()
 	RET()
+}
+
+// transposeQuarters emits the first two steps of an 8×8 transpose of the
+// rows r (eight vectors): s[4q+c] holds column c (low half) and column c+4
+// (high half) of rows 4q … 4q+3. transposedColumn takes the last step.
+func transposeQuarters(r []VecVirtual) []VecVirtual {
+	// t[2h], t[2h+1]: rows 2h and 2h+1 interleaved, per 128-bit half.
+	t := make([]VecVirtual, 8)
+	for h := 0; h < 4; h++ {
+		t[2*h], t[2*h+1] = YMM(), YMM()
+		VUNPCKLPS(r[2*h+1], r[2*h], t[2*h])
+		VUNPCKHPS(r[2*h+1], r[2*h], t[2*h+1])
+	}
+	s := make([]VecVirtual, 8)
+	for q := 0; q < 2; q++ {
+		lo, hi := t[4*q], t[4*q+2] // rows 4q, 4q+1 and 4q+2, 4q+3, columns 0, 1 (4, 5)
+		lo2, hi2 := t[4*q+1], t[4*q+3]
+		for c, pair := range [][2]VecVirtual{{lo, hi}, {lo, hi}, {lo2, hi2}, {lo2, hi2}} {
+			s[4*q+c] = YMM()
+			imm := uint8(0x44)
+			if c%2 == 1 {
+				imm = 0xEE
+			}
+			VSHUFPS(U8(imm), pair[1], pair[0], s[4*q+c])
+		}
+	}
+	return s
+}
+
+// transposedColumn returns column c of the eight rows transposeQuarters
+// took apart: the low halves of s[c] and s[4+c] for c < 4, the high halves
+// of s[c-4] and s[c] above.
+func transposedColumn(s []VecVirtual, c int) VecVirtual {
+	v := YMM()
+	if c < 4 {
+		VPERM2F128(U8(0x20), s[4+c], s[c], v)
+	} else {
+		VPERM2F128(U8(0x31), s[c], s[c-4], v)
+	}
+	return v
 }

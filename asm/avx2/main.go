@@ -57,7 +57,8 @@ func main() {
 	scale()
 	rank1Add()
 	matTVecAdd()
-	for batch := 1; batch <= maxBatch; batch++ {
+	matVecOne()
+	for batch := 2; batch <= maxBatch; batch++ {
 		matVec(batch)
 	}
 	for _, bf := range []bool{false, true} {

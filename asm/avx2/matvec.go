@@ -22,8 +22,9 @@ type mvPlan struct {
 	xInRegs      bool
 }
 
-// mvPlans gives, per batch size, the plan of the main row loop and of the
-// loop over the rows left over (one row at a time). Each keeps the
+// mvPlans gives, per batch size from 2 (batch 1 is matVecOne's), the plan
+// of the main row loop and of the loop over the rows left over (one row at
+// a time). Each keeps the
 // accumulators, x registers and W temporaries within the 16
 // YMM registers.
 //
@@ -38,7 +39,6 @@ type mvPlan struct {
 // eight, which left B = 8 at 4.5× B = 1 at H = 64; FMA throughput alone
 // puts its floor near 3.9×).
 var mvPlans = map[int][2]mvPlan{
-	1: {{8, 1, true}, {1, 4, true}},
 	2: {{4, 1, true}, {1, 2, true}},
 	3: {{4, 1, true}, {1, 2, true}},
 	4: {{4, 1, true}, {1, 1, true}},
@@ -126,14 +126,7 @@ func matVecKernel(k mvKernel) {
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < %d; rows, cols ≥ 1.", name, batch))
 
-	f := mvFrame{
-		colBytes:  AllocLocal(8),
-		negWhole:  AllocLocal(8),
-		tailBytes: AllocLocal(8),
-		outBytes:  AllocLocal(8),
-		yNext:     AllocLocal(8),
-		rowsLeft:  AllocLocal(8),
-	}
+	f := allocFrame()
 	splitColumns("cols", f.colBytes, f.negWhole, f.tailBytes)
 
 	t := loadGP(Param("rows"))
@@ -234,6 +227,18 @@ type mvFrame struct {
 	rowsLeft   Mem
 	x0         Mem // &x[0] past the whole vectors, with several groups of x vectors
 	blockBytes Mem // bytes from a block's rows to the next block's, for colPrefetch.nextBlock
+}
+
+// allocFrame allocates an mvFrame's slots on the stack.
+func allocFrame() mvFrame {
+	return mvFrame{
+		colBytes:  AllocLocal(8),
+		negWhole:  AllocLocal(8),
+		tailBytes: AllocLocal(8),
+		outBytes:  AllocLocal(8),
+		yNext:     AllocLocal(8),
+		rowsLeft:  AllocLocal(8),
+	}
 }
 
 // mvBlock emits one block of plan.rows rows of W against every x vector:
@@ -368,7 +373,7 @@ func storeBlockFrom(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem, b0
 // vs[k], each formed in storeRowSums' order for a group of four (pairs
 // within each 128-bit half, then the low half plus the high half). The
 // step kernels reduce their eight rows with it, and matVecB1SIMD its blocks
-// of eight, so the two give the same bits.
+// of eight (eight strided rows, matVecOne), so the two give the same bits.
 func sumEight(vs []VecVirtual) VecVirtual {
 	h := make([]VecVirtual, 4)
 	for i := range h {
@@ -539,7 +544,15 @@ type colPrefetch struct {
 // counting up from negWhole to zero, then the tail of tailBytes, into
 // acc[r][b][u]. It ends at the label prefix_reduce. The matVec kernels and
 // the step kernels walk their rows through it, so they sum in one order.
+// The loop body holds max(unroll, 2) steps (walkColumnsBy chooses).
 func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem, pf colPrefetch) {
+	walkColumnsBy(prefix, plan, max(plan.unroll, 2), acc, wr, xb, negWhole, tailBytes, pf)
+}
+
+// walkColumnsBy is walkColumns with copies steps in the loop body, a
+// multiple of plan.unroll (and even when it prefetches); the sums do not
+// depend on it.
+func walkColumnsBy(prefix string, plan mvPlan, copies int, acc [][][]VecVirtual, wr, xb []GPVirtual, negWhole, tailBytes Mem, pf colPrefetch) {
 	if !plan.xInRegs {
 		panic("walkColumns: the x vectors go in registers")
 	}
@@ -578,9 +591,11 @@ func walkColumns(prefix string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVi
 		}
 	}
 
-	// The loop body holds max(unroll, 2) steps with an exit test after each,
-	// so any number of whole vectors works without a remainder loop.
-	copies := max(unroll, 2)
+	// The loop body holds copies steps with an exit test after each, so any
+	// number of whole vectors works without a remainder loop.
+	if copies%unroll != 0 || pf != (colPrefetch{}) && copies%2 != 0 {
+		panic("walkColumns: copies")
+	}
 	Label(prefix + "_loop")
 	for c := 0; c < copies; c++ {
 		for r := c % 2; r < rows; r += 2 {
