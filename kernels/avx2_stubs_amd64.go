@@ -29,7 +29,7 @@ func rank1AddSIMD(w []float32, a []float32, b []float32)
 //go:noescape
 func matTVecAddSIMD(y []float32, w []float32, x []float32)
 
-// matVecB1SIMD sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 1; rows, cols ≥ 1.
+// matVecB1SIMD sets y[i] (+)= Σ_j w[i*cols+j]·x[j]; rows, cols ≥ 1.
 //
 //go:noescape
 func matVecB1SIMD(y []float32, w []float32, x []float32, rows int, cols int, add bool)

@@ -21,7 +21,7 @@ func TestMatVecBatchBitsAVX2(t *testing.T) {
 		t.Skip("no AVX2")
 	}
 	r := kerneltest.Rand(17)
-	for _, rows := range []int{8, 16, 24, 256} {
+	for _, rows := range []int{8, 16, 24, 72, 200, 256} {
 		for _, cols := range []int{1, 7, 8, 9, 31, 64, 100, 128, 2048, 2053} {
 			w := make([]float32, rows*cols)
 			kerneltest.Fill(r, w)

@@ -17,8 +17,10 @@ import (
 // is wasted at the end of a call and missing at its start, so longer calls
 // stream better: 256 against 64 and 128 in one interleaved run, LSTM f16
 // at H = 512 58 against 64 and 60 µs, at H = 256 14.7 against 16.9 and 14.9
-// µs (bench/results/2026-12-04e-epyc-avx512/lowp-units.txt). The blocks
-// live on the stack (the GRU's 6 KiB).
+// µs (bench/results/2026-12-04e-epyc-avx512/lowp-units.txt; measured for
+// the AVX2 F16 and BF16 steps only — the int8 steps and the other levels
+// share the constant unmeasured, their sums do not depend on it). The
+// blocks live on the stack (the GRU's 6 KiB).
 const lowpUnits = 256
 
 // LSTMStepF16 is one streaming LSTM step of one sequence with W_ih and W_hh

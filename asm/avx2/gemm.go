@@ -70,11 +70,8 @@ func gemmKernel(rows int) {
 	c := loadGP(Param("c"))
 	ldc := loadGP(Param("ldc"))
 	SHLQ(U8(2), ldc)
-	add, err := Param("add").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	CMPB(add.Addr, U8(0))
+	add := addFlag()
+	CMPB(add, U8(0))
 	JE(LabelRef(store))
 	row := GP64()
 	MOVQ(c, row)

@@ -34,8 +34,19 @@ import (
 	"github.com/mmcloughlin/avo/gotypes"
 
 	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
 	. "github.com/mmcloughlin/avo/reg"
 )
+
+// addFlag returns the memory of the kernel's add bool argument (the
+// kernels that add to their output or overwrite it compare it to zero).
+func addFlag() Mem {
+	add, err := Param("add").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return add.Addr
+}
 
 // loadGP loads a Go argument into a new general-purpose register.
 func loadGP(arg gotypes.Component) GPVirtual {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
@@ -98,10 +97,11 @@ func mvKernelFor(batch int) mvKernel {
 		plans: mvPlans[batch],
 		group: mvGroups[batch],
 	}
-	if batch > 1 {
-		k.prefetch = mvPrefetch
-		k.nextBlock = len(splitGroups(batch, k.group)) > 1
+	if batch < 2 || batch > maxBatch {
+		panic(fmt.Sprintf("mvKernelFor: batch %d (batch 1 is matVecOne's)", batch))
 	}
+	k.prefetch = mvPrefetch
+	k.nextBlock = len(splitGroups(batch, k.group)) > 1
 	if batch == 2 {
 		k.prefetchMinRow = 8192
 	}
@@ -109,7 +109,8 @@ func mvKernelFor(batch int) mvKernel {
 }
 
 // matVec emits matVecB<batch>SIMD: y[b] (+)= W·x[b] for batch vectors with
-// one pass over W.
+// one pass over W from memory (batches 4–8 read each block again from the
+// caches, once per group of x vectors).
 func matVec(batch int) {
 	matVecKernel(mvKernelFor(batch))
 }
@@ -159,7 +160,7 @@ func matVecKernel(k mvKernel) {
 	SUBQ(f.negWhole, w)
 
 	plans := k.plans
-	prefix := strings.ToLower("mv" + strings.TrimSuffix(strings.TrimPrefix(name, "matVec"), "SIMD"))
+	prefix := fmt.Sprintf("mvb%d", batch)
 	// rowLoop emits a loop of blocks of plan.rows rows, each block's walks
 	// prefetching as pf says, that leaves for exit when fewer rows are left.
 	rowLoop := func(loop string, plan mvPlan, pf []colPrefetch, exit string) {
@@ -324,8 +325,10 @@ func splitGroups(batch, group int) []int {
 // storeBlock stores the row sums of a block (acc[r][b][0], the unrolled
 // accumulators already added in) to y[b][i…]: yNext holds &y[0][i] and
 // outBytes the distance between y's vectors: a block of eight rows of one
-// vector, or of two rows of four, reduces into one vector of sums
-// (sumEight), other blocks in groups of four rows (storeRowSums).
+// vector, or of two rows of four (the F16/BF16 B = 4 kernels), reduces into
+// one vector of sums (sumEight), a block of four rows against more than
+// two x vectors in the accumulators' own registers (storeFourRows), other
+// blocks in groups of four rows (storeRowSums).
 func storeBlock(prefix string, acc [][][]VecVirtual, yNext, outBytes Mem) {
 	storeBlockFrom(prefix, acc, yNext, outBytes, 0)
 }
@@ -397,10 +400,7 @@ func sumEight(vs []VecVirtual) VecVirtual {
 // form in storeRowSums' order, in the accumulators' own registers: with
 // twelve accumulators live, new registers would run out.
 func storeFourRows(prefix string, acc [][][]VecVirtual, y GPVirtual, outBytes Mem) {
-	add, err := Param("add").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	add := addFlag()
 	for b := range acc[0] {
 		vs := []VecVirtual{acc[0][b][0], acc[1][b][0], acc[2][b][0], acc[3][b][0]}
 		VHADDPS(vs[1], vs[0], vs[0])
@@ -410,7 +410,7 @@ func storeFourRows(prefix string, acc [][][]VecVirtual, y GPVirtual, outBytes Me
 		sums := vs[0].AsX()
 		VADDPS(vs[1].AsX(), sums, sums)
 		p := fmt.Sprintf("%s_b%d", prefix, b)
-		CMPB(add.Addr, U8(0))
+		CMPB(add, U8(0))
 		JE(LabelRef(p + "_store"))
 		VADDPS(Mem{Base: y}, sums, sums)
 		Label(p + "_store")
@@ -430,11 +430,8 @@ func storeEightRows(prefix string, acc [][][]VecVirtual, y GPVirtual) {
 		vs[r] = acc[r][0][0]
 	}
 	sums := sumEight(vs)
-	add, err := Param("add").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	CMPB(add.Addr, U8(0))
+	add := addFlag()
+	CMPB(add, U8(0))
 	JE(LabelRef(prefix + "_store"))
 	old := YMM()
 	VMOVUPS(Mem{Base: y}, old)
@@ -471,11 +468,8 @@ func storeTwoRowsFour(prefix string, acc [][][]VecVirtual, y GPVirtual, outBytes
 		}
 		return Mem{Base: y2, Index: stride, Scale: 1}
 	}
-	add, err := Param("add").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	CMPB(add.Addr, U8(0))
+	add := addFlag()
+	CMPB(add, U8(0))
 	JE(LabelRef(prefix + "_store"))
 	old01, old23 := XMM(), XMM()
 	VMOVSD(at(0), old01)
@@ -679,11 +673,8 @@ func storeRowSums(prefix string, vs []VecVirtual, dst Mem) {
 	default:
 		panic("storeRowSums: group of " + fmt.Sprint(len(vs)))
 	}
-	add, err := Param("add").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	CMPB(add.Addr, U8(0))
+	add := addFlag()
+	CMPB(add, U8(0))
 	JE(LabelRef(prefix + "_store"))
 	old := XMM()
 	switch len(vs) {

@@ -22,15 +22,15 @@ import (
 // H = 64 they are no faster than this one (eight streams of 16 KiB each
 // start and stop once per call; two streams, as Dot reads, go at 1.04).
 //
-// The rows' sums are formed exactly as before (walkColumns, one
-// accumulator per row, sumEight), so each row gives the same bits as in a
+// The rows' sums are formed exactly as before (the column walk of
+// walkColumnsBy, one accumulator per row, sumEight), so each row gives the same bits as in a
 // block of neighbours and as the step kernels. The last rows%8 rows go one
 // at a time.
 func matVecOne() {
 	const name = "matVecB1SIMD"
 	TEXT(name, NOSPLIT, "func(y, w, x []float32, rows, cols int, add bool)")
 	Pragma("noescape")
-	Doc(name + " sets y[b*rows+i] (+)= Σ_j w[i*cols+j]·x[b*cols+j] for b < 1; rows, cols ≥ 1.")
+	Doc(name + " sets y[i] (+)= Σ_j w[i*cols+j]·x[j]; rows, cols ≥ 1.")
 
 	f := allocFrame()
 	regionBytes := AllocLocal(8)          // q·cols·4: distance between a block's rows
@@ -225,11 +225,8 @@ func stridedStore(prefix string, yNext, stride Mem) (y, step GPVirtual) {
 	y, step = GP64(), GP64()
 	MOVQ(yNext, y)
 	MOVQ(stride, step)
-	add, err := Param("add").Resolve()
-	if err != nil {
-		panic(err)
-	}
-	CMPB(add.Addr, U8(0))
+	add := addFlag()
+	CMPB(add, U8(0))
 	JNE(LabelRef(prefix + "_add"))
 	return y, step
 }

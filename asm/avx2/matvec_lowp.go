@@ -396,10 +396,7 @@ func matVecInt8(batch int) {
 		MOVQ(f.yNext, y)
 		MOVQ(f.wsNext, wsp)
 		xsp = loadGP(Param("xs").Base())
-		addParam, err := Param("add").Resolve()
-		if err != nil {
-			panic(err)
-		}
+		addParam := addFlag()
 		for b := 0; b < batch; b++ {
 			for r := 0; r < rows; r++ {
 				s := reduceInt32(acc[r][b])
@@ -409,7 +406,7 @@ func matVecInt8(batch int) {
 				VMULSS(Mem{Base: xsp, Disp: 4 * b}, scale, scale)
 				VMULSS(scale, s, s)
 				done := fmt.Sprintf("%s_b%d_r%d_store", loop, b, r)
-				CMPB(addParam.Addr, U8(0))
+				CMPB(addParam, U8(0))
 				JE(LabelRef(done))
 				VADDSS(Mem{Base: y, Disp: 4 * r}, s, s)
 				Label(done)
