@@ -15930,9 +15930,9 @@ lstmStepStridedSIMD_blocks:
 	SUBQ   648(SP), R10
 	MOVQ   648(SP), R11
 	TESTQ  R11, R11
-	JZ     lstmStepStridedSIMD_b0p0_tail
+	JZ     lstmStepStridedSIMD_p0_tail
 
-lstmStepStridedSIMD_b0p0_loop:
+lstmStepStridedSIMD_p0_loop:
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -15943,7 +15943,7 @@ lstmStepStridedSIMD_b0p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JZ          lstmStepStridedSIMD_b0p0_tail
+	JZ          lstmStepStridedSIMD_p0_tail
 	VMOVUPS     (R10)(R11*1), Y13
 	VFMADD231PS (AX)(R11*1), Y13, Y5
 	VFMADD231PS (DX)(R11*1), Y13, Y6
@@ -15954,11 +15954,11 @@ lstmStepStridedSIMD_b0p0_loop:
 	VFMADD231PS (R9)(R11*1), Y13, Y11
 	VFMADD231PS (CX)(R11*1), Y13, Y12
 	ADDQ        $0x20, R11
-	JNZ         lstmStepStridedSIMD_b0p0_loop
+	JNZ         lstmStepStridedSIMD_p0_loop
 
-lstmStepStridedSIMD_b0p0_tail:
+lstmStepStridedSIMD_p0_tail:
 	CMPQ        R11, 656(SP)
-	JAE         lstmStepStridedSIMD_b0p0_reduce
+	JAE         lstmStepStridedSIMD_p0_reduce
 	VMOVSS      (R10)(R11*1), X14
 	VMOVSS      (AX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y5
@@ -15977,9 +15977,9 @@ lstmStepStridedSIMD_b0p0_tail:
 	VMOVSS      (CX)(R11*1), X15
 	VFMADD231PS Y15, Y14, Y12
 	ADDQ        $0x04, R11
-	JMP         lstmStepStridedSIMD_b0p0_tail
+	JMP         lstmStepStridedSIMD_p0_tail
 
-lstmStepStridedSIMD_b0p0_reduce:
+lstmStepStridedSIMD_p0_reduce:
 	VHADDPS    Y6, Y5, Y5
 	VHADDPS    Y8, Y7, Y6
 	VHADDPS    Y10, Y9, Y7
@@ -15992,7 +15992,11 @@ lstmStepStridedSIMD_b0p0_reduce:
 	MOVQ       576(SP), AX
 	VMOVUPS    Y5, (SP)(AX*1)
 	CMPQ       632(SP), $0x00
-	JE         lstmStepStridedSIMD_b0_first
+	JE         lstmStepStridedSIMD_advance
+	MOVQ       576(SP), AX
+	ANDQ       $0x60, AX
+	CMPQ       AX, $0x00
+	JNE        lstmStepStridedSIMD_piece1
 	MOVQ       608(SP), AX
 	VMOVUPS    256(SP)(AX*1), Y5
 
@@ -16067,99 +16071,13 @@ lstmStepStridedSIMD_b0p0_reduce:
 	VORPS        Y5, Y11, Y11
 	VMULPS       Y11, Y7, Y5
 	VMOVUPS      Y5, 512(SP)
+	JMP          lstmStepStridedSIMD_advance
 
-lstmStepStridedSIMD_b0_first:
-	MOVQ   640(SP), AX
-	ADDQ   672(SP), AX
-	MOVQ   AX, 672(SP)
-	ADDQ   $0x20, 576(SP)
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	MOVQ   672(SP), AX
-	SUBQ   648(SP), AX
-	MOVQ   664(SP), CX
-	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), R8
-	LEAQ   (R8)(CX*1), R9
-	LEAQ   (R9)(CX*1), CX
-	MOVQ   xh_base+72(FP), R10
-	SUBQ   648(SP), R10
-	MOVQ   648(SP), R11
-	TESTQ  R11, R11
-	JZ     lstmStepStridedSIMD_b1p0_tail
-
-lstmStepStridedSIMD_b1p0_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
-	ADDQ        $0x20, R11
-	JZ          lstmStepStridedSIMD_b1p0_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
-	ADDQ        $0x20, R11
-	JNZ         lstmStepStridedSIMD_b1p0_loop
-
-lstmStepStridedSIMD_b1p0_tail:
-	CMPQ        R11, 656(SP)
-	JAE         lstmStepStridedSIMD_b1p0_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
-	ADDQ        $0x04, R11
-	JMP         lstmStepStridedSIMD_b1p0_tail
-
-lstmStepStridedSIMD_b1p0_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
-	MOVQ       576(SP), AX
-	VMOVUPS    Y5, (SP)(AX*1)
-	CMPQ       632(SP), $0x00
-	JE         lstmStepStridedSIMD_b1_first
-	MOVQ       608(SP), AX
-	VMOVUPS    288(SP)(AX*1), Y5
+lstmStepStridedSIMD_piece1:
+	CMPQ    AX, $0x20
+	JNE     lstmStepStridedSIMD_piece2
+	MOVQ    608(SP), AX
+	VMOVUPS 288(SP)(AX*1), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
@@ -16195,100 +16113,14 @@ lstmStepStridedSIMD_b1p0_reduce:
 	VMOVUPS      (AX)(CX*1), Y5
 	VFMADD213PS  512(SP), Y7, Y5
 	VMOVUPS      Y5, (AX)(CX*1)
+	JMP          lstmStepStridedSIMD_advance
 
-lstmStepStridedSIMD_b1_first:
-	MOVQ   640(SP), AX
-	ADDQ   672(SP), AX
-	MOVQ   AX, 672(SP)
-	ADDQ   $0x20, 576(SP)
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	MOVQ   672(SP), AX
-	SUBQ   648(SP), AX
-	MOVQ   664(SP), CX
-	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), R8
-	LEAQ   (R8)(CX*1), R9
-	LEAQ   (R9)(CX*1), CX
-	MOVQ   xh_base+72(FP), R10
-	SUBQ   648(SP), R10
-	MOVQ   648(SP), R11
-	TESTQ  R11, R11
-	JZ     lstmStepStridedSIMD_b2p0_tail
-
-lstmStepStridedSIMD_b2p0_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
-	ADDQ        $0x20, R11
-	JZ          lstmStepStridedSIMD_b2p0_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
-	ADDQ        $0x20, R11
-	JNZ         lstmStepStridedSIMD_b2p0_loop
-
-lstmStepStridedSIMD_b2p0_tail:
-	CMPQ        R11, 656(SP)
-	JAE         lstmStepStridedSIMD_b2p0_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
-	ADDQ        $0x04, R11
-	JMP         lstmStepStridedSIMD_b2p0_tail
-
-lstmStepStridedSIMD_b2p0_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
-	MOVQ       576(SP), AX
-	VMOVUPS    Y5, (SP)(AX*1)
-	CMPQ       632(SP), $0x00
-	JE         lstmStepStridedSIMD_b2_first
-	MOVQ       c_base+24(FP), AX
-	MOVQ       584(SP), CX
-	VMOVUPS    (AX)(CX*1), Y5
+lstmStepStridedSIMD_piece2:
+	CMPQ    AX, $0x40
+	JNE     lstmStepStridedSIMD_piece3
+	MOVQ    c_base+24(FP), AX
+	MOVQ    584(SP), CX
+	VMOVUPS (AX)(CX*1), Y5
 
 	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
@@ -16328,99 +16160,11 @@ lstmStepStridedSIMD_b2p0_reduce:
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y10, Y10
 	VMOVUPS      Y10, 544(SP)
+	JMP          lstmStepStridedSIMD_advance
 
-lstmStepStridedSIMD_b2_first:
-	MOVQ   640(SP), AX
-	ADDQ   672(SP), AX
-	MOVQ   AX, 672(SP)
-	ADDQ   $0x20, 576(SP)
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	VXORPS Y11, Y11, Y11
-	VXORPS Y12, Y12, Y12
-	MOVQ   672(SP), AX
-	SUBQ   648(SP), AX
-	MOVQ   664(SP), CX
-	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), R8
-	LEAQ   (R8)(CX*1), R9
-	LEAQ   (R9)(CX*1), CX
-	MOVQ   xh_base+72(FP), R10
-	SUBQ   648(SP), R10
-	MOVQ   648(SP), R11
-	TESTQ  R11, R11
-	JZ     lstmStepStridedSIMD_b3p0_tail
-
-lstmStepStridedSIMD_b3p0_loop:
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
-	ADDQ        $0x20, R11
-	JZ          lstmStepStridedSIMD_b3p0_tail
-	VMOVUPS     (R10)(R11*1), Y13
-	VFMADD231PS (AX)(R11*1), Y13, Y5
-	VFMADD231PS (DX)(R11*1), Y13, Y6
-	VFMADD231PS (BX)(R11*1), Y13, Y7
-	VFMADD231PS (SI)(R11*1), Y13, Y8
-	VFMADD231PS (DI)(R11*1), Y13, Y9
-	VFMADD231PS (R8)(R11*1), Y13, Y10
-	VFMADD231PS (R9)(R11*1), Y13, Y11
-	VFMADD231PS (CX)(R11*1), Y13, Y12
-	ADDQ        $0x20, R11
-	JNZ         lstmStepStridedSIMD_b3p0_loop
-
-lstmStepStridedSIMD_b3p0_tail:
-	CMPQ        R11, 656(SP)
-	JAE         lstmStepStridedSIMD_b3p0_reduce
-	VMOVSS      (R10)(R11*1), X14
-	VMOVSS      (AX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y5
-	VMOVSS      (DX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y6
-	VMOVSS      (BX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y7
-	VMOVSS      (SI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y8
-	VMOVSS      (DI)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y9
-	VMOVSS      (R8)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y10
-	VMOVSS      (R9)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y11
-	VMOVSS      (CX)(R11*1), X15
-	VFMADD231PS Y15, Y14, Y12
-	ADDQ        $0x04, R11
-	JMP         lstmStepStridedSIMD_b3p0_tail
-
-lstmStepStridedSIMD_b3p0_reduce:
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VHADDPS    Y10, Y9, Y7
-	VHADDPS    Y12, Y11, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y8, Y7, Y6
-	VPERM2F128 $0x20, Y6, Y5, Y7
-	VPERM2F128 $0x31, Y6, Y5, Y5
-	VADDPS     Y5, Y7, Y5
-	MOVQ       576(SP), AX
-	VMOVUPS    Y5, (SP)(AX*1)
-	CMPQ       632(SP), $0x00
-	JE         lstmStepStridedSIMD_b3_first
-	MOVQ       608(SP), AX
-	VMOVUPS    352(SP)(AX*1), Y5
+lstmStepStridedSIMD_piece3:
+	MOVQ    608(SP), AX
+	VMOVUPS 352(SP)(AX*1), Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
@@ -16457,14 +16201,18 @@ lstmStepStridedSIMD_b3p0_reduce:
 	MOVQ         584(SP), CX
 	VMOVUPS      Y5, (AX)(CX*1)
 
-lstmStepStridedSIMD_b3_first:
-	MOVQ       640(SP), AX
-	ADDQ       672(SP), AX
-	MOVQ       AX, 672(SP)
-	ADDQ       $0x20, 576(SP)
-	MOVQ       624(SP), AX
-	ADDQ       AX, 584(SP)
-	ADDQ       $0x00000080, 608(SP)
+lstmStepStridedSIMD_advance:
+	MOVQ 640(SP), AX
+	ADDQ 672(SP), AX
+	MOVQ AX, 672(SP)
+	ADDQ $0x20, 576(SP)
+	CMPQ 576(SP), $0x80
+	JNE  lstmStepStridedSIMD_half
+	MOVQ 624(SP), AX
+	ADDQ AX, 584(SP)
+	ADDQ $0x00000080, 608(SP)
+
+lstmStepStridedSIMD_half:
 	CMPQ       576(SP), $0x00000100
 	JNE        lstmStepStridedSIMD_blocks
 	VMOVUPS    (SP), Y5
@@ -17681,9 +17429,9 @@ gruStepStridedSIMD_blocks:
 	SUBQ   1064(SP), R8
 	MOVQ   1064(SP), R9
 	TESTQ  R9, R9
-	JZ     gruStepStridedSIMD_b0p0_tail
+	JZ     gruStepStridedSIMD_p0_tail
 
-gruStepStridedSIMD_b0p0_loop:
+gruStepStridedSIMD_p0_loop:
 	VMOVUPS     (R8)(R9*1), Y11
 	VFMADD231PS (AX)(R9*1), Y11, Y5
 	VFMADD231PS (DX)(R9*1), Y11, Y6
@@ -17692,7 +17440,7 @@ gruStepStridedSIMD_b0p0_loop:
 	VFMADD231PS (DI)(R9*1), Y11, Y9
 	VFMADD231PS (CX)(R9*1), Y11, Y10
 	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b0p0_tail
+	JZ          gruStepStridedSIMD_p0_tail
 	VMOVUPS     (R8)(R9*1), Y11
 	VFMADD231PS (AX)(R9*1), Y11, Y5
 	VFMADD231PS (DX)(R9*1), Y11, Y6
@@ -17701,11 +17449,11 @@ gruStepStridedSIMD_b0p0_loop:
 	VFMADD231PS (DI)(R9*1), Y11, Y9
 	VFMADD231PS (CX)(R9*1), Y11, Y10
 	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b0p0_loop
+	JNZ         gruStepStridedSIMD_p0_loop
 
-gruStepStridedSIMD_b0p0_tail:
+gruStepStridedSIMD_p0_tail:
 	CMPQ        R9, 1072(SP)
-	JAE         gruStepStridedSIMD_b0p0_reduce
+	JAE         gruStepStridedSIMD_p0_reduce
 	VMOVSS      (R8)(R9*1), X12
 	VMOVSS      (AX)(R9*1), X13
 	VFMADD231PS Y13, Y12, Y5
@@ -17720,9 +17468,9 @@ gruStepStridedSIMD_b0p0_tail:
 	VMOVSS      (CX)(R9*1), X13
 	VFMADD231PS Y13, Y12, Y10
 	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b0p0_tail
+	JMP         gruStepStridedSIMD_p0_tail
 
-gruStepStridedSIMD_b0p0_reduce:
+gruStepStridedSIMD_p0_reduce:
 	VHADDPS    Y6, Y5, Y11
 	VHADDPS    Y8, Y7, Y7
 	VHADDPS    Y10, Y9, Y8
@@ -17752,9 +17500,9 @@ gruStepStridedSIMD_b0p0_reduce:
 	SUBQ       1104(SP), R8
 	MOVQ       1104(SP), R9
 	TESTQ      R9, R9
-	JZ         gruStepStridedSIMD_b0p1_tail
+	JZ         gruStepStridedSIMD_p1_tail
 
-gruStepStridedSIMD_b0p1_loop:
+gruStepStridedSIMD_p1_loop:
 	VMOVUPS     (R8)(R9*1), Y11
 	VFMADD231PS (AX)(R9*1), Y11, Y5
 	VFMADD231PS (DX)(R9*1), Y11, Y6
@@ -17763,7 +17511,7 @@ gruStepStridedSIMD_b0p1_loop:
 	VFMADD231PS (DI)(R9*1), Y11, Y9
 	VFMADD231PS (CX)(R9*1), Y11, Y10
 	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b0p1_tail
+	JZ          gruStepStridedSIMD_p1_tail
 	VMOVUPS     (R8)(R9*1), Y11
 	VFMADD231PS (AX)(R9*1), Y11, Y5
 	VFMADD231PS (DX)(R9*1), Y11, Y6
@@ -17772,11 +17520,11 @@ gruStepStridedSIMD_b0p1_loop:
 	VFMADD231PS (DI)(R9*1), Y11, Y9
 	VFMADD231PS (CX)(R9*1), Y11, Y10
 	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b0p1_loop
+	JNZ         gruStepStridedSIMD_p1_loop
 
-gruStepStridedSIMD_b0p1_tail:
+gruStepStridedSIMD_p1_tail:
 	CMPQ        R9, 1112(SP)
-	JAE         gruStepStridedSIMD_b0p1_reduce
+	JAE         gruStepStridedSIMD_p1_reduce
 	VMOVSS      (R8)(R9*1), X12
 	VMOVSS      (AX)(R9*1), X13
 	VFMADD231PS Y13, Y12, Y5
@@ -17791,9 +17539,9 @@ gruStepStridedSIMD_b0p1_tail:
 	VMOVSS      (CX)(R9*1), X13
 	VFMADD231PS Y13, Y12, Y10
 	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b0p1_tail
+	JMP         gruStepStridedSIMD_p1_tail
 
-gruStepStridedSIMD_b0p1_reduce:
+gruStepStridedSIMD_p1_reduce:
 	VHADDPS    Y6, Y5, Y11
 	VHADDPS    Y8, Y7, Y7
 	VHADDPS    Y10, Y9, Y8
@@ -17806,7 +17554,11 @@ gruStepStridedSIMD_b0p1_reduce:
 	MOVQ       992(SP), AX
 	VMOVUPS    Y5, 256(SP)(AX*1)
 	CMPQ       1048(SP), $0x00
-	JE         gruStepStridedSIMD_b0_first
+	JE         gruStepStridedSIMD_advance
+	MOVQ       992(SP), AX
+	ANDQ       $0x60, AX
+	CMPQ       AX, $0x00
+	JNE        gruStepStridedSIMD_piece1
 	MOVQ       1024(SP), AX
 	VMOVUPS    512(SP)(AX*1), Y5
 	MOVQ       1024(SP), AX
@@ -17842,163 +17594,15 @@ gruStepStridedSIMD_b0p1_reduce:
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      Y7, 896(SP)
+	JMP          gruStepStridedSIMD_advance
 
-gruStepStridedSIMD_b0_first:
-	MOVQ   1056(SP), AX
-	ADDQ   1088(SP), AX
-	MOVQ   AX, 1088(SP)
-	MOVQ   1096(SP), AX
-	ADDQ   1128(SP), AX
-	MOVQ   AX, 1128(SP)
-	ADDQ   $0x20, 992(SP)
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	MOVQ   1088(SP), AX
-	SUBQ   1064(SP), AX
-	MOVQ   1080(SP), CX
-	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), CX
-	MOVQ   x_base+72(FP), R8
-	SUBQ   1064(SP), R8
-	MOVQ   1064(SP), R9
-	TESTQ  R9, R9
-	JZ     gruStepStridedSIMD_b1p0_tail
-
-gruStepStridedSIMD_b1p0_loop:
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b1p0_tail
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b1p0_loop
-
-gruStepStridedSIMD_b1p0_tail:
-	CMPQ        R9, 1072(SP)
-	JAE         gruStepStridedSIMD_b1p0_reduce
-	VMOVSS      (R8)(R9*1), X12
-	VMOVSS      (AX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y5
-	VMOVSS      (DX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y6
-	VMOVSS      (BX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y7
-	VMOVSS      (SI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y8
-	VMOVSS      (DI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y9
-	VMOVSS      (CX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y10
-	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b1p0_tail
-
-gruStepStridedSIMD_b1p0_reduce:
-	VHADDPS    Y6, Y5, Y11
-	VHADDPS    Y8, Y7, Y7
-	VHADDPS    Y10, Y9, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y7, Y11, Y6
-	VHADDPS    Y5, Y8, Y5
-	VPERM2F128 $0x20, Y5, Y6, Y7
-	VPERM2F128 $0x31, Y5, Y6, Y5
-	VADDPS     Y5, Y7, Y5
-	MOVQ       992(SP), AX
-	VMOVUPS    Y5, (SP)(AX*1)
-	VXORPS     Y5, Y5, Y5
-	VXORPS     Y6, Y6, Y6
-	VXORPS     Y7, Y7, Y7
-	VXORPS     Y8, Y8, Y8
-	VXORPS     Y9, Y9, Y9
-	VXORPS     Y10, Y10, Y10
-	MOVQ       1128(SP), AX
-	SUBQ       1104(SP), AX
-	MOVQ       1120(SP), CX
-	LEAQ       (AX)(CX*1), DX
-	LEAQ       (DX)(CX*1), BX
-	LEAQ       (BX)(CX*1), SI
-	LEAQ       (SI)(CX*1), DI
-	LEAQ       (DI)(CX*1), CX
-	MOVQ       hPrev_base+96(FP), R8
-	SUBQ       1104(SP), R8
-	MOVQ       1104(SP), R9
-	TESTQ      R9, R9
-	JZ         gruStepStridedSIMD_b1p1_tail
-
-gruStepStridedSIMD_b1p1_loop:
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b1p1_tail
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b1p1_loop
-
-gruStepStridedSIMD_b1p1_tail:
-	CMPQ        R9, 1112(SP)
-	JAE         gruStepStridedSIMD_b1p1_reduce
-	VMOVSS      (R8)(R9*1), X12
-	VMOVSS      (AX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y5
-	VMOVSS      (DX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y6
-	VMOVSS      (BX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y7
-	VMOVSS      (SI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y8
-	VMOVSS      (DI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y9
-	VMOVSS      (CX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y10
-	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b1p1_tail
-
-gruStepStridedSIMD_b1p1_reduce:
-	VHADDPS    Y6, Y5, Y11
-	VHADDPS    Y8, Y7, Y7
-	VHADDPS    Y10, Y9, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y7, Y11, Y6
-	VHADDPS    Y5, Y8, Y5
-	VPERM2F128 $0x20, Y5, Y6, Y7
-	VPERM2F128 $0x31, Y5, Y6, Y5
-	VADDPS     Y5, Y7, Y5
-	MOVQ       992(SP), AX
-	VMOVUPS    Y5, 256(SP)(AX*1)
-	CMPQ       1048(SP), $0x00
-	JE         gruStepStridedSIMD_b1_first
-	MOVQ       1024(SP), AX
-	VMOVUPS    576(SP)(AX*1), Y5
-	MOVQ       1024(SP), AX
-	VADDPS     608(SP)(AX*1), Y5, Y5
+gruStepStridedSIMD_piece1:
+	CMPQ    AX, $0x20
+	JNE     gruStepStridedSIMD_piece2
+	MOVQ    1024(SP), AX
+	VMOVUPS 576(SP)(AX*1), Y5
+	MOVQ    1024(SP), AX
+	VADDPS  608(SP)(AX*1), Y5, Y5
 
 	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
 	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
@@ -18030,159 +17634,11 @@ gruStepStridedSIMD_b1p1_reduce:
 	VRCPPS       Y6, Y6
 	VFMADD231PS  Y6, Y5, Y7
 	VMOVUPS      Y7, 928(SP)
+	JMP          gruStepStridedSIMD_advance
 
-gruStepStridedSIMD_b1_first:
-	MOVQ   1056(SP), AX
-	ADDQ   1088(SP), AX
-	MOVQ   AX, 1088(SP)
-	MOVQ   1096(SP), AX
-	ADDQ   1128(SP), AX
-	MOVQ   AX, 1128(SP)
-	ADDQ   $0x20, 992(SP)
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	MOVQ   1088(SP), AX
-	SUBQ   1064(SP), AX
-	MOVQ   1080(SP), CX
-	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), CX
-	MOVQ   x_base+72(FP), R8
-	SUBQ   1064(SP), R8
-	MOVQ   1064(SP), R9
-	TESTQ  R9, R9
-	JZ     gruStepStridedSIMD_b2p0_tail
-
-gruStepStridedSIMD_b2p0_loop:
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b2p0_tail
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b2p0_loop
-
-gruStepStridedSIMD_b2p0_tail:
-	CMPQ        R9, 1072(SP)
-	JAE         gruStepStridedSIMD_b2p0_reduce
-	VMOVSS      (R8)(R9*1), X12
-	VMOVSS      (AX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y5
-	VMOVSS      (DX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y6
-	VMOVSS      (BX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y7
-	VMOVSS      (SI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y8
-	VMOVSS      (DI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y9
-	VMOVSS      (CX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y10
-	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b2p0_tail
-
-gruStepStridedSIMD_b2p0_reduce:
-	VHADDPS    Y6, Y5, Y11
-	VHADDPS    Y8, Y7, Y7
-	VHADDPS    Y10, Y9, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y7, Y11, Y6
-	VHADDPS    Y5, Y8, Y5
-	VPERM2F128 $0x20, Y5, Y6, Y7
-	VPERM2F128 $0x31, Y5, Y6, Y5
-	VADDPS     Y5, Y7, Y5
-	MOVQ       992(SP), AX
-	VMOVUPS    Y5, (SP)(AX*1)
-	VXORPS     Y5, Y5, Y5
-	VXORPS     Y6, Y6, Y6
-	VXORPS     Y7, Y7, Y7
-	VXORPS     Y8, Y8, Y8
-	VXORPS     Y9, Y9, Y9
-	VXORPS     Y10, Y10, Y10
-	MOVQ       1128(SP), AX
-	SUBQ       1104(SP), AX
-	MOVQ       1120(SP), CX
-	LEAQ       (AX)(CX*1), DX
-	LEAQ       (DX)(CX*1), BX
-	LEAQ       (BX)(CX*1), SI
-	LEAQ       (SI)(CX*1), DI
-	LEAQ       (DI)(CX*1), CX
-	MOVQ       hPrev_base+96(FP), R8
-	SUBQ       1104(SP), R8
-	MOVQ       1104(SP), R9
-	TESTQ      R9, R9
-	JZ         gruStepStridedSIMD_b2p1_tail
-
-gruStepStridedSIMD_b2p1_loop:
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b2p1_tail
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b2p1_loop
-
-gruStepStridedSIMD_b2p1_tail:
-	CMPQ        R9, 1112(SP)
-	JAE         gruStepStridedSIMD_b2p1_reduce
-	VMOVSS      (R8)(R9*1), X12
-	VMOVSS      (AX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y5
-	VMOVSS      (DX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y6
-	VMOVSS      (BX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y7
-	VMOVSS      (SI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y8
-	VMOVSS      (DI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y9
-	VMOVSS      (CX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y10
-	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b2p1_tail
-
-gruStepStridedSIMD_b2p1_reduce:
-	VHADDPS     Y6, Y5, Y11
-	VHADDPS     Y8, Y7, Y7
-	VHADDPS     Y10, Y9, Y8
-	VHADDPS     Y6, Y5, Y5
-	VHADDPS     Y7, Y11, Y6
-	VHADDPS     Y5, Y8, Y5
-	VPERM2F128  $0x20, Y5, Y6, Y7
-	VPERM2F128  $0x31, Y5, Y6, Y5
-	VADDPS      Y5, Y7, Y5
-	MOVQ        992(SP), AX
-	VMOVUPS     Y5, 256(SP)(AX*1)
-	CMPQ        1048(SP), $0x00
-	JE          gruStepStridedSIMD_b2_first
+gruStepStridedSIMD_piece2:
+	CMPQ        AX, $0x40
+	JNE         gruStepStridedSIMD_piece3
 	MOVQ        1024(SP), AX
 	VMOVUPS     672(SP)(AX*1), Y5
 	MOVQ        1024(SP), AX
@@ -18228,159 +17684,9 @@ gruStepStridedSIMD_b2p1_reduce:
 	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
 	VORPS        Y5, Y10, Y10
 	VMOVUPS      Y10, 960(SP)
+	JMP          gruStepStridedSIMD_advance
 
-gruStepStridedSIMD_b2_first:
-	MOVQ   1056(SP), AX
-	ADDQ   1088(SP), AX
-	MOVQ   AX, 1088(SP)
-	MOVQ   1096(SP), AX
-	ADDQ   1128(SP), AX
-	MOVQ   AX, 1128(SP)
-	ADDQ   $0x20, 992(SP)
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
-	VXORPS Y8, Y8, Y8
-	VXORPS Y9, Y9, Y9
-	VXORPS Y10, Y10, Y10
-	MOVQ   1088(SP), AX
-	SUBQ   1064(SP), AX
-	MOVQ   1080(SP), CX
-	LEAQ   (AX)(CX*1), DX
-	LEAQ   (DX)(CX*1), BX
-	LEAQ   (BX)(CX*1), SI
-	LEAQ   (SI)(CX*1), DI
-	LEAQ   (DI)(CX*1), CX
-	MOVQ   x_base+72(FP), R8
-	SUBQ   1064(SP), R8
-	MOVQ   1064(SP), R9
-	TESTQ  R9, R9
-	JZ     gruStepStridedSIMD_b3p0_tail
-
-gruStepStridedSIMD_b3p0_loop:
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b3p0_tail
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b3p0_loop
-
-gruStepStridedSIMD_b3p0_tail:
-	CMPQ        R9, 1072(SP)
-	JAE         gruStepStridedSIMD_b3p0_reduce
-	VMOVSS      (R8)(R9*1), X12
-	VMOVSS      (AX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y5
-	VMOVSS      (DX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y6
-	VMOVSS      (BX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y7
-	VMOVSS      (SI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y8
-	VMOVSS      (DI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y9
-	VMOVSS      (CX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y10
-	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b3p0_tail
-
-gruStepStridedSIMD_b3p0_reduce:
-	VHADDPS    Y6, Y5, Y11
-	VHADDPS    Y8, Y7, Y7
-	VHADDPS    Y10, Y9, Y8
-	VHADDPS    Y6, Y5, Y5
-	VHADDPS    Y7, Y11, Y6
-	VHADDPS    Y5, Y8, Y5
-	VPERM2F128 $0x20, Y5, Y6, Y7
-	VPERM2F128 $0x31, Y5, Y6, Y5
-	VADDPS     Y5, Y7, Y5
-	MOVQ       992(SP), AX
-	VMOVUPS    Y5, (SP)(AX*1)
-	VXORPS     Y5, Y5, Y5
-	VXORPS     Y6, Y6, Y6
-	VXORPS     Y7, Y7, Y7
-	VXORPS     Y8, Y8, Y8
-	VXORPS     Y9, Y9, Y9
-	VXORPS     Y10, Y10, Y10
-	MOVQ       1128(SP), AX
-	SUBQ       1104(SP), AX
-	MOVQ       1120(SP), CX
-	LEAQ       (AX)(CX*1), DX
-	LEAQ       (DX)(CX*1), BX
-	LEAQ       (BX)(CX*1), SI
-	LEAQ       (SI)(CX*1), DI
-	LEAQ       (DI)(CX*1), CX
-	MOVQ       hPrev_base+96(FP), R8
-	SUBQ       1104(SP), R8
-	MOVQ       1104(SP), R9
-	TESTQ      R9, R9
-	JZ         gruStepStridedSIMD_b3p1_tail
-
-gruStepStridedSIMD_b3p1_loop:
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JZ          gruStepStridedSIMD_b3p1_tail
-	VMOVUPS     (R8)(R9*1), Y11
-	VFMADD231PS (AX)(R9*1), Y11, Y5
-	VFMADD231PS (DX)(R9*1), Y11, Y6
-	VFMADD231PS (BX)(R9*1), Y11, Y7
-	VFMADD231PS (SI)(R9*1), Y11, Y8
-	VFMADD231PS (DI)(R9*1), Y11, Y9
-	VFMADD231PS (CX)(R9*1), Y11, Y10
-	ADDQ        $0x20, R9
-	JNZ         gruStepStridedSIMD_b3p1_loop
-
-gruStepStridedSIMD_b3p1_tail:
-	CMPQ        R9, 1112(SP)
-	JAE         gruStepStridedSIMD_b3p1_reduce
-	VMOVSS      (R8)(R9*1), X12
-	VMOVSS      (AX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y5
-	VMOVSS      (DX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y6
-	VMOVSS      (BX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y7
-	VMOVSS      (SI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y8
-	VMOVSS      (DI)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y9
-	VMOVSS      (CX)(R9*1), X13
-	VFMADD231PS Y13, Y12, Y10
-	ADDQ        $0x04, R9
-	JMP         gruStepStridedSIMD_b3p1_tail
-
-gruStepStridedSIMD_b3p1_reduce:
-	VHADDPS     Y6, Y5, Y11
-	VHADDPS     Y8, Y7, Y7
-	VHADDPS     Y10, Y9, Y8
-	VHADDPS     Y6, Y5, Y5
-	VHADDPS     Y7, Y11, Y6
-	VHADDPS     Y5, Y8, Y5
-	VPERM2F128  $0x20, Y5, Y6, Y7
-	VPERM2F128  $0x31, Y5, Y6, Y5
-	VADDPS      Y5, Y7, Y5
-	MOVQ        992(SP), AX
-	VMOVUPS     Y5, 256(SP)(AX*1)
-	CMPQ        1048(SP), $0x00
-	JE          gruStepStridedSIMD_b3_first
+gruStepStridedSIMD_piece3:
 	VMOVUPS     960(SP), Y5
 	MOVQ        hPrev_base+96(FP), AX
 	MOVQ        1000(SP), CX
@@ -18392,17 +17698,21 @@ gruStepStridedSIMD_b3p1_reduce:
 	MOVQ        1000(SP), CX
 	VMOVUPS     Y6, (AX)(CX*1)
 
-gruStepStridedSIMD_b3_first:
-	MOVQ       1056(SP), AX
-	ADDQ       1088(SP), AX
-	MOVQ       AX, 1088(SP)
-	MOVQ       1096(SP), AX
-	ADDQ       1128(SP), AX
-	MOVQ       AX, 1128(SP)
-	ADDQ       $0x20, 992(SP)
-	MOVQ       1040(SP), AX
-	ADDQ       AX, 1000(SP)
-	ADDQ       $0x000000c0, 1024(SP)
+gruStepStridedSIMD_advance:
+	MOVQ 1056(SP), AX
+	ADDQ 1088(SP), AX
+	MOVQ AX, 1088(SP)
+	MOVQ 1096(SP), AX
+	ADDQ 1128(SP), AX
+	MOVQ AX, 1128(SP)
+	ADDQ $0x20, 992(SP)
+	CMPQ 992(SP), $0x80
+	JNE  gruStepStridedSIMD_half
+	MOVQ 1040(SP), AX
+	ADDQ AX, 1000(SP)
+	ADDQ $0x000000c0, 1024(SP)
+
+gruStepStridedSIMD_half:
 	CMPQ       992(SP), $0x00000100
 	JNE        gruStepStridedSIMD_blocks
 	VMOVUPS    (SP), Y5

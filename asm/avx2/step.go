@@ -399,27 +399,46 @@ func emitStridedStepKernel(name, sig, doc string, parts []stepPart, gates, acts 
 		k.addPart(p, k.qBytes) // region: cols·4 · hidden/2·4 / 4
 	}
 
-	// Four blocks per loop body, piece i after block i's passes; the body
-	// runs twice per group, for vector 0 and vector 1 of the pieces.
+	// One block per loop body, then piece j%4 of vector j/4 (blocks 0…3
+	// run vector 0's pieces, 4…7 vector 1's). The passes are emitted once
+	// so that each row stream is read by the same load instructions from
+	// the first block to the last: with four blocks unrolled, each load saw
+	// its stream jump three rows ahead after every row, and the step ran at
+	// 1.45× its floor at H = 128 (1.00 at 256) with no pieces at all.
 	Label(name + "_blocks")
-	for i, piece := range run {
-		for p := range parts {
-			k.stridedPass(fmt.Sprintf("%s_b%dp%d", name, i, p), p, 2*gates)
-		}
-		skip := fmt.Sprintf("%s_b%d_first", name, i)
-		CMPQ(k.started, U8(0))
-		JE(LabelRef(skip))
-		piece(k)
-		Label(skip)
-		for _, f := range k.parts {
-			w := GP64()
-			MOVQ(f.rowBytes, w)
-			ADDQ(f.wBlock, w)
-			MOVQ(w, f.wBlock)
-		}
-		ADDQ(U8(vecBytes), k.off)
+	for p := range parts {
+		k.stridedPass(fmt.Sprintf("%s_p%d", name, p), p, 2*gates)
 	}
+	advance := name + "_advance"
+	CMPQ(k.started, U8(0))
+	JE(LabelRef(advance))
+	i := GP64()
+	MOVQ(k.off, i)
+	ANDQ(U8(3*vecBytes), i) // 32·(j%4)
+	for n, piece := range run {
+		next := fmt.Sprintf("%s_piece%d", name, n+1)
+		if n < len(run)-1 {
+			CMPQ(i, U8(n*vecBytes))
+			JNE(LabelRef(next))
+		}
+		piece(k)
+		if n < len(run)-1 {
+			JMP(LabelRef(advance))
+			Label(next)
+		}
+	}
+	Label(advance)
+	for _, f := range k.parts {
+		w := GP64()
+		MOVQ(f.rowBytes, w)
+		ADDQ(f.wBlock, w)
+		MOVQ(w, f.wBlock)
+	}
+	ADDQ(U8(vecBytes), k.off)
+	CMPQ(k.off, U8(4*vecBytes))
+	JNE(LabelRef(name + "_half"))
 	k.nextVector(nsums)
+	Label(name + "_half")
 	CMPQ(k.off, U32(8*vecBytes))
 	JNE(LabelRef(name + "_blocks"))
 
