@@ -30,6 +30,13 @@ import (
 // The pieces use the same operations in the same order as lstmForwardSIMD
 // and gruForwardSIMD, so with the same row sums the results are the same
 // bits as MatVecAdd followed by the pointwise kernel.
+//
+// That is the plain form (lstmStepSIMD, gruStepSIMD), which the Go side
+// calls when hidden is not a multiple of 16. Its eight neighbouring rows
+// per pass are eight interleaved streams inside one 4 KiB page, which the
+// hardware prefetcher does not follow (matVecOne); the strided form
+// (emitStridedStepKernel) reads W in row streams as matVecB1SIMD does and
+// transposes its sums back into blocks of consecutive units.
 
 // stepPart is one weight matrix of a step kernel: the parameter names of
 // the matrix (rows of cols floats, gate-blocked as PyTorch lays them out),
@@ -343,9 +350,11 @@ func stepKernels() {
 // so the pieces' long chains overlap the next loads as in the plain
 // kernel. The last group's pieces run after the loop.
 //
-// With hidden a power of two the streams are a multiple of 4 KiB apart
-// and fall in one L1 set; Zen 5's L1 (12 ways) holds eight of them, as it
-// does for MatVec.
+// With hidden a power of two (and the column count too) the streams are
+// a multiple of 4 KiB apart and their current lines fall in one L1 set:
+// eight for the LSTM, as for MatVec, twelve for the GRU when W_ih and W_hh
+// start at the same offset in a page. Zen 5's L1 has 12 ways (so do
+// Intel's since Ice Lake; Haswell's and Zen 3's have 8).
 //
 // The frame (two buffers of eight vectors per part) is over the limit of a
 // NOSPLIT function, so the kernel has the usual stack check.
