@@ -35,10 +35,18 @@ func gruStepWhole(l level.Level, h, wIH, wHH, x, hPrev, bIH, bHH []float32, hidd
 	if l != level.AVX2 || hidden < vecUnits {
 		return 0
 	}
-	if hidden%stridedUnits == 0 {
+	if hidden%stridedUnits == 0 && hidden >= gruStridedMin {
 		gruStepStridedSIMD(h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs)
 	} else {
 		gruStepSIMD(h, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs)
 	}
 	return hidden &^ (vecUnits - 1)
 }
+
+// gruStridedMin is the smallest hidden size at which GRUStep takes the
+// strided kernel. Its passes are six rows (three gates, two halves) where
+// the plain kernel's are eight, so it makes a third more passes, each with
+// its loop start, exit and reduction; with rows of 64 floats that costs more
+// than the prefetcher gains: step/floor 1.30 against 1.25 at H = 64, 1.31
+// against 1.39 at H = 128 (bench/results/2026-12-04e-epyc-avx512/step-stride-*).
+const gruStridedMin = 128
