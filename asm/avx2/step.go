@@ -32,7 +32,8 @@ import (
 // bits as MatVecAdd followed by the pointwise kernel.
 //
 // That is the plain form (lstmStepSIMD, gruStepSIMD), which the Go side
-// calls when hidden is not a multiple of 16. Its eight neighbouring rows
+// calls when hidden is not a multiple of 16 (and for the GRU below 128,
+// kernels/dispatch_step_amd64.go). Its eight neighbouring rows
 // per pass are eight interleaved streams inside one 4 KiB page, which the
 // hardware prefetcher does not follow (matVecOne); the strided form
 // (emitStridedStepKernel) reads W in row streams as matVecB1SIMD does and
@@ -326,7 +327,9 @@ func stepKernels() {
 }
 
 // emitStridedStepKernel emits the strided form of a step kernel, for
-// hidden a multiple of 16 (the Go side calls the plain one otherwise).
+// hidden a multiple of 16 (the Go side calls the plain one otherwise, and
+// for the GRU below H = 128, where its six-row passes cost more than they
+// gain).
 //
 // The kernel reads the weights as matVecB1SIMD (matVecOne) reads them: a
 // part's rows are cut into 2·gates streams of hidden/2 rows (the low and
