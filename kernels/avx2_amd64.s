@@ -15867,6 +15867,637 @@ lstmStepSIMD_p3_first:
 	VZEROUPPER
 	RET
 
+// func lstmStepStridedSIMD(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·lstmStepStridedSIMD(SB), $680-136
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VMOVUPS actconst<>+224(SB), Y1 // sigmoidShifter
+	VMOVUPS actconst<>+448(SB), Y2 // p1
+	VMOVUPS actconst<>+512(SB), Y3 // p3
+	VMOVUPS actconst<>+256(SB), Y4 // tanhShifter
+	MOVQ    hidden+120(FP), AX
+	MOVQ    AX, CX
+	SHRQ    $0x04, CX
+	MOVQ    CX, 592(SP)
+	MOVQ    AX, CX
+	SHLQ    $0x01, CX
+	MOVQ    CX, 624(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 600(SP)
+	XORQ    CX, CX
+	MOVQ    CX, 576(SP)
+	MOVQ    CX, 584(SP)
+	MOVQ    CX, 608(SP)
+	MOVQ    CX, 616(SP)
+	MOVQ    CX, 632(SP)
+	MOVQ    cols+128(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, 640(SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 656(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 648(SP)
+	MOVQ    640(SP), AX
+	IMULQ   624(SP), AX
+	SHRQ    $0x02, AX
+	MOVQ    AX, 664(SP)
+	MOVQ    w_base+48(FP), AX
+	MOVQ    AX, 672(SP)
+
+lstmStepStridedSIMD_blocks:
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	MOVQ   672(SP), AX
+	SUBQ   648(SP), AX
+	MOVQ   664(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), CX
+	MOVQ   xh_base+72(FP), R10
+	SUBQ   648(SP), R10
+	MOVQ   648(SP), R11
+	TESTQ  R11, R11
+	JZ     lstmStepStridedSIMD_p0_tail
+
+lstmStepStridedSIMD_p0_loop:
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
+	ADDQ        $0x20, R11
+	JZ          lstmStepStridedSIMD_p0_tail
+	VMOVUPS     (R10)(R11*1), Y13
+	VFMADD231PS (AX)(R11*1), Y13, Y5
+	VFMADD231PS (DX)(R11*1), Y13, Y6
+	VFMADD231PS (BX)(R11*1), Y13, Y7
+	VFMADD231PS (SI)(R11*1), Y13, Y8
+	VFMADD231PS (DI)(R11*1), Y13, Y9
+	VFMADD231PS (R8)(R11*1), Y13, Y10
+	VFMADD231PS (R9)(R11*1), Y13, Y11
+	VFMADD231PS (CX)(R11*1), Y13, Y12
+	ADDQ        $0x20, R11
+	JNZ         lstmStepStridedSIMD_p0_loop
+
+lstmStepStridedSIMD_p0_tail:
+	CMPQ        R11, 656(SP)
+	JAE         lstmStepStridedSIMD_p0_reduce
+	VMOVSS      (R10)(R11*1), X14
+	VMOVSS      (AX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y5
+	VMOVSS      (DX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	VMOVSS      (BX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y7
+	VMOVSS      (SI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y8
+	VMOVSS      (DI)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y9
+	VMOVSS      (R8)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	VMOVSS      (R9)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y11
+	VMOVSS      (CX)(R11*1), X15
+	VFMADD231PS Y15, Y14, Y12
+	ADDQ        $0x04, R11
+	JMP         lstmStepStridedSIMD_p0_tail
+
+lstmStepStridedSIMD_p0_reduce:
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VHADDPS    Y10, Y9, Y7
+	VHADDPS    Y12, Y11, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y8, Y7, Y6
+	VPERM2F128 $0x20, Y6, Y5, Y7
+	VPERM2F128 $0x31, Y6, Y5, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       576(SP), AX
+	VMOVUPS    Y5, (SP)(AX*1)
+	CMPQ       632(SP), $0x00
+	JE         lstmStepStridedSIMD_advance
+	MOVQ       576(SP), AX
+	ANDQ       $0x60, AX
+	CMPQ       AX, $0x00
+	JNE        lstmStepStridedSIMD_piece1
+	MOVQ       608(SP), AX
+	VMOVUPS    256(SP)(AX*1), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	MOVQ         608(SP), AX
+	VMOVUPS      320(SP)(AX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y8 // tanhClamp
+	VMINPS       Y6, Y8, Y6
+	VMOVAPS      Y4, Y8
+	VFMADD231PS  actconst<>+192(SB), Y6, Y8 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y8, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y6 // c2Half
+	VMULPS       Y6, Y6, Y9
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y10 // t0
+	VMOVUPS      actconst<>+672(SB), Y11 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y11 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y11 // t4
+	VFMADD231PS  Y11, Y9, Y10
+	VFMADD213PS  Y6, Y9, Y10
+	VPSLLD       $0x17, Y8, Y6
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS actconst<>+128(SB), Y6, Y8 // half
+	VMOVAPS      Y8, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VSUBPS       Y8, Y9, Y9
+	VFNMADD231PS Y6, Y10, Y9
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y8, Y6, Y10
+	VDIVPS       Y10, Y8, Y11
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VSUBPS       Y9, Y6, Y6
+	VFNMADD231PS Y6, Y11, Y9
+	VFNMADD231PS Y10, Y11, Y8
+	VADDPS       Y9, Y8, Y8
+	VRCPPS       Y10, Y6
+	VFMADD231PS  Y6, Y8, Y11
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y11, Y11
+	VMULPS       Y11, Y7, Y5
+	VMOVUPS      Y5, 512(SP)
+	JMP          lstmStepStridedSIMD_advance
+
+lstmStepStridedSIMD_piece1:
+	CMPQ    AX, $0x20
+	JNE     lstmStepStridedSIMD_piece2
+	MOVQ    608(SP), AX
+	VMOVUPS 288(SP)(AX*1), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	MOVQ         c_base+24(FP), AX
+	MOVQ         584(SP), CX
+	VMOVUPS      (AX)(CX*1), Y5
+	VFMADD213PS  512(SP), Y7, Y5
+	VMOVUPS      Y5, (AX)(CX*1)
+	JMP          lstmStepStridedSIMD_advance
+
+lstmStepStridedSIMD_piece2:
+	CMPQ    AX, $0x40
+	JNE     lstmStepStridedSIMD_piece3
+	MOVQ    c_base+24(FP), AX
+	MOVQ    584(SP), CX
+	VMOVUPS (AX)(CX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 544(SP)
+	JMP          lstmStepStridedSIMD_advance
+
+lstmStepStridedSIMD_piece3:
+	MOVQ    608(SP), AX
+	VMOVUPS 352(SP)(AX*1), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      544(SP), Y5
+	VMULPS       Y5, Y7, Y5
+	MOVQ         h_base+0(FP), AX
+	MOVQ         584(SP), CX
+	VMOVUPS      Y5, (AX)(CX*1)
+
+lstmStepStridedSIMD_advance:
+	MOVQ 640(SP), AX
+	ADDQ 672(SP), AX
+	MOVQ AX, 672(SP)
+	ADDQ $0x20, 576(SP)
+	CMPQ 576(SP), $0x80
+	JNE  lstmStepStridedSIMD_half
+	MOVQ 624(SP), AX
+	ADDQ AX, 584(SP)
+	ADDQ $0x00000080, 608(SP)
+
+lstmStepStridedSIMD_half:
+	CMPQ       576(SP), $0x00000100
+	JNE        lstmStepStridedSIMD_blocks
+	VMOVUPS    (SP), Y5
+	VMOVUPS    32(SP), Y6
+	VMOVUPS    64(SP), Y7
+	VMOVUPS    96(SP), Y8
+	VMOVUPS    128(SP), Y9
+	VMOVUPS    160(SP), Y10
+	VMOVUPS    192(SP), Y11
+	VMOVUPS    224(SP), Y12
+	VUNPCKLPS  Y6, Y5, Y13
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VUNPCKLPS  Y10, Y9, Y8
+	VUNPCKHPS  Y10, Y9, Y9
+	VUNPCKLPS  Y12, Y11, Y10
+	VUNPCKHPS  Y12, Y11, Y11
+	VSHUFPS    $0x44, Y6, Y13, Y12
+	VSHUFPS    $0xee, Y6, Y13, Y6
+	VSHUFPS    $0x44, Y7, Y5, Y13
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y10, Y8, Y7
+	VSHUFPS    $0xee, Y10, Y8, Y8
+	VSHUFPS    $0x44, Y11, Y9, Y10
+	VSHUFPS    $0xee, Y11, Y9, Y9
+	VPERM2F128 $0x20, Y7, Y12, Y11
+	VMOVUPS    Y11, 256(SP)
+	VPERM2F128 $0x20, Y8, Y6, Y11
+	VMOVUPS    Y11, 384(SP)
+	VPERM2F128 $0x20, Y10, Y13, Y11
+	VMOVUPS    Y11, 288(SP)
+	VPERM2F128 $0x20, Y9, Y5, Y11
+	VMOVUPS    Y11, 416(SP)
+	VPERM2F128 $0x31, Y7, Y12, Y7
+	VMOVUPS    Y7, 320(SP)
+	VPERM2F128 $0x31, Y8, Y6, Y6
+	VMOVUPS    Y6, 448(SP)
+	VPERM2F128 $0x31, Y10, Y13, Y6
+	VMOVUPS    Y6, 352(SP)
+	VPERM2F128 $0x31, Y9, Y5, Y5
+	VMOVUPS    Y5, 480(SP)
+	MOVQ       bias_base+96(FP), AX
+	ADDQ       616(SP), AX
+	MOVQ       624(SP), CX
+	VMOVUPS    (AX), Y5
+	VADDPS     256(SP), Y5, Y5
+	VMOVUPS    Y5, 256(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     384(SP), Y5, Y5
+	VMOVUPS    Y5, 384(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     288(SP), Y5, Y5
+	VMOVUPS    Y5, 288(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     416(SP), Y5, Y5
+	VMOVUPS    Y5, 416(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     320(SP), Y5, Y5
+	VMOVUPS    Y5, 320(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     448(SP), Y5, Y5
+	VMOVUPS    Y5, 448(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     352(SP), Y5, Y5
+	VMOVUPS    Y5, 352(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     480(SP), Y5, Y5
+	VMOVUPS    Y5, 480(SP)
+	XORQ       AX, AX
+	MOVQ       AX, 576(SP)
+	MOVQ       AX, 608(SP)
+	MOVQ       616(SP), AX
+	MOVQ       AX, 584(SP)
+	ADDQ       $0x20, 616(SP)
+	MOVQ       $0x00000001, 632(SP)
+	DECQ       592(SP)
+	JNZ        lstmStepStridedSIMD_blocks
+
+lstmStepStridedSIMD_last:
+	MOVQ    608(SP), AX
+	VMOVUPS 256(SP)(AX*1), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	MOVQ         608(SP), AX
+	VMOVUPS      320(SP)(AX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y8 // tanhClamp
+	VMINPS       Y6, Y8, Y6
+	VMOVAPS      Y4, Y8
+	VFMADD231PS  actconst<>+192(SB), Y6, Y8 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y8, Y9 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y9, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y9, Y6 // c2Half
+	VMULPS       Y6, Y6, Y9
+	VMOVUPS      actconst<>+608(SB), Y10 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y10 // t0
+	VMOVUPS      actconst<>+672(SB), Y11 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y11 // t2
+	VFMADD231PS  actconst<>+704(SB), Y9, Y11 // t4
+	VFMADD231PS  Y11, Y9, Y10
+	VFMADD213PS  Y6, Y9, Y10
+	VPSLLD       $0x17, Y8, Y6
+	VMOVAPS      Y0, Y8
+	VFNMADD231PS actconst<>+128(SB), Y6, Y8 // half
+	VMOVAPS      Y8, Y9
+	VFNMADD231PS Y6, Y10, Y8
+	VSUBPS       Y8, Y9, Y9
+	VFNMADD231PS Y6, Y10, Y9
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y8, Y6, Y10
+	VDIVPS       Y10, Y8, Y11
+	VSUBPS       Y10, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VSUBPS       Y9, Y6, Y6
+	VFNMADD231PS Y6, Y11, Y9
+	VFNMADD231PS Y10, Y11, Y8
+	VADDPS       Y9, Y8, Y8
+	VRCPPS       Y10, Y6
+	VFMADD231PS  Y6, Y8, Y11
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y11, Y11
+	VMULPS       Y11, Y7, Y5
+	VMOVUPS      Y5, 512(SP)
+	MOVQ         608(SP), AX
+	VMOVUPS      288(SP)(AX*1), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	MOVQ         c_base+24(FP), AX
+	MOVQ         584(SP), CX
+	VMOVUPS      (AX)(CX*1), Y5
+	VFMADD213PS  512(SP), Y7, Y5
+	VMOVUPS      Y5, (AX)(CX*1)
+	MOVQ         c_base+24(FP), AX
+	MOVQ         584(SP), CX
+	VMOVUPS      (AX)(CX*1), Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 544(SP)
+	MOVQ         608(SP), AX
+	VMOVUPS      352(SP)(AX*1), Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      544(SP), Y5
+	VMULPS       Y5, Y7, Y5
+	MOVQ         h_base+0(FP), AX
+	MOVQ         584(SP), CX
+	VMOVUPS      Y5, (AX)(CX*1)
+	MOVQ         624(SP), AX
+	ADDQ         AX, 584(SP)
+	ADDQ         $0x00000080, 608(SP)
+	CMPQ         608(SP), $0x00000100
+	JNE          lstmStepStridedSIMD_last
+	VZEROUPPER
+	RET
+
 // func gruStepSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·gruStepSIMD(SB), NOSPLIT, $592-184
@@ -16720,6 +17351,635 @@ gruStepSIMD_p5_first:
 	MOVQ         h_base+0(FP), AX
 	MOVQ         488(SP), CX
 	VMOVUPS      Y1, (AX)(CX*1)
+	VZEROUPPER
+	RET
+
+// func gruStepStridedSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
+// Requires: AVX, AVX2, FMA3
+TEXT ·gruStepStridedSIMD(SB), $1136-184
+	VMOVUPS actconst<>+64(SB), Y0 // one
+	VMOVUPS actconst<>+224(SB), Y1 // sigmoidShifter
+	VMOVUPS actconst<>+448(SB), Y2 // p1
+	VMOVUPS actconst<>+512(SB), Y3 // p3
+	VMOVUPS actconst<>+256(SB), Y4 // tanhShifter
+	MOVQ    hidden+168(FP), AX
+	MOVQ    AX, CX
+	SHRQ    $0x04, CX
+	MOVQ    CX, 1008(SP)
+	MOVQ    AX, CX
+	SHLQ    $0x01, CX
+	MOVQ    CX, 1040(SP)
+	SHLQ    $0x02, AX
+	MOVQ    AX, 1016(SP)
+	XORQ    CX, CX
+	MOVQ    CX, 992(SP)
+	MOVQ    CX, 1000(SP)
+	MOVQ    CX, 1024(SP)
+	MOVQ    CX, 1032(SP)
+	MOVQ    CX, 1048(SP)
+	MOVQ    inputs+176(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, 1056(SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 1072(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 1064(SP)
+	MOVQ    1056(SP), AX
+	IMULQ   1040(SP), AX
+	SHRQ    $0x02, AX
+	MOVQ    AX, 1080(SP)
+	MOVQ    wIH_base+24(FP), AX
+	MOVQ    AX, 1088(SP)
+	MOVQ    hidden+168(FP), AX
+	SHLQ    $0x02, AX
+	MOVQ    AX, 1096(SP)
+	MOVQ    AX, CX
+	ANDQ    $-32, CX
+	SUBQ    CX, AX
+	MOVQ    AX, 1112(SP)
+	XORQ    AX, AX
+	SUBQ    CX, AX
+	MOVQ    AX, 1104(SP)
+	MOVQ    1096(SP), AX
+	IMULQ   1040(SP), AX
+	SHRQ    $0x02, AX
+	MOVQ    AX, 1120(SP)
+	MOVQ    wHH_base+48(FP), AX
+	MOVQ    AX, 1128(SP)
+
+gruStepStridedSIMD_blocks:
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	MOVQ   1088(SP), AX
+	SUBQ   1064(SP), AX
+	MOVQ   1080(SP), CX
+	LEAQ   (AX)(CX*1), DX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), CX
+	MOVQ   x_base+72(FP), R8
+	SUBQ   1064(SP), R8
+	MOVQ   1064(SP), R9
+	TESTQ  R9, R9
+	JZ     gruStepStridedSIMD_p0_tail
+
+gruStepStridedSIMD_p0_loop:
+	VMOVUPS     (R8)(R9*1), Y11
+	VFMADD231PS (AX)(R9*1), Y11, Y5
+	VFMADD231PS (DX)(R9*1), Y11, Y6
+	VFMADD231PS (BX)(R9*1), Y11, Y7
+	VFMADD231PS (SI)(R9*1), Y11, Y8
+	VFMADD231PS (DI)(R9*1), Y11, Y9
+	VFMADD231PS (CX)(R9*1), Y11, Y10
+	ADDQ        $0x20, R9
+	JZ          gruStepStridedSIMD_p0_tail
+	VMOVUPS     (R8)(R9*1), Y11
+	VFMADD231PS (AX)(R9*1), Y11, Y5
+	VFMADD231PS (DX)(R9*1), Y11, Y6
+	VFMADD231PS (BX)(R9*1), Y11, Y7
+	VFMADD231PS (SI)(R9*1), Y11, Y8
+	VFMADD231PS (DI)(R9*1), Y11, Y9
+	VFMADD231PS (CX)(R9*1), Y11, Y10
+	ADDQ        $0x20, R9
+	JNZ         gruStepStridedSIMD_p0_loop
+
+gruStepStridedSIMD_p0_tail:
+	CMPQ        R9, 1072(SP)
+	JAE         gruStepStridedSIMD_p0_reduce
+	VMOVSS      (R8)(R9*1), X12
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VMOVSS      (SI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VMOVSS      (DI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	ADDQ        $0x04, R9
+	JMP         gruStepStridedSIMD_p0_tail
+
+gruStepStridedSIMD_p0_reduce:
+	VHADDPS    Y6, Y5, Y11
+	VHADDPS    Y8, Y7, Y7
+	VHADDPS    Y10, Y9, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y7, Y11, Y6
+	VHADDPS    Y5, Y8, Y5
+	VPERM2F128 $0x20, Y5, Y6, Y7
+	VPERM2F128 $0x31, Y5, Y6, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       992(SP), AX
+	VMOVUPS    Y5, (SP)(AX*1)
+	VXORPS     Y5, Y5, Y5
+	VXORPS     Y6, Y6, Y6
+	VXORPS     Y7, Y7, Y7
+	VXORPS     Y8, Y8, Y8
+	VXORPS     Y9, Y9, Y9
+	VXORPS     Y10, Y10, Y10
+	MOVQ       1128(SP), AX
+	SUBQ       1104(SP), AX
+	MOVQ       1120(SP), CX
+	LEAQ       (AX)(CX*1), DX
+	LEAQ       (DX)(CX*1), BX
+	LEAQ       (BX)(CX*1), SI
+	LEAQ       (SI)(CX*1), DI
+	LEAQ       (DI)(CX*1), CX
+	MOVQ       hPrev_base+96(FP), R8
+	SUBQ       1104(SP), R8
+	MOVQ       1104(SP), R9
+	TESTQ      R9, R9
+	JZ         gruStepStridedSIMD_p1_tail
+
+gruStepStridedSIMD_p1_loop:
+	VMOVUPS     (R8)(R9*1), Y11
+	VFMADD231PS (AX)(R9*1), Y11, Y5
+	VFMADD231PS (DX)(R9*1), Y11, Y6
+	VFMADD231PS (BX)(R9*1), Y11, Y7
+	VFMADD231PS (SI)(R9*1), Y11, Y8
+	VFMADD231PS (DI)(R9*1), Y11, Y9
+	VFMADD231PS (CX)(R9*1), Y11, Y10
+	ADDQ        $0x20, R9
+	JZ          gruStepStridedSIMD_p1_tail
+	VMOVUPS     (R8)(R9*1), Y11
+	VFMADD231PS (AX)(R9*1), Y11, Y5
+	VFMADD231PS (DX)(R9*1), Y11, Y6
+	VFMADD231PS (BX)(R9*1), Y11, Y7
+	VFMADD231PS (SI)(R9*1), Y11, Y8
+	VFMADD231PS (DI)(R9*1), Y11, Y9
+	VFMADD231PS (CX)(R9*1), Y11, Y10
+	ADDQ        $0x20, R9
+	JNZ         gruStepStridedSIMD_p1_loop
+
+gruStepStridedSIMD_p1_tail:
+	CMPQ        R9, 1112(SP)
+	JAE         gruStepStridedSIMD_p1_reduce
+	VMOVSS      (R8)(R9*1), X12
+	VMOVSS      (AX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y5
+	VMOVSS      (DX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y6
+	VMOVSS      (BX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y7
+	VMOVSS      (SI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y8
+	VMOVSS      (DI)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y9
+	VMOVSS      (CX)(R9*1), X13
+	VFMADD231PS Y13, Y12, Y10
+	ADDQ        $0x04, R9
+	JMP         gruStepStridedSIMD_p1_tail
+
+gruStepStridedSIMD_p1_reduce:
+	VHADDPS    Y6, Y5, Y11
+	VHADDPS    Y8, Y7, Y7
+	VHADDPS    Y10, Y9, Y8
+	VHADDPS    Y6, Y5, Y5
+	VHADDPS    Y7, Y11, Y6
+	VHADDPS    Y5, Y8, Y5
+	VPERM2F128 $0x20, Y5, Y6, Y7
+	VPERM2F128 $0x31, Y5, Y6, Y5
+	VADDPS     Y5, Y7, Y5
+	MOVQ       992(SP), AX
+	VMOVUPS    Y5, 256(SP)(AX*1)
+	CMPQ       1048(SP), $0x00
+	JE         gruStepStridedSIMD_advance
+	MOVQ       992(SP), AX
+	ANDQ       $0x60, AX
+	CMPQ       AX, $0x00
+	JNE        gruStepStridedSIMD_piece1
+	MOVQ       1024(SP), AX
+	VMOVUPS    512(SP)(AX*1), Y5
+	MOVQ       1024(SP), AX
+	VADDPS     544(SP)(AX*1), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 896(SP)
+	JMP          gruStepStridedSIMD_advance
+
+gruStepStridedSIMD_piece1:
+	CMPQ    AX, $0x20
+	JNE     gruStepStridedSIMD_piece2
+	MOVQ    1024(SP), AX
+	VMOVUPS 576(SP)(AX*1), Y5
+	MOVQ    1024(SP), AX
+	VADDPS  608(SP)(AX*1), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 928(SP)
+	JMP          gruStepStridedSIMD_advance
+
+gruStepStridedSIMD_piece2:
+	CMPQ        AX, $0x40
+	JNE         gruStepStridedSIMD_piece3
+	MOVQ        1024(SP), AX
+	VMOVUPS     672(SP)(AX*1), Y5
+	MOVQ        1024(SP), AX
+	VMOVUPS     640(SP)(AX*1), Y6
+	VMOVUPS     896(SP), Y7
+	VFMADD213PS Y6, Y7, Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 960(SP)
+	JMP          gruStepStridedSIMD_advance
+
+gruStepStridedSIMD_piece3:
+	VMOVUPS     960(SP), Y5
+	MOVQ        hPrev_base+96(FP), AX
+	MOVQ        1000(SP), CX
+	VMOVUPS     (AX)(CX*1), Y6
+	VMOVUPS     928(SP), Y7
+	VSUBPS      Y5, Y6, Y6
+	VFMADD213PS Y5, Y7, Y6
+	MOVQ        h_base+0(FP), AX
+	MOVQ        1000(SP), CX
+	VMOVUPS     Y6, (AX)(CX*1)
+
+gruStepStridedSIMD_advance:
+	MOVQ 1056(SP), AX
+	ADDQ 1088(SP), AX
+	MOVQ AX, 1088(SP)
+	MOVQ 1096(SP), AX
+	ADDQ 1128(SP), AX
+	MOVQ AX, 1128(SP)
+	ADDQ $0x20, 992(SP)
+	CMPQ 992(SP), $0x80
+	JNE  gruStepStridedSIMD_half
+	MOVQ 1040(SP), AX
+	ADDQ AX, 1000(SP)
+	ADDQ $0x000000c0, 1024(SP)
+
+gruStepStridedSIMD_half:
+	CMPQ       992(SP), $0x00000100
+	JNE        gruStepStridedSIMD_blocks
+	VMOVUPS    (SP), Y5
+	VMOVUPS    32(SP), Y6
+	VMOVUPS    64(SP), Y7
+	VMOVUPS    96(SP), Y8
+	VMOVUPS    128(SP), Y9
+	VMOVUPS    160(SP), Y10
+	VMOVUPS    192(SP), Y11
+	VMOVUPS    224(SP), Y14
+	VUNPCKLPS  Y6, Y5, Y15
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VUNPCKLPS  Y10, Y9, Y8
+	VUNPCKHPS  Y10, Y9, Y9
+	VUNPCKLPS  Y14, Y11, Y10
+	VUNPCKHPS  Y14, Y11, Y11
+	VSHUFPS    $0x44, Y6, Y15, Y14
+	VSHUFPS    $0xee, Y6, Y15, Y6
+	VSHUFPS    $0x44, Y7, Y5, Y15
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y10, Y8, Y7
+	VSHUFPS    $0xee, Y10, Y8, Y8
+	VSHUFPS    $0x44, Y11, Y9, Y10
+	VSHUFPS    $0xee, Y11, Y9, Y9
+	VPERM2F128 $0x20, Y7, Y14, Y11
+	VMOVUPS    Y11, 512(SP)
+	VPERM2F128 $0x20, Y8, Y6, Y11
+	VMOVUPS    Y11, 704(SP)
+	VPERM2F128 $0x20, Y10, Y15, Y10
+	VMOVUPS    Y10, 576(SP)
+	VPERM2F128 $0x20, Y9, Y5, Y5
+	VMOVUPS    Y5, 768(SP)
+	VPERM2F128 $0x31, Y7, Y14, Y5
+	VMOVUPS    Y5, 640(SP)
+	VPERM2F128 $0x31, Y8, Y6, Y5
+	VMOVUPS    Y5, 832(SP)
+	MOVQ       bIH_base+120(FP), AX
+	ADDQ       1032(SP), AX
+	MOVQ       1040(SP), CX
+	VMOVUPS    (AX), Y5
+	VADDPS     512(SP), Y5, Y5
+	VMOVUPS    Y5, 512(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     704(SP), Y5, Y5
+	VMOVUPS    Y5, 704(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     576(SP), Y5, Y5
+	VMOVUPS    Y5, 576(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     768(SP), Y5, Y5
+	VMOVUPS    Y5, 768(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     640(SP), Y5, Y5
+	VMOVUPS    Y5, 640(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     832(SP), Y5, Y5
+	VMOVUPS    Y5, 832(SP)
+	VMOVUPS    256(SP), Y5
+	VMOVUPS    288(SP), Y6
+	VMOVUPS    320(SP), Y7
+	VMOVUPS    352(SP), Y8
+	VMOVUPS    384(SP), Y9
+	VMOVUPS    416(SP), Y10
+	VMOVUPS    448(SP), Y11
+	VMOVUPS    480(SP), Y14
+	VUNPCKLPS  Y6, Y5, Y15
+	VUNPCKHPS  Y6, Y5, Y5
+	VUNPCKLPS  Y8, Y7, Y6
+	VUNPCKHPS  Y8, Y7, Y7
+	VUNPCKLPS  Y10, Y9, Y8
+	VUNPCKHPS  Y10, Y9, Y9
+	VUNPCKLPS  Y14, Y11, Y10
+	VUNPCKHPS  Y14, Y11, Y11
+	VSHUFPS    $0x44, Y6, Y15, Y14
+	VSHUFPS    $0xee, Y6, Y15, Y6
+	VSHUFPS    $0x44, Y7, Y5, Y15
+	VSHUFPS    $0xee, Y7, Y5, Y5
+	VSHUFPS    $0x44, Y10, Y8, Y7
+	VSHUFPS    $0xee, Y10, Y8, Y8
+	VSHUFPS    $0x44, Y11, Y9, Y10
+	VSHUFPS    $0xee, Y11, Y9, Y9
+	VPERM2F128 $0x20, Y7, Y14, Y11
+	VMOVUPS    Y11, 544(SP)
+	VPERM2F128 $0x20, Y8, Y6, Y11
+	VMOVUPS    Y11, 736(SP)
+	VPERM2F128 $0x20, Y10, Y15, Y10
+	VMOVUPS    Y10, 608(SP)
+	VPERM2F128 $0x20, Y9, Y5, Y5
+	VMOVUPS    Y5, 800(SP)
+	VPERM2F128 $0x31, Y7, Y14, Y5
+	VMOVUPS    Y5, 672(SP)
+	VPERM2F128 $0x31, Y8, Y6, Y5
+	VMOVUPS    Y5, 864(SP)
+	MOVQ       bHH_base+144(FP), AX
+	ADDQ       1032(SP), AX
+	MOVQ       1040(SP), CX
+	VMOVUPS    (AX), Y5
+	VADDPS     544(SP), Y5, Y5
+	VMOVUPS    Y5, 544(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     736(SP), Y5, Y5
+	VMOVUPS    Y5, 736(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     608(SP), Y5, Y5
+	VMOVUPS    Y5, 608(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     800(SP), Y5, Y5
+	VMOVUPS    Y5, 800(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     672(SP), Y5, Y5
+	VMOVUPS    Y5, 672(SP)
+	ADDQ       CX, AX
+	VMOVUPS    (AX), Y5
+	VADDPS     864(SP), Y5, Y5
+	VMOVUPS    Y5, 864(SP)
+	XORQ       AX, AX
+	MOVQ       AX, 992(SP)
+	MOVQ       AX, 1024(SP)
+	MOVQ       1032(SP), AX
+	MOVQ       AX, 1000(SP)
+	ADDQ       $0x20, 1032(SP)
+	MOVQ       $0x00000001, 1048(SP)
+	DECQ       1008(SP)
+	JNZ        gruStepStridedSIMD_blocks
+
+gruStepStridedSIMD_last:
+	MOVQ    1024(SP), AX
+	VMOVUPS 512(SP)(AX*1), Y5
+	MOVQ    1024(SP), AX
+	VADDPS  544(SP)(AX*1), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 896(SP)
+	MOVQ         1024(SP), AX
+	VMOVUPS      576(SP)(AX*1), Y5
+	MOVQ         1024(SP), AX
+	VADDPS       608(SP)(AX*1), Y5, Y5
+
+	// σ(x) = e/(1+e) or 1/(1+e), e = exp(−min(|x|, 104))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+736(SB), Y7 // sigmoidClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  actconst<>+160(SB), Y6, Y7 // negLog2e
+	VSUBPS       actconst<>+224(SB), Y7, Y8 // sigmoidShifter
+	VFNMSUB231PS actconst<>+288(SB), Y8, Y6 // c1
+	VFNMADD231PS actconst<>+320(SB), Y8, Y6 // c2
+	VMULPS       Y6, Y6, Y8
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  actconst<>+416(SB), Y6, Y9 // p0
+	VMOVAPS      Y3, Y10
+	VFMADD213PS  actconst<>+480(SB), Y6, Y10 // p2
+	VFMADD231PS  actconst<>+544(SB), Y8, Y10 // p4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VFMADD213PS  Y6, Y6, Y9
+	VMULPS       actconst<>+800(SB), Y9, Y9 // twoM64
+	VBLENDVPS    Y5, Y9, Y0, Y5
+	VADDPS       Y9, Y0, Y6
+	VDIVPS       Y6, Y5, Y7
+	VSUBPS       Y6, Y0, Y8
+	VADDPS       Y9, Y8, Y8
+	VFNMADD231PS Y6, Y7, Y5
+	VFNMADD231PS Y8, Y7, Y5
+	VRCPPS       Y6, Y6
+	VFMADD231PS  Y6, Y5, Y7
+	VMOVUPS      Y7, 928(SP)
+	MOVQ         1024(SP), AX
+	VMOVUPS      672(SP)(AX*1), Y5
+	MOVQ         1024(SP), AX
+	VMOVUPS      640(SP)(AX*1), Y6
+	VMOVUPS      896(SP), Y7
+	VFMADD213PS  Y6, Y7, Y5
+
+	// tanh(x) = ±(1−e)/(1+e), e = exp(−2·min(|x|, 10))
+	VANDPS       actconst<>+0(SB), Y5, Y6 // absmask
+	VMOVUPS      actconst<>+768(SB), Y7 // tanhClamp
+	VMINPS       Y6, Y7, Y6
+	VMOVAPS      Y4, Y7
+	VFMADD231PS  actconst<>+192(SB), Y6, Y7 // negTwoLog2e
+	VSUBPS       actconst<>+256(SB), Y7, Y8 // tanhShifter
+	VFNMSUB231PS actconst<>+352(SB), Y8, Y6 // c1Half
+	VFNMADD231PS actconst<>+384(SB), Y8, Y6 // c2Half
+	VMULPS       Y6, Y6, Y8
+	VMOVUPS      actconst<>+608(SB), Y9 // t1
+	VFMADD213PS  actconst<>+576(SB), Y6, Y9 // t0
+	VMOVUPS      actconst<>+672(SB), Y10 // t3
+	VFMADD213PS  actconst<>+640(SB), Y6, Y10 // t2
+	VFMADD231PS  actconst<>+704(SB), Y8, Y10 // t4
+	VFMADD231PS  Y10, Y8, Y9
+	VFMADD213PS  Y6, Y8, Y9
+	VPSLLD       $0x17, Y7, Y6
+	VMOVAPS      Y0, Y7
+	VFNMADD231PS actconst<>+128(SB), Y6, Y7 // half
+	VMOVAPS      Y7, Y8
+	VFNMADD231PS Y6, Y9, Y7
+	VSUBPS       Y7, Y8, Y8
+	VFNMADD231PS Y6, Y9, Y8
+	VMOVUPS      actconst<>+96(SB), Y6 // two
+	VSUBPS       Y7, Y6, Y9
+	VDIVPS       Y9, Y7, Y10
+	VSUBPS       Y9, Y6, Y6
+	VSUBPS       Y7, Y6, Y6
+	VSUBPS       Y8, Y6, Y6
+	VFNMADD231PS Y6, Y10, Y8
+	VFNMADD231PS Y9, Y10, Y7
+	VADDPS       Y8, Y7, Y7
+	VRCPPS       Y9, Y6
+	VFMADD231PS  Y6, Y7, Y10
+	VANDPS       actconst<>+32(SB), Y5, Y5 // signmask
+	VORPS        Y5, Y10, Y10
+	VMOVUPS      Y10, 960(SP)
+	VMOVUPS      960(SP), Y5
+	MOVQ         hPrev_base+96(FP), AX
+	MOVQ         1000(SP), CX
+	VMOVUPS      (AX)(CX*1), Y6
+	VMOVUPS      928(SP), Y7
+	VSUBPS       Y5, Y6, Y6
+	VFMADD213PS  Y5, Y7, Y6
+	MOVQ         h_base+0(FP), AX
+	MOVQ         1000(SP), CX
+	VMOVUPS      Y6, (AX)(CX*1)
+	MOVQ         1040(SP), AX
+	ADDQ         AX, 1000(SP)
+	ADDQ         $0x000000c0, 1024(SP)
+	CMPQ         1024(SP), $0x00000180
+	JNE          gruStepStridedSIMD_last
 	VZEROUPPER
 	RET
 

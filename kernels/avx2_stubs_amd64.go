@@ -279,10 +279,20 @@ func gruResetBeforeBackwardGatesSIMD(dGates []float32, dhPrev []float32, cache [
 //go:noescape
 func lstmStepSIMD(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
 
+// lstmStepStridedSIMD is lstmStepSIMD for hidden a multiple of 16, reading W in eight row streams as matVecB1SIMD does.
+//
+//go:noescape
+func lstmStepStridedSIMD(h []float32, c []float32, w []float32, xh []float32, bias []float32, hidden int, cols int)
+
 // gruStepSIMD is one GRU (reset-after) step of one sequence for the first hidden/8·8 units: input and hidden gates = bias + W·vector per gate, then gruForward's pointwise step.
 //
 //go:noescape
 func gruStepSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
+
+// gruStepStridedSIMD is gruStepSIMD for hidden a multiple of 16, reading each matrix in six row streams.
+//
+//go:noescape
+func gruStepStridedSIMD(h []float32, wIH []float32, wHH []float32, x []float32, hPrev []float32, bIH []float32, bHH []float32, hidden int, inputs int)
 
 // gemm6x16SIMD sets (or with add, adds to) the 6×16 block of C at c, rows ldc
 // floats apart, the product of the packed panels a (k×6, first 6 used) and b (k×16); k ≥ 1.

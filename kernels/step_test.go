@@ -14,14 +14,15 @@ import (
 
 // stepShapes are the (H, I) of the step tests: every H up to five blocks
 // of eight and a tail, inputs shorter and longer than a vector, with and
-// without a partial vector.
+// without a partial vector, and multiples of 16 (AVX2's strided kernels)
+// of one to several groups of eight blocks.
 func stepShapes() (shapes [][2]int) {
 	for h := 1; h <= 41; h++ {
 		for _, in := range []int{1, 3, 8, 13, 24} {
 			shapes = append(shapes, [2]int{h, in})
 		}
 	}
-	return append(shapes, [2]int{64, 64}, [2]int{128, 37})
+	return append(shapes, [2]int{48, 5}, [2]int{64, 64}, [2]int{80, 13}, [2]int{128, 37}, [2]int{192, 1})
 }
 
 type lstmStepCase struct {
