@@ -4281,55 +4281,36 @@ mvb8_r1_end:
 	RET
 
 // func matVecF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
-// Requires: AVX, F16C, FMA3
-TEXT ·matVecF16B1SIMD(SB), NOSPLIT, $352-89
-	MOVQ  cols+80(FP), AX
-	MOVQ  AX, CX
-	SHLQ  $0x01, CX
-	MOVQ  CX, (SP)
-	MOVQ  AX, CX
-	SHLQ  $0x02, CX
-	MOVQ  CX, 8(SP)
-	MOVQ  AX, CX
-	ANDQ  $-8, CX
-	SUBQ  CX, AX
-	MOVQ  AX, 24(SP)
-	XORQ  AX, AX
-	SUBQ  CX, AX
-	MOVQ  AX, 16(SP)
-	MOVQ  rows+72(FP), AX
-	MOVQ  AX, 48(SP)
-	SHLQ  $0x02, AX
-	MOVQ  AX, 32(SP)
-	MOVQ  y_base+0(FP), AX
-	MOVQ  AX, 40(SP)
-	MOVQ  x_base+48(FP), AX
-	LEAQ  (AX)(CX*4), AX
-	MOVQ  w_base+24(FP), DX
-	LEAQ  (DX)(CX*2), DX
-	MOVQ  rows+72(FP), CX
-	SHRQ  $0x03, CX
-	MOVQ  CX, 48(SP)
-	MOVQ  CX, BX
-	SHLQ  $0x02, BX
-	MOVQ  BX, 32(SP)
-	IMULQ (SP), CX
-	MOVQ  CX, 56(SP)
-	MOVQ  56(SP), CX
-	LEAQ  (DX)(CX*1), BX
-	LEAQ  (BX)(CX*1), SI
-	LEAQ  (SI)(CX*1), DI
-	LEAQ  (DI)(CX*1), R8
-	LEAQ  (R8)(CX*1), R9
-	LEAQ  (R9)(CX*1), R10
-	LEAQ  (R10)(CX*1), CX
-	LEAQ  95(SP), R11
-	ANDQ  $-32, R11
-	XORQ  R12, R12
+// Requires: AVX, F16C, FMA3, MMX+
+TEXT ·matVecF16B1SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-8, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ w_base+24(FP), DX
+	LEAQ (DX)(CX*2), DX
 
-mvhb1_s8:
-	CMPQ   48(SP), $0x00
-	JE     mvhb1_s8_end
+mvhb1_r8:
+	CMPQ   48(SP), $0x08
+	JB     mvhb1_r8_end
 	VXORPS Y0, Y0, Y0
 	VXORPS Y1, Y1, Y1
 	VXORPS Y2, Y2, Y2
@@ -4338,71 +4319,86 @@ mvhb1_s8:
 	VXORPS Y5, Y5, Y5
 	VXORPS Y6, Y6, Y6
 	VXORPS Y7, Y7, Y7
-	MOVQ   16(SP), R13
-	TESTQ  R13, R13
-	JZ     mvhb1_s8_tail
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), BX
+	LEAQ   (BX)(CX*1), SI
+	LEAQ   (SI)(CX*1), DI
+	LEAQ   (DI)(CX*1), R8
+	LEAQ   (R8)(CX*1), R9
+	LEAQ   (R9)(CX*1), R10
+	LEAQ   (R10)(CX*1), CX
+	MOVQ   16(SP), R11
+	TESTQ  R11, R11
+	JZ     mvhb1_r8_tail
+	MOVQ   (SP), R12
+	ADDQ   CX, R12
+	LEAQ   (R12)(R11*2), R12
 
-mvhb1_s8_loop:
-	VMOVUPS     (AX)(R13*4), Y8
-	VCVTPH2PS   (DX)(R13*2), Y9
+mvhb1_r8_loop:
+	PREFETCHT0  (R12)
+	PREFETCHT0  64(R12)
+	ADDQ        $+128, R12
+	VMOVUPS     (AX)(R11*4), Y8
+	VCVTPH2PS   (DX)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y0
-	VCVTPH2PS   (BX)(R13*2), Y9
+	VCVTPH2PS   (BX)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y1
-	VCVTPH2PS   (SI)(R13*2), Y9
+	VCVTPH2PS   (SI)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y2
-	VCVTPH2PS   (DI)(R13*2), Y9
+	VCVTPH2PS   (DI)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y3
-	VCVTPH2PS   (R8)(R13*2), Y9
+	VCVTPH2PS   (R8)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y4
-	VCVTPH2PS   (R9)(R13*2), Y9
+	VCVTPH2PS   (R9)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y5
-	VCVTPH2PS   (R10)(R13*2), Y9
+	VCVTPH2PS   (R10)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y6
-	VCVTPH2PS   (CX)(R13*2), Y9
+	VCVTPH2PS   (CX)(R11*2), Y9
 	VFMADD231PS Y8, Y9, Y7
-	ADDQ        $0x08, R13
-	JNZ         mvhb1_s8_loop
+	ADDQ        $0x08, R11
+	JNZ         mvhb1_r8_loop
 
-mvhb1_s8_tail:
-	CMPQ        R13, 24(SP)
-	JAE         mvhb1_s8_reduce
-	VMOVSS      (AX)(R13*4), X10
-	MOVWLZX     (DX)(R13*2), R14
-	VMOVD       R14, X11
+mvhb1_r8_tail:
+	CMPQ        R11, 24(SP)
+	JAE         mvhb1_r8_reduce
+	VMOVSS      (AX)(R11*4), X10
+	MOVWLZX     (DX)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y0
-	MOVWLZX     (BX)(R13*2), R14
-	VMOVD       R14, X11
+	MOVWLZX     (BX)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y1
-	MOVWLZX     (SI)(R13*2), R14
-	VMOVD       R14, X11
+	MOVWLZX     (SI)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y2
-	MOVWLZX     (DI)(R13*2), R14
-	VMOVD       R14, X11
+	MOVWLZX     (DI)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y3
-	MOVWLZX     (R8)(R13*2), R14
-	VMOVD       R14, X11
+	MOVWLZX     (R8)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y4
-	MOVWLZX     (R9)(R13*2), R14
-	VMOVD       R14, X11
+	MOVWLZX     (R9)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y5
-	MOVWLZX     (R10)(R13*2), R14
-	VMOVD       R14, X11
+	MOVWLZX     (R10)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y6
-	MOVWLZX     (CX)(R13*2), R14
-	VMOVD       R14, X11
+	MOVWLZX     (CX)(R11*2), R12
+	VMOVD       R12, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y7
-	INCQ        R13
-	JMP         mvhb1_s8_tail
+	INCQ        R11
+	JMP         mvhb1_r8_tail
 
-mvhb1_s8_reduce:
+mvhb1_r8_reduce:
+	MOVQ       40(SP), DX
 	VHADDPS    Y1, Y0, Y0
 	VHADDPS    Y3, Y2, Y1
 	VHADDPS    Y5, Y4, Y2
@@ -4412,242 +4408,61 @@ mvhb1_s8_reduce:
 	VPERM2F128 $0x20, Y1, Y0, Y2
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VADDPS     Y0, Y2, Y0
-	VMOVUPS    Y0, (R11)(R12*1)
-	ADDQ       (SP), DX
-	ADDQ       (SP), BX
-	ADDQ       (SP), SI
-	ADDQ       (SP), DI
-	ADDQ       (SP), R8
-	ADDQ       (SP), R9
-	ADDQ       (SP), R10
-	ADDQ       (SP), CX
-	ADDQ       $0x20, R12
-	CMPQ       R12, $0x00000100
-	JNE        mvhb1_s8_next
-	VMOVUPS    (R11), Y0
-	VMOVUPS    32(R11), Y1
-	VMOVUPS    64(R11), Y2
-	VMOVUPS    96(R11), Y3
-	VMOVUPS    128(R11), Y4
-	VMOVUPS    160(R11), Y5
-	VMOVUPS    192(R11), Y6
-	VMOVUPS    224(R11), Y7
-	VUNPCKLPS  Y1, Y0, Y8
-	VUNPCKHPS  Y1, Y0, Y0
-	VUNPCKLPS  Y3, Y2, Y1
-	VUNPCKHPS  Y3, Y2, Y2
-	VUNPCKLPS  Y5, Y4, Y3
-	VUNPCKHPS  Y5, Y4, Y4
-	VUNPCKLPS  Y7, Y6, Y5
-	VUNPCKHPS  Y7, Y6, Y6
-	VSHUFPS    $0x44, Y1, Y8, Y7
-	VSHUFPS    $0xee, Y1, Y8, Y1
-	VSHUFPS    $0x44, Y2, Y0, Y8
-	VSHUFPS    $0xee, Y2, Y0, Y0
-	VSHUFPS    $0x44, Y5, Y3, Y2
-	VSHUFPS    $0xee, Y5, Y3, Y3
-	VSHUFPS    $0x44, Y6, Y4, Y5
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VPERM2F128 $0x20, Y2, Y7, Y6
-	VPERM2F128 $0x20, Y3, Y1, Y9
-	VPERM2F128 $0x20, Y5, Y8, Y12
-	VPERM2F128 $0x20, Y4, Y0, Y13
-	VPERM2F128 $0x31, Y2, Y7, Y2
-	VPERM2F128 $0x31, Y3, Y1, Y1
-	VPERM2F128 $0x31, Y5, Y8, Y3
-	VPERM2F128 $0x31, Y4, Y0, Y0
-	MOVQ       40(SP), R12
-	MOVQ       32(SP), R13
 	CMPB       add+88(FP), $0x00
-	JNE        mvhb1_s8_add
-	VMOVUPS    Y6, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y9, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y12, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y13, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y2, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y1, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y3, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y0, (R12)
-	JMP        mvhb1_s8_stored
+	JE         mvhb1_r8_store
+	VMOVUPS    (DX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvhb1_s8_add:
-	VMOVUPS (R12), Y4
-	VADDPS  Y6, Y4, Y6
-	VMOVUPS Y6, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y9, Y4, Y9
-	VMOVUPS Y9, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y12, Y4, Y12
-	VMOVUPS Y12, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y13, Y4, Y13
-	VMOVUPS Y13, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y2, Y4, Y2
-	VMOVUPS Y2, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y2
-	VADDPS  Y1, Y2, Y1
-	VMOVUPS Y1, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y1
-	VADDPS  Y3, Y1, Y3
-	VMOVUPS Y3, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y1
-	VADDPS  Y0, Y1, Y0
-	VMOVUPS Y0, (R12)
+mvhb1_r8_store:
+	VMOVUPS Y0, (DX)
+	MOVQ    (SP), DX
+	LEAQ    (CX)(DX*1), DX
+	ADDQ    $0x20, 40(SP)
+	SUBQ    $0x08, 48(SP)
+	JMP     mvhb1_r8
 
-mvhb1_s8_stored:
-	XORQ R12, R12
-	ADDQ $0x20, 40(SP)
-
-mvhb1_s8_next:
-	DECQ 48(SP)
-	JMP  mvhb1_s8
-
-mvhb1_s8_end:
-	XORQ DX, DX
-
-mvhb1_left:
-	CMPQ         DX, R12
-	JAE          mvhb1_left_end
-	VMOVUPS      (R11)(DX*1), Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	MOVQ         40(SP), BX
-	MOVQ         32(SP), SI
-	CMPB         add+88(FP), $0x00
-	JNE          mvhb1_left_add
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x01, X0, X2
-	VMOVSS       X2, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x02, X0, X2
-	VMOVSS       X2, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x03, X0, X0
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VMOVSS       X1, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x01, X1, X0
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x02, X1, X0
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x03, X1, X0
-	VMOVSS       X0, (BX)
-	JMP          mvhb1_left_stored
-
-mvhb1_left_add:
-	VMOVSS    (BX), X2
-	VADDSS    X0, X2, X2
-	VMOVSS    X2, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X2
-	VPERMILPS $0x01, X0, X3
-	VADDSS    X3, X2, X2
-	VMOVSS    X2, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X2
-	VPERMILPS $0x02, X0, X3
-	VADDSS    X3, X2, X2
-	VMOVSS    X2, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X2
-	VPERMILPS $0x03, X0, X0
-	VADDSS    X0, X2, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VADDSS    X1, X0, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VPERMILPS $0x01, X1, X2
-	VADDSS    X2, X0, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VPERMILPS $0x02, X1, X2
-	VADDSS    X2, X0, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VPERMILPS $0x03, X1, X1
-	VADDSS    X1, X0, X0
-	VMOVSS    X0, (BX)
-
-mvhb1_left_stored:
-	ADDQ $0x20, DX
-	ADDQ $0x04, 40(SP)
-	JMP  mvhb1_left
-
-mvhb1_left_end:
-	MOVQ rows+72(FP), DX
-	ANDQ $0x07, DX
-	MOVQ DX, 48(SP)
-	MOVQ 32(SP), DX
-	SHLQ $0x03, DX
-	MOVQ y_base+0(FP), BX
-	ADDQ BX, DX
-	MOVQ DX, 40(SP)
-
+mvhb1_r8_end:
 mvhb1_r1:
 	CMPQ   48(SP), $0x01
 	JB     mvhb1_r1_end
 	VXORPS Y0, Y0, Y0
-	MOVQ   16(SP), DX
-	TESTQ  DX, DX
+	MOVQ   16(SP), CX
+	TESTQ  CX, CX
 	JZ     mvhb1_r1_tail
 
 mvhb1_r1_loop:
-	VMOVUPS     (AX)(DX*4), Y1
-	VCVTPH2PS   (CX)(DX*2), Y2
+	VMOVUPS     (AX)(CX*4), Y1
+	VCVTPH2PS   (DX)(CX*2), Y2
 	VFMADD231PS Y1, Y2, Y0
-	ADDQ        $0x08, DX
+	ADDQ        $0x08, CX
 	JNZ         mvhb1_r1_loop
 
 mvhb1_r1_tail:
-	CMPQ        DX, 24(SP)
+	CMPQ        CX, 24(SP)
 	JAE         mvhb1_r1_reduce
-	VMOVSS      (AX)(DX*4), X10
-	MOVWLZX     (CX)(DX*2), BX
+	VMOVSS      (AX)(CX*4), X10
+	MOVWLZX     (DX)(CX*2), BX
 	VMOVD       BX, X11
 	VCVTPH2PS   X11, X11
 	VFMADD231PS Y11, Y10, Y0
-	INCQ        DX
+	INCQ        CX
 	JMP         mvhb1_r1_tail
 
 mvhb1_r1_reduce:
-	MOVQ         40(SP), DX
+	MOVQ         40(SP), CX
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvhb1_r1_b0_g0_store
-	VMOVSS       (DX), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvhb1_r1_b0_g0_store:
-	VMOVSS X0, (DX)
-	MOVQ   (SP), DX
-	LEAQ   (CX)(DX*1), CX
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
 	ADDQ   $0x04, 40(SP)
 	SUBQ   $0x01, 48(SP)
 	JMP    mvhb1_r1
@@ -6116,55 +5931,36 @@ mvhb8_r1_end:
 	RET
 
 // func matVecBF16B1SIMD(y []float32, w []uint16, x []float32, rows int, cols int, add bool)
-// Requires: AVX, AVX2, FMA3
-TEXT ·matVecBF16B1SIMD(SB), NOSPLIT, $352-89
-	MOVQ  cols+80(FP), AX
-	MOVQ  AX, CX
-	SHLQ  $0x01, CX
-	MOVQ  CX, (SP)
-	MOVQ  AX, CX
-	SHLQ  $0x02, CX
-	MOVQ  CX, 8(SP)
-	MOVQ  AX, CX
-	ANDQ  $-16, CX
-	SUBQ  CX, AX
-	MOVQ  AX, 24(SP)
-	XORQ  AX, AX
-	SUBQ  CX, AX
-	MOVQ  AX, 16(SP)
-	MOVQ  rows+72(FP), AX
-	MOVQ  AX, 48(SP)
-	SHLQ  $0x02, AX
-	MOVQ  AX, 32(SP)
-	MOVQ  y_base+0(FP), AX
-	MOVQ  AX, 40(SP)
-	MOVQ  x_base+48(FP), AX
-	LEAQ  (AX)(CX*4), AX
-	MOVQ  w_base+24(FP), DX
-	LEAQ  (DX)(CX*2), DX
-	MOVQ  rows+72(FP), CX
-	SHRQ  $0x03, CX
-	MOVQ  CX, 48(SP)
-	MOVQ  CX, BX
-	SHLQ  $0x02, BX
-	MOVQ  BX, 32(SP)
-	IMULQ (SP), CX
-	MOVQ  CX, 56(SP)
-	MOVQ  56(SP), CX
-	LEAQ  (DX)(CX*1), BX
-	LEAQ  (BX)(CX*1), SI
-	LEAQ  (SI)(CX*1), DI
-	LEAQ  (DI)(CX*1), R8
-	LEAQ  (R8)(CX*1), R9
-	LEAQ  (R9)(CX*1), R10
-	LEAQ  (R10)(CX*1), CX
-	LEAQ  95(SP), R11
-	ANDQ  $-32, R11
-	XORQ  R12, R12
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·matVecBF16B1SIMD(SB), NOSPLIT, $56-89
+	MOVQ cols+80(FP), AX
+	MOVQ AX, CX
+	SHLQ $0x01, CX
+	MOVQ CX, (SP)
+	MOVQ AX, CX
+	SHLQ $0x02, CX
+	MOVQ CX, 8(SP)
+	MOVQ AX, CX
+	ANDQ $-16, CX
+	SUBQ CX, AX
+	MOVQ AX, 24(SP)
+	XORQ AX, AX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ rows+72(FP), AX
+	MOVQ AX, 48(SP)
+	SHLQ $0x02, AX
+	MOVQ AX, 32(SP)
+	MOVQ y_base+0(FP), AX
+	MOVQ AX, 40(SP)
+	MOVQ x_base+48(FP), AX
+	LEAQ (AX)(CX*4), AX
+	MOVQ w_base+24(FP), DX
+	LEAQ (DX)(CX*2), DX
 
-mvbhb1_s8:
-	CMPQ     48(SP), $0x00
-	JE       mvbhb1_s8_end
+mvbhb1_r8:
+	CMPQ     48(SP), $0x08
+	JB       mvbhb1_r8_end
 	VXORPS   Y0, Y0, Y0
 	VXORPS   Y1, Y1, Y1
 	VXORPS   Y2, Y2, Y2
@@ -6173,134 +5969,151 @@ mvbhb1_s8:
 	VXORPS   Y5, Y5, Y5
 	VXORPS   Y6, Y6, Y6
 	VXORPS   Y7, Y7, Y7
+	MOVQ     (SP), CX
+	LEAQ     (DX)(CX*1), BX
+	LEAQ     (BX)(CX*1), SI
+	LEAQ     (SI)(CX*1), DI
+	LEAQ     (DI)(CX*1), R8
+	LEAQ     (R8)(CX*1), R9
+	LEAQ     (R9)(CX*1), R10
+	LEAQ     (R10)(CX*1), CX
 	VPCMPEQD Y8, Y8, Y8
 	VPSLLD   $0x10, Y8, Y8
-	MOVQ     16(SP), R13
-	TESTQ    R13, R13
-	JZ       mvbhb1_s8_tail
+	MOVQ     16(SP), R11
+	TESTQ    R11, R11
+	JZ       mvbhb1_r8_tail
+	MOVQ     (SP), R12
+	ADDQ     CX, R12
+	LEAQ     (R12)(R11*2), R12
 
-mvbhb1_s8_loop:
-	VMOVUPS     (AX)(R13*4), Y9
-	VMOVUPS     32(AX)(R13*4), Y10
+mvbhb1_r8_loop:
+	PREFETCHT0  (R12)
+	PREFETCHT0  64(R12)
+	PREFETCHT0  128(R12)
+	PREFETCHT0  192(R12)
+	ADDQ        $+256, R12
+	VMOVUPS     (AX)(R11*4), Y9
+	VMOVUPS     32(AX)(R11*4), Y10
 	VSHUFPS     $0x88, Y10, Y9, Y11
 	VSHUFPS     $0xdd, Y10, Y9, Y9
 	VPERMPD     $0xd8, Y11, Y11
 	VPERMPD     $0xd8, Y9, Y9
-	VMOVDQU     (DX)(R13*2), Y10
+	VMOVDQU     (DX)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y0
 	VFMADD231PS Y9, Y10, Y0
-	VMOVDQU     (BX)(R13*2), Y10
+	VMOVDQU     (BX)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y1
 	VFMADD231PS Y9, Y10, Y1
-	VMOVDQU     (SI)(R13*2), Y10
+	VMOVDQU     (SI)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y2
 	VFMADD231PS Y9, Y10, Y2
-	VMOVDQU     (DI)(R13*2), Y10
+	VMOVDQU     (DI)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y3
 	VFMADD231PS Y9, Y10, Y3
-	VMOVDQU     (R8)(R13*2), Y10
+	VMOVDQU     (R8)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y4
 	VFMADD231PS Y9, Y10, Y4
-	VMOVDQU     (R9)(R13*2), Y10
+	VMOVDQU     (R9)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y5
 	VFMADD231PS Y9, Y10, Y5
-	VMOVDQU     (R10)(R13*2), Y10
+	VMOVDQU     (R10)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y6
 	VFMADD231PS Y9, Y10, Y6
-	VMOVDQU     (CX)(R13*2), Y10
+	VMOVDQU     (CX)(R11*2), Y10
 	VPSLLD      $0x10, Y10, Y14
 	VPAND       Y8, Y10, Y10
 	VFMADD231PS Y11, Y14, Y7
 	VFMADD231PS Y9, Y10, Y7
-	ADDQ        $0x10, R13
-	JNZ         mvbhb1_s8_loop
+	ADDQ        $0x10, R11
+	JNZ         mvbhb1_r8_loop
 
-mvbhb1_s8_tail:
-	MOVQ        24(SP), R14
-	SUBQ        $0x08, R14
-	CMPQ        R13, R14
-	JG          mvbhb1_s8_single
-	VMOVUPS     (AX)(R13*4), Y8
-	VPMOVZXWD   (DX)(R13*2), Y9
+mvbhb1_r8_tail:
+	MOVQ        24(SP), R12
+	SUBQ        $0x08, R12
+	CMPQ        R11, R12
+	JG          mvbhb1_r8_single
+	VMOVUPS     (AX)(R11*4), Y8
+	VPMOVZXWD   (DX)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y0
-	VPMOVZXWD   (BX)(R13*2), Y9
+	VPMOVZXWD   (BX)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y1
-	VPMOVZXWD   (SI)(R13*2), Y9
+	VPMOVZXWD   (SI)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y2
-	VPMOVZXWD   (DI)(R13*2), Y9
+	VPMOVZXWD   (DI)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y3
-	VPMOVZXWD   (R8)(R13*2), Y9
+	VPMOVZXWD   (R8)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y4
-	VPMOVZXWD   (R9)(R13*2), Y9
+	VPMOVZXWD   (R9)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y5
-	VPMOVZXWD   (R10)(R13*2), Y9
+	VPMOVZXWD   (R10)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y6
-	VPMOVZXWD   (CX)(R13*2), Y9
+	VPMOVZXWD   (CX)(R11*2), Y9
 	VPSLLD      $0x10, Y9, Y9
 	VFMADD231PS Y8, Y9, Y7
-	ADDQ        $0x08, R13
+	ADDQ        $0x08, R11
 
-mvbhb1_s8_single:
-	CMPQ        R13, 24(SP)
-	JAE         mvbhb1_s8_reduce
-	VMOVSS      (AX)(R13*4), X12
-	MOVWLZX     (DX)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+mvbhb1_r8_single:
+	CMPQ        R11, 24(SP)
+	JAE         mvbhb1_r8_reduce
+	VMOVSS      (AX)(R11*4), X12
+	MOVWLZX     (DX)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y0
-	MOVWLZX     (BX)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+	MOVWLZX     (BX)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y1
-	MOVWLZX     (SI)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+	MOVWLZX     (SI)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y2
-	MOVWLZX     (DI)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+	MOVWLZX     (DI)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y3
-	MOVWLZX     (R8)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+	MOVWLZX     (R8)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y4
-	MOVWLZX     (R9)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+	MOVWLZX     (R9)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y5
-	MOVWLZX     (R10)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+	MOVWLZX     (R10)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y6
-	MOVWLZX     (CX)(R13*2), R14
-	SHLL        $0x10, R14
-	VMOVD       R14, X13
+	MOVWLZX     (CX)(R11*2), R12
+	SHLL        $0x10, R12
+	VMOVD       R12, X13
 	VFMADD231PS Y13, Y12, Y7
-	INCQ        R13
-	JMP         mvbhb1_s8_single
+	INCQ        R11
+	JMP         mvbhb1_r8_single
 
-mvbhb1_s8_reduce:
+mvbhb1_r8_reduce:
+	MOVQ       40(SP), DX
 	VHADDPS    Y1, Y0, Y0
 	VHADDPS    Y3, Y2, Y1
 	VHADDPS    Y5, Y4, Y2
@@ -6310,263 +6123,82 @@ mvbhb1_s8_reduce:
 	VPERM2F128 $0x20, Y1, Y0, Y2
 	VPERM2F128 $0x31, Y1, Y0, Y0
 	VADDPS     Y0, Y2, Y0
-	VMOVUPS    Y0, (R11)(R12*1)
-	ADDQ       (SP), DX
-	ADDQ       (SP), BX
-	ADDQ       (SP), SI
-	ADDQ       (SP), DI
-	ADDQ       (SP), R8
-	ADDQ       (SP), R9
-	ADDQ       (SP), R10
-	ADDQ       (SP), CX
-	ADDQ       $0x20, R12
-	CMPQ       R12, $0x00000100
-	JNE        mvbhb1_s8_next
-	VMOVUPS    (R11), Y0
-	VMOVUPS    32(R11), Y1
-	VMOVUPS    64(R11), Y2
-	VMOVUPS    96(R11), Y3
-	VMOVUPS    128(R11), Y4
-	VMOVUPS    160(R11), Y5
-	VMOVUPS    192(R11), Y6
-	VMOVUPS    224(R11), Y7
-	VUNPCKLPS  Y1, Y0, Y8
-	VUNPCKHPS  Y1, Y0, Y0
-	VUNPCKLPS  Y3, Y2, Y1
-	VUNPCKHPS  Y3, Y2, Y2
-	VUNPCKLPS  Y5, Y4, Y3
-	VUNPCKHPS  Y5, Y4, Y4
-	VUNPCKLPS  Y7, Y6, Y5
-	VUNPCKHPS  Y7, Y6, Y6
-	VSHUFPS    $0x44, Y1, Y8, Y7
-	VSHUFPS    $0xee, Y1, Y8, Y1
-	VSHUFPS    $0x44, Y2, Y0, Y8
-	VSHUFPS    $0xee, Y2, Y0, Y0
-	VSHUFPS    $0x44, Y5, Y3, Y2
-	VSHUFPS    $0xee, Y5, Y3, Y3
-	VSHUFPS    $0x44, Y6, Y4, Y5
-	VSHUFPS    $0xee, Y6, Y4, Y4
-	VPERM2F128 $0x20, Y2, Y7, Y6
-	VPERM2F128 $0x20, Y3, Y1, Y9
-	VPERM2F128 $0x20, Y5, Y8, Y10
-	VPERM2F128 $0x20, Y4, Y0, Y11
-	VPERM2F128 $0x31, Y2, Y7, Y2
-	VPERM2F128 $0x31, Y3, Y1, Y1
-	VPERM2F128 $0x31, Y5, Y8, Y3
-	VPERM2F128 $0x31, Y4, Y0, Y0
-	MOVQ       40(SP), R12
-	MOVQ       32(SP), R13
 	CMPB       add+88(FP), $0x00
-	JNE        mvbhb1_s8_add
-	VMOVUPS    Y6, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y9, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y10, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y11, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y2, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y1, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y3, (R12)
-	ADDQ       R13, R12
-	VMOVUPS    Y0, (R12)
-	JMP        mvbhb1_s8_stored
+	JE         mvbhb1_r8_store
+	VMOVUPS    (DX), Y1
+	VADDPS     Y0, Y1, Y0
 
-mvbhb1_s8_add:
-	VMOVUPS (R12), Y4
-	VADDPS  Y6, Y4, Y6
-	VMOVUPS Y6, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y9, Y4, Y9
-	VMOVUPS Y9, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y10, Y4, Y10
-	VMOVUPS Y10, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y11, Y4, Y11
-	VMOVUPS Y11, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y4
-	VADDPS  Y2, Y4, Y2
-	VMOVUPS Y2, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y2
-	VADDPS  Y1, Y2, Y1
-	VMOVUPS Y1, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y1
-	VADDPS  Y3, Y1, Y3
-	VMOVUPS Y3, (R12)
-	ADDQ    R13, R12
-	VMOVUPS (R12), Y1
-	VADDPS  Y0, Y1, Y0
-	VMOVUPS Y0, (R12)
+mvbhb1_r8_store:
+	VMOVUPS Y0, (DX)
+	MOVQ    (SP), DX
+	LEAQ    (CX)(DX*1), DX
+	ADDQ    $0x20, 40(SP)
+	SUBQ    $0x08, 48(SP)
+	JMP     mvbhb1_r8
 
-mvbhb1_s8_stored:
-	XORQ R12, R12
-	ADDQ $0x20, 40(SP)
-
-mvbhb1_s8_next:
-	DECQ 48(SP)
-	JMP  mvbhb1_s8
-
-mvbhb1_s8_end:
-	XORQ DX, DX
-
-mvbhb1_left:
-	CMPQ         DX, R12
-	JAE          mvbhb1_left_end
-	VMOVUPS      (R11)(DX*1), Y0
-	VEXTRACTF128 $0x01, Y0, X1
-	MOVQ         40(SP), BX
-	MOVQ         32(SP), SI
-	CMPB         add+88(FP), $0x00
-	JNE          mvbhb1_left_add
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x01, X0, X2
-	VMOVSS       X2, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x02, X0, X2
-	VMOVSS       X2, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x03, X0, X0
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VMOVSS       X1, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x01, X1, X0
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x02, X1, X0
-	VMOVSS       X0, (BX)
-	ADDQ         SI, BX
-	VPERMILPS    $0x03, X1, X0
-	VMOVSS       X0, (BX)
-	JMP          mvbhb1_left_stored
-
-mvbhb1_left_add:
-	VMOVSS    (BX), X2
-	VADDSS    X0, X2, X2
-	VMOVSS    X2, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X2
-	VPERMILPS $0x01, X0, X3
-	VADDSS    X3, X2, X2
-	VMOVSS    X2, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X2
-	VPERMILPS $0x02, X0, X3
-	VADDSS    X3, X2, X2
-	VMOVSS    X2, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X2
-	VPERMILPS $0x03, X0, X0
-	VADDSS    X0, X2, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VADDSS    X1, X0, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VPERMILPS $0x01, X1, X2
-	VADDSS    X2, X0, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VPERMILPS $0x02, X1, X2
-	VADDSS    X2, X0, X0
-	VMOVSS    X0, (BX)
-	ADDQ      SI, BX
-	VMOVSS    (BX), X0
-	VPERMILPS $0x03, X1, X1
-	VADDSS    X1, X0, X0
-	VMOVSS    X0, (BX)
-
-mvbhb1_left_stored:
-	ADDQ $0x20, DX
-	ADDQ $0x04, 40(SP)
-	JMP  mvbhb1_left
-
-mvbhb1_left_end:
-	MOVQ rows+72(FP), DX
-	ANDQ $0x07, DX
-	MOVQ DX, 48(SP)
-	MOVQ 32(SP), DX
-	SHLQ $0x03, DX
-	MOVQ y_base+0(FP), BX
-	ADDQ BX, DX
-	MOVQ DX, 40(SP)
-
+mvbhb1_r8_end:
 mvbhb1_r1:
 	CMPQ     48(SP), $0x01
 	JB       mvbhb1_r1_end
 	VXORPS   Y0, Y0, Y0
 	VPCMPEQD Y1, Y1, Y1
 	VPSLLD   $0x10, Y1, Y1
-	MOVQ     16(SP), DX
-	TESTQ    DX, DX
+	MOVQ     16(SP), CX
+	TESTQ    CX, CX
 	JZ       mvbhb1_r1_tail
 
 mvbhb1_r1_loop:
-	VMOVUPS     (AX)(DX*4), Y2
-	VMOVUPS     32(AX)(DX*4), Y3
+	VMOVUPS     (AX)(CX*4), Y2
+	VMOVUPS     32(AX)(CX*4), Y3
 	VSHUFPS     $0x88, Y3, Y2, Y4
 	VSHUFPS     $0xdd, Y3, Y2, Y2
 	VPERMPD     $0xd8, Y4, Y4
 	VPERMPD     $0xd8, Y2, Y2
-	VMOVDQU     (CX)(DX*2), Y3
+	VMOVDQU     (DX)(CX*2), Y3
 	VPSLLD      $0x10, Y3, Y5
 	VPAND       Y1, Y3, Y3
 	VFMADD231PS Y4, Y5, Y0
 	VFMADD231PS Y2, Y3, Y0
-	ADDQ        $0x10, DX
+	ADDQ        $0x10, CX
 	JNZ         mvbhb1_r1_loop
 
 mvbhb1_r1_tail:
 	MOVQ        24(SP), BX
 	SUBQ        $0x08, BX
-	CMPQ        DX, BX
+	CMPQ        CX, BX
 	JG          mvbhb1_r1_single
-	VMOVUPS     (AX)(DX*4), Y1
-	VPMOVZXWD   (CX)(DX*2), Y2
+	VMOVUPS     (AX)(CX*4), Y1
+	VPMOVZXWD   (DX)(CX*2), Y2
 	VPSLLD      $0x10, Y2, Y2
 	VFMADD231PS Y1, Y2, Y0
-	ADDQ        $0x08, DX
+	ADDQ        $0x08, CX
 
 mvbhb1_r1_single:
-	CMPQ        DX, 24(SP)
+	CMPQ        CX, 24(SP)
 	JAE         mvbhb1_r1_reduce
-	VMOVSS      (AX)(DX*4), X12
-	MOVWLZX     (CX)(DX*2), BX
+	VMOVSS      (AX)(CX*4), X12
+	MOVWLZX     (DX)(CX*2), BX
 	SHLL        $0x10, BX
 	VMOVD       BX, X13
 	VFMADD231PS Y13, Y12, Y0
-	INCQ        DX
+	INCQ        CX
 	JMP         mvbhb1_r1_single
 
 mvbhb1_r1_reduce:
-	MOVQ         40(SP), DX
+	MOVQ         40(SP), CX
 	VEXTRACTF128 $0x01, Y0, X1
 	VADDPS       X1, X0, X0
 	VHADDPS      X0, X0, X0
 	VHADDPS      X0, X0, X0
 	CMPB         add+88(FP), $0x00
 	JE           mvbhb1_r1_b0_g0_store
-	VMOVSS       (DX), X1
+	VMOVSS       (CX), X1
 	VADDPS       X0, X1, X0
 
 mvbhb1_r1_b0_g0_store:
-	VMOVSS X0, (DX)
-	MOVQ   (SP), DX
-	LEAQ   (CX)(DX*1), CX
+	VMOVSS X0, (CX)
+	MOVQ   (SP), CX
+	LEAQ   (DX)(CX*1), DX
 	ADDQ   $0x04, 40(SP)
 	SUBQ   $0x01, 48(SP)
 	JMP    mvbhb1_r1

@@ -47,7 +47,6 @@ type lowFrame struct {
 	yNext      Mem // &y[i] for the current block of rows
 	wsNext     Mem // &ws[i] (int8)
 	rowsLeft   Mem
-	strided    bool // batch-1 blocks of eight strided rows: no next-block prefetch
 }
 
 // lowSetup fills f for a kernel whose W elements are wBytes and x elements
@@ -142,10 +141,6 @@ func matVecHalf(batch int, bf bool) {
 	TEXT(name, NOSPLIT, "func(y []float32, w []uint16, x []float32, rows, cols int, add bool)")
 	Pragma("noescape")
 	Doc(fmt.Sprintf("%s sets y[b*rows+i] (+)= Σ_j f32(w[i*cols+j])·x[b*cols+j] for b < %d, w in %s; rows, cols ≥ 1.", name, batch, map[bool]string{false: "binary16", true: "bfloat16"}[bf]))
-	if batch == 1 {
-		matVecHalfOne(bf)
-		return
-	}
 	f := lowFrame{wRow: AllocLocal(8), xRow: AllocLocal(8), negWhole: AllocLocal(8), tailCols: AllocLocal(8),
 		outBytes: AllocLocal(8), yNext: AllocLocal(8), rowsLeft: AllocLocal(8)}
 	plans, step := halfPlans[batch], vecFloats
@@ -168,123 +163,6 @@ func matVecHalf(batch int, bf bool) {
 	})
 }
 
-// matVecHalfOne emits the body of matVecF16B1SIMD or matVecBF16B1SIMD
-// (after TEXT and Doc): blocks of eight strided rows, rows i, i+q, …, i+7q
-// with q = ⌊rows/8⌋, as matVecOne reads f32 W, so that each of the eight
-// row streams walks its own eighth of W in address order and the hardware
-// prefetcher follows it (eight neighbouring rows read side by side, several
-// interleaved streams in one 4 KiB page, it does not follow). A block's
-// eight sums go to a buffer as one vector (sumEight, as before); every
-// eighth block the buffer is transposed into eight vectors of y
-// (storeEightBlocks), the last q%8 blocks are stored lane by lane
-// (storeStridedRows) and the last rows%8 rows go one at a time. Each row's
-// sum is formed exactly as in the blocks of neighbouring rows (same column
-// walk, one accumulator per row, same reduction), so the bits are unchanged.
-func matVecHalfOne(bf bool) {
-	f := lowFrame{wRow: AllocLocal(8), xRow: AllocLocal(8), negWhole: AllocLocal(8), tailCols: AllocLocal(8),
-		outBytes: AllocLocal(8), yNext: AllocLocal(8), rowsLeft: AllocLocal(8), strided: true}
-	regionBytes := AllocLocal(8)          // q·cols·2: distance between a block's rows
-	sumsFrame := AllocLocal(9 * vecBytes) // eight vectors, 32-byte aligned within
-	plans, step := halfPlans[1], vecFloats
-	if bf {
-		plans, step = bf16PairPlans[1], 2*vecFloats
-	}
-	columns := func(loop string, plan mvPlan, acc [][][]VecVirtual, wr, xb []GPVirtual) {
-		if step == 2*vecFloats {
-			bf16PairColumns(loop, plan, acc, wr, xb, f)
-		} else {
-			halfColumns(loop, plan, bf, acc, wr, xb, f)
-		}
-	}
-	w, xb := lowSetup(f, 1, 2, 4, step)
-	prefix := map[bool]string{false: "mvhb1", true: "mvbhb1"}[bf]
-
-	// q blocks; outBytes holds q·4, the distance between a block's sums in
-	// y; yNext is &y[i] for the first block whose sums are in the buffer.
-	q := loadGP(Param("rows"))
-	SHRQ(U8(3), q)
-	MOVQ(q, f.rowsLeft)
-	t := GP64()
-	MOVQ(q, t)
-	SHLQ(U8(2), t)
-	MOVQ(t, f.outBytes)
-	IMULQ(f.wRow, q)
-	MOVQ(q, regionBytes)
-
-	loop := prefix + "_s8"
-	wr := rowPointers(w, 8, regionBytes)
-	sums := GP64()
-	LEAQ(sumsFrame.Offset(vecBytes-1), sums)
-	ANDQ(I8(-vecBytes), sums)
-	slot := GP64() // byte offset of the block's sums in the buffer
-	XORQ(slot, slot)
-	Label(loop)
-	CMPQ(f.rowsLeft, U8(0))
-	JE(LabelRef(loop + "_end"))
-	acc := zeroAccumulators(8, 1, 1)
-	columns(loop, plans[0], acc, wr, xb)
-	vs := make([]VecVirtual, 8)
-	for r := range vs {
-		vs[r] = acc[r][0][0]
-	}
-	VMOVUPS(sumEight(vs), Mem{Base: sums, Index: slot, Scale: 1})
-	for _, p := range wr {
-		ADDQ(f.wRow, p)
-	}
-	ADDQ(U8(vecBytes), slot)
-	CMPQ(slot, U32(8*vecBytes))
-	JNE(LabelRef(loop + "_next"))
-	storeEightBlocks(loop, Mem{Base: sums}, f.yNext, f.outBytes)
-	XORQ(slot, slot)
-	ADDQ(U8(vecBytes), f.yNext)
-	Label(loop + "_next")
-	DECQ(f.rowsLeft)
-	JMP(LabelRef(loop))
-	Label(loop + "_end")
-
-	// The sums of the last q%8 blocks, one block at a time.
-	left := prefix + "_left"
-	b := GP64()
-	XORQ(b, b)
-	Label(left)
-	CMPQ(b, slot)
-	JAE(LabelRef(left + "_end"))
-	v := YMM()
-	VMOVUPS(Mem{Base: sums, Index: b, Scale: 1}, v)
-	storeStridedRows(left, v, f.yNext, f.outBytes)
-	ADDQ(U8(vecBytes), b)
-	ADDQ(U8(4), f.yNext)
-	JMP(LabelRef(left))
-	Label(left + "_end")
-
-	// The last rows%8 rows, one at a time: they start where the eighth
-	// stream stopped, at row 8q, and their sums at y[8q].
-	rest := loadGP(Param("rows"))
-	ANDQ(U8(7), rest)
-	MOVQ(rest, f.rowsLeft)
-	t = GP64()
-	MOVQ(f.outBytes, t)
-	SHLQ(U8(3), t)
-	yBase := loadGP(Param("y").Base())
-	ADDQ(yBase, t)
-	MOVQ(t, f.yNext)
-	w = wr[7]
-	const rows1 = "_r1"
-	rowLoop := prefix + rows1
-	Label(rowLoop)
-	CMPQ(f.rowsLeft, U8(1))
-	JB(LabelRef(rowLoop + "_end"))
-	acc1 := zeroAccumulators(1, 1, 1)
-	columns(rowLoop, plans[1], acc1, []GPVirtual{w}, xb)
-	storeBlock(rowLoop, acc1, f.yNext, f.outBytes)
-	advanceRows(w, w, 1, f)
-	SUBQ(U8(1), f.rowsLeft)
-	JMP(LabelRef(rowLoop))
-	Label(rowLoop + "_end")
-	VZEROUPPER()
-	RET()
-}
-
 // nextBlock returns, for a batch-1 block of eight rows (pointers wr,
 // advanced past the whole steps; j = −whole columns), a pointer to the
 // start of the eight rows after it, or nil for other blocks. The column
@@ -297,7 +175,7 @@ func matVecHalfOne(bf bool) {
 // steps also process 256 units per block, see lowpUnits). The last block's
 // prefetch reaches past W: a prefetch never faults and loads nothing.
 func nextBlock(wr []GPVirtual, batch int, j GPVirtual, f lowFrame) GPVirtual {
-	if batch != 1 || len(wr) != 8 || f.strided {
+	if batch != 1 || len(wr) != 8 {
 		return nil
 	}
 	pc := GP64()
