@@ -17,9 +17,7 @@ import (
 // MatVec's order, so a vector's result does not depend on the batch it
 // came in. Rows of 2048 columns and more take B = 2's prefetching loop.
 func TestMatVecBatchBitsAVX2(t *testing.T) {
-	if !level.Has(level.AVX2) {
-		t.Skip("no AVX2")
-	}
+	kerneltest.NeedLevel(t, level.AVX2)
 	r := kerneltest.Rand(17)
 	for _, rows := range []int{8, 16, 24, 72, 200, 256} {
 		for _, cols := range []int{1, 7, 8, 9, 31, 64, 100, 128, 2048, 2053} {

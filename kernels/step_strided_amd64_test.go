@@ -1,6 +1,6 @@
 //go:build !purego
 
-package kernels
+package kernels_test
 
 import (
 	"fmt"
@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/cpu"
+
+	"github.com/simdrnn/simdrnn/internal/level"
+	"github.com/simdrnn/simdrnn/internal/testutil/kerneltest"
+	"github.com/simdrnn/simdrnn/kernels"
 )
 
 // TestStridedStepKernels runs the strided AVX2 step kernels directly at
@@ -17,9 +20,7 @@ import (
 // kernels, which TestLSTMStep and TestGRUStep hold to MatVecAdd followed by
 // the pointwise kernel.
 func TestStridedStepKernels(t *testing.T) {
-	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
-		t.Skip("no AVX2+FMA")
-	}
+	kerneltest.NeedLevel(t, level.AVX2)
 	r := rand.New(rand.NewPCG(3, 5))
 	fill := func(n int) []float32 {
 		s := make([]float32, n)
@@ -35,15 +36,15 @@ func TestStridedStepKernels(t *testing.T) {
 			w, xh, bias, c := fill(4*hidden*cols), fill(cols), fill(4*hidden), fill(hidden)
 			h1, h2 := make([]float32, hidden), make([]float32, hidden)
 			c1, c2 := append([]float32(nil), c...), append([]float32(nil), c...)
-			lstmStepSIMD(h1, c1, w, xh, bias, hidden, cols)
-			lstmStepStridedSIMD(h2, c2, w, xh, bias, hidden, cols)
+			kernels.LSTMStepSIMD(h1, c1, w, xh, bias, hidden, cols)
+			kernels.LSTMStepStridedSIMD(h2, c2, w, xh, bias, hidden, cols)
 			require.Equal(t, h1, h2, "LSTM h "+name)
 			require.Equal(t, c1, c2, "LSTM c "+name)
 
 			wIH, wHH, x, hPrev := fill(3*hidden*inputs), fill(3*hidden*hidden), fill(inputs), fill(hidden)
 			bIH, bHH := fill(3*hidden), fill(3*hidden)
-			gruStepSIMD(h1, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs)
-			gruStepStridedSIMD(h2, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs)
+			kernels.GRUStepSIMD(h1, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs)
+			kernels.GRUStepStridedSIMD(h2, wIH, wHH, x, hPrev, bIH, bHH, hidden, inputs)
 			require.Equal(t, h1, h2, "GRU h "+name)
 		}
 	}

@@ -5,6 +5,7 @@
 package kerneltest
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -69,16 +70,13 @@ func CheckLevels(startLevel level.Level) error {
 		}
 	}
 	exercisedMu.Unlock()
-	if req := os.Getenv("SIMDRNN_REQUIRE_LEVELS"); req != "" {
-		for _, name := range strings.Split(req, ",") {
-			l, err := level.Parse(strings.TrimSpace(name))
-			if err != nil {
-				problems = append(problems, err.Error())
-				continue
-			}
-			if !slices.Contains(Levels(), l) {
-				problems = append(problems, fmt.Sprintf("SIMDRNN_REQUIRE_LEVELS names %v, but this CPU/build offers only %v", l, Levels()))
-			}
+	required, err := requiredLevels()
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	for _, l := range required {
+		if !slices.Contains(Levels(), l) {
+			problems = append(problems, fmt.Sprintf("SIMDRNN_REQUIRE_LEVELS names %v, but this CPU/build offers only %v", l, Levels()))
 		}
 	}
 	if want := os.Getenv("SIMDRNN_EXPECT_LEVEL"); want != "" && want != startLevel.String() {
@@ -93,6 +91,41 @@ func CheckLevels(startLevel level.Level) error {
 		return fmt.Errorf("level check failed:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// requiredLevels returns the levels named in SIMDRNN_REQUIRE_LEVELS
+// (comma-separated), and an error for a name that is not a level.
+func requiredLevels() ([]level.Level, error) {
+	req := os.Getenv("SIMDRNN_REQUIRE_LEVELS")
+	if req == "" {
+		return nil, nil
+	}
+	var out []level.Level
+	var errs []error
+	for _, name := range strings.Split(req, ",") {
+		l, err := level.Parse(strings.TrimSpace(name))
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, l)
+	}
+	return out, errors.Join(errs...)
+}
+
+// NeedLevel is for a test of one level's code called directly: it returns
+// when this CPU and build have level l, fails the test when
+// SIMDRNN_REQUIRE_LEVELS names l (CI must not pass by skipping it), and
+// skips it otherwise.
+func NeedLevel(t testing.TB, l level.Level) {
+	t.Helper()
+	if slices.Contains(Levels(), l) {
+		return
+	}
+	if required, _ := requiredLevels(); slices.Contains(required, l) {
+		t.Fatalf("SIMDRNN_REQUIRE_LEVELS names %v, but this CPU/build offers only %v", l, Levels())
+	}
+	t.Skipf("level %v is not available here (only %v)", l, Levels())
 }
 
 // Main is the body of TestMain for packages whose tests use ForEachLevel.
