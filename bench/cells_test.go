@@ -177,3 +177,18 @@ func BenchmarkSequence(b *testing.B) {
 		}
 	}
 }
+
+// streamSteps times model.Step over state for a batch of batch vectors of
+// h inputs, with the model's weight bytes as the bytes per step.
+func streamSteps(b *testing.B, model *cells.Model, state *cells.State, batch, h int) {
+	x := make([]float32, batch*h)
+	kerneltest.Fill(kerneltest.Rand(1), x)
+	y := make([]float32, batch*h)
+	b.SetBytes(int64(model.WeightBytes()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := model.Step(state, x, y); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

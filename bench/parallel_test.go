@@ -35,16 +35,7 @@ func BenchmarkParallelStep(b *testing.B) {
 							if err := state.SetWorkers(workers); err != nil {
 								b.Fatal(err)
 							}
-							x := make([]float32, batch*h)
-							kerneltest.Fill(kerneltest.Rand(1), x)
-							y := make([]float32, batch*h)
-							b.SetBytes(int64(model.WeightBytes()))
-							b.ReportAllocs()
-							for b.Loop() {
-								if err := model.Step(state, x, y); err != nil {
-									b.Fatal(err)
-								}
-							}
+							streamSteps(b, model, state, batch, h)
 						})
 					}
 				}

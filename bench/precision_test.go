@@ -34,16 +34,7 @@ func BenchmarkPrecisionStep(b *testing.B) {
 								if err != nil {
 									b.Fatal(err)
 								}
-								x := make([]float32, batch*h)
-								kerneltest.Fill(kerneltest.Rand(1), x)
-								y := make([]float32, batch*h)
-								b.SetBytes(int64(model.WeightBytes()))
-								b.ReportAllocs()
-								for b.Loop() {
-									if err := model.Step(state, x, y); err != nil {
-										b.Fatal(err)
-									}
-								}
+								streamSteps(b, model, state, batch, h)
 							})
 						})
 					}
